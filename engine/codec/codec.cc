@@ -1,0 +1,185 @@
+#include "engine/codec/codec.h"
+
+namespace sundial {
+namespace {
+
+using nlohmann::json;
+
+Result<json> parse_object(std::string_view bytes, std::string_view what) {
+  json j = json::parse(bytes.begin(), bytes.end(), nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object()) {
+    return make_error(ErrorCode::kCorruption, "stored " + std::string(what) + " is not a JSON object");
+  }
+  return j;
+}
+
+// Reads optional field `key` of `j` into `out`; wrong types are corruption.
+template <typename T>
+bool read(const json& j, const char* key, T& out) {
+  auto it = j.find(key);
+  if (it == j.end()) return true;
+  try {
+    out = it->get<T>();
+    return true;
+  } catch (const json::exception&) {
+    return false;
+  }
+}
+
+Error corrupt(std::string_view what, const char* field) {
+  return Error{ErrorCode::kCorruption,
+               "stored " + std::string(what) + " has a bad field '" + field + "'"};
+}
+
+}  // namespace
+
+std::string encode_record(const InstanceRecord& r) {
+  json j = {{"id", r.id},
+            {"type", r.type},
+            {"input", r.input},
+            {"status", status_name(r.status)},
+            {"created_at", r.created_at},
+            {"updated_at", r.updated_at},
+            {"next_seq", r.next_seq}};
+  if (r.finished_at) j["finished_at"] = r.finished_at;
+  if (r.await_kind != AwaitKind::kNone) j["await"] = static_cast<int>(r.await_kind);
+  if (!r.step_name.empty()) j["step"] = r.step_name;
+  if (r.attempt) j["attempt"] = r.attempt;
+  if (!r.wait_signals.empty()) j["signals"] = r.wait_signals;
+  if (r.timer_due) j["timer_due"] = r.timer_due;
+  if (r.status == InstanceStatus::kPaused) {
+    j["paused_at"] = r.paused_at;
+    j["before_pause"] = status_name(r.status_before_pause);
+  }
+  if (!r.last_error.empty()) j["last_error"] = r.last_error;
+  if (!r.cancel_reason.empty()) j["cancel_reason"] = r.cancel_reason;
+  if (!r.idempotency_key.empty()) j["idempotency_key"] = r.idempotency_key;
+  return j.dump();
+}
+
+Result<InstanceRecord> decode_record(std::string_view bytes) {
+  constexpr std::string_view what = "instance record";
+  SUNDIAL_ASSIGN_OR_RETURN(json j, parse_object(bytes, what));
+  InstanceRecord r;
+  std::string status, before = "running";
+  int await = 0;
+  if (!read(j, "id", r.id)) return std::unexpected(corrupt(what, "id"));
+  if (!read(j, "type", r.type)) return std::unexpected(corrupt(what, "type"));
+  if (auto it = j.find("input"); it != j.end()) r.input = *it;
+  if (!read(j, "status", status)) return std::unexpected(corrupt(what, "status"));
+  if (!read(j, "created_at", r.created_at)) return std::unexpected(corrupt(what, "created_at"));
+  if (!read(j, "updated_at", r.updated_at)) return std::unexpected(corrupt(what, "updated_at"));
+  if (!read(j, "finished_at", r.finished_at)) return std::unexpected(corrupt(what, "finished_at"));
+  if (!read(j, "next_seq", r.next_seq)) return std::unexpected(corrupt(what, "next_seq"));
+  if (!read(j, "await", await) || await < 0 || await > 3) return std::unexpected(corrupt(what, "await"));
+  if (!read(j, "step", r.step_name)) return std::unexpected(corrupt(what, "step"));
+  if (!read(j, "attempt", r.attempt)) return std::unexpected(corrupt(what, "attempt"));
+  if (!read(j, "signals", r.wait_signals)) return std::unexpected(corrupt(what, "signals"));
+  if (!read(j, "timer_due", r.timer_due)) return std::unexpected(corrupt(what, "timer_due"));
+  if (!read(j, "paused_at", r.paused_at)) return std::unexpected(corrupt(what, "paused_at"));
+  if (!read(j, "before_pause", before)) return std::unexpected(corrupt(what, "before_pause"));
+  if (!read(j, "last_error", r.last_error)) return std::unexpected(corrupt(what, "last_error"));
+  if (!read(j, "cancel_reason", r.cancel_reason)) return std::unexpected(corrupt(what, "cancel_reason"));
+  if (!read(j, "idempotency_key", r.idempotency_key)) {
+    return std::unexpected(corrupt(what, "idempotency_key"));
+  }
+  auto parsed_status = parse_status(status);
+  auto parsed_before = parse_status(before);
+  if (!parsed_status) return std::unexpected(corrupt(what, "status"));
+  if (!parsed_before) return std::unexpected(corrupt(what, "before_pause"));
+  r.status = *parsed_status;
+  r.status_before_pause = *parsed_before;
+  r.await_kind = static_cast<AwaitKind>(await);
+  return r;
+}
+
+std::string encode_entry(const JournalEntry& e) {
+  json j = {{"k", entry_kind_name(e.kind)}, {"at", e.at}};
+  if (!e.name.empty()) j["n"] = e.name;
+  if (e.attempt) j["a"] = e.attempt;
+  if (!e.data.is_null()) j["d"] = e.data;
+  if (!e.error.empty()) j["e"] = e.error;
+  if (e.due) j["due"] = e.due;
+  if (e.ref_seq) j["ref"] = e.ref_seq;
+  if (e.delivered) j["dl"] = true;
+  if (e.shift_ms) j["sh"] = e.shift_ms;
+  return j.dump();
+}
+
+Result<JournalEntry> decode_entry(std::string_view bytes) {
+  constexpr std::string_view what = "journal entry";
+  SUNDIAL_ASSIGN_OR_RETURN(json j, parse_object(bytes, what));
+  JournalEntry e;
+  std::string kind;
+  if (!read(j, "k", kind)) return std::unexpected(corrupt(what, "k"));
+  auto parsed = parse_entry_kind(kind);
+  if (!parsed) return std::unexpected(corrupt(what, "k"));
+  e.kind = *parsed;
+  if (!read(j, "at", e.at)) return std::unexpected(corrupt(what, "at"));
+  if (!read(j, "n", e.name)) return std::unexpected(corrupt(what, "n"));
+  if (!read(j, "a", e.attempt)) return std::unexpected(corrupt(what, "a"));
+  if (auto it = j.find("d"); it != j.end()) e.data = *it;
+  if (!read(j, "e", e.error)) return std::unexpected(corrupt(what, "e"));
+  if (!read(j, "due", e.due)) return std::unexpected(corrupt(what, "due"));
+  if (!read(j, "ref", e.ref_seq)) return std::unexpected(corrupt(what, "ref"));
+  if (!read(j, "dl", e.delivered)) return std::unexpected(corrupt(what, "dl"));
+  if (!read(j, "sh", e.shift_ms)) return std::unexpected(corrupt(what, "sh"));
+  return e;
+}
+
+std::string encode_event(const EngineEvent& ev) {
+  json j = {{"t", event_type_name(ev.type)}, {"at", ev.at}, {"i", ev.instance_id},
+            {"w", ev.workflow_type}};
+  if (!ev.name.empty()) j["n"] = ev.name;
+  if (!ev.detail.empty()) j["d"] = ev.detail;
+  return j.dump();
+}
+
+Result<EngineEvent> decode_event(std::string_view bytes) {
+  constexpr std::string_view what = "event";
+  SUNDIAL_ASSIGN_OR_RETURN(json j, parse_object(bytes, what));
+  EngineEvent ev;
+  std::string type;
+  if (!read(j, "t", type)) return std::unexpected(corrupt(what, "t"));
+  auto parsed = parse_event_type(type);
+  if (!parsed) return std::unexpected(corrupt(what, "t"));
+  ev.type = *parsed;
+  if (!read(j, "at", ev.at)) return std::unexpected(corrupt(what, "at"));
+  if (!read(j, "i", ev.instance_id)) return std::unexpected(corrupt(what, "i"));
+  if (!read(j, "w", ev.workflow_type)) return std::unexpected(corrupt(what, "w"));
+  if (!read(j, "n", ev.name)) return std::unexpected(corrupt(what, "n"));
+  if (!read(j, "d", ev.detail)) return std::unexpected(corrupt(what, "d"));
+  return ev;
+}
+
+nlohmann::json entry_to_json(const JournalEntry& e) {
+  json j = {{"seq", e.seq}, {"at", e.at}, {"event", entry_kind_name(e.kind)}};
+  if (!e.name.empty()) {
+    const char* key = "step";
+    if (e.kind == EntryKind::kSignalReceived) key = "signal";
+    if (e.kind == EntryKind::kTimerScheduled) key = "timer";
+    if (e.kind == EntryKind::kResumed) key = "policy";
+    j[key] = e.name;
+  }
+  if (e.attempt) j["attempt"] = e.attempt;
+  if (!e.data.is_null()) j[e.kind == EntryKind::kStepCompleted ? "result" : "data"] = e.data;
+  if (!e.error.empty()) j["error"] = e.error;
+  if (e.due) j["due"] = e.due;
+  if (e.kind == EntryKind::kSignalDelivered) j["signal_seq"] = e.ref_seq;
+  if (e.kind == EntryKind::kSignalReceived) j["delivered"] = e.delivered;
+  if (e.kind == EntryKind::kResumed) j["shift_ms"] = e.shift_ms;
+  return j;
+}
+
+nlohmann::json event_to_json(const EngineEvent& ev) {
+  json j = {{"seq", ev.seq},
+            {"at", ev.at},
+            {"type", event_type_name(ev.type)},
+            {"instance_id", ev.instance_id},
+            {"workflow_type", ev.workflow_type}};
+  if (!ev.name.empty()) j["name"] = ev.name;
+  if (!ev.detail.empty()) j["detail"] = ev.detail;
+  return j;
+}
+
+}  // namespace sundial

@@ -1,0 +1,97 @@
+// Engine: the durable workflow engine's facade. Opens storage, recovers
+// what was running, fires durable timers, and takes commands (start,
+// signal, pause, resume, cancel, retry) whose answers come only after the
+// change is on disk. Queries read durable state. Events go to subscribers
+// after their commit and to the capped event log.
+//
+// Start here: this header, then engine/README.md.
+//
+// Threading: loop thread only (the thread that owns `loop`).
+// Ownership: Engine owns the Store and every engine service; it borrows the
+// Loop, the Clock and the Registry, which must outlive it. Destroy the Engine
+// before the Loop.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/base/clock.h"
+#include "engine/events/event_log.h"
+#include "engine/loop/loop.h"
+#include "engine/options.h"
+#include "engine/queries.h"
+#include "engine/retention/retention_sweep.h"
+#include "engine/runtime/registry.h"
+#include "engine/runtime/runtime.h"
+#include "engine/storage/commit_queue.h"
+#include "engine/storage/store.h"
+#include "engine/transitions/commands.h"
+#include "engine/transitions/idempotency.h"
+
+namespace sundial {
+
+class Engine {
+ public:
+  // Opens RocksDB at options.data_dir.
+  static Result<std::unique_ptr<Engine>> open(Loop& loop, Clock& clock, const Registry& registry,
+                                              EngineOptions options);
+  // Opens over a given store (tests wrap RocksDB in a fault-injecting store).
+  static Result<std::unique_ptr<Engine>> open_with_store(Loop& loop, Clock& clock,
+                                                         const Registry& registry,
+                                                         EngineOptions options,
+                                                         std::unique_ptr<Store> store);
+  // Stops timers and the sweep, and waits until every submitted commit has
+  // completed and been answered.
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // ---- Commands: `reply` runs on the loop, after the change is durable ----
+  void start(StartRequest req, Reply<StartReply> reply);
+  void signal(const std::string& id, const std::string& name, nlohmann::json payload,
+              Reply<CommandReply> reply);
+  void pause(const std::string& id, Reply<CommandReply> reply);
+  void resume(const std::string& id, ResumePolicy policy, Reply<CommandReply> reply);
+  void cancel(const std::string& id, std::string reason, Reply<CommandReply> reply);
+  void retry(const std::string& id, Reply<CommandReply> reply);
+
+  // ---- Queries over durable state ----
+  Result<InstanceRecord> describe(const std::string& id);
+  Result<ListPage> list(const ListQuery& query);
+  Result<std::vector<JournalEntry>> history(const std::string& id);
+  Result<std::vector<keys::TimerKey>> timers(TimeMs due_before, size_t limit);
+  Result<InstanceStats> stats();
+  const Registry& registry() const { return registry_; }
+  EventLog& events() { return *events_; }
+
+  // True once recovery finished and until close; false while recovering
+  // from a failed commit.
+  bool ready() const { return runtime_->accepting(); }
+  // Fires due timers now (tests advance a ManualClock, then call this).
+  void poll_timers() { runtime_->poll_timers(); }
+  // Sweeps retention now; `done` runs after the deletes are durable.
+  void sweep_now(std::move_only_function<void(SweepResult)> done) { sweep_->run_now(std::move(done)); }
+  size_t live_instances() const { return runtime_->live_count(); }
+  size_t commits_in_flight() const { return commits_->in_flight(); }
+  CommitQueue::Stats commit_stats() const { return commits_->stats(); }
+  TimerService::Stats timer_stats() { return runtime_->timers().stats(); }
+
+ private:
+  Engine(Loop& loop, Clock& clock, const Registry& registry, EngineOptions options,
+         std::unique_ptr<Store> store);
+  Result<void> open_services();
+
+  Loop& loop_;
+  Clock& clock_;
+  const Registry& registry_;
+  EngineOptions options_;
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<CommitQueue> commits_;
+  std::unique_ptr<EventLog> events_;
+  std::unique_ptr<Runtime> runtime_;
+  std::unique_ptr<IdempotencyKeys> idempotency_;
+  std::unique_ptr<RetentionSweep> sweep_;
+};
+
+}  // namespace sundial

@@ -1,0 +1,71 @@
+#include "engine/events/event_log.h"
+
+#include <spdlog/spdlog.h>
+
+#include "engine/codec/codec.h"
+#include "engine/storage/keys.h"
+
+namespace sundial {
+
+EventLog::EventLog(Store& store, uint64_t capacity) : store_(store), capacity_(capacity) {}
+
+Result<void> EventLog::open() {
+  SUNDIAL_ASSIGN_OR_RETURN(auto last_key, store_.last_key(Cf::kEvents));
+  uint64_t last = 0;
+  if (last_key) last = keys::parse_event_key(*last_key).value_or(0);
+  next_seq_ = last + 1;
+  return ok();
+}
+
+void EventLog::stage(std::vector<EngineEvent>& events, Batch& batch) {
+  for (EngineEvent& ev : events) {
+    ev.seq = next_seq_++;
+    batch.put(Cf::kEvents, keys::event_key(ev.seq), encode_event(ev));
+  }
+}
+
+void EventLog::publish(const std::vector<EngineEvent>& events) {
+  if (subscribers_.empty()) return;
+  // A subscriber may unsubscribe while being called: iterate over a copy of the ids.
+  std::vector<uint64_t> ids;
+  for (const auto& [id, fn] : subscribers_) ids.push_back(id);
+  for (const EngineEvent& ev : events) {
+    for (uint64_t id : ids) {
+      auto it = subscribers_.find(id);
+      if (it != subscribers_.end()) it->second(ev);
+    }
+  }
+}
+
+uint64_t EventLog::subscribe(Subscriber fn) {
+  uint64_t id = next_subscriber_++;
+  subscribers_.emplace(id, std::move(fn));
+  return id;
+}
+
+void EventLog::unsubscribe(uint64_t id) { subscribers_.erase(id); }
+
+Result<std::vector<EngineEvent>> EventLog::read_since(uint64_t after, size_t limit) const {
+  std::vector<EngineEvent> out;
+  Result<void> decode_error;
+  SUNDIAL_TRY(store_.scan(Cf::kEvents, keys::event_key(after + 1), {},
+                          [&](std::string_view key, std::string_view value) {
+                            auto ev = decode_event(value);
+                            if (!ev) {
+                              decode_error = std::unexpected(ev.error());
+                              return false;
+                            }
+                            ev->seq = keys::parse_event_key(key).value_or(0);
+                            out.push_back(std::move(*ev));
+                            return out.size() < limit;
+                          }));
+  SUNDIAL_TRY(decode_error);
+  return out;
+}
+
+void EventLog::trim(Batch& batch) const {
+  if (next_seq_ <= capacity_ + 1) return;
+  batch.delete_range(Cf::kEvents, keys::event_key(0), keys::event_key(next_seq_ - capacity_));
+}
+
+}  // namespace sundial

@@ -1,0 +1,74 @@
+#include "engine/loop/loop.h"
+
+#include "engine/base/check.h"
+
+namespace sundial {
+
+Loop::Loop() : owner_(std::this_thread::get_id()) {
+  SUNDIAL_CHECK(uv_loop_init(&loop_) == 0);
+  SUNDIAL_CHECK(uv_async_init(&loop_, async_.get(), &Loop::on_async) == 0);
+  async_.mark_initialized();
+  async_.get()->data = this;
+  uv_unref(async_.base());
+}
+
+Loop::~Loop() {
+  // Functions still posted belong to owners that are gone; their owners
+  // waited for what mattered (CommitQueue drains before it is destroyed).
+  {
+    std::lock_guard lock(mutex_);
+    posted_.clear();
+  }
+  async_.close();
+  // Let close callbacks of every handle closed so far run.
+  uv_run(&loop_, UV_RUN_NOWAIT);
+  int rc = uv_loop_close(&loop_);
+  if (rc != 0) {
+    uv_walk(
+        &loop_,
+        [](uv_handle_t* h, void*) {
+          std::fprintf(stderr, "leaked libuv handle of type %s\n", uv_handle_type_name(h->type));
+        },
+        nullptr);
+  }
+  SUNDIAL_CHECK(rc == 0);
+}
+
+void Loop::run() { uv_run(&loop_, UV_RUN_DEFAULT); }
+void Loop::run_once() { uv_run(&loop_, UV_RUN_ONCE); }
+void Loop::run_nowait() { uv_run(&loop_, UV_RUN_NOWAIT); }
+void Loop::stop() { uv_stop(&loop_); }
+
+void Loop::post(std::move_only_function<void()> fn) {
+  {
+    std::lock_guard lock(mutex_);
+    posted_.push_back(std::move(fn));
+  }
+  uv_async_send(async_.get());
+}
+
+void Loop::add_ref() {
+  SUNDIAL_DCHECK(is_loop_thread());
+  if (refs_++ == 0) uv_ref(async_.base());
+}
+
+void Loop::release_ref() {
+  SUNDIAL_DCHECK(is_loop_thread());
+  SUNDIAL_CHECK(refs_ > 0);
+  if (--refs_ == 0) uv_unref(async_.base());
+}
+
+void Loop::on_async(uv_async_t* handle) {
+  if (handle->data != nullptr) static_cast<Loop*>(handle->data)->drain_posted();
+}
+
+void Loop::drain_posted() {
+  std::vector<std::move_only_function<void()>> batch;
+  {
+    std::lock_guard lock(mutex_);
+    batch.swap(posted_);
+  }
+  for (auto& fn : batch) fn();
+}
+
+}  // namespace sundial

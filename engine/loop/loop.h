@@ -1,0 +1,61 @@
+// Loop: owns the libuv event loop that runs all engine, server and connector
+// state (docs/threading.md), and the one door onto it from other threads.
+//
+// Threading: post() is safe from any thread; everything else is loop-thread
+// only (the thread that constructed the Loop). post()ed functions run on the
+// loop in the order posted; libuv coalesces wake-ups, so each wake drains the
+// whole queue.
+// Lifetime: destroy every handle owner (engine, server) before the Loop; the
+// destructor runs pending close callbacks and checks uv_loop_close succeeds.
+#pragma once
+
+#include <uv.h>
+
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "engine/loop/uv_handle.h"
+
+namespace sundial {
+
+class Loop {
+ public:
+  Loop();
+  ~Loop();
+  Loop(const Loop&) = delete;
+  Loop& operator=(const Loop&) = delete;
+
+  uv_loop_t* raw() { return &loop_; }
+
+  // Runs until stop() or until nothing keeps the loop alive.
+  void run();
+  // One iteration, blocking for I/O if something keeps the loop alive.
+  void run_once();
+  // One iteration without blocking.
+  void run_nowait();
+  void stop();
+
+  // Thread-safe: runs `fn` on the loop thread soon.
+  void post(std::move_only_function<void()> fn);
+  bool is_loop_thread() const { return std::this_thread::get_id() == owner_; }
+
+  // Holds the loop alive while work posted back by another thread (a commit
+  // completion) is outstanding. Loop thread only; balanced add/release.
+  void add_ref();
+  void release_ref();
+
+ private:
+  static void on_async(uv_async_t* handle);
+  void drain_posted();
+
+  uv_loop_t loop_;
+  std::thread::id owner_;
+  UvHandle<uv_async_t> async_;
+  std::mutex mutex_;
+  std::vector<std::move_only_function<void()>> posted_;  // guarded by mutex_
+  int refs_ = 0;
+};
+
+}  // namespace sundial

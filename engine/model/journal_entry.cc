@@ -1,0 +1,42 @@
+#include "engine/model/journal_entry.h"
+
+#include <array>
+#include <utility>
+
+namespace sundial {
+namespace {
+
+constexpr std::array<std::pair<EntryKind, std::string_view>, 14> kNames{{
+    {EntryKind::kStarted, "started"},
+    {EntryKind::kStepCompleted, "step_completed"},
+    {EntryKind::kStepAttemptFailed, "step_attempt_failed"},
+    {EntryKind::kStepFailed, "step_failed"},
+    {EntryKind::kTimerScheduled, "timer_scheduled"},
+    {EntryKind::kTimerFired, "timer_fired"},
+    {EntryKind::kSignalReceived, "signal_received"},
+    {EntryKind::kSignalDelivered, "signal_delivered"},
+    {EntryKind::kPaused, "paused"},
+    {EntryKind::kResumed, "resumed"},
+    {EntryKind::kRetried, "retried"},
+    {EntryKind::kCancelled, "cancelled"},
+    {EntryKind::kCompleted, "completed"},
+    {EntryKind::kFailed, "failed"},
+}};
+
+}  // namespace
+
+std::string_view entry_kind_name(EntryKind kind) {
+  for (const auto& [k, name] : kNames) {
+    if (k == kind) return name;
+  }
+  return "unknown";
+}
+
+std::optional<EntryKind> parse_entry_kind(std::string_view name) {
+  for (const auto& [k, n] : kNames) {
+    if (n == name) return k;
+  }
+  return std::nullopt;
+}
+
+}  // namespace sundial

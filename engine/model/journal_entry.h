@@ -1,0 +1,66 @@
+// JournalEntry: one record of an instance's history, stored in the `journal`
+// column family under (instance id, seq).
+//
+// Some entries are *outcomes*: results the workflow coroutine consumes, in
+// order, when it is replayed (a step's result, a fired timer, a delivered
+// signal). The others record what happened around it (started, paused,
+// a failed attempt, an undelivered signal in the inbox) for the history and
+// for replay's bookkeeping (signal visibility, pause shifts).
+//
+// Threading: plain value.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/base/clock.h"
+
+namespace sundial {
+
+// Stored by name in the journal's JSON; names are part of the history API.
+enum class EntryKind : uint8_t {
+  kStarted,            // data = input
+  kStepCompleted,      // outcome. name, attempt, data = result
+  kStepAttemptFailed,  // name, attempt, error, due = when the retry runs
+  kStepFailed,         // name, attempt, error: the step gave up; the instance failed
+  kTimerScheduled,     // name = "sleep" | "signal-timeout", due
+  kTimerFired,         // outcome. due = the time the workflow asked for
+  kSignalReceived,     // name, data = payload; outcome iff delivered
+  kSignalDelivered,    // outcome. ref_seq = the kSignalReceived entry it delivers
+  kPaused,
+  kResumed,            // name = policy, shift_ms = how far the schedule moved
+  kRetried,
+  kCancelled,          // error = reason
+  kCompleted,
+  kFailed,             // error
+};
+
+std::string_view entry_kind_name(EntryKind kind);
+std::optional<EntryKind> parse_entry_kind(std::string_view name);
+
+struct JournalEntry {
+  uint32_t seq = 0;
+  TimeMs at = 0;  // clock time of the transition that wrote it
+  EntryKind kind = EntryKind::kStarted;
+  std::string name;
+  uint32_t attempt = 0;
+  nlohmann::json data;
+  std::string error;
+  TimeMs due = 0;
+  uint32_t ref_seq = 0;
+  bool delivered = false;  // kSignalReceived: a waiting workflow took it at once
+  int64_t shift_ms = 0;
+
+  // Whether replay feeds this entry to the workflow coroutine.
+  bool is_outcome() const {
+    return kind == EntryKind::kStepCompleted || kind == EntryKind::kTimerFired ||
+           kind == EntryKind::kSignalDelivered ||
+           (kind == EntryKind::kSignalReceived && delivered);
+  }
+};
+
+}  // namespace sundial

@@ -1,0 +1,30 @@
+// EngineOptions: every engine setting with its default. The server's
+// config file maps onto these (docs list them); none changes at runtime.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "engine/base/clock.h"
+#include "engine/retention/retention_sweep.h"
+#include "engine/storage/rocksdb_store.h"
+#include "engine/timers/timer_window.h"
+
+namespace sundial {
+
+struct EngineOptions {
+  // Default: "./sundial-data". The RocksDB directory; created if missing.
+  std::string data_dir = "./sundial-data";
+  // Default: 24h. How long a start's idempotency key answers with the first result.
+  DurationMs idempotency_window = 24 * kHourMs;
+  // Default: 100000. Events kept for SSE clients that reconnect.
+  uint64_t event_log_capacity = 100000;
+  // Retention of finished instances and the sweep that enforces it.
+  RetentionOptions retention;
+  // The in-memory timer window.
+  TimerWindowOptions timers;
+  // RocksDB tuning (the path is data_dir).
+  RocksDbOptions storage;
+};
+
+}  // namespace sundial

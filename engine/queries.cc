@@ -1,0 +1,166 @@
+#include "engine/queries.h"
+
+#include <algorithm>
+
+#include "engine/base/coding.h"
+#include "engine/codec/codec.h"
+
+namespace sundial {
+namespace {
+
+std::string to_hex(std::string_view bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : bytes) {
+    out.push_back(kDigits[c >> 4]);
+    out.push_back(kDigits[c & 15]);
+  }
+  return out;
+}
+
+std::optional<std::string> from_hex(std::string_view hex) {
+  if (hex.size() % 2 != 0) return std::nullopt;
+  auto digit = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;
+  };
+  std::string out;
+  for (size_t i = 0; i < hex.size(); i += 2) {
+    int hi = digit(hex[i]), lo = digit(hex[i + 1]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    out.push_back(static_cast<char>(hi * 16 + lo));
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<InstanceRecord> describe_instance(Store& store, const std::string& id) {
+  SUNDIAL_ASSIGN_OR_RETURN(auto bytes, store.get(Cf::kInstances, id));
+  if (!bytes) return make_error(ErrorCode::kNotFound, "instance '" + id + "' does not exist");
+  return decode_record(*bytes);
+}
+
+Result<ListPage> list_instances(Store& store, const ListQuery& query) {
+  size_t limit = std::clamp<size_t>(query.limit, 1, kMaxListLimit);
+  // Choose the index: by type and status, by status, by type, or all by id.
+  Cf cf = Cf::kIndex;
+  std::string prefix;
+  size_t fixed = 0;  // bytes before the 8-byte creation time
+  if (query.type && query.status) {
+    prefix = keys::type_status_index_prefix(*query.type, *query.status);
+  } else if (query.status) {
+    prefix = keys::status_index_prefix(*query.status);
+  } else if (query.type) {
+    prefix = keys::type_index_prefix(*query.type);
+  } else {
+    cf = Cf::kInstances;
+  }
+  fixed = prefix.size();
+  std::string begin = prefix;
+  if (!query.cursor.empty()) {
+    auto last = from_hex(query.cursor);
+    if (!last || last->compare(0, prefix.size(), prefix) != 0) {
+      return make_error(ErrorCode::kInvalidArgument,
+                        "cursor is not from a listing with the same filters");
+    }
+    begin = *last;
+    begin.push_back('\0');  // the smallest key after the last one returned
+  }
+  std::vector<std::string> ids;
+  std::string last_key;
+  bool more = false;
+  SUNDIAL_TRY(store.scan(cf, begin, prefix_successor(prefix),
+                         [&](std::string_view key, std::string_view) {
+                           if (ids.size() == limit) {
+                             more = true;
+                             return false;
+                           }
+                           ids.emplace_back(cf == Cf::kInstances ? key : keys::index_key_id(key, fixed));
+                           last_key = key;
+                           return true;
+                         }));
+  ListPage page;
+  for (const std::string& id : ids) {
+    auto record = describe_instance(store, id);
+    if (!record && record.error().code == ErrorCode::kNotFound) continue;  // deleted meanwhile
+    if (!record) return std::unexpected(record.error());
+    page.instances.push_back(std::move(*record));
+  }
+  if (more) page.next_cursor = to_hex(last_key);
+  return page;
+}
+
+Result<std::vector<JournalEntry>> instance_history(Store& store, const std::string& id) {
+  SUNDIAL_ASSIGN_OR_RETURN(auto record, store.get(Cf::kInstances, id));
+  if (!record) return make_error(ErrorCode::kNotFound, "instance '" + id + "' does not exist");
+  std::vector<JournalEntry> out;
+  Result<void> bad;
+  SUNDIAL_TRY(scan_prefix(store, Cf::kJournal, keys::journal_prefix(id),
+                          [&](std::string_view key, std::string_view value) {
+                            auto entry = decode_entry(value);
+                            if (!entry) {
+                              bad = std::unexpected(entry.error());
+                              return false;
+                            }
+                            entry->seq = keys::journal_seq(key).value_or(0);
+                            out.push_back(std::move(*entry));
+                            return true;
+                          }));
+  SUNDIAL_TRY(bad);
+  return out;
+}
+
+Result<std::vector<keys::TimerKey>> pending_timers(Store& store, TimeMs due_before, size_t limit) {
+  std::vector<keys::TimerKey> out;
+  std::string end = due_before > 0 ? keys::timer_key(due_before, "") : std::string();
+  SUNDIAL_TRY(store.scan(Cf::kTimers, {}, end, [&](std::string_view key, std::string_view) {
+    if (auto t = keys::parse_timer_key(key)) out.push_back(std::move(*t));
+    return out.size() < limit;
+  }));
+  return out;
+}
+
+Result<InstanceStats> instance_stats(Store& store) {
+  InstanceStats stats;
+  for (InstanceStatus status : kAllStatuses) {
+    uint64_t count = 0;
+    SUNDIAL_TRY(scan_prefix(store, Cf::kIndex, keys::status_index_prefix(status),
+                            [&](std::string_view, std::string_view) {
+                              ++count;
+                              return true;
+                            }));
+    stats.by_status.emplace_back(status, count);
+  }
+  SUNDIAL_TRY(store.scan(Cf::kTimers, {}, {}, [&](std::string_view key, std::string_view) {
+    if (!stats.next_due) {
+      if (auto t = keys::parse_timer_key(key)) stats.next_due = t->due;
+    }
+    ++stats.pending_timers;
+    return true;
+  }));
+  return stats;
+}
+
+nlohmann::json record_to_json(const InstanceRecord& r) {
+  nlohmann::json j = {{"id", r.id},
+                      {"type", r.type},
+                      {"status", status_name(r.status)},
+                      {"input", r.input},
+                      {"created_at", r.created_at},
+                      {"updated_at", r.updated_at},
+                      {"attempts", r.attempt},
+                      {"history_length", r.next_seq}};
+  j["finished_at"] = r.finished_at ? nlohmann::json(r.finished_at) : nlohmann::json(nullptr);
+  j["current_step"] = r.await_kind == AwaitKind::kStep ? nlohmann::json(r.step_name) : nlohmann::json(nullptr);
+  j["next_timer"] = r.timer_due ? nlohmann::json(r.timer_due) : nlohmann::json(nullptr);
+  j["waiting_for_signals"] = r.wait_signals;
+  j["last_error"] = r.last_error.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.last_error);
+  if (r.status == InstanceStatus::kPaused) j["paused_at"] = r.paused_at;
+  if (!r.cancel_reason.empty()) j["cancel_reason"] = r.cancel_reason;
+  if (!r.idempotency_key.empty()) j["idempotency_key"] = r.idempotency_key;
+  return j;
+}
+
+}  // namespace sundial

@@ -1,0 +1,57 @@
+// Read-only queries over storage: describe, list (through the index),
+// history, pending timers, stats. They read only durable state, so what
+// they show has been acknowledged. Used by Engine and, on a data directory
+// opened read-only, by sundialctl --data-dir.
+//
+// Threading: any thread (they only read the Store).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/base/error.h"
+#include "engine/model/instance.h"
+#include "engine/model/journal_entry.h"
+#include "engine/storage/keys.h"
+#include "engine/storage/store.h"
+
+namespace sundial {
+
+struct ListQuery {
+  std::optional<InstanceStatus> status;
+  std::optional<std::string> type;
+  // Default: 50, at most 1000.
+  size_t limit = 50;
+  // From a previous page's next_cursor; empty for the first page.
+  std::string cursor;
+};
+
+struct ListPage {
+  std::vector<InstanceRecord> instances;  // oldest first
+  std::string next_cursor;                // empty on the last page
+};
+
+struct InstanceStats {
+  std::vector<std::pair<InstanceStatus, uint64_t>> by_status;
+  uint64_t pending_timers = 0;
+  std::optional<TimeMs> next_due;
+};
+
+constexpr size_t kMaxListLimit = 1000;
+
+Result<InstanceRecord> describe_instance(Store& store, const std::string& id);
+Result<ListPage> list_instances(Store& store, const ListQuery& query);
+Result<std::vector<JournalEntry>> instance_history(Store& store, const std::string& id);
+// Pending timers due before `due_before` (0 = any time), soonest first.
+Result<std::vector<keys::TimerKey>> pending_timers(Store& store, TimeMs due_before, size_t limit);
+// Counts by scanning the indexes: O(instances); for inspection, not hot paths.
+Result<InstanceStats> instance_stats(Store& store);
+
+// The API's view of an instance.
+nlohmann::json record_to_json(const InstanceRecord& record);
+
+}  // namespace sundial

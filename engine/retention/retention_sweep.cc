@@ -1,0 +1,167 @@
+#include "engine/retention/retention_sweep.h"
+
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "engine/base/check.h"
+#include "engine/base/coding.h"
+#include "engine/codec/codec.h"
+#include "engine/storage/keys.h"
+
+namespace sundial {
+
+struct RetentionSweep::Job {
+  uv_work_t req{};
+  RetentionSweep* owner = nullptr;
+  TimeMs now = 0;
+  SweepPlan plan;
+  std::move_only_function<void(SweepResult)> done;
+};
+
+RetentionSweep::RetentionSweep(Loop& loop, Clock& clock, Store& store, Runtime& runtime,
+                               EventLog& events, RetentionOptions options)
+    : loop_(loop),
+      clock_(clock),
+      store_(store),
+      runtime_(runtime),
+      events_(events),
+      options_(options),
+      timer_(loop, [this] { run_now(); }) {
+  timer_.set_keeps_loop_alive(false);
+}
+
+RetentionSweep::~RetentionSweep() { stop(); }
+
+void RetentionSweep::start() {
+  stopped_ = false;
+  timer_.start(static_cast<uint64_t>(options_.interval));
+}
+
+void RetentionSweep::stop() {
+  stopped_ = true;
+  timer_.stop();
+  while (busy_) loop_.run_once();
+}
+
+SweepPlan RetentionSweep::plan(Store& store, TimeMs now, DurationMs retention, size_t limit) {
+  SweepPlan plan;
+  std::vector<std::pair<std::string, TimeMs>> finished;  // index key, finished_at
+  std::string finished_prefix = keys::finished_index_prefix();
+  plan.status = store.scan(Cf::kIndex, finished_prefix,
+                           keys::finished_index_key(now - retention, ""),
+                           [&](std::string_view key, std::string_view) {
+                             auto t = keys::index_key_time(key, finished_prefix.size());
+                             finished.emplace_back(std::string(key), t.value_or(0));
+                             return finished.size() < limit;
+                           });
+  if (!plan.status) return plan;
+  for (const auto& [index_key, finished_at] : finished) {
+    std::string id(keys::index_key_id(index_key, finished_prefix.size()));
+    auto bytes = store.get(Cf::kInstances, id);
+    if (!bytes) {
+      plan.status = std::unexpected(bytes.error());
+      return plan;
+    }
+    if (!*bytes) {
+      plan.dangling_finished.push_back(index_key);
+      continue;
+    }
+    auto record = decode_record(**bytes);
+    // Skip what changed since the index key was read (e.g. retried).
+    if (record && is_finished(record->status) && record->finished_at == finished_at) {
+      plan.finished.push_back(std::move(*record));
+    }
+  }
+  std::string expiry_prefix = keys::idempotency_expiry_prefix();
+  std::vector<std::pair<std::string, TimeMs>> expired;
+  plan.status = store.scan(Cf::kIndex, expiry_prefix, keys::idempotency_expiry_key(now + 1, ""),
+                           [&](std::string_view key, std::string_view) {
+                             auto t = keys::index_key_time(key, expiry_prefix.size());
+                             expired.emplace_back(std::string(key), t.value_or(0));
+                             return expired.size() < limit;
+                           });
+  if (!plan.status) return plan;
+  for (const auto& [index_key, expires] : expired) {
+    std::string key(keys::index_key_id(index_key, expiry_prefix.size()));
+    plan.expired_key_index.push_back(index_key);
+    auto bytes = store.get(Cf::kIdempotency, key);
+    if (!bytes || !*bytes) continue;
+    auto j = nlohmann::json::parse(**bytes, nullptr, false);
+    // A key reused after it expired carries a later expiry: keep it.
+    if (j.is_object() && j.value("expires", TimeMs{0}) == expires) plan.expired_keys.push_back(key);
+  }
+  return plan;
+}
+
+void RetentionSweep::run_now(std::move_only_function<void(SweepResult)> done) {
+  if (busy_ || stopped_) return;
+  busy_ = true;
+  auto* job = new Job();
+  job->owner = this;
+  job->now = clock_.now_ms();
+  job->done = std::move(done);
+  job->req.data = job;
+  int rc = uv_queue_work(
+      loop_.raw(), &job->req,
+      [](uv_work_t* req) {
+        auto* work = static_cast<Job*>(req->data);
+        RetentionSweep* self = work->owner;
+        work->plan = plan(self->store_, work->now, self->options_.retention, self->options_.batch_limit);
+      },
+      [](uv_work_t* req, int) {
+        std::unique_ptr<Job> work(static_cast<Job*>(req->data));
+        RetentionSweep* self = work->owner;
+        self->busy_ = false;
+        if (!work->plan.status) {
+          spdlog::error("retention sweep cannot read the index: {}",
+                        work->plan.status.error().to_string());
+        } else if (!self->stopped_) {
+          self->apply(work->plan, std::move(work->done));
+        }
+        if (!self->stopped_) self->timer_.start(static_cast<uint64_t>(self->options_.interval));
+      });
+  SUNDIAL_CHECK(rc == 0);
+}
+
+void RetentionSweep::apply(const SweepPlan& plan, std::move_only_function<void(SweepResult)> done) {
+  Transition tx(clock_.now_ms());
+  SweepResult result;
+  for (const std::string& key : plan.dangling_finished) tx.batch.del(Cf::kIndex, key);
+  for (const InstanceRecord& r : plan.finished) {
+    // An instance in memory is in use (e.g. being retried): the next sweep decides.
+    if (runtime_.find(r.id) != nullptr) continue;
+    tx.batch.del(Cf::kInstances, r.id);
+    std::string journal = keys::journal_prefix(r.id);
+    tx.batch.delete_range(Cf::kJournal, journal, prefix_successor(journal));
+    tx.batch.del(Cf::kIndex, keys::status_index_key(r.status, r.created_at, r.id));
+    tx.batch.del(Cf::kIndex, keys::type_index_key(r.type, r.created_at, r.id));
+    tx.batch.del(Cf::kIndex, keys::type_status_index_key(r.type, r.status, r.created_at, r.id));
+    tx.batch.del(Cf::kIndex, keys::finished_index_key(r.finished_at, r.id));
+    result.instances_deleted++;
+  }
+  for (const std::string& key : plan.expired_key_index) tx.batch.del(Cf::kIndex, key);
+  for (const std::string& key : plan.expired_keys) {
+    tx.batch.del(Cf::kIdempotency, key);
+    result.keys_deleted++;
+  }
+  events_.trim(tx.batch);
+  bool more = plan.finished.size() + plan.dangling_finished.size() >= options_.batch_limit ||
+              plan.expired_key_index.size() >= options_.batch_limit;
+  tx.on_done.push_back([this, result, more, done = std::move(done)](const Result<void>& r) mutable {
+    if (!r) {
+      spdlog::error("retention sweep commit failed: {}", r.error().to_string());
+    } else if (result.instances_deleted > 0 || result.keys_deleted > 0) {
+      spdlog::info("retention sweep deleted {} instance(s) and {} idempotency key(s)",
+                   result.instances_deleted, result.keys_deleted);
+    }
+    if (done) done(result);
+    if (r && more && !stopped_) run_now();
+  });
+  if (tx.batch.empty()) {
+    for (auto& fn : tx.on_done) fn(ok());
+    return;
+  }
+  runtime_.commit_detached(std::move(tx));
+}
+
+}  // namespace sundial

@@ -1,0 +1,90 @@
+// RetentionSweep keeps the disk from growing without bound. Every interval
+// it deletes finished instances (completed, failed, cancelled) whose
+// retention has passed, with their journals and index keys, expired
+// idempotency keys, and events beyond the event log's capacity.
+//
+// The search runs on the libuv thread pool (index range scans), never on the
+// loop; the loop re-checks each candidate against storage and commits the
+// deletes through the commit queue like any transition, so a sweep never
+// races with a command on the same instance.
+//
+// Threading: loop thread, except plan() which runs on the pool.
+// Ownership: owned by Engine; borrows Loop, Clock, Store, Runtime, EventLog.
+#pragma once
+
+#include <uv.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/base/clock.h"
+#include "engine/events/event_log.h"
+#include "engine/loop/loop.h"
+#include "engine/loop/timer.h"
+#include "engine/runtime/runtime.h"
+#include "engine/storage/store.h"
+
+namespace sundial {
+
+struct RetentionOptions {
+  // Default: 30d. How long finished instances and their journals are kept.
+  DurationMs retention = 30 * kDayMs;
+  // Default: 60s. Time between sweeps.
+  DurationMs interval = kMinuteMs;
+  // Default: 1000. Most instances (and keys) one sweep round deletes; a
+  // round that hits it is followed by another at once.
+  size_t batch_limit = 1000;
+};
+
+struct SweepPlan {
+  std::vector<InstanceRecord> finished;        // records of instances past retention
+  std::vector<std::string> dangling_finished;  // finished-index keys without a record
+  std::vector<std::string> expired_key_index;  // index keys of expired idempotency keys
+  std::vector<std::string> expired_keys;       // idempotency keys to delete
+  Result<void> status;
+};
+
+struct SweepResult {
+  size_t instances_deleted = 0;
+  size_t keys_deleted = 0;
+};
+
+class RetentionSweep {
+ public:
+  RetentionSweep(Loop& loop, Clock& clock, Store& store, Runtime& runtime, EventLog& events,
+                 RetentionOptions options);
+  ~RetentionSweep();
+  RetentionSweep(const RetentionSweep&) = delete;
+  RetentionSweep& operator=(const RetentionSweep&) = delete;
+
+  // Starts the periodic sweep.
+  void start();
+  // Sweeps once now; `done` runs on the loop after the deletes are durable.
+  // Ignored (done not called) while a sweep is running.
+  void run_now(std::move_only_function<void(SweepResult)> done = nullptr);
+  // Stops the timer and waits (running the loop) for a sweep in progress.
+  void stop();
+
+  // Candidates as of `now`: instances finished before now - retention and
+  // keys expired by now, at most `limit` of each.
+  static SweepPlan plan(Store& store, TimeMs now, DurationMs retention, size_t limit);
+
+ private:
+  struct Job;
+  void apply(const SweepPlan& plan, std::move_only_function<void(SweepResult)> done);
+
+  Loop& loop_;
+  Clock& clock_;
+  Store& store_;
+  Runtime& runtime_;
+  EventLog& events_;
+  RetentionOptions options_;
+  UvTimer timer_;
+  bool busy_ = false;
+  bool stopped_ = false;
+};
+
+}  // namespace sundial

@@ -1,0 +1,251 @@
+#include "engine/runtime/context.h"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "engine/base/check.h"
+
+namespace sundial {
+namespace {
+
+bool contains(const std::vector<std::string>& names, std::string_view name) {
+  return std::find(names.begin(), names.end(), name) != names.end();
+}
+
+uint64_t fnv1a(std::string_view s) {
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+}  // namespace
+
+// ---- Awaiters ---------------------------------------------------------------
+
+bool StepAwaiter::await_ready() { return ctx_.try_consume(req_); }
+void StepAwaiter::await_suspend(std::coroutine_handle<> h) {
+  req_.handle = h;
+  ctx_.set_pending(std::move(req_));
+}
+nlohmann::json StepAwaiter::await_resume() { return ctx_.take_step_result(); }
+
+bool SleepAwaiter::await_ready() { return ctx_.try_consume(req_); }
+void SleepAwaiter::await_suspend(std::coroutine_handle<> h) {
+  req_.handle = h;
+  ctx_.set_pending(std::move(req_));
+}
+
+bool SignalAwaiter::await_ready() { return ctx_.try_consume(req_); }
+void SignalAwaiter::await_suspend(std::coroutine_handle<> h) {
+  req_.handle = h;
+  ctx_.set_pending(std::move(req_));
+}
+SignalResult SignalAwaiter::await_resume() { return ctx_.take_signal_result(); }
+
+// ---- Context ----------------------------------------------------------------
+
+Context::Context(std::string instance_id, nlohmann::json input, std::vector<JournalEntry> journal)
+    : instance_id_(std::move(instance_id)), input_(std::move(input)), journal_(std::move(journal)) {
+  SUNDIAL_CHECK(!journal_.empty() && journal_[0].kind == EntryKind::kStarted);
+  started_at_ = journal_[0].at;
+  now_ = started_at_;
+  rng_state_ = fnv1a(instance_id_);
+  advance_to(1);
+}
+
+StepAwaiter Context::step(std::string name, SyncStepFn fn, RetryPolicy policy) {
+  AsyncStepFn async = [fn = std::move(fn)](const StepInfo& info, StepDone done) {
+    done(fn(info));
+  };
+  return step_async(std::move(name), std::move(async), policy);
+}
+
+StepAwaiter Context::step_async(std::string name, AsyncStepFn fn, RetryPolicy policy) {
+  AwaitRequest req;
+  req.kind = AwaitKind::kStep;
+  req.step_name = std::move(name);
+  req.step_fn = std::move(fn);
+  req.policy = policy;
+  return StepAwaiter(*this, std::move(req));
+}
+
+SleepAwaiter Context::sleep_for(DurationMs d) {
+  AwaitRequest req;
+  req.kind = AwaitKind::kSleep;
+  req.sleep_until = now_ + std::max<DurationMs>(0, d);
+  return SleepAwaiter(*this, std::move(req));
+}
+
+SleepAwaiter Context::sleep_until(TimeMs t) {
+  AwaitRequest req;
+  req.kind = AwaitKind::kSleep;
+  req.sleep_until = t + shift_;
+  return SleepAwaiter(*this, std::move(req));
+}
+
+SignalAwaiter Context::wait_signal(std::string name, std::optional<DurationMs> timeout) {
+  return wait_any({std::move(name)}, timeout);
+}
+
+SignalAwaiter Context::wait_any(std::vector<std::string> names, std::optional<DurationMs> timeout) {
+  AwaitRequest req;
+  req.kind = AwaitKind::kSignal;
+  req.signals = std::move(names);
+  req.timeout = timeout;
+  return SignalAwaiter(*this, std::move(req));
+}
+
+bool Context::has_signal(std::string_view name) const {
+  for (size_t i = 0; i < pos_; ++i) {
+    if (journal_[i].kind == EntryKind::kSignalReceived && journal_[i].name == name) return true;
+  }
+  return false;
+}
+
+uint64_t Context::random_u64() {
+  // splitmix64: a fixed sequence per instance, identical on every replay.
+  uint64_t z = (rng_state_ += 0x9e3779b97f4a7c15ull);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+
+double Context::random01() { return static_cast<double>(random_u64() >> 11) * 0x1.0p-53; }
+
+std::string Context::uuid() {
+  uint64_t hi = random_u64();
+  uint64_t lo = random_u64();
+  hi = (hi & 0xffffffffffff0fffull) | 0x0000000000004000ull;  // version 4
+  lo = (lo & 0x3fffffffffffffffull) | 0x8000000000000000ull;  // RFC 4122 variant
+  char buf[37];
+  std::snprintf(buf, sizeof buf, "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(hi >> 32),
+                static_cast<unsigned>((hi >> 16) & 0xffff), static_cast<unsigned>(hi & 0xffff),
+                static_cast<unsigned>(lo >> 48),
+                static_cast<unsigned long long>(lo & 0xffffffffffffull));
+  return buf;
+}
+
+void Context::append(const JournalEntry& entry) {
+  SUNDIAL_CHECK(entry.seq == journal_.size());
+  journal_.push_back(entry);
+}
+
+void Context::advance_to(size_t end) {
+  for (; pos_ < end; ++pos_) {
+    const JournalEntry& e = journal_[pos_];
+    if (e.kind == EntryKind::kResumed) shift_ += e.shift_ms;
+  }
+}
+
+std::optional<size_t> Context::next_outcome() const {
+  for (size_t i = pos_; i < journal_.size(); ++i) {
+    if (journal_[i].is_outcome()) return i;
+  }
+  return std::nullopt;
+}
+
+bool Context::has_unconsumed_outcomes() const { return next_outcome().has_value(); }
+
+bool Context::consume_inbox(const AwaitRequest& req) {
+  for (size_t i = 0; i < pos_; ++i) {
+    const JournalEntry& e = journal_[i];
+    if (e.kind == EntryKind::kSignalReceived && !e.delivered && contains(req.signals, e.name) &&
+        !consumed_signals_.contains(e.seq)) {
+      consumed_signals_.insert(e.seq);
+      signal_result_ = SignalResult{false, e.name, e.data};
+      return true;
+    }
+  }
+  return false;
+}
+
+std::optional<uint32_t> Context::late_signal_for(const std::vector<std::string>& names) const {
+  for (size_t i = pos_; i < journal_.size(); ++i) {
+    const JournalEntry& e = journal_[i];
+    if (e.kind == EntryKind::kSignalReceived && !e.delivered && contains(names, e.name) &&
+        !consumed_signals_.contains(e.seq)) {
+      bool delivered_later = false;
+      for (size_t j = i + 1; j < journal_.size(); ++j) {
+        if (journal_[j].kind == EntryKind::kSignalDelivered && journal_[j].ref_seq == e.seq) {
+          delivered_later = true;
+        }
+      }
+      if (!delivered_later) return e.seq;
+    }
+  }
+  return std::nullopt;
+}
+
+bool Context::try_consume(const AwaitRequest& req) {
+  if (failure_) return false;
+  if (req.kind == AwaitKind::kSignal && consume_inbox(req)) return true;
+  auto index = next_outcome();
+  if (!index) return false;
+  const JournalEntry& e = journal_[*index];
+  switch (req.kind) {
+    case AwaitKind::kStep:
+      if (e.kind != EntryKind::kStepCompleted || e.name != req.step_name) {
+        diverged(req, &e);
+        return false;
+      }
+      step_result_ = e.data;
+      break;
+    case AwaitKind::kSleep:
+      if (e.kind != EntryKind::kTimerFired) {
+        diverged(req, &e);
+        return false;
+      }
+      break;
+    case AwaitKind::kSignal:
+      if (e.kind == EntryKind::kTimerFired && req.timeout) {
+        signal_result_ = SignalResult{true, {}, nullptr};
+      } else if (e.kind == EntryKind::kSignalReceived && contains(req.signals, e.name)) {
+        consumed_signals_.insert(e.seq);
+        signal_result_ = SignalResult{false, e.name, e.data};
+      } else if (e.kind == EntryKind::kSignalDelivered && e.ref_seq < journal_.size() &&
+                 contains(req.signals, journal_[e.ref_seq].name)) {
+        consumed_signals_.insert(e.ref_seq);
+        signal_result_ = SignalResult{false, journal_[e.ref_seq].name, journal_[e.ref_seq].data};
+      } else {
+        diverged(req, &e);
+        return false;
+      }
+      break;
+    case AwaitKind::kNone:
+      diverged(req, &e);
+      return false;
+  }
+  advance_to(*index + 1);
+  now_ = e.at;
+  return true;
+}
+
+std::string describe_request(const AwaitRequest& req) {
+  switch (req.kind) {
+    case AwaitKind::kStep: return "step '" + req.step_name + "'";
+    case AwaitKind::kSleep: return "a sleep";
+    case AwaitKind::kSignal: {
+      std::string out = "a wait for signal";
+      for (const auto& s : req.signals) out += " '" + s + "'";
+      return out;
+    }
+    case AwaitKind::kNone: break;
+  }
+  return "nothing";
+}
+
+void Context::diverged(const AwaitRequest& req, const JournalEntry* found) {
+  std::string holds = std::string(entry_kind_name(found->kind));
+  if (!found->name.empty()) holds += " '" + found->name + "'";
+  failure_ = Error{ErrorCode::kNonDeterminism,
+                   "replay of instance '" + instance_id_ + "' diverged at journal seq " +
+                       std::to_string(found->seq) + ": the workflow asked for " +
+                       describe_request(req) + " but the journal holds " + holds +
+                       "; workflow code must be deterministic (use ctx.now(), ctx.random_u64() "
+                       "and steps for I/O) and must not reorder awaits of running instances"};
+}
+
+}  // namespace sundial

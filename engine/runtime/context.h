@@ -1,0 +1,189 @@
+// Context: what workflow code may use. Durable steps, sleeps and signal
+// waits are awaited through it; time, randomness and ids come from it, so a
+// workflow replays deterministically from its journal.
+//
+// Replay: the Context holds the instance's journal. An await whose outcome
+// the journal already holds returns at once (await_ready); otherwise the
+// coroutine suspends and the executor turns the request into durable work.
+// An await that does not match the journal's next outcome fails the instance
+// with a non_determinism error. Signals are visible to the workflow once they
+// precede its position in the journal, which makes has_signal() and inbox
+// delivery deterministic too.
+//
+// Threading: loop thread only. Ownership: owned by the executor's
+// LiveInstance; workflow code receives it by reference for its whole life.
+#pragma once
+
+#include <coroutine>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/base/clock.h"
+#include "engine/base/error.h"
+#include "engine/model/instance.h"
+#include "engine/model/journal_entry.h"
+#include "engine/runtime/retry_policy.h"
+
+namespace sundial {
+
+// Handed to a step function.
+struct StepInfo {
+  std::string instance_id;
+  std::string step_name;
+  uint32_t attempt = 1;  // 1-based
+  // Stable across attempts and restarts: "<instance id>/<step name>". Put it
+  // where the provider dedupes (Resend's Idempotency-Key).
+  std::string idempotency_key;
+};
+
+// Completes a step: a value is journaled as the step's result; an error is
+// retried per the step's RetryPolicy (see is_retryable). Call it exactly
+// once, on the loop thread; it may be called synchronously.
+using StepDone = std::move_only_function<void(Result<nlohmann::json>)>;
+using AsyncStepFn = std::function<void(const StepInfo&, StepDone)>;
+using SyncStepFn = std::function<Result<nlohmann::json>(const StepInfo&)>;
+
+struct SignalResult {
+  bool timed_out = false;
+  std::string name;
+  nlohmann::json payload;
+};
+
+// What a suspended workflow waits for.
+struct AwaitRequest {
+  AwaitKind kind = AwaitKind::kNone;
+  std::string step_name;       // kStep
+  AsyncStepFn step_fn;         // kStep
+  RetryPolicy policy;          // kStep
+  TimeMs sleep_until = 0;      // kSleep: the target, pause shifts included
+  std::vector<std::string> signals;       // kSignal
+  std::optional<DurationMs> timeout;      // kSignal
+  std::coroutine_handle<> handle;
+};
+
+class Context;
+
+class StepAwaiter {
+ public:
+  StepAwaiter(Context& ctx, AwaitRequest req) : ctx_(ctx), req_(std::move(req)) {}
+  bool await_ready();
+  void await_suspend(std::coroutine_handle<> h);
+  nlohmann::json await_resume();
+
+ private:
+  Context& ctx_;
+  AwaitRequest req_;
+};
+
+class SleepAwaiter {
+ public:
+  SleepAwaiter(Context& ctx, AwaitRequest req) : ctx_(ctx), req_(std::move(req)) {}
+  bool await_ready();
+  void await_suspend(std::coroutine_handle<> h);
+  void await_resume() {}
+
+ private:
+  Context& ctx_;
+  AwaitRequest req_;
+};
+
+class SignalAwaiter {
+ public:
+  SignalAwaiter(Context& ctx, AwaitRequest req) : ctx_(ctx), req_(std::move(req)) {}
+  bool await_ready();
+  void await_suspend(std::coroutine_handle<> h);
+  SignalResult await_resume();
+
+ private:
+  Context& ctx_;
+  AwaitRequest req_;
+};
+
+class Context {
+ public:
+  // `journal` must start with the instance's kStarted entry.
+  Context(std::string instance_id, nlohmann::json input, std::vector<JournalEntry> journal);
+  Context(const Context&) = delete;
+  Context& operator=(const Context&) = delete;
+
+  // ---- Workflow API --------------------------------------------------------
+  // Runs `fn` at least once until it succeeds; its result is journaled and
+  // returned, and a replay returns the journaled result without running it.
+  StepAwaiter step(std::string name, SyncStepFn fn, RetryPolicy policy = {});
+  StepAwaiter step_async(std::string name, AsyncStepFn fn, RetryPolicy policy = {});
+  // Durable sleep until now() + d.
+  SleepAwaiter sleep_for(DurationMs d);
+  // Durable sleep until `t`, moved later by the total of pauses resumed with
+  // the `shift` policy, so a paused schedule keeps its spacing.
+  SleepAwaiter sleep_until(TimeMs t);
+  // Waits for a signal `name` (or any of `names`), or the timeout. A signal
+  // sent before the wait began is delivered from the inbox.
+  SignalAwaiter wait_signal(std::string name, std::optional<DurationMs> timeout = {});
+  SignalAwaiter wait_any(std::vector<std::string> names, std::optional<DurationMs> timeout = {});
+  // Whether a signal `name` has arrived by this point of the workflow.
+  bool has_signal(std::string_view name) const;
+
+  // Deterministic time: the time of the last outcome the workflow received.
+  TimeMs now() const { return now_; }
+  TimeMs started_at() const { return started_at_; }
+  // Deterministic randomness, seeded by the instance id.
+  uint64_t random_u64();
+  double random01();
+  std::string uuid();
+  const std::string& instance_id() const { return instance_id_; }
+  const nlohmann::json& input() const { return input_; }
+
+  // ---- Executor API --------------------------------------------------------
+  // Satisfies `req` from the journal if it can (inbox first for signal waits,
+  // then the next outcome). Sets failure() on a mismatch and returns false.
+  bool try_consume(const AwaitRequest& req);
+  void set_pending(AwaitRequest req) { pending_ = std::move(req); }
+  std::optional<AwaitRequest>& pending() { return pending_; }
+  const std::optional<Error>& failure() const { return failure_; }
+  void set_failure(Error e) { failure_ = std::move(e); }
+  // Appends an entry written by a live transition (seq must be next).
+  void append(const JournalEntry& entry);
+  const std::vector<JournalEntry>& journal() const { return journal_; }
+  // Entries [0, position()) precede the workflow's current point.
+  size_t position() const { return pos_; }
+  // Outcome entries not yet consumed by the workflow, after replay finished.
+  bool has_unconsumed_outcomes() const;
+  // Undelivered, unconsumed signals after the workflow's position that match
+  // `names` (they arrived while the wait could not take them, e.g. paused).
+  std::optional<uint32_t> late_signal_for(const std::vector<std::string>& names) const;
+  DurationMs schedule_shift() const { return shift_; }
+
+  nlohmann::json take_step_result() { return std::move(step_result_); }
+  SignalResult take_signal_result() { return std::move(signal_result_); }
+
+ private:
+  void advance_to(size_t end);
+  std::optional<size_t> next_outcome() const;
+  bool consume_inbox(const AwaitRequest& req);
+  void diverged(const AwaitRequest& req, const JournalEntry* found);
+
+  std::string instance_id_;
+  nlohmann::json input_;
+  std::vector<JournalEntry> journal_;
+  size_t pos_ = 0;
+  TimeMs now_ = 0;
+  TimeMs started_at_ = 0;
+  DurationMs shift_ = 0;
+  std::set<uint32_t> consumed_signals_;
+  std::optional<AwaitRequest> pending_;
+  std::optional<Error> failure_;
+  uint64_t rng_state_ = 0;
+  nlohmann::json step_result_;
+  SignalResult signal_result_;
+};
+
+std::string describe_request(const AwaitRequest& req);
+
+}  // namespace sundial

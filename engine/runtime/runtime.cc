@@ -1,0 +1,486 @@
+#include "engine/runtime/runtime.h"
+
+#include <algorithm>
+#include <exception>
+
+#include <spdlog/spdlog.h>
+
+#include "engine/base/check.h"
+#include "engine/codec/codec.h"
+#include "engine/storage/keys.h"
+#include "engine/transitions/instance_ops.h"
+
+namespace sundial {
+namespace {
+
+void clear_await(InstanceRecord& r) {
+  r.await_kind = AwaitKind::kNone;
+  r.step_name.clear();
+  r.attempt = 0;
+  r.wait_signals.clear();
+}
+
+std::string exception_message(std::exception_ptr e) {
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& ex) {
+    return ex.what();
+  } catch (...) {
+    return "unknown exception";
+  }
+}
+
+}  // namespace
+
+Runtime::Runtime(Deps deps, TimerWindowOptions timer_options)
+    : deps_(deps),
+      timers_(deps.loop, deps.clock, deps.store, timer_options,
+              [this](const keys::TimerKey& key) { on_timer(key); }) {}
+
+void Runtime::close() {
+  accepting_ = false;
+  timers_.stop();
+}
+
+// ---- Instances in memory -----------------------------------------------------
+
+LiveInstance* Runtime::find(std::string_view id) {
+  auto it = live_.find(std::string(id));
+  return it == live_.end() ? nullptr : it->second.get();
+}
+
+Result<LiveInstance*> Runtime::load(std::string_view id) {
+  if (LiveInstance* inst = find(id)) return inst;
+  SUNDIAL_ASSIGN_OR_RETURN(auto bytes, deps_.store.get(Cf::kInstances, id));
+  if (!bytes) {
+    return make_error(ErrorCode::kNotFound, "instance '" + std::string(id) + "' does not exist");
+  }
+  SUNDIAL_ASSIGN_OR_RETURN(InstanceRecord record, decode_record(*bytes));
+  std::vector<JournalEntry> journal;
+  Result<void> bad;
+  SUNDIAL_TRY(scan_prefix(deps_.store, Cf::kJournal, keys::journal_prefix(id),
+                          [&](std::string_view key, std::string_view value) {
+                            auto entry = decode_entry(value);
+                            auto seq = keys::journal_seq(key);
+                            if (!entry || !seq || *seq != journal.size()) {
+                              bad = make_error(ErrorCode::kCorruption,
+                                               "journal of instance '" + std::string(id) +
+                                                   "' is damaged at entry " +
+                                                   std::to_string(journal.size()));
+                              return false;
+                            }
+                            entry->seq = *seq;
+                            journal.push_back(std::move(*entry));
+                            return true;
+                          }));
+  SUNDIAL_TRY(bad);
+  if (journal.empty() || journal.size() != record.next_seq ||
+      journal[0].kind != EntryKind::kStarted) {
+    return make_error(ErrorCode::kCorruption, "journal of instance '" + std::string(id) +
+                                                  "' does not match its record (" +
+                                                  std::to_string(journal.size()) + " entries, " +
+                                                  std::to_string(record.next_seq) + " expected)");
+  }
+  auto inst = std::make_unique<LiveInstance>();
+  inst->ctx = std::make_unique<Context>(record.id, record.input, std::move(journal));
+  inst->record = std::move(record);
+  inst->epoch = next_epoch_++;
+  inst->persisted = true;
+  inst->indexed_status = inst->record.status;
+  inst->indexed_finished_at = inst->record.finished_at;
+  LiveInstance* raw = inst.get();
+  live_.emplace(raw->record.id, std::move(inst));
+  replay(*raw);
+  return raw;
+}
+
+LiveInstance& Runtime::create(InstanceRecord record, Transition& tx) {
+  auto inst = std::make_unique<LiveInstance>();
+  inst->record = std::move(record);
+  inst->record.next_seq = 0;
+  JournalEntry started;
+  started.kind = EntryKind::kStarted;
+  started.data = inst->record.input;
+  append_entry(*inst, tx, started);  // no Context yet: it is built from this entry
+  started.seq = 0;
+  started.at = tx.now;
+  inst->ctx = std::make_unique<Context>(inst->record.id, inst->record.input,
+                                        std::vector<JournalEntry>{started});
+  inst->epoch = next_epoch_++;
+  LiveInstance* raw = inst.get();
+  live_.emplace(raw->record.id, std::move(inst));
+  return *raw;
+}
+
+void Runtime::rebuild(LiveInstance& inst) {
+  inst.root = Workflow<void>();
+  std::vector<JournalEntry> journal = inst.ctx->journal();
+  inst.ctx = std::make_unique<Context>(inst.record.id, inst.record.input, std::move(journal));
+  inst.epoch = next_epoch_++;
+  inst.step_running = false;
+}
+
+void Runtime::release(LiveInstance& inst) { maybe_evict(inst.record.id); }
+
+void Runtime::defer(std::move_only_function<void()> fn) { deps_.loop.post(std::move(fn)); }
+
+void Runtime::maybe_evict(const std::string& id) {
+  LiveInstance* inst = find(id);
+  if (inst == nullptr || inst->in_flight > 0 || inst->step_running) return;
+  if (inst->record.status == InstanceStatus::kRunning) return;
+  live_.erase(id);
+}
+
+// ---- Driving the workflow ----------------------------------------------------
+
+void Runtime::replay(LiveInstance& inst) {
+  InstanceStatus status = inst.record.status;
+  if (status != InstanceStatus::kRunning && status != InstanceStatus::kWaiting) return;
+  Context& ctx = *inst.ctx;
+  if (!inst.root.valid()) {
+    const WorkflowType* type = deps_.registry.find(inst.record.type);
+    if (type == nullptr) {
+      ctx.set_failure(Error{ErrorCode::kNotFound, "workflow type '" + inst.record.type +
+                                                      "' is not registered in this build"});
+      return;
+    }
+    try {
+      inst.root = type->fn(ctx);
+    } catch (...) {
+      ctx.set_failure(Error{ErrorCode::kInternal,
+                            "workflow '" + inst.record.type + "' threw before it started: " +
+                                exception_message(std::current_exception())});
+      return;
+    }
+    inst.root.handle().resume();
+  }
+  while (!inst.root.done() && !ctx.failure()) {
+    auto& pending = ctx.pending();
+    if (!pending || !ctx.try_consume(*pending)) return;
+    std::coroutine_handle<> h = pending->handle;
+    pending.reset();
+    h.resume();
+  }
+}
+
+void Runtime::advance(LiveInstance& inst, Transition& tx) {
+  for (;;) {
+    InstanceStatus status = inst.record.status;
+    if (status != InstanceStatus::kRunning && status != InstanceStatus::kWaiting) return;
+    replay(inst);
+    Context& ctx = *inst.ctx;
+    if (ctx.failure()) return fail(inst, tx, *ctx.failure());
+    if (inst.root.done()) return finish(inst, tx);
+    SUNDIAL_CHECK(ctx.pending().has_value());
+    if (!register_wait(inst, tx, *ctx.pending())) return;
+  }
+}
+
+bool Runtime::register_wait(LiveInstance& inst, Transition& tx, const AwaitRequest& req) {
+  InstanceRecord& r = inst.record;
+  switch (req.kind) {
+    case AwaitKind::kStep:
+      if (r.await_kind == AwaitKind::kStep && r.step_name == req.step_name) {
+        // Registered before (the instance was reloaded or resumed): run the
+        // next attempt unless one runs or a retry timer will start it.
+        if (r.timer_due == 0 && !inst.step_running) schedule_step(inst, tx);
+        return false;
+      }
+      clear_timer(inst, tx);
+      clear_await(r);
+      r.await_kind = AwaitKind::kStep;
+      r.step_name = req.step_name;
+      set_status(inst, tx, InstanceStatus::kRunning);
+      schedule_step(inst, tx);
+      return false;
+    case AwaitKind::kSleep:
+      if (r.await_kind == AwaitKind::kSleep) return false;
+      clear_await(r);
+      if (req.sleep_until <= tx.now) {
+        JournalEntry fired;
+        fired.kind = EntryKind::kTimerFired;
+        fired.due = req.sleep_until;
+        append_entry(inst, tx, fired);
+        return true;
+      }
+      r.await_kind = AwaitKind::kSleep;
+      set_timer(inst, tx, req.sleep_until);
+      set_status(inst, tx, InstanceStatus::kWaiting);
+      {
+        JournalEntry scheduled;
+        scheduled.kind = EntryKind::kTimerScheduled;
+        scheduled.name = "sleep";
+        scheduled.due = req.sleep_until;
+        append_entry(inst, tx, scheduled);
+      }
+      return false;
+    case AwaitKind::kSignal:
+      if (r.await_kind == AwaitKind::kSignal) return false;
+      clear_await(r);
+      r.await_kind = AwaitKind::kSignal;
+      r.wait_signals = req.signals;
+      set_status(inst, tx, InstanceStatus::kWaiting);
+      if (req.timeout) {
+        TimeMs due = tx.now + std::max<DurationMs>(0, *req.timeout);
+        set_timer(inst, tx, due);
+        JournalEntry scheduled;
+        scheduled.kind = EntryKind::kTimerScheduled;
+        scheduled.name = "signal-timeout";
+        scheduled.due = due;
+        append_entry(inst, tx, scheduled);
+      }
+      return false;
+    case AwaitKind::kNone:
+      break;
+  }
+  SUNDIAL_CHECK(false && "await of no kind");
+  return false;
+}
+
+void Runtime::finish(LiveInstance& inst, Transition& tx) {
+  Context& ctx = *inst.ctx;
+  if (std::exception_ptr e = inst.root.exception()) {
+    return fail(inst, tx, Error{ErrorCode::kInternal, "workflow code threw: " + exception_message(e)});
+  }
+  if (ctx.has_unconsumed_outcomes()) {
+    return fail(inst, tx,
+                Error{ErrorCode::kNonDeterminism,
+                      "replay of instance '" + inst.record.id +
+                          "' diverged: the workflow finished but its journal holds more "
+                          "outcomes; workflow code must be deterministic"});
+  }
+  clear_timer(inst, tx);
+  clear_await(inst.record);
+  set_status(inst, tx, InstanceStatus::kCompleted);
+  JournalEntry done;
+  done.kind = EntryKind::kCompleted;
+  append_entry(inst, tx, done);
+  add_event(inst, tx, EventType::kCompleted);
+  inst.root = Workflow<void>();
+}
+
+void Runtime::fail(LiveInstance& inst, Transition& tx, const Error& error) {
+  clear_timer(inst, tx);
+  inst.record.last_error = error.to_string();
+  set_status(inst, tx, InstanceStatus::kFailed);
+  JournalEntry failed;
+  failed.kind = EntryKind::kFailed;
+  failed.error = inst.record.last_error;
+  append_entry(inst, tx, failed);
+  add_event(inst, tx, EventType::kFailed, {}, inst.record.last_error);
+  inst.root = Workflow<void>();
+  spdlog::warn("instance '{}' ({}) failed: {}", inst.record.id, inst.record.type,
+               inst.record.last_error);
+}
+
+// ---- Steps -------------------------------------------------------------------
+
+void Runtime::schedule_step(LiveInstance& inst, Transition& tx) {
+  inst.step_running = true;
+  tx.after_commit([this, id = inst.record.id, epoch = inst.epoch] { run_step(id, epoch); });
+}
+
+void Runtime::run_step(const std::string& id, uint64_t epoch) {
+  LiveInstance* inst = find(id);
+  if (inst == nullptr || inst->epoch != epoch) return;
+  InstanceRecord& r = inst->record;
+  auto& pending = inst->ctx->pending();
+  if (r.status != InstanceStatus::kRunning || r.await_kind != AwaitKind::kStep || !pending ||
+      pending->kind != AwaitKind::kStep || pending->step_name != r.step_name) {
+    inst->step_running = false;  // paused or cancelled before it could run
+    maybe_evict(id);
+    return;
+  }
+  StepInfo info{id, r.step_name, r.attempt + 1, id + "/" + r.step_name};
+  auto once = std::make_shared<bool>(false);
+  StepDone done = [this, id, epoch, attempt = info.attempt, once](Result<nlohmann::json> result) {
+    if (*once) {
+      spdlog::error("step of instance '{}' completed twice; the second result is ignored", id);
+      return;
+    }
+    *once = true;
+    on_step_done(id, epoch, attempt, std::move(result));
+  };
+  AsyncStepFn fn = pending->step_fn;  // a copy: the step may complete and replace `pending`
+  try {
+    fn(info, std::move(done));
+  } catch (...) {
+    if (!*once) {
+      *once = true;
+      on_step_done(id, epoch, info.attempt,
+                   make_error(ErrorCode::kInternal,
+                              "step threw: " + exception_message(std::current_exception())));
+    }
+  }
+}
+
+void Runtime::on_step_done(const std::string& id, uint64_t epoch, uint32_t attempt,
+                           Result<nlohmann::json> result) {
+  LiveInstance* inst = find(id);
+  if (inst == nullptr || inst->epoch != epoch) return;  // the instance was reset meanwhile
+  inst->step_running = false;
+  InstanceRecord& r = inst->record;
+  if (is_finished(r.status) || r.await_kind != AwaitKind::kStep) {
+    maybe_evict(id);
+    return;
+  }
+  Transition tx(now());
+  std::string step = r.step_name;
+  if (result) {
+    JournalEntry entry;
+    entry.kind = EntryKind::kStepCompleted;
+    entry.name = step;
+    entry.attempt = attempt;
+    entry.data = std::move(*result);
+    append_entry(*inst, tx, std::move(entry));
+    clear_await(r);
+    add_event(*inst, tx, EventType::kStepCompleted, step);
+    advance(*inst, tx);
+    return commit(*inst, std::move(tx));
+  }
+  const Error& error = result.error();
+  RetryPolicy policy = inst->ctx->pending() ? inst->ctx->pending()->policy : RetryPolicy{};
+  r.attempt = attempt;
+  JournalEntry entry;
+  entry.name = step;
+  entry.attempt = attempt;
+  entry.error = error.to_string();
+  if (should_retry(policy, attempt, error)) {
+    entry.kind = EntryKind::kStepAttemptFailed;
+    entry.due = tx.now + backoff_delay(policy, attempt, jitter01());
+    set_timer(*inst, tx, entry.due);
+    append_entry(*inst, tx, entry);
+    add_event(*inst, tx, EventType::kStepFailed, step,
+              "attempt " + std::to_string(attempt) + " failed, will retry: " + entry.error);
+  } else {
+    entry.kind = EntryKind::kStepFailed;
+    append_entry(*inst, tx, entry);
+    add_event(*inst, tx, EventType::kStepFailed, step,
+              "attempt " + std::to_string(attempt) + " failed for good: " + entry.error);
+    fail(*inst, tx,
+         Error{ErrorCode::kStepFailed, "step '" + step + "' failed after " +
+                                           std::to_string(attempt) + " attempt(s): " +
+                                           error.to_string()});
+  }
+  commit(*inst, std::move(tx));
+}
+
+// ---- Timers ------------------------------------------------------------------
+
+void Runtime::on_timer(const keys::TimerKey& key) {
+  if (!accepting_) return;
+  auto loaded = load(key.instance_id);
+  if (!loaded) {
+    if (loaded.error().code == ErrorCode::kNotFound) {
+      // A row left by an instance that the retention sweep removed: drop it.
+      Transition tx(now());
+      tx.batch.del(Cf::kTimers, keys::timer_key(key.due, key.instance_id));
+      commit_detached(std::move(tx));
+    } else {
+      spdlog::error("timer for instance '{}' cannot load it: {}", key.instance_id,
+                    loaded.error().to_string());
+    }
+    return;
+  }
+  LiveInstance& inst = **loaded;
+  InstanceRecord& r = inst.record;
+  if (r.timer_due != key.due || !inst.timer_row()) {
+    maybe_evict(r.id);  // stale: the timer moved or the instance no longer waits
+    return;
+  }
+  Transition tx(now());
+  clear_timer(inst, tx);
+  if (r.await_kind == AwaitKind::kStep) {
+    schedule_step(inst, tx);  // the retry of a failed attempt
+  } else {
+    JournalEntry fired;
+    fired.kind = EntryKind::kTimerFired;
+    fired.due = key.due;
+    append_entry(inst, tx, fired);
+    clear_await(r);
+    add_event(inst, tx, EventType::kTimerFired);
+    set_status(inst, tx, InstanceStatus::kRunning);
+    advance(inst, tx);
+  }
+  commit(inst, std::move(tx));
+}
+
+// ---- Commit ------------------------------------------------------------------
+
+void Runtime::commit(LiveInstance& inst, Transition&& tx) {
+  write_instance(inst, tx);
+  inst.in_flight++;
+  submit(std::move(tx), [this, id = inst.record.id](const Result<void>&) {
+    // An instance with transitions in flight is never evicted, and recovery
+    // waits for every completion, so `id` is still this instance.
+    LiveInstance* live = find(id);
+    if (live == nullptr) return;
+    live->in_flight--;
+    maybe_evict(id);
+  });
+}
+
+void Runtime::commit_detached(Transition&& tx) { submit(std::move(tx), nullptr); }
+
+void Runtime::submit(Transition&& tx, std::move_only_function<void(const Result<void>&)> last) {
+  deps_.events.stage(tx.events, tx.batch);
+  deps_.commits.submit(
+      std::move(tx.batch),
+      [this, timers = std::move(tx.timers_to_arm), events = std::move(tx.events),
+       on_done = std::move(tx.on_done), last = std::move(last)](Result<void> result) mutable {
+        if (result) {
+          for (auto& t : timers) timers_.add(t.due, std::move(t.instance_id));
+          deps_.events.publish(events);
+        }
+        for (auto& fn : on_done) fn(result);
+        if (last) last(result);
+        if (!result) on_commit_failed(result.error());
+        if (recovering_ && deps_.commits.in_flight() == 0) finish_recovery();
+      });
+}
+
+// ---- Recovery ----------------------------------------------------------------
+
+Result<void> Runtime::recover() {
+  std::vector<std::string> running;
+  SUNDIAL_TRY(scan_prefix(deps_.store, Cf::kIndex, keys::status_index_prefix(InstanceStatus::kRunning),
+                          [&](std::string_view key, std::string_view) {
+                            running.emplace_back(keys::index_key_id(key, 2));
+                            return true;
+                          }));
+  for (const std::string& id : running) {
+    SUNDIAL_ASSIGN_OR_RETURN(LiveInstance * inst, load(id));
+    Transition tx(now());
+    advance(*inst, tx);
+    commit(*inst, std::move(tx));
+  }
+  accepting_ = true;
+  timers_.poll();
+  if (!running.empty()) spdlog::info("recovered {} running instance(s)", running.size());
+  return ok();
+}
+
+void Runtime::on_commit_failed(const Error& error) {
+  if (recovering_) return;
+  spdlog::error("storage commit failed: {}; rejecting commands and recovering from storage",
+                error.to_string());
+  recovering_ = true;
+  accepting_ = false;
+  // finish_recovery() runs once the last failed write's completion is in.
+}
+
+void Runtime::finish_recovery() {
+  live_.clear();
+  timers_.reset();
+  deps_.commits.clear_failure();
+  recovering_ = false;
+  if (auto r = recover(); !r) {
+    spdlog::error("recovery after a failed commit failed: {}; retrying", r.error().to_string());
+    recovering_ = true;
+    deps_.loop.post([this] {
+      if (recovering_ && deps_.commits.in_flight() == 0) finish_recovery();
+    });
+  }
+}
+
+}  // namespace sundial

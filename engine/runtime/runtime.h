@@ -1,0 +1,116 @@
+// Runtime: runs workflow instances. It keeps the instances that are doing
+// work in memory (LiveInstance), replays a cold instance from its journal
+// when an event wakes it, turns each await of a workflow into durable work
+// (a step to run, a timer, a signal wait), and commits every change as one
+// Transition, releasing replies and effects only once it is durable.
+//
+// Commands (engine/transitions/*.cc) use load(), advance() and commit().
+//
+// Failure: when a commit fails, the Runtime stops accepting commands, waits
+// for the commits in flight, drops every in-memory instance and the timer
+// window, and recovers from storage exactly as after a restart.
+//
+// Threading: loop thread only.
+// Ownership: owned by Engine. Borrows Loop, Clock, Store, CommitQueue,
+// EventLog and Registry, which must outlive it; owns the TimerService.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <random>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "engine/base/clock.h"
+#include "engine/events/event_log.h"
+#include "engine/loop/loop.h"
+#include "engine/runtime/live_instance.h"
+#include "engine/runtime/registry.h"
+#include "engine/storage/commit_queue.h"
+#include "engine/storage/store.h"
+#include "engine/timers/timer_service.h"
+#include "engine/transitions/transition.h"
+
+namespace sundial {
+
+class Runtime {
+ public:
+  struct Deps {
+    Loop& loop;
+    Clock& clock;
+    Store& store;
+    CommitQueue& commits;
+    EventLog& events;
+    const Registry& registry;
+  };
+
+  Runtime(Deps deps, TimerWindowOptions timer_options);
+  Runtime(const Runtime&) = delete;
+  Runtime& operator=(const Runtime&) = delete;
+
+  // Loads and continues every running instance, then starts the timers.
+  Result<void> recover();
+  // False while recovering from a failed commit or after close().
+  bool accepting() const { return accepting_; }
+  void close();
+
+  // ---- For commands ----------------------------------------------------------
+  TimeMs now() const { return deps_.clock.now_ms(); }
+  const Registry& registry() const { return deps_.registry; }
+  Store& store() { return deps_.store; }
+  LiveInstance* find(std::string_view id);
+  // The instance from memory, or read from storage and replayed to where it
+  // waits. not_found when it does not exist.
+  Result<LiveInstance*> load(std::string_view id);
+  // A new instance whose journal starts with its kStarted entry, in `tx`.
+  LiveInstance& create(InstanceRecord record, Transition& tx);
+  // Runs the workflow as far as it can go, writing what it does into `tx`.
+  void advance(LiveInstance& inst, Transition& tx);
+  // Drops the coroutine and rebuilds it from the journal (retry).
+  void rebuild(LiveInstance& inst);
+  // Writes the record and indexes, commits, then releases effects.
+  void commit(LiveInstance& inst, Transition&& tx);
+  // Commits a transition that touches no instance (also an ordering barrier:
+  // its on_done runs after every transition submitted before it).
+  void commit_detached(Transition&& tx);
+  // Evicts `inst` if nothing keeps it in memory (after a rejected command).
+  void release(LiveInstance& inst);
+  // Runs `fn` on the loop in a later turn (to answer a rejected command
+  // asynchronously, like every other answer).
+  void defer(std::move_only_function<void()> fn);
+  // Random number in [0, 1) for retry jitter (not for workflow code).
+  double jitter01() { return std::uniform_real_distribution<double>(0, 1)(rng_); }
+
+  // ---- Introspection ---------------------------------------------------------
+  size_t live_count() const { return live_.size(); }
+  TimerService& timers() { return timers_; }
+  void poll_timers() { timers_.poll(); }
+
+ private:
+  void on_timer(const keys::TimerKey& key);
+  // Turns the pending await into durable work. Returns true if it produced
+  // an outcome the workflow can consume at once (a sleep already due).
+  bool register_wait(LiveInstance& inst, Transition& tx, const AwaitRequest& req);
+  void schedule_step(LiveInstance& inst, Transition& tx);
+  void run_step(const std::string& id, uint64_t epoch);
+  void on_step_done(const std::string& id, uint64_t epoch, uint32_t attempt,
+                    Result<nlohmann::json> result);
+  void replay(LiveInstance& inst);
+  void finish(LiveInstance& inst, Transition& tx);
+  void fail(LiveInstance& inst, Transition& tx, const Error& error);
+  void submit(Transition&& tx, std::move_only_function<void(const Result<void>&)> last);
+  void maybe_evict(const std::string& id);
+  void on_commit_failed(const Error& error);
+  void finish_recovery();
+
+  Deps deps_;
+  TimerService timers_;
+  std::unordered_map<std::string, std::unique_ptr<LiveInstance>> live_;
+  uint64_t next_epoch_ = 1;
+  bool accepting_ = false;
+  bool recovering_ = false;
+  std::mt19937_64 rng_{std::random_device{}()};
+};
+
+}  // namespace sundial

@@ -1,0 +1,136 @@
+#include "engine/storage/commit_queue.h"
+
+#include <chrono>
+
+#include "engine/base/check.h"
+
+namespace sundial {
+
+CommitQueue::CommitQueue(Store& store, Loop& loop) : store_(store), loop_(loop) {
+  SUNDIAL_CHECK(uv_check_init(loop.raw(), end_of_turn_.get()) == 0);
+  end_of_turn_.mark_initialized();
+  end_of_turn_.get()->data = this;
+  SUNDIAL_CHECK(uv_check_start(end_of_turn_.get(), [](uv_check_t* h) {
+                  if (h->data != nullptr) static_cast<CommitQueue*>(h->data)->flush();
+                }) == 0);
+  uv_unref(end_of_turn_.base());
+
+  SUNDIAL_CHECK(uv_prepare_init(loop.raw(), before_poll_.get()) == 0);
+  before_poll_.mark_initialized();
+  before_poll_.get()->data = this;
+  SUNDIAL_CHECK(uv_prepare_start(before_poll_.get(), [](uv_prepare_t* h) {
+                  if (h->data != nullptr) static_cast<CommitQueue*>(h->data)->flush();
+                }) == 0);
+  uv_unref(before_poll_.base());
+
+  SUNDIAL_CHECK(uv_async_init(loop.raw(), completions_ready_.get(), [](uv_async_t* h) {
+                  if (h->data != nullptr) static_cast<CommitQueue*>(h->data)->deliver_completions();
+                }) == 0);
+  completions_ready_.mark_initialized();
+  completions_ready_.get()->data = this;
+  uv_unref(completions_ready_.base());
+
+  writer_ = std::thread([this] { writer_main(); });
+}
+
+CommitQueue::~CommitQueue() { shutdown(); }
+
+void CommitQueue::submit(Batch&& batch, Done done) {
+  SUNDIAL_DCHECK(loop_.is_loop_thread());
+  SUNDIAL_CHECK(!shut_down_);
+  if (in_flight_++ == 0) uv_ref(completions_ready_.base());
+  pending_.batches.push_back(std::move(batch));
+  pending_.dones.push_back(std::move(done));
+}
+
+void CommitQueue::flush() {
+  if (pending_.batches.empty()) return;
+  {
+    std::lock_guard lock(mutex_);
+    queued_.push_back(std::move(pending_));
+  }
+  pending_ = Group{};
+  wake_writer_.notify_one();
+}
+
+void CommitQueue::clear_failure() {
+  SUNDIAL_DCHECK(loop_.is_loop_thread());
+  SUNDIAL_CHECK(in_flight_ == 0);
+  failed_.store(false, std::memory_order_release);
+}
+
+void CommitQueue::shutdown() {
+  if (shut_down_) return;
+  flush();
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_writer_.notify_one();
+  writer_.join();
+  deliver_completions();
+  shut_down_ = true;
+  end_of_turn_.close();
+  before_poll_.close();
+  completions_ready_.close();
+}
+
+CommitQueue::Stats CommitQueue::stats() const {
+  std::lock_guard lock(mutex_);
+  return stats_;
+}
+
+void CommitQueue::writer_main() {
+  for (;;) {
+    std::vector<Group> groups;
+    {
+      std::unique_lock lock(mutex_);
+      wake_writer_.wait(lock, [&] { return stopping_ || !queued_.empty(); });
+      if (queued_.empty()) return;  // stopping and nothing left
+      groups.swap(queued_);
+    }
+    std::vector<const Batch*> batches;
+    Completed completed;
+    for (Group& g : groups) {
+      for (const Batch& b : g.batches) batches.push_back(&b);
+      for (Done& d : g.dones) completed.dones.push_back(std::move(d));
+    }
+    auto started = std::chrono::steady_clock::now();
+    if (failed_.load(std::memory_order_acquire)) {
+      completed.result = make_error(ErrorCode::kUnavailable,
+                                    "storage failed an earlier write; the engine is recovering");
+    } else {
+      completed.result = store_.write(batches);
+      if (!completed.result) failed_.store(true, std::memory_order_release);
+    }
+    auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
+                      std::chrono::steady_clock::now() - started)
+                      .count();
+    {
+      std::lock_guard lock(mutex_);
+      stats_.writes += 1;
+      stats_.batches += batches.size();
+      if (batches.size() > stats_.max_group) stats_.max_group = batches.size();
+      stats_.write_micros += static_cast<uint64_t>(micros);
+      completed_.push_back(std::move(completed));
+    }
+    uv_async_send(completions_ready_.get());
+  }
+}
+
+void CommitQueue::deliver_completions() {
+  std::vector<Completed> ready;
+  {
+    std::lock_guard lock(mutex_);
+    ready.swap(completed_);
+  }
+  for (Completed& c : ready) {
+    for (Done& done : c.dones) {
+      SUNDIAL_CHECK(in_flight_ > 0);
+      if (--in_flight_ == 0 && !shut_down_) uv_unref(completions_ready_.base());
+      done(c.result);
+    }
+  }
+}
+
+}  // namespace sundial

@@ -1,0 +1,94 @@
+// CommitQueue: group commit. Batches submitted on the loop during one loop
+// turn are handed to one writer thread at the end of the turn; the writer
+// merges everything waiting into one synced RocksDB write and hands the
+// completions back to the loop. Nothing is acknowledged before its batch is
+// durable: `done` runs only after the write returned.
+//
+// Failure: when a write fails, its batches and every batch queued after it
+// fail (later batches may depend on the failed ones) until the owner calls
+// clear_failure(), which it does after rebuilding its state from storage.
+//
+// Threading: submit/flush/clear_failure/shutdown on the loop thread; the
+// writer thread only touches the Store and the hand-over queues.
+// Ownership: owned by Engine; borrows Store and Loop, which must outlive it.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "engine/base/error.h"
+#include "engine/loop/loop.h"
+#include "engine/loop/uv_handle.h"
+#include "engine/storage/batch.h"
+#include "engine/storage/store.h"
+
+namespace sundial {
+
+class CommitQueue {
+ public:
+  // Runs on the loop thread, never synchronously inside submit().
+  using Done = std::move_only_function<void(Result<void>)>;
+
+  struct Stats {
+    uint64_t writes = 0;        // synced RocksDB writes
+    uint64_t batches = 0;       // transitions committed (or failed)
+    uint64_t max_group = 0;     // most batches in one write
+    uint64_t write_micros = 0;  // total time inside Store::write
+  };
+
+  CommitQueue(Store& store, Loop& loop);
+  ~CommitQueue();
+  CommitQueue(const CommitQueue&) = delete;
+  CommitQueue& operator=(const CommitQueue&) = delete;
+
+  void submit(Batch&& batch, Done done);
+  // Hands this turn's batches to the writer now (also done at each turn's end).
+  void flush();
+  // Transitions submitted whose `done` has not run yet.
+  size_t in_flight() const { return in_flight_; }
+  bool failed() const { return failed_.load(std::memory_order_acquire); }
+  // REQUIRES: in_flight() == 0.
+  void clear_failure();
+  // Writes what is queued, stops the writer and runs the remaining completions.
+  // Idempotent; the destructor calls it.
+  void shutdown();
+  Stats stats() const;
+
+ private:
+  struct Group {
+    std::vector<Batch> batches;
+    std::vector<Done> dones;
+  };
+  struct Completed {
+    std::vector<Done> dones;
+    Result<void> result;
+  };
+
+  void writer_main();
+  void deliver_completions();
+
+  Store& store_;
+  Loop& loop_;
+  Group pending_;  // loop thread: this turn's batches
+  size_t in_flight_ = 0;
+  bool shut_down_ = false;
+  UvHandle<uv_check_t> end_of_turn_;
+  UvHandle<uv_prepare_t> before_poll_;
+  UvHandle<uv_async_t> completions_ready_;
+
+  mutable std::mutex mutex_;
+  std::condition_variable wake_writer_;
+  std::vector<Group> queued_;          // guarded by mutex_
+  std::vector<Completed> completed_;   // guarded by mutex_
+  bool stopping_ = false;              // guarded by mutex_
+  Stats stats_;                        // guarded by mutex_
+  std::atomic<bool> failed_{false};
+  std::thread writer_;
+};
+
+}  // namespace sundial

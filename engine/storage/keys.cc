@@ -1,0 +1,176 @@
+#include "engine/storage/keys.h"
+
+#include "engine/base/coding.h"
+
+namespace sundial::keys {
+namespace {
+
+constexpr char kStatusTag = 'S';
+constexpr char kTypeTag = 'T';
+constexpr char kTypeStatusTag = 'U';
+constexpr char kFinishedTag = 'F';
+constexpr char kIdempotencyExpiryTag = 'X';
+
+Result<void> invalid(std::string message) {
+  return make_error(ErrorCode::kInvalidArgument, std::move(message));
+}
+
+void put_time(std::string& out, TimeMs t) { put_u64_be(out, static_cast<uint64_t>(t < 0 ? 0 : t)); }
+
+}  // namespace
+
+Result<void> validate_instance_id(std::string_view id) {
+  if (id.empty() || id.size() > 200) {
+    return invalid("instance id must be 1 to 200 characters, got " + std::to_string(id.size()));
+  }
+  for (char c : id) {
+    if (c <= 0x20 || c >= 0x7f || c == '/' || c == '?' || c == '#' || c == '%' || c == '\\') {
+      return invalid("instance id '" + std::string(id) +
+                     "' contains a character that is not allowed; use printable ASCII without "
+                     "spaces, '/', '?', '#', '%' or '\\'");
+    }
+  }
+  return ok();
+}
+
+Result<void> validate_type_name(std::string_view type) {
+  if (type.empty() || type.size() > 100) {
+    return invalid("workflow type must be 1 to 100 characters");
+  }
+  for (char c : type) {
+    bool allowed = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                   c == '.' || c == '_' || c == '-';
+    if (!allowed) {
+      return invalid("workflow type '" + std::string(type) + "' may only contain A-Z, a-z, 0-9, '.', '_' and '-'");
+    }
+  }
+  return ok();
+}
+
+Result<void> validate_name(std::string_view what, std::string_view name) {
+  if (name.empty() || name.size() > 200) {
+    return invalid(std::string(what) + " name must be 1 to 200 characters");
+  }
+  for (char c : name) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+      return invalid(std::string(what) + " name must not contain control characters");
+    }
+  }
+  return ok();
+}
+
+std::string journal_key(std::string_view id, uint32_t seq) {
+  std::string out = journal_prefix(id);
+  put_u32_be(out, seq);
+  return out;
+}
+
+std::string journal_prefix(std::string_view id) {
+  std::string out(id);
+  out.push_back('\0');
+  return out;
+}
+
+std::optional<uint32_t> journal_seq(std::string_view key) {
+  if (key.size() < 5) return std::nullopt;
+  return get_u32_be(key, key.size() - 4);
+}
+
+std::string timer_key(TimeMs due, std::string_view id) {
+  std::string out;
+  out.reserve(8 + id.size());
+  put_time(out, due);
+  out.append(id);
+  return out;
+}
+
+std::optional<TimerKey> parse_timer_key(std::string_view key) {
+  auto due = get_u64_be(key);
+  if (!due || key.size() == 8) return std::nullopt;
+  return TimerKey{static_cast<TimeMs>(*due), std::string(key.substr(8))};
+}
+
+std::string status_index_prefix(InstanceStatus status) {
+  std::string out(1, kStatusTag);
+  out.push_back(static_cast<char>(status));
+  return out;
+}
+
+std::string status_index_key(InstanceStatus status, TimeMs created, std::string_view id) {
+  std::string out = status_index_prefix(status);
+  put_time(out, created);
+  out.append(id);
+  return out;
+}
+
+std::string type_index_prefix(std::string_view type) {
+  std::string out(1, kTypeTag);
+  out.append(type);
+  out.push_back('\0');
+  return out;
+}
+
+std::string type_index_key(std::string_view type, TimeMs created, std::string_view id) {
+  std::string out = type_index_prefix(type);
+  put_time(out, created);
+  out.append(id);
+  return out;
+}
+
+std::string type_status_index_prefix(std::string_view type, InstanceStatus status) {
+  std::string out(1, kTypeStatusTag);
+  out.append(type);
+  out.push_back('\0');
+  out.push_back(static_cast<char>(status));
+  return out;
+}
+
+std::string type_status_index_key(std::string_view type, InstanceStatus status, TimeMs created,
+                                  std::string_view id) {
+  std::string out = type_status_index_prefix(type, status);
+  put_time(out, created);
+  out.append(id);
+  return out;
+}
+
+std::string finished_index_prefix() { return std::string(1, kFinishedTag); }
+
+std::string finished_index_key(TimeMs finished, std::string_view id) {
+  std::string out = finished_index_prefix();
+  put_time(out, finished);
+  out.append(id);
+  return out;
+}
+
+std::string idempotency_expiry_prefix() { return std::string(1, kIdempotencyExpiryTag); }
+
+std::string idempotency_expiry_key(TimeMs expires, std::string_view key) {
+  std::string out = idempotency_expiry_prefix();
+  put_time(out, expires);
+  out.append(key);
+  return out;
+}
+
+std::string_view index_key_id(std::string_view key, size_t prefix_len) {
+  if (key.size() < prefix_len + 8) return {};
+  return key.substr(prefix_len + 8);
+}
+
+std::optional<TimeMs> index_key_time(std::string_view key, size_t prefix_len) {
+  auto t = get_u64_be(key, prefix_len);
+  if (!t) return std::nullopt;
+  return static_cast<TimeMs>(*t);
+}
+
+std::string event_key(uint64_t seq) {
+  std::string out;
+  put_u64_be(out, seq);
+  return out;
+}
+
+std::optional<uint64_t> parse_event_key(std::string_view key) {
+  if (key.size() != 8) return std::nullopt;
+  return get_u64_be(key);
+}
+
+}  // namespace sundial::keys

@@ -1,0 +1,69 @@
+// Key encoding for every column family. Keys are binary and ordered by
+// RocksDB's bytewise comparator; integers are big-endian so byte order is
+// numeric order. docs/storage-format.md draws the same layouts.
+//
+// Ordering contracts:
+//  - journal: all entries of one instance are contiguous, in seq order
+//    (id, 0x00, u32 seq). Instance ids never contain 0x00 (validate_instance_id).
+//  - timers: (u64 due ms, id): the soonest timer is the first key; equal due
+//    times order by instance id.
+//  - index: one byte tag per index, then fields; within a status or type,
+//    instances order by creation time, then id.
+//
+// Threading: pure functions.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "engine/base/clock.h"
+#include "engine/base/error.h"
+#include "engine/model/instance.h"
+
+namespace sundial::keys {
+
+// Instance ids: 1-200 bytes of printable ASCII without space, '/', '?', '#',
+// '%' or '\\' (they travel in URL paths). Workflow type names: 1-100 bytes of
+// [A-Za-z0-9._-].
+Result<void> validate_instance_id(std::string_view id);
+Result<void> validate_type_name(std::string_view type);
+// Signal and step names: 1-200 bytes, no control characters.
+Result<void> validate_name(std::string_view what, std::string_view name);
+
+std::string journal_key(std::string_view id, uint32_t seq);
+std::string journal_prefix(std::string_view id);
+std::optional<uint32_t> journal_seq(std::string_view key);
+
+struct TimerKey {
+  TimeMs due = 0;
+  std::string instance_id;
+};
+std::string timer_key(TimeMs due, std::string_view id);
+std::optional<TimerKey> parse_timer_key(std::string_view key);
+
+std::string status_index_key(InstanceStatus status, TimeMs created, std::string_view id);
+std::string status_index_prefix(InstanceStatus status);
+std::string type_index_key(std::string_view type, TimeMs created, std::string_view id);
+std::string type_index_prefix(std::string_view type);
+std::string type_status_index_key(std::string_view type, InstanceStatus status, TimeMs created,
+                                  std::string_view id);
+std::string type_status_index_prefix(std::string_view type, InstanceStatus status);
+// Finished instances by finish time: the retention sweep's work list.
+std::string finished_index_key(TimeMs finished, std::string_view id);
+std::string finished_index_prefix();
+// Idempotency keys by expiry: the sweep's other work list.
+std::string idempotency_expiry_key(TimeMs expires, std::string_view key);
+std::string idempotency_expiry_prefix();
+// The instance id at the end of an index key whose fixed part is `prefix_len` bytes
+// followed by an 8-byte time.
+std::string_view index_key_id(std::string_view key, size_t prefix_len);
+std::optional<TimeMs> index_key_time(std::string_view key, size_t prefix_len);
+
+std::string event_key(uint64_t seq);
+std::optional<uint64_t> parse_event_key(std::string_view key);
+
+inline constexpr std::string_view kSchemaVersionKey = "schema_version";
+
+}  // namespace sundial::keys

@@ -1,0 +1,43 @@
+// Store: the only storage API above engine/storage. Reads, ordered range
+// scans, and atomic synced writes of whole transitions. RocksDbStore is the
+// embedded default; tests wrap it in a FaultyStore; a networked backend can
+// implement the same interface later.
+//
+// Threading: every method may be called from any thread concurrently.
+// Durability: write() returns only after the batches are durable (WAL
+// synced); when it fails, none of their operations is visible.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "engine/base/error.h"
+#include "engine/storage/batch.h"
+#include "engine/storage/column_families.h"
+
+namespace sundial {
+
+// Return false to stop the scan.
+using ScanFn = std::function<bool(std::string_view key, std::string_view value)>;
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  virtual Result<std::optional<std::string>> get(Cf cf, std::string_view key) = 0;
+  // Visits keys in [begin, end) in order; an empty `end` means unbounded.
+  virtual Result<void> scan(Cf cf, std::string_view begin, std::string_view end,
+                            const ScanFn& fn) = 0;
+  // The greatest key of `cf`, if any.
+  virtual Result<std::optional<std::string>> last_key(Cf cf) = 0;
+  // Applies all batches as one atomic, synced write.
+  virtual Result<void> write(std::span<const Batch* const> batches) = 0;
+};
+
+// Scans every key that starts with `prefix`.
+Result<void> scan_prefix(Store& store, Cf cf, std::string_view prefix, const ScanFn& fn);
+
+}  // namespace sundial

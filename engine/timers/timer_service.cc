@@ -1,0 +1,86 @@
+#include "engine/timers/timer_service.h"
+
+#include <algorithm>
+
+#include <spdlog/spdlog.h>
+
+namespace sundial {
+namespace {
+
+TimerWindow::ScanTimers scan_store(Store& store) {
+  return [&store](TimeMs from, TimeMs to, size_t limit) -> Result<std::vector<keys::TimerKey>> {
+    std::vector<keys::TimerKey> out;
+    bool bad_key = false;
+    SUNDIAL_TRY(store.scan(Cf::kTimers, keys::timer_key(from, ""), keys::timer_key(to, ""),
+                           [&](std::string_view key, std::string_view) {
+                             auto parsed = keys::parse_timer_key(key);
+                             if (!parsed) {
+                               bad_key = true;
+                               return true;
+                             }
+                             out.push_back(std::move(*parsed));
+                             return limit == 0 || out.size() < limit;
+                           }));
+    if (bad_key) spdlog::warn("timers: skipped a malformed timer key");
+    return out;
+  };
+}
+
+}  // namespace
+
+TimerService::TimerService(Loop& loop, Clock& clock, Store& store, TimerWindowOptions options,
+                           OnDue on_due)
+    : clock_(clock),
+      window_(options, scan_store(store)),
+      on_due_(std::move(on_due)),
+      uv_timer_(loop, [this] {
+        armed_for_ = 0;
+        poll();
+      }) {
+  // Pending timers alone do not keep the process alive; the server does.
+  uv_timer_.set_keeps_loop_alive(false);
+}
+
+void TimerService::poll() {
+  if (stopped_) return;
+  TimeMs now = clock_.now_ms();
+  auto due = window_.take_due(now, kMaxPerPoll);
+  if (!due) {
+    spdlog::error("timers: cannot read the timers column family: {}; retrying",
+                  due.error().to_string());
+    arm(kMaxSleep);
+    return;
+  }
+  for (const keys::TimerKey& key : *due) {
+    stats_.fired++;
+    stats_.max_lateness = std::max(stats_.max_lateness, now - key.due);
+    on_due_(key);
+  }
+  if (due->size() == kMaxPerPoll) {
+    arm(0);  // more are due: let the loop breathe, then continue
+    return;
+  }
+  arm(std::clamp<DurationMs>(window_.next_wake() - clock_.now_ms(), 0, kMaxSleep));
+}
+
+void TimerService::add(TimeMs due, std::string instance_id) {
+  if (stopped_) return;
+  window_.add(due, std::move(instance_id));
+  if (armed_for_ == 0 || due < armed_for_) {
+    arm(std::clamp<DurationMs>(due - clock_.now_ms(), 0, kMaxSleep));
+  }
+}
+
+void TimerService::reset() { window_.reset(); }
+
+void TimerService::stop() {
+  stopped_ = true;
+  uv_timer_.stop();
+}
+
+void TimerService::arm(DurationMs delay) {
+  armed_for_ = clock_.now_ms() + delay;
+  uv_timer_.start(static_cast<uint64_t>(delay));
+}
+
+}  // namespace sundial

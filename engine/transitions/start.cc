@@ -1,0 +1,107 @@
+// start: create an instance of a registered workflow type and run its code
+// up to its first durable wait, all in one transition. Starting an id that
+// exists, or repeating an idempotency key within its window, answers with
+// the existing instance (created = false) and starts nothing; that answer
+// too waits until the instance it names is durable.
+#include <cstdio>
+#include <random>
+
+#include "engine/runtime/runtime.h"
+#include "engine/storage/keys.h"
+#include "engine/transitions/commands.h"
+#include "engine/transitions/idempotency.h"
+#include "engine/transitions/instance_ops.h"
+
+namespace sundial {
+namespace {
+
+std::string generate_id() {
+  static thread_local std::mt19937_64 rng{std::random_device{}()};
+  char buf[33];
+  std::snprintf(buf, sizeof buf, "%016llx%016llx", static_cast<unsigned long long>(rng()),
+                static_cast<unsigned long long>(rng()));
+  return buf;
+}
+
+void answer_later(Runtime& rt, Reply<StartReply> reply, Result<StartReply> answer) {
+  rt.defer([reply = std::move(reply), answer = std::move(answer)]() mutable {
+    reply(std::move(answer));
+  });
+}
+
+// Answers with an existing instance once everything before is durable.
+void answer_existing(Runtime& rt, const std::string& id, Reply<StartReply> reply) {
+  Transition barrier(rt.now());
+  barrier.on_done.push_back([&rt, id, reply = std::move(reply)](const Result<void>& r) mutable {
+    if (!r) return reply(std::unexpected(r.error()));
+    auto inst = rt.load(id);
+    if (!inst) return reply(std::unexpected(inst.error()));
+    StartReply answer{id, false, (*inst)->record.status};
+    rt.release(**inst);
+    reply(std::move(answer));
+  });
+  rt.commit_detached(std::move(barrier));
+}
+
+}  // namespace
+
+void start_instance(Runtime& rt, IdempotencyKeys& idempotency, DurationMs idempotency_window,
+                    StartRequest req, Reply<StartReply> reply) {
+  if (!rt.accepting()) {
+    return answer_later(rt, std::move(reply),
+                        make_error(ErrorCode::kUnavailable,
+                                   "the engine is recovering or closing; retry shortly"));
+  }
+  if (rt.registry().find(req.type) == nullptr) {
+    std::string known;
+    for (const WorkflowType* t : rt.registry().list()) known += (known.empty() ? "" : ", ") + t->name;
+    return answer_later(rt, std::move(reply),
+                        make_error(ErrorCode::kNotFound, "workflow type '" + req.type +
+                                                             "' is not registered; registered types: " +
+                                                             (known.empty() ? "none" : known)));
+  }
+  if (req.id) {
+    if (auto valid = keys::validate_instance_id(*req.id); !valid) {
+      return answer_later(rt, std::move(reply), std::unexpected(valid.error()));
+    }
+  }
+  TimeMs now = rt.now();
+  if (req.idempotency_key) {
+    if (req.idempotency_key->empty() || req.idempotency_key->size() > 255) {
+      return answer_later(rt, std::move(reply),
+                          make_error(ErrorCode::kInvalidArgument,
+                                     "idempotency key must be 1 to 255 characters"));
+    }
+    auto known = idempotency.lookup(*req.idempotency_key, now);
+    if (!known) return answer_later(rt, std::move(reply), std::unexpected(known.error()));
+    if (*known) return answer_existing(rt, **known, std::move(reply));
+  }
+  std::string id = req.id ? *req.id : generate_id();
+  if (rt.find(id) != nullptr) return answer_existing(rt, id, std::move(reply));
+  auto stored = rt.store().get(Cf::kInstances, id);
+  if (!stored) return answer_later(rt, std::move(reply), std::unexpected(stored.error()));
+  if (*stored) return answer_existing(rt, id, std::move(reply));
+
+  Transition tx(now);
+  InstanceRecord record;
+  record.id = id;
+  record.type = req.type;
+  record.input = std::move(req.input);
+  record.created_at = now;
+  record.status = InstanceStatus::kRunning;
+  if (req.idempotency_key) record.idempotency_key = *req.idempotency_key;
+  LiveInstance& inst = rt.create(std::move(record), tx);
+  if (req.idempotency_key) {
+    idempotency.record(tx, *req.idempotency_key, id, now + idempotency_window);
+  }
+  add_event(inst, tx, EventType::kInstanceStarted);
+  rt.advance(inst, tx);
+  tx.on_done.push_back([reply = std::move(reply), id, status = inst.record.status](
+                           const Result<void>& r) mutable {
+    if (!r) return reply(std::unexpected(r.error()));
+    reply(StartReply{id, true, status});
+  });
+  rt.commit(inst, std::move(tx));
+}
+
+}  // namespace sundial
