@@ -22,12 +22,12 @@
 namespace sundial {
 
 struct ListQuery {
-  std::optional<InstanceStatus> status;
-  std::optional<std::string> type;
+  std::optional<InstanceStatus> status = std::nullopt;
+  std::optional<std::string> type = std::nullopt;
   // Default: 50, at most 1000.
   size_t limit = 50;
   // From a previous page's next_cursor; empty for the first page.
-  std::string cursor;
+  std::string cursor = {};
 };
 
 struct ListPage {

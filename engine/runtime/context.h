@@ -10,6 +10,10 @@
 // precede its position in the journal, which makes has_signal() and inbox
 // delivery deterministic too.
 //
+// GCC 12 note: a braced list inside a co_await expression
+// (`co_await ctx.wait_any({"a", "b"})`) hits a compiler bug ("array used as
+// initializer"); build the vector in a local first.
+//
 // Threading: loop thread only. Ownership: owned by the executor's
 // LiveInstance; workflow code receives it by reference for its whole life.
 #pragma once

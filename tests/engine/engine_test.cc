@@ -1,0 +1,380 @@
+// Engine behaviour through its public API, on real RocksDB in a temp dir and
+// a ManualClock: commands, replay, timers, pause/resume, retries, restarts.
+#include "engine/engine.h"
+
+#include <gtest/gtest.h>
+
+#include "tests/engine/test_workflows.h"
+#include "tests/support/engine_harness.h"
+
+namespace sundial {
+namespace {
+
+using testing::EngineHarness;
+using testing::StepLog;
+
+nlohmann::json offsets(std::vector<DurationMs> ms) { return {{"offsets_ms", ms}}; }
+
+class EngineTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    testing::register_test_workflows(h.registry, log, &version);
+    h.open();
+  }
+  std::vector<EntryKind> kinds(const std::string& id) {
+    std::vector<EntryKind> out;
+    for (const auto& e : h.history(id)) out.push_back(e.kind);
+    return out;
+  }
+
+  EngineHarness h;
+  StepLog log{h.clock};
+  int version = 1;
+};
+
+TEST_F(EngineTest, StartRunsTheWorkflowToCompletion) {
+  auto started = h.start("test.sequence", "s1", offsets({0, 1000}));
+  ASSERT_TRUE(started) << started.error().to_string();
+  EXPECT_TRUE(started->created);
+  EXPECT_EQ(started->instance_id, "s1");
+  EXPECT_EQ(log.count("s1", "send-1"), 1u);
+  EXPECT_EQ(h.status("s1"), InstanceStatus::kWaiting);
+  h.advance(1000);
+  EXPECT_EQ(log.count("s1", "send-2"), 1u);
+  EXPECT_EQ(h.status("s1"), InstanceStatus::kCompleted);
+  EXPECT_EQ(kinds("s1").back(), EntryKind::kCompleted);
+}
+
+TEST_F(EngineTest, StartingAnExistingIdReturnsThatInstance) {
+  ASSERT_TRUE(h.start("test.sequence", "dup", offsets({kHourMs})));
+  auto again = h.start("test.sequence", "dup", offsets({0}));
+  ASSERT_TRUE(again);
+  EXPECT_FALSE(again->created);
+  EXPECT_EQ(again->instance_id, "dup");
+  EXPECT_EQ(again->status, InstanceStatus::kWaiting);
+  EXPECT_EQ(log.runs.size(), 0u);  // the second input never ran
+}
+
+TEST_F(EngineTest, TwoStartsOfOneIdInOneTurnCreateOneInstance) {
+  std::vector<Result<StartReply>> replies;
+  for (int i = 0; i < 2; ++i) {
+    h.engine->start(StartRequest{"test.sequence", "same-turn", offsets({kHourMs}), {}},
+                    [&](Result<StartReply> r) { replies.push_back(std::move(r)); });
+  }
+  h.drain();
+  ASSERT_EQ(replies.size(), 2u);
+  EXPECT_TRUE(replies[0]->created);
+  EXPECT_FALSE(replies[1]->created);
+}
+
+TEST_F(EngineTest, IdempotencyKeyReturnsTheFirstResultWithinItsWindow) {
+  auto first = h.start("test.sequence", std::nullopt, offsets({kHourMs}), "signup-42");
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->instance_id.size(), 32u);  // generated
+  auto repeat = h.start("test.sequence", std::nullopt, offsets({kHourMs}), "signup-42");
+  ASSERT_TRUE(repeat);
+  EXPECT_FALSE(repeat->created);
+  EXPECT_EQ(repeat->instance_id, first->instance_id);
+  h.reopen();
+  repeat = h.start("test.sequence", std::nullopt, offsets({kHourMs}), "signup-42");
+  EXPECT_EQ(repeat->instance_id, first->instance_id);
+  h.clock.advance(24 * kHourMs + 1);  // the default window has passed
+  auto fresh = h.start("test.sequence", std::nullopt, offsets({kHourMs}), "signup-42");
+  ASSERT_TRUE(fresh);
+  EXPECT_TRUE(fresh->created);
+  EXPECT_NE(fresh->instance_id, first->instance_id);
+}
+
+TEST_F(EngineTest, RejectsUnknownTypesAndBadIds) {
+  auto unknown = h.start("no.such.type", "x");
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(unknown.error().code, ErrorCode::kNotFound);
+  EXPECT_NE(unknown.error().message.find("test.sequence"), std::string::npos);
+  auto bad = h.start("test.sequence", "bad id");
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(h.engine->describe("bad id").error().code, ErrorCode::kNotFound);
+}
+
+TEST_F(EngineTest, SignalSentBeforeTheWaitIsNotLost) {
+  // The workflow sleeps first, so the signal arrives before it waits.
+  ASSERT_TRUE(h.start("test.sequence", "early", offsets({kHourMs, 2 * kHourMs})));
+  ASSERT_TRUE(h.signal("early", "booked", {{"when", "tomorrow"}}));
+  h.advance(kHourMs);
+  EXPECT_EQ(log.count("early", "send-1"), 0u);  // stopped early on "booked"
+  EXPECT_EQ(h.status("early"), InstanceStatus::kCompleted);
+}
+
+TEST_F(EngineTest, SignalInTheInboxIsDeliveredToALaterWait) {
+  ASSERT_TRUE(h.start("test.wait", "inbox", {{"sleep_ms", kHourMs}, {"timeout_ms", kMinuteMs}}));
+  ASSERT_TRUE(h.signal("inbox", "go", {{"n", 1}}));  // while it sleeps
+  EXPECT_EQ(log.count("inbox", "after-go"), 0u);
+  h.reopen();  // the inbox is durable
+  h.advance(kHourMs);
+  EXPECT_EQ(log.count("inbox", "after-go"), 1u);
+  EXPECT_EQ(log.count("inbox", "after-timeout"), 0u);
+  EXPECT_EQ(h.status("inbox"), InstanceStatus::kCompleted);
+}
+
+TEST_F(EngineTest, WaitEndsOnSignalOrTimeout) {
+  ASSERT_TRUE(h.start("test.wait", "sig", {{"timeout_ms", kHourMs}}));
+  ASSERT_TRUE(h.start("test.wait", "late", {{"timeout_ms", kHourMs}}));
+  EXPECT_EQ(h.status("sig"), InstanceStatus::kWaiting);
+  ASSERT_TRUE(h.signal("sig", "stop", {{"why", "done"}}));
+  EXPECT_EQ(log.count("sig", "after-stop"), 1u);
+  h.advance(kHourMs);
+  EXPECT_EQ(log.count("late", "after-timeout"), 1u);
+  // The timeout timer of "sig" was removed with its wait: nothing else ran.
+  EXPECT_EQ(log.runs.size(), 2u);
+  auto timers = h.engine->timers(0, 10);
+  ASSERT_TRUE(timers);
+  EXPECT_TRUE(timers->empty());
+}
+
+TEST_F(EngineTest, SignalToAFinishedInstanceIsAConflict) {
+  ASSERT_TRUE(h.start("test.sequence", "done", offsets({0})));
+  auto r = h.signal("done", "booked");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::kConflict);
+  EXPECT_EQ(h.signal("missing", "booked").error().code, ErrorCode::kNotFound);
+}
+
+TEST_F(EngineTest, PauseAndResumeWithShiftMovesTheRemainingSchedule) {
+  ASSERT_TRUE(h.start("test.sequence", "p", offsets({0, kHourMs, 3 * kHourMs})));
+  EXPECT_EQ(log.count("p", "send-1"), 1u);
+  h.advance(10 * kMinuteMs);
+  ASSERT_EQ(h.pause("p")->status, InstanceStatus::kPaused);
+  h.advance(2 * kHourMs);  // send-2 would have been due meanwhile
+  EXPECT_EQ(log.count("p", "send-2"), 0u);
+  ASSERT_TRUE(h.resume("p", ResumePolicy::kShift));
+  h.advance(49 * kMinuteMs);  // 1h after the start plus 2h paused, minus 1 min
+  EXPECT_EQ(log.count("p", "send-2"), 0u);
+  h.advance(kMinuteMs);
+  ASSERT_EQ(log.count("p", "send-2"), 1u);
+  EXPECT_EQ(log.runs.back().at, h.clock.now_ms());
+  // The later absolute sleep moves by the same two hours.
+  TimeMs start = log.runs.front().at;
+  h.advance(2 * kHourMs - kMinuteMs);
+  EXPECT_EQ(log.count("p", "send-3"), 0u);
+  h.advance(kMinuteMs);
+  ASSERT_EQ(log.count("p", "send-3"), 1u);
+  EXPECT_EQ(log.runs.back().at, start + 3 * kHourMs + 2 * kHourMs);
+}
+
+TEST_F(EngineTest, ResumeWithFireRunsWhatCameDueAtOnce) {
+  ASSERT_TRUE(h.start("test.sequence", "f", offsets({kHourMs, 2 * kHourMs})));
+  ASSERT_TRUE(h.pause("f"));
+  h.advance(90 * kMinuteMs);
+  EXPECT_EQ(log.count("f", "send-1"), 0u);
+  ASSERT_TRUE(h.resume("f", ResumePolicy::kFire));
+  h.fire_timers();
+  EXPECT_EQ(log.count("f", "send-1"), 1u);
+  EXPECT_EQ(log.count("f", "send-2"), 0u);
+  h.advance(30 * kMinuteMs);  // the original schedule
+  EXPECT_EQ(log.count("f", "send-2"), 1u);
+}
+
+TEST_F(EngineTest, PauseSurvivesARestartAndResumeIsAConflictUnlessPaused) {
+  ASSERT_TRUE(h.start("test.sequence", "pr", offsets({kHourMs})));
+  ASSERT_TRUE(h.pause("pr"));
+  EXPECT_TRUE(h.pause("pr"));  // pausing twice changes nothing
+  h.reopen();
+  h.advance(2 * kHourMs);
+  EXPECT_EQ(log.count("pr", "send-1"), 0u);
+  EXPECT_EQ(h.status("pr"), InstanceStatus::kPaused);
+  ASSERT_TRUE(h.resume("pr", ResumePolicy::kFire));
+  h.fire_timers();
+  EXPECT_EQ(log.count("pr", "send-1"), 1u);
+  auto again = h.resume("pr");
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code, ErrorCode::kConflict);
+}
+
+TEST_F(EngineTest, SignalWhilePausedIsDeliveredOnResume) {
+  ASSERT_TRUE(h.start("test.wait", "pw", nlohmann::json::object()));
+  ASSERT_TRUE(h.pause("pw"));
+  ASSERT_TRUE(h.signal("pw", "go"));
+  EXPECT_EQ(log.count("pw", "after-go"), 0u);
+  ASSERT_TRUE(h.resume("pw"));
+  EXPECT_EQ(log.count("pw", "after-go"), 1u);
+  h.reopen();  // and the replay agrees with what happened
+  EXPECT_EQ(h.status("pw"), InstanceStatus::kCompleted);
+}
+
+TEST_F(EngineTest, CancelStopsTheInstanceWithItsReason) {
+  ASSERT_TRUE(h.start("test.sequence", "c", offsets({0, kHourMs})));
+  auto r = h.cancel("c", "lead unsubscribed");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, InstanceStatus::kCancelled);
+  h.advance(2 * kHourMs);
+  EXPECT_EQ(log.count("c", "send-2"), 0u);
+  auto d = h.engine->describe("c");
+  EXPECT_EQ(d->cancel_reason, "lead unsubscribed");
+  EXPECT_TRUE(h.cancel("c"));  // again: no change
+  EXPECT_TRUE(h.engine->timers(0, 10)->empty());
+}
+
+TEST_F(EngineTest, StepRetriesWithBackoffThenSucceeds) {
+  log.failures["call"] = {2, ErrorCode::kUnavailable};
+  ASSERT_TRUE(h.start("test.flaky", "r1", nlohmann::json::object()));
+  EXPECT_EQ(log.count("r1", "call"), 1u);
+  EXPECT_EQ(h.status("r1"), InstanceStatus::kRunning);
+  h.advance(999);
+  EXPECT_EQ(log.count("r1", "call"), 1u);  // backoff 1s
+  h.advance(1);
+  EXPECT_EQ(log.count("r1", "call"), 2u);
+  h.advance(2000);  // backoff 2s
+  EXPECT_EQ(log.count("r1", "call"), 3u);
+  EXPECT_EQ(h.status("r1"), InstanceStatus::kCompleted);
+  int failed_attempts = 0;
+  for (const auto& e : h.history("r1")) failed_attempts += e.kind == EntryKind::kStepAttemptFailed;
+  EXPECT_EQ(failed_attempts, 2);
+}
+
+TEST_F(EngineTest, PermanentErrorFailsAndRetryResumesAtTheFailedStep) {
+  log.failures["send-2"] = {1, ErrorCode::kInvalidArgument};
+  ASSERT_TRUE(h.start("test.sequence", "rf", offsets({0, 0, 0})));
+  EXPECT_EQ(h.status("rf"), InstanceStatus::kFailed);
+  auto d = h.engine->describe("rf");
+  EXPECT_NE(d->last_error.find("send-2"), std::string::npos);
+  EXPECT_EQ(log.count("rf", "send-2"), 1u);  // not retried: permanent
+  log.failures.clear();
+  h.reopen();
+  ASSERT_TRUE(h.retry("rf"));
+  EXPECT_EQ(h.status("rf"), InstanceStatus::kCompleted);
+  EXPECT_EQ(log.count("rf", "send-1"), 1u);  // never again
+  EXPECT_EQ(log.count("rf", "send-2"), 2u);
+  EXPECT_EQ(log.count("rf", "send-3"), 1u);
+  EXPECT_EQ(h.retry("rf").error().code, ErrorCode::kConflict);
+}
+
+TEST_F(EngineTest, StepGivesUpAfterMaxAttempts) {
+  log.failures["call"] = {10, ErrorCode::kIoError};
+  ASSERT_TRUE(h.start("test.flaky", "gu", nlohmann::json::object()));
+  h.advance(1000);
+  h.advance(2000);
+  h.advance(4000);
+  EXPECT_EQ(log.count("gu", "call"), 3u);
+  EXPECT_EQ(h.status("gu"), InstanceStatus::kFailed);
+}
+
+TEST_F(EngineTest, ChangedWorkflowCodeIsReportedAsNonDeterminism) {
+  ASSERT_TRUE(h.start("test.versioned", "nd", nlohmann::json::object()));
+  EXPECT_EQ(log.count("nd", "v1-a"), 1u);
+  version = 2;  // a deploy renamed the step while the instance slept
+  h.reopen();
+  h.advance(kHourMs);
+  EXPECT_EQ(h.status("nd"), InstanceStatus::kFailed);
+  auto d = h.engine->describe("nd");
+  EXPECT_NE(d->last_error.find("non_determinism"), std::string::npos) << d->last_error;
+  EXPECT_NE(d->last_error.find("v2-a"), std::string::npos) << d->last_error;
+  EXPECT_EQ(log.count("nd", "b"), 0u);
+  version = 1;  // rolled back: retry replays cleanly
+  ASSERT_TRUE(h.retry("nd"));
+  EXPECT_EQ(log.count("nd", "v1-a"), 1u);
+  EXPECT_EQ(log.count("nd", "b"), 1u);
+}
+
+TEST_F(EngineTest, RandomnessReplaysIdenticallyAfterARestart) {
+  ASSERT_TRUE(h.start("test.random", "rnd", nlohmann::json::object()));
+  h.reopen();
+  h.advance(kMinuteMs);
+  ASSERT_EQ(log.runs.size(), 1u);
+  auto history = h.history("rnd");
+  std::string journaled;
+  for (const auto& e : history) {
+    if (e.kind == EntryKind::kStepCompleted) journaled = e.data.get<std::string>();
+  }
+  EXPECT_EQ(journaled, log.runs[0].step);  // the uuid drawn before the restart
+}
+
+TEST_F(EngineTest, TimersThatCameDueWhileDownFireAtStartUp) {
+  ASSERT_TRUE(h.start("test.sequence", "down", offsets({kHourMs})));
+  h.close();
+  h.clock.advance(5 * kHourMs);
+  h.open();
+  h.fire_timers();
+  EXPECT_EQ(log.count("down", "send-1"), 1u);
+}
+
+TEST_F(EngineTest, ListsByStatusAndTypeWithPagination) {
+  for (int i = 0; i < 7; ++i) {
+    ASSERT_TRUE(h.start("test.sequence", "l" + std::to_string(i), offsets({kHourMs})));
+    h.clock.advance(1);
+  }
+  ASSERT_TRUE(h.start("test.wait", "other", nlohmann::json::object()));
+  ASSERT_TRUE(h.cancel("l3"));
+  ListQuery q;
+  q.status = InstanceStatus::kWaiting;
+  q.type = "test.sequence";
+  q.limit = 4;
+  auto page1 = h.engine->list(q);
+  ASSERT_TRUE(page1);
+  ASSERT_EQ(page1->instances.size(), 4u);
+  EXPECT_EQ(page1->instances[0].id, "l0");
+  ASSERT_FALSE(page1->next_cursor.empty());
+  q.cursor = page1->next_cursor;
+  auto page2 = h.engine->list(q);
+  ASSERT_EQ(page2->instances.size(), 2u);
+  EXPECT_EQ(page2->instances[1].id, "l6");
+  EXPECT_TRUE(page2->next_cursor.empty());
+  ListQuery by_status{.status = InstanceStatus::kWaiting, .limit = 100};
+  EXPECT_EQ(h.engine->list(by_status)->instances.size(), 7u);  // 6 + "other"
+  ListQuery cancelled{.status = InstanceStatus::kCancelled};
+  EXPECT_EQ(h.engine->list(cancelled)->instances.at(0).id, "l3");
+  ListQuery all{.limit = 1000};
+  EXPECT_EQ(h.engine->list(all)->instances.size(), 8u);
+  ListQuery bad{.status = InstanceStatus::kWaiting, .cursor = "zz"};
+  EXPECT_EQ(h.engine->list(bad).error().code, ErrorCode::kInvalidArgument);
+}
+
+TEST_F(EngineTest, EventsReachSubscribersAfterCommitAndTheLog) {
+  std::vector<EngineEvent> seen;
+  h.engine->events().subscribe([&](const EngineEvent& ev) { seen.push_back(ev); });
+  ASSERT_TRUE(h.start("test.sequence", "ev", offsets({0})));
+  ASSERT_GE(seen.size(), 3u);
+  EXPECT_EQ(seen.front().type, EventType::kInstanceStarted);
+  EXPECT_EQ(seen.back().type, EventType::kCompleted);
+  for (size_t i = 1; i < seen.size(); ++i) EXPECT_EQ(seen[i].seq, seen[i - 1].seq + 1);
+  auto stored = h.engine->events().read_since(seen.front().seq - 1, 100);
+  ASSERT_TRUE(stored);
+  ASSERT_EQ(stored->size(), seen.size());
+  EXPECT_EQ((*stored)[1].type, seen[1].type);
+  uint64_t last = h.engine->events().last_seq();
+  h.reopen();
+  EXPECT_EQ(h.engine->events().last_seq(), last);
+}
+
+TEST_F(EngineTest, RetentionSweepDeletesFinishedInstancesAndExpiredKeys) {
+  h.close();
+  h.options.retention.retention = kDayMs;
+  h.open();
+  ASSERT_TRUE(h.start("test.sequence", "old", offsets({0}), "key-old"));
+  ASSERT_TRUE(h.start("test.sequence", "running", offsets({10 * kDayMs})));
+  h.clock.advance(kDayMs + 1);
+  std::optional<SweepResult> swept;
+  h.engine->sweep_now([&](SweepResult r) { swept = r; });
+  for (int i = 0; i < 100 && !swept; ++i) h.loop.run_once();
+  h.drain();
+  ASSERT_TRUE(swept);
+  EXPECT_EQ(swept->instances_deleted, 1u);
+  EXPECT_EQ(swept->keys_deleted, 1u);
+  EXPECT_EQ(h.engine->describe("old").error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(h.engine->history("old").error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(h.status("running"), InstanceStatus::kWaiting);
+  ListQuery completed{.status = InstanceStatus::kCompleted};
+  EXPECT_TRUE(h.engine->list(completed)->instances.empty());
+}
+
+TEST_F(EngineTest, WaitingInstancesLeaveMemory) {
+  for (int i = 0; i < 50; ++i) {
+    ASSERT_TRUE(h.start("test.sequence", "m" + std::to_string(i), offsets({kDayMs})));
+  }
+  EXPECT_EQ(h.engine->live_instances(), 0u);
+  h.advance(kDayMs);
+  EXPECT_EQ(log.runs.size(), 50u);
+  EXPECT_EQ(h.engine->live_instances(), 0u);
+}
+
+}  // namespace
+}  // namespace sundial

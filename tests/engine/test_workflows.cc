@@ -1,0 +1,74 @@
+#include "tests/engine/test_workflows.h"
+
+#include "engine/base/check.h"
+
+namespace sundial::testing {
+namespace {
+
+SyncStepFn recorded(StepLog& log, const std::string& name) {
+  return [&log, name](const StepInfo& info) -> Result<nlohmann::json> {
+    log.runs.push_back({info.instance_id, info.step_name, info.attempt, log.clock.now_ms()});
+    if (auto it = log.failures.find(name); it != log.failures.end() && info.attempt <= it->second.first) {
+      return make_error(it->second.second, "injected failure of attempt " + std::to_string(info.attempt));
+    }
+    return nlohmann::json{{"attempt", info.attempt}, {"key", info.idempotency_key}};
+  };
+}
+
+Workflow<void> sequence(Context& ctx, StepLog& log) {
+  const auto& offsets = ctx.input()["offsets_ms"];
+  for (size_t i = 0; i < offsets.size(); ++i) {
+    co_await ctx.sleep_until(ctx.started_at() + offsets[i].get<DurationMs>());
+    if (ctx.has_signal("booked")) co_return;
+    std::string name = "send-" + std::to_string(i + 1);
+    RetryPolicy policy{.max_attempts = 3, .initial_backoff = 1000};
+    co_await ctx.step(name, recorded(log, name), policy);
+  }
+}
+
+Workflow<void> wait_for_go(Context& ctx, StepLog& log) {
+  if (ctx.input().contains("sleep_ms")) co_await ctx.sleep_for(ctx.input()["sleep_ms"].get<DurationMs>());
+  std::optional<DurationMs> timeout;
+  if (ctx.input().contains("timeout_ms")) timeout = ctx.input()["timeout_ms"].get<DurationMs>();
+  std::vector<std::string> names{"go", "stop"};
+  SignalResult got = co_await ctx.wait_any(names, timeout);
+  std::string name = "after-" + (got.timed_out ? std::string("timeout") : got.name);
+  co_await ctx.step(name, recorded(log, name));
+}
+
+Workflow<void> flaky(Context& ctx, StepLog& log) {
+  RetryPolicy policy{.max_attempts = 3, .initial_backoff = 1000, .jitter = false};
+  co_await ctx.step("call", recorded(log, "call"), policy);
+}
+
+Workflow<void> versioned(Context& ctx, StepLog& log, const int* version) {
+  std::string name = "v" + std::to_string(*version) + "-a";
+  co_await ctx.step(name, recorded(log, name));
+  co_await ctx.sleep_for(kHourMs);
+  co_await ctx.step("b", recorded(log, "b"));
+}
+
+Workflow<void> random_id(Context& ctx, StepLog& log) {
+  std::string drawn = ctx.uuid();
+  co_await ctx.sleep_for(kMinuteMs);
+  co_await ctx.step("r", [&log, drawn](const StepInfo& info) -> Result<nlohmann::json> {
+    log.runs.push_back({info.instance_id, drawn, info.attempt, log.clock.now_ms()});
+    return nlohmann::json(drawn);
+  });
+}
+
+}  // namespace
+
+void register_test_workflows(Registry& registry, StepLog& log, const int* version) {
+  auto must = [](Result<void> r) { SUNDIAL_CHECK(r.has_value()); };
+  must(registry.add("test.sequence", "", [&log](Context& ctx) { return sequence(ctx, log); }));
+  must(registry.add("test.wait", "", [&log](Context& ctx) { return wait_for_go(ctx, log); }));
+  must(registry.add("test.flaky", "", [&log](Context& ctx) { return flaky(ctx, log); }));
+  must(registry.add("test.random", "", [&log](Context& ctx) { return random_id(ctx, log); }));
+  if (version != nullptr) {
+    must(registry.add("test.versioned", "",
+                      [&log, version](Context& ctx) { return versioned(ctx, log, version); }));
+  }
+}
+
+}  // namespace sundial::testing

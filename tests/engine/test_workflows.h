@@ -1,0 +1,48 @@
+// Workflows the engine tests run, with a StepLog that records every step
+// execution (instance, step, attempt, clock time) across engine reopens.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "engine/base/clock.h"
+#include "engine/runtime/registry.h"
+
+namespace sundial::testing {
+
+struct StepRun {
+  std::string instance;
+  std::string step;
+  uint32_t attempt;
+  TimeMs at;
+};
+
+struct StepLog {
+  explicit StepLog(Clock& c) : clock(c) {}
+  Clock& clock;
+  std::vector<StepRun> runs;
+  // Steps named here fail with the given error until their attempt passes
+  // the count: step name → (failures, error code).
+  std::map<std::string, std::pair<uint32_t, ErrorCode>> failures;
+
+  size_t count(const std::string& instance, const std::string& step) const {
+    size_t n = 0;
+    for (const auto& r : runs) n += r.instance == instance && r.step == step;
+    return n;
+  }
+};
+
+// "test.sequence": input {"offsets_ms": [..]}; for each offset i, sleeps
+// until started_at + offset, then runs step "send-<i>" (stops early on the
+// signal "booked").
+// "test.wait": sleeps input.sleep_ms if given, waits for "go" or "stop"
+// (input.timeout_ms optional), then
+// runs step "after-<signal name or timeout>".
+// "test.flaky": one step "call" that fails per StepLog::failures.
+// "test.versioned": runs step "v<version>-a" where version is read from
+// *version at replay time (to provoke non-determinism).
+// "test.random": step "r" returns ctx.uuid() drawn before a sleep.
+void register_test_workflows(Registry& registry, StepLog& log, const int* version = nullptr);
+
+}  // namespace sundial::testing

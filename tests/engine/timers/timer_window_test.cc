@@ -1,0 +1,127 @@
+#include "engine/timers/timer_window.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+namespace sundial {
+namespace {
+
+// Committed timers, as the `timers` column family would hold them.
+class FakeTimerTable {
+ public:
+  void put(TimeMs due, const std::string& id) { rows_[keys::timer_key(due, id)] = {due, id}; }
+  int scans = 0;
+
+  TimerWindow::ScanTimers scanner() {
+    return [this](TimeMs from, TimeMs to, size_t limit) -> Result<std::vector<keys::TimerKey>> {
+      ++scans;
+      std::vector<keys::TimerKey> out;
+      for (auto it = rows_.lower_bound(keys::timer_key(from, ""));
+           it != rows_.end() && it->first < keys::timer_key(to, ""); ++it) {
+        out.push_back(it->second);
+        if (limit != 0 && out.size() == limit) break;
+      }
+      return out;
+    };
+  }
+
+ private:
+  std::map<std::string, keys::TimerKey> rows_;
+};
+
+std::vector<std::string> ids(const std::vector<keys::TimerKey>& timers) {
+  std::vector<std::string> out;
+  for (const auto& t : timers) out.push_back(t.instance_id);
+  return out;
+}
+
+TEST(TimerWindowTest, NeverFiresBeforeDueAndFiresInDueOrder) {
+  FakeTimerTable table;
+  table.put(1500, "b");
+  table.put(1200, "a");
+  TimerWindow window({.span = 10000, .scan_limit = 100}, table.scanner());
+  EXPECT_TRUE(window.take_due(1000, 10)->empty());
+  EXPECT_EQ(window.next_wake(), 1200);
+  EXPECT_EQ(ids(*window.take_due(1499, 10)), std::vector<std::string>{"a"});
+  EXPECT_EQ(ids(*window.take_due(1500, 10)), std::vector<std::string>{"b"});
+}
+
+TEST(TimerWindowTest, FiresEqualDueTimesInInsertionOrder) {
+  FakeTimerTable table;
+  TimerWindow window({.span = 10000, .scan_limit = 100}, table.scanner());
+  ASSERT_TRUE(window.take_due(0, 10)->empty());  // loads [0, 10000)
+  window.add(500, "z");
+  window.add(500, "a");
+  window.add(500, "m");
+  EXPECT_EQ(ids(*window.take_due(500, 10)), (std::vector<std::string>{"z", "a", "m"}));
+}
+
+TEST(TimerWindowTest, KeepsFarFutureTimersOnDiskOnly) {
+  FakeTimerTable table;
+  for (int i = 0; i < 1000; ++i) table.put(1'000'000'000 + i, "far" + std::to_string(i));
+  TimerWindow window({.span = 60000, .scan_limit = 100}, table.scanner());
+  EXPECT_TRUE(window.take_due(0, 10)->empty());
+  EXPECT_EQ(window.size_for_test(), 0u);
+  window.add(2'000'000'000, "also-far");  // committed beyond the window: not held
+  EXPECT_EQ(window.size_for_test(), 0u);
+}
+
+TEST(TimerWindowTest, RefillsAsTimeMovesAndInPartsWhenDense) {
+  FakeTimerTable table;
+  for (int i = 0; i < 50; ++i) table.put(20000 + i, "t" + std::to_string(i));
+  TimerWindow window({.span = 10000, .scan_limit = 8}, table.scanner());
+  EXPECT_TRUE(window.take_due(0, 100)->empty());
+  EXPECT_EQ(window.size_for_test(), 0u);
+  // Time moves on: the window reaches the dense stretch and loads it in parts.
+  size_t fired = 0;
+  for (int round = 0; round < 20 && fired < 50; ++round) fired += window.take_due(20100, 100)->size();
+  EXPECT_EQ(fired, 50u);
+  EXPECT_GT(table.scans, 2);
+}
+
+TEST(TimerWindowTest, LoadsAManyTimersOfOneDueTimeTogether) {
+  FakeTimerTable table;
+  for (int i = 0; i < 30; ++i) table.put(5000, "same" + std::to_string(i));
+  TimerWindow window({.span = 10000, .scan_limit = 8}, table.scanner());
+  size_t fired = 0;
+  for (int round = 0; round < 10; ++round) fired += window.take_due(5000, 100)->size();
+  EXPECT_EQ(fired, 30u);
+}
+
+TEST(TimerWindowTest, ClockJumpForwardFiresEverythingOverdueInBoundedBatches) {
+  FakeTimerTable table;
+  for (int i = 0; i < 100; ++i) table.put(1000 + i * 1000, "t" + std::to_string(i));
+  TimerWindow window({.span = 5000, .scan_limit = 16}, table.scanner());
+  EXPECT_EQ(window.take_due(1000, 1000)->size(), 1u);
+  // The wall clock jumps a day ahead: every timer is overdue.
+  TimeMs jumped = 86'400'000;
+  size_t fired = 1;
+  for (int round = 0; round < 100 && fired < 100; ++round) {
+    auto batch = window.take_due(jumped, 10);
+    ASSERT_LE(batch->size(), 10u);
+    fired += batch->size();
+  }
+  EXPECT_EQ(fired, 100u);
+}
+
+TEST(TimerWindowTest, ClockJumpBackwardHoldsTimersUntilTheirTime) {
+  FakeTimerTable table;
+  table.put(10'000, "a");
+  TimerWindow window({.span = 60000, .scan_limit = 16}, table.scanner());
+  EXPECT_TRUE(window.take_due(9'000, 10)->empty());
+  EXPECT_TRUE(window.take_due(1'000, 10)->empty());  // clock went back
+  EXPECT_EQ(ids(*window.take_due(10'000, 10)), std::vector<std::string>{"a"});
+}
+
+TEST(TimerWindowTest, ResetReloadsFromStorage) {
+  FakeTimerTable table;
+  table.put(100, "a");
+  TimerWindow window({.span = 10000, .scan_limit = 16}, table.scanner());
+  EXPECT_TRUE(window.take_due(50, 10)->empty());
+  window.reset();
+  EXPECT_EQ(ids(*window.take_due(100, 10)), std::vector<std::string>{"a"});
+}
+
+}  // namespace
+}  // namespace sundial

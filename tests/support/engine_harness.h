@@ -1,0 +1,141 @@
+// EngineHarness: an Engine on a real loop and RocksDB in a temp dir, driven
+// by a ManualClock, with synchronous helpers for commands. Tests advance the
+// clock and call fire_timers(); close() and open() simulate restarts.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "engine/engine.h"
+#include "tests/support/faulty_store.h"
+#include "tests/support/temp_dir.h"
+
+namespace sundial::testing {
+
+class EngineHarness {
+ public:
+  EngineHarness() = default;
+  ~EngineHarness() { close(); }
+
+  Loop loop;
+  ManualClock clock;
+  Registry registry;
+  EngineOptions options;
+  TempDir dir;
+  std::unique_ptr<Engine> engine;
+  FaultyStore* faulty = nullptr;  // set when opened with open_faulty()
+
+  void open() {
+    options.data_dir = dir.sub("data");
+    auto opened = Engine::open(loop, clock, registry, options);
+    ASSERT_TRUE(opened) << opened.error().to_string();
+    engine = std::move(*opened);
+    drain();
+  }
+
+  void open_faulty() {
+    RocksDbOptions storage;
+    storage.path = dir.sub("data");
+    auto store = RocksDbStore::open(storage);
+    ASSERT_TRUE(store) << store.error().to_string();
+    auto wrapped = std::make_unique<FaultyStore>(std::move(*store));
+    faulty = wrapped.get();
+    auto opened = Engine::open_with_store(loop, clock, registry, options, std::move(wrapped));
+    ASSERT_TRUE(opened) << opened.error().to_string();
+    engine = std::move(*opened);
+    drain();
+  }
+
+  void close() {
+    engine.reset();
+    faulty = nullptr;
+    loop.run_nowait();
+  }
+
+  void reopen() {
+    close();
+    open();
+  }
+
+  // Runs the loop until every commit is answered and deferred work ran.
+  void drain() {
+    for (int quiet = 0; quiet < 3;) {
+      if (engine && engine->commits_in_flight() > 0) {
+        loop.run_once();
+        quiet = 0;
+      } else {
+        loop.run_nowait();
+        ++quiet;
+      }
+    }
+  }
+
+  // Advances the manual clock and fires what came due, until quiet.
+  void advance(DurationMs d) {
+    clock.advance(d);
+    fire_timers();
+  }
+
+  void fire_timers() {
+    for (int i = 0; i < 5; ++i) {
+      engine->poll_timers();
+      drain();
+    }
+  }
+
+  Result<StartReply> start(const std::string& type, std::optional<std::string> id,
+                           nlohmann::json input = nlohmann::json::object(),
+                           std::optional<std::string> idempotency_key = std::nullopt) {
+    std::optional<Result<StartReply>> out;
+    engine->start(StartRequest{type, std::move(id), std::move(input), std::move(idempotency_key)},
+                  [&](Result<StartReply> r) { out = std::move(r); });
+    drain();
+    EXPECT_TRUE(out.has_value()) << "start was not answered";
+    if (!out) return make_error(ErrorCode::kInternal, "no answer");
+    return *out;
+  }
+
+  template <typename Command>
+  Result<CommandReply> command(Command&& issue) {
+    std::optional<Result<CommandReply>> out;
+    issue([&](Result<CommandReply> r) { out = std::move(r); });
+    drain();
+    EXPECT_TRUE(out.has_value()) << "command was not answered";
+    if (!out) return make_error(ErrorCode::kInternal, "no answer");
+    return *out;
+  }
+
+  Result<CommandReply> signal(const std::string& id, const std::string& name,
+                              nlohmann::json payload = nullptr) {
+    return command([&](auto reply) { engine->signal(id, name, payload, std::move(reply)); });
+  }
+  Result<CommandReply> pause(const std::string& id) {
+    return command([&](auto reply) { engine->pause(id, std::move(reply)); });
+  }
+  Result<CommandReply> resume(const std::string& id, ResumePolicy policy = ResumePolicy::kShift) {
+    return command([&](auto reply) { engine->resume(id, policy, std::move(reply)); });
+  }
+  Result<CommandReply> cancel(const std::string& id, std::string reason = {}) {
+    return command([&](auto reply) { engine->cancel(id, reason, std::move(reply)); });
+  }
+  Result<CommandReply> retry(const std::string& id) {
+    return command([&](auto reply) { engine->retry(id, std::move(reply)); });
+  }
+
+  InstanceStatus status(const std::string& id) {
+    auto r = engine->describe(id);
+    EXPECT_TRUE(r) << r.error().to_string();
+    return r ? r->status : InstanceStatus::kFailed;
+  }
+
+  std::vector<JournalEntry> history(const std::string& id) {
+    auto h = engine->history(id);
+    EXPECT_TRUE(h) << h.error().to_string();
+    return h ? *h : std::vector<JournalEntry>{};
+  }
+};
+
+}  // namespace sundial::testing
