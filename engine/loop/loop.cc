@@ -47,6 +47,15 @@ void Loop::post(std::move_only_function<void()> fn) {
   uv_async_send(async_.get());
 }
 
+void Loop::defer(std::move_only_function<void()> fn) {
+  SUNDIAL_DCHECK(is_loop_thread());
+  add_ref();
+  post([this, fn = std::move(fn)]() mutable {
+    release_ref();
+    fn();
+  });
+}
+
 void Loop::add_ref() {
   SUNDIAL_DCHECK(is_loop_thread());
   if (refs_++ == 0) uv_ref(async_.base());

@@ -39,6 +39,9 @@ class Loop {
 
   // Thread-safe: runs `fn` on the loop thread soon.
   void post(std::move_only_function<void()> fn);
+  // Loop thread only: runs `fn` in a later loop turn and keeps the loop
+  // alive until it has run, so deferred answers are never stranded.
+  void defer(std::move_only_function<void()> fn);
   bool is_loop_thread() const { return std::this_thread::get_id() == owner_; }
 
   // Holds the loop alive while work posted back by another thread (a commit

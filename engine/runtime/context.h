@@ -12,7 +12,10 @@
 //
 // GCC 12 note: a braced list inside a co_await expression
 // (`co_await ctx.wait_any({"a", "b"})`) hits a compiler bug ("array used as
-// initializer"); build the vector in a local first.
+// initializer"); build the vector in a local first. Likewise a lambda
+// temporary that captures by value (`co_await ctx.step("x", [s](...){...})`)
+// is destroyed twice by GCC 12; name it in a local, or pass a SyncStepFn
+// returned from a function.
 //
 // Threading: loop thread only. Ownership: owned by the executor's
 // LiveInstance; workflow code receives it by reference for its whole life.

@@ -122,7 +122,7 @@ void Runtime::rebuild(LiveInstance& inst) {
 
 void Runtime::release(LiveInstance& inst) { maybe_evict(inst.record.id); }
 
-void Runtime::defer(std::move_only_function<void()> fn) { deps_.loop.post(std::move(fn)); }
+void Runtime::defer(std::move_only_function<void()> fn) { deps_.loop.defer(std::move(fn)); }
 
 void Runtime::maybe_evict(const std::string& id) {
   LiveInstance* inst = find(id);

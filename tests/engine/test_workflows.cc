@@ -51,10 +51,13 @@ Workflow<void> versioned(Context& ctx, StepLog& log, const int* version) {
 Workflow<void> random_id(Context& ctx, StepLog& log) {
   std::string drawn = ctx.uuid();
   co_await ctx.sleep_for(kMinuteMs);
-  co_await ctx.step("r", [&log, drawn](const StepInfo& info) -> Result<nlohmann::json> {
+  // A named local, not a temporary: GCC 12 destroys temporaries with
+  // non-trivial destructors twice inside co_await (see context.h).
+  auto record_draw = [&log, drawn](const StepInfo& info) -> Result<nlohmann::json> {
     log.runs.push_back({info.instance_id, drawn, info.attempt, log.clock.now_ms()});
     return nlohmann::json(drawn);
-  });
+  };
+  co_await ctx.step("r", record_draw);
 }
 
 }  // namespace
