@@ -70,8 +70,9 @@ void Engine::start(StartRequest req, Reply<StartReply> reply) {
 }
 
 void Engine::signal(const std::string& id, const std::string& name, nlohmann::json payload,
-                    Reply<CommandReply> reply) {
-  signal_instance(*runtime_, id, name, std::move(payload), std::move(reply));
+                    Reply<CommandReply> reply, std::optional<std::string> idempotency_key) {
+  signal_instance(*runtime_, *idempotency_, options_.idempotency_window, id, name,
+                  std::move(payload), std::move(idempotency_key), std::move(reply));
 }
 
 void Engine::pause(const std::string& id, Reply<CommandReply> reply) {

@@ -49,8 +49,10 @@ class Engine {
 
   // ---- Commands: `reply` runs on the loop, after the change is durable ----
   void start(StartRequest req, Reply<StartReply> reply);
+  // `idempotency_key`: a repeat within the idempotency window journals
+  // nothing and answers with the instance's status (webhook redeliveries).
   void signal(const std::string& id, const std::string& name, nlohmann::json payload,
-              Reply<CommandReply> reply);
+              Reply<CommandReply> reply, std::optional<std::string> idempotency_key = std::nullopt);
   void pause(const std::string& id, Reply<CommandReply> reply);
   void resume(const std::string& id, ResumePolicy policy, Reply<CommandReply> reply);
   void cancel(const std::string& id, std::string reason, Reply<CommandReply> reply);

@@ -50,8 +50,12 @@ std::string_view resume_policy_name(ResumePolicy policy);
 
 void start_instance(Runtime& rt, IdempotencyKeys& keys, DurationMs idempotency_window,
                     StartRequest req, Reply<StartReply> reply);
-void signal_instance(Runtime& rt, const std::string& id, const std::string& name,
-                     nlohmann::json payload, Reply<CommandReply> reply);
+// With an idempotency key, a repeat within the window (per instance) is
+// answered with the instance's status and journals nothing (webhook
+// redeliveries).
+void signal_instance(Runtime& rt, IdempotencyKeys& keys, DurationMs idempotency_window,
+                     const std::string& id, const std::string& name, nlohmann::json payload,
+                     std::optional<std::string> idempotency_key, Reply<CommandReply> reply);
 void pause_instance(Runtime& rt, const std::string& id, Reply<CommandReply> reply);
 void resume_instance(Runtime& rt, const std::string& id, ResumePolicy policy,
                      Reply<CommandReply> reply);

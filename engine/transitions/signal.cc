@@ -5,13 +5,37 @@
 #include <algorithm>
 
 #include "engine/transitions/command_support.h"
+#include "engine/transitions/idempotency.h"
 #include "engine/transitions/instance_ops.h"
 
 namespace sundial {
 
-void signal_instance(Runtime& rt, const std::string& id, const std::string& name,
-                     nlohmann::json payload, Reply<CommandReply> reply) {
-  if (auto valid = keys::validate_name("signal", name); !valid) {
+namespace {
+
+// Signal keys live beside start keys, scoped to their instance.
+std::string scoped_signal_key(const std::string& id, const std::string& key) {
+  return "signal\x1f" + id + "\x1f" + key;
+}
+
+// Answers a repeated signal with the instance's status once everything
+// before it (the first delivery, maybe still in the commit queue) is durable.
+void answer_repeat(Runtime& rt, LiveInstance& inst, Reply<CommandReply> reply) {
+  Transition barrier(rt.now());
+  reply_when_durable(barrier, inst, std::move(reply));
+  rt.release(inst);
+  rt.commit_detached(std::move(barrier));
+}
+
+}  // namespace
+
+void signal_instance(Runtime& rt, IdempotencyKeys& idempotency, DurationMs idempotency_window,
+                     const std::string& id, const std::string& name, nlohmann::json payload,
+                     std::optional<std::string> idempotency_key, Reply<CommandReply> reply) {
+  auto valid = keys::validate_name("signal", name);
+  if (valid && idempotency_key && (idempotency_key->empty() || idempotency_key->size() > 255)) {
+    valid = make_error(ErrorCode::kInvalidArgument, "idempotency key must be 1 to 255 characters");
+  }
+  if (!valid) {
     return rt.defer([reply = std::move(reply), error = valid.error()]() mutable {
       reply(std::unexpected(std::move(error)));
     });
@@ -19,11 +43,19 @@ void signal_instance(Runtime& rt, const std::string& id, const std::string& name
   LiveInstance* inst = load_or_reply(rt, id, reply);
   if (inst == nullptr) return;
   InstanceRecord& r = inst->record;
+  std::optional<std::string> scoped_key;
+  if (idempotency_key) {
+    scoped_key = scoped_signal_key(id, *idempotency_key);
+    auto known = idempotency.lookup(*scoped_key, rt.now());
+    if (!known) return reject(rt, *inst, std::move(reply), known.error());
+    if (*known) return answer_repeat(rt, *inst, std::move(reply));
+  }
   if (is_finished(r.status)) {
     return reject(rt, *inst, std::move(reply),
                   wrong_status(*inst, "signals reach only running, waiting or paused instances"));
   }
   Transition tx(rt.now());
+  if (scoped_key) idempotency.record(tx, *scoped_key, id, tx.now + idempotency_window);
   bool deliver = r.status != InstanceStatus::kPaused && r.await_kind == AwaitKind::kSignal &&
                  std::find(r.wait_signals.begin(), r.wait_signals.end(), name) != r.wait_signals.end();
   JournalEntry entry;

@@ -105,6 +105,25 @@ TEST_F(EngineTest, SignalSentBeforeTheWaitIsNotLost) {
   EXPECT_EQ(h.status("early"), InstanceStatus::kCompleted);
 }
 
+TEST_F(EngineTest, RepeatedSignalWithAnIdempotencyKeyIsJournaledOnce) {
+  ASSERT_TRUE(h.start("test.wait", "dedupe", {{"sleep_ms", kHourMs}}));
+  ASSERT_TRUE(h.signal("dedupe", "go", {{"n", 1}}, "delivery-1"));
+  h.reopen();  // the key is durable
+  auto repeat = h.signal("dedupe", "go", {{"n", 2}}, "delivery-1");
+  ASSERT_TRUE(repeat) << repeat.error().to_string();
+  EXPECT_EQ(repeat->status, InstanceStatus::kWaiting);
+  ASSERT_TRUE(h.signal("dedupe", "go", {{"n", 3}}, "delivery-2"));  // another key is another signal
+  size_t received = 0;
+  for (const auto& e : h.history("dedupe")) received += e.kind == EntryKind::kSignalReceived;
+  EXPECT_EQ(received, 2u);
+  h.advance(kHourMs);
+  EXPECT_EQ(h.status("dedupe"), InstanceStatus::kCompleted);
+  // A redelivery after the instance finished is still answered, not a conflict.
+  auto late = h.signal("dedupe", "go", {{"n", 1}}, "delivery-1");
+  ASSERT_TRUE(late) << late.error().to_string();
+  EXPECT_EQ(late->status, InstanceStatus::kCompleted);
+}
+
 TEST_F(EngineTest, SignalInTheInboxIsDeliveredToALaterWait) {
   ASSERT_TRUE(h.start("test.wait", "inbox", {{"sleep_ms", kHourMs}, {"timeout_ms", kMinuteMs}}));
   ASSERT_TRUE(h.signal("inbox", "go", {{"n", 1}}));  // while it sleeps

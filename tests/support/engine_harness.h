@@ -109,8 +109,11 @@ class EngineHarness {
   }
 
   Result<CommandReply> signal(const std::string& id, const std::string& name,
-                              nlohmann::json payload = nullptr) {
-    return command([&](auto reply) { engine->signal(id, name, payload, std::move(reply)); });
+                              nlohmann::json payload = nullptr,
+                              std::optional<std::string> idempotency_key = std::nullopt) {
+    return command([&](auto reply) {
+      engine->signal(id, name, payload, std::move(reply), idempotency_key);
+    });
   }
   Result<CommandReply> pause(const std::string& id) {
     return command([&](auto reply) { engine->pause(id, std::move(reply)); });
