@@ -1,0 +1,38 @@
+#include "server/http/responder.h"
+
+namespace sundial::http {
+
+Responder::Responder(Responder&& other) noexcept
+    : sink_(std::move(other.sink_)), slot_(other.slot_), answered_(other.answered_) {
+  other.answered_ = true;
+}
+
+Responder& Responder::operator=(Responder&& other) noexcept {
+  if (this != &other) {
+    if (!answered_) send(HttpResponse::error(500, "internal", "the handler did not answer"));
+    sink_ = std::move(other.sink_);
+    slot_ = other.slot_;
+    answered_ = other.answered_;
+    other.answered_ = true;
+  }
+  return *this;
+}
+
+Responder::~Responder() {
+  if (!answered_) send(HttpResponse::error(500, "internal", "the handler did not answer"));
+}
+
+void Responder::send(HttpResponse response) {
+  if (answered_) return;
+  answered_ = true;
+  if (auto sink = sink_.lock()) sink->send(slot_, std::move(response));
+}
+
+std::shared_ptr<ResponseStream> Responder::start_stream(HttpResponse head) {
+  if (answered_) return nullptr;
+  answered_ = true;
+  if (auto sink = sink_.lock()) return sink->start_stream(slot_, std::move(head));
+  return nullptr;
+}
+
+}  // namespace sundial::http
