@@ -1,0 +1,381 @@
+#include "server/http/connection.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "engine/base/check.h"
+
+namespace sundial::http {
+
+// ---- The streamed-answer handle ---------------------------------------------
+
+class Connection::Stream final : public ResponseStream {
+ public:
+  Stream(std::weak_ptr<Connection> connection, uint64_t slot)
+      : connection_(std::move(connection)), slot_(slot) {}
+
+  bool write(std::string_view chunk) override {
+    if (!open_) return false;
+    if (auto c = connection_.lock()) c->stream_write(slot_, chunk);
+    return open_;
+  }
+  bool is_open() const override { return open_; }
+  void on_close(std::function<void()> fn) override {
+    if (!open_) return fn();
+    on_close_ = std::move(fn);
+  }
+  void close() override {
+    if (!open_) return;
+    if (auto c = connection_.lock()) c->close_after_writes();
+  }
+
+  // The connection is closing.
+  void mark_closed() {
+    if (!open_) return;
+    open_ = false;
+    if (on_close_) {
+      auto fn = std::move(on_close_);
+      fn();
+    }
+  }
+
+ private:
+  std::weak_ptr<Connection> connection_;
+  uint64_t slot_;
+  bool open_ = true;
+  std::function<void()> on_close_;
+};
+
+// ---- Serialization -------------------------------------------------------------
+
+namespace {
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+std::string peer_ip_of(uv_tcp_t* tcp) {
+  sockaddr_storage addr{};
+  int len = sizeof addr;
+  if (uv_tcp_getpeername(tcp, reinterpret_cast<sockaddr*>(&addr), &len) != 0) return "unknown";
+  char ip[INET6_ADDRSTRLEN] = {0};
+  if (addr.ss_family == AF_INET) {
+    uv_ip4_name(reinterpret_cast<sockaddr_in*>(&addr), ip, sizeof ip);
+  } else if (addr.ss_family == AF_INET6) {
+    uv_ip6_name(reinterpret_cast<sockaddr_in6*>(&addr), ip, sizeof ip);
+  }
+  return ip;
+}
+
+struct WriteRequest {
+  uv_write_t req;
+  std::string data;
+};
+
+}  // namespace
+
+std::string serialize_response(const HttpResponse& response, bool keep_alive, bool streaming,
+                               bool head_request) {
+  std::string out;
+  out.reserve(128 + response.body.size());
+  out += "HTTP/1.1 ";
+  out += std::to_string(response.status);
+  out += ' ';
+  out += status_reason(response.status);
+  out += "\r\n";
+  for (const auto& [name, value] : response.headers) {
+    if (iequals(name, "content-length") || iequals(name, "connection")) continue;
+    out += name;
+    out += ": ";
+    out += value;
+    out += "\r\n";
+  }
+  if (!streaming) {
+    out += "Content-Length: ";
+    out += std::to_string(response.body.size());
+    out += "\r\n";
+  }
+  out += keep_alive && !streaming ? "Connection: keep-alive\r\n\r\n" : "Connection: close\r\n\r\n";
+  if (!head_request) out += response.body;
+  return out;
+}
+
+// ---- Connection ------------------------------------------------------------------
+
+Connection::Connection(Loop& loop, ConnectionHost& host, uint64_t id, ConnectionLimits limits)
+    : loop_(loop), host_(host), id_(id), limits_(limits), timer_(loop, [this] { on_timer(); }) {
+  timer_.set_keeps_loop_alive(false);
+}
+
+Connection::~Connection() {
+  if (stream_) stream_->mark_closed();
+}
+
+void Connection::start() {
+  tcp_.mark_initialized();
+  tcp_.get()->data = this;
+  peer_ip_ = peer_ip_of(tcp_.get());
+  parser_.emplace(limits_.parser, peer_ip_);
+  parser_->on_expect_continue = [this] {
+    // Only when nothing is ahead of it: the interim answer must not
+    // overtake earlier pipelined answers (the client then sends anyway).
+    if (slots_.empty()) write("HTTP/1.1 100 Continue\r\n\r\n");
+  };
+  last_activity_ms_ = steady_now_ms();
+  pause_or_resume_reading();
+  arm_timer();
+}
+
+void Connection::refuse(HttpResponse response) {
+  tcp_.mark_initialized();
+  tcp_.get()->data = this;
+  write(serialize_response(response, false, false, false));
+  close_after_writes();
+}
+
+void Connection::on_alloc(uv_handle_t*, size_t, uv_buf_t* buf) {
+  // One loop thread, and the parser copies what it keeps: one buffer serves all.
+  static char buffer[64 * 1024];
+  *buf = uv_buf_init(buffer, sizeof buffer);
+}
+
+void Connection::on_read(uv_stream_t* s, ssize_t n, const uv_buf_t* buf) {
+  auto* c = static_cast<Connection*>(s->data);
+  if (c == nullptr || n == 0) return;
+  auto keep = c->shared_from_this();
+  if (n > 0) return c->handle_bytes(buf->base, static_cast<size_t>(n));
+  if (n != UV_EOF) return c->close();  // reset or other error
+  // The peer finished sending: answer what it asked, then close.
+  if (!c->draining_) {
+    c->parser_->finish();
+    c->draining_ = true;
+    c->take_requests();
+  }
+  if (c->slots_.empty() || (c->stream_ != nullptr)) return c->close();
+  c->pause_or_resume_reading();
+}
+
+void Connection::handle_bytes(const char* data, size_t size) {
+  last_activity_ms_ = steady_now_ms();
+  if (draining_ || closed_) return;  // nothing more is read from this client
+  parser_->feed(data, size);
+  take_requests();
+  arm_timer();
+}
+
+void Connection::take_requests() {
+  while (!draining_ && !closed_) {
+    std::optional<HttpRequest> request = parser_->next();
+    if (!request) break;
+    Slot slot;
+    slot.id = next_slot_++;
+    slot.method = request->method;
+    slot.path = request->path;
+    slot.started_ms = request->received_at_ms;
+    slot.keep_alive = request->keep_alive;
+    if (!request->keep_alive) draining_ = true;  // the client said this is its last
+    slots_.push_back(std::move(slot));
+    host_.dispatch(std::move(*request), Responder(weak_from_this(), slots_.back().id));
+  }
+  if (closed_) return;
+  if (!draining_ && parser_->failure()) {
+    const ParseFailure& f = *parser_->failure();
+    Slot slot;
+    slot.id = next_slot_++;
+    slot.started_ms = parser_->request_started_at_ms();
+    slot.keep_alive = false;
+    slots_.push_back(std::move(slot));
+    draining_ = true;
+    fill_slot(slots_.back(), HttpResponse::error(f.status, f.code, f.message), false);
+  }
+  flush();
+}
+
+Connection::Slot* Connection::find_slot(uint64_t id) {
+  for (auto& s : slots_) {
+    if (s.id == id) return &s;
+  }
+  return nullptr;
+}
+
+void Connection::fill_slot(Slot& slot, HttpResponse response, bool streaming) {
+  slot.answered = true;
+  slot.streaming = streaming;
+  bool keep_alive = slot.keep_alive && !draining_;
+  slot.keep_alive = keep_alive && !streaming;
+  slot.wire = serialize_response(response, keep_alive, streaming, slot.method == "HEAD");
+  RequestSummary summary;
+  summary.method = slot.method;
+  summary.path = slot.path;
+  summary.peer_ip = peer_ip_;
+  summary.status = response.status;
+  summary.body_bytes = response.body.size();
+  summary.seconds = static_cast<double>(steady_now_ms() - slot.started_ms) / 1000.0;
+  host_.answered(summary);
+}
+
+void Connection::send(uint64_t slot_id, HttpResponse response) {
+  if (closed_) return;
+  auto keep = shared_from_this();
+  Slot* slot = find_slot(slot_id);
+  if (slot == nullptr || slot->answered) return;
+  fill_slot(*slot, std::move(response), false);
+  flush();
+}
+
+std::shared_ptr<ResponseStream> Connection::start_stream(uint64_t slot_id, HttpResponse head) {
+  if (closed_) return nullptr;
+  auto keep = shared_from_this();
+  Slot* slot = find_slot(slot_id);
+  if (slot == nullptr || slot->answered) return nullptr;
+  draining_ = true;  // the stream owns the connection from here on
+  fill_slot(*slot, std::move(head), true);
+  stream_ = std::make_shared<Stream>(weak_from_this(), slot_id);
+  auto stream = stream_;
+  flush();
+  return stream;
+}
+
+void Connection::stream_write(uint64_t slot_id, std::string_view chunk) {
+  if (closed_ || close_after_) return;
+  Slot* slot = find_slot(slot_id);
+  if (slot == nullptr) return;
+  if (&slots_.front() != slot) {
+    slot->wire.append(chunk);  // earlier answers go first
+    return;
+  }
+  if (uv_stream_get_write_queue_size(reinterpret_cast<uv_stream_t*>(tcp_.get())) >
+      limits_.max_stream_backlog) {
+    return close();  // a client that does not read loses its stream
+  }
+  write(std::string(chunk));
+}
+
+void Connection::flush() {
+  while (!slots_.empty() && !closed_) {
+    Slot& front = slots_.front();
+    if (!front.answered) break;
+    if (!front.wire.empty()) write(std::exchange(front.wire, {}));
+    if (front.streaming) break;  // the stream stays at the head until closed
+    bool keep_alive = front.keep_alive;
+    slots_.pop_front();
+    if (!keep_alive) {
+      slots_.clear();
+      return close_after_writes();
+    }
+  }
+  if (closed_) return;
+  if (slots_.empty() && draining_) return close_after_writes();
+  pause_or_resume_reading();
+  arm_timer();
+}
+
+void Connection::write(std::string bytes) {
+  if (closed_) return;
+  auto* w = new WriteRequest;
+  w->data = std::move(bytes);
+  uv_buf_t buf = uv_buf_init(w->data.data(), static_cast<unsigned>(w->data.size()));
+  int rc = uv_write(&w->req, reinterpret_cast<uv_stream_t*>(tcp_.get()), &buf, 1,
+                    [](uv_write_t* req, int status) {
+                      auto* done = reinterpret_cast<WriteRequest*>(req);
+                      auto* c = static_cast<Connection*>(req->handle->data);
+                      delete done;
+                      if (c == nullptr) return;  // closed meanwhile
+                      auto keep = c->shared_from_this();
+                      --c->writes_in_flight_;
+                      if (status < 0) return c->close();
+                      if (c->close_after_ && c->writes_in_flight_ == 0) c->close();
+                    });
+  if (rc != 0) {
+    delete w;
+    return close();
+  }
+  ++writes_in_flight_;
+}
+
+void Connection::pause_or_resume_reading() {
+  if (closed_) return;
+  bool want = !close_after_ && slots_.size() < limits_.max_pipelined;
+  auto* stream = reinterpret_cast<uv_stream_t*>(tcp_.get());
+  if (want && !reading_) {
+    if (uv_read_start(stream, &Connection::on_alloc, &Connection::on_read) == 0) reading_ = true;
+  } else if (!want && reading_) {
+    uv_read_stop(stream);
+    reading_ = false;
+  }
+}
+
+void Connection::arm_timer() {
+  if (closed_ || close_after_) return timer_.stop();
+  int64_t now = steady_now_ms();
+  int64_t deadline;
+  if (parser_ && parser_->in_request() && !draining_) {
+    deadline = parser_->request_started_at_ms() + limits_.read_timeout_ms;
+  } else if (slots_.empty()) {
+    deadline = last_activity_ms_ + limits_.idle_timeout_ms;
+  } else {
+    return timer_.stop();  // waiting for handlers, or streaming
+  }
+  timer_.start(static_cast<uint64_t>(std::max<int64_t>(0, deadline - now)));
+}
+
+void Connection::on_timer() {
+  if (closed_) return;
+  auto keep = shared_from_this();
+  int64_t now = steady_now_ms();
+  if (parser_->in_request() && !draining_ &&
+      now >= parser_->request_started_at_ms() + limits_.read_timeout_ms) {
+    // A slow client: say why if nothing is ahead of the answer, then close.
+    if (!slots_.empty()) return close();
+    draining_ = true;
+    Slot slot;
+    slot.id = next_slot_++;
+    slot.started_ms = parser_->request_started_at_ms();
+    slot.keep_alive = false;
+    slots_.push_back(std::move(slot));
+    fill_slot(slots_.back(),
+              HttpResponse::error(408, "request_timeout",
+                                  "the request did not arrive within " +
+                                      std::to_string(limits_.read_timeout_ms) + " ms"),
+              false);
+    return flush();
+  }
+  if (slots_.empty() && !parser_->in_request() && now >= last_activity_ms_ + limits_.idle_timeout_ms) {
+    return close();
+  }
+  arm_timer();
+}
+
+void Connection::drain() {
+  if (closed_) return;
+  auto keep = shared_from_this();
+  draining_ = true;
+  if (stream_) return close();
+  if (slots_.empty()) return close_after_writes();
+}
+
+void Connection::close_after_writes() {
+  if (closed_) return;
+  close_after_ = true;
+  pause_or_resume_reading();
+  timer_.stop();
+  if (writes_in_flight_ == 0) close();
+}
+
+void Connection::close() {
+  if (closed_) return;
+  auto keep = shared_from_this();
+  closed_ = true;
+  timer_.stop();
+  tcp_.close();
+  slots_.clear();
+  if (stream_) {
+    auto stream = std::move(stream_);
+    stream->mark_closed();
+  }
+  host_.closed(id_);
+}
+
+}  // namespace sundial::http

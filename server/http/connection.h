@@ -1,0 +1,130 @@
+// Connection: one accepted TCP connection speaking HTTP/1.1. Reads bytes
+// into a RequestParser, hands each complete request to the server's
+// handler with a Responder, and writes the answers back in request order
+// (pipelining), whatever order the handlers answer in. Enforces the read
+// timeout (a started request must arrive in time: slow clients get 408 and
+// are closed) and the idle timeout between keep-alive requests. A streamed
+// answer (SSE) takes the connection over until either side closes it.
+//
+// Threading: loop thread only.
+// Ownership: held by shared_ptr in the HttpServer's table; Responders and
+// streams hold weak references, so answering after a close is a no-op.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/loop/loop.h"
+#include "engine/loop/timer.h"
+#include "engine/loop/uv_handle.h"
+#include "server/http/request_parser.h"
+#include "server/http/responder.h"
+
+namespace sundial::http {
+
+struct ConnectionLimits {
+  ParserLimits parser;
+  int64_t read_timeout_ms = 0;
+  int64_t idle_timeout_ms = 0;
+  // Parsed requests waiting for their answer before reading pauses.
+  size_t max_pipelined = 64;
+  // Bytes queued to a streaming client that does not read before it is dropped.
+  size_t max_stream_backlog = 4 << 20;
+};
+
+// One answered request, for the access log and metrics.
+struct RequestSummary {
+  std::string method;
+  std::string path;
+  std::string peer_ip;
+  int status = 0;
+  size_t body_bytes = 0;
+  double seconds = 0;  // from the first byte of the request to the answer
+};
+
+class ConnectionHost {
+ public:
+  virtual ~ConnectionHost() = default;
+  virtual void dispatch(HttpRequest request, Responder responder) = 0;
+  virtual void answered(const RequestSummary& summary) = 0;
+  virtual void closed(uint64_t connection_id) = 0;
+};
+
+class Connection final : public ResponseSink, public std::enable_shared_from_this<Connection> {
+ public:
+  Connection(Loop& loop, ConnectionHost& host, uint64_t id, ConnectionLimits limits);
+  ~Connection() override;
+
+  uv_tcp_t* tcp() { return tcp_.get(); }
+  // Marks the handle initialized (after uv_tcp_init) and starts reading.
+  void start();
+  // Stops reading new requests, answers those in flight, then closes.
+  void drain();
+  // Closes now; answers not yet written are dropped.
+  void close();
+  bool closed() const { return closed_; }
+
+  // Writes a canned response and closes (e.g. 503 when over the
+  // connection limit) without reading anything.
+  void refuse(HttpResponse response);
+
+  void send(uint64_t slot, HttpResponse response) override;
+  std::shared_ptr<ResponseStream> start_stream(uint64_t slot, HttpResponse head) override;
+
+ private:
+  class Stream;
+  struct Slot {
+    uint64_t id = 0;
+    std::string method;
+    std::string path;
+    int64_t started_ms = 0;
+    bool keep_alive = true;
+    bool answered = false;
+    bool streaming = false;
+    std::string wire;  // bytes to write once this slot is at the head
+  };
+
+  static void on_alloc(uv_handle_t* h, size_t suggested, uv_buf_t* buf);
+  static void on_read(uv_stream_t* s, ssize_t n, const uv_buf_t* buf);
+  void handle_bytes(const char* data, size_t size);
+  void take_requests();
+  Slot* find_slot(uint64_t id);
+  void fill_slot(Slot& slot, HttpResponse response, bool streaming);
+  void flush();
+  void write(std::string bytes);
+  void pause_or_resume_reading();
+  void arm_timer();
+  void on_timer();
+  void close_after_writes();
+  void stream_write(uint64_t slot, std::string_view chunk);
+
+  Loop& loop_;
+  ConnectionHost& host_;
+  uint64_t id_;
+  ConnectionLimits limits_;
+  UvHandle<uv_tcp_t> tcp_;
+  UvTimer timer_;
+  std::optional<RequestParser> parser_;
+  std::deque<Slot> slots_;
+  uint64_t next_slot_ = 1;
+  std::string peer_ip_;
+  bool reading_ = false;
+  bool draining_ = false;     // no new requests; close when answered
+  bool close_after_ = false;  // close once the write queue empties
+  bool closed_ = false;
+  int64_t last_activity_ms_ = 0;
+  std::shared_ptr<Stream> stream_;
+  size_t writes_in_flight_ = 0;
+};
+
+// "HTTP/1.1 200 OK\r\n..." with Content-Length (unless `streaming`) and
+// Connection headers; the body is left out for HEAD.
+std::string serialize_response(const HttpResponse& response, bool keep_alive, bool streaming,
+                               bool head_request);
+
+}  // namespace sundial::http

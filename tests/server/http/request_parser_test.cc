@@ -1,0 +1,133 @@
+#include "server/http/request_parser.h"
+
+#include <gtest/gtest.h>
+
+namespace sundial::http {
+namespace {
+
+ParserLimits limits(size_t header = 1024, size_t body = 64) { return ParserLimits{header, body}; }
+
+TEST(HttpParserTest, ParsesPipelinedRequestsInOrder) {
+  RequestParser p(limits(), "10.0.0.1");
+  std::string bytes =
+      "GET /api/v1/instances?status=waiting&type=a%2Fb HTTP/1.1\r\nHost: x\r\nX-Thing:  v  \r\n\r\n"
+      "POST /api/v1/x%20y HTTP/1.1\r\nContent-Length: 5\r\nContent-Type: Application/JSON; charset=utf-8\r\n\r\nhello";
+  ASSERT_TRUE(p.feed(bytes.data(), bytes.size()));
+  auto first = p.next();
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->method, "GET");
+  EXPECT_EQ(first->path, "/api/v1/instances");
+  EXPECT_EQ(first->query_param("status"), "waiting");
+  EXPECT_EQ(first->query_param("type"), "a/b");
+  ASSERT_NE(first->header("x-thing"), nullptr);
+  EXPECT_EQ(*first->header("x-thing"), "v");
+  EXPECT_EQ(first->peer_ip, "10.0.0.1");
+  EXPECT_TRUE(first->keep_alive);
+  auto second = p.next();
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->path, "/api/v1/x y");
+  EXPECT_EQ(second->body, "hello");
+  EXPECT_EQ(second->content_type(), "application/json");
+  EXPECT_FALSE(p.next());
+}
+
+TEST(HttpParserTest, AcceptsBytesOneAtATime) {
+  RequestParser p(limits(), "ip");
+  std::string bytes = "POST /a HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc";
+  for (char c : bytes) {
+    EXPECT_FALSE(p.next());
+    ASSERT_TRUE(p.feed(&c, 1));
+  }
+  auto r = p.next();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->body, "abc");
+  EXPECT_FALSE(p.in_request());
+}
+
+TEST(HttpParserTest, ChunkedBodiesAreJoined) {
+  RequestParser p(limits(), "ip");
+  std::string bytes = "POST /a HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n";
+  ASSERT_TRUE(p.feed(bytes.data(), bytes.size()));
+  auto r = p.next();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->body, "abcde");
+}
+
+TEST(HttpParserTest, ConnectionCloseAndHttp10EndKeepAlive) {
+  RequestParser p(limits(), "ip");
+  std::string bytes = "GET /a HTTP/1.1\r\nConnection: close\r\n\r\n";
+  ASSERT_TRUE(p.feed(bytes.data(), bytes.size()));
+  EXPECT_FALSE(p.next()->keep_alive);
+  RequestParser old(limits(), "ip");
+  std::string ten = "GET /a HTTP/1.0\r\n\r\n";
+  ASSERT_TRUE(old.feed(ten.data(), ten.size()));
+  EXPECT_FALSE(old.next()->keep_alive);
+}
+
+struct BadInput {
+  const char* name;
+  std::string bytes;
+  int status;
+  const char* code;
+};
+
+TEST(HttpParserTest, RejectsMalformedAndOversizedInput) {
+  const std::vector<BadInput> cases = {
+      {"garbage request line", "HELLO\r\n\r\n", 400, "bad_request"},
+      {"bad header", "GET / HTTP/1.1\r\nNo colon here\r\n\r\n", 400, "bad_request"},
+      {"absolute target", "GET http://x/ HTTP/1.1\r\n\r\n", 400, "bad_request"},
+      {"bad escape", "GET /a%zz HTTP/1.1\r\n\r\n", 400, "bad_request"},
+      {"headers over the limit", "GET / HTTP/1.1\r\nX: " + std::string(2000, 'a') + "\r\n\r\n", 431,
+       "headers_too_large"},
+      {"declared body over the limit", "POST / HTTP/1.1\r\nContent-Length: 65\r\n\r\n", 413,
+       "payload_too_large"},
+      {"chunked body over the limit",
+       "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n41\r\n" + std::string(65, 'x') + "\r\n", 413,
+       "payload_too_large"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    RequestParser p(limits(), "ip");
+    EXPECT_FALSE(p.feed(c.bytes.data(), c.bytes.size()));
+    ASSERT_TRUE(p.failure());
+    EXPECT_EQ(p.failure()->status, c.status);
+    EXPECT_EQ(p.failure()->code, c.code);
+    EXPECT_FALSE(p.next());
+  }
+}
+
+TEST(HttpParserTest, UpgradeRequestsAreServedAsPlainHttp) {
+  RequestParser p(limits(), "ip");
+  std::string bytes = "GET /a HTTP/1.1\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\nGET /b HTTP/1.1\r\n\r\n";
+  ASSERT_TRUE(p.feed(bytes.data(), bytes.size()));
+  EXPECT_EQ(p.next()->path, "/a");
+  EXPECT_EQ(p.next()->path, "/b");
+}
+
+TEST(HttpParserTest, ExpectContinueIsAnnouncedOnlyForAcceptableBodies) {
+  int announced = 0;
+  RequestParser p(limits(), "ip");
+  p.on_expect_continue = [&] { ++announced; };
+  std::string ok = "POST / HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\n";
+  ASSERT_TRUE(p.feed(ok.data(), ok.size()));
+  EXPECT_EQ(announced, 1);
+  RequestParser big(limits(), "ip");
+  big.on_expect_continue = [&] { ++announced; };
+  std::string too_big = "POST / HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 999\r\n\r\n";
+  EXPECT_FALSE(big.feed(too_big.data(), too_big.size()));
+  EXPECT_EQ(announced, 1);
+}
+
+TEST(HttpParserTest, FormAndPercentDecoding) {
+  auto form = parse_form("a=1&b=x+y%21&&c");
+  ASSERT_TRUE(form);
+  ASSERT_EQ(form->size(), 3u);
+  EXPECT_EQ((*form)[1].second, "x y!");
+  EXPECT_EQ((*form)[2].first, "c");
+  EXPECT_FALSE(parse_form("a=%4"));
+  EXPECT_EQ(percent_decode("a+b"), "a+b");
+  EXPECT_FALSE(percent_decode("%g0"));
+}
+
+}  // namespace
+}  // namespace sundial::http
