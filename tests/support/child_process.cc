@@ -23,13 +23,16 @@ int64_t monotonic_ms() {
 
 }  // namespace
 
-ChildProcess::ChildProcess(std::vector<std::string> argv) {
+ChildProcess::ChildProcess(std::vector<std::string> argv, Stderr stderr_mode,
+                           std::vector<std::string> extra_env) {
   int fds[2];
   SUNDIAL_CHECK(::pipe2(fds, O_CLOEXEC) == 0);
   pid_ = ::fork();
   SUNDIAL_CHECK(pid_ >= 0);
   if (pid_ == 0) {
     ::dup2(fds[1], STDOUT_FILENO);
+    if (stderr_mode == Stderr::kMergeIntoStdout) ::dup2(fds[1], STDERR_FILENO);
+    for (auto& e : extra_env) ::putenv(e.data());
     std::vector<char*> args;
     for (auto& a : argv) args.push_back(a.data());
     args.push_back(nullptr);

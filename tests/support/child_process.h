@@ -14,8 +14,11 @@ namespace sundial::testing {
 
 class ChildProcess {
  public:
-  // Starts argv[0] with the given arguments; stderr is inherited.
-  explicit ChildProcess(std::vector<std::string> argv);
+  enum class Stderr { kInherit, kMergeIntoStdout };
+  // Starts argv[0] with the given arguments and, optionally, extra
+  // environment variables ("NAME=value").
+  explicit ChildProcess(std::vector<std::string> argv, Stderr stderr_mode = Stderr::kInherit,
+                        std::vector<std::string> extra_env = {});
   ~ChildProcess();
   ChildProcess(const ChildProcess&) = delete;
   ChildProcess& operator=(const ChildProcess&) = delete;

@@ -1,0 +1,39 @@
+// DaemonProcess: the real sundiald started on 127.0.0.1:0 with a data
+// directory, for end-to-end tests. Waits for the log line that names the
+// bound port; stop() sends SIGTERM and returns the exit status; kill()
+// sends SIGKILL. Its log (stdout and stderr) is kept for failure messages.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tests/support/child_process.h"
+
+namespace sundial::testing {
+
+class DaemonProcess {
+ public:
+  // `extra_args` go after --listen and --data-dir; `env` adds "NAME=value".
+  DaemonProcess(const std::string& data_dir, std::vector<std::string> extra_args = {},
+                std::vector<std::string> env = {});
+
+  // 0 when the daemon did not report a port in time (see log()).
+  int port() const { return port_; }
+  // Lines logged so far.
+  const std::string& log() const { return log_; }
+  // Waits for a logged line containing `text`; false on timeout or exit.
+  bool wait_for_log(const std::string& text, int timeout_ms = 20000);
+
+  // SIGTERM and wait: the wait status.
+  int stop();
+  // SIGKILL and wait.
+  void kill();
+
+ private:
+  std::unique_ptr<ChildProcess> child_;
+  std::string log_;
+  int port_ = 0;
+};
+
+}  // namespace sundial::testing
