@@ -1,0 +1,13 @@
+#include "server/api/admin_api.h"
+
+namespace sundial::api {
+
+void add_admin_routes(Router& router, const AdminApi& api) {
+  add_workflow_routes(router, api);
+  add_instance_routes(router, api);
+  add_command_routes(router, api);
+  add_timer_routes(router, api);
+  add_event_routes(router, api);
+}
+
+}  // namespace sundial::api

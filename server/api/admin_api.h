@@ -1,0 +1,32 @@
+// The admin REST API (DESIGN.md section 2, docs/http-api.md): workflow
+// types, start, list, describe, history, the steering commands, signals,
+// timers, stats and the Server-Sent Events stream. Handlers answer only in
+// the engine's callback, which runs after the change is durable.
+//
+// Threading: loop thread only. Ownership: the routes borrow the Engine and
+// the Loop, which must outlive the Router.
+#pragma once
+
+#include "engine/engine.h"
+#include "engine/loop/loop.h"
+#include "server/api/router.h"
+
+namespace sundial::api {
+
+struct AdminApi {
+  Engine& engine;
+  Loop& loop;
+  // Milliseconds between SSE keep-alive comments. Default: 15 s.
+  uint64_t sse_keepalive_ms = 15000;
+};
+
+void add_admin_routes(Router& router, const AdminApi& api);
+
+// One group of routes each (in their own files).
+void add_workflow_routes(Router& router, const AdminApi& api);
+void add_instance_routes(Router& router, const AdminApi& api);
+void add_command_routes(Router& router, const AdminApi& api);
+void add_timer_routes(Router& router, const AdminApi& api);
+void add_event_routes(Router& router, const AdminApi& api);
+
+}  // namespace sundial::api

@@ -1,0 +1,63 @@
+// GET /api/v1/instances (list), /api/v1/instances/{id} (describe) and
+// /api/v1/instances/{id}/history.
+#include "engine/codec/codec.h"
+#include "server/api/admin_api.h"
+#include "server/api/request_helpers.h"
+
+namespace sundial::api {
+
+namespace {
+
+void list(const AdminApi& api, const http::HttpRequest& request, http::Responder responder) {
+  ListQuery query;
+  if (auto status = request.query_param("status"); status && !status->empty()) {
+    query.status = parse_status(*status);
+    if (!query.status) {
+      return responder.send(bad_argument("unknown status '" + *status +
+                                         "'; one of running, waiting, paused, completed, failed, cancelled"));
+    }
+  }
+  if (auto type = request.query_param("type"); type && !type->empty()) query.type = *type;
+  auto limit = query_int(request, "limit", 50, 1, static_cast<int64_t>(kMaxListLimit));
+  if (!limit) return responder.send(std::move(limit.error()));
+  query.limit = static_cast<size_t>(*limit);
+  query.cursor = request.query_param("cursor").value_or("");
+  answer(responder, api.engine.list(query), 200, [](const ListPage& page) {
+    nlohmann::json instances = nlohmann::json::array();
+    for (const auto& r : page.instances) instances.push_back(record_to_json(r));
+    return nlohmann::json{{"instances", instances},
+                          {"next_cursor", page.next_cursor.empty() ? nlohmann::json(nullptr)
+                                                                   : nlohmann::json(page.next_cursor)}};
+  });
+}
+
+void describe(const AdminApi& api, const PathParams& params, http::Responder responder) {
+  answer(responder, api.engine.describe(params.at("id")), 200, record_to_json);
+}
+
+void history(const AdminApi& api, const PathParams& params, http::Responder responder) {
+  const std::string& id = params.at("id");
+  answer(responder, api.engine.history(id), 200, [&id](const std::vector<JournalEntry>& entries) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& e : entries) out.push_back(entry_to_json(e));
+    return nlohmann::json{{"instance_id", id}, {"entries", out}};
+  });
+}
+
+}  // namespace
+
+void add_instance_routes(Router& router, const AdminApi& api) {
+  router.add("GET", "/api/v1/instances", [api](http::HttpRequest&& req, const PathParams&, http::Responder r) {
+    list(api, req, std::move(r));
+  });
+  router.add("GET", "/api/v1/instances/{id}",
+             [api](http::HttpRequest&&, const PathParams& p, http::Responder r) {
+               describe(api, p, std::move(r));
+             });
+  router.add("GET", "/api/v1/instances/{id}/history",
+             [api](http::HttpRequest&&, const PathParams& p, http::Responder r) {
+               history(api, p, std::move(r));
+             });
+}
+
+}  // namespace sundial::api

@@ -1,0 +1,51 @@
+#include "server/api/request_helpers.h"
+
+#include <charconv>
+
+#include "server/api/error_codes.h"
+
+namespace sundial::api {
+
+std::expected<nlohmann::json, http::HttpResponse> read_json_body(const http::HttpRequest& request,
+                                                                   BodyRule rule) {
+  if (request.body.empty()) {
+    return rule == BodyRule::kObjectOrEmpty ? nlohmann::json::object() : nlohmann::json(nullptr);
+  }
+  if (request.content_type() != "application/json") {
+    return std::unexpected(http::HttpResponse::error(
+        415, codes::kUnsupportedMediaType,
+        "the body must be JSON with Content-Type: application/json (got '" + request.content_type() +
+            "')"));
+  }
+  nlohmann::json body;
+  try {
+    body = nlohmann::json::parse(request.body);
+  } catch (const nlohmann::json::parse_error& e) {
+    return std::unexpected(http::HttpResponse::error(
+        400, codes::kBadRequest, "the body is not valid JSON (at byte " + std::to_string(e.byte) + ")"));
+  }
+  if (rule == BodyRule::kObjectOrEmpty && !body.is_object()) {
+    return std::unexpected(http::HttpResponse::error(400, codes::kBadRequest, "the body must be a JSON object"));
+  }
+  return body;
+}
+
+std::expected<int64_t, http::HttpResponse> query_int(const http::HttpRequest& request,
+                                                     std::string_view name, int64_t fallback,
+                                                     int64_t min, int64_t max) {
+  auto raw = request.query_param(name);
+  if (!raw) return fallback;
+  int64_t value = 0;
+  auto [end, ec] = std::from_chars(raw->data(), raw->data() + raw->size(), value);
+  if (ec != std::errc() || end != raw->data() + raw->size() || value < min || value > max) {
+    return std::unexpected(bad_argument("query parameter '" + std::string(name) + "' must be an integer from " +
+                                        std::to_string(min) + " to " + std::to_string(max)));
+  }
+  return value;
+}
+
+http::HttpResponse bad_argument(std::string_view message) {
+  return http::HttpResponse::error(400, codes::kInvalidArgument, message);
+}
+
+}  // namespace sundial::api

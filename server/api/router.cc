@@ -1,0 +1,82 @@
+#include "server/api/router.h"
+
+#include "server/api/error_codes.h"
+
+namespace sundial::api {
+
+namespace {
+
+std::vector<std::string_view> split_path(std::string_view path) {
+  std::vector<std::string_view> out;
+  size_t start = 1;  // paths begin with '/'
+  while (start <= path.size()) {
+    size_t slash = path.find('/', start);
+    if (slash == std::string_view::npos) slash = path.size();
+    out.push_back(path.substr(start, slash - start));
+    start = slash + 1;
+  }
+  return out;
+}
+
+bool is_capture(std::string_view segment) {
+  return segment.size() > 2 && segment.front() == '{' && segment.back() == '}';
+}
+
+}  // namespace
+
+void Router::add(std::string method, std::string_view pattern, RouteHandler handler) {
+  Route r;
+  r.method = std::move(method);
+  r.pattern = std::string(pattern);
+  for (auto s : split_path(pattern)) r.segments.emplace_back(s);
+  r.handler = std::move(handler);
+  routes_.push_back(std::move(r));
+}
+
+bool Router::match(const Route& route, const std::vector<std::string_view>& segments,
+                   PathParams* params) {
+  if (route.segments.size() != segments.size()) return false;
+  for (size_t i = 0; i < segments.size(); ++i) {
+    const std::string& want = route.segments[i];
+    if (is_capture(want)) {
+      if (segments[i].empty()) return false;
+      if (params != nullptr) (*params)[want.substr(1, want.size() - 2)] = std::string(segments[i]);
+    } else if (want != segments[i]) {
+      return false;
+    }
+  }
+  return true;
+}
+
+void Router::route(http::HttpRequest&& request, http::Responder responder) const {
+  auto segments = split_path(request.path);
+  std::string allowed;
+  for (const auto& r : routes_) {
+    PathParams params;
+    if (!match(r, segments, &params)) continue;
+    if (r.method == request.method || (request.method == "HEAD" && r.method == "GET")) {
+      return r.handler(std::move(request), params, std::move(responder));
+    }
+    if (allowed.find(r.method) == std::string::npos) allowed += (allowed.empty() ? "" : ", ") + r.method;
+  }
+  if (!allowed.empty()) {
+    return responder.send(
+        http::HttpResponse::error(405, codes::kMethodNotAllowed,
+                                  request.method + " is not allowed on " + request.path +
+                                      "; allowed: " + allowed)
+            .with_header("Allow", allowed));
+  }
+  responder.send(http::HttpResponse::error(404, codes::kNotFound, "no route for " + request.path));
+}
+
+std::string_view Router::matched_pattern(std::string_view method, std::string_view path) const {
+  auto segments = split_path(path);
+  for (const auto& r : routes_) {
+    if ((r.method == method || (method == "HEAD" && r.method == "GET")) && match(r, segments, nullptr)) {
+      return r.pattern;
+    }
+  }
+  return "unmatched";
+}
+
+}  // namespace sundial::api

@@ -1,0 +1,46 @@
+// Router: (method, path pattern) → handler. Patterns are literal segments
+// and `{name}` captures: "/api/v1/instances/{id}/signals/{name}". A path no
+// pattern matches is 404 not_found; a path that matches with another method
+// is 405 method_not_allowed with an Allow header.
+//
+// Threading: fill at start-up, then loop thread only.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "server/http/responder.h"
+
+namespace sundial::api {
+
+using PathParams = std::map<std::string, std::string, std::less<>>;
+using RouteHandler =
+    std::function<void(http::HttpRequest&& request, const PathParams& params, http::Responder responder)>;
+
+class Router {
+ public:
+  void add(std::string method, std::string_view pattern, RouteHandler handler);
+
+  // Dispatches `request`, or answers 404/405.
+  void route(http::HttpRequest&& request, http::Responder responder) const;
+  // The pattern `method path` would be routed to, for metrics labels;
+  // "unmatched" when none.
+  std::string_view matched_pattern(std::string_view method, std::string_view path) const;
+
+ private:
+  struct Route {
+    std::string method;
+    std::string pattern;
+    std::vector<std::string> segments;  // "{id}" marks a capture
+    RouteHandler handler;
+  };
+  static bool match(const Route& route, const std::vector<std::string_view>& segments,
+                    PathParams* params);
+
+  std::vector<Route> routes_;
+};
+
+}  // namespace sundial::api

@@ -1,0 +1,46 @@
+// GET /api/v1/timers (pending durable timers, soonest first) and
+// GET /api/v1/stats (instances by status, pending timers, next due).
+#include <limits>
+
+#include "server/api/admin_api.h"
+#include "server/api/request_helpers.h"
+
+namespace sundial::api {
+
+namespace {
+
+void timers(const AdminApi& api, const http::HttpRequest& request, http::Responder responder) {
+  auto due_before = query_int(request, "due_before", 0, 0, std::numeric_limits<int64_t>::max());
+  if (!due_before) return responder.send(std::move(due_before.error()));
+  auto limit = query_int(request, "limit", 100, 1, 1000);
+  if (!limit) return responder.send(std::move(limit.error()));
+  answer(responder, api.engine.timers(*due_before, static_cast<size_t>(*limit)), 200,
+         [](const std::vector<keys::TimerKey>& found) {
+           nlohmann::json out = nlohmann::json::array();
+           for (const auto& t : found) out.push_back({{"instance_id", t.instance_id}, {"due_at", t.due}});
+           return nlohmann::json{{"timers", out}};
+         });
+}
+
+void stats(const AdminApi& api, http::Responder responder) {
+  answer(responder, api.engine.stats(), 200, [](const InstanceStats& s) {
+    nlohmann::json by_status = nlohmann::json::object();
+    for (const auto& [status, count] : s.by_status) by_status[std::string(status_name(status))] = count;
+    return nlohmann::json{{"instances", by_status},
+                          {"pending_timers", s.pending_timers},
+                          {"next_due_at", s.next_due ? nlohmann::json(*s.next_due) : nlohmann::json(nullptr)}};
+  });
+}
+
+}  // namespace
+
+void add_timer_routes(Router& router, const AdminApi& api) {
+  router.add("GET", "/api/v1/timers", [api](http::HttpRequest&& req, const PathParams&, http::Responder r) {
+    timers(api, req, std::move(r));
+  });
+  router.add("GET", "/api/v1/stats", [api](http::HttpRequest&&, const PathParams&, http::Responder r) {
+    stats(api, std::move(r));
+  });
+}
+
+}  // namespace sundial::api

@@ -1,0 +1,217 @@
+#include "server/config/config_file.h"
+
+#include <fstream>
+#include <functional>
+#include <map>
+#include <sstream>
+
+#include <toml++/toml.h>
+
+#include "engine/base/duration.h"
+
+namespace sundial {
+
+namespace {
+
+// Applies one key's value, or says what is wrong with it.
+using Setter = std::function<Result<void>(const toml::node&, DaemonConfig&)>;
+
+Error bad_value(std::string_view key, std::string_view expected) {
+  return Error{ErrorCode::kInvalidArgument,
+               "config key '" + std::string(key) + "' must be " + std::string(expected)};
+}
+
+template <typename Field>
+Setter string_key(std::string key, Field field) {
+  return [key, field](const toml::node& n, DaemonConfig& c) -> Result<void> {
+    auto v = n.value<std::string>();
+    if (!v || !n.is_string()) return std::unexpected(bad_value(key, "a string"));
+    field(c) = *v;
+    return ok();
+  };
+}
+
+template <typename Field>
+Setter duration_key(std::string key, Field field) {
+  return [key, field](const toml::node& n, DaemonConfig& c) -> Result<void> {
+    if (!n.is_string()) return std::unexpected(bad_value(key, "a duration string such as \"90s\" or \"1d12h\""));
+    auto d = parse_duration(*n.value<std::string>());
+    if (!d) return std::unexpected(bad_value(key, "a duration such as \"90s\" or \"1d12h\" (" + d.error().message + ")"));
+    field(c) = *d;
+    return ok();
+  };
+}
+
+template <typename Field>
+Setter duration_list_key(std::string key, Field field) {
+  return [key, field](const toml::node& n, DaemonConfig& c) -> Result<void> {
+    const toml::array* a = n.as_array();
+    if (a == nullptr) return std::unexpected(bad_value(key, "an array of durations"));
+    std::vector<DurationMs> out;
+    for (const auto& item : *a) {
+      auto text = item.value<std::string>();
+      auto d = text && item.is_string() ? parse_duration(*text) : make_error(ErrorCode::kInvalidArgument, "");
+      if (!d) return std::unexpected(bad_value(key, "an array of durations such as [\"0s\", \"1d\"]"));
+      out.push_back(*d);
+    }
+    field(c) = std::move(out);
+    return ok();
+  };
+}
+
+// An integer in [min, max].
+template <typename Field>
+Setter count_key(std::string key, int64_t min, int64_t max, Field field) {
+  return [key, min, max, field](const toml::node& n, DaemonConfig& c) -> Result<void> {
+    auto v = n.value<int64_t>();
+    if (!n.is_integer() || !v || *v < min || *v > max) {
+      return std::unexpected(bad_value(key, "an integer from " + std::to_string(min) + " to " + std::to_string(max)));
+    }
+    field(c) = static_cast<std::remove_reference_t<decltype(field(c))>>(*v);
+    return ok();
+  };
+}
+
+template <typename Field>
+Setter positive_number_key(std::string key, Field field) {
+  return [key, field](const toml::node& n, DaemonConfig& c) -> Result<void> {
+    auto v = n.value<double>();
+    if (!(n.is_integer() || n.is_floating_point()) || !v || *v <= 0) {
+      return std::unexpected(bad_value(key, "a positive number"));
+    }
+    field(c) = *v;
+    return ok();
+  };
+}
+
+template <typename Field>
+Setter one_of_key(std::string key, std::vector<std::string> allowed, Field field) {
+  return [key, allowed, field](const toml::node& n, DaemonConfig& c) -> Result<void> {
+    auto v = n.value<std::string>();
+    std::string list;
+    for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + ("\"" + a + "\"");
+    if (!v || !n.is_string() || std::find(allowed.begin(), allowed.end(), *v) == allowed.end()) {
+      return std::unexpected(bad_value(key, "one of " + list));
+    }
+    field(c) = *v;
+    return ok();
+  };
+}
+
+// Every key the file may hold, by table.
+const std::map<std::string, std::map<std::string, Setter>>& schema() {
+  static const auto* table = new std::map<std::string, std::map<std::string, Setter>>{
+      {"server",
+       {
+           {"listen",
+            [](const toml::node& n, DaemonConfig& c) -> Result<void> {
+              if (!n.is_string()) return std::unexpected(bad_value("server.listen", "a string \"host:port\""));
+              auto r = parse_listen_address(*n.value<std::string>(), c.server.listen_host, c.server.listen_port);
+              if (!r) return std::unexpected(bad_value("server.listen", r.error().message));
+              return ok();
+            }},
+           {"admin_token_env", string_key("server.admin_token_env", [](DaemonConfig& c) -> auto& { return c.server.admin_token_env; })},
+           {"max_body_bytes", count_key("server.max_body_bytes", 1, int64_t{1} << 30, [](DaemonConfig& c) -> auto& { return c.server.max_body_bytes; })},
+           {"max_header_bytes", count_key("server.max_header_bytes", 1024, 1 << 20, [](DaemonConfig& c) -> auto& { return c.server.max_header_bytes; })},
+           {"max_connections", count_key("server.max_connections", 1, 1 << 20, [](DaemonConfig& c) -> auto& { return c.server.max_connections; })},
+           {"idle_timeout", duration_key("server.idle_timeout", [](DaemonConfig& c) -> auto& { return c.server.idle_timeout; })},
+           {"read_timeout", duration_key("server.read_timeout", [](DaemonConfig& c) -> auto& { return c.server.read_timeout; })},
+           {"shutdown_timeout", duration_key("server.shutdown_timeout", [](DaemonConfig& c) -> auto& { return c.server.shutdown_timeout; })},
+           {"log_format", one_of_key("server.log_format", {"text", "json"}, [](DaemonConfig& c) -> auto& { return c.server.log_format; })},
+           {"log_level", one_of_key("server.log_level", {"trace", "debug", "info", "warn", "error"}, [](DaemonConfig& c) -> auto& { return c.server.log_level; })},
+           {"webhook_rate_per_second", positive_number_key("server.webhook_rate_per_second", [](DaemonConfig& c) -> auto& { return c.server.webhook_rate_per_second; })},
+           {"webhook_burst", positive_number_key("server.webhook_burst", [](DaemonConfig& c) -> auto& { return c.server.webhook_burst; })},
+       }},
+      {"storage",
+       {
+           {"path", string_key("storage.path", [](DaemonConfig& c) -> auto& { return c.engine.data_dir; })},
+           {"retention", duration_key("storage.retention", [](DaemonConfig& c) -> auto& { return c.engine.retention.retention; })},
+           {"idempotency_window", duration_key("storage.idempotency_window", [](DaemonConfig& c) -> auto& { return c.engine.idempotency_window; })},
+           {"event_log_capacity", count_key("storage.event_log_capacity", 1, int64_t{1} << 40, [](DaemonConfig& c) -> auto& { return c.engine.event_log_capacity; })},
+       }},
+      {"resend",
+       {
+           {"base_url", string_key("resend.base_url", [](DaemonConfig& c) -> auto& { return c.resend.base_url; })},
+           {"api_key_env", string_key("resend.api_key_env", [](DaemonConfig& c) -> auto& { return c.resend.api_key_env; })},
+           {"from", string_key("resend.from", [](DaemonConfig& c) -> auto& { return c.resend.from; })},
+       }},
+      {"nurture",
+       {
+           {"offsets", duration_list_key("nurture.offsets", [](DaemonConfig& c) -> auto& { return c.nurture.offsets; })},
+           {"templates_dir", string_key("nurture.templates_dir", [](DaemonConfig& c) -> auto& { return c.nurture.templates_dir; })},
+       }},
+      {"reminders",
+       {
+           {"before", duration_list_key("reminders.before", [](DaemonConfig& c) -> auto& { return c.reminders.before; })},
+       }},
+      {"calcom", {{"secret_env", string_key("calcom.secret_env", [](DaemonConfig& c) -> auto& { return c.webhooks.calcom_secret_env; })}}},
+      {"github", {{"secret_env", string_key("github.secret_env", [](DaemonConfig& c) -> auto& { return c.webhooks.github_secret_env; })}}},
+      {"notion", {{"secret_env", string_key("notion.secret_env", [](DaemonConfig& c) -> auto& { return c.webhooks.notion_secret_env; })}}},
+  };
+  return *table;
+}
+
+template <typename Map>
+std::string key_list(const Map& m) {
+  std::string out;
+  for (const auto& [k, v] : m) out += (out.empty() ? "" : ", ") + k;
+  return out;
+}
+
+std::string where(std::string_view source, const toml::node& n) {
+  const auto& s = n.source().begin;
+  return std::string(source) + ":" + std::to_string(s.line) + ":" + std::to_string(s.column) + ": ";
+}
+
+}  // namespace
+
+Result<void> apply_config_text(std::string_view toml_text, std::string_view source_name,
+                               DaemonConfig& config) {
+  toml::table root;
+  try {
+    root = toml::parse(toml_text, source_name);
+  } catch (const toml::parse_error& e) {
+    const auto& s = e.source().begin;
+    return make_error(ErrorCode::kInvalidArgument, std::string(source_name) + ":" + std::to_string(s.line) + ":" +
+                                                       std::to_string(s.column) + ": " +
+                                                       std::string(e.description()));
+  }
+  DaemonConfig updated = config;
+  for (auto&& [table_key, table_node] : root) {
+    std::string table_name(table_key.str());
+    auto table_schema = schema().find(table_name);
+    if (table_schema == schema().end()) {
+      return make_error(ErrorCode::kInvalidArgument, where(source_name, table_node) + "unknown table [" +
+                                                         table_name + "]; known tables: " + key_list(schema()));
+    }
+    const toml::table* table = table_node.as_table();
+    if (table == nullptr) {
+      return make_error(ErrorCode::kInvalidArgument,
+                        where(source_name, table_node) + "'" + table_name + "' must be a table [" + table_name + "]");
+    }
+    for (auto&& [key, node] : *table) {
+      std::string name(key.str());
+      auto setter = table_schema->second.find(name);
+      if (setter == table_schema->second.end()) {
+        return make_error(ErrorCode::kInvalidArgument,
+                          where(source_name, node) + "unknown key '" + table_name + "." + name + "'; known keys of [" +
+                              table_name + "]: " + key_list(table_schema->second));
+      }
+      if (auto applied = setter->second(node, updated); !applied) {
+        return make_error(ErrorCode::kInvalidArgument, where(source_name, node) + applied.error().message);
+      }
+    }
+  }
+  config = std::move(updated);
+  return ok();
+}
+
+Result<void> apply_config_file(const std::string& path, DaemonConfig& config) {
+  std::ifstream in(path);
+  if (!in) return make_error(ErrorCode::kNotFound, "cannot read config file '" + path + "'");
+  std::stringstream text;
+  text << in.rdbuf();
+  return apply_config_text(text.str(), path, config);
+}
+
+}  // namespace sundial

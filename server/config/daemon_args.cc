@@ -1,0 +1,96 @@
+#include "server/config/daemon_args.h"
+
+#include <algorithm>
+#include <optional>
+
+#include "server/config/config_file.h"
+
+namespace sundial {
+
+namespace {
+
+const std::vector<std::string> kFlags = {"--config", "--listen", "--data-dir", "--help"};
+
+size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+}  // namespace
+
+std::string closest_match(std::string_view word, const std::vector<std::string>& candidates) {
+  std::string best;
+  size_t best_distance = std::max<size_t>(2, word.size() / 3) + 1;
+  for (const auto& c : candidates) {
+    size_t d = edit_distance(word, c);
+    if (d < best_distance) {
+      best_distance = d;
+      best = c;
+    }
+  }
+  return best;
+}
+
+std::string daemon_usage() {
+  return "usage: sundiald [--config FILE] [--listen HOST:PORT] [--data-dir DIR]\n"
+         "\n"
+         "Runs the Sundial workflow engine and its HTTP API.\n"
+         "\n"
+         "  --config FILE      TOML configuration (docs/configuration.md); flags override it\n"
+         "  --listen HOST:PORT address to serve HTTP on (default 127.0.0.1:8080; port 0 picks one)\n"
+         "  --data-dir DIR     where the RocksDB data lives (default ./sundial-data)\n"
+         "  -h, --help         show this help\n"
+         "\n"
+         "Environment: SUNDIAL_ADMIN_TOKEN (bearer token for /api/*; without it the server\n"
+         "listens on loopback only), RESEND_API_KEY, CALCOM_WEBHOOK_SECRET, GITHUB_WEBHOOK_SECRET,\n"
+         "NOTION_WEBHOOK_SECRET (names configurable).\n"
+         "SIGTERM or SIGINT stops accepting, answers what is in flight, and exits 0.\n";
+}
+
+Result<DaemonArgs> parse_daemon_args(const std::vector<std::string>& args) {
+  DaemonArgs out;
+  std::optional<std::string> config_path, listen, data_dir;
+  for (size_t i = 0; i < args.size(); ++i) {
+    std::string flag = args[i];
+    std::optional<std::string> value;
+    if (size_t eq = flag.find('='); flag.starts_with("--") && eq != std::string::npos) {
+      value = flag.substr(eq + 1);
+      flag = flag.substr(0, eq);
+    }
+    if (flag == "-h" || flag == "--help") {
+      out.show_help = true;
+      return out;
+    }
+    if (std::find(kFlags.begin(), kFlags.end(), flag) == kFlags.end()) {
+      std::string hint = closest_match(flag, kFlags);
+      return make_error(ErrorCode::kInvalidArgument,
+                        "unknown flag '" + flag + "'" + (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
+    }
+    if (!value) {
+      if (i + 1 >= args.size()) return make_error(ErrorCode::kInvalidArgument, "flag '" + flag + "' needs a value");
+      value = args[++i];
+    }
+    if (flag == "--config") config_path = *value;
+    if (flag == "--listen") listen = *value;
+    if (flag == "--data-dir") data_dir = *value;
+  }
+  if (config_path) SUNDIAL_TRY(apply_config_file(*config_path, out.config));
+  if (listen) {
+    auto parsed = parse_listen_address(*listen, out.config.server.listen_host, out.config.server.listen_port);
+    if (!parsed) return make_error(ErrorCode::kInvalidArgument, "--listen: " + parsed.error().message);
+  }
+  if (data_dir) out.config.engine.data_dir = *data_dir;
+  return out;
+}
+
+}  // namespace sundial

@@ -1,0 +1,28 @@
+// sundiald's command line: --config FILE is applied first, then --listen
+// and --data-dir override it (also as --flag=value). An unknown flag is an
+// error that suggests the closest known one.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "engine/base/error.h"
+#include "server/config/daemon_config.h"
+
+namespace sundial {
+
+struct DaemonArgs {
+  DaemonConfig config;
+  bool show_help = false;
+};
+
+Result<DaemonArgs> parse_daemon_args(const std::vector<std::string>& args);
+
+// The --help text, with the defaults.
+std::string daemon_usage();
+
+// The candidate closest to `word` by edit distance, if close enough to be
+// a likely typo; empty otherwise.
+std::string closest_match(std::string_view word, const std::vector<std::string>& candidates);
+
+}  // namespace sundial

@@ -1,0 +1,33 @@
+#include "server/config/daemon_config.h"
+
+#include <charconv>
+#include <cstdlib>
+
+namespace sundial {
+
+Result<void> parse_listen_address(std::string_view text, std::string& host, int& port) {
+  size_t colon = text.rfind(':');
+  if (colon == std::string_view::npos || colon == 0) {
+    return make_error(ErrorCode::kInvalidArgument, "'" + std::string(text) + "' is not host:port");
+  }
+  std::string_view h = text.substr(0, colon);
+  if (h.size() >= 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
+  std::string_view p = text.substr(colon + 1);
+  int value = -1;
+  auto [end, ec] = std::from_chars(p.data(), p.data() + p.size(), value);
+  if (ec != std::errc() || end != p.data() + p.size() || value < 0 || value > 65535) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "'" + std::string(text) + "' has no valid port (0 to 65535; 0 picks a free one)");
+  }
+  host = h == "localhost" ? "127.0.0.1" : std::string(h);
+  port = value;
+  return ok();
+}
+
+std::optional<std::string> secret_from_env(const std::string& name) {
+  const char* value = std::getenv(name.c_str());
+  if (value == nullptr || *value == '\0') return std::nullopt;
+  return std::string(value);
+}
+
+}  // namespace sundial

@@ -1,0 +1,90 @@
+// DaemonConfig: every setting of sundiald with its default, in one place.
+// The TOML file (config_file.h) and the flags (daemon_args.h) only change
+// these; docs/configuration.md lists them. Secrets are never stored here:
+// only the names of the environment variables that hold them.
+//
+// Threading: a plain value, built at start-up.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/base/clock.h"
+#include "engine/options.h"
+
+namespace sundial {
+
+struct ServerSettings {
+  // Default: 127.0.0.1:8080. Port 0 picks a free port (logged).
+  std::string listen_host = "127.0.0.1";
+  int listen_port = 8080;
+  // Default: SUNDIAL_ADMIN_TOKEN. The variable holding the admin bearer token.
+  std::string admin_token_env = "SUNDIAL_ADMIN_TOKEN";
+  // Default: 1 MiB. Larger bodies get 413.
+  size_t max_body_bytes = 1 << 20;
+  // Default: 16 KiB. Larger request lines + headers get 431.
+  size_t max_header_bytes = 16 << 10;
+  // Default: 1024. Connections beyond it get 503 and are closed.
+  size_t max_connections = 1024;
+  // Default: 60s. A keep-alive connection with no request is closed.
+  DurationMs idle_timeout = 60 * kSecondMs;
+  // Default: 10s. A request must arrive completely within it (else 408).
+  DurationMs read_timeout = 10 * kSecondMs;
+  // Default: 10s. How long SIGTERM waits for in-flight answers.
+  DurationMs shutdown_timeout = 10 * kSecondMs;
+  // Default: "text". "json" logs one JSON object per line.
+  std::string log_format = "text";
+  // Default: "info". trace, debug, info, warn, error.
+  std::string log_level = "info";
+  // Default: 5 per second, bursts of 20. Per client IP on public webhooks.
+  double webhook_rate_per_second = 5.0;
+  double webhook_burst = 20.0;
+};
+
+struct ResendSettings {
+  // Default: https://api.resend.com
+  std::string base_url = "https://api.resend.com";
+  // Default: RESEND_API_KEY. Unset: emails are logged, not sent.
+  std::string api_key_env = "RESEND_API_KEY";
+  // Default: "Team <hello@example.com>".
+  std::string from = "Team <hello@example.com>";
+};
+
+struct NurtureSettings {
+  // Default: 0s, 1d, 3d, 5d, 7d, 9d, 11d.
+  std::vector<DurationMs> offsets = {0, kDayMs, 3 * kDayMs, 5 * kDayMs, 7 * kDayMs, 9 * kDayMs, 11 * kDayMs};
+  // Default: templates/nurture.
+  std::string templates_dir = "templates/nurture";
+};
+
+struct RemindersSettings {
+  // Default: 24h, 1h before the meeting.
+  std::vector<DurationMs> before = {24 * kHourMs, kHourMs};
+};
+
+struct WebhookSecretSettings {
+  // Default: CALCOM_WEBHOOK_SECRET, GITHUB_WEBHOOK_SECRET, NOTION_WEBHOOK_SECRET.
+  std::string calcom_secret_env = "CALCOM_WEBHOOK_SECRET";
+  std::string github_secret_env = "GITHUB_WEBHOOK_SECRET";
+  std::string notion_secret_env = "NOTION_WEBHOOK_SECRET";
+};
+
+struct DaemonConfig {
+  ServerSettings server;
+  // [storage]: path → data_dir, retention, idempotency_window, event_log_capacity.
+  EngineOptions engine;
+  ResendSettings resend;
+  NurtureSettings nurture;
+  RemindersSettings reminders;
+  WebhookSecretSettings webhooks;
+};
+
+// "host:port" → host and port; IPv6 as "[::1]:8080".
+Result<void> parse_listen_address(std::string_view text, std::string& host, int& port);
+
+// The value of environment variable `name`; nullopt when unset or empty.
+std::optional<std::string> secret_from_env(const std::string& name);
+
+}  // namespace sundial
