@@ -78,6 +78,7 @@ class Engine {
   size_t commits_in_flight() const { return commits_->in_flight(); }
   CommitQueue::Stats commit_stats() const { return commits_->stats(); }
   TimerService::Stats timer_stats() { return runtime_->timers().stats(); }
+  size_t timers_in_memory() { return runtime_->timers().in_memory(); }
 
  private:
   Engine(Loop& loop, Clock& clock, const Registry& registry, EngineOptions options,

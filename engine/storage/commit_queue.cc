@@ -112,6 +112,8 @@ void CommitQueue::writer_main() {
       stats_.batches += batches.size();
       if (batches.size() > stats_.max_group) stats_.max_group = batches.size();
       stats_.write_micros += static_cast<uint64_t>(micros);
+      stats_.group_sizes.add(batches.size());
+      stats_.write_latency_micros.add(static_cast<uint64_t>(micros));
       completed_.push_back(std::move(completed));
     }
     uv_async_send(completions_ready_.get());

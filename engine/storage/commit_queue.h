@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "engine/base/error.h"
+#include "engine/base/log_histogram.h"
 #include "engine/loop/loop.h"
 #include "engine/loop/uv_handle.h"
 #include "engine/storage/batch.h"
@@ -39,6 +40,8 @@ class CommitQueue {
     uint64_t batches = 0;       // transitions committed (or failed)
     uint64_t max_group = 0;     // most batches in one write
     uint64_t write_micros = 0;  // total time inside Store::write
+    LogHistogram group_sizes;   // transitions per synced write
+    LogHistogram write_latency_micros;
   };
 
   CommitQueue(Store& store, Loop& loop);

@@ -54,6 +54,7 @@ void TimerService::poll() {
   for (const keys::TimerKey& key : *due) {
     stats_.fired++;
     stats_.max_lateness = std::max(stats_.max_lateness, now - key.due);
+    stats_.lateness_ms.add(static_cast<uint64_t>(std::max<DurationMs>(0, now - key.due)));
     on_due_(key);
   }
   if (due->size() == kMaxPerPoll) {

@@ -13,6 +13,7 @@
 #include <memory>
 
 #include "engine/base/clock.h"
+#include "engine/base/log_histogram.h"
 #include "engine/loop/loop.h"
 #include "engine/loop/timer.h"
 #include "engine/storage/store.h"
@@ -29,6 +30,7 @@ class TimerService {
   struct Stats {
     uint64_t fired = 0;
     DurationMs max_lateness = 0;
+    LogHistogram lateness_ms;  // fire time minus due time
   };
 
   // Default: 1s. Longest the service sleeps without re-reading the clock.
@@ -48,7 +50,7 @@ class TimerService {
   void reset();
   void stop();
   Stats stats() const { return stats_; }
-  size_t in_memory() const { return window_.size_for_test(); }
+  size_t in_memory() const { return window_.in_memory(); }
 
  private:
   void arm(DurationMs delay);

@@ -54,7 +54,8 @@ class TimerWindow {
   // Forgets everything in memory; the next take_due reloads from storage.
   void reset();
 
-  size_t size_for_test() const { return heap_.size(); }
+  // Timers held in memory now.
+  size_t in_memory() const { return heap_.size(); }
   TimeMs loaded_until() const { return loaded_until_; }
 
  private:

@@ -62,9 +62,9 @@ TEST(TimerWindowTest, KeepsFarFutureTimersOnDiskOnly) {
   for (int i = 0; i < 1000; ++i) table.put(1'000'000'000 + i, "far" + std::to_string(i));
   TimerWindow window({.span = 60000, .scan_limit = 100}, table.scanner());
   EXPECT_TRUE(window.take_due(0, 10)->empty());
-  EXPECT_EQ(window.size_for_test(), 0u);
+  EXPECT_EQ(window.in_memory(), 0u);
   window.add(2'000'000'000, "also-far");  // committed beyond the window: not held
-  EXPECT_EQ(window.size_for_test(), 0u);
+  EXPECT_EQ(window.in_memory(), 0u);
 }
 
 TEST(TimerWindowTest, RefillsAsTimeMovesAndInPartsWhenDense) {
@@ -72,7 +72,7 @@ TEST(TimerWindowTest, RefillsAsTimeMovesAndInPartsWhenDense) {
   for (int i = 0; i < 50; ++i) table.put(20000 + i, "t" + std::to_string(i));
   TimerWindow window({.span = 10000, .scan_limit = 8}, table.scanner());
   EXPECT_TRUE(window.take_due(0, 100)->empty());
-  EXPECT_EQ(window.size_for_test(), 0u);
+  EXPECT_EQ(window.in_memory(), 0u);
   // Time moves on: the window reaches the dense stretch and loads it in parts.
   size_t fired = 0;
   for (int round = 0; round < 20 && fired < 50; ++round) fired += window.take_due(20100, 100)->size();

@@ -1,0 +1,94 @@
+#include "server/ops/logging.h"
+
+#include <spdlog/pattern_formatter.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <ctime>
+
+#include <nlohmann/json.hpp>
+
+namespace sundial::ops {
+
+namespace {
+
+bool json_format = false;
+
+// Writes each record as one JSON object: {"time","level","msg"}. Access log
+// records carry their fields as a JSON object in the message already.
+class JsonFormatter final : public spdlog::formatter {
+ public:
+  void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(msg.time.time_since_epoch()).count();
+    auto level_name = spdlog::level::to_string_view(msg.level);
+    std::string_view level(level_name.data(), level_name.size());
+    std::string line = json_log_line(ms, level, std::string_view(msg.payload.data(), msg.payload.size()));
+    line.push_back('\n');
+    dest.append(line.data(), line.data() + line.size());
+  }
+  std::unique_ptr<formatter> clone() const override { return std::make_unique<JsonFormatter>(); }
+};
+
+std::string utc_iso8601(int64_t time_ms) {
+  std::time_t secs = static_cast<std::time_t>(time_ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(time_ms % 1000));
+  return buf;
+}
+
+}  // namespace
+
+std::string json_log_line(int64_t time_ms, std::string_view level, std::string_view message) {
+  nlohmann::json line = {{"time", utc_iso8601(time_ms)}, {"level", level}};
+  // An access record is a JSON object already: merge its fields.
+  if (message.starts_with("{\"access\":")) {
+    auto fields = nlohmann::json::parse(message, nullptr, false);
+    if (fields.is_object()) {
+      for (auto& [k, v] : fields["access"].items()) line[k] = v;
+      line["msg"] = "access";
+      return line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    }
+  }
+  line["msg"] = std::string(message);
+  return line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+Result<void> configure_logging(std::string_view format, std::string_view level) {
+  auto parsed = spdlog::level::from_str(std::string(level));
+  if (parsed == spdlog::level::off && level != "off") {
+    return make_error(ErrorCode::kInvalidArgument, "unknown log level '" + std::string(level) + "'");
+  }
+  if (format != "text" && format != "json") {
+    return make_error(ErrorCode::kInvalidArgument, "unknown log format '" + std::string(format) + "'");
+  }
+  auto logger = spdlog::stderr_color_mt("sundiald");
+  if (format == "json") {
+    json_format = true;
+    logger->set_formatter(std::make_unique<JsonFormatter>());
+  } else {
+    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %^%l%$ %v", spdlog::pattern_time_type::utc);
+  }
+  logger->set_level(parsed);
+  logger->flush_on(spdlog::level::info);
+  spdlog::set_default_logger(logger);
+  return ok();
+}
+
+void log_access(const AccessLogEntry& e) {
+  if (!spdlog::should_log(spdlog::level::info)) return;
+  if (json_format) {
+    nlohmann::json fields = {{"method", e.method}, {"path", e.path},   {"route", e.route},
+                             {"status", e.status}, {"bytes", e.bytes}, {"duration_ms", e.duration_ms},
+                             {"peer", e.peer}};
+    spdlog::info("{}", nlohmann::json{{"access", fields}}.dump(-1, ' ', false,
+                                                                nlohmann::json::error_handler_t::replace));
+    return;
+  }
+  spdlog::info("{} {} {} {}B {:.2f}ms {}", e.method, e.path, e.status, e.bytes, e.duration_ms, e.peer);
+}
+
+}  // namespace sundial::ops

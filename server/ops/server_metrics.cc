@@ -1,0 +1,73 @@
+#include "server/ops/server_metrics.h"
+
+namespace sundial::ops {
+
+namespace {
+
+std::vector<double> log_bounds(double unit, size_t count) {
+  std::vector<double> out;
+  for (size_t i = 0; i < count; ++i) out.push_back(static_cast<double>(LogHistogram::bound(i)) * unit);
+  return out;
+}
+
+}  // namespace
+
+ServerMetrics::ServerMetrics(MetricsRegistry& registry, Engine& engine,
+                             std::function<ConnectionCounts()> connections)
+    : engine_(engine),
+      connections_(std::move(connections)),
+      requests_(registry.counter("sundial_http_requests_total", "HTTP requests answered, by route and status.",
+                                 {"method", "route", "status"})),
+      request_seconds_(registry.histogram("sundial_http_request_duration_seconds",
+                                          "Time from a request's first byte to its answer.",
+                                          exponential_buckets(0.0005, 2, 14), {"route"})),
+      connections_open_(registry.gauge("sundial_http_connections_open", "Open HTTP connections.")),
+      connections_rejected_(registry.counter("sundial_http_connections_rejected_total",
+                                             "Connections refused with 503 over the connection limit.")),
+      commit_writes_(registry.counter("sundial_commit_writes_total", "Synced RocksDB writes (group commits).")),
+      commit_transitions_(registry.counter("sundial_commit_transitions_total", "Transitions made durable.")),
+      commit_group_size_(registry.histogram("sundial_commit_group_size", "Transitions per synced write.",
+                                            log_bounds(1, 13))),
+      commit_seconds_(registry.histogram("sundial_commit_duration_seconds", "Time inside one synced write.",
+                                         log_bounds(1e-6, 24))),
+      timers_pending_(registry.gauge("sundial_timers_pending", "Durable timers scheduled.")),
+      timers_in_memory_(registry.gauge("sundial_timers_in_memory", "Timers held in the near in-memory window.")),
+      timers_fired_(registry.counter("sundial_timers_fired_total", "Durable timers fired.")),
+      timer_lateness_(registry.histogram("sundial_timer_lateness_seconds", "How late timers fired after their due time.",
+                                         log_bounds(1e-3, 20))),
+      instances_(registry.gauge("sundial_instances", "Workflow instances by status.", {"status"})) {
+  registry.add_collector([this] { collect(); });
+}
+
+void ServerMetrics::observe_request(const std::string& method, const std::string& route, int status,
+                                    double seconds) {
+  requests_.inc({method, route, std::to_string(status)});
+  request_seconds_.observe({route}, seconds);
+}
+
+void ServerMetrics::collect() {
+  ConnectionCounts c = connections_();
+  connections_open_.set({}, static_cast<double>(c.open));
+  connections_rejected_.set({}, static_cast<double>(c.rejected));
+  auto commits = engine_.commit_stats();
+  commit_writes_.set({}, static_cast<double>(commits.writes));
+  commit_transitions_.set({}, static_cast<double>(commits.batches));
+  commit_group_size_.load({}, commits.group_sizes.buckets, commits.group_sizes.count,
+                          static_cast<double>(commits.group_sizes.sum));
+  commit_seconds_.load({}, commits.write_latency_micros.buckets, commits.write_latency_micros.count,
+                       static_cast<double>(commits.write_latency_micros.sum) * 1e-6);
+  auto timers = engine_.timer_stats();
+  timers_fired_.set({}, static_cast<double>(timers.fired));
+  timer_lateness_.load({}, timers.lateness_ms.buckets, timers.lateness_ms.count,
+                       static_cast<double>(timers.lateness_ms.sum) * 1e-3);
+  timers_in_memory_.set({}, static_cast<double>(engine_.timers_in_memory()));
+  instances_.clear();
+  if (auto stats = engine_.stats()) {
+    for (const auto& [status, count] : stats->by_status) {
+      instances_.set({std::string(status_name(status))}, static_cast<double>(count));
+    }
+    timers_pending_.set({}, static_cast<double>(stats->pending_timers));
+  }
+}
+
+}  // namespace sundial::ops
