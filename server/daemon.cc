@@ -3,59 +3,81 @@
 #include <csignal>
 #include <cstdio>
 #include <memory>
-#include <optional>
 
 #include <spdlog/spdlog.h>
 
 #include "engine/engine.h"
+#include "engine/loop/timer.h"
 #include "engine/loop/uv_handle.h"
+#include "server/api/auth.h"
+#include "server/config/daemon_args.h"
+#include "server/ops/logging.h"
+#include "server/sundial_server.h"
 #include "workflows/builtin.h"
 
 namespace sundial {
 namespace {
 
-constexpr const char* kUsage =
-    "usage: sundiald [--data-dir DIR]\n"
-    "\n"
-    "Runs the Sundial workflow engine with its built-in workflows.\n"
-    "\n"
-    "  --data-dir DIR   where the RocksDB data lives (default: ./sundial-data)\n"
-    "  -h, --help       show this help\n"
-    "\n"
-    "SIGTERM or SIGINT stops it cleanly after answering every commit in flight.\n";
-
-struct DaemonArgs {
-  EngineOptions engine;
-};
-
-std::optional<DaemonArgs> parse_args(const std::vector<std::string>& args, int& exit_code) {
-  DaemonArgs out;
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (a == "-h" || a == "--help") {
-      std::fputs(kUsage, stdout);
-      exit_code = 0;
-      return std::nullopt;
+// SIGTERM/SIGINT handling on the loop: the first signal starts a graceful
+// stop, a second one (or the shutdown timeout) closes connections at once.
+class ShutdownSignals {
+ public:
+  ShutdownSignals(Loop& loop, std::function<void()> graceful, std::function<void()> immediate)
+      : graceful_(std::move(graceful)), immediate_(std::move(immediate)) {
+    for (auto* handle : {&sigterm_, &sigint_}) {
+      uv_signal_init(loop.raw(), handle->get());
+      handle->mark_initialized();
+      handle->get()->data = this;
     }
-    if (a == "--data-dir" && i + 1 < args.size()) {
-      out.engine.data_dir = args[++i];
-    } else if (a.starts_with("--data-dir=")) {
-      out.engine.data_dir = a.substr(11);
+    uv_signal_start(sigterm_.get(), &ShutdownSignals::on_signal, SIGTERM);
+    uv_signal_start(sigint_.get(), &ShutdownSignals::on_signal, SIGINT);
+  }
+  void close() {
+    sigterm_.close();
+    sigint_.close();
+  }
+
+ private:
+  static void on_signal(uv_signal_t* h, int signum) {
+    auto* self = static_cast<ShutdownSignals*>(h->data);
+    if (self == nullptr) return;
+    if (self->received_++ == 0) {
+      spdlog::info("received signal {}: stopping; answering requests in flight", signum);
+      self->graceful_();
     } else {
-      std::fprintf(stderr, "sundiald: unknown or incomplete argument '%s'\n\n%s", a.c_str(), kUsage);
-      exit_code = 2;
-      return std::nullopt;
+      spdlog::warn("received signal {} again: closing connections now", signum);
+      self->immediate_();
     }
   }
-  return out;
-}
+
+  UvHandle<uv_signal_t> sigterm_, sigint_;
+  std::function<void()> graceful_, immediate_;
+  int received_ = 0;
+};
 
 }  // namespace
 
 int run_daemon(const std::vector<std::string>& args) {
-  int exit_code = 0;
-  auto parsed = parse_args(args, exit_code);
-  if (!parsed) return exit_code;
+  auto parsed = parse_daemon_args(args);
+  if (!parsed) {
+    std::fprintf(stderr, "sundiald: %s\n\n%s", parsed.error().message.c_str(), daemon_usage().c_str());
+    return 2;
+  }
+  if (parsed->show_help) {
+    std::fputs(daemon_usage().c_str(), stdout);
+    return 0;
+  }
+  const DaemonConfig& config = parsed->config;
+  if (auto logging = ops::configure_logging(config.server.log_format, config.server.log_level); !logging) {
+    std::fprintf(stderr, "sundiald: %s\n", logging.error().message.c_str());
+    return 2;
+  }
+  std::optional<std::string> admin_token = secret_from_env(config.server.admin_token_env);
+  if (!admin_token && !api::is_loopback_host(config.server.listen_host)) {
+    spdlog::critical("refusing to listen on {} without an admin token: set ${} or listen on 127.0.0.1",
+                     config.server.listen_host, config.server.admin_token_env);
+    return 1;
+  }
 
   Loop loop;
   SystemClock clock;
@@ -64,39 +86,52 @@ int run_daemon(const std::vector<std::string>& args) {
     spdlog::critical("cannot register the built-in workflows: {}", r.error().to_string());
     return 1;
   }
-  auto opened = Engine::open(loop, clock, registry, parsed->engine);
+  auto opened = Engine::open(loop, clock, registry, config.engine);
   if (!opened) {
-    spdlog::critical("cannot start the engine: {}", opened.error().to_string());
+    spdlog::critical("cannot open the engine on '{}': {}", config.engine.data_dir, opened.error().to_string());
     return 1;
   }
   std::unique_ptr<Engine> engine = std::move(*opened);
-  spdlog::info("sundiald ready: data in '{}', {} workflow type(s) registered",
-               parsed->engine.data_dir, registry.list().size());
-
-  UvHandle<uv_signal_t> sigterm, sigint;
-  auto shutdown = [&](int signum) {
-    spdlog::info("received signal {}, shutting down", signum);
-    sigterm.close();
-    sigint.close();
-    engine.reset();  // answers every commit in flight, then closes storage
-  };
-  struct SignalContext {
-    std::function<void(int)> on_signal;
-  } signal_context{shutdown};
-  for (auto* handle : {&sigterm, &sigint}) {
-    uv_signal_init(loop.raw(), handle->get());
-    handle->mark_initialized();
-    handle->get()->data = &signal_context;
+  auto server = std::make_unique<SundialServer>(loop, *engine, config, admin_token);
+  if (auto started = server->start(); !started) {
+    spdlog::critical("{}", started.error().message);
+    server.reset();
+    engine.reset();
+    return 1;
   }
-  auto on_signal = [](uv_signal_t* h, int signum) {
-    if (h->data != nullptr) static_cast<SignalContext*>(h->data)->on_signal(signum);
-  };
-  uv_signal_start(sigterm.get(), on_signal, SIGTERM);
-  uv_signal_start(sigint.get(), on_signal, SIGINT);
+  spdlog::info("sundiald listening on http://{}:{} (data in '{}', {} workflow type(s))",
+               config.server.listen_host, server->port(), config.engine.data_dir, registry.list().size());
+  if (!admin_token) {
+    spdlog::warn("${} is not set: /api is open to every local user; set it to require a bearer token",
+                 config.server.admin_token_env);
+  }
+  spdlog::info("sundiald ready");
+
+  UvTimer shutdown_deadline(loop, [&server] {
+    spdlog::warn("requests still in flight after the shutdown timeout: closing their connections");
+    server->close_now();
+  });
+  shutdown_deadline.set_keeps_loop_alive(false);
+  std::unique_ptr<ShutdownSignals> signals;
+  signals = std::make_unique<ShutdownSignals>(
+      loop,
+      [&] {
+        shutdown_deadline.start(static_cast<uint64_t>(config.server.shutdown_timeout));
+        server->stop([&] {
+          shutdown_deadline.stop();
+          signals->close();
+          loop.stop();
+        });
+      },
+      [&] { server->close_now(); });
 
   loop.run();
+  // Outside uv_run: the engine drains its own commits by running the loop.
+  server.reset();
   engine.reset();
+  signals.reset();
   spdlog::info("sundiald stopped");
+  spdlog::shutdown();
   return 0;
 }
 

@@ -173,7 +173,7 @@ void Connection::take_requests() {
     slot.id = next_slot_++;
     slot.method = request->method;
     slot.path = request->path;
-    slot.started_ms = request->received_at_ms;
+    slot.started_us = request->received_at_us;
     slot.keep_alive = request->keep_alive;
     if (!request->keep_alive) draining_ = true;  // the client said this is its last
     slots_.push_back(std::move(slot));
@@ -184,7 +184,7 @@ void Connection::take_requests() {
     const ParseFailure& f = *parser_->failure();
     Slot slot;
     slot.id = next_slot_++;
-    slot.started_ms = parser_->request_started_at_ms();
+    slot.started_us = parser_->request_started_at_ms() * 1000;
     slot.keep_alive = false;
     slots_.push_back(std::move(slot));
     draining_ = true;
@@ -212,7 +212,7 @@ void Connection::fill_slot(Slot& slot, HttpResponse response, bool streaming) {
   summary.peer_ip = peer_ip_;
   summary.status = response.status;
   summary.body_bytes = response.body.size();
-  summary.seconds = static_cast<double>(steady_now_ms() - slot.started_ms) / 1000.0;
+  summary.seconds = static_cast<double>(steady_now_us() - slot.started_us) / 1e6;
   host_.answered(summary);
 }
 
@@ -332,7 +332,7 @@ void Connection::on_timer() {
     draining_ = true;
     Slot slot;
     slot.id = next_slot_++;
-    slot.started_ms = parser_->request_started_at_ms();
+    slot.started_us = parser_->request_started_at_ms() * 1000;
     slot.keep_alive = false;
     slots_.push_back(std::move(slot));
     fill_slot(slots_.back(),

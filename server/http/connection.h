@@ -82,7 +82,7 @@ class Connection final : public ResponseSink, public std::enable_shared_from_thi
     uint64_t id = 0;
     std::string method;
     std::string path;
-    int64_t started_ms = 0;
+    int64_t started_us = 0;
     bool keep_alive = true;
     bool answered = false;
     bool streaming = false;

@@ -26,8 +26,8 @@ struct HttpRequest {
   HeaderList headers;  // names lower-case, in order
   std::string body;
   std::string peer_ip;  // "127.0.0.1"
-  // When the request began to arrive (steady clock, ms); for latency.
-  int64_t received_at_ms = 0;
+  // When the request began to arrive (steady clock, µs); for latency.
+  int64_t received_at_us = 0;
   // Whether HTTP/1.x keep-alive rules let the connection stay open after it.
   bool keep_alive = true;
 

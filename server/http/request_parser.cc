@@ -6,11 +6,13 @@
 
 namespace sundial::http {
 
-int64_t steady_now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
+int64_t steady_now_us() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
              std::chrono::steady_clock::now().time_since_epoch())
       .count();
 }
+
+int64_t steady_now_ms() { return steady_now_us() / 1000; }
 
 namespace {
 
@@ -86,7 +88,7 @@ int RequestParser::on_message_begin(llhttp_t* p) {
   s.header_bytes_ = 0;
   s.in_message_ = true;
   s.started_at_ms_ = steady_now_ms();
-  s.current_.received_at_ms = s.started_at_ms_;
+  s.current_.received_at_us = steady_now_us();
   return 0;
 }
 

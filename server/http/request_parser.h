@@ -82,7 +82,8 @@ class RequestParser {
   std::optional<ParseFailure> failure_;
 };
 
-// Steady-clock milliseconds (latency and timeouts, not wall time).
+// Steady-clock time (latency and timeouts, not wall time).
 int64_t steady_now_ms();
+int64_t steady_now_us();
 
 }  // namespace sundial::http

@@ -31,8 +31,8 @@ bool DaemonProcess::wait_for_log(const std::string& text, int timeout_ms) {
   return false;
 }
 
-int DaemonProcess::stop() {
-  int status = child_->signal_and_wait(SIGTERM);
+int DaemonProcess::stop(int sig) {
+  int status = child_->signal_and_wait(sig);
   for (auto& line : child_->take_lines()) log_ += line + "\n";
   return status;
 }

@@ -25,8 +25,8 @@ class DaemonProcess {
   // Waits for a logged line containing `text`; false on timeout or exit.
   bool wait_for_log(const std::string& text, int timeout_ms = 20000);
 
-  // SIGTERM and wait: the wait status.
-  int stop();
+  // `sig` (SIGTERM by default) and wait: the wait status.
+  int stop(int sig = 15);
   // SIGKILL and wait.
   void kill();
 

@@ -27,7 +27,6 @@ class ServerThread {
   ~ServerThread() { stop(); }
 
   int port() const { return port_; }
-  HttpServerOptions options;
 
   // Graceful stop; returns when the loop ended.
   void stop() {

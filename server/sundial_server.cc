@@ -1,0 +1,67 @@
+#include "server/sundial_server.h"
+
+#include "server/api/admin_api.h"
+#include "server/api/error_codes.h"
+#include "server/ops/logging.h"
+
+namespace sundial {
+
+http::HttpServerOptions http_options(const ServerSettings& s) {
+  http::HttpServerOptions o;
+  o.host = s.listen_host;
+  o.port = s.listen_port;
+  o.max_connections = s.max_connections;
+  o.limits.parser = http::ParserLimits{s.max_header_bytes, s.max_body_bytes};
+  o.limits.read_timeout_ms = s.read_timeout;
+  o.limits.idle_timeout_ms = s.idle_timeout;
+  return o;
+}
+
+SundialServer::SundialServer(Loop& loop, Engine& engine, const DaemonConfig& config,
+                             std::optional<std::string> admin_token)
+    : loop_(loop), engine_(engine), auth_(std::move(admin_token)) {
+  http_ = std::make_unique<http::HttpServer>(
+      loop, http_options(config.server),
+      [this](http::HttpRequest request, http::Responder responder) {
+        handle(std::move(request), std::move(responder));
+      });
+  http_->set_observer([this](const http::RequestSummary& s) { observe(s); });
+  metrics_ = std::make_unique<ops::ServerMetrics>(registry_, engine, [this] {
+    return ops::ConnectionCounts{http_->open_connections(), http_->rejected_connections()};
+  });
+  api::add_admin_routes(router_, api::AdminApi{engine, loop});
+  add_operations_routes();
+}
+
+Result<void> SundialServer::start() { return http_->listen(); }
+
+void SundialServer::add_operations_routes() {
+  router_.add("GET", "/healthz", [](http::HttpRequest&&, const api::PathParams&, http::Responder r) {
+    r.send(http::HttpResponse::json(200, {{"status", "ok"}}));
+  });
+  router_.add("GET", "/readyz", [this](http::HttpRequest&&, const api::PathParams&, http::Responder r) {
+    if (engine_.ready()) return r.send(http::HttpResponse::json(200, {{"status", "ready"}}));
+    r.send(http::HttpResponse::error(503, api::codes::kUnavailable,
+                                     "storage is recovering or closing")
+               .with_header("Retry-After", "1"));
+  });
+  router_.add("GET", "/metrics", [this](http::HttpRequest&&, const api::PathParams&, http::Responder r) {
+    r.send(http::HttpResponse::text(200, registry_.render(), "text/plain; version=0.0.4; charset=utf-8"));
+  });
+}
+
+void SundialServer::handle(http::HttpRequest request, http::Responder responder) {
+  if (request.path.starts_with("/api/")) {
+    if (auto denied = auth_.check(request)) return responder.send(std::move(*denied));
+  }
+  router_.route(std::move(request), std::move(responder));
+}
+
+void SundialServer::observe(const http::RequestSummary& s) {
+  std::string route(router_.matched_pattern(s.method, s.path));
+  metrics_->observe_request(s.method, route, s.status, s.seconds);
+  ops::log_access(ops::AccessLogEntry{s.method, s.path, route, s.peer_ip, s.status, s.body_bytes,
+                                      s.seconds * 1000.0});
+}
+
+}  // namespace sundial

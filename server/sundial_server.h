@@ -1,0 +1,56 @@
+// SundialServer: everything sundiald serves over HTTP, wired around one
+// Engine — the admin API behind bearer auth, webhook routes, /healthz,
+// /readyz and /metrics — with the access log and request metrics on every
+// answer.
+//
+// Threading: loop thread only. Ownership: owns the router, metrics and
+// HTTP server; borrows the Loop and the Engine, which must outlive it.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "engine/engine.h"
+#include "server/api/auth.h"
+#include "server/api/router.h"
+#include "server/config/daemon_config.h"
+#include "server/http/http_server.h"
+#include "server/ops/metrics.h"
+#include "server/ops/server_metrics.h"
+
+namespace sundial {
+
+class SundialServer {
+ public:
+  SundialServer(Loop& loop, Engine& engine, const DaemonConfig& config,
+                std::optional<std::string> admin_token);
+
+  // Binds the listening socket.
+  Result<void> start();
+  int port() const { return http_->bound_port(); }
+  api::Router& router() { return router_; }
+
+  // Stops accepting and answers what is in flight; `done` runs when the
+  // last connection closed.
+  void stop(std::function<void()> done) { http_->stop(std::move(done)); }
+  void close_now() { http_->close_all(); }
+
+ private:
+  void handle(http::HttpRequest request, http::Responder responder);
+  void add_operations_routes();
+  void observe(const http::RequestSummary& summary);
+
+  Loop& loop_;
+  Engine& engine_;
+  api::BearerAuth auth_;
+  api::Router router_;
+  ops::MetricsRegistry registry_;
+  std::unique_ptr<http::HttpServer> http_;
+  std::unique_ptr<ops::ServerMetrics> metrics_;
+};
+
+http::HttpServerOptions http_options(const ServerSettings& settings);
+
+}  // namespace sundial
