@@ -92,7 +92,7 @@ int run_daemon(const std::vector<std::string>& args) {
     return 1;
   }
   std::unique_ptr<Engine> engine = std::move(*opened);
-  auto server = std::make_unique<SundialServer>(loop, *engine, config, admin_token);
+  auto server = std::make_unique<SundialServer>(loop, clock, *engine, config, admin_token);
   if (auto started = server->start(); !started) {
     spdlog::critical("{}", started.error().message);
     server.reset();

@@ -3,6 +3,7 @@
 #include "server/api/admin_api.h"
 #include "server/api/error_codes.h"
 #include "server/ops/logging.h"
+#include "server/webhooks/webhook_handler.h"
 
 namespace sundial {
 
@@ -17,9 +18,12 @@ http::HttpServerOptions http_options(const ServerSettings& s) {
   return o;
 }
 
-SundialServer::SundialServer(Loop& loop, Engine& engine, const DaemonConfig& config,
+SundialServer::SundialServer(Loop& loop, Clock& clock, Engine& engine, const DaemonConfig& config,
                              std::optional<std::string> admin_token)
-    : loop_(loop), engine_(engine), auth_(std::move(admin_token)) {
+    : loop_(loop),
+      engine_(engine),
+      auth_(std::move(admin_token)),
+      webhook_limiter_(clock, config.server.webhook_rate_per_second, config.server.webhook_burst) {
   http_ = std::make_unique<http::HttpServer>(
       loop, http_options(config.server),
       [this](http::HttpRequest request, http::Responder responder) {
@@ -34,6 +38,17 @@ SundialServer::SundialServer(Loop& loop, Engine& engine, const DaemonConfig& con
 }
 
 Result<void> SundialServer::start() { return http_->listen(); }
+
+void SundialServer::add_webhook(webhooks::WebhookRoute route) {
+  std::string path = route.path;
+  auto handler = webhooks::make_webhook_handler(
+      engine_, std::make_shared<const webhooks::WebhookRoute>(std::move(route)), &webhook_limiter_);
+  router_.add("POST", path,
+              [handler = std::move(handler)](http::HttpRequest&& request, const api::PathParams&,
+                                             http::Responder responder) {
+                handler(std::move(request), std::move(responder));
+              });
+}
 
 void SundialServer::add_operations_routes() {
   router_.add("GET", "/healthz", [](http::HttpRequest&&, const api::PathParams&, http::Responder r) {

@@ -19,18 +19,22 @@
 #include "server/http/http_server.h"
 #include "server/ops/metrics.h"
 #include "server/ops/server_metrics.h"
+#include "server/webhooks/rate_limiter.h"
+#include "server/webhooks/webhook_route.h"
 
 namespace sundial {
 
 class SundialServer {
  public:
-  SundialServer(Loop& loop, Engine& engine, const DaemonConfig& config,
+  SundialServer(Loop& loop, Clock& clock, Engine& engine, const DaemonConfig& config,
                 std::optional<std::string> admin_token);
 
   // Binds the listening socket.
   Result<void> start();
   int port() const { return http_->bound_port(); }
   api::Router& router() { return router_; }
+  // Serves `route` at its path (POST).
+  void add_webhook(webhooks::WebhookRoute route);
 
   // Stops accepting and answers what is in flight; `done` runs when the
   // last connection closed.
@@ -47,6 +51,7 @@ class SundialServer {
   api::BearerAuth auth_;
   api::Router router_;
   ops::MetricsRegistry registry_;
+  webhooks::RateLimiter webhook_limiter_;
   std::unique_ptr<http::HttpServer> http_;
   std::unique_ptr<ops::ServerMetrics> metrics_;
 };

@@ -13,6 +13,9 @@ namespace sundial {
 // Lower-case hex HMAC-SHA256 of `data` keyed with `key`.
 std::string hmac_sha256_hex(std::string_view key, std::string_view data);
 
+// Lower-case hex SHA-256 of `data` (webhook dedupe keys of unsigned bodies).
+std::string sha256_hex(std::string_view data);
+
 // Equal length and bytes, in time that depends only on the lengths.
 bool constant_time_equal(std::string_view a, std::string_view b);
 

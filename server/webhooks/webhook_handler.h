@@ -1,0 +1,29 @@
+// The handler of one webhook route. In order: POST only (405) → per-IP
+// rate limit on public routes (429 + Retry-After) → the route's
+// pre-verification hook → signature (401 invalid_signature; a signing
+// route with no secret configured refuses everything with 503) → body
+// (400/415) → the route's mapping (422) → the engine command, with the
+// dedupe key "webhook:<route>:<delivery id or body sha256>" as its
+// idempotency key → 202 {"instance_id"} once the command is durable.
+// Nothing is stored for a delivery that fails a check.
+//
+// Threading: loop thread only. Ownership: the handler shares the route and
+// borrows the Engine and the RateLimiter, which must outlive it.
+#pragma once
+
+#include <memory>
+
+#include "engine/engine.h"
+#include "server/http/responder.h"
+#include "server/webhooks/rate_limiter.h"
+#include "server/webhooks/webhook_route.h"
+
+namespace sundial::webhooks {
+
+http::HttpHandler make_webhook_handler(Engine& engine, std::shared_ptr<const WebhookRoute> route,
+                                       RateLimiter* limiter);
+
+// Whether `request` carries a valid signature for `verification`.
+bool signature_is_valid(const Verification& verification, const http::HttpRequest& request);
+
+}  // namespace sundial::webhooks

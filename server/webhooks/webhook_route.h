@@ -1,0 +1,76 @@
+// WebhookRoute: what one webhook endpoint is — a path, how deliveries are
+// verified, how repeats are recognised, whether it is public (rate limited
+// per client IP), and how a delivery maps to an engine command. Provider
+// routes (Cal.com, GitHub, Notion, the signup form) are built from this
+// next to their workflows; server/webhooks only runs them.
+//
+// Threading: immutable once built; shared by the handler.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <variant>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/base/error.h"
+#include "server/http/message.h"
+
+namespace sundial::webhooks {
+
+enum class SignatureScheme {
+  kNone,          // public form: no signature
+  kHexHmac,       // hex HMAC-SHA256 of the raw body in `header` (Cal.com)
+  kPrefixedHmac,  // "sha256=" + hex HMAC-SHA256 in `header` (GitHub, Notion)
+};
+
+struct Verification {
+  SignatureScheme scheme = SignatureScheme::kNone;
+  std::string header;                 // lower-case, e.g. "x-cal-signature-256"
+  std::optional<std::string> secret;  // read from the environment; none → every delivery is refused
+};
+
+struct StartAction {
+  std::string workflow_type;
+  std::optional<std::string> instance_id;
+  nlohmann::json input = nlohmann::json::object();
+};
+
+struct SignalAction {
+  std::string instance_id;
+  std::string signal;
+  nlohmann::json payload;
+};
+
+// A delivery the route acknowledges without acting (other event types).
+struct IgnoreAction {
+  std::string reason;
+};
+
+using WebhookAction = std::variant<StartAction, SignalAction, IgnoreAction>;
+
+// The provider's id of a delivery, if it sends one (from a header or the
+// body); deliveries without one are deduped by the SHA-256 of the body.
+using DeliveryIdFn = std::function<std::optional<std::string>(const http::HttpRequest&, const nlohmann::json&)>;
+
+// Answers a request before verification when the provider needs it (a
+// verification handshake); nullopt lets the request go on.
+using PreVerifyFn = std::function<std::optional<http::HttpResponse>(const http::HttpRequest&)>;
+
+struct WebhookRoute {
+  std::string name;  // "calcom": logs, metrics and dedupe keys
+  std::string path;  // "/webhooks/calcom"
+  Verification verification;
+  bool public_route = false;  // rate limited per client IP
+  DeliveryIdFn delivery_id;   // optional
+  PreVerifyFn pre_verify;     // optional
+  // The engine command for a delivery; an error is answered 422.
+  std::function<Result<WebhookAction>(const nlohmann::json& body, const http::HttpRequest&)> map;
+};
+
+DeliveryIdFn delivery_id_from_header(std::string lower_case_name);
+// A string or number at a JSON pointer in the body ("/id").
+DeliveryIdFn delivery_id_from_field(std::string json_pointer);
+
+}  // namespace sundial::webhooks
