@@ -1,0 +1,215 @@
+#include "tests/server/api/api_fixture.h"
+
+namespace sundial::testing {
+namespace {
+
+const std::string kStart = "/api/v1/workflows/test.wait/instances";
+
+TEST_F(ApiTest, ListsRegisteredWorkflowTypes) {
+  auto r = call("GET", "/api/v1/workflows");
+  ASSERT_EQ(r.status, 200);
+  std::vector<std::string> types;
+  auto body = json_of(r);
+  for (auto& w : body["workflows"]) types.push_back(w["type"]);
+  EXPECT_NE(std::find(types.begin(), types.end(), "test.wait"), types.end());
+}
+
+TEST_F(ApiTest, StartAnswersOnlyAfterTheCommit) {
+  uint64_t slot = send(request("POST", kStart, R"({"id":"w1","input":{"timeout_ms":60000}})"));
+  EXPECT_EQ(sink->answer(slot), nullptr);  // not durable yet
+  h.drain();
+  ASSERT_NE(sink->answer(slot), nullptr);
+  EXPECT_EQ(sink->answer(slot)->status, 201);
+  auto body = json_of(*sink->answer(slot));
+  EXPECT_EQ(body["instance_id"], "w1");
+  EXPECT_EQ(body["created"], true);
+}
+
+TEST_F(ApiTest, StartingAnExistingIdOrIdempotencyKeyAnswers200WithThatInstance) {
+  ASSERT_EQ(call("POST", kStart, R"({"id":"same"})").status, 201);
+  auto again = call("POST", kStart, R"({"id":"same"})");
+  EXPECT_EQ(again.status, 200);
+  EXPECT_EQ(json_of(again)["created"], false);
+  auto first = call("POST", kStart, "", {{"idempotency-key", "k1"}});
+  ASSERT_EQ(first.status, 201);
+  auto repeat = call("POST", kStart, "", {{"idempotency-key", "k1"}});
+  EXPECT_EQ(repeat.status, 200);
+  EXPECT_EQ(json_of(repeat)["instance_id"], json_of(first)["instance_id"]);
+}
+
+TEST_F(ApiTest, StartRejectsBadInput) {
+  EXPECT_EQ(call("POST", "/api/v1/workflows/no.such/instances").status, 404);
+  auto bad_json = call("POST", kStart, "{nope");
+  EXPECT_EQ(bad_json.status, 400);
+  EXPECT_EQ(code_of(bad_json), "bad_request");
+  auto wrong_type = call("POST", kStart, "id=x", {{"content-type", "text/plain"}});
+  EXPECT_EQ(wrong_type.status, 415);
+  EXPECT_EQ(code_of(wrong_type), "unsupported_media_type");
+  EXPECT_EQ(call("POST", kStart, R"([1,2])").status, 400);
+  EXPECT_EQ(call("POST", kStart, R"({"id":7})").status, 400);
+  EXPECT_EQ(call("POST", kStart, R"({"idd":"x"})").status, 400);
+  EXPECT_EQ(call("POST", kStart, R"({"id":"bad id with spaces"})").status, 400);
+  EXPECT_EQ(call("GET", "/api/v1/instances").status, 200);
+  EXPECT_TRUE(json_of(call("GET", "/api/v1/instances"))["instances"].empty());  // nothing was stored
+}
+
+TEST_F(ApiTest, DescribeAndHistory) {
+  ASSERT_EQ(call("POST", kStart, R"({"id":"d1","input":{"timeout_ms":60000}})").status, 201);
+  auto d = call("GET", "/api/v1/instances/d1");
+  ASSERT_EQ(d.status, 200);
+  EXPECT_EQ(json_of(d)["status"], "waiting");
+  EXPECT_EQ(json_of(d)["type"], "test.wait");
+  auto missing = call("GET", "/api/v1/instances/nope");
+  EXPECT_EQ(missing.status, 404);
+  EXPECT_EQ(code_of(missing), "not_found");
+  auto hist = call("GET", "/api/v1/instances/d1/history");
+  ASSERT_EQ(hist.status, 200);
+  EXPECT_EQ(json_of(hist)["entries"][0]["event"], "started");
+}
+
+TEST_F(ApiTest, ListFiltersAndPaginates) {
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_EQ(call("POST", kStart, R"({"id":"p)" + std::to_string(i) + R"("})").status, 201);
+    h.clock.advance(1);
+  }
+  std::vector<std::string> seen;
+  std::string cursor;
+  for (int page = 0; page < 5; ++page) {
+    auto r = call("GET", "/api/v1/instances?status=waiting&type=test.wait&limit=2" +
+                             (cursor.empty() ? "" : "&cursor=" + cursor));
+    ASSERT_EQ(r.status, 200);
+    auto body = json_of(r);
+    for (auto& i : body["instances"]) seen.push_back(i["id"]);
+    if (body["next_cursor"].is_null()) break;
+    cursor = body["next_cursor"];
+  }
+  EXPECT_EQ(seen, (std::vector<std::string>{"p0", "p1", "p2", "p3", "p4"}));
+  EXPECT_EQ(call("GET", "/api/v1/instances?status=sleeping").status, 400);
+  EXPECT_EQ(call("GET", "/api/v1/instances?limit=0").status, 400);
+  EXPECT_EQ(call("GET", "/api/v1/instances?limit=abc").status, 400);
+  EXPECT_TRUE(json_of(call("GET", "/api/v1/instances?status=completed"))["instances"].empty());
+}
+
+TEST_F(ApiTest, SteeringCommandsAnswerTheNewStatus) {
+  ASSERT_EQ(call("POST", kStart, R"({"id":"s1"})").status, 201);
+  auto paused = call("POST", "/api/v1/instances/s1/pause");
+  ASSERT_EQ(paused.status, 200);
+  EXPECT_EQ(json_of(paused)["status"], "paused");
+  auto again = call("POST", "/api/v1/instances/s1/pause");  // pausing twice is harmless
+  EXPECT_EQ(again.status, 200);
+  EXPECT_EQ(json_of(again)["status"], "paused");
+  EXPECT_EQ(call("POST", "/api/v1/instances/s1/resume", R"({"policy":"later"})").status, 400);
+  auto resumed = call("POST", "/api/v1/instances/s1/resume", R"({"policy":"fire"})");
+  ASSERT_EQ(resumed.status, 200);
+  EXPECT_EQ(json_of(resumed)["status"], "waiting");
+  auto cancelled = call("POST", "/api/v1/instances/s1/cancel", R"({"reason":"customer left"})");
+  ASSERT_EQ(cancelled.status, 200);
+  EXPECT_EQ(json_of(cancelled)["status"], "cancelled");
+  EXPECT_EQ(json_of(call("GET", "/api/v1/instances/s1"))["cancel_reason"], "customer left");
+  auto retry = call("POST", "/api/v1/instances/s1/retry");
+  EXPECT_EQ(retry.status, 409);
+  EXPECT_EQ(code_of(retry), "conflict");
+  EXPECT_EQ(call("POST", "/api/v1/instances/none/pause").status, 404);
+}
+
+TEST_F(ApiTest, RetryResumesAFailedInstance) {
+  log.failures["call"] = {1, ErrorCode::kInvalidArgument};  // permanent on attempt 1
+  ASSERT_EQ(call("POST", "/api/v1/workflows/test.flaky/instances", R"({"id":"f1"})").status, 201);
+  h.fire_timers();
+  ASSERT_EQ(json_of(call("GET", "/api/v1/instances/f1"))["status"], "failed");
+  log.failures.clear();
+  auto retried = call("POST", "/api/v1/instances/f1/retry");
+  ASSERT_EQ(retried.status, 200);
+  h.fire_timers();
+  EXPECT_EQ(json_of(call("GET", "/api/v1/instances/f1"))["status"], "completed");
+}
+
+TEST_F(ApiTest, SignalsAreAcceptedAndDedupedByIdempotencyKey) {
+  ASSERT_EQ(call("POST", kStart, R"({"id":"g1","input":{"sleep_ms":60000}})").status, 201);
+  auto sent = call("POST", "/api/v1/instances/g1/signals/go", R"({"n":1})", {{"idempotency-key", "d1"}});
+  ASSERT_EQ(sent.status, 202);
+  ASSERT_EQ(call("POST", "/api/v1/instances/g1/signals/go", R"({"n":1})", {{"idempotency-key", "d1"}}).status, 202);
+  size_t received = 0;
+  auto history = json_of(call("GET", "/api/v1/instances/g1/history"));
+  for (auto& e : history["entries"]) {
+    received += e["event"] == "signal_received";
+  }
+  EXPECT_EQ(received, 1u);
+  EXPECT_EQ(call("POST", "/api/v1/instances/g1/signals/go", "not json").status, 400);
+  EXPECT_EQ(call("POST", "/api/v1/instances/missing/signals/go").status, 404);
+}
+
+TEST_F(ApiTest, TimersAndStats) {
+  ASSERT_EQ(call("POST", kStart, R"({"id":"t1","input":{"sleep_ms":60000}})").status, 201);
+  auto timers = call("GET", "/api/v1/timers?limit=10");
+  ASSERT_EQ(timers.status, 200);
+  ASSERT_EQ(json_of(timers)["timers"].size(), 1u);
+  EXPECT_EQ(json_of(timers)["timers"][0]["instance_id"], "t1");
+  EXPECT_TRUE(json_of(call("GET", "/api/v1/timers?due_before=1"))["timers"].empty());
+  EXPECT_EQ(call("GET", "/api/v1/timers?limit=-1").status, 400);
+  auto stats = call("GET", "/api/v1/stats");
+  ASSERT_EQ(stats.status, 200);
+  EXPECT_EQ(json_of(stats)["instances"]["waiting"], 1);
+  EXPECT_EQ(json_of(stats)["pending_timers"], 1);
+}
+
+TEST_F(ApiTest, EventsReplayFromLastEventIdThenGoLiveWithoutGapsOrRepeats) {
+  ASSERT_EQ(call("POST", kStart, R"({"id":"e1","input":{"timeout_ms":60000}})").status, 201);
+  ASSERT_EQ(call("POST", kStart, R"({"id":"e2","input":{"timeout_ms":60000}})").status, 201);
+  uint64_t slot = send(request("GET", "/api/v1/events", "", {{"last-event-id", "0"}}));
+  h.drain();
+  ASSERT_TRUE(sink->streams.count(slot));
+  auto stream = sink->streams[slot];
+  EXPECT_EQ(sink->answer(slot)->status, 200);
+  ASSERT_EQ(call("POST", "/api/v1/instances/e1/signals/go").status, 202);  // live
+  h.drain();
+  std::vector<uint64_t> ids;
+  std::istringstream lines(stream->data);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.starts_with("id: ")) ids.push_back(std::stoull(line.substr(4)));
+  }
+  ASSERT_GE(ids.size(), 3u);
+  for (size_t i = 0; i < ids.size(); ++i) EXPECT_EQ(ids[i], i + 1) << stream->data;
+  EXPECT_NE(stream->data.find("event: signal_received"), std::string::npos);
+  // Reconnecting after the second event gets the rest and nothing before.
+  uint64_t again = send(request("GET", "/api/v1/events?since=2"));
+  h.drain();
+  std::string resumed = sink->streams[again]->data;
+  EXPECT_EQ(resumed.find("id: 2\n"), std::string::npos);
+  EXPECT_NE(resumed.find("id: 3\n"), std::string::npos);
+  EXPECT_EQ(call("GET", "/api/v1/events?since=abc").status, 400);
+}
+
+TEST_F(ApiTest, RouterAnswers404And405WithAllow) {
+  auto missing = call("GET", "/api/v1/nothing");
+  EXPECT_EQ(missing.status, 404);
+  auto wrong = call("DELETE", "/api/v1/instances/x");
+  EXPECT_EQ(wrong.status, 405);
+  bool has_allow = false;
+  for (auto& [k, v] : wrong.headers) has_allow |= k == "Allow" && v == "GET";
+  EXPECT_TRUE(has_allow);
+  EXPECT_EQ(router.matched_pattern("GET", "/api/v1/instances/abc/history"), "/api/v1/instances/{id}/history");
+  EXPECT_EQ(router.matched_pattern("GET", "/favicon.ico"), "unmatched");
+}
+
+TEST(AuthTest, BearerTokenIsRequiredWhenConfigured) {
+  api::BearerAuth auth(std::string("s3cret"));
+  http::HttpRequest r;
+  auto missing = auth.check(r);
+  ASSERT_TRUE(missing);
+  EXPECT_EQ(missing->status, 401);
+  r.headers.emplace_back("authorization", "Bearer wrong");
+  EXPECT_TRUE(auth.check(r));
+  r.headers.back().second = "Basic s3cret";
+  EXPECT_TRUE(auth.check(r));
+  r.headers.back().second = "Bearer s3cret";
+  EXPECT_FALSE(auth.check(r));
+  api::BearerAuth open(std::nullopt);
+  EXPECT_FALSE(open.check(http::HttpRequest{}));
+  EXPECT_TRUE(api::is_loopback_host("127.0.0.1"));
+  EXPECT_TRUE(api::is_loopback_host("::1"));
+  EXPECT_FALSE(api::is_loopback_host("0.0.0.0"));
+}
+
+}  // namespace
+}  // namespace sundial::testing
