@@ -1,0 +1,190 @@
+#include "server/webhooks/webhook_handler.h"
+
+#include <gtest/gtest.h>
+
+#include "connectors/signing/hmac.h"
+#include "tests/engine/test_workflows.h"
+#include "tests/support/engine_harness.h"
+#include "tests/support/fake_response_sink.h"
+
+namespace sundial::testing {
+namespace {
+
+using webhooks::SignatureScheme;
+using webhooks::WebhookRoute;
+
+// A route that starts "test.wait" with the body as input, or signals "go"
+// when the body names an instance to signal, or ignores "ping" events.
+WebhookRoute test_route(SignatureScheme scheme, std::optional<std::string> secret) {
+  WebhookRoute r;
+  r.name = "test";
+  r.path = "/webhooks/test";
+  r.verification = {scheme, "x-signature", std::move(secret)};
+  r.delivery_id = webhooks::delivery_id_from_header("x-delivery");
+  r.map = [](const nlohmann::json& body, const http::HttpRequest&) -> Result<webhooks::WebhookAction> {
+    if (body.value("event", "") == "ping") return webhooks::IgnoreAction{"ping"};
+    if (body.contains("signal")) {
+      return webhooks::SignalAction{body["signal"].get<std::string>(), "go", body};
+    }
+    if (!body.contains("email")) return make_error(ErrorCode::kInvalidArgument, "'email' is required");
+    return webhooks::StartAction{"test.wait", std::nullopt, body};
+  };
+  return r;
+}
+
+class WebhookTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    register_test_workflows(h.registry, log);
+    h.open();
+  }
+
+  void use(WebhookRoute route, bool with_limiter = false) {
+    route.public_route = with_limiter;
+    handler = webhooks::make_webhook_handler(*h.engine, std::make_shared<const WebhookRoute>(std::move(route)),
+                                             with_limiter ? &limiter : nullptr);
+  }
+
+  http::HttpResponse deliver(const std::string& body, std::map<std::string, std::string> headers = {},
+                             const std::string& method = "POST") {
+    http::HttpRequest r;
+    r.method = method;
+    r.path = "/webhooks/test";
+    r.body = body;
+    r.peer_ip = "203.0.113.7";
+    if (!headers.count("content-type")) headers["content-type"] = "application/json";
+    for (auto& [k, v] : headers) r.headers.emplace_back(k, v);
+    handler(std::move(r), sink->make_responder());
+    uint64_t slot = sink->last_slot();
+    h.drain();
+    EXPECT_NE(sink->answer(slot), nullptr);
+    return sink->answer(slot) ? *sink->answer(slot) : http::HttpResponse{};
+  }
+
+  size_t instances() {
+    auto page = h.engine->list(ListQuery{});
+    return page ? page->instances.size() : 0;
+  }
+
+  EngineHarness h;
+  StepLog log{h.clock};
+  webhooks::RateLimiter limiter{h.clock, 1.0, 2.0};
+  http::HttpHandler handler;
+  std::shared_ptr<FakeResponseSink> sink = std::make_shared<FakeResponseSink>();
+};
+
+const std::string kBody = R"({"email":"a@example.com"})";
+
+TEST_F(WebhookTest, HexHmacSignatureIsAcceptedAndAnsweredAfterTheCommit) {
+  use(test_route(SignatureScheme::kHexHmac, "whsec"));
+  http::HttpRequest r;
+  r.method = "POST";
+  r.body = kBody;
+  r.headers = {{"content-type", "application/json"}, {"x-signature", hmac_sha256_hex("whsec", kBody)}};
+  handler(std::move(r), sink->make_responder());
+  EXPECT_EQ(sink->answer(sink->last_slot()), nullptr);  // not before the commit
+  h.drain();
+  ASSERT_NE(sink->answer(sink->last_slot()), nullptr);
+  EXPECT_EQ(sink->answer(sink->last_slot())->status, 202);
+  EXPECT_EQ(instances(), 1u);
+}
+
+TEST_F(WebhookTest, PrefixedHmacSignature) {
+  use(test_route(SignatureScheme::kPrefixedHmac, "whsec"));
+  EXPECT_EQ(deliver(kBody, {{"x-signature", "sha256=" + hmac_sha256_hex("whsec", kBody)}}).status, 202);
+  EXPECT_EQ(deliver(kBody, {{"x-signature", hmac_sha256_hex("whsec", kBody)}}).status, 401);  // prefix missing
+}
+
+TEST_F(WebhookTest, MissingOrWrongSignatureIs401AndStoresNothing) {
+  use(test_route(SignatureScheme::kHexHmac, "whsec"));
+  auto missing = deliver(kBody);
+  EXPECT_EQ(missing.status, 401);
+  EXPECT_NE(missing.body.find("invalid_signature"), std::string::npos);
+  EXPECT_EQ(deliver(kBody, {{"x-signature", hmac_sha256_hex("other", kBody)}}).status, 401);
+  EXPECT_EQ(deliver(kBody, {{"x-signature", hmac_sha256_hex("whsec", kBody + " ")}}).status, 401);
+  EXPECT_EQ(instances(), 0u);
+}
+
+TEST_F(WebhookTest, ASigningRouteWithoutASecretRefusesEverything) {
+  use(test_route(SignatureScheme::kHexHmac, std::nullopt));
+  EXPECT_EQ(deliver(kBody, {{"x-signature", "anything"}}).status, 503);
+  EXPECT_EQ(instances(), 0u);
+}
+
+TEST_F(WebhookTest, FormBodiesAndBadBodies) {
+  use(test_route(SignatureScheme::kNone, std::nullopt));
+  auto form = deliver("email=b%40example.com&tag=x&tag=y", {{"content-type", "application/x-www-form-urlencoded"}});
+  ASSERT_EQ(form.status, 202);
+  auto id = nlohmann::json::parse(form.body)["instance_id"].get<std::string>();
+  auto record = h.engine->describe(id);
+  ASSERT_TRUE(record);
+  EXPECT_EQ(record->input["email"], "b@example.com");
+  EXPECT_EQ(record->input["tag"], nlohmann::json::array({"x", "y"}));
+  EXPECT_EQ(deliver("{not json").status, 400);
+  EXPECT_EQ(deliver("email=x", {{"content-type", "text/plain"}}).status, 415);
+  EXPECT_EQ(deliver(R"({"name":"no email"})").status, 422);
+  EXPECT_EQ(deliver(kBody, {}, "GET").status, 405);
+  EXPECT_EQ(instances(), 1u);
+}
+
+TEST_F(WebhookTest, RedeliveriesAreDedupedByDeliveryIdOrBodyHash) {
+  use(test_route(SignatureScheme::kNone, std::nullopt));
+  auto first = deliver(kBody, {{"x-delivery", "d-1"}});
+  auto again = deliver(R"({"email":"changed@example.com"})", {{"x-delivery", "d-1"}});
+  ASSERT_EQ(first.status, 202);
+  EXPECT_EQ(again.status, 202);
+  EXPECT_EQ(nlohmann::json::parse(first.body)["instance_id"], nlohmann::json::parse(again.body)["instance_id"]);
+  EXPECT_EQ(instances(), 1u);
+  h.reopen();  // the dedupe key is durable
+  use(test_route(SignatureScheme::kNone, std::nullopt));
+  deliver(R"({"email":"c@example.com"})");
+  deliver(R"({"email":"c@example.com"})");  // no delivery id: same body, same delivery
+  EXPECT_EQ(instances(), 2u);
+}
+
+TEST_F(WebhookTest, SignalActionsAreDeduped) {
+  use(test_route(SignatureScheme::kNone, std::nullopt));
+  ASSERT_TRUE(h.start("test.wait", "sig", {{"sleep_ms", kHourMs}}));
+  EXPECT_EQ(deliver(R"({"signal":"sig"})", {{"x-delivery", "s-1"}}).status, 202);
+  EXPECT_EQ(deliver(R"({"signal":"sig"})", {{"x-delivery", "s-1"}}).status, 202);
+  size_t received = 0;
+  for (const auto& e : h.history("sig")) received += e.kind == EntryKind::kSignalReceived;
+  EXPECT_EQ(received, 1u);
+  EXPECT_EQ(deliver(R"({"signal":"nobody"})").status, 404);
+}
+
+TEST_F(WebhookTest, IgnoredEventsAreAcknowledged) {
+  use(test_route(SignatureScheme::kNone, std::nullopt));
+  auto r = deliver(R"({"event":"ping"})");
+  EXPECT_EQ(r.status, 202);
+  EXPECT_EQ(nlohmann::json::parse(r.body)["ignored"], "ping");
+  EXPECT_EQ(instances(), 0u);
+}
+
+TEST_F(WebhookTest, PublicRoutesAreRateLimitedPerClient) {
+  use(test_route(SignatureScheme::kNone, std::nullopt), /*with_limiter=*/true);
+  EXPECT_EQ(deliver(R"({"email":"1@x"})").status, 202);
+  EXPECT_EQ(deliver(R"({"email":"2@x"})").status, 202);
+  auto limited = deliver(R"({"email":"3@x"})");
+  EXPECT_EQ(limited.status, 429);
+  bool retry_after = false;
+  for (auto& [k, v] : limited.headers) retry_after |= k == "Retry-After" && v == "1";
+  EXPECT_TRUE(retry_after);
+  EXPECT_EQ(instances(), 2u);
+  h.clock.advance(1000);  // one token back
+  EXPECT_EQ(deliver(R"({"email":"4@x"})").status, 202);
+}
+
+TEST(RateLimitTest, BucketsRefillAndMemoryIsBounded) {
+  ManualClock clock;
+  webhooks::RateLimiter limiter(clock, 2.0, 1.0, /*max_clients=*/3);
+  EXPECT_EQ(limiter.acquire("a"), 0);
+  EXPECT_EQ(limiter.acquire("a"), 1);
+  clock.advance(500);
+  EXPECT_EQ(limiter.acquire("a"), 0);
+  for (int i = 0; i < 10; ++i) limiter.acquire("client-" + std::to_string(i));
+  EXPECT_LE(limiter.tracked_clients(), 3u);
+}
+
+}  // namespace
+}  // namespace sundial::testing
