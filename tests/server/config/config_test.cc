@@ -1,0 +1,156 @@
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "server/config/config_file.h"
+#include "server/config/daemon_args.h"
+#include "tests/support/temp_dir.h"
+
+namespace sundial {
+namespace {
+
+Result<DaemonConfig> parse(const std::string& text) {
+  DaemonConfig c;
+  SUNDIAL_TRY(apply_config_text(text, "sundial.toml", c));
+  return c;
+}
+
+TEST(ConfigTest, DefaultsMatchTheDocumentedEmbeddedDefault) {
+  DaemonConfig c;
+  EXPECT_EQ(c.server.listen_host, "127.0.0.1");
+  EXPECT_EQ(c.server.listen_port, 8080);
+  EXPECT_EQ(c.server.max_body_bytes, 1u << 20);
+  EXPECT_EQ(c.server.max_header_bytes, 16u << 10);
+  EXPECT_EQ(c.engine.data_dir, "./sundial-data");
+  EXPECT_EQ(c.engine.idempotency_window, 24 * kHourMs);
+  EXPECT_EQ(c.engine.retention.retention, 30 * kDayMs);
+  EXPECT_EQ(c.nurture.offsets.back(), 11 * kDayMs);
+  EXPECT_EQ(c.reminders.before, (std::vector<DurationMs>{24 * kHourMs, kHourMs}));
+}
+
+TEST(ConfigTest, ReadsEveryTable) {
+  auto c = parse(R"(
+[server]
+listen = "0.0.0.0:9000"
+admin_token_env = "MY_TOKEN"
+max_body_bytes = 2048
+max_header_bytes = 4096
+max_connections = 10
+idle_timeout = "30s"
+read_timeout = "5s"
+shutdown_timeout = "2s"
+log_format = "json"
+log_level = "debug"
+webhook_rate_per_second = 2.5
+webhook_burst = 10
+
+[storage]
+path = "/var/lib/sundial"
+retention = "7d"
+idempotency_window = "1h"
+event_log_capacity = 500
+
+[resend]
+base_url = "http://localhost:9999"
+api_key_env = "RK"
+from = "Me <me@example.com>"
+
+[nurture]
+offsets = ["0s", "1d12h"]
+templates_dir = "t"
+
+[reminders]
+before = ["1h"]
+
+[calcom]
+secret_env = "CS"
+)");
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(c->server.listen_host, "0.0.0.0");
+  EXPECT_EQ(c->server.listen_port, 9000);
+  EXPECT_EQ(c->server.max_body_bytes, 2048u);
+  EXPECT_EQ(c->server.idle_timeout, 30 * kSecondMs);
+  EXPECT_EQ(c->server.log_format, "json");
+  EXPECT_DOUBLE_EQ(c->server.webhook_rate_per_second, 2.5);
+  EXPECT_EQ(c->engine.data_dir, "/var/lib/sundial");
+  EXPECT_EQ(c->engine.retention.retention, 7 * kDayMs);
+  EXPECT_EQ(c->engine.event_log_capacity, 500u);
+  EXPECT_EQ(c->resend.from, "Me <me@example.com>");
+  EXPECT_EQ(c->nurture.offsets, (std::vector<DurationMs>{0, kDayMs + 12 * kHourMs}));
+  EXPECT_EQ(c->webhooks.calcom_secret_env, "CS");
+}
+
+TEST(ConfigTest, BadValuesNameTheirKey) {
+  struct Case {
+    std::string text;
+    std::string key;
+  };
+  for (const auto& c : std::vector<Case>{
+           {"[server]\nlisten = \"nohost\"", "server.listen"},
+           {"[server]\nlisten = \"127.0.0.1:99999\"", "server.listen"},
+           {"[server]\nmax_body_bytes = 0", "server.max_body_bytes"},
+           {"[server]\nmax_body_bytes = \"1MB\"", "server.max_body_bytes"},
+           {"[server]\nidle_timeout = \"soon\"", "server.idle_timeout"},
+           {"[server]\nlog_level = \"loud\"", "server.log_level"},
+           {"[server]\nwebhook_burst = -1", "server.webhook_burst"},
+           {"[storage]\nretention = 30", "storage.retention"},
+           {"[nurture]\noffsets = [\"1d\", 3]", "nurture.offsets"},
+       }) {
+    auto r = parse(c.text);
+    ASSERT_FALSE(r) << c.text;
+    EXPECT_NE(r.error().message.find(c.key), std::string::npos) << r.error().message;
+    EXPECT_NE(r.error().message.find("sundial.toml:"), std::string::npos) << r.error().message;
+  }
+}
+
+TEST(ConfigTest, UnknownKeysAndTablesAreErrors) {
+  auto key = parse("[server]\nlisten_port = 1\n");
+  ASSERT_FALSE(key);
+  EXPECT_NE(key.error().message.find("unknown key 'server.listen_port'"), std::string::npos);
+  EXPECT_NE(key.error().message.find("listen"), std::string::npos);  // the known keys are listed
+  auto table = parse("[serv]\nlisten = \"x\"\n");
+  ASSERT_FALSE(table);
+  EXPECT_NE(table.error().message.find("unknown table [serv]"), std::string::npos);
+  EXPECT_FALSE(parse("listen = \"127.0.0.1:1\"\n"));  // keys belong in tables
+}
+
+TEST(ConfigTest, SyntaxErrorsGiveTheLine) {
+  auto r = parse("[server]\n\nlisten = \n");
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("sundial.toml:3"), std::string::npos) << r.error().message;
+}
+
+TEST(ConfigTest, FlagsOverrideTheFile) {
+  testing::TempDir dir;
+  std::ofstream(dir.sub("s.toml")) << "[server]\nlisten = \"127.0.0.1:7000\"\n[storage]\npath = \"/from/file\"\n";
+  auto args = parse_daemon_args({"--config", dir.sub("s.toml"), "--listen=127.0.0.1:0"});
+  ASSERT_TRUE(args) << args.error().message;
+  EXPECT_EQ(args->config.server.listen_port, 0);
+  EXPECT_EQ(args->config.engine.data_dir, "/from/file");
+  auto both = parse_daemon_args({"--data-dir", "/flag", "--config", dir.sub("s.toml")});
+  ASSERT_TRUE(both);
+  EXPECT_EQ(both->config.engine.data_dir, "/flag");
+  EXPECT_FALSE(parse_daemon_args({"--config", dir.sub("missing.toml")}));
+  EXPECT_FALSE(parse_daemon_args({"--listen"}));
+  EXPECT_TRUE(parse_daemon_args({"--help"})->show_help);
+}
+
+TEST(ConfigTest, UnknownFlagsSuggestTheClosest) {
+  auto r = parse_daemon_args({"--data-dri", "x"});
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("did you mean '--data-dir'"), std::string::npos) << r.error().message;
+  auto far = parse_daemon_args({"--verbose"});
+  ASSERT_FALSE(far);
+  EXPECT_EQ(far.error().message.find("did you mean"), std::string::npos);
+}
+
+TEST(ConfigTest, SecretsComeFromTheEnvironment) {
+  ::setenv("SUNDIAL_TEST_SECRET", "abc", 1);
+  EXPECT_EQ(secret_from_env("SUNDIAL_TEST_SECRET"), "abc");
+  ::setenv("SUNDIAL_TEST_SECRET", "", 1);
+  EXPECT_EQ(secret_from_env("SUNDIAL_TEST_SECRET"), std::nullopt);
+  EXPECT_EQ(secret_from_env("SUNDIAL_TEST_UNSET_VARIABLE"), std::nullopt);
+}
+
+}  // namespace
+}  // namespace sundial
