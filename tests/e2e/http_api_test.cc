@@ -1,0 +1,156 @@
+// End-to-end over real sockets against the real sundiald: auth, the
+// endpoints, operations routes, bad input that must change nothing, and an
+// SSE client that reconnects with Last-Event-ID.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <fstream>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/support/daemon_process.h"
+#include "tests/support/http_client.h"
+#include "tests/support/temp_dir.h"
+
+namespace sundial::testing {
+namespace {
+
+const std::string kToken = "e2e-token";
+const std::map<std::string, std::string> kAuth = {{"Authorization", "Bearer " + kToken}};
+const std::map<std::string, std::string> kAuthJson = {{"Authorization", "Bearer " + kToken},
+                                                      {"Content-Type", "application/json"}};
+
+class HttpApiTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::ofstream(dir.sub("sundial.toml")) << "[server]\nmax_body_bytes = 4096\nmax_header_bytes = 2048\n"
+                                              "read_timeout = \"1s\"\n";
+    daemon = std::make_unique<DaemonProcess>(dir.sub("data"),
+                                             std::vector<std::string>{"--config", dir.sub("sundial.toml")},
+                                             std::vector<std::string>{"SUNDIAL_ADMIN_TOKEN=" + kToken});
+    ASSERT_GT(daemon->port(), 0) << daemon->log();
+  }
+  void TearDown() override {
+    int status = daemon->stop();
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << daemon->log();
+  }
+
+  HttpReply call(const std::string& method, const std::string& target, const std::string& body = {},
+                 const std::map<std::string, std::string>& headers = kAuthJson) {
+    HttpConnection c(daemon->port());
+    auto r = c.request(method, target, body, headers);
+    EXPECT_TRUE(r) << method << " " << target;
+    return r.value_or(HttpReply{});
+  }
+  size_t stored_instances() {
+    return nlohmann::json::parse(call("GET", "/api/v1/instances").body)["instances"].size();
+  }
+
+  TempDir dir;
+  std::unique_ptr<DaemonProcess> daemon;
+};
+
+TEST_F(HttpApiTest, ApiNeedsTheBearerTokenButHealthDoesNot) {
+  EXPECT_EQ(call("GET", "/api/v1/workflows", "", {}).status, 401);
+  EXPECT_EQ(call("GET", "/api/v1/workflows", "", {{"Authorization", "Bearer nope"}}).status, 401);
+  auto denied = call("GET", "/api/v1/workflows", "", {});
+  EXPECT_EQ(denied.header("www-authenticate").rfind("Bearer", 0), 0u);
+  EXPECT_EQ(call("GET", "/api/v1/workflows", "", kAuth).status, 200);
+  EXPECT_EQ(call("GET", "/healthz", "", {}).status, 200);
+  EXPECT_EQ(call("GET", "/readyz", "", {}).status, 200);
+  EXPECT_EQ(call("POST", "/api/v1/workflows/bench.sleep_step/instances", "{}", {}).status, 401);
+  EXPECT_EQ(stored_instances(), 0u);
+}
+
+TEST_F(HttpApiTest, StartSteerAndInspectOverHttp) {
+  auto started = call("POST", "/api/v1/workflows/bench.sleep_step/instances",
+                      R"({"id":"e2e-1","input":{"sleep_ms":3600000}})");
+  ASSERT_EQ(started.status, 201) << started.body;
+  EXPECT_EQ(call("POST", "/api/v1/workflows/bench.sleep_step/instances", R"({"id":"e2e-1"})").status, 200);
+  EXPECT_EQ(call("GET", "/api/v1/instances/e2e-1").status, 200);
+  EXPECT_EQ(call("GET", "/api/v1/instances/e2e-1/history").status, 200);
+  EXPECT_EQ(call("POST", "/api/v1/instances/e2e-1/pause").status, 200);
+  EXPECT_EQ(call("POST", "/api/v1/instances/e2e-1/resume", R"({"policy":"shift"})").status, 200);
+  EXPECT_EQ(call("POST", "/api/v1/instances/e2e-1/signals/poke", R"({"x":1})").status, 202);
+  EXPECT_EQ(call("GET", "/api/v1/timers").status, 200);
+  EXPECT_EQ(call("GET", "/api/v1/stats").status, 200);
+  auto cancelled = call("POST", "/api/v1/instances/e2e-1/cancel", R"({"reason":"done"})");
+  EXPECT_EQ(nlohmann::json::parse(cancelled.body)["status"], "cancelled");
+  EXPECT_EQ(call("POST", "/api/v1/instances/e2e-1/retry").status, 409);
+  EXPECT_EQ(call("GET", "/api/v1/instances/nope").status, 404);
+  auto metrics = call("GET", "/metrics", "", {});
+  EXPECT_EQ(metrics.status, 200);
+  EXPECT_NE(metrics.body.find("sundial_http_requests_total{method=\"POST\",route=\"/api/v1/workflows/{type}/instances\",status=\"201\"} 1"),
+            std::string::npos)
+      << metrics.body;
+  EXPECT_NE(metrics.body.find("sundial_instances{status=\"cancelled\"} 1"), std::string::npos);
+}
+
+TEST_F(HttpApiTest, BadInputGetsA4xxAndChangesNothing) {
+  const std::string start = "/api/v1/workflows/bench.sleep_step/instances";
+  {
+    HttpConnection c(daemon->port());
+    ASSERT_TRUE(c.send_raw("GARBAGE / HTTP/9\r\n\r\n"));
+    auto r = c.read_reply();
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 400);
+    EXPECT_TRUE(c.closed_by_peer());
+  }
+  {
+    HttpConnection c(daemon->port());
+    ASSERT_TRUE(c.send_raw("POST " + start + " HTTP/1.1\r\nBad Header\r\n\r\n"));
+    auto r = c.read_reply();
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 400);
+  }
+  EXPECT_EQ(call("POST", start, R"({"id": "x", )").status, 400);
+  auto wrong_type = kAuth;
+  wrong_type["Content-Type"] = "text/plain";
+  EXPECT_EQ(call("POST", start, R"({"id":"x"})", wrong_type).status, 415);
+  EXPECT_EQ(call("POST", start, R"({"id":"x","input":")" + std::string(5000, 'a') + "\"}").status, 413);
+  auto big_headers = kAuthJson;
+  big_headers["X-Padding"] = std::string(3000, 'p');
+  EXPECT_EQ(call("POST", start, R"({"id":"x"})", big_headers).status, 431);
+  {
+    // One byte a second: the read timeout (1 s here) closes the connection.
+    HttpConnection c(daemon->port());
+    std::string request = "POST " + start + " HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n{\"id\":\"x\"}";
+    for (size_t i = 0; i < 8; ++i) {  // 8 bytes over 2.4 s: past the timeout
+      if (!c.send_raw(request.substr(i, 1))) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    }
+    auto r = c.read_reply();
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 408);
+    EXPECT_TRUE(c.closed_by_peer());
+  }
+  EXPECT_EQ(stored_instances(), 0u);
+}
+
+TEST_F(HttpApiTest, EventStreamResumesFromLastEventIdWithoutMissingAny) {
+  std::string first_part;
+  {
+    HttpConnection sse(daemon->port());
+    ASSERT_TRUE(sse.send_raw(http_request_bytes("GET", "/api/v1/events", "", kAuth)));
+    sse.read_until(": connected");
+    ASSERT_EQ(call("POST", "/api/v1/workflows/bench.sleep_step/instances", R"({"id":"ev-1"})").status, 201);
+    first_part = sse.read_until("event: instance_started");
+  }
+  ASSERT_NE(first_part.find("id: 1\n"), std::string::npos) << first_part;
+  // While disconnected, more happens.
+  ASSERT_EQ(call("POST", "/api/v1/workflows/bench.sleep_step/instances", R"({"id":"ev-2"})").status, 201);
+  ASSERT_EQ(call("POST", "/api/v1/instances/ev-2/pause").status, 200);
+  auto headers = kAuth;
+  headers["Last-Event-ID"] = "1";
+  HttpConnection again(daemon->port());
+  ASSERT_TRUE(again.send_raw(http_request_bytes("GET", "/api/v1/events", "", headers)));
+  std::string resumed = again.read_until("event: paused");
+  EXPECT_EQ(resumed.find("id: 1\n"), std::string::npos) << resumed;
+  EXPECT_NE(resumed.find("\"instance_id\":\"ev-2\""), std::string::npos) << resumed;
+  EXPECT_NE(resumed.find("id: 2\n"), std::string::npos) << resumed;
+  EXPECT_NE(resumed.find("event: paused"), std::string::npos) << resumed;
+}
+
+}  // namespace
+}  // namespace sundial::testing
