@@ -93,20 +93,8 @@ int run_daemon(const std::vector<std::string>& args) {
   }
   std::unique_ptr<Engine> engine = std::move(*opened);
   auto server = std::make_unique<SundialServer>(loop, clock, *engine, config, admin_token);
-  if (auto started = server->start(); !started) {
-    spdlog::critical("{}", started.error().message);
-    server.reset();
-    engine.reset();
-    return 1;
-  }
-  spdlog::info("sundiald listening on http://{}:{} (data in '{}', {} workflow type(s))",
-               config.server.listen_host, server->port(), config.engine.data_dir, registry.list().size());
-  if (!admin_token) {
-    spdlog::warn("${} is not set: /api is open to every local user; set it to require a bearer token",
-                 config.server.admin_token_env);
-  }
-  spdlog::info("sundiald ready");
-
+  // Signal handlers go in before the port is announced: a SIGTERM right
+  // after the "listening" line must find them.
   UvTimer shutdown_deadline(loop, [&server] {
     spdlog::warn("requests still in flight after the shutdown timeout: closing their connections");
     server->close_now();
@@ -124,6 +112,21 @@ int run_daemon(const std::vector<std::string>& args) {
         });
       },
       [&] { server->close_now(); });
+
+  if (auto started = server->start(); !started) {
+    spdlog::critical("{}", started.error().message);
+    signals->close();
+    server.reset();
+    engine.reset();
+    return 1;
+  }
+  spdlog::info("sundiald listening on http://{}:{} (data in '{}', {} workflow type(s))",
+               config.server.listen_host, server->port(), config.engine.data_dir, registry.list().size());
+  if (!admin_token) {
+    spdlog::warn("${} is not set: /api is open to every local user; set it to require a bearer token",
+                 config.server.admin_token_env);
+  }
+  spdlog::info("sundiald ready");
 
   loop.run();
   // Outside uv_run: the engine drains its own commits by running the loop.
