@@ -1,5 +1,6 @@
 #include "server/http/http_server.h"
 
+#include <utility>
 #include <vector>
 
 namespace sundial::http {
@@ -83,11 +84,14 @@ void HttpServer::closed(uint64_t connection_id) {
   if (it == connections_.end()) return;
   loop_.defer([doomed = std::move(it->second)] {});
   connections_.erase(it);
-  if (connections_.empty() && on_stopped_) {
-    auto done = std::move(on_stopped_);
-    on_stopped_ = nullptr;
-    done();
-  }
+  if (connections_.empty()) report_stopped();
+}
+
+void HttpServer::report_stopped() {
+  // In a later turn: the owner may destroy this server from `done`, and we
+  // may be inside one of its methods now.
+  if (!on_stopped_) return;
+  loop_.defer(std::exchange(on_stopped_, nullptr));
 }
 
 void HttpServer::stop(std::function<void()> done) {
@@ -99,11 +103,7 @@ void HttpServer::stop(std::function<void()> done) {
   std::vector<std::shared_ptr<Connection>> open;
   for (auto& [id, c] : connections_) open.push_back(c);
   for (auto& c : open) c->drain();
-  if (connections_.empty() && on_stopped_) {
-    auto fn = std::move(on_stopped_);
-    on_stopped_ = nullptr;
-    fn();
-  }
+  if (connections_.empty()) report_stopped();
 }
 
 void HttpServer::close_all() {

@@ -48,8 +48,8 @@ class HttpServer final : private ConnectionHost {
     observer_ = std::move(observer);
   }
 
-  // Stops accepting and drains every connection; `done` runs once all are
-  // closed (at once when none is open).
+  // Stops accepting and drains every connection; `done` runs in a later
+  // loop turn once all are closed (it may destroy the server).
   void stop(std::function<void()> done);
   // Closes every connection now (after a drain took too long).
   void close_all();
@@ -63,6 +63,7 @@ class HttpServer final : private ConnectionHost {
   void dispatch(HttpRequest request, Responder responder) override;
   void answered(const RequestSummary& summary) override;
   void closed(uint64_t connection_id) override;
+  void report_stopped();
 
   Loop& loop_;
   HttpServerOptions options_;
