@@ -71,4 +71,11 @@ void write_instance(LiveInstance& inst, Transition& tx) {
   inst.indexed_finished_at = r.finished_at;
 }
 
+void end_signal_wait(LiveInstance& inst, Transition& tx) {
+  clear_timer(inst, tx);
+  inst.record.await_kind = AwaitKind::kNone;
+  inst.record.wait_signals.clear();
+  set_status(inst, tx, InstanceStatus::kRunning);
+}
+
 }  // namespace sundial

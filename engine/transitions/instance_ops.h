@@ -31,6 +31,10 @@ void add_event(const LiveInstance& inst, Transition& tx, EventType type, std::st
 // Moves the instance to `status`, stamping finished_at for final statuses.
 void set_status(LiveInstance& inst, Transition& tx, InstanceStatus status);
 
+// Ends a signal wait that a signal satisfied: the wait's timeout timer
+// goes, and the instance runs again.
+void end_signal_wait(LiveInstance& inst, Transition& tx);
+
 // Puts the record and replaces changed index keys. Runtime::commit calls it
 // once per transition.
 void write_instance(LiveInstance& inst, Transition& tx);

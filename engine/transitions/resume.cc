@@ -46,11 +46,8 @@ void resume_instance(Runtime& rt, const std::string& id, ResumePolicy policy,
       JournalEntry delivered;
       delivered.kind = EntryKind::kSignalDelivered;
       delivered.ref_seq = *seq;
-      clear_timer(*inst, tx);
       append_entry(*inst, tx, delivered);
-      r.await_kind = AwaitKind::kNone;
-      r.wait_signals.clear();
-      set_status(*inst, tx, InstanceStatus::kRunning);
+      end_signal_wait(*inst, tx);
     }
   }
   rt.advance(*inst, tx);

@@ -66,10 +66,7 @@ void signal_instance(Runtime& rt, IdempotencyKeys& idempotency, DurationMs idemp
   append_entry(*inst, tx, std::move(entry));
   add_event(*inst, tx, EventType::kSignalReceived, name);
   if (deliver) {
-    clear_timer(*inst, tx);
-    r.await_kind = AwaitKind::kNone;
-    r.wait_signals.clear();
-    set_status(*inst, tx, InstanceStatus::kRunning);
+    end_signal_wait(*inst, tx);
     rt.advance(*inst, tx);
   }
   reply_when_durable(tx, *inst, std::move(reply));

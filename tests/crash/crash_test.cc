@@ -23,6 +23,7 @@
 #include "tests/crash/crash_workflow.h"
 #include "tests/support/child_process.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/test_seed.h"
 
 namespace sundial::testing {
 namespace {
@@ -176,9 +177,8 @@ void check_instance(Engine& engine, const std::string& id, bool signal_acked,
 }
 
 TEST(CrashTest, AcknowledgedWorkSurvivesSigkillAndNoJournaledStepRunsAgain) {
-  std::random_device seed_source;
-  const unsigned seed = seed_source();
-  SCOPED_TRACE("seed " + std::to_string(seed));
+  const unsigned seed = test_seed();
+  SCOPED_TRACE(seed_trace(seed));
   std::mt19937 rng(seed);
   TempDir dir;
   const std::string data = dir.sub("data");

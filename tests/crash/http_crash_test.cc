@@ -13,6 +13,7 @@
 #include "tests/support/daemon_process.h"
 #include "tests/support/http_client.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/test_seed.h"
 
 namespace sundial::testing {
 namespace {
@@ -37,9 +38,8 @@ std::vector<std::string> drive_starts(int port, const std::string& prefix, std::
 }
 
 TEST(HttpCrashTest, EveryAcknowledgedStartSurvivesSigkill) {
-  std::random_device seed_source;
-  const unsigned seed = seed_source();
-  SCOPED_TRACE("seed " + std::to_string(seed));
+  const unsigned seed = test_seed();
+  SCOPED_TRACE(seed_trace(seed));
   std::mt19937 rng(seed);
   TempDir dir;
   const std::string data = dir.sub("data");
