@@ -21,8 +21,4 @@ Result<DaemonArgs> parse_daemon_args(const std::vector<std::string>& args);
 // The --help text, with the defaults.
 std::string daemon_usage();
 
-// The candidate closest to `word` by edit distance, if close enough to be
-// a likely typo; empty otherwise.
-std::string closest_match(std::string_view word, const std::vector<std::string>& candidates);
-
 }  // namespace sundial
