@@ -163,4 +163,31 @@ nlohmann::json record_to_json(const InstanceRecord& r) {
   return j;
 }
 
+nlohmann::json list_page_to_json(const ListPage& page) {
+  nlohmann::json instances = nlohmann::json::array();
+  for (const auto& r : page.instances) instances.push_back(record_to_json(r));
+  return {{"instances", instances},
+          {"next_cursor", page.next_cursor.empty() ? nlohmann::json(nullptr) : nlohmann::json(page.next_cursor)}};
+}
+
+nlohmann::json history_to_json(const std::string& id, const std::vector<JournalEntry>& entries) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& e : entries) out.push_back(entry_to_json(e));
+  return {{"instance_id", id}, {"entries", out}};
+}
+
+nlohmann::json timers_to_json(const std::vector<keys::TimerKey>& timers) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& t : timers) out.push_back({{"instance_id", t.instance_id}, {"due_at", t.due}});
+  return {{"timers", out}};
+}
+
+nlohmann::json stats_to_json(const InstanceStats& s) {
+  nlohmann::json by_status = nlohmann::json::object();
+  for (const auto& [status, count] : s.by_status) by_status[std::string(status_name(status))] = count;
+  return {{"instances", by_status},
+          {"pending_timers", s.pending_timers},
+          {"next_due_at", s.next_due ? nlohmann::json(*s.next_due) : nlohmann::json(nullptr)}};
+}
+
 }  // namespace sundial

@@ -51,7 +51,16 @@ Result<std::vector<keys::TimerKey>> pending_timers(Store& store, TimeMs due_befo
 // Counts by scanning the indexes: O(instances); for inspection, not hot paths.
 Result<InstanceStats> instance_stats(Store& store);
 
-// The API's view of an instance.
+// The API's JSON views, shared by the HTTP API and sundialctl --data-dir so
+// both show the same thing.
 nlohmann::json record_to_json(const InstanceRecord& record);
+// {"instances": [...], "next_cursor": "..." | null}
+nlohmann::json list_page_to_json(const ListPage& page);
+// {"instance_id": id, "entries": [...]}
+nlohmann::json history_to_json(const std::string& id, const std::vector<JournalEntry>& entries);
+// {"timers": [{"instance_id", "due_at"}]}
+nlohmann::json timers_to_json(const std::vector<keys::TimerKey>& timers);
+// {"instances": {status: count}, "pending_timers": n, "next_due_at": ms | null}
+nlohmann::json stats_to_json(const InstanceStats& stats);
 
 }  // namespace sundial

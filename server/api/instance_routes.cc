@@ -1,6 +1,5 @@
 // GET /api/v1/instances (list), /api/v1/instances/{id} (describe) and
 // /api/v1/instances/{id}/history.
-#include "engine/codec/codec.h"
 #include "server/api/admin_api.h"
 #include "server/api/request_helpers.h"
 
@@ -22,13 +21,7 @@ void list(const AdminApi& api, const http::HttpRequest& request, http::Responder
   if (!limit) return responder.send(std::move(limit.error()));
   query.limit = static_cast<size_t>(*limit);
   query.cursor = request.query_param("cursor").value_or("");
-  answer(responder, api.engine.list(query), 200, [](const ListPage& page) {
-    nlohmann::json instances = nlohmann::json::array();
-    for (const auto& r : page.instances) instances.push_back(record_to_json(r));
-    return nlohmann::json{{"instances", instances},
-                          {"next_cursor", page.next_cursor.empty() ? nlohmann::json(nullptr)
-                                                                   : nlohmann::json(page.next_cursor)}};
-  });
+  answer(responder, api.engine.list(query), 200, list_page_to_json);
 }
 
 void describe(const AdminApi& api, const PathParams& params, http::Responder responder) {
@@ -37,11 +30,8 @@ void describe(const AdminApi& api, const PathParams& params, http::Responder res
 
 void history(const AdminApi& api, const PathParams& params, http::Responder responder) {
   const std::string& id = params.at("id");
-  answer(responder, api.engine.history(id), 200, [&id](const std::vector<JournalEntry>& entries) {
-    nlohmann::json out = nlohmann::json::array();
-    for (const auto& e : entries) out.push_back(entry_to_json(e));
-    return nlohmann::json{{"instance_id", id}, {"entries", out}};
-  });
+  answer(responder, api.engine.history(id), 200,
+         [&id](const std::vector<JournalEntry>& entries) { return history_to_json(id, entries); });
 }
 
 }  // namespace

@@ -14,22 +14,11 @@ void timers(const AdminApi& api, const http::HttpRequest& request, http::Respond
   if (!due_before) return responder.send(std::move(due_before.error()));
   auto limit = query_int(request, "limit", 100, 1, 1000);
   if (!limit) return responder.send(std::move(limit.error()));
-  answer(responder, api.engine.timers(*due_before, static_cast<size_t>(*limit)), 200,
-         [](const std::vector<keys::TimerKey>& found) {
-           nlohmann::json out = nlohmann::json::array();
-           for (const auto& t : found) out.push_back({{"instance_id", t.instance_id}, {"due_at", t.due}});
-           return nlohmann::json{{"timers", out}};
-         });
+  answer(responder, api.engine.timers(*due_before, static_cast<size_t>(*limit)), 200, timers_to_json);
 }
 
 void stats(const AdminApi& api, http::Responder responder) {
-  answer(responder, api.engine.stats(), 200, [](const InstanceStats& s) {
-    nlohmann::json by_status = nlohmann::json::object();
-    for (const auto& [status, count] : s.by_status) by_status[std::string(status_name(status))] = count;
-    return nlohmann::json{{"instances", by_status},
-                          {"pending_timers", s.pending_timers},
-                          {"next_due_at", s.next_due ? nlohmann::json(*s.next_due) : nlohmann::json(nullptr)}};
-  });
+  answer(responder, api.engine.stats(), 200, stats_to_json);
 }
 
 }  // namespace
