@@ -1,0 +1,120 @@
+// start, pause, resume, cancel, retry, signal (through the API) and
+// events (following the SSE stream).
+#include "tools/common/time_format.h"
+#include "tools/ctl/verbs.h"
+
+namespace sundial::ctl {
+
+namespace {
+
+// A JSON flag value, or a usage error naming the flag.
+Result<nlohmann::json> json_flag(const Invocation& inv, const std::string& flag, nlohmann::json fallback) {
+  auto it = inv.flags.find(flag);
+  if (it == inv.flags.end()) return fallback;
+  nlohmann::json v = nlohmann::json::parse(it->second, nullptr, false);
+  if (v.is_discarded()) return make_error(ErrorCode::kInvalidArgument, flag + " is not valid JSON: " + it->second);
+  return v;
+}
+
+std::string instance_path(const std::string& id) { return "/api/v1/instances/" + url_encode(id); }
+
+void print_result(VerbContext& ctx, const nlohmann::json& body) {
+  if (ctx.inv.json_output) {
+    ctx.out << body.dump(2) << "\n";
+    return;
+  }
+  std::string id = body.value("instance_id", "");
+  std::string status = body.value("status", "");
+  ctx.out << id << ": " << status;
+  if (body.contains("created")) ctx.out << (body["created"].get<bool>() ? " (created)" : " (already existed)");
+  ctx.out << "\n";
+}
+
+}  // namespace
+
+int command_verb(VerbContext& ctx) {
+  const std::string& verb = ctx.inv.verb;
+  const auto& args = ctx.inv.positionals;
+  std::string path;
+  nlohmann::json body = nlohmann::json::object();
+  std::vector<std::string> headers;
+  if (verb == "start") {
+    auto input = json_flag(ctx.inv, "--input", nlohmann::json::object());
+    if (!input) return usage_error(ctx, input.error().message);
+    path = "/api/v1/workflows/" + url_encode(args[0]) + "/instances";
+    body["input"] = *input;
+    if (auto id = ctx.inv.flags.find("--id"); id != ctx.inv.flags.end()) body["id"] = id->second;
+    if (auto key = ctx.inv.flags.find("--idempotency-key"); key != ctx.inv.flags.end()) {
+      headers.push_back("Idempotency-Key: " + key->second);
+    }
+  } else if (verb == "signal") {
+    auto data = json_flag(ctx.inv, "--data", nullptr);
+    if (!data) return usage_error(ctx, data.error().message);
+    path = instance_path(args[0]) + "/signals/" + url_encode(args[1]);
+    body = *data;
+  } else {
+    path = instance_path(args[0]) + "/" + verb;
+    if (auto policy = ctx.inv.flags.find("--policy"); policy != ctx.inv.flags.end()) {
+      if (policy->second != "shift" && policy->second != "fire") {
+        return usage_error(ctx, "--policy takes shift or fire, not '" + policy->second + "'");
+      }
+      body["policy"] = policy->second;
+    }
+    if (auto reason = ctx.inv.flags.find("--reason"); reason != ctx.inv.flags.end()) body["reason"] = reason->second;
+  }
+  auto r = api_result(ctx.api->request("POST", path, body.is_null() ? std::string() : body.dump(), headers));
+  if (!r) return fail(ctx, r.error());
+  print_result(ctx, *r);
+  return 0;
+}
+
+int events_verb(VerbContext& ctx) {
+  std::vector<std::string> headers;
+  if (auto since = ctx.inv.flags.find("--since"); since != ctx.inv.flags.end()) {
+    headers.push_back("Last-Event-ID: " + since->second);
+  }
+  size_t max = 0;
+  if (auto m = ctx.inv.flags.find("--max"); m != ctx.inv.flags.end()) {
+    max = std::strtoul(m->second.c_str(), nullptr, 10);
+    if (max == 0) return usage_error(ctx, "--max takes a positive number");
+  }
+  size_t seen = 0;
+  std::string buffer;
+  // Parses "id: / event: / data:" frames as they arrive.
+  auto on_chunk = [&](std::string_view chunk) {
+    buffer.append(chunk);
+    for (size_t end; (end = buffer.find("\n\n")) != std::string::npos;) {
+      std::string frame = buffer.substr(0, end);
+      buffer.erase(0, end + 2);
+      std::string data;
+      for (size_t pos = 0; pos < frame.size();) {
+        size_t nl = frame.find('\n', pos);
+        std::string line = frame.substr(pos, nl == std::string::npos ? std::string::npos : nl - pos);
+        if (line.starts_with("data: ")) data = line.substr(6);
+        pos = nl == std::string::npos ? frame.size() : nl + 1;
+      }
+      if (data.empty()) continue;  // comments and keep-alives
+      nlohmann::json e = nlohmann::json::parse(data, nullptr, false);
+      if (e.is_discarded()) continue;
+      if (ctx.inv.json_output) {
+        ctx.out << e.dump() << "\n";
+      } else {
+        ctx.out << e.value("seq", 0) << "  " << format_utc(e.value("at", TimeMs{0})) << "  "
+                << e.value("type", "") << "  " << e.value("instance_id", "")
+                << (e.contains("name") ? "  " + e.value("name", "") : "")
+                << (e.contains("detail") ? "  " + e.value("detail", "") : "") << "\n";
+      }
+      ctx.out.flush();
+      if (max != 0 && ++seen >= max) return false;
+    }
+    return true;
+  };
+  auto status = ctx.api->stream("/api/v1/events", headers, on_chunk);
+  if (!status) return fail(ctx, status.error());
+  if (*status != 200 && (max == 0 || seen < max)) {
+    return fail(ctx, Error{ErrorCode::kInternal, "the event stream answered HTTP " + std::to_string(*status)});
+  }
+  return 0;
+}
+
+}  // namespace sundial::ctl

@@ -1,0 +1,61 @@
+#include "tools/ctl/ctl.h"
+
+#include <cstdlib>
+
+#include "tools/ctl/table.h"
+#include "tools/ctl/verbs.h"
+
+namespace sundial::ctl {
+
+namespace {
+
+std::optional<std::string> env(const char* name) {
+  const char* v = std::getenv(name);
+  if (v == nullptr || *v == '\0') return std::nullopt;
+  return std::string(v);
+}
+
+int dispatch(VerbContext& ctx) {
+  const std::string& verb = ctx.inv.verb;
+  if (verb == "list") return list_verb(ctx);
+  if (verb == "show") return show_verb(ctx);
+  if (verb == "history") return history_verb(ctx);
+  if (verb == "timers") return timers_verb(ctx);
+  if (verb == "stats") return stats_verb(ctx);
+  if (verb == "events") return events_verb(ctx);
+  return command_verb(ctx);
+}
+
+}  // namespace
+
+int run_ctl(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  auto inv = parse_ctl_args(args);
+  if (!inv) {
+    err << "sundialctl: " << inv.error().message << "\n(see sundialctl --help)\n";
+    return kExitUsage;
+  }
+  if (inv->help) {
+    const VerbSpec* verb = inv->verb.empty() ? nullptr : find_verb(inv->verb);
+    out << (verb ? verb_usage(*verb) : tool_usage());
+    return kExitOk;
+  }
+  std::unique_ptr<ApiClient> api;
+  std::unique_ptr<InstanceSource> source;
+  if (inv->data_dir) {
+    auto opened = data_dir_source(*inv->data_dir);
+    if (!opened) {
+      err << "sundialctl: " << opened.error().message << "\n";
+      return opened.error().code == ErrorCode::kNotFound ? kExitNotFound : kExitFailure;
+    }
+    source = std::move(*opened);
+  } else {
+    std::string server = inv->server.value_or(env("SUNDIAL_SERVER").value_or("http://127.0.0.1:8080"));
+    api = std::make_unique<ApiClient>(server, inv->token ? inv->token : env("SUNDIAL_ADMIN_TOKEN"));
+    source = http_source(*api);
+  }
+  bool colour = !inv->json_output && use_colour();
+  VerbContext ctx{*inv, *source, api.get(), out, err, SystemClock().now_ms(), colour, terminal_width()};
+  return dispatch(ctx);
+}
+
+}  // namespace sundial::ctl

@@ -1,0 +1,164 @@
+#include "tools/ctl/ctl_args.h"
+
+#include <algorithm>
+
+#include "engine/base/closest_match.h"
+
+namespace sundial::ctl {
+
+const std::vector<FlagSpec>& global_flags() {
+  static const std::vector<FlagSpec> flags = {
+      {"--server", "URL", "sundiald's address (default $SUNDIAL_SERVER or http://127.0.0.1:8080)"},
+      {"--token", "TOKEN", "admin bearer token (default $SUNDIAL_ADMIN_TOKEN)"},
+      {"--data-dir", "DIR", "read a data directory directly, read-only (list, show, history, timers, stats)"},
+      {"-o", "FORMAT", "table (default) or json"},
+      {"--help", "", "help for the tool or a verb"},
+  };
+  return flags;
+}
+
+const std::vector<VerbSpec>& verb_specs() {
+  static const std::vector<VerbSpec> verbs = {
+      {"list", {}, {{"--status", "STATUS", "running, waiting, paused, completed, failed or cancelled"},
+                    {"--type", "TYPE", "workflow type"},
+                    {"--limit", "N", "most instances to show (default 100; pages are followed)"}},
+       "list instances, oldest first", true},
+      {"show", {"ID"}, {}, "an instance: status, type, input, current step, next timer, attempts, last error", true},
+      {"history", {"ID"}, {}, "an instance's journal: time, event, step, attempt, error", true},
+      {"timers", {}, {{"--due-within", "DURATION", "only timers due within it, e.g. 24h"},
+                      {"--limit", "N", "most timers to show (default 100)"}},
+       "pending durable timers, soonest first", true},
+      {"start", {"TYPE"}, {{"--id", "ID", "instance id (generated when absent)"},
+                           {"--input", "JSON", "the workflow's input (default {})"},
+                           {"--idempotency-key", "KEY", "repeat-safe start"}},
+       "start a workflow instance"},
+      {"pause", {"ID"}, {}, "pause an instance"},
+      {"resume", {"ID"}, {{"--policy", "POLICY", "shift (default: remaining timers move by the pause) or fire"}},
+       "resume a paused instance"},
+      {"cancel", {"ID"}, {{"--reason", "TEXT", "why"}}, "cancel an instance"},
+      {"retry", {"ID"}, {}, "resume a failed instance at its failed step"},
+      {"signal", {"ID", "NAME"}, {{"--data", "JSON", "the signal's payload"}}, "send a signal to an instance"},
+      {"stats", {}, {}, "instances by status, pending timers, next due", true},
+      {"events", {}, {{"--since", "ID", "start after this event id (default: from now on)"},
+                      {"--max", "N", "stop after N events"}},
+       "follow engine events (Server-Sent Events)"},
+  };
+  return verbs;
+}
+
+const VerbSpec* find_verb(const std::string& name) {
+  for (const auto& v : verb_specs()) {
+    if (v.name == name) return &v;
+  }
+  return nullptr;
+}
+
+namespace {
+
+Error usage(std::string message) { return Error{ErrorCode::kInvalidArgument, std::move(message)}; }
+
+std::string suggestion(const std::string& word, const std::vector<std::string>& candidates) {
+  std::string hint = closest_match(word, candidates);
+  return hint.empty() ? "" : "; did you mean '" + hint + "'?";
+}
+
+}  // namespace
+
+Result<Invocation> parse_ctl_args(const std::vector<std::string>& args) {
+  Invocation inv;
+  const VerbSpec* verb = nullptr;
+  for (size_t i = 0; i < args.size(); ++i) {
+    std::string arg = args[i];
+    std::optional<std::string> value;
+    if (size_t eq = arg.find('='); arg.starts_with("--") && eq != std::string::npos) {
+      value = arg.substr(eq + 1);
+      arg = arg.substr(0, eq);
+    }
+    auto take_value = [&](const std::string& name) -> Result<std::string> {
+      if (value) return *value;
+      if (i + 1 >= args.size()) return std::unexpected(usage("flag '" + name + "' needs a value"));
+      return args[++i];
+    };
+    if (arg == "-h" || arg == "--help") {
+      inv.help = true;
+      continue;
+    }
+    if (arg == "--server" || arg == "--token" || arg == "--data-dir" || arg == "-o" || arg == "--output") {
+      SUNDIAL_ASSIGN_OR_RETURN(std::string v, take_value(arg));
+      if (arg == "--server") inv.server = v;
+      if (arg == "--token") inv.token = v;
+      if (arg == "--data-dir") inv.data_dir = v;
+      if (arg == "-o" || arg == "--output") {
+        if (v != "json" && v != "table") return std::unexpected(usage("-o takes 'table' or 'json', not '" + v + "'"));
+        inv.json_output = v == "json";
+      }
+      continue;
+    }
+    if (arg.starts_with("-") && arg.size() > 1) {
+      std::vector<std::string> known;
+      for (const auto& g : global_flags()) known.push_back(g.name);
+      if (verb != nullptr) {
+        for (const auto& f : verb->flags) known.push_back(f.name);
+      }
+      bool known_here = verb != nullptr && std::any_of(verb->flags.begin(), verb->flags.end(),
+                                                        [&](const FlagSpec& f) { return f.name == arg; });
+      if (!known_here) {
+        return std::unexpected(usage("unknown flag '" + arg + "'" +
+                                     (verb ? " for '" + verb->name + "'" : "") + suggestion(arg, known)));
+      }
+      SUNDIAL_ASSIGN_OR_RETURN(inv.flags[arg], take_value(arg));
+      continue;
+    }
+    if (verb == nullptr) {
+      verb = find_verb(arg);
+      if (verb == nullptr) {
+        std::vector<std::string> names;
+        for (const auto& v : verb_specs()) names.push_back(v.name);
+        return std::unexpected(usage("unknown verb '" + arg + "'" + suggestion(arg, names)));
+      }
+      inv.verb = arg;
+      continue;
+    }
+    inv.positionals.push_back(arg);
+  }
+  if (inv.help) return inv;
+  if (verb == nullptr) return std::unexpected(usage("no verb given"));
+  if (inv.positionals.size() != verb->positionals.size()) {
+    return std::unexpected(usage("'" + verb->name + "' takes " + std::to_string(verb->positionals.size()) +
+                                 " argument(s): " + verb_usage(*verb).substr(0, verb_usage(*verb).find('\n'))));
+  }
+  if (inv.data_dir && !verb->reads_data_dir) {
+    return std::unexpected(usage("'" + verb->name + "' needs a running server; --data-dir serves only list, show, "
+                                 "history, timers and stats"));
+  }
+  return inv;
+}
+
+std::string verb_usage(const VerbSpec& verb) {
+  std::string out = "usage: sundialctl " + verb.name;
+  for (const auto& p : verb.positionals) out += " " + p;
+  for (const auto& f : verb.flags) out += " [" + f.name + (f.value_name.empty() ? "" : " " + f.value_name) + "]";
+  out += "\n\n" + verb.summary + "\n";
+  if (!verb.flags.empty()) out += "\n";
+  for (const auto& f : verb.flags) {
+    std::string left = "  " + f.name + (f.value_name.empty() ? "" : " " + f.value_name);
+    out += left + std::string(left.size() < 26 ? 26 - left.size() : 1, ' ') + f.help + "\n";
+  }
+  return out;
+}
+
+std::string tool_usage() {
+  std::string out =
+      "usage: sundialctl [--server URL] [--token T] [--data-dir DIR] [-o table|json] VERB ...\n\n"
+      "Inspect and steer Sundial workflows.\n\nVerbs:\n";
+  for (const auto& v : verb_specs()) out += "  " + v.name + std::string(10 - v.name.size(), ' ') + v.summary + "\n";
+  out += "\nFlags:\n";
+  for (const auto& f : global_flags()) {
+    std::string left = "  " + f.name + (f.value_name.empty() ? "" : " " + f.value_name);
+    out += left + std::string(left.size() < 20 ? 20 - left.size() : 1, ' ') + f.help + "\n";
+  }
+  out += "\nExit codes: 0 ok, 1 failure, 2 usage, 3 not found. `sundialctl VERB --help` for a verb.\n";
+  return out;
+}
+
+}  // namespace sundial::ctl

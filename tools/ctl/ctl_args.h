@@ -1,0 +1,52 @@
+// sundialctl's command line: global flags (anywhere), a verb, its
+// positional arguments and flags, each checked against the verb's spec.
+// Unknown verbs and flags are usage errors that suggest the closest name.
+//
+// Threading: pure.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/base/error.h"
+
+namespace sundial::ctl {
+
+struct FlagSpec {
+  std::string name;  // "--status"
+  std::string value_name;  // "STATUS"; empty for a switch
+  std::string help;
+};
+
+struct VerbSpec {
+  std::string name;
+  std::vector<std::string> positionals;  // "ID", "NAME"
+  std::vector<FlagSpec> flags;
+  std::string summary;
+  bool reads_data_dir = false;  // works with --data-dir
+};
+
+const std::vector<VerbSpec>& verb_specs();
+const std::vector<FlagSpec>& global_flags();
+
+struct Invocation {
+  std::string verb;  // empty with --help and no verb
+  std::vector<std::string> positionals;
+  std::map<std::string, std::string> flags;  // verb flags by name ("--status")
+  std::optional<std::string> server;
+  std::optional<std::string> token;
+  std::optional<std::string> data_dir;
+  bool json_output = false;
+  bool help = false;
+};
+
+// A usage error (exit 2) is ErrorCode::kInvalidArgument.
+Result<Invocation> parse_ctl_args(const std::vector<std::string>& args);
+
+std::string tool_usage();
+std::string verb_usage(const VerbSpec& verb);
+const VerbSpec* find_verb(const std::string& name);
+
+}  // namespace sundial::ctl

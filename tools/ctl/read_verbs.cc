@@ -1,0 +1,179 @@
+// list, show, history, timers, stats: read from the InstanceSource and
+// print a table (or the JSON as is with -o json).
+#include <charconv>
+
+#include "engine/base/duration.h"
+#include "tools/common/time_format.h"
+#include "tools/ctl/table.h"
+#include "tools/ctl/verbs.h"
+
+namespace sundial::ctl {
+
+namespace {
+
+std::string when(const nlohmann::json& ms, TimeMs now) {
+  return ms.is_number_integer() ? format_relative(ms.get<TimeMs>(), now) : "-";
+}
+
+std::string text(const nlohmann::json& v) {
+  if (v.is_null()) return "-";
+  if (v.is_string()) return v.get<std::string>();
+  return v.dump();
+}
+
+void print(VerbContext& ctx, const Table& table) { ctx.out << table.render(ctx.width, ctx.colour); }
+
+Result<size_t> parse_count(const Invocation& inv, const std::string& flag, size_t fallback) {
+  auto it = inv.flags.find(flag);
+  if (it == inv.flags.end()) return fallback;
+  size_t v = 0;
+  auto [end, ec] = std::from_chars(it->second.data(), it->second.data() + it->second.size(), v);
+  if (ec != std::errc() || end != it->second.data() + it->second.size() || v == 0) {
+    return make_error(ErrorCode::kInvalidArgument, flag + " takes a positive number, not '" + it->second + "'");
+  }
+  return v;
+}
+
+}  // namespace
+
+int fail(VerbContext& ctx, const Error& error) {
+  ctx.err << "sundialctl: " << error.message << "\n";
+  return error.code == ErrorCode::kNotFound ? 3 : 1;
+}
+
+int usage_error(VerbContext& ctx, const std::string& message) {
+  ctx.err << "sundialctl: " << message << "\n";
+  return 2;
+}
+
+int list_verb(VerbContext& ctx) {
+  ListQuery q;
+  if (auto s = ctx.inv.flags.find("--status"); s != ctx.inv.flags.end()) {
+    q.status = parse_status(s->second);
+    if (!q.status) {
+      return usage_error(ctx, "unknown status '" + s->second +
+                                  "'; one of running, waiting, paused, completed, failed, cancelled");
+    }
+  }
+  if (auto t = ctx.inv.flags.find("--type"); t != ctx.inv.flags.end()) q.type = t->second;
+  auto limit = parse_count(ctx.inv, "--limit", 100);
+  if (!limit) return usage_error(ctx, limit.error().message);
+  nlohmann::json all = nlohmann::json::array();
+  while (all.size() < *limit) {  // follows the pages
+    q.limit = std::min(*limit - all.size(), kMaxListLimit);
+    auto page = ctx.source.list(q);
+    if (!page) return fail(ctx, page.error());
+    for (auto& i : (*page)["instances"]) all.push_back(i);
+    if ((*page)["next_cursor"].is_null()) break;
+    q.cursor = (*page)["next_cursor"].get<std::string>();
+  }
+  if (ctx.inv.json_output) {
+    ctx.out << nlohmann::json{{"instances", all}}.dump(2) << "\n";
+    return 0;
+  }
+  Table t{{"ID", "TYPE", "STATUS", "STEP", "NEXT TIMER", "CREATED", "LAST ERROR"}, {}};
+  for (auto& i : all) {
+    t.rows.push_back({text(i["id"]), text(i["type"]), text(i["status"]), text(i["current_step"]),
+                      when(i["next_timer"], ctx.now), when(i["created_at"], ctx.now), text(i["last_error"])});
+  }
+  print(ctx, t);
+  if (all.empty()) ctx.err << "no instances\n";
+  return 0;
+}
+
+int show_verb(VerbContext& ctx) {
+  auto r = ctx.source.show(ctx.inv.positionals[0]);
+  if (!r) return fail(ctx, r.error());
+  if (ctx.inv.json_output) {
+    ctx.out << r->dump(2) << "\n";
+    return 0;
+  }
+  const auto& i = *r;
+  auto both = [&](const nlohmann::json& ms) {
+    return ms.is_number_integer() ? format_utc(ms.get<TimeMs>()) + " (" + format_relative(ms.get<TimeMs>(), ctx.now) + ")"
+                                  : std::string("-");
+  };
+  Table t{{"FIELD", "VALUE"}, {}};
+  t.rows = {{"id", text(i["id"])},
+            {"type", text(i["type"])},
+            {"status", text(i["status"])},
+            {"input", i["input"].dump()},
+            {"current step", text(i["current_step"])},
+            {"waiting for", i["waiting_for_signals"].empty() ? "-" : i["waiting_for_signals"].dump()},
+            {"next timer", both(i["next_timer"])},
+            {"attempts", text(i["attempts"])},
+            {"last error", text(i["last_error"])},
+            {"created", both(i["created_at"])},
+            {"updated", both(i["updated_at"])},
+            {"finished", both(i["finished_at"])}};
+  if (i.contains("paused_at")) t.rows.push_back({"paused", both(i["paused_at"])});
+  if (i.contains("cancel_reason")) t.rows.push_back({"cancel reason", text(i["cancel_reason"])});
+  print(ctx, t);
+  return 0;
+}
+
+int history_verb(VerbContext& ctx) {
+  auto r = ctx.source.history(ctx.inv.positionals[0]);
+  if (!r) return fail(ctx, r.error());
+  if (ctx.inv.json_output) {
+    ctx.out << r->dump(2) << "\n";
+    return 0;
+  }
+  Table t{{"SEQ", "TIME", "EVENT", "STEP", "ATTEMPT", "ERROR"}, {}};
+  for (auto& e : (*r)["entries"]) {
+    std::string name = "-";
+    for (const char* key : {"step", "signal", "timer", "policy"}) {
+      if (e.contains(key)) name = text(e[key]);
+    }
+    t.rows.push_back({text(e["seq"]), when(e["at"], ctx.now), text(e["event"]), name,
+                      e.contains("attempt") ? text(e["attempt"]) : "-", e.contains("error") ? text(e["error"]) : "-"});
+  }
+  print(ctx, t);
+  return 0;
+}
+
+int timers_verb(VerbContext& ctx) {
+  TimeMs due_before = 0;
+  if (auto w = ctx.inv.flags.find("--due-within"); w != ctx.inv.flags.end()) {
+    auto d = parse_duration(w->second);
+    if (!d) {
+      return usage_error(ctx, "--due-within takes a duration such as 24h or 1d12h, not '" + w->second + "'");
+    }
+    due_before = ctx.now + *d;
+  }
+  auto limit = parse_count(ctx.inv, "--limit", 100);
+  if (!limit) return usage_error(ctx, limit.error().message);
+  auto r = ctx.source.timers(due_before, std::min<size_t>(*limit, 1000));
+  if (!r) return fail(ctx, r.error());
+  if (ctx.inv.json_output) {
+    ctx.out << r->dump(2) << "\n";
+    return 0;
+  }
+  Table t{{"DUE", "AT (UTC)", "INSTANCE"}, {}};
+  for (auto& timer : (*r)["timers"]) {
+    t.rows.push_back({when(timer["due_at"], ctx.now), format_utc(timer["due_at"].get<TimeMs>()),
+                      text(timer["instance_id"])});
+  }
+  print(ctx, t);
+  if ((*r)["timers"].empty()) ctx.err << "no pending timers\n";
+  return 0;
+}
+
+int stats_verb(VerbContext& ctx) {
+  auto r = ctx.source.stats();
+  if (!r) return fail(ctx, r.error());
+  if (ctx.inv.json_output) {
+    ctx.out << r->dump(2) << "\n";
+    return 0;
+  }
+  Table t{{"STATUS", "INSTANCES"}, {}};
+  for (auto& [status, count] : (*r)["instances"].items()) t.rows.push_back({status, text(count)});
+  print(ctx, t);
+  ctx.out << "\npending timers: " << text((*r)["pending_timers"]) << "\nnext due: "
+          << ((*r)["next_due_at"].is_null() ? "-" : format_relative((*r)["next_due_at"].get<TimeMs>(), ctx.now) +
+                                                         " (" + format_utc((*r)["next_due_at"].get<TimeMs>()) + ")")
+          << "\n";
+  return 0;
+}
+
+}  // namespace sundial::ctl

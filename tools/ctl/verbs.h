@@ -1,0 +1,41 @@
+// The verbs of sundialctl, one function each, over a VerbContext that
+// holds where to read from (InstanceSource), the API client for commands,
+// and how to print. Each returns an exit code.
+#pragma once
+
+#include <ostream>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/base/clock.h"
+#include "tools/common/api_client.h"
+#include "tools/ctl/ctl_args.h"
+#include "tools/ctl/instance_source.h"
+
+namespace sundial::ctl {
+
+struct VerbContext {
+  const Invocation& inv;
+  InstanceSource& source;
+  ApiClient* api;  // null with --data-dir
+  std::ostream& out;
+  std::ostream& err;
+  TimeMs now;
+  bool colour;
+  size_t width;
+};
+
+int list_verb(VerbContext& ctx);
+int show_verb(VerbContext& ctx);
+int history_verb(VerbContext& ctx);
+int timers_verb(VerbContext& ctx);
+int stats_verb(VerbContext& ctx);
+int command_verb(VerbContext& ctx);  // start, pause, resume, cancel, retry, signal
+int events_verb(VerbContext& ctx);
+
+// Prints `error` and returns its exit code (3 for not_found, else 1).
+int fail(VerbContext& ctx, const Error& error);
+// Prints a usage problem and returns 2.
+int usage_error(VerbContext& ctx, const std::string& message);
+
+}  // namespace sundial::ctl
