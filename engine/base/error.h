@@ -8,6 +8,7 @@
 // Threading: plain values, safe to move between threads.
 #pragma once
 
+#include <cstdint>
 #include <expected>
 #include <string>
 #include <string_view>
@@ -34,6 +35,9 @@ std::string_view error_code_name(ErrorCode code);
 struct Error {
   ErrorCode code = ErrorCode::kInternal;
   std::string message;
+  // A provider's Retry-After, in ms (0 = none): a retried step waits at
+  // least this long.
+  int64_t retry_after_ms = 0;
 
   // "not_found: instance 'x' does not exist"
   std::string to_string() const;

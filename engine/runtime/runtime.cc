@@ -347,7 +347,7 @@ void Runtime::on_step_done(const std::string& id, uint64_t epoch, uint32_t attem
   entry.error = error.to_string();
   if (should_retry(policy, attempt, error)) {
     entry.kind = EntryKind::kStepAttemptFailed;
-    entry.due = tx.now + backoff_delay(policy, attempt, jitter01());
+    entry.due = tx.now + std::max<DurationMs>(backoff_delay(policy, attempt, jitter01()), error.retry_after_ms);
     set_timer(*inst, tx, entry.due);
     append_entry(*inst, tx, entry);
     add_event(*inst, tx, EventType::kStepFailed, step,

@@ -1,0 +1,183 @@
+#include "connectors/http/async_http_client.h"
+
+#include <curl/curl.h>
+
+#include <algorithm>
+#include <mutex>
+
+#include "engine/base/check.h"
+#include "engine/loop/uv_handle.h"
+
+namespace sundial {
+
+struct AsyncHttpClient::Transfer {
+  HttpCall call;
+  Done done;
+  HttpCallResult result;
+  curl_slist* headers = nullptr;
+  char error[CURL_ERROR_SIZE] = {0};
+  ~Transfer() { curl_slist_free_all(headers); }
+};
+
+// One libuv poll handle per socket curl asks us to watch.
+struct AsyncHttpClient::SocketWatch {
+  UvHandle<uv_poll_t> poll;
+  int fd = -1;
+  AsyncHttpClient* client = nullptr;
+};
+
+namespace {
+
+size_t on_body(char* data, size_t size, size_t n, void* user) {
+  static_cast<HttpCallResult*>(user)->body.append(data, size * n);
+  return size * n;
+}
+
+size_t on_header(char* data, size_t size, size_t n, void* user) {
+  std::string line(data, size * n);
+  size_t colon = line.find(':');
+  if (colon != std::string::npos) {
+    std::string name = line.substr(0, colon);
+    std::transform(name.begin(), name.end(), name.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    std::string value = line.substr(colon + 1);
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.erase(0, 1);
+    while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) value.pop_back();
+    static_cast<HttpCallResult*>(user)->headers[name] = value;
+  }
+  return size * n;
+}
+
+}  // namespace
+
+AsyncHttpClient::AsyncHttpClient(Loop& loop, Clock& clock)
+    : loop_(loop), clock_(clock), multi_(nullptr), timer_(loop, [this] { socket_action(CURL_SOCKET_TIMEOUT, 0); }) {
+  static std::once_flag curl_ready;
+  std::call_once(curl_ready, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+  multi_ = curl_multi_init();
+  SUNDIAL_CHECK(multi_ != nullptr);
+  curl_multi_setopt(multi_, CURLMOPT_SOCKETFUNCTION, &AsyncHttpClient::on_socket);
+  curl_multi_setopt(multi_, CURLMOPT_SOCKETDATA, this);
+  curl_multi_setopt(multi_, CURLMOPT_TIMERFUNCTION, &AsyncHttpClient::on_curl_timer);
+  curl_multi_setopt(multi_, CURLMOPT_TIMERDATA, this);
+  timer_.set_keeps_loop_alive(false);
+}
+
+AsyncHttpClient::~AsyncHttpClient() {
+  for (auto& [easy, transfer] : transfers_) {
+    curl_multi_remove_handle(multi_, easy);  // closes its sockets: on_socket REMOVE frees the watches
+    curl_easy_cleanup(easy);
+  }
+  transfers_.clear();
+  curl_multi_cleanup(multi_);
+}
+
+void AsyncHttpClient::send(HttpCall call, Done done) {
+  CURL* easy = curl_easy_init();
+  SUNDIAL_CHECK(easy != nullptr);
+  auto transfer = std::make_unique<Transfer>();
+  transfer->call = std::move(call);
+  transfer->done = std::move(done);
+  for (const auto& h : transfer->call.headers) transfer->headers = curl_slist_append(transfer->headers, h.c_str());
+  transfer->headers = curl_slist_append(transfer->headers, "Expect:");
+  const HttpCall& c = transfer->call;
+  curl_easy_setopt(easy, CURLOPT_URL, c.url.c_str());
+  curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, c.method.c_str());
+  curl_easy_setopt(easy, CURLOPT_HTTPHEADER, transfer->headers);
+  if (!c.body.empty() || c.method == "POST") {
+    curl_easy_setopt(easy, CURLOPT_POSTFIELDS, c.body.data());
+    curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE, static_cast<long>(c.body.size()));
+  }
+  curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, static_cast<long>(c.timeout));
+  curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, &on_body);
+  curl_easy_setopt(easy, CURLOPT_WRITEDATA, &transfer->result);
+  curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, &on_header);
+  curl_easy_setopt(easy, CURLOPT_HEADERDATA, &transfer->result);
+  curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, transfer->error);
+  curl_easy_setopt(easy, CURLOPT_PRIVATE, transfer.get());
+  transfers_.emplace(easy, std::move(transfer));
+  timer_.set_keeps_loop_alive(true);  // a transfer in flight keeps the loop running
+  curl_multi_add_handle(multi_, easy);  // curl arms its timer; the work starts on the loop
+}
+
+int AsyncHttpClient::on_socket(void*, int fd, int what, void* client_ptr, void* watch_ptr) {
+  auto* client = static_cast<AsyncHttpClient*>(client_ptr);
+  auto* watch = static_cast<SocketWatch*>(watch_ptr);
+  if (what == CURL_POLL_REMOVE) {
+    if (watch != nullptr) {
+      curl_multi_assign(client->multi_, fd, nullptr);
+      delete watch;  // closes the poll handle
+    }
+    return 0;
+  }
+  if (watch == nullptr) {
+    watch = new SocketWatch;
+    watch->fd = fd;
+    watch->client = client;
+    uv_poll_init_socket(client->loop_.raw(), watch->poll.get(), fd);
+    watch->poll.mark_initialized();
+    watch->poll.get()->data = watch;
+    curl_multi_assign(client->multi_, fd, watch);
+  }
+  int events = 0;
+  if (what & CURL_POLL_IN) events |= UV_READABLE;
+  if (what & CURL_POLL_OUT) events |= UV_WRITABLE;
+  uv_poll_start(watch->poll.get(), events, [](uv_poll_t* handle, int status, int ready) {
+    auto* w = static_cast<SocketWatch*>(handle->data);
+    if (w == nullptr) return;
+    int flags = 0;
+    if (status < 0) flags = CURL_CSELECT_ERR;
+    if (ready & UV_READABLE) flags |= CURL_CSELECT_IN;
+    if (ready & UV_WRITABLE) flags |= CURL_CSELECT_OUT;
+    w->client->socket_action(w->fd, flags);
+  });
+  return 0;
+}
+
+int AsyncHttpClient::on_curl_timer(void*, long timeout_ms, void* client_ptr) {
+  auto* client = static_cast<AsyncHttpClient*>(client_ptr);
+  if (timeout_ms < 0) {
+    client->timer_.stop();
+  } else {
+    client->timer_.start(static_cast<uint64_t>(timeout_ms));
+  }
+  return 0;
+}
+
+void AsyncHttpClient::socket_action(int fd, int flags) {
+  int running = 0;
+  curl_multi_socket_action(multi_, fd, flags, &running);
+  finish_done_transfers();
+}
+
+void AsyncHttpClient::finish_done_transfers() {
+  int pending = 0;
+  while (CURLMsg* msg = curl_multi_info_read(multi_, &pending)) {
+    if (msg->msg != CURLMSG_DONE) continue;
+    CURL* easy = msg->easy_handle;
+    CURLcode code = msg->data.result;
+    auto it = transfers_.find(easy);
+    if (it == transfers_.end()) continue;
+    std::unique_ptr<Transfer> transfer = std::move(it->second);
+    transfers_.erase(it);
+    HttpCallResult result = std::move(transfer->result);
+    bool transport_error = code != CURLE_OK;
+    if (!transport_error) curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &result.status);
+    if (transport_error) {
+      result.status = 0;
+      result.error = transfer->error[0] != '\0' ? transfer->error : curl_easy_strerror(code);
+    }
+    result.outcome = classify(result.status, transport_error);
+    if (auto ra = result.headers.find("retry-after"); ra != result.headers.end()) {
+      result.retry_after = parse_retry_after(ra->second, clock_.now_ms());
+    }
+    curl_multi_remove_handle(multi_, easy);
+    curl_easy_cleanup(easy);
+    if (transfers_.empty()) timer_.set_keeps_loop_alive(false);  // idle connection upkeep only
+    Done done = std::move(transfer->done);
+    done(std::move(result));
+  }
+}
+
+}  // namespace sundial

@@ -1,0 +1,44 @@
+// RateGate: a connector's outbound rate limit — a token bucket (`rate`
+// per second, bursts of `burst`) in front of the provider, which also
+// holds every call back for as long as the provider said when it answered
+// 429. Calls that must wait are queued, in order, and let through by a
+// timer; nothing blocks.
+//
+// Threading: loop thread only. Ownership: owns the queued callbacks; borrows
+// the Loop and the Clock.
+#pragma once
+
+#include <deque>
+#include <functional>
+
+#include "engine/base/clock.h"
+#include "engine/loop/loop.h"
+#include "engine/loop/timer.h"
+
+namespace sundial {
+
+class RateGate {
+ public:
+  RateGate(Loop& loop, Clock& clock, double rate_per_second, double burst);
+
+  // Runs `go` as soon as the budget allows (maybe at once).
+  void acquire(std::move_only_function<void()> go);
+  // The provider asked to wait: nothing passes for `delay`.
+  void hold_for(DurationMs delay);
+  size_t waiting() const { return queue_.size(); }
+
+ private:
+  void drain();
+  void refill(TimeMs now);
+
+  Clock& clock_;
+  double rate_;
+  double burst_;
+  double tokens_;
+  TimeMs updated_;
+  TimeMs held_until_ = 0;
+  std::deque<std::move_only_function<void()>> queue_;
+  UvTimer timer_;
+};
+
+}  // namespace sundial

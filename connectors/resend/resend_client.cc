@@ -1,0 +1,59 @@
+#include "connectors/resend/resend_client.h"
+
+#include <spdlog/spdlog.h>
+
+namespace sundial {
+
+namespace {
+
+constexpr const char* kUserAgent = "sundial/0.1 (+https://github.com/sundial)";
+
+}  // namespace
+
+ResendClient::ResendClient(Loop& loop, Clock& clock, AsyncHttpClient& http, ResendOptions options)
+    : http_(http), options_(std::move(options)), gate_(loop, clock, options_.rate_per_second, options_.burst) {
+  while (!options_.base_url.empty() && options_.base_url.back() == '/') options_.base_url.pop_back();
+}
+
+Result<nlohmann::json> resend_result(const HttpCallResult& r) {
+  nlohmann::json body = nlohmann::json::parse(r.body, nullptr, false);
+  if (r.outcome == HttpOutcome::kOk) {
+    if (body.is_object() && body["id"].is_string()) return nlohmann::json{{"id", body["id"]}};
+    return make_error(ErrorCode::kInternal, "Resend answered " + std::to_string(r.status) + " without an email id");
+  }
+  std::string name = body.is_object() ? body.value("name", "") : "";
+  std::string message = body.is_object() ? body.value("message", "") : "";
+  std::string what = r.status == 0 ? "Resend unreachable: " + r.error
+                                   : "Resend answered " + std::to_string(r.status) + (name.empty() ? "" : " " + name) +
+                                         (message.empty() ? "" : ": " + message);
+  // Quotas answer 429 too, but waiting seconds does not help: permanent.
+  bool quota = name == "daily_quota_exceeded" || name == "monthly_quota_exceeded";
+  bool retryable = (r.outcome == HttpOutcome::kRetryable && !quota) || name == "concurrent_idempotent_requests";
+  Error error{retryable ? ErrorCode::kUnavailable : ErrorCode::kInvalidArgument, what, r.retry_after};
+  return std::unexpected(std::move(error));
+}
+
+void ResendClient::send(const Email& email, const std::string& idempotency_key,
+                        std::move_only_function<void(Result<nlohmann::json>)> done) {
+  if (log_mode()) {
+    spdlog::info("log mode (no Resend API key): email to {} '{}' not sent", email.to, email.subject);
+    return done(nlohmann::json{{"log_mode", true}, {"to", email.to}, {"subject", email.subject}});
+  }
+  HttpCall call;
+  call.method = "POST";
+  call.url = options_.base_url + "/emails";
+  call.timeout = options_.timeout;
+  call.headers = {"Authorization: Bearer " + *options_.api_key, "Content-Type: application/json",
+                  std::string("User-Agent: ") + kUserAgent, "Idempotency-Key: " + idempotency_key};
+  nlohmann::json body = {{"from", email.from}, {"to", email.to}, {"subject", email.subject}, {"html", email.html}};
+  if (!email.text.empty()) body["text"] = email.text;
+  call.body = body.dump();
+  gate_.acquire([this, call = std::move(call), done = std::move(done)]() mutable {
+    http_.send(std::move(call), [this, done = std::move(done)](HttpCallResult r) mutable {
+      if (r.status == 429) gate_.hold_for(r.retry_after > 0 ? r.retry_after : kSecondMs);
+      done(resend_result(r));
+    });
+  });
+}
+
+}  // namespace sundial
