@@ -13,6 +13,9 @@
 #include "server/config/daemon_args.h"
 #include "server/ops/logging.h"
 #include "server/sundial_server.h"
+#include "connectors/http/async_http_client.h"
+#include "connectors/resend/resend_client.h"
+#include "server/webhooks/signup_route.h"
 #include "workflows/builtin.h"
 
 namespace sundial {
@@ -81,8 +84,28 @@ int run_daemon(const std::vector<std::string>& args) {
 
   Loop loop;
   SystemClock clock;
+  // Outbound email: Resend, or log mode without an API key.
+  AsyncHttpClient http_client(loop, clock);
+  ResendOptions resend_options;
+  resend_options.base_url = config.resend.base_url;
+  resend_options.api_key = secret_from_env(config.resend.api_key_env);
+  resend_options.rate_per_second = config.resend.rate_per_second;
+  resend_options.burst = config.resend.burst;
+  resend_options.timeout = config.resend.timeout;
+  ResendClient resend(loop, clock, http_client, resend_options);
+  if (resend.log_mode()) {
+    spdlog::warn("${} is not set: emails are logged and journaled, not sent (log mode)", config.resend.api_key_env);
+  }
+  auto loaded_templates = TemplateSet::load_directory(config.nurture.templates_dir);
+  TemplateSet nurture_templates;
+  if (loaded_templates) {
+    nurture_templates = std::move(*loaded_templates);
+  } else {
+    spdlog::warn("nurture templates: {}; nurture emails fail until [nurture] templates_dir is set",
+                 loaded_templates.error().message);
+  }
   Registry registry;
-  if (auto r = register_builtin_workflows(registry); !r) {
+  if (auto r = register_builtin_workflows(registry, BuiltinDeps{resend, nurture_templates, config.resend.from}); !r) {
     spdlog::critical("cannot register the built-in workflows: {}", r.error().to_string());
     return 1;
   }
@@ -93,6 +116,7 @@ int run_daemon(const std::vector<std::string>& args) {
   }
   std::unique_ptr<Engine> engine = std::move(*opened);
   auto server = std::make_unique<SundialServer>(loop, clock, *engine, config, admin_token);
+  server->add_webhook(webhooks::signup_route(config.nurture.offsets));
   // Signal handlers go in before the port is announced: a SIGTERM right
   // after the "listening" line must find them.
   UvTimer shutdown_deadline(loop, [&server] {

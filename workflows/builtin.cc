@@ -1,13 +1,19 @@
 #include "workflows/builtin.h"
 
 #include "workflows/bench/sleep_step.h"
+#include "workflows/nurture/nurture.h"
 
 namespace sundial {
 
-Result<void> register_builtin_workflows(Registry& registry) {
+Result<void> register_builtin_workflows(Registry& registry, const BuiltinDeps& deps) {
   SUNDIAL_TRY(registry.add(kSleepStepWorkflow,
                            "sleeps input.sleep_ms (default 2000) then runs one no-op step",
                            sleep_step_workflow));
+  NurtureDeps nurture{deps.resend, deps.nurture_templates, deps.email_from};
+  SUNDIAL_TRY(registry.add(kNurtureWorkflow,
+                           "a signup's email sequence (7 emails over 11 days by default); stops on 'booked' "
+                           "or 'unsubscribed'",
+                           [nurture](Context& ctx) { return nurture_workflow(ctx, nurture); }));
   return ok();
 }
 

@@ -14,7 +14,6 @@ inline constexpr const char* kMethodNotAllowed = "method_not_allowed";       // 
 inline constexpr const char* kRequestTimeout = "request_timeout";            // 408
 inline constexpr const char* kPayloadTooLarge = "payload_too_large";         // 413
 inline constexpr const char* kUnsupportedMediaType = "unsupported_media_type";  // 415
-inline constexpr const char* kInvalidPayload = "invalid_payload";            // 422
 inline constexpr const char* kRateLimited = "rate_limited";                  // 429
 inline constexpr const char* kHeadersTooLarge = "headers_too_large";         // 431
 inline constexpr const char* kInternal = "internal";                         // 500

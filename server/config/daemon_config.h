@@ -50,6 +50,11 @@ struct ResendSettings {
   std::string api_key_env = "RESEND_API_KEY";
   // Default: "Team <hello@example.com>".
   std::string from = "Team <hello@example.com>";
+  // Default: 5 per second, bursts of 5 (Resend's documented team limit).
+  double rate_per_second = 5;
+  double burst = 5;
+  // Default: 15s. A send that has no answer by then is retried.
+  DurationMs timeout = 15 * kSecondMs;
 };
 
 struct NurtureSettings {

@@ -11,8 +11,11 @@ namespace sundial::webhooks {
 
 namespace {
 
-http::HttpResponse accepted(const std::string& instance_id, const std::string& status) {
-  return http::HttpResponse::json(202, {{"instance_id", instance_id}, {"status", status}});
+// 202 for a new instance or a delivered signal; 200 when a start named an
+// instance that already exists (a repeated signup, a redelivery).
+http::HttpResponse accepted(const std::string& instance_id, const std::string& status, bool created = true) {
+  return http::HttpResponse::json(created ? 202 : 200,
+                                  {{"instance_id", instance_id}, {"status", status}, {"created", created}});
 }
 
 void run_action(Engine& engine, WebhookAction action, std::string dedupe_key,
@@ -24,7 +27,7 @@ void run_action(Engine& engine, WebhookAction action, std::string dedupe_key,
     StartRequest request{start->workflow_type, start->instance_id, std::move(start->input), std::move(dedupe_key)};
     return engine.start(std::move(request), [responder = std::move(responder)](Result<StartReply> r) mutable {
       if (!r) return responder.send(api::error_response(r.error()));
-      responder.send(accepted(r->instance_id, std::string(status_name(r->status))));
+      responder.send(accepted(r->instance_id, std::string(status_name(r->status)), r->created));
     });
   }
   auto& signal = std::get<SignalAction>(action);
@@ -68,9 +71,7 @@ void handle(Engine& engine, const WebhookRoute& route, RateLimiter* limiter, htt
   auto body = decode_webhook_body(request);
   if (!body) return responder.send(std::move(body.error()));
   auto action = route.map(*body, request);
-  if (!action) {
-    return responder.send(http::HttpResponse::error(422, api::codes::kInvalidPayload, action.error().message));
-  }
+  if (!action) return responder.send(api::error_response(action.error()));  // 400 for a bad payload
   std::optional<std::string> delivery = route.delivery_id ? route.delivery_id(request, *body) : std::nullopt;
   std::string dedupe_key = "webhook:" + route.name + ":" + (delivery ? *delivery : sha256_hex(request.body));
   if (dedupe_key.size() > 255) dedupe_key = "webhook:" + route.name + ":" + sha256_hex(*delivery);

@@ -2,9 +2,11 @@
 // rate limit on public routes (429 + Retry-After) → the route's
 // pre-verification hook → signature (401 invalid_signature; a signing
 // route with no secret configured refuses everything with 503) → body
-// (400/415) → the route's mapping (422) → the engine command, with the
-// dedupe key "webhook:<route>:<delivery id or body sha256>" as its
-// idempotency key → 202 {"instance_id"} once the command is durable.
+// (400/415) → the route's mapping (its error, mapped like an engine error:
+// invalid_argument → 400) → the engine command, with the dedupe key
+// "webhook:<route>:<delivery id or body sha256>" as its idempotency key →
+// 202 {"instance_id"} once the command is durable (200 when a start named
+// an instance that exists).
 // Nothing is stored for a delivery that fails a check.
 //
 // Threading: loop thread only. Ownership: the handler shares the route and

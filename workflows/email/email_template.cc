@@ -1,0 +1,131 @@
+#include "workflows/email/email_template.h"
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace sundial {
+
+Result<EmailTemplate> parse_email_template(std::string name, std::string_view file_text) {
+  EmailTemplate t;
+  t.name = std::move(name);
+  std::string* section = nullptr;
+  bool seen_subject = false, seen_html = false;
+  size_t pos = 0;
+  while (pos <= file_text.size()) {
+    size_t nl = file_text.find('\n', pos);
+    std::string_view line = file_text.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
+    if (line.starts_with("--- ")) {
+      std::string_view which = line.substr(4);
+      while (!which.empty() && (which.back() == ' ' || which.back() == '\r')) which.remove_suffix(1);
+      if (which == "subject") section = &t.subject, seen_subject = true;
+      else if (which == "html") section = &t.html, seen_html = true;
+      else if (which == "text") section = &t.text;
+      else return make_error(ErrorCode::kInvalidArgument, "template " + t.name + ": unknown section '" + std::string(which) + "'");
+    } else if (section != nullptr) {
+      section->append(line);
+      section->push_back('\n');
+    }
+    if (nl == std::string_view::npos) break;
+    pos = nl + 1;
+  }
+  auto trim = [](std::string& s) {
+    while (!s.empty() && (s.back() == '\n' || s.back() == ' ' || s.back() == '\r')) s.pop_back();
+  };
+  trim(t.subject);
+  trim(t.html);
+  trim(t.text);
+  if (!seen_subject || !seen_html || t.subject.empty()) {
+    return make_error(ErrorCode::kInvalidArgument, "template " + t.name + " needs '--- subject' and '--- html' sections");
+  }
+  return t;
+}
+
+std::string html_escape(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+namespace {
+
+// Replaces every {{name}} whose name is in `vars`; unknown ones stay.
+std::string substitute(const std::string& text, const nlohmann::json& vars, bool escape) {
+  std::string out;
+  size_t pos = 0;
+  while (true) {
+    size_t open = text.find("{{", pos);
+    if (open == std::string::npos) break;
+    size_t close = text.find("}}", open + 2);
+    if (close == std::string::npos) break;
+    std::string name = text.substr(open + 2, close - open - 2);
+    while (!name.empty() && name.front() == ' ') name.erase(0, 1);
+    while (!name.empty() && name.back() == ' ') name.pop_back();
+    out.append(text, pos, open - pos);
+    if (vars.is_object() && vars.contains(name) && !vars[name].is_null()) {
+      std::string value = vars[name].is_string() ? vars[name].get<std::string>() : vars[name].dump();
+      out += escape ? html_escape(value) : value;
+    } else {
+      out.append(text, open, close + 2 - open);
+    }
+    pos = close + 2;
+  }
+  out.append(text, pos, std::string::npos);
+  return out;
+}
+
+Result<void> check_filled(const std::string& template_name, const char* part, const std::string& text) {
+  size_t open = text.find("{{");
+  if (open == std::string::npos) return ok();
+  size_t close = text.find("}}", open);
+  std::string variable = close == std::string::npos ? text.substr(open, 20) : text.substr(open + 2, close - open - 2);
+  return make_error(ErrorCode::kInvalidArgument, "template " + template_name + " (" + part +
+                                                     "): no value for placeholder {{" + variable + "}}; not sent");
+}
+
+}  // namespace
+
+Result<RenderedEmail> render_email(const EmailTemplate& tmpl, const nlohmann::json& vars) {
+  RenderedEmail r{substitute(tmpl.subject, vars, false), substitute(tmpl.html, vars, true),
+                  substitute(tmpl.text, vars, false)};
+  SUNDIAL_TRY(check_filled(tmpl.name, "subject", r.subject));
+  SUNDIAL_TRY(check_filled(tmpl.name, "html", r.html));
+  SUNDIAL_TRY(check_filled(tmpl.name, "text", r.text));
+  return r;
+}
+
+Result<TemplateSet> TemplateSet::load_directory(const std::string& dir) {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec)) {
+    return make_error(ErrorCode::kNotFound, "template directory '" + dir + "' does not exist");
+  }
+  TemplateSet set;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    if (entry.path().extension() != ".tmpl") continue;
+    std::ifstream in(entry.path());
+    std::stringstream text;
+    text << in.rdbuf();
+    SUNDIAL_ASSIGN_OR_RETURN(auto t, parse_email_template(entry.path().stem().string(), text.str()));
+    set.add(std::move(t));
+  }
+  return set;
+}
+
+const EmailTemplate* TemplateSet::find_first(const std::vector<std::string>& names) const {
+  for (const auto& n : names) {
+    if (auto it = templates_.find(n); it != templates_.end()) return &it->second;
+  }
+  return nullptr;
+}
+
+}  // namespace sundial

@@ -1,0 +1,56 @@
+// Email templates: a subject, an HTML part and a text part with
+// {{placeholder}} variables, loaded from files at start-up. Values are
+// HTML-escaped in the HTML part. A rendered email that still contains
+// "{{" is an invalid_argument error naming the template and the variable,
+// so a step fails for good rather than send it.
+//
+// File format (one file per email): sections introduced by a line
+// "--- subject", "--- html" and "--- text".
+//
+// Threading: a TemplateSet is immutable after loading; any thread.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/base/error.h"
+
+namespace sundial {
+
+struct EmailTemplate {
+  std::string name;  // "email-3.critical"
+  std::string subject;
+  std::string html;
+  std::string text;
+};
+
+struct RenderedEmail {
+  std::string subject;
+  std::string html;
+  std::string text;
+};
+
+Result<EmailTemplate> parse_email_template(std::string name, std::string_view file_text);
+
+// `vars` is a flat JSON object; strings as they are, other values dumped.
+Result<RenderedEmail> render_email(const EmailTemplate& tmpl, const nlohmann::json& vars);
+
+std::string html_escape(std::string_view s);
+
+// The templates of one directory, by name (file name without ".tmpl").
+class TemplateSet {
+ public:
+  static Result<TemplateSet> load_directory(const std::string& dir);
+  void add(EmailTemplate t) { templates_[t.name] = std::move(t); }
+  // The first of `names` that exists.
+  const EmailTemplate* find_first(const std::vector<std::string>& names) const;
+  size_t size() const { return templates_.size(); }
+
+ private:
+  std::map<std::string, EmailTemplate> templates_;
+};
+
+}  // namespace sundial

@@ -1,0 +1,58 @@
+#include "workflows/nurture/nurture.h"
+
+#include <algorithm>
+
+namespace sundial {
+
+namespace {
+
+// Sends email `n` (1-based): the segment's variant of the template if
+// there is one, else the plain one.
+AsyncStepFn send_email_step(const NurtureDeps& deps, const nlohmann::json& input, size_t n) {
+  return [&deps, input, n](const StepInfo& info, StepDone done) {
+    std::string base = "email-" + std::to_string(n);
+    std::string segment = input.value("segment", "optimize");
+    const EmailTemplate* t = deps.templates.find_first({base + "." + segment, base});
+    if (t == nullptr) {
+      return done(make_error(ErrorCode::kInvalidArgument, "no template " + base + " in the nurture templates"));
+    }
+    std::string upper = segment;
+    std::transform(upper.begin(), upper.end(), upper.begin(), [](unsigned char c) { return std::toupper(c); });
+    nlohmann::json vars = {{"first_name", input.value("first_name", "there")},
+                           {"email", input.value("email", "")},
+                           {"segment", upper},
+                           {"red", input.value("red", 0)},
+                           {"orange", input.value("orange", 0)}};
+    auto rendered = render_email(*t, vars);
+    if (!rendered) return done(std::unexpected(rendered.error()));
+    deps.resend.send(Email{deps.from, input.value("email", ""), rendered->subject, rendered->html, rendered->text},
+                     info.idempotency_key, std::move(done));
+  };
+}
+
+}  // namespace
+
+nlohmann::json nurture_input(const Signup& signup, const std::vector<DurationMs>& offsets) {
+  return {{"email", signup.email},   {"first_name", signup.first_name},
+          {"red", signup.red},       {"orange", signup.orange},
+          {"segment", segment_for(signup.red, signup.orange)},
+          {"offsets_ms", offsets}};
+}
+
+Workflow<void> nurture_workflow(Context& ctx, const NurtureDeps& deps) {
+  const nlohmann::json& input = ctx.input();
+  std::vector<DurationMs> offsets;
+  if (input.contains("offsets_ms") && input["offsets_ms"].is_array()) {
+    offsets = input["offsets_ms"].get<std::vector<DurationMs>>();
+  }
+  for (size_t i = 0; i < offsets.size(); ++i) {
+    co_await ctx.sleep_until(ctx.started_at() + offsets[i]);
+    if (ctx.has_signal("booked") || ctx.has_signal("unsubscribed")) co_return;
+    // Named locals, not temporaries, inside co_await (GCC 12; see context.h).
+    std::string step_name = "send-" + std::to_string(i + 1);
+    AsyncStepFn send = send_email_step(deps, input, i + 1);
+    co_await ctx.step_async(step_name, send);
+  }
+}
+
+}  // namespace sundial

@@ -1,0 +1,39 @@
+// The nurture: a signup gets a sequence of emails (seven over eleven days
+// by default) at fixed offsets from the signup, each one a step that sends
+// through Resend with the step's stable idempotency key, so no email goes
+// twice across retries, crashes and restarts. The sequence stops early once
+// the signal "booked" or "unsubscribed" has arrived. Pausing holds it;
+// resuming with "shift" moves the rest of the schedule by the pause.
+//
+// Input: {"email", "first_name", "red", "orange", "segment",
+// "offsets_ms": [...]} — the offsets are copied in at signup, so changing
+// [nurture] offsets affects new signups only.
+//
+// Threading: loop thread (a workflow). Ownership: NurtureDeps are borrowed
+// for the daemon's life.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "connectors/resend/resend_client.h"
+#include "engine/runtime/registry.h"
+#include "workflows/email/email_template.h"
+#include "workflows/nurture/signup.h"
+
+namespace sundial {
+
+inline constexpr const char* kNurtureWorkflow = "nurture";
+
+struct NurtureDeps {
+  ResendClient& resend;
+  const TemplateSet& templates;
+  std::string from;
+};
+
+Workflow<void> nurture_workflow(Context& ctx, const NurtureDeps& deps);
+
+// The start input for a signup.
+nlohmann::json nurture_input(const Signup& signup, const std::vector<DurationMs>& offsets);
+
+}  // namespace sundial

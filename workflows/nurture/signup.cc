@@ -1,0 +1,77 @@
+#include "workflows/nurture/signup.h"
+
+#include <algorithm>
+#include <cctype>
+
+namespace sundial {
+
+namespace {
+
+std::string trimmed(std::string s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
+  size_t start = 0;
+  while (start < s.size() && std::isspace(static_cast<unsigned char>(s[start]))) ++start;
+  return s.substr(start);
+}
+
+Result<int> count_field(const nlohmann::json& body, const char* name) {
+  if (!body.contains(name) || body[name].is_null()) return 0;
+  const auto& v = body[name];
+  if (v.is_number_integer() && v.get<int64_t>() >= 0 && v.get<int64_t>() < 10000) return static_cast<int>(v.get<int64_t>());
+  if (v.is_string()) {
+    std::string s = trimmed(v.get<std::string>());
+    if (s.empty()) return 0;
+    if (s.size() <= 4 && std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c); })) {
+      return std::stoi(s);
+    }
+  }
+  return make_error(ErrorCode::kInvalidArgument, std::string("'") + name + "' must be a count of systems");
+}
+
+}  // namespace
+
+bool plausible_email(const std::string& email) {
+  size_t at = email.find('@');
+  if (at == std::string::npos || at == 0 || email.find('@', at + 1) != std::string::npos) return false;
+  std::string domain = email.substr(at + 1);
+  size_t dot = domain.rfind('.');
+  if (dot == std::string::npos || dot == 0 || dot + 2 > domain.size()) return false;
+  if (email.size() > 190) return false;  // fits an instance id with its prefix
+  return std::none_of(email.begin(), email.end(), [](unsigned char c) {
+    return std::isspace(c) || std::iscntrl(c) || c == '/' || c == '?' || c == '#' || c == '%' || c == '\\' || c > 126;
+  });
+}
+
+Result<Signup> parse_signup(const nlohmann::json& body) {
+  if (!body.is_object()) return make_error(ErrorCode::kInvalidArgument, "the signup must be an object");
+  if (!body.contains("email") || !body["email"].is_string()) {
+    return make_error(ErrorCode::kInvalidArgument, "'email' is required");
+  }
+  Signup s;
+  s.email = trimmed(body["email"].get<std::string>());
+  std::transform(s.email.begin(), s.email.end(), s.email.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (!plausible_email(s.email)) {
+    return make_error(ErrorCode::kInvalidArgument, "'" + body["email"].get<std::string>() + "' is not an email address");
+  }
+  for (const char* key : {"first_name", "firstName", "name"}) {
+    if (body.contains(key) && body[key].is_string()) {
+      s.first_name = trimmed(body[key].get<std::string>());
+      break;
+    }
+  }
+  if (s.first_name.empty()) s.first_name = "there";
+  SUNDIAL_ASSIGN_OR_RETURN(s.red, count_field(body, "red"));
+  SUNDIAL_ASSIGN_OR_RETURN(s.orange, count_field(body, "orange"));
+  return s;
+}
+
+std::string segment_for(int red, int orange) {
+  if (red >= 2) return "critical";
+  if (red == 1 || orange >= 3) return "urgent";
+  return "optimize";
+}
+
+std::string nurture_instance_id(const std::string& normalized_email) { return "nurture:" + normalized_email; }
+
+}  // namespace sundial
