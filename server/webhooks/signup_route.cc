@@ -10,9 +10,9 @@ WebhookRoute signup_route(std::vector<DurationMs> nurture_offsets) {
   route.path = "/webhooks/signup";
   route.public_route = true;
   route.map = [offsets = std::move(nurture_offsets)](const nlohmann::json& body,
-                                                     const http::HttpRequest&) -> Result<WebhookAction> {
+                                                     const http::HttpRequest&) -> Result<WebhookActions> {
     SUNDIAL_ASSIGN_OR_RETURN(Signup signup, parse_signup(body));
-    return StartAction{kNurtureWorkflow, nurture_instance_id(signup.email), nurture_input(signup, offsets)};
+    return WebhookActions{StartAction{kNurtureWorkflow, nurture_instance_id(signup.email), nurture_input(signup, offsets)}};
   };
   return route;
 }

@@ -18,27 +18,67 @@ http::HttpResponse accepted(const std::string& instance_id, const std::string& s
                                   {{"instance_id", instance_id}, {"status", status}, {"created", created}});
 }
 
-void run_action(Engine& engine, WebhookAction action, std::string dedupe_key,
-                http::Responder responder) {
-  if (auto* ignore = std::get_if<IgnoreAction>(&action)) {
-    return responder.send(http::HttpResponse::json(202, {{"ignored", ignore->reason}}));
+// Runs a delivery's actions one after another; the answer is the first
+// action's outcome, sent once the last one is durable. A required action
+// that fails answers its error (the provider retries; done actions are
+// deduped by their keys).
+class ActionRun : public std::enable_shared_from_this<ActionRun> {
+ public:
+  ActionRun(Engine& engine, WebhookActions actions, std::string dedupe_key, http::Responder responder)
+      : engine_(engine), actions_(std::move(actions)), key_(std::move(dedupe_key)), responder_(std::move(responder)) {}
+
+  void next() {
+    if (index_ == actions_.size()) {
+      return responder_.send(answer_ ? std::move(*answer_) : http::HttpResponse::json(202, {{"ignored", "no action"}}));
+    }
+    size_t i = index_++;
+    std::string key = i == 0 ? key_ : key_ + "#" + std::to_string(i);
+    std::visit([&](auto& action) { run(action, std::move(key)); }, actions_[i]);
   }
-  if (auto* start = std::get_if<StartAction>(&action)) {
-    StartRequest request{start->workflow_type, start->instance_id, std::move(start->input), std::move(dedupe_key)};
-    return engine.start(std::move(request), [responder = std::move(responder)](Result<StartReply> r) mutable {
-      if (!r) return responder.send(api::error_response(r.error()));
-      responder.send(accepted(r->instance_id, std::string(status_name(r->status)), r->created));
+
+ private:
+  void run(IgnoreAction& a, std::string) {
+    if (!answer_) answer_ = http::HttpResponse::json(202, {{"ignored", a.reason}});
+    next();
+  }
+  void run(StartAction& a, std::string key) {
+    StartRequest request{a.workflow_type, a.instance_id, std::move(a.input), std::move(key)};
+    engine_.start(std::move(request), [self = shared_from_this()](Result<StartReply> r) {
+      if (!r) return self->responder_.send(api::error_response(r.error()));
+      self->record(accepted(r->instance_id, std::string(status_name(r->status)), r->created));
     });
   }
-  auto& signal = std::get<SignalAction>(action);
-  engine.signal(
-      signal.instance_id, signal.signal, std::move(signal.payload),
-      [responder = std::move(responder)](Result<CommandReply> r) mutable {
-        if (!r) return responder.send(api::error_response(r.error()));
-        responder.send(accepted(r->instance_id, std::string(status_name(r->status))));
-      },
-      std::move(dedupe_key));
-}
+  void run(SignalAction& a, std::string key) {
+    bool optional = a.optional;
+    engine_.signal(
+        a.instance_id, a.signal, std::move(a.payload),
+        [self = shared_from_this(), optional](Result<CommandReply> r) {
+          if (!r && optional && tolerable(r.error())) return self->next();
+          if (!r) return self->responder_.send(api::error_response(r.error()));
+          self->record(accepted(r->instance_id, std::string(status_name(r->status))));
+        },
+        std::move(key));
+  }
+  void run(CancelAction& a, std::string) {
+    engine_.cancel(a.instance_id, a.reason, [self = shared_from_this()](Result<CommandReply> r) {
+      if (!r && tolerable(r.error())) return self->next();
+      if (!r) return self->responder_.send(api::error_response(r.error()));
+      self->record(accepted(r->instance_id, std::string(status_name(r->status))));
+    });
+  }
+  static bool tolerable(const Error& e) { return e.code == ErrorCode::kNotFound || e.code == ErrorCode::kConflict; }
+  void record(http::HttpResponse answer) {
+    if (!answer_) answer_ = std::move(answer);
+    next();
+  }
+
+  Engine& engine_;
+  WebhookActions actions_;
+  std::string key_;
+  http::Responder responder_;
+  std::optional<http::HttpResponse> answer_;
+  size_t index_ = 0;
+};
 
 void handle(Engine& engine, const WebhookRoute& route, RateLimiter* limiter, http::HttpRequest request,
             http::Responder responder) {
@@ -75,7 +115,7 @@ void handle(Engine& engine, const WebhookRoute& route, RateLimiter* limiter, htt
   std::optional<std::string> delivery = route.delivery_id ? route.delivery_id(request, *body) : std::nullopt;
   std::string dedupe_key = "webhook:" + route.name + ":" + (delivery ? *delivery : sha256_hex(request.body));
   if (dedupe_key.size() > 255) dedupe_key = "webhook:" + route.name + ":" + sha256_hex(*delivery);
-  run_action(engine, std::move(*action), std::move(dedupe_key), std::move(responder));
+  std::make_shared<ActionRun>(engine, std::move(*action), std::move(dedupe_key), std::move(responder))->next();
 }
 
 }  // namespace

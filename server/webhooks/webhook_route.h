@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -41,6 +42,16 @@ struct SignalAction {
   std::string instance_id;
   std::string signal;
   nlohmann::json payload;
+  // An optional signal is skipped when its instance does not exist or has
+  // finished (e.g. "booked" to a nurture that may not run).
+  bool optional = false;
+};
+
+// Cancels an instance; one that does not exist or already finished is
+// left as it is (a redelivered cancellation).
+struct CancelAction {
+  std::string instance_id;
+  std::string reason;
 };
 
 // A delivery the route acknowledges without acting (other event types).
@@ -48,7 +59,9 @@ struct IgnoreAction {
   std::string reason;
 };
 
-using WebhookAction = std::variant<StartAction, SignalAction, IgnoreAction>;
+using WebhookAction = std::variant<StartAction, SignalAction, CancelAction, IgnoreAction>;
+// A delivery's commands, run in order, each after the previous is durable.
+using WebhookActions = std::vector<WebhookAction>;
 
 // The provider's id of a delivery, if it sends one (from a header or the
 // body); deliveries without one are deduped by the SHA-256 of the body.
@@ -65,8 +78,9 @@ struct WebhookRoute {
   bool public_route = false;  // rate limited per client IP
   DeliveryIdFn delivery_id;   // optional
   PreVerifyFn pre_verify;     // optional
-  // The engine command for a delivery; an error is answered 422.
-  std::function<Result<WebhookAction>(const nlohmann::json& body, const http::HttpRequest&)> map;
+  // The engine commands for a delivery; an error is answered like an
+  // engine error (invalid_argument → 400).
+  std::function<Result<WebhookActions>(const nlohmann::json& body, const http::HttpRequest&)> map;
 };
 
 DeliveryIdFn delivery_id_from_header(std::string lower_case_name);

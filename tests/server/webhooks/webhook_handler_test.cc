@@ -21,13 +21,18 @@ WebhookRoute test_route(SignatureScheme scheme, std::optional<std::string> secre
   r.path = "/webhooks/test";
   r.verification = {scheme, "x-signature", std::move(secret)};
   r.delivery_id = webhooks::delivery_id_from_header("x-delivery");
-  r.map = [](const nlohmann::json& body, const http::HttpRequest&) -> Result<webhooks::WebhookAction> {
-    if (body.value("event", "") == "ping") return webhooks::IgnoreAction{"ping"};
+  r.map = [](const nlohmann::json& body, const http::HttpRequest&) -> Result<webhooks::WebhookActions> {
+    if (body.value("event", "") == "ping") return webhooks::WebhookActions{webhooks::IgnoreAction{"ping"}};
     if (body.contains("signal")) {
-      return webhooks::SignalAction{body["signal"].get<std::string>(), "go", body};
+      return webhooks::WebhookActions{webhooks::SignalAction{body["signal"].get<std::string>(), "go", body}};
+    }
+    if (body.contains("cancel")) {
+      // Cancel one, then an optional signal to another that may not exist.
+      return webhooks::WebhookActions{webhooks::CancelAction{body["cancel"].get<std::string>(), "by webhook"},
+                                      webhooks::SignalAction{"maybe-missing", "go", nullptr, true}};
     }
     if (!body.contains("email")) return make_error(ErrorCode::kInvalidArgument, "'email' is required");
-    return webhooks::StartAction{"test.wait", std::nullopt, body};
+    return webhooks::WebhookActions{webhooks::StartAction{"test.wait", std::nullopt, body}};
   };
   return r;
 }
@@ -151,6 +156,15 @@ TEST_F(WebhookTest, SignalActionsAreDeduped) {
   for (const auto& e : h.history("sig")) received += e.kind == EntryKind::kSignalReceived;
   EXPECT_EQ(received, 1u);
   EXPECT_EQ(deliver(R"({"signal":"nobody"})").status, 404);
+}
+
+TEST_F(WebhookTest, SeveralActionsRunInOrderAndToleratedOnesAreSkipped) {
+  use(test_route(SignatureScheme::kNone, std::nullopt));
+  ASSERT_TRUE(h.start("test.wait", "victim", {{"sleep_ms", kHourMs}}));
+  auto r = deliver(R"({"cancel":"victim"})");
+  EXPECT_EQ(r.status, 202) << r.body;
+  EXPECT_EQ(h.status("victim"), InstanceStatus::kCancelled);
+  EXPECT_EQ(deliver(R"({"cancel":"victim","again":1})").status, 202);  // already cancelled: tolerated
 }
 
 TEST_F(WebhookTest, IgnoredEventsAreAcknowledged) {
