@@ -15,6 +15,7 @@
 #include "server/sundial_server.h"
 #include "connectors/http/async_http_client.h"
 #include "connectors/resend/resend_client.h"
+#include "server/webhooks/calcom_route.h"
 #include "server/webhooks/signup_route.h"
 #include "workflows/builtin.h"
 
@@ -58,6 +59,16 @@ class ShutdownSignals {
   int received_ = 0;
 };
 
+// A workflow's email templates; a missing directory is a warning (the
+// daemon still serves; those emails fail until it is configured).
+TemplateSet load_templates(const std::string& dir, const char* section) {
+  auto loaded = TemplateSet::load_directory(dir);
+  if (loaded) return std::move(*loaded);
+  spdlog::warn("{} templates: {}; its emails fail until [{}] templates_dir is set", section, loaded.error().message,
+               section);
+  return TemplateSet{};
+}
+
 }  // namespace
 
 int run_daemon(const std::vector<std::string>& args) {
@@ -96,16 +107,12 @@ int run_daemon(const std::vector<std::string>& args) {
   if (resend.log_mode()) {
     spdlog::warn("${} is not set: emails are logged and journaled, not sent (log mode)", config.resend.api_key_env);
   }
-  auto loaded_templates = TemplateSet::load_directory(config.nurture.templates_dir);
-  TemplateSet nurture_templates;
-  if (loaded_templates) {
-    nurture_templates = std::move(*loaded_templates);
-  } else {
-    spdlog::warn("nurture templates: {}; nurture emails fail until [nurture] templates_dir is set",
-                 loaded_templates.error().message);
-  }
+  TemplateSet nurture_templates = load_templates(config.nurture.templates_dir, "nurture");
+  TemplateSet reminder_templates = load_templates(config.reminders.templates_dir, "reminders");
   Registry registry;
-  if (auto r = register_builtin_workflows(registry, BuiltinDeps{resend, nurture_templates, config.resend.from}); !r) {
+  if (auto r = register_builtin_workflows(
+          registry, BuiltinDeps{resend, nurture_templates, reminder_templates, config.resend.from});
+      !r) {
     spdlog::critical("cannot register the built-in workflows: {}", r.error().to_string());
     return 1;
   }
@@ -117,6 +124,7 @@ int run_daemon(const std::vector<std::string>& args) {
   std::unique_ptr<Engine> engine = std::move(*opened);
   auto server = std::make_unique<SundialServer>(loop, clock, *engine, config, admin_token);
   server->add_webhook(webhooks::signup_route(config.nurture.offsets));
+  server->add_webhook(webhooks::calcom_route(secret_from_env(config.webhooks.calcom_secret_env), config.reminders.before));
   // Signal handlers go in before the port is announced: a SIGTERM right
   // after the "listening" line must find them.
   UvTimer shutdown_deadline(loop, [&server] {

@@ -2,6 +2,7 @@
 
 #include "workflows/bench/sleep_step.h"
 #include "workflows/nurture/nurture.h"
+#include "workflows/reminders/reminders.h"
 
 namespace sundial {
 
@@ -14,6 +15,10 @@ Result<void> register_builtin_workflows(Registry& registry, const BuiltinDeps& d
                            "a signup's email sequence (7 emails over 11 days by default); stops on 'booked' "
                            "or 'unsubscribed'",
                            [nurture](Context& ctx) { return nurture_workflow(ctx, nurture); }));
+  RemindersDeps reminders{deps.resend, deps.reminder_templates, deps.email_from};
+  SUNDIAL_TRY(registry.add(kRemindersWorkflow,
+                           "reminder emails before a Cal.com booking (24h and 1h before by default)",
+                           [reminders](Context& ctx) { return reminders_workflow(ctx, reminders); }));
   return ok();
 }
 

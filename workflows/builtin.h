@@ -18,6 +18,7 @@ namespace sundial {
 struct BuiltinDeps {
   ResendClient& resend;
   const TemplateSet& nurture_templates;
+  const TemplateSet& reminder_templates;
   std::string email_from;
 };
 

@@ -146,6 +146,7 @@ const std::map<std::string, std::map<std::string, Setter>>& schema() {
       {"reminders",
        {
            {"before", duration_list_key("reminders.before", [](DaemonConfig& c) -> auto& { return c.reminders.before; })},
+           {"templates_dir", string_key("reminders.templates_dir", [](DaemonConfig& c) -> auto& { return c.reminders.templates_dir; })},
        }},
       {"calcom", {{"secret_env", string_key("calcom.secret_env", [](DaemonConfig& c) -> auto& { return c.webhooks.calcom_secret_env; })}}},
       {"github", {{"secret_env", string_key("github.secret_env", [](DaemonConfig& c) -> auto& { return c.webhooks.github_secret_env; })}}},

@@ -67,6 +67,8 @@ struct NurtureSettings {
 struct RemindersSettings {
   // Default: 24h, 1h before the meeting.
   std::vector<DurationMs> before = {24 * kHourMs, kHourMs};
+  // Default: templates/reminders.
+  std::string templates_dir = "templates/reminders";
 };
 
 struct WebhookSecretSettings {

@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 
 #include <chrono>
+#include <ctime>
 #include <fstream>
 #include <functional>
 #include <map>
@@ -14,6 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "connectors/signing/hmac.h"
 #include "tests/support/daemon_process.h"
 #include "tests/support/fake_provider.h"
 #include "tests/support/http_client.h"
@@ -28,6 +30,26 @@ int64_t wall_ms() {
       .count();
 }
 
+const std::string kCalSecret = "whsec_cal";
+
+std::string iso(int64_t ms) {
+  std::time_t secs = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms % 1000));
+  return buf;
+}
+
+std::string booking(const std::string& trigger, const std::string& uid, int64_t start_ms, const std::string& email,
+                    const std::string& reschedule_uid = "") {
+  nlohmann::json payload = {{"uid", uid}, {"title", "Intro call"}, {"startTime", iso(start_ms)},
+                            {"attendees", {{{"email", email}, {"name", "Ada"}}}}};
+  if (!reschedule_uid.empty()) payload["rescheduleUid"] = reschedule_uid;
+  return nlohmann::json{{"triggerEvent", trigger}, {"createdAt", iso(start_ms)}, {"payload", payload}}.dump();
+}
+
 std::string key_of(int user, int email) {
   return "nurture:user" + std::to_string(user) + "@example.com/send-" + std::to_string(email);
 }
@@ -39,17 +61,26 @@ class NurtureTest : public ::testing::Test {
         << "[server]\nwebhook_rate_per_second = 100000\nwebhook_burst = 100000\n"
         << "[resend]\nbase_url = \"" << fake.base_url() << "\"\nrate_per_second = 100000\nburst = 100000\n"
         << "timeout = \"1s\"\n"
-        << "[nurture]\noffsets = " << offsets << "\ntemplates_dir = \"" << templates << "\"\n";
+        << "[nurture]\noffsets = " << offsets << "\ntemplates_dir = \"" << templates << "\"\n"
+        << "[reminders]\nbefore = [\"2s\", \"1s\"]\ntemplates_dir = \"" SUNDIAL_SOURCE_DIR "/templates/reminders\"\n";
   }
   void start_daemon() {
     daemon = std::make_unique<DaemonProcess>(dir.sub("data"), std::vector<std::string>{"--config", dir.sub("sundial.toml")},
-                                             std::vector<std::string>{"RESEND_API_KEY=re_test"});
+                                             std::vector<std::string>{"RESEND_API_KEY=re_test",
+                                                                      "CALCOM_WEBHOOK_SECRET=" + kCalSecret});
     ASSERT_GT(daemon->port(), 0) << daemon->log();
   }
   void TearDown() override {
     if (daemon) daemon->stop();
   }
 
+  HttpReply calcom(const std::string& body, std::string signature = "") {
+    if (signature.empty()) signature = hmac_sha256_hex(kCalSecret, body);
+    HttpConnection c(daemon->port());
+    return c.request("POST", "/webhooks/calcom", body,
+                     {{"Content-Type", "application/json"}, {"X-Cal-Signature-256", signature}})
+        .value_or(HttpReply{});
+  }
   HttpReply post(const std::string& path, const std::string& body) {
     HttpConnection c(daemon->port());
     return c.request("POST", path, body, {{"Content-Type", "application/json"}}).value_or(HttpReply{});
@@ -193,6 +224,48 @@ TEST_F(NurtureTest, BookingStopsTheSequenceAndALeftoverPlaceholderSendsNothing) 
   }, 10000));
   EXPECT_FALSE(fake.accepted().count(key_of(1, 2)));  // booked: no more emails
   EXPECT_FALSE(fake.accepted().count(key_of(2, 2)));  // never sent with a placeholder left
+}
+
+TEST_F(NurtureTest, CalcomBookingsScheduleRescheduleCancelAndStopTheNurture) {
+  write_config(R"(["0s", "4s"])");
+  start_daemon();
+  signup(1);
+  ASSERT_TRUE(wait_for([&] { return fake.accepted().count(key_of(1, 1)) > 0; }, 10000));
+  int64_t now = wall_ms();
+  // A bad signature starts nothing.
+  auto forged = calcom(booking("BOOKING_CREATED", "bad", now + 3000, "user1@example.com"), std::string(64, '0'));
+  EXPECT_EQ(forged.status, 401);
+  EXPECT_EQ(post("/api/v1/instances/booking:bad/pause", "").status, 404);
+  // A booking for the signed-up address: reminders 2 s and 1 s before, and the nurture stops.
+  auto created = calcom(booking("BOOKING_CREATED", "a1", now + 3000, "User1@example.com"));
+  ASSERT_EQ(created.status, 202) << created.body;
+  EXPECT_EQ(calcom(booking("BOOKING_CREATED", "a1", now + 3000, "User1@example.com")).status, 200);  // redelivery
+  // Rescheduled: the old plan is cancelled, the new time planned.
+  auto moved_from = calcom(booking("BOOKING_CREATED", "r1", now + 60000, "other@example.com"));
+  ASSERT_EQ(moved_from.status, 202);
+  ASSERT_EQ(calcom(booking("BOOKING_RESCHEDULED", "r2", now + 3000, "other@example.com", "r1")).status, 202);
+  // Cancelled: nothing is sent.
+  ASSERT_EQ(calcom(booking("BOOKING_CREATED", "c1", now + 3000, "third@example.com")).status, 202);
+  ASSERT_EQ(calcom(nlohmann::json{{"triggerEvent", "BOOKING_CANCELLED"}, {"payload", {{"uid", "c1"}}}}.dump()).status, 202);
+  // Booked too late for the 2 s reminder: only the 1 s one.
+  ASSERT_EQ(calcom(booking("BOOKING_CREATED", "late", now + 1500, "late@example.com")).status, 202);
+  // Unknown triggers are acknowledged.
+  EXPECT_EQ(calcom(nlohmann::json{{"triggerEvent", "MEETING_ENDED"}, {"uid", "x"}}.dump()).status, 202);
+
+  ASSERT_TRUE(wait_for([&] {
+    auto a = fake.accepted();
+    return a.count("booking:a1/reminder-1s") && a.count("booking:r2/reminder-1s") && a.count("booking:late/reminder-1s");
+  }, 15000)) << fake.accepted().size();
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // room for anything that should not happen
+  auto a = fake.accepted();
+  EXPECT_TRUE(a.count("booking:a1/reminder-2s"));
+  EXPECT_TRUE(a.count("booking:r2/reminder-2s"));
+  EXPECT_FALSE(a.count("booking:r1/reminder-2s") || a.count("booking:r1/reminder-1s"));
+  EXPECT_FALSE(a.count("booking:c1/reminder-2s") || a.count("booking:c1/reminder-1s"));
+  EXPECT_FALSE(a.count("booking:late/reminder-2s"));
+  EXPECT_GE(a["booking:a1/reminder-1s"], now + 3000 - 1000 - 100);
+  ASSERT_TRUE(wait_for([&] { return wall_ms() > signed_up[1] + 5500; }, 10000));
+  EXPECT_FALSE(fake.accepted().count(key_of(1, 2)));  // the booking stopped the nurture
 }
 
 }  // namespace

@@ -1,0 +1,21 @@
+// POST /webhooks/calcom: Cal.com booking webhooks, verified with
+// X-Cal-Signature-256 (hex HMAC-SHA256 of the raw body). BOOKING_CREATED
+// starts reminders for the booking (instance "booking:<uid>") and sends
+// "booked" to the attendee's nurture if one runs; BOOKING_RESCHEDULED
+// cancels the old booking's reminders (rescheduleUid) and plans the new
+// time; BOOKING_CANCELLED cancels. Other triggers are acknowledged and
+// ignored. Deliveries carry no id: repeats are recognised by body hash.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/base/clock.h"
+#include "server/webhooks/webhook_route.h"
+
+namespace sundial::webhooks {
+
+WebhookRoute calcom_route(std::optional<std::string> secret, std::vector<DurationMs> reminder_lead_times);
+
+}  // namespace sundial::webhooks

@@ -1,0 +1,66 @@
+#include "workflows/reminders/reminders.h"
+
+#include <algorithm>
+#include <ctime>
+
+#include "engine/base/duration.h"
+
+namespace sundial {
+
+namespace {
+
+std::string utc_text(TimeMs t) {
+  std::time_t secs = static_cast<std::time_t>(t / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M", &tm);
+  return buf;
+}
+
+AsyncStepFn send_reminder_step(const RemindersDeps& deps, const nlohmann::json& input, DurationMs lead) {
+  return [&deps, input, lead](const StepInfo& info, StepDone done) {
+    const EmailTemplate* t = deps.templates.find_first({"reminder"});
+    if (t == nullptr) return done(make_error(ErrorCode::kInvalidArgument, "no template 'reminder' in the reminder templates"));
+    nlohmann::json vars = {{"title", input.value("title", "your meeting")},
+                           {"attendee_name", input.value("attendee_name", "there")},
+                           {"start_time", utc_text(input.value("start_ms", TimeMs{0}))},
+                           {"lead_time", format_duration(lead)}};
+    if (vars["attendee_name"] == "") vars["attendee_name"] = "there";
+    auto rendered = render_email(*t, vars);
+    if (!rendered) return done(std::unexpected(rendered.error()));
+    deps.resend.send(Email{deps.from, input.value("attendee_email", ""), rendered->subject, rendered->html, rendered->text},
+                     info.idempotency_key, std::move(done));
+  };
+}
+
+}  // namespace
+
+std::string reminders_instance_id(const std::string& booking_uid) { return "booking:" + booking_uid; }
+
+nlohmann::json reminders_input(const BookingEvent& b, const std::vector<DurationMs>& before) {
+  return {{"uid", b.uid},
+          {"title", b.title},
+          {"start_ms", b.start},
+          {"attendee_email", b.attendee_email},
+          {"attendee_name", b.attendee_name},
+          {"before_ms", before}};
+}
+
+Workflow<void> reminders_workflow(Context& ctx, const RemindersDeps& deps) {
+  const nlohmann::json& input = ctx.input();
+  TimeMs start = input.value("start_ms", TimeMs{0});
+  std::vector<DurationMs> before;
+  if (input.contains("before_ms") && input["before_ms"].is_array()) before = input["before_ms"].get<std::vector<DurationMs>>();
+  std::sort(before.begin(), before.end(), std::greater<>());  // the earliest reminder first
+  for (DurationMs lead : before) {
+    TimeMs due = start - lead;
+    if (due < ctx.started_at()) continue;  // booked too late for this one
+    co_await ctx.sleep_until(due);
+    std::string step_name = "reminder-" + format_duration(lead);
+    AsyncStepFn send = send_reminder_step(deps, input, lead);
+    co_await ctx.step_async(step_name, send);
+  }
+}
+
+}  // namespace sundial
