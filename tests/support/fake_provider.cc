@@ -84,12 +84,13 @@ FakeProvider::FakeProvider() : state_(std::make_shared<State>()) {
       }
     });
     auto listened = server->listen();
-    bound.set_value(listened ? server->bound_port() : -1);
-    if (!listened) return;
-    {
+    if (listened) {
+      // Before the port is known: the destructor may run at once after.
       std::lock_guard lock(state->mutex);
       state->loop = &loop;
     }
+    bound.set_value(listened ? server->bound_port() : -1);
+    if (!listened) return;
     loop.run();
     std::vector<http::Responder> hung;
     {
