@@ -23,6 +23,7 @@ SundialServer::SundialServer(Loop& loop, Clock& clock, Engine& engine, const Dae
     : loop_(loop),
       engine_(engine),
       auth_(std::move(admin_token)),
+      access_log_(config.server.access_log),
       webhook_limiter_(clock, config.server.webhook_rate_per_second, config.server.webhook_burst) {
   http_ = std::make_unique<http::HttpServer>(
       loop, http_options(config.server),
@@ -75,6 +76,7 @@ void SundialServer::handle(http::HttpRequest request, http::Responder responder)
 void SundialServer::observe(const http::RequestSummary& s) {
   std::string route(router_.matched_pattern(s.method, s.path));
   metrics_->observe_request(s.method, route, s.status, s.seconds);
+  if (!access_log_) return;
   ops::log_access(ops::AccessLogEntry{s.method, s.path, route, s.peer_ip, s.status, s.body_bytes,
                                       s.seconds * 1000.0});
 }

@@ -49,6 +49,7 @@ class SundialServer {
   Loop& loop_;
   Engine& engine_;
   api::BearerAuth auth_;
+  bool access_log_;
   api::Router router_;
   ops::MetricsRegistry registry_;
   webhooks::RateLimiter webhook_limiter_;

@@ -1,6 +1,7 @@
 #include "workflows/builtin.h"
 
 #include "workflows/bench/sleep_step.h"
+#include "workflows/bench/steps.h"
 #include "workflows/nurture/nurture.h"
 #include "workflows/reminders/reminders.h"
 
@@ -10,6 +11,7 @@ Result<void> register_builtin_workflows(Registry& registry, const BuiltinDeps& d
   SUNDIAL_TRY(registry.add(kSleepStepWorkflow,
                            "sleeps input.sleep_ms (default 2000) then runs one no-op step",
                            sleep_step_workflow));
+  SUNDIAL_TRY(registry.add(kStepsWorkflow, "input.steps (default 10) no-op steps in a row", steps_workflow));
   NurtureDeps nurture{deps.resend, deps.nurture_templates, deps.email_from};
   SUNDIAL_TRY(registry.add(kNurtureWorkflow,
                            "a signup's email sequence (7 emails over 11 days by default); stops on 'booked' "

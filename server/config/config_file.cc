@@ -73,6 +73,15 @@ Setter count_key(std::string key, int64_t min, int64_t max, Field field) {
 }
 
 template <typename Field>
+Setter bool_key(std::string key, Field field) {
+  return [key, field](const toml::node& n, DaemonConfig& c) -> Result<void> {
+    if (!n.is_boolean()) return std::unexpected(bad_value(key, "true or false"));
+    field(c) = *n.value<bool>();
+    return ok();
+  };
+}
+
+template <typename Field>
 Setter positive_number_key(std::string key, Field field) {
   return [key, field](const toml::node& n, DaemonConfig& c) -> Result<void> {
     auto v = n.value<double>();
@@ -118,6 +127,7 @@ const std::map<std::string, std::map<std::string, Setter>>& schema() {
            {"read_timeout", duration_key("server.read_timeout", [](DaemonConfig& c) -> auto& { return c.server.read_timeout; })},
            {"shutdown_timeout", duration_key("server.shutdown_timeout", [](DaemonConfig& c) -> auto& { return c.server.shutdown_timeout; })},
            {"log_format", one_of_key("server.log_format", {"text", "json"}, [](DaemonConfig& c) -> auto& { return c.server.log_format; })},
+           {"access_log", bool_key("server.access_log", [](DaemonConfig& c) -> auto& { return c.server.access_log; })},
            {"log_level", one_of_key("server.log_level", {"trace", "debug", "info", "warn", "error"}, [](DaemonConfig& c) -> auto& { return c.server.log_level; })},
            {"webhook_rate_per_second", positive_number_key("server.webhook_rate_per_second", [](DaemonConfig& c) -> auto& { return c.server.webhook_rate_per_second; })},
            {"webhook_burst", positive_number_key("server.webhook_burst", [](DaemonConfig& c) -> auto& { return c.server.webhook_burst; })},

@@ -38,6 +38,8 @@ struct ServerSettings {
   std::string log_format = "text";
   // Default: "info". trace, debug, info, warn, error.
   std::string log_level = "info";
+  // Default: true. One log line per answered request.
+  bool access_log = true;
   // Default: 5 per second, bursts of 20. Per client IP on public webhooks.
   double webhook_rate_per_second = 5.0;
   double webhook_burst = 20.0;

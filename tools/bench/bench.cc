@@ -1,0 +1,106 @@
+#include "tools/bench/bench.h"
+
+#include <filesystem>
+#include <optional>
+
+#include "engine/base/closest_match.h"
+#include "tools/bench/scenarios.h"
+
+namespace sundial::bench {
+
+namespace {
+
+const std::vector<std::string> kScenarios = {"starts", "latency", "timers-at-scale", "restart", "steps"};
+const std::vector<std::string> kFlags = {"--n",        "--sleep-ms", "--concurrency", "--rate",   "--duration",
+                                         "--steps",    "--sundiald", "--server",      "--help"};
+
+std::string usage() {
+  return "usage: sundial-bench SCENARIO [--n N] [--sleep-ms D] [--concurrency C] [--rate R] [--duration S]\n"
+         "                     [--steps K] [--sundiald PATH | --server URL]\n\n"
+         "Drives a real sundiald over HTTP (keep-alive connections) and prints a table and one JSON line.\n"
+         "By default it starts its own sundiald (built beside it) on a fresh data directory and a free port.\n\n"
+         "Scenarios:\n"
+         "  starts           N starts (default 10000) as fast as possible, C in flight (64), each sleeping D ms\n"
+         "                   (2000) then one step: starts/s, ack p50/p99/p99.9, timer lateness, peak RSS,\n"
+         "                   missing and duplicated steps\n"
+         "  latency          open loop at R requests/s (1000) for S seconds (30): ack p50/p99/p99.9\n"
+         "  timers-at-scale  N pending far-future timers, then R/s coming due for S s: lateness, RSS per timer,\n"
+         "                   bytes on disk\n"
+         "  restart          N pending instances, SIGKILL, restart: time to /readyz and to a new start's ack\n"
+         "  steps            N journaled no-op steps (K per instance, default 10): completions/s\n\n"
+         "docs/benchmarks.md has the figures and how they were measured.\n";
+}
+
+}  // namespace
+
+int run_bench(const std::vector<std::string>& args, const std::string& self_path, std::ostream& out,
+              std::ostream& err) {
+  BenchOptions o;
+  std::optional<std::string> sundiald, server_url;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "-h" || a == "--help") {
+      out << usage();
+      return 0;
+    }
+    if (!a.starts_with("--")) {
+      if (!o.scenario.empty() || std::find(kScenarios.begin(), kScenarios.end(), a) == kScenarios.end()) {
+        std::string hint = closest_match(a, kScenarios);
+        err << "sundial-bench: unknown scenario '" << a << "'" << (hint.empty() ? "" : "; did you mean '" + hint + "'?")
+            << "\n";
+        return 2;
+      }
+      o.scenario = a;
+      continue;
+    }
+    if (std::find(kFlags.begin(), kFlags.end(), a) == kFlags.end() || i + 1 >= args.size()) {
+      std::string hint = closest_match(a, kFlags);
+      err << "sundial-bench: unknown or incomplete flag '" << a << "'"
+          << (hint.empty() || hint == a ? "" : "; did you mean '" + hint + "'?") << "\n";
+      return 2;
+    }
+    std::string v = args[++i];
+    try {
+      if (a == "--n") o.n = std::stoul(v);
+      if (a == "--sleep-ms") o.sleep_ms = std::stoll(v);
+      if (a == "--concurrency") o.concurrency = std::max<size_t>(1, std::stoul(v));
+      if (a == "--rate") o.rate = std::stod(v);
+      if (a == "--duration") o.duration_s = std::stod(v);
+      if (a == "--steps") o.steps = std::max<size_t>(1, std::stoul(v));
+    } catch (const std::exception&) {
+      err << "sundial-bench: " << a << " takes a number, not '" << v << "'\n";
+      return 2;
+    }
+    if (a == "--sundiald") sundiald = v;
+    if (a == "--server") server_url = v;
+  }
+  if (o.scenario.empty()) {
+    err << usage();
+    return 2;
+  }
+  std::string default_sundiald =
+      (std::filesystem::path(self_path).parent_path().parent_path() / "server" / "sundiald").string();
+  auto server = server_url ? ServerProcess::external(*server_url) : ServerProcess::spawn(sundiald.value_or(default_sundiald));
+  if (!server) {
+    err << "sundial-bench: " << server.error().message << "\n";
+    return 1;
+  }
+  ApiClient api(server->url(), std::nullopt);
+  Context ctx{o, *server, api, err};
+  Result<nlohmann::json> report = make_error(ErrorCode::kInternal, "no scenario");
+  if (o.scenario == "starts") report = run_starts(ctx);
+  if (o.scenario == "latency") report = run_latency(ctx);
+  if (o.scenario == "timers-at-scale") report = run_timers_at_scale(ctx);
+  if (o.scenario == "restart") report = run_restart(ctx);
+  if (o.scenario == "steps") report = run_steps(ctx);
+  if (!report) {
+    err << "sundial-bench: " << o.scenario << ": " << report.error().message << "\n";
+    return 1;
+  }
+  print_report(out, *report);
+  bool correct = report->value("missing", 0) == 0 && report->value("duplicates", 0) == 0;
+  if (!correct) err << "sundial-bench: instances missing or steps duplicated\n";
+  return correct ? 0 : 1;
+}
+
+}  // namespace sundial::bench

@@ -1,0 +1,63 @@
+// LoadClient: sundial-bench's HTTP load generator. C keep-alive
+// connections on loopback, driven by poll() on one thread; requests are
+// queued per connection (pipelined) and answered in order. Each answer is
+// reported with its latency measured from the request's *scheduled* time,
+// so an open-loop run does not hide queueing (no coordinated omission).
+//
+// Threading: one thread. Ownership: owns its sockets.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace sundial::bench {
+
+int64_t now_us();  // steady clock
+
+struct Answer {
+  int status = 0;  // 0: the connection failed
+  std::string body;
+  int64_t latency_us = 0;
+};
+
+class LoadClient {
+ public:
+  LoadClient(int port, size_t connections);
+  ~LoadClient();
+  LoadClient(const LoadClient&) = delete;
+  LoadClient& operator=(const LoadClient&) = delete;
+
+  bool ok() const { return !failed_; }
+  // Queues `request` (raw HTTP/1.1 bytes) on the least loaded connection.
+  void submit(std::string request, int64_t scheduled_us, std::function<void(Answer)> on_answer);
+  // Requests sent and not yet answered.
+  size_t in_flight() const { return in_flight_; }
+  // Sends and receives for up to `timeout_ms`, or until something arrives.
+  void pump(int timeout_ms);
+
+ private:
+  struct Pending {
+    int64_t scheduled_us;
+    std::function<void(Answer)> on_answer;
+  };
+  struct Conn {
+    int fd = -1;
+    std::string out;
+    std::string in;
+    std::deque<Pending> waiting;
+  };
+  void read_answers(Conn& c);
+  void fail(Conn& c);
+
+  std::vector<Conn> conns_;
+  size_t in_flight_ = 0;
+  bool failed_ = false;
+};
+
+// "POST /api/v1/workflows/<type>/instances" with a JSON body.
+std::string start_request(const std::string& type, const std::string& body);
+
+}  // namespace sundial::bench
