@@ -1,5 +1,9 @@
 #include "engine/engine.h"
 
+#include <chrono>
+
+#include <spdlog/spdlog.h>
+
 #include <spdlog/spdlog.h>
 
 #include "engine/base/check.h"
@@ -10,7 +14,10 @@ Result<std::unique_ptr<Engine>> Engine::open(Loop& loop, Clock& clock, const Reg
                                              EngineOptions options) {
   RocksDbOptions storage = options.storage;
   storage.path = options.data_dir;
+  auto t0 = std::chrono::steady_clock::now();
   SUNDIAL_ASSIGN_OR_RETURN(auto store, RocksDbStore::open(storage));
+  spdlog::info("storage opened in {} ms",
+               std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count());
   return open_with_store(loop, clock, registry, std::move(options), std::move(store));
 }
 

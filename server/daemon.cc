@@ -1,5 +1,6 @@
 #include "server/daemon.h"
 
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <memory>
@@ -116,12 +117,15 @@ int run_daemon(const std::vector<std::string>& args) {
     spdlog::critical("cannot register the built-in workflows: {}", r.error().to_string());
     return 1;
   }
+  auto open_started = std::chrono::steady_clock::now();
   auto opened = Engine::open(loop, clock, registry, config.engine);
   if (!opened) {
     spdlog::critical("cannot open the engine on '{}': {}", config.engine.data_dir, opened.error().to_string());
     return 1;
   }
   std::unique_ptr<Engine> engine = std::move(*opened);
+  spdlog::info("engine ready in {} ms (storage open and recovery)",
+               std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - open_started).count());
   auto server = std::make_unique<SundialServer>(loop, clock, *engine, config, admin_token);
   server->add_webhook(webhooks::signup_route(config.nurture.offsets));
   server->add_webhook(webhooks::calcom_route(secret_from_env(config.webhooks.calcom_secret_env), config.reminders.before));

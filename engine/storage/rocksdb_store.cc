@@ -28,6 +28,14 @@ Result<std::unique_ptr<RocksDbStore>> RocksDbStore::open(const RocksDbOptions& o
   db_options.db_write_buffer_size = options.write_buffer_bytes * kCfCount;
   db_options.keep_log_file_num = 4;
   db_options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+  // After a crash, replay the WAL into the memtables without writing them
+  // out as SST files first: restart time is what users wait for. The WAL
+  // stays until a normal flush, so nothing is less durable.
+  db_options.avoid_flush_during_recovery = true;
+  // A quiet column family (meta, schedules) would otherwise pin old WAL
+  // files until it flushes; capping the WAL flushes it and bounds what a
+  // restart must replay.
+  db_options.max_total_wal_size = options.max_wal_bytes;
 
   auto cache = rocksdb::NewLRUCache(options.block_cache_bytes);
   rocksdb::BlockBasedTableOptions table_options;

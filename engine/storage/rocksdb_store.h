@@ -31,6 +31,9 @@ struct RocksDbOptions {
   size_t block_cache_bytes = 32u << 20;
   // Default: 8 MiB. Memtable size per column family.
   size_t write_buffer_bytes = 8u << 20;
+  // Default: 16 MiB. WAL kept before RocksDB flushes the column families
+  // that pin it: the upper bound of what a restart replays.
+  uint64_t max_wal_bytes = 16u << 20;
 };
 
 inline constexpr int kSchemaVersion = 1;
