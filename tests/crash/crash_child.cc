@@ -9,6 +9,9 @@
 #include <cstdio>
 #include <string>
 
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
 #include "engine/engine.h"
 #include "engine/loop/timer.h"
 #include "tests/crash/crash_workflow.h"
@@ -29,6 +32,9 @@ int main(int argc, char** argv) {
     return 2;
   }
   const std::string prefix = argv[3];
+  // stdout carries the acknowledgements: keep the engine's log off it.
+  spdlog::set_default_logger(spdlog::stderr_color_mt("crash-child"));
+  spdlog::set_level(spdlog::level::warn);
   Loop loop;
   SystemClock clock;
   testing::StepRecorder recorder(argv[2], "child-" + std::to_string(::getpid()));
