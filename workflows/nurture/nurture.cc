@@ -8,14 +8,10 @@ namespace {
 
 // Sends email `n` (1-based): the segment's variant of the template if
 // there is one, else the plain one.
-AsyncStepFn send_email_step(const NurtureDeps& deps, const nlohmann::json& input, size_t n) {
+AsyncStepFn send_email_step(const EmailDeps& deps, const nlohmann::json& input, size_t n) {
   return [&deps, input, n](const StepInfo& info, StepDone done) {
     std::string base = "email-" + std::to_string(n);
     std::string segment = input.value("segment", "optimize");
-    const EmailTemplate* t = deps.templates.find_first({base + "." + segment, base});
-    if (t == nullptr) {
-      return done(make_error(ErrorCode::kInvalidArgument, "no template " + base + " in the nurture templates"));
-    }
     std::string upper = segment;
     std::transform(upper.begin(), upper.end(), upper.begin(), [](unsigned char c) { return std::toupper(c); });
     nlohmann::json vars = {{"first_name", input.value("first_name", "there")},
@@ -23,10 +19,7 @@ AsyncStepFn send_email_step(const NurtureDeps& deps, const nlohmann::json& input
                            {"segment", upper},
                            {"red", input.value("red", 0)},
                            {"orange", input.value("orange", 0)}};
-    auto rendered = render_email(*t, vars);
-    if (!rendered) return done(std::unexpected(rendered.error()));
-    deps.resend.send(Email{deps.from, input.value("email", ""), rendered->subject, rendered->html, rendered->text},
-                     info.idempotency_key, std::move(done));
+    send_templated_email(deps, {base + "." + segment, base}, vars, input.value("email", ""), info, std::move(done));
   };
 }
 
@@ -39,7 +32,7 @@ nlohmann::json nurture_input(const Signup& signup, const std::vector<DurationMs>
           {"offsets_ms", offsets}};
 }
 
-Workflow<void> nurture_workflow(Context& ctx, const NurtureDeps& deps) {
+Workflow<void> nurture_workflow(Context& ctx, const EmailDeps& deps) {
   const nlohmann::json& input = ctx.input();
   std::vector<DurationMs> offsets;
   if (input.contains("offsets_ms") && input["offsets_ms"].is_array()) {

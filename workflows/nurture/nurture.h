@@ -9,29 +9,22 @@
 // "offsets_ms": [...]} — the offsets are copied in at signup, so changing
 // [nurture] offsets affects new signups only.
 //
-// Threading: loop thread (a workflow). Ownership: NurtureDeps are borrowed
+// Threading: loop thread (a workflow). Ownership: EmailDeps are borrowed
 // for the daemon's life.
 #pragma once
 
 #include <string>
 #include <vector>
 
-#include "connectors/resend/resend_client.h"
 #include "engine/runtime/registry.h"
-#include "workflows/email/email_template.h"
+#include "workflows/email/email_step.h"
 #include "workflows/nurture/signup.h"
 
 namespace sundial {
 
 inline constexpr const char* kNurtureWorkflow = "nurture";
 
-struct NurtureDeps {
-  ResendClient& resend;
-  const TemplateSet& templates;
-  std::string from;
-};
-
-Workflow<void> nurture_workflow(Context& ctx, const NurtureDeps& deps);
+Workflow<void> nurture_workflow(Context& ctx, const EmailDeps& deps);
 
 // The start input for a signup.
 nlohmann::json nurture_input(const Signup& signup, const std::vector<DurationMs>& offsets);

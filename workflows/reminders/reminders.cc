@@ -18,19 +18,14 @@ std::string utc_text(TimeMs t) {
   return buf;
 }
 
-AsyncStepFn send_reminder_step(const RemindersDeps& deps, const nlohmann::json& input, DurationMs lead) {
+AsyncStepFn send_reminder_step(const EmailDeps& deps, const nlohmann::json& input, DurationMs lead) {
   return [&deps, input, lead](const StepInfo& info, StepDone done) {
-    const EmailTemplate* t = deps.templates.find_first({"reminder"});
-    if (t == nullptr) return done(make_error(ErrorCode::kInvalidArgument, "no template 'reminder' in the reminder templates"));
+    std::string name = input.value("attendee_name", "");
     nlohmann::json vars = {{"title", input.value("title", "your meeting")},
-                           {"attendee_name", input.value("attendee_name", "there")},
+                           {"attendee_name", name.empty() ? "there" : name},
                            {"start_time", utc_text(input.value("start_ms", TimeMs{0}))},
                            {"lead_time", format_duration(lead)}};
-    if (vars["attendee_name"] == "") vars["attendee_name"] = "there";
-    auto rendered = render_email(*t, vars);
-    if (!rendered) return done(std::unexpected(rendered.error()));
-    deps.resend.send(Email{deps.from, input.value("attendee_email", ""), rendered->subject, rendered->html, rendered->text},
-                     info.idempotency_key, std::move(done));
+    send_templated_email(deps, {"reminder"}, vars, input.value("attendee_email", ""), info, std::move(done));
   };
 }
 
@@ -47,7 +42,7 @@ nlohmann::json reminders_input(const BookingEvent& b, const std::vector<Duration
           {"before_ms", before}};
 }
 
-Workflow<void> reminders_workflow(Context& ctx, const RemindersDeps& deps) {
+Workflow<void> reminders_workflow(Context& ctx, const EmailDeps& deps) {
   const nlohmann::json& input = ctx.input();
   TimeMs start = input.value("start_ms", TimeMs{0});
   std::vector<DurationMs> before;

@@ -15,21 +15,14 @@
 #include <vector>
 
 #include "connectors/calcom/booking.h"
-#include "connectors/resend/resend_client.h"
 #include "engine/runtime/registry.h"
-#include "workflows/email/email_template.h"
+#include "workflows/email/email_step.h"
 
 namespace sundial {
 
 inline constexpr const char* kRemindersWorkflow = "reminders";
 
-struct RemindersDeps {
-  ResendClient& resend;
-  const TemplateSet& templates;
-  std::string from;
-};
-
-Workflow<void> reminders_workflow(Context& ctx, const RemindersDeps& deps);
+Workflow<void> reminders_workflow(Context& ctx, const EmailDeps& deps);
 
 nlohmann::json reminders_input(const BookingEvent& booking, const std::vector<DurationMs>& before);
 // "booking:<uid>"
