@@ -98,12 +98,8 @@ int run_daemon(const std::vector<std::string>& args) {
   SystemClock clock;
   // Outbound email: Resend, or log mode without an API key.
   AsyncHttpClient http_client(loop, clock);
-  ResendOptions resend_options;
-  resend_options.base_url = config.resend.base_url;
+  ResendOptions resend_options = config.resend.client;
   resend_options.api_key = secret_from_env(config.resend.api_key_env);
-  resend_options.rate_per_second = config.resend.rate_per_second;
-  resend_options.burst = config.resend.burst;
-  resend_options.timeout = config.resend.timeout;
   ResendClient resend(loop, clock, http_client, resend_options);
   if (resend.log_mode()) {
     spdlog::warn("${} is not set: emails are logged and journaled, not sent (log mode)", config.resend.api_key_env);

@@ -1,7 +1,7 @@
 #include "server/sundial_server.h"
 
 #include "server/api/admin_api.h"
-#include "server/api/error_codes.h"
+#include "server/http/error_codes.h"
 #include "server/ops/logging.h"
 #include "server/webhooks/webhook_handler.h"
 
@@ -57,7 +57,7 @@ void SundialServer::add_operations_routes() {
   });
   router_.add("GET", "/readyz", [this](http::HttpRequest&&, const api::PathParams&, http::Responder r) {
     if (engine_.ready()) return r.send(http::HttpResponse::json(200, {{"status", "ready"}}));
-    r.send(http::HttpResponse::error(503, api::codes::kUnavailable,
+    r.send(http::HttpResponse::error(503, codes::kUnavailable,
                                      "storage is recovering or closing")
                .with_header("Retry-After", "1"));
   });

@@ -1,7 +1,7 @@
 #include "server/api/auth.h"
 
 #include "connectors/signing/hmac.h"
-#include "server/api/error_codes.h"
+#include "server/http/error_codes.h"
 
 namespace sundial::api {
 

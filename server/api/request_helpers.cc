@@ -2,9 +2,18 @@
 
 #include <charconv>
 
-#include "server/api/error_codes.h"
+#include "server/http/error_codes.h"
 
 namespace sundial::api {
+
+std::expected<nlohmann::json, http::HttpResponse> parse_json_text(std::string_view text) {
+  try {
+    return nlohmann::json::parse(text);
+  } catch (const nlohmann::json::parse_error& e) {
+    return std::unexpected(http::HttpResponse::error(
+        400, codes::kBadRequest, "the body is not valid JSON (at byte " + std::to_string(e.byte) + ")"));
+  }
+}
 
 std::expected<nlohmann::json, http::HttpResponse> read_json_body(const http::HttpRequest& request,
                                                                    BodyRule rule) {
@@ -17,14 +26,9 @@ std::expected<nlohmann::json, http::HttpResponse> read_json_body(const http::Htt
         "the body must be JSON with Content-Type: application/json (got '" + request.content_type() +
             "')"));
   }
-  nlohmann::json body;
-  try {
-    body = nlohmann::json::parse(request.body);
-  } catch (const nlohmann::json::parse_error& e) {
-    return std::unexpected(http::HttpResponse::error(
-        400, codes::kBadRequest, "the body is not valid JSON (at byte " + std::to_string(e.byte) + ")"));
-  }
-  if (rule == BodyRule::kObjectOrEmpty && !body.is_object()) {
+  auto body = parse_json_text(request.body);
+  if (!body) return body;
+  if (rule == BodyRule::kObjectOrEmpty && !body->is_object()) {
     return std::unexpected(http::HttpResponse::error(400, codes::kBadRequest, "the body must be a JSON object"));
   }
   return body;

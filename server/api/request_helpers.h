@@ -17,6 +17,10 @@
 
 namespace sundial::api {
 
+// `text` as JSON, or the 400 bad_request answer naming the byte where it
+// stopped being JSON.
+std::expected<nlohmann::json, http::HttpResponse> parse_json_text(std::string_view text);
+
 enum class BodyRule { kObjectOrEmpty, kAnyJsonOrEmpty };
 
 // The request body as JSON: empty → `{}` (kObjectOrEmpty) or null; a

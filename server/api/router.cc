@@ -1,6 +1,6 @@
 #include "server/api/router.h"
 
-#include "server/api/error_codes.h"
+#include "server/http/error_codes.h"
 
 namespace sundial::api {
 

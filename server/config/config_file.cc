@@ -141,12 +141,12 @@ const std::map<std::string, std::map<std::string, Setter>>& schema() {
        }},
       {"resend",
        {
-           {"base_url", string_key("resend.base_url", [](DaemonConfig& c) -> auto& { return c.resend.base_url; })},
+           {"base_url", string_key("resend.base_url", [](DaemonConfig& c) -> auto& { return c.resend.client.base_url; })},
            {"api_key_env", string_key("resend.api_key_env", [](DaemonConfig& c) -> auto& { return c.resend.api_key_env; })},
            {"from", string_key("resend.from", [](DaemonConfig& c) -> auto& { return c.resend.from; })},
-           {"rate_per_second", positive_number_key("resend.rate_per_second", [](DaemonConfig& c) -> auto& { return c.resend.rate_per_second; })},
-           {"burst", positive_number_key("resend.burst", [](DaemonConfig& c) -> auto& { return c.resend.burst; })},
-           {"timeout", duration_key("resend.timeout", [](DaemonConfig& c) -> auto& { return c.resend.timeout; })},
+           {"rate_per_second", positive_number_key("resend.rate_per_second", [](DaemonConfig& c) -> auto& { return c.resend.client.rate_per_second; })},
+           {"burst", positive_number_key("resend.burst", [](DaemonConfig& c) -> auto& { return c.resend.client.burst; })},
+           {"timeout", duration_key("resend.timeout", [](DaemonConfig& c) -> auto& { return c.resend.client.timeout; })},
        }},
       {"nurture",
        {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "engine/base/clock.h"
+#include "connectors/resend/resend_client.h"
 #include "engine/options.h"
 
 namespace sundial {
@@ -46,17 +47,14 @@ struct ServerSettings {
 };
 
 struct ResendSettings {
-  // Default: https://api.resend.com
-  std::string base_url = "https://api.resend.com";
+  // base_url, rate_per_second, burst, timeout: their defaults are the
+  // connector's own (connectors/resend/resend_client.h). The API key is
+  // filled from the environment at start-up, never from the file.
+  ResendOptions client;
   // Default: RESEND_API_KEY. Unset: emails are logged, not sent.
   std::string api_key_env = "RESEND_API_KEY";
   // Default: "Team <hello@example.com>".
   std::string from = "Team <hello@example.com>";
-  // Default: 5 per second, bursts of 5 (Resend's documented team limit).
-  double rate_per_second = 5;
-  double burst = 5;
-  // Default: 15s. A send that has no answer by then is retried.
-  DurationMs timeout = 15 * kSecondMs;
 };
 
 struct NurtureSettings {

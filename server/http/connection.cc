@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "engine/base/check.h"
+#include "server/http/error_codes.h"
 
 namespace sundial::http {
 
@@ -182,14 +183,19 @@ void Connection::take_requests() {
   if (closed_) return;
   if (!draining_ && parser_->failure()) {
     const ParseFailure& f = *parser_->failure();
-    Slot slot;
-    slot.id = next_slot_++;
-    slot.started_us = parser_->request_started_at_ms() * 1000;
-    slot.keep_alive = false;
-    slots_.push_back(std::move(slot));
-    draining_ = true;
-    fill_slot(slots_.back(), HttpResponse::error(f.status, f.code, f.message), false);
+    return answer_last(HttpResponse::error(f.status, f.code, f.message));
   }
+  flush();
+}
+
+void Connection::answer_last(HttpResponse response) {
+  draining_ = true;
+  Slot slot;
+  slot.id = next_slot_++;
+  slot.started_us = parser_->request_started_at_ms() * 1000;
+  slot.keep_alive = false;
+  slots_.push_back(std::move(slot));
+  fill_slot(slots_.back(), std::move(response), false);
   flush();
 }
 
@@ -329,18 +335,9 @@ void Connection::on_timer() {
       now >= parser_->request_started_at_ms() + limits_.read_timeout_ms) {
     // A slow client: say why if nothing is ahead of the answer, then close.
     if (!slots_.empty()) return close();
-    draining_ = true;
-    Slot slot;
-    slot.id = next_slot_++;
-    slot.started_us = parser_->request_started_at_ms() * 1000;
-    slot.keep_alive = false;
-    slots_.push_back(std::move(slot));
-    fill_slot(slots_.back(),
-              HttpResponse::error(408, "request_timeout",
-                                  "the request did not arrive within " +
-                                      std::to_string(limits_.read_timeout_ms) + " ms"),
-              false);
-    return flush();
+    return answer_last(HttpResponse::error(
+        408, codes::kRequestTimeout,
+        "the request did not arrive within " + std::to_string(limits_.read_timeout_ms) + " ms"));
   }
   if (slots_.empty() && !parser_->in_request() && now >= last_activity_ms_ + limits_.idle_timeout_ms) {
     return close();

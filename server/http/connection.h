@@ -95,6 +95,8 @@ class Connection final : public ResponseSink, public std::enable_shared_from_thi
   void take_requests();
   Slot* find_slot(uint64_t id);
   void fill_slot(Slot& slot, HttpResponse response, bool streaming);
+  // Answers the request in progress (malformed, or too slow) and closes.
+  void answer_last(HttpResponse response);
   void flush();
   void write(std::string bytes);
   void pause_or_resume_reading();

@@ -3,6 +3,8 @@
 #include <utility>
 #include <vector>
 
+#include "server/http/error_codes.h"
+
 namespace sundial::http {
 
 HttpServer::HttpServer(Loop& loop, HttpServerOptions options, HttpHandler handler)
@@ -64,7 +66,7 @@ void HttpServer::accept() {
   if (connections_.size() > options_.max_connections) {
     ++rejected_;
     return connection->refuse(HttpResponse::error(
-        503, "unavailable",
+        503, codes::kUnavailable,
         "too many open connections (limit " + std::to_string(options_.max_connections) + ")"));
   }
   connection->start();

@@ -4,6 +4,8 @@
 #include <cctype>
 #include <chrono>
 
+#include "server/http/error_codes.h"
+
 namespace sundial::http {
 
 int64_t steady_now_us() {
@@ -48,7 +50,7 @@ bool RequestParser::feed(const char* data, size_t size) {
   }
   if (failure_) return false;
   if (err != HPE_OK) {
-    fail(400, "bad_request",
+    fail(400, codes::kBadRequest,
          std::string("malformed HTTP request: ") + llhttp_errno_name(err) + ": " +
              (parser_.reason != nullptr ? parser_.reason : "parse error"));
     return false;
@@ -59,7 +61,7 @@ bool RequestParser::feed(const char* data, size_t size) {
 void RequestParser::finish() {
   if (failure_ || !in_message_) return;
   llhttp_errno_t err = llhttp_finish(&parser_);
-  if (err != HPE_OK && !failure_) fail(400, "bad_request", "the request ended before it was complete");
+  if (err != HPE_OK && !failure_) fail(400, codes::kBadRequest, "the request ended before it was complete");
 }
 
 std::optional<HttpRequest> RequestParser::next() {
@@ -69,6 +71,10 @@ std::optional<HttpRequest> RequestParser::next() {
   return r;
 }
 
+int RequestParser::body_too_large() {
+  return fail(413, codes::kPayloadTooLarge, "the body exceeds " + std::to_string(limits_.max_body_bytes) + " bytes");
+}
+
 int RequestParser::fail(int status, std::string code, std::string message) {
   if (!failure_) failure_ = ParseFailure{status, std::move(code), std::move(message)};
   return -1;
@@ -76,7 +82,10 @@ int RequestParser::fail(int status, std::string code, std::string message) {
 
 bool RequestParser::count_header_bytes(size_t n) {
   header_bytes_ += n;
-  return header_bytes_ <= limits_.max_header_bytes;
+  if (header_bytes_ <= limits_.max_header_bytes) return true;
+  fail(431, codes::kHeadersTooLarge,
+       "the request line and headers exceed " + std::to_string(limits_.max_header_bytes) + " bytes");
+  return false;
 }
 
 int RequestParser::on_message_begin(llhttp_t* p) {
@@ -94,17 +103,14 @@ int RequestParser::on_message_begin(llhttp_t* p) {
 
 int RequestParser::on_url(llhttp_t* p, const char* at, size_t len) {
   RequestParser& s = self(p);
-  if (!s.count_header_bytes(len)) return s.fail(431, "headers_too_large", "the request line is too long");
+  if (!s.count_header_bytes(len)) return -1;
   s.current_.target.append(at, len);
   return 0;
 }
 
 int RequestParser::on_header_field(llhttp_t* p, const char* at, size_t len) {
   RequestParser& s = self(p);
-  if (!s.count_header_bytes(len)) {
-    return s.fail(431, "headers_too_large",
-                  "request headers exceed " + std::to_string(s.limits_.max_header_bytes) + " bytes");
-  }
+  if (!s.count_header_bytes(len)) return -1;
   if (s.in_value_) {
     s.field_.clear();
     s.in_value_ = false;
@@ -115,10 +121,7 @@ int RequestParser::on_header_field(llhttp_t* p, const char* at, size_t len) {
 
 int RequestParser::on_header_value(llhttp_t* p, const char* at, size_t len) {
   RequestParser& s = self(p);
-  if (!s.count_header_bytes(len)) {
-    return s.fail(431, "headers_too_large",
-                  "request headers exceed " + std::to_string(s.limits_.max_header_bytes) + " bytes");
-  }
+  if (!s.count_header_bytes(len)) return -1;
   if (!s.in_value_) {
     std::string name = s.field_;
     std::transform(name.begin(), name.end(), name.begin(),
@@ -149,15 +152,14 @@ int RequestParser::on_headers_complete(llhttp_t* p) {
   RequestParser& s = self(p);
   s.current_.method = llhttp_method_name(static_cast<llhttp_method_t>(p->method));
   if (!s.finish_target()) {
-    return s.fail(400, "bad_request", "the request target is not a valid origin-form path");
+    return s.fail(400, codes::kBadRequest, "the request target is not a valid origin-form path");
   }
   // Trim the optional whitespace llhttp leaves at the end of values.
   for (auto& [name, value] : s.current_.headers) {
     while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.pop_back();
   }
   if ((p->flags & F_CONTENT_LENGTH) != 0 && p->content_length > s.limits_.max_body_bytes) {
-    return s.fail(413, "payload_too_large",
-                  "the body exceeds " + std::to_string(s.limits_.max_body_bytes) + " bytes");
+    return s.body_too_large();
   }
   const std::string* expect = s.current_.header("expect");
   if (expect != nullptr && s.on_expect_continue) {
@@ -172,8 +174,7 @@ int RequestParser::on_headers_complete(llhttp_t* p) {
 int RequestParser::on_body(llhttp_t* p, const char* at, size_t len) {
   RequestParser& s = self(p);
   if (s.current_.body.size() + len > s.limits_.max_body_bytes) {
-    return s.fail(413, "payload_too_large",
-                  "the body exceeds " + std::to_string(s.limits_.max_body_bytes) + " bytes");
+    return s.body_too_large();
   }
   s.current_.body.append(at, len);
   return 0;

@@ -64,8 +64,10 @@ class RequestParser {
   static int on_body(llhttp_t* p, const char* at, size_t len);
   static int on_message_complete(llhttp_t* p);
 
+  // Adds to the request line + header bytes; false (and 431) over the limit.
   bool count_header_bytes(size_t n);
   int fail(int status, std::string code, std::string message);
+  int body_too_large();
   bool finish_target();
 
   ParserLimits limits_;

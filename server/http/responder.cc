@@ -1,5 +1,7 @@
 #include "server/http/responder.h"
 
+#include "server/http/error_codes.h"
+
 namespace sundial::http {
 
 Responder::Responder(Responder&& other) noexcept
@@ -9,7 +11,7 @@ Responder::Responder(Responder&& other) noexcept
 
 Responder& Responder::operator=(Responder&& other) noexcept {
   if (this != &other) {
-    if (!answered_) send(HttpResponse::error(500, "internal", "the handler did not answer"));
+    if (!answered_) send(HttpResponse::error(500, codes::kInternal, "the handler did not answer"));
     sink_ = std::move(other.sink_);
     slot_ = other.slot_;
     answered_ = other.answered_;
@@ -19,7 +21,7 @@ Responder& Responder::operator=(Responder&& other) noexcept {
 }
 
 Responder::~Responder() {
-  if (!answered_) send(HttpResponse::error(500, "internal", "the handler did not answer"));
+  if (!answered_) send(HttpResponse::error(500, codes::kInternal, "the handler did not answer"));
 }
 
 void Responder::send(HttpResponse response) {

@@ -1,23 +1,17 @@
 #include "server/webhooks/webhook_body.h"
 
-#include "server/api/error_codes.h"
+#include "server/api/request_helpers.h"
+#include "server/http/error_codes.h"
 
 namespace sundial::webhooks {
 
 std::expected<nlohmann::json, http::HttpResponse> decode_webhook_body(const http::HttpRequest& request) {
   std::string type = request.content_type();
-  if (type == "application/json") {
-    try {
-      return nlohmann::json::parse(request.body);
-    } catch (const nlohmann::json::parse_error& e) {
-      return std::unexpected(http::HttpResponse::error(
-          400, api::codes::kBadRequest, "the body is not valid JSON (at byte " + std::to_string(e.byte) + ")"));
-    }
-  }
+  if (type == "application/json") return api::parse_json_text(request.body);
   if (type == "application/x-www-form-urlencoded") {
     auto fields = http::parse_form(request.body);
     if (!fields) {
-      return std::unexpected(http::HttpResponse::error(400, api::codes::kBadRequest,
+      return std::unexpected(http::HttpResponse::error(400, codes::kBadRequest,
                                                        "the form body has a bad percent-escape"));
     }
     nlohmann::json out = nlohmann::json::object();
@@ -32,7 +26,7 @@ std::expected<nlohmann::json, http::HttpResponse> decode_webhook_body(const http
     return out;
   }
   return std::unexpected(http::HttpResponse::error(
-      415, api::codes::kUnsupportedMediaType,
+      415, codes::kUnsupportedMediaType,
       "webhook bodies must be application/json or application/x-www-form-urlencoded (got '" + type + "')"));
 }
 

@@ -3,7 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "connectors/signing/hmac.h"
-#include "server/api/error_codes.h"
+#include "server/http/error_codes.h"
 #include "server/api/error_response.h"
 #include "server/webhooks/webhook_body.h"
 
@@ -83,13 +83,13 @@ class ActionRun : public std::enable_shared_from_this<ActionRun> {
 void handle(Engine& engine, const WebhookRoute& route, RateLimiter* limiter, http::HttpRequest request,
             http::Responder responder) {
   if (request.method != "POST") {
-    return responder.send(http::HttpResponse::error(405, api::codes::kMethodNotAllowed,
+    return responder.send(http::HttpResponse::error(405, codes::kMethodNotAllowed,
                                                     "webhooks take POST")
                               .with_header("Allow", "POST"));
   }
   if (route.public_route && limiter != nullptr) {
     if (int64_t wait = limiter->acquire(request.peer_ip); wait > 0) {
-      return responder.send(http::HttpResponse::error(429, api::codes::kRateLimited,
+      return responder.send(http::HttpResponse::error(429, codes::kRateLimited,
                                                       "too many deliveries from " + request.peer_ip)
                                 .with_header("Retry-After", std::to_string(wait)));
     }
@@ -100,11 +100,11 @@ void handle(Engine& engine, const WebhookRoute& route, RateLimiter* limiter, htt
   if (route.verification.scheme != SignatureScheme::kNone) {
     if (!route.verification.secret) {
       spdlog::error("webhook '{}': no signing secret configured; refusing the delivery", route.name);
-      return responder.send(http::HttpResponse::error(503, api::codes::kUnavailable,
+      return responder.send(http::HttpResponse::error(503, codes::kUnavailable,
                                                       "webhook secret not configured"));
     }
     if (!signature_is_valid(route.verification, request)) {
-      return responder.send(http::HttpResponse::error(401, api::codes::kInvalidSignature,
+      return responder.send(http::HttpResponse::error(401, codes::kInvalidSignature,
                                                       "missing or wrong " + route.verification.header));
     }
   }

@@ -41,16 +41,20 @@ ApiClient::ApiClient(std::string base_url, std::optional<std::string> token)
 
 ApiClient::~ApiClient() { curl_easy_cleanup(static_cast<CURL*>(curl_)); }
 
-Result<ApiResponse> ApiClient::request(const std::string& method, const std::string& path,
-                                       const std::optional<std::string>& body,
-                                       const std::vector<std::string>& headers) {
-  CURL* c = static_cast<CURL*>(curl_);
+namespace {
+
+struct Exchange {
+  CURLcode rc = CURLE_OK;
+  long status = 0;
+};
+
+// One exchange on `c`; `timeout_ms` 0 = none (streams).
+Exchange perform(CURL* c, const std::string& url, const std::optional<std::string>& token, const std::string& method,
+                 const std::optional<std::string>& body, const std::vector<std::string>& headers, Sink& sink,
+                 long timeout_ms) {
   curl_easy_reset(c);
-  std::string url = base_url_ + path;
-  ApiResponse out;
-  Sink sink{&out.body, nullptr};
   HeaderList list;
-  if (token_) list.add("Authorization: Bearer " + *token_);
+  if (token) list.add("Authorization: Bearer " + *token);
   for (const auto& h : headers) list.add(h);
   if (body) list.add("Content-Type: application/json");
   list.add("Expect:");  // no 100-continue round trip
@@ -60,48 +64,43 @@ Result<ApiResponse> ApiClient::request(const std::string& method, const std::str
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, &on_data);
   curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
   curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
-  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 60000L);
+  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-  if (body) {
-    curl_easy_setopt(c, CURLOPT_POSTFIELDS, body->data());
-    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, static_cast<long>(body->size()));
-  } else if (method == "POST") {
-    curl_easy_setopt(c, CURLOPT_POSTFIELDS, "");
-    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, 0L);
+  if (body || method == "POST") {
+    const std::string& data = body ? *body : std::string();
+    curl_easy_setopt(c, CURLOPT_COPYPOSTFIELDS, data.c_str());
   }
-  CURLcode rc = curl_easy_perform(c);
-  if (rc != CURLE_OK) {
-    return make_error(ErrorCode::kUnavailable, "cannot reach " + base_url_ + ": " + curl_easy_strerror(rc) +
-                                                   " (is sundiald running? see --server)");
-  }
+  Exchange out;
+  out.rc = curl_easy_perform(c);
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out.status);
+  return out;
+}
+
+}  // namespace
+
+Error ApiClient::unreachable(int curl_code) const {
+  return Error{ErrorCode::kUnavailable, "cannot reach " + base_url_ + ": " +
+                                            curl_easy_strerror(static_cast<CURLcode>(curl_code)) +
+                                            " (is sundiald running? see --server)"};
+}
+
+Result<ApiResponse> ApiClient::request(const std::string& method, const std::string& path,
+                                       const std::optional<std::string>& body,
+                                       const std::vector<std::string>& headers) {
+  ApiResponse out;
+  Sink sink{&out.body, nullptr};
+  Exchange x = perform(static_cast<CURL*>(curl_), base_url_ + path, token_, method, body, headers, sink, 60000L);
+  if (x.rc != CURLE_OK) return std::unexpected(unreachable(x.rc));
+  out.status = x.status;
   return out;
 }
 
 Result<long> ApiClient::stream(const std::string& path, const std::vector<std::string>& headers,
                                std::function<bool(std::string_view)> on_chunk) {
-  CURL* c = static_cast<CURL*>(curl_);
-  curl_easy_reset(c);
-  std::string url = base_url_ + path;
   Sink sink{nullptr, &on_chunk};
-  HeaderList list;
-  if (token_) list.add("Authorization: Bearer " + *token_);
-  for (const auto& h : headers) list.add(h);
-  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(c, CURLOPT_HTTPHEADER, list.list);
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, &on_data);
-  curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
-  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
-  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-  CURLcode rc = curl_easy_perform(c);
-  long status = 0;
-  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-  if (rc != CURLE_OK && !sink.stopped) {
-    if (status != 0) return status;
-    return make_error(ErrorCode::kUnavailable, "cannot reach " + base_url_ + ": " + curl_easy_strerror(rc) +
-                                                   " (is sundiald running? see --server)");
-  }
-  return status;
+  Exchange x = perform(static_cast<CURL*>(curl_), base_url_ + path, token_, "GET", std::nullopt, headers, sink, 0L);
+  if (x.rc != CURLE_OK && !sink.stopped && x.status == 0) return std::unexpected(unreachable(x.rc));
+  return x.status;
 }
 
 std::string url_encode(std::string_view s) {

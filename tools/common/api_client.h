@@ -41,6 +41,8 @@ class ApiClient {
                       std::function<bool(std::string_view)> on_chunk);
 
  private:
+  Error unreachable(int curl_code) const;
+
   std::string base_url_;
   std::optional<std::string> token_;
   void* curl_;

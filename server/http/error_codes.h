@@ -1,9 +1,9 @@
 // The stable `error.code` strings the server answers with, beyond the
-// engine's own (engine/base/error.h error_code_name). One list, so no
-// handler spells a code ad hoc; docs/errors.md documents each.
+// engine's own (engine/base/error.h error_code_name). One list, from the
+// HTTP layer up, so no code is spelled ad hoc; docs/errors.md documents each.
 #pragma once
 
-namespace sundial::api::codes {
+namespace sundial::codes {
 
 inline constexpr const char* kBadRequest = "bad_request";                    // 400
 inline constexpr const char* kInvalidArgument = "invalid_argument";          // 400
@@ -19,4 +19,4 @@ inline constexpr const char* kHeadersTooLarge = "headers_too_large";         // 
 inline constexpr const char* kInternal = "internal";                         // 500
 inline constexpr const char* kUnavailable = "unavailable";                   // 503
 
-}  // namespace sundial::api::codes
+}  // namespace sundial::codes
