@@ -12,11 +12,9 @@
 #include <signal.h>
 #include <sys/wait.h>
 
-#include <fstream>
 #include <map>
 #include <random>
 #include <set>
-#include <sstream>
 
 #include "engine/engine.h"
 #include "engine/loop/timer.h"
@@ -34,17 +32,6 @@ struct Acks {
   std::set<std::string> started;
   std::set<std::string> signalled;
 };
-
-// (instance, step) → tokens of its executions, in order.
-using StepExecutions = std::map<std::pair<std::string, std::string>, std::vector<std::string>>;
-
-StepExecutions read_step_log(const std::string& path) {
-  StepExecutions out;
-  std::ifstream in(path);
-  std::string instance, step, token;
-  while (in >> instance >> step >> token) out[{instance, step}].push_back(token);
-  return out;
-}
 
 Acks run_child_and_kill(const std::string& data, const std::string& log, const std::string& prefix,
                         std::mt19937& rng) {
@@ -170,7 +157,7 @@ void check_instance(Engine& engine, const std::string& id, bool signal_acked,
     ASSERT_EQ(completed[step].size(), 1u) << "step " << step << " completed "
                                           << completed[step].size() << " times";
     auto runs = executions.find({id, step});
-    ASSERT_NE(runs, executions.end()) << "step " << step << " never ran";
+    ASSERT_NE(runs, executions.end()) << "step " << step << " never ran, yet its journaled result is " << completed[step][0];
     EXPECT_EQ(runs->second.back(), completed[step][0])
         << "step " << step << " ran again after its result was journaled";
   }

@@ -3,6 +3,9 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <fstream>
+#include <sstream>
+
 #include "engine/base/check.h"
 
 namespace sundial::testing {
@@ -17,9 +20,22 @@ StepRecorder::~StepRecorder() { ::close(fd_); }
 
 std::string StepRecorder::record(const std::string& instance, const std::string& step) {
   std::string token = token_prefix_ + "." + std::to_string(next_++);
-  std::string line = instance + " " + step + " " + token + "\n";
+  std::string line = "\n" + instance + " " + step + " " + token + " .";
   SUNDIAL_CHECK(::write(fd_, line.data(), line.size()) == static_cast<ssize_t>(line.size()));
   return token;
+}
+
+StepExecutions read_step_log(const std::string& path) {
+  StepExecutions out;
+  std::ifstream in(path);
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream fields(line);
+    std::string instance, step, token, end, extra;
+    if (!(fields >> instance >> step >> token >> end) || end != "." || (fields >> extra)) continue;
+    out[{instance, step}].push_back(token);
+  }
+  return out;
 }
 
 namespace {
