@@ -60,14 +60,14 @@ class ShutdownSignals {
   int received_ = 0;
 };
 
-// A workflow's email templates; a missing directory is a warning (the
-// daemon still serves; those emails fail until it is configured).
-TemplateSet load_templates(const std::string& dir, const char* section) {
+// A workflow's email templates. A directory that is missing, empty or
+// holds a malformed template is a start-up error naming the key: every
+// email of that workflow would fail otherwise.
+Result<TemplateSet> load_templates(const std::string& dir, const char* section) {
   auto loaded = TemplateSet::load_directory(dir);
-  if (loaded) return std::move(*loaded);
-  spdlog::warn("{} templates: {}; its emails fail until [{}] templates_dir is set", section, loaded.error().message,
-               section);
-  return TemplateSet{};
+  if (loaded && loaded->size() > 0) return loaded;
+  std::string why = loaded ? "'" + dir + "' holds no .tmpl file" : loaded.error().message;
+  return make_error(ErrorCode::kInvalidArgument, std::string("[") + section + "] templates_dir: " + why);
 }
 
 }  // namespace
@@ -104,11 +104,17 @@ int run_daemon(const std::vector<std::string>& args) {
   if (resend.log_mode()) {
     spdlog::warn("${} is not set: emails are logged and journaled, not sent (log mode)", config.resend.api_key_env);
   }
-  TemplateSet nurture_templates = load_templates(config.nurture.templates_dir, "nurture");
-  TemplateSet reminder_templates = load_templates(config.reminders.templates_dir, "reminders");
+  auto nurture_templates = load_templates(config.nurture.templates_dir, "nurture");
+  auto reminder_templates = load_templates(config.reminders.templates_dir, "reminders");
+  for (const auto* loaded : {&nurture_templates, &reminder_templates}) {
+    if (!*loaded) {
+      std::fprintf(stderr, "sundiald: %s\n", loaded->error().message.c_str());
+      return 2;
+    }
+  }
   Registry registry;
   if (auto r = register_builtin_workflows(
-          registry, BuiltinDeps{resend, nurture_templates, reminder_templates, config.resend.from});
+          registry, BuiltinDeps{resend, *nurture_templates, *reminder_templates, config.resend.from});
       !r) {
     spdlog::critical("cannot register the built-in workflows: {}", r.error().to_string());
     return 1;

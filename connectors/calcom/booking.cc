@@ -1,6 +1,8 @@
 #include "connectors/calcom/booking.h"
 
-#include <algorithm>
+#include "connectors/email/email_address.h"
+#include "engine/base/json_fields.h"
+
 #include <cctype>
 #include <cstdio>
 #include <ctime>
@@ -69,14 +71,14 @@ Result<BookingEvent> parse_booking_event(const nlohmann::json& body) {
     return make_error(ErrorCode::kInvalidArgument, "payload.uid is missing");
   }
   e.uid = p["uid"].get<std::string>();
-  e.title = p.value("title", p.value("eventTitle", "your meeting"));
+  e.title = string_field(p, "title", string_field(p, "eventTitle", "your meeting"));
   if (e.trigger == BookingTrigger::kRescheduled) {
     if (!p.contains("rescheduleUid") || !p["rescheduleUid"].is_string()) {
       return make_error(ErrorCode::kInvalidArgument, "BOOKING_RESCHEDULED without payload.rescheduleUid");
     }
     e.reschedule_uid = p["rescheduleUid"].get<std::string>();
   }
-  if (e.trigger == BookingTrigger::kCancelled) e.cancellation_reason = p.value("cancellationReason", "");
+  if (e.trigger == BookingTrigger::kCancelled) e.cancellation_reason = string_field(p, "cancellationReason");
   if (e.trigger != BookingTrigger::kCancelled) {
     if (!p.contains("startTime") || !p["startTime"].is_string()) {
       return make_error(ErrorCode::kInvalidArgument, "payload.startTime is missing");
@@ -85,13 +87,15 @@ Result<BookingEvent> parse_booking_event(const nlohmann::json& body) {
   }
   if (p.contains("attendees") && p["attendees"].is_array() && !p["attendees"].empty() && p["attendees"][0].is_object()) {
     const auto& a = p["attendees"][0];
-    e.attendee_email = a.value("email", "");
-    std::transform(e.attendee_email.begin(), e.attendee_email.end(), e.attendee_email.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    e.attendee_name = a.value("name", a.value("firstName", ""));
+    e.attendee_email = normalize_email(string_field(a, "email"));
+    e.attendee_name = string_field(a, "name", string_field(a, "firstName"));
   }
   if (e.trigger != BookingTrigger::kCancelled && e.attendee_email.empty()) {
     return make_error(ErrorCode::kInvalidArgument, "payload.attendees[0].email is missing");
+  }
+  if (!e.attendee_email.empty() && !plausible_email(e.attendee_email)) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "payload.attendees[0].email '" + e.attendee_email + "' is not an email address");
   }
   return e;
 }

@@ -60,15 +60,16 @@ struct ResendSettings {
 struct NurtureSettings {
   // Default: 0s, 1d, 3d, 5d, 7d, 9d, 11d.
   std::vector<DurationMs> offsets = {0, kDayMs, 3 * kDayMs, 5 * kDayMs, 7 * kDayMs, 9 * kDayMs, 11 * kDayMs};
-  // Default: templates/nurture.
-  std::string templates_dir = "templates/nurture";
+  // Default: the templates/nurture folder of the source tree sundiald was
+  // built from (an absolute path, so the working directory does not matter).
+  std::string templates_dir = SUNDIAL_TEMPLATES_DIR "/nurture";
 };
 
 struct RemindersSettings {
   // Default: 24h, 1h before the meeting.
   std::vector<DurationMs> before = {24 * kHourMs, kHourMs};
-  // Default: templates/reminders.
-  std::string templates_dir = "templates/reminders";
+  // Default: the templates/reminders folder of the source tree.
+  std::string templates_dir = SUNDIAL_TEMPLATES_DIR "/reminders";
 };
 
 struct WebhookSecretSettings {

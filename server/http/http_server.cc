@@ -3,6 +3,8 @@
 #include <utility>
 #include <vector>
 
+#include <spdlog/spdlog.h>
+
 #include "server/http/error_codes.h"
 
 namespace sundial::http {
@@ -73,7 +75,15 @@ void HttpServer::accept() {
 }
 
 void HttpServer::dispatch(HttpRequest request, Responder responder) {
-  handler_(std::move(request), std::move(responder));
+  // A handler that throws has dropped its responder while unwinding, which
+  // answers 500; the process and the other connections carry on.
+  try {
+    handler_(std::move(request), std::move(responder));
+  } catch (const std::exception& e) {
+    spdlog::error("a request handler threw: {}", e.what());
+  } catch (...) {
+    spdlog::error("a request handler threw a non-standard exception");
+  }
 }
 
 void HttpServer::answered(const RequestSummary& summary) {

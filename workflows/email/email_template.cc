@@ -59,48 +59,43 @@ std::string html_escape(std::string_view s) {
 
 namespace {
 
-// Replaces every {{name}} whose name is in `vars`; unknown ones stay.
-std::string substitute(const std::string& text, const nlohmann::json& vars, bool escape) {
+// Fills every {{name}} of the template text from `vars`. Only the
+// template is scanned for placeholders, never the values put in, so a value
+// that itself contains "{{" (a name typed into a public form) is sent as
+// text. A placeholder without a value, or a "{{" that never closes, fails.
+Result<std::string> fill(const std::string& template_name, const char* part, const std::string& text,
+                         const nlohmann::json& vars, bool escape) {
+  auto missing = [&](const std::string& variable) {
+    return make_error(ErrorCode::kInvalidArgument, "template " + template_name + " (" + part +
+                                                       "): no value for placeholder {{" + variable + "}}; not sent");
+  };
   std::string out;
   size_t pos = 0;
   while (true) {
     size_t open = text.find("{{", pos);
     if (open == std::string::npos) break;
     size_t close = text.find("}}", open + 2);
-    if (close == std::string::npos) break;
+    if (close == std::string::npos) return missing(text.substr(open + 2, 20));
     std::string name = text.substr(open + 2, close - open - 2);
     while (!name.empty() && name.front() == ' ') name.erase(0, 1);
     while (!name.empty() && name.back() == ' ') name.pop_back();
+    if (!vars.is_object() || !vars.contains(name) || vars[name].is_null()) return missing(name);
     out.append(text, pos, open - pos);
-    if (vars.is_object() && vars.contains(name) && !vars[name].is_null()) {
-      std::string value = vars[name].is_string() ? vars[name].get<std::string>() : vars[name].dump();
-      out += escape ? html_escape(value) : value;
-    } else {
-      out.append(text, open, close + 2 - open);
-    }
+    std::string value = vars[name].is_string() ? vars[name].get<std::string>() : vars[name].dump();
+    out += escape ? html_escape(value) : value;
     pos = close + 2;
   }
   out.append(text, pos, std::string::npos);
   return out;
 }
 
-Result<void> check_filled(const std::string& template_name, const char* part, const std::string& text) {
-  size_t open = text.find("{{");
-  if (open == std::string::npos) return ok();
-  size_t close = text.find("}}", open);
-  std::string variable = close == std::string::npos ? text.substr(open, 20) : text.substr(open + 2, close - open - 2);
-  return make_error(ErrorCode::kInvalidArgument, "template " + template_name + " (" + part +
-                                                     "): no value for placeholder {{" + variable + "}}; not sent");
-}
-
 }  // namespace
 
 Result<RenderedEmail> render_email(const EmailTemplate& tmpl, const nlohmann::json& vars) {
-  RenderedEmail r{substitute(tmpl.subject, vars, false), substitute(tmpl.html, vars, true),
-                  substitute(tmpl.text, vars, false)};
-  SUNDIAL_TRY(check_filled(tmpl.name, "subject", r.subject));
-  SUNDIAL_TRY(check_filled(tmpl.name, "html", r.html));
-  SUNDIAL_TRY(check_filled(tmpl.name, "text", r.text));
+  RenderedEmail r;
+  SUNDIAL_ASSIGN_OR_RETURN(r.subject, fill(tmpl.name, "subject", tmpl.subject, vars, false));
+  SUNDIAL_ASSIGN_OR_RETURN(r.html, fill(tmpl.name, "html", tmpl.html, vars, true));
+  SUNDIAL_ASSIGN_OR_RETURN(r.text, fill(tmpl.name, "text", tmpl.text, vars, false));
   return r;
 }
 

@@ -1,8 +1,9 @@
 // Email templates: a subject, an HTML part and a text part with
 // {{placeholder}} variables, loaded from files at start-up. Values are
-// HTML-escaped in the HTML part. A rendered email that still contains
-// "{{" is an invalid_argument error naming the template and the variable,
-// so a step fails for good rather than send it.
+// HTML-escaped in the HTML part and never scanned for placeholders. A
+// template placeholder left without a value is an invalid_argument error
+// naming the template and the variable, so a step fails for good rather
+// than send it.
 //
 // File format (one file per email): sections introduced by a line
 // "--- subject", "--- html" and "--- text".

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "engine/base/json_fields.h"
+
 namespace sundial {
 
 namespace {
@@ -11,15 +13,15 @@ namespace {
 AsyncStepFn send_email_step(const EmailDeps& deps, const nlohmann::json& input, size_t n) {
   return [&deps, input, n](const StepInfo& info, StepDone done) {
     std::string base = "email-" + std::to_string(n);
-    std::string segment = input.value("segment", "optimize");
+    std::string segment = string_field(input, "segment", "optimize");
     std::string upper = segment;
     std::transform(upper.begin(), upper.end(), upper.begin(), [](unsigned char c) { return std::toupper(c); });
-    nlohmann::json vars = {{"first_name", input.value("first_name", "there")},
-                           {"email", input.value("email", "")},
+    nlohmann::json vars = {{"first_name", string_field(input, "first_name", "there")},
+                           {"email", string_field(input, "email")},
                            {"segment", upper},
-                           {"red", input.value("red", 0)},
-                           {"orange", input.value("orange", 0)}};
-    send_templated_email(deps, {base + "." + segment, base}, vars, input.value("email", ""), info, std::move(done));
+                           {"red", int_field(input, "red")},
+                           {"orange", int_field(input, "orange")}};
+    send_templated_email(deps, {base + "." + segment, base}, vars, string_field(input, "email"), info, std::move(done));
   };
 }
 

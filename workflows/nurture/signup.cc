@@ -1,5 +1,7 @@
 #include "workflows/nurture/signup.h"
 
+#include "connectors/email/email_address.h"
+
 #include <algorithm>
 #include <cctype>
 
@@ -30,27 +32,13 @@ Result<int> count_field(const nlohmann::json& body, const char* name) {
 
 }  // namespace
 
-bool plausible_email(const std::string& email) {
-  size_t at = email.find('@');
-  if (at == std::string::npos || at == 0 || email.find('@', at + 1) != std::string::npos) return false;
-  std::string domain = email.substr(at + 1);
-  size_t dot = domain.rfind('.');
-  if (dot == std::string::npos || dot == 0 || dot + 2 > domain.size()) return false;
-  if (email.size() > 190) return false;  // fits an instance id with its prefix
-  return std::none_of(email.begin(), email.end(), [](unsigned char c) {
-    return std::isspace(c) || std::iscntrl(c) || c == '/' || c == '?' || c == '#' || c == '%' || c == '\\' || c > 126;
-  });
-}
-
 Result<Signup> parse_signup(const nlohmann::json& body) {
   if (!body.is_object()) return make_error(ErrorCode::kInvalidArgument, "the signup must be an object");
   if (!body.contains("email") || !body["email"].is_string()) {
     return make_error(ErrorCode::kInvalidArgument, "'email' is required");
   }
   Signup s;
-  s.email = trimmed(body["email"].get<std::string>());
-  std::transform(s.email.begin(), s.email.end(), s.email.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  s.email = normalize_email(body["email"].get<std::string>());
   if (!plausible_email(s.email)) {
     return make_error(ErrorCode::kInvalidArgument, "'" + body["email"].get<std::string>() + "' is not an email address");
   }

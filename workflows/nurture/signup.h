@@ -25,7 +25,6 @@ struct Signup {
 // "firstName", "name"), "red"/"orange" (numbers or numeric strings).
 // invalid_argument names what is wrong.
 Result<Signup> parse_signup(const nlohmann::json& body);
-bool plausible_email(const std::string& email);
 std::string segment_for(int red, int orange);  // "critical", "urgent", "optimize"
 // One nurture per address: "nurture:" + normalized email.
 std::string nurture_instance_id(const std::string& normalized_email);

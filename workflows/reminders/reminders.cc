@@ -4,6 +4,7 @@
 #include <ctime>
 
 #include "engine/base/duration.h"
+#include "engine/base/json_fields.h"
 
 namespace sundial {
 
@@ -20,12 +21,12 @@ std::string utc_text(TimeMs t) {
 
 AsyncStepFn send_reminder_step(const EmailDeps& deps, const nlohmann::json& input, DurationMs lead) {
   return [&deps, input, lead](const StepInfo& info, StepDone done) {
-    std::string name = input.value("attendee_name", "");
-    nlohmann::json vars = {{"title", input.value("title", "your meeting")},
+    std::string name = string_field(input, "attendee_name");
+    nlohmann::json vars = {{"title", string_field(input, "title", "your meeting")},
                            {"attendee_name", name.empty() ? "there" : name},
-                           {"start_time", utc_text(input.value("start_ms", TimeMs{0}))},
+                           {"start_time", utc_text(int_field(input, "start_ms"))},
                            {"lead_time", format_duration(lead)}};
-    send_templated_email(deps, {"reminder"}, vars, input.value("attendee_email", ""), info, std::move(done));
+    send_templated_email(deps, {"reminder"}, vars, string_field(input, "attendee_email"), info, std::move(done));
   };
 }
 
@@ -44,7 +45,7 @@ nlohmann::json reminders_input(const BookingEvent& b, const std::vector<Duration
 
 Workflow<void> reminders_workflow(Context& ctx, const EmailDeps& deps) {
   const nlohmann::json& input = ctx.input();
-  TimeMs start = input.value("start_ms", TimeMs{0});
+  TimeMs start = int_field(input, "start_ms");
   std::vector<DurationMs> before;
   if (input.contains("before_ms") && input["before_ms"].is_array()) before = input["before_ms"].get<std::vector<DurationMs>>();
   std::sort(before.begin(), before.end(), std::greater<>());  // the earliest reminder first

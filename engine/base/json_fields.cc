@@ -1,0 +1,24 @@
+#include "engine/base/json_fields.h"
+
+namespace sundial {
+namespace {
+
+const nlohmann::json* field(const nlohmann::json& object, std::string_view key) {
+  if (!object.is_object()) return nullptr;
+  auto it = object.find(key);
+  return it == object.end() ? nullptr : &*it;
+}
+
+}  // namespace
+
+std::string string_field(const nlohmann::json& object, std::string_view key, std::string fallback) {
+  const nlohmann::json* v = field(object, key);
+  return v != nullptr && v->is_string() ? v->get<std::string>() : fallback;
+}
+
+int64_t int_field(const nlohmann::json& object, std::string_view key, int64_t fallback) {
+  const nlohmann::json* v = field(object, key);
+  return v != nullptr && v->is_number_integer() ? v->get<int64_t>() : fallback;
+}
+
+}  // namespace sundial
