@@ -82,7 +82,7 @@ SleepAwaiter Context::sleep_for(DurationMs d) {
 SleepAwaiter Context::sleep_until(TimeMs t) {
   AwaitRequest req;
   req.kind = AwaitKind::kSleep;
-  req.sleep_until = t + shift_;
+  req.sleep_until = t + shift_ + shift_before_next_outcome();
   return SleepAwaiter(*this, std::move(req));
 }
 
@@ -138,6 +138,14 @@ void Context::advance_to(size_t end) {
     const JournalEntry& e = journal_[pos_];
     if (e.kind == EntryKind::kResumed) shift_ += e.shift_ms;
   }
+}
+
+DurationMs Context::shift_before_next_outcome() const {
+  DurationMs shift = 0;
+  for (size_t i = pos_; i < journal_.size() && !journal_[i].is_outcome(); ++i) {
+    if (journal_[i].kind == EntryKind::kResumed) shift += journal_[i].shift_ms;
+  }
+  return shift;
 }
 
 std::optional<size_t> Context::next_outcome() const {

@@ -41,6 +41,10 @@ void resume_instance(Runtime& rt, const std::string& id, ResumePolicy policy,
   append_entry(*inst, tx, resumed);
   add_event(*inst, tx, EventType::kResumed, {}, std::string(resume_policy_name(policy)));
 
+  // Replay to where the workflow waits before looking for late signals: a
+  // paused instance may have been evicted and reloaded without replay, and
+  // only a replayed Context knows which signals the workflow already took.
+  rt.advance(*inst, tx);
   if (r.await_kind == AwaitKind::kSignal) {
     if (auto seq = inst->ctx->late_signal_for(r.wait_signals)) {
       JournalEntry delivered;
@@ -48,9 +52,9 @@ void resume_instance(Runtime& rt, const std::string& id, ResumePolicy policy,
       delivered.ref_seq = *seq;
       append_entry(*inst, tx, delivered);
       end_signal_wait(*inst, tx);
+      rt.advance(*inst, tx);
     }
   }
-  rt.advance(*inst, tx);
   reply_when_durable(tx, *inst, std::move(reply));
   rt.commit(*inst, std::move(tx));
 }

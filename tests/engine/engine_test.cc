@@ -220,6 +220,38 @@ TEST_F(EngineTest, SignalWhilePausedIsDeliveredOnResume) {
   EXPECT_EQ(h.status("pw"), InstanceStatus::kCompleted);
 }
 
+TEST_F(EngineTest, ResumeNeverRedeliversASignalTheWorkflowAlreadyTook) {
+  ASSERT_TRUE(h.start("test.approve_twice", "a2", {{"sleep_ms", kMinuteMs}}));
+  ASSERT_TRUE(h.signal("a2", "approve", {{"by", "ann"}}));  // waits in the inbox
+  h.advance(kMinuteMs);
+  ASSERT_EQ(log.count("a2", "approved-1-by-ann"), 1u);
+  ASSERT_TRUE(h.pause("a2"));  // evicted while paused; reloaded by resume
+  ASSERT_TRUE(h.resume("a2"));
+  EXPECT_EQ(log.runs.size(), 1u) << "the second wait took the first approval again";
+  EXPECT_EQ(h.status("a2"), InstanceStatus::kWaiting);
+  ASSERT_TRUE(h.signal("a2", "approve", {{"by", "bob"}}));
+  EXPECT_EQ(log.count("a2", "approved-2-by-bob"), 1u);
+  EXPECT_EQ(h.status("a2"), InstanceStatus::kCompleted);
+}
+
+TEST_F(EngineTest, ShiftAlsoMovesTheSleepAfterAStepThatFinishedWhilePaused) {
+  ASSERT_TRUE(h.start("test.held_then_sleep", "hs"));
+  ASSERT_EQ(log.held.size(), 1u);
+  ASSERT_TRUE(h.pause("hs"));
+  h.advance(2 * kHourMs);
+  log.held[0](nlohmann::json("done"));  // the step finishes while paused
+  h.drain();
+  ASSERT_TRUE(h.resume("hs", ResumePolicy::kShift));
+  h.fire_timers();
+  EXPECT_EQ(log.count("hs", "after"), 0u) << "the sleep did not move with the pause";
+  h.advance(kHourMs - 1);
+  EXPECT_EQ(log.count("hs", "after"), 0u);
+  h.advance(1);
+  ASSERT_EQ(log.count("hs", "after"), 1u);
+  h.reopen();  // and the replay agrees with what happened
+  EXPECT_EQ(h.status("hs"), InstanceStatus::kCompleted);
+}
+
 TEST_F(EngineTest, CancelStopsTheInstanceWithItsReason) {
   ASSERT_TRUE(h.start("test.sequence", "c", offsets({0, kHourMs})));
   auto r = h.cancel("c", "lead unsubscribed");

@@ -60,6 +60,22 @@ Workflow<void> random_id(Context& ctx, StepLog& log) {
   co_await ctx.step("r", record_draw);
 }
 
+Workflow<void> approve_twice(Context& ctx, StepLog& log) {
+  co_await ctx.sleep_for(ctx.input().value("sleep_ms", DurationMs{0}));
+  for (int round = 1; round <= 2; ++round) {
+    SignalResult got = co_await ctx.wait_signal("approve");
+    std::string name = "approved-" + std::to_string(round) + "-by-" + got.payload.value("by", "?");
+    co_await ctx.step(name, recorded(log, name));
+  }
+}
+
+Workflow<void> held_then_sleep(Context& ctx, StepLog& log) {
+  AsyncStepFn hold = [&log](const StepInfo&, StepDone done) { log.held.push_back(std::move(done)); };
+  co_await ctx.step_async("held", hold);
+  co_await ctx.sleep_until(ctx.started_at() + kHourMs);
+  co_await ctx.step("after", recorded(log, "after"));
+}
+
 }  // namespace
 
 void register_test_workflows(Registry& registry, StepLog& log, const int* version) {
@@ -68,6 +84,8 @@ void register_test_workflows(Registry& registry, StepLog& log, const int* versio
   must(registry.add("test.wait", "", [&log](Context& ctx) { return wait_for_go(ctx, log); }));
   must(registry.add("test.flaky", "", [&log](Context& ctx) { return flaky(ctx, log); }));
   must(registry.add("test.random", "", [&log](Context& ctx) { return random_id(ctx, log); }));
+  must(registry.add("test.approve_twice", "", [&log](Context& ctx) { return approve_twice(ctx, log); }));
+  must(registry.add("test.held_then_sleep", "", [&log](Context& ctx) { return held_then_sleep(ctx, log); }));
   if (version != nullptr) {
     must(registry.add("test.versioned", "",
                       [&log, version](Context& ctx) { return versioned(ctx, log, version); }));

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "engine/base/clock.h"
+#include "engine/runtime/context.h"
 #include "engine/runtime/registry.h"
 
 namespace sundial::testing {
@@ -25,6 +26,9 @@ struct StepLog {
   // Steps named here fail with the given error until their attempt passes
   // the count: step name → (failures, error code).
   std::map<std::string, std::pair<uint32_t, ErrorCode>> failures;
+  // Completions of steps that "test.held_then_sleep" holds open; the test
+  // calls them when it wants the step to finish.
+  std::vector<StepDone> held;
 
   size_t count(const std::string& instance, const std::string& step) const {
     size_t n = 0;
@@ -43,6 +47,10 @@ struct StepLog {
 // "test.versioned": runs step "v<version>-a" where version is read from
 // *version at replay time (to provoke non-determinism).
 // "test.random": step "r" returns ctx.uuid() drawn before a sleep.
+// "test.approve_twice": sleeps input.sleep_ms, then twice waits for the
+// signal "approve" and runs step "approved-<round>-by-<payload.by>".
+// "test.held_then_sleep": async step "held" that completes only when the
+// test calls StepLog::held, then sleep_until(start + 1h), then step "after".
 void register_test_workflows(Registry& registry, StepLog& log, const int* version = nullptr);
 
 }  // namespace sundial::testing
