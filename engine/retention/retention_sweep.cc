@@ -123,13 +123,26 @@ void RetentionSweep::run_now(std::move_only_function<void(SweepResult)> done) {
   SUNDIAL_CHECK(rc == 0);
 }
 
+bool RetentionSweep::unchanged_in_store(const InstanceRecord& planned) {
+  auto bytes = store_.get(Cf::kInstances, planned.id);
+  if (!bytes || !*bytes) return false;
+  auto record = decode_record(**bytes);
+  return record && record->status == planned.status && record->finished_at == planned.finished_at;
+}
+
 void RetentionSweep::apply(const SweepPlan& plan, std::move_only_function<void(SweepResult)> done) {
   Transition tx(clock_.now_ms());
   SweepResult result;
   for (const std::string& key : plan.dangling_finished) tx.batch.del(Cf::kIndex, key);
+  std::vector<std::string> deleted;
   for (const InstanceRecord& r : plan.finished) {
-    // An instance in memory is in use (e.g. being retried): the next sweep decides.
-    if (runtime_.find(r.id) != nullptr) continue;
+    // The plan was made on the pool: re-check on the loop. An instance in
+    // memory is in use (e.g. being retried), and one whose stored record
+    // changed since (retried and finished again) has other index keys;
+    // the next sweep decides about both. One not in memory has no
+    // transition in flight, so storage is its whole truth.
+    if (runtime_.find(r.id) != nullptr || runtime_.being_deleted(r.id) || !unchanged_in_store(r)) continue;
+    deleted.push_back(r.id);
     tx.batch.del(Cf::kInstances, r.id);
     std::string journal = keys::journal_prefix(r.id);
     tx.batch.delete_range(Cf::kJournal, journal, prefix_successor(journal));
@@ -147,7 +160,10 @@ void RetentionSweep::apply(const SweepPlan& plan, std::move_only_function<void(S
   events_.trim(tx.batch);
   bool more = plan.finished.size() + plan.dangling_finished.size() >= options_.batch_limit ||
               plan.expired_key_index.size() >= options_.batch_limit;
-  tx.on_done.push_back([this, result, more, done = std::move(done)](const Result<void>& r) mutable {
+  runtime_.begin_deletion(deleted);
+  tx.on_done.push_back([this, result, more, deleted = std::move(deleted),
+                        done = std::move(done)](const Result<void>& r) mutable {
+    runtime_.end_deletion(deleted);
     if (!r) {
       spdlog::error("retention sweep commit failed: {}", r.error().to_string());
     } else if (result.instances_deleted > 0 || result.keys_deleted > 0) {

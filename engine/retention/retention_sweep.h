@@ -4,9 +4,11 @@
 // idempotency keys, and events beyond the event log's capacity.
 //
 // The search runs on the libuv thread pool (index range scans), never on the
-// loop; the loop re-checks each candidate against storage and commits the
-// deletes through the commit queue like any transition, so a sweep never
-// races with a command on the same instance.
+// loop; the loop re-checks each candidate (not in memory, record unchanged
+// in storage: point reads) and commits the deletes through the commit queue
+// like any transition. Until that commit is durable the Runtime treats the
+// ids as gone (Runtime::begin_deletion), so a sweep never races with a
+// command on the same instance.
 //
 // Threading: loop thread, except plan() which runs on the pool.
 // Ownership: owned by Engine; borrows Loop, Clock, Store, Runtime, EventLog.
@@ -75,6 +77,8 @@ class RetentionSweep {
  private:
   struct Job;
   void apply(const SweepPlan& plan, std::move_only_function<void(SweepResult)> done);
+  // Whether storage still holds `planned` as the plan saw it (loop thread).
+  bool unchanged_in_store(const InstanceRecord& planned);
 
   Loop& loop_;
   Clock& clock_;

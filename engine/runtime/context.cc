@@ -98,6 +98,14 @@ SignalAwaiter Context::wait_any(std::vector<std::string> names, std::optional<Du
   return SignalAwaiter(*this, std::move(req));
 }
 
+SignalAwaiter Context::wait_any_until(std::vector<std::string> names, TimeMs t) {
+  AwaitRequest req;
+  req.kind = AwaitKind::kSignal;
+  req.signals = std::move(names);
+  req.deadline = t + shift_ + shift_before_next_outcome();
+  return SignalAwaiter(*this, std::move(req));
+}
+
 bool Context::has_signal(std::string_view name) const {
   for (size_t i = 0; i < pos_; ++i) {
     if (journal_[i].kind == EntryKind::kSignalReceived && journal_[i].name == name) return true;
@@ -208,7 +216,7 @@ bool Context::try_consume(const AwaitRequest& req) {
       }
       break;
     case AwaitKind::kSignal:
-      if (e.kind == EntryKind::kTimerFired && req.timeout) {
+      if (e.kind == EntryKind::kTimerFired && (req.timeout || req.deadline)) {
         signal_result_ = SignalResult{true, {}, nullptr};
       } else if (e.kind == EntryKind::kSignalReceived && contains(req.signals, e.name)) {
         consumed_signals_.insert(e.seq);

@@ -71,7 +71,8 @@ struct AwaitRequest {
   RetryPolicy policy;          // kStep
   TimeMs sleep_until = 0;      // kSleep: the target, pause shifts included
   std::vector<std::string> signals;       // kSignal
-  std::optional<DurationMs> timeout;      // kSignal
+  std::optional<DurationMs> timeout;      // kSignal: relative to when the wait begins
+  std::optional<TimeMs> deadline;         // kSignal: absolute, pause shifts included
   std::coroutine_handle<> handle;
 };
 
@@ -134,6 +135,10 @@ class Context {
   // sent before the wait began is delivered from the inbox.
   SignalAwaiter wait_signal(std::string name, std::optional<DurationMs> timeout = {});
   SignalAwaiter wait_any(std::vector<std::string> names, std::optional<DurationMs> timeout = {});
+  // Waits for any of `names` until `t`, moved by pauses like sleep_until:
+  // a sleep that a signal can cut short ("wait until day 3 unless booked").
+  // timed_out is true when `t` came first.
+  SignalAwaiter wait_any_until(std::vector<std::string> names, TimeMs t);
   // Whether a signal `name` has arrived by this point of the workflow.
   bool has_signal(std::string_view name) const;
 

@@ -51,6 +51,10 @@ LiveInstance* Runtime::find(std::string_view id) {
 
 Result<LiveInstance*> Runtime::load(std::string_view id) {
   if (LiveInstance* inst = find(id)) return inst;
+  if (being_deleted(id)) {
+    return make_error(ErrorCode::kNotFound, "instance '" + std::string(id) +
+                                                "' does not exist (deleted by retention)");
+  }
   SUNDIAL_ASSIGN_OR_RETURN(auto bytes, deps_.store.get(Cf::kInstances, id));
   if (!bytes) {
     return make_error(ErrorCode::kNotFound, "instance '" + std::string(id) + "' does not exist");
@@ -121,6 +125,17 @@ void Runtime::rebuild(LiveInstance& inst) {
 }
 
 void Runtime::release(LiveInstance& inst) { maybe_evict(inst.record.id); }
+
+void Runtime::begin_deletion(const std::vector<std::string>& ids) {
+  for (const auto& id : ids) {
+    SUNDIAL_DCHECK(find(id) == nullptr);
+    deleting_.insert(id);
+  }
+}
+
+void Runtime::end_deletion(const std::vector<std::string>& ids) {
+  for (const auto& id : ids) deleting_.erase(id);
+}
 
 void Runtime::defer(std::move_only_function<void()> fn) { deps_.loop.defer(std::move(fn)); }
 
@@ -220,8 +235,8 @@ bool Runtime::register_wait(LiveInstance& inst, Transition& tx, const AwaitReque
       r.await_kind = AwaitKind::kSignal;
       r.wait_signals = req.signals;
       set_status(inst, tx, InstanceStatus::kWaiting);
-      if (req.timeout) {
-        TimeMs due = tx.now + std::max<DurationMs>(0, *req.timeout);
+      if (req.timeout || req.deadline) {
+        TimeMs due = req.deadline ? std::max(*req.deadline, tx.now) : tx.now + std::max<DurationMs>(0, *req.timeout);
         set_timer(inst, tx, due);
         JournalEntry scheduled;
         scheduled.kind = EntryKind::kTimerScheduled;

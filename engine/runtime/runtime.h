@@ -21,6 +21,8 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
+#include <vector>
 
 #include "engine/base/clock.h"
 #include "engine/events/event_log.h"
@@ -76,6 +78,12 @@ class Runtime {
   void commit_detached(Transition&& tx);
   // Evicts `inst` if nothing keeps it in memory (after a rejected command).
   void release(LiveInstance& inst);
+  // Retention: ids whose deletion is committing. Until end_deletion(), load()
+  // answers not_found and start() may reuse the id, so no command reads the
+  // old record and writes after the delete (a record without its journal).
+  void begin_deletion(const std::vector<std::string>& ids);
+  void end_deletion(const std::vector<std::string>& ids);
+  bool being_deleted(std::string_view id) const { return deleting_.contains(std::string(id)); }
   // Runs `fn` on the loop in a later turn (to answer a rejected command
   // asynchronously, like every other answer).
   void defer(std::move_only_function<void()> fn);
@@ -107,6 +115,7 @@ class Runtime {
   Deps deps_;
   TimerService timers_;
   std::unordered_map<std::string, std::unique_ptr<LiveInstance>> live_;
+  std::unordered_set<std::string> deleting_;
   uint64_t next_epoch_ = 1;
   bool accepting_ = false;
   bool recovering_ = false;

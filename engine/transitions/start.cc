@@ -78,9 +78,11 @@ void start_instance(Runtime& rt, IdempotencyKeys& idempotency, DurationMs idempo
   }
   std::string id = req.id ? *req.id : generate_id();
   if (rt.find(id) != nullptr) return answer_existing(rt, id, std::move(reply));
-  auto stored = rt.store().get(Cf::kInstances, id);
-  if (!stored) return answer_later(rt, std::move(reply), std::unexpected(stored.error()));
-  if (*stored) return answer_existing(rt, id, std::move(reply));
+  if (!rt.being_deleted(id)) {  // a retention delete in flight: the id is free again
+    auto stored = rt.store().get(Cf::kInstances, id);
+    if (!stored) return answer_later(rt, std::move(reply), std::unexpected(stored.error()));
+    if (*stored) return answer_existing(rt, id, std::move(reply));
+  }
 
   Transition tx(now);
   InstanceRecord record;

@@ -252,6 +252,26 @@ TEST_F(EngineTest, ShiftAlsoMovesTheSleepAfterAStepThatFinishedWhilePaused) {
   EXPECT_EQ(h.status("hs"), InstanceStatus::kCompleted);
 }
 
+TEST_F(EngineTest, WaitUntilEndsAtItsDeadlineOrOnASignalAndMovesWithAPause) {
+  ASSERT_TRUE(h.start("test.wait_until", "deadline"));
+  ASSERT_TRUE(h.start("test.wait_until", "signalled"));
+  ASSERT_TRUE(h.start("test.wait_until", "paused"));
+  h.advance(10 * kMinuteMs);
+  ASSERT_TRUE(h.signal("signalled", "stop"));
+  EXPECT_EQ(log.count("signalled", "after-stop"), 1u);
+  ASSERT_TRUE(h.pause("paused"));
+  h.advance(2 * kHourMs);
+  ASSERT_EQ(log.count("deadline", "after-deadline"), 1u);
+  EXPECT_EQ(log.count("paused", "after-deadline"), 0u);
+  ASSERT_TRUE(h.resume("paused", ResumePolicy::kShift));
+  h.advance(50 * kMinuteMs - 1);  // deadline: start + 1h + 2h paused
+  EXPECT_EQ(log.count("paused", "after-deadline"), 0u);
+  h.advance(1);
+  EXPECT_EQ(log.count("paused", "after-deadline"), 1u);
+  h.reopen();
+  for (const char* id : {"deadline", "signalled", "paused"}) EXPECT_EQ(h.status(id), InstanceStatus::kCompleted) << id;
+}
+
 TEST_F(EngineTest, CancelStopsTheInstanceWithItsReason) {
   ASSERT_TRUE(h.start("test.sequence", "c", offsets({0, kHourMs})));
   auto r = h.cancel("c", "lead unsubscribed");
@@ -415,6 +435,45 @@ TEST_F(EngineTest, RetentionSweepDeletesFinishedInstancesAndExpiredKeys) {
   EXPECT_EQ(h.status("running"), InstanceStatus::kWaiting);
   ListQuery completed{.status = InstanceStatus::kCompleted};
   EXPECT_TRUE(h.engine->list(completed)->instances.empty());
+}
+
+TEST_F(EngineTest, ACommandDuringARetentionDeleteFindsNothingAndLeavesNoOrphan) {
+  h.close();
+  h.options.retention.retention = kDayMs;
+  h.open_faulty();
+  log.failures["call"] = {1, ErrorCode::kInvalidArgument};  // fails for good
+  ASSERT_TRUE(h.start("test.flaky", "gone"));
+  ASSERT_EQ(h.status("gone"), InstanceStatus::kFailed);
+  h.clock.advance(kDayMs + 1);
+  h.faulty->hold_writes();
+  std::optional<SweepResult> swept;
+  h.engine->sweep_now([&](SweepResult r) { swept = r; });
+  for (int i = 0; i < 100 && h.engine->commits_in_flight() == 0; ++i) h.loop.run_once();
+  ASSERT_EQ(h.engine->commits_in_flight(), 1u) << "the sweep's delete is not in flight";
+  // A retry while the delete is committing must not read the old record.
+  std::optional<Result<CommandReply>> retried;
+  h.engine->retry("gone", [&](Result<CommandReply> r) { retried = std::move(r); });
+  // ...and a start may reuse the id: it is written after the delete.
+  std::optional<Result<StartReply>> restarted;
+  h.engine->start(StartRequest{"test.sequence", "gone", offsets({kHourMs}), std::nullopt},
+                  [&](Result<StartReply> r) { restarted = std::move(r); });
+  h.faulty->release_writes();
+  h.drain();
+  ASSERT_TRUE(swept);
+  EXPECT_EQ(swept->instances_deleted, 1u);
+  ASSERT_TRUE(retried);
+  ASSERT_FALSE(*retried);
+  EXPECT_EQ(retried->error().code, ErrorCode::kNotFound);
+  ASSERT_TRUE(restarted && *restarted) << (restarted ? restarted->error().to_string() : "no answer");
+  EXPECT_TRUE((*restarted)->created);
+  // The new instance is whole: its journal starts at 0 and it survives a reopen.
+  h.close();
+  h.open();
+  EXPECT_EQ(h.status("gone"), InstanceStatus::kWaiting);
+  auto journal = h.history("gone");
+  ASSERT_FALSE(journal.empty());
+  EXPECT_EQ(journal.front().kind, EntryKind::kStarted);
+  EXPECT_EQ(journal.front().data, offsets({kHourMs}));
 }
 
 TEST_F(EngineTest, WaitingInstancesLeaveMemory) {

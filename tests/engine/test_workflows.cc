@@ -76,6 +76,13 @@ Workflow<void> held_then_sleep(Context& ctx, StepLog& log) {
   co_await ctx.step("after", recorded(log, "after"));
 }
 
+Workflow<void> wait_until(Context& ctx, StepLog& log) {
+  std::vector<std::string> names{"stop"};
+  SignalResult got = co_await ctx.wait_any_until(names, ctx.started_at() + kHourMs);
+  std::string name = got.timed_out ? "after-deadline" : "after-stop";
+  co_await ctx.step(name, recorded(log, name));
+}
+
 }  // namespace
 
 void register_test_workflows(Registry& registry, StepLog& log, const int* version) {
@@ -84,6 +91,7 @@ void register_test_workflows(Registry& registry, StepLog& log, const int* versio
   must(registry.add("test.wait", "", [&log](Context& ctx) { return wait_for_go(ctx, log); }));
   must(registry.add("test.flaky", "", [&log](Context& ctx) { return flaky(ctx, log); }));
   must(registry.add("test.random", "", [&log](Context& ctx) { return random_id(ctx, log); }));
+  must(registry.add("test.wait_until", "", [&log](Context& ctx) { return wait_until(ctx, log); }));
   must(registry.add("test.approve_twice", "", [&log](Context& ctx) { return approve_twice(ctx, log); }));
   must(registry.add("test.held_then_sleep", "", [&log](Context& ctx) { return held_then_sleep(ctx, log); }));
   if (version != nullptr) {

@@ -47,6 +47,8 @@ struct StepLog {
 // "test.versioned": runs step "v<version>-a" where version is read from
 // *version at replay time (to provoke non-determinism).
 // "test.random": step "r" returns ctx.uuid() drawn before a sleep.
+// "test.wait_until": waits for "stop" until start + 1h, then runs step
+// "after-stop" or "after-deadline".
 // "test.approve_twice": sleeps input.sleep_ms, then twice waits for the
 // signal "approve" and runs step "approved-<round>-by-<payload.by>".
 // "test.held_then_sleep": async step "held" that completes only when the

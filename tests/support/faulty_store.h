@@ -1,10 +1,14 @@
 // FaultyStore: a Store decorator for crash-safety tests. It forwards to a
 // real store, but the write whose number is armed fails with io_error and
-// applies nothing (LevelDB's FaultInjectionTestEnv, in miniature).
+// applies nothing (LevelDB's FaultInjectionTestEnv, in miniature). Writes
+// can also be held (the writer thread blocks in write()) so a test can act
+// while a commit is in flight, deterministically.
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 
 #include "engine/storage/store.h"
 
@@ -17,6 +21,18 @@ class FaultyStore final : public Store {
   // The `n`-th write from now (1 = the next one) fails.
   void fail_write(int n) { fail_at_.store(writes_.load() + n); }
   int writes() const { return writes_.load(); }
+  // While held, writes wait (on the writer thread) until release_writes().
+  void hold_writes() {
+    std::lock_guard lock(mutex_);
+    held_ = true;
+  }
+  void release_writes() {
+    {
+      std::lock_guard lock(mutex_);
+      held_ = false;
+    }
+    released_.notify_all();
+  }
 
   Result<std::optional<std::string>> get(Cf cf, std::string_view key) override {
     return inner_->get(cf, key);
@@ -27,6 +43,10 @@ class FaultyStore final : public Store {
   }
   Result<std::optional<std::string>> last_key(Cf cf) override { return inner_->last_key(cf); }
   Result<void> write(std::span<const Batch* const> batches) override {
+    {
+      std::unique_lock lock(mutex_);
+      released_.wait(lock, [&] { return !held_; });
+    }
     int n = ++writes_;
     if (n == fail_at_.load()) {
       return make_error(ErrorCode::kIoError, "injected write failure #" + std::to_string(n));
@@ -38,6 +58,9 @@ class FaultyStore final : public Store {
   std::unique_ptr<Store> inner_;
   std::atomic<int> writes_{0};
   std::atomic<int> fail_at_{-1};
+  std::mutex mutex_;
+  std::condition_variable released_;
+  bool held_ = false;
 };
 
 }  // namespace sundial::testing

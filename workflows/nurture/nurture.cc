@@ -40,9 +40,12 @@ Workflow<void> nurture_workflow(Context& ctx, const EmailDeps& deps) {
   if (input.contains("offsets_ms") && input["offsets_ms"].is_array()) {
     offsets = input["offsets_ms"].get<std::vector<DurationMs>>();
   }
+  // A booking or an unsubscribe ends the sequence at once, even mid-wait,
+  // so the instance completes instead of sleeping towards a send it skips.
+  std::vector<std::string> stop_signals{"booked", "unsubscribed"};
   for (size_t i = 0; i < offsets.size(); ++i) {
-    co_await ctx.sleep_until(ctx.started_at() + offsets[i]);
-    if (ctx.has_signal("booked") || ctx.has_signal("unsubscribed")) co_return;
+    SignalResult stopped = co_await ctx.wait_any_until(stop_signals, ctx.started_at() + offsets[i]);
+    if (!stopped.timed_out) co_return;
     // Named locals, not temporaries, inside co_await (GCC 12; see context.h).
     std::string step_name = "send-" + std::to_string(i + 1);
     AsyncStepFn send = send_email_step(deps, input, i + 1);

@@ -1,8 +1,9 @@
 // The nurture: a signup gets a sequence of emails (seven over eleven days
 // by default) at fixed offsets from the signup, each one a step that sends
 // through Resend with the step's stable idempotency key, so no email goes
-// twice across retries, crashes and restarts. The sequence stops early once
-// the signal "booked" or "unsubscribed" has arrived. Pausing holds it;
+// twice across retries, crashes and restarts. Between emails it waits for
+// the signal "booked" or "unsubscribed" until the next email's time; either
+// signal completes the instance at once. Pausing holds it;
 // resuming with "shift" moves the rest of the schedule by the pause.
 //
 // Input: {"email", "first_name", "red", "orange", "segment",
