@@ -47,6 +47,7 @@ Result<void> Engine::open_services() {
   runtime_ = std::make_unique<Runtime>(
       Runtime::Deps{loop_, clock_, *store_, *commits_, *events_, registry_}, options_.timers);
   idempotency_ = std::make_unique<IdempotencyKeys>(*store_);
+  stats_ = std::make_unique<StatsReader>(loop_, *store_);
   sweep_ = std::make_unique<RetentionSweep>(loop_, clock_, *store_, *runtime_, *events_,
                                             options_.retention);
   SUNDIAL_TRY(runtime_->recover());
@@ -55,6 +56,7 @@ Result<void> Engine::open_services() {
 }
 
 Engine::~Engine() {
+  stats_.reset();
   if (sweep_) sweep_->stop();
   if (runtime_) runtime_->close();
   // Answer everything submitted: each completion may submit follow-up
@@ -106,6 +108,6 @@ Result<std::vector<JournalEntry>> Engine::history(const std::string& id) {
 Result<std::vector<keys::TimerKey>> Engine::timers(TimeMs due_before, size_t limit) {
   return pending_timers(*store_, due_before, limit);
 }
-Result<InstanceStats> Engine::stats() { return instance_stats(*store_); }
+void Engine::stats(StatsReader::Done done) { stats_->read(std::move(done)); }
 
 }  // namespace sundial

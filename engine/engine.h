@@ -24,6 +24,7 @@
 #include "engine/retention/retention_sweep.h"
 #include "engine/runtime/registry.h"
 #include "engine/runtime/runtime.h"
+#include "engine/stats_reader.h"
 #include "engine/storage/commit_queue.h"
 #include "engine/storage/store.h"
 #include "engine/transitions/commands.h"
@@ -63,7 +64,9 @@ class Engine {
   Result<ListPage> list(const ListQuery& query);
   Result<std::vector<JournalEntry>> history(const std::string& id);
   Result<std::vector<keys::TimerKey>> timers(TimeMs due_before, size_t limit);
-  Result<InstanceStats> stats();
+  // Instance counts by status and pending timers, counted on the thread
+  // pool (a full index walk); `done` runs on the loop.
+  void stats(StatsReader::Done done);
   const Registry& registry() const { return registry_; }
   EventLog& events() { return *events_; }
 
@@ -95,6 +98,7 @@ class Engine {
   std::unique_ptr<Runtime> runtime_;
   std::unique_ptr<IdempotencyKeys> idempotency_;
   std::unique_ptr<RetentionSweep> sweep_;
+  std::unique_ptr<StatsReader> stats_;
 };
 
 }  // namespace sundial

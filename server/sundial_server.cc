@@ -62,7 +62,9 @@ void SundialServer::add_operations_routes() {
                .with_header("Retry-After", "1"));
   });
   router_.add("GET", "/metrics", [this](http::HttpRequest&&, const api::PathParams&, http::Responder r) {
-    r.send(http::HttpResponse::text(200, registry_.render(), "text/plain; version=0.0.4; charset=utf-8"));
+    metrics_->scrape([r = std::move(r)](std::string text) mutable {
+      r.send(http::HttpResponse::text(200, std::move(text), "text/plain; version=0.0.4; charset=utf-8"));
+    });
   });
 }
 

@@ -18,7 +18,9 @@ void timers(const AdminApi& api, const http::HttpRequest& request, http::Respond
 }
 
 void stats(const AdminApi& api, http::Responder responder) {
-  answer(responder, api.engine.stats(), 200, stats_to_json);
+  api.engine.stats([responder = std::move(responder)](Result<InstanceStats> counted) mutable {
+    answer(responder, counted, 200, stats_to_json);
+  });
 }
 
 }  // namespace

@@ -14,7 +14,8 @@ std::vector<double> log_bounds(double unit, size_t count) {
 
 ServerMetrics::ServerMetrics(MetricsRegistry& registry, Engine& engine,
                              std::function<ConnectionCounts()> connections)
-    : engine_(engine),
+    : registry_(registry),
+      engine_(engine),
       connections_(std::move(connections)),
       requests_(registry.counter("sundial_http_requests_total", "HTTP requests answered, by route and status.",
                                  {"method", "route", "status"})),
@@ -61,13 +62,20 @@ void ServerMetrics::collect() {
   timer_lateness_.load({}, timers.lateness_ms.buckets, timers.lateness_ms.count,
                        static_cast<double>(timers.lateness_ms.sum) * 1e-3);
   timers_in_memory_.set({}, static_cast<double>(engine_.timers_in_memory()));
-  instances_.clear();
-  if (auto stats = engine_.stats()) {
-    for (const auto& [status, count] : stats->by_status) {
-      instances_.set({std::string(status_name(status))}, static_cast<double>(count));
+}
+
+void ServerMetrics::scrape(std::move_only_function<void(std::string)> done) {
+  engine_.stats([this, alive = alive_, done = std::move(done)](Result<InstanceStats> counted) mutable {
+    if (!*alive) return;
+    if (counted) {
+      instances_.clear();
+      for (const auto& [status, count] : counted->by_status) {
+        instances_.set({std::string(status_name(status))}, static_cast<double>(count));
+      }
+      timers_pending_.set({}, static_cast<double>(counted->pending_timers));
     }
-    timers_pending_.set({}, static_cast<double>(stats->pending_timers));
-  }
+    done(registry_.render());
+  });
 }
 
 }  // namespace sundial::ops

@@ -2,13 +2,16 @@
 // route and status with a latency histogram, open and refused connections,
 // commit batch sizes and latency, timers pending / fired / lateness, and
 // instances by status. Engine figures are read at scrape time from the
-// engine's cumulative stats.
+// engine's cumulative stats; instance and pending-timer counts come from
+// the engine's StatsReader, counted off the loop, so a scrape is answered
+// asynchronously.
 //
 // Threading: loop thread only. Ownership: borrows the registry and the
 // engine, which outlive it.
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "engine/engine.h"
@@ -24,13 +27,21 @@ struct ConnectionCounts {
 class ServerMetrics {
  public:
   ServerMetrics(MetricsRegistry& registry, Engine& engine, std::function<ConnectionCounts()> connections);
+  ~ServerMetrics() { *alive_ = false; }
+  ServerMetrics(const ServerMetrics&) = delete;
+  ServerMetrics& operator=(const ServerMetrics&) = delete;
 
   void observe_request(const std::string& method, const std::string& route, int status, double seconds);
+  // The registry in the Prometheus text format, once the engine's counts
+  // are in. `done` runs on the loop; never after this object is gone.
+  void scrape(std::move_only_function<void(std::string)> done);
 
  private:
   void collect();
 
+  MetricsRegistry& registry_;
   Engine& engine_;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   std::function<ConnectionCounts()> connections_;
   MetricFamily& requests_;
   MetricFamily& request_seconds_;

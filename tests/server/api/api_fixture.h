@@ -49,6 +49,8 @@ class ApiTest : public ::testing::Test {
                           const std::map<std::string, std::string>& headers = {}) {
     uint64_t slot = send(request(method, target, body, headers));
     h.drain();
+    // Some answers come from the thread pool (stats): run the loop for them.
+    for (int i = 0; i < 1000 && sink->answer(slot) == nullptr; ++i) h.loop.run_once();
     const http::HttpResponse* answer = sink->answer(slot);
     EXPECT_NE(answer, nullptr) << method << " " << target << " was not answered";
     return answer ? *answer : http::HttpResponse{};
