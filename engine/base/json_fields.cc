@@ -1,5 +1,7 @@
 #include "engine/base/json_fields.h"
 
+#include <cstdint>
+
 namespace sundial {
 namespace {
 
@@ -18,7 +20,10 @@ std::string string_field(const nlohmann::json& object, std::string_view key, std
 
 int64_t int_field(const nlohmann::json& object, std::string_view key, int64_t fallback) {
   const nlohmann::json* v = field(object, key);
-  return v != nullptr && v->is_number_integer() ? v->get<int64_t>() : fallback;
+  if (v == nullptr || !v->is_number_integer()) return fallback;
+  // An unsigned value past INT64_MAX would wrap to a negative number.
+  if (v->is_number_unsigned() && v->get<uint64_t>() > static_cast<uint64_t>(INT64_MAX)) return fallback;
+  return v->get<int64_t>();
 }
 
 }  // namespace sundial

@@ -3,7 +3,9 @@
 // starts reminders for the booking (instance "booking:<uid>") and sends
 // "booked" to the attendee's nurture if one runs; BOOKING_RESCHEDULED
 // cancels the old booking's reminders (rescheduleUid) and plans the new
-// time; BOOKING_CANCELLED cancels. Other triggers are acknowledged and
+// time — under "booking:<uid>:<start ms>" when Cal.com moved the booking in
+// place (uid == rescheduleUid), since "booking:<uid>" exists already;
+// BOOKING_CANCELLED cancels every plan of the uid. Other triggers are acknowledged and
 // ignored. Deliveries carry no id: repeats are recognised by body hash.
 #pragma once
 

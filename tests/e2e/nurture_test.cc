@@ -268,5 +268,85 @@ TEST_F(NurtureTest, CalcomBookingsScheduleRescheduleCancelAndStopTheNurture) {
   EXPECT_FALSE(fake.accepted().count(key_of(1, 2)));  // the booking stopped the nurture
 }
 
+TEST_F(NurtureTest, SignupsArriveAsJsonOrAsAFormBody) {
+  write_config(R"(["1d"])");  // nothing is sent during the test
+  start_daemon();
+  HttpConnection c(daemon->port());
+  auto instance = [&](const std::string& id) {
+    auto r = c.request("GET", "/api/v1/instances/" + id);
+    return r && r->status == 200 ? nlohmann::json::parse(r->body) : nlohmann::json();
+  };
+  auto json = post("/webhooks/signup", R"({"email":" Json@Example.com ","firstName":"Jo","red":"1","orange":3})");
+  ASSERT_EQ(json.status, 202) << json.body;
+  EXPECT_EQ(nlohmann::json::parse(json.body)["instance_id"], "nurture:json@example.com");
+  auto form = c.request("POST", "/webhooks/signup", "email=Form%40Example.com&name=Fo+Rm&red=2&orange=0",
+                        {{"Content-Type", "application/x-www-form-urlencoded"}});
+  ASSERT_TRUE(form);
+  ASSERT_EQ(form->status, 202) << form->body;
+  EXPECT_EQ(nlohmann::json::parse(form->body)["instance_id"], "nurture:form@example.com");
+  auto from_json = instance("nurture:json@example.com");
+  EXPECT_EQ(from_json["input"]["first_name"], "Jo");
+  EXPECT_EQ(from_json["input"]["segment"], "urgent");
+  auto from_form = instance("nurture:form@example.com");
+  EXPECT_EQ(from_form["type"], "nurture");
+  EXPECT_EQ(from_form["input"]["first_name"], "Fo Rm");
+  EXPECT_EQ(from_form["input"]["red"], 2);
+  EXPECT_EQ(from_form["input"]["segment"], "critical");
+  // The same address again, in the other encoding: the existing instance.
+  auto again = c.request("POST", "/webhooks/signup", "email=json%40example.com",
+                         {{"Content-Type", "application/x-www-form-urlencoded"}});
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->status, 200) << again->body;
+  auto bad = c.request("POST", "/webhooks/signup", "email=not-an-email",
+                       {{"Content-Type", "application/x-www-form-urlencoded"}});
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(bad->status, 400) << bad->body;
+}
+
+// A BOOKING_RESCHEDULED whose uid is its rescheduleUid moves the booking:
+// its first plan is cancelled and exactly one plan, for the new time, runs.
+TEST_F(NurtureTest, ARescheduleThatKeepsTheUidPlansTheNewTimeOnce) {
+  write_config(R"(["1d"])");
+  start_daemon();
+  HttpConnection c(daemon->port());
+  auto status_of = [&](const std::string& id) {
+    auto r = c.request("GET", "/api/v1/instances/" + id);
+    return r && r->status == 200 ? nlohmann::json::parse(r->body)["status"].get<std::string>() : std::string("none");
+  };
+  auto moved = [&](const std::string& trigger, const std::string& uid, int64_t start, int64_t old_start) {
+    auto body = nlohmann::json::parse(booking(trigger, uid, start, "mover@example.com", uid));
+    body["payload"]["rescheduleStartTime"] = iso(old_start);
+    return calcom(body.dump());
+  };
+  int64_t now = wall_ms();
+  int64_t first = now + 600000, second = now + 4000;
+  ASSERT_EQ(calcom(booking("BOOKING_CREATED", "s1", first, "mover@example.com")).status, 202);
+  auto r = moved("BOOKING_RESCHEDULED", "s1", second, first);
+  ASSERT_EQ(r.status, 202) << r.body;
+  std::string planned = "booking:s1:" + std::to_string(second);
+  EXPECT_EQ(nlohmann::json::parse(r.body)["instance_id"], planned);
+  EXPECT_EQ(moved("BOOKING_RESCHEDULED", "s1", second, first).status, 200);  // redelivery: same plan
+  EXPECT_EQ(status_of("booking:s1"), "cancelled");
+  EXPECT_TRUE(wait_for([&] { return status_of(planned) == "waiting"; }, 5000)) << status_of(planned);
+
+  // Moved in place and then cancelled: the moved plan is cancelled too.
+  ASSERT_EQ(calcom(booking("BOOKING_CREATED", "s2", first, "mover@example.com")).status, 202);
+  ASSERT_EQ(moved("BOOKING_RESCHEDULED", "s2", first + 60000, first).status, 202);
+  auto cancel = nlohmann::json::parse(booking("BOOKING_CANCELLED", "s2", first + 60000, "mover@example.com"));
+  ASSERT_EQ(calcom(cancel.dump()).status, 202);
+  EXPECT_EQ(status_of("booking:s2"), "cancelled");
+  EXPECT_EQ(status_of("booking:s2:" + std::to_string(first + 60000)), "cancelled");
+
+  ASSERT_TRUE(wait_for([&] {
+    auto a = fake.accepted();
+    return a.count(planned + "/reminder-2s") && a.count(planned + "/reminder-1s");
+  }, 15000)) << fake.accepted().size();
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // room for anything that should not happen
+  size_t reminders = 0;
+  for (const auto& [key, at] : fake.accepted()) reminders += key.starts_with("booking:");
+  EXPECT_EQ(reminders, 2u);  // the two reminders of the moved booking, nothing else
+  EXPECT_TRUE(wait_for([&] { return status_of(planned) == "completed"; }, 5000)) << status_of(planned);
+}
+
 }  // namespace
 }  // namespace sundial::testing

@@ -75,7 +75,10 @@ Result<std::string> fill(const std::string& template_name, const char* part, con
     size_t open = text.find("{{", pos);
     if (open == std::string::npos) break;
     size_t close = text.find("}}", open + 2);
-    if (close == std::string::npos) return missing(text.substr(open + 2, 20));
+    if (close == std::string::npos) {
+      return make_error(ErrorCode::kInvalidArgument, "template " + template_name + " (" + part + "): '{{" +
+                                                         text.substr(open + 2, 20) + "' is never closed with }}; not sent");
+    }
     std::string name = text.substr(open + 2, close - open - 2);
     while (!name.empty() && name.front() == ' ') name.erase(0, 1);
     while (!name.empty() && name.back() == ' ') name.pop_back();

@@ -30,6 +30,15 @@ AsyncStepFn send_reminder_step(const EmailDeps& deps, const nlohmann::json& inpu
   };
 }
 
+// Longest lead first (the earliest reminder first), each once: a lead time
+// listed twice would otherwise name the same step, and so the same
+// idempotency key, twice.
+std::vector<DurationMs> distinct_lead_times(std::vector<DurationMs> before) {
+  std::sort(before.begin(), before.end(), std::greater<>());
+  before.erase(std::unique(before.begin(), before.end()), before.end());
+  return before;
+}
+
 }  // namespace
 
 std::string reminders_instance_id(const std::string& booking_uid) { return "booking:" + booking_uid; }
@@ -40,7 +49,7 @@ nlohmann::json reminders_input(const BookingEvent& b, const std::vector<Duration
           {"start_ms", b.start},
           {"attendee_email", b.attendee_email},
           {"attendee_name", b.attendee_name},
-          {"before_ms", before}};
+          {"before_ms", distinct_lead_times(before)}};
 }
 
 Workflow<void> reminders_workflow(Context& ctx, const EmailDeps& deps) {
@@ -48,7 +57,7 @@ Workflow<void> reminders_workflow(Context& ctx, const EmailDeps& deps) {
   TimeMs start = int_field(input, "start_ms");
   std::vector<DurationMs> before;
   if (input.contains("before_ms") && input["before_ms"].is_array()) before = input["before_ms"].get<std::vector<DurationMs>>();
-  std::sort(before.begin(), before.end(), std::greater<>());  // the earliest reminder first
+  before = distinct_lead_times(std::move(before));
   for (DurationMs lead : before) {
     TimeMs due = start - lead;
     if (due < ctx.started_at()) continue;  // booked too late for this one
