@@ -1,5 +1,7 @@
 #include "engine/events/event_log.h"
 
+#include <algorithm>
+
 #include <spdlog/spdlog.h>
 
 #include "engine/codec/codec.h"
@@ -14,6 +16,7 @@ Result<void> EventLog::open() {
   uint64_t last = 0;
   if (last_key) last = keys::parse_event_key(*last_key).value_or(0);
   next_seq_ = last + 1;
+  last_published_ = last;  // what is on disk was committed
   return ok();
 }
 
@@ -25,6 +28,8 @@ void EventLog::stage(std::vector<EngineEvent>& events, Batch& batch) {
 }
 
 void EventLog::publish(const std::vector<EngineEvent>& events) {
+  // Commits complete in order, so the last event is the newest.
+  if (!events.empty()) last_published_ = std::max(last_published_, events.back().seq);
   if (subscribers_.empty()) return;
   // A subscriber may unsubscribe while being called: iterate over a copy of the ids.
   std::vector<uint64_t> ids;
@@ -61,6 +66,15 @@ Result<std::vector<EngineEvent>> EventLog::read_since(uint64_t after, size_t lim
                           }));
   SUNDIAL_TRY(decode_error);
   return out;
+}
+
+Result<std::optional<uint64_t>> EventLog::first_seq() const {
+  std::optional<uint64_t> first;
+  SUNDIAL_TRY(store_.scan(Cf::kEvents, keys::event_key(0), {}, [&](std::string_view key, std::string_view) {
+    first = keys::parse_event_key(key);
+    return false;
+  }));
+  return first;
 }
 
 void EventLog::trim(Batch& batch) const {

@@ -5,13 +5,20 @@
 // that reconnects with Last-Event-ID. The retention sweep trims the log to
 // its capacity.
 //
-// Threading: loop thread only, except read_since (any thread).
+// Two sequence numbers: last_seq() is the last one *assigned* (staged, the
+// commit may still be in flight); last_published_seq() is the last one
+// delivered to subscribers. A subscriber that wants "everything from now
+// on" starts after last_published_seq(): events staged before it subscribed
+// are published after, and would be lost if it started at last_seq().
+//
+// Threading: loop thread only, except read_since and first_seq (any thread).
 // Ownership: owned by Engine; borrows the Store.
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <vector>
 
 #include "engine/base/error.h"
@@ -40,7 +47,12 @@ class EventLog {
 
   // Up to `limit` committed events with seq > after, oldest first.
   Result<std::vector<EngineEvent>> read_since(uint64_t after, size_t limit) const;
+  // The oldest sequence number still in the log; nullopt when it is empty.
+  Result<std::optional<uint64_t>> first_seq() const;
+  // The last sequence number assigned (its commit may be in flight).
   uint64_t last_seq() const { return next_seq_ - 1; }
+  // The last sequence number delivered to subscribers (after its commit).
+  uint64_t last_published_seq() const { return last_published_; }
   // Adds the deletes that trim the log to its capacity.
   void trim(Batch& batch) const;
 
@@ -48,6 +60,7 @@ class EventLog {
   Store& store_;
   uint64_t capacity_;
   uint64_t next_seq_ = 1;
+  uint64_t last_published_ = 0;
   uint64_t next_subscriber_ = 1;
   std::map<uint64_t, Subscriber> subscribers_;
 };

@@ -1,20 +1,42 @@
 #include "server/api/auth.h"
 
+#include <algorithm>
+#include <cctype>
+
 #include "connectors/signing/hmac.h"
 #include "server/http/error_codes.h"
 
 namespace sundial::api {
 
+namespace {
+
+bool ascii_iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+// The token of `Bearer <token>`: the scheme in any case (RFC 7235 section
+// 2.1), then one or more spaces. Empty when the header is anything else.
+std::string_view bearer_token(std::string_view header) {
+  constexpr std::string_view kScheme = "Bearer";
+  if (header.size() <= kScheme.size() || !ascii_iequals(header.substr(0, kScheme.size()), kScheme) ||
+      header[kScheme.size()] != ' ') {
+    return {};
+  }
+  std::string_view rest = header.substr(kScheme.size());
+  return rest.substr(std::min(rest.find_first_not_of(' '), rest.size()));
+}
+
+}  // namespace
+
 std::optional<http::HttpResponse> BearerAuth::check(const http::HttpRequest& request) const {
   if (!token_) return std::nullopt;
   const std::string* header = request.header("authorization");
-  constexpr std::string_view kScheme = "Bearer ";
-  std::string_view presented;
-  if (header != nullptr && header->size() > kScheme.size() &&
-      std::string_view(*header).substr(0, kScheme.size()) == kScheme) {
-    presented = std::string_view(*header).substr(kScheme.size());
-  }
-  if (!presented.empty() && constant_time_equal(presented, *token_)) return std::nullopt;
+  std::string_view presented = header != nullptr ? bearer_token(*header) : std::string_view();
+  // Digests of equal length, so the comparison's time tells nothing, not
+  // even the token's length.
+  if (!presented.empty() && constant_time_equal(sha256_hex(presented), sha256_hex(*token_))) return std::nullopt;
   auto denied = http::HttpResponse::error(
       401, codes::kUnauthorized,
       header == nullptr ? "missing Authorization: Bearer <token>" : "invalid bearer token");

@@ -1,5 +1,6 @@
-// Bearer-token check for /api/*: `Authorization: Bearer <token>`, compared
-// in constant time. With no token configured every request passes; the
+// Bearer-token check for /api/*: `Authorization: Bearer <token>`, the
+// scheme matched in any case (RFC 7235), the token compared in constant
+// time. With no token configured every request passes; the
 // daemon then refuses to listen anywhere but loopback (is_loopback_host).
 //
 // Threading: immutable after construction; any thread.

@@ -1,8 +1,22 @@
 // GET /api/v1/events: engine events as Server-Sent Events. A client that
-// reconnects with Last-Event-ID (or ?since=<seq>) first gets the committed
-// events after it from the event log, then live events, with no gap and no
-// repeat: live events are taken only once the log replay has caught up,
-// and anything at or below the last sent sequence is skipped.
+// reconnects with Last-Event-ID (or ?since=<seq>; the header wins, since a
+// reconnecting EventSource keeps its URL) first gets the committed events
+// after it from the event log, then live events, with no repeat: live
+// events are taken only once the log replay has caught up, and anything at
+// or below the last sent sequence is skipped. Without a resume id the
+// stream starts after the last *published* event, so events whose commit
+// is in flight when the client connects still reach it.
+//
+// Nothing is skipped silently: a resume id the log cannot continue from is
+// answered with a control event before the stream goes on (docs/http-api.md):
+//   `event: gap`   events after it were trimmed from the capped log;
+//   `event: reset` it is beyond any sequence this server assigned.
+// Both carry `id:` = the sequence the stream continues after, so a client
+// that reconnects right away does not hear the same news twice.
+//
+// Threading: loop thread only. Ownership: each EventStream keeps itself
+// alive through its subscription and the stream's on_close until either
+// side closes.
 #include <charconv>
 #include <memory>
 
@@ -19,13 +33,15 @@ constexpr size_t kReplayChunk = 500;
 
 class EventStream : public std::enable_shared_from_this<EventStream> {
  public:
-  EventStream(const AdminApi& api, std::shared_ptr<http::ResponseStream> out, uint64_t after)
-      : api_(api), out_(std::move(out)), last_sent_(after),
+  EventStream(const AdminApi& api, std::shared_ptr<http::ResponseStream> out)
+      : api_(api), out_(std::move(out)), last_sent_(api.engine.events().last_published_seq()),
         keepalive_(api.loop, [this] { send_keepalive(); }) {}
 
-  void start() {
+  // `resume_after`: the client's Last-Event-ID; nullopt for a fresh client.
+  void start(std::optional<uint64_t> resume_after) {
+    if (resume_after) resume_from(*resume_after);
     auto self = shared_from_this();
-    subscription_ = api_.engine.events().subscribe([self](const EngineEvent& e) {
+    subscription_ = event_log().subscribe([self](const EngineEvent& e) {
       if (self->caught_up_) self->send(e);
     });
     out_->on_close([self] { self->stop(); });
@@ -34,14 +50,25 @@ class EventStream : public std::enable_shared_from_this<EventStream> {
   }
 
  private:
+  EventLog& event_log() const { return api_.engine.events(); }
+
+  // An id this server never assigned (say, from before the data directory
+  // was replaced) would hold back every event until the sequence passed
+  // it: reset to "from now on" instead.
+  void resume_from(uint64_t after) {
+    if (after <= event_log().last_seq()) {
+      last_sent_ = after;
+      return;
+    }
+    send_control("reset", after, last_sent_);
+  }
+
   // One chunk of the log per loop turn, so a long replay never stalls the loop.
   void replay_some() {
     if (!out_->is_open()) return;
-    auto chunk = api_.engine.events().read_since(last_sent_, kReplayChunk);
-    if (!chunk) {
-      out_->write(": event log unreadable: " + chunk.error().to_string() + "\n\n");
-      return out_->close();
-    }
+    if (!skip_trimmed()) return;
+    auto chunk = event_log().read_since(last_sent_, kReplayChunk);
+    if (!chunk) return fail(chunk.error());
     for (const auto& e : *chunk) send(e);
     if (chunk->size() < kReplayChunk) {
       caught_up_ = true;
@@ -50,13 +77,40 @@ class EventStream : public std::enable_shared_from_this<EventStream> {
     api_.loop.defer([self = shared_from_this()] { self->replay_some(); });
   }
 
+  // Checked before every chunk: the retention sweep may trim the log while
+  // a long replay is under way. False when the log is unreadable.
+  bool skip_trimmed() {
+    auto first = event_log().first_seq();
+    if (!first) {
+      fail(first.error());
+      return false;
+    }
+    if (*first && **first > last_sent_ + 1) send_control("gap", last_sent_, **first - 1);
+    return true;
+  }
+
   void send(const EngineEvent& e) {
     if (e.seq <= last_sent_ || !out_->is_open()) return;
-    last_sent_ = e.seq;
-    std::string frame = "id: " + std::to_string(e.seq) + "\nevent: " +
-                        std::string(event_type_name(e.type)) + "\ndata: " + event_to_json(e).dump() +
-                        "\n\n";
-    out_->write(frame);
+    write_frame(e.seq, event_type_name(e.type), event_to_json(e));
+  }
+
+  // `gap` or `reset`: the stream goes on after `resume_after`, not after
+  // the client's `last_event_id`.
+  void send_control(std::string_view type, uint64_t last_event_id, uint64_t resume_after) {
+    nlohmann::json data = {
+        {"type", std::string(type)}, {"last_event_id", last_event_id}, {"resume_after", resume_after}};
+    write_frame(resume_after, type, data);
+  }
+
+  void write_frame(uint64_t id, std::string_view type, const nlohmann::json& data) {
+    last_sent_ = id;
+    out_->write("id: " + std::to_string(id) + "\nevent: " + std::string(type) + "\ndata: " + data.dump() +
+                "\n\n");
+  }
+
+  void fail(const Error& error) {
+    out_->write(": event log unreadable: " + error.to_string() + "\n\n");
+    out_->close();
   }
 
   void send_keepalive() {
@@ -67,7 +121,7 @@ class EventStream : public std::enable_shared_from_this<EventStream> {
 
   void stop() {
     keepalive_.stop();
-    if (subscription_ != 0) api_.engine.events().unsubscribe(std::exchange(subscription_, 0));
+    if (subscription_ != 0) event_log().unsubscribe(std::exchange(subscription_, 0));
   }
 
   AdminApi api_;
@@ -85,21 +139,26 @@ std::optional<uint64_t> parse_seq(const std::string& s) {
   return v;
 }
 
+// Last-Event-ID, else ?since=: a reconnecting EventSource keeps the URL it
+// started with and sends the header, which is the newer of the two.
+std::optional<std::string> resume_id(const http::HttpRequest& request) {
+  if (const std::string* h = request.header("last-event-id")) return *h;
+  return request.query_param("since");
+}
+
 void events(const AdminApi& api, const http::HttpRequest& request, http::Responder responder) {
-  uint64_t after = api.engine.events().last_seq();  // by default: only what happens from now on
-  std::optional<std::string> from;
-  if (const std::string* h = request.header("last-event-id")) from = *h;
-  if (auto since = request.query_param("since")) from = *since;
-  if (from) {
-    auto seq = parse_seq(*from);
-    if (!seq) return responder.send(bad_argument("Last-Event-ID / since must be an event sequence number"));
-    after = *seq;
+  std::optional<uint64_t> resume_after;
+  if (auto id = resume_id(request)) {
+    resume_after = parse_seq(*id);
+    if (!resume_after) {
+      return responder.send(bad_argument("Last-Event-ID / since must be an event sequence number"));
+    }
   }
   http::HttpResponse head = http::HttpResponse::text(200, ": connected\n\n", "text/event-stream");
   head.with_header("Cache-Control", "no-cache").with_header("X-Accel-Buffering", "no");
   auto out = responder.start_stream(std::move(head));
   if (!out) return;
-  std::make_shared<EventStream>(api, std::move(out), after)->start();
+  std::make_shared<EventStream>(api, std::move(out))->start(resume_after);
 }
 
 }  // namespace

@@ -54,7 +54,9 @@ void Router::route(http::HttpRequest&& request, http::Responder responder) const
   for (const auto& r : routes_) {
     PathParams params;
     if (!match(r, segments, &params)) continue;
-    if (r.method == request.method || (request.method == "HEAD" && r.method == "GET")) {
+    if (r.method == request.method) return r.handler(std::move(request), params, std::move(responder));
+    if (request.method == "HEAD" && r.method == "GET") {
+      responder.mark_head();  // headers only; a stream answers 405
       return r.handler(std::move(request), params, std::move(responder));
     }
     if (allowed.find(r.method) == std::string::npos) allowed += (allowed.empty() ? "" : ", ") + r.method;

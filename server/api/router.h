@@ -1,7 +1,9 @@
 // Router: (method, path pattern) → handler. Patterns are literal segments
 // and `{name}` captures: "/api/v1/instances/{id}/signals/{name}". A path no
 // pattern matches is 404 not_found; a path that matches with another method
-// is 405 method_not_allowed with an Allow header.
+// is 405 method_not_allowed with an Allow header. HEAD is served by the
+// GET route with the body left out (by the connection); a GET route that
+// streams answers HEAD 405 instead of opening the stream (Responder).
 //
 // Threading: fill at start-up, then loop thread only.
 #pragma once

@@ -25,8 +25,9 @@ std::string daemon_usage() {
          "  -h, --help         show this help\n"
          "\n"
          "Environment: SUNDIAL_ADMIN_TOKEN (bearer token for /api/*; without it the server\n"
-         "listens on loopback only), RESEND_API_KEY, CALCOM_WEBHOOK_SECRET, GITHUB_WEBHOOK_SECRET,\n"
-         "NOTION_WEBHOOK_SECRET (names configurable).\n"
+         "listens on loopback only), RESEND_API_KEY, CALCOM_WEBHOOK_SECRET (names configurable).\n"
+         "GITHUB_WEBHOOK_SECRET and NOTION_WEBHOOK_SECRET are reserved for the GitHub and Notion\n"
+         "workflows; no route reads them yet.\n"
          "SIGTERM or SIGINT stops accepting, answers what is in flight, and exits 0.\n";
 }
 

@@ -5,7 +5,7 @@
 namespace sundial::http {
 
 Responder::Responder(Responder&& other) noexcept
-    : sink_(std::move(other.sink_)), slot_(other.slot_), answered_(other.answered_) {
+    : sink_(std::move(other.sink_)), slot_(other.slot_), answered_(other.answered_), head_(other.head_) {
   other.answered_ = true;
 }
 
@@ -15,6 +15,7 @@ Responder& Responder::operator=(Responder&& other) noexcept {
     sink_ = std::move(other.sink_);
     slot_ = other.slot_;
     answered_ = other.answered_;
+    head_ = other.head_;
     other.answered_ = true;
   }
   return *this;
@@ -32,6 +33,11 @@ void Responder::send(HttpResponse response) {
 
 std::shared_ptr<ResponseStream> Responder::start_stream(HttpResponse head) {
   if (answered_) return nullptr;
+  if (head_) {
+    send(HttpResponse::error(405, codes::kMethodNotAllowed, "HEAD cannot describe a stream; use GET")
+             .with_header("Allow", "GET"));
+    return nullptr;
+  }
   answered_ = true;
   if (auto sink = sink_.lock()) return sink->start_stream(slot_, std::move(head));
   return nullptr;

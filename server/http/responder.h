@@ -2,6 +2,8 @@
 // later (after a durable commit). A Responder dropped without an answer
 // answers 500, so a handler bug never hangs a client. A streamed answer
 // (Server-Sent Events) keeps the connection until either side closes it.
+// HEAD: the connection drops the body of any answer to a HEAD request; a
+// HEAD never opens a stream (see mark_head()).
 //
 // Threading: loop thread only. Ownership: the Responder holds a weak
 // reference to its connection; answering after the client left is a no-op.
@@ -49,14 +51,19 @@ class Responder {
   ~Responder();
 
   void send(HttpResponse response);
-  // nullptr when the client is already gone.
+  // nullptr when the client is already gone, or for a HEAD request, which
+  // is answered 405 with `Allow: GET` instead: a stream has no end, so no
+  // header-only answer could describe it.
   std::shared_ptr<ResponseStream> start_stream(HttpResponse head);
   bool answered() const { return answered_; }
+  // Marks the request as HEAD (the router does, before a GET handler runs).
+  void mark_head() { head_ = true; }
 
  private:
   std::weak_ptr<ResponseSink> sink_;
   uint64_t slot_ = 0;
   bool answered_ = false;
+  bool head_ = false;
 };
 
 // What the server calls for every complete request.

@@ -1,6 +1,7 @@
 // End-to-end over real sockets against the real sundiald: auth, the
-// endpoints, operations routes, bad input that must change nothing, and an
-// SSE client that reconnects with Last-Event-ID.
+// endpoints, operations routes, HEAD, bad input that must change nothing,
+// an SSE client that reconnects with Last-Event-ID, and a daemon whose
+// access log outgrows a pipe buffer.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
@@ -144,12 +145,53 @@ TEST_F(HttpApiTest, EventStreamResumesFromLastEventIdWithoutMissingAny) {
   auto headers = kAuth;
   headers["Last-Event-ID"] = "1";
   HttpConnection again(daemon->port());
-  ASSERT_TRUE(again.send_raw(http_request_bytes("GET", "/api/v1/events", "", headers)));
+  // As an EventSource reconnects: same URL, newer id in the header, which wins.
+  ASSERT_TRUE(again.send_raw(http_request_bytes("GET", "/api/v1/events?since=0", "", headers)));
   std::string resumed = again.read_until("event: paused");
   EXPECT_EQ(resumed.find("id: 1\n"), std::string::npos) << resumed;
   EXPECT_NE(resumed.find("\"instance_id\":\"ev-2\""), std::string::npos) << resumed;
   EXPECT_NE(resumed.find("id: 2\n"), std::string::npos) << resumed;
   EXPECT_NE(resumed.find("event: paused"), std::string::npos) << resumed;
+}
+
+// Pipelines HEAD `target` and GET /healthz on one connection: the second
+// answer must follow the first one's headers at once (no body, no stream).
+// Returns the first answer's head.
+std::string head_then_health(int port, const std::string& target) {
+  HttpConnection c(port);
+  EXPECT_TRUE(
+      c.send_raw(http_request_bytes("HEAD", target, "", kAuth) + http_request_bytes("GET", "/healthz")));
+  std::string both = c.read_until(R"({"status":"ok"})");
+  size_t head_end = both.find("\r\n\r\n");
+  EXPECT_NE(head_end, std::string::npos) << both;
+  EXPECT_EQ(both.find("HTTP/1.1 200", head_end), head_end + 4)
+      << "HEAD " << target << " sent a body:\n" << both;
+  return both.substr(0, head_end);
+}
+
+TEST_F(HttpApiTest, HeadAnswersHeadersOnlyAndNeverOpensTheEventStream) {
+  std::string health = head_then_health(daemon->port(), "/healthz");
+  EXPECT_EQ(health.rfind("HTTP/1.1 200", 0), 0u) << health;
+  const std::string get_length = std::to_string(call("GET", "/healthz", "", {}).body.size());
+  EXPECT_NE(health.find("Content-Length: " + get_length + "\r\n"), std::string::npos) << health;
+  std::string events = head_then_health(daemon->port(), "/api/v1/events");
+  EXPECT_EQ(events.rfind("HTTP/1.1 405", 0), 0u) << events;
+  EXPECT_NE(events.find("Allow: GET"), std::string::npos) << events;
+  EXPECT_EQ(events.find("text/event-stream"), std::string::npos) << events;
+}
+
+TEST_F(HttpApiTest, ADaemonWhoseLogOutgrowsThePipeKeepsServing) {
+  // One access-log line per request: thousands outgrow a 64 KiB pipe, which
+  // the harness must keep draining or the daemon blocks in write().
+  HttpConnection c(daemon->port());
+  for (int i = 0; i < 3000; ++i) {
+    auto r = c.request("GET", "/healthz");
+    ASSERT_TRUE(r) << "request " << i << " was not answered";
+    ASSERT_EQ(r->status, 200);
+  }
+  ASSERT_EQ(call("GET", "/log-outgrew-the-pipe", "", {}).status, 404);
+  ASSERT_TRUE(daemon->wait_for_log("/log-outgrew-the-pipe"));
+  EXPECT_GT(daemon->log().size(), size_t{64} * 1024);
 }
 
 }  // namespace

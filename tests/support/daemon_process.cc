@@ -2,6 +2,7 @@
 
 #include <signal.h>
 
+#include <chrono>
 #include <regex>
 
 namespace sundial::testing {
@@ -13,7 +14,6 @@ DaemonProcess::DaemonProcess(const std::string& data_dir, std::vector<std::strin
   child_ = std::make_unique<ChildProcess>(argv, ChildProcess::Stderr::kMergeIntoStdout, std::move(env));
   static const std::regex listening(R"(listening on http://127\.0\.0\.1:(\d+))");
   while (auto line = child_->read_line(20000)) {
-    log_ += *line + "\n";
     std::smatch m;
     if (std::regex_search(*line, m, listening)) {
       port_ = std::stoi(m[1]);
@@ -23,23 +23,20 @@ DaemonProcess::DaemonProcess(const std::string& data_dir, std::vector<std::strin
 }
 
 bool DaemonProcess::wait_for_log(const std::string& text, int timeout_ms) {
-  if (log_.find(text) != std::string::npos) return true;
-  while (auto line = child_->read_line(timeout_ms)) {
-    log_ += *line + "\n";
+  if (log().find(text) != std::string::npos) return true;
+  using Clock = std::chrono::steady_clock;
+  auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
+  for (;;) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+    if (left <= 0) return false;
+    auto line = child_->read_line(static_cast<int>(left));
+    if (!line) return false;
     if (line->find(text) != std::string::npos) return true;
   }
-  return false;
 }
 
-int DaemonProcess::stop(int sig) {
-  int status = child_->signal_and_wait(sig);
-  for (auto& line : child_->take_lines()) log_ += line + "\n";
-  return status;
-}
+int DaemonProcess::stop(int sig) { return child_->signal_and_wait(sig); }
 
-void DaemonProcess::kill() {
-  child_->signal_and_wait(SIGKILL);
-  for (auto& line : child_->take_lines()) log_ += line + "\n";
-}
+void DaemonProcess::kill() { child_->signal_and_wait(SIGKILL); }
 
 }  // namespace sundial::testing

@@ -1,7 +1,12 @@
 // DaemonProcess: the real sundiald started on 127.0.0.1:0 with a data
 // directory, for end-to-end tests. Waits for the log line that names the
 // bound port; stop() sends SIGTERM and returns the exit status; kill()
-// sends SIGKILL. Its log (stdout and stderr) is kept for failure messages.
+// sends SIGKILL. Its log (stdout and stderr) is read all along by the
+// ChildProcess, so a daemon that logs a lot never stalls on a full pipe,
+// and is kept in memory (capped: ChildProcess::kMaxKeptBytes) for failure
+// messages.
+//
+// Threading: one test thread; port() may be read from any thread.
 #pragma once
 
 #include <memory>
@@ -20,8 +25,8 @@ class DaemonProcess {
 
   // 0 when the daemon did not report a port in time (see log()).
   int port() const { return port_; }
-  // Lines logged so far.
-  const std::string& log() const { return log_; }
+  // Lines logged so far (a copy: the log keeps growing).
+  std::string log() const { return child_->output(); }
   // Waits for a logged line containing `text`; false on timeout or exit.
   bool wait_for_log(const std::string& text, int timeout_ms = 20000);
 
@@ -32,7 +37,6 @@ class DaemonProcess {
 
  private:
   std::unique_ptr<ChildProcess> child_;
-  std::string log_;
   int port_ = 0;
 };
 

@@ -70,14 +70,13 @@ int command_verb(VerbContext& ctx) {
 
 int events_verb(VerbContext& ctx) {
   std::vector<std::string> headers;
-  if (auto since = ctx.inv.flags.find("--since"); since != ctx.inv.flags.end()) {
-    headers.push_back("Last-Event-ID: " + since->second);
+  if (ctx.inv.flags.contains("--since")) {
+    auto since = parse_count(ctx.inv, "--since", 0, 0);
+    if (!since) return usage_error(ctx, since.error().message);
+    headers.push_back("Last-Event-ID: " + std::to_string(*since));
   }
-  size_t max = 0;
-  if (auto m = ctx.inv.flags.find("--max"); m != ctx.inv.flags.end()) {
-    max = std::strtoul(m->second.c_str(), nullptr, 10);
-    if (max == 0) return usage_error(ctx, "--max takes a positive number");
-  }
+  auto max = parse_count(ctx.inv, "--max", 0);  // 0: follow until interrupted
+  if (!max) return usage_error(ctx, max.error().message);
   size_t seen = 0;
   std::string buffer;
   // Parses "id: / event: / data:" frames as they arrive.
@@ -86,16 +85,22 @@ int events_verb(VerbContext& ctx) {
     for (size_t end; (end = buffer.find("\n\n")) != std::string::npos;) {
       std::string frame = buffer.substr(0, end);
       buffer.erase(0, end + 2);
-      std::string data;
+      std::string data, event;
       for (size_t pos = 0; pos < frame.size();) {
         size_t nl = frame.find('\n', pos);
         std::string line = frame.substr(pos, nl == std::string::npos ? std::string::npos : nl - pos);
         if (line.starts_with("data: ")) data = line.substr(6);
+        if (line.starts_with("event: ")) event = line.substr(7);
         pos = nl == std::string::npos ? frame.size() : nl + 1;
       }
       if (data.empty()) continue;  // comments and keep-alives
       nlohmann::json e = nlohmann::json::parse(data, nullptr, false);
       if (e.is_discarded()) continue;
+      if (event == "gap" || event == "reset") {  // the server's notice, not an engine event
+        ctx.err << "sundialctl: " << (event == "gap" ? "events were trimmed from the server's log" : "the server never assigned that id")
+                << "; continuing after event " << e.value("resume_after", uint64_t{0}) << "\n";
+        continue;
+      }
       if (ctx.inv.json_output) {
         ctx.out << e.dump() << "\n";
       } else {
@@ -105,13 +110,13 @@ int events_verb(VerbContext& ctx) {
                 << (e.contains("detail") ? "  " + e.value("detail", "") : "") << "\n";
       }
       ctx.out.flush();
-      if (max != 0 && ++seen >= max) return false;
+      if (*max != 0 && ++seen >= *max) return false;
     }
     return true;
   };
   auto status = ctx.api->stream("/api/v1/events", headers, on_chunk);
   if (!status) return fail(ctx, status.error());
-  if (*status != 200 && (max == 0 || seen < max)) {
+  if (*status != 200 && (*max == 0 || seen < *max)) {
     return fail(ctx, Error{ErrorCode::kInternal, "the event stream answered HTTP " + std::to_string(*status)});
   }
   return 0;

@@ -23,18 +23,19 @@ std::string text(const nlohmann::json& v) {
 
 void print(VerbContext& ctx, const Table& table) { ctx.out << table.render(ctx.width, ctx.colour); }
 
-Result<size_t> parse_count(const Invocation& inv, const std::string& flag, size_t fallback) {
+}  // namespace
+
+Result<size_t> parse_count(const Invocation& inv, const std::string& flag, size_t fallback, size_t min) {
   auto it = inv.flags.find(flag);
   if (it == inv.flags.end()) return fallback;
   size_t v = 0;
   auto [end, ec] = std::from_chars(it->second.data(), it->second.data() + it->second.size(), v);
-  if (ec != std::errc() || end != it->second.data() + it->second.size() || v == 0) {
-    return make_error(ErrorCode::kInvalidArgument, flag + " takes a positive number, not '" + it->second + "'");
+  if (ec != std::errc() || end != it->second.data() + it->second.size() || v < min) {
+    return make_error(ErrorCode::kInvalidArgument, flag + " takes a " + (min > 0 ? "positive" : "non-negative") +
+                                                       " number, not '" + it->second + "'");
   }
   return v;
 }
-
-}  // namespace
 
 int fail(VerbContext& ctx, const Error& error) {
   ctx.err << "sundialctl: " << error.message << "\n";

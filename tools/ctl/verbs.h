@@ -37,5 +37,8 @@ int events_verb(VerbContext& ctx);
 int fail(VerbContext& ctx, const Error& error);
 // Prints a usage problem and returns 2.
 int usage_error(VerbContext& ctx, const std::string& message);
+// The flag's value as a whole number of at least `min`; `fallback` when the
+// flag is absent. invalid_argument (a usage error) names the flag.
+Result<size_t> parse_count(const Invocation& inv, const std::string& flag, size_t fallback, size_t min = 1);
 
 }  // namespace sundial::ctl

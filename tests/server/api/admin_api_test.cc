@@ -211,5 +211,22 @@ TEST(AuthTest, BearerTokenIsRequiredWhenConfigured) {
   EXPECT_FALSE(api::is_loopback_host("0.0.0.0"));
 }
 
+TEST(AuthTest, TheSchemeMatchesInAnyCaseAndTheTokenExactly) {
+  api::BearerAuth auth(std::string("s3cret"));
+  http::HttpRequest r;
+  r.headers.emplace_back("authorization", "");
+  for (const char* ok : {"Bearer s3cret", "bearer s3cret", "BEARER s3cret", "bEaReR  s3cret"}) {
+    r.headers.back().second = ok;
+    EXPECT_FALSE(auth.check(r)) << ok;
+  }
+  for (const char* denied : {"bearer S3CRET", "bearers3cret", "bearer", "bearer ", "Bearerx s3cret",
+                             "Basic s3cret", "bearer s3cret2", " bearer s3cret"}) {
+    r.headers.back().second = denied;
+    auto answer = auth.check(r);
+    ASSERT_TRUE(answer) << denied;
+    EXPECT_EQ(answer->status, 401) << denied;
+  }
+}
+
 }  // namespace
 }  // namespace sundial::testing
