@@ -45,7 +45,7 @@ Result<void> Engine::open_services() {
   events_ = std::make_unique<EventLog>(*store_, options_.event_log_capacity);
   SUNDIAL_TRY(events_->open());
   runtime_ = std::make_unique<Runtime>(
-      Runtime::Deps{loop_, clock_, *store_, *commits_, *events_, registry_}, options_.timers);
+      Runtime::Deps{loop_, clock_, *store_, *commits_, *events_, registry_}, options_.timers, options_.warm);
   idempotency_ = std::make_unique<IdempotencyKeys>(*store_);
   stats_ = std::make_unique<StatsReader>(loop_, *store_);
   sweep_ = std::make_unique<RetentionSweep>(loop_, clock_, *store_, *runtime_, *events_,

@@ -7,6 +7,7 @@
 
 #include "engine/base/clock.h"
 #include "engine/retention/retention_sweep.h"
+#include "engine/runtime/warm_options.h"
 #include "engine/storage/rocksdb_store.h"
 #include "engine/timers/timer_window.h"
 
@@ -23,6 +24,8 @@ struct EngineOptions {
   RetentionOptions retention;
   // The in-memory timer window.
   TimerWindowOptions timers;
+  // Waiting instances kept in memory because their timer is near.
+  WarmOptions warm;
   // RocksDB tuning (the path is data_dir).
   RocksDbOptions storage;
 };

@@ -2,7 +2,8 @@
 // journal and workflow coroutine (inside Context), and bookkeeping about
 // what is persisted. Instances that wait (sleep, signal, pause) or finished
 // are evicted once their transitions are durable, and reloaded and replayed
-// on their next event, so memory holds only instances that are doing work.
+// on their next event, so memory holds only instances that are doing work —
+// and, up to a cap, those whose timer is due within seconds (WarmOptions).
 //
 // Threading: loop thread only. Ownership: owned by Runtime's map.
 #pragma once

@@ -32,8 +32,9 @@ std::string exception_message(std::exception_ptr e) {
 
 }  // namespace
 
-Runtime::Runtime(Deps deps, TimerWindowOptions timer_options)
+Runtime::Runtime(Deps deps, TimerWindowOptions timer_options, WarmOptions warm)
     : deps_(deps),
+      warm_(warm),
       timers_(deps.loop, deps.clock, deps.store, timer_options,
               [this](const keys::TimerKey& key) { on_timer(key); }) {}
 
@@ -142,8 +143,13 @@ void Runtime::defer(std::move_only_function<void()> fn) { deps_.loop.defer(std::
 void Runtime::maybe_evict(const std::string& id) {
   LiveInstance* inst = find(id);
   if (inst == nullptr || inst->in_flight > 0 || inst->step_running) return;
-  if (inst->record.status == InstanceStatus::kRunning) return;
+  if (inst->record.status == InstanceStatus::kRunning || keep_warm(*inst)) return;
   live_.erase(id);
+}
+
+bool Runtime::keep_warm(const LiveInstance& inst) const {
+  return inst.record.status == InstanceStatus::kWaiting && inst.timer_row() &&
+         inst.record.timer_due - now() <= warm_.horizon && live_.size() <= warm_.max_instances;
 }
 
 // ---- Driving the workflow ----------------------------------------------------

@@ -29,6 +29,7 @@
 #include "engine/loop/loop.h"
 #include "engine/runtime/live_instance.h"
 #include "engine/runtime/registry.h"
+#include "engine/runtime/warm_options.h"
 #include "engine/storage/commit_queue.h"
 #include "engine/storage/store.h"
 #include "engine/timers/timer_service.h"
@@ -47,7 +48,7 @@ class Runtime {
     const Registry& registry;
   };
 
-  Runtime(Deps deps, TimerWindowOptions timer_options);
+  Runtime(Deps deps, TimerWindowOptions timer_options, WarmOptions warm = {});
   Runtime(const Runtime&) = delete;
   Runtime& operator=(const Runtime&) = delete;
 
@@ -109,10 +110,12 @@ class Runtime {
   void fail(LiveInstance& inst, Transition& tx, const Error& error);
   void submit(Transition&& tx, std::move_only_function<void(const Result<void>&)> last);
   void maybe_evict(const std::string& id);
+  bool keep_warm(const LiveInstance& inst) const;
   void on_commit_failed(const Error& error);
   void finish_recovery();
 
   Deps deps_;
+  WarmOptions warm_;
   TimerService timers_;
   std::unordered_map<std::string, std::unique_ptr<LiveInstance>> live_;
   std::unordered_set<std::string> deleting_;

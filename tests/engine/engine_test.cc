@@ -476,6 +476,21 @@ TEST_F(EngineTest, ACommandDuringARetentionDeleteFindsNothingAndLeavesNoOrphan) 
   EXPECT_EQ(journal.front().data, offsets({kHourMs}));
 }
 
+TEST_F(EngineTest, InstancesWithANearTimerStayWarmUpToTheCap) {
+  h.close();
+  h.options.warm.horizon = kMinuteMs;
+  h.options.warm.max_instances = 5;
+  h.open();
+  for (int i = 0; i < 8; ++i) ASSERT_TRUE(h.start("test.sequence", "w" + std::to_string(i), offsets({30 * kSecondMs})));
+  ASSERT_TRUE(h.start("test.sequence", "far", offsets({kHourMs})));
+  EXPECT_EQ(h.engine->live_instances(), 5u) << "warm instances beyond the cap were kept";
+  h.advance(30 * kSecondMs);  // warm or cold, every timer fires and every step runs once
+  EXPECT_EQ(log.runs.size(), 8u);
+  EXPECT_EQ(h.engine->live_instances(), 0u) << "finished instances leave memory";
+  h.advance(kHourMs);
+  EXPECT_EQ(log.count("far", "send-1"), 1u);
+}
+
 TEST_F(EngineTest, WaitingInstancesLeaveMemory) {
   for (int i = 0; i < 50; ++i) {
     ASSERT_TRUE(h.start("test.sequence", "m" + std::to_string(i), offsets({kDayMs})));
