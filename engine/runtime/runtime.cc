@@ -35,12 +35,17 @@ std::string exception_message(std::exception_ptr e) {
 Runtime::Runtime(Deps deps, TimerWindowOptions timer_options, WarmOptions warm)
     : deps_(deps),
       warm_(warm),
+      load_retry_timer_(deps.loop, [this] { retry_timers(); }),
       timers_(deps.loop, deps.clock, deps.store, timer_options,
-              [this](const keys::TimerKey& key) { on_timer(key); }) {}
+              [this](const keys::TimerKey& key) { on_timer(key); }) {
+  load_retry_timer_.set_keeps_loop_alive(false);
+}
 
 void Runtime::close() {
   accepting_ = false;
   timers_.stop();
+  load_retry_timer_.stop();
+  load_retries_.clear();
 }
 
 // ---- Instances in memory -----------------------------------------------------
@@ -398,8 +403,9 @@ void Runtime::on_timer(const keys::TimerKey& key) {
       tx.batch.del(Cf::kTimers, keys::timer_key(key.due, key.instance_id));
       commit_detached(std::move(tx));
     } else {
-      spdlog::error("timer for instance '{}' cannot load it: {}", key.instance_id,
-                    loaded.error().to_string());
+      spdlog::error("timer for instance '{}' cannot load it: {}; trying again in {} ms", key.instance_id,
+                    loaded.error().to_string(), kLoadRetryMs);
+      retry_timer_later(key);
     }
     return;
   }
@@ -424,6 +430,17 @@ void Runtime::on_timer(const keys::TimerKey& key) {
     advance(inst, tx);
   }
   commit(inst, std::move(tx));
+}
+
+void Runtime::retry_timer_later(const keys::TimerKey& key) {
+  if (load_retries_.empty()) load_retry_timer_.start(static_cast<uint64_t>(kLoadRetryMs));
+  load_retries_.push_back(key);
+}
+
+void Runtime::retry_timers() {
+  std::vector<keys::TimerKey> keys;
+  keys.swap(load_retries_);
+  for (const auto& key : keys) on_timer(key);
 }
 
 // ---- Commit ------------------------------------------------------------------

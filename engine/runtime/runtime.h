@@ -27,6 +27,7 @@
 #include "engine/base/clock.h"
 #include "engine/events/event_log.h"
 #include "engine/loop/loop.h"
+#include "engine/loop/timer.h"
 #include "engine/runtime/live_instance.h"
 #include "engine/runtime/registry.h"
 #include "engine/runtime/warm_options.h"
@@ -98,6 +99,11 @@ class Runtime {
 
  private:
   void on_timer(const keys::TimerKey& key);
+  // A due timer whose instance could not be read (an I/O error, not a
+  // missing instance) is tried again after kLoadRetryMs, not dropped: its
+  // row is still on disk but the in-memory window has let it go.
+  void retry_timer_later(const keys::TimerKey& key);
+  void retry_timers();
   // Turns the pending await into durable work. Returns true if it produced
   // an outcome the workflow can consume at once (a sleep already due).
   bool register_wait(LiveInstance& inst, Transition& tx, const AwaitRequest& req);
@@ -114,8 +120,12 @@ class Runtime {
   void on_commit_failed(const Error& error);
   void finish_recovery();
 
+  static constexpr DurationMs kLoadRetryMs = kSecondMs;
+
   Deps deps_;
   WarmOptions warm_;
+  std::vector<keys::TimerKey> load_retries_;
+  UvTimer load_retry_timer_;
   TimerService timers_;
   std::unordered_map<std::string, std::unique_ptr<LiveInstance>> live_;
   std::unordered_set<std::string> deleting_;

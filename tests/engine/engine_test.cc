@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "engine/loop/timer.h"
+
 #include "tests/engine/test_workflows.h"
 #include "tests/support/engine_harness.h"
 
@@ -489,6 +491,27 @@ TEST_F(EngineTest, InstancesWithANearTimerStayWarmUpToTheCap) {
   EXPECT_EQ(h.engine->live_instances(), 0u) << "finished instances leave memory";
   h.advance(kHourMs);
   EXPECT_EQ(log.count("far", "send-1"), 1u);
+}
+
+TEST_F(EngineTest, ATimerWhoseInstanceCannotBeReadIsTriedAgain) {
+  h.close();
+  h.open_faulty();
+  ASSERT_TRUE(h.start("test.sequence", "io", offsets({kHourMs})));
+  ASSERT_EQ(h.engine->live_instances(), 0u);  // cold: the fire must read it
+  h.faulty->fail_gets(1);
+  h.advance(kHourMs);
+  EXPECT_EQ(log.count("io", "send-1"), 0u);  // the read failed
+  // The retry waits 1 s of loop time; a server's sockets keep the loop
+  // running meanwhile, here a far timer does.
+  UvTimer keep_loop_alive(h.loop, [] {});
+  keep_loop_alive.start(10000);
+  for (int turn = 0; turn < 20 && log.count("io", "send-1") == 0; ++turn) {
+    h.loop.run_once();
+    h.drain();
+  }
+  keep_loop_alive.stop();
+  EXPECT_EQ(log.count("io", "send-1"), 1u) << "the timer was dropped";
+  EXPECT_EQ(h.status("io"), InstanceStatus::kCompleted);
 }
 
 TEST_F(EngineTest, WaitingInstancesLeaveMemory) {

@@ -1,6 +1,7 @@
 // FaultyStore: a Store decorator for crash-safety tests. It forwards to a
 // real store, but the write whose number is armed fails with io_error and
-// applies nothing (LevelDB's FaultInjectionTestEnv, in miniature). Writes
+// applies nothing (LevelDB's FaultInjectionTestEnv, in miniature); point
+// reads can be made to fail the same way. Writes
 // can also be held (the writer thread blocks in write()) so a test can act
 // while a commit is in flight, deterministically.
 #pragma once
@@ -34,7 +35,14 @@ class FaultyStore final : public Store {
     released_.notify_all();
   }
 
+  // The next `n` point reads fail with io_error.
+  void fail_gets(int n) { failing_gets_.store(n); }
+
   Result<std::optional<std::string>> get(Cf cf, std::string_view key) override {
+    if (failing_gets_.load() > 0) {
+      failing_gets_.fetch_sub(1);
+      return make_error(ErrorCode::kIoError, "injected read failure");
+    }
     return inner_->get(cf, key);
   }
   Result<void> scan(Cf cf, std::string_view begin, std::string_view end,
@@ -58,6 +66,7 @@ class FaultyStore final : public Store {
   std::unique_ptr<Store> inner_;
   std::atomic<int> writes_{0};
   std::atomic<int> fail_at_{-1};
+  std::atomic<int> failing_gets_{0};
   std::mutex mutex_;
   std::condition_variable released_;
   bool held_ = false;
