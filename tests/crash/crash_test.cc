@@ -98,7 +98,11 @@ class Recovery {
     std::function<void()> arm;
     UvTimer ticker(loop_, [&] {
       waited += 5;
-      done = unfinished().empty();
+      // Only while no commit is in flight: the writer thread applies batches
+      // while we scan, and the running and waiting ranges are read one after
+      // the other, so an instance moving from waiting to running between the
+      // two reads would be seen in neither.
+      done = engine_->commits_in_flight() == 0 && unfinished().empty();
       if (done || waited > timeout_ms) {
         loop_.stop();
       } else {
