@@ -3,17 +3,11 @@
 #include <algorithm>
 #include <cctype>
 
+#include "engine/base/text.h"
+
 namespace sundial {
 
-std::string normalize_email(std::string_view raw) {
-  auto space = [](unsigned char c) { return std::isspace(c) != 0; };
-  while (!raw.empty() && space(static_cast<unsigned char>(raw.front()))) raw.remove_prefix(1);
-  while (!raw.empty() && space(static_cast<unsigned char>(raw.back()))) raw.remove_suffix(1);
-  std::string out(raw);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
+std::string normalize_email(std::string_view raw) { return ascii_lower(trim_space(raw)); }
 
 bool plausible_email(const std::string& email) {
   size_t at = email.find('@');

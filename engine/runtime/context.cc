@@ -82,7 +82,7 @@ SleepAwaiter Context::sleep_for(DurationMs d) {
 SleepAwaiter Context::sleep_until(TimeMs t) {
   AwaitRequest req;
   req.kind = AwaitKind::kSleep;
-  req.sleep_until = t + shift_ + shift_before_next_outcome();
+  req.sleep_until = shifted(t);
   return SleepAwaiter(*this, std::move(req));
 }
 
@@ -102,7 +102,7 @@ SignalAwaiter Context::wait_any_until(std::vector<std::string> names, TimeMs t) 
   AwaitRequest req;
   req.kind = AwaitKind::kSignal;
   req.signals = std::move(names);
-  req.deadline = t + shift_ + shift_before_next_outcome();
+  req.deadline = shifted(t);
   return SignalAwaiter(*this, std::move(req));
 }
 
@@ -148,12 +148,12 @@ void Context::advance_to(size_t end) {
   }
 }
 
-DurationMs Context::shift_before_next_outcome() const {
-  DurationMs shift = 0;
+TimeMs Context::shifted(TimeMs t) const {
+  DurationMs shift = shift_;
   for (size_t i = pos_; i < journal_.size() && !journal_[i].is_outcome(); ++i) {
     if (journal_[i].kind == EntryKind::kResumed) shift += journal_[i].shift_ms;
   }
-  return shift;
+  return t + shift;
 }
 
 std::optional<size_t> Context::next_outcome() const {

@@ -178,11 +178,11 @@ class Context {
  private:
   void advance_to(size_t end);
   std::optional<size_t> next_outcome() const;
-  // Shifts of resumes journaled after the workflow's position and before its
-  // next outcome: a step that completed while paused leaves the workflow
-  // before the `resumed` entry, yet the sleep it asks for next comes after
-  // the resume and must move with it.
-  DurationMs shift_before_next_outcome() const;
+  // `t` moved by every `shift` resume so far: those before the workflow's
+  // position, and those journaled after it but before its next outcome (a
+  // step that completed while paused leaves the workflow before the
+  // `resumed` entry, yet what it awaits next comes after the resume).
+  TimeMs shifted(TimeMs t) const;
   bool consume_inbox(const AwaitRequest& req);
   void diverged(const AwaitRequest& req, const JournalEntry* found);
 

@@ -1,20 +1,14 @@
 #include "server/api/auth.h"
 
 #include <algorithm>
-#include <cctype>
 
 #include "connectors/signing/hmac.h"
+#include "engine/base/text.h"
 #include "server/http/error_codes.h"
 
 namespace sundial::api {
 
 namespace {
-
-bool ascii_iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
 
 // The token of `Bearer <token>`: the scheme in any case (RFC 7235 section
 // 2.1), then one or more spaces. Empty when the header is anything else.

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "engine/base/check.h"
+#include "engine/base/text.h"
 #include "server/http/error_codes.h"
 
 namespace sundial::http {
@@ -51,12 +52,6 @@ class Connection::Stream final : public ResponseStream {
 
 namespace {
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
 std::string peer_ip_of(uv_tcp_t* tcp) {
   sockaddr_storage addr{};
   int len = sizeof addr;
@@ -87,7 +82,7 @@ std::string serialize_response(const HttpResponse& response, bool keep_alive, bo
   out += status_reason(response.status);
   out += "\r\n";
   for (const auto& [name, value] : response.headers) {
-    if (iequals(name, "content-length") || iequals(name, "connection")) continue;
+    if (ascii_iequals(name, "content-length") || ascii_iequals(name, "connection")) continue;
     out += name;
     out += ": ";
     out += value;

@@ -1,7 +1,6 @@
 #include "server/http/message.h"
 
-#include <algorithm>
-#include <cctype>
+#include "engine/base/text.h"
 
 namespace sundial::http {
 
@@ -22,14 +21,8 @@ std::optional<std::string> HttpRequest::query_param(std::string_view name) const
 std::string HttpRequest::content_type() const {
   const std::string* value = header("content-type");
   if (value == nullptr) return {};
-  std::string type = value->substr(0, value->find(';'));
-  while (!type.empty() && std::isspace(static_cast<unsigned char>(type.back()))) type.pop_back();
-  size_t start = 0;
-  while (start < type.size() && std::isspace(static_cast<unsigned char>(type[start]))) ++start;
-  type.erase(0, start);
-  std::transform(type.begin(), type.end(), type.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return type;
+  std::string_view type(*value);
+  return ascii_lower(trim_space(type.substr(0, type.find(';'))));
 }
 
 HttpResponse& HttpResponse::with_header(std::string name, std::string value) {

@@ -1,6 +1,7 @@
 #include "workflows/nurture/signup.h"
 
 #include "connectors/email/email_address.h"
+#include "engine/base/text.h"
 
 #include <algorithm>
 #include <cctype>
@@ -9,19 +10,12 @@ namespace sundial {
 
 namespace {
 
-std::string trimmed(std::string s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
-  size_t start = 0;
-  while (start < s.size() && std::isspace(static_cast<unsigned char>(s[start]))) ++start;
-  return s.substr(start);
-}
-
 Result<int> count_field(const nlohmann::json& body, const char* name) {
   if (!body.contains(name) || body[name].is_null()) return 0;
   const auto& v = body[name];
   if (v.is_number_integer() && v.get<int64_t>() >= 0 && v.get<int64_t>() < 10000) return static_cast<int>(v.get<int64_t>());
   if (v.is_string()) {
-    std::string s = trimmed(v.get<std::string>());
+    std::string s(trim_space(v.get<std::string>()));
     if (s.empty()) return 0;
     if (s.size() <= 4 && std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c); })) {
       return std::stoi(s);
@@ -44,7 +38,7 @@ Result<Signup> parse_signup(const nlohmann::json& body) {
   }
   for (const char* key : {"first_name", "firstName", "name"}) {
     if (body.contains(key) && body[key].is_string()) {
-      s.first_name = trimmed(body[key].get<std::string>());
+      s.first_name = trim_space(body[key].get<std::string>());
       break;
     }
   }
