@@ -1,0 +1,118 @@
+// libFuzzer target: a webhook delivery after the HTTP layer — signature
+// verification (connectors/signing/hmac), body decoding (JSON or form) and
+// the Cal.com and signup routes' mappings to engine commands. A correct
+// signature must verify and a wrong one must not; a bad body is a 4xx JSON
+// answer; whatever a mapping returns must be encodable, since its commands
+// are journaled.
+//
+// Input: one flags byte, then (signature mode 3) the signature header up
+// to the first newline, then the body.
+#include <cctype>
+#include <string>
+#include <variant>
+
+#include "connectors/signing/hmac.h"
+#include "server/webhooks/calcom_route.h"
+#include "server/webhooks/signup_route.h"
+#include "server/webhooks/webhook_body.h"
+#include "server/webhooks/webhook_handler.h"
+#include "tests/fuzz/fuzz_support.h"
+
+namespace {
+
+using namespace sundial;
+using sundial::fuzz::encodable;
+using sundial::fuzz::encodable_json;
+
+constexpr const char* kSecret = "whsec_fuzz";
+constexpr const char* kContentTypes[] = {"application/json", "application/x-www-form-urlencoded",
+                                         "Application/JSON; charset=utf-8", "text/plain"};
+
+const webhooks::WebhookRoute& route(bool calcom) {
+  static const auto* calcom_route = new webhooks::WebhookRoute(
+      webhooks::calcom_route(std::string(kSecret), {24 * kHourMs, kHourMs}));
+  static const auto* signup_route =
+      new webhooks::WebhookRoute(webhooks::signup_route({0, kDayMs, 3 * kDayMs}));
+  return calcom ? *calcom_route : *signup_route;
+}
+
+void check_answer(const http::HttpResponse& answer) {
+  FUZZ_CHECK(answer.status >= 400 && answer.status < 500);
+  FUZZ_CHECK(nlohmann::json::parse(answer.body, nullptr, false).is_object());
+}
+
+void check_action(const webhooks::WebhookAction& action) {
+  std::visit(
+      [](const auto& a) {
+        using A = std::decay_t<decltype(a)>;
+        if constexpr (std::is_same_v<A, webhooks::StartAction>) {
+          FUZZ_CHECK(encodable(a.workflow_type) && encodable_json(a.input));
+          if (a.instance_id) FUZZ_CHECK(encodable(*a.instance_id));
+        } else if constexpr (std::is_same_v<A, webhooks::SignalAction>) {
+          FUZZ_CHECK(encodable(a.instance_id) && encodable(a.signal) && encodable_json(a.payload));
+        } else if constexpr (std::is_same_v<A, webhooks::CancelAction>) {
+          FUZZ_CHECK(encodable(a.instance_id) && encodable(a.reason));
+        } else {
+          FUZZ_CHECK(encodable(a.reason));
+        }
+      },
+      action);
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  fuzz::FuzzInput in(data, size);
+  const uint8_t flags = in.byte();
+  const bool calcom = (flags & 4) != 0;
+  const int signature_mode = (flags >> 3) & 3;
+  http::HttpRequest request;
+  request.method = "POST";
+  request.peer_ip = "192.0.2.1";
+  request.headers.emplace_back("content-type", kContentTypes[flags & 3]);
+  std::string signature;
+  if (signature_mode == 3) signature = in.until("\n");
+  request.body = in.rest();
+  const webhooks::WebhookRoute& r = route(calcom);
+  request.path = r.path;
+
+  // Signatures: the right one verifies in any hex case; a changed one never.
+  std::string good = hmac_sha256_hex(kSecret, request.body);
+  if (signature_mode == 1) signature = good;
+  if (signature_mode == 2) {
+    for (char& c : good) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    signature = good;
+  }
+  if (signature_mode != 0) request.headers.emplace_back("x-cal-signature-256", signature);
+  bool valid = webhooks::signature_is_valid(r.verification, request);
+  if (r.verification.scheme != webhooks::SignatureScheme::kNone) {
+    if (signature_mode == 1 || signature_mode == 2) FUZZ_CHECK(valid);
+    if (signature_mode == 0) FUZZ_CHECK(!valid);
+    FUZZ_CHECK(verify_hmac_signature(kSecret, request.body, "sha256=" + good, "sha256="));
+    std::string wrong = good;
+    wrong[wrong.size() / 2] = wrong[wrong.size() / 2] == '0' ? '1' : '0';
+    FUZZ_CHECK(!verify_hmac_signature(kSecret, request.body, wrong));
+    FUZZ_CHECK(!verify_hmac_signature(kSecret, request.body, good, "sha256="));
+  }
+  if (r.pre_verify) {
+    if (auto answer = r.pre_verify(request)) return 0;
+  }
+
+  auto body = webhooks::decode_webhook_body(request);
+  if (!body) {
+    check_answer(body.error());
+    return 0;
+  }
+  FUZZ_CHECK(encodable_json(*body));
+  auto actions = r.map(*body, request);
+  if (!actions) {
+    FUZZ_CHECK(actions.error().code == ErrorCode::kInvalidArgument);
+    FUZZ_CHECK(encodable(actions.error().message));
+    return 0;
+  }
+  for (const auto& action : *actions) check_action(action);
+  if (r.delivery_id) {
+    if (auto id = r.delivery_id(request, *body)) FUZZ_CHECK(encodable(*id));
+  }
+  return 0;
+}
