@@ -73,6 +73,19 @@ TEST(EmailTemplateTest, AnUnclosedPlaceholderInTheTemplateFails) {
   }
 }
 
+// The error is journaled as the step's error, and the journal is JSON: a
+// quote of the template cut inside a multi-byte character could not be
+// stored (found by tests/fuzz/fuzz_template.cc).
+TEST(EmailTemplateTest, TheUnclosedPlaceholderQuoteNeverCutsACharacter) {
+  for (size_t ascii = 0; ascii < 24; ++ascii) {
+    auto r = render_email(make("Hi {{" + std::string(ascii, 'a') + "\u00e9\u4e2d\U0001F600 rest", "<p>x</p>"),
+                          {{"first_name", "Ada"}});
+    ASSERT_FALSE(r);
+    EXPECT_NO_THROW((void)nlohmann::json(r.error().message).dump()) << ascii;
+    EXPECT_NE(r.error().message.find("never closed"), std::string::npos) << r.error().message;
+  }
+}
+
 TEST(EmailTemplateTest, ParsesSectionsAndRefusesATemplateWithoutSubjectOrHtml) {
   auto t = parse_email_template("email-2", "--- subject\nHi {{first_name}}\n--- html\n<p>one</p>\n<p>two</p>\n\n"
                                            "--- text\nplain\n");

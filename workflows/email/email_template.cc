@@ -1,5 +1,6 @@
 #include "workflows/email/email_template.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -59,6 +60,15 @@ std::string html_escape(std::string_view s) {
 
 namespace {
 
+// At most `max_bytes` of `text` from `pos`, never ending inside a UTF-8
+// character: the quote goes into an error message that is journaled as
+// JSON, which must be valid UTF-8.
+std::string utf8_excerpt(const std::string& text, size_t pos, size_t max_bytes) {
+  size_t end = std::min(text.size(), pos + max_bytes);
+  while (end > pos && end < text.size() && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+  return text.substr(pos, end - pos);
+}
+
 // Fills every {{name}} of the template text from `vars`. Only the
 // template is scanned for placeholders, never the values put in, so a value
 // that itself contains "{{" (a name typed into a public form) is sent as
@@ -77,7 +87,7 @@ Result<std::string> fill(const std::string& template_name, const char* part, con
     size_t close = text.find("}}", open + 2);
     if (close == std::string::npos) {
       return make_error(ErrorCode::kInvalidArgument, "template " + template_name + " (" + part + "): '{{" +
-                                                         text.substr(open + 2, 20) + "' is never closed with }}; not sent");
+                                                         utf8_excerpt(text, open + 2, 20) + "' is never closed with }}; not sent");
     }
     std::string name = text.substr(open + 2, close - open - 2);
     while (!name.empty() && name.front() == ' ') name.erase(0, 1);
