@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "engine/base/check.h"
+#include "engine/base/kill_point.h"
 #include "engine/codec/codec.h"
 #include "engine/storage/keys.h"
 #include "engine/transitions/instance_ops.h"
@@ -342,6 +343,7 @@ void Runtime::run_step(const std::string& id, uint64_t epoch) {
 
 void Runtime::on_step_done(const std::string& id, uint64_t epoch, uint32_t attempt,
                            Result<nlohmann::json> result) {
+  SUNDIAL_KILL_POINT(kill_points::kStepBeforeJournal);
   LiveInstance* inst = find(id);
   if (inst == nullptr || inst->epoch != epoch) return;  // the instance was reset meanwhile
   inst->step_running = false;

@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "engine/base/check.h"
+#include "engine/base/kill_point.h"
 
 namespace sundial {
 
@@ -100,7 +101,9 @@ void CommitQueue::writer_main() {
       completed.result = make_error(ErrorCode::kUnavailable,
                                     "storage failed an earlier write; the engine is recovering");
     } else {
+      SUNDIAL_KILL_POINT(kill_points::kCommitBeforeWrite);
       completed.result = store_.write(batches);
+      if (completed.result) SUNDIAL_KILL_POINT(kill_points::kCommitAfterSync);
       if (!completed.result) failed_.store(true, std::memory_order_release);
     }
     auto micros = std::chrono::duration_cast<std::chrono::microseconds>(

@@ -36,6 +36,7 @@ Result<std::unique_ptr<RocksDbStore>> RocksDbStore::open(const RocksDbOptions& o
   // files until it flushes; capping the WAL flushes it and bounds what a
   // restart must replay.
   db_options.max_total_wal_size = options.max_wal_bytes;
+  if (options.env != nullptr) db_options.env = options.env;
 
   auto cache = rocksdb::NewLRUCache(options.block_cache_bytes);
   rocksdb::BlockBasedTableOptions table_options;

@@ -16,6 +16,7 @@
 
 namespace rocksdb {
 class DB;
+class Env;
 class ColumnFamilyHandle;
 }  // namespace rocksdb
 
@@ -34,6 +35,9 @@ struct RocksDbOptions {
   // Default: 16 MiB. WAL kept before RocksDB flushes the column families
   // that pin it: the upper bound of what a restart replays.
   uint64_t max_wal_bytes = 16u << 20;
+  // Default: nullptr (RocksDB's default Env). Tests pass an Env over a
+  // fault-injecting FileSystem; borrowed, it must outlive the store.
+  rocksdb::Env* env = nullptr;
 };
 
 inline constexpr int kSchemaVersion = 1;
