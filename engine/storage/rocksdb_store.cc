@@ -81,10 +81,8 @@ Error RocksDbStore::refusal(const Error& opened) const {
     }
     return e;
   }
-  std::string files;
-  for (const auto& f : damage.files) files += (files.empty() ? "" : ", ") + f;
   return Error{ErrorCode::kCorruption,
-               "the write-ahead log of '" + options_.path + "' is damaged before its end (" + files + ": " +
+               "the write-ahead log of '" + options_.path + "' is damaged before its end (" +
                    damage.reports.front() +
                    "); refusing to start, because the acknowledged writes after the damage would be "
                    "silently lost. Restore the data directory from a backup, or keep what precedes "
