@@ -4,8 +4,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <spdlog/spdlog.h>
-
 #include "engine/base/check.h"
 
 namespace sundial {
@@ -108,6 +106,11 @@ Result<std::vector<JournalEntry>> Engine::history(const std::string& id) {
 Result<std::vector<keys::TimerKey>> Engine::timers(TimeMs due_before, size_t limit) {
   return pending_timers(*store_, due_before, limit);
 }
+std::optional<Error> Engine::not_ready_reason() const {
+  if (ready() && !commits_->storage_error()) return std::nullopt;
+  return runtime_->not_accepting_error();
+}
+
 void Engine::stats(StatsReader::Done done) { stats_->read(std::move(done)); }
 
 }  // namespace sundial

@@ -73,6 +73,10 @@ class Engine {
   // True once recovery finished and until close; false while recovering
   // from a failed commit.
   bool ready() const { return runtime_->accepting(); }
+  // Why the engine is not ready: storage_unavailable while the storage
+  // cannot write (disk full, I/O error; it is being reopened), unavailable
+  // while it recovers from a failed commit or closes. nullopt when ready.
+  std::optional<Error> not_ready_reason() const;
   // Fires due timers now (tests advance a ManualClock, then call this).
   void poll_timers() { runtime_->poll_timers(); }
   // Sweeps retention now; `done` runs after the deletes are durable.

@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "engine/engine.h"
+#include "engine/storage/rocksdb_store.h"
 #include "engine/loop/timer.h"
 #include "engine/loop/uv_handle.h"
 #include "server/api/auth.h"
@@ -70,6 +71,29 @@ Result<TemplateSet> load_templates(const std::string& dir, const char* section) 
   return make_error(ErrorCode::kInvalidArgument, std::string("[") + section + "] templates_dir: " + why);
 }
 
+// --recover=salvage: opens the data directory keeping its WAL up to the
+// first damage, makes that durable, says what was dropped, and exits.
+int salvage_storage(const EngineOptions& engine) {
+  RocksDbOptions storage = engine.storage;
+  storage.path = engine.data_dir;
+  storage.recovery = WalRecovery::kSalvage;
+  auto store = RocksDbStore::open(storage);
+  if (!store) {
+    spdlog::critical("salvage of '{}' failed: {}", engine.data_dir, store.error().to_string());
+    return 1;
+  }
+  const SalvageReport& report = *(*store)->salvage_report();
+  if (report.damage_found()) {
+    spdlog::warn("salvaged '{}': {}", engine.data_dir, report.to_string());
+  } else {
+    spdlog::info("salvage of '{}': {}", engine.data_dir, report.to_string());
+  }
+  store->reset();
+  spdlog::info("start sundiald again without --recover to serve");
+  spdlog::shutdown();
+  return 0;
+}
+
 }  // namespace
 
 int run_daemon(const std::vector<std::string>& args) {
@@ -87,6 +111,7 @@ int run_daemon(const std::vector<std::string>& args) {
     std::fprintf(stderr, "sundiald: %s\n", logging.error().message.c_str());
     return 2;
   }
+  if (parsed->salvage) return salvage_storage(config.engine);
   std::optional<std::string> admin_token = secret_from_env(config.server.admin_token_env);
   if (!admin_token && !api::is_loopback_host(config.server.listen_host)) {
     spdlog::critical("refusing to listen on {} without an admin token: set ${} or listen on 127.0.0.1",

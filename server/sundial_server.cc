@@ -1,6 +1,7 @@
 #include "server/sundial_server.h"
 
 #include "server/api/admin_api.h"
+#include "server/api/error_response.h"
 #include "server/http/error_codes.h"
 #include "server/ops/logging.h"
 #include "server/webhooks/webhook_handler.h"
@@ -56,10 +57,9 @@ void SundialServer::add_operations_routes() {
     r.send(http::HttpResponse::json(200, {{"status", "ok"}}));
   });
   router_.add("GET", "/readyz", [this](http::HttpRequest&&, const api::PathParams&, http::Responder r) {
-    if (engine_.ready()) return r.send(http::HttpResponse::json(200, {{"status", "ready"}}));
-    r.send(http::HttpResponse::error(503, codes::kUnavailable,
-                                     "storage is recovering or closing")
-               .with_header("Retry-After", "1"));
+    auto why = engine_.not_ready_reason();
+    if (!why) return r.send(http::HttpResponse::json(200, {{"status", "ready"}}));
+    r.send(api::error_response(*why));
   });
   router_.add("GET", "/metrics", [this](http::HttpRequest&&, const api::PathParams&, http::Responder r) {
     metrics_->scrape([r = std::move(r)](std::string text) mutable {

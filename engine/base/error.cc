@@ -14,6 +14,7 @@ std::string_view error_code_name(ErrorCode code) {
     case ErrorCode::kStepFailed: return "step_failed";
     case ErrorCode::kCancelled: return "cancelled";
     case ErrorCode::kInternal: return "internal";
+    case ErrorCode::kStorageUnavailable: return "storage_unavailable";
   }
   return "internal";
 }

@@ -27,6 +27,7 @@ enum class ErrorCode {
   kStepFailed,        // a workflow step failed for good
   kCancelled,
   kInternal,
+  kStorageUnavailable,  // storage cannot write now (disk full, I/O error); reopening, retry later
 };
 
 // Stable snake_case wire name, e.g. "not_found".

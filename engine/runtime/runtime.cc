@@ -40,6 +40,10 @@ Runtime::Runtime(Deps deps, TimerWindowOptions timer_options, WarmOptions warm)
       timers_(deps.loop, deps.clock, deps.store, timer_options,
               [this](const keys::TimerKey& key) { on_timer(key); }) {
   load_retry_timer_.set_keeps_loop_alive(false);
+  // Recovery after a failed commit waits until the storage can write again.
+  deps_.commits.on_storage_restored([this] {
+    if (recovering_ && deps_.commits.in_flight() == 0) finish_recovery();
+  });
 }
 
 void Runtime::close() {
@@ -509,7 +513,16 @@ void Runtime::on_commit_failed(const Error& error) {
   // finish_recovery() runs once the last failed write's completion is in.
 }
 
+Error Runtime::not_accepting_error() const {
+  if (auto storage = deps_.commits.storage_error()) {
+    return Error{ErrorCode::kStorageUnavailable,
+                 "storage cannot write (" + *storage + "); it is being reopened, retry shortly"};
+  }
+  return Error{ErrorCode::kUnavailable, "the engine is recovering or closing; retry shortly"};
+}
+
 void Runtime::finish_recovery() {
+  if (deps_.commits.storage_error()) return;  // on_storage_restored calls again
   live_.clear();
   timers_.reset();
   deps_.commits.clear_failure();

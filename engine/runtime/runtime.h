@@ -57,6 +57,9 @@ class Runtime {
   Result<void> recover();
   // False while recovering from a failed commit or after close().
   bool accepting() const { return accepting_; }
+  // The answer to a command while not accepting: storage_unavailable with
+  // the reason while the storage cannot write, else unavailable.
+  Error not_accepting_error() const;
   void close();
 
   // ---- For commands ----------------------------------------------------------

@@ -7,6 +7,12 @@
 // Failure: when a write fails, its batches and every batch queued after it
 // fail (later batches may depend on the failed ones) until the owner calls
 // clear_failure(), which it does after rebuilding its state from storage.
+// A failed write also marks the storage unwritable (storage_error()): the
+// writer thread calls Store::reopen_after_failure() at once (before the
+// failure is delivered) and then with backoff (100 ms doubling to 5 s) until it succeeds, failing whatever is
+// submitted meanwhile without touching the store, and then runs the
+// on_storage_restored callback on the loop. The owner rebuilds its state
+// only after that, so what it reads is what the reopened store holds.
 //
 // Threading: submit/flush/clear_failure/shutdown on the loop thread; the
 // writer thread only touches the Store and the hand-over queues.
@@ -14,10 +20,13 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <optional>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -57,6 +66,11 @@ class CommitQueue {
   bool failed() const { return failed_.load(std::memory_order_acquire); }
   // REQUIRES: in_flight() == 0.
   void clear_failure();
+  // Why the storage cannot write, from a failed write until a reopen or a
+  // write succeeds; nullopt while it can.
+  std::optional<std::string> storage_error() const;
+  // Runs on the loop after a reopen made the storage writable again.
+  void on_storage_restored(std::function<void()> fn) { on_restored_ = std::move(fn); }
   // Writes what is queued, stops the writer and runs the remaining completions.
   // Idempotent; the destructor calls it.
   void shutdown();
@@ -73,7 +87,15 @@ class CommitQueue {
   };
 
   void writer_main();
+  void write_groups(std::vector<Group>& groups);
+  void try_reopen();
   void deliver_completions();
+  // The completion handle keeps the loop alive while anything is in
+  // flight or the storage is down.
+  void update_ref();
+
+  static constexpr std::chrono::milliseconds kFirstReopenBackoff{100};
+  static constexpr std::chrono::milliseconds kMaxReopenBackoff{5000};
 
   Store& store_;
   Loop& loop_;
@@ -89,6 +111,12 @@ class CommitQueue {
   std::vector<Group> queued_;          // guarded by mutex_
   std::vector<Completed> completed_;   // guarded by mutex_
   bool stopping_ = false;              // guarded by mutex_
+  std::optional<std::string> storage_error_;  // guarded by mutex_
+  std::chrono::steady_clock::time_point next_reopen_;  // guarded by mutex_
+  std::chrono::milliseconds reopen_backoff_{0};        // guarded by mutex_
+  bool restored_ = false;              // guarded by mutex_: on_restored_ is due
+  std::function<void()> on_restored_;  // loop thread
+  bool awaiting_restore_ = false;      // loop thread
   Stats stats_;                        // guarded by mutex_
   std::atomic<bool> failed_{false};
   std::thread writer_;

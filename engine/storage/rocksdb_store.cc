@@ -2,75 +2,210 @@
 
 #include <rocksdb/cache.h>
 #include <rocksdb/db.h>
+#include <rocksdb/env.h>
+#include <rocksdb/file_system.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
+#include <spdlog/spdlog.h>
 
 #include "engine/base/check.h"
 #include "engine/storage/keys.h"
+#include "engine/storage/rocksdb_logger.h"
+#include "engine/storage/wal_salvage_filter.h"
 
 namespace sundial {
 namespace {
 
 Error to_error(const rocksdb::Status& s, std::string_view what) {
-  ErrorCode code = s.IsCorruption() ? ErrorCode::kCorruption : ErrorCode::kIoError;
+  ErrorCode code = s.IsCorruption() ? ErrorCode::kCorruption
+                  : s.IsNoSpace()    ? ErrorCode::kStorageUnavailable
+                                     : ErrorCode::kIoError;
   return Error{code, std::string(what) + ": " + s.ToString()};
 }
 
 rocksdb::Slice slice(std::string_view s) { return rocksdb::Slice(s.data(), s.size()); }
 
+std::unexpected<Error> reopening() {
+  return make_error(ErrorCode::kStorageUnavailable,
+                    "storage is being reopened after a failed write; try again shortly");
+}
+
 }  // namespace
 
+std::string SalvageReport::to_string() const {
+  if (!damage_found()) return "the WAL had no damage; nothing was dropped";
+  std::string files;
+  for (const auto& f : damaged_files) files += (files.empty() ? "" : ", ") + f;
+  return "kept " + std::to_string(records_kept) + " WAL record(s); dropped " +
+         std::to_string(bytes_dropped) + " damaged byte(s) in " + (files.empty() ? "the WAL" : files) +
+         " and the " + std::to_string(records_dropped) +
+         " intact record(s) after them (each record is one synced group of acknowledged writes)";
+}
+
+RocksDbStore::RocksDbStore(const RocksDbOptions& options)
+    : options_(options), logger_(std::make_shared<RocksDbLogger>()) {
+  if (options_.file_system) env_ = rocksdb::NewCompositeEnv(options_.file_system);
+}
+
 Result<std::unique_ptr<RocksDbStore>> RocksDbStore::open(const RocksDbOptions& options) {
+  std::unique_ptr<RocksDbStore> store(new RocksDbStore(options));
+  bool salvage = options.recovery == WalRecovery::kSalvage;
+  if (salvage && options.read_only) {
+    return make_error(ErrorCode::kInvalidArgument, "a salvage open must be able to write");
+  }
+  if (salvage) store->salvage_filter_ = std::make_unique<WalSalvageFilter>(*store->logger_);
+  // A salvage writes what it kept out to SST files, so the dropped records
+  // are gone for good and the next ordinary open finds no damage.
+  if (auto opened = store->open_db(options.read_only, salvage); !opened) {
+    return std::unexpected(store->refusal(opened.error()));
+  }
+  if (salvage) {
+    SalvageReport report;
+    WalDamage damage = store->logger_->damage();
+    report.records_kept = store->salvage_filter_->kept();
+    report.records_dropped = store->salvage_filter_->dropped();
+    report.bytes_dropped = damage.bytes_dropped;
+    report.damaged_files = damage.files;
+    store->salvage_report_ = report;
+  }
+  SUNDIAL_TRY(store->check_schema(options.read_only));
+  return store;
+}
+
+Error RocksDbStore::refusal(const Error& opened) const {
+  WalDamage damage = logger_->damage();
+  if (damage.reports.empty()) {
+    Error e{opened.code, "cannot open storage at '" + options_.path + "': " + opened.message};
+    if (opened.code == ErrorCode::kStorageUnavailable) {
+      e.message += " — the disk is full: free space and start again (docs/operations.md)";
+    }
+    return e;
+  }
+  return Error{ErrorCode::kCorruption,
+               "the write-ahead log of '" + options_.path + "' is damaged before its end (" +
+                   damage.reports.front() +
+                   "); refusing to start, because the acknowledged writes after the damage would be "
+                   "silently lost. Restore the data directory from a backup, or keep what precedes "
+                   "the damage with `sundiald --recover=salvage` (see docs/operations.md)"};
+}
+
+Result<void> RocksDbStore::open_db(bool read_only, bool flush_recovered) {
   rocksdb::Options db_options;
-  db_options.create_if_missing = !options.read_only;
-  db_options.create_missing_column_families = !options.read_only;
-  db_options.max_background_jobs = options.background_jobs;
-  db_options.db_write_buffer_size = options.write_buffer_bytes * kCfCount;
+  db_options.create_if_missing = !read_only;
+  db_options.create_missing_column_families = !read_only;
+  db_options.max_background_jobs = options_.background_jobs;
+  db_options.db_write_buffer_size = options_.write_buffer_bytes * kCfCount;
   db_options.keep_log_file_num = 4;
+  db_options.info_log = logger_;
   db_options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+  if (env_) db_options.env = env_.get();
+  // A torn tail is what a crash in the middle of a write leaves; damage
+  // before the end is not, and must not be skipped silently.
+  db_options.wal_recovery_mode = rocksdb::WALRecoveryMode::kTolerateCorruptedTailRecords;
+  if (salvage_filter_) {
+    db_options.wal_recovery_mode = rocksdb::WALRecoveryMode::kSkipAnyCorruptedRecords;
+    db_options.wal_filter = salvage_filter_.get();
+  }
   // After a crash, replay the WAL into the memtables without writing them
   // out as SST files first: restart time is what users wait for. The WAL
-  // stays until a normal flush, so nothing is less durable.
-  db_options.avoid_flush_during_recovery = true;
+  // stays until a normal flush, so nothing is less durable. A reopen after
+  // a failed write and a salvage flush instead: the replayed bytes may come
+  // from the page cache and not the disk, and a salvage must be final.
+  db_options.avoid_flush_during_recovery = !flush_recovered;
   // A quiet column family (meta, schedules) would otherwise pin old WAL
   // files until it flushes; capping the WAL flushes it and bounds what a
   // restart must replay.
-  db_options.max_total_wal_size = options.max_wal_bytes;
-  if (options.env != nullptr) db_options.env = options.env;
+  db_options.max_total_wal_size = options_.max_wal_bytes;
 
-  auto cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+  auto cache = rocksdb::NewLRUCache(options_.block_cache_bytes);
   rocksdb::BlockBasedTableOptions table_options;
   table_options.block_cache = cache;
   rocksdb::ColumnFamilyOptions cf_options;
-  cf_options.write_buffer_size = options.write_buffer_bytes;
+  cf_options.write_buffer_size = options_.write_buffer_bytes;
   cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table_options));
 
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, cf_options);
   for (std::string_view name : kCfNames) descriptors.emplace_back(std::string(name), cf_options);
 
-  std::unique_ptr<RocksDbStore> store(new RocksDbStore());
+  logger_->clear_damage();
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s =
-      options.read_only
-          ? rocksdb::DB::OpenForReadOnly(db_options, options.path, descriptors, &handles, &raw)
-          : rocksdb::DB::Open(db_options, options.path, descriptors, &handles, &raw);
-  if (!s.ok()) {
-    return std::unexpected(to_error(s, "cannot open storage at '" + options.path + "'"));
-  }
-  store->db_.reset(raw);
+      read_only ? rocksdb::DB::OpenForReadOnly(db_options, options_.path, descriptors, &handles, &raw)
+                : rocksdb::DB::Open(db_options, options_.path, descriptors, &handles, &raw);
+  if (!s.ok()) return std::unexpected(to_error(s, "open failed"));
+  db_.reset(raw);
   // handles[0] is the default column family, which Sundial does not use.
-  store->db_->DestroyColumnFamilyHandle(handles[0]);
-  store->handles_.assign(handles.begin() + 1, handles.end());
-  SUNDIAL_TRY(store->check_schema(options.read_only));
-  return store;
+  db_->DestroyColumnFamilyHandle(handles[0]);
+  handles_.assign(handles.begin() + 1, handles.end());
+  db_read_only_ = read_only;
+  write_failed_.store(false, std::memory_order_release);
+  return ok();
+}
+
+void RocksDbStore::close_db() {
+  if (!db_) return;
+  for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
+  handles_.clear();
+  // After a failed write RocksDB keeps a background error; Close reports it again.
+  db_->Close().PermitUncheckedError();
+  db_.reset();
 }
 
 RocksDbStore::~RocksDbStore() {
-  if (!db_) return;
-  for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
-  db_->Close().PermitUncheckedError();
+  std::unique_lock lock(db_mutex_);
+  if (db_ && !db_read_only_ && !write_failed_.load()) {
+    // A clean shutdown leaves the data in SST files, so the next start
+    // replays (and depends on) no WAL.
+    rocksdb::FlushOptions flush;
+    flush.wait = true;
+    std::vector<rocksdb::ColumnFamilyHandle*> all(handles_.begin(), handles_.end());
+    if (auto s = db_->Flush(flush, all); !s.ok()) {
+      spdlog::warn("flushing storage at shutdown failed ({}); the WAL still holds the data", s.ToString());
+    }
+  }
+  close_db();
+}
+
+Result<void> RocksDbStore::probe_write() const {
+  rocksdb::FileSystem& fs = options_.file_system ? *options_.file_system : *rocksdb::FileSystem::Default();
+  std::string path = options_.path + "/SUNDIAL-WRITE-PROBE";
+  rocksdb::IOOptions io;
+  std::unique_ptr<rocksdb::FSWritableFile> file;
+  rocksdb::IOStatus s = fs.NewWritableFile(path, rocksdb::FileOptions(), &file, nullptr);
+  if (s.ok()) s = file->Append(std::string(4096, '\0'), io, nullptr);
+  if (s.ok()) s = file->Sync(io, nullptr);
+  if (file) {
+    rocksdb::IOStatus closed = file->Close(io, nullptr);
+    if (s.ok()) s = closed;
+  }
+  fs.DeleteFile(path, io, nullptr).PermitUncheckedError();
+  if (!s.ok()) return make_error(ErrorCode::kStorageUnavailable, "a test write still fails: " + s.ToString());
+  return ok();
+}
+
+Result<void> RocksDbStore::reopen_after_failure() {
+  if (options_.read_only) return make_error(ErrorCode::kStorageUnavailable, "storage was opened read-only");
+  {
+    std::shared_lock lock(db_mutex_);
+    if (db_ && !db_read_only_ && !write_failed_.load()) return ok();
+  }
+  // While a small synced test write fails, the database stays open as it
+  // is, so reads are served without a gap; only then is it closed.
+  SUNDIAL_TRY(probe_write());
+  std::unique_lock lock(db_mutex_);
+  close_db();
+  if (auto opened = open_db(/*read_only=*/false, /*flush_recovered=*/true); !opened) {
+    Error error = refusal(opened.error());
+    error.code = ErrorCode::kStorageUnavailable;
+    // Keep serving reads while writing is impossible.
+    if (auto ro = open_db(/*read_only=*/true, false); !ro) {
+      spdlog::error("storage cannot be opened even read-only: {}", ro.error().to_string());
+    }
+    return std::unexpected(std::move(error));
+  }
+  return ok();
 }
 
 Result<void> RocksDbStore::check_schema(bool read_only) {
@@ -92,6 +227,8 @@ Result<void> RocksDbStore::check_schema(bool read_only) {
 }
 
 Result<std::optional<std::string>> RocksDbStore::get(Cf cf, std::string_view key) {
+  std::shared_lock lock(db_mutex_, std::try_to_lock);
+  if (!lock.owns_lock() || !db_) return reopening();
   std::string value;
   rocksdb::Status s =
       db_->Get(rocksdb::ReadOptions(), handles_[static_cast<size_t>(cf)], slice(key), &value);
@@ -102,6 +239,8 @@ Result<std::optional<std::string>> RocksDbStore::get(Cf cf, std::string_view key
 
 Result<void> RocksDbStore::scan(Cf cf, std::string_view begin, std::string_view end,
                                 const ScanFn& fn) {
+  std::shared_lock lock(db_mutex_, std::try_to_lock);
+  if (!lock.owns_lock() || !db_) return reopening();
   rocksdb::ReadOptions read_options;
   rocksdb::Slice upper = slice(end);
   if (!end.empty()) read_options.iterate_upper_bound = &upper;
@@ -118,6 +257,8 @@ Result<void> RocksDbStore::scan(Cf cf, std::string_view begin, std::string_view 
 }
 
 Result<std::optional<std::string>> RocksDbStore::last_key(Cf cf) {
+  std::shared_lock lock(db_mutex_, std::try_to_lock);
+  if (!lock.owns_lock() || !db_) return reopening();
   std::unique_ptr<rocksdb::Iterator> it(
       db_->NewIterator(rocksdb::ReadOptions(), handles_[static_cast<size_t>(cf)]));
   it->SeekToLast();
@@ -127,6 +268,14 @@ Result<std::optional<std::string>> RocksDbStore::last_key(Cf cf) {
 }
 
 Result<void> RocksDbStore::write(std::span<const Batch* const> batches) {
+  std::shared_lock lock(db_mutex_, std::try_to_lock);
+  if (!lock.owns_lock() || !db_) return reopening();
+  if (db_read_only_) {
+    return make_error(ErrorCode::kStorageUnavailable,
+                      options_.read_only ? "storage was opened read-only"
+                                         : "storage is read-only until a failed write clears (disk full or "
+                                           "I/O error); try again shortly");
+  }
   rocksdb::WriteBatch wb;
   for (const Batch* batch : batches) {
     for (const Batch::Op& op : batch->ops()) {
@@ -145,11 +294,18 @@ Result<void> RocksDbStore::write(std::span<const Batch* const> batches) {
   rocksdb::WriteOptions write_options;
   write_options.sync = true;
   rocksdb::Status s = db_->Write(write_options, &wb);
-  if (!s.ok()) return std::unexpected(to_error(s, "synced write failed"));
+  if (!s.ok()) {
+    // RocksDB now refuses every write until the database is reopened.
+    write_failed_.store(true, std::memory_order_release);
+    return make_error(ErrorCode::kStorageUnavailable,
+                      "storage write failed, nothing was acknowledged (" + s.ToString() + ")");
+  }
   return ok();
 }
 
 uint64_t RocksDbStore::disk_bytes() const {
+  std::shared_lock lock(db_mutex_, std::try_to_lock);
+  if (!lock.owns_lock() || !db_) return 0;
   uint64_t total = 0;
   for (auto* h : handles_) {
     uint64_t v = 0;

@@ -2,13 +2,38 @@
 // families of column_families.h and a schema version in `meta`.
 //
 // Open() creates a missing database, refuses a schema version this binary
-// cannot read, and recovers from the WAL (RocksDB replays it on open).
-// Writes use sync=true. The read-only mode never writes (for inspection tools).
+// cannot read, and recovers from the WAL (RocksDB replays it on open). A
+// torn tail of the WAL (a crash in the middle of a write) is tolerated;
+// damage anywhere else refuses to open with an error that names the file
+// and the remedy (docs/operations.md), unless `recovery` is kSalvage, which
+// keeps the WAL up to the damage, drops the rest, makes the result durable
+// and reports what it dropped (salvage_report()).
 //
-// Threading: thread-safe (RocksDB is). Ownership: owns the rocksdb::DB.
+// Writes use sync=true. When one fails (disk full, an I/O error), RocksDB
+// refuses every later write until the database is reopened; reads keep
+// working. reopen_after_failure() first checks that a small synced test
+// write works (until then the database stays open for reads, untouched),
+// then closes it and opens it again, replaying
+// the WAL and writing it out to SST files, so nothing read back from the
+// page cache stays undurable; if that fails the database is opened
+// read-only so reads still work, and the next call tries again.
+// The destructor flushes the memtables (a clean shutdown leaves the data in
+// SST files, not only in the WAL) and closes the database.
+//
+// The read-only mode never writes (for inspection tools).
+//
+// Threading: thread-safe. Reads never wait for a reopen: while one is in
+// progress they fail with storage_unavailable. reopen_after_failure() blocks
+// (call it on the commit writer thread). Ownership: owns the rocksdb::DB,
+// its Env and logger; shares the injected FileSystem.
 #pragma once
 
+#include <atomic>
+#include <cstdint>
 #include <memory>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
 #include <string>
 #include <vector>
 
@@ -16,16 +41,29 @@
 
 namespace rocksdb {
 class DB;
-class Env;
 class ColumnFamilyHandle;
+class Env;
+class FileSystem;
 }  // namespace rocksdb
 
 namespace sundial {
+
+class RocksDbLogger;
+class WalSalvageFilter;
+
+enum class WalRecovery {
+  // Tolerate a torn tail; refuse to open on damage anywhere else.
+  kStrict,
+  // Keep the WAL up to its first damage, drop everything after it.
+  kSalvage,
+};
 
 struct RocksDbOptions {
   std::string path;
   // Default: false. Open without writing anything (the directory must exist).
   bool read_only = false;
+  // Default: kStrict. kSalvage only on an operator's explicit request.
+  WalRecovery recovery = WalRecovery::kStrict;
   // Default: 2. Background flush and compaction threads.
   int background_jobs = 2;
   // Default: 32 MiB. Shared block cache for reads.
@@ -35,9 +73,18 @@ struct RocksDbOptions {
   // Default: 16 MiB. WAL kept before RocksDB flushes the column families
   // that pin it: the upper bound of what a restart replays.
   uint64_t max_wal_bytes = 16u << 20;
-  // Default: nullptr (RocksDB's default Env). Tests pass an Env over a
-  // fault-injecting FileSystem; borrowed, it must outlive the store.
-  rocksdb::Env* env = nullptr;
+  // Default: none (the operating system's). Tests inject faults through it.
+  std::shared_ptr<rocksdb::FileSystem> file_system;
+};
+
+// What a salvage open dropped.
+struct SalvageReport {
+  uint64_t records_kept = 0;     // WAL records (synced write groups) replayed
+  uint64_t records_dropped = 0;  // intact WAL records dropped because they follow the damage
+  uint64_t bytes_dropped = 0;    // damaged bytes RocksDB could not read
+  std::vector<std::string> damaged_files;
+  bool damage_found() const { return bytes_dropped > 0 || records_dropped > 0; }
+  std::string to_string() const;
 };
 
 inline constexpr int kSchemaVersion = 1;
@@ -54,16 +101,36 @@ class RocksDbStore final : public Store {
                     const ScanFn& fn) override;
   Result<std::optional<std::string>> last_key(Cf cf) override;
   Result<void> write(std::span<const Batch* const> batches) override;
+  Result<void> reopen_after_failure() override;
 
   // Bytes of SST files on disk (the WAL not included), for metrics and benchmarks.
   uint64_t disk_bytes() const;
+  // Set after a kSalvage open.
+  const std::optional<SalvageReport>& salvage_report() const { return salvage_report_; }
 
  private:
-  RocksDbStore() = default;
+  explicit RocksDbStore(const RocksDbOptions& options);
+  // Opens db_ (exclusive lock held or no other thread yet).
+  Result<void> open_db(bool read_only, bool flush_recovered);
+  void close_db();
+  // A small synced write and delete of a file next to the database, through
+  // the same FileSystem: whether a reopen has a chance.
+  Result<void> probe_write() const;
   Result<void> check_schema(bool read_only);
+  Error refusal(const Error& opened) const;
 
-  std::unique_ptr<rocksdb::DB> db_;
-  std::vector<rocksdb::ColumnFamilyHandle*> handles_;  // indexed by Cf; owned, closed in the destructor
+  RocksDbOptions options_;
+  std::unique_ptr<rocksdb::Env> env_;  // over options_.file_system, if any
+  std::shared_ptr<RocksDbLogger> logger_;
+  std::unique_ptr<WalSalvageFilter> salvage_filter_;
+  std::optional<SalvageReport> salvage_report_;
+
+  // Readers and writers hold it shared; open/close hold it exclusively.
+  mutable std::shared_mutex db_mutex_;
+  std::unique_ptr<rocksdb::DB> db_;                    // null while closed
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;  // indexed by Cf; owned
+  bool db_read_only_ = false;                          // opened read-only (by request or as a fallback)
+  std::atomic<bool> write_failed_{false};              // a write failed since the last (re)open
 };
 
 }  // namespace sundial

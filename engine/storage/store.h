@@ -35,6 +35,11 @@ class Store {
   virtual Result<std::optional<std::string>> last_key(Cf cf) = 0;
   // Applies all batches as one atomic, synced write.
   virtual Result<void> write(std::span<const Batch* const> batches) = 0;
+  // After a failed write: makes writing possible again if the failure has
+  // cleared (RocksDbStore closes and reopens the database, replaying its
+  // WAL); an error while it has not. Blocks: call it on the commit writer
+  // thread. Stores whose failed writes leave nothing behind do nothing.
+  virtual Result<void> reopen_after_failure() { return {}; }
 };
 
 // Scans every key that starts with `prefix`.

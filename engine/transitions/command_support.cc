@@ -3,10 +3,8 @@
 namespace sundial {
 
 LiveInstance* load_or_reply(Runtime& rt, const std::string& id, Reply<CommandReply>& reply) {
-  Result<LiveInstance*> loaded = rt.accepting()
-                                     ? rt.load(id)
-                                     : make_error(ErrorCode::kUnavailable,
-                                                  "the engine is recovering or closing; retry shortly");
+  Result<LiveInstance*> loaded =
+      rt.accepting() ? rt.load(id) : Result<LiveInstance*>(std::unexpected(rt.not_accepting_error()));
   if (loaded) return *loaded;
   rt.defer([reply = std::move(reply), error = loaded.error()]() mutable {
     reply(std::unexpected(std::move(error)));

@@ -48,9 +48,7 @@ void answer_existing(Runtime& rt, const std::string& id, Reply<StartReply> reply
 void start_instance(Runtime& rt, IdempotencyKeys& idempotency, DurationMs idempotency_window,
                     StartRequest req, Reply<StartReply> reply) {
   if (!rt.accepting()) {
-    return answer_later(rt, std::move(reply),
-                        make_error(ErrorCode::kUnavailable,
-                                   "the engine is recovering or closing; retry shortly"));
+    return answer_later(rt, std::move(reply), std::unexpected(rt.not_accepting_error()));
   }
   if (rt.registry().find(req.type) == nullptr) {
     std::string known;

@@ -10,7 +10,8 @@ int http_status_for(ErrorCode code) {
     case ErrorCode::kNonDeterminism:
     case ErrorCode::kStepFailed:
     case ErrorCode::kCancelled: return 409;
-    case ErrorCode::kUnavailable: return 503;
+    case ErrorCode::kUnavailable:
+    case ErrorCode::kStorageUnavailable: return 503;
     case ErrorCode::kIoError:
     case ErrorCode::kCorruption:
     case ErrorCode::kInternal: return 500;
@@ -21,7 +22,7 @@ int http_status_for(ErrorCode code) {
 http::HttpResponse error_response(const Error& error) {
   auto response = http::HttpResponse::error(http_status_for(error.code), error_code_name(error.code),
                                             error.message);
-  if (error.code == ErrorCode::kUnavailable) response.with_header("Retry-After", "1");
+  if (error.code == ErrorCode::kUnavailable || error.code == ErrorCode::kStorageUnavailable) response.with_header("Retry-After", "1");
   return response;
 }
 

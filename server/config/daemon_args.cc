@@ -10,18 +10,21 @@ namespace sundial {
 
 namespace {
 
-const std::vector<std::string> kFlags = {"--config", "--listen", "--data-dir", "--help"};
+const std::vector<std::string> kFlags = {"--config", "--listen", "--data-dir", "--recover", "--help"};
 
 }  // namespace
 
 std::string daemon_usage() {
-  return "usage: sundiald [--config FILE] [--listen HOST:PORT] [--data-dir DIR]\n"
+  return "usage: sundiald [--config FILE] [--listen HOST:PORT] [--data-dir DIR] [--recover=salvage]\n"
          "\n"
          "Runs the Sundial workflow engine and its HTTP API.\n"
          "\n"
          "  --config FILE      TOML configuration (docs/configuration.md); flags override it\n"
          "  --listen HOST:PORT address to serve HTTP on (default 127.0.0.1:8080; port 0 picks one)\n"
          "  --data-dir DIR     where the RocksDB data lives (default ./sundial-data)\n"
+         "  --recover=salvage  repair a data directory whose write-ahead log is damaged: keep\n"
+         "                     what precedes the damage, drop the rest, report what was\n"
+         "                     dropped, and exit (docs/operations.md); then start normally\n"
          "  -h, --help         show this help\n"
          "\n"
          "Environment: SUNDIAL_ADMIN_TOKEN (bearer token for /api/*; without it the server\n"
@@ -57,6 +60,13 @@ Result<DaemonArgs> parse_daemon_args(const std::vector<std::string>& args) {
     if (flag == "--config") config_path = *value;
     if (flag == "--listen") listen = *value;
     if (flag == "--data-dir") data_dir = *value;
+    if (flag == "--recover") {
+      if (*value != "salvage") {
+        return make_error(ErrorCode::kInvalidArgument,
+                          "--recover: '" + *value + "' is not a recovery mode; the one mode is 'salvage'");
+      }
+      out.salvage = true;
+    }
   }
   if (config_path) SUNDIAL_TRY(apply_config_file(*config_path, out.config));
   if (listen) {

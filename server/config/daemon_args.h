@@ -1,6 +1,7 @@
 // sundiald's command line: --config FILE is applied first, then --listen
 // and --data-dir override it (also as --flag=value). An unknown flag is an
-// error that suggests the closest known one.
+// error that suggests the closest known one. --recover=salvage asks for a
+// salvage of a damaged WAL instead of serving.
 #pragma once
 
 #include <string>
@@ -14,6 +15,8 @@ namespace sundial {
 struct DaemonArgs {
   DaemonConfig config;
   bool show_help = false;
+  // --recover=salvage: salvage the data directory's damaged WAL and exit.
+  bool salvage = false;
 };
 
 Result<DaemonArgs> parse_daemon_args(const std::vector<std::string>& args);

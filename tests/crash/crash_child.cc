@@ -63,7 +63,6 @@ int main(int argc, char** argv) {
   EngineOptions options;
   options.data_dir = argv[1];
   std::shared_ptr<testing::PowerCutFs> power_cut_fs;
-  std::unique_ptr<rocksdb::Env> power_cut_env;
   if (cut_after > 0 || cut_at_sync > 0) {
     power_cut_fs = std::make_shared<testing::PowerCutFs>();
     if (cut_at_sync > 0) {
@@ -72,8 +71,7 @@ int main(int argc, char** argv) {
         _exit(0);
       });
     }
-    power_cut_env = rocksdb::NewCompositeEnv(power_cut_fs);
-    options.storage.env = power_cut_env.get();
+    options.storage.file_system = power_cut_fs;
   }
   auto opened = Engine::open(loop, clock, registry, options);
   if (!opened) {

@@ -11,7 +11,7 @@ namespace {
 ErrorCode code_from_name(const std::string& name, long status) {
   for (auto c : {ErrorCode::kInvalidArgument, ErrorCode::kNotFound, ErrorCode::kConflict, ErrorCode::kUnavailable,
                  ErrorCode::kIoError, ErrorCode::kCorruption, ErrorCode::kNonDeterminism, ErrorCode::kStepFailed,
-                 ErrorCode::kCancelled, ErrorCode::kInternal}) {
+                 ErrorCode::kCancelled, ErrorCode::kInternal, ErrorCode::kStorageUnavailable}) {
     if (error_code_name(c) == name) return c;
   }
   if (status == 404) return ErrorCode::kNotFound;
