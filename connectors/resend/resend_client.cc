@@ -8,14 +8,6 @@ namespace {
 
 constexpr const char* kUserAgent = "sundial/0.1 (+https://github.com/sundial)";
 
-// A string field of the provider's answer, "" when absent or not a string
-// (json::value() would throw on a wrong type, inside a libcurl callback).
-std::string string_field(const nlohmann::json& body, const char* key) {
-  if (!body.is_object()) return {};
-  auto it = body.find(key);
-  return it != body.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
 }  // namespace
 
 ResendClient::ResendClient(Loop& loop, Clock& clock, AsyncHttpClient& http, ResendOptions options)
@@ -29,8 +21,8 @@ Result<nlohmann::json> resend_result(const HttpCallResult& r) {
     if (body.is_object() && body["id"].is_string()) return nlohmann::json{{"id", body["id"]}};
     return make_error(ErrorCode::kInternal, "Resend answered " + std::to_string(r.status) + " without an email id");
   }
-  std::string name = string_field(body, "name");
-  std::string message = string_field(body, "message");
+  std::string name = body.is_object() ? body.value("name", "") : "";
+  std::string message = body.is_object() ? body.value("message", "") : "";
   std::string what = r.status == 0 ? "Resend unreachable: " + r.error
                                    : "Resend answered " + std::to_string(r.status) + (name.empty() ? "" : " " + name) +
                                          (message.empty() ? "" : ": " + message);
