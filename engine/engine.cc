@@ -40,14 +40,14 @@ Engine::Engine(Loop& loop, Clock& clock, const Registry& registry, EngineOptions
 
 Result<void> Engine::open_services() {
   commits_ = std::make_unique<CommitQueue>(*store_, loop_);
-  events_ = std::make_unique<EventLog>(*store_, options_.event_log_capacity);
+  events_ = std::make_unique<EventLog>(loop_, *store_, options_.event_log_capacity);
   SUNDIAL_TRY(events_->open());
   runtime_ = std::make_unique<Runtime>(
       Runtime::Deps{loop_, clock_, *store_, *commits_, *events_, registry_}, options_.timers, options_.warm);
   idempotency_ = std::make_unique<IdempotencyKeys>(*store_);
   stats_ = std::make_unique<StatsReader>(loop_, *store_);
   sweep_ = std::make_unique<RetentionSweep>(loop_, clock_, *store_, *runtime_, *events_,
-                                            options_.retention);
+                                            *idempotency_, options_.retention);
   SUNDIAL_TRY(runtime_->recover());
   sweep_->start();
   return ok();

@@ -32,11 +32,11 @@ void StatsReader::start_job() {
   job->req.data = job;
   int rc = uv_queue_work(
       loop_.raw(), &job->req,
-      [](uv_work_t* req) {
+      [](uv_work_t* req) noexcept {
         auto* work = static_cast<Job*>(req->data);
         work->result = instance_stats(work->owner->store_);
       },
-      [](uv_work_t* req, int) {
+      [](uv_work_t* req, int) noexcept {
         std::unique_ptr<Job> work(static_cast<Job*>(req->data));
         StatsReader* self = work->owner;
         self->running_ = false;

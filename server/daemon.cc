@@ -28,15 +28,23 @@ namespace {
 // stop, a second one (or the shutdown timeout) closes connections at once.
 class ShutdownSignals {
  public:
-  ShutdownSignals(Loop& loop, std::function<void()> graceful, std::function<void()> immediate)
-      : graceful_(std::move(graceful)), immediate_(std::move(immediate)) {
-    for (auto* handle : {&sigterm_, &sigint_}) {
-      uv_signal_init(loop.raw(), handle->get());
+  ShutdownSignals(std::function<void()> graceful, std::function<void()> immediate)
+      : graceful_(std::move(graceful)), immediate_(std::move(immediate)) {}
+  // Installs the handlers; an error names the libuv call that refused (a
+  // daemon that cannot be stopped cleanly must not start).
+  Result<void> start(Loop& loop) {
+    for (auto [handle, signum] : {std::pair{&sigterm_, SIGTERM}, std::pair{&sigint_, SIGINT}}) {
+      if (int rc = uv_signal_init(loop.raw(), handle->get()); rc != 0) {
+        return make_error(ErrorCode::kInternal, std::string("cannot handle signals: uv_signal_init: ") + uv_strerror(rc));
+      }
       handle->mark_initialized();
       handle->get()->data = this;
+      if (int rc = uv_signal_start(handle->get(), &ShutdownSignals::on_signal, signum); rc != 0) {
+        return make_error(ErrorCode::kInternal, std::string("cannot handle signal ") + std::to_string(signum) +
+                                                    ": uv_signal_start: " + uv_strerror(rc));
+      }
     }
-    uv_signal_start(sigterm_.get(), &ShutdownSignals::on_signal, SIGTERM);
-    uv_signal_start(sigint_.get(), &ShutdownSignals::on_signal, SIGINT);
+    return ok();
   }
   void close() {
     sigterm_.close();
@@ -44,7 +52,7 @@ class ShutdownSignals {
   }
 
  private:
-  static void on_signal(uv_signal_t* h, int signum) {
+  static void on_signal(uv_signal_t* h, int signum) noexcept {
     auto* self = static_cast<ShutdownSignals*>(h->data);
     if (self == nullptr) return;
     if (self->received_++ == 0) {
@@ -165,7 +173,6 @@ int run_daemon(const std::vector<std::string>& args) {
   shutdown_deadline.set_keeps_loop_alive(false);
   std::unique_ptr<ShutdownSignals> signals;
   signals = std::make_unique<ShutdownSignals>(
-      loop,
       [&] {
         shutdown_deadline.start(static_cast<uint64_t>(config.server.shutdown_timeout));
         server->stop([&] {
@@ -175,6 +182,13 @@ int run_daemon(const std::vector<std::string>& args) {
         });
       },
       [&] { server->close_now(); });
+  if (auto handled = signals->start(loop); !handled) {
+    spdlog::critical("{}", handled.error().message);
+    signals->close();
+    server.reset();
+    engine.reset();
+    return 1;
+  }
 
   if (auto started = server->start(); !started) {
     spdlog::critical("{}", started.error().message);

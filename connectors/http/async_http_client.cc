@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <mutex>
 
+#include <spdlog/spdlog.h>
+
 #include "engine/base/check.h"
 #include "engine/loop/uv_handle.h"
 
@@ -28,12 +30,12 @@ struct AsyncHttpClient::SocketWatch {
 
 namespace {
 
-size_t on_body(char* data, size_t size, size_t n, void* user) {
+size_t on_body(char* data, size_t size, size_t n, void* user) noexcept {
   static_cast<HttpCallResult*>(user)->body.append(data, size * n);
   return size * n;
 }
 
-size_t on_header(char* data, size_t size, size_t n, void* user) {
+size_t on_header(char* data, size_t size, size_t n, void* user) noexcept {
   std::string line(data, size * n);
   size_t colon = line.find(':');
   if (colon != std::string::npos) {
@@ -64,6 +66,7 @@ AsyncHttpClient::AsyncHttpClient(Loop& loop, Clock& clock)
 }
 
 AsyncHttpClient::~AsyncHttpClient() {
+  SUNDIAL_CHECK_LOOP_THREAD(loop_);
   for (auto& [easy, transfer] : transfers_) {
     curl_multi_remove_handle(multi_, easy);  // closes its sockets: on_socket REMOVE frees the watches
     curl_easy_cleanup(easy);
@@ -72,7 +75,22 @@ AsyncHttpClient::~AsyncHttpClient() {
   curl_multi_cleanup(multi_);
 }
 
+HttpCallResult AsyncHttpClient::transport_error(std::string why) {
+  HttpCallResult result;
+  result.status = 0;
+  result.error = std::move(why);
+  result.outcome = classify(0, /*transport_error=*/true);
+  return result;
+}
+
+bool AsyncHttpClient::take_fault(Fault fault) noexcept {
+  if (fault_ != fault) return false;
+  fault_ = Fault::kNone;
+  return true;
+}
+
 void AsyncHttpClient::send(HttpCall call, Done done) {
+  SUNDIAL_CHECK_LOOP_THREAD(loop_);
   CURL* easy = curl_easy_init();
   SUNDIAL_CHECK(easy != nullptr);
   auto transfer = std::make_unique<Transfer>();
@@ -96,12 +114,23 @@ void AsyncHttpClient::send(HttpCall call, Done done) {
   curl_easy_setopt(easy, CURLOPT_HEADERDATA, &transfer->result);
   curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, transfer->error);
   curl_easy_setopt(easy, CURLOPT_PRIVATE, transfer.get());
+  // curl arms its timer; the work starts on the loop.
+  CURLMcode rc = take_fault(Fault::kAddHandle) ? CURLM_OUT_OF_MEMORY : curl_multi_add_handle(multi_, easy);
+  if (rc != CURLM_OK) {
+    // Never in flight: answer with an error (in a later turn, like every answer).
+    curl_easy_cleanup(easy);
+    std::string why = std::string("cannot start the call: curl_multi_add_handle: ") + curl_multi_strerror(rc);
+    spdlog::error("outbound {} {}: {}", transfer->call.method, transfer->call.url, why);
+    loop_.defer([done = std::move(transfer->done), result = transport_error(std::move(why))]() mutable noexcept {
+      done(std::move(result));
+    });
+    return;
+  }
   transfers_.emplace(easy, std::move(transfer));
   timer_.set_keeps_loop_alive(true);  // a transfer in flight keeps the loop running
-  curl_multi_add_handle(multi_, easy);  // curl arms its timer; the work starts on the loop
 }
 
-int AsyncHttpClient::on_socket(void*, int fd, int what, void* client_ptr, void* watch_ptr) {
+int AsyncHttpClient::on_socket(void* easy, int fd, int what, void* client_ptr, void* watch_ptr) noexcept {
   auto* client = static_cast<AsyncHttpClient*>(client_ptr);
   auto* watch = static_cast<SocketWatch*>(watch_ptr);
   if (what == CURL_POLL_REMOVE) {
@@ -111,31 +140,52 @@ int AsyncHttpClient::on_socket(void*, int fd, int what, void* client_ptr, void* 
     }
     return 0;
   }
+  if (!client->watch_socket(fd, what, watch)) {
+    // Inside curl: it must not be called back from here. The transfer is
+    // failed once curl returns (fail_unwatched), instead of never waking.
+    client->unwatched_.emplace_back(easy, "cannot watch the connection's socket");
+  }
+  return 0;
+}
+
+bool AsyncHttpClient::watch_socket(int fd, int what, SocketWatch* watch) noexcept {
   if (watch == nullptr) {
-    watch = new SocketWatch;
-    watch->fd = fd;
-    watch->client = client;
-    uv_poll_init_socket(client->loop_.raw(), watch->poll.get(), fd);
-    watch->poll.mark_initialized();
-    watch->poll.get()->data = watch;
-    curl_multi_assign(client->multi_, fd, watch);
+    auto fresh = std::make_unique<SocketWatch>();
+    fresh->fd = fd;
+    fresh->client = this;
+    int rc = take_fault(Fault::kWatchSocket) ? UV_ENOMEM
+                                             : uv_poll_init_socket(loop_.raw(), fresh->poll.get(), fd);
+    if (rc != 0) {
+      spdlog::error("outbound call: uv_poll_init_socket({}) failed: {}", fd, uv_strerror(rc));
+      return false;  // never initialized: `fresh` frees its handle directly
+    }
+    fresh->poll.mark_initialized();
+    fresh->poll.get()->data = fresh.get();
+    watch = fresh.release();
+    curl_multi_assign(multi_, fd, watch);
   }
   int events = 0;
   if (what & CURL_POLL_IN) events |= UV_READABLE;
   if (what & CURL_POLL_OUT) events |= UV_WRITABLE;
-  uv_poll_start(watch->poll.get(), events, [](uv_poll_t* handle, int status, int ready) {
-    auto* w = static_cast<SocketWatch*>(handle->data);
-    if (w == nullptr) return;
-    int flags = 0;
-    if (status < 0) flags = CURL_CSELECT_ERR;
-    if (ready & UV_READABLE) flags |= CURL_CSELECT_IN;
-    if (ready & UV_WRITABLE) flags |= CURL_CSELECT_OUT;
-    w->client->socket_action(w->fd, flags);
-  });
-  return 0;
+  int rc = uv_poll_start(watch->poll.get(), events, &AsyncHttpClient::on_poll);
+  if (rc != 0) {
+    spdlog::error("outbound call: uv_poll_start({}) failed: {}", fd, uv_strerror(rc));
+    return false;  // the watch stays assigned; curl's REMOVE frees it
+  }
+  return true;
 }
 
-int AsyncHttpClient::on_curl_timer(void*, long timeout_ms, void* client_ptr) {
+void AsyncHttpClient::on_poll(uv_poll_t* handle, int status, int ready) noexcept {
+  auto* w = static_cast<SocketWatch*>(handle->data);
+  if (w == nullptr) return;
+  int flags = 0;
+  if (status < 0) flags = CURL_CSELECT_ERR;
+  if (ready & UV_READABLE) flags |= CURL_CSELECT_IN;
+  if (ready & UV_WRITABLE) flags |= CURL_CSELECT_OUT;
+  w->client->socket_action(w->fd, flags);
+}
+
+int AsyncHttpClient::on_curl_timer(void*, long timeout_ms, void* client_ptr) noexcept {
   auto* client = static_cast<AsyncHttpClient*>(client_ptr);
   if (timeout_ms < 0) {
     client->timer_.stop();
@@ -145,13 +195,35 @@ int AsyncHttpClient::on_curl_timer(void*, long timeout_ms, void* client_ptr) {
   return 0;
 }
 
-void AsyncHttpClient::socket_action(int fd, int flags) {
+void AsyncHttpClient::socket_action(int fd, int flags) noexcept {
   int running = 0;
-  curl_multi_socket_action(multi_, fd, flags, &running);
+  CURLMcode rc = curl_multi_socket_action(multi_, fd, flags, &running);
+  if (rc != CURLM_OK && rc != CURLM_BAD_SOCKET) {
+    // curl's state is unknown: fail every call rather than leave one waiting.
+    std::string why = std::string("curl_multi_socket_action: ") + curl_multi_strerror(rc);
+    spdlog::error("outbound calls: {}; failing the {} call(s) in flight", why, transfers_.size());
+    std::vector<void*> all;
+    for (const auto& [easy, transfer] : transfers_) all.push_back(easy);
+    for (void* easy : all) fail_transfer(easy, why);
+  } else if (rc == CURLM_BAD_SOCKET) {
+    spdlog::warn("outbound calls: curl does not know socket {} any more", fd);
+  }
+  fail_unwatched();
   finish_done_transfers();
 }
 
-void AsyncHttpClient::finish_done_transfers() {
+void AsyncHttpClient::fail_unwatched() noexcept {
+  std::vector<std::pair<void*, std::string>> failed;
+  failed.swap(unwatched_);
+  for (auto& [easy, why] : failed) fail_transfer(easy, why);
+}
+
+void AsyncHttpClient::fail_transfer(void* easy, const std::string& why) noexcept {
+  if (!transfers_.contains(easy)) return;  // already finished
+  complete(easy, transport_error(why));
+}
+
+void AsyncHttpClient::finish_done_transfers() noexcept {
   int pending = 0;
   while (CURLMsg* msg = curl_multi_info_read(multi_, &pending)) {
     if (msg->msg != CURLMSG_DONE) continue;
@@ -159,25 +231,32 @@ void AsyncHttpClient::finish_done_transfers() {
     CURLcode code = msg->data.result;
     auto it = transfers_.find(easy);
     if (it == transfers_.end()) continue;
-    std::unique_ptr<Transfer> transfer = std::move(it->second);
-    transfers_.erase(it);
-    HttpCallResult result = std::move(transfer->result);
+    Transfer& transfer = *it->second;
+    HttpCallResult result = std::move(transfer.result);
     bool transport_error = code != CURLE_OK;
     if (!transport_error) curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &result.status);
     if (transport_error) {
       result.status = 0;
-      result.error = transfer->error[0] != '\0' ? transfer->error : curl_easy_strerror(code);
+      result.error = transfer.error[0] != '\0' ? transfer.error : curl_easy_strerror(code);
     }
     result.outcome = classify(result.status, transport_error);
     if (auto ra = result.headers.find("retry-after"); ra != result.headers.end()) {
       result.retry_after = parse_retry_after(ra->second, clock_.now_ms());
     }
-    curl_multi_remove_handle(multi_, easy);
-    curl_easy_cleanup(easy);
-    if (transfers_.empty()) timer_.set_keeps_loop_alive(false);  // idle connection upkeep only
-    Done done = std::move(transfer->done);
-    done(std::move(result));
+    complete(easy, std::move(result));
   }
+}
+
+void AsyncHttpClient::complete(void* easy, HttpCallResult result) noexcept {
+  auto it = transfers_.find(easy);
+  if (it == transfers_.end()) return;
+  std::unique_ptr<Transfer> transfer = std::move(it->second);
+  transfers_.erase(it);
+  curl_multi_remove_handle(multi_, easy);
+  curl_easy_cleanup(easy);
+  if (transfers_.empty()) timer_.set_keeps_loop_alive(false);  // idle connection upkeep only
+  Done done = std::move(transfer->done);
+  done(std::move(result));
 }
 
 }  // namespace sundial

@@ -49,7 +49,7 @@ void ResendClient::send(const Email& email, const std::string& idempotency_key,
   if (!email.text.empty()) body["text"] = email.text;
   call.body = body.dump();
   gate_.acquire([this, call = std::move(call), done = std::move(done)]() mutable {
-    http_.send(std::move(call), [this, done = std::move(done)](HttpCallResult r) mutable {
+    http_.send(std::move(call), [this, done = std::move(done)](HttpCallResult r) mutable noexcept {
       if (r.status == 429) gate_.hold_for(r.retry_after > 0 ? r.retry_after : kSecondMs);
       done(resend_result(r));
     });

@@ -9,9 +9,11 @@
 
 namespace sundial {
 
-EventLog::EventLog(Store& store, uint64_t capacity) : store_(store), capacity_(capacity) {}
+EventLog::EventLog(Loop& loop, Store& store, uint64_t capacity)
+    : loop_(loop), store_(store), capacity_(capacity) {}
 
 Result<void> EventLog::open() {
+  SUNDIAL_CHECK_LOOP_THREAD(loop_);
   SUNDIAL_ASSIGN_OR_RETURN(auto last_key, store_.last_key(Cf::kEvents));
   uint64_t last = 0;
   if (last_key) last = keys::parse_event_key(*last_key).value_or(0);
@@ -21,6 +23,7 @@ Result<void> EventLog::open() {
 }
 
 void EventLog::stage(std::vector<EngineEvent>& events, Batch& batch) {
+  SUNDIAL_CHECK_LOOP_THREAD(loop_);
   for (EngineEvent& ev : events) {
     ev.seq = next_seq_++;
     batch.put(Cf::kEvents, keys::event_key(ev.seq), encode_event(ev));
@@ -28,6 +31,7 @@ void EventLog::stage(std::vector<EngineEvent>& events, Batch& batch) {
 }
 
 void EventLog::publish(const std::vector<EngineEvent>& events) {
+  SUNDIAL_CHECK_LOOP_THREAD(loop_);
   // Commits complete in order, so the last event is the newest.
   if (!events.empty()) last_published_ = std::max(last_published_, events.back().seq);
   if (subscribers_.empty()) return;
@@ -43,12 +47,16 @@ void EventLog::publish(const std::vector<EngineEvent>& events) {
 }
 
 uint64_t EventLog::subscribe(Subscriber fn) {
+  SUNDIAL_CHECK_LOOP_THREAD(loop_);
   uint64_t id = next_subscriber_++;
   subscribers_.emplace(id, std::move(fn));
   return id;
 }
 
-void EventLog::unsubscribe(uint64_t id) { subscribers_.erase(id); }
+void EventLog::unsubscribe(uint64_t id) {
+  SUNDIAL_CHECK_LOOP_THREAD(loop_);
+  subscribers_.erase(id);
+}
 
 Result<std::vector<EngineEvent>> EventLog::read_since(uint64_t after, size_t limit) const {
   std::vector<EngineEvent> out;
@@ -78,6 +86,7 @@ Result<std::optional<uint64_t>> EventLog::first_seq() const {
 }
 
 void EventLog::trim(Batch& batch) const {
+  SUNDIAL_CHECK_LOOP_THREAD(loop_);
   if (next_seq_ <= capacity_ + 1) return;
   batch.delete_range(Cf::kEvents, keys::event_key(0), keys::event_key(next_seq_ - capacity_));
 }

@@ -11,8 +11,9 @@
 // on" starts after last_published_seq(): events staged before it subscribed
 // are published after, and would be lost if it started at last_seq().
 //
-// Threading: loop thread only, except read_since and first_seq (any thread).
-// Ownership: owned by Engine; borrows the Store.
+// Threading: loop thread only (checked at each entry point), except
+// read_since and first_seq (any thread).
+// Ownership: owned by Engine; borrows the Loop and the Store.
 #pragma once
 
 #include <cstdint>
@@ -22,6 +23,7 @@
 #include <vector>
 
 #include "engine/base/error.h"
+#include "engine/loop/loop.h"
 #include "engine/model/event.h"
 #include "engine/storage/batch.h"
 #include "engine/storage/store.h"
@@ -33,7 +35,7 @@ class EventLog {
   using Subscriber = std::function<void(const EngineEvent&)>;
 
   // `capacity`: events kept on disk. Default in EngineOptions.
-  EventLog(Store& store, uint64_t capacity);
+  EventLog(Loop& loop, Store& store, uint64_t capacity);
 
   // Reads the last sequence number from storage.
   Result<void> open();
@@ -57,6 +59,7 @@ class EventLog {
   void trim(Batch& batch) const;
 
  private:
+  Loop& loop_;
   Store& store_;
   uint64_t capacity_;
   uint64_t next_seq_ = 1;

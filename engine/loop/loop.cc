@@ -1,5 +1,8 @@
 #include "engine/loop/loop.h"
 
+#include <cstdio>
+#include <cstdlib>
+
 #include "engine/base/check.h"
 
 namespace sundial {
@@ -48,7 +51,7 @@ void Loop::post(std::move_only_function<void()> fn) {
 }
 
 void Loop::defer(std::move_only_function<void()> fn) {
-  SUNDIAL_DCHECK(is_loop_thread());
+  SUNDIAL_CHECK_LOOP_THREAD(*this);
   add_ref();
   post([this, fn = std::move(fn)]() mutable {
     release_ref();
@@ -57,17 +60,25 @@ void Loop::defer(std::move_only_function<void()> fn) {
 }
 
 void Loop::add_ref() {
-  SUNDIAL_DCHECK(is_loop_thread());
+  SUNDIAL_CHECK_LOOP_THREAD(*this);
   if (refs_++ == 0) uv_ref(async_.base());
 }
 
 void Loop::release_ref() {
-  SUNDIAL_DCHECK(is_loop_thread());
+  SUNDIAL_CHECK_LOOP_THREAD(*this);
   SUNDIAL_CHECK(refs_ > 0);
   if (--refs_ == 0) uv_unref(async_.base());
 }
 
-void Loop::on_async(uv_async_t* handle) {
+void Loop::off_loop_thread(const char* file, int line, const char* caller) {
+  std::fprintf(stderr,
+               "%s:%d: %s called off the loop thread; only the loop thread may use it "
+               "(post to the loop instead, docs/threading.md)\n",
+               file, line, caller);
+  std::abort();
+}
+
+void Loop::on_async(uv_async_t* handle) noexcept {
   if (handle->data != nullptr) static_cast<Loop*>(handle->data)->drain_posted();
 }
 

@@ -1,8 +1,13 @@
 // Loop: owns the libuv event loop that runs all engine, server and connector
 // state (docs/threading.md), and the one door onto it from other threads.
 //
-// Threading: post() is safe from any thread; everything else is loop-thread
-// only (the thread that constructed the Loop). post()ed functions run on the
+// Threading: post() and is_loop_thread() are safe from any thread;
+// everything else is loop-thread only (the thread that constructed the
+// Loop). Loop-only classes guard their entry points with
+// SUNDIAL_CHECK_LOOP_THREAD(loop), which aborts with a message naming the
+// caller: a call from another thread would corrupt state silently.
+// Every libuv callback is a noexcept trampoline: nothing unwinds through
+// libuv's C frames; code run from the loop turns failures into errors. post()ed functions run on the
 // loop in the order posted; libuv coalesces wake-ups, so each wake drains the
 // whole queue.
 // Lifetime: destroy every handle owner (engine, server) before the Loop; the
@@ -43,6 +48,10 @@ class Loop {
   // alive until it has run, so deferred answers are never stranded.
   void defer(std::move_only_function<void()> fn);
   bool is_loop_thread() const { return std::this_thread::get_id() == owner_; }
+  // Aborts, naming the caller, unless on the loop thread (one compare).
+  void check_loop_thread(const char* file, int line, const char* caller) const {
+    if (!is_loop_thread()) off_loop_thread(file, line, caller);
+  }
 
   // Holds the loop alive while work posted back by another thread (a commit
   // completion) is outstanding. Loop thread only; balanced add/release.
@@ -50,7 +59,8 @@ class Loop {
   void release_ref();
 
  private:
-  static void on_async(uv_async_t* handle);
+  [[noreturn]] static void off_loop_thread(const char* file, int line, const char* caller);
+  static void on_async(uv_async_t* handle) noexcept;
   void drain_posted();
 
   uv_loop_t loop_;
@@ -62,3 +72,6 @@ class Loop {
 };
 
 }  // namespace sundial
+
+// At the entry points of loop-thread-only classes.
+#define SUNDIAL_CHECK_LOOP_THREAD(loop) (loop).check_loop_thread(__FILE__, __LINE__, __func__)

@@ -13,7 +13,7 @@ UvTimer::UvTimer(Loop& loop, std::function<void()> on_fire) : on_fire_(std::move
 void UvTimer::start(uint64_t delay_ms) {
   uv_timer_start(
       handle_.get(),
-      [](uv_timer_t* h) {
+      [](uv_timer_t* h) noexcept {
         if (h->data != nullptr) static_cast<UvTimer*>(h->data)->on_fire_();
       },
       delay_ms, 0);

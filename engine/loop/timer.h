@@ -1,5 +1,7 @@
 // UvTimer: a one-shot timer on the loop, re-armable, over uv_timer_t.
-// The callback runs on the loop thread and may re-arm or stop the timer.
+// The callback runs on the loop thread and may re-arm or stop the timer; it
+// is called from a noexcept trampoline, so it must turn failures into errors
+// rather than throw (a throw terminates the process).
 //
 // Threading: loop thread only. Ownership: owns its handle (closed by the
 // destructor); the callback must not destroy the UvTimer.

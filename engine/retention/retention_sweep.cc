@@ -19,12 +19,14 @@ struct RetentionSweep::Job {
 };
 
 RetentionSweep::RetentionSweep(Loop& loop, Clock& clock, Store& store, Runtime& runtime,
-                               EventLog& events, RetentionOptions options)
+                               EventLog& events, IdempotencyKeys& idempotency,
+                               RetentionOptions options)
     : loop_(loop),
       clock_(clock),
       store_(store),
       runtime_(runtime),
       events_(events),
+      idempotency_(idempotency),
       options_(options),
       timer_(loop, [this] { run_now(); }) {
   timer_.set_keeps_loop_alive(false);
@@ -88,12 +90,15 @@ SweepPlan RetentionSweep::plan(Store& store, TimeMs now, DurationMs retention, s
     if (!bytes || !*bytes) continue;
     auto j = nlohmann::json::parse(**bytes, nullptr, false);
     // A key reused after it expired carries a later expiry: keep it.
-    if (j.is_object() && j.value("expires", TimeMs{0}) == expires) plan.expired_keys.push_back(key);
+    if (j.is_object() && j["expires"].is_number_integer() && j["expires"].get<TimeMs>() == expires) {
+      plan.expired_keys.push_back(key);
+    }
   }
   return plan;
 }
 
 void RetentionSweep::run_now(std::move_only_function<void(SweepResult)> done) {
+  SUNDIAL_CHECK_LOOP_THREAD(loop_);
   if (busy_ || stopped_) return;
   busy_ = true;
   auto* job = new Job();
@@ -103,12 +108,12 @@ void RetentionSweep::run_now(std::move_only_function<void(SweepResult)> done) {
   job->req.data = job;
   int rc = uv_queue_work(
       loop_.raw(), &job->req,
-      [](uv_work_t* req) {
+      [](uv_work_t* req) noexcept {
         auto* work = static_cast<Job*>(req->data);
         RetentionSweep* self = work->owner;
         work->plan = plan(self->store_, work->now, self->options_.retention, self->options_.batch_limit);
       },
-      [](uv_work_t* req, int) {
+      [](uv_work_t* req, int) noexcept {
         std::unique_ptr<Job> work(static_cast<Job*>(req->data));
         RetentionSweep* self = work->owner;
         self->busy_ = false;
@@ -130,7 +135,13 @@ bool RetentionSweep::unchanged_in_store(const InstanceRecord& planned) {
   return record && record->status == planned.status && record->finished_at == planned.finished_at;
 }
 
+bool RetentionSweep::key_still_expired(const std::string& key, TimeMs now) {
+  auto live = idempotency_.lookup(key, now);
+  return live && !live->has_value();
+}
+
 void RetentionSweep::apply(const SweepPlan& plan, std::move_only_function<void(SweepResult)> done) {
+  SUNDIAL_CHECK_LOOP_THREAD(loop_);
   Transition tx(clock_.now_ms());
   SweepResult result;
   for (const std::string& key : plan.dangling_finished) tx.batch.del(Cf::kIndex, key);
@@ -154,6 +165,10 @@ void RetentionSweep::apply(const SweepPlan& plan, std::move_only_function<void(S
   }
   for (const std::string& key : plan.expired_key_index) tx.batch.del(Cf::kIndex, key);
   for (const std::string& key : plan.expired_keys) {
+    // Planned on the pool: a start may have recorded the key again since
+    // (committed, or still in flight). Deleting it would let a repeat start
+    // a second instance.
+    if (!key_still_expired(key, tx.now)) continue;
     tx.batch.del(Cf::kIdempotency, key);
     result.keys_deleted++;
   }

@@ -8,10 +8,14 @@
 // in storage: point reads) and commits the deletes through the commit queue
 // like any transition. Until that commit is durable the Runtime treats the
 // ids as gone (Runtime::begin_deletion), so a sweep never races with a
-// command on the same instance.
+// command on the same instance. An idempotency key is deleted only if the
+// loop still finds it expired (IdempotencyKeys::lookup, which also sees
+// starts not yet durable): a key recorded again between plan and apply is
+// kept.
 //
 // Threading: loop thread, except plan() which runs on the pool.
-// Ownership: owned by Engine; borrows Loop, Clock, Store, Runtime, EventLog.
+// Ownership: owned by Engine; borrows Loop, Clock, Store, Runtime, EventLog
+// and IdempotencyKeys.
 #pragma once
 
 #include <uv.h>
@@ -28,6 +32,7 @@
 #include "engine/loop/timer.h"
 #include "engine/runtime/runtime.h"
 #include "engine/storage/store.h"
+#include "engine/transitions/idempotency.h"
 
 namespace sundial {
 
@@ -57,7 +62,7 @@ struct SweepResult {
 class RetentionSweep {
  public:
   RetentionSweep(Loop& loop, Clock& clock, Store& store, Runtime& runtime, EventLog& events,
-                 RetentionOptions options);
+                 IdempotencyKeys& idempotency, RetentionOptions options);
   ~RetentionSweep();
   RetentionSweep(const RetentionSweep&) = delete;
   RetentionSweep& operator=(const RetentionSweep&) = delete;
@@ -79,12 +84,16 @@ class RetentionSweep {
   void apply(const SweepPlan& plan, std::move_only_function<void(SweepResult)> done);
   // Whether storage still holds `planned` as the plan saw it (loop thread).
   bool unchanged_in_store(const InstanceRecord& planned);
+  // Whether idempotency key `key` is still expired now, as the plan saw it
+  // (loop thread): not recorded again since, durably or in flight.
+  bool key_still_expired(const std::string& key, TimeMs now);
 
   Loop& loop_;
   Clock& clock_;
   Store& store_;
   Runtime& runtime_;
   EventLog& events_;
+  IdempotencyKeys& idempotency_;
   RetentionOptions options_;
   UvTimer timer_;
   bool busy_ = false;

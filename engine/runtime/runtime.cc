@@ -1,13 +1,17 @@
 #include "engine/runtime/runtime.h"
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <exception>
+#include <utility>
 
 #include <spdlog/spdlog.h>
 
 #include "engine/base/check.h"
 #include "engine/base/kill_point.h"
 #include "engine/codec/codec.h"
+#include "engine/runtime/failure_text.h"
 #include "engine/storage/keys.h"
 #include "engine/transitions/instance_ops.h"
 
@@ -21,14 +25,28 @@ void clear_await(InstanceRecord& r) {
   r.wait_signals.clear();
 }
 
-std::string exception_message(std::exception_ptr e) {
-  try {
-    std::rethrow_exception(e);
-  } catch (const std::exception& ex) {
-    return ex.what();
-  } catch (...) {
-    return "unknown exception";
+// Names that an await puts into the journal and the record must encode;
+// workflow code that builds them from bad bytes fails visibly instead.
+Result<void> check_request_encodable(const AwaitRequest& req) {
+  nlohmann::json names = {req.step_name, req.signals};
+  if (auto encodable = check_encodable(names); !encodable) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "workflow code awaited a name that is not valid UTF-8 (" +
+                          describe_request(req) + ")");
   }
+  return ok();
+}
+
+// Calls step code: the only place where what a step throws is caught. The
+// step may complete synchronously through `done` (on_step_done is noexcept,
+// so nothing the engine throws can land here).
+std::exception_ptr call_step(const AsyncStepFn& fn, const StepInfo& info, StepDone done) {
+  try {
+    fn(info, std::move(done));
+  } catch (...) {
+    return std::current_exception();
+  }
+  return nullptr;
 }
 
 }  // namespace
@@ -47,6 +65,7 @@ Runtime::Runtime(Deps deps, TimerWindowOptions timer_options, WarmOptions warm)
 }
 
 void Runtime::close() {
+  SUNDIAL_CHECK_LOOP_THREAD(deps_.loop);
   accepting_ = false;
   timers_.stop();
   load_retry_timer_.stop();
@@ -61,6 +80,7 @@ LiveInstance* Runtime::find(std::string_view id) {
 }
 
 Result<LiveInstance*> Runtime::load(std::string_view id) {
+  SUNDIAL_CHECK_LOOP_THREAD(deps_.loop);
   if (LiveInstance* inst = find(id)) return inst;
   if (being_deleted(id)) {
     return make_error(ErrorCode::kNotFound, "instance '" + std::string(id) +
@@ -110,6 +130,7 @@ Result<LiveInstance*> Runtime::load(std::string_view id) {
 }
 
 LiveInstance& Runtime::create(InstanceRecord record, Transition& tx) {
+  SUNDIAL_CHECK_LOOP_THREAD(deps_.loop);
   auto inst = std::make_unique<LiveInstance>();
   inst->record = std::move(record);
   inst->record.next_seq = 0;
@@ -138,6 +159,7 @@ void Runtime::rebuild(LiveInstance& inst) {
 void Runtime::release(LiveInstance& inst) { maybe_evict(inst.record.id); }
 
 void Runtime::begin_deletion(const std::vector<std::string>& ids) {
+  SUNDIAL_CHECK_LOOP_THREAD(deps_.loop);
   for (const auto& id : ids) {
     SUNDIAL_DCHECK(find(id) == nullptr);
     deleting_.insert(id);
@@ -175,14 +197,18 @@ void Runtime::replay(LiveInstance& inst) {
                                                       "' is not registered in this build"});
       return;
     }
+    Workflow<void> root;
     try {
-      inst.root = type->fn(ctx);
+      root = type->fn(ctx);  // workflow code: builds the coroutine, may throw
     } catch (...) {
       ctx.set_failure(Error{ErrorCode::kInternal,
                             "workflow '" + inst.record.type + "' threw before it started: " +
-                                exception_message(std::current_exception())});
+                                describe_exception(std::current_exception())});
       return;
     }
+    inst.root = std::move(root);
+    // Resuming never throws: the promise keeps what the body throws
+    // (workflow.h) and finish() fails the instance with it.
     inst.root.handle().resume();
   }
   while (!inst.root.done() && !ctx.failure()) {
@@ -195,6 +221,7 @@ void Runtime::replay(LiveInstance& inst) {
 }
 
 void Runtime::advance(LiveInstance& inst, Transition& tx) {
+  SUNDIAL_CHECK_LOOP_THREAD(deps_.loop);
   for (;;) {
     InstanceStatus status = inst.record.status;
     if (status != InstanceStatus::kRunning && status != InstanceStatus::kWaiting) return;
@@ -203,6 +230,9 @@ void Runtime::advance(LiveInstance& inst, Transition& tx) {
     if (ctx.failure()) return fail(inst, tx, *ctx.failure());
     if (inst.root.done()) return finish(inst, tx);
     SUNDIAL_CHECK(ctx.pending().has_value());
+    if (auto encodable = check_request_encodable(*ctx.pending()); !encodable) {
+      return fail(inst, tx, encodable.error());
+    }
     if (!register_wait(inst, tx, *ctx.pending())) return;
   }
 }
@@ -271,7 +301,7 @@ bool Runtime::register_wait(LiveInstance& inst, Transition& tx, const AwaitReque
 void Runtime::finish(LiveInstance& inst, Transition& tx) {
   Context& ctx = *inst.ctx;
   if (std::exception_ptr e = inst.root.exception()) {
-    return fail(inst, tx, Error{ErrorCode::kInternal, "workflow code threw: " + exception_message(e)});
+    return fail(inst, tx, Error{ErrorCode::kInternal, "workflow code threw: " + describe_exception(e)});
   }
   if (ctx.has_unconsumed_outcomes()) {
     return fail(inst, tx,
@@ -292,7 +322,7 @@ void Runtime::finish(LiveInstance& inst, Transition& tx) {
 
 void Runtime::fail(LiveInstance& inst, Transition& tx, const Error& error) {
   clear_timer(inst, tx);
-  inst.record.last_error = error.to_string();
+  inst.record.last_error = journal_safe_text(error.to_string());
   set_status(inst, tx, InstanceStatus::kFailed);
   JournalEntry failed;
   failed.kind = EntryKind::kFailed;
@@ -324,7 +354,14 @@ void Runtime::run_step(const std::string& id, uint64_t epoch) {
   }
   StepInfo info{id, r.step_name, r.attempt + 1, id + "/" + r.step_name};
   auto once = std::make_shared<bool>(false);
-  StepDone done = [this, id, epoch, attempt = info.attempt, once](Result<nlohmann::json> result) {
+  StepDone done = [this, id, epoch, attempt = info.attempt, once](Result<nlohmann::json> result) noexcept {
+    if (!deps_.loop.is_loop_thread()) {
+      std::fprintf(stderr,
+                   "StepDone of instance '%s' called off the loop thread; step completions must "
+                   "be posted to the loop (docs/threading.md)\n",
+                   id.c_str());
+      std::abort();
+    }
     if (*once) {
       spdlog::error("step of instance '{}' completed twice; the second result is ignored", id);
       return;
@@ -333,20 +370,21 @@ void Runtime::run_step(const std::string& id, uint64_t epoch) {
     on_step_done(id, epoch, attempt, std::move(result));
   };
   AsyncStepFn fn = pending->step_fn;  // a copy: the step may complete and replace `pending`
-  try {
-    fn(info, std::move(done));
-  } catch (...) {
-    if (!*once) {
-      *once = true;
-      on_step_done(id, epoch, info.attempt,
-                   make_error(ErrorCode::kInternal,
-                              "step threw: " + exception_message(std::current_exception())));
-    }
+  std::exception_ptr threw = call_step(fn, info, std::move(done));
+  if (!threw) return;
+  std::string what = describe_exception(threw);
+  if (*once) {
+    // It completed through `done` and then threw: the journaled result stands.
+    spdlog::error("step '{}' of instance '{}' threw after it completed (its result stands): {}",
+                  info.step_name, id, what);
+    return;
   }
+  *once = true;
+  on_step_done(id, epoch, info.attempt, make_error(ErrorCode::kInternal, "step threw " + what));
 }
 
 void Runtime::on_step_done(const std::string& id, uint64_t epoch, uint32_t attempt,
-                           Result<nlohmann::json> result) {
+                           Result<nlohmann::json> result) noexcept {
   SUNDIAL_KILL_POINT(kill_points::kStepBeforeJournal);
   LiveInstance* inst = find(id);
   if (inst == nullptr || inst->epoch != epoch) return;  // the instance was reset meanwhile
@@ -358,6 +396,15 @@ void Runtime::on_step_done(const std::string& id, uint64_t epoch, uint32_t attem
   }
   Transition tx(now());
   std::string step = r.step_name;
+  if (result) {
+    // Encode before anything changes: a result the journal cannot hold
+    // fails this attempt like any step error.
+    if (auto encodable = check_encodable(*result); !encodable) {
+      result = make_error(ErrorCode::kInternal,
+                          "step '" + step + "' returned a value that cannot be journaled: " +
+                              encodable.error().message);
+    }
+  }
   if (result) {
     JournalEntry entry;
     entry.kind = EntryKind::kStepCompleted;
@@ -376,7 +423,7 @@ void Runtime::on_step_done(const std::string& id, uint64_t epoch, uint32_t attem
   JournalEntry entry;
   entry.name = step;
   entry.attempt = attempt;
-  entry.error = error.to_string();
+  entry.error = journal_safe_text(error.to_string());
   if (should_retry(policy, attempt, error)) {
     entry.kind = EntryKind::kStepAttemptFailed;
     entry.due = tx.now + std::max<DurationMs>(backoff_delay(policy, attempt, jitter01()), error.retry_after_ms);
@@ -391,8 +438,7 @@ void Runtime::on_step_done(const std::string& id, uint64_t epoch, uint32_t attem
               "attempt " + std::to_string(attempt) + " failed for good: " + entry.error);
     fail(*inst, tx,
          Error{ErrorCode::kStepFailed, "step '" + step + "' failed after " +
-                                           std::to_string(attempt) + " attempt(s): " +
-                                           error.to_string()});
+                                           std::to_string(attempt) + " attempt(s): " + entry.error});
   }
   commit(*inst, std::move(tx));
 }
@@ -452,6 +498,7 @@ void Runtime::retry_timers() {
 // ---- Commit ------------------------------------------------------------------
 
 void Runtime::commit(LiveInstance& inst, Transition&& tx) {
+  SUNDIAL_CHECK_LOOP_THREAD(deps_.loop);
   write_instance(inst, tx);
   inst.in_flight++;
   submit(std::move(tx), [this, id = inst.record.id](const Result<void>&) {
@@ -464,7 +511,10 @@ void Runtime::commit(LiveInstance& inst, Transition&& tx) {
   });
 }
 
-void Runtime::commit_detached(Transition&& tx) { submit(std::move(tx), nullptr); }
+void Runtime::commit_detached(Transition&& tx) {
+  SUNDIAL_CHECK_LOOP_THREAD(deps_.loop);
+  submit(std::move(tx), nullptr);
+}
 
 void Runtime::submit(Transition&& tx, std::move_only_function<void(const Result<void>&)> last) {
   deps_.events.stage(tx.events, tx.batch);
@@ -486,6 +536,7 @@ void Runtime::submit(Transition&& tx, std::move_only_function<void(const Result<
 // ---- Recovery ----------------------------------------------------------------
 
 Result<void> Runtime::recover() {
+  SUNDIAL_CHECK_LOOP_THREAD(deps_.loop);
   std::vector<std::string> running;
   SUNDIAL_TRY(scan_prefix(deps_.store, Cf::kIndex, keys::status_index_prefix(InstanceStatus::kRunning),
                           [&](std::string_view key, std::string_view) {

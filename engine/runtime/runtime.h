@@ -112,8 +112,11 @@ class Runtime {
   bool register_wait(LiveInstance& inst, Transition& tx, const AwaitRequest& req);
   void schedule_step(LiveInstance& inst, Transition& tx);
   void run_step(const std::string& id, uint64_t epoch);
+  // Journals a step's outcome. noexcept: it runs inside step code and from
+  // libuv/libcurl callbacks, so nothing may unwind out of it; a result that
+  // cannot be encoded fails the attempt instead.
   void on_step_done(const std::string& id, uint64_t epoch, uint32_t attempt,
-                    Result<nlohmann::json> result);
+                    Result<nlohmann::json> result) noexcept;
   void replay(LiveInstance& inst);
   void finish(LiveInstance& inst, Transition& tx);
   void fail(LiveInstance& inst, Transition& tx, const Error& error);

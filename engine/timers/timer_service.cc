@@ -30,7 +30,8 @@ TimerWindow::ScanTimers scan_store(Store& store) {
 
 TimerService::TimerService(Loop& loop, Clock& clock, Store& store, TimerWindowOptions options,
                            OnDue on_due)
-    : clock_(clock),
+    : loop_(loop),
+      clock_(clock),
       window_(options, scan_store(store)),
       on_due_(std::move(on_due)),
       uv_timer_(loop, [this] {
@@ -42,6 +43,7 @@ TimerService::TimerService(Loop& loop, Clock& clock, Store& store, TimerWindowOp
 }
 
 void TimerService::poll() {
+  SUNDIAL_CHECK_LOOP_THREAD(loop_);
   if (stopped_) return;
   TimeMs now = clock_.now_ms();
   auto due = window_.take_due(now, kMaxPerPoll);
@@ -65,6 +67,7 @@ void TimerService::poll() {
 }
 
 void TimerService::add(TimeMs due, std::string instance_id) {
+  SUNDIAL_CHECK_LOOP_THREAD(loop_);
   if (stopped_) return;
   window_.add(due, std::move(instance_id));
   if (armed_for_ == 0 || due < armed_for_) {
@@ -72,9 +75,13 @@ void TimerService::add(TimeMs due, std::string instance_id) {
   }
 }
 
-void TimerService::reset() { window_.reset(); }
+void TimerService::reset() {
+  SUNDIAL_CHECK_LOOP_THREAD(loop_);
+  window_.reset();
+}
 
 void TimerService::stop() {
+  SUNDIAL_CHECK_LOOP_THREAD(loop_);
   stopped_ = true;
   uv_timer_.stop();
 }

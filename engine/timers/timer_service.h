@@ -4,7 +4,7 @@
 // never sleeps longer than max_sleep, so a wall-clock jump strands nothing.
 // Timers that came due while the process was down fire on the first poll.
 //
-// Threading: loop thread only.
+// Threading: loop thread only (checked at each entry point).
 // Ownership: owned by Runtime. Borrows Loop, Clock and Store (must outlive it).
 #pragma once
 
@@ -55,6 +55,7 @@ class TimerService {
  private:
   void arm(DurationMs delay);
 
+  Loop& loop_;
   Clock& clock_;
   TimerWindow window_;
   OnDue on_due_;

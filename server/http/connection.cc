@@ -110,6 +110,7 @@ Connection::~Connection() {
 }
 
 void Connection::start() {
+  SUNDIAL_CHECK_LOOP_THREAD(loop_);
   tcp_.mark_initialized();
   tcp_.get()->data = this;
   peer_ip_ = peer_ip_of(tcp_.get());
@@ -125,6 +126,7 @@ void Connection::start() {
 }
 
 void Connection::refuse(HttpResponse response) {
+  SUNDIAL_CHECK_LOOP_THREAD(loop_);
   tcp_.mark_initialized();
   tcp_.get()->data = this;
   write(serialize_response(response, false, false, false));
@@ -218,6 +220,7 @@ void Connection::fill_slot(Slot& slot, HttpResponse response, bool streaming) {
 }
 
 void Connection::send(uint64_t slot_id, HttpResponse response) {
+  SUNDIAL_CHECK_LOOP_THREAD(loop_);
   if (closed_) return;
   auto keep = shared_from_this();
   Slot* slot = find_slot(slot_id);
@@ -227,6 +230,7 @@ void Connection::send(uint64_t slot_id, HttpResponse response) {
 }
 
 std::shared_ptr<ResponseStream> Connection::start_stream(uint64_t slot_id, HttpResponse head) {
+  SUNDIAL_CHECK_LOOP_THREAD(loop_);
   if (closed_) return nullptr;
   auto keep = shared_from_this();
   Slot* slot = find_slot(slot_id);
@@ -341,6 +345,7 @@ void Connection::on_timer() {
 }
 
 void Connection::drain() {
+  SUNDIAL_CHECK_LOOP_THREAD(loop_);
   if (closed_) return;
   auto keep = shared_from_this();
   draining_ = true;
@@ -357,6 +362,7 @@ void Connection::close_after_writes() {
 }
 
 void Connection::close() {
+  SUNDIAL_CHECK_LOOP_THREAD(loop_);
   if (closed_) return;
   auto keep = shared_from_this();
   closed_ = true;

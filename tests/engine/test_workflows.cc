@@ -1,5 +1,7 @@
 #include "tests/engine/test_workflows.h"
 
+#include <stdexcept>
+
 #include "engine/base/check.h"
 
 namespace sundial::testing {
@@ -83,6 +85,37 @@ Workflow<void> wait_until(Context& ctx, StepLog& log) {
   co_await ctx.step(name, recorded(log, name));
 }
 
+AsyncStepFn misbehaving_step(StepLog& log, std::string how) {
+  return [&log, how](const StepInfo& info, StepDone done) {
+    log.runs.push_back({info.instance_id, info.step_name, info.attempt, log.clock.now_ms()});
+    if (how == "runtime_error") throw std::runtime_error("the step broke");
+    if (how == "not_std") throw NotAnException{7};
+    if (how == "bad_message") throw std::runtime_error("bad \xff\xfe bytes");
+    if (how == "bad_result") return done(nlohmann::json("\xff\xfe"));
+    if (how == "throw_after_done") {
+      done(nlohmann::json("done"));
+      throw std::runtime_error("thrown after done");
+    }
+    done(nlohmann::json("fine"));
+  };
+}
+
+Workflow<void> misbehaving(Context& ctx, StepLog& log) {
+  RetryPolicy policy{.max_attempts = 2, .initial_backoff = 1000, .jitter = false};
+  AsyncStepFn call = misbehaving_step(log, ctx.input().value("how", ""));
+  co_await ctx.step_async("call", call, policy);
+  co_await ctx.step("after", recorded(log, "after"));
+}
+
+Workflow<void> throwing_body(Context& ctx, StepLog& log) {
+  co_await ctx.step("before", recorded(log, "before"));
+  throw std::logic_error("the body broke");
+}
+
+Workflow<void> bad_step_name(Context& ctx, StepLog& log) {
+  co_await ctx.step("\xff", recorded(log, "bad"));
+}
+
 }  // namespace
 
 void register_test_workflows(Registry& registry, StepLog& log, const int* version) {
@@ -94,6 +127,9 @@ void register_test_workflows(Registry& registry, StepLog& log, const int* versio
   must(registry.add("test.wait_until", "", [&log](Context& ctx) { return wait_until(ctx, log); }));
   must(registry.add("test.approve_twice", "", [&log](Context& ctx) { return approve_twice(ctx, log); }));
   must(registry.add("test.held_then_sleep", "", [&log](Context& ctx) { return held_then_sleep(ctx, log); }));
+  must(registry.add("test.misbehaving", "", [&log](Context& ctx) { return misbehaving(ctx, log); }));
+  must(registry.add("test.throwing_body", "", [&log](Context& ctx) { return throwing_body(ctx, log); }));
+  must(registry.add("test.bad_step_name", "", [&log](Context& ctx) { return bad_step_name(ctx, log); }));
   if (version != nullptr) {
     must(registry.add("test.versioned", "",
                       [&log, version](Context& ctx) { return versioned(ctx, log, version); }));

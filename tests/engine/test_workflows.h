@@ -12,6 +12,11 @@
 
 namespace sundial::testing {
 
+// Thrown by "test.misbehaving": not derived from std::exception.
+struct NotAnException {
+  int code;
+};
+
 struct StepRun {
   std::string instance;
   std::string step;
@@ -53,6 +58,14 @@ struct StepLog {
 // signal "approve" and runs step "approved-<round>-by-<payload.by>".
 // "test.held_then_sleep": async step "held" that completes only when the
 // test calls StepLog::held, then sleep_until(start + 1h), then step "after".
+// "test.misbehaving": step "call" (2 attempts, 1 s backoff, no jitter) that
+// misbehaves as input.how says: "runtime_error" throws std::runtime_error,
+// "not_std" throws a NotAnException, "bad_message" throws with invalid
+// UTF-8 in what(), "bad_result" returns a string of invalid UTF-8,
+// "throw_after_done" completes and then throws; then step "after".
+// "test.throwing_body": step "before", then the workflow body throws
+// std::logic_error("the body broke").
+// "test.bad_step_name": awaits a step whose name is invalid UTF-8.
 void register_test_workflows(Registry& registry, StepLog& log, const int* version = nullptr);
 
 }  // namespace sundial::testing

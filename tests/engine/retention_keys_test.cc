@@ -1,0 +1,73 @@
+// The retention sweep plans on the thread pool and applies on the loop; an
+// idempotency key recorded again in between (its start still committing)
+// must survive the apply, or a repeat would start a second instance.
+// Real RocksDB behind a FaultyStore that holds writes (EngineHarness).
+#include <gtest/gtest.h>
+
+#include "engine/engine.h"
+#include "tests/engine/test_workflows.h"
+#include "tests/support/engine_harness.h"
+
+namespace sundial {
+namespace {
+
+using testing::EngineHarness;
+using testing::StepLog;
+
+nlohmann::json far_sleep() { return {{"offsets_ms", {30 * kDayMs}}}; }
+
+TEST(RetentionKeysTest, AKeyRecordedAgainBetweenPlanAndApplyIsKept) {
+  EngineHarness h;
+  StepLog log{h.clock};
+  testing::register_test_workflows(h.registry, log);
+  h.open_faulty();
+  ASSERT_TRUE(h.start("test.sequence", "first", far_sleep(), "key"));
+  h.clock.advance(h.options.idempotency_window + 1);  // the key expires
+
+  // A start reuses the expired key; its commit stays in flight...
+  h.faulty->hold_writes();
+  std::optional<Result<StartReply>> second;
+  h.engine->start(StartRequest{"test.sequence", "second", far_sleep(), "key"},
+                  [&](Result<StartReply> r) { second = std::move(r); });
+  // ...while the sweep plans from storage, which still holds the old key.
+  std::optional<SweepResult> swept;
+  h.engine->sweep_now([&](SweepResult r) { swept = r; });
+  for (int i = 0; i < 200 && h.engine->commits_in_flight() < 2; ++i) h.loop.run_once();
+  ASSERT_EQ(h.engine->commits_in_flight(), 2u) << "the sweep did not apply while the start committed";
+  h.faulty->release_writes();
+  h.drain();
+  ASSERT_TRUE(second && *second) << (second ? second->error().to_string() : "no answer");
+  EXPECT_TRUE((*second)->created);
+  ASSERT_TRUE(swept);
+  EXPECT_EQ(swept->keys_deleted, 0u) << "the sweep deleted a key recorded again";
+
+  // A repeat finds the second instance, before and after a restart.
+  for (int round = 0; round < 2; ++round) {
+    auto repeat = h.start("test.sequence", std::nullopt, far_sleep(), "key");
+    ASSERT_TRUE(repeat) << repeat.error().to_string();
+    EXPECT_FALSE(repeat->created);
+    EXPECT_EQ(repeat->instance_id, "second");
+    h.reopen();
+  }
+}
+
+TEST(RetentionKeysTest, AnExpiredKeyNotRecordedAgainIsDeleted) {
+  EngineHarness h;
+  StepLog log{h.clock};
+  testing::register_test_workflows(h.registry, log);
+  h.open();
+  ASSERT_TRUE(h.start("test.sequence", "first", far_sleep(), "key"));
+  h.clock.advance(h.options.idempotency_window + 1);
+  std::optional<SweepResult> swept;
+  h.engine->sweep_now([&](SweepResult r) { swept = r; });
+  for (int i = 0; i < 200 && !swept; ++i) h.loop.run_once();
+  h.drain();
+  ASSERT_TRUE(swept);
+  EXPECT_EQ(swept->keys_deleted, 1u);
+  auto again = h.start("test.sequence", "again", far_sleep(), "key");
+  ASSERT_TRUE(again) << again.error().to_string();
+  EXPECT_TRUE(again->created);
+}
+
+}  // namespace
+}  // namespace sundial
