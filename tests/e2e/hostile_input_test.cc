@@ -33,8 +33,8 @@ class HostileInputTest : public ::testing::Test {
     int status = daemon->stop();
     EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << daemon->log();
   }
-  void start_daemon() {
-    daemon = std::make_unique<DaemonProcess>(dir.sub("data"), std::vector<std::string>{},
+  void start_daemon(std::vector<std::string> args = {}) {
+    daemon = std::make_unique<DaemonProcess>(dir.sub("data"), std::move(args),
                                              std::vector<std::string>{"SUNDIAL_ADMIN_TOKEN=" + kToken});
     ASSERT_GT(daemon->port(), 0) << daemon->log();
   }
@@ -79,6 +79,21 @@ TEST_F(HostileInputTest, DeepJsonIs400AndTheServerStaysUp) {
   expect_alive();
   EXPECT_EQ(call("POST", "/api/v1/instances/s/signals/poke", R"({"ok":true})").status, 202);
   EXPECT_EQ(call("GET", "/api/v1/instances/deep").status, 404);
+}
+
+TEST_F(HostileInputTest, TheDepthLimitIsConfigurable) {
+  ASSERT_EQ(daemon->stop(), 0) << daemon->log();
+  std::ofstream(dir.sub("sundial.toml")) << "[server]\nmax_json_depth = 4\n";
+  start_daemon({"--config", dir.sub("sundial.toml")});
+  ASSERT_EQ(call("POST", kSleepStart, R"({"id":"s","input":{"sleep_ms":3600000}})").status, 201);
+  EXPECT_EQ(call("POST", "/api/v1/instances/s/signals/poke", deep_array(4)).status, 202);
+  auto deep = call("POST", "/api/v1/instances/s/signals/poke", deep_array(5));
+  EXPECT_EQ(deep.status, 400) << deep.body;
+  EXPECT_NE(deep.body.find("limit of 4 levels"), std::string::npos) << deep.body;
+  auto webhook = call("POST", "/webhooks/signup", R"({"email":"a@b.co","x":[[[[1]]]]})",
+                      {{"Content-Type", "application/json"}});
+  EXPECT_EQ(webhook.status, 400) << webhook.body;
+  EXPECT_NE(webhook.body.find("limit of 4 levels"), std::string::npos) << webhook.body;
 }
 
 TEST_F(HostileInputTest, BytesThatAreNotUtf8Are400AndChangeNothing) {
