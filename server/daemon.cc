@@ -147,7 +147,8 @@ int run_daemon(const std::vector<std::string>& args) {
   }
   Registry registry;
   if (auto r = register_builtin_workflows(
-          registry, BuiltinDeps{resend, *nurture_templates, *reminder_templates, config.resend.from});
+          registry, BuiltinDeps{resend, *nurture_templates, *reminder_templates, config.resend.from,
+                                config.nurture.offsets, config.reminders.before});
       !r) {
     spdlog::critical("cannot register the built-in workflows: {}", r.error().to_string());
     return 1;

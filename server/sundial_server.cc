@@ -25,7 +25,8 @@ SundialServer::SundialServer(Loop& loop, Clock& clock, Engine& engine, const Dae
       engine_(engine),
       auth_(std::move(admin_token)),
       access_log_(config.server.access_log),
-      webhook_limiter_(clock, config.server.webhook_rate_per_second, config.server.webhook_burst) {
+      webhook_limiter_(clock, config.server.webhook_rate_per_second, config.server.webhook_burst),
+      json_limits_{config.server.max_json_depth} {
   http_ = std::make_unique<http::HttpServer>(
       loop, http_options(config.server),
       [this](http::HttpRequest request, http::Responder responder) {
@@ -35,7 +36,9 @@ SundialServer::SundialServer(Loop& loop, Clock& clock, Engine& engine, const Dae
   metrics_ = std::make_unique<ops::ServerMetrics>(registry_, engine, [this] {
     return ops::ConnectionCounts{http_->open_connections(), http_->rejected_connections()};
   });
-  api::add_admin_routes(router_, api::AdminApi{engine, loop});
+  api::AdminApi admin{engine, loop};
+  admin.json_limits = json_limits_;
+  api::add_admin_routes(router_, admin);
   add_operations_routes();
 }
 
@@ -44,7 +47,8 @@ Result<void> SundialServer::start() { return http_->listen(); }
 void SundialServer::add_webhook(webhooks::WebhookRoute route) {
   std::string path = route.path;
   auto handler = webhooks::make_webhook_handler(
-      engine_, std::make_shared<const webhooks::WebhookRoute>(std::move(route)), &webhook_limiter_);
+      engine_, std::make_shared<const webhooks::WebhookRoute>(std::move(route)), &webhook_limiter_,
+      json_limits_);
   router_.add("POST", path,
               [handler = std::move(handler)](http::HttpRequest&& request, const api::PathParams&,
                                              http::Responder responder) {

@@ -53,6 +53,7 @@ class SundialServer {
   api::Router router_;
   ops::MetricsRegistry registry_;
   webhooks::RateLimiter webhook_limiter_;
+  JsonLimits json_limits_;
   std::unique_ptr<http::HttpServer> http_;
   std::unique_ptr<ops::ServerMetrics> metrics_;
 };

@@ -2,6 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include "engine/base/json_fields.h"
+#include "engine/base/json_parse.h"
+
 namespace sundial {
 
 namespace {
@@ -16,13 +19,14 @@ ResendClient::ResendClient(Loop& loop, Clock& clock, AsyncHttpClient& http, Rese
 }
 
 Result<nlohmann::json> resend_result(const HttpCallResult& r) {
-  nlohmann::json body = nlohmann::json::parse(r.body, nullptr, false);
+  // A provider's answer is untrusted bytes too: bounded like every ingress.
+  nlohmann::json body = parse_json(r.body).value_or(nlohmann::json());
   if (r.outcome == HttpOutcome::kOk) {
     if (body.is_object() && body["id"].is_string()) return nlohmann::json{{"id", body["id"]}};
     return make_error(ErrorCode::kInternal, "Resend answered " + std::to_string(r.status) + " without an email id");
   }
-  std::string name = body.is_object() ? body.value("name", "") : "";
-  std::string message = body.is_object() ? body.value("message", "") : "";
+  std::string name = string_field(body, "name");  // value() would throw on a non-string
+  std::string message = string_field(body, "message");
   std::string what = r.status == 0 ? "Resend unreachable: " + r.error
                                    : "Resend answered " + std::to_string(r.status) + (name.empty() ? "" : " " + name) +
                                          (message.empty() ? "" : ": " + message);

@@ -1,16 +1,74 @@
 #include "engine/codec/codec.h"
 
+#include <utility>
+#include <vector>
+
+#include "engine/base/utf8.h"
+
 namespace sundial {
 namespace {
 
 using nlohmann::json;
 
+// A stored record or entry holds its value one level down.
+constexpr JsonLimits kStoredLimits{kMaxStoredValueDepth + 1};
+
 Result<json> parse_object(std::string_view bytes, std::string_view what) {
-  json j = json::parse(bytes.begin(), bytes.end(), nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded() || !j.is_object()) {
-    return make_error(ErrorCode::kCorruption, "stored " + std::string(what) + " is not a JSON object");
+  auto j = parse_json(bytes, kStoredLimits);
+  if (!j || !j->is_object()) {
+    return make_error(ErrorCode::kCorruption, "stored " + std::string(what) + " is not a JSON object" +
+                                                  (j ? "" : ": " + j.error().message));
   }
-  return j;
+  return std::move(*j);
+}
+
+enum class Problem { kNone, kBadUtf8, kTooDeep };
+
+// The first reason `value` cannot be stored, walking with an explicit stack.
+Problem find_problem(const json& value, std::string* detail) {
+  std::vector<std::pair<const json*, size_t>> stack{{&value, 0}};
+  auto bad_text = [&](std::string_view s) {
+    auto at = find_invalid_utf8(s);
+    if (at && detail != nullptr) *detail = " (" + describe_invalid_utf8(s, *at) + ")";
+    return at.has_value();
+  };
+  while (!stack.empty()) {
+    auto [v, depth] = stack.back();
+    stack.pop_back();
+    if (v->is_string()) {
+      if (bad_text(v->get_ref<const std::string&>())) return Problem::kBadUtf8;
+      continue;
+    }
+    if (!v->is_structured()) continue;
+    if (depth + 1 > kMaxStoredValueDepth) return Problem::kTooDeep;
+    if (v->is_object()) {
+      for (const auto& [key, child] : v->items()) {
+        if (bad_text(key)) return Problem::kBadUtf8;
+        stack.emplace_back(&child, depth + 1);
+      }
+    } else {
+      for (const auto& child : *v) stack.emplace_back(&child, depth + 1);
+    }
+  }
+  return Problem::kNone;
+}
+
+// Dumps an object whose values passed check_storable: cannot throw then,
+// but the catch keeps the "never throws" promise if that ever changes.
+Result<std::string> dump_checked(const json& j, std::string_view what) {
+  try {
+    return j.dump();
+  } catch (const json::exception& e) {
+    return make_error(ErrorCode::kInvalidArgument, std::string(what) + " cannot be encoded: " + e.what());
+  }
+}
+
+// Checks every field of an object about to be stored.
+Result<void> check_fields(const json& j, std::string_view what) {
+  for (const auto& [key, value] : j.items()) {
+    SUNDIAL_TRY(check_storable(value, std::string(what) + " field '" + key + "'"));
+  }
+  return ok();
 }
 
 // Reads optional field `key` of `j` into `out`; wrong types are corruption.
@@ -33,7 +91,36 @@ Error corrupt(std::string_view what, const char* field) {
 
 }  // namespace
 
-std::string encode_record(const InstanceRecord& r) {
+Result<void> check_storable(const nlohmann::json& value, std::string_view what) {
+  std::string detail;
+  switch (find_problem(value, &detail)) {
+    case Problem::kNone:
+      return ok();
+    case Problem::kBadUtf8:
+      return make_error(ErrorCode::kInvalidArgument,
+                        std::string(what) + " holds text that is not valid UTF-8" + detail);
+    case Problem::kTooDeep:
+      return make_error(ErrorCode::kInvalidArgument, std::string(what) + " is nested deeper than " +
+                                                         std::to_string(kMaxStoredValueDepth) + " levels");
+  }
+  return ok();
+}
+
+nlohmann::json storable_copy(const nlohmann::json& value) {
+  switch (find_problem(value, nullptr)) {
+    case Problem::kNone:
+      return value;
+    case Problem::kTooDeep:
+      return nullptr;
+    case Problem::kBadUtf8:
+      break;
+  }
+  auto repaired = parse_json(value.dump(-1, ' ', false, json::error_handler_t::replace),
+                             JsonLimits{kMaxStoredValueDepth});
+  return repaired ? std::move(*repaired) : json(nullptr);
+}
+
+Result<std::string> encode_record(const InstanceRecord& r) {
   json j = {{"id", r.id},
             {"type", r.type},
             {"input", r.input},
@@ -54,7 +141,8 @@ std::string encode_record(const InstanceRecord& r) {
   if (!r.last_error.empty()) j["last_error"] = r.last_error;
   if (!r.cancel_reason.empty()) j["cancel_reason"] = r.cancel_reason;
   if (!r.idempotency_key.empty()) j["idempotency_key"] = r.idempotency_key;
-  return j.dump();
+  SUNDIAL_TRY(check_fields(j, "instance record"));
+  return dump_checked(j, "instance record");
 }
 
 Result<InstanceRecord> decode_record(std::string_view bytes) {
@@ -93,7 +181,7 @@ Result<InstanceRecord> decode_record(std::string_view bytes) {
   return r;
 }
 
-std::string encode_entry(const JournalEntry& e) {
+Result<std::string> encode_entry(const JournalEntry& e) {
   json j = {{"k", entry_kind_name(e.kind)}, {"at", e.at}};
   if (!e.name.empty()) j["n"] = e.name;
   if (e.attempt) j["a"] = e.attempt;
@@ -103,7 +191,8 @@ std::string encode_entry(const JournalEntry& e) {
   if (e.ref_seq) j["ref"] = e.ref_seq;
   if (e.delivered) j["dl"] = true;
   if (e.shift_ms) j["sh"] = e.shift_ms;
-  return j.dump();
+  SUNDIAL_TRY(check_fields(j, "journal entry"));
+  return dump_checked(j, "journal entry");
 }
 
 Result<JournalEntry> decode_entry(std::string_view bytes) {
@@ -132,7 +221,7 @@ std::string encode_event(const EngineEvent& ev) {
             {"w", ev.workflow_type}};
   if (!ev.name.empty()) j["n"] = ev.name;
   if (!ev.detail.empty()) j["d"] = ev.detail;
-  return j.dump();
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 Result<EngineEvent> decode_event(std::string_view bytes) {

@@ -1,6 +1,7 @@
 #include "engine/storage/keys.h"
 
 #include "engine/base/coding.h"
+#include "engine/base/utf8.h"
 
 namespace sundial::keys {
 namespace {
@@ -56,7 +57,7 @@ Result<void> validate_name(std::string_view what, std::string_view name) {
       return invalid(std::string(what) + " name must not contain control characters");
     }
   }
-  return ok();
+  return check_utf8(std::string(what) + " name", name);
 }
 
 std::string journal_key(std::string_view id, uint32_t seq) {

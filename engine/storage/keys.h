@@ -29,7 +29,7 @@ namespace sundial::keys {
 // [A-Za-z0-9._-].
 Result<void> validate_instance_id(std::string_view id);
 Result<void> validate_type_name(std::string_view type);
-// Signal and step names: 1-200 bytes, no control characters.
+// Signal and step names: 1-200 bytes of valid UTF-8, no control characters.
 Result<void> validate_name(std::string_view what, std::string_view name);
 
 std::string journal_key(std::string_view id, uint32_t seq);

@@ -2,20 +2,29 @@
 
 #include <nlohmann/json.hpp>
 
+#include "engine/base/json_parse.h"
+#include "engine/base/utf8.h"
 #include "engine/storage/keys.h"
 
 namespace sundial {
+
+Result<void> validate_idempotency_key(std::string_view key) {
+  if (key.empty() || key.size() > 255) {
+    return make_error(ErrorCode::kInvalidArgument, "idempotency key must be 1 to 255 characters");
+  }
+  return check_utf8("idempotency key", key);
+}
 
 Result<std::optional<std::string>> IdempotencyKeys::lookup(const std::string& key, TimeMs now) {
   if (auto it = pending_.find(key); it != pending_.end()) return std::optional(it->second);
   SUNDIAL_ASSIGN_OR_RETURN(auto bytes, store_.get(Cf::kIdempotency, key));
   if (!bytes) return std::optional<std::string>();
-  auto j = nlohmann::json::parse(*bytes, nullptr, /*allow_exceptions=*/false);
-  if (!j.is_object() || !j["instance"].is_string() || !j["expires"].is_number_integer()) {
+  auto j = parse_json(*bytes);
+  if (!j || !j->is_object() || !(*j)["instance"].is_string() || !(*j)["expires"].is_number_integer()) {
     return make_error(ErrorCode::kCorruption, "stored idempotency key '" + key + "' is damaged");
   }
-  if (j["expires"].get<TimeMs>() <= now) return std::optional<std::string>();
-  return std::optional(j["instance"].get<std::string>());
+  if ((*j)["expires"].get<TimeMs>() <= now) return std::optional<std::string>();
+  return std::optional((*j)["instance"].get<std::string>());
 }
 
 void IdempotencyKeys::record(Transition& tx, const std::string& key,

@@ -10,6 +10,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 
 #include "engine/base/clock.h"
@@ -19,6 +20,10 @@
 
 namespace sundial {
 
+// ok() for a usable key: 1 to 255 bytes of valid UTF-8; else
+// invalid_argument saying which rule it breaks.
+Result<void> validate_idempotency_key(std::string_view key);
+
 class IdempotencyKeys {
  public:
   explicit IdempotencyKeys(Store& store) : store_(store) {}
@@ -26,6 +31,7 @@ class IdempotencyKeys {
   // The instance a live key names, if any.
   Result<std::optional<std::string>> lookup(const std::string& key, TimeMs now);
   // Records `key` → `instance_id` in `tx`, valid until `expires`.
+  // REQUIRES: validate_idempotency_key(key) passed.
   void record(Transition& tx, const std::string& key, const std::string& instance_id,
               TimeMs expires);
 

@@ -1,16 +1,51 @@
 #include "engine/transitions/instance_ops.h"
 
+#include <spdlog/spdlog.h>
+
+#include "engine/base/check.h"
+#include "engine/base/utf8.h"
 #include "engine/codec/codec.h"
 #include "engine/storage/keys.h"
 
 namespace sundial {
 
-uint32_t append_entry(LiveInstance& inst, Transition& tx, JournalEntry entry) {
-  entry.seq = inst.record.next_seq++;
+namespace {
+
+// Stamps `entry` in place as the next entry of `inst` and encodes it.
+Result<std::string> stamp_and_encode(const LiveInstance& inst, const Transition& tx, JournalEntry& entry) {
+  entry.seq = inst.record.next_seq;
   entry.at = tx.now;
-  tx.batch.put(Cf::kJournal, keys::journal_key(inst.record.id, entry.seq), encode_entry(entry));
+  entry.error = repair_utf8(entry.error);
+  return encode_entry(entry);
+}
+
+}  // namespace
+
+Result<PreparedEntry> prepare_entry(const LiveInstance& inst, const Transition& tx, JournalEntry entry) {
+  SUNDIAL_ASSIGN_OR_RETURN(std::string bytes, stamp_and_encode(inst, tx, entry));
+  return PreparedEntry{std::move(entry), std::move(bytes)};
+}
+
+uint32_t append_prepared(LiveInstance& inst, Transition& tx, PreparedEntry prepared) {
+  JournalEntry& entry = prepared.entry;
+  SUNDIAL_CHECK(entry.seq == inst.record.next_seq);
+  inst.record.next_seq++;
+  tx.batch.put(Cf::kJournal, keys::journal_key(inst.record.id, entry.seq), std::move(prepared.bytes));
   if (inst.ctx) inst.ctx->append(entry);
   return entry.seq;
+}
+
+uint32_t append_entry(LiveInstance& inst, Transition& tx, JournalEntry entry) {
+  auto bytes = stamp_and_encode(inst, tx, entry);
+  if (!bytes) {
+    spdlog::error("instance '{}': a {} entry cannot be stored as built ({}); storing it repaired",
+                  inst.record.id, entry_kind_name(entry.kind), bytes.error().message);
+    entry.name = repair_utf8(entry.name);
+    entry.data = storable_copy(entry.data);
+    bytes = stamp_and_encode(inst, tx, entry);
+    SUNDIAL_CHECK(bytes.has_value());
+  }
+  return append_prepared(inst, tx, PreparedEntry{std::move(entry), std::move(*bytes)});
 }
 
 void set_timer(LiveInstance& inst, Transition& tx, TimeMs due) {
@@ -34,8 +69,8 @@ void add_event(const LiveInstance& inst, Transition& tx, EventType type, std::st
   ev.type = type;
   ev.instance_id = inst.record.id;
   ev.workflow_type = inst.record.type;
-  ev.name = std::move(name);
-  ev.detail = std::move(detail);
+  ev.name = repair_utf8(name);
+  ev.detail = repair_utf8(detail);
   tx.events.push_back(std::move(ev));
 }
 
@@ -44,10 +79,31 @@ void set_status(LiveInstance& inst, Transition& tx, InstanceStatus status) {
   inst.record.finished_at = is_finished(status) ? tx.now : 0;
 }
 
+namespace {
+
+// The record's bytes; what cannot be stored is repaired in `r` itself.
+std::string encode_or_repair(InstanceRecord& r) {
+  r.last_error = repair_utf8(r.last_error);
+  r.cancel_reason = repair_utf8(r.cancel_reason);
+  auto bytes = encode_record(r);
+  if (bytes) return std::move(*bytes);
+  spdlog::error("instance '{}': its record cannot be stored as built ({}); storing it repaired", r.id,
+                bytes.error().message);
+  r.input = storable_copy(r.input);
+  r.step_name = repair_utf8(r.step_name);
+  r.idempotency_key = repair_utf8(r.idempotency_key);
+  for (std::string& s : r.wait_signals) s = repair_utf8(s);
+  bytes = encode_record(r);
+  SUNDIAL_CHECK(bytes.has_value());  // id and type are validated ASCII at start
+  return std::move(*bytes);
+}
+
+}  // namespace
+
 void write_instance(LiveInstance& inst, Transition& tx) {
   InstanceRecord& r = inst.record;
   r.updated_at = tx.now;
-  tx.batch.put(Cf::kInstances, r.id, encode_record(r));
+  tx.batch.put(Cf::kInstances, r.id, encode_or_repair(r));
   if (!inst.persisted) {
     tx.batch.put(Cf::kIndex, keys::type_index_key(r.type, r.created_at, r.id), {});
   }

@@ -4,6 +4,7 @@
 // until the workflow asks for it (or until resume, for a paused one).
 #include <algorithm>
 
+#include "engine/codec/codec.h"
 #include "engine/transitions/command_support.h"
 #include "engine/transitions/idempotency.h"
 #include "engine/transitions/instance_ops.h"
@@ -32,9 +33,8 @@ void signal_instance(Runtime& rt, IdempotencyKeys& idempotency, DurationMs idemp
                      const std::string& id, const std::string& name, nlohmann::json payload,
                      std::optional<std::string> idempotency_key, Reply<CommandReply> reply) {
   auto valid = keys::validate_name("signal", name);
-  if (valid && idempotency_key && (idempotency_key->empty() || idempotency_key->size() > 255)) {
-    valid = make_error(ErrorCode::kInvalidArgument, "idempotency key must be 1 to 255 characters");
-  }
+  if (valid && idempotency_key) valid = validate_idempotency_key(*idempotency_key);
+  if (valid) valid = check_storable(payload, "the signal payload");
   if (!valid) {
     return rt.defer([reply = std::move(reply), error = valid.error()]() mutable {
       reply(std::unexpected(std::move(error)));
@@ -55,7 +55,6 @@ void signal_instance(Runtime& rt, IdempotencyKeys& idempotency, DurationMs idemp
                   wrong_status(*inst, "signals reach only running, waiting or paused instances"));
   }
   Transition tx(rt.now());
-  if (scoped_key) idempotency.record(tx, *scoped_key, id, tx.now + idempotency_window);
   bool deliver = r.status != InstanceStatus::kPaused && r.await_kind == AwaitKind::kSignal &&
                  std::find(r.wait_signals.begin(), r.wait_signals.end(), name) != r.wait_signals.end();
   JournalEntry entry;
@@ -63,7 +62,11 @@ void signal_instance(Runtime& rt, IdempotencyKeys& idempotency, DurationMs idemp
   entry.name = name;
   entry.data = std::move(payload);
   entry.delivered = deliver;
-  append_entry(*inst, tx, std::move(entry));
+  // Encode first: nothing changes unless the entry can be stored.
+  auto prepared = prepare_entry(*inst, tx, std::move(entry));
+  if (!prepared) return reject(rt, *inst, std::move(reply), prepared.error());
+  if (scoped_key) idempotency.record(tx, *scoped_key, id, tx.now + idempotency_window);
+  append_prepared(*inst, tx, std::move(*prepared));
   add_event(*inst, tx, EventType::kSignalReceived, name);
   if (deliver) {
     end_signal_wait(*inst, tx);

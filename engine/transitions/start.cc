@@ -3,9 +3,14 @@
 // exists, or repeating an idempotency key within its window, answers with
 // the existing instance (created = false) and starts nothing; that answer
 // too waits until the instance it names is durable.
+//
+// Everything a start takes from outside (id, idempotency key, the input
+// and the workflow type's own check of it) is checked before anything in
+// memory changes: a refused start leaves no trace, not even in memory.
 #include <cstdio>
 #include <random>
 
+#include "engine/codec/codec.h"
 #include "engine/runtime/runtime.h"
 #include "engine/storage/keys.h"
 #include "engine/transitions/commands.h"
@@ -50,7 +55,8 @@ void start_instance(Runtime& rt, IdempotencyKeys& idempotency, DurationMs idempo
   if (!rt.accepting()) {
     return answer_later(rt, std::move(reply), std::unexpected(rt.not_accepting_error()));
   }
-  if (rt.registry().find(req.type) == nullptr) {
+  const WorkflowType* type = rt.registry().find(req.type);
+  if (type == nullptr) {
     std::string known;
     for (const WorkflowType* t : rt.registry().list()) known += (known.empty() ? "" : ", ") + t->name;
     return answer_later(rt, std::move(reply),
@@ -63,13 +69,18 @@ void start_instance(Runtime& rt, IdempotencyKeys& idempotency, DurationMs idempo
       return answer_later(rt, std::move(reply), std::unexpected(valid.error()));
     }
   }
+  if (req.idempotency_key) {
+    if (auto valid = validate_idempotency_key(*req.idempotency_key); !valid) {
+      return answer_later(rt, std::move(reply), std::unexpected(valid.error()));
+    }
+  }
+  auto input = type->prepare_input(std::move(req.input));
+  if (!input) return answer_later(rt, std::move(reply), std::unexpected(input.error()));
+  if (auto storable = check_storable(*input, "the start input"); !storable) {
+    return answer_later(rt, std::move(reply), std::unexpected(storable.error()));
+  }
   TimeMs now = rt.now();
   if (req.idempotency_key) {
-    if (req.idempotency_key->empty() || req.idempotency_key->size() > 255) {
-      return answer_later(rt, std::move(reply),
-                          make_error(ErrorCode::kInvalidArgument,
-                                     "idempotency key must be 1 to 255 characters"));
-    }
     auto known = idempotency.lookup(*req.idempotency_key, now);
     if (!known) return answer_later(rt, std::move(reply), std::unexpected(known.error()));
     if (*known) return answer_existing(rt, **known, std::move(reply));
@@ -86,7 +97,7 @@ void start_instance(Runtime& rt, IdempotencyKeys& idempotency, DurationMs idempo
   InstanceRecord record;
   record.id = id;
   record.type = req.type;
-  record.input = std::move(req.input);
+  record.input = std::move(*input);
   record.created_at = now;
   record.status = InstanceStatus::kRunning;
   if (req.idempotency_key) record.idempotency_key = *req.idempotency_key;

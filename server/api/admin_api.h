@@ -7,6 +7,7 @@
 // the Loop, which must outlive the Router.
 #pragma once
 
+#include "engine/base/json_parse.h"
 #include "engine/engine.h"
 #include "engine/loop/loop.h"
 #include "server/api/router.h"
@@ -18,6 +19,8 @@ struct AdminApi {
   Loop& loop;
   // Milliseconds between SSE keep-alive comments. Default: 15 s.
   uint64_t sse_keepalive_ms = 15000;
+  // Bodies nested deeper are refused (400). Default: 64 ([server] max_json_depth).
+  JsonLimits json_limits = {};
 };
 
 void add_admin_routes(Router& router, const AdminApi& api);

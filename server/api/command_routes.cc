@@ -27,7 +27,7 @@ std::expected<std::optional<std::string>, http::HttpResponse> string_field(const
 void command(const AdminApi& api, const std::string& verb, const http::HttpRequest& request,
              const PathParams& params, http::Responder responder) {
   const std::string& id = params.at("id");
-  auto body = read_json_body(request, BodyRule::kObjectOrEmpty);
+  auto body = read_json_body(request, BodyRule::kObjectOrEmpty, api.json_limits);
   if (!body) return responder.send(std::move(body.error()));
   Engine& engine = api.engine;
   if (verb == "pause") return engine.pause(id, reply_with(std::move(responder), 200));
@@ -46,7 +46,7 @@ void command(const AdminApi& api, const std::string& verb, const http::HttpReque
 
 void signal(const AdminApi& api, const http::HttpRequest& request, const PathParams& params,
             http::Responder responder) {
-  auto payload = read_json_body(request, BodyRule::kAnyJsonOrEmpty);
+  auto payload = read_json_body(request, BodyRule::kAnyJsonOrEmpty, api.json_limits);
   if (!payload) return responder.send(std::move(payload.error()));
   std::optional<std::string> key;
   if (const std::string* k = request.header("idempotency-key")) key = *k;

@@ -104,7 +104,8 @@ class EventStream : public std::enable_shared_from_this<EventStream> {
 
   void write_frame(uint64_t id, std::string_view type, const nlohmann::json& data) {
     last_sent_ = id;
-    out_->write("id: " + std::to_string(id) + "\nevent: " + std::string(type) + "\ndata: " + data.dump() +
+    out_->write("id: " + std::to_string(id) + "\nevent: " + std::string(type) + "\ndata: " +
+               data.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
                 "\n\n");
   }
 

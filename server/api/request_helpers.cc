@@ -6,17 +6,24 @@
 
 namespace sundial::api {
 
-std::expected<nlohmann::json, http::HttpResponse> parse_json_text(std::string_view text) {
-  try {
-    return nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
-    return std::unexpected(http::HttpResponse::error(
-        400, codes::kBadRequest, "the body is not valid JSON (at byte " + std::to_string(e.byte) + ")"));
+std::expected<nlohmann::json, http::HttpResponse> parse_json_text(std::string_view text, JsonLimits limits) {
+  auto parsed = parse_json(text, limits);
+  if (parsed) return std::move(*parsed);
+  const JsonParseError& e = parsed.error();
+  switch (e.kind) {
+    case JsonParseError::Kind::kTooDeep:
+      return std::unexpected(bad_argument("the body is " + e.message + "; the limit is [server] max_json_depth"));
+    case JsonParseError::Kind::kOutOfRange:
+      return std::unexpected(bad_argument("the body holds a number out of range (" + e.message + ")"));
+    case JsonParseError::Kind::kSyntax:
+      break;
   }
+  return std::unexpected(http::HttpResponse::error(
+      400, codes::kBadRequest, "the body is not valid JSON (at byte " + std::to_string(e.byte) + ")"));
 }
 
 std::expected<nlohmann::json, http::HttpResponse> read_json_body(const http::HttpRequest& request,
-                                                                   BodyRule rule) {
+                                                                   BodyRule rule, JsonLimits limits) {
   if (request.body.empty()) {
     return rule == BodyRule::kObjectOrEmpty ? nlohmann::json::object() : nlohmann::json(nullptr);
   }
@@ -26,7 +33,7 @@ std::expected<nlohmann::json, http::HttpResponse> read_json_body(const http::Htt
         "the body must be JSON with Content-Type: application/json (got '" + request.content_type() +
             "')"));
   }
-  auto body = parse_json_text(request.body);
+  auto body = parse_json_text(request.body, limits);
   if (!body) return body;
   if (rule == BodyRule::kObjectOrEmpty && !body->is_object()) {
     return std::unexpected(http::HttpResponse::error(400, codes::kBadRequest, "the body must be a JSON object"));

@@ -1,5 +1,5 @@
 // Small pieces every admin route shares: reading a JSON body with the
-// content-type and syntax checks, reading bounded integer query
+// content-type, syntax and depth checks, reading bounded integer query
 // parameters, and answering an engine Result (value → JSON, error → the
 // one error mapping).
 #pragma once
@@ -12,22 +12,27 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/base/error.h"
+#include "engine/base/json_parse.h"
 #include "server/http/message.h"
 #include "server/http/responder.h"
 
 namespace sundial::api {
 
-// `text` as JSON, or the 400 bad_request answer naming the byte where it
-// stopped being JSON.
-std::expected<nlohmann::json, http::HttpResponse> parse_json_text(std::string_view text);
+// `text` as JSON (engine/base/json_parse.h), or the answer to send: 400
+// bad_request naming the byte where it stopped being JSON; 400
+// invalid_argument when it is nested deeper than `limits.max_depth`
+// (`[server] max_json_depth`) or holds a number out of range (`1e400`).
+// The one JSON ingress of the admin API and the webhooks. Never throws.
+std::expected<nlohmann::json, http::HttpResponse> parse_json_text(std::string_view text,
+                                                                  JsonLimits limits = {});
 
 enum class BodyRule { kObjectOrEmpty, kAnyJsonOrEmpty };
 
 // The request body as JSON: empty → `{}` (kObjectOrEmpty) or null; a
 // non-empty body needs Content-Type application/json (415) and must parse
-// (400); kObjectOrEmpty also requires an object (400).
+// (400, as parse_json_text); kObjectOrEmpty also requires an object (400).
 std::expected<nlohmann::json, http::HttpResponse> read_json_body(const http::HttpRequest& request,
-                                                                   BodyRule rule);
+                                                                   BodyRule rule, JsonLimits limits = {});
 
 // Query parameter `name` as an integer in [min, max]; `fallback` when
 // absent; a 400 answer when malformed or out of range.

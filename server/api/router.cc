@@ -1,5 +1,6 @@
 #include "server/api/router.h"
 
+#include "engine/base/utf8.h"
 #include "server/http/error_codes.h"
 
 namespace sundial::api {
@@ -54,6 +55,12 @@ void Router::route(http::HttpRequest&& request, http::Responder responder) const
   for (const auto& r : routes_) {
     PathParams params;
     if (!match(r, segments, &params)) continue;
+    for (const auto& [name, value] : params) {
+      if (auto valid = check_utf8("path segment {" + name + "}", value); !valid) {
+        return responder.send(
+            http::HttpResponse::error(400, codes::kInvalidArgument, valid.error().message));
+      }
+    }
     if (r.method == request.method) return r.handler(std::move(request), params, std::move(responder));
     if (request.method == "HEAD" && r.method == "GET") {
       responder.mark_head();  // headers only; a stream answers 405

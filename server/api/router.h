@@ -4,6 +4,9 @@
 // is 405 method_not_allowed with an Allow header. HEAD is served by the
 // GET route with the body left out (by the connection); a GET route that
 // streams answers HEAD 405 instead of opening the stream (Responder).
+// A captured segment that is not valid UTF-8 once percent-decoded is 400
+// invalid_argument before any handler runs: captures name instances and
+// signals, which are stored as JSON text.
 //
 // Threading: fill at start-up, then loop thread only.
 #pragma once

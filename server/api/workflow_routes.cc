@@ -16,7 +16,7 @@ void list_types(const AdminApi& api, http::Responder responder) {
 
 void start(const AdminApi& api, const http::HttpRequest& request, const PathParams& params,
            http::Responder responder) {
-  auto body = read_json_body(request, BodyRule::kObjectOrEmpty);
+  auto body = read_json_body(request, BodyRule::kObjectOrEmpty, api.json_limits);
   if (!body) return responder.send(std::move(body.error()));
   StartRequest start;
   start.type = params.at("type");

@@ -131,6 +131,7 @@ const std::map<std::string, std::map<std::string, Setter>>& schema() {
            {"log_level", one_of_key("server.log_level", {"trace", "debug", "info", "warn", "error"}, [](DaemonConfig& c) -> auto& { return c.server.log_level; })},
            {"webhook_rate_per_second", positive_number_key("server.webhook_rate_per_second", [](DaemonConfig& c) -> auto& { return c.server.webhook_rate_per_second; })},
            {"webhook_burst", positive_number_key("server.webhook_burst", [](DaemonConfig& c) -> auto& { return c.server.webhook_burst; })},
+           {"max_json_depth", count_key("server.max_json_depth", 1, static_cast<int64_t>(kMaxJsonDepthSetting), [](DaemonConfig& c) -> auto& { return c.server.max_json_depth; })},
        }},
       {"storage",
        {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "engine/base/clock.h"
+#include "engine/base/json_parse.h"
 #include "connectors/resend/resend_client.h"
 #include "engine/options.h"
 
@@ -44,6 +45,8 @@ struct ServerSettings {
   // Default: 5 per second, bursts of 20. Per client IP on public webhooks.
   double webhook_rate_per_second = 5.0;
   double webhook_burst = 20.0;
+  // Default: 64. JSON bodies (API, webhooks) nested deeper get 400; at most 512.
+  size_t max_json_depth = kDefaultMaxJsonDepth;
 };
 
 struct ResendSettings {

@@ -80,8 +80,8 @@ class ActionRun : public std::enable_shared_from_this<ActionRun> {
   size_t index_ = 0;
 };
 
-void handle(Engine& engine, const WebhookRoute& route, RateLimiter* limiter, http::HttpRequest request,
-            http::Responder responder) {
+void handle(Engine& engine, const WebhookRoute& route, RateLimiter* limiter, JsonLimits json_limits,
+            http::HttpRequest request, http::Responder responder) {
   if (request.method != "POST") {
     return responder.send(http::HttpResponse::error(405, codes::kMethodNotAllowed,
                                                     "webhooks take POST")
@@ -108,7 +108,7 @@ void handle(Engine& engine, const WebhookRoute& route, RateLimiter* limiter, htt
                                                       "missing or wrong " + route.verification.header));
     }
   }
-  auto body = decode_webhook_body(request);
+  auto body = decode_webhook_body(request, json_limits);
   if (!body) return responder.send(std::move(body.error()));
   auto action = route.map(*body, request);
   if (!action) return responder.send(api::error_response(action.error()));  // 400 for a bad payload
@@ -128,9 +128,10 @@ bool signature_is_valid(const Verification& v, const http::HttpRequest& request)
 }
 
 http::HttpHandler make_webhook_handler(Engine& engine, std::shared_ptr<const WebhookRoute> route,
-                                       RateLimiter* limiter) {
-  return [&engine, route = std::move(route), limiter](http::HttpRequest request, http::Responder responder) {
-    handle(engine, *route, limiter, std::move(request), std::move(responder));
+                                       RateLimiter* limiter, JsonLimits json_limits) {
+  return [&engine, route = std::move(route), limiter, json_limits](http::HttpRequest request,
+                                                                   http::Responder responder) {
+    handle(engine, *route, limiter, json_limits, std::move(request), std::move(responder));
   };
 }
 

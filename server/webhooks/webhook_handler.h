@@ -15,6 +15,7 @@
 
 #include <memory>
 
+#include "engine/base/json_parse.h"
 #include "engine/engine.h"
 #include "server/http/responder.h"
 #include "server/webhooks/rate_limiter.h"
@@ -22,8 +23,9 @@
 
 namespace sundial::webhooks {
 
+// `json_limits`: JSON bodies nested deeper are refused (400).
 http::HttpHandler make_webhook_handler(Engine& engine, std::shared_ptr<const WebhookRoute> route,
-                                       RateLimiter* limiter);
+                                       RateLimiter* limiter, JsonLimits json_limits = {});
 
 // Whether `request` carries a valid signature for `verification`.
 bool signature_is_valid(const Verification& verification, const http::HttpRequest& request);

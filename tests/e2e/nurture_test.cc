@@ -330,6 +330,36 @@ TEST_F(NurtureTest, SignupsArriveAsJsonOrAsAFormBody) {
   EXPECT_EQ(bad->status, 400) << bad->body;
 }
 
+// The campaign's own form names the counts red_systems and orange_systems:
+// two red systems make the lead CRITICAL, and the first email is the
+// CRITICAL variant (once the names were ignored and it got OPTIMIZE).
+TEST_F(NurtureTest, TheCampaignFormsRedSystemsFieldPicksTheCriticalEmail) {
+  write_config(R"(["0s"])");
+  start_daemon();
+  HttpConnection c(daemon->port());
+  auto form = c.request("POST", "/webhooks/signup", "email=crit%40example.com&first_name=Cy&red_systems=2&orange_systems=1",
+                        {{"Content-Type", "application/x-www-form-urlencoded"}});
+  ASSERT_TRUE(form);
+  ASSERT_EQ(form->status, 202) << form->body;
+  auto json = post("/webhooks/signup", R"({"email":"crit2@example.com","first_name":"Jo","red_systems":2})");
+  ASSERT_EQ(json.status, 202) << json.body;
+  auto urgent = post("/webhooks/signup", R"({"email":"urg@example.com","orange_systems":"3"})");
+  ASSERT_EQ(urgent.status, 202) << urgent.body;
+  ASSERT_TRUE(wait_for([&] { return fake.accepted().size() >= 3u; }, 20000)) << fake.accepted().size();
+  std::map<std::string, nlohmann::json> sent;  // idempotency key → email
+  for (const auto& r : fake.requests()) sent[r.idempotency_key] = r.body;
+  for (const std::string id : {"nurture:crit@example.com", "nurture:crit2@example.com"}) {
+    ASSERT_TRUE(sent.count(id + "/send-1")) << id;
+    EXPECT_NE(sent[id + "/send-1"]["subject"].get<std::string>().find("CRITICAL"), std::string::npos)
+        << sent[id + "/send-1"].dump();
+    EXPECT_NE(sent[id + "/send-1"]["html"].get<std::string>().find("2 of your systems are red"), std::string::npos)
+        << sent[id + "/send-1"].dump();
+  }
+  ASSERT_TRUE(sent.count("nurture:urg@example.com/send-1"));
+  EXPECT_NE(sent["nurture:urg@example.com/send-1"]["subject"].get<std::string>().find("URGENT"), std::string::npos)
+      << sent["nurture:urg@example.com/send-1"].dump();
+}
+
 // A BOOKING_RESCHEDULED whose uid is its rescheduleUid moves the booking:
 // its first plan is cancelled and exactly one plan, for the new time, runs.
 TEST_F(NurtureTest, ARescheduleThatKeepsTheUidPlansTheNewTimeOnce) {

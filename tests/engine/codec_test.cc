@@ -20,7 +20,9 @@ TEST(CodecTest, InstanceRecordRoundTrips) {
   r.timer_due = 12345;
   r.paused_at = 3;
   r.idempotency_key = "k";
-  auto back = decode_record(encode_record(r));
+  auto bytes = encode_record(r);
+  ASSERT_TRUE(bytes) << bytes.error().to_string();
+  auto back = decode_record(*bytes);
   ASSERT_TRUE(back) << back.error().to_string();
   EXPECT_EQ(back->id, r.id);
   EXPECT_EQ(back->input, r.input);
@@ -39,7 +41,9 @@ TEST(CodecTest, JournalEntryRoundTrips) {
   e.name = "booked";
   e.data = {{"uid", "x"}};
   e.delivered = true;
-  auto back = decode_entry(encode_entry(e));
+  auto bytes = encode_entry(e);
+  ASSERT_TRUE(bytes) << bytes.error().to_string();
+  auto back = decode_entry(*bytes);
   ASSERT_TRUE(back);
   EXPECT_EQ(back->kind, EntryKind::kSignalReceived);
   EXPECT_EQ(back->name, "booked");
@@ -56,6 +60,90 @@ TEST(CodecTest, DamagedBytesAreCorruptionNotACrash) {
   }
   EXPECT_FALSE(decode_record(R"({"id":"x","status":"sleeping"})"));
   EXPECT_FALSE(decode_event("{}"));
+}
+
+nlohmann::json nested_arrays(size_t depth) {
+  nlohmann::json v = 1;
+  for (size_t i = 0; i < depth; ++i) v = nlohmann::json::array({std::move(v)});
+  return v;
+}
+
+// JSON text is UTF-8: an entry or record holding other bytes cannot be
+// encoded, and encoding says so instead of throwing (nlohmann's dump throws
+// type_error 316, which once escaped after the journal had changed).
+TEST(CodecTest, TextThatIsNotUtf8IsAnErrorNotAThrow) {
+  JournalEntry e;
+  e.kind = EntryKind::kSignalReceived;
+  e.name = "\xff";
+  auto named = encode_entry(e);
+  ASSERT_FALSE(named);
+  EXPECT_EQ(named.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_NE(named.error().message.find("not valid UTF-8"), std::string::npos) << named.error().message;
+  e.name = "ok";
+  e.data = {{"nested", {{"k\xfe", "v"}}}};  // a bad key, one level down
+  EXPECT_FALSE(encode_entry(e));
+  e.data = {{"list", {"fine", "bad\xc3"}}};  // a truncated sequence
+  EXPECT_FALSE(encode_entry(e));
+  e.data = {{"list", {"fine", "caf\xc3\xa9"}}};
+  EXPECT_TRUE(encode_entry(e));
+
+  InstanceRecord r;
+  r.id = "i";
+  r.type = "t";
+  r.idempotency_key = "\xff\xfe";
+  auto record = encode_record(r);
+  ASSERT_FALSE(record);
+  EXPECT_EQ(record.error().code, ErrorCode::kInvalidArgument);
+}
+
+TEST(CodecTest, ValuesNestedTooDeepCannotBeStored) {
+  EXPECT_TRUE(check_storable(nested_arrays(kMaxStoredValueDepth), "v"));
+  auto deep = check_storable(nested_arrays(kMaxStoredValueDepth + 1), "the payload");
+  ASSERT_FALSE(deep);
+  EXPECT_NE(deep.error().message.find("the payload is nested deeper than"), std::string::npos);
+  JournalEntry e;
+  e.kind = EntryKind::kStepCompleted;
+  e.data = nested_arrays(kMaxStoredValueDepth + 1);
+  EXPECT_FALSE(encode_entry(e));
+  // What can be stored decodes again, at the deepest allowed depth.
+  e.data = nested_arrays(kMaxStoredValueDepth);
+  auto bytes = encode_entry(e);
+  ASSERT_TRUE(bytes);
+  auto back = decode_entry(*bytes);
+  ASSERT_TRUE(back) << back.error().to_string();
+  EXPECT_EQ(back->data, e.data);
+}
+
+// Stored bytes are parsed with a depth bound too: damage (or a record
+// written by a build without the bound) is corruption, not a stack overflow.
+TEST(CodecTest, DeeplyNestedStoredBytesAreCorruption) {
+  std::string bytes = R"({"k":"step_completed","at":1,"d":)" + std::string(100000, '[') +
+                      std::string(100000, ']') + "}";
+  auto e = decode_entry(bytes);
+  ASSERT_FALSE(e);
+  EXPECT_EQ(e.error().code, ErrorCode::kCorruption);
+}
+
+TEST(CodecTest, StorableCopyRepairsTextAndDropsWhatIsTooDeep) {
+  nlohmann::json bad = {{"a\xff", {"x\xfey"}}};
+  nlohmann::json fixed = storable_copy(bad);
+  EXPECT_TRUE(check_storable(fixed, "v"));
+  EXPECT_EQ(fixed, (nlohmann::json{{"a\xef\xbf\xbd", {"x\xef\xbf\xbdy"}}}));
+  EXPECT_TRUE(storable_copy(nested_arrays(kMaxStoredValueDepth + 1)).is_null());
+  nlohmann::json good = {{"k", {1, "two"}}};
+  EXPECT_EQ(storable_copy(good), good);
+}
+
+// Events are messages: invalid bytes are replaced, encoding never fails.
+TEST(CodecTest, EventsReplaceInvalidBytes) {
+  EngineEvent ev;
+  ev.type = EventType::kSignalReceived;
+  ev.instance_id = "i";
+  ev.workflow_type = "t";
+  ev.name = "\xff";
+  auto back = decode_event(encode_event(ev));
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->name, "\xef\xbf\xbd");
 }
 
 }  // namespace

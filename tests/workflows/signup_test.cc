@@ -51,6 +51,33 @@ TEST(SignupTest, ParsesAFormDecodedBodyWithCountsAsStrings) {
   EXPECT_EQ(empty->first_name, "there");
 }
 
+// The campaign's form sends red_systems and orange_systems: once ignored,
+// a lead with two red systems got OPTIMIZE instead of CRITICAL.
+TEST(SignupTest, ReadsTheCampaignFormsRedSystemsAndOrangeSystems) {
+  auto json = parse_signup({{"email", "a@b.co"}, {"red_systems", 2}});
+  ASSERT_TRUE(json) << json.error().message;
+  EXPECT_EQ(json->red, 2);
+  EXPECT_EQ(segment_for(json->red, json->orange), "critical");
+  auto form = parse_signup({{"email", "a@b.co"}, {"red_systems", "0"}, {"orange_systems", " 3 "}});
+  ASSERT_TRUE(form) << form.error().message;
+  EXPECT_EQ(form->red, 0);
+  EXPECT_EQ(form->orange, 3);
+  EXPECT_EQ(segment_for(form->red, form->orange), "urgent");
+  // "red" wins when both are given; an empty or null one counts as not given.
+  auto both = parse_signup({{"email", "a@b.co"}, {"red", 1}, {"red_systems", 2}});
+  ASSERT_TRUE(both);
+  EXPECT_EQ(both->red, 1);
+  auto empty_red = parse_signup({{"email", "a@b.co"}, {"red", ""}, {"red_systems", "2"}});
+  ASSERT_TRUE(empty_red);
+  EXPECT_EQ(empty_red->red, 2);
+  auto null_red = parse_signup({{"email", "a@b.co"}, {"red", nullptr}, {"red_systems", 2}});
+  ASSERT_TRUE(null_red);
+  EXPECT_EQ(null_red->red, 2);
+  auto bad = parse_signup({{"email", "a@b.co"}, {"orange_systems", "many"}});
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find("orange_systems"), std::string::npos) << bad.error().message;
+}
+
 TEST(SignupTest, CountsThatAreNotCountsAreInvalidArguments) {
   for (const nlohmann::json& red : {nlohmann::json("two"), nlohmann::json("-1"), nlohmann::json("1.5"),
                                     nlohmann::json(-1), nlohmann::json(1.5), nlohmann::json("99999"),

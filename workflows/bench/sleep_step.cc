@@ -1,6 +1,14 @@
 #include "workflows/bench/sleep_step.h"
 
+#include "workflows/input_check.h"
+
 namespace sundial {
+
+Result<nlohmann::json> check_sleep_step_input(const nlohmann::json& input) {
+  SUNDIAL_TRY(check_known_fields(input, {"sleep_ms"}));
+  SUNDIAL_TRY(optional_int(input, "sleep_ms", 0, kMaxInputDelayMs));
+  return input;
+}
 
 Workflow<void> sleep_step_workflow(Context& ctx) {
   DurationMs sleep_ms = 2000;

@@ -12,5 +12,7 @@ namespace sundial {
 inline constexpr const char* kSleepStepWorkflow = "bench.sleep_step";
 
 Workflow<void> sleep_step_workflow(Context& ctx);
+// Its InputCheck: no field but "sleep_ms", from 0 to 10 years.
+Result<nlohmann::json> check_sleep_step_input(const nlohmann::json& input);
 
 }  // namespace sundial

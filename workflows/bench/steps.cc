@@ -2,7 +2,15 @@
 
 #include <string>
 
+#include "workflows/input_check.h"
+
 namespace sundial {
+
+Result<nlohmann::json> check_steps_input(const nlohmann::json& input) {
+  SUNDIAL_TRY(check_known_fields(input, {"steps"}));
+  SUNDIAL_TRY(optional_int(input, "steps", 0, 100000));
+  return input;
+}
 
 namespace {
 

@@ -10,5 +10,7 @@ namespace sundial {
 inline constexpr const char* kStepsWorkflow = "bench.steps";
 
 Workflow<void> steps_workflow(Context& ctx);
+// Its InputCheck: no field but "steps", from 0 to 100,000.
+Result<nlohmann::json> check_steps_input(const nlohmann::json& input);
 
 }  // namespace sundial

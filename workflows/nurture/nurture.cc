@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "engine/base/json_fields.h"
+#include "workflows/input_check.h"
 
 namespace sundial {
 
@@ -32,6 +33,28 @@ nlohmann::json nurture_input(const Signup& signup, const std::vector<DurationMs>
           {"red", signup.red},       {"orange", signup.orange},
           {"segment", segment_for(signup.red, signup.orange)},
           {"offsets_ms", offsets}};
+}
+
+Result<nlohmann::json> check_nurture_input(const nlohmann::json& input,
+                                           const std::vector<DurationMs>& default_offsets) {
+  SUNDIAL_TRY(check_known_fields(input, {"email", "first_name", "red", "orange", "segment", "offsets_ms"}));
+  SUNDIAL_ASSIGN_OR_RETURN(std::string email, required_email(input, "email"));
+  SUNDIAL_TRY(optional_string(input, "first_name"));
+  SUNDIAL_ASSIGN_OR_RETURN(auto red, optional_int(input, "red", 0, 9999));
+  SUNDIAL_ASSIGN_OR_RETURN(auto orange, optional_int(input, "orange", 0, 9999));
+  SUNDIAL_ASSIGN_OR_RETURN(auto segment, optional_string(input, "segment"));
+  if (segment && *segment != "critical" && *segment != "urgent" && *segment != "optimize") {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "input field 'segment' must be \"critical\", \"urgent\" or \"optimize\"");
+  }
+  SUNDIAL_ASSIGN_OR_RETURN(auto offsets, optional_delays(input, "offsets_ms"));
+  nlohmann::json out = input.is_object() ? input : nlohmann::json::object();
+  out["email"] = email;
+  if (!segment) {
+    out["segment"] = segment_for(static_cast<int>(red.value_or(0)), static_cast<int>(orange.value_or(0)));
+  }
+  if (!offsets) out["offsets_ms"] = default_offsets;
+  return out;
 }
 
 Workflow<void> nurture_workflow(Context& ctx, const EmailDeps& deps) {

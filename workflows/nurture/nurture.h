@@ -8,7 +8,9 @@
 //
 // Input: {"email", "first_name", "red", "orange", "segment",
 // "offsets_ms": [...]} — the offsets are copied in at signup, so changing
-// [nurture] offsets affects new signups only.
+// [nurture] offsets affects new signups only. check_nurture_input refuses
+// a start without a plausible email or with a field it does not know, and
+// fills in what is left out: the configured offsets, the segment.
 //
 // Threading: loop thread (a workflow). Ownership: EmailDeps are borrowed
 // for the daemon's life.
@@ -29,5 +31,12 @@ Workflow<void> nurture_workflow(Context& ctx, const EmailDeps& deps);
 
 // The start input for a signup.
 nlohmann::json nurture_input(const Signup& signup, const std::vector<DurationMs>& offsets);
+
+// The nurture's InputCheck: "email" required (stored normalized);
+// "first_name" a string; "red", "orange" counts 0..9999; "segment" one of
+// critical, urgent, optimize (default: from red and orange); "offsets_ms"
+// delays from the start (default: `default_offsets`, [nurture] offsets).
+Result<nlohmann::json> check_nurture_input(const nlohmann::json& input,
+                                           const std::vector<DurationMs>& default_offsets);
 
 }  // namespace sundial

@@ -5,13 +5,29 @@
 
 #include <algorithm>
 #include <cctype>
+#include <initializer_list>
 
 namespace sundial {
 
 namespace {
 
-Result<int> count_field(const nlohmann::json& body, const char* name) {
-  if (!body.contains(name) || body[name].is_null()) return 0;
+// Whether `body` has a value under `name` (an unticked form field sends "").
+bool given(const nlohmann::json& body, const char* name) {
+  auto it = body.find(name);
+  if (it == body.end() || it->is_null()) return false;
+  return !it->is_string() || !trim_space(it->get_ref<const std::string&>()).empty();
+}
+
+// The count under the first of `names` that is given; 0 when none is.
+Result<int> count_field(const nlohmann::json& body, std::initializer_list<const char*> names) {
+  const char* name = nullptr;
+  for (const char* n : names) {
+    if (given(body, n)) {
+      name = n;
+      break;
+    }
+  }
+  if (name == nullptr) return 0;
   const auto& v = body[name];
   if (v.is_number_integer() && v.get<int64_t>() >= 0 && v.get<int64_t>() < 10000) return static_cast<int>(v.get<int64_t>());
   if (v.is_string()) {
@@ -43,8 +59,9 @@ Result<Signup> parse_signup(const nlohmann::json& body) {
     }
   }
   if (s.first_name.empty()) s.first_name = "there";
-  SUNDIAL_ASSIGN_OR_RETURN(s.red, count_field(body, "red"));
-  SUNDIAL_ASSIGN_OR_RETURN(s.orange, count_field(body, "orange"));
+  // The campaign's form names them red_systems and orange_systems.
+  SUNDIAL_ASSIGN_OR_RETURN(s.red, count_field(body, {"red", "red_systems"}));
+  SUNDIAL_ASSIGN_OR_RETURN(s.orange, count_field(body, {"orange", "orange_systems"}));
   return s;
 }
 

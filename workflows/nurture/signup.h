@@ -22,8 +22,10 @@ struct Signup {
 };
 
 // From a JSON or form body: "email" (required), "first_name" (or
-// "firstName", "name"), "red"/"orange" (numbers or numeric strings).
-// invalid_argument names what is wrong.
+// "firstName", "name"), "red"/"orange" or the campaign form's
+// "red_systems"/"orange_systems" (numbers or numeric strings; the first
+// name given wins; absent, null or "" count 0). invalid_argument names what
+// is wrong.
 Result<Signup> parse_signup(const nlohmann::json& body);
 std::string segment_for(int red, int orange);  // "critical", "urgent", "optimize"
 // One nurture per address: "nurture:" + normalized email.

@@ -5,6 +5,7 @@
 
 #include "engine/base/duration.h"
 #include "engine/base/json_fields.h"
+#include "workflows/input_check.h"
 
 namespace sundial {
 
@@ -50,6 +51,20 @@ nlohmann::json reminders_input(const BookingEvent& b, const std::vector<Duration
           {"attendee_email", b.attendee_email},
           {"attendee_name", b.attendee_name},
           {"before_ms", distinct_lead_times(before)}};
+}
+
+Result<nlohmann::json> check_reminders_input(const nlohmann::json& input,
+                                             const std::vector<DurationMs>& default_before) {
+  SUNDIAL_TRY(check_known_fields(input, {"uid", "title", "start_ms", "attendee_email", "attendee_name", "before_ms"}));
+  for (const char* key : {"uid", "title", "attendee_name"}) SUNDIAL_TRY(optional_string(input, key));
+  // Up to the year 9999: a sleep until `start - lead` stays far from overflow.
+  SUNDIAL_ASSIGN_OR_RETURN(auto start, optional_int(input, "start_ms", 0, 253402300799999));
+  if (!start) return make_error(ErrorCode::kInvalidArgument, "input field 'start_ms' is required");
+  SUNDIAL_TRY(required_email(input, "attendee_email"));
+  SUNDIAL_ASSIGN_OR_RETURN(auto before, optional_delays(input, "before_ms"));
+  nlohmann::json out = input;
+  if (!before) out["before_ms"] = distinct_lead_times(default_before);
+  return out;
 }
 
 Workflow<void> reminders_workflow(Context& ctx, const EmailDeps& deps) {

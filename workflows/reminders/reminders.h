@@ -5,7 +5,9 @@
 // for the new booking; a cancellation cancels it.
 //
 // Input: {"uid", "title", "start_ms", "attendee_email", "attendee_name",
-// "before_ms": [...]}.
+// "before_ms": [...]}. check_reminders_input refuses a start without
+// start_ms or a plausible attendee_email, or with a field it does not
+// know, and fills in the configured lead times when before_ms is left out.
 //
 // Threading: loop thread (a workflow). Ownership: deps borrowed for the
 // daemon's life.
@@ -25,6 +27,11 @@ inline constexpr const char* kRemindersWorkflow = "reminders";
 Workflow<void> reminders_workflow(Context& ctx, const EmailDeps& deps);
 
 nlohmann::json reminders_input(const BookingEvent& booking, const std::vector<DurationMs>& before);
+// The reminders' InputCheck: "start_ms" (Unix ms) and "attendee_email"
+// required; "uid", "title", "attendee_name" strings; "before_ms" lead
+// times (default: `default_before`, [reminders] before).
+Result<nlohmann::json> check_reminders_input(const nlohmann::json& input,
+                                             const std::vector<DurationMs>& default_before);
 // "booking:<uid>"
 std::string reminders_instance_id(const std::string& booking_uid);
 

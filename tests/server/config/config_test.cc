@@ -103,6 +103,20 @@ TEST(ConfigTest, BadValuesNameTheirKey) {
   }
 }
 
+TEST(ConfigTest, MaxJsonDepthDefaultsTo64AndIsBounded) {
+  EXPECT_EQ(DaemonConfig{}.server.max_json_depth, 64u);
+  auto set = parse("[server]\nmax_json_depth = 16");
+  ASSERT_TRUE(set) << set.error().message;
+  EXPECT_EQ(set->server.max_json_depth, 16u);
+  ASSERT_TRUE(parse("[server]\nmax_json_depth = 512"));
+  for (const char* bad : {"0", "513", "-1", "\"64\"", "1.5"}) {
+    auto r = parse(std::string("[server]\nmax_json_depth = ") + bad);
+    ASSERT_FALSE(r) << bad;
+    EXPECT_NE(r.error().message.find("server.max_json_depth"), std::string::npos) << r.error().message;
+    EXPECT_NE(r.error().message.find("from 1 to 512"), std::string::npos) << r.error().message;
+  }
+}
+
 TEST(ConfigTest, UnknownKeysAndTablesAreErrors) {
   auto key = parse("[server]\nlisten_port = 1\n");
   ASSERT_FALSE(key);

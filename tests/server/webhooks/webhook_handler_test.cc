@@ -44,10 +44,10 @@ class WebhookTest : public ::testing::Test {
     h.open();
   }
 
-  void use(WebhookRoute route, bool with_limiter = false) {
+  void use(WebhookRoute route, bool with_limiter = false, JsonLimits json_limits = {}) {
     route.public_route = with_limiter;
     handler = webhooks::make_webhook_handler(*h.engine, std::make_shared<const WebhookRoute>(std::move(route)),
-                                             with_limiter ? &limiter : nullptr);
+                                             with_limiter ? &limiter : nullptr, json_limits);
   }
 
   http::HttpResponse deliver(const std::string& body, std::map<std::string, std::string> headers = {},
@@ -114,6 +114,29 @@ TEST_F(WebhookTest, ASigningRouteWithoutASecretRefusesEverything) {
   use(test_route(SignatureScheme::kHexHmac, std::nullopt));
   EXPECT_EQ(deliver(kBody, {{"x-signature", "anything"}}).status, 503);
   EXPECT_EQ(instances(), 0u);
+}
+
+// Once a form field decoding to bytes that are not UTF-8 (first_name=%FF)
+// made the start throw at the storage seam: 500. Now 400 at the door.
+TEST_F(WebhookTest, BodiesThatAreNotUtf8OrTooDeepAre400AndStoreNothing) {
+  use(test_route(SignatureScheme::kNone, std::nullopt), false, JsonLimits{3});
+  const std::map<std::string, std::string> form = {{"content-type", "application/x-www-form-urlencoded"}};
+  auto bad_value = deliver("email=a%40example.com&first_name=%FF", form);
+  EXPECT_EQ(bad_value.status, 400);
+  EXPECT_NE(bad_value.body.find("invalid_argument"), std::string::npos);
+  EXPECT_NE(bad_value.body.find("form field 'first_name' is not valid UTF-8"), std::string::npos) << bad_value.body;
+  EXPECT_EQ(deliver("email=a%40example.com&%FE%FF=1", form).status, 400);
+  auto deep = deliver(std::string(100000, '[') + std::string(100000, ']'));
+  EXPECT_EQ(deep.status, 400);
+  EXPECT_NE(deep.body.find("limit of 3 levels"), std::string::npos) << deep.body;
+  EXPECT_EQ(deliver(R"({"email":"a@example.com","x":[[[1]]]})").status, 400);  // 4 deep with the object
+  auto huge_number = deliver(R"({"email":"a@example.com","n":1e400})");
+  EXPECT_EQ(huge_number.status, 400);
+  EXPECT_NE(huge_number.body.find("invalid_argument"), std::string::npos) << huge_number.body;
+  EXPECT_EQ(instances(), 0u);
+  EXPECT_EQ(deliver(R"({"email":"a@example.com","x":[[1]]})").status, 202);  // 3 deep: at the limit
+  EXPECT_EQ(deliver("email=b%40example.com&first_name=Z%C3%A9", form).status, 202);
+  EXPECT_EQ(instances(), 2u);
 }
 
 TEST_F(WebhookTest, FormBodiesAndBadBodies) {

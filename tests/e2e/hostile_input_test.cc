@@ -1,0 +1,231 @@
+// End to end against the real sundiald: hostile bytes get a 400 and the
+// server stays up (a 100,000-deep start input and signal payload once
+// killed it with SIGSEGV; a signal named %FF answered 500 and the next
+// signal aborted it; a form signup with first_name=%FF answered 500), the
+// built-in workflow types refuse inputs they cannot use, and the start
+// example in docs/http-api.md works exactly as written.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <fstream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/support/daemon_process.h"
+#include "tests/support/http_client.h"
+#include "tests/support/temp_dir.h"
+
+namespace sundial::testing {
+namespace {
+
+const std::string kToken = "e2e-token";
+const std::map<std::string, std::string> kAuthJson = {{"Authorization", "Bearer " + kToken},
+                                                      {"Content-Type", "application/json"}};
+
+std::string deep_array(size_t depth) { return std::string(depth, '[') + std::string(depth, ']'); }
+
+class HostileInputTest : public ::testing::Test {
+ protected:
+  void SetUp() override { start_daemon(); }
+  void TearDown() override {
+    if (!daemon) return;
+    int status = daemon->stop();
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << daemon->log();
+  }
+  void start_daemon(std::vector<std::string> args = {}) {
+    daemon = std::make_unique<DaemonProcess>(dir.sub("data"), std::move(args),
+                                             std::vector<std::string>{"SUNDIAL_ADMIN_TOKEN=" + kToken});
+    ASSERT_GT(daemon->port(), 0) << daemon->log();
+  }
+
+  HttpReply call(const std::string& method, const std::string& target, const std::string& body = {},
+                 const std::map<std::string, std::string>& headers = kAuthJson) {
+    HttpConnection c(daemon->port());
+    auto r = c.request(method, target, body, headers);
+    EXPECT_TRUE(r) << method << " " << target << " got no answer; log:\n" << daemon->log();
+    return r.value_or(HttpReply{});
+  }
+  static std::string code_of(const HttpReply& r) {
+    auto j = nlohmann::json::parse(r.body, nullptr, false);
+    return j.is_object() && j["error"].is_object() ? j["error"].value("code", "") : "";
+  }
+  void expect_alive() {
+    EXPECT_EQ(call("GET", "/healthz", "", {}).status, 200) << daemon->log();
+  }
+
+  TempDir dir;
+  std::unique_ptr<DaemonProcess> daemon;
+};
+
+const std::string kSleepStart = "/api/v1/workflows/bench.sleep_step/instances";
+
+TEST_F(HostileInputTest, DeepJsonIs400AndTheServerStaysUp) {
+  auto deep_start = call("POST", kSleepStart, R"({"id":"deep","input":)" + deep_array(100000) + "}");
+  EXPECT_EQ(deep_start.status, 400) << deep_start.body;
+  EXPECT_EQ(code_of(deep_start), "invalid_argument");
+  EXPECT_NE(deep_start.body.find("limit of 64 levels"), std::string::npos) << deep_start.body;
+  expect_alive();
+  ASSERT_EQ(call("POST", kSleepStart, R"({"id":"s","input":{"sleep_ms":3600000}})").status, 201);
+  auto deep_signal = call("POST", "/api/v1/instances/s/signals/poke", deep_array(100000));
+  EXPECT_EQ(deep_signal.status, 400) << deep_signal.body;
+  EXPECT_EQ(code_of(deep_signal), "invalid_argument");
+  auto deep_webhook = call("POST", "/webhooks/signup", R"({"email":"a@b.co","x":)" + deep_array(100000) + "}",
+                           {{"Content-Type", "application/json"}});
+  EXPECT_EQ(deep_webhook.status, 400) << deep_webhook.body;
+  auto huge_number = call("POST", kSleepStart, R"({"input":{"sleep_ms":1e400}})");
+  EXPECT_EQ(huge_number.status, 400) << huge_number.body;
+  EXPECT_EQ(code_of(huge_number), "invalid_argument");
+  expect_alive();
+  EXPECT_EQ(call("POST", "/api/v1/instances/s/signals/poke", R"({"ok":true})").status, 202);
+  EXPECT_EQ(call("GET", "/api/v1/instances/deep").status, 404);
+}
+
+TEST_F(HostileInputTest, TheDepthLimitIsConfigurable) {
+  ASSERT_EQ(daemon->stop(), 0) << daemon->log();
+  std::ofstream(dir.sub("sundial.toml")) << "[server]\nmax_json_depth = 4\n";
+  start_daemon({"--config", dir.sub("sundial.toml")});
+  ASSERT_EQ(call("POST", kSleepStart, R"({"id":"s","input":{"sleep_ms":3600000}})").status, 201);
+  EXPECT_EQ(call("POST", "/api/v1/instances/s/signals/poke", deep_array(4)).status, 202);
+  auto deep = call("POST", "/api/v1/instances/s/signals/poke", deep_array(5));
+  EXPECT_EQ(deep.status, 400) << deep.body;
+  EXPECT_NE(deep.body.find("limit of 4 levels"), std::string::npos) << deep.body;
+  auto webhook = call("POST", "/webhooks/signup", R"({"email":"a@b.co","x":[[[[1]]]]})",
+                      {{"Content-Type", "application/json"}});
+  EXPECT_EQ(webhook.status, 400) << webhook.body;
+  EXPECT_NE(webhook.body.find("limit of 4 levels"), std::string::npos) << webhook.body;
+}
+
+TEST_F(HostileInputTest, BytesThatAreNotUtf8Are400AndChangeNothing) {
+  ASSERT_EQ(call("POST", kSleepStart, R"({"id":"w","input":{"sleep_ms":3600000}})").status, 201);
+  auto bad_name = call("POST", "/api/v1/instances/w/signals/%FF");
+  EXPECT_EQ(bad_name.status, 400) << bad_name.body;
+  EXPECT_EQ(code_of(bad_name), "invalid_argument");
+  // Once the next signal aborted the process (SUNDIAL_CHECK in the journal).
+  EXPECT_EQ(call("POST", "/api/v1/instances/w/signals/poke").status, 202);
+  EXPECT_EQ(call("POST", "/api/v1/instances/w/signals/poke2").status, 202);
+
+  auto with_key = kAuthJson;
+  with_key["Idempotency-Key"] = "\xff\xfe";
+  auto bad_key = call("POST", kSleepStart, R"({"id":"ghost"})", with_key);
+  EXPECT_EQ(bad_key.status, 400) << bad_key.body;
+  EXPECT_EQ(code_of(bad_key), "invalid_argument");
+  auto plain = call("POST", kSleepStart, R"({"id":"ghost"})");
+  EXPECT_EQ(plain.status, 201) << plain.body;  // once 200 created:false for a ghost
+  EXPECT_EQ(call("GET", "/api/v1/instances/ghost").status, 200);
+
+  auto form = call("POST", "/webhooks/signup", "email=form%40example.com&first_name=%FF",
+                   {{"Content-Type", "application/x-www-form-urlencoded"}});
+  EXPECT_EQ(form.status, 400) << form.body;
+  EXPECT_NE(form.body.find("first_name"), std::string::npos) << form.body;
+  EXPECT_EQ(call("GET", "/api/v1/instances/nurture:form@example.com").status, 404);
+  expect_alive();
+
+  // What was stored is what a restart finds.
+  ASSERT_EQ(daemon->stop(), 0) << daemon->log();
+  start_daemon();
+  EXPECT_EQ(call("GET", "/api/v1/instances/ghost").status, 200);
+  auto history = nlohmann::json::parse(call("GET", "/api/v1/instances/w/history").body);
+  size_t signals = 0;
+  for (const auto& e : history["entries"]) signals += e["event"] == "signal_received";
+  EXPECT_EQ(signals, 2u);
+}
+
+TEST_F(HostileInputTest, BuiltInWorkflowTypesRefuseInputsTheyCannotUse) {
+  auto no_email = call("POST", "/api/v1/workflows/nurture/instances", R"({"id":"n1","input":{}})");
+  EXPECT_EQ(no_email.status, 400) << no_email.body;
+  EXPECT_NE(no_email.body.find("'email' is required"), std::string::npos) << no_email.body;
+  auto bad_offsets = call("POST", "/api/v1/workflows/nurture/instances",
+                          R"({"id":"n2","input":{"email":"a@b.co","offsets_ms":["1d"]}})");
+  EXPECT_EQ(bad_offsets.status, 400) << bad_offsets.body;
+  EXPECT_EQ(call("POST", kSleepStart, R"({"id":"b1","input":{"sleep_ms":"2s"}})").status, 400);
+  EXPECT_EQ(call("POST", "/api/v1/workflows/reminders/instances", R"({"id":"r1","input":{"title":"x"}})").status, 400);
+  for (const char* id : {"n1", "n2", "b1", "r1"}) {
+    EXPECT_EQ(call("GET", std::string("/api/v1/instances/") + id).status, 404) << id;
+  }
+  // Without offsets_ms a nurture takes the configured [nurture] offsets.
+  ASSERT_EQ(call("POST", "/api/v1/workflows/nurture/instances", R"({"id":"n3","input":{"email":"a@b.co"}})").status,
+            201);
+  auto n3 = nlohmann::json::parse(call("GET", "/api/v1/instances/n3").body);
+  EXPECT_EQ(n3["status"], "waiting");
+  EXPECT_EQ(n3["input"]["offsets_ms"].size(), 7u) << n3.dump();
+}
+
+// Shell words of a curl command line: '...' and "..." quoting, no escapes.
+std::vector<std::string> shell_words(const std::string& line) {
+  std::vector<std::string> out;
+  std::string word;
+  bool in_word = false;
+  for (size_t i = 0; i < line.size(); ++i) {
+    char c = line[i];
+    if (c == '\'' || c == '"') {
+      size_t end = line.find(c, i + 1);
+      word += line.substr(i + 1, end - i - 1);
+      i = end;
+      in_word = true;
+    } else if (c == ' ' || c == '\n') {
+      if (in_word) out.push_back(word);
+      word.clear();
+      in_word = false;
+    } else {
+      word += c;
+      in_word = true;
+    }
+  }
+  if (in_word) out.push_back(word);
+  return out;
+}
+
+// The text of the first ```<lang> block after `from` in `doc`.
+std::string code_block(const std::string& doc, size_t from, const std::string& lang) {
+  size_t open = doc.find("```" + lang + "\n", from);
+  if (open == std::string::npos) return {};
+  open += 4 + lang.size();
+  return doc.substr(open, doc.find("```", open) - open);
+}
+
+TEST_F(HostileInputTest, TheStartExampleInTheHttpApiDocsWorksAsWritten) {
+  std::ifstream in(SUNDIAL_SOURCE_DIR "/docs/http-api.md");
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string doc = text.str();
+  size_t section = doc.find("## Start an instance");
+  ASSERT_NE(section, std::string::npos);
+  std::string command = code_block(doc, section, "sh");
+  for (size_t at; (at = command.find("\\\n")) != std::string::npos;) command.replace(at, 2, " ");
+  std::map<std::string, std::string> headers;
+  std::string body, target;
+  auto words = shell_words(command);
+  ASSERT_FALSE(words.empty());
+  EXPECT_EQ(words[0], "curl");
+  for (size_t i = 1; i < words.size(); ++i) {
+    if (words[i] == "-H" && i + 1 < words.size()) {
+      std::string h = words[++i];
+      size_t colon = h.find(": ");
+      std::string value = h.substr(colon + 2);
+      if (value == "Bearer $T") value = "Bearer " + kToken;
+      headers[h.substr(0, colon)] = value;
+    } else if (words[i] == "-d" && i + 1 < words.size()) {
+      body = words[++i];
+    } else if (words[i].starts_with("$S/")) {
+      target = words[i].substr(2);
+    } else {
+      ADD_FAILURE() << "unexpected word in the example: " << words[i];
+    }
+  }
+  ASSERT_FALSE(target.empty()) << command;
+  if (!body.empty() && !headers.count("Content-Type")) headers["Content-Type"] = "application/x-www-form-urlencoded";
+  auto expected = nlohmann::json::parse(code_block(doc, section, "json"), nullptr, false);
+  ASSERT_FALSE(expected.is_discarded());
+
+  auto reply = call("POST", target, body, headers);
+  EXPECT_EQ(reply.status, 201) << reply.body;
+  EXPECT_EQ(nlohmann::json::parse(reply.body, nullptr, false), expected) << reply.body;
+  // The same again is the same instance (the id and the idempotency key).
+  auto again = call("POST", target, body, headers);
+  EXPECT_EQ(again.status, 200) << again.body;
+  EXPECT_EQ(nlohmann::json::parse(again.body)["created"], false);
+}
+
+}  // namespace
+}  // namespace sundial::testing
