@@ -95,9 +95,10 @@ int main(int argc, char** argv) {
                      if (!r) return;
                      say("S " + id);
                      if (++acked == cut_after) {
-                       auto cut = power_cut_fs->cut();
-                       say("CUT " + std::to_string(cut.dropped_wal_bytes));
-                       _exit(0);
+                       power_cut_fs->cut_and([](const testing::PowerCutFs::CutReport& cut) {
+                         say("CUT " + std::to_string(cut.dropped_wal_bytes));
+                         _exit(0);
+                       });
                      }
                      engine.signal(id, "go", nlohmann::json{{"from", "child"}},
                                    [id](Result<CommandReply> s) {

@@ -443,7 +443,8 @@ TEST_F(SoakTest, HundredsOfSigkillsUnderLoadLoseAndDoubleNothing) {
       }
     }
   }
-  size_t signals_lost = 0, signals_doubled = 0;
+  size_t signals_lost = 0, signals_doubled = 0, keyed_signals_acked = 0;
+  for (const auto& [tag, id] : all.acked_signals) keyed_signals_acked += all.keyed_signal_tags.count(tag);
   for (const auto& [tag, where] : seen) {
     if (where.size() > 1 && signals_doubled++ < 10) ADD_FAILURE() << "signal " << tag << " journaled " << where.size() << " times";
   }
@@ -463,9 +464,12 @@ TEST_F(SoakTest, HundredsOfSigkillsUnderLoadLoseAndDoubleNothing) {
       "seed %u\n",
       config.cycles, kill_seconds, total_seconds, static_cast<unsigned long long>(all.requests),
       static_cast<unsigned long long>(all.broken), all.explicit_starts.size(), all.keyed_starts.size(),
-      all.signups.size(), accepted.size(), all.acked_signals.size(), all.keyed_signal_tags.size(), timers_fired,
+      all.signups.size(), accepted.size(), all.acked_signals.size(), keyed_signals_acked, timers_fired,
       seed);
-  EXPECT_GT(all.broken, 0u) << "no kill landed on a request in flight";
+  // A hundred kills under this load always cut requests in flight (about one a kill).
+  if (config.cycles >= 50) {
+    EXPECT_GT(all.broken, 0u) << "no kill landed on a request in flight";
+  }
 }
 
 }  // namespace

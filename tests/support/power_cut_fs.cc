@@ -56,9 +56,8 @@ struct PowerCutFs::State {
   bool cut_instead_of_sync(const FileState& f, std::unique_lock<std::mutex>& lock) {
     if (wal_syncs_left == 0 || !f.path.ends_with(".log") || --wal_syncs_left > 0) return false;
     CutReport report = cut_locked();
-    auto then = std::move(on_cut);
+    if (on_cut) on_cut(report);  // locked: see cut_and()
     lock.unlock();
-    if (then) then(report);
     return true;
   }
 
@@ -175,6 +174,11 @@ PowerCutFs::~PowerCutFs() = default;
 PowerCutFs::CutReport PowerCutFs::cut() {
   std::lock_guard lock(state_->mu);
   return state_->cut_locked();
+}
+
+void PowerCutFs::cut_and(const std::function<void(const CutReport&)>& then) {
+  std::lock_guard lock(state_->mu);
+  then(state_->cut_locked());
 }
 
 void PowerCutFs::cut_at_wal_sync(uint64_t n, std::function<void(const CutReport&)> then) {

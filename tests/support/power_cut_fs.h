@@ -48,10 +48,15 @@ class PowerCutFs final : public rocksdb::FileSystemWrapper {
 
   // The power fails now. Only the first call truncates; later ones report zeros.
   CutReport cut();
+  // The same, and `then` runs with the FS still locked: no other thread can
+  // see a failed write before it returns. A crash child _exits in it, so
+  // that nothing (RocksDB aborts on some failed WAL writes) runs after the
+  // cut, as with a real one.
+  void cut_and(const std::function<void(const CutReport&)>& then);
   bool is_cut() const;
   // The power fails during the n-th (1 = next) Sync/Fsync of a write-ahead
   // log: that sync does not happen, the cut does, and `then` runs on the
-  // syncing thread with the report (a crash child _exits there).
+  // syncing thread as in cut_and().
   void cut_at_wal_sync(uint64_t n, std::function<void(const CutReport&)> then);
 
   rocksdb::IOStatus NewWritableFile(const std::string& fname, const rocksdb::FileOptions& options,
