@@ -112,7 +112,12 @@ Connection::Connection(Loop& loop, ConnectionHost& host, uint64_t id, Connection
 }
 
 Connection::~Connection() {
-  if (stream_) stream_->mark_closed();
+  if (!stream_) return;
+  try {
+    stream_->mark_closed();  // runs the stream owner's on_close
+  } catch (...) {
+    spdlog::error("HTTP connection {}: a stream's close handler threw", id_);
+  }
 }
 
 void Connection::start() {

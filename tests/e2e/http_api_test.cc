@@ -243,10 +243,12 @@ TEST_F(HttpApiTest, APipeliningClientThatNeverReadsDoesNotStallOthers) {
 }
 
 // A daemon behind a trusted proxy: the forwarded client is the one the
-// access log names, and request data cannot forge log lines.
-TEST(HttpHardeningTest, TheAccessLogNamesTheForwardedClientAndEscapesControls) {
+// access log and the webhook rate limits name, and request data cannot
+// forge log lines.
+TEST(HttpHardeningTest, TheForwardedClientIsLoggedAndRateLimitedAndControlsAreEscaped) {
   TempDir dir;
-  std::ofstream(dir.sub("sundial.toml")) << "[server]\ntrusted_proxies = [\"127.0.0.1/32\"]\n";
+  std::ofstream(dir.sub("sundial.toml"))
+      << "[server]\ntrusted_proxies = [\"127.0.0.1/32\"]\nwebhook_rate_per_second = 0.001\nwebhook_burst = 1\n";
   DaemonProcess daemon(dir.sub("data"), {"--config", dir.sub("sundial.toml")});
   ASSERT_GT(daemon.port(), 0) << daemon.log();
   HttpConnection c(daemon.port());
@@ -261,6 +263,17 @@ TEST(HttpHardeningTest, TheAccessLogNamesTheForwardedClientAndEscapesControls) {
       << log;
   EXPECT_EQ(log.find("\n2026-01-01T00:00:00.000Z info GET /forged"), std::string::npos) << log;
   EXPECT_EQ(log.find('\x1b'), std::string::npos);
+  // The webhook rate limit counts the forwarded client, not the proxy.
+  auto signup = [&](const std::string& client) {
+    HttpConnection w(daemon.port());
+    auto reply = w.request("POST", "/webhooks/signup", R"({"email":"not-an-email"})",
+                           {{"Content-Type", "application/json"}, {"X-Forwarded-For", client}});
+    EXPECT_TRUE(reply);
+    return reply ? reply->status : 0;
+  };
+  EXPECT_NE(signup("198.51.100.1"), 429);
+  EXPECT_EQ(signup("198.51.100.1"), 429);
+  EXPECT_NE(signup("198.51.100.2"), 429);
   int status = daemon.stop();
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << daemon.log();
 }
