@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
+
+#include "tests/support/test_seed.h"
+
 namespace sundial::http {
 namespace {
 
@@ -167,6 +171,44 @@ TEST(HttpParserTest, ObsFoldIsCaughtWhereverTheInputIsCut) {
     bool ok = p.feed(bytes.data(), cut) && p.feed(bytes.data() + cut, bytes.size() - cut);
     EXPECT_FALSE(ok);
     EXPECT_FALSE(p.next());
+  }
+}
+
+// The strict checks that look at raw bytes (the CRLF after chunk data,
+// obs-fold) must not depend on where reads cut the input: the same bytes
+// cut at random points parse to the same requests, or fail the same way.
+TEST(HttpParserTest, WhereReadsCutTheInputChangesNothing) {
+  unsigned seed = testing::test_seed();
+  SCOPED_TRACE(testing::seed_trace(seed));
+  std::mt19937 rng(seed);
+  const std::string good =
+      "POST /a HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n"
+      "GET /b HTTP/1.1\r\nHost: x\r\nX-A: 1\r\n\r\n"
+      "POST /c HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\nwxyz";
+  const std::string bad_crlf =
+      "POST /a HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\n\n0\r\n\r\n";
+  const std::string bad_fold = "GET /b HTTP/1.1\r\nHost: x\r\nX-A: 1\r\n\t2\r\n\r\n";
+  for (int round = 0; round < 300; ++round) {
+    for (const std::string* input : {&good, &bad_crlf, &bad_fold}) {
+      RequestParser p(limits(), "ip");
+      size_t at = 0;
+      bool ok = true;
+      while (at < input->size() && ok) {
+        size_t n = std::min(input->size() - at, size_t{1} + rng() % 12);
+        ok = p.feed(input->data() + at, n);
+        at += n;
+      }
+      if (input == &good) {
+        ASSERT_TRUE(ok) << p.failure()->message;
+        EXPECT_EQ(p.next()->body, "abcde");
+        EXPECT_EQ(p.next()->path, "/b");
+        EXPECT_EQ(p.next()->body, "wxyz");
+      } else {
+        ASSERT_FALSE(ok);
+        EXPECT_EQ(p.failure()->status, 400);
+        EXPECT_FALSE(p.next());
+      }
+    }
   }
 }
 
