@@ -1,5 +1,7 @@
 #include "server/sundial_server.h"
 
+#include <algorithm>
+
 #include "server/api/admin_api.h"
 #include "server/api/error_response.h"
 #include "server/http/error_codes.h"
@@ -13,9 +15,16 @@ http::HttpServerOptions http_options(const ServerSettings& s) {
   o.host = s.listen_host;
   o.port = s.listen_port;
   o.max_connections = s.max_connections;
+  o.max_connections_per_client = s.max_connections_per_client;
+  o.reserved_connections = std::min(s.reserved_connections, s.max_connections / 2);
+  o.reserved_paths = {"/healthz", "/readyz"};
+  // Validated with the configuration; an empty list trusts no one.
+  o.trusted_proxies = http::TrustedProxies::parse(s.trusted_proxies).value_or(http::TrustedProxies{});
+  o.max_body_bytes_in_flight = std::max(s.max_body_bytes_in_flight, s.max_body_bytes);
   o.limits.parser = http::ParserLimits{s.max_header_bytes, s.max_body_bytes};
   o.limits.read_timeout_ms = s.read_timeout;
   o.limits.idle_timeout_ms = s.idle_timeout;
+  o.limits.max_output_bytes = s.max_queued_output_bytes;
   return o;
 }
 
@@ -34,7 +43,9 @@ SundialServer::SundialServer(Loop& loop, Clock& clock, Engine& engine, const Dae
       });
   http_->set_observer([this](const http::RequestSummary& s) { observe(s); });
   metrics_ = std::make_unique<ops::ServerMetrics>(registry_, engine, [this] {
-    return ops::ConnectionCounts{http_->open_connections(), http_->rejected_connections()};
+    return ops::ConnectionCounts{http_->open_connections(), http_->rejected_connections(),
+                                 http_->shed_connections(), http_->queued_output_bytes(),
+                                 http_->body_bytes_in_flight()};
   });
   api::AdminApi admin{engine, loop};
   admin.json_limits = json_limits_;

@@ -8,6 +8,7 @@
 #include <toml++/toml.h>
 
 #include "engine/base/duration.h"
+#include "server/http/client_address.h"
 
 namespace sundial {
 
@@ -72,6 +73,26 @@ Setter count_key(std::string key, int64_t min, int64_t max, Field field) {
   };
 }
 
+// An array of CIDR strings (trusted proxies), each checked.
+template <typename Field>
+Setter cidr_list_key(std::string key, Field field) {
+  return [key, field](const toml::node& n, DaemonConfig& c) -> Result<void> {
+    const toml::array* a = n.as_array();
+    if (a == nullptr) return std::unexpected(bad_value(key, "an array of CIDRs such as [\"10.0.0.0/8\", \"::1\"]"));
+    std::vector<std::string> out;
+    for (const auto& item : *a) {
+      auto text = item.value<std::string>();
+      if (!text || !item.is_string()) return std::unexpected(bad_value(key, "an array of CIDR strings"));
+      out.push_back(*text);
+    }
+    if (auto parsed = http::TrustedProxies::parse(out); !parsed) {
+      return std::unexpected(bad_value(key, "an array of CIDRs: " + parsed.error().message));
+    }
+    field(c) = std::move(out);
+    return ok();
+  };
+}
+
 template <typename Field>
 Setter bool_key(std::string key, Field field) {
   return [key, field](const toml::node& n, DaemonConfig& c) -> Result<void> {
@@ -132,6 +153,11 @@ const std::map<std::string, std::map<std::string, Setter>>& schema() {
            {"webhook_rate_per_second", positive_number_key("server.webhook_rate_per_second", [](DaemonConfig& c) -> auto& { return c.server.webhook_rate_per_second; })},
            {"webhook_burst", positive_number_key("server.webhook_burst", [](DaemonConfig& c) -> auto& { return c.server.webhook_burst; })},
            {"max_json_depth", count_key("server.max_json_depth", 1, static_cast<int64_t>(kMaxJsonDepthSetting), [](DaemonConfig& c) -> auto& { return c.server.max_json_depth; })},
+           {"max_queued_output_bytes", count_key("server.max_queued_output_bytes", 4096, int64_t{1} << 30, [](DaemonConfig& c) -> auto& { return c.server.max_queued_output_bytes; })},
+           {"max_connections_per_client", count_key("server.max_connections_per_client", 1, 1 << 20, [](DaemonConfig& c) -> auto& { return c.server.max_connections_per_client; })},
+           {"reserved_connections", count_key("server.reserved_connections", 0, 1 << 20, [](DaemonConfig& c) -> auto& { return c.server.reserved_connections; })},
+           {"max_body_bytes_in_flight", count_key("server.max_body_bytes_in_flight", 1, int64_t{1} << 40, [](DaemonConfig& c) -> auto& { return c.server.max_body_bytes_in_flight; })},
+           {"trusted_proxies", cidr_list_key("server.trusted_proxies", [](DaemonConfig& c) -> auto& { return c.server.trusted_proxies; })},
        }},
       {"storage",
        {

@@ -47,6 +47,21 @@ struct ServerSettings {
   double webhook_burst = 20.0;
   // Default: 64. JSON bodies (API, webhooks) nested deeper get 400; at most 512.
   size_t max_json_depth = kDefaultMaxJsonDepth;
+  // Default: 1 MiB. Answers queued for one client before its connection
+  // stops reading (and dispatching its pipelined requests) until it drains.
+  size_t max_queued_output_bytes = 1 << 20;
+  // Default: 256. Open connections per client address (after
+  // trusted_proxies); more get 429. Generous: workers long-poll.
+  size_t max_connections_per_client = 256;
+  // Default: 16 (at most half of max_connections). The last connection
+  // slots, kept for /healthz and /readyz; other requests on them get 503.
+  size_t reserved_connections = 16;
+  // Default: 64 MiB (never below max_body_bytes). Bytes of request bodies
+  // being received at once over all connections; past it 503 + Retry-After.
+  size_t max_body_bytes_in_flight = 64 << 20;
+  // Default: none. CIDRs of reverse proxies whose X-Forwarded-For or
+  // Forwarded header names the client (e.g. ["10.0.0.0/8", "::1"]).
+  std::vector<std::string> trusted_proxies;
 };
 
 struct ResendSettings {

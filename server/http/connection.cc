@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include <spdlog/spdlog.h>
+
 #include "engine/base/check.h"
 #include "engine/base/text.h"
 #include "server/http/error_codes.h"
@@ -50,9 +52,7 @@ class Connection::Stream final : public ResponseStream {
 
 // ---- Serialization -------------------------------------------------------------
 
-namespace {
-
-std::string peer_ip_of(uv_tcp_t* tcp) {
+std::string peer_address(uv_tcp_t* tcp) {
   sockaddr_storage addr{};
   int len = sizeof addr;
   if (uv_tcp_getpeername(tcp, reinterpret_cast<sockaddr*>(&addr), &len) != 0) return "unknown";
@@ -64,6 +64,8 @@ std::string peer_ip_of(uv_tcp_t* tcp) {
   }
   return ip;
 }
+
+namespace {
 
 struct WriteRequest {
   uv_write_t req;
@@ -101,19 +103,28 @@ std::string serialize_response(const HttpResponse& response, bool keep_alive, bo
 // ---- Connection ------------------------------------------------------------------
 
 Connection::Connection(Loop& loop, ConnectionHost& host, uint64_t id, ConnectionLimits limits)
-    : loop_(loop), host_(host), id_(id), limits_(limits), timer_(loop, [this] { on_timer(); }) {
+    : loop_(loop),
+      host_(host),
+      id_(id),
+      limits_(std::move(limits)),
+      timer_(loop, [this] { guarded("timer", [this] { on_timer(); }); }) {
   timer_.set_keeps_loop_alive(false);
 }
 
 Connection::~Connection() {
-  if (stream_) stream_->mark_closed();
+  if (!stream_) return;
+  try {
+    stream_->mark_closed();  // runs the stream owner's on_close
+  } catch (...) {
+    spdlog::error("HTTP connection {}: a stream's close handler threw", id_);
+  }
 }
 
 void Connection::start() {
   SUNDIAL_CHECK_LOOP_THREAD(loop_);
   tcp_.mark_initialized();
   tcp_.get()->data = this;
-  peer_ip_ = peer_ip_of(tcp_.get());
+  peer_ip_ = peer_address(tcp_.get());
   parser_.emplace(limits_.parser, peer_ip_);
   parser_->on_expect_continue = [this] {
     // Only when nothing is ahead of it: the interim answer must not
@@ -121,8 +132,50 @@ void Connection::start() {
     if (slots_.empty()) write("HTTP/1.1 100 Continue\r\n\r\n");
   };
   last_activity_ms_ = steady_now_ms();
+  last_write_ms_ = last_activity_ms_;
   pause_or_resume_reading();
   arm_timer();
+}
+
+template <typename Fn>
+void Connection::guarded(const char* where, Fn&& fn) noexcept {
+  try {
+    fn();
+    return;
+  } catch (const std::exception& e) {
+    spdlog::error("HTTP connection {}: {} threw: {}; closing it", id_, where, e.what());
+  } catch (...) {
+    spdlog::error("HTTP connection {}: {} threw; closing it", id_, where);
+  }
+  try {
+    close();
+  } catch (...) {
+    closed_ = true;  // the handle may stay open, but nothing more is done on it
+  }
+}
+
+bool Connection::idle() const {
+  return !closed_ && !close_after_ && slots_.empty() && stream_ == nullptr && parser_ &&
+         !parser_->in_request() && !parser_->has_ready();
+}
+
+size_t Connection::output_bytes() const {
+  size_t queued = 0;
+  for (const auto& slot : slots_) queued += slot.wire.size();
+  // What libuv holds because the kernel's socket buffer is full.
+  if (!closed_ && tcp_.get() != nullptr) {
+    queued += uv_stream_get_write_queue_size(reinterpret_cast<const uv_stream_t*>(tcp_.get()));
+  }
+  return queued;
+}
+
+bool Connection::can_dispatch() const {
+  if (draining_ || closed_ || slots_.size() >= limits_.max_pipelined) return false;
+  // Requests handed on and not yet answered will add about as much as the
+  // largest answer so far each: count them before handing on another.
+  size_t unanswered = 0;
+  for (const auto& slot : slots_) unanswered += slot.answered ? 0 : 1;
+  return output_bytes() + unanswered * largest_answer_ < limits_.max_output_bytes;
 }
 
 void Connection::refuse(HttpResponse response) {
@@ -133,62 +186,88 @@ void Connection::refuse(HttpResponse response) {
   close_after_writes();
 }
 
-void Connection::on_alloc(uv_handle_t*, size_t, uv_buf_t* buf) {
+void Connection::on_alloc(uv_handle_t*, size_t, uv_buf_t* buf) noexcept {
   // One loop thread, and the parser copies what it keeps: one buffer serves all.
   static char buffer[64 * 1024];
   *buf = uv_buf_init(buffer, sizeof buffer);
 }
 
-void Connection::on_read(uv_stream_t* s, ssize_t n, const uv_buf_t* buf) {
+void Connection::on_read(uv_stream_t* s, ssize_t n, const uv_buf_t* buf) noexcept {
   auto* c = static_cast<Connection*>(s->data);
   if (c == nullptr || n == 0) return;
-  auto keep = c->shared_from_this();
-  if (n > 0) return c->handle_bytes(buf->base, static_cast<size_t>(n));
-  if (n != UV_EOF) return c->close();  // reset or other error
-  // The peer finished sending: answer what it asked, then close.
-  if (!c->draining_) {
-    c->parser_->finish();
-    c->draining_ = true;
-    c->take_requests();
+  std::shared_ptr<Connection> keep;
+  try {
+    keep = c->shared_from_this();
+  } catch (...) {
+    return;  // being destroyed
   }
-  if (c->slots_.empty() || (c->stream_ != nullptr)) return c->close();
-  c->pause_or_resume_reading();
+  c->guarded("read", [c, n, buf] { c->read(n, buf); });
+}
+
+void Connection::read(ssize_t n, const uv_buf_t* buf) {
+  if (n > 0) return handle_bytes(buf->base, static_cast<size_t>(n));
+  if (n != UV_EOF) return close();  // reset or other error
+  // The peer finished sending: answer what it asked, then close.
+  if (!input_done_) {
+    input_done_ = true;
+    parser_->finish();
+    take_requests();
+    if (closed_) return;
+  }
+  if (stream_ != nullptr) return close();
+  if (slots_.empty() && !parser_->has_ready()) return close_after_writes();
+  pause_or_resume_reading();
 }
 
 void Connection::handle_bytes(const char* data, size_t size) {
   last_activity_ms_ = steady_now_ms();
-  if (draining_ || closed_) return;  // nothing more is read from this client
+  if (draining_ || closed_ || input_done_) return;  // nothing more is read from this client
   parser_->feed(data, size);
   take_requests();
   arm_timer();
 }
 
 void Connection::take_requests() {
-  while (!draining_ && !closed_) {
+  if (dispatching_ || closed_) return;  // the outer call goes on
+  dispatching_ = true;
+  while (can_dispatch()) {
     std::optional<HttpRequest> request = parser_->next();
     if (!request) break;
+    if (std::optional<HttpResponse> refusal = host_.admit(id_, *request)) {
+      answer_last(std::move(*refusal), request->method, request->path);
+      break;
+    }
+    if (closed_) break;
     Slot slot;
     slot.id = next_slot_++;
     slot.method = request->method;
     slot.path = request->path;
+    slot.peer = request->peer_ip;
     slot.started_us = request->received_at_us;
     slot.keep_alive = request->keep_alive;
     if (!request->keep_alive) draining_ = true;  // the client said this is its last
     slots_.push_back(std::move(slot));
     host_.dispatch(std::move(*request), Responder(weak_from_this(), slots_.back().id));
   }
+  dispatching_ = false;
   if (closed_) return;
-  if (!draining_ && parser_->failure()) {
+  // A malformed request is answered once every request before it is out
+  // of the parser (handed on, or refused above).
+  if (!draining_ && parser_->failure() && !parser_->has_ready()) {
     const ParseFailure& f = *parser_->failure();
-    return answer_last(HttpResponse::error(f.status, f.code, f.message));
+    HttpResponse response = HttpResponse::error(f.status, f.code, f.message);
+    if (f.retry_after_s > 0) response.with_header("Retry-After", std::to_string(f.retry_after_s));
+    return answer_last(std::move(response));
   }
   flush();
 }
 
-void Connection::answer_last(HttpResponse response) {
+void Connection::answer_last(HttpResponse response, std::string method, std::string path) {
   draining_ = true;
   Slot slot;
   slot.id = next_slot_++;
+  slot.method = std::move(method);
+  slot.path = std::move(path);
   slot.started_us = parser_->request_started_at_ms() * 1000;
   slot.keep_alive = false;
   slots_.push_back(std::move(slot));
@@ -209,10 +288,11 @@ void Connection::fill_slot(Slot& slot, HttpResponse response, bool streaming) {
   bool keep_alive = slot.keep_alive && !draining_;
   slot.keep_alive = keep_alive && !streaming;
   slot.wire = serialize_response(response, keep_alive, streaming, slot.method == "HEAD");
+  largest_answer_ = std::max(largest_answer_, slot.wire.size());
   RequestSummary summary;
   summary.method = slot.method;
   summary.path = slot.path;
-  summary.peer_ip = peer_ip_;
+  summary.peer_ip = slot.peer.empty() ? peer_ip_ : slot.peer;
   summary.status = response.status;
   summary.body_bytes = response.body.size();
   summary.seconds = static_cast<double>(steady_now_us() - slot.started_us) / 1e6;
@@ -272,7 +352,10 @@ void Connection::flush() {
     }
   }
   if (closed_) return;
-  if (slots_.empty() && draining_) return close_after_writes();
+  bool pending = parser_ && parser_->has_ready();
+  if (slots_.empty() && (draining_ || (input_done_ && !pending))) return close_after_writes();
+  // Requests held back by the pipeline or output limits go on now.
+  if (!dispatching_ && pending && can_dispatch()) return take_requests();
   pause_or_resume_reading();
   arm_timer();
 }
@@ -282,17 +365,7 @@ void Connection::write(std::string bytes) {
   auto* w = new WriteRequest;
   w->data = std::move(bytes);
   uv_buf_t buf = uv_buf_init(w->data.data(), static_cast<unsigned>(w->data.size()));
-  int rc = uv_write(&w->req, reinterpret_cast<uv_stream_t*>(tcp_.get()), &buf, 1,
-                    [](uv_write_t* req, int status) {
-                      auto* done = reinterpret_cast<WriteRequest*>(req);
-                      auto* c = static_cast<Connection*>(req->handle->data);
-                      delete done;
-                      if (c == nullptr) return;  // closed meanwhile
-                      auto keep = c->shared_from_this();
-                      --c->writes_in_flight_;
-                      if (status < 0) return c->close();
-                      if (c->close_after_ && c->writes_in_flight_ == 0) c->close();
-                    });
+  int rc = uv_write(&w->req, reinterpret_cast<uv_stream_t*>(tcp_.get()), &buf, 1, &Connection::on_written);
   if (rc != 0) {
     delete w;
     return close();
@@ -300,9 +373,37 @@ void Connection::write(std::string bytes) {
   ++writes_in_flight_;
 }
 
+void Connection::on_written(uv_write_t* req, int status) noexcept {
+  auto* done = reinterpret_cast<WriteRequest*>(req);
+  auto* c = static_cast<Connection*>(req->handle->data);
+  delete done;
+  if (c == nullptr) return;  // closed meanwhile
+  std::shared_ptr<Connection> keep;
+  try {
+    keep = c->shared_from_this();
+  } catch (...) {
+    return;
+  }
+  c->guarded("write", [c, status] { c->written(status); });
+}
+
+void Connection::written(int status) {
+  --writes_in_flight_;
+  if (status < 0) return close();
+  last_write_ms_ = steady_now_ms();
+  if (close_after_) {
+    if (writes_in_flight_ == 0) close();
+    return;
+  }
+  // The client took some: read and dispatch again if it was held back.
+  if (!reading_ || parser_->has_ready()) flush();
+}
+
 void Connection::pause_or_resume_reading() {
   if (closed_) return;
-  bool want = !close_after_ && slots_.size() < limits_.max_pipelined;
+  // A stream keeps reading (what it reads is ignored) to see the client go.
+  bool want = !close_after_ && !input_done_ && parser_ &&
+              (stream_ != nullptr || (can_dispatch() && !parser_->has_ready()));
   auto* stream = reinterpret_cast<uv_stream_t*>(tcp_.get());
   if (want && !reading_) {
     if (uv_read_start(stream, &Connection::on_alloc, &Connection::on_read) == 0) reading_ = true;
@@ -316,7 +417,10 @@ void Connection::arm_timer() {
   if (closed_ || close_after_) return timer_.stop();
   int64_t now = steady_now_ms();
   int64_t deadline;
-  if (parser_ && parser_->in_request() && !draining_) {
+  if (output_blocked()) {
+    // The client does not take its answers: it has the idle timeout to.
+    deadline = last_write_ms_ + limits_.idle_timeout_ms;
+  } else if (parser_ && parser_->in_request() && !draining_) {
     deadline = parser_->request_started_at_ms() + limits_.read_timeout_ms;
   } else if (slots_.empty()) {
     deadline = last_activity_ms_ + limits_.idle_timeout_ms;
@@ -330,6 +434,10 @@ void Connection::on_timer() {
   if (closed_) return;
   auto keep = shared_from_this();
   int64_t now = steady_now_ms();
+  if (output_blocked()) {
+    if (now >= last_write_ms_ + limits_.idle_timeout_ms) return close();
+    return arm_timer();
+  }
   if (parser_->in_request() && !draining_ &&
       now >= parser_->request_started_at_ms() + limits_.read_timeout_ms) {
     // A slow client: say why if nothing is ahead of the answer, then close.

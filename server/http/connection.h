@@ -6,6 +6,19 @@
 // are closed) and the idle timeout between keep-alive requests. A streamed
 // answer (SSE) takes the connection over until either side closes it.
 //
+// Output budget: the answers queued for the client (held by libuv because
+// the kernel's socket buffer is full, or waiting behind an earlier answer),
+// plus the largest answer so far for each request handed on and not yet
+// answered, stay under `max_output_bytes`: past it the connection stops
+// reading and dispatches no more of the client's pipelined requests until
+// write completions bring the queue back under; a client that takes
+// nothing for the idle timeout is closed. So a client that pipelines and
+// never reads holds about one budget of memory (plus the answers to its
+// first burst, at most max_pipelined, before their size is known).
+//
+// Every libuv callback is noexcept: a throw inside one is logged and
+// closes this connection only.
+//
 // Threading: loop thread only.
 // Ownership: held by shared_ptr in the HttpServer's table; Responders and
 // streams hold weak references, so answering after a close is a no-op.
@@ -33,6 +46,8 @@ struct ConnectionLimits {
   int64_t idle_timeout_ms = 0;
   // Parsed requests waiting for their answer before reading pauses.
   size_t max_pipelined = 64;
+  // Bytes of answers queued for the client before reading pauses.
+  size_t max_output_bytes = 1 << 20;
   // Bytes queued to a streaming client that does not read before it is dropped.
   size_t max_stream_backlog = 4 << 20;
 };
@@ -50,6 +65,10 @@ struct RequestSummary {
 class ConnectionHost {
  public:
   virtual ~ConnectionHost() = default;
+  // Before dispatch: may rewrite the request's client address (trusted
+  // proxies) and may refuse it; a refusal is answered and the connection
+  // closes after it.
+  virtual std::optional<HttpResponse> admit(uint64_t connection_id, HttpRequest& request) = 0;
   virtual void dispatch(HttpRequest request, Responder responder) = 0;
   virtual void answered(const RequestSummary& summary) = 0;
   virtual void closed(uint64_t connection_id) = 0;
@@ -68,6 +87,12 @@ class Connection final : public ResponseSink, public std::enable_shared_from_thi
   // Closes now; answers not yet written are dropped.
   void close();
   bool closed() const { return closed_; }
+  // No request in progress, none waiting for an answer, nothing streaming:
+  // closing it loses nothing (shed first when slots run short).
+  bool idle() const;
+  int64_t last_activity_ms() const { return last_activity_ms_; }
+  // Bytes of answers queued for the client (see the output budget).
+  size_t output_bytes() const;
 
   // Writes a canned response and closes (e.g. 503 when over the
   // connection limit) without reading anything.
@@ -82,6 +107,7 @@ class Connection final : public ResponseSink, public std::enable_shared_from_thi
     uint64_t id = 0;
     std::string method;
     std::string path;
+    std::string peer;  // the client address (after trusted proxies)
     int64_t started_us = 0;
     bool keep_alive = true;
     bool answered = false;
@@ -89,14 +115,23 @@ class Connection final : public ResponseSink, public std::enable_shared_from_thi
     std::string wire;  // bytes to write once this slot is at the head
   };
 
-  static void on_alloc(uv_handle_t* h, size_t suggested, uv_buf_t* buf);
-  static void on_read(uv_stream_t* s, ssize_t n, const uv_buf_t* buf);
+  static void on_alloc(uv_handle_t* h, size_t suggested, uv_buf_t* buf) noexcept;
+  static void on_read(uv_stream_t* s, ssize_t n, const uv_buf_t* buf) noexcept;
+  static void on_written(uv_write_t* req, int status) noexcept;
+  // Runs `fn`; a throw is logged and closes the connection.
+  template <typename Fn>
+  void guarded(const char* where, Fn&& fn) noexcept;
+  void read(ssize_t n, const uv_buf_t* buf);
+  void written(int status);
   void handle_bytes(const char* data, size_t size);
+  bool output_blocked() const { return output_bytes() >= limits_.max_output_bytes; }
+  // Whether another parsed request may be handed to the host now.
+  bool can_dispatch() const;
   void take_requests();
   Slot* find_slot(uint64_t id);
   void fill_slot(Slot& slot, HttpResponse response, bool streaming);
-  // Answers the request in progress (malformed, or too slow) and closes.
-  void answer_last(HttpResponse response);
+  // Answers the request in progress (malformed, too slow, refused) and closes.
+  void answer_last(HttpResponse response, std::string method = {}, std::string path = {});
   void flush();
   void write(std::string bytes);
   void pause_or_resume_reading();
@@ -116,13 +151,20 @@ class Connection final : public ResponseSink, public std::enable_shared_from_thi
   uint64_t next_slot_ = 1;
   std::string peer_ip_;
   bool reading_ = false;
+  bool dispatching_ = false;  // inside take_requests()
+  bool input_done_ = false;   // the client sent EOF; answer what it asked, then close
   bool draining_ = false;     // no new requests; close when answered
   bool close_after_ = false;  // close once the write queue empties
   bool closed_ = false;
   int64_t last_activity_ms_ = 0;
   std::shared_ptr<Stream> stream_;
   size_t writes_in_flight_ = 0;
+  size_t largest_answer_ = 0;   // bytes of the largest answer on this connection
+  int64_t last_write_ms_ = 0;   // last write completion (progress while blocked)
 };
+
+// The numeric address of the TCP peer ("127.0.0.1", "::1"), or "unknown".
+std::string peer_address(uv_tcp_t* tcp);
 
 // "HTTP/1.1 200 OK\r\n..." with Content-Length (unless `streaming`) and
 // Connection headers; the body is left out for HEAD.

@@ -15,6 +15,7 @@ inline constexpr const char* kRequestTimeout = "request_timeout";            // 
 inline constexpr const char* kPayloadTooLarge = "payload_too_large";         // 413
 inline constexpr const char* kUnsupportedMediaType = "unsupported_media_type";  // 415
 inline constexpr const char* kRateLimited = "rate_limited";                  // 429
+inline constexpr const char* kTooManyConnections = "too_many_connections";  // 429
 inline constexpr const char* kHeadersTooLarge = "headers_too_large";         // 431
 inline constexpr const char* kInternal = "internal";                         // 500
 inline constexpr const char* kUnavailable = "unavailable";                   // 503

@@ -1,5 +1,7 @@
 #include "server/http/http_server.h"
 
+#include <algorithm>
+#include <csignal>
 #include <utility>
 #include <vector>
 
@@ -10,7 +12,13 @@
 namespace sundial::http {
 
 HttpServer::HttpServer(Loop& loop, HttpServerOptions options, HttpHandler handler)
-    : loop_(loop), options_(std::move(options)), handler_(std::move(handler)) {}
+    : loop_(loop), options_(std::move(options)), handler_(std::move(handler)) {
+  if (options_.max_body_bytes_in_flight > 0) {
+    bodies_ = std::make_shared<BodyBudget>(options_.max_body_bytes_in_flight);
+    options_.limits.parser.bodies = bodies_;
+  }
+  options_.reserved_connections = std::min(options_.reserved_connections, options_.max_connections);
+}
 
 HttpServer::~HttpServer() {
   on_stopped_ = nullptr;
@@ -18,6 +26,9 @@ HttpServer::~HttpServer() {
 }
 
 Result<void> HttpServer::listen() {
+  // A client that went away must not kill the process: a write to it then
+  // fails with EPIPE, which closes that connection only.
+  std::signal(SIGPIPE, SIG_IGN);
   std::string where = options_.host + ":" + std::to_string(options_.port);
   sockaddr_storage addr{};
   if (uv_ip4_addr(options_.host.c_str(), options_.port, reinterpret_cast<sockaddr_in*>(&addr)) != 0 &&
@@ -48,10 +59,16 @@ Result<void> HttpServer::listen() {
   return ok();
 }
 
-void HttpServer::on_connection(uv_stream_t* server, int status) {
+void HttpServer::on_connection(uv_stream_t* server, int status) noexcept {
   auto* self = static_cast<HttpServer*>(server->data);
   if (self == nullptr || status < 0) return;
-  self->accept();
+  try {
+    self->accept();
+  } catch (const std::exception& e) {
+    spdlog::error("accepting an HTTP connection threw: {}", e.what());
+  } catch (...) {
+    spdlog::error("accepting an HTTP connection threw");
+  }
 }
 
 void HttpServer::accept() {
@@ -65,13 +82,95 @@ void HttpServer::accept() {
     return connection->close();
   }
   uv_tcp_nodelay(connection->tcp(), 1);
+  std::string peer = peer_address(connection->tcp());
+  bool from_proxy = options_.trusted_proxies.contains(peer);
+  if (!from_proxy && over_client_cap(peer)) {
+    ++rejected_;
+    return connection->refuse(
+        HttpResponse::error(429, codes::kTooManyConnections,
+                            "too many open connections from " + peer + " (limit " +
+                                std::to_string(options_.max_connections_per_client) + ")")
+            .with_header("Retry-After", "1"));
+  }
+  // Near the limit: an idle keep-alive connection makes room first.
+  size_t unreserved = options_.max_connections - options_.reserved_connections;
+  if (connections_.size() > unreserved) shed_idle(id);
   if (connections_.size() > options_.max_connections) {
     ++rejected_;
     return connection->refuse(HttpResponse::error(
         503, codes::kUnavailable,
         "too many open connections (limit " + std::to_string(options_.max_connections) + ")"));
   }
+  ClientSlot& slot = clients_[id];
+  slot.reserve_only = connections_.size() > unreserved;
+  if (!from_proxy) count_client(slot, peer);
   connection->start();
+}
+
+bool HttpServer::shed_idle(uint64_t except) {
+  Connection* oldest = nullptr;
+  for (auto& [id, c] : connections_) {
+    if (id == except || !c->idle()) continue;
+    if (oldest == nullptr || c->last_activity_ms() < oldest->last_activity_ms()) oldest = c.get();
+  }
+  if (oldest == nullptr) return false;
+  ++shed_;
+  oldest->close();
+  return true;
+}
+
+bool HttpServer::over_client_cap(const std::string& key) const {
+  if (options_.max_connections_per_client == 0) return false;
+  auto it = per_client_.find(key);
+  return it != per_client_.end() && it->second >= options_.max_connections_per_client;
+}
+
+void HttpServer::count_client(ClientSlot& slot, const std::string& key) {
+  slot.key = key;
+  ++per_client_[key];
+}
+
+void HttpServer::uncount_client(ClientSlot& slot) {
+  if (slot.key.empty()) return;
+  auto it = per_client_.find(slot.key);
+  if (it != per_client_.end() && --it->second == 0) per_client_.erase(it);
+  slot.key.clear();
+}
+
+std::optional<HttpResponse> HttpServer::admit(uint64_t connection_id, HttpRequest& request) {
+  auto it = clients_.find(connection_id);
+  if (it == clients_.end()) return std::nullopt;
+  ClientSlot& slot = it->second;
+  if (slot.reserve_only &&
+      std::find(options_.reserved_paths.begin(), options_.reserved_paths.end(), request.path) ==
+          options_.reserved_paths.end()) {
+    return HttpResponse::error(503, codes::kUnavailable,
+                               "the server is at its connection limit (" +
+                                   std::to_string(options_.max_connections) + "); retry later")
+        .with_header("Retry-After", "1");
+  }
+  if (!options_.trusted_proxies.contains(request.peer_ip)) return std::nullopt;
+  // From a trusted proxy: the forwarded client counts, request by request.
+  std::string client = client_address(request.peer_ip, request.headers, options_.trusted_proxies);
+  request.peer_ip = client;
+  if (client == slot.key) return std::nullopt;
+  uncount_client(slot);
+  if (options_.trusted_proxies.contains(client)) return std::nullopt;  // the proxy's own request
+  if (over_client_cap(client)) {
+    ++rejected_;
+    return HttpResponse::error(429, codes::kTooManyConnections,
+                               "too many open connections from " + client + " (limit " +
+                                   std::to_string(options_.max_connections_per_client) + ")")
+        .with_header("Retry-After", "1");
+  }
+  count_client(slot, client);
+  return std::nullopt;
+}
+
+size_t HttpServer::queued_output_bytes() const {
+  size_t total = 0;
+  for (const auto& [id, c] : connections_) total += c->output_bytes();
+  return total;
 }
 
 void HttpServer::dispatch(HttpRequest request, Responder responder) {
@@ -92,6 +191,10 @@ void HttpServer::answered(const RequestSummary& summary) {
 
 void HttpServer::closed(uint64_t connection_id) {
   // The Connection may be mid-call: release it in a later turn.
+  if (auto client = clients_.find(connection_id); client != clients_.end()) {
+    uncount_client(client->second);
+    clients_.erase(client);
+  }
   auto it = connections_.find(connection_id);
   if (it == connections_.end()) return;
   loop_.defer([doomed = std::move(it->second)] {});

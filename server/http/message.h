@@ -25,7 +25,9 @@ struct HttpRequest {
   std::vector<std::pair<std::string, std::string>> query;  // decoded, in order
   HeaderList headers;  // names lower-case, in order
   std::string body;
-  std::string peer_ip;  // "127.0.0.1"
+  // The client address: the TCP peer ("127.0.0.1"), or behind a trusted
+  // proxy the forwarded client (client_address.h).
+  std::string peer_ip;
   // When the request began to arrive (steady clock, µs); for latency.
   int64_t received_at_us = 0;
   // Whether HTTP/1.x keep-alive rules let the connection stay open after it.

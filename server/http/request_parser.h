@@ -3,6 +3,17 @@
 // (a too-large body is refused from its Content-Length, before it is read).
 // Pipelined requests come out one by one, in order.
 //
+// Strict framing (request smuggling): besides what llhttp 8.1 refuses,
+// these are 400 — bytes other than CRLF after chunk data (llhttp 8.1 skips
+// any two bytes there), a header name that is not a token ("Bad Header"),
+// obs-fold and other control characters in a header value, a version
+// other than HTTP/1.0 and 1.1, HTTP/1.1 without exactly one Host,
+// Transfer-Encoding in HTTP/1.0, and any trailer field after a chunked
+// body. llhttp's lenient flags all stay off (its default).
+//
+// Every llhttp callback is noexcept: a throw inside one (out of memory)
+// becomes a 500 failure, never an unwind through C.
+//
 // Threading: owned by one Connection, on the loop thread.
 #pragma once
 
@@ -12,9 +23,11 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 
+#include "server/http/body_budget.h"
 #include "server/http/message.h"
 
 namespace sundial::http {
@@ -22,6 +35,8 @@ namespace sundial::http {
 struct ParserLimits {
   size_t max_header_bytes = 0;  // request line + headers
   size_t max_body_bytes = 0;
+  // Shared bound on the bytes of bodies being received (nullptr: none).
+  std::shared_ptr<BodyBudget> bodies = nullptr;
 };
 
 // Why the parser stopped: answered with `status` and the connection closes.
@@ -29,11 +44,13 @@ struct ParseFailure {
   int status = 400;
   std::string code;  // "bad_request", "headers_too_large", "payload_too_large"
   std::string message;
+  int retry_after_s = 0;  // > 0: answered with Retry-After
 };
 
 class RequestParser {
  public:
   RequestParser(ParserLimits limits, std::string peer_ip);
+  ~RequestParser();
   RequestParser(const RequestParser&) = delete;
   RequestParser& operator=(const RequestParser&) = delete;
 
@@ -49,6 +66,7 @@ class RequestParser {
   void finish();
 
   std::optional<HttpRequest> next();
+  bool has_ready() const { return !ready_.empty(); }
   const std::optional<ParseFailure>& failure() const { return failure_; }
   // Bytes of a request begun and not yet complete are buffered.
   bool in_request() const { return in_message_; }
@@ -56,19 +74,37 @@ class RequestParser {
   int64_t request_started_at_ms() const { return started_at_ms_; }
 
  private:
-  static int on_message_begin(llhttp_t* p);
-  static int on_url(llhttp_t* p, const char* at, size_t len);
-  static int on_header_field(llhttp_t* p, const char* at, size_t len);
-  static int on_header_value(llhttp_t* p, const char* at, size_t len);
-  static int on_headers_complete(llhttp_t* p);
-  static int on_body(llhttp_t* p, const char* at, size_t len);
-  static int on_message_complete(llhttp_t* p);
+  static int on_message_begin(llhttp_t* p) noexcept;
+  static int on_url(llhttp_t* p, const char* at, size_t len) noexcept;
+  static int on_header_field(llhttp_t* p, const char* at, size_t len) noexcept;
+  static int on_header_field_complete(llhttp_t* p) noexcept;
+  static int on_header_value(llhttp_t* p, const char* at, size_t len) noexcept;
+  static int on_header_value_complete(llhttp_t* p) noexcept;
+  static int on_headers_complete(llhttp_t* p) noexcept;
+  static int on_chunk_header(llhttp_t* p) noexcept;
+  static int on_body(llhttp_t* p, const char* at, size_t len) noexcept;
+  static int on_message_complete(llhttp_t* p) noexcept;
+  // Runs `step` on the parser of `p`; a throw becomes an internal failure.
+  template <typename Step>
+  static int guarded(llhttp_t* p, Step step) noexcept;
+
+  int message_begin();
+  int header_field(const char* at, size_t len);
+  int header_field_complete();
+  int header_value_complete();
+  int headers_complete();
+  int body(const char* at, size_t len);
+  int message_complete();
 
   // Adds to the request line + header bytes; false (and 431) over the limit.
   bool count_header_bytes(size_t n);
-  int fail(int status, std::string code, std::string message);
+  int fail(int status, std::string code, std::string message, int retry_after_s = 0);
   int body_too_large();
   bool finish_target();
+  // Checks that the bytes from `from` (up to the end of the bytes being
+  // parsed) continue the CRLF due after chunk data.
+  bool check_chunk_crlf(const char* from);
+  void release_body_budget();
 
   ParserLimits limits_;
   std::string peer_ip_;
@@ -76,9 +112,16 @@ class RequestParser {
   llhttp_t parser_;
   HttpRequest current_;
   std::string field_;
-  bool in_value_ = false;
   bool in_message_ = false;
+  bool headers_done_ = false;   // what follows are body and trailers
+  bool internal_error_ = false;  // a callback threw
   size_t header_bytes_ = 0;
+  uint64_t chunk_left_ = 0;     // data bytes of the current chunk still to come
+  int crlf_left_ = 0;           // bytes of the CRLF after chunk data still to check
+  const char* input_begin_ = nullptr;  // the bytes being parsed
+  const char* input_end_ = nullptr;
+  char last_input_byte_ = 0;  // the last byte of the previous input
+  size_t body_reserved_ = 0;    // taken from limits_.bodies for this message
   int64_t started_at_ms_ = 0;
   std::deque<HttpRequest> ready_;
   std::optional<ParseFailure> failure_;

@@ -15,6 +15,32 @@ namespace {
 
 bool json_format = false;
 
+bool needs_escape(std::string_view text) {
+  for (unsigned char c : text) {
+    if (c < 0x20 || c == 0x7f || c == '\\') return true;
+  }
+  return false;
+}
+
+// The text pattern, applied to the message with its control characters
+// escaped.
+class EscapingFormatter final : public spdlog::formatter {
+ public:
+  EscapingFormatter() : pattern_("%Y-%m-%dT%H:%M:%S.%eZ %^%l%$ %v", spdlog::pattern_time_type::utc) {}
+  void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
+    std::string_view payload(msg.payload.data(), msg.payload.size());
+    if (!needs_escape(payload)) return pattern_.format(msg, dest);
+    std::string escaped = escape_for_log(payload);
+    spdlog::details::log_msg copy(msg);
+    copy.payload = spdlog::string_view_t(escaped.data(), escaped.size());
+    pattern_.format(copy, dest);
+  }
+  std::unique_ptr<formatter> clone() const override { return std::make_unique<EscapingFormatter>(); }
+
+ private:
+  spdlog::pattern_formatter pattern_;
+};
+
 // Writes each record as one JSON object: {"time","level","msg"}. Access log
 // records carry their fields as a JSON object in the message already.
 class JsonFormatter final : public spdlog::formatter {
@@ -42,6 +68,35 @@ std::string utc_iso8601(int64_t time_ms) {
 
 }  // namespace
 
+std::string escape_for_log(std::string_view text) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(text.size() + 8);
+  for (unsigned char c : text) {
+    if (c == '\\') {
+      out += "\\\\";
+    } else if (c < 0x20 || c == 0x7f) {
+      out += "\\x";
+      out += kHex[c >> 4];
+      out += kHex[c & 0xf];
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
+namespace {
+
+// Escaped once, by the text formatter (EscapingFormatter).
+std::string raw_access_line(const AccessLogEntry& e) {
+  return fmt::format("{} {} {} {}B {:.2f}ms {}", e.method, e.path, e.status, e.bytes, e.duration_ms, e.peer);
+}
+
+}  // namespace
+
+std::string access_log_text(const AccessLogEntry& e) { return escape_for_log(raw_access_line(e)); }
+
 std::string json_log_line(int64_t time_ms, std::string_view level, std::string_view message) {
   nlohmann::json line = {{"time", utc_iso8601(time_ms)}, {"level", level}};
   // An access record is a JSON object already: merge its fields.
@@ -53,8 +108,13 @@ std::string json_log_line(int64_t time_ms, std::string_view level, std::string_v
       return line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     }
   }
-  line["msg"] = std::string(message);
+  line["msg"] = escape_for_log(message);
   return line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::unique_ptr<spdlog::formatter> make_log_formatter(std::string_view format) {
+  if (format == "json") return std::make_unique<JsonFormatter>();
+  return std::make_unique<EscapingFormatter>();
 }
 
 Result<void> configure_logging(std::string_view format, std::string_view level) {
@@ -68,10 +128,8 @@ Result<void> configure_logging(std::string_view format, std::string_view level) 
   auto logger = spdlog::stderr_color_mt("sundiald");
   if (format == "json") {
     json_format = true;
-    logger->set_formatter(std::make_unique<JsonFormatter>());
-  } else {
-    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %^%l%$ %v", spdlog::pattern_time_type::utc);
   }
+  logger->set_formatter(make_log_formatter(format));
   logger->set_level(parsed);
   logger->flush_on(spdlog::level::info);
   spdlog::set_default_logger(logger);
@@ -81,14 +139,18 @@ Result<void> configure_logging(std::string_view format, std::string_view level) 
 void log_access(const AccessLogEntry& e) {
   if (!spdlog::should_log(spdlog::level::info)) return;
   if (json_format) {
-    nlohmann::json fields = {{"method", e.method}, {"path", e.path},   {"route", e.route},
-                             {"status", e.status}, {"bytes", e.bytes}, {"duration_ms", e.duration_ms},
-                             {"peer", e.peer}};
+    nlohmann::json fields = {{"method", escape_for_log(e.method)},
+                             {"path", escape_for_log(e.path)},
+                             {"route", escape_for_log(e.route)},
+                             {"status", e.status},
+                             {"bytes", e.bytes},
+                             {"duration_ms", e.duration_ms},
+                             {"peer", escape_for_log(e.peer)}};
     spdlog::info("{}", nlohmann::json{{"access", fields}}.dump(-1, ' ', false,
                                                                 nlohmann::json::error_handler_t::replace));
     return;
   }
-  spdlog::info("{} {} {} {}B {:.2f}ms {}", e.method, e.path, e.status, e.bytes, e.duration_ms, e.peer);
+  spdlog::info("{}", raw_access_line(e));
 }
 
 }  // namespace sundial::ops

@@ -2,11 +2,20 @@
 // JSON object per line (log_format = "json"), and the access log line of
 // every answered request. The one place that picks sinks and formats.
 //
+// Log injection: whatever a message holds (request paths, methods, peers,
+// ids, emails, all from clients), no control character reaches the log
+// raw. Both formats escape C0 controls (CR, LF, ESC...) and DEL as \xHH
+// and a backslash as \\, so one log call is always one line and a
+// path cannot forge another.
+//
 // Threading: configure once at start-up; log from the loop thread.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <string_view>
+
+#include <spdlog/formatter.h>
 
 #include "engine/base/error.h"
 
@@ -26,6 +35,17 @@ struct AccessLogEntry {
 };
 
 void log_access(const AccessLogEntry& entry);
+
+// `text` with C0 controls and DEL as \xHH and '\' as "\\"; other bytes
+// (UTF-8 included) as they are.
+std::string escape_for_log(std::string_view text);
+// The text access log line of `entry` as the text format writes it
+// (escaped); exposed for tests.
+std::string access_log_text(const AccessLogEntry& entry);
+
+// The formatter of `format` ("text" or "json") that configure_logging
+// installs; exposed for tests.
+std::unique_ptr<spdlog::formatter> make_log_formatter(std::string_view format);
 
 // One JSON log line for a message (what the json format writes); exposed
 // for tests. `time_ms` is Unix time in ms.

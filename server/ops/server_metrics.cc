@@ -24,7 +24,13 @@ ServerMetrics::ServerMetrics(MetricsRegistry& registry, Engine& engine,
                                           exponential_buckets(0.0005, 2, 14), {"route"})),
       connections_open_(registry.gauge("sundial_http_connections_open", "Open HTTP connections.")),
       connections_rejected_(registry.counter("sundial_http_connections_rejected_total",
-                                             "Connections refused with 503 over the connection limit.")),
+                                             "Connections refused at accept: 503 over the connection limit, 429 over the per-client cap.")),
+      connections_shed_(registry.counter("sundial_http_connections_shed_total",
+                                         "Idle keep-alive connections closed to make room near the connection limit.")),
+      output_queued_(registry.gauge("sundial_http_output_queued_bytes",
+                                    "Bytes of answers queued for clients that have not taken them yet.")),
+      bodies_in_flight_(registry.gauge("sundial_http_request_body_bytes_in_flight",
+                                       "Bytes of request bodies being received, all connections.")),
       commit_writes_(registry.counter("sundial_commit_writes_total", "Synced RocksDB writes (group commits).")),
       commit_transitions_(registry.counter("sundial_commit_transitions_total", "Transitions made durable.")),
       commit_group_size_(registry.histogram("sundial_commit_group_size", "Transitions per synced write.",
@@ -50,6 +56,9 @@ void ServerMetrics::collect() {
   ConnectionCounts c = connections_();
   connections_open_.set({}, static_cast<double>(c.open));
   connections_rejected_.set({}, static_cast<double>(c.rejected));
+  connections_shed_.set({}, static_cast<double>(c.shed));
+  output_queued_.set({}, static_cast<double>(c.queued_output_bytes));
+  bodies_in_flight_.set({}, static_cast<double>(c.body_bytes_in_flight));
   auto commits = engine_.commit_stats();
   commit_writes_.set({}, static_cast<double>(commits.writes));
   commit_transitions_.set({}, static_cast<double>(commits.batches));

@@ -22,6 +22,9 @@ namespace sundial::ops {
 struct ConnectionCounts {
   size_t open = 0;
   uint64_t rejected = 0;
+  uint64_t shed = 0;                // idle connections closed to make room
+  size_t queued_output_bytes = 0;   // answers not yet taken by clients
+  size_t body_bytes_in_flight = 0;  // request bodies being received
 };
 
 class ServerMetrics {
@@ -47,6 +50,9 @@ class ServerMetrics {
   MetricFamily& request_seconds_;
   MetricFamily& connections_open_;
   MetricFamily& connections_rejected_;
+  MetricFamily& connections_shed_;
+  MetricFamily& output_queued_;
+  MetricFamily& bodies_in_flight_;
   MetricFamily& commit_writes_;
   MetricFamily& commit_transitions_;
   MetricFamily& commit_group_size_;

@@ -5,6 +5,9 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
+#include <chrono>
+#include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <thread>
 
@@ -192,6 +195,87 @@ TEST_F(HttpApiTest, ADaemonWhoseLogOutgrowsThePipeKeepsServing) {
   ASSERT_EQ(call("GET", "/log-outgrew-the-pipe", "", {}).status, 404);
   ASSERT_TRUE(daemon->wait_for_log("/log-outgrew-the-pipe"));
   EXPECT_GT(daemon->log().size(), size_t{64} * 1024);
+}
+
+TEST_F(HttpApiTest, ASmuggledRequestAfterChunkDataIsNeverRouted) {
+  const std::string start = "/api/v1/workflows/bench.sleep_step/instances";
+  HttpConnection c(daemon->port());
+  // "XX" where the CRLF after the chunk data belongs: a lenient parser
+  // skips it and routes the start hidden behind the terminating chunk.
+  std::string body = R"({"id":"smuggle-outer"})";
+  std::string smuggled = "POST " + start + " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + kToken +
+                         "\r\nContent-Type: application/json\r\nContent-Length: 22\r\n\r\n" +
+                         R"({"id":"smuggle-inner"})";
+  char size[16];
+  std::snprintf(size, sizeof size, "%zx", body.size());
+  ASSERT_TRUE(c.send_raw("POST " + start + " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + kToken +
+                         "\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n" + size +
+                         "\r\n" + body + "XX0\r\n\r\n" + smuggled));
+  auto r = c.read_reply();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 400);
+  EXPECT_TRUE(c.closed_by_peer());
+  EXPECT_EQ(stored_instances(), 0u);
+}
+
+TEST_F(HttpApiTest, APipeliningClientThatNeverReadsDoesNotStallOthers) {
+  HttpConnection greedy(daemon->port());
+  std::string burst;
+  for (int i = 0; i < 2000; ++i) burst += http_request_bytes("GET", "/metrics");
+  ASSERT_TRUE(greedy.send_raw(burst));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // let it pile up, if it can
+  for (int i = 0; i < 5; ++i) {
+    auto started = std::chrono::steady_clock::now();
+    HttpConnection c(daemon->port(), 2000);
+    auto health = c.request("GET", "/healthz");
+    ASSERT_TRUE(health);
+    EXPECT_EQ(health->status, 200);
+    EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(500));
+    auto metrics = c.request("GET", "/metrics");
+    ASSERT_TRUE(metrics);
+    // The greedy client's queue stays within the 1 MiB budget (+ one answer).
+    std::string text = metrics->body;
+    size_t at = text.find("\nsundial_http_output_queued_bytes ");
+    ASSERT_NE(at, std::string::npos) << text;
+    double queued = std::stod(text.substr(at + std::strlen("\nsundial_http_output_queued_bytes ")));
+    EXPECT_LE(queued, double((1 << 20) + (64 << 10)));
+  }
+}
+
+// A daemon behind a trusted proxy: the forwarded client is the one the
+// access log and the webhook rate limits name, and request data cannot
+// forge log lines.
+TEST(HttpHardeningTest, TheForwardedClientIsLoggedAndRateLimitedAndControlsAreEscaped) {
+  TempDir dir;
+  std::ofstream(dir.sub("sundial.toml"))
+      << "[server]\ntrusted_proxies = [\"127.0.0.1/32\"]\nwebhook_rate_per_second = 0.001\nwebhook_burst = 1\n";
+  DaemonProcess daemon(dir.sub("data"), {"--config", dir.sub("sundial.toml")});
+  ASSERT_GT(daemon.port(), 0) << daemon.log();
+  HttpConnection c(daemon.port());
+  auto r = c.request("GET", "/nowhere%0d%0a2026-01-01T00:00:00.000Z%20info%20GET%20/forged%20200%1b%5B2J", "",
+                     {{"X-Forwarded-For", "198.51.100.23"}});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 404);
+  ASSERT_TRUE(daemon.wait_for_log("198.51.100.23"));
+  std::string log = daemon.log();
+  EXPECT_NE(log.find("/nowhere\\x0d\\x0a2026-01-01T00:00:00.000Z info GET /forged 200\\x1b[2J 404"),
+            std::string::npos)
+      << log;
+  EXPECT_EQ(log.find("\n2026-01-01T00:00:00.000Z info GET /forged"), std::string::npos) << log;
+  EXPECT_EQ(log.find('\x1b'), std::string::npos);
+  // The webhook rate limit counts the forwarded client, not the proxy.
+  auto signup = [&](const std::string& client) {
+    HttpConnection w(daemon.port());
+    auto reply = w.request("POST", "/webhooks/signup", R"({"email":"not-an-email"})",
+                           {{"Content-Type", "application/json"}, {"X-Forwarded-For", client}});
+    EXPECT_TRUE(reply);
+    return reply ? reply->status : 0;
+  };
+  EXPECT_NE(signup("198.51.100.1"), 429);
+  EXPECT_EQ(signup("198.51.100.1"), 429);
+  EXPECT_NE(signup("198.51.100.2"), 429);
+  int status = daemon.stop();
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << daemon.log();
 }
 
 }  // namespace

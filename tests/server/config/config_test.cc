@@ -166,5 +166,40 @@ TEST(ConfigTest, SecretsComeFromTheEnvironment) {
   EXPECT_EQ(secret_from_env("SUNDIAL_TEST_UNSET_VARIABLE"), std::nullopt);
 }
 
+TEST(ConfigTest, ReadsTheConnectionLimits) {
+  DaemonConfig defaults;
+  EXPECT_EQ(defaults.server.max_queued_output_bytes, size_t{1} << 20);
+  EXPECT_EQ(defaults.server.max_connections_per_client, 256u);
+  EXPECT_EQ(defaults.server.max_body_bytes_in_flight, size_t{64} << 20);
+  EXPECT_TRUE(defaults.server.trusted_proxies.empty());
+  auto c = parse(R"(
+[server]
+max_queued_output_bytes = 65536
+max_connections_per_client = 8
+reserved_connections = 4
+max_body_bytes_in_flight = 1048576
+trusted_proxies = ["10.0.0.0/8", "192.168.1.7", "fd00::/8", "::1"]
+)");
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(c->server.max_queued_output_bytes, 65536u);
+  EXPECT_EQ(c->server.max_connections_per_client, 8u);
+  EXPECT_EQ(c->server.reserved_connections, 4u);
+  EXPECT_EQ(c->server.max_body_bytes_in_flight, 1048576u);
+  EXPECT_EQ(c->server.trusted_proxies.size(), 4u);
+  for (const auto& [text, key] : std::vector<std::pair<std::string, std::string>>{
+           {"[server]\ntrusted_proxies = [\"10.0.0.0/33\"]", "server.trusted_proxies"},
+           {"[server]\ntrusted_proxies = [\"proxy.local\"]", "server.trusted_proxies"},
+           {"[server]\ntrusted_proxies = \"10.0.0.0/8\"", "server.trusted_proxies"},
+           {"[server]\ntrusted_proxies = [\"fd00::/129\"]", "server.trusted_proxies"},
+           {"[server]\nmax_connections_per_client = 0", "server.max_connections_per_client"},
+           {"[server]\nmax_queued_output_bytes = 10", "server.max_queued_output_bytes"},
+           {"[server]\nmax_body_bytes_in_flight = 0", "server.max_body_bytes_in_flight"},
+       }) {
+    auto r = parse(text);
+    ASSERT_FALSE(r) << text;
+    EXPECT_NE(r.error().message.find(key), std::string::npos) << r.error().message;
+  }
+}
+
 }  // namespace
 }  // namespace sundial

