@@ -195,12 +195,8 @@ void Connection::on_alloc(uv_handle_t*, size_t, uv_buf_t* buf) noexcept {
 void Connection::on_read(uv_stream_t* s, ssize_t n, const uv_buf_t* buf) noexcept {
   auto* c = static_cast<Connection*>(s->data);
   if (c == nullptr || n == 0) return;
-  std::shared_ptr<Connection> keep;
-  try {
-    keep = c->shared_from_this();
-  } catch (...) {
-    return;  // being destroyed
-  }
+  std::shared_ptr<Connection> keep = c->weak_from_this().lock();
+  if (!keep) return;  // being destroyed
   c->guarded("read", [c, n, buf] { c->read(n, buf); });
 }
 
@@ -378,12 +374,8 @@ void Connection::on_written(uv_write_t* req, int status) noexcept {
   auto* c = static_cast<Connection*>(req->handle->data);
   delete done;
   if (c == nullptr) return;  // closed meanwhile
-  std::shared_ptr<Connection> keep;
-  try {
-    keep = c->shared_from_this();
-  } catch (...) {
-    return;
-  }
+  std::shared_ptr<Connection> keep = c->weak_from_this().lock();
+  if (!keep) return;  // being destroyed
   c->guarded("write", [c, status] { c->written(status); });
 }
 
