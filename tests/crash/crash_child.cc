@@ -5,7 +5,7 @@
 // acknowledgement: "S <id>" for a start, "G <id>" for a signal. Each line
 // is one write(2) to stdout, so what the parent reads was acknowledged.
 //
-// With a fourth argument the engine runs on a PowerCutFs and the power
+// With a fourth argument the engine runs on a FaultInjectionFs and the power
 // fails (every file loses what was not synced), either right after the
 // n-th acknowledged start ("--power-cut-after=<n>", on the loop thread,
 // while the writer streams the next group) or instead of the n-th sync of
@@ -28,7 +28,7 @@
 #include "engine/engine.h"
 #include "engine/loop/timer.h"
 #include "tests/crash/crash_workflow.h"
-#include "tests/support/power_cut_fs.h"
+#include "tests/support/fault_injection_fs.h"
 
 namespace {
 
@@ -62,16 +62,17 @@ int main(int argc, char** argv) {
   testing::register_crash_workflow(registry, loop, recorder);
   EngineOptions options;
   options.data_dir = argv[1];
-  std::shared_ptr<testing::PowerCutFs> power_cut_fs;
+  std::shared_ptr<testing::FaultInjectionFs> fault_fs;
   if (cut_after > 0 || cut_at_sync > 0) {
-    power_cut_fs = std::make_shared<testing::PowerCutFs>();
+    fault_fs = std::make_shared<testing::FaultInjectionFs>();
     if (cut_at_sync > 0) {
-      power_cut_fs->cut_at_wal_sync(static_cast<uint64_t>(cut_at_sync), [](const testing::PowerCutFs::CutReport& cut) {
-        say("CUT " + std::to_string(cut.dropped_wal_bytes));
-        _exit(0);
-      });
+      fault_fs->power_cut_at_wal_sync(static_cast<uint64_t>(cut_at_sync),
+                                      [](const testing::FaultInjectionFs::CutReport& cut) {
+                                        say("CUT " + std::to_string(cut.dropped_wal_bytes));
+                                        _exit(0);
+                                      });
     }
-    options.storage.file_system = power_cut_fs;
+    options.storage.file_system = fault_fs;
   }
   auto opened = Engine::open(loop, clock, registry, options);
   if (!opened) {
@@ -95,7 +96,7 @@ int main(int argc, char** argv) {
                      if (!r) return;
                      say("S " + id);
                      if (++acked == cut_after) {
-                       power_cut_fs->cut_and([](const testing::PowerCutFs::CutReport& cut) {
+                       fault_fs->power_cut_and([](const testing::FaultInjectionFs::CutReport& cut) {
                          say("CUT " + std::to_string(cut.dropped_wal_bytes));
                          _exit(0);
                        });

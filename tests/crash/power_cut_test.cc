@@ -1,20 +1,17 @@
 // Power cuts: what a disk keeps when the power fails is what was synced.
-// PowerCutFs (tests/support/power_cut_fs.h) drops every unsynced byte at the
-// cut. First the tool itself on a bare RocksDB; then the engine in the crash
-// child, its power cut after a random number of acknowledged starts or
-// during a random sync of its write-ahead log, followed by recovery.h's
-// checks: everything acknowledged is there.
+// FaultInjectionFs (tests/support/fault_injection_fs.h; its own tests are in
+// tests/engine/storage/storage_faults_test.cc) drops every unsynced byte at
+// the cut. The engine runs in the crash child, its power cut after a random
+// number of acknowledged starts or during a random sync of its write-ahead
+// log, followed by recovery.h's checks: everything acknowledged is there.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <random>
-
-#include <rocksdb/db.h>
-#include <rocksdb/env.h>
 
 #include "tests/crash/recovery.h"
 #include "tests/support/child_process.h"
-#include "tests/support/power_cut_fs.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_seed.h"
 
@@ -22,42 +19,6 @@ namespace sundial::testing {
 namespace {
 
 constexpr int kRounds = 6;
-
-std::optional<std::string> read_key(const std::string& path, const std::string& key) {
-  rocksdb::DB* raw = nullptr;
-  rocksdb::Options options;
-  auto s = rocksdb::DB::OpenForReadOnly(options, path, &raw);
-  EXPECT_TRUE(s.ok()) << s.ToString();
-  if (!s.ok()) return std::nullopt;
-  std::unique_ptr<rocksdb::DB> db(raw);
-  std::string value;
-  return db->Get(rocksdb::ReadOptions(), key, &value).ok() ? std::optional(value) : std::nullopt;
-}
-
-TEST(PowerCutFsTest, APowerCutKeepsSyncedWritesAndDropsTheRest) {
-  TempDir dir;
-  const std::string path = dir.sub("db");
-  auto fs = std::make_shared<PowerCutFs>();
-  auto env = rocksdb::NewCompositeEnv(fs);
-  {
-    rocksdb::Options options;
-    options.create_if_missing = true;
-    options.env = env.get();
-    rocksdb::DB* raw = nullptr;
-    ASSERT_TRUE(rocksdb::DB::Open(options, path, &raw).ok());
-    std::unique_ptr<rocksdb::DB> db(raw);
-    rocksdb::WriteOptions synced;
-    synced.sync = true;
-    ASSERT_TRUE(db->Put(synced, "synced", "1").ok());
-    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), "unsynced", "2").ok());
-    auto cut = fs->cut();
-    EXPECT_GT(cut.dropped_wal_bytes, 0u);
-    EXPECT_FALSE(db->Put(synced, "after", "3").ok()) << "a write after the cut succeeded";
-  }  // closing after the cut writes nothing
-  EXPECT_EQ(read_key(path, "synced"), "1");
-  EXPECT_EQ(read_key(path, "unsynced"), std::nullopt);
-  EXPECT_EQ(read_key(path, "after"), std::nullopt);
-}
 
 TEST(PowerCutTest, AcknowledgedWorkSurvivesAPowerCut) {
   const unsigned seed = test_seed();
@@ -81,8 +42,12 @@ TEST(PowerCutTest, AcknowledgedWorkSurvivesAPowerCut) {
     ASSERT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << "status " << *status;
     std::vector<std::string> lines = child.take_lines();
     ASSERT_FALSE(lines.empty());
-    ASSERT_TRUE(lines.back().starts_with("CUT ")) << lines.back();
-    if (at_sync) dropped_at_sync += std::stoull(lines.back().substr(4));
+    // Not always the last line: a cut inside a WAL sync happens on the
+    // writer thread, and until its _exit the loop thread may still print an
+    // acknowledgement of work synced earlier (which must then survive too).
+    auto cut_line = std::ranges::find_if(lines, [](const std::string& line) { return line.starts_with("CUT "); });
+    ASSERT_NE(cut_line, lines.end()) << "no CUT line; the last one: " << lines.back();
+    if (at_sync) dropped_at_sync += std::stoull(cut_line->substr(4));
     Acks acks = parse_acks(lines);
     total_acked += acks.started.size();
     recover_and_check(data, log, "recovery-" + prefix, acks);
