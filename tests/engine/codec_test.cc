@@ -96,6 +96,16 @@ TEST(CodecTest, TextThatIsNotUtf8IsAnErrorNotAThrow) {
   EXPECT_EQ(record.error().code, ErrorCode::kInvalidArgument);
 }
 
+TEST(CodecTest, CheckStorableNamesBadTextAnywhereInTheValue) {
+  EXPECT_TRUE(check_storable(nlohmann::json{{"id", "em_1"}, {"n", 3}}, "v"));
+  auto bad = check_storable(nlohmann::json{{"nested", {"ok", "\xff"}}}, "the result");
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_NE(bad.error().message.find("the result holds text that is not valid UTF-8"), std::string::npos)
+      << bad.error().message;
+  EXPECT_FALSE(check_storable(nlohmann::json{{"k\xc3", 1}}, "v"));  // keys too
+}
+
 TEST(CodecTest, ValuesNestedTooDeepCannotBeStored) {
   EXPECT_TRUE(check_storable(nested_arrays(kMaxStoredValueDepth), "v"));
   auto deep = check_storable(nested_arrays(kMaxStoredValueDepth + 1), "the payload");
