@@ -6,7 +6,7 @@
 namespace sundial {
 
 RateGate::RateGate(Loop& loop, Clock& clock, double rate_per_second, double burst)
-    : clock_(clock), rate_(rate_per_second), burst_(std::max(1.0, burst)), tokens_(burst_),
+    : loop_(loop), clock_(clock), rate_(rate_per_second), burst_(std::max(1.0, burst)), tokens_(burst_),
       updated_(clock.now_ms()), timer_(loop, [this] { drain(); }) {}
 
 void RateGate::refill(TimeMs now) {
@@ -17,13 +17,20 @@ void RateGate::refill(TimeMs now) {
 }
 
 void RateGate::acquire(std::move_only_function<void()> go) {
+  SUNDIAL_CHECK_LOOP_THREAD(loop_);
   queue_.push_back(std::move(go));
   if (queue_.size() == 1) drain();
 }
 
 void RateGate::hold_for(DurationMs delay) {
+  SUNDIAL_CHECK_LOOP_THREAD(loop_);
   held_until_ = std::max(held_until_, clock_.now_ms() + delay);
   tokens_ = 0;
+}
+
+size_t RateGate::waiting() const {
+  SUNDIAL_CHECK_LOOP_THREAD(loop_);
+  return queue_.size();
 }
 
 void RateGate::drain() {

@@ -4,7 +4,8 @@
 // 429. Calls that must wait are queued, in order, and let through by a
 // timer; nothing blocks.
 //
-// Threading: loop thread only. Ownership: owns the queued callbacks; borrows
+// Threading: loop thread only (acquire/hold_for/waiting check it and abort
+// otherwise, docs/threading.md rule 6). Ownership: owns the queued callbacks; borrows
 // the Loop and the Clock.
 #pragma once
 
@@ -25,12 +26,13 @@ class RateGate {
   void acquire(std::move_only_function<void()> go);
   // The provider asked to wait: nothing passes for `delay`.
   void hold_for(DurationMs delay);
-  size_t waiting() const { return queue_.size(); }
+  size_t waiting() const;
 
  private:
   void drain();
   void refill(TimeMs now);
 
+  Loop& loop_;
   Clock& clock_;
   double rate_;
   double burst_;

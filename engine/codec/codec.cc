@@ -1,5 +1,8 @@
 #include "engine/codec/codec.h"
 
+#include <cstdint>
+#include <limits>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -71,16 +74,39 @@ Result<void> check_fields(const json& j, std::string_view what) {
   return ok();
 }
 
+// Reads an integer field: only JSON integers that fit `T`. nlohmann's get<>
+// would convert a float (1e300 is undefined behaviour) or wrap a negative
+// number into an unsigned type.
+template <typename T>
+bool read_integer(const json& v, T& out) {
+  using Limits = std::numeric_limits<T>;
+  if (v.is_number_unsigned()) {
+    auto u = v.get<uint64_t>();
+    if (u > static_cast<uint64_t>(Limits::max())) return false;
+    out = static_cast<T>(u);
+    return true;
+  }
+  if (!v.is_number_integer() || std::is_unsigned_v<T>) return false;  // floats; negatives for unsigned
+  auto i = v.get<int64_t>();
+  if (i < static_cast<int64_t>(Limits::min()) || i > static_cast<int64_t>(Limits::max())) return false;
+  out = static_cast<T>(i);
+  return true;
+}
+
 // Reads optional field `key` of `j` into `out`; wrong types are corruption.
 template <typename T>
 bool read(const json& j, const char* key, T& out) {
   auto it = j.find(key);
   if (it == j.end()) return true;
-  try {
-    out = it->get<T>();
-    return true;
-  } catch (const json::exception&) {
-    return false;
+  if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+    return read_integer(*it, out);
+  } else {
+    try {
+      out = it->get<T>();
+      return true;
+    } catch (const json::exception&) {
+      return false;
+    }
   }
 }
 

@@ -10,6 +10,7 @@
 
 #include "engine/base/check.h"
 #include "engine/base/kill_point.h"
+#include "engine/base/utf8.h"
 #include "engine/codec/codec.h"
 #include "engine/runtime/failure_text.h"
 #include "engine/storage/keys.h"
@@ -29,7 +30,7 @@ void clear_await(InstanceRecord& r) {
 // workflow code that builds them from bad bytes fails visibly instead.
 Result<void> check_request_encodable(const AwaitRequest& req) {
   nlohmann::json names = {req.step_name, req.signals};
-  if (auto encodable = check_encodable(names); !encodable) {
+  if (auto storable = check_storable(names, "the awaited names"); !storable) {
     return make_error(ErrorCode::kInvalidArgument,
                       "workflow code awaited a name that is not valid UTF-8 (" +
                           describe_request(req) + ")");
@@ -322,7 +323,7 @@ void Runtime::finish(LiveInstance& inst, Transition& tx) {
 
 void Runtime::fail(LiveInstance& inst, Transition& tx, const Error& error) {
   clear_timer(inst, tx);
-  inst.record.last_error = journal_safe_text(error.to_string());
+  inst.record.last_error = repair_utf8(error.to_string());
   set_status(inst, tx, InstanceStatus::kFailed);
   JournalEntry failed;
   failed.kind = EntryKind::kFailed;
@@ -397,12 +398,13 @@ void Runtime::on_step_done(const std::string& id, uint64_t epoch, uint32_t attem
   Transition tx(now());
   std::string step = r.step_name;
   if (result) {
-    // Encode before anything changes: a result the journal cannot hold
-    // fails this attempt like any step error.
-    if (auto encodable = check_encodable(*result); !encodable) {
+    // Check before anything changes: a result the journal cannot hold
+    // (bad UTF-8, nested too deep) fails this attempt like any step error,
+    // instead of append_entry storing a repaired (or null) copy.
+    if (auto storable = check_storable(*result, "the result"); !storable) {
       result = make_error(ErrorCode::kInternal,
                           "step '" + step + "' returned a value that cannot be journaled: " +
-                              encodable.error().message);
+                              storable.error().message);
     }
   }
   if (result) {
@@ -423,7 +425,7 @@ void Runtime::on_step_done(const std::string& id, uint64_t epoch, uint32_t attem
   JournalEntry entry;
   entry.name = step;
   entry.attempt = attempt;
-  entry.error = journal_safe_text(error.to_string());
+  entry.error = repair_utf8(error.to_string());
   if (should_retry(policy, attempt, error)) {
     entry.kind = EntryKind::kStepAttemptFailed;
     entry.due = tx.now + std::max<DurationMs>(backoff_delay(policy, attempt, jitter01()), error.retry_after_ms);

@@ -11,10 +11,12 @@
 namespace sundial {
 
 CommitQueue::CommitQueue(Store& store, Loop& loop) : store_(store), loop_(loop) {
+  // The libuv callbacks are noexcept trampolines (docs/threading.md rule 7):
+  // nothing may unwind through libuv; a throw there terminates at once.
   SUNDIAL_CHECK(uv_check_init(loop.raw(), end_of_turn_.get()) == 0);
   end_of_turn_.mark_initialized();
   end_of_turn_.get()->data = this;
-  SUNDIAL_CHECK(uv_check_start(end_of_turn_.get(), [](uv_check_t* h) {
+  SUNDIAL_CHECK(uv_check_start(end_of_turn_.get(), [](uv_check_t* h) noexcept {
                   if (h->data != nullptr) static_cast<CommitQueue*>(h->data)->flush();
                 }) == 0);
   uv_unref(end_of_turn_.base());
@@ -22,12 +24,12 @@ CommitQueue::CommitQueue(Store& store, Loop& loop) : store_(store), loop_(loop) 
   SUNDIAL_CHECK(uv_prepare_init(loop.raw(), before_poll_.get()) == 0);
   before_poll_.mark_initialized();
   before_poll_.get()->data = this;
-  SUNDIAL_CHECK(uv_prepare_start(before_poll_.get(), [](uv_prepare_t* h) {
+  SUNDIAL_CHECK(uv_prepare_start(before_poll_.get(), [](uv_prepare_t* h) noexcept {
                   if (h->data != nullptr) static_cast<CommitQueue*>(h->data)->flush();
                 }) == 0);
   uv_unref(before_poll_.base());
 
-  SUNDIAL_CHECK(uv_async_init(loop.raw(), completions_ready_.get(), [](uv_async_t* h) {
+  SUNDIAL_CHECK(uv_async_init(loop.raw(), completions_ready_.get(), [](uv_async_t* h) noexcept {
                   if (h->data != nullptr) static_cast<CommitQueue*>(h->data)->deliver_completions();
                 }) == 0);
   completions_ready_.mark_initialized();

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <memory>
+#include <thread>
 #include <vector>
 
 namespace sundial {
@@ -145,6 +146,30 @@ TEST_F(RateGateTest, AShorterHoldNeverShortensALongerOne) {
   clock.advance(1);
   pump_until(1);
   EXPECT_EQ(ran, ids(0, 1));
+}
+
+// A connector calling its gate from a worker thread would race the loop on
+// the queue and the timer: it aborts instead, naming the entry point.
+TEST(RateGateDeathTest, CallsOffTheLoopThreadAbortWithAClearMessage) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_DEATH(
+      {
+        Loop loop;
+        ManualClock clock;
+        RateGate gate(loop, clock, 1000, 1);
+        std::thread other([&] { gate.acquire([] {}); });
+        other.join();
+      },
+      "acquire");
+  EXPECT_DEATH(
+      {
+        Loop loop;
+        ManualClock clock;
+        RateGate gate(loop, clock, 1000, 1);
+        std::thread other([&] { gate.hold_for(10); });
+        other.join();
+      },
+      "hold_for");
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
 namespace sundial {
 namespace {
 
@@ -96,6 +98,16 @@ TEST(CodecTest, TextThatIsNotUtf8IsAnErrorNotAThrow) {
   EXPECT_EQ(record.error().code, ErrorCode::kInvalidArgument);
 }
 
+TEST(CodecTest, CheckStorableNamesBadTextAnywhereInTheValue) {
+  EXPECT_TRUE(check_storable(nlohmann::json{{"id", "em_1"}, {"n", 3}}, "v"));
+  auto bad = check_storable(nlohmann::json{{"nested", {"ok", "\xff"}}}, "the result");
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_NE(bad.error().message.find("the result holds text that is not valid UTF-8"), std::string::npos)
+      << bad.error().message;
+  EXPECT_FALSE(check_storable(nlohmann::json{{"k\xc3", 1}}, "v"));  // keys too
+}
+
 TEST(CodecTest, ValuesNestedTooDeepCannotBeStored) {
   EXPECT_TRUE(check_storable(nested_arrays(kMaxStoredValueDepth), "v"));
   auto deep = check_storable(nested_arrays(kMaxStoredValueDepth + 1), "the payload");
@@ -122,6 +134,37 @@ TEST(CodecTest, DeeplyNestedStoredBytesAreCorruption) {
   auto e = decode_entry(bytes);
   ASSERT_FALSE(e);
   EXPECT_EQ(e.error().code, ErrorCode::kCorruption);
+}
+
+// Found by fuzzing: a float in an integer field was converted with
+// nlohmann's get<> (1e300 -> int64 is undefined behaviour, UBSan).
+// Integer fields take only integers that fit; anything else is corruption.
+TEST(CodecTest, IntegerFieldsRefuseFloatsAndOutOfRangeNumbers) {
+  auto corrupt = [](const std::string& bytes, auto decode) {
+    auto r = decode(bytes);
+    if (r) return ::testing::AssertionFailure() << bytes << " decoded";
+    if (r.error().code != ErrorCode::kCorruption) return ::testing::AssertionFailure() << r.error().to_string();
+    return ::testing::AssertionSuccess();
+  };
+  EXPECT_TRUE(corrupt(R"({"k":"started","at":1e300})", decode_entry));
+  for (std::string field : {R"("at":1.5)", R"("at":1e300)", R"("at":-1e300)", R"("at":18446744073709551615)",
+                            R"("a":2.0)", R"("a":-1)", R"("a":4294967296)", R"("ref":1e10)", R"("sh":0.5)",
+                            R"("due":1e19)"}) {
+    EXPECT_TRUE(corrupt(R"({"k":"started",)" + field + "}", decode_entry));  // int64 and uint32 fields
+  }
+  std::string record = R"({"id":"i","type":"t","status":"running","created_at":1,"updated_at":1,"next_seq":1)";
+  ASSERT_TRUE(decode_record(record + "}"));
+  for (std::string field : {R"("next_seq":1.0)", R"("next_seq":-3)", R"("attempt":1e300)",
+                            R"("await":1.0)", R"("await":1e300)", R"("await":4294967297)", R"("created_at":2.5)"}) {
+    EXPECT_TRUE(corrupt(record + "," + field + "}", decode_record));  // uint32, int and int64 fields
+  }
+  EXPECT_TRUE(corrupt(R"({"t":"instance_started","at":1e300})", decode_event));
+  // Integers that fit still decode, at the edges too.
+  auto e = decode_entry(R"({"k":"started","at":-9223372036854775808,"a":4294967295,"sh":-5})");
+  ASSERT_TRUE(e) << e.error().to_string();
+  EXPECT_EQ(e->at, std::numeric_limits<int64_t>::min());
+  EXPECT_EQ(e->attempt, 4294967295u);
+  EXPECT_EQ(e->shift_ms, -5);
 }
 
 TEST(CodecTest, StorableCopyRepairsTextAndDropsWhatIsTooDeep) {

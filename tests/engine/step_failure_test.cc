@@ -7,6 +7,7 @@
 
 #include <thread>
 
+#include "engine/codec/codec.h"
 #include "engine/engine.h"
 #include "tests/engine/test_workflows.h"
 #include "tests/support/engine_harness.h"
@@ -115,6 +116,24 @@ TEST_F(StepFailureTest, AnAsyncStepCompletingWithAnUnencodableResultFailsTheAtte
   log.held[0](nlohmann::json("ok"));
   h.drain();
   EXPECT_EQ(entries("held", EntryKind::kStepCompleted).size(), 1u);
+}
+
+// A result nested deeper than the journal stores is refused when the step
+// completes (and retried), not stored as a null "repaired" copy.
+TEST_F(StepFailureTest, AStepResultNestedTooDeepFailsTheAttempt) {
+  ASSERT_TRUE(h.start("test.held_then_sleep", "deep"));
+  ASSERT_EQ(log.held.size(), 1u);
+  StepDone done = std::move(log.held[0]);
+  log.held.clear();
+  nlohmann::json deep = 1;
+  for (size_t i = 0; i <= kMaxStoredValueDepth; ++i) deep = nlohmann::json::array({std::move(deep)});
+  done(std::move(deep));
+  h.drain();
+  EXPECT_TRUE(entries("deep", EntryKind::kStepCompleted).empty());
+  auto failed = entries("deep", EntryKind::kStepAttemptFailed);
+  ASSERT_EQ(failed.size(), 1u);
+  EXPECT_NE(failed[0].error.find("cannot be journaled"), std::string::npos) << failed[0].error;
+  EXPECT_NE(failed[0].error.find("nested deeper than"), std::string::npos) << failed[0].error;
 }
 
 TEST_F(StepFailureTest, AStepThatThrowsAfterCompletingKeepsItsResult) {

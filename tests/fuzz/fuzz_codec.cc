@@ -5,6 +5,7 @@
 // changed a record would rewrite history at the next save), and the API
 // views of it must dump.
 #include <string>
+#include <utility>
 
 #include "engine/codec/codec.h"
 #include "engine/storage/keys.h"
@@ -15,6 +16,15 @@ namespace {
 using sundial::fuzz::encodable;
 using sundial::fuzz::encodable_json;
 
+// Encoded bytes: encode_record/encode_entry return a Result (they refuse
+// values that cannot be stored), encode_event a string. What decoded from
+// stored bytes must always encode again.
+std::string bytes_of(std::string s) { return s; }
+std::string bytes_of(sundial::Result<std::string> r) {
+  FUZZ_CHECK(r.has_value());
+  return std::move(*r);
+}
+
 template <typename Decode, typename Encode>
 void round_trip(std::string_view bytes, Decode decode, Encode encode) {
   auto first = decode(bytes);
@@ -23,10 +33,10 @@ void round_trip(std::string_view bytes, Decode decode, Encode encode) {
     FUZZ_CHECK(encodable(first.error().message));
     return;
   }
-  std::string encoded = encode(*first);
+  std::string encoded = bytes_of(encode(*first));
   auto second = decode(encoded);
   FUZZ_CHECK(second.has_value());
-  FUZZ_CHECK(encode(*second) == encoded);
+  FUZZ_CHECK(bytes_of(encode(*second)) == encoded);
 }
 
 void keys(std::string_view bytes) {

@@ -41,6 +41,8 @@ TEST(Utf8Test, CheckNamesWhatAndWhere) {
 TEST(Utf8Test, RepairReplacesEachBadByte) {
   EXPECT_EQ(repair_utf8("a\xff" "b"), "a\xef\xbf\xbd" "b");
   EXPECT_EQ(repair_utf8("\xc3"), "\xef\xbf\xbd");
+  EXPECT_EQ(repair_utf8("\xc3\x28"), "\xef\xbf\xbd(");  // a bad continuation keeps the next char
+  EXPECT_EQ(repair_utf8("plain \"quoted\" \n line"), "plain \"quoted\" \n line");
   EXPECT_EQ(repair_utf8("\xff\xfe"), "\xef\xbf\xbd\xef\xbf\xbd");
   EXPECT_EQ(repair_utf8("caf\xc3\xa9\xff"), "caf\xc3\xa9\xef\xbf\xbd");
   EXPECT_TRUE(is_valid_utf8(repair_utf8("\xed\xa0\x80\xf4\x90\x80\x80")));

@@ -1,10 +1,12 @@
-// failure_text: exceptions of any type described, text made encodable,
-// unencodable results detected.
+// failure_text: exceptions of any type described, as valid UTF-8.
+// (Repairing text and checking values: Utf8Test and CodecTest.)
 #include "engine/runtime/failure_text.h"
 
 #include <gtest/gtest.h>
 
 #include <stdexcept>
+
+#include "engine/base/utf8.h"
 
 namespace sundial {
 namespace {
@@ -26,22 +28,8 @@ TEST(FailureTextTest, DescribesStdAndOtherExceptions) {
   EXPECT_EQ(describe_exception(thrown(42)), "exception of type 'int'");
   EXPECT_EQ(describe_exception(nullptr), "no exception");
   std::string bad = describe_exception(thrown(std::runtime_error("a\xff" "b")));
-  EXPECT_TRUE(check_encodable(bad));
+  EXPECT_TRUE(is_valid_utf8(bad));
   EXPECT_EQ(bad, "std::runtime_error: a\xEF\xBF\xBD" "b");
-}
-
-TEST(FailureTextTest, JournalSafeTextKeepsValidUtf8AndReplacesTheRest) {
-  EXPECT_EQ(journal_safe_text("plain \"quoted\" \n line, caf\xC3\xA9"), "plain \"quoted\" \n line, caf\xC3\xA9");
-  EXPECT_EQ(journal_safe_text(""), "");
-  EXPECT_EQ(journal_safe_text("\xC3\x28"), "\xEF\xBF\xBD(");
-  EXPECT_TRUE(check_encodable(journal_safe_text("\xff\xfe\xed\xa0\x80")));
-}
-
-TEST(FailureTextTest, ChecksThatAValueEncodes) {
-  EXPECT_TRUE(check_encodable(nlohmann::json{{"id", "em_1"}, {"n", 3}}));
-  auto bad = check_encodable(nlohmann::json{{"nested", {"ok", "\xff"}}});
-  ASSERT_FALSE(bad);
-  EXPECT_NE(bad.error().message.find("UTF-8"), std::string::npos) << bad.error().message;
 }
 
 }  // namespace
