@@ -18,7 +18,12 @@ using sundial::http::ParserLimits;
 using sundial::http::RequestParser;
 
 // Small limits, so the fuzzer reaches them with short inputs.
-constexpr ParserLimits kLimits{/*max_header_bytes=*/1024, /*max_body_bytes=*/2048};
+const ParserLimits kLimits = [] {
+  ParserLimits limits;
+  limits.max_header_bytes = 1024;
+  limits.max_body_bytes = 2048;
+  return limits;
+}();
 
 // What a connection sees of a request (timing fields left out).
 using RequestView = std::tuple<std::string, std::string, std::string,
