@@ -28,7 +28,12 @@ namespace sundial {
 
 class AsyncHttpClient {
  public:
-  using Done = std::move_only_function<void(HttpCallResult) noexcept>;
+  // Called on the loop from the client's noexcept libcurl/libuv callbacks:
+  // a throw from it terminates the process rather than unwinding through C,
+  // so a Done must not throw. (Not `noexcept` in the type: clang 16, which
+  // builds the fuzzers, cannot instantiate libstdc++ 12's
+  // move_only_function with a noexcept signature.)
+  using Done = std::move_only_function<void(HttpCallResult)>;
 
   AsyncHttpClient(Loop& loop, Clock& clock);
   ~AsyncHttpClient();
