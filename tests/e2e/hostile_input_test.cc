@@ -8,7 +8,9 @@
 #include <sys/wait.h>
 
 #include <fstream>
+#include <chrono>
 #include <sstream>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
