@@ -7,8 +7,8 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
-#include <fstream>
 #include <chrono>
+#include <fstream>
 #include <sstream>
 #include <thread>
 
