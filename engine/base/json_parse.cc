@@ -1,5 +1,7 @@
 #include "engine/base/json_parse.h"
 
+#include "engine/base/utf8.h"
+
 namespace sundial {
 namespace {
 
@@ -45,7 +47,9 @@ std::string plain_message(const nlohmann::json::exception& e) {
   if (auto close = what.find("] "); what.starts_with("[json.exception.") && close != std::string_view::npos) {
     what.remove_prefix(close + 2);
   }
-  return std::string(what);
+  // nlohmann quotes the bytes it stopped at, which may not be UTF-8: the
+  // message goes into JSON answers, logs and journals.
+  return repair_utf8(what);
 }
 
 }  // namespace

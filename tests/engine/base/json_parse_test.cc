@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "engine/base/utf8.h"
+
 namespace sundial {
 namespace {
 
@@ -79,3 +81,11 @@ TEST(JsonParseTest, NumbersOutOfRangeAreErrorsNotThrows) {
 
 }  // namespace
 }  // namespace sundial
+
+// nlohmann's message quotes the bytes where it stopped; they go into JSON
+// answers, logs and journals, so they must come back as UTF-8.
+TEST(JsonParseTest, AnErrorAboutBytesThatAreNotUtf8IsItselfUtf8) {
+  auto parsed = sundial::parse_json("{\"t\":\xff\xff_\xc0}");
+  ASSERT_FALSE(parsed);
+  EXPECT_FALSE(sundial::find_invalid_utf8(parsed.error().message)) << parsed.error().message;
+}
