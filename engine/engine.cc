@@ -39,16 +39,21 @@ Engine::Engine(Loop& loop, Clock& clock, const Registry& registry, EngineOptions
       store_(std::move(store)) {}
 
 Result<void> Engine::open_services() {
+  pool_ = std::make_unique<UvWorkPool>(loop_);
   commits_ = std::make_unique<CommitQueue>(*store_, loop_);
   events_ = std::make_unique<EventLog>(loop_, *store_, options_.event_log_capacity);
   SUNDIAL_TRY(events_->open());
   runtime_ = std::make_unique<Runtime>(
-      Runtime::Deps{loop_, clock_, *store_, *commits_, *events_, registry_}, options_.timers, options_.warm);
+      Runtime::Deps{loop_, clock_, *store_, *commits_, *events_, registry_, *pool_}, options_.timers, options_.warm);
   idempotency_ = std::make_unique<IdempotencyKeys>(*store_);
   stats_ = std::make_unique<StatsReader>(loop_, *store_);
   sweep_ = std::make_unique<RetentionSweep>(loop_, clock_, *store_, *runtime_, *events_,
                                             *idempotency_, options_.retention);
-  SUNDIAL_TRY(runtime_->recover());
+  // Opening waits for recovery: nothing is served before it ends.
+  std::optional<Result<void>> recovered;
+  runtime_->recover([&recovered](Result<void> r) { recovered = std::move(r); });
+  while (!recovered) pool_->make_progress();
+  SUNDIAL_TRY(*recovered);
   sweep_->start();
   return ok();
 }

@@ -152,7 +152,10 @@ void RetentionSweep::apply(const SweepPlan& plan, std::move_only_function<void(S
     // changed since (retried and finished again) has other index keys;
     // the next sweep decides about both. One not in memory has no
     // transition in flight, so storage is its whole truth.
-    if (runtime_.find(r.id) != nullptr || runtime_.being_deleted(r.id) || !unchanged_in_store(r)) continue;
+    if (runtime_.find(r.id) != nullptr || runtime_.loading(r.id) || runtime_.being_deleted(r.id) ||
+        !unchanged_in_store(r)) {
+      continue;
+    }
     deleted.push_back(r.id);
     tx.batch.del(Cf::kInstances, r.id);
     std::string journal = keys::journal_prefix(r.id);

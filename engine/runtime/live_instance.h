@@ -24,6 +24,7 @@ struct LiveInstance {
   uint64_t epoch = 0;       // identity of this incarnation, for async completions
   bool step_running = false;
   uint32_t in_flight = 0;   // transitions submitted and not yet durable
+  uint32_t pins = 0;        // callers running against it right after its load
 
   // What storage holds, so index keys can be replaced precisely.
   bool persisted = false;

@@ -57,8 +57,11 @@ Runtime::Runtime(Deps deps, TimerWindowOptions timer_options, WarmOptions warm)
       warm_(warm),
       load_retry_timer_(deps.loop, [this] { retry_timers(); }),
       timers_(deps.loop, deps.clock, deps.store, timer_options,
-              [this](const keys::TimerKey& key) { on_timer(key); }) {
+              [this](const keys::TimerKey& key) { on_timer(key); }),
+      recovery_retry_timer_(deps.loop, [this] { finish_recovery(); }),
+      reads_(deps.pool) {
   load_retry_timer_.set_keeps_loop_alive(false);
+  recovery_retry_timer_.set_keeps_loop_alive(false);
   // Recovery after a failed commit waits until the storage can write again.
   deps_.commits.on_storage_restored([this] {
     if (recovering_ && deps_.commits.in_flight() == 0) finish_recovery();
@@ -70,7 +73,14 @@ void Runtime::close() {
   accepting_ = false;
   timers_.stop();
   load_retry_timer_.stop();
+  recovery_retry_timer_.stop();
   load_retries_.clear();
+  // Whoever waits for a load hears now; the reads' results are dropped.
+  auto loads = std::move(loads_);
+  loads_.clear();
+  for (auto& [id, load] : loads) {
+    for (auto& then : load.waiters) then(std::unexpected(not_accepting_error()));
+  }
 }
 
 // ---- Instances in memory -----------------------------------------------------
@@ -80,46 +90,57 @@ LiveInstance* Runtime::find(std::string_view id) {
   return it == live_.end() ? nullptr : it->second.get();
 }
 
-Result<LiveInstance*> Runtime::load(std::string_view id) {
+void Runtime::with_instance(const std::string& id, WithInstance then) {
   SUNDIAL_CHECK_LOOP_THREAD(deps_.loop);
-  if (LiveInstance* inst = find(id)) return inst;
+  if (auto it = loads_.find(id); it != loads_.end()) {
+    it->second.waiters.push_back(std::move(then));
+    return;
+  }
+  if (LiveInstance* inst = find(id)) return then(inst);
   if (being_deleted(id)) {
-    return make_error(ErrorCode::kNotFound, "instance '" + std::string(id) +
-                                                "' does not exist (deleted by retention)");
+    return then(make_error(ErrorCode::kNotFound, "instance '" + id + "' does not exist (deleted by retention)"));
   }
-  SUNDIAL_ASSIGN_OR_RETURN(auto bytes, deps_.store.get(Cf::kInstances, id));
-  if (!bytes) {
-    return make_error(ErrorCode::kNotFound, "instance '" + std::string(id) + "' does not exist");
+  PendingLoad& load = loads_[id];
+  load.generation = live_generation_;
+  load.waiters.push_back(std::move(then));
+  reads_.run([&store = deps_.store, id] { return read_stored_instance(store, id); },
+             [this, id, generation = live_generation_](Result<StoredInstance> stored) {
+               on_loaded(id, generation, std::move(stored));
+             });
+}
+
+void Runtime::on_loaded(const std::string& id, uint64_t generation, Result<StoredInstance> stored) {
+  auto node = loads_.extract(id);
+  if (node.empty() || node.mapped().generation != generation) return;  // closed meanwhile
+  std::vector<WithInstance> waiters = std::move(node.mapped().waiters);
+  if (!accepting_ || generation != live_generation_) {
+    for (auto& then : waiters) then(std::unexpected(not_accepting_error()));
+    return;
   }
-  SUNDIAL_ASSIGN_OR_RETURN(InstanceRecord record, decode_record(*bytes));
-  std::vector<JournalEntry> journal;
-  Result<void> bad;
-  SUNDIAL_TRY(scan_prefix(deps_.store, Cf::kJournal, keys::journal_prefix(id),
-                          [&](std::string_view key, std::string_view value) {
-                            auto entry = decode_entry(value);
-                            auto seq = keys::journal_seq(key);
-                            if (!entry || !seq || *seq != journal.size()) {
-                              bad = make_error(ErrorCode::kCorruption,
-                                               "journal of instance '" + std::string(id) +
-                                                   "' is damaged at entry " +
-                                                   std::to_string(journal.size()));
-                              return false;
-                            }
-                            entry->seq = *seq;
-                            journal.push_back(std::move(*entry));
-                            return true;
-                          }));
-  SUNDIAL_TRY(bad);
-  if (journal.empty() || journal.size() != record.next_seq ||
-      journal[0].kind != EntryKind::kStarted) {
-    return make_error(ErrorCode::kCorruption, "journal of instance '" + std::string(id) +
-                                                  "' does not match its record (" +
-                                                  std::to_string(journal.size()) + " entries, " +
-                                                  std::to_string(record.next_seq) + " expected)");
+  // Nothing else installs an instance while its load runs (starts of that
+  // id wait behind the load), so memory has it only if a waiter creates it.
+  SUNDIAL_DCHECK(find(id) == nullptr);
+  Error error = stored ? Error{} : stored.error();
+  LiveInstance* pinned = stored ? &install(std::move(*stored)) : nullptr;
+  if (pinned) pinned->pins++;
+  for (auto& then : waiters) {
+    // Looked up for each: an earlier waiter (a start) may have created it.
+    if (LiveInstance* inst = find(id)) {
+      then(inst);
+    } else {
+      then(std::unexpected(error));
+    }
   }
+  if (pinned) {
+    pinned->pins--;
+    maybe_evict(id);
+  }
+}
+
+LiveInstance& Runtime::install(StoredInstance stored) {
   auto inst = std::make_unique<LiveInstance>();
-  inst->ctx = std::make_unique<Context>(record.id, record.input, std::move(journal));
-  inst->record = std::move(record);
+  inst->ctx = std::make_unique<Context>(stored.record.id, stored.record.input, std::move(stored.journal));
+  inst->record = std::move(stored.record);
   inst->epoch = next_epoch_++;
   inst->persisted = true;
   inst->indexed_status = inst->record.status;
@@ -127,7 +148,7 @@ Result<LiveInstance*> Runtime::load(std::string_view id) {
   LiveInstance* raw = inst.get();
   live_.emplace(raw->record.id, std::move(inst));
   replay(*raw);
-  return raw;
+  return *raw;
 }
 
 LiveInstance& Runtime::create(InstanceRecord record, Transition& tx) {
@@ -162,7 +183,7 @@ void Runtime::release(LiveInstance& inst) { maybe_evict(inst.record.id); }
 void Runtime::begin_deletion(const std::vector<std::string>& ids) {
   SUNDIAL_CHECK_LOOP_THREAD(deps_.loop);
   for (const auto& id : ids) {
-    SUNDIAL_DCHECK(find(id) == nullptr);
+    SUNDIAL_DCHECK(find(id) == nullptr && !loading(id));
     deleting_.insert(id);
   }
 }
@@ -175,7 +196,7 @@ void Runtime::defer(std::move_only_function<void()> fn) { deps_.loop.defer(std::
 
 void Runtime::maybe_evict(const std::string& id) {
   LiveInstance* inst = find(id);
-  if (inst == nullptr || inst->in_flight > 0 || inst->step_running) return;
+  if (inst == nullptr || inst->in_flight > 0 || inst->pins > 0 || inst->step_running) return;
   if (inst->record.status == InstanceStatus::kRunning || keep_warm(*inst)) return;
   live_.erase(id);
 }
@@ -449,7 +470,13 @@ void Runtime::on_step_done(const std::string& id, uint64_t epoch, uint32_t attem
 
 void Runtime::on_timer(const keys::TimerKey& key) {
   if (!accepting_) return;
-  auto loaded = load(key.instance_id);
+  with_instance(key.instance_id,
+                [this, key](Result<LiveInstance*> loaded) { fire_timer(key, std::move(loaded)); });
+}
+
+void Runtime::fire_timer(const keys::TimerKey& key, Result<LiveInstance*> loaded) {
+  // Not accepting: recovery resets the window and finds the row again.
+  if (!accepting_) return;
   if (!loaded) {
     if (loaded.error().code == ErrorCode::kNotFound) {
       // A row left by an instance that the retention sweep removed: drop it.
@@ -537,24 +564,47 @@ void Runtime::submit(Transition&& tx, std::move_only_function<void(const Result<
 
 // ---- Recovery ----------------------------------------------------------------
 
-Result<void> Runtime::recover() {
-  SUNDIAL_CHECK_LOOP_THREAD(deps_.loop);
+namespace {
+
+// Every instance the status index lists as running, read in full.
+Result<std::vector<StoredInstance>> read_running(Store& store) {
   std::vector<std::string> running;
-  SUNDIAL_TRY(scan_prefix(deps_.store, Cf::kIndex, keys::status_index_prefix(InstanceStatus::kRunning),
+  SUNDIAL_TRY(scan_prefix(store, Cf::kIndex, keys::status_index_prefix(InstanceStatus::kRunning),
                           [&](std::string_view key, std::string_view) {
                             running.emplace_back(keys::index_key_id(key, 2));
                             return true;
                           }));
+  std::vector<StoredInstance> out;
+  out.reserve(running.size());
   for (const std::string& id : running) {
-    SUNDIAL_ASSIGN_OR_RETURN(LiveInstance * inst, load(id));
-    Transition tx(now());
-    advance(*inst, tx);
-    commit(*inst, std::move(tx));
+    SUNDIAL_ASSIGN_OR_RETURN(StoredInstance stored, read_stored_instance(store, id));
+    out.push_back(std::move(stored));
   }
-  accepting_ = true;
-  timers_.poll();
-  if (!running.empty()) spdlog::info("recovered {} running instance(s)", running.size());
-  return ok();
+  return out;
+}
+
+}  // namespace
+
+void Runtime::recover(Recovered done) {
+  SUNDIAL_CHECK_LOOP_THREAD(deps_.loop);
+  recover_in_flight_ = true;
+  reads_.run([&store = deps_.store] { return read_running(store); },
+             [this, done = std::move(done)](Result<std::vector<StoredInstance>> running) mutable {
+               recover_in_flight_ = false;
+               if (!running) return done(std::unexpected(running.error()));
+               recovering_ = false;
+               for (StoredInstance& stored : *running) {
+                 if (find(stored.record.id) != nullptr) continue;
+                 LiveInstance& inst = install(std::move(stored));
+                 Transition tx(now());
+                 advance(inst, tx);
+                 commit(inst, std::move(tx));
+               }
+               accepting_ = true;
+               timers_.poll();
+               if (!running->empty()) spdlog::info("recovered {} running instance(s)", running->size());
+               done(ok());
+             });
 }
 
 void Runtime::on_commit_failed(const Error& error) {
@@ -575,18 +625,17 @@ Error Runtime::not_accepting_error() const {
 }
 
 void Runtime::finish_recovery() {
-  if (deps_.commits.storage_error()) return;  // on_storage_restored calls again
+  if (recover_in_flight_ || deps_.commits.storage_error()) return;  // on_storage_restored calls again
   live_.clear();
+  live_generation_++;
   timers_.reset();
   deps_.commits.clear_failure();
-  recovering_ = false;
-  if (auto r = recover(); !r) {
-    spdlog::error("recovery after a failed commit failed: {}; retrying", r.error().to_string());
-    recovering_ = true;
-    deps_.loop.post([this] {
-      if (recovering_ && deps_.commits.in_flight() == 0) finish_recovery();
-    });
-  }
+  recover([this](Result<void> r) {
+    if (r) return;
+    spdlog::error("recovery after a failed commit failed: {}; retrying in {} ms", r.error().to_string(),
+                  kLoadRetryMs);
+    recovery_retry_timer_.start(static_cast<uint64_t>(kLoadRetryMs));
+  });
 }
 
 }  // namespace sundial

@@ -4,15 +4,23 @@
 // (a step to run, a timer, a signal wait), and commits every change as one
 // Transition, releasing replies and effects only once it is durable.
 //
-// Commands (engine/transitions/*.cc) use load(), advance() and commit().
+// Commands (engine/transitions/*.cc) use with_instance(), advance() and
+// commit().
+//
+// Loading: an instance that is not in memory is read (record and journal)
+// on the WorkPool, never on the loop. Callers that need it while its load
+// runs wait behind that one load, in arrival order; the instance stays in
+// memory until all of them have run. Only the replay that follows (workflow
+// code) and the transition run on the loop.
 //
 // Failure: when a commit fails, the Runtime stops accepting commands, waits
 // for the commits in flight, drops every in-memory instance and the timer
 // window, and recovers from storage exactly as after a restart.
 //
-// Threading: loop thread only.
+// Threading: loop thread only; its reads run on the WorkPool.
 // Ownership: owned by Engine. Borrows Loop, Clock, Store, CommitQueue,
-// EventLog and Registry, which must outlive it; owns the TimerService.
+// EventLog, Registry and WorkPool, which must outlive it; owns the
+// TimerService and its pool jobs (cancelled when it is destroyed).
 #pragma once
 
 #include <cstdint>
@@ -28,6 +36,8 @@
 #include "engine/events/event_log.h"
 #include "engine/loop/loop.h"
 #include "engine/loop/timer.h"
+#include "engine/loop/work_pool.h"
+#include "engine/codec/stored_instance.h"
 #include "engine/runtime/live_instance.h"
 #include "engine/runtime/registry.h"
 #include "engine/runtime/warm_options.h"
@@ -47,14 +57,20 @@ class Runtime {
     CommitQueue& commits;
     EventLog& events;
     const Registry& registry;
+    WorkPool& pool;
   };
+  // Runs on the loop with the instance in memory, or the error (not_found
+  // when it does not exist, unavailable when the engine stopped accepting).
+  using WithInstance = std::move_only_function<void(Result<LiveInstance*>)>;
+  using Recovered = std::move_only_function<void(Result<void>)>;
 
   Runtime(Deps deps, TimerWindowOptions timer_options, WarmOptions warm = {});
   Runtime(const Runtime&) = delete;
   Runtime& operator=(const Runtime&) = delete;
 
-  // Loads and continues every running instance, then starts the timers.
-  Result<void> recover();
+  // Reads every running instance on the pool, continues each on the loop,
+  // then starts accepting and firing timers; `done` runs on the loop.
+  void recover(Recovered done);
   // False while recovering from a failed commit or after close().
   bool accepting() const { return accepting_; }
   // The answer to a command while not accepting: storage_unavailable with
@@ -67,9 +83,13 @@ class Runtime {
   const Registry& registry() const { return deps_.registry; }
   Store& store() { return deps_.store; }
   LiveInstance* find(std::string_view id);
-  // The instance from memory, or read from storage and replayed to where it
-  // waits. not_found when it does not exist.
-  Result<LiveInstance*> load(std::string_view id);
+  // Calls `then` with the instance: at once when it is in memory (and no
+  // load of it is under way), else once it has been read on the pool and
+  // replayed to where it waits. Calls for one instance run in the order
+  // they were made.
+  void with_instance(const std::string& id, WithInstance then);
+  // Whether a read of `id` is under way on the pool.
+  bool loading(std::string_view id) const { return loads_.contains(std::string(id)); }
   // A new instance whose journal starts with its kStarted entry, in `tx`.
   LiveInstance& create(InstanceRecord record, Transition& tx);
   // Runs the workflow as far as it can go, writing what it does into `tx`.
@@ -83,7 +103,7 @@ class Runtime {
   void commit_detached(Transition&& tx);
   // Evicts `inst` if nothing keeps it in memory (after a rejected command).
   void release(LiveInstance& inst);
-  // Retention: ids whose deletion is committing. Until end_deletion(), load()
+  // Retention: ids whose deletion is committing. Until end_deletion(), loads
   // answers not_found and start() may reuse the id, so no command reads the
   // old record and writes after the delete (a record without its journal).
   void begin_deletion(const std::vector<std::string>& ids);
@@ -97,11 +117,22 @@ class Runtime {
 
   // ---- Introspection ---------------------------------------------------------
   size_t live_count() const { return live_.size(); }
+  // Reads submitted to the pool and not yet back on the loop.
+  size_t reads_in_flight() const { return reads_.outstanding(); }
   TimerService& timers() { return timers_; }
   void poll_timers() { timers_.poll(); }
 
  private:
+  struct PendingLoad {
+    uint64_t generation = 0;  // live_generation_ when the read began
+    std::vector<WithInstance> waiters;
+  };
+  // A read is back on the loop: installs the instance and runs the waiters.
+  void on_loaded(const std::string& id, uint64_t generation, Result<StoredInstance> stored);
+  // Puts a stored instance into memory and replays it to where it waits.
+  LiveInstance& install(StoredInstance stored);
   void on_timer(const keys::TimerKey& key);
+  void fire_timer(const keys::TimerKey& key, Result<LiveInstance*> loaded);
   // A due timer whose instance could not be read (an I/O error, not a
   // missing instance) is tried again after kLoadRetryMs, not dropped: its
   // row is still on disk but the in-memory window has let it go.
@@ -135,10 +166,17 @@ class Runtime {
   TimerService timers_;
   std::unordered_map<std::string, std::unique_ptr<LiveInstance>> live_;
   std::unordered_set<std::string> deleting_;
+  std::unordered_map<std::string, PendingLoad> loads_;
+  // Bumped whenever live_ is dropped (recovery): reads begun before it may
+  // predate what recovery committed, so their results are not installed.
+  uint64_t live_generation_ = 0;
+  bool recover_in_flight_ = false;
+  UvTimer recovery_retry_timer_;
   uint64_t next_epoch_ = 1;
   bool accepting_ = false;
   bool recovering_ = false;
   std::mt19937_64 rng_{std::random_device{}()};
+  WorkScope reads_;  // last: destroyed first, so no read outlives the members above
 };
 
 }  // namespace sundial

@@ -97,6 +97,7 @@ class RocksDbStore final : public Store {
   RocksDbStore& operator=(const RocksDbStore&) = delete;
 
   Result<std::optional<std::string>> get(Cf cf, std::string_view key) override;
+  Result<CachedRead> get_if_cached(Cf cf, std::string_view key) override;
   Result<void> scan(Cf cf, std::string_view begin, std::string_view end,
                     const ScanFn& fn) override;
   Result<std::optional<std::string>> last_key(Cf cf) override;

@@ -23,11 +23,22 @@ namespace sundial {
 // Return false to stop the scan.
 using ScanFn = std::function<bool(std::string_view key, std::string_view value)>;
 
+// The answer of a read that must not wait on the disk.
+struct CachedRead {
+  enum State { kFound, kAbsent, kNotCached };
+  State state = kNotCached;
+  std::string value;  // when kFound
+};
+
 class Store {
  public:
   virtual ~Store() = default;
 
   virtual Result<std::optional<std::string>> get(Cf cf, std::string_view key) = 0;
+  // A point read from memory only (memtables, the block cache, bloom
+  // filters): kNotCached when answering would read the disk. For the loop
+  // thread, which must then ask the WorkPool. The default never knows.
+  virtual Result<CachedRead> get_if_cached(Cf, std::string_view) { return CachedRead{}; }
   // Visits keys in [begin, end) in order; an empty `end` means unbounded.
   virtual Result<void> scan(Cf cf, std::string_view begin, std::string_view end,
                             const ScanFn& fn) = 0;

@@ -8,30 +8,32 @@ namespace sundial {
 
 void cancel_instance(Runtime& rt, const std::string& id, std::string reason,
                      Reply<CommandReply> reply) {
-  LiveInstance* inst = load_or_reply(rt, id, reply);
-  if (inst == nullptr) return;
-  InstanceRecord& r = inst->record;
-  Transition tx(rt.now());
-  if (r.status == InstanceStatus::kCancelled) {
-    reply_when_durable(tx, *inst, std::move(reply));
-    return rt.commit(*inst, std::move(tx));
-  }
-  if (is_finished(r.status)) {
-    return reject(rt, *inst, std::move(reply),
-                  wrong_status(*inst, "only running, waiting or paused instances can be cancelled"));
-  }
-  if (reason.empty()) reason = "cancelled by request";
-  clear_timer(*inst, tx);
-  r.cancel_reason = reason;
-  set_status(*inst, tx, InstanceStatus::kCancelled);
-  JournalEntry entry;
-  entry.kind = EntryKind::kCancelled;
-  entry.error = reason;
-  append_entry(*inst, tx, entry);
-  add_event(*inst, tx, EventType::kCancelled, {}, reason);
-  inst->root = Workflow<void>();
-  reply_when_durable(tx, *inst, std::move(reply));
-  rt.commit(*inst, std::move(tx));
+  with_command_instance(
+      rt, id, std::move(reply),
+      [&rt, reason = std::move(reason)](LiveInstance& inst, Reply<CommandReply> respond) mutable {
+        InstanceRecord& r = inst.record;
+        Transition tx(rt.now());
+        if (r.status == InstanceStatus::kCancelled) {
+          reply_when_durable(tx, inst, std::move(respond));
+          return rt.commit(inst, std::move(tx));
+        }
+        if (is_finished(r.status)) {
+          return reject(rt, inst, std::move(respond),
+                        wrong_status(inst, "only running, waiting or paused instances can be cancelled"));
+        }
+        if (reason.empty()) reason = "cancelled by request";
+        clear_timer(inst, tx);
+        r.cancel_reason = reason;
+        set_status(inst, tx, InstanceStatus::kCancelled);
+        JournalEntry entry;
+        entry.kind = EntryKind::kCancelled;
+        entry.error = reason;
+        append_entry(inst, tx, entry);
+        add_event(inst, tx, EventType::kCancelled, {}, reason);
+        inst.root = Workflow<void>();
+        reply_when_durable(tx, inst, std::move(respond));
+        rt.commit(inst, std::move(tx));
+      });
 }
 
 }  // namespace sundial

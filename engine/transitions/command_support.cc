@@ -2,21 +2,29 @@
 
 namespace sundial {
 
-LiveInstance* load_or_reply(Runtime& rt, const std::string& id, Reply<CommandReply>& reply) {
-  Result<LiveInstance*> loaded =
-      rt.accepting() ? rt.load(id) : Result<LiveInstance*>(std::unexpected(rt.not_accepting_error()));
-  if (loaded) return *loaded;
-  rt.defer([reply = std::move(reply), error = loaded.error()]() mutable {
+namespace {
+
+void answer_error(Runtime& rt, Reply<CommandReply> reply, Error error) {
+  rt.defer([reply = std::move(reply), error = std::move(error)]() mutable {
     reply(std::unexpected(std::move(error)));
   });
-  return nullptr;
+}
+
+}  // namespace
+
+void with_command_instance(Runtime& rt, const std::string& id, Reply<CommandReply> reply,
+                           ApplyCommand apply) {
+  if (!rt.accepting()) return answer_error(rt, std::move(reply), rt.not_accepting_error());
+  rt.with_instance(id, [&rt, reply = std::move(reply), apply = std::move(apply)](
+                           Result<LiveInstance*> loaded) mutable {
+    if (!loaded) return answer_error(rt, std::move(reply), loaded.error());
+    apply(**loaded, std::move(reply));
+  });
 }
 
 void reject(Runtime& rt, LiveInstance& inst, Reply<CommandReply> reply, Error error) {
   rt.release(inst);
-  rt.defer([reply = std::move(reply), error = std::move(error)]() mutable {
-    reply(std::unexpected(std::move(error)));
-  });
+  answer_error(rt, std::move(reply), std::move(error));
 }
 
 void reply_when_durable(Transition& tx, const LiveInstance& inst, Reply<CommandReply> reply) {

@@ -1,5 +1,6 @@
-// Shared plumbing of the steering commands: load the instance or answer the
-// error, answer a rejection asynchronously, and answer after the commit.
+// Shared plumbing of the steering commands: get the instance into memory
+// (read on the pool when it is not) or answer the error, answer a
+// rejection asynchronously, and answer after the commit.
 //
 // Threading: loop thread only.
 #pragma once
@@ -9,8 +10,14 @@
 
 namespace sundial {
 
-// The instance named by a command, or nullptr after answering the error.
-LiveInstance* load_or_reply(Runtime& rt, const std::string& id, Reply<CommandReply>& reply);
+// What a command does to its instance once it is in memory.
+using ApplyCommand = std::move_only_function<void(LiveInstance&, Reply<CommandReply>)>;
+
+// Runs `apply` with the instance named by a command (now, or once its load
+// is back on the loop), or answers the error. Commands for one instance
+// apply in the order they were issued.
+void with_command_instance(Runtime& rt, const std::string& id, Reply<CommandReply> reply,
+                           ApplyCommand apply);
 
 // Answers `error` in a later loop turn and releases the instance.
 void reject(Runtime& rt, LiveInstance& inst, Reply<CommandReply> reply, Error error);

@@ -8,26 +8,28 @@
 namespace sundial {
 
 void pause_instance(Runtime& rt, const std::string& id, Reply<CommandReply> reply) {
-  LiveInstance* inst = load_or_reply(rt, id, reply);
-  if (inst == nullptr) return;
-  InstanceRecord& r = inst->record;
-  if (is_finished(r.status)) {
-    return reject(rt, *inst, std::move(reply),
-                  wrong_status(*inst, "only running or waiting instances can be paused"));
-  }
-  Transition tx(rt.now());
-  if (r.status != InstanceStatus::kPaused) {
-    if (inst->timer_row()) tx.batch.del(Cf::kTimers, keys::timer_key(r.timer_due, r.id));
-    r.status_before_pause = r.status;
-    r.paused_at = tx.now;
-    set_status(*inst, tx, InstanceStatus::kPaused);
-    JournalEntry entry;
-    entry.kind = EntryKind::kPaused;
-    append_entry(*inst, tx, entry);
-    add_event(*inst, tx, EventType::kPaused);
-  }
-  reply_when_durable(tx, *inst, std::move(reply));
-  rt.commit(*inst, std::move(tx));
+  with_command_instance(
+      rt, id, std::move(reply),
+      [&rt](LiveInstance& inst, Reply<CommandReply> respond) mutable {
+        InstanceRecord& r = inst.record;
+        if (is_finished(r.status)) {
+          return reject(rt, inst, std::move(respond),
+                        wrong_status(inst, "only running or waiting instances can be paused"));
+        }
+        Transition tx(rt.now());
+        if (r.status != InstanceStatus::kPaused) {
+          if (inst.timer_row()) tx.batch.del(Cf::kTimers, keys::timer_key(r.timer_due, r.id));
+          r.status_before_pause = r.status;
+          r.paused_at = tx.now;
+          set_status(inst, tx, InstanceStatus::kPaused);
+          JournalEntry entry;
+          entry.kind = EntryKind::kPaused;
+          append_entry(inst, tx, entry);
+          add_event(inst, tx, EventType::kPaused);
+        }
+        reply_when_durable(tx, inst, std::move(respond));
+        rt.commit(inst, std::move(tx));
+      });
 }
 
 }  // namespace sundial

@@ -7,24 +7,26 @@
 namespace sundial {
 
 void retry_instance(Runtime& rt, const std::string& id, Reply<CommandReply> reply) {
-  LiveInstance* inst = load_or_reply(rt, id, reply);
-  if (inst == nullptr) return;
-  InstanceRecord& r = inst->record;
-  if (r.status != InstanceStatus::kFailed) {
-    return reject(rt, *inst, std::move(reply), wrong_status(*inst, "only failed instances can be retried"));
-  }
-  Transition tx(rt.now());
-  r.last_error.clear();
-  r.attempt = 0;
-  set_status(*inst, tx, InstanceStatus::kRunning);
-  JournalEntry entry;
-  entry.kind = EntryKind::kRetried;
-  append_entry(*inst, tx, entry);
-  add_event(*inst, tx, EventType::kRetried);
-  rt.rebuild(*inst);
-  rt.advance(*inst, tx);
-  reply_when_durable(tx, *inst, std::move(reply));
-  rt.commit(*inst, std::move(tx));
+  with_command_instance(
+      rt, id, std::move(reply),
+      [&rt](LiveInstance& inst, Reply<CommandReply> respond) mutable {
+        InstanceRecord& r = inst.record;
+        if (r.status != InstanceStatus::kFailed) {
+          return reject(rt, inst, std::move(respond), wrong_status(inst, "only failed instances can be retried"));
+        }
+        Transition tx(rt.now());
+        r.last_error.clear();
+        r.attempt = 0;
+        set_status(inst, tx, InstanceStatus::kRunning);
+        JournalEntry entry;
+        entry.kind = EntryKind::kRetried;
+        append_entry(inst, tx, entry);
+        add_event(inst, tx, EventType::kRetried);
+        rt.rebuild(inst);
+        rt.advance(inst, tx);
+        reply_when_durable(tx, inst, std::move(respond));
+        rt.commit(inst, std::move(tx));
+      });
 }
 
 }  // namespace sundial

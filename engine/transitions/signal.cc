@@ -40,40 +40,44 @@ void signal_instance(Runtime& rt, IdempotencyKeys& idempotency, DurationMs idemp
       reply(std::unexpected(std::move(error)));
     });
   }
-  LiveInstance* inst = load_or_reply(rt, id, reply);
-  if (inst == nullptr) return;
-  InstanceRecord& r = inst->record;
-  std::optional<std::string> scoped_key;
-  if (idempotency_key) {
-    scoped_key = scoped_signal_key(id, *idempotency_key);
-    auto known = idempotency.lookup(*scoped_key, rt.now());
-    if (!known) return reject(rt, *inst, std::move(reply), known.error());
-    if (*known) return answer_repeat(rt, *inst, std::move(reply));
-  }
-  if (is_finished(r.status)) {
-    return reject(rt, *inst, std::move(reply),
-                  wrong_status(*inst, "signals reach only running, waiting or paused instances"));
-  }
-  Transition tx(rt.now());
-  bool deliver = r.status != InstanceStatus::kPaused && r.await_kind == AwaitKind::kSignal &&
-                 std::find(r.wait_signals.begin(), r.wait_signals.end(), name) != r.wait_signals.end();
-  JournalEntry entry;
-  entry.kind = EntryKind::kSignalReceived;
-  entry.name = name;
-  entry.data = std::move(payload);
-  entry.delivered = deliver;
-  // Encode first: nothing changes unless the entry can be stored.
-  auto prepared = prepare_entry(*inst, tx, std::move(entry));
-  if (!prepared) return reject(rt, *inst, std::move(reply), prepared.error());
-  if (scoped_key) idempotency.record(tx, *scoped_key, id, tx.now + idempotency_window);
-  append_prepared(*inst, tx, std::move(*prepared));
-  add_event(*inst, tx, EventType::kSignalReceived, name);
-  if (deliver) {
-    end_signal_wait(*inst, tx);
-    rt.advance(*inst, tx);
-  }
-  reply_when_durable(tx, *inst, std::move(reply));
-  rt.commit(*inst, std::move(tx));
+  with_command_instance(
+      rt, id, std::move(reply),
+      [&rt, &idempotency, idempotency_window, id, name, payload = std::move(payload),
+       idempotency_key = std::move(idempotency_key)](LiveInstance& inst,
+                                                     Reply<CommandReply> respond) mutable {
+        InstanceRecord& r = inst.record;
+        std::optional<std::string> scoped_key;
+        if (idempotency_key) {
+          scoped_key = scoped_signal_key(id, *idempotency_key);
+          auto known = idempotency.lookup(*scoped_key, rt.now());
+          if (!known) return reject(rt, inst, std::move(respond), known.error());
+          if (*known) return answer_repeat(rt, inst, std::move(respond));
+        }
+        if (is_finished(r.status)) {
+          return reject(rt, inst, std::move(respond),
+                        wrong_status(inst, "signals reach only running, waiting or paused instances"));
+        }
+        Transition tx(rt.now());
+        bool deliver = r.status != InstanceStatus::kPaused && r.await_kind == AwaitKind::kSignal &&
+                       std::find(r.wait_signals.begin(), r.wait_signals.end(), name) != r.wait_signals.end();
+        JournalEntry entry;
+        entry.kind = EntryKind::kSignalReceived;
+        entry.name = name;
+        entry.data = std::move(payload);
+        entry.delivered = deliver;
+        // Encode first: nothing changes unless the entry can be stored.
+        auto prepared = prepare_entry(inst, tx, std::move(entry));
+        if (!prepared) return reject(rt, inst, std::move(respond), prepared.error());
+        if (scoped_key) idempotency.record(tx, *scoped_key, id, tx.now + idempotency_window);
+        append_prepared(inst, tx, std::move(*prepared));
+        add_event(inst, tx, EventType::kSignalReceived, name);
+        if (deliver) {
+          end_signal_wait(inst, tx);
+          rt.advance(inst, tx);
+        }
+        reply_when_durable(tx, inst, std::move(respond));
+        rt.commit(inst, std::move(tx));
+      });
 }
 
 }  // namespace sundial

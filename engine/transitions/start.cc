@@ -39,13 +39,40 @@ void answer_existing(Runtime& rt, const std::string& id, Reply<StartReply> reply
   Transition barrier(rt.now());
   barrier.on_done.push_back([&rt, id, reply = std::move(reply)](const Result<void>& r) mutable {
     if (!r) return reply(std::unexpected(r.error()));
-    auto inst = rt.load(id);
-    if (!inst) return reply(std::unexpected(inst.error()));
-    StartReply answer{id, false, (*inst)->record.status};
-    rt.release(**inst);
-    reply(std::move(answer));
+    rt.with_instance(id, [&rt, id, reply = std::move(reply)](Result<LiveInstance*> inst) mutable {
+      if (!inst) return reply(std::unexpected(inst.error()));
+      StartReply answer{id, false, (*inst)->record.status};
+      rt.release(**inst);
+      reply(std::move(answer));
+    });
   });
   rt.commit_detached(std::move(barrier));
+}
+
+// Creates the instance and runs it to its first wait, in one transition.
+// REQUIRES: no instance `id` exists, in memory or in storage.
+void create_instance(Runtime& rt, IdempotencyKeys& idempotency, DurationMs idempotency_window,
+                     std::string id, StartRequest req, nlohmann::json input, Reply<StartReply> reply) {
+  Transition tx(rt.now());
+  InstanceRecord record;
+  record.id = id;
+  record.type = req.type;
+  record.input = std::move(input);
+  record.created_at = tx.now;
+  record.status = InstanceStatus::kRunning;
+  if (req.idempotency_key) record.idempotency_key = *req.idempotency_key;
+  LiveInstance& inst = rt.create(std::move(record), tx);
+  if (req.idempotency_key) {
+    idempotency.record(tx, *req.idempotency_key, id, tx.now + idempotency_window);
+  }
+  add_event(inst, tx, EventType::kInstanceStarted);
+  rt.advance(inst, tx);
+  tx.on_done.push_back([reply = std::move(reply), id, status = inst.record.status](
+                           const Result<void>& r) mutable {
+    if (!r) return reply(std::unexpected(r.error()));
+    reply(StartReply{id, true, status});
+  });
+  rt.commit(inst, std::move(tx));
 }
 
 }  // namespace
@@ -85,34 +112,47 @@ void start_instance(Runtime& rt, IdempotencyKeys& idempotency, DurationMs idempo
     if (!known) return answer_later(rt, std::move(reply), std::unexpected(known.error()));
     if (*known) return answer_existing(rt, **known, std::move(reply));
   }
-  std::string id = req.id ? *req.id : generate_id();
+  if (!req.id) {
+    // 128 random bits: no instance can have this id yet.
+    std::string id = generate_id();
+    return create_instance(rt, idempotency, idempotency_window, std::move(id), std::move(req),
+                           std::move(*input), std::move(reply));
+  }
+  std::string id = *req.id;
   if (rt.find(id) != nullptr) return answer_existing(rt, id, std::move(reply));
-  if (!rt.being_deleted(id)) {  // a retention delete in flight: the id is free again
-    auto stored = rt.store().get(Cf::kInstances, id);
-    if (!stored) return answer_later(rt, std::move(reply), std::unexpected(stored.error()));
-    if (*stored) return answer_existing(rt, id, std::move(reply));
+  if (rt.being_deleted(id)) {  // a retention delete in flight: the id is free again
+    return create_instance(rt, idempotency, idempotency_window, std::move(id), std::move(req),
+                           std::move(*input), std::move(reply));
   }
-
-  Transition tx(now);
-  InstanceRecord record;
-  record.id = id;
-  record.type = req.type;
-  record.input = std::move(*input);
-  record.created_at = now;
-  record.status = InstanceStatus::kRunning;
-  if (req.idempotency_key) record.idempotency_key = *req.idempotency_key;
-  LiveInstance& inst = rt.create(std::move(record), tx);
-  if (req.idempotency_key) {
-    idempotency.record(tx, *req.idempotency_key, id, now + idempotency_window);
+  if (!rt.loading(id)) {
+    // Whether the id is taken, from memory only (the record's bloom filter
+    // and cached blocks): a new id is created at once, without a pool trip.
+    auto cached = rt.store().get_if_cached(Cf::kInstances, id);
+    if (!cached) return answer_later(rt, std::move(reply), std::unexpected(cached.error()));
+    if (cached->state == CachedRead::kAbsent) {
+      return create_instance(rt, idempotency, idempotency_window, std::move(id), std::move(req),
+                             std::move(*input), std::move(reply));
+    }
+    if (cached->state == CachedRead::kFound) return answer_existing(rt, id, std::move(reply));
   }
-  add_event(inst, tx, EventType::kInstanceStarted);
-  rt.advance(inst, tx);
-  tx.on_done.push_back([reply = std::move(reply), id, status = inst.record.status](
-                           const Result<void>& r) mutable {
-    if (!r) return reply(std::unexpected(r.error()));
-    reply(StartReply{id, true, status});
+  // Not known from memory, or a load of it is under way: ask in line with
+  // the other commands for this id.
+  rt.with_instance(id, [&rt, &idempotency, idempotency_window, id, req = std::move(req),
+                        input = std::move(*input),
+                        reply = std::move(reply)](Result<LiveInstance*> existing) mutable {
+    if (existing) {
+      rt.release(**existing);
+      return answer_existing(rt, id, std::move(reply));
+    }
+    if (existing.error().code != ErrorCode::kNotFound) {
+      return answer_later(rt, std::move(reply), std::unexpected(existing.error()));
+    }
+    if (!rt.accepting()) {
+      return answer_later(rt, std::move(reply), std::unexpected(rt.not_accepting_error()));
+    }
+    create_instance(rt, idempotency, idempotency_window, std::move(id), std::move(req),
+                    std::move(input), std::move(reply));
   });
-  rt.commit(inst, std::move(tx));
 }
 
 }  // namespace sundial

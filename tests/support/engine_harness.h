@@ -63,7 +63,7 @@ class EngineHarness {
   // Runs the loop until every commit is answered and deferred work ran.
   void drain() {
     for (int quiet = 0; quiet < 3;) {
-      if (engine && engine->commits_in_flight() > 0) {
+      if (engine && engine->work_in_flight() > 0) {
         loop.run_once();
         quiet = 0;
       } else {

@@ -1,0 +1,45 @@
+#include "engine/codec/stored_instance.h"
+
+#include "engine/codec/codec.h"
+#include "engine/storage/keys.h"
+
+namespace sundial {
+
+Result<std::vector<JournalEntry>> read_journal(Store& store, const std::string& id) {
+  std::vector<JournalEntry> journal;
+  Result<void> bad;
+  SUNDIAL_TRY(scan_prefix(store, Cf::kJournal, keys::journal_prefix(id),
+                          [&](std::string_view key, std::string_view value) {
+                            auto entry = decode_entry(value);
+                            auto seq = keys::journal_seq(key);
+                            if (!entry || !seq || *seq != journal.size()) {
+                              bad = make_error(ErrorCode::kCorruption,
+                                               "journal of instance '" + id + "' is damaged at entry " +
+                                                   std::to_string(journal.size()));
+                              return false;
+                            }
+                            entry->seq = *seq;
+                            journal.push_back(std::move(*entry));
+                            return true;
+                          }));
+  SUNDIAL_TRY(bad);
+  return journal;
+}
+
+Result<StoredInstance> read_stored_instance(Store& store, const std::string& id) {
+  SUNDIAL_ASSIGN_OR_RETURN(auto bytes, store.get(Cf::kInstances, id));
+  if (!bytes) return make_error(ErrorCode::kNotFound, "instance '" + id + "' does not exist");
+  StoredInstance out;
+  SUNDIAL_ASSIGN_OR_RETURN(out.record, decode_record(*bytes));
+  SUNDIAL_ASSIGN_OR_RETURN(out.journal, read_journal(store, id));
+  if (out.journal.empty() || out.journal.size() != out.record.next_seq ||
+      out.journal[0].kind != EntryKind::kStarted) {
+    return make_error(ErrorCode::kCorruption, "journal of instance '" + id +
+                                                  "' does not match its record (" +
+                                                  std::to_string(out.journal.size()) + " entries, " +
+                                                  std::to_string(out.record.next_seq) + " expected)");
+  }
+  return out;
+}
+
+}  // namespace sundial
