@@ -56,7 +56,7 @@ Runtime::Runtime(Deps deps, TimerWindowOptions timer_options, WarmOptions warm)
     : deps_(deps),
       warm_(warm),
       load_retry_timer_(deps.loop, [this] { retry_timers(); }),
-      timers_(deps.loop, deps.clock, deps.store, timer_options,
+      timers_(deps.loop, deps.clock, deps.store, deps.pool, timer_options,
               [this](const keys::TimerKey& key) { on_timer(key); }),
       recovery_retry_timer_(deps.loop, [this] { finish_recovery(); }),
       reads_(deps.pool) {

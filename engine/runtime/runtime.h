@@ -118,7 +118,7 @@ class Runtime {
   // ---- Introspection ---------------------------------------------------------
   size_t live_count() const { return live_.size(); }
   // Reads submitted to the pool and not yet back on the loop.
-  size_t reads_in_flight() const { return reads_.outstanding(); }
+  size_t reads_in_flight() const { return reads_.outstanding() + timers_.scans_in_flight(); }
   TimerService& timers() { return timers_; }
   void poll_timers() { timers_.poll(); }
 

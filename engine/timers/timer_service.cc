@@ -7,37 +7,39 @@
 namespace sundial {
 namespace {
 
-TimerWindow::ScanTimers scan_store(Store& store) {
-  return [&store](TimeMs from, TimeMs to, size_t limit) -> Result<std::vector<keys::TimerKey>> {
-    std::vector<keys::TimerKey> out;
-    bool bad_key = false;
-    SUNDIAL_TRY(store.scan(Cf::kTimers, keys::timer_key(from, ""), keys::timer_key(to, ""),
-                           [&](std::string_view key, std::string_view) {
-                             auto parsed = keys::parse_timer_key(key);
-                             if (!parsed) {
-                               bad_key = true;
-                               return true;
-                             }
-                             out.push_back(std::move(*parsed));
-                             return limit == 0 || out.size() < limit;
-                           }));
-    if (bad_key) spdlog::warn("timers: skipped a malformed timer key");
-    return out;
-  };
+// Runs on the pool.
+Result<std::vector<keys::TimerKey>> read_timers(Store& store, const TimerScan& scan) {
+  std::vector<keys::TimerKey> out;
+  bool bad_key = false;
+  SUNDIAL_TRY(store.scan(Cf::kTimers, keys::timer_key(scan.from, ""), keys::timer_key(scan.to, ""),
+                         [&](std::string_view key, std::string_view) {
+                           auto parsed = keys::parse_timer_key(key);
+                           if (!parsed) {
+                             bad_key = true;
+                             return true;
+                           }
+                           out.push_back(std::move(*parsed));
+                           return scan.limit == 0 || out.size() < scan.limit;
+                         }));
+  if (bad_key) spdlog::warn("timers: skipped a malformed timer key");
+  return out;
 }
 
 }  // namespace
 
-TimerService::TimerService(Loop& loop, Clock& clock, Store& store, TimerWindowOptions options,
-                           OnDue on_due)
+TimerService::TimerService(Loop& loop, Clock& clock, Store& store, WorkPool& pool,
+                           TimerWindowOptions options, OnDue on_due)
     : loop_(loop),
       clock_(clock),
-      window_(options, scan_store(store)),
+      store_(store),
+      window_(options),
       on_due_(std::move(on_due)),
-      uv_timer_(loop, [this] {
-        armed_for_ = 0;
-        poll();
-      }) {
+      uv_timer_(loop,
+                [this] {
+                  armed_for_ = 0;
+                  poll();
+                }),
+      scans_(pool) {
   // Pending timers alone do not keep the process alive; the server does.
   uv_timer_.set_keeps_loop_alive(false);
 }
@@ -46,24 +48,41 @@ void TimerService::poll() {
   SUNDIAL_CHECK_LOOP_THREAD(loop_);
   if (stopped_) return;
   TimeMs now = clock_.now_ms();
-  auto due = window_.take_due(now, kMaxPerPoll);
-  if (!due) {
-    spdlog::error("timers: cannot read the timers column family: {}; retrying",
-                  due.error().to_string());
-    arm(kMaxSleep);
-    return;
-  }
-  for (const keys::TimerKey& key : *due) {
+  std::vector<keys::TimerKey> due = window_.take_due(now, kMaxPerPoll);
+  for (const keys::TimerKey& key : due) {
     stats_.fired++;
     stats_.max_lateness = std::max(stats_.max_lateness, now - key.due);
     stats_.lateness_ms.add(static_cast<uint64_t>(std::max<DurationMs>(0, now - key.due)));
     on_due_(key);
   }
-  if (due->size() == kMaxPerPoll) {
+  if (stopped_) return;
+  start_scan(now);
+  if (due.size() == kMaxPerPoll) {
     arm(0);  // more are due: let the loop breathe, then continue
     return;
   }
   arm(std::clamp<DurationMs>(window_.next_wake() - clock_.now_ms(), 0, kMaxSleep));
+}
+
+void TimerService::start_scan(TimeMs now) {
+  std::optional<TimerScan> scan = window_.next_scan(now);
+  if (!scan) return;
+  scans_.run([&store = store_, scan = *scan] { return read_timers(store, scan); },
+             [this, scan = *scan](Result<std::vector<keys::TimerKey>> found) {
+               on_scanned(scan, std::move(found));
+             });
+}
+
+void TimerService::on_scanned(const TimerScan& scan, Result<std::vector<keys::TimerKey>> found) {
+  if (!found) {
+    window_.scan_failed(scan);
+    spdlog::error("timers: cannot read the timers column family: {}; retrying",
+                  found.error().to_string());
+    if (!stopped_) arm(kMaxSleep);
+    return;
+  }
+  window_.scan_done(scan, std::move(*found));
+  poll();  // fire what the scan brought in, and scan on if needed
 }
 
 void TimerService::add(TimeMs due, std::string instance_id) {

@@ -1,11 +1,14 @@
 // TimerService fires durable timers on the loop. It binds a TimerWindow to
 // one uv timer, armed for the earliest timer in memory, and to range scans
-// of the `timers` column family. It re-reads the Clock on every wake and
-// never sleeps longer than max_sleep, so a wall-clock jump strands nothing.
-// Timers that came due while the process was down fire on the first poll.
+// of the `timers` column family, which run on the WorkPool ahead of need.
+// It re-reads the Clock on every wake and never sleeps longer than
+// max_sleep, so a wall-clock jump strands nothing. Timers that came due
+// while the process was down fire once the first scan is back.
 //
-// Threading: loop thread only (checked at each entry point).
-// Ownership: owned by Runtime. Borrows Loop, Clock and Store (must outlive it).
+// Threading: loop thread only (checked at each entry point); scans on the
+// WorkPool.
+// Ownership: owned by Runtime. Borrows Loop, Clock, Store and WorkPool
+// (must outlive it); owns its scans (dropped when it is destroyed).
 #pragma once
 
 #include <cstdint>
@@ -16,6 +19,7 @@
 #include "engine/base/log_histogram.h"
 #include "engine/loop/loop.h"
 #include "engine/loop/timer.h"
+#include "engine/loop/work_pool.h"
 #include "engine/storage/store.h"
 #include "engine/timers/timer_window.h"
 
@@ -38,11 +42,13 @@ class TimerService {
   // Timers fired per poll before the loop gets a turn.
   static constexpr size_t kMaxPerPoll = 1024;
 
-  TimerService(Loop& loop, Clock& clock, Store& store, TimerWindowOptions options, OnDue on_due);
+  TimerService(Loop& loop, Clock& clock, Store& store, WorkPool& pool, TimerWindowOptions options,
+               OnDue on_due);
   TimerService(const TimerService&) = delete;
   TimerService& operator=(const TimerService&) = delete;
 
-  // Fires what is due and arms the uv timer. The first call loads the window.
+  // Fires what is due, starts a scan if the window needs one, and arms the
+  // uv timer. The first call starts loading the window.
   void poll();
   // A timer that was just committed.
   void add(TimeMs due, std::string instance_id);
@@ -51,18 +57,24 @@ class TimerService {
   void stop();
   Stats stats() const { return stats_; }
   size_t in_memory() const { return window_.in_memory(); }
+  // Scans submitted to the pool and not yet back.
+  size_t scans_in_flight() const { return scans_.outstanding(); }
 
  private:
   void arm(DurationMs delay);
+  void start_scan(TimeMs now);
+  void on_scanned(const TimerScan& scan, Result<std::vector<keys::TimerKey>> found);
 
   Loop& loop_;
   Clock& clock_;
+  Store& store_;
   TimerWindow window_;
   OnDue on_due_;
   UvTimer uv_timer_;
   TimeMs armed_for_ = 0;  // wall time the uv timer was armed for; 0 = not armed
   bool stopped_ = false;
   Stats stats_;
+  WorkScope scans_;  // last: destroyed first
 };
 
 }  // namespace sundial
