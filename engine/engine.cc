@@ -9,37 +9,39 @@
 namespace sundial {
 
 Result<std::unique_ptr<Engine>> Engine::open(Loop& loop, Clock& clock, const Registry& registry,
-                                             EngineOptions options) {
+                                             EngineOptions options, WorkPool* pool) {
   RocksDbOptions storage = options.storage;
   storage.path = options.data_dir;
   auto t0 = std::chrono::steady_clock::now();
   SUNDIAL_ASSIGN_OR_RETURN(auto store, RocksDbStore::open(storage));
   spdlog::info("storage opened in {} ms",
                std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count());
-  return open_with_store(loop, clock, registry, std::move(options), std::move(store));
+  return open_with_store(loop, clock, registry, std::move(options), std::move(store), pool);
 }
 
 Result<std::unique_ptr<Engine>> Engine::open_with_store(Loop& loop, Clock& clock,
                                                         const Registry& registry,
                                                         EngineOptions options,
-                                                        std::unique_ptr<Store> store) {
+                                                        std::unique_ptr<Store> store,
+                                                        WorkPool* pool) {
   SUNDIAL_CHECK(loop.is_loop_thread());
   std::unique_ptr<Engine> engine(
-      new Engine(loop, clock, registry, std::move(options), std::move(store)));
+      new Engine(loop, clock, registry, std::move(options), std::move(store), pool));
   SUNDIAL_TRY(engine->open_services());
   return engine;
 }
 
 Engine::Engine(Loop& loop, Clock& clock, const Registry& registry, EngineOptions options,
-               std::unique_ptr<Store> store)
+               std::unique_ptr<Store> store, WorkPool* pool)
     : loop_(loop),
       clock_(clock),
       registry_(registry),
       options_(std::move(options)),
-      store_(std::move(store)) {}
+      store_(std::move(store)),
+      own_pool_(pool ? nullptr : std::make_unique<UvWorkPool>(loop)),
+      pool_(pool ? pool : own_pool_.get()) {}
 
 Result<void> Engine::open_services() {
-  pool_ = std::make_unique<UvWorkPool>(loop_);
   commits_ = std::make_unique<CommitQueue>(*store_, loop_);
   events_ = std::make_unique<EventLog>(loop_, *store_, options_.event_log_capacity);
   SUNDIAL_TRY(events_->open());

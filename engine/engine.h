@@ -35,14 +35,17 @@ namespace sundial {
 
 class Engine {
  public:
-  // Opens RocksDB at options.data_dir.
+  // Opens RocksDB at options.data_dir. Reads run on libuv's thread pool,
+  // or on `pool` when given (tests complete its jobs by hand); a given pool
+  // must outlive the Engine.
   static Result<std::unique_ptr<Engine>> open(Loop& loop, Clock& clock, const Registry& registry,
-                                              EngineOptions options);
+                                              EngineOptions options, WorkPool* pool = nullptr);
   // Opens over a given store (tests wrap RocksDB in a fault-injecting store).
   static Result<std::unique_ptr<Engine>> open_with_store(Loop& loop, Clock& clock,
                                                          const Registry& registry,
                                                          EngineOptions options,
-                                                         std::unique_ptr<Store> store);
+                                                         std::unique_ptr<Store> store,
+                                                         WorkPool* pool = nullptr);
   // Stops timers and the sweep, and waits until every submitted commit has
   // completed and been answered.
   ~Engine();
@@ -93,7 +96,7 @@ class Engine {
 
  private:
   Engine(Loop& loop, Clock& clock, const Registry& registry, EngineOptions options,
-         std::unique_ptr<Store> store);
+         std::unique_ptr<Store> store, WorkPool* pool);
   Result<void> open_services();
 
   Loop& loop_;
@@ -101,7 +104,8 @@ class Engine {
   const Registry& registry_;
   EngineOptions options_;
   std::unique_ptr<Store> store_;
-  std::unique_ptr<UvWorkPool> pool_;
+  std::unique_ptr<UvWorkPool> own_pool_;  // when no pool was given
+  WorkPool* pool_;
   std::unique_ptr<CommitQueue> commits_;
   std::unique_ptr<EventLog> events_;
   std::unique_ptr<Runtime> runtime_;

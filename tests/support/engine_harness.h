@@ -27,10 +27,11 @@ class EngineHarness {
   TempDir dir;
   std::unique_ptr<Engine> engine;
   FaultyStore* faulty = nullptr;  // set when opened with open_faulty()
+  WorkPool* pool = nullptr;       // the engine's pool when set (e.g. a ManualWorkPool)
 
   void open() {
     options.data_dir = dir.sub("data");
-    auto opened = Engine::open(loop, clock, registry, options);
+    auto opened = Engine::open(loop, clock, registry, options, pool);
     ASSERT_TRUE(opened) << opened.error().to_string();
     engine = std::move(*opened);
     drain();
@@ -43,7 +44,7 @@ class EngineHarness {
     ASSERT_TRUE(store) << store.error().to_string();
     auto wrapped = std::make_unique<FaultyStore>(std::move(*store));
     faulty = wrapped.get();
-    auto opened = Engine::open_with_store(loop, clock, registry, options, std::move(wrapped));
+    auto opened = Engine::open_with_store(loop, clock, registry, options, std::move(wrapped), pool);
     ASSERT_TRUE(opened) << opened.error().to_string();
     engine = std::move(*opened);
     drain();
