@@ -42,11 +42,13 @@ Engine::Engine(Loop& loop, Clock& clock, const Registry& registry, EngineOptions
       pool_(pool ? pool : own_pool_.get()) {}
 
 Result<void> Engine::open_services() {
+  blocking_pool_ = std::make_unique<ThreadWorkPool>(loop_, options_.blocking_step_threads);
   commits_ = std::make_unique<CommitQueue>(*store_, loop_);
   events_ = std::make_unique<EventLog>(loop_, *store_, options_.event_log_capacity);
   SUNDIAL_TRY(events_->open());
   runtime_ = std::make_unique<Runtime>(
-      Runtime::Deps{loop_, clock_, *store_, *commits_, *events_, registry_, *pool_}, options_.timers, options_.warm);
+      Runtime::Deps{loop_, clock_, *store_, *commits_, *events_, registry_, *pool_,
+                    *blocking_pool_}, options_.timers, options_.warm);
   idempotency_ = std::make_unique<IdempotencyKeys>(*store_);
   stats_ = std::make_unique<StatsReader>(loop_, *store_);
   sweep_ = std::make_unique<RetentionSweep>(loop_, clock_, *store_, *runtime_, *events_,

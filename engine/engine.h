@@ -19,6 +19,7 @@
 #include "engine/base/clock.h"
 #include "engine/events/event_log.h"
 #include "engine/loop/loop.h"
+#include "engine/loop/thread_work_pool.h"
 #include "engine/loop/work_pool.h"
 #include "engine/options.h"
 #include "engine/queries.h"
@@ -87,8 +88,8 @@ class Engine {
   void sweep_now(std::move_only_function<void(SweepResult)> done) { sweep_->run_now(std::move(done)); }
   size_t live_instances() const { return runtime_->live_count(); }
   size_t commits_in_flight() const { return commits_->in_flight(); }
-  // Commits and pool reads not yet answered (tests drain until zero).
-  size_t work_in_flight() const { return commits_->in_flight() + runtime_->reads_in_flight(); }
+  // Commits and pool jobs not yet answered (tests drain until zero).
+  size_t work_in_flight() const { return commits_->in_flight() + runtime_->pool_jobs_in_flight(); }
   WorkPool& pool() { return *pool_; }
   CommitQueue::Stats commit_stats() const { return commits_->stats(); }
   TimerService::Stats timer_stats() { return runtime_->timers().stats(); }
@@ -106,6 +107,7 @@ class Engine {
   std::unique_ptr<Store> store_;
   std::unique_ptr<UvWorkPool> own_pool_;  // when no pool was given
   WorkPool* pool_;
+  std::unique_ptr<ThreadWorkPool> blocking_pool_;
   std::unique_ptr<CommitQueue> commits_;
   std::unique_ptr<EventLog> events_;
   std::unique_ptr<Runtime> runtime_;

@@ -26,6 +26,8 @@ struct EngineOptions {
   TimerWindowOptions timers;
   // Waiting instances kept in memory because their timer is near.
   WarmOptions warm;
+  // Default: 2. Threads that run steps written with Context::step_blocking.
+  size_t blocking_step_threads = 2;
   // RocksDB tuning (the path is data_dir).
   RocksDbOptions storage;
 };

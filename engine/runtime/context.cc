@@ -72,6 +72,15 @@ StepAwaiter Context::step_async(std::string name, AsyncStepFn fn, RetryPolicy po
   return StepAwaiter(*this, std::move(req));
 }
 
+StepAwaiter Context::step_blocking(std::string name, SyncStepFn fn, RetryPolicy policy) {
+  AwaitRequest req;
+  req.kind = AwaitKind::kStep;
+  req.step_name = std::move(name);
+  req.blocking_fn = std::move(fn);
+  req.policy = policy;
+  return StepAwaiter(*this, std::move(req));
+}
+
 SleepAwaiter Context::sleep_for(DurationMs d) {
   AwaitRequest req;
   req.kind = AwaitKind::kSleep;

@@ -68,6 +68,7 @@ struct AwaitRequest {
   AwaitKind kind = AwaitKind::kNone;
   std::string step_name;       // kStep
   AsyncStepFn step_fn;         // kStep
+  SyncStepFn blocking_fn;      // kStep run with step_blocking: off the loop
   RetryPolicy policy;          // kStep
   TimeMs sleep_until = 0;      // kSleep: the target, pause shifts included
   std::vector<std::string> signals;       // kSignal
@@ -126,6 +127,13 @@ class Context {
   // returned, and a replay returns the journaled result without running it.
   StepAwaiter step(std::string name, SyncStepFn fn, RetryPolicy policy = {});
   StepAwaiter step_async(std::string name, AsyncStepFn fn, RetryPolicy policy = {});
+  // Like step(), but `fn` runs on a thread of the engine's blocking-step
+  // pool, not the loop: for CPU-heavy work or a client library that blocks.
+  // `fn` gets a copy of StepInfo and must touch only what is safe from
+  // another thread (no Context, no engine objects); its result or error is
+  // journaled on the loop like any step's. Shutdown waits for the ones
+  // running.
+  StepAwaiter step_blocking(std::string name, SyncStepFn fn, RetryPolicy policy = {});
   // Durable sleep until now() + d.
   SleepAwaiter sleep_for(DurationMs d);
   // Durable sleep until `t`, moved later by the total of pauses resumed with

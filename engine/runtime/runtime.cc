@@ -59,6 +59,7 @@ Runtime::Runtime(Deps deps, TimerWindowOptions timer_options, WarmOptions warm)
       timers_(deps.loop, deps.clock, deps.store, deps.pool, timer_options,
               [this](const keys::TimerKey& key) { on_timer(key); }),
       recovery_retry_timer_(deps.loop, [this] { finish_recovery(); }),
+      blocking_steps_(deps.blocking_pool),
       reads_(deps.pool) {
   load_retry_timer_.set_keeps_loop_alive(false);
   recovery_retry_timer_.set_keeps_loop_alive(false);
@@ -391,6 +392,19 @@ void Runtime::run_step(const std::string& id, uint64_t epoch) {
     *once = true;
     on_step_done(id, epoch, attempt, std::move(result));
   };
+  if (pending->blocking_fn) {
+    blocking_steps_.run(
+        [fn = pending->blocking_fn, info]() -> Result<nlohmann::json> {
+          try {
+            return fn(info);
+          } catch (...) {
+            return make_error(ErrorCode::kInternal,
+                              "step threw " + describe_exception(std::current_exception()));
+          }
+        },
+        [done = std::move(done)](Result<nlohmann::json> result) mutable { done(std::move(result)); });
+    return;
+  }
   AsyncStepFn fn = pending->step_fn;  // a copy: the step may complete and replace `pending`
   std::exception_ptr threw = call_step(fn, info, std::move(done));
   if (!threw) return;

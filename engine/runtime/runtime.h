@@ -57,7 +57,8 @@ class Runtime {
     CommitQueue& commits;
     EventLog& events;
     const Registry& registry;
-    WorkPool& pool;
+    WorkPool& pool;           // reads
+    WorkPool& blocking_pool;  // steps run with step_blocking
   };
   // Runs on the loop with the instance in memory, or the error (not_found
   // when it does not exist, unavailable when the engine stopped accepting).
@@ -117,8 +118,10 @@ class Runtime {
 
   // ---- Introspection ---------------------------------------------------------
   size_t live_count() const { return live_.size(); }
-  // Reads submitted to the pool and not yet back on the loop.
-  size_t reads_in_flight() const { return reads_.outstanding() + timers_.scans_in_flight(); }
+  // Reads and blocking steps submitted to a pool and not yet back on the loop.
+  size_t pool_jobs_in_flight() const {
+    return reads_.outstanding() + timers_.scans_in_flight() + blocking_steps_.outstanding();
+  }
   TimerService& timers() { return timers_; }
   void poll_timers() { timers_.poll(); }
 
@@ -176,6 +179,7 @@ class Runtime {
   bool accepting_ = false;
   bool recovering_ = false;
   std::mt19937_64 rng_{std::random_device{}()};
+  WorkScope blocking_steps_;
   WorkScope reads_;  // last: destroyed first, so no read outlives the members above
 };
 

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "engine/loop/timer.h"
 
 #include "tests/engine/test_workflows.h"
@@ -522,6 +524,33 @@ TEST_F(EngineTest, WaitingInstancesLeaveMemory) {
   h.advance(kDayMs);
   EXPECT_EQ(log.runs.size(), 50u);
   EXPECT_EQ(h.engine->live_instances(), 0u);
+}
+
+TEST_F(EngineTest, ABlockingStepRunsOffTheLoopAndItsResultIsJournaled) {
+  ASSERT_TRUE(h.start("test.blocking", "b1"));
+  EXPECT_EQ(h.status("b1"), InstanceStatus::kCompleted);
+  auto history = h.history("b1");
+  auto crunch = std::find_if(history.begin(), history.end(), [](const JournalEntry& e) {
+    return e.kind == EntryKind::kStepCompleted && e.name == "crunch";
+  });
+  ASSERT_NE(crunch, history.end());
+  EXPECT_EQ(crunch->data["sum"], 500500);
+  EXPECT_EQ(crunch->data["on_loop_thread"], false);
+  // Replayed after a restart, it is not run again.
+  h.reopen();
+  EXPECT_EQ(h.status("b1"), InstanceStatus::kCompleted);
+}
+
+TEST_F(EngineTest, WhatABlockingStepThrowsFailsTheAttemptAndIsRetried) {
+  ASSERT_TRUE(h.start("test.blocking", "b2", {{"throw_once", true}}));
+  h.advance(kSecondMs);
+  EXPECT_EQ(h.status("b2"), InstanceStatus::kCompleted);
+  auto history = h.history("b2");
+  auto failed = std::find_if(history.begin(), history.end(), [](const JournalEntry& e) {
+    return e.kind == EntryKind::kStepAttemptFailed;
+  });
+  ASSERT_NE(failed, history.end());
+  EXPECT_NE(failed->error.find("crunch broke"), std::string::npos) << failed->error;
 }
 
 }  // namespace

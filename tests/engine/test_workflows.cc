@@ -1,6 +1,7 @@
 #include "tests/engine/test_workflows.h"
 
 #include <stdexcept>
+#include <thread>
 
 #include "engine/base/check.h"
 
@@ -78,6 +79,24 @@ Workflow<void> held_then_sleep(Context& ctx, StepLog& log) {
   co_await ctx.step("after", recorded(log, "after"));
 }
 
+Workflow<void> blocking(Context& ctx, StepLog& log) {
+  auto loop_thread = std::this_thread::get_id();
+  bool throw_once = ctx.input().value("throw_once", false);
+  SyncStepFn crunch = [loop_thread, throw_once](const StepInfo& info) -> Result<nlohmann::json> {
+    if (throw_once && info.attempt == 1) throw std::runtime_error("crunch broke");
+    uint64_t sum = 0;
+    for (uint64_t i = 1; i <= 1000; ++i) sum += i;
+    return nlohmann::json{{"sum", sum}, {"on_loop_thread", std::this_thread::get_id() == loop_thread}};
+  };
+  RetryPolicy once_more{.max_attempts = 2, .initial_backoff = 0, .jitter = false};
+  nlohmann::json result = co_await ctx.step_blocking("crunch", crunch, once_more);
+  SyncStepFn record = [&log, result](const StepInfo& info) -> Result<nlohmann::json> {
+    log.runs.push_back({info.instance_id, info.step_name, info.attempt, log.clock.now_ms()});
+    return result;
+  };
+  co_await ctx.step("record", record);
+}
+
 Workflow<void> wait_until(Context& ctx, StepLog& log) {
   std::vector<std::string> names{"stop"};
   SignalResult got = co_await ctx.wait_any_until(names, ctx.started_at() + kHourMs);
@@ -121,6 +140,7 @@ Workflow<void> bad_step_name(Context& ctx, StepLog& log) {
 void register_test_workflows(Registry& registry, StepLog& log, const int* version) {
   auto must = [](Result<void> r) { SUNDIAL_CHECK(r.has_value()); };
   must(registry.add("test.sequence", "", [&log](Context& ctx) { return sequence(ctx, log); }));
+  must(registry.add("test.blocking", "", [&log](Context& ctx) { return blocking(ctx, log); }));
   must(registry.add("test.wait", "", [&log](Context& ctx) { return wait_for_go(ctx, log); }));
   must(registry.add("test.flaky", "", [&log](Context& ctx) { return flaky(ctx, log); }));
   must(registry.add("test.random", "", [&log](Context& ctx) { return random_id(ctx, log); }));

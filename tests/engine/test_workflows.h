@@ -63,6 +63,9 @@ struct StepLog {
 // "not_std" throws a NotAnException, "bad_message" throws with invalid
 // UTF-8 in what(), "bad_result" returns a string of invalid UTF-8,
 // "throw_after_done" completes and then throws; then step "after".
+// "test.blocking": step "crunch" with step_blocking (sums 1..1000 off the
+// loop; throws on attempt 1 when input.throw_once), then step "record"
+// returning crunch's result {"sum", "on_loop_thread"}.
 // "test.throwing_body": step "before", then the workflow body throws
 // std::logic_error("the body broke").
 // "test.bad_step_name": awaits a step whose name is invalid UTF-8.
