@@ -17,7 +17,17 @@ Result<void> validate_idempotency_key(std::string_view key) {
 
 Result<std::optional<std::string>> IdempotencyKeys::lookup(const std::string& key, TimeMs now) {
   if (auto it = pending_.find(key); it != pending_.end()) return std::optional(it->second);
-  SUNDIAL_ASSIGN_OR_RETURN(auto bytes, store_.get(Cf::kIdempotency, key));
+  // From memory first: a new key is answered by the bloom filter. Only a
+  // false positive (about 1%) or a known key whose block is not cached
+  // reads the disk here.
+  SUNDIAL_ASSIGN_OR_RETURN(CachedRead cached, store_.get_if_cached(Cf::kIdempotency, key));
+  if (cached.state == CachedRead::kAbsent) return std::optional<std::string>();
+  std::optional<std::string> bytes;
+  if (cached.state == CachedRead::kFound) {
+    bytes = std::move(cached.value);
+  } else {
+    SUNDIAL_ASSIGN_OR_RETURN(bytes, store_.get(Cf::kIdempotency, key));
+  }
   if (!bytes) return std::optional<std::string>();
   auto j = parse_json(*bytes);
   if (!j || !j->is_object() || !(*j)["instance"].is_string() || !(*j)["expires"].is_number_integer()) {

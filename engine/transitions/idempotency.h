@@ -28,7 +28,9 @@ class IdempotencyKeys {
  public:
   explicit IdempotencyKeys(Store& store) : store_(store) {}
 
-  // The instance a live key names, if any.
+  // The instance a live key names, if any. Answered from memory (pending
+  // keys, memtables, cached blocks, bloom filters) except in the rare case
+  // that needs a disk read, which then runs here, on the loop.
   Result<std::optional<std::string>> lookup(const std::string& key, TimeMs now);
   // Records `key` → `instance_id` in `tx`, valid until `expires`.
   // REQUIRES: validate_idempotency_key(key) passed.
