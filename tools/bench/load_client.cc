@@ -48,8 +48,13 @@ LoadClient::~LoadClient() {
   }
 }
 
-void LoadClient::submit(std::string request, int64_t scheduled_us, std::function<void(Answer)> on_answer) {
-  auto best = std::min_element(conns_.begin(), conns_.end(), [](const Conn& a, const Conn& b) {
+void LoadClient::submit(std::string request, int64_t scheduled_us, std::function<void(Answer)> on_answer, size_t first,
+                        size_t last) {
+  last = std::min(last, conns_.size());
+  first = std::min(first, last);
+  if (first == last) return on_answer(Answer{0, {}, 0});
+  auto end = conns_.begin() + static_cast<std::ptrdiff_t>(last);
+  auto best = std::min_element(conns_.begin() + static_cast<std::ptrdiff_t>(first), end, [](const Conn& a, const Conn& b) {
     if ((a.fd < 0) != (b.fd < 0)) return a.fd >= 0;
     return a.waiting.size() < b.waiting.size();
   });

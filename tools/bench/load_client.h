@@ -7,6 +7,7 @@
 // Threading: one thread. Ownership: owns its sockets.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -31,8 +32,11 @@ class LoadClient {
   LoadClient& operator=(const LoadClient&) = delete;
 
   bool ok() const { return !failed_; }
-  // Queues `request` (raw HTTP/1.1 bytes) on the least loaded connection.
-  void submit(std::string request, int64_t scheduled_us, std::function<void(Answer)> on_answer);
+  // Queues `request` (raw HTTP/1.1 bytes) on the least loaded connection
+  // among connections [first, last) (all of them by default), so one client
+  // can keep separate request streams on separate connections.
+  void submit(std::string request, int64_t scheduled_us, std::function<void(Answer)> on_answer, size_t first = 0,
+              size_t last = SIZE_MAX);
   // Requests sent and not yet answered.
   size_t in_flight() const { return in_flight_; }
   // Sends and receives for up to `timeout_ms`, or until something arrives.
