@@ -7,6 +7,7 @@
 // Threading: one thread. Ownership: owns its sockets.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -39,8 +40,11 @@ class LoadClient {
               size_t last = SIZE_MAX);
   // Requests sent and not yet answered.
   size_t in_flight() const { return in_flight_; }
-  // Sends and receives for up to `timeout_ms`, or until something arrives.
-  void pump(int timeout_ms);
+  // Sends and receives for up to `timeout`, or until something arrives.
+  // Microsecond precision (ppoll): an open loop waits for its next
+  // scheduled request instead of spinning, so the client does not take a
+  // core from the server it measures.
+  void pump(std::chrono::microseconds timeout);
 
  private:
   struct Pending {

@@ -144,7 +144,7 @@ Result<nlohmann::json> run_mixed(Context& ctx) {
     int64_t next = now + 10'000;
     if (submitted < total) next = std::min(next, t0 + start_at(submitted));
     if (health_submitted < health_total) next = std::min(next, t0 + health_at(health_submitted));
-    client.pump(static_cast<int>(std::clamp<int64_t>((next - now_us()) / 1000, 0, 10)));
+    client.pump(std::chrono::microseconds(std::clamp<int64_t>(next - now_us(), 0, 10'000)));
     if (!client.ok() && client.in_flight() == 0) break;
   }
   double seconds = static_cast<double>(now_us() - t0) / 1e6;

@@ -33,7 +33,7 @@ StartRun start_closed_loop(int port, size_t concurrency, const std::string& pref
         }
       });
     }
-    client.pump(10);
+    client.pump(std::chrono::milliseconds(10));
     if (!client.ok() && client.in_flight() == 0) break;
   }
   run.seconds = static_cast<double>(now_us() - t0) / 1e6;
@@ -64,7 +64,7 @@ StartRun start_open_loop(int port, size_t connections, double rate, double secon
       });
     }
     int64_t next = submitted < total ? t0 + static_cast<int64_t>(static_cast<double>(submitted) * 1e6 / rate) : now + 10000;
-    client.pump(static_cast<int>(std::clamp<int64_t>((next - now_us()) / 1000, 0, 10)));
+    client.pump(std::chrono::microseconds(std::clamp<int64_t>(next - now_us(), 0, 10'000)));
     if (!client.ok() && client.in_flight() == 0) break;
   }
   run.seconds = static_cast<double>(now_us() - t0) / 1e6;
@@ -118,9 +118,9 @@ JournalCheck check_journals(int port, size_t connections, const std::vector<std:
       for (const auto& [step, n] : completed_steps) check.duplicates += n > 1;
       if (expect_completed && !done) ++check.missing;
     });
-    while (client.in_flight() >= connections * 16) client.pump(10);
+    while (client.in_flight() >= connections * 16) client.pump(std::chrono::milliseconds(10));
   }
-  while (client.in_flight() > 0 && client.ok()) client.pump(10);
+  while (client.in_flight() > 0 && client.ok()) client.pump(std::chrono::milliseconds(10));
   return check;
 }
 
