@@ -1,5 +1,7 @@
 #include "tools/bench/bench.h"
 
+#include <sys/prctl.h>
+
 #include <filesystem>
 #include <optional>
 
@@ -10,15 +12,17 @@ namespace sundial::bench {
 
 namespace {
 
-const std::vector<std::string> kScenarios = {"starts", "latency", "timers-at-scale", "restart", "steps"};
-const std::vector<std::string> kFlags = {"--n",        "--sleep-ms", "--concurrency", "--rate",   "--duration",
-                                         "--steps",    "--sundiald", "--server",      "--help"};
+const std::vector<std::string> kScenarios = {"starts", "latency", "timers-at-scale", "restart", "steps", "probe",
+                                             "mixed"};
+const std::vector<std::string> kFlags = {"--n",     "--sleep-ms", "--concurrency", "--rate",  "--duration",
+                                         "--steps", "--sundiald", "--probe",       "--server", "--help"};
 
 std::string usage() {
   return "usage: sundial-bench SCENARIO [--n N] [--sleep-ms D] [--concurrency C] [--rate R] [--duration S]\n"
-         "                     [--steps K] [--sundiald PATH | --server URL]\n\n"
+         "                     [--steps K] [--sundiald PATH | --probe PATH | --server URL]\n\n"
          "Drives a real sundiald over HTTP (keep-alive connections) and prints a table and one JSON line.\n"
-         "By default it starts its own sundiald (built beside it) on a fresh data directory and a free port.\n\n"
+         "By default it starts its own sundiald (built beside it; another with --sundiald PATH) on a fresh data\n"
+         "directory and a free port; `probe` starts sundial-bench-probe instead (--probe PATH).\n\n"
          "Scenarios:\n"
          "  starts           N starts (default 10000) as fast as possible, C in flight (64), each sleeping D ms\n"
          "                   (2000) then one step: starts/s, ack p50/p99/p99.9, timer lateness, peak RSS,\n"
@@ -27,7 +31,12 @@ std::string usage() {
          "  timers-at-scale  N pending far-future timers, then R/s coming due for S s: lateness, RSS per timer,\n"
          "                   bytes on disk\n"
          "  restart          N pending instances, SIGKILL, restart: time to /readyz and to a new start's ack\n"
-         "  steps            N journaled no-op steps (K per instance, default 10): completions/s\n\n"
+         "  steps            N journaled no-op steps (K per instance, default 10): completions/s\n"
+         "  probe            the load of `starts` against sundial-bench-probe (raw libuv + llhttp + RocksDB,\n"
+         "                   one fsync'd WriteBatch per loop turn): the ceiling for starts/s; writes/s, ack p50/p99\n"
+         "  mixed            N waiting instances (default 100000), then R starts/s (1000) open loop for S s while\n"
+         "                   one client pages GET /api/v1/instances?limit=1000 and one probes /healthz at 50/s:\n"
+         "                   start ack p50/p99/p99.9, /healthz p50/p99, list pages/s\n\n"
          "docs/benchmarks.md has the figures and how they were measured.\n";
 }
 
@@ -36,7 +45,8 @@ std::string usage() {
 int run_bench(const std::vector<std::string>& args, const std::string& self_path, std::ostream& out,
               std::ostream& err) {
   BenchOptions o;
-  std::optional<std::string> sundiald, server_url;
+  std::optional<std::string> sundiald, probe, server_url;
+  bool n_given = false;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     if (a == "-h" || a == "--help") {
@@ -61,7 +71,10 @@ int run_bench(const std::vector<std::string>& args, const std::string& self_path
     }
     std::string v = args[++i];
     try {
-      if (a == "--n") o.n = std::stoul(v);
+      if (a == "--n") {
+        o.n = std::stoul(v);
+        n_given = true;
+      }
       if (a == "--sleep-ms") o.sleep_ms = std::stoll(v);
       if (a == "--concurrency") o.concurrency = std::max<size_t>(1, std::stoul(v));
       if (a == "--rate") o.rate = std::stod(v);
@@ -72,19 +85,27 @@ int run_bench(const std::vector<std::string>& args, const std::string& self_path
       return 2;
     }
     if (a == "--sundiald") sundiald = v;
+    if (a == "--probe") probe = v;
     if (a == "--server") server_url = v;
   }
+  if (o.scenario == "mixed" && !n_given) o.n = 100000;
   if (o.scenario.empty()) {
     err << usage();
     return 2;
   }
-  std::string default_sundiald =
-      (std::filesystem::path(self_path).parent_path().parent_path() / "server" / "sundiald").string();
-  auto server = server_url ? ServerProcess::external(*server_url) : ServerProcess::spawn(sundiald.value_or(default_sundiald));
+  std::filesystem::path tools_dir = std::filesystem::path(self_path).parent_path();
+  std::string default_sundiald = (tools_dir.parent_path() / "server" / "sundiald").string();
+  std::string default_probe = (tools_dir / "sundial-bench-probe").string();
+  auto server = server_url              ? ServerProcess::external(*server_url)
+                : o.scenario == "probe" ? ServerProcess::spawn(probe.value_or(default_probe), ServerProcess::Kind::kProbe)
+                                        : ServerProcess::spawn(sundiald.value_or(default_sundiald));
   if (!server) {
     err << "sundial-bench: " << server.error().message << "\n";
     return 1;
   }
+  // Open loops sleep until each request's scheduled time: wake on time
+  // (the default 50 µs timer slack would count as server latency).
+  ::prctl(PR_SET_TIMERSLACK, 1UL);
   ApiClient api(server->url(), std::nullopt);
   Context ctx{o, *server, api, err};
   Result<nlohmann::json> report = make_error(ErrorCode::kInternal, "no scenario");
@@ -93,13 +114,16 @@ int run_bench(const std::vector<std::string>& args, const std::string& self_path
   if (o.scenario == "timers-at-scale") report = run_timers_at_scale(ctx);
   if (o.scenario == "restart") report = run_restart(ctx);
   if (o.scenario == "steps") report = run_steps(ctx);
+  if (o.scenario == "probe") report = run_probe(ctx);
+  if (o.scenario == "mixed") report = run_mixed(ctx);
   if (!report) {
     err << "sundial-bench: " << o.scenario << ": " << report.error().message << "\n";
     return 1;
   }
   print_report(out, *report);
-  bool correct = report->value("missing", 0) == 0 && report->value("duplicates", 0) == 0;
-  if (!correct) err << "sundial-bench: instances missing or steps duplicated\n";
+  bool correct = report->value("missing", 0) == 0 && report->value("duplicates", 0) == 0 &&
+                 report->value("errors", 0) == 0;
+  if (!correct) err << "sundial-bench: instances missing, steps duplicated or requests answered with errors\n";
   return correct ? 0 : 1;
 }
 

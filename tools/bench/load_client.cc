@@ -48,8 +48,13 @@ LoadClient::~LoadClient() {
   }
 }
 
-void LoadClient::submit(std::string request, int64_t scheduled_us, std::function<void(Answer)> on_answer) {
-  auto best = std::min_element(conns_.begin(), conns_.end(), [](const Conn& a, const Conn& b) {
+void LoadClient::submit(std::string request, int64_t scheduled_us, std::function<void(Answer)> on_answer, size_t first,
+                        size_t last) {
+  last = std::min(last, conns_.size());
+  first = std::min(first, last);
+  if (first == last) return on_answer(Answer{0, {}, 0});
+  auto end = conns_.begin() + static_cast<std::ptrdiff_t>(last);
+  auto best = std::min_element(conns_.begin() + static_cast<std::ptrdiff_t>(first), end, [](const Conn& a, const Conn& b) {
     if ((a.fd < 0) != (b.fd < 0)) return a.fd >= 0;
     return a.waiting.size() < b.waiting.size();
   });
@@ -89,7 +94,7 @@ void LoadClient::read_answers(Conn& c) {
   }
 }
 
-void LoadClient::pump(int timeout_ms) {
+void LoadClient::pump(std::chrono::microseconds timeout) {
   std::vector<pollfd> fds;
   std::vector<Conn*> owners;
   for (auto& c : conns_) {
@@ -97,11 +102,13 @@ void LoadClient::pump(int timeout_ms) {
     fds.push_back(pollfd{c.fd, static_cast<short>(POLLIN | (c.out.empty() ? 0 : POLLOUT)), 0});
     owners.push_back(&c);
   }
+  int64_t us = std::max<int64_t>(0, timeout.count());
+  timespec ts{static_cast<time_t>(us / 1'000'000), static_cast<long>((us % 1'000'000) * 1000)};
   if (fds.empty()) {
-    if (timeout_ms > 0) ::poll(nullptr, 0, timeout_ms);
+    if (us > 0) ::ppoll(nullptr, 0, &ts, nullptr);
     return;
   }
-  if (::poll(fds.data(), fds.size(), timeout_ms) <= 0) return;
+  if (::ppoll(fds.data(), fds.size(), &ts, nullptr) <= 0) return;
   char buf[65536];
   for (size_t i = 0; i < fds.size(); ++i) {
     Conn& c = *owners[i];

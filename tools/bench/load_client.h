@@ -7,6 +7,8 @@
 // Threading: one thread. Ownership: owns its sockets.
 #pragma once
 
+#include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -31,12 +33,18 @@ class LoadClient {
   LoadClient& operator=(const LoadClient&) = delete;
 
   bool ok() const { return !failed_; }
-  // Queues `request` (raw HTTP/1.1 bytes) on the least loaded connection.
-  void submit(std::string request, int64_t scheduled_us, std::function<void(Answer)> on_answer);
+  // Queues `request` (raw HTTP/1.1 bytes) on the least loaded connection
+  // among connections [first, last) (all of them by default), so one client
+  // can keep separate request streams on separate connections.
+  void submit(std::string request, int64_t scheduled_us, std::function<void(Answer)> on_answer, size_t first = 0,
+              size_t last = SIZE_MAX);
   // Requests sent and not yet answered.
   size_t in_flight() const { return in_flight_; }
-  // Sends and receives for up to `timeout_ms`, or until something arrives.
-  void pump(int timeout_ms);
+  // Sends and receives for up to `timeout`, or until something arrives.
+  // Microsecond precision (ppoll): an open loop waits for its next
+  // scheduled request instead of spinning, so the client does not take a
+  // core from the server it measures.
+  void pump(std::chrono::microseconds timeout);
 
  private:
   struct Pending {

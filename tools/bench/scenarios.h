@@ -1,6 +1,5 @@
-// The benchmark scenarios and what they share: options, percentiles,
-// journal-based timer lateness and duplicate/missing checks, and the
-// report (a table plus one JSON line).
+// The benchmark scenarios: options, percentiles and the report (a table
+// plus one JSON line). What they share to run is scenario_support.h.
 #pragma once
 
 #include <cstdint>
@@ -39,6 +38,11 @@ Result<nlohmann::json> run_latency(Context& ctx);
 Result<nlohmann::json> run_steps(Context& ctx);
 Result<nlohmann::json> run_restart(Context& ctx);
 Result<nlohmann::json> run_timers_at_scale(Context& ctx);
+// `starts`'s load against sundial-bench-probe (probe_scenario.cc).
+Result<nlohmann::json> run_probe(Context& ctx);
+// Open-loop starts while a client pages the instance list and another
+// probes /healthz (mixed_scenario.cc).
+Result<nlohmann::json> run_mixed(Context& ctx);
 
 // p in [0, 1]; the nearest-rank percentile of `values` (sorted in place).
 double percentile(std::vector<double>& values, double p);

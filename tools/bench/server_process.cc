@@ -33,9 +33,10 @@ std::optional<double> status_field_mb(pid_t pid, const std::string& field) {
 
 }  // namespace
 
-Result<ServerProcess> ServerProcess::spawn(const std::string& sundiald_path) {
+Result<ServerProcess> ServerProcess::spawn(const std::string& path, Kind kind) {
   ServerProcess p;
-  p.sundiald_ = sundiald_path;
+  p.sundiald_ = path;
+  p.kind_ = kind;
   std::string pattern = (std::filesystem::temp_directory_path() / "sundial-bench-XXXXXX").string();
   if (::mkdtemp(pattern.data()) == nullptr) return make_error(ErrorCode::kIoError, "cannot make a temporary directory");
   p.data_dir_ = pattern + "/data";
@@ -55,7 +56,7 @@ Result<ServerProcess> ServerProcess::external(const std::string& url) {
 }
 
 ServerProcess::ServerProcess(ServerProcess&& o) noexcept
-    : sundiald_(std::move(o.sundiald_)), data_dir_(std::move(o.data_dir_)), pid_(o.pid_), port_(o.port_) {
+    : sundiald_(std::move(o.sundiald_)), kind_(o.kind_), data_dir_(std::move(o.data_dir_)), pid_(o.pid_), port_(o.port_) {
   o.pid_ = -1;
   o.data_dir_.clear();
 }
@@ -79,8 +80,12 @@ Result<void> ServerProcess::start() {
     int fd = ::open(log.c_str(), O_WRONLY | O_APPEND);
     ::dup2(fd, STDERR_FILENO);
     ::dup2(fd, STDOUT_FILENO);
-    ::execl(sundiald_.c_str(), sundiald_.c_str(), "--listen", "127.0.0.1:0", "--data-dir", data_dir_.c_str(),
-            "--config", config.c_str(), nullptr);
+    if (kind_ == Kind::kProbe) {
+      ::execl(sundiald_.c_str(), sundiald_.c_str(), "--listen", "127.0.0.1:0", "--data-dir", data_dir_.c_str(), nullptr);
+    } else {
+      ::execl(sundiald_.c_str(), sundiald_.c_str(), "--listen", "127.0.0.1:0", "--data-dir", data_dir_.c_str(),
+              "--config", config.c_str(), nullptr);
+    }
     ::_exit(127);
   }
   static const std::regex listening(R"(listening on http://127\.0\.0\.1:(\d+))");
@@ -96,11 +101,11 @@ Result<void> ServerProcess::start() {
     int status = 0;
     if (::waitpid(pid_, &status, WNOHANG) == pid_) {
       pid_ = -1;
-      return make_error(ErrorCode::kUnavailable, "sundiald exited at start-up: " + text);
+      return make_error(ErrorCode::kUnavailable, sundiald_ + " exited at start-up: " + text);
     }
     ::usleep(1000);
   }
-  return make_error(ErrorCode::kUnavailable, "sundiald did not start listening within 60 s");
+  return make_error(ErrorCode::kUnavailable, sundiald_ + " did not start listening within 60 s");
 }
 
 std::optional<double> ServerProcess::peak_rss_mb() const {

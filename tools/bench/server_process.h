@@ -1,7 +1,8 @@
 // ServerProcess: the sundiald a benchmark runs against — started by the
 // bench on a fresh data directory and a free loopback port (so scenarios
 // can SIGKILL and restart it and read its memory), or an existing server
-// given by --server (then kill/restart/RSS are unavailable).
+// given by --server (then kill/restart/RSS are unavailable). The `probe`
+// scenario starts sundial-bench-probe the same way (kProbe).
 //
 // Threading: one thread. Ownership: owns the child process and, when it
 // made it, the data directory (removed at the end).
@@ -18,8 +19,10 @@ namespace sundial::bench {
 
 class ServerProcess {
  public:
-  // Starts `sundiald_path` on a new temporary data directory.
-  static Result<ServerProcess> spawn(const std::string& sundiald_path);
+  enum class Kind { kSundiald, kProbe };
+  // Starts `path` (a sundiald, or sundial-bench-probe) on a new temporary
+  // data directory.
+  static Result<ServerProcess> spawn(const std::string& path, Kind kind = Kind::kSundiald);
   // Uses a running server; `url` like http://127.0.0.1:8080.
   static Result<ServerProcess> external(const std::string& url);
 
@@ -48,6 +51,7 @@ class ServerProcess {
   Result<void> start();
 
   std::string sundiald_;
+  Kind kind_ = Kind::kSundiald;
   std::string data_dir_;
   pid_t pid_ = -1;
   int port_ = 0;
