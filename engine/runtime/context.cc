@@ -57,10 +57,14 @@ Context::Context(std::string instance_id, nlohmann::json input, std::vector<Jour
 }
 
 StepAwaiter Context::step(std::string name, SyncStepFn fn, RetryPolicy policy) {
-  AsyncStepFn async = [fn = std::move(fn)](const StepInfo& info, StepDone done) {
-    done(fn(info));
-  };
-  return step_async(std::move(name), std::move(async), policy);
+  AsyncStepFn async = [fn](const StepInfo& info, StepDone done) { done(fn(info)); };
+  AwaitRequest req;
+  req.kind = AwaitKind::kStep;
+  req.step_name = std::move(name);
+  req.step_fn = std::move(async);
+  req.sync_fn = std::move(fn);
+  req.policy = policy;
+  return StepAwaiter(*this, std::move(req));
 }
 
 StepAwaiter Context::step_async(std::string name, AsyncStepFn fn, RetryPolicy policy) {

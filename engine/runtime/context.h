@@ -68,6 +68,7 @@ struct AwaitRequest {
   AwaitKind kind = AwaitKind::kNone;
   std::string step_name;       // kStep
   AsyncStepFn step_fn;         // kStep
+  SyncStepFn sync_fn;          // kStep run with step(): may run inside the transition that reaches it
   SyncStepFn blocking_fn;      // kStep run with step_blocking: off the loop
   RetryPolicy policy;          // kStep
   TimeMs sleep_until = 0;      // kSleep: the target, pause shifts included

@@ -275,6 +275,10 @@ bool Runtime::register_wait(LiveInstance& inst, Transition& tx, const AwaitReque
       r.await_kind = AwaitKind::kStep;
       r.step_name = req.step_name;
       set_status(inst, tx, InstanceStatus::kRunning);
+      if (req.sync_fn && tx.inline_step_budget > 0) {
+        SyncStepFn fn = req.sync_fn;  // a copy: journaling the outcome may replace `req`
+        return run_step_inline(inst, tx, fn);
+      }
       schedule_step(inst, tx);
       return false;
     case AwaitKind::kSleep:
@@ -431,6 +435,28 @@ void Runtime::on_step_done(const std::string& id, uint64_t epoch, uint32_t attem
     return;
   }
   Transition tx(now());
+  tx.inline_step_budget = kMaxInlineSteps;
+  if (journal_step_outcome(*inst, tx, attempt, std::move(result))) advance(*inst, tx);
+  commit(*inst, std::move(tx));
+}
+
+bool Runtime::run_step_inline(LiveInstance& inst, Transition& tx, const SyncStepFn& fn) {
+  tx.inline_step_budget--;
+  const InstanceRecord& r = inst.record;
+  StepInfo info{r.id, r.step_name, r.attempt + 1, r.id + "/" + r.step_name};
+  Result<nlohmann::json> result = make_error(ErrorCode::kInternal, "step did not run");
+  try {
+    result = fn(info);  // step code: may throw
+  } catch (...) {
+    result = make_error(ErrorCode::kInternal, "step threw " + describe_exception(std::current_exception()));
+  }
+  SUNDIAL_KILL_POINT(kill_points::kStepBeforeJournal);
+  return journal_step_outcome(inst, tx, info.attempt, std::move(result));
+}
+
+bool Runtime::journal_step_outcome(LiveInstance& inst, Transition& tx, uint32_t attempt,
+                                   Result<nlohmann::json> result) {
+  InstanceRecord& r = inst.record;
   std::string step = r.step_name;
   if (result) {
     // Check before anything changes: a result the journal cannot hold
@@ -448,14 +474,13 @@ void Runtime::on_step_done(const std::string& id, uint64_t epoch, uint32_t attem
     entry.name = step;
     entry.attempt = attempt;
     entry.data = std::move(*result);
-    append_entry(*inst, tx, std::move(entry));
+    append_entry(inst, tx, std::move(entry));
     clear_await(r);
-    add_event(*inst, tx, EventType::kStepCompleted, step);
-    advance(*inst, tx);
-    return commit(*inst, std::move(tx));
+    add_event(inst, tx, EventType::kStepCompleted, step);
+    return true;
   }
   const Error& error = result.error();
-  RetryPolicy policy = inst->ctx->pending() ? inst->ctx->pending()->policy : RetryPolicy{};
+  RetryPolicy policy = inst.ctx->pending() ? inst.ctx->pending()->policy : RetryPolicy{};
   r.attempt = attempt;
   JournalEntry entry;
   entry.name = step;
@@ -464,20 +489,20 @@ void Runtime::on_step_done(const std::string& id, uint64_t epoch, uint32_t attem
   if (should_retry(policy, attempt, error)) {
     entry.kind = EntryKind::kStepAttemptFailed;
     entry.due = tx.now + std::max<DurationMs>(backoff_delay(policy, attempt, jitter01()), error.retry_after_ms);
-    set_timer(*inst, tx, entry.due);
-    append_entry(*inst, tx, entry);
-    add_event(*inst, tx, EventType::kStepFailed, step,
+    set_timer(inst, tx, entry.due);
+    append_entry(inst, tx, entry);
+    add_event(inst, tx, EventType::kStepFailed, step,
               "attempt " + std::to_string(attempt) + " failed, will retry: " + entry.error);
   } else {
     entry.kind = EntryKind::kStepFailed;
-    append_entry(*inst, tx, entry);
-    add_event(*inst, tx, EventType::kStepFailed, step,
+    append_entry(inst, tx, entry);
+    add_event(inst, tx, EventType::kStepFailed, step,
               "attempt " + std::to_string(attempt) + " failed for good: " + entry.error);
-    fail(*inst, tx,
+    fail(inst, tx,
          Error{ErrorCode::kStepFailed, "step '" + step + "' failed after " +
                                            std::to_string(attempt) + " attempt(s): " + entry.error});
   }
-  commit(*inst, std::move(tx));
+  return false;
 }
 
 // ---- Timers ------------------------------------------------------------------
@@ -511,6 +536,7 @@ void Runtime::fire_timer(const keys::TimerKey& key, Result<LiveInstance*> loaded
     return;
   }
   Transition tx(now());
+  tx.inline_step_budget = kMaxInlineSteps;
   clear_timer(inst, tx);
   if (r.await_kind == AwaitKind::kStep) {
     schedule_step(inst, tx);  // the retry of a failed attempt

@@ -145,6 +145,14 @@ class Runtime {
   // an outcome the workflow can consume at once (a sleep already due).
   bool register_wait(LiveInstance& inst, Transition& tx, const AwaitRequest& req);
   void schedule_step(LiveInstance& inst, Transition& tx);
+  // Runs a synchronous step now, inside `tx` (the timer fire or step
+  // completion that reached it commits with its result: one commit, not two).
+  // Returns true when its result lets the workflow go on at once.
+  bool run_step_inline(LiveInstance& inst, Transition& tx, const SyncStepFn& fn);
+  // Writes a step attempt's outcome into `tx`: its result, or a failure
+  // with a retry timer or the instance failed. True for a result.
+  bool journal_step_outcome(LiveInstance& inst, Transition& tx, uint32_t attempt,
+                            Result<nlohmann::json> result);
   void run_step(const std::string& id, uint64_t epoch);
   // Journals a step's outcome. noexcept: it runs inside step code and from
   // libuv/libcurl callbacks, so nothing may unwind out of it; a result that
@@ -161,6 +169,10 @@ class Runtime {
   void finish_recovery();
 
   static constexpr DurationMs kLoadRetryMs = kSecondMs;
+  // Synchronous steps a timer fire or step completion may run inside its
+  // own transition before the next goes through the step queue (and a
+  // commit of its own).
+  static constexpr uint32_t kMaxInlineSteps = 16;
 
   Deps deps_;
   WarmOptions warm_;

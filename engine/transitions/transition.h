@@ -28,6 +28,11 @@ struct Transition {
   std::vector<keys::TimerKey> timers_to_arm;
   std::vector<EngineEvent> events;  // seq assigned by the event log at commit
   std::vector<std::move_only_function<void(const Result<void>&)>> on_done;
+  // Synchronous steps this transition may still run inside itself, their
+  // results committed with it. Zero for commands (a start or signal
+  // answers without running step code first); the runtime gives timer
+  // fires and step completions a budget.
+  uint32_t inline_step_budget = 0;
 
   // Runs `fn` after a successful commit only.
   template <typename F>
