@@ -1,13 +1,14 @@
 // Engine: the durable workflow engine's facade. Opens storage, recovers
 // what was running, fires durable timers, and takes commands (start,
 // signal, pause, resume, cancel, retry) whose answers come only after the
-// change is on disk. Queries read durable state. Events go to subscribers
+// change is on disk. Queries read durable state, on the work pool against
+// a storage snapshot, and answer on the loop. Events go to subscribers
 // after their commit and to the capped event log.
 //
 // Start here: this header, then engine/README.md.
 //
 // Threading: loop thread only (the thread that owns `loop`).
-// Ownership: Engine owns the Store and every engine service; it borrows the
+// Ownership: Engine owns the Store, the WorkPool and every engine service; it borrows the
 // Loop, the Clock and the Registry, which must outlive it. Destroy the Engine
 // before the Loop.
 #pragma once
@@ -19,11 +20,13 @@
 #include "engine/base/clock.h"
 #include "engine/events/event_log.h"
 #include "engine/loop/loop.h"
+#include "engine/loop/work_pool.h"
 #include "engine/options.h"
 #include "engine/queries.h"
 #include "engine/retention/retention_sweep.h"
 #include "engine/runtime/registry.h"
 #include "engine/runtime/runtime.h"
+#include "engine/snapshot_reader.h"
 #include "engine/stats_reader.h"
 #include "engine/storage/commit_queue.h"
 #include "engine/storage/store.h"
@@ -60,13 +63,21 @@ class Engine {
   void retry(const std::string& id, Reply<CommandReply> reply);
 
   // ---- Queries over durable state ----
-  Result<InstanceRecord> describe(const std::string& id);
-  Result<ListPage> list(const ListQuery& query);
-  Result<std::vector<JournalEntry>> history(const std::string& id);
-  Result<std::vector<keys::TimerKey>> timers(TimeMs due_before, size_t limit);
-  // Instance counts by status and pending timers, counted on the thread
-  // pool (a full index walk); `done` runs on the loop.
+  // Each reads one storage snapshot on the work pool; `done` runs on the
+  // loop (never inside the call). Answers pending when the engine closes
+  // are dropped. engine/queries.h has the synchronous forms (sundialctl).
+  void describe(std::string id, QueryDone<InstanceRecord> done);
+  void list(ListQuery query, QueryDone<ListPage> done);
+  void history(std::string id, QueryDone<std::vector<JournalEntry>> done);
+  void timers(TimeMs due_before, size_t limit, QueryDone<std::vector<keys::TimerKey>> done);
+  // The SSE replay: the event log's first sequence number and up to
+  // `limit` events after `after`.
+  void event_backlog(uint64_t after, size_t limit, QueryDone<EventBacklog> done);
+  // Instance counts by status and pending timers (a full index walk);
+  // concurrent requests share one read.
   void stats(StatsReader::Done done);
+  // Queries submitted and not yet answered (stats not included).
+  size_t queries_in_flight() const { return queries_ ? queries_->in_flight() : 0; }
   const Registry& registry() const { return registry_; }
   EventLog& events() { return *events_; }
 
@@ -86,6 +97,11 @@ class Engine {
   CommitQueue::Stats commit_stats() const { return commits_->stats(); }
   TimerService::Stats timer_stats() { return runtime_->timers().stats(); }
   size_t timers_in_memory() { return runtime_->timers().in_memory(); }
+  // Storage reads made on a loop thread so far (docs/threading.md rule 1).
+  uint64_t loop_thread_store_reads() const { return store_->loop_thread_reads(); }
+  // Where work leaves the loop (libuv's thread pool); it outlives every
+  // engine service.
+  WorkPool& pool() { return *pool_; }
 
  private:
   Engine(Loop& loop, Clock& clock, const Registry& registry, EngineOptions options,
@@ -96,6 +112,7 @@ class Engine {
   Clock& clock_;
   const Registry& registry_;
   EngineOptions options_;
+  std::unique_ptr<WorkPool> pool_;
   std::unique_ptr<Store> store_;
   std::unique_ptr<CommitQueue> commits_;
   std::unique_ptr<EventLog> events_;
@@ -103,6 +120,7 @@ class Engine {
   std::unique_ptr<IdempotencyKeys> idempotency_;
   std::unique_ptr<RetentionSweep> sweep_;
   std::unique_ptr<StatsReader> stats_;
+  std::unique_ptr<SnapshotReader> queries_;
 };
 
 }  // namespace sundial

@@ -1,5 +1,7 @@
 // GET /api/v1/instances (list), /api/v1/instances/{id} (describe) and
-// /api/v1/instances/{id}/history.
+// /api/v1/instances/{id}/history. The engine reads them on its work pool
+// and answers on the loop; a client gone by then is answered into the void
+// (the Responder holds its connection weakly).
 #include "server/api/admin_api.h"
 #include "server/api/request_helpers.h"
 
@@ -21,17 +23,23 @@ void list(const AdminApi& api, const http::HttpRequest& request, http::Responder
   if (!limit) return responder.send(std::move(limit.error()));
   query.limit = static_cast<size_t>(*limit);
   query.cursor = request.query_param("cursor").value_or("");
-  answer(responder, api.engine.list(query), 200, list_page_to_json);
+  api.engine.list(std::move(query), [responder = std::move(responder)](Result<ListPage> page) mutable {
+    answer(responder, page, 200, list_page_to_json);
+  });
 }
 
 void describe(const AdminApi& api, const PathParams& params, http::Responder responder) {
-  answer(responder, api.engine.describe(params.at("id")), 200, record_to_json);
+  api.engine.describe(params.at("id"), [responder = std::move(responder)](Result<InstanceRecord> record) mutable {
+    answer(responder, record, 200, record_to_json);
+  });
 }
 
 void history(const AdminApi& api, const PathParams& params, http::Responder responder) {
   const std::string& id = params.at("id");
-  answer(responder, api.engine.history(id), 200,
-         [&id](const std::vector<JournalEntry>& entries) { return history_to_json(id, entries); });
+  api.engine.history(id, [id, responder = std::move(responder)](Result<std::vector<JournalEntry>> entries) mutable {
+    answer(responder, entries, 200,
+           [&id](const std::vector<JournalEntry>& read) { return history_to_json(id, read); });
+  });
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 // GET /api/v1/timers (pending durable timers, soonest first) and
-// GET /api/v1/stats (instances by status, pending timers, next due).
+// GET /api/v1/stats (instances by status, pending timers, next due). Both
+// are read on the engine's work pool and answered on the loop.
 #include <limits>
 
 #include "server/api/admin_api.h"
@@ -14,7 +15,10 @@ void timers(const AdminApi& api, const http::HttpRequest& request, http::Respond
   if (!due_before) return responder.send(std::move(due_before.error()));
   auto limit = query_int(request, "limit", 100, 1, 1000);
   if (!limit) return responder.send(std::move(limit.error()));
-  answer(responder, api.engine.timers(*due_before, static_cast<size_t>(*limit)), 200, timers_to_json);
+  api.engine.timers(*due_before, static_cast<size_t>(*limit),
+                    [responder = std::move(responder)](Result<std::vector<keys::TimerKey>> pending) mutable {
+                      answer(responder, pending, 200, timers_to_json);
+                    });
 }
 
 void stats(const AdminApi& api, http::Responder responder) {

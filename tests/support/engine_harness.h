@@ -1,6 +1,8 @@
 // EngineHarness: an Engine on a real loop and RocksDB in a temp dir, driven
-// by a ManualClock, with synchronous helpers for commands. Tests advance the
-// clock and call fire_timers(); close() and open() simulate restarts.
+// by a ManualClock, with synchronous helpers for commands and queries (the
+// engine reads queries on its work pool: the helpers run the loop until the
+// answer is in). Tests advance the clock and call fire_timers(); close() and
+// open() simulate restarts.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -60,10 +62,11 @@ class EngineHarness {
     open();
   }
 
-  // Runs the loop until every commit is answered and deferred work ran.
+  // Runs the loop until every commit and query is answered and deferred
+  // work ran.
   void drain() {
     for (int quiet = 0; quiet < 3;) {
-      if (engine && engine->commits_in_flight() > 0) {
+      if (engine && (engine->commits_in_flight() > 0 || engine->queries_in_flight() > 0)) {
         loop.run_once();
         quiet = 0;
       } else {
@@ -128,14 +131,41 @@ class EngineHarness {
     return command([&](auto reply) { engine->retry(id, std::move(reply)); });
   }
 
+  // Asks with `issue(done)` and runs the loop until `done` has the answer.
+  template <typename T, typename Issue>
+  Result<T> query(Issue&& issue) {
+    Result<T> out = make_error(ErrorCode::kInternal, "no answer");
+    bool answered = false;
+    issue([&](Result<T> r) {
+      out = std::move(r);
+      answered = true;
+    });
+    while (!answered && engine->queries_in_flight() > 0) loop.run_once();
+    EXPECT_TRUE(answered) << "query was not answered";
+    return out;
+  }
+  Result<InstanceRecord> describe(const std::string& id) {
+    return query<InstanceRecord>([&](auto done) { engine->describe(id, std::move(done)); });
+  }
+  Result<ListPage> list(const ListQuery& q) {
+    return query<ListPage>([&](auto done) { engine->list(q, std::move(done)); });
+  }
+  Result<std::vector<JournalEntry>> read_history(const std::string& id) {
+    return query<std::vector<JournalEntry>>([&](auto done) { engine->history(id, std::move(done)); });
+  }
+  Result<std::vector<keys::TimerKey>> timers(TimeMs due_before = 0, size_t limit = 100) {
+    return query<std::vector<keys::TimerKey>>(
+        [&](auto done) { engine->timers(due_before, limit, std::move(done)); });
+  }
+
   InstanceStatus status(const std::string& id) {
-    auto r = engine->describe(id);
+    auto r = describe(id);
     EXPECT_TRUE(r) << r.error().to_string();
     return r ? r->status : InstanceStatus::kFailed;
   }
 
   std::vector<JournalEntry> history(const std::string& id) {
-    auto h = engine->history(id);
+    auto h = read_history(id);
     EXPECT_TRUE(h) << h.error().to_string();
     return h ? *h : std::vector<JournalEntry>{};
   }
