@@ -22,21 +22,23 @@ Result<std::unique_ptr<Engine>> Engine::open(Loop& loop, Clock& clock, const Reg
 Result<std::unique_ptr<Engine>> Engine::open_with_store(Loop& loop, Clock& clock,
                                                         const Registry& registry,
                                                         EngineOptions options,
-                                                        std::unique_ptr<Store> store) {
+                                                        std::unique_ptr<Store> store,
+                                                        std::unique_ptr<WorkPool> pool) {
   SUNDIAL_CHECK(loop.is_loop_thread());
+  if (!pool) pool = std::make_unique<UvWorkPool>(loop);
   std::unique_ptr<Engine> engine(
-      new Engine(loop, clock, registry, std::move(options), std::move(store)));
+      new Engine(loop, clock, registry, std::move(options), std::move(store), std::move(pool)));
   SUNDIAL_TRY(engine->open_services());
   return engine;
 }
 
 Engine::Engine(Loop& loop, Clock& clock, const Registry& registry, EngineOptions options,
-               std::unique_ptr<Store> store)
+               std::unique_ptr<Store> store, std::unique_ptr<WorkPool> pool)
     : loop_(loop),
       clock_(clock),
       registry_(registry),
       options_(std::move(options)),
-      pool_(std::make_unique<UvWorkPool>(loop)),
+      pool_(std::move(pool)),
       store_(std::move(store)) {}
 
 Result<void> Engine::open_services() {

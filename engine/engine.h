@@ -40,11 +40,14 @@ class Engine {
   // Opens RocksDB at options.data_dir.
   static Result<std::unique_ptr<Engine>> open(Loop& loop, Clock& clock, const Registry& registry,
                                               EngineOptions options);
-  // Opens over a given store (tests wrap RocksDB in a fault-injecting store).
+  // Opens over a given store (tests wrap RocksDB in a fault-injecting
+  // store) and, when given, a given work pool (tests complete its jobs by
+  // hand); by default a UvWorkPool on `loop`.
   static Result<std::unique_ptr<Engine>> open_with_store(Loop& loop, Clock& clock,
                                                          const Registry& registry,
                                                          EngineOptions options,
-                                                         std::unique_ptr<Store> store);
+                                                         std::unique_ptr<Store> store,
+                                                         std::unique_ptr<WorkPool> pool = nullptr);
   // Stops timers and the sweep, and waits until every submitted commit has
   // completed and been answered.
   ~Engine();
@@ -105,7 +108,7 @@ class Engine {
 
  private:
   Engine(Loop& loop, Clock& clock, const Registry& registry, EngineOptions options,
-         std::unique_ptr<Store> store);
+         std::unique_ptr<Store> store, std::unique_ptr<WorkPool> pool);
   Result<void> open_services();
 
   Loop& loop_;

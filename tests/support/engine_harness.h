@@ -13,6 +13,7 @@
 
 #include "engine/engine.h"
 #include "tests/support/faulty_store.h"
+#include "tests/support/manual_work_pool.h"
 #include "tests/support/temp_dir.h"
 
 namespace sundial::testing {
@@ -29,12 +30,28 @@ class EngineHarness {
   TempDir dir;
   std::unique_ptr<Engine> engine;
   FaultyStore* faulty = nullptr;  // set when opened with open_faulty()
+  // Set before open(): the engine's work pool is a ManualWorkPool (pool
+  // jobs complete only when the test, drain() or a query helper says so).
+  bool manual_pool = false;
+  ManualWorkPool* pool = nullptr;  // set when manual_pool
 
   void open() {
     options.data_dir = dir.sub("data");
-    auto opened = Engine::open(loop, clock, registry, options);
-    ASSERT_TRUE(opened) << opened.error().to_string();
-    engine = std::move(*opened);
+    if (manual_pool) {
+      RocksDbOptions storage = options.storage;
+      storage.path = options.data_dir;
+      auto store = RocksDbStore::open(storage);
+      ASSERT_TRUE(store) << store.error().to_string();
+      auto manual = std::make_unique<ManualWorkPool>(loop);
+      pool = manual.get();
+      auto opened = Engine::open_with_store(loop, clock, registry, options, std::move(*store), std::move(manual));
+      ASSERT_TRUE(opened) << opened.error().to_string();
+      engine = std::move(*opened);
+    } else {
+      auto opened = Engine::open(loop, clock, registry, options);
+      ASSERT_TRUE(opened) << opened.error().to_string();
+      engine = std::move(*opened);
+    }
     drain();
   }
 
@@ -54,6 +71,7 @@ class EngineHarness {
   void close() {
     engine.reset();
     faulty = nullptr;
+    pool = nullptr;
     loop.run_nowait();
   }
 
@@ -66,7 +84,10 @@ class EngineHarness {
   // work ran.
   void drain() {
     for (int quiet = 0; quiet < 3;) {
-      if (engine && (engine->commits_in_flight() > 0 || engine->queries_in_flight() > 0)) {
+      if (engine && engine->queries_in_flight() > 0) {
+        engine->pool().make_progress();
+        quiet = 0;
+      } else if (engine && engine->commits_in_flight() > 0) {
         loop.run_once();
         quiet = 0;
       } else {
@@ -140,7 +161,7 @@ class EngineHarness {
       out = std::move(r);
       answered = true;
     });
-    while (!answered && engine->queries_in_flight() > 0) loop.run_once();
+    while (!answered && engine->queries_in_flight() > 0) engine->pool().make_progress();
     EXPECT_TRUE(answered) << "query was not answered";
     return out;
   }
