@@ -76,6 +76,13 @@ class Engine {
   // The SSE replay: the event log's first sequence number and up to
   // `limit` events after `after`.
   void event_backlog(uint64_t after, size_t limit, QueryDone<EventBacklog> done);
+  // Any read-only query: `read(snapshot)` returns Result<T>. Callers whose
+  // shaping of the answer is CPU work too (the HTTP API encodes its JSON)
+  // do it inside `read`, off the loop.
+  template <typename T, typename Read>
+  void read(Read read, QueryDone<T> done) {
+    queries_->run<T>(std::move(read), std::move(done));
+  }
   // Instance counts by status and pending timers (a full index walk);
   // concurrent requests share one read.
   void stats(StatsReader::Done done);

@@ -1,9 +1,9 @@
 // GET /api/v1/instances (list), /api/v1/instances/{id} (describe) and
-// /api/v1/instances/{id}/history. The engine reads them on its work pool
-// and answers on the loop; a client gone by then is answered into the void
-// (the Responder holds its connection weakly).
+// /api/v1/instances/{id}/history. Each is read from one storage snapshot
+// and encoded on the engine's work pool (snapshot_answer.h).
 #include "server/api/admin_api.h"
 #include "server/api/request_helpers.h"
+#include "server/api/snapshot_answer.h"
 
 namespace sundial::api {
 
@@ -23,23 +23,22 @@ void list(const AdminApi& api, const http::HttpRequest& request, http::Responder
   if (!limit) return responder.send(std::move(limit.error()));
   query.limit = static_cast<size_t>(*limit);
   query.cursor = request.query_param("cursor").value_or("");
-  api.engine.list(std::move(query), [responder = std::move(responder)](Result<ListPage> page) mutable {
-    answer(responder, page, 200, list_page_to_json);
-  });
+  answer_from_snapshot(
+      api.engine, std::move(responder), [query = std::move(query)](Store& s) { return list_instances(s, query); },
+      list_page_to_json);
 }
 
 void describe(const AdminApi& api, const PathParams& params, http::Responder responder) {
-  api.engine.describe(params.at("id"), [responder = std::move(responder)](Result<InstanceRecord> record) mutable {
-    answer(responder, record, 200, record_to_json);
-  });
+  answer_from_snapshot(
+      api.engine, std::move(responder), [id = params.at("id")](Store& s) { return describe_instance(s, id); },
+      record_to_json);
 }
 
 void history(const AdminApi& api, const PathParams& params, http::Responder responder) {
   const std::string& id = params.at("id");
-  api.engine.history(id, [id, responder = std::move(responder)](Result<std::vector<JournalEntry>> entries) mutable {
-    answer(responder, entries, 200,
-           [&id](const std::vector<JournalEntry>& read) { return history_to_json(id, read); });
-  });
+  answer_from_snapshot(
+      api.engine, std::move(responder), [id](Store& s) { return instance_history(s, id); },
+      [id](const std::vector<JournalEntry>& entries) { return history_to_json(id, entries); });
 }
 
 }  // namespace
