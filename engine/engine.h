@@ -8,9 +8,9 @@
 // Start here: this header, then engine/README.md.
 //
 // Threading: loop thread only (the thread that owns `loop`).
-// Ownership: Engine owns the Store, the WorkPool and every engine service; it borrows the
-// Loop, the Clock and the Registry, which must outlive it. Destroy the Engine
-// before the Loop.
+// Ownership: Engine owns the Store, the WorkPool and every engine service;
+// it borrows the Loop, the Clock and the Registry, which must outlive it.
+// Destroy the Engine before the Loop.
 #pragma once
 
 #include <memory>

@@ -4,9 +4,9 @@
 // idempotency keys, and events beyond the event log's capacity.
 //
 // The search runs on the WorkPool (index range scans against one storage
-// snapshot), never on the loop; the loop re-checks each candidate (not in memory, record unchanged
-// in storage: point reads) and commits the deletes through the commit queue
-// like any transition. Until that commit is durable the Runtime treats the
+// snapshot), never on the loop; the loop re-checks each candidate (not in
+// memory, record unchanged in storage: point reads) and commits the deletes
+// through the commit queue like any transition. Until that commit is durable the Runtime treats the
 // ids as gone (Runtime::begin_deletion), so a sweep never races with a
 // command on the same instance. An idempotency key is deleted only if the
 // loop still finds it expired (IdempotencyKeys::lookup, which also sees

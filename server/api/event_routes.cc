@@ -4,14 +4,14 @@
 // after it from the event log, then live events, with no repeat and no
 // loss. The log is read in chunks on the engine's work pool, each chunk
 // with the log's first sequence from one storage snapshot, so the loop
-// never waits on it. Live events that arrive while a chunk is being read
-// are held; every event published before a read was asked for is durable
-// and so in that read's snapshot, which is why the held ones are dropped
-// when a new read is asked for, and sent (after the last chunk) once the
-// log is caught up. Anything at or below the last sent sequence is skipped,
-// which removes what a chunk and the held events both have. Without a resume id the
-// stream starts after the last *published* event, so events whose commit
-// is in flight when the client connects still reach it.
+// never waits on it. Live events that arrive while a chunk is read are
+// held. An event published before a read was asked for is durable, so in
+// that read's snapshot: asking for a read drops what is held, and after
+// the last chunk the held events follow. Anything at or below the last
+// sent sequence is skipped, which removes what a chunk and the held events
+// both have. Without a resume id the stream starts after the last
+// *published* event, so events whose commit is in flight when the client
+// connects still reach it.
 //
 // Nothing is skipped silently: a resume id the log cannot continue from is
 // answered with a control event before the stream goes on (docs/http-api.md):

@@ -152,7 +152,9 @@ class EngineHarness {
     return command([&](auto reply) { engine->retry(id, std::move(reply)); });
   }
 
-  // Asks with `issue(done)` and runs the loop until `done` has the answer.
+  // Asks with `issue(done)` and runs the loop until `done` has the answer
+  // (on a manual pool: completes pending jobs oldest first, other pool jobs
+  // queued before the query included).
   template <typename T, typename Issue>
   Result<T> query(Issue&& issue) {
     Result<T> out = make_error(ErrorCode::kInternal, "no answer");
