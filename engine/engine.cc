@@ -9,37 +9,37 @@
 namespace sundial {
 
 Result<std::unique_ptr<Engine>> Engine::open(Loop& loop, Clock& clock, const Registry& registry,
-                                             EngineOptions options, WorkPool* pool) {
+                                             EngineOptions options) {
   RocksDbOptions storage = options.storage;
   storage.path = options.data_dir;
   auto t0 = std::chrono::steady_clock::now();
   SUNDIAL_ASSIGN_OR_RETURN(auto store, RocksDbStore::open(storage));
   spdlog::info("storage opened in {} ms",
                std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count());
-  return open_with_store(loop, clock, registry, std::move(options), std::move(store), pool);
+  return open_with_store(loop, clock, registry, std::move(options), std::move(store));
 }
 
 Result<std::unique_ptr<Engine>> Engine::open_with_store(Loop& loop, Clock& clock,
                                                         const Registry& registry,
                                                         EngineOptions options,
                                                         std::unique_ptr<Store> store,
-                                                        WorkPool* pool) {
+                                                        std::unique_ptr<WorkPool> pool) {
   SUNDIAL_CHECK(loop.is_loop_thread());
+  if (!pool) pool = std::make_unique<UvWorkPool>(loop);
   std::unique_ptr<Engine> engine(
-      new Engine(loop, clock, registry, std::move(options), std::move(store), pool));
+      new Engine(loop, clock, registry, std::move(options), std::move(store), std::move(pool)));
   SUNDIAL_TRY(engine->open_services());
   return engine;
 }
 
 Engine::Engine(Loop& loop, Clock& clock, const Registry& registry, EngineOptions options,
-               std::unique_ptr<Store> store, WorkPool* pool)
+               std::unique_ptr<Store> store, std::unique_ptr<WorkPool> pool)
     : loop_(loop),
       clock_(clock),
       registry_(registry),
       options_(std::move(options)),
-      store_(std::move(store)),
-      own_pool_(pool ? nullptr : std::make_unique<UvWorkPool>(loop)),
-      pool_(pool ? pool : own_pool_.get()) {}
+      pool_(std::move(pool)),
+      store_(std::move(store)) {}
 
 Result<void> Engine::open_services() {
   blocking_pool_ = std::make_unique<ThreadWorkPool>(loop_, options_.blocking_step_threads);
@@ -50,8 +50,9 @@ Result<void> Engine::open_services() {
       Runtime::Deps{loop_, clock_, *store_, *commits_, *events_, registry_, *pool_,
                     *blocking_pool_}, options_.timers, options_.warm);
   idempotency_ = std::make_unique<IdempotencyKeys>(*store_);
-  stats_ = std::make_unique<StatsReader>(loop_, *store_);
-  sweep_ = std::make_unique<RetentionSweep>(loop_, clock_, *store_, *runtime_, *events_,
+  stats_ = std::make_unique<StatsReader>(*pool_, *store_);
+  queries_ = std::make_unique<SnapshotReader>(*pool_, *store_);
+  sweep_ = std::make_unique<RetentionSweep>(*pool_, clock_, *store_, *runtime_, *events_,
                                             *idempotency_, options_.retention);
   // Opening waits for recovery: nothing is served before it ends.
   std::optional<Result<void>> recovered;
@@ -63,6 +64,7 @@ Result<void> Engine::open_services() {
 }
 
 Engine::~Engine() {
+  queries_.reset();
   stats_.reset();
   if (sweep_) sweep_->stop();
   if (runtime_) runtime_->close();
@@ -107,14 +109,31 @@ void Engine::retry(const std::string& id, Reply<CommandReply> reply) {
   retry_instance(*runtime_, id, std::move(reply));
 }
 
-Result<InstanceRecord> Engine::describe(const std::string& id) { return describe_instance(*store_, id); }
-Result<ListPage> Engine::list(const ListQuery& query) { return list_instances(*store_, query); }
-Result<std::vector<JournalEntry>> Engine::history(const std::string& id) {
-  return instance_history(*store_, id);
+void Engine::describe(std::string id, QueryDone<InstanceRecord> done) {
+  queries_->run<InstanceRecord>([id = std::move(id)](Store& s) { return describe_instance(s, id); },
+                                std::move(done));
 }
-Result<std::vector<keys::TimerKey>> Engine::timers(TimeMs due_before, size_t limit) {
-  return pending_timers(*store_, due_before, limit);
+
+void Engine::list(ListQuery query, QueryDone<ListPage> done) {
+  queries_->run<ListPage>([query = std::move(query)](Store& s) { return list_instances(s, query); },
+                          std::move(done));
 }
+
+void Engine::history(std::string id, QueryDone<std::vector<JournalEntry>> done) {
+  queries_->run<std::vector<JournalEntry>>(
+      [id = std::move(id)](Store& s) { return instance_history(s, id); }, std::move(done));
+}
+
+void Engine::timers(TimeMs due_before, size_t limit, QueryDone<std::vector<keys::TimerKey>> done) {
+  queries_->run<std::vector<keys::TimerKey>>(
+      [due_before, limit](Store& s) { return pending_timers(s, due_before, limit); }, std::move(done));
+}
+
+void Engine::event_backlog(uint64_t after, size_t limit, QueryDone<EventBacklog> done) {
+  queries_->run<EventBacklog>([after, limit](Store& s) { return read_event_backlog(s, after, limit); },
+                              std::move(done));
+}
+
 std::optional<Error> Engine::not_ready_reason() const {
   if (ready() && !commits_->storage_error()) return std::nullopt;
   return runtime_->not_accepting_error();

@@ -1,15 +1,16 @@
 // Engine: the durable workflow engine's facade. Opens storage, recovers
 // what was running, fires durable timers, and takes commands (start,
 // signal, pause, resume, cancel, retry) whose answers come only after the
-// change is on disk. Queries read durable state. Events go to subscribers
+// change is on disk. Queries read durable state, on the work pool against
+// a storage snapshot, and answer on the loop. Events go to subscribers
 // after their commit and to the capped event log.
 //
 // Start here: this header, then engine/README.md.
 //
 // Threading: loop thread only (the thread that owns `loop`).
-// Ownership: Engine owns the Store and every engine service; it borrows the
-// Loop, the Clock and the Registry, which must outlive it. Destroy the Engine
-// before the Loop.
+// Ownership: Engine owns the Store, the WorkPool and every engine service;
+// it borrows the Loop, the Clock and the Registry, which must outlive it.
+// Destroy the Engine before the Loop.
 #pragma once
 
 #include <memory>
@@ -26,6 +27,7 @@
 #include "engine/retention/retention_sweep.h"
 #include "engine/runtime/registry.h"
 #include "engine/runtime/runtime.h"
+#include "engine/snapshot_reader.h"
 #include "engine/stats_reader.h"
 #include "engine/storage/commit_queue.h"
 #include "engine/storage/store.h"
@@ -36,17 +38,17 @@ namespace sundial {
 
 class Engine {
  public:
-  // Opens RocksDB at options.data_dir. Reads run on libuv's thread pool,
-  // or on `pool` when given (tests complete its jobs by hand); a given pool
-  // must outlive the Engine.
+  // Opens RocksDB at options.data_dir.
   static Result<std::unique_ptr<Engine>> open(Loop& loop, Clock& clock, const Registry& registry,
-                                              EngineOptions options, WorkPool* pool = nullptr);
-  // Opens over a given store (tests wrap RocksDB in a fault-injecting store).
+                                              EngineOptions options);
+  // Opens over a given store (tests wrap RocksDB in a fault-injecting
+  // store) and, when given, a given work pool (tests complete its jobs by
+  // hand); by default a UvWorkPool on `loop`.
   static Result<std::unique_ptr<Engine>> open_with_store(Loop& loop, Clock& clock,
                                                          const Registry& registry,
                                                          EngineOptions options,
                                                          std::unique_ptr<Store> store,
-                                                         WorkPool* pool = nullptr);
+                                                         std::unique_ptr<WorkPool> pool = nullptr);
   // Stops timers and the sweep, and waits until every submitted commit has
   // completed and been answered.
   ~Engine();
@@ -65,13 +67,28 @@ class Engine {
   void retry(const std::string& id, Reply<CommandReply> reply);
 
   // ---- Queries over durable state ----
-  Result<InstanceRecord> describe(const std::string& id);
-  Result<ListPage> list(const ListQuery& query);
-  Result<std::vector<JournalEntry>> history(const std::string& id);
-  Result<std::vector<keys::TimerKey>> timers(TimeMs due_before, size_t limit);
-  // Instance counts by status and pending timers, counted on the thread
-  // pool (a full index walk); `done` runs on the loop.
+  // Each reads one storage snapshot on the work pool; `done` runs on the
+  // loop (never inside the call). Answers pending when the engine closes
+  // are dropped. engine/queries.h has the synchronous forms (sundialctl).
+  void describe(std::string id, QueryDone<InstanceRecord> done);
+  void list(ListQuery query, QueryDone<ListPage> done);
+  void history(std::string id, QueryDone<std::vector<JournalEntry>> done);
+  void timers(TimeMs due_before, size_t limit, QueryDone<std::vector<keys::TimerKey>> done);
+  // The SSE replay: the event log's first sequence number and up to
+  // `limit` events after `after`.
+  void event_backlog(uint64_t after, size_t limit, QueryDone<EventBacklog> done);
+  // Any read-only query: `read(snapshot)` returns Result<T>. Callers whose
+  // shaping of the answer is CPU work too (the HTTP API encodes its JSON)
+  // do it inside `read`, off the loop.
+  template <typename T, typename Read>
+  void read(Read read, QueryDone<T> done) {
+    queries_->run<T>(std::move(read), std::move(done));
+  }
+  // Instance counts by status and pending timers (a full index walk);
+  // concurrent requests share one read.
   void stats(StatsReader::Done done);
+  // Queries submitted and not yet answered (stats not included).
+  size_t queries_in_flight() const { return queries_ ? queries_->in_flight() : 0; }
   const Registry& registry() const { return registry_; }
   EventLog& events() { return *events_; }
 
@@ -88,32 +105,37 @@ class Engine {
   void sweep_now(std::move_only_function<void(SweepResult)> done) { sweep_->run_now(std::move(done)); }
   size_t live_instances() const { return runtime_->live_count(); }
   size_t commits_in_flight() const { return commits_->in_flight(); }
-  // Commits and pool jobs not yet answered (tests drain until zero).
-  size_t work_in_flight() const { return commits_->in_flight() + runtime_->pool_jobs_in_flight(); }
-  WorkPool& pool() { return *pool_; }
+  // Instance loads, timer scans, blocking steps and queries submitted to a
+  // pool and not yet back on the loop (tests drain until zero).
+  size_t pool_jobs_in_flight() const { return runtime_->pool_jobs_in_flight() + queries_in_flight(); }
   CommitQueue::Stats commit_stats() const { return commits_->stats(); }
   TimerService::Stats timer_stats() { return runtime_->timers().stats(); }
   size_t timers_in_memory() { return runtime_->timers().in_memory(); }
+  // Storage reads made on a loop thread so far (docs/threading.md rule 1).
+  uint64_t loop_thread_store_reads() const { return store_->loop_thread_reads(); }
+  // Where work leaves the loop (libuv's thread pool); it outlives every
+  // engine service.
+  WorkPool& pool() { return *pool_; }
 
  private:
   Engine(Loop& loop, Clock& clock, const Registry& registry, EngineOptions options,
-         std::unique_ptr<Store> store, WorkPool* pool);
+         std::unique_ptr<Store> store, std::unique_ptr<WorkPool> pool);
   Result<void> open_services();
 
   Loop& loop_;
   Clock& clock_;
   const Registry& registry_;
   EngineOptions options_;
+  std::unique_ptr<WorkPool> pool_;
   std::unique_ptr<Store> store_;
-  std::unique_ptr<UvWorkPool> own_pool_;  // when no pool was given
-  WorkPool* pool_;
-  std::unique_ptr<ThreadWorkPool> blocking_pool_;
+  std::unique_ptr<ThreadWorkPool> blocking_pool_;  // steps run with step_blocking
   std::unique_ptr<CommitQueue> commits_;
   std::unique_ptr<EventLog> events_;
   std::unique_ptr<Runtime> runtime_;
   std::unique_ptr<IdempotencyKeys> idempotency_;
   std::unique_ptr<RetentionSweep> sweep_;
   std::unique_ptr<StatsReader> stats_;
+  std::unique_ptr<SnapshotReader> queries_;
 };
 
 }  // namespace sundial

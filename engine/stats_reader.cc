@@ -1,49 +1,30 @@
 #include "engine/stats_reader.h"
 
-#include <memory>
-
-#include "engine/base/check.h"
+#include "engine/snapshot_reader.h"
 
 namespace sundial {
 
-struct StatsReader::Job {
-  uv_work_t req{};
-  StatsReader* owner = nullptr;
-  std::vector<Done> waiters;
-  Result<InstanceStats> result = InstanceStats{};
-};
-
-StatsReader::StatsReader(Loop& loop, Store& store) : loop_(loop), store_(store) {}
+StatsReader::StatsReader(WorkPool& pool, Store& store) : store_(store), scope_(pool) {}
 
 StatsReader::~StatsReader() {
-  while (running_) loop_.run_once();
+  while (running_) scope_.pool().make_progress();
 }
 
 void StatsReader::read(Done done) {
   next_.push_back(std::move(done));
-  if (!running_) start_job();
+  if (!running_) start_read();
 }
 
-void StatsReader::start_job() {
+void StatsReader::start_read() {
   running_ = true;
-  auto* job = new Job();
-  job->owner = this;
-  job->waiters.swap(next_);
-  job->req.data = job;
-  int rc = uv_queue_work(
-      loop_.raw(), &job->req,
-      [](uv_work_t* req) noexcept {
-        auto* work = static_cast<Job*>(req->data);
-        work->result = instance_stats(work->owner->store_);
-      },
-      [](uv_work_t* req, int) noexcept {
-        std::unique_ptr<Job> work(static_cast<Job*>(req->data));
-        StatsReader* self = work->owner;
-        self->running_ = false;
-        if (!self->next_.empty()) self->start_job();
-        for (Done& done : work->waiters) done(work->result);
-      });
-  SUNDIAL_CHECK(rc == 0);
+  std::vector<Done> waiters;
+  waiters.swap(next_);
+  scope_.run([store = &store_] { return read_snapshot(*store, instance_stats); },
+             [this, waiters = std::move(waiters)](Result<InstanceStats> counted) mutable {
+               running_ = false;
+               if (!next_.empty()) start_read();
+               for (Done& done : waiters) done(counted);
+             });
 }
 
 }  // namespace sundial

@@ -59,30 +59,43 @@ void EventLog::unsubscribe(uint64_t id) {
 }
 
 Result<std::vector<EngineEvent>> EventLog::read_since(uint64_t after, size_t limit) const {
+  return read_events_since(store_, after, limit);
+}
+
+Result<std::optional<uint64_t>> EventLog::first_seq() const { return read_first_event_seq(store_); }
+
+Result<std::vector<EngineEvent>> read_events_since(Store& store, uint64_t after, size_t limit) {
   std::vector<EngineEvent> out;
   Result<void> decode_error;
-  SUNDIAL_TRY(store_.scan(Cf::kEvents, keys::event_key(after + 1), {},
-                          [&](std::string_view key, std::string_view value) {
-                            auto ev = decode_event(value);
-                            if (!ev) {
-                              decode_error = std::unexpected(ev.error());
-                              return false;
-                            }
-                            ev->seq = keys::parse_event_key(key).value_or(0);
-                            out.push_back(std::move(*ev));
-                            return out.size() < limit;
-                          }));
+  SUNDIAL_TRY(store.scan(Cf::kEvents, keys::event_key(after + 1), {},
+                         [&](std::string_view key, std::string_view value) {
+                           auto ev = decode_event(value);
+                           if (!ev) {
+                             decode_error = std::unexpected(ev.error());
+                             return false;
+                           }
+                           ev->seq = keys::parse_event_key(key).value_or(0);
+                           out.push_back(std::move(*ev));
+                           return out.size() < limit;
+                         }));
   SUNDIAL_TRY(decode_error);
   return out;
 }
 
-Result<std::optional<uint64_t>> EventLog::first_seq() const {
+Result<std::optional<uint64_t>> read_first_event_seq(Store& store) {
   std::optional<uint64_t> first;
-  SUNDIAL_TRY(store_.scan(Cf::kEvents, keys::event_key(0), {}, [&](std::string_view key, std::string_view) {
+  SUNDIAL_TRY(store.scan(Cf::kEvents, keys::event_key(0), {}, [&](std::string_view key, std::string_view) {
     first = keys::parse_event_key(key);
     return false;
   }));
   return first;
+}
+
+Result<EventBacklog> read_event_backlog(Store& store, uint64_t after, size_t limit) {
+  EventBacklog backlog;
+  SUNDIAL_ASSIGN_OR_RETURN(backlog.first_seq, read_first_event_seq(store));
+  SUNDIAL_ASSIGN_OR_RETURN(backlog.events, read_events_since(store, after, limit));
+  return backlog;
 }
 
 void EventLog::trim(Batch& batch) const {

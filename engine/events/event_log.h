@@ -11,8 +11,12 @@
 // on" starts after last_published_seq(): events staged before it subscribed
 // are published after, and would be lost if it started at last_seq().
 //
+// The reads of the log (read_event_backlog and the members read_since and
+// first_seq) serve the SSE stream's replay, which runs them on the WorkPool
+// against a snapshot (Engine::event_backlog).
+//
 // Threading: loop thread only (checked at each entry point), except
-// read_since and first_seq (any thread).
+// read_since, first_seq and read_event_backlog (any thread).
 // Ownership: owned by Engine; borrows the Loop and the Store.
 #pragma once
 
@@ -29,6 +33,18 @@
 #include "engine/storage/store.h"
 
 namespace sundial {
+
+// What a stream resuming after `after` is sent first, read from one state of
+// the store: the oldest sequence number still in the log (nullopt when it
+// is empty) and up to `limit` committed events with seq > after, oldest
+// first.
+struct EventBacklog {
+  std::optional<uint64_t> first_seq;
+  std::vector<EngineEvent> events;
+};
+Result<EventBacklog> read_event_backlog(Store& store, uint64_t after, size_t limit);
+Result<std::vector<EngineEvent>> read_events_since(Store& store, uint64_t after, size_t limit);
+Result<std::optional<uint64_t>> read_first_event_seq(Store& store);
 
 class EventLog {
  public:

@@ -4,10 +4,12 @@
 #include <cstdlib>
 
 #include "engine/base/check.h"
+#include "engine/base/loop_thread.h"
 
 namespace sundial {
 
 Loop::Loop() : owner_(std::this_thread::get_id()) {
+  loop_thread::enter();
   SUNDIAL_CHECK(uv_loop_init(&loop_) == 0);
   SUNDIAL_CHECK(uv_async_init(&loop_, async_.get(), &Loop::on_async) == 0);
   async_.mark_initialized();
@@ -35,6 +37,7 @@ Loop::~Loop() {
         nullptr);
   }
   SUNDIAL_CHECK(rc == 0);
+  if (is_loop_thread()) loop_thread::leave();
 }
 
 void Loop::run() { uv_run(&loop_, UV_RUN_DEFAULT); }

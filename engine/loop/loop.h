@@ -10,6 +10,8 @@
 // libuv's C frames; code run from the loop turns failures into errors. post()ed functions run on the
 // loop in the order posted; libuv coalesces wake-ups, so each wake drains the
 // whole queue.
+// The constructing thread is marked as a loop thread (engine/base/
+// loop_thread.h) while the Loop lives, so storage can count reads made on it.
 // Lifetime: destroy every handle owner (engine, server) before the Loop; the
 // destructor runs pending close callbacks and checks uv_loop_close succeeds.
 #pragma once

@@ -10,25 +10,18 @@
 
 namespace sundial {
 
-struct RetentionSweep::Job {
-  uv_work_t req{};
-  RetentionSweep* owner = nullptr;
-  TimeMs now = 0;
-  SweepPlan plan;
-  std::move_only_function<void(SweepResult)> done;
-};
-
-RetentionSweep::RetentionSweep(Loop& loop, Clock& clock, Store& store, Runtime& runtime,
+RetentionSweep::RetentionSweep(WorkPool& pool, Clock& clock, Store& store, Runtime& runtime,
                                EventLog& events, IdempotencyKeys& idempotency,
                                RetentionOptions options)
-    : loop_(loop),
+    : loop_(pool.loop()),
       clock_(clock),
       store_(store),
       runtime_(runtime),
       events_(events),
       idempotency_(idempotency),
       options_(options),
-      timer_(loop, [this] { run_now(); }) {
+      timer_(pool.loop(), [this] { run_now(); }),
+      scope_(pool) {
   timer_.set_keeps_loop_alive(false);
 }
 
@@ -42,7 +35,7 @@ void RetentionSweep::start() {
 void RetentionSweep::stop() {
   stopped_ = true;
   timer_.stop();
-  while (busy_) loop_.run_once();
+  while (busy_) scope_.pool().make_progress();
 }
 
 SweepPlan RetentionSweep::plan(Store& store, TimeMs now, DurationMs retention, size_t limit) {
@@ -101,31 +94,28 @@ void RetentionSweep::run_now(std::move_only_function<void(SweepResult)> done) {
   SUNDIAL_CHECK_LOOP_THREAD(loop_);
   if (busy_ || stopped_) return;
   busy_ = true;
-  auto* job = new Job();
-  job->owner = this;
-  job->now = clock_.now_ms();
-  job->done = std::move(done);
-  job->req.data = job;
-  int rc = uv_queue_work(
-      loop_.raw(), &job->req,
-      [](uv_work_t* req) noexcept {
-        auto* work = static_cast<Job*>(req->data);
-        RetentionSweep* self = work->owner;
-        work->plan = plan(self->store_, work->now, self->options_.retention, self->options_.batch_limit);
-      },
-      [](uv_work_t* req, int) noexcept {
-        std::unique_ptr<Job> work(static_cast<Job*>(req->data));
-        RetentionSweep* self = work->owner;
-        self->busy_ = false;
-        if (!work->plan.status) {
-          spdlog::error("retention sweep cannot read the index: {}",
-                        work->plan.status.error().to_string());
-        } else if (!self->stopped_) {
-          self->apply(work->plan, std::move(work->done));
+  TimeMs now = clock_.now_ms();
+  scope_.run(
+      [store = &store_, now, retention = options_.retention, limit = options_.batch_limit] {
+        auto view = store->snapshot();
+        if (!view) {
+          SweepPlan failed;
+          failed.status = std::unexpected(view.error());
+          return failed;
         }
-        if (!self->stopped_) self->timer_.start(static_cast<uint64_t>(self->options_.interval));
-      });
-  SUNDIAL_CHECK(rc == 0);
+        return plan(**view, now, retention, limit);
+      },
+      [this, done = std::move(done)](SweepPlan made) mutable { planned(std::move(made), std::move(done)); });
+}
+
+void RetentionSweep::planned(SweepPlan made, std::move_only_function<void(SweepResult)> done) {
+  busy_ = false;
+  if (!made.status) {
+    spdlog::error("retention sweep cannot read the index: {}", made.status.error().to_string());
+  } else if (!stopped_) {
+    apply(made, std::move(done));
+  }
+  if (!stopped_) timer_.start(static_cast<uint64_t>(options_.interval));
 }
 
 bool RetentionSweep::unchanged_in_store(const InstanceRecord& planned) {

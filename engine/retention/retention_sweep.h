@@ -3,10 +3,10 @@
 // retention has passed, with their journals and index keys, expired
 // idempotency keys, and events beyond the event log's capacity.
 //
-// The search runs on the libuv thread pool (index range scans), never on the
-// loop; the loop re-checks each candidate (not in memory, record unchanged
-// in storage: point reads) and commits the deletes through the commit queue
-// like any transition. Until that commit is durable the Runtime treats the
+// The search runs on the WorkPool (index range scans against one storage
+// snapshot), never on the loop; the loop re-checks each candidate (not in
+// memory, record unchanged in storage: point reads) and commits the deletes
+// through the commit queue like any transition. Until that commit is durable the Runtime treats the
 // ids as gone (Runtime::begin_deletion), so a sweep never races with a
 // command on the same instance. An idempotency key is deleted only if the
 // loop still finds it expired (IdempotencyKeys::lookup, which also sees
@@ -14,11 +14,9 @@
 // kept.
 //
 // Threading: loop thread, except plan() which runs on the pool.
-// Ownership: owned by Engine; borrows Loop, Clock, Store, Runtime, EventLog
-// and IdempotencyKeys.
+// Ownership: owned by Engine; borrows the WorkPool (and its Loop), Clock,
+// Store, Runtime, EventLog and IdempotencyKeys.
 #pragma once
-
-#include <uv.h>
 
 #include <cstdint>
 #include <functional>
@@ -30,6 +28,7 @@
 #include "engine/events/event_log.h"
 #include "engine/loop/loop.h"
 #include "engine/loop/timer.h"
+#include "engine/loop/work_pool.h"
 #include "engine/runtime/runtime.h"
 #include "engine/storage/store.h"
 #include "engine/transitions/idempotency.h"
@@ -61,7 +60,7 @@ struct SweepResult {
 
 class RetentionSweep {
  public:
-  RetentionSweep(Loop& loop, Clock& clock, Store& store, Runtime& runtime, EventLog& events,
+  RetentionSweep(WorkPool& pool, Clock& clock, Store& store, Runtime& runtime, EventLog& events,
                  IdempotencyKeys& idempotency, RetentionOptions options);
   ~RetentionSweep();
   RetentionSweep(const RetentionSweep&) = delete;
@@ -76,11 +75,12 @@ class RetentionSweep {
   void stop();
 
   // Candidates as of `now`: instances finished before now - retention and
-  // keys expired by now, at most `limit` of each.
+  // keys expired by now, at most `limit` of each. Any thread; the sweep
+  // runs it on the pool against a snapshot.
   static SweepPlan plan(Store& store, TimeMs now, DurationMs retention, size_t limit);
 
  private:
-  struct Job;
+  void planned(SweepPlan plan, std::move_only_function<void(SweepResult)> done);
   void apply(const SweepPlan& plan, std::move_only_function<void(SweepResult)> done);
   // Whether storage still holds `planned` as the plan saw it (loop thread).
   bool unchanged_in_store(const InstanceRecord& planned);
@@ -96,6 +96,7 @@ class RetentionSweep {
   IdempotencyKeys& idempotency_;
   RetentionOptions options_;
   UvTimer timer_;
+  WorkScope scope_;
   bool busy_ = false;
   bool stopped_ = false;
 };

@@ -10,6 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include "engine/base/check.h"
+#include "engine/base/loop_thread.h"
 #include "engine/storage/keys.h"
 #include "engine/storage/rocksdb_logger.h"
 #include "engine/storage/wal_salvage_filter.h"
@@ -241,12 +242,17 @@ Result<void> RocksDbStore::check_schema(bool read_only) {
   return ok();
 }
 
-Result<std::optional<std::string>> RocksDbStore::get(Cf cf, std::string_view key) {
-  std::shared_lock lock(db_mutex_, std::try_to_lock);
-  if (!lock.owns_lock() || !db_) return reopening();
+void RocksDbStore::count_read() {
+  if (loop_thread::is_current()) loop_thread_reads_.fetch_add(1, std::memory_order_relaxed);
+}
+
+Result<std::optional<std::string>> RocksDbStore::read_value(const rocksdb::Snapshot* snapshot, Cf cf,
+                                                            std::string_view key) {
+  count_read();
+  rocksdb::ReadOptions read_options;
+  read_options.snapshot = snapshot;
   std::string value;
-  rocksdb::Status s =
-      db_->Get(rocksdb::ReadOptions(), handles_[static_cast<size_t>(cf)], slice(key), &value);
+  rocksdb::Status s = db_->Get(read_options, handles_[static_cast<size_t>(cf)], slice(key), &value);
   if (s.IsNotFound()) return std::optional<std::string>();
   if (!s.ok()) return std::unexpected(to_error(s, "read failed"));
   return std::optional<std::string>(std::move(value));
@@ -269,11 +275,11 @@ Result<CachedRead> RocksDbStore::get_if_cached(Cf cf, std::string_view key) {
   return out;
 }
 
-Result<void> RocksDbStore::scan(Cf cf, std::string_view begin, std::string_view end,
-                                const ScanFn& fn) {
-  std::shared_lock lock(db_mutex_, std::try_to_lock);
-  if (!lock.owns_lock() || !db_) return reopening();
+Result<void> RocksDbStore::read_range(const rocksdb::Snapshot* snapshot, Cf cf, std::string_view begin,
+                                      std::string_view end, const ScanFn& fn) {
+  count_read();
   rocksdb::ReadOptions read_options;
+  read_options.snapshot = snapshot;
   rocksdb::Slice upper = slice(end);
   if (!end.empty()) read_options.iterate_upper_bound = &upper;
   std::unique_ptr<rocksdb::Iterator> it(
@@ -288,15 +294,71 @@ Result<void> RocksDbStore::scan(Cf cf, std::string_view begin, std::string_view 
   return ok();
 }
 
-Result<std::optional<std::string>> RocksDbStore::last_key(Cf cf) {
-  std::shared_lock lock(db_mutex_, std::try_to_lock);
-  if (!lock.owns_lock() || !db_) return reopening();
-  std::unique_ptr<rocksdb::Iterator> it(
-      db_->NewIterator(rocksdb::ReadOptions(), handles_[static_cast<size_t>(cf)]));
+Result<std::optional<std::string>> RocksDbStore::read_last_key(const rocksdb::Snapshot* snapshot, Cf cf) {
+  count_read();
+  rocksdb::ReadOptions read_options;
+  read_options.snapshot = snapshot;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read_options, handles_[static_cast<size_t>(cf)]));
   it->SeekToLast();
   if (!it->status().ok()) return std::unexpected(to_error(it->status(), "scan failed"));
   if (!it->Valid()) return std::optional<std::string>();
   return std::optional<std::string>(it->key().ToString());
+}
+
+Result<std::optional<std::string>> RocksDbStore::get(Cf cf, std::string_view key) {
+  std::shared_lock lock(db_mutex_, std::try_to_lock);
+  if (!lock.owns_lock() || !db_) return reopening();
+  return read_value(nullptr, cf, key);
+}
+
+Result<void> RocksDbStore::scan(Cf cf, std::string_view begin, std::string_view end,
+                                const ScanFn& fn) {
+  std::shared_lock lock(db_mutex_, std::try_to_lock);
+  if (!lock.owns_lock() || !db_) return reopening();
+  return read_range(nullptr, cf, begin, end, fn);
+}
+
+Result<std::optional<std::string>> RocksDbStore::last_key(Cf cf) {
+  std::shared_lock lock(db_mutex_, std::try_to_lock);
+  if (!lock.owns_lock() || !db_) return reopening();
+  return read_last_key(nullptr, cf);
+}
+
+// A view pinned to one RocksDB snapshot. It holds the database open (the
+// shared lock) until destroyed, so the snapshot cannot outlive it.
+class RocksDbStore::SnapshotView final : public Store {
+ public:
+  SnapshotView(RocksDbStore& parent, std::shared_lock<std::shared_mutex> lock)
+      : parent_(parent), lock_(std::move(lock)), snapshot_(parent.db_->GetSnapshot()) {}
+  ~SnapshotView() override { parent_.db_->ReleaseSnapshot(snapshot_); }
+  SnapshotView(const SnapshotView&) = delete;
+  SnapshotView& operator=(const SnapshotView&) = delete;
+
+  Result<std::optional<std::string>> get(Cf cf, std::string_view key) override {
+    return parent_.read_value(snapshot_, cf, key);
+  }
+  Result<void> scan(Cf cf, std::string_view begin, std::string_view end, const ScanFn& fn) override {
+    return parent_.read_range(snapshot_, cf, begin, end, fn);
+  }
+  Result<std::optional<std::string>> last_key(Cf cf) override { return parent_.read_last_key(snapshot_, cf); }
+  Result<void> write(std::span<const Batch* const>) override {
+    return make_error(ErrorCode::kInternal, "a storage snapshot is read-only");
+  }
+  Result<std::unique_ptr<Store>> snapshot() override {
+    return make_error(ErrorCode::kInternal, "a storage snapshot cannot be snapshotted again");
+  }
+  uint64_t loop_thread_reads() const override { return parent_.loop_thread_reads(); }
+
+ private:
+  RocksDbStore& parent_;
+  std::shared_lock<std::shared_mutex> lock_;
+  const rocksdb::Snapshot* snapshot_;
+};
+
+Result<std::unique_ptr<Store>> RocksDbStore::snapshot() {
+  std::shared_lock lock(db_mutex_, std::try_to_lock);
+  if (!lock.owns_lock() || !db_) return reopening();
+  return std::unique_ptr<Store>(std::make_unique<SnapshotView>(*this, std::move(lock)));
 }
 
 Result<void> RocksDbStore::write(std::span<const Batch* const> batches) {

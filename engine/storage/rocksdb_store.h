@@ -22,6 +22,11 @@
 //
 // The read-only mode never writes (for inspection tools).
 //
+// snapshot() pins a RocksDB snapshot (and holds the database open: a reopen
+// waits until the view is destroyed, so keep views short-lived, one query).
+// Reads made on a loop thread (engine/base/loop_thread.h) are counted,
+// snapshot reads included: loop_thread_reads().
+//
 // Threading: thread-safe. Reads never wait for a reopen: while one is in
 // progress they fail with storage_unavailable. reopen_after_failure() blocks
 // (call it on the commit writer thread). Ownership: owns the rocksdb::DB,
@@ -42,6 +47,7 @@
 namespace rocksdb {
 class DB;
 class ColumnFamilyHandle;
+class Snapshot;
 class Env;
 class FileSystem;
 }  // namespace rocksdb
@@ -103,6 +109,8 @@ class RocksDbStore final : public Store {
   Result<std::optional<std::string>> last_key(Cf cf) override;
   Result<void> write(std::span<const Batch* const> batches) override;
   Result<void> reopen_after_failure() override;
+  Result<std::unique_ptr<Store>> snapshot() override;
+  uint64_t loop_thread_reads() const override { return loop_thread_reads_.load(std::memory_order_relaxed); }
 
   // Bytes of SST files on disk (the WAL not included), for metrics and benchmarks.
   uint64_t disk_bytes() const;
@@ -119,6 +127,15 @@ class RocksDbStore final : public Store {
   Result<void> probe_write() const;
   Result<void> check_schema(bool read_only);
   Error refusal(const Error& opened) const;
+  // The reads behind get/scan/last_key and the snapshot views, as of
+  // `snapshot` (nullptr: the latest state). db_mutex_ held shared.
+  Result<std::optional<std::string>> read_value(const rocksdb::Snapshot* snapshot, Cf cf, std::string_view key);
+  Result<void> read_range(const rocksdb::Snapshot* snapshot, Cf cf, std::string_view begin,
+                          std::string_view end, const ScanFn& fn);
+  Result<std::optional<std::string>> read_last_key(const rocksdb::Snapshot* snapshot, Cf cf);
+  void count_read();
+
+  class SnapshotView;
 
   RocksDbOptions options_;
   std::unique_ptr<rocksdb::Env> env_;  // over options_.file_system, if any
@@ -132,6 +149,7 @@ class RocksDbStore final : public Store {
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;  // indexed by Cf; owned
   bool db_read_only_ = false;                          // opened read-only (by request or as a fallback)
   std::atomic<bool> write_failed_{false};              // a write failed since the last (re)open
+  std::atomic<uint64_t> loop_thread_reads_{0};
 };
 
 }  // namespace sundial

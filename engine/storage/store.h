@@ -3,12 +3,19 @@
 // embedded default; tests wrap it in a FaultyStore; a networked backend can
 // implement the same interface later.
 //
-// Threading: every method may be called from any thread concurrently.
+// snapshot() gives a read-only view pinned to one point in time, so a query
+// that scans an index and then reads the records it names sees one
+// consistent state however many commits land meanwhile.
+//
+// Threading: every method may be called from any thread concurrently; a
+// snapshot view is used and destroyed on the thread that took it.
 // Durability: write() returns only after the batches are durable (WAL
 // synced); when it fails, none of their operations is visible.
 #pragma once
 
+#include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -51,6 +58,16 @@ class Store {
   // WAL); an error while it has not. Blocks: call it on the commit writer
   // thread. Stores whose failed writes leave nothing behind do nothing.
   virtual Result<void> reopen_after_failure() { return {}; }
+  // A read-only view of the whole store as of now: every get, scan and
+  // last_key through it sees the same state; write() and snapshot() on it
+  // fail. Released when destroyed (destroy it on the thread that took it,
+  // and before this store). Fails with storage_unavailable while the store
+  // is being reopened.
+  virtual Result<std::unique_ptr<Store>> snapshot() = 0;
+  // Reads (get, scan, last_key, its snapshots' included) made so far on a
+  // thread that runs a loop (engine/base/loop_thread.h): docs/threading.md
+  // rule 1 says the loop never waits on the disk. 0 where not counted.
+  virtual uint64_t loop_thread_reads() const { return 0; }
 };
 
 // Scans every key that starts with `prefix`.

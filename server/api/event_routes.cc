@@ -1,11 +1,17 @@
 // GET /api/v1/events: engine events as Server-Sent Events. A client that
 // reconnects with Last-Event-ID (or ?since=<seq>; the header wins, since a
 // reconnecting EventSource keeps its URL) first gets the committed events
-// after it from the event log, then live events, with no repeat: live
-// events are taken only once the log replay has caught up, and anything at
-// or below the last sent sequence is skipped. Without a resume id the
-// stream starts after the last *published* event, so events whose commit
-// is in flight when the client connects still reach it.
+// after it from the event log, then live events, with no repeat and no
+// loss. The log is read in chunks on the engine's work pool, each chunk
+// with the log's first sequence from one storage snapshot, so the loop
+// never waits on it. Live events that arrive while a chunk is read are
+// held. An event published before a read was asked for is durable, so in
+// that read's snapshot: asking for a read drops what is held, and after
+// the last chunk the held events follow. Anything at or below the last
+// sent sequence is skipped, which removes what a chunk and the held events
+// both have. Without a resume id the stream starts after the last
+// *published* event, so events whose commit is in flight when the client
+// connects still reach it.
 //
 // Nothing is skipped silently: a resume id the log cannot continue from is
 // answered with a control event before the stream goes on (docs/http-api.md):
@@ -15,10 +21,12 @@
 // that reconnects right away does not hear the same news twice.
 //
 // Threading: loop thread only. Ownership: each EventStream keeps itself
-// alive through its subscription and the stream's on_close until either
-// side closes.
+// alive through its subscription, the stream's on_close and a chunk read in
+// flight until either side closes (a read answered after that is ignored;
+// one dropped because the engine closes releases it).
 #include <charconv>
 #include <memory>
+#include <vector>
 
 #include "engine/codec/codec.h"
 #include "engine/loop/timer.h"
@@ -41,9 +49,7 @@ class EventStream : public std::enable_shared_from_this<EventStream> {
   void start(std::optional<uint64_t> resume_after) {
     if (resume_after) resume_from(*resume_after);
     auto self = shared_from_this();
-    subscription_ = event_log().subscribe([self](const EngineEvent& e) {
-      if (self->caught_up_) self->send(e);
-    });
+    subscription_ = event_log().subscribe([self](const EngineEvent& e) { self->live(e); });
     out_->on_close([self] { self->stop(); });
     keepalive_.start(api_.sse_keepalive_ms);
     replay_some();
@@ -63,30 +69,35 @@ class EventStream : public std::enable_shared_from_this<EventStream> {
     send_control("reset", after, last_sent_);
   }
 
-  // One chunk of the log per loop turn, so a long replay never stalls the loop.
-  void replay_some() {
-    if (!out_->is_open()) return;
-    if (!skip_trimmed()) return;
-    auto chunk = event_log().read_since(last_sent_, kReplayChunk);
-    if (!chunk) return fail(chunk.error());
-    for (const auto& e : *chunk) send(e);
-    if (chunk->size() < kReplayChunk) {
-      caught_up_ = true;
-      return;
+  void live(const EngineEvent& e) {
+    if (caught_up_) {
+      send(e);
+    } else {
+      held_.push_back(e);
     }
-    api_.loop.defer([self = shared_from_this()] { self->replay_some(); });
   }
 
-  // Checked before every chunk: the retention sweep may trim the log while
-  // a long replay is under way. False when the log is unreadable.
-  bool skip_trimmed() {
-    auto first = event_log().first_seq();
-    if (!first) {
-      fail(first.error());
-      return false;
+  // Asks the pool for the next chunk of the log.
+  void replay_some() {
+    if (!out_->is_open()) return;
+    // Published, so committed: the read asked for now sees them.
+    held_.clear();
+    api_.engine.event_backlog(last_sent_, kReplayChunk, [self = shared_from_this()](Result<EventBacklog> read) {
+      self->replayed(std::move(read));
+    });
+  }
+
+  void replayed(Result<EventBacklog> backlog) {
+    if (!out_->is_open()) return;
+    if (!backlog) return fail(backlog.error());
+    // The retention sweep may trim the log while a long replay is under way.
+    if (backlog->first_seq && *backlog->first_seq > last_sent_ + 1) {
+      send_control("gap", last_sent_, *backlog->first_seq - 1);
     }
-    if (*first && **first > last_sent_ + 1) send_control("gap", last_sent_, **first - 1);
-    return true;
+    for (const auto& e : backlog->events) send(e);
+    if (backlog->events.size() == kReplayChunk) return replay_some();
+    caught_up_ = true;
+    for (const auto& e : std::exchange(held_, {})) send(e);
   }
 
   void send(const EngineEvent& e) {
@@ -129,6 +140,7 @@ class EventStream : public std::enable_shared_from_this<EventStream> {
   std::shared_ptr<http::ResponseStream> out_;
   uint64_t last_sent_;
   bool caught_up_ = false;
+  std::vector<EngineEvent> held_;  // live events while a chunk is read
   uint64_t subscription_ = 0;
   UvTimer keepalive_;
 };

@@ -1,7 +1,9 @@
 // GET /api/v1/instances (list), /api/v1/instances/{id} (describe) and
-// /api/v1/instances/{id}/history.
+// /api/v1/instances/{id}/history. Each is read from one storage snapshot
+// and encoded on the engine's work pool (snapshot_answer.h).
 #include "server/api/admin_api.h"
 #include "server/api/request_helpers.h"
+#include "server/api/snapshot_answer.h"
 
 namespace sundial::api {
 
@@ -21,17 +23,22 @@ void list(const AdminApi& api, const http::HttpRequest& request, http::Responder
   if (!limit) return responder.send(std::move(limit.error()));
   query.limit = static_cast<size_t>(*limit);
   query.cursor = request.query_param("cursor").value_or("");
-  answer(responder, api.engine.list(query), 200, list_page_to_json);
+  answer_from_snapshot(
+      api.engine, std::move(responder), [query = std::move(query)](Store& s) { return list_instances(s, query); },
+      list_page_to_json);
 }
 
 void describe(const AdminApi& api, const PathParams& params, http::Responder responder) {
-  answer(responder, api.engine.describe(params.at("id")), 200, record_to_json);
+  answer_from_snapshot(
+      api.engine, std::move(responder), [id = params.at("id")](Store& s) { return describe_instance(s, id); },
+      record_to_json);
 }
 
 void history(const AdminApi& api, const PathParams& params, http::Responder responder) {
   const std::string& id = params.at("id");
-  answer(responder, api.engine.history(id), 200,
-         [&id](const std::vector<JournalEntry>& entries) { return history_to_json(id, entries); });
+  answer_from_snapshot(
+      api.engine, std::move(responder), [id](Store& s) { return instance_history(s, id); },
+      [id](const std::vector<JournalEntry>& entries) { return history_to_json(id, entries); });
 }
 
 }  // namespace

@@ -1,9 +1,12 @@
 // GET /api/v1/timers (pending durable timers, soonest first) and
-// GET /api/v1/stats (instances by status, pending timers, next due).
+// GET /api/v1/stats (instances by status, pending timers, next due). Both
+// are read on the engine's work pool (timers encoded there too,
+// snapshot_answer.h; stats share the engine's coalesced count).
 #include <limits>
 
 #include "server/api/admin_api.h"
 #include "server/api/request_helpers.h"
+#include "server/api/snapshot_answer.h"
 
 namespace sundial::api {
 
@@ -14,7 +17,12 @@ void timers(const AdminApi& api, const http::HttpRequest& request, http::Respond
   if (!due_before) return responder.send(std::move(due_before.error()));
   auto limit = query_int(request, "limit", 100, 1, 1000);
   if (!limit) return responder.send(std::move(limit.error()));
-  answer(responder, api.engine.timers(*due_before, static_cast<size_t>(*limit)), 200, timers_to_json);
+  answer_from_snapshot(
+      api.engine, std::move(responder),
+      [due_before = *due_before, limit = static_cast<size_t>(*limit)](Store& s) {
+        return pending_timers(s, due_before, limit);
+      },
+      timers_to_json);
 }
 
 void stats(const AdminApi& api, http::Responder responder) {

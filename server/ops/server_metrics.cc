@@ -42,7 +42,10 @@ ServerMetrics::ServerMetrics(MetricsRegistry& registry, Engine& engine,
       timers_fired_(registry.counter("sundial_timers_fired_total", "Durable timers fired.")),
       timer_lateness_(registry.histogram("sundial_timer_lateness_seconds", "How late timers fired after their due time.",
                                          log_bounds(1e-3, 20))),
-      instances_(registry.gauge("sundial_instances", "Workflow instances by status.", {"status"})) {
+      instances_(registry.gauge("sundial_instances", "Workflow instances by status.", {"status"})),
+      loop_thread_store_reads_(registry.counter(
+          "sundial_loop_thread_store_reads_total",
+          "Storage reads (point reads, scans) made on the loop thread, which should not wait on the disk.")) {
   registry.add_collector([this] { collect(); });
 }
 
@@ -71,6 +74,7 @@ void ServerMetrics::collect() {
   timer_lateness_.load({}, timers.lateness_ms.buckets, timers.lateness_ms.count,
                        static_cast<double>(timers.lateness_ms.sum) * 1e-3);
   timers_in_memory_.set({}, static_cast<double>(engine_.timers_in_memory()));
+  loop_thread_store_reads_.set({}, static_cast<double>(engine_.loop_thread_store_reads()));
 }
 
 void ServerMetrics::scrape(std::move_only_function<void(std::string)> done) {

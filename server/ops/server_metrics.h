@@ -1,7 +1,8 @@
 // ServerMetrics: Sundial's metrics on a MetricsRegistry — HTTP requests by
 // route and status with a latency histogram, open and refused connections,
-// commit batch sizes and latency, timers pending / fired / lateness, and
-// instances by status. Engine figures are read at scrape time from the
+// commit batch sizes and latency, timers pending / fired / lateness,
+// instances by status, and the storage reads made on the loop thread
+// (docs/threading.md rule 1). Engine figures are read at scrape time from the
 // engine's cumulative stats; instance and pending-timer counts come from
 // the engine's StatsReader, counted off the loop, so a scrape is answered
 // asynchronously.
@@ -62,6 +63,7 @@ class ServerMetrics {
   MetricFamily& timers_fired_;
   MetricFamily& timer_lateness_;
   MetricFamily& instances_;
+  MetricFamily& loop_thread_store_reads_;
 };
 
 }  // namespace sundial::ops

@@ -35,6 +35,26 @@ class Recovery {
   const std::string& open_error() const { return open_error_; }
   Engine& engine() { return *engine_; }
 
+  // Queries answer on the loop: runs it until the answer is in (not from
+  // inside a loop callback).
+  template <typename T, typename Issue>
+  Result<T> await(Issue&& issue) {
+    Result<T> out = make_error(ErrorCode::kInternal, "no answer");
+    bool answered = false;
+    issue([&](Result<T> r) {
+      out = std::move(r);
+      answered = true;
+    });
+    while (!answered) loop_.run_once();
+    return out;
+  }
+  Result<InstanceRecord> describe(const std::string& id) {
+    return await<InstanceRecord>([&](auto done) { engine_->describe(id, std::move(done)); });
+  }
+  Result<std::vector<JournalEntry>> history(const std::string& id) {
+    return await<std::vector<JournalEntry>>([&](auto done) { engine_->history(id, std::move(done)); });
+  }
+
   std::vector<std::string> unfinished() {
     std::vector<std::string> ids;
     for (auto status : {InstanceStatus::kRunning, InstanceStatus::kWaiting}) {
@@ -42,7 +62,7 @@ class Recovery {
       q.status = status;
       q.limit = kMaxListLimit;
       for (;;) {
-        auto page = engine_->list(q);
+        auto page = await<ListPage>([&](auto done) { engine_->list(q, std::move(done)); });
         SUNDIAL_CHECK(page.has_value());
         for (const auto& r : page->instances) ids.push_back(r.id);
         if (page->next_cursor.empty()) break;
@@ -58,26 +78,38 @@ class Recovery {
     for (const auto& id : unfinished()) {
       engine_->signal(id, "go", nlohmann::json{{"from", "recovery"}}, [](Result<CommandReply>) {});
     }
-    // Polls the index every 5 ms; the engine's own timers do the work.
+    // Every 5 ms, counts the unfinished instances (stats: one storage
+    // snapshot, so an instance moving from waiting to running is seen in
+    // one of the two); the engine's own timers do the work.
     int waited = 0;
     bool done = false;
+    bool counting = false;
     std::function<void()> arm;
     UvTimer ticker(loop_, [&] {
       waited += 5;
-      // Only while no commit is in flight: the writer thread applies batches
-      // while we scan, and the running and waiting ranges are read one after
-      // the other, so an instance moving from waiting to running between the
-      // two reads would be seen in neither.
-      done = engine_->commits_in_flight() == 0 && unfinished().empty();
-      if (done || waited > timeout_ms) {
-        loop_.stop();
-      } else {
-        arm();
-      }
+      if (waited > timeout_ms) return loop_.stop();
+      arm();
+      if (counting) return;
+      counting = true;
+      engine_->stats([&](Result<InstanceStats> counted) {
+        counting = false;
+        SUNDIAL_CHECK(counted.has_value());
+        uint64_t left = 0;
+        for (const auto& [status, n] : counted->by_status) {
+          if (status == InstanceStatus::kRunning || status == InstanceStatus::kWaiting) left += n;
+        }
+        if (left == 0) {
+          done = true;
+          ticker.stop();
+          loop_.stop();
+        }
+      });
     });
     arm = [&] { ticker.start(5); };
     arm();
     loop_.run();
+    // A count still in flight answers into this frame: let it land first.
+    while (counting) loop_.run_once();
     return done;
   }
 
@@ -103,13 +135,13 @@ class Recovery {
   std::string open_error_;
 };
 
-void check_instance(Engine& engine, const std::string& id, bool signal_acked,
+void check_instance(Recovery& recovery, const std::string& id, bool signal_acked,
                     const StepExecutions& executions) {
   SCOPED_TRACE("instance " + id);
-  auto record = engine.describe(id);
+  auto record = recovery.describe(id);
   ASSERT_TRUE(record) << record.error().to_string();
   EXPECT_EQ(record->status, InstanceStatus::kCompleted);
-  auto history = engine.history(id);
+  auto history = recovery.history(id);
   ASSERT_TRUE(history) << history.error().to_string();
   std::map<std::string, std::vector<std::string>> completed;  // step → journaled tokens
   bool child_signal = false;
@@ -150,7 +182,7 @@ void recover_and_check(const std::string& data, const std::string& step_log, con
   Recovery recovery(data, step_log, token_prefix);
   ASSERT_EQ(recovery.open_error(), "") << "the data directory does not open after the crash";
   for (const auto& id : acks.started) {
-    ASSERT_TRUE(recovery.engine().describe(id)) << "acknowledged start " << id << " was lost";
+    ASSERT_TRUE(recovery.describe(id)) << "acknowledged start " << id << " was lost";
   }
   for (const auto& id : acks.signalled) {
     ASSERT_TRUE(acks.started.count(id)) << "signal acknowledged before its start: " << id;
@@ -158,7 +190,7 @@ void recover_and_check(const std::string& data, const std::string& step_log, con
   ASSERT_TRUE(recovery.finish_everything(60000)) << "instances did not finish after recovery";
   StepExecutions executions = read_step_log(step_log);
   for (const auto& id : acks.started) {
-    check_instance(recovery.engine(), id, acks.signalled.count(id) > 0, executions);
+    check_instance(recovery, id, acks.signalled.count(id) > 0, executions);
     if (::testing::Test::HasFatalFailure()) return;
   }
   // Idempotency keys are durable with their start.

@@ -89,6 +89,9 @@ TEST_F(HttpApiTest, StartSteerAndInspectOverHttp) {
             std::string::npos)
       << metrics.body;
   EXPECT_NE(metrics.body.find("sundial_instances{status=\"cancelled\"} 1"), std::string::npos);
+  EXPECT_NE(metrics.body.find("# TYPE sundial_loop_thread_store_reads_total counter\nsundial_loop_thread_store_reads_total "),
+            std::string::npos)
+      << metrics.body;
 }
 
 TEST_F(HttpApiTest, BadInputGetsA4xxAndChangesNothing) {

@@ -28,10 +28,10 @@ TEST(DurabilityTest, AFailedCommitIsAnsweredWithAnErrorAndLeavesNothingVisible) 
   EXPECT_EQ(log.count("lost", "send-1"), 0u);  // no effect was released
 
   // Nothing of it is visible: record, journal, index, idempotency key, timer.
-  EXPECT_EQ(h.engine->describe("lost").error().code, ErrorCode::kNotFound);
-  EXPECT_EQ(h.engine->history("lost").error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(h.describe("lost").error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(h.read_history("lost").error().code, ErrorCode::kNotFound);
   ListQuery all{.limit = 100};
-  ASSERT_EQ(h.engine->list(all)->instances.size(), 1u);
+  ASSERT_EQ(h.list(all)->instances.size(), 1u);
 
   // The engine recovered from storage and takes commands again.
   EXPECT_TRUE(h.engine->ready());

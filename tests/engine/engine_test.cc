@@ -97,7 +97,7 @@ TEST_F(EngineTest, RejectsUnknownTypesAndBadIds) {
   auto bad = h.start("test.sequence", "bad id");
   ASSERT_FALSE(bad);
   EXPECT_EQ(bad.error().code, ErrorCode::kInvalidArgument);
-  EXPECT_EQ(h.engine->describe("bad id").error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(h.describe("bad id").error().code, ErrorCode::kNotFound);
 }
 
 TEST_F(EngineTest, SignalSentBeforeTheWaitIsNotLost) {
@@ -149,7 +149,7 @@ TEST_F(EngineTest, WaitEndsOnSignalOrTimeout) {
   EXPECT_EQ(log.count("late", "after-timeout"), 1u);
   // The timeout timer of "sig" was removed with its wait: nothing else ran.
   EXPECT_EQ(log.runs.size(), 2u);
-  auto timers = h.engine->timers(0, 10);
+  auto timers = h.timers(0, 10);
   ASSERT_TRUE(timers);
   EXPECT_TRUE(timers->empty());
 }
@@ -283,10 +283,10 @@ TEST_F(EngineTest, CancelStopsTheInstanceWithItsReason) {
   EXPECT_EQ(r->status, InstanceStatus::kCancelled);
   h.advance(2 * kHourMs);
   EXPECT_EQ(log.count("c", "send-2"), 0u);
-  auto d = h.engine->describe("c");
+  auto d = h.describe("c");
   EXPECT_EQ(d->cancel_reason, "lead unsubscribed");
   EXPECT_TRUE(h.cancel("c"));  // again: no change
-  EXPECT_TRUE(h.engine->timers(0, 10)->empty());
+  EXPECT_TRUE(h.timers(0, 10)->empty());
 }
 
 TEST_F(EngineTest, StepRetriesWithBackoffThenSucceeds) {
@@ -310,7 +310,7 @@ TEST_F(EngineTest, PermanentErrorFailsAndRetryResumesAtTheFailedStep) {
   log.failures["send-2"] = {1, ErrorCode::kInvalidArgument};
   ASSERT_TRUE(h.start("test.sequence", "rf", offsets({0, 0, 0})));
   EXPECT_EQ(h.status("rf"), InstanceStatus::kFailed);
-  auto d = h.engine->describe("rf");
+  auto d = h.describe("rf");
   EXPECT_NE(d->last_error.find("send-2"), std::string::npos);
   EXPECT_EQ(log.count("rf", "send-2"), 1u);  // not retried: permanent
   log.failures.clear();
@@ -340,7 +340,7 @@ TEST_F(EngineTest, ChangedWorkflowCodeIsReportedAsNonDeterminism) {
   h.reopen();
   h.advance(kHourMs);
   EXPECT_EQ(h.status("nd"), InstanceStatus::kFailed);
-  auto d = h.engine->describe("nd");
+  auto d = h.describe("nd");
   EXPECT_NE(d->last_error.find("non_determinism"), std::string::npos) << d->last_error;
   EXPECT_NE(d->last_error.find("v2-a"), std::string::npos) << d->last_error;
   EXPECT_EQ(log.count("nd", "b"), 0u);
@@ -383,24 +383,24 @@ TEST_F(EngineTest, ListsByStatusAndTypeWithPagination) {
   q.status = InstanceStatus::kWaiting;
   q.type = "test.sequence";
   q.limit = 4;
-  auto page1 = h.engine->list(q);
+  auto page1 = h.list(q);
   ASSERT_TRUE(page1);
   ASSERT_EQ(page1->instances.size(), 4u);
   EXPECT_EQ(page1->instances[0].id, "l0");
   ASSERT_FALSE(page1->next_cursor.empty());
   q.cursor = page1->next_cursor;
-  auto page2 = h.engine->list(q);
+  auto page2 = h.list(q);
   ASSERT_EQ(page2->instances.size(), 2u);
   EXPECT_EQ(page2->instances[1].id, "l6");
   EXPECT_TRUE(page2->next_cursor.empty());
   ListQuery by_status{.status = InstanceStatus::kWaiting, .limit = 100};
-  EXPECT_EQ(h.engine->list(by_status)->instances.size(), 7u);  // 6 + "other"
+  EXPECT_EQ(h.list(by_status)->instances.size(), 7u);  // 6 + "other"
   ListQuery cancelled{.status = InstanceStatus::kCancelled};
-  EXPECT_EQ(h.engine->list(cancelled)->instances.at(0).id, "l3");
+  EXPECT_EQ(h.list(cancelled)->instances.at(0).id, "l3");
   ListQuery all{.limit = 1000};
-  EXPECT_EQ(h.engine->list(all)->instances.size(), 8u);
+  EXPECT_EQ(h.list(all)->instances.size(), 8u);
   ListQuery bad{.status = InstanceStatus::kWaiting, .cursor = "zz"};
-  EXPECT_EQ(h.engine->list(bad).error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(h.list(bad).error().code, ErrorCode::kInvalidArgument);
 }
 
 TEST_F(EngineTest, EventsReachSubscribersAfterCommitAndTheLog) {
@@ -434,11 +434,11 @@ TEST_F(EngineTest, RetentionSweepDeletesFinishedInstancesAndExpiredKeys) {
   ASSERT_TRUE(swept);
   EXPECT_EQ(swept->instances_deleted, 1u);
   EXPECT_EQ(swept->keys_deleted, 1u);
-  EXPECT_EQ(h.engine->describe("old").error().code, ErrorCode::kNotFound);
-  EXPECT_EQ(h.engine->history("old").error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(h.describe("old").error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(h.read_history("old").error().code, ErrorCode::kNotFound);
   EXPECT_EQ(h.status("running"), InstanceStatus::kWaiting);
   ListQuery completed{.status = InstanceStatus::kCompleted};
-  EXPECT_TRUE(h.engine->list(completed)->instances.empty());
+  EXPECT_TRUE(h.list(completed)->instances.empty());
 }
 
 TEST_F(EngineTest, ACommandDuringARetentionDeleteFindsNothingAndLeavesNoOrphan) {

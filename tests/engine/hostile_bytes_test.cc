@@ -92,7 +92,7 @@ TEST_F(HostileBytesTest, APayloadThatCannotBeStoredIsRefusedBeforeAnythingChange
 TEST_F(HostileBytesTest, AnIdempotencyKeyThatIsNotUtf8LeavesNoGhost) {
   expect_invalid(h.start("test.wait", "ghost", {{"timeout_ms", kHourMs}}, "\xff\xfe"),
                  "idempotency key is not valid UTF-8");
-  EXPECT_FALSE(h.engine->describe("ghost"));
+  EXPECT_FALSE(h.describe("ghost"));
   auto plain = h.start("test.wait", "ghost", {{"timeout_ms", kHourMs}});
   ASSERT_TRUE(plain) << plain.error().to_string();
   EXPECT_TRUE(plain->created);  // not "created: false" for an instance never stored
@@ -104,18 +104,18 @@ TEST_F(HostileBytesTest, AnIdempotencyKeyThatIsNotUtf8LeavesNoGhost) {
 TEST_F(HostileBytesTest, AStartInputThatCannotBeStoredIsRefused) {
   expect_invalid(h.start("test.wait", "bad-input", {{"name", "\xff"}}), "start input holds text");
   expect_invalid(h.start("test.wait", "deep-input", {{"v", nested_arrays(1000)}}), "nested deeper than");
-  EXPECT_FALSE(h.engine->describe("bad-input"));
-  EXPECT_FALSE(h.engine->describe("deep-input"));
+  EXPECT_FALSE(h.describe("bad-input"));
+  EXPECT_FALSE(h.describe("deep-input"));
   ASSERT_TRUE(h.start("test.wait", "bad-input", {{"timeout_ms", kHourMs}}).value().created);
 }
 
 TEST_F(HostileBytesTest, TheTypesInputCheckRefusesOrFillsInBeforeAnythingIsStored) {
   expect_invalid(h.start("test.checked", "c1", nlohmann::json::object()), "input field 'n' is required");
-  EXPECT_FALSE(h.engine->describe("c1"));
+  EXPECT_FALSE(h.describe("c1"));
   auto started = h.start("test.checked", "c1", {{"n", 1}});
   ASSERT_TRUE(started) << started.error().to_string();
   EXPECT_TRUE(started->created);
-  auto described = h.engine->describe("c1");
+  auto described = h.describe("c1");
   ASSERT_TRUE(described);
   EXPECT_EQ(described->input, (nlohmann::json{{"n", 1}, {"filled", true}}));
   // A check that throws refuses the start; nothing is stored, nothing crashes.
@@ -123,7 +123,7 @@ TEST_F(HostileBytesTest, TheTypesInputCheckRefusesOrFillsInBeforeAnythingIsStore
   ASSERT_FALSE(thrown);
   EXPECT_EQ(thrown.error().code, ErrorCode::kInternal);
   EXPECT_NE(thrown.error().message.find("unlucky"), std::string::npos);
-  EXPECT_FALSE(h.engine->describe("c2"));
+  EXPECT_FALSE(h.describe("c2"));
 }
 
 }  // namespace

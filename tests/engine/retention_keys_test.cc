@@ -73,3 +73,43 @@ TEST(RetentionKeysTest, AnExpiredKeyNotRecordedAgainIsDeleted) {
 
 }  // namespace
 }  // namespace sundial
+
+namespace sundial {
+namespace {
+
+// The sweep's plan is a WorkPool job: nothing is deleted until it ran, and
+// an engine closing while it is pending ends cleanly without applying it.
+TEST(RetentionOnThePoolTest, ThePlanWaitsForThePoolAndAClosingEngineDropsIt) {
+  testing::EngineHarness h;
+  testing::StepLog log{h.clock};
+  testing::register_test_workflows(h.registry, log);
+  h.manual_pool = true;
+  h.open();
+  ASSERT_TRUE(h.start("test.sequence", "old", {{"offsets_ms", std::vector<DurationMs>{0}}}));
+  ASSERT_EQ(h.status("old"), InstanceStatus::kCompleted);
+  h.clock.advance(h.options.retention.retention + 1);
+
+  std::optional<SweepResult> swept;
+  h.engine->sweep_now([&](SweepResult r) { swept = r; });
+  h.drain();
+  ASSERT_EQ(h.pool->pending(), 1u);
+  EXPECT_FALSE(swept);
+  h.pool->complete_first();
+  h.drain();
+  ASSERT_TRUE(swept);
+  EXPECT_EQ(swept->instances_deleted, 1u);
+  EXPECT_EQ(h.describe("old").error().code, ErrorCode::kNotFound);
+
+  ASSERT_TRUE(h.start("test.sequence", "young", {{"offsets_ms", std::vector<DurationMs>{0}}}));
+  h.clock.advance(h.options.retention.retention + 1);
+  bool applied = false;
+  h.engine->sweep_now([&](SweepResult) { applied = true; });
+  ASSERT_EQ(h.pool->pending(), 1u);
+  h.close();
+  EXPECT_FALSE(applied);
+  h.open();
+  EXPECT_TRUE(h.describe("young")) << "a plan dropped at close was applied";
+}
+
+}  // namespace
+}  // namespace sundial

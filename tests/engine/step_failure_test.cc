@@ -70,7 +70,7 @@ TEST_F(StepFailureTest, AStepThatThrowsAStdExceptionFailsTheAttemptAndIsRetried)
   for (const auto& error : expect_retried_then_failed("std")) {
     EXPECT_NE(error.find("std::runtime_error: the step broke"), std::string::npos) << error;
   }
-  auto d = h.engine->describe("std");
+  auto d = h.describe("std");
   ASSERT_TRUE(d);
   EXPECT_NE(d->last_error.find("the step broke"), std::string::npos) << d->last_error;
 }

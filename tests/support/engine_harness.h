@@ -1,6 +1,8 @@
 // EngineHarness: an Engine on a real loop and RocksDB in a temp dir, driven
-// by a ManualClock, with synchronous helpers for commands. Tests advance the
-// clock and call fire_timers(); close() and open() simulate restarts.
+// by a ManualClock, with synchronous helpers for commands and queries (the
+// engine reads queries on its work pool: the helpers run the loop until the
+// answer is in). Tests advance the clock and call fire_timers(); close() and
+// open() simulate restarts.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -11,6 +13,7 @@
 
 #include "engine/engine.h"
 #include "tests/support/faulty_store.h"
+#include "tests/support/manual_work_pool.h"
 #include "tests/support/temp_dir.h"
 
 namespace sundial::testing {
@@ -27,13 +30,28 @@ class EngineHarness {
   TempDir dir;
   std::unique_ptr<Engine> engine;
   FaultyStore* faulty = nullptr;  // set when opened with open_faulty()
-  WorkPool* pool = nullptr;       // the engine's pool when set (e.g. a ManualWorkPool)
+  // Set before open(): the engine's work pool is a ManualWorkPool (pool
+  // jobs complete only when the test, drain() or a query helper says so).
+  bool manual_pool = false;
+  ManualWorkPool* pool = nullptr;  // set when manual_pool
 
   void open() {
     options.data_dir = dir.sub("data");
-    auto opened = Engine::open(loop, clock, registry, options, pool);
-    ASSERT_TRUE(opened) << opened.error().to_string();
-    engine = std::move(*opened);
+    if (manual_pool) {
+      RocksDbOptions storage = options.storage;
+      storage.path = options.data_dir;
+      auto store = RocksDbStore::open(storage);
+      ASSERT_TRUE(store) << store.error().to_string();
+      auto manual = std::make_unique<ManualWorkPool>(loop);
+      pool = manual.get();
+      auto opened = Engine::open_with_store(loop, clock, registry, options, std::move(*store), std::move(manual));
+      ASSERT_TRUE(opened) << opened.error().to_string();
+      engine = std::move(*opened);
+    } else {
+      auto opened = Engine::open(loop, clock, registry, options);
+      ASSERT_TRUE(opened) << opened.error().to_string();
+      engine = std::move(*opened);
+    }
     drain();
   }
 
@@ -44,7 +62,7 @@ class EngineHarness {
     ASSERT_TRUE(store) << store.error().to_string();
     auto wrapped = std::make_unique<FaultyStore>(std::move(*store));
     faulty = wrapped.get();
-    auto opened = Engine::open_with_store(loop, clock, registry, options, std::move(wrapped), pool);
+    auto opened = Engine::open_with_store(loop, clock, registry, options, std::move(wrapped));
     ASSERT_TRUE(opened) << opened.error().to_string();
     engine = std::move(*opened);
     drain();
@@ -53,6 +71,7 @@ class EngineHarness {
   void close() {
     engine.reset();
     faulty = nullptr;
+    pool = nullptr;
     loop.run_nowait();
   }
 
@@ -61,10 +80,15 @@ class EngineHarness {
     open();
   }
 
-  // Runs the loop until every commit is answered and deferred work ran.
+  // Runs the loop until every commit and query is answered and deferred
+  // work ran.
   void drain() {
     for (int quiet = 0; quiet < 3;) {
-      if (engine && engine->work_in_flight() > 0) {
+      if (engine && engine->pool_jobs_in_flight() > 0) {
+        engine->pool().make_progress();
+        loop.run_nowait();  // blocking steps come back through Loop::post
+        quiet = 0;
+      } else if (engine && engine->commits_in_flight() > 0) {
         loop.run_once();
         quiet = 0;
       } else {
@@ -129,14 +153,43 @@ class EngineHarness {
     return command([&](auto reply) { engine->retry(id, std::move(reply)); });
   }
 
+  // Asks with `issue(done)` and runs the loop until `done` has the answer
+  // (on a manual pool: completes pending jobs oldest first, other pool jobs
+  // queued before the query included).
+  template <typename T, typename Issue>
+  Result<T> query(Issue&& issue) {
+    Result<T> out = make_error(ErrorCode::kInternal, "no answer");
+    bool answered = false;
+    issue([&](Result<T> r) {
+      out = std::move(r);
+      answered = true;
+    });
+    while (!answered && engine->queries_in_flight() > 0) engine->pool().make_progress();
+    EXPECT_TRUE(answered) << "query was not answered";
+    return out;
+  }
+  Result<InstanceRecord> describe(const std::string& id) {
+    return query<InstanceRecord>([&](auto done) { engine->describe(id, std::move(done)); });
+  }
+  Result<ListPage> list(const ListQuery& q) {
+    return query<ListPage>([&](auto done) { engine->list(q, std::move(done)); });
+  }
+  Result<std::vector<JournalEntry>> read_history(const std::string& id) {
+    return query<std::vector<JournalEntry>>([&](auto done) { engine->history(id, std::move(done)); });
+  }
+  Result<std::vector<keys::TimerKey>> timers(TimeMs due_before = 0, size_t limit = 100) {
+    return query<std::vector<keys::TimerKey>>(
+        [&](auto done) { engine->timers(due_before, limit, std::move(done)); });
+  }
+
   InstanceStatus status(const std::string& id) {
-    auto r = engine->describe(id);
+    auto r = describe(id);
     EXPECT_TRUE(r) << r.error().to_string();
     return r ? r->status : InstanceStatus::kFailed;
   }
 
   std::vector<JournalEntry> history(const std::string& id) {
-    auto h = engine->history(id);
+    auto h = read_history(id);
     EXPECT_TRUE(h) << h.error().to_string();
     return h ? *h : std::vector<JournalEntry>{};
   }

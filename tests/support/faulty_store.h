@@ -3,13 +3,15 @@
 // applies nothing (LevelDB's FaultInjectionTestEnv, in miniature); point
 // reads can be made to fail the same way. Writes
 // can also be held (the writer thread blocks in write()) so a test can act
-// while a commit is in flight, deterministically.
+// while a commit is in flight, deterministically. Its snapshots are
+// faulty too: armed point-read failures hit reads through them as well.
 #pragma once
 
 #include <atomic>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <optional>
 
 #include "engine/storage/store.h"
 
@@ -39,15 +41,18 @@ class FaultyStore final : public Store {
   void fail_gets(int n) { failing_gets_.store(n); }
 
   Result<std::optional<std::string>> get(Cf cf, std::string_view key) override {
-    if (failing_gets_.load() > 0) {
-      failing_gets_.fetch_sub(1);
-      return make_error(ErrorCode::kIoError, "injected read failure");
-    }
+    if (auto failed = injected_get_failure()) return *failed;
     return inner_->get(cf, key);
   }
   // Never from memory: every point read goes through get(), where faults
   // are injected.
   Result<CachedRead> get_if_cached(Cf, std::string_view) override { return CachedRead{}; }
+  Result<std::unique_ptr<Store>> snapshot() override {
+    auto inner = inner_->snapshot();
+    if (!inner) return std::unexpected(inner.error());
+    return std::unique_ptr<Store>(std::make_unique<View>(*this, std::move(*inner)));
+  }
+  uint64_t loop_thread_reads() const override { return inner_->loop_thread_reads(); }
   Result<void> scan(Cf cf, std::string_view begin, std::string_view end,
                     const ScanFn& fn) override {
     return inner_->scan(cf, begin, end, fn);
@@ -66,6 +71,36 @@ class FaultyStore final : public Store {
   }
 
  private:
+  // A snapshot of the inner store whose point reads fail like the owner's.
+  class View final : public Store {
+   public:
+    View(FaultyStore& owner, std::unique_ptr<Store> inner) : owner_(owner), inner_(std::move(inner)) {}
+    Result<std::optional<std::string>> get(Cf cf, std::string_view key) override {
+      if (auto failed = owner_.injected_get_failure()) return *failed;
+      return inner_->get(cf, key);
+    }
+    Result<void> scan(Cf cf, std::string_view begin, std::string_view end, const ScanFn& fn) override {
+      return inner_->scan(cf, begin, end, fn);
+    }
+    Result<std::optional<std::string>> last_key(Cf cf) override { return inner_->last_key(cf); }
+    Result<void> write(std::span<const Batch* const> batches) override { return inner_->write(batches); }
+    Result<std::unique_ptr<Store>> snapshot() override { return inner_->snapshot(); }
+    uint64_t loop_thread_reads() const override { return inner_->loop_thread_reads(); }
+
+   private:
+    FaultyStore& owner_;
+    std::unique_ptr<Store> inner_;
+  };
+
+  std::optional<std::unexpected<Error>> injected_get_failure() {
+    for (int n = failing_gets_.load(); n > 0;) {
+      if (failing_gets_.compare_exchange_weak(n, n - 1)) {
+        return make_error(ErrorCode::kIoError, "injected read failure");
+      }
+    }
+    return std::nullopt;
+  }
+
   std::unique_ptr<Store> inner_;
   std::atomic<int> writes_{0};
   std::atomic<int> fail_at_{-1};

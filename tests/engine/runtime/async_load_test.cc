@@ -26,19 +26,19 @@ class AsyncLoadTest : public ::testing::Test {
  protected:
   void SetUp() override {
     testing::register_test_workflows(h.registry, log);
-    h.options.data_dir = h.dir.sub("data");
-    auto opened = Engine::open(h.loop, h.clock, h.registry, h.options, &pool);
-    ASSERT_TRUE(opened) << opened.error().to_string();
-    h.engine = std::move(*opened);
+    h.manual_pool = true;
+    h.open();
+    ASSERT_NE(h.pool, nullptr);
     settle();
   }
+  ManualWorkPool& pool() { return *h.pool; }
   // Runs commits to their end and completes whatever the pool holds.
   void settle() {
     for (int round = 0; round < 50; ++round) {
-      pool.drain();
+      pool().drain();
       while (h.engine->commits_in_flight() > 0) h.loop.run_once();
       h.loop.run_nowait();
-      if (pool.pending() == 0 && h.engine->commits_in_flight() == 0) return;
+      if (pool().pending() == 0 && h.engine->commits_in_flight() == 0) return;
     }
   }
   // Runs commits only: pool jobs stay pending.
@@ -61,17 +61,10 @@ class AsyncLoadTest : public ::testing::Test {
   }
   std::vector<EntryKind> kinds(const std::string& id) {
     std::vector<EntryKind> out;
-    auto history = h.engine->history(id);
-    EXPECT_TRUE(history);
-    if (history) {
-      for (const auto& e : *history) out.push_back(e.kind);
-    }
+    for (const auto& e : h.history(id)) out.push_back(e.kind);
     return out;
   }
 
-  // Declared first, so it outlives the engine (whose destructor drains it);
-  // it only keeps a reference to the loop until then.
-  ManualWorkPool pool{h.loop};
   EngineHarness h;
   StepLog log{h.clock};
   std::vector<std::string> answers;
@@ -84,7 +77,7 @@ TEST_F(AsyncLoadTest, CommandsForAColdInstanceWaitBehindOneLoadAndApplyInOrder) 
   h.engine->signal("x", "go", nullptr, record("signal"));
   h.engine->resume("x", ResumePolicy::kFire, record("resume"));
   commit_all();
-  EXPECT_EQ(pool.pending(), 1u) << "one read for the three commands";
+  EXPECT_EQ(pool().pending(), 1u) << "one read for the three commands";
   EXPECT_TRUE(answers.empty());
   settle();
   EXPECT_EQ(answers, (std::vector<std::string>{"pause:ok", "signal:ok", "resume:ok"}));
@@ -103,11 +96,11 @@ TEST_F(AsyncLoadTest, LoadsOfDifferentInstancesFinishInAnyOrder) {
   h.engine->signal("x", "note", 1, record("x"));
   h.engine->signal("y", "note", 2, record("y"));
   commit_all();
-  ASSERT_EQ(pool.pending(), 2u);
-  pool.complete_last();  // y's read comes back first
+  ASSERT_EQ(pool().pending(), 2u);
+  pool().complete_last();  // y's read comes back first
   commit_all();
   EXPECT_EQ(answers, std::vector<std::string>{"y:ok"}) << "y does not wait for x";
-  pool.complete_first();
+  pool().complete_first();
   commit_all();
   EXPECT_EQ(answers, (std::vector<std::string>{"y:ok", "x:ok"}));
   EXPECT_EQ(kinds("x").back(), EntryKind::kSignalReceived);
@@ -142,11 +135,11 @@ TEST_F(AsyncLoadTest, ClosingTheEngineAnswersCommandsThatWaitForALoad) {
   start_cold("x");
   h.engine->signal("x", "go", nullptr, record("signal"));
   commit_all();
-  ASSERT_EQ(pool.pending(), 1u);
-  h.engine.reset();  // the pending read is dropped, its waiter answered
+  ASSERT_EQ(pool().pending(), 1u);
+  h.engine.reset();  // the pending read is dropped (with the pool), its waiter answered
+  h.pool = nullptr;
   h.loop.run_nowait();
   EXPECT_EQ(answers, std::vector<std::string>{"signal:unavailable"});
-  EXPECT_EQ(pool.pending(), 0u);
 }
 
 }  // namespace

@@ -59,7 +59,7 @@ class StorageFaultsTest : public ::testing::Test {
     EXPECT_EQ(why->code, ErrorCode::kStorageUnavailable);
     EXPECT_FALSE(why->message.empty());
     EXPECT_FALSE(h.engine->ready());
-    auto read = h.engine->describe("before");
+    auto read = h.describe("before");
     ASSERT_TRUE(read) << read.error().to_string();
     EXPECT_EQ(read->status, InstanceStatus::kWaiting);
   }

@@ -180,6 +180,47 @@ TEST_F(ApiTest, EventsReplayFromLastEventIdThenGoLiveWithoutGapsOrRepeats) {
   EXPECT_EQ(call("GET", "/api/v1/events?since=abc").status, 400);
 }
 
+TEST_F(ApiTest, ReadRoutesNeverReadTheStoreOnTheLoopThread) {
+  ASSERT_EQ(call("POST", kStart, R"({"id":"r1","input":{"sleep_ms":60000}})").status, 201);
+  ASSERT_EQ(call("POST", kStart, R"({"id":"r2"})").status, 201);
+  uint64_t before = h.engine->loop_thread_store_reads();
+  for (const char* target : {"/api/v1/instances", "/api/v1/instances?status=waiting&limit=1",
+                             "/api/v1/instances?type=test.wait", "/api/v1/instances/r1",
+                             "/api/v1/instances/r1/history", "/api/v1/instances/nope", "/api/v1/timers",
+                             "/api/v1/stats"}) {
+    auto r = call("GET", target);
+    EXPECT_TRUE(r.status == 200 || r.status == 404) << target << ": " << r.status;
+  }
+  uint64_t stream = send(request("GET", "/api/v1/events?since=0"));
+  h.drain();
+  ASSERT_TRUE(sink->streams.count(stream));
+  EXPECT_NE(sink->streams[stream]->data.find("id: 2\n"), std::string::npos) << "the backlog was not replayed";
+  EXPECT_EQ(h.engine->loop_thread_store_reads(), before) << "a read route read the store on the loop thread";
+}
+
+TEST_F(ApiTest, AClientGoneBeforeItsQueryIsAnsweredCrashesNothing) {
+  ASSERT_EQ(call("POST", kStart, R"({"id":"g1"})").status, 201);
+  for (const char* target : {"/api/v1/instances", "/api/v1/instances/g1", "/api/v1/instances/g1/history",
+                             "/api/v1/timers", "/api/v1/stats"}) {
+    send(request("GET", target));
+  }
+  sink.reset();  // the connection closes: the Responders hold it weakly
+  h.drain();
+  for (int i = 0; i < 100 && h.engine->queries_in_flight() > 0; ++i) h.loop.run_once();
+  EXPECT_EQ(h.engine->queries_in_flight(), 0u);
+  sink = std::make_shared<FakeResponseSink>();
+  EXPECT_EQ(call("GET", "/api/v1/instances/g1").status, 200);
+}
+
+TEST_F(ApiTest, AnEngineClosingWithAQueryPendingCrashesNothing) {
+  ASSERT_EQ(call("POST", kStart, R"({"id":"c1"})").status, 201);
+  uint64_t slot = send(request("GET", "/api/v1/instances"));
+  h.close();  // drops the pending answer; its Responder says so
+  const http::HttpResponse* answer = sink->answer(slot);
+  ASSERT_NE(answer, nullptr);
+  EXPECT_EQ(answer->status, 500);
+}
+
 TEST_F(ApiTest, RouterAnswers404And405WithAllow) {
   auto missing = call("GET", "/api/v1/nothing");
   EXPECT_EQ(missing.status, 404);

@@ -139,6 +139,79 @@ TEST_F(SmallEventLogTest, AnIdOlderThanTheLogGetsAGapEvent) {
   EXPECT_EQ(ids_of(frames(open_stream("/api/v1/events?since=3"))), (std::vector<uint64_t>{4, 5}));
 }
 
+// The backlog is read on the work pool: a ManualWorkPool decides when the
+// read runs and when its answer reaches the loop, so events can commit at
+// each moment in between. None may be lost or sent twice.
+class BacklogOffTheLoopTest : public EventStreamTest {
+ protected:
+  void SetUp() override {
+    h.manual_pool = true;
+    EventStreamTest::SetUp();
+  }
+  // A start whose commit completes (and whose event is published) while the
+  // pool's jobs stay where they are.
+  void commit_start(const std::string& id) {
+    uint64_t slot = send(request("POST", kStart, R"({"id":")" + id + R"("})"));
+    while (h.engine->commits_in_flight() > 0) h.loop.run_once();
+    h.loop.run_nowait();
+    ASSERT_NE(sink->answer(slot), nullptr);
+    ASSERT_EQ(sink->answer(slot)->status, 201);
+  }
+  uint64_t open_pending(const std::string& target) {
+    uint64_t slot = send(request("GET", target));
+    h.loop.run_nowait();
+    EXPECT_TRUE(sink->streams.count(slot));
+    EXPECT_EQ(h.pool->pending(), 1u) << "the backlog read should wait for the pool";
+    return slot;
+  }
+};
+
+TEST_F(BacklogOffTheLoopTest, AnEventCommittedBeforeTheReadRunsIsSentOnce) {
+  start_instances(3);
+  uint64_t slot = open_pending("/api/v1/events?since=1");
+  EXPECT_TRUE(frames(slot).empty()) << "replayed on the loop";
+  commit_start("during-1");  // seq 4: held, and in the read's snapshot too
+  EXPECT_TRUE(frames(slot).empty());
+  h.pool->complete_first();
+  EXPECT_EQ(ids_of(frames(slot)), (std::vector<uint64_t>{2, 3, 4}));
+  commit_start("after");  // live
+  EXPECT_EQ(ids_of(frames(slot)), (std::vector<uint64_t>{2, 3, 4, 5}));
+}
+
+TEST_F(BacklogOffTheLoopTest, AnEventCommittedAfterTheSnapshotIsNotLost) {
+  start_instances(3);
+  uint64_t slot = open_pending("/api/v1/events?since=1");
+  h.pool->run_work(0);       // the snapshot: events 1..3
+  commit_start("during-1");  // seq 4: after the snapshot, before its answer
+  commit_start("during-2");  // seq 5
+  EXPECT_TRUE(frames(slot).empty());
+  h.pool->finish_ran();
+  auto got = frames(slot);
+  EXPECT_EQ(ids_of(got), (std::vector<uint64_t>{2, 3, 4, 5})) << sink->streams[slot]->data;
+  ASSERT_EQ(got.size(), 4u);
+  EXPECT_EQ(got[2].data["instance_id"], "during-1");
+}
+
+TEST_F(BacklogOffTheLoopTest, AFreshStreamMissesNothingCommittedWhileItsReadRuns) {
+  start_instances(2);
+  uint64_t slot = open_pending("/api/v1/events");
+  commit_start("during-1");  // before the snapshot
+  h.pool->run_work(0);
+  commit_start("during-2");  // after it
+  h.pool->finish_ran();
+  EXPECT_EQ(ids_of(frames(slot)), (std::vector<uint64_t>{3, 4}));
+}
+
+TEST_F(BacklogOffTheLoopTest, AStreamClosedBeforeItsReadAnswersIsLeftAlone) {
+  start_instances(2);
+  uint64_t slot = open_pending("/api/v1/events?since=0");
+  sink->streams[slot]->peer_closed();
+  h.pool->complete_first();
+  EXPECT_TRUE(frames(slot).empty());
+  commit_start("after-close");
+  EXPECT_TRUE(frames(slot).empty());
+}
+
 TEST_F(EventStreamTest, HeadNeverOpensTheStream) {
   start_instances(1);
   auto head = call("HEAD", "/api/v1/events", "", {{"last-event-id", "0"}});

@@ -67,7 +67,7 @@ class WebhookTest : public ::testing::Test {
   }
 
   size_t instances() {
-    auto page = h.engine->list(ListQuery{});
+    auto page = h.list(ListQuery{});
     return page ? page->instances.size() : 0;
   }
 
@@ -144,7 +144,7 @@ TEST_F(WebhookTest, FormBodiesAndBadBodies) {
   auto form = deliver("email=b%40example.com&tag=x&tag=y", {{"content-type", "application/x-www-form-urlencoded"}});
   ASSERT_EQ(form.status, 202);
   auto id = nlohmann::json::parse(form.body)["instance_id"].get<std::string>();
-  auto record = h.engine->describe(id);
+  auto record = h.describe(id);
   ASSERT_TRUE(record);
   EXPECT_EQ(record->input["email"], "b@example.com");
   EXPECT_EQ(record->input["tag"], nlohmann::json::array({"x", "y"}));
