@@ -94,6 +94,8 @@ class Engine {
   CommitQueue::Stats commit_stats() const { return commits_->stats(); }
   TimerService::Stats timer_stats() { return runtime_->timers().stats(); }
   size_t timers_in_memory() { return runtime_->timers().in_memory(); }
+  // What storage holds in memory (memtables, block cache, table readers).
+  StorageMemory storage_memory() const { return store_->memory_usage(); }
 
  private:
   Engine(Loop& loop, Clock& clock, const Registry& registry, EngineOptions options,

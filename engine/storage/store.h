@@ -8,6 +8,7 @@
 // synced); when it fails, none of their operations is visible.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <span>
@@ -28,6 +29,13 @@ struct CachedRead {
   enum State { kFound, kAbsent, kNotCached };
   State state = kNotCached;
   std::string value;  // when kFound
+};
+
+// What a store holds in memory, in bytes (0 where a store does not know).
+struct StorageMemory {
+  uint64_t memtable_bytes = 0;       // memtables, active and awaiting flush, all column families
+  uint64_t block_cache_bytes = 0;    // the block cache's usage (data, index and filter blocks)
+  uint64_t table_readers_bytes = 0;  // index and filter blocks held outside the block cache
 };
 
 class Store {
@@ -51,6 +59,8 @@ class Store {
   // WAL); an error while it has not. Blocks: call it on the commit writer
   // thread. Stores whose failed writes leave nothing behind do nothing.
   virtual Result<void> reopen_after_failure() { return {}; }
+  // Cheap (no disk, no scan): for /metrics, from any thread.
+  virtual StorageMemory memory_usage() const { return {}; }
 };
 
 // Scans every key that starts with `prefix`.

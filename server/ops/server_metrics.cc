@@ -42,7 +42,13 @@ ServerMetrics::ServerMetrics(MetricsRegistry& registry, Engine& engine,
       timers_fired_(registry.counter("sundial_timers_fired_total", "Durable timers fired.")),
       timer_lateness_(registry.histogram("sundial_timer_lateness_seconds", "How late timers fired after their due time.",
                                          log_bounds(1e-3, 20))),
-      instances_(registry.gauge("sundial_instances", "Workflow instances by status.", {"status"})) {
+      instances_(registry.gauge("sundial_instances", "Workflow instances by status.", {"status"})),
+      storage_memtable_bytes_(registry.gauge("sundial_storage_memtable_bytes",
+                                             "RocksDB memtables in memory, all column families (written, not yet flushed).")),
+      storage_block_cache_bytes_(registry.gauge("sundial_storage_block_cache_bytes",
+                                                "RocksDB block cache usage (data, index and filter blocks).")),
+      storage_table_readers_bytes_(registry.gauge("sundial_storage_table_readers_bytes",
+                                                  "RocksDB index and filter blocks held outside the block cache.")) {
   registry.add_collector([this] { collect(); });
 }
 
@@ -71,6 +77,10 @@ void ServerMetrics::collect() {
   timer_lateness_.load({}, timers.lateness_ms.buckets, timers.lateness_ms.count,
                        static_cast<double>(timers.lateness_ms.sum) * 1e-3);
   timers_in_memory_.set({}, static_cast<double>(engine_.timers_in_memory()));
+  StorageMemory memory = engine_.storage_memory();
+  storage_memtable_bytes_.set({}, static_cast<double>(memory.memtable_bytes));
+  storage_block_cache_bytes_.set({}, static_cast<double>(memory.block_cache_bytes));
+  storage_table_readers_bytes_.set({}, static_cast<double>(memory.table_readers_bytes));
 }
 
 void ServerMetrics::scrape(std::move_only_function<void(std::string)> done) {

@@ -62,6 +62,9 @@ class ServerMetrics {
   MetricFamily& timers_fired_;
   MetricFamily& timer_lateness_;
   MetricFamily& instances_;
+  MetricFamily& storage_memtable_bytes_;
+  MetricFamily& storage_block_cache_bytes_;
+  MetricFamily& storage_table_readers_bytes_;
 };
 
 }  // namespace sundial::ops
