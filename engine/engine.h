@@ -116,6 +116,8 @@ class Engine {
   // Where work leaves the loop (libuv's thread pool); it outlives every
   // engine service.
   WorkPool& pool() { return *pool_; }
+  // What storage holds in memory (memtables, block cache, table readers).
+  StorageMemory storage_memory() const { return store_->memory_usage(); }
 
  private:
   Engine(Loop& loop, Clock& clock, const Registry& registry, EngineOptions options,

@@ -7,10 +7,12 @@
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
+#include <rocksdb/write_buffer_manager.h>
 #include <spdlog/spdlog.h>
 
 #include "engine/base/check.h"
 #include "engine/base/loop_thread.h"
+#include "engine/storage/heap_trimmer.h"
 #include "engine/storage/keys.h"
 #include "engine/storage/rocksdb_logger.h"
 #include "engine/storage/wal_salvage_filter.h"
@@ -47,6 +49,9 @@ std::string SalvageReport::to_string() const {
 RocksDbStore::RocksDbStore(const RocksDbOptions& options)
     : options_(options), logger_(std::make_shared<RocksDbLogger>()) {
   if (options_.file_system) env_ = rocksdb::NewCompositeEnv(options_.file_system);
+  if (options_.heap_trim_interval.count() >= 0) {
+    heap_trimmer_ = std::make_shared<HeapTrimmer>(options_.heap_trim_interval);
+  }
 }
 
 Result<std::unique_ptr<RocksDbStore>> RocksDbStore::open(const RocksDbOptions& options) {
@@ -96,7 +101,6 @@ Result<void> RocksDbStore::open_db(bool read_only, bool flush_recovered) {
   db_options.create_if_missing = !read_only;
   db_options.create_missing_column_families = !read_only;
   db_options.max_background_jobs = options_.background_jobs;
-  db_options.db_write_buffer_size = options_.write_buffer_bytes * kCfCount;
   db_options.keep_log_file_num = 4;
   db_options.info_log = logger_;
   db_options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
@@ -118,10 +122,17 @@ Result<void> RocksDbStore::open_db(bool read_only, bool flush_recovered) {
   // files until it flushes; capping the WAL flushes it and bounds what a
   // restart must replay.
   db_options.max_total_wal_size = options_.max_wal_bytes;
+  if (heap_trimmer_) db_options.listeners.push_back(heap_trimmer_);
 
-  auto cache = rocksdb::NewLRUCache(options_.block_cache_bytes);
+  if (!block_cache_) block_cache_ = rocksdb::NewLRUCache(options_.block_cache_bytes);
+  // One bound for every memtable, charged to the block cache: without it
+  // each column family may hold two full write buffers (8 × 2 × 8 MiB) on
+  // top of a full cache. A reopen gets a fresh manager: the old database's
+  // memtables are gone, and so are their charges.
+  db_options.write_buffer_manager =
+      std::make_shared<rocksdb::WriteBufferManager>(options_.memtable_budget_bytes, block_cache_);
   rocksdb::BlockBasedTableOptions table_options;
-  table_options.block_cache = cache;
+  table_options.block_cache = block_cache_;
   rocksdb::ColumnFamilyOptions cf_options;
   cf_options.write_buffer_size = options_.write_buffer_bytes;
   cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table_options));
@@ -406,6 +417,21 @@ uint64_t RocksDbStore::disk_bytes() const {
     if (db_->GetIntProperty(h, rocksdb::DB::Properties::kTotalSstFilesSize, &v)) total += v;
   }
   return total;
+}
+
+uint64_t RocksDbStore::heap_trims() const { return heap_trimmer_ ? heap_trimmer_->trims() : 0; }
+
+StorageMemory RocksDbStore::memory_usage() const {
+  StorageMemory out;
+  if (block_cache_) out.block_cache_bytes = block_cache_->GetUsage();
+  std::shared_lock lock(db_mutex_, std::try_to_lock);
+  if (!lock.owns_lock() || !db_) return out;
+  for (auto* h : handles_) {
+    uint64_t v = 0;
+    if (db_->GetIntProperty(h, rocksdb::DB::Properties::kCurSizeAllMemTables, &v)) out.memtable_bytes += v;
+    if (db_->GetIntProperty(h, rocksdb::DB::Properties::kEstimateTableReadersMem, &v)) out.table_readers_bytes += v;
+  }
+  return out;
 }
 
 }  // namespace sundial

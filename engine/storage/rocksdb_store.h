@@ -34,6 +34,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -45,6 +46,7 @@
 #include "engine/storage/store.h"
 
 namespace rocksdb {
+class Cache;
 class DB;
 class ColumnFamilyHandle;
 class Snapshot;
@@ -54,6 +56,7 @@ class FileSystem;
 
 namespace sundial {
 
+class HeapTrimmer;
 class RocksDbLogger;
 class WalSalvageFilter;
 
@@ -72,10 +75,20 @@ struct RocksDbOptions {
   WalRecovery recovery = WalRecovery::kStrict;
   // Default: 2. Background flush and compaction threads.
   int background_jobs = 2;
-  // Default: 32 MiB. Shared block cache for reads.
+  // Default: 32 MiB. Shared block cache for reads. The memtables are
+  // charged to it too (memtable_budget_bytes), so together they stay
+  // near this size: what storage holds in memory, whatever the data size.
   size_t block_cache_bytes = 32u << 20;
   // Default: 8 MiB. Memtable size per column family.
   size_t write_buffer_bytes = 8u << 20;
+  // Default: 24 MiB. All memtables together, every column family: past it
+  // RocksDB flushes the largest. Charged to the block cache, which evicts
+  // blocks to make room, so memtables and cached blocks share
+  // block_cache_bytes instead of adding up (one budget, not two).
+  size_t memtable_budget_bytes = 24u << 20;
+  // Default: 5 s. After a flush or compaction, free heap goes back to the
+  // OS (malloc_trim) at most this often (heap_trimmer.h); negative: never.
+  std::chrono::milliseconds heap_trim_interval{5000};
   // Default: 16 MiB. WAL kept before RocksDB flushes the column families
   // that pin it: the upper bound of what a restart replays.
   uint64_t max_wal_bytes = 16u << 20;
@@ -111,9 +124,12 @@ class RocksDbStore final : public Store {
   Result<void> reopen_after_failure() override;
   Result<std::unique_ptr<Store>> snapshot() override;
   uint64_t loop_thread_reads() const override { return loop_thread_reads_.load(std::memory_order_relaxed); }
+  StorageMemory memory_usage() const override;
 
   // Bytes of SST files on disk (the WAL not included), for metrics and benchmarks.
   uint64_t disk_bytes() const;
+  // Heap trims run after flushes and compactions (tests).
+  uint64_t heap_trims() const;
   // Set after a kSalvage open.
   const std::optional<SalvageReport>& salvage_report() const { return salvage_report_; }
 
@@ -142,6 +158,8 @@ class RocksDbStore final : public Store {
   std::shared_ptr<RocksDbLogger> logger_;
   std::unique_ptr<WalSalvageFilter> salvage_filter_;
   std::optional<SalvageReport> salvage_report_;
+  std::shared_ptr<rocksdb::Cache> block_cache_;  // kept across reopens
+  std::shared_ptr<HeapTrimmer> heap_trimmer_;    // null when heap_trim_interval < 0
 
   // Readers and writers hold it shared; open/close hold it exclusively.
   mutable std::shared_mutex db_mutex_;

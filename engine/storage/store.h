@@ -37,6 +37,13 @@ struct CachedRead {
   std::string value;  // when kFound
 };
 
+// What a store holds in memory, in bytes (0 where a store does not know).
+struct StorageMemory {
+  uint64_t memtable_bytes = 0;       // memtables, active and awaiting flush, all column families
+  uint64_t block_cache_bytes = 0;    // the block cache's usage (data, index and filter blocks)
+  uint64_t table_readers_bytes = 0;  // index and filter blocks held outside the block cache
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -68,6 +75,8 @@ class Store {
   // thread that runs a loop (engine/base/loop_thread.h): docs/threading.md
   // rule 1 says the loop never waits on the disk. 0 where not counted.
   virtual uint64_t loop_thread_reads() const { return 0; }
+  // Cheap (no disk, no scan): for /metrics, from any thread.
+  virtual StorageMemory memory_usage() const { return {}; }
 };
 
 // Scans every key that starts with `prefix`.

@@ -45,7 +45,13 @@ ServerMetrics::ServerMetrics(MetricsRegistry& registry, Engine& engine,
       instances_(registry.gauge("sundial_instances", "Workflow instances by status.", {"status"})),
       loop_thread_store_reads_(registry.counter(
           "sundial_loop_thread_store_reads_total",
-          "Storage reads (point reads, scans) made on the loop thread, which should not wait on the disk.")) {
+          "Storage reads (point reads, scans) made on the loop thread, which should not wait on the disk.")),
+      storage_memtable_bytes_(registry.gauge("sundial_storage_memtable_bytes",
+                                             "RocksDB memtables in memory, all column families (written, not yet flushed).")),
+      storage_block_cache_bytes_(registry.gauge("sundial_storage_block_cache_bytes",
+                                                "RocksDB block cache usage (data, index and filter blocks).")),
+      storage_table_readers_bytes_(registry.gauge("sundial_storage_table_readers_bytes",
+                                                  "RocksDB index and filter blocks held outside the block cache.")) {
   registry.add_collector([this] { collect(); });
 }
 
@@ -75,6 +81,10 @@ void ServerMetrics::collect() {
                        static_cast<double>(timers.lateness_ms.sum) * 1e-3);
   timers_in_memory_.set({}, static_cast<double>(engine_.timers_in_memory()));
   loop_thread_store_reads_.set({}, static_cast<double>(engine_.loop_thread_store_reads()));
+  StorageMemory memory = engine_.storage_memory();
+  storage_memtable_bytes_.set({}, static_cast<double>(memory.memtable_bytes));
+  storage_block_cache_bytes_.set({}, static_cast<double>(memory.block_cache_bytes));
+  storage_table_readers_bytes_.set({}, static_cast<double>(memory.table_readers_bytes));
 }
 
 void ServerMetrics::scrape(std::move_only_function<void(std::string)> done) {

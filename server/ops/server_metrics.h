@@ -64,6 +64,9 @@ class ServerMetrics {
   MetricFamily& timer_lateness_;
   MetricFamily& instances_;
   MetricFamily& loop_thread_store_reads_;
+  MetricFamily& storage_memtable_bytes_;
+  MetricFamily& storage_block_cache_bytes_;
+  MetricFamily& storage_table_readers_bytes_;
 };
 
 }  // namespace sundial::ops

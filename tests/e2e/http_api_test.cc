@@ -92,6 +92,14 @@ TEST_F(HttpApiTest, StartSteerAndInspectOverHttp) {
   EXPECT_NE(metrics.body.find("# TYPE sundial_loop_thread_store_reads_total counter\nsundial_loop_thread_store_reads_total "),
             std::string::npos)
       << metrics.body;
+  // What storage holds in memory: the writes above are in the memtables,
+  // which are charged to the block cache (docs/operations.md, Memory).
+  for (const char* name : {"sundial_storage_memtable_bytes ", "sundial_storage_block_cache_bytes "}) {
+    auto at = metrics.body.find(std::string("\n") + name);
+    ASSERT_NE(at, std::string::npos) << name << "missing from /metrics";
+    EXPECT_GT(std::stod(metrics.body.substr(at + 1 + std::strlen(name))), 0.0) << name;
+  }
+  EXPECT_NE(metrics.body.find("\nsundial_storage_table_readers_bytes "), std::string::npos);
 }
 
 TEST_F(HttpApiTest, BadInputGetsA4xxAndChangesNothing) {
