@@ -48,6 +48,12 @@ bool memtables_settle_under(RocksDbStore& store, size_t bound) {
 }
 
 TEST(StorageMemoryBudget, AllMemtablesTogetherStayNearTheBudget) {
+#if defined(__SANITIZE_ADDRESS__)
+  // Writes are not stalled by the budget, only flushes started: under
+  // AddressSanitizer the flush threads fall far behind the writer and the
+  // peak measures the sanitizer, not the budget. The plain build runs it.
+  GTEST_SKIP() << "flush timing under AddressSanitizer";
+#endif
   testing::TempDir dir;
   RocksDbOptions options;
   options.path = dir.path();
