@@ -16,6 +16,16 @@
 namespace sundial {
 namespace {
 
+// The budget starts flushes; it does not stall writes. Under
+// AddressSanitizer the flush threads fall far behind the writer, so the
+// peak during a burst measures the sanitizer, not the budget: the plain
+// build checks it, every build checks that memtables settle under it.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kPeakIsMeaningful = false;
+#else
+constexpr bool kPeakIsMeaningful = true;
+#endif
+
 constexpr size_t kMiB = size_t{1} << 20;
 
 // Writes `bytes` of 1 KiB values to the journal and timers column families
@@ -54,12 +64,6 @@ bool memtables_settle_under(RocksDbStore& store, size_t bound) {
 }
 
 TEST(StorageMemoryBudget, AllMemtablesTogetherStayNearTheBudget) {
-#if defined(__SANITIZE_ADDRESS__)
-  // Writes are not stalled by the budget, only flushes started: under
-  // AddressSanitizer the flush threads fall far behind the writer and the
-  // peak measures the sanitizer, not the budget. The plain build runs it.
-  GTEST_SKIP() << "flush timing under AddressSanitizer";
-#endif
   testing::TempDir dir;
   RocksDbOptions options;
   options.path = dir.path();
@@ -75,7 +79,9 @@ TEST(StorageMemoryBudget, AllMemtablesTogetherStayNearTheBudget) {
   // Without a shared budget each family fills its own 4 MiB write buffer:
   // 8 MiB of memtables here. With it, a flush starts at 7/8 of the budget;
   // writes are not stalled, so allow the memtables being flushed on top.
-  EXPECT_LT(peak, 6 * kMiB) << "memtables grew to " << peak << " bytes with a 2 MiB budget";
+  if (kPeakIsMeaningful) {
+    EXPECT_LT(peak, 6 * kMiB) << "memtables grew to " << peak << " bytes with a 2 MiB budget";
+  }
   EXPECT_TRUE(memtables_settle_under(**store, options.memtable_budget_bytes))
       << "memtables still hold " << (*store)->memory_usage().memtable_bytes << " bytes";
 }
@@ -116,7 +122,9 @@ TEST(StorageMemoryBudget, TheBudgetHoldsAfterAReopen) {
   ASSERT_TRUE(store) << store.error().to_string();
   size_t peak = 0;
   ASSERT_NO_FATAL_FAILURE(write_bytes(**store, 8 * kMiB, &keys, &peak));
-  EXPECT_LT(peak, 6 * kMiB) << "memtables grew to " << peak << " bytes with a 2 MiB budget after a reopen";
+  if (kPeakIsMeaningful) {
+    EXPECT_LT(peak, 6 * kMiB) << "memtables grew to " << peak << " bytes with a 2 MiB budget after a reopen";
+  }
   EXPECT_TRUE(memtables_settle_under(**store, options.memtable_budget_bytes))
       << "memtables still hold " << (*store)->memory_usage().memtable_bytes << " bytes";
   auto last = (*store)->get(Cf::kJournal, "j0");
