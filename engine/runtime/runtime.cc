@@ -111,9 +111,12 @@ void Runtime::with_instance(const std::string& id, WithInstance then) {
 }
 
 void Runtime::on_loaded(const std::string& id, uint64_t generation, Result<StoredInstance> stored) {
-  auto node = loads_.extract(id);
-  if (node.empty() || node.mapped().generation != generation) return;  // closed meanwhile
-  std::vector<WithInstance> waiters = std::move(node.mapped().waiters);
+  auto it = loads_.find(id);
+  // Closed meanwhile, or a newer read of the id took its place (that one
+  // answers its own waiters).
+  if (it == loads_.end() || it->second.generation != generation) return;
+  std::vector<WithInstance> waiters = std::move(it->second.waiters);
+  loads_.erase(it);
   if (!accepting_ || generation != live_generation_) {
     for (auto& then : waiters) then(std::unexpected(not_accepting_error()));
     return;
