@@ -56,32 +56,35 @@ Context::Context(std::string instance_id, nlohmann::json input, std::vector<Jour
   advance_to(1);
 }
 
-StepAwaiter Context::step(std::string name, SyncStepFn fn, RetryPolicy policy) {
-  AsyncStepFn async = [fn](const StepInfo& info, StepDone done) { done(fn(info)); };
+namespace {
+
+// A step await; the caller sets which of its functions runs it.
+AwaitRequest step_request(std::string name, RetryPolicy policy) {
   AwaitRequest req;
   req.kind = AwaitKind::kStep;
   req.step_name = std::move(name);
-  req.step_fn = std::move(async);
-  req.sync_fn = std::move(fn);
   req.policy = policy;
+  return req;
+}
+
+}  // namespace
+
+StepAwaiter Context::step(std::string name, SyncStepFn fn, RetryPolicy policy) {
+  AwaitRequest req = step_request(std::move(name), policy);
+  req.step_fn = [fn](const StepInfo& info, StepDone done) { done(fn(info)); };
+  req.sync_fn = std::move(fn);
   return StepAwaiter(*this, std::move(req));
 }
 
 StepAwaiter Context::step_async(std::string name, AsyncStepFn fn, RetryPolicy policy) {
-  AwaitRequest req;
-  req.kind = AwaitKind::kStep;
-  req.step_name = std::move(name);
+  AwaitRequest req = step_request(std::move(name), policy);
   req.step_fn = std::move(fn);
-  req.policy = policy;
   return StepAwaiter(*this, std::move(req));
 }
 
 StepAwaiter Context::step_blocking(std::string name, SyncStepFn fn, RetryPolicy policy) {
-  AwaitRequest req;
-  req.kind = AwaitKind::kStep;
-  req.step_name = std::move(name);
+  AwaitRequest req = step_request(std::move(name), policy);
   req.blocking_fn = std::move(fn);
-  req.policy = policy;
   return StepAwaiter(*this, std::move(req));
 }
 

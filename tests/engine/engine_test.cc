@@ -25,11 +25,8 @@ class EngineTest : public ::testing::Test {
     testing::register_test_workflows(h.registry, log, &version);
     h.open();
   }
-  std::vector<EntryKind> kinds(const std::string& id) {
-    std::vector<EntryKind> out;
-    for (const auto& e : h.history(id)) out.push_back(e.kind);
-    return out;
-  }
+  std::vector<EntryKind> kinds(const std::string& id) { return h.kinds(id); }
+
 
   EngineHarness h;
   StepLog log{h.clock};

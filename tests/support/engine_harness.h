@@ -193,6 +193,12 @@ class EngineHarness {
     EXPECT_TRUE(h) << h.error().to_string();
     return h ? *h : std::vector<JournalEntry>{};
   }
+  // The kinds of the instance's journal entries, in order.
+  std::vector<EntryKind> kinds(const std::string& id) {
+    std::vector<EntryKind> out;
+    for (const auto& e : history(id)) out.push_back(e.kind);
+    return out;
+  }
 };
 
 }  // namespace sundial::testing

@@ -59,11 +59,7 @@ class AsyncLoadTest : public ::testing::Test {
       answers.push_back(label + (r ? ":ok" : ":" + std::string(error_code_name(r.error().code))));
     };
   }
-  std::vector<EntryKind> kinds(const std::string& id) {
-    std::vector<EntryKind> out;
-    for (const auto& e : h.history(id)) out.push_back(e.kind);
-    return out;
-  }
+  std::vector<EntryKind> kinds(const std::string& id) { return h.kinds(id); }
 
   EngineHarness h;
   StepLog log{h.clock};
