@@ -7,6 +7,15 @@
 #include "engine/base/check.h"
 
 namespace sundial {
+namespace {
+
+// Admin reads (a client paging 1,000-row lists, a stats walk) can keep
+// every core busy; at nice 10 the kernel gives the loop and the commit
+// writer about nine tenths of a contended CPU, so acknowledgements stay
+// fast and the reads take what is left (docs/benchmarks.md, `mixed`).
+constexpr int kBackgroundNice = 10;
+
+}  // namespace
 
 Result<std::unique_ptr<Engine>> Engine::open(Loop& loop, Clock& clock, const Registry& registry,
                                              EngineOptions options) {
@@ -25,9 +34,15 @@ Result<std::unique_ptr<Engine>> Engine::open_with_store(Loop& loop, Clock& clock
                                                         std::unique_ptr<Store> store,
                                                         std::unique_ptr<WorkPool> pool) {
   SUNDIAL_CHECK(loop.is_loop_thread());
-  if (!pool) pool = std::make_unique<UvWorkPool>(loop);
+  const bool own_pools = !pool;
+  if (own_pools) pool = std::make_unique<UvWorkPool>(loop);
   std::unique_ptr<Engine> engine(
       new Engine(loop, clock, registry, std::move(options), std::move(store), std::move(pool)));
+  if (own_pools) {
+    engine->query_pool_ = std::make_unique<ThreadWorkPool>(loop, engine->options_.query_threads,
+                                                           kBackgroundNice);
+  }
+  engine->reads_pool_ = engine->query_pool_ ? engine->query_pool_.get() : engine->pool_.get();
   SUNDIAL_TRY(engine->open_services());
   return engine;
 }
@@ -50,9 +65,9 @@ Result<void> Engine::open_services() {
       Runtime::Deps{loop_, clock_, *store_, *commits_, *events_, registry_, *pool_,
                     *blocking_pool_}, options_.timers, options_.warm);
   idempotency_ = std::make_unique<IdempotencyKeys>(*store_);
-  stats_ = std::make_unique<StatsReader>(*pool_, *store_);
-  queries_ = std::make_unique<SnapshotReader>(*pool_, *store_);
-  sweep_ = std::make_unique<RetentionSweep>(*pool_, clock_, *store_, *runtime_, *events_,
+  stats_ = std::make_unique<StatsReader>(*reads_pool_, *store_);
+  queries_ = std::make_unique<SnapshotReader>(*reads_pool_, *store_);
+  sweep_ = std::make_unique<RetentionSweep>(*reads_pool_, clock_, *store_, *runtime_, *events_,
                                             *idempotency_, options_.retention);
   // Opening waits for recovery: nothing is served before it ends.
   std::optional<Result<void>> recovered;

@@ -1,7 +1,7 @@
 // Engine: the durable workflow engine's facade. Opens storage, recovers
 // what was running, fires durable timers, and takes commands (start,
 // signal, pause, resume, cancel, retry) whose answers come only after the
-// change is on disk. Queries read durable state, on the work pool against
+// change is on disk. Queries read durable state, on the query pool against
 // a storage snapshot, and answer on the loop. Events go to subscribers
 // after their commit and to the capped event log.
 //
@@ -42,8 +42,10 @@ class Engine {
   static Result<std::unique_ptr<Engine>> open(Loop& loop, Clock& clock, const Registry& registry,
                                               EngineOptions options);
   // Opens over a given store (tests wrap RocksDB in a fault-injecting
-  // store) and, when given, a given work pool (tests complete its jobs by
-  // hand); by default a UvWorkPool on `loop`.
+  // store) and, when given, a given work pool that then serves queries too
+  // (tests complete its jobs by hand); by default a UvWorkPool on `loop`
+  // for loads and scans, and a background-priority ThreadWorkPool for
+  // queries.
   static Result<std::unique_ptr<Engine>> open_with_store(Loop& loop, Clock& clock,
                                                          const Registry& registry,
                                                          EngineOptions options,
@@ -67,7 +69,7 @@ class Engine {
   void retry(const std::string& id, Reply<CommandReply> reply);
 
   // ---- Queries over durable state ----
-  // Each reads one storage snapshot on the work pool; `done` runs on the
+  // Each reads one storage snapshot on the query pool; `done` runs on the
   // loop (never inside the call). Answers pending when the engine closes
   // are dropped. engine/queries.h has the synchronous forms (sundialctl).
   void describe(std::string id, QueryDone<InstanceRecord> done);
@@ -131,6 +133,10 @@ class Engine {
   std::unique_ptr<WorkPool> pool_;
   std::unique_ptr<Store> store_;
   std::unique_ptr<ThreadWorkPool> blocking_pool_;  // steps run with step_blocking
+  // Admin reads at background priority; null when tests hand in a pool
+  // (their queries run on it too, so they can be completed by hand).
+  std::unique_ptr<ThreadWorkPool> query_pool_;
+  WorkPool* reads_pool_ = nullptr;  // query_pool_ or pool_
   std::unique_ptr<CommitQueue> commits_;
   std::unique_ptr<EventLog> events_;
   std::unique_ptr<Runtime> runtime_;

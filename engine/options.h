@@ -28,6 +28,10 @@ struct EngineOptions {
   WarmOptions warm;
   // Default: 2. Threads that run steps written with Context::step_blocking.
   size_t blocking_step_threads = 2;
+  // Default: 2. Threads that serve admin reads (describe, list, history,
+  // timers, stats, the SSE backlog) and the retention sweep's plan, at
+  // background priority: under load they yield the CPU to the loop.
+  size_t query_threads = 2;
   // RocksDB tuning (the path is data_dir).
   RocksDbOptions storage;
 };

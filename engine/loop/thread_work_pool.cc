@@ -1,5 +1,8 @@
 #include "engine/loop/thread_work_pool.h"
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <cstdio>
 #include <cstdlib>
 
@@ -7,9 +10,10 @@
 
 namespace sundial {
 
-ThreadWorkPool::ThreadWorkPool(Loop& loop, size_t threads) : loop_(loop) {
+ThreadWorkPool::ThreadWorkPool(Loop& loop, size_t threads, int nice) : loop_(loop) {
   SUNDIAL_CHECK(threads > 0);
-  for (size_t i = 0; i < threads; ++i) threads_.emplace_back([this] { work(); });
+  SUNDIAL_CHECK(nice >= 0 && nice <= 19);
+  for (size_t i = 0; i < threads; ++i) threads_.emplace_back([this, nice] { work(nice); });
 }
 
 ThreadWorkPool::~ThreadWorkPool() {
@@ -37,7 +41,11 @@ void ThreadWorkPool::submit(std::unique_ptr<Job> job) {
   wake_.notify_one();
 }
 
-void ThreadWorkPool::work() {
+void ThreadWorkPool::work(int nice) {
+  // On Linux a thread's nice value is its own (the tid names it). Failing
+  // to lower one's priority is harmless: the work still runs, at the
+  // loop's priority.
+  if (nice > 0) (void)setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), nice);
   for (;;) {
     std::unique_ptr<Job> job;
     {

@@ -2,7 +2,9 @@
 // take long: steps run with Context::step_blocking (CPU-heavy code, blocking
 // client libraries). Kept apart from libuv's thread pool, which serves
 // instance loads, timer scans and queries: four slow steps must not stall
-// every command behind them.
+// every command behind them. The Engine also runs admin reads on one at
+// background priority (`nice`), so a client paging lists competes for a CPU
+// with those reads and not with the loop that acknowledges starts.
 //
 // Threading: submit() and make_progress() on the loop thread; jobs run on
 // the pool's threads and finish on the loop (through Loop::post). The loop
@@ -25,7 +27,9 @@ namespace sundial {
 
 class ThreadWorkPool final : public WorkPool {
  public:
-  ThreadWorkPool(Loop& loop, size_t threads);
+  // `nice` (Linux: per thread, 0..19) lowers the threads' CPU priority;
+  // 0 leaves them as the loop's peers.
+  ThreadWorkPool(Loop& loop, size_t threads, int nice = 0);
   ~ThreadWorkPool() override;
   ThreadWorkPool(const ThreadWorkPool&) = delete;
   ThreadWorkPool& operator=(const ThreadWorkPool&) = delete;
@@ -35,7 +39,7 @@ class ThreadWorkPool final : public WorkPool {
   void make_progress() override { loop_.run_once(); }
 
  private:
-  void work();
+  void work(int nice);
 
   Loop& loop_;
   std::mutex mutex_;

@@ -1,12 +1,19 @@
 // WorkPool and WorkScope: work runs off the loop and continues on it; a
-// scope that goes away cancels what has not started and hears nothing more.
+// scope that goes away cancels what has not started and hears nothing more;
+// a ThreadWorkPool can run at background priority.
 #include "engine/loop/work_pool.h"
 
 #include <gtest/gtest.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <vector>
 
 #include <string>
 #include <thread>
 
+#include "engine/loop/thread_work_pool.h"
 #include "tests/support/manual_work_pool.h"
 
 namespace sundial {
@@ -67,6 +74,29 @@ TEST(WorkPoolTest, ADestroyedScopeWaitsForRunningWorkAndHearsNothing) {
   EXPECT_FALSE(continued);
   EXPECT_EQ(ran.load(), ran_at_destruction);
   EXPECT_LE(ran_at_destruction, 8);
+}
+
+TEST(ThreadWorkPoolTest, BackgroundThreadsRunAtTheNiceValueTheyWereGiven) {
+  Loop loop;
+  ThreadWorkPool background(loop, 2, 7);
+  ThreadWorkPool peers(loop, 1);
+  WorkScope background_scope(background);
+  WorkScope peers_scope(peers);
+  const int loop_nice = getpriority(PRIO_PROCESS, static_cast<id_t>(gettid()));
+  auto own_nice = [] { return getpriority(PRIO_PROCESS, static_cast<id_t>(gettid())); };
+  std::vector<int> background_nice;
+  int peer_nice = -100;
+  for (int i = 0; i < 4; ++i) {
+    background_scope.run(own_nice, [&](int nice) { background_nice.push_back(nice); });
+  }
+  peers_scope.run(own_nice, [&](int nice) { peer_nice = nice; });
+  loop.run();
+  // The loop thread keeps its own priority; an unprivileged process may
+  // only lower priority, so the background threads end at 7 at least.
+  EXPECT_EQ(getpriority(PRIO_PROCESS, static_cast<id_t>(gettid())), loop_nice);
+  ASSERT_EQ(background_nice.size(), 4u);
+  for (int nice : background_nice) EXPECT_EQ(nice, std::max(7, loop_nice));
+  EXPECT_EQ(peer_nice, loop_nice);
 }
 
 TEST(ManualWorkPoolTest, CompletesJobsInTheOrderTheTestChooses) {
