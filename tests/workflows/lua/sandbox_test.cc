@@ -1,0 +1,272 @@
+// The Lua sandbox: what scripts can and cannot reach, and the limits that
+// stop them. Each test runs a snippet as a script's validate(input), which
+// runs under the same sandbox and limits as run().
+#include "workflows/lua/sandbox.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "workflows/lua/script.h"
+
+namespace sundial::lua {
+namespace {
+
+LuaLimits small_limits() {
+  LuaLimits limits;
+  limits.instructions_per_activation = 200'000;
+  return limits;
+}
+
+std::shared_ptr<LuaScript> script_with(const std::string& body, LuaLimits limits = small_limits()) {
+  auto script = LuaScript::load("t", "return { run = function() end, validate = function(input)\n" + body + "\nend }",
+                                "t.lua", LuaOptions{limits, {}});
+  EXPECT_TRUE(script) << script.error().message;
+  return script ? *script : nullptr;
+}
+
+Result<nlohmann::json> eval(const std::string& body, LuaLimits limits = small_limits()) {
+  auto script = script_with(body, limits);
+  if (!script) return make_error(ErrorCode::kInternal, "no script");
+  return script->validate(nlohmann::json::object());
+}
+
+std::string error_of(const std::string& body, LuaLimits limits = small_limits()) {
+  auto r = eval(body, limits);
+  EXPECT_FALSE(r) << "expected an error, got " << (r ? r->dump() : "");
+  return r ? std::string() : r.error().message;
+}
+
+TEST(LuaSandbox, DangerousGlobalsAreAbsent) {
+  auto r = eval(R"(
+    local out = {}
+    for _, name in ipairs({ "os", "io", "debug", "load", "loadstring", "dofile", "loadfile", "require",
+                            "collectgarbage", "print", "rawset", "package", "module" }) do
+      out[name] = type(_ENV[name])
+    end
+    out["string.dump"] = type(string.dump)
+    out["(''):dump"] = type(("").dump)
+    out["math.random"] = type(math.random)
+    out["math.randomseed"] = type(math.randomseed)
+    return out
+  )");
+  ASSERT_TRUE(r) << r.error().message;
+  for (const auto& [name, type] : r->items()) EXPECT_EQ(type, "nil") << name;
+  EXPECT_EQ(r->size(), 17u);
+}
+
+TEST(LuaSandbox, SafeLibrariesWork) {
+  auto r = eval(R"(
+    local words = {}
+    for w in string.gmatch("a b c", "%a") do table.insert(words, w:upper()) end
+    local gen = coroutine.wrap(function() for i = 1, 3 do coroutine.yield(i) end end)
+    return {
+      joined = table.concat(words, ","),
+      floor = math.floor(2.5),
+      char = utf8.char(72, 105),
+      gen = gen() + gen() + gen(),
+      json = json.decode(json.encode({ a = { 1, 2, 3 } })).a[3],
+      fmt = string.format("%05.1f", 3.14159),
+      int = math.maxinteger,
+    }
+  )");
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ((*r)["joined"], "A,B,C");
+  EXPECT_EQ((*r)["floor"], 2);
+  EXPECT_EQ((*r)["char"], "Hi");
+  EXPECT_EQ((*r)["gen"], 6);
+  EXPECT_EQ((*r)["json"], 3);
+  EXPECT_EQ((*r)["fmt"], "003.1");
+  EXPECT_EQ((*r)["int"], INT64_MAX);
+}
+
+TEST(LuaSandbox, LibraryTablesAreReadOnly) {
+  EXPECT_NE(error_of("string.upper = function() return 'pwned' end").find("read-only"), std::string::npos);
+  EXPECT_NE(error_of("table.insert = nil").find("read-only"), std::string::npos);
+  EXPECT_NE(error_of("math.floor = nil").find("read-only"), std::string::npos);
+  EXPECT_NE(error_of("setmetatable(string, {})").find("protected metatable"), std::string::npos);
+  auto r = eval("return { mt = getmetatable(string) }");
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ((*r)["mt"], false);
+}
+
+TEST(LuaSandbox, TheStringMetatableIsLocked) {
+  auto r = eval("return { mt = getmetatable('') }");
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ((*r)["mt"], false);
+  EXPECT_FALSE(eval("getmetatable('').__index = { upper = function() return 'pwned' end }"));
+  EXPECT_FALSE(eval("getmetatable('').__index.upper = function() return 'pwned' end"));
+  // And the string methods are intact afterwards.
+  auto after = eval("return { s = ('abc'):upper() }");
+  ASSERT_TRUE(after) << after.error().message;
+  EXPECT_EQ((*after)["s"], "ABC");
+}
+
+TEST(LuaSandbox, EachRunHasItsOwnGlobals) {
+  auto script = script_with(R"(
+    local seen = { string = type(string), marker = marker }
+    string = "replaced"
+    marker = "set"
+    return seen
+  )");
+  ASSERT_TRUE(script);
+  for (int i = 0; i < 2; ++i) {
+    auto r = script->validate(nlohmann::json::object());
+    ASSERT_TRUE(r) << r.error().message;
+    EXPECT_EQ((*r)["string"], "table");
+    EXPECT_FALSE(r->contains("marker"));
+  }
+}
+
+TEST(LuaSandbox, SetmetatableRefusesFinalizersAndWeakTables) {
+  EXPECT_NE(error_of("setmetatable({}, { __gc = function() while true do end end })").find("__gc"), std::string::npos);
+  EXPECT_NE(error_of("setmetatable({}, { __mode = 'k' })").find("__mode"), std::string::npos);
+  auto r = eval("local t = setmetatable({}, { __index = function(_, k) return k .. '!' end }) return { v = t.x }");
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ((*r)["v"], "x!");
+}
+
+TEST(LuaSandbox, AnEndlessLoopExceedsTheBudget) {
+  EXPECT_NE(error_of("while true do end").find("budget_exceeded"), std::string::npos);
+}
+
+TEST(LuaSandbox, PcallCannotSwallowTheBudget) {
+  EXPECT_NE(error_of("while true do pcall(function() while true do end end) end").find("budget_exceeded"),
+            std::string::npos);
+  EXPECT_NE(error_of("while true do xpcall(function() while true do end end, function(e) return e end) end")
+                .find("budget_exceeded"),
+            std::string::npos);
+  // A message handler that loops itself.
+  EXPECT_NE(error_of("while true do xpcall(error, function() while true do end end) end").find("budget_exceeded"),
+            std::string::npos);
+}
+
+TEST(LuaSandbox, CoroutinesCannotSwallowTheBudget) {
+  EXPECT_NE(error_of(R"(
+    local co = coroutine.create(function() while true do end end)
+    while true do coroutine.resume(co) end
+  )").find("budget_exceeded"),
+            std::string::npos);
+  EXPECT_NE(error_of(R"(
+    while true do pcall(coroutine.wrap(function() while true do end end)) end
+  )").find("budget_exceeded"),
+            std::string::npos);
+}
+
+TEST(LuaSandbox, ALoopInsideACCallbackExceedsTheBudget) {
+  // table.sort's comparator runs under a C call: no yield is possible
+  // there, so the hook raises, and pcall re-raises.
+  EXPECT_NE(error_of(R"(
+    local t = { 3, 1, 2 }
+    table.sort(t, function(a, b) while true do pcall(function() while true do end end) end end)
+  )").find("budget_exceeded"),
+            std::string::npos);
+  EXPECT_NE(error_of(R"(
+    string.gsub("aaaa", "a", function() while true do pcall(string.rep, "x", 10) end end)
+  )").find("budget_exceeded"),
+            std::string::npos);
+}
+
+TEST(LuaSandbox, AStringBombExceedsTheMemoryCap) {
+  EXPECT_NE(error_of("return { n = #string.rep('x', 1 << 30) }").find("memory_exceeded"), std::string::npos);
+  EXPECT_NE(error_of("local ok = pcall(string.rep, 'x', 1 << 30) return { ok = ok }").find("memory_exceeded"),
+            std::string::npos);
+  EXPECT_NE(error_of("local s = 'x' while true do s = s .. s end").find("memory_exceeded"), std::string::npos);
+}
+
+TEST(LuaSandbox, TableGrowthExceedsTheMemoryCap) {
+  LuaLimits limits;
+  limits.instructions_per_activation = 1'000'000'000;
+  limits.memory_per_activation = 4u << 20;
+  EXPECT_NE(error_of("local t = {} for i = 1, 1e9 do t[i] = i end", limits).find("memory_exceeded"),
+            std::string::npos);
+  EXPECT_NE(error_of("local t = {} while true do pcall(function() for i = 1, 1e9 do t[#t + 1] = {} end end) end",
+                     limits)
+                .find("memory_exceeded"),
+            std::string::npos);
+}
+
+TEST(LuaSandbox, TheStateRecoversAfterAnAbortedRun) {
+  auto script = script_with(R"(
+    if input.bomb then return { n = #string.rep('x', 1 << 30) } end
+    if input.spin then while true do end end
+    return { ok = true }
+  )");
+  ASSERT_TRUE(script);
+  EXPECT_FALSE(script->validate({{"bomb", true}}));
+  EXPECT_FALSE(script->validate({{"spin", true}}));
+  auto r = script->validate(nlohmann::json::object());
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ((*r)["ok"], true);
+}
+
+TEST(LuaSandbox, YieldingOutsideACoroutineIsAnError) {
+  EXPECT_NE(error_of("coroutine.yield(1)").find("yield"), std::string::npos);
+}
+
+TEST(LuaSandbox, JsonRefusesWhatItCannotRepresent) {
+  EXPECT_NE(error_of("local t = {} t.self = t return { s = json.encode(t) }").find("nested deeper"),
+            std::string::npos);
+  EXPECT_NE(error_of("return { s = json.encode(print or function() end) }").find("function"), std::string::npos);
+  EXPECT_NE(error_of("return { v = json.decode('{nope') }").find("not valid JSON"), std::string::npos);
+  EXPECT_NE(error_of("return { v = json.encode(0/0) }").find("NaN"), std::string::npos);
+  auto r = eval("return { s = json.encode({ b = true, n = 1.5, i = 2, s = 'x', a = { 'p', 'q' }, e = {} }) }");
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ((*r)["s"], R"({"a":["p","q"],"b":true,"e":{},"i":2,"n":1.5,"s":"x"})");
+}
+
+TEST(LuaScriptLoad, ASyntaxErrorNamesFileAndLine) {
+  auto script = LuaScript::load("bad", "return {\n  run = function(ctx)\n    local x = = 1\n  end }\n", "bad.lua");
+  ASSERT_FALSE(script);
+  EXPECT_EQ(script.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(script.error().message.rfind("bad.lua:3:", 0), 0u) << script.error().message;
+}
+
+TEST(LuaScriptLoad, ARuntimeErrorAtTopLevelNamesFileAndLine) {
+  auto script = LuaScript::load("bad", "local x = nil\nreturn x.y\n", "bad.lua");
+  ASSERT_FALSE(script);
+  EXPECT_EQ(script.error().message.rfind("bad.lua:2:", 0), 0u) << script.error().message;
+}
+
+TEST(LuaScriptLoad, AScriptMustReturnATableWithRun) {
+  auto none = LuaScript::load("t", "return 42", "t.lua");
+  ASSERT_FALSE(none);
+  EXPECT_NE(none.error().message.find("must return a table"), std::string::npos);
+  auto norun = LuaScript::load("t", "return { validate = function() end }", "t.lua");
+  ASSERT_FALSE(norun);
+  EXPECT_NE(norun.error().message.find("no run function"), std::string::npos);
+  auto badvalidate = LuaScript::load("t", "return { run = function() end, validate = 1 }", "t.lua");
+  ASSERT_FALSE(badvalidate);
+  EXPECT_NE(badvalidate.error().message.find("validate must be a function"), std::string::npos);
+}
+
+TEST(LuaScriptLoad, ABinaryChunkIsRefused) {
+  std::string binary = std::string("\x1bLua", 4) + std::string(40, '\0');
+  auto script = LuaScript::load("t", binary, "t.lua");
+  ASSERT_FALSE(script);
+  EXPECT_NE(script.error().message.find("binary"), std::string::npos) << script.error().message;
+}
+
+TEST(LuaScriptLoad, ValidateCanRefuseOrFillInTheInput) {
+  auto script = LuaScript::load("t", R"(
+    return {
+      run = function() end,
+      validate = function(input)
+        if type(input.name) ~= "string" then error("name is required", 0) end
+        if input.greeting == nil then input.greeting = "hi" end
+        return input
+      end,
+    })",
+                                "t.lua");
+  ASSERT_TRUE(script) << script.error().message;
+  auto refused = (*script)->validate(nlohmann::json::object());
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(refused.error().message, "name is required");
+  auto filled = (*script)->validate({{"name", "ada"}});
+  ASSERT_TRUE(filled) << filled.error().message;
+  EXPECT_EQ(*filled, (nlohmann::json{{"name", "ada"}, {"greeting", "hi"}}));
+}
+
+}  // namespace
+}  // namespace sundial::lua

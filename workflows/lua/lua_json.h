@@ -1,0 +1,38 @@
+// Lua values <-> JSON: how step results, inputs, signal payloads and the
+// sandbox's json library cross between Lua and the engine.
+//
+// Mapping: nil <-> null, booleans, integers <-> JSON integers, floats <->
+// JSON numbers (NaN and infinities are refused), strings <-> strings, a table
+// whose keys are exactly 1..n (n > 0) <-> array, any other table <-> object
+// (string keys; integer keys become their decimal text; an empty table is
+// {}). Functions, threads and userdata are refused, as is nesting deeper
+// than kMaxJsonDepth (which also stops cycles). Reads are raw: no
+// metamethod of user code runs during a conversion.
+//
+// Threading: the caller's. The functions may raise Lua errors (memory) and
+// throw LuaValueError: call them inside LuaSandbox::protect or a guarded C
+// function.
+#pragma once
+
+#include <stdexcept>
+
+#include <nlohmann/json.hpp>
+
+struct lua_State;
+
+namespace sundial::lua {
+
+inline constexpr int kMaxJsonDepth = 64;
+
+struct LuaValueError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+nlohmann::json to_json(lua_State* L, int index);
+void push_json(lua_State* L, const nlohmann::json& value);
+
+// Pushes the sandbox's `json` library table: json.encode(v) -> string and
+// json.decode(s) -> value, both capped at `max_bytes` of text.
+void push_json_library(lua_State* L, size_t max_bytes);
+
+}  // namespace sundial::lua

@@ -1,0 +1,139 @@
+// LuaSandbox: the Lua 5.4 state that runs the instances of one workflow
+// script, with the isolation and limits user code runs under.
+//
+// One state per script, one coroutine thread per instance (not a state per
+// instance): the script is compiled once and its bytecode reloaded per
+// instance, library tables exist once, and an instance costs a thread and a
+// few tables, which keeps 10,000 live instances small. Isolation inside the
+// shared state:
+//  - each instance's chunk gets its own _ENV (globals it sets stay its own;
+//    reads fall through to the safe globals, which no script can reach);
+//  - libraries are read-only proxies (writes raise, metatables are locked,
+//    rawset is not offered), and the shared string metatable is locked, so
+//    one instance cannot change what another sees;
+//  - only string (without dump), table, math (without random/randomseed),
+//    utf8, coroutine, json and the harmless base functions exist: no os, io,
+//    debug, load/loadstring/dofile/require, collectgarbage or print;
+//    setmetatable refuses __gc (finalizers run without the budget hook) and
+//    __mode (weak tables make behaviour depend on collection timing).
+//
+// Limits, per activation (one resume of an instance or one step run):
+//  - an instruction budget. A count hook charges it; once spent, the hook
+//    yields the activation's own thread (lua_yield from a hook: the driver
+//    never resumes it again), or, where a yield is impossible (inside a C
+//    call such as table.sort), raises an error. pcall, xpcall,
+//    coroutine.resume and coroutine.close re-raise once the activation is
+//    aborted (and xpcall skips its message handler then: Lua runs the
+//    handler of an error raised in a hook with hooks off), so `while true do pcall(function() while true do end end) end`
+//    still ends in budget_exceeded;
+//  - a memory cap on the activation's net allocation, and one on the whole
+//    state, enforced by the allocator. An activation refused memory is
+//    aborted (memory_exceeded) even if pcall catches the error.
+//
+// Threading: loop thread only (or any one thread at a time). Ownership: the
+// LuaScript owns its sandbox; threads and tables created for instances are
+// anchored in the Lua registry by their owners.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "engine/base/error.h"
+
+struct lua_State;
+struct lua_Debug;
+
+namespace sundial::lua {
+
+struct LuaLimits {
+  // Lua VM instructions one activation may run (about 5-10 ms of Lua).
+  int64_t instructions_per_activation = 1'000'000;
+  // Net bytes one activation may allocate.
+  size_t memory_per_activation = 16u << 20;
+  // Bytes the whole state (every live instance of the script) may hold.
+  size_t memory_per_state = 128u << 20;
+  // Serialized size of a step's result, and of json.encode/json.decode text.
+  size_t max_json_bytes = 1u << 20;
+};
+
+enum class Abort { kNone, kBudget, kMemory };
+
+// "budget_exceeded: ..." / "memory_exceeded: ..." for an aborted activation.
+std::string abort_message(Abort abort, const LuaLimits& limits);
+
+// The text of the error object at `index` of `L`, without running any of
+// its metamethods (a table's string field `message` is used if present).
+// May raise Lua errors (memory): inside protect().
+std::string error_text(lua_State* L, int index);
+// `message` followed by the stack traceback of `thread` (file:line frames).
+std::string traceback(lua_State* L, lua_State* thread, const std::string& message);
+
+class LuaSandbox {
+ public:
+  static Result<std::unique_ptr<LuaSandbox>> create(const LuaLimits& limits);
+  ~LuaSandbox();
+  LuaSandbox(const LuaSandbox&) = delete;
+  LuaSandbox& operator=(const LuaSandbox&) = delete;
+
+  static LuaSandbox& of(lua_State* L);
+  lua_State* state() const { return L_; }
+  const LuaLimits& limits() const { return limits_; }
+  size_t bytes_in_use() const { return used_; }
+
+  // Compiles `source` (text only: binary chunks are refused) and keeps its
+  // bytecode for push_chunk. An error reads "<chunkname>:<line>: message".
+  Result<void> compile(std::string_view source, const std::string& chunkname);
+
+  // Runs `fn` on the main state in protected mode: a Lua error or a C++
+  // exception inside becomes an Error (internal) instead of unwinding.
+  Result<void> protect(const std::function<void(lua_State*)>& fn);
+
+  // The following push onto `L` and may raise Lua errors: call them inside
+  // protect().
+  // A new thread with the budget hook installed.
+  lua_State* push_thread(lua_State* L);
+  // A new, empty environment whose reads fall through to the safe globals.
+  void push_env(lua_State* L);
+  // A fresh closure of the compiled chunk using the environment on top of
+  // the stack (which it pops).
+  void push_chunk(lua_State* L);
+
+  // Resumes `thread` with `nargs` arguments under a fresh activation.
+  // Returns lua_resume's status; `abort` says whether a limit stopped it.
+  struct Resumed {
+    int status = 0;
+    int nresults = 0;
+    Abort abort = Abort::kNone;
+  };
+  Resumed resume(lua_State* thread, int nargs);
+
+ private:
+  struct Activation {
+    lua_State* thread = nullptr;
+    int64_t instructions_left = 0;
+    int64_t bytes = 0;
+    Abort abort = Abort::kNone;
+  };
+
+  explicit LuaSandbox(const LuaLimits& limits) : limits_(limits) {}
+  static void* allocate(void* ud, void* ptr, size_t osize, size_t nsize) noexcept;
+  static void count_hook(lua_State* L, lua_Debug* ar);
+  static int guarded_call(lua_State* L);
+  static int guarded_xpcall(lua_State* L);
+  static int guarded_handler(lua_State* L);
+  static int guarded_continue(lua_State* L, int status, intptr_t ctx);
+  void build_globals();
+
+  LuaLimits limits_;
+  lua_State* L_ = nullptr;
+  size_t used_ = 0;
+  Activation* current_ = nullptr;
+  std::string bytecode_;
+  int env_meta_ref_ = -1;
+};
+
+}  // namespace sundial::lua

@@ -1,0 +1,99 @@
+#include "workflows/lua/script.h"
+
+#include <lua.hpp>
+
+#include "workflows/lua/lua_json.h"
+
+namespace sundial::lua {
+namespace {
+
+// Runs a fresh copy of the chunk on `thread` (pushed on L by the caller's
+// push_thread). On success the thread's stack holds just the script table;
+// otherwise returns what is wrong.
+std::string run_chunk(LuaSandbox& sandbox, lua_State* L, lua_State* thread, const std::string& chunkname) {
+  sandbox.push_env(L);
+  sandbox.push_chunk(L);
+  lua_xmove(L, thread, 1);
+  auto r = sandbox.resume(thread, 0);
+  if (r.abort != Abort::kNone) return chunkname + ": " + abort_message(r.abort, sandbox.limits());
+  if (r.status == LUA_YIELD) return chunkname + ": the script's top level must not yield";
+  if (r.status != LUA_OK) return traceback(L, thread, error_text(thread, -1));
+  if (r.nresults < 1 || !lua_istable(thread, -r.nresults)) {
+    return chunkname + ": the script must return a table, e.g. return { run = function(ctx, input) ... end }";
+  }
+  lua_settop(thread, 1);  // the results start at 1: keep the first
+  return {};
+}
+
+}  // namespace
+
+Result<std::shared_ptr<LuaScript>> LuaScript::load(std::string type, std::string_view source, std::string chunkname,
+                                                    LuaOptions options) {
+  std::shared_ptr<LuaScript> script(new LuaScript());
+  script->type_ = std::move(type);
+  script->chunkname_ = std::move(chunkname);
+  script->options_ = std::move(options);
+  auto sandbox = LuaSandbox::create(script->options_.limits);
+  if (!sandbox) return std::unexpected(sandbox.error());
+  script->sandbox_ = std::move(*sandbox);
+  SUNDIAL_TRY(script->sandbox_->compile(source, script->chunkname_));
+
+  std::string problem;
+  LuaSandbox& sb = *script->sandbox_;
+  auto probed = sb.protect([&](lua_State* L) {
+    lua_State* thread = sb.push_thread(L);
+    problem = run_chunk(sb, L, thread, script->chunkname_);
+    if (!problem.empty()) return;
+    lua_getfield(thread, 1, "run");
+    if (!lua_isfunction(thread, -1)) {
+      problem = script->chunkname_ + ": the script's table has no run function";
+      return;
+    }
+    lua_getfield(thread, 1, "validate");
+    if (!lua_isnil(thread, -1) && !lua_isfunction(thread, -1)) {
+      problem = script->chunkname_ + ": validate must be a function";
+      return;
+    }
+    script->has_validate_ = lua_isfunction(thread, -1);
+  });
+  if (!probed) return make_error(ErrorCode::kInvalidArgument, script->chunkname_ + ": " + probed.error().message);
+  if (!problem.empty()) return make_error(ErrorCode::kInvalidArgument, std::move(problem));
+  return script;
+}
+
+Result<nlohmann::json> LuaScript::validate(const nlohmann::json& input) const {
+  Result<nlohmann::json> out = input;
+  LuaSandbox& sb = *sandbox_;
+  auto done = sb.protect([&](lua_State* L) {
+    lua_State* thread = sb.push_thread(L);
+    std::string problem = run_chunk(sb, L, thread, chunkname_);
+    if (!problem.empty()) {
+      out = make_error(ErrorCode::kInvalidArgument, std::move(problem));
+      return;
+    }
+    lua_getfield(thread, 1, "validate");
+    if (!lua_isfunction(thread, -1)) return;
+    lua_remove(thread, 1);
+    push_json(L, input);
+    lua_xmove(L, thread, 1);
+    auto r = sb.resume(thread, 1);
+    if (r.abort != Abort::kNone) {
+      out = make_error(ErrorCode::kInvalidArgument, "validate: " + abort_message(r.abort, sb.limits()));
+    } else if (r.status == LUA_YIELD) {
+      out = make_error(ErrorCode::kInvalidArgument, "validate must not yield or wait");
+    } else if (r.status != LUA_OK) {
+      out = make_error(ErrorCode::kInvalidArgument, error_text(thread, -1));
+    } else if (r.nresults > 0 && !lua_isnil(thread, -r.nresults)) {
+      try {
+        out = to_json(thread, -r.nresults);
+      } catch (const LuaValueError& e) {
+        out = make_error(ErrorCode::kInvalidArgument, std::string("validate returned a value that is not JSON: ") +
+                                                          e.what());
+      }
+    }
+  });
+  if (!done) return make_error(ErrorCode::kInvalidArgument, "validate: " + done.error().message);
+  return out;
+}
+
+}  // namespace sundial::lua

@@ -1,0 +1,62 @@
+// LuaScript: one loaded workflow script — its sandboxed Lua state, compiled
+// chunk and the checks made when it loads.
+//
+// A script is a chunk that returns a table: `run(ctx, input)` (required) and
+// `validate(input)` (optional: an error refuses the start, a non-nil return
+// value replaces the input that is stored).
+//
+// Threading: loop thread (the registry's and the engine's). Ownership:
+// shared — the registry's entry and every live instance (LuaInstance) hold a
+// shared_ptr, so the Lua state lives until the last instance is gone.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/base/error.h"
+#include "workflows/lua/sandbox.h"
+
+namespace sundial::lua {
+
+struct LuaOptions {
+  LuaLimits limits;
+  // Called with an instance's id and the value `run` returned, when it
+  // returns. The engine's instance record has no result field yet; this is
+  // the seam it will use (tests use it today).
+  std::function<void(const std::string& id, const nlohmann::json& result)> on_result;
+};
+
+class LuaScript {
+ public:
+  // Compiles `source` and runs its chunk once in a scratch environment to
+  // check that it returns { run = function, validate = function|nil }.
+  // `chunkname` names the script in errors and tracebacks ("greet.lua").
+  // A script that does not load is invalid_argument "greet.lua:3: message".
+  static Result<std::shared_ptr<LuaScript>> load(std::string type, std::string_view source, std::string chunkname,
+                                                  LuaOptions options = {});
+
+  const std::string& type() const { return type_; }
+  const std::string& chunkname() const { return chunkname_; }
+  bool has_validate() const { return has_validate_; }
+  LuaSandbox& sandbox() const { return *sandbox_; }
+  const LuaOptions& options() const { return options_; }
+
+  // Runs validate(input) in a fresh environment: the input to store, or
+  // invalid_argument with the script's error message.
+  Result<nlohmann::json> validate(const nlohmann::json& input) const;
+
+ private:
+  LuaScript() = default;
+
+  std::string type_;
+  std::string chunkname_;
+  LuaOptions options_;
+  std::unique_ptr<LuaSandbox> sandbox_;
+  bool has_validate_ = false;
+};
+
+}  // namespace sundial::lua
