@@ -3,6 +3,7 @@
 #include <lua.hpp>
 
 #include "workflows/lua/lua_json.h"
+#include "workflows/lua/workflow.h"
 
 namespace sundial::lua {
 namespace {
@@ -44,12 +45,14 @@ Result<std::shared_ptr<LuaScript>> LuaScript::load(std::string type, std::string
     lua_State* thread = sb.push_thread(L);
     problem = run_chunk(sb, L, thread, script->chunkname_);
     if (!problem.empty()) return;
-    lua_getfield(thread, 1, "run");
+    lua_pushliteral(thread, "run");  // raw: no metamethod runs outside an activation
+    lua_rawget(thread, 1);
     if (!lua_isfunction(thread, -1)) {
       problem = script->chunkname_ + ": the script's table has no run function";
       return;
     }
-    lua_getfield(thread, 1, "validate");
+    lua_pushliteral(thread, "validate");
+    lua_rawget(thread, 1);
     if (!lua_isnil(thread, -1) && !lua_isfunction(thread, -1)) {
       problem = script->chunkname_ + ": validate must be a function";
       return;
@@ -71,7 +74,8 @@ Result<nlohmann::json> LuaScript::validate(const nlohmann::json& input) const {
       out = make_error(ErrorCode::kInvalidArgument, std::move(problem));
       return;
     }
-    lua_getfield(thread, 1, "validate");
+    lua_pushliteral(thread, "validate");
+    lua_rawget(thread, 1);
     if (!lua_isfunction(thread, -1)) return;
     lua_remove(thread, 1);
     push_json(L, input);
@@ -94,6 +98,17 @@ Result<nlohmann::json> LuaScript::validate(const nlohmann::json& input) const {
   });
   if (!done) return make_error(ErrorCode::kInvalidArgument, "validate: " + done.error().message);
   return out;
+}
+
+Result<void> register_lua_script(Registry& registry, std::shared_ptr<const LuaScript> script) {
+  InputCheck check;
+  if (script->has_validate()) {
+    check = [script](const nlohmann::json& input) { return script->validate(input); };
+  }
+  std::string type = script->type();
+  std::string description = "Lua script " + script->chunkname();
+  return registry.add(std::move(type), std::move(description),
+                      [script](Context& ctx) { return lua_workflow(script, ctx); }, std::move(check));
 }
 
 }  // namespace sundial::lua

@@ -1,9 +1,10 @@
 // LuaScript: one loaded workflow script — its sandboxed Lua state, compiled
-// chunk and the checks made when it loads.
+// chunk and the checks made when it loads — and register_lua_script, which
+// makes it a workflow type in the Registry.
 //
 // A script is a chunk that returns a table: `run(ctx, input)` (required) and
 // `validate(input)` (optional: an error refuses the start, a non-nil return
-// value replaces the input that is stored).
+// value replaces the input that is stored). See docs/lua.md.
 //
 // Threading: loop thread (the registry's and the engine's). Ownership:
 // shared — the registry's entry and every live instance (LuaInstance) hold a
@@ -18,6 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/base/error.h"
+#include "engine/runtime/registry.h"
 #include "workflows/lua/sandbox.h"
 
 namespace sundial::lua {
@@ -58,5 +60,10 @@ class LuaScript {
   std::unique_ptr<LuaSandbox> sandbox_;
   bool has_validate_ = false;
 };
+
+// Adds the script's type to `registry`: its instances run as Lua coroutines
+// driven by lua_workflow (workflow.h), and validate() is the type's input
+// check when the script has one.
+Result<void> register_lua_script(Registry& registry, std::shared_ptr<const LuaScript> script);
 
 }  // namespace sundial::lua

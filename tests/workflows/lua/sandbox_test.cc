@@ -240,6 +240,14 @@ TEST(LuaScriptLoad, AScriptMustReturnATableWithRun) {
   EXPECT_NE(badvalidate.error().message.find("validate must be a function"), std::string::npos);
 }
 
+TEST(LuaScriptLoad, TheScriptTableIsReadRawly) {
+  // An __index on the returned table would run outside any budget.
+  auto script = LuaScript::load(
+      "t", "return setmetatable({}, { __index = function() while true do end end })", "t.lua");
+  ASSERT_FALSE(script);
+  EXPECT_NE(script.error().message.find("no run function"), std::string::npos);
+}
+
 TEST(LuaScriptLoad, ABinaryChunkIsRefused) {
   std::string binary = std::string("\x1bLua", 4) + std::string(40, '\0');
   auto script = LuaScript::load("t", binary, "t.lua");

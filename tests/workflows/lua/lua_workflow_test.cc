@@ -1,0 +1,357 @@
+// Lua workflows on a real engine (RocksDB in a temp dir, a ManualClock):
+// the ctx surface, steps and retries, replay after a restart, divergence,
+// failures with tracebacks.
+#include "workflows/lua/workflow.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "tests/support/engine_harness.h"
+#include "workflows/lua/script.h"
+
+namespace sundial::lua {
+namespace {
+
+// The minimal script of issue 13, exactly as written there.
+const char* const kMinimalScript = R"lua(
+return {
+  run = function(ctx, input)
+    local r = ctx:step("hello", function(info) return { msg = "hi " .. input.name } end)
+    ctx:sleep("2s")
+    local sig = ctx:wait({ "go" }, { timeout = "10s" })   -- nil on timeout, else { name =, payload = }
+    return { said = r.msg, signal = sig and sig.name }
+  end,
+}
+)lua";
+
+class LuaWorkflowTest : public ::testing::Test {
+ protected:
+  void TearDown() override { h.close(); }
+
+  LuaOptions options() {
+    LuaOptions o;
+    o.limits.instructions_per_activation = 200'000;
+    o.on_result = [this](const std::string& id, const nlohmann::json& result) { results[id] = result; };
+    return o;
+  }
+
+  void add(const std::string& type, const std::string& source) {
+    auto script = LuaScript::load(type, source, type + ".lua", options());
+    ASSERT_TRUE(script) << script.error().message;
+    ASSERT_TRUE(register_lua_script(h.registry, *script));
+  }
+
+  std::string last_error(const std::string& id) {
+    auto r = h.describe(id);
+    EXPECT_TRUE(r) << r.error().to_string();
+    return r ? r->last_error : std::string();
+  }
+
+  size_t count(const std::string& id, EntryKind kind) {
+    size_t n = 0;
+    for (auto k : h.kinds(id)) n += k == kind ? 1 : 0;
+    return n;
+  }
+
+  testing::EngineHarness h;
+  std::map<std::string, nlohmann::json> results;
+};
+
+TEST_F(LuaWorkflowTest, TheMinimalScriptRunsWithASignal) {
+  add("greet", kMinimalScript);
+  h.open();
+  ASSERT_TRUE(h.start("greet", "g1", {{"name", "ada"}}));
+  EXPECT_EQ(h.status("g1"), InstanceStatus::kWaiting);
+  h.advance(2000);
+  EXPECT_EQ(h.status("g1"), InstanceStatus::kWaiting);
+  ASSERT_TRUE(h.signal("g1", "go", {{"x", 1}}));
+  EXPECT_EQ(h.status("g1"), InstanceStatus::kCompleted) << last_error("g1");
+  EXPECT_EQ(results["g1"], (nlohmann::json{{"said", "hi ada"}, {"signal", "go"}}));
+}
+
+TEST_F(LuaWorkflowTest, TheMinimalScriptTimesOut) {
+  add("greet", kMinimalScript);
+  h.open();
+  ASSERT_TRUE(h.start("greet", "g1", {{"name", "bob"}}));
+  h.advance(2000);
+  h.advance(9999);
+  EXPECT_EQ(h.status("g1"), InstanceStatus::kWaiting);
+  h.advance(1);
+  EXPECT_EQ(h.status("g1"), InstanceStatus::kCompleted) << last_error("g1");
+  EXPECT_EQ(results["g1"], (nlohmann::json{{"said", "hi bob"}}));
+}
+
+TEST_F(LuaWorkflowTest, ASignalPayloadReachesTheScript) {
+  add("w", R"lua(return { run = function(ctx)
+    local sig = ctx:wait("go")
+    return { name = sig.name, payload = sig.payload }
+  end })lua");
+  h.open();
+  ASSERT_TRUE(h.start("w", "w1"));
+  ASSERT_TRUE(h.signal("w1", "go", {{"n", 7}, {"list", {1, 2}}}));
+  EXPECT_EQ(results["w1"], (nlohmann::json{{"name", "go"}, {"payload", {{"n", 7}, {"list", {1, 2}}}}}));
+}
+
+TEST_F(LuaWorkflowTest, StepsGetTheirKeyAndAttemptAndARetriedErrorIsAFailedAttempt) {
+  add("w", R"lua(return { run = function(ctx)
+    local r = ctx:step("flaky", function(info)
+      if info.attempt < 2 then error("flaky provider") end
+      return { key = info.key, attempt = info.attempt }
+    end, { attempts = 3, backoff = "1s" })
+    return r
+  end })lua");
+  h.open();
+  ASSERT_TRUE(h.start("w", "w1"));
+  EXPECT_EQ(count("w1", EntryKind::kStepAttemptFailed), 1u);
+  auto history = h.history("w1");
+  bool found = false;
+  for (const auto& e : history) {
+    if (e.kind == EntryKind::kStepAttemptFailed) {
+      found = true;
+      EXPECT_NE(e.error.find("w.lua:3: flaky provider"), std::string::npos) << e.error;
+    }
+  }
+  EXPECT_TRUE(found);
+  h.advance(1000);
+  EXPECT_EQ(h.status("w1"), InstanceStatus::kCompleted) << last_error("w1");
+  EXPECT_EQ(results["w1"], (nlohmann::json{{"key", "w1/flaky"}, {"attempt", 2}}));
+}
+
+TEST_F(LuaWorkflowTest, AStepThatKeepsFailingFailsTheInstance) {
+  add("w", R"lua(return { run = function(ctx)
+    ctx:step("doomed", function() error("always") end, { attempts = 2, backoff = 500 })
+  end })lua");
+  h.open();
+  ASSERT_TRUE(h.start("w", "w1"));
+  h.advance(500);
+  EXPECT_EQ(h.status("w1"), InstanceStatus::kFailed);
+  EXPECT_NE(last_error("w1").find("always"), std::string::npos) << last_error("w1");
+}
+
+TEST_F(LuaWorkflowTest, AnErrorOutsideAStepFailsTheInstanceWithATraceback) {
+  add("w", R"lua(return { run = function(ctx, input)
+    ctx:sleep(100)
+    local missing = input.nothing.here
+  end })lua");
+  h.open();
+  ASSERT_TRUE(h.start("w", "w1"));
+  h.advance(100);
+  EXPECT_EQ(h.status("w1"), InstanceStatus::kFailed);
+  std::string error = last_error("w1");
+  EXPECT_NE(error.find("w.lua:3: attempt to index a nil value"), std::string::npos) << error;
+  EXPECT_NE(error.find("stack traceback"), std::string::npos) << error;
+}
+
+TEST_F(LuaWorkflowTest, PcallCannotSwallowTheBudgetInRun) {
+  add("w", R"lua(return { run = function(ctx)
+    while true do pcall(function() while true do end end) end
+  end })lua");
+  h.open();
+  ASSERT_TRUE(h.start("w", "w1"));
+  EXPECT_EQ(h.status("w1"), InstanceStatus::kFailed);
+  EXPECT_NE(last_error("w1").find("budget_exceeded"), std::string::npos) << last_error("w1");
+}
+
+TEST_F(LuaWorkflowTest, TheBudgetIsPerActivation) {
+  // 150k instructions per activation stays under the 200k budget, however
+  // many activations the instance has.
+  add("w", R"lua(return { run = function(ctx)
+    local total = 0
+    for round = 1, 5 do
+      for i = 1, 30000 do total = total + 1 end
+      ctx:sleep(10)
+    end
+    return { total = total }
+  end })lua");
+  h.open();
+  ASSERT_TRUE(h.start("w", "w1"));
+  for (int i = 0; i < 5; ++i) h.advance(10);
+  EXPECT_EQ(h.status("w1"), InstanceStatus::kCompleted) << last_error("w1");
+  EXPECT_EQ(results["w1"]["total"], 150000);
+}
+
+TEST_F(LuaWorkflowTest, AStepOverBudgetFailsForGood) {
+  add("w", R"lua(return { run = function(ctx)
+    ctx:step("spin", function() while true do pcall(function() while true do end end) end end)
+  end })lua");
+  h.open();
+  ASSERT_TRUE(h.start("w", "w1"));
+  EXPECT_EQ(h.status("w1"), InstanceStatus::kFailed);
+  EXPECT_EQ(count("w1", EntryKind::kStepAttemptFailed), 0u);
+  EXPECT_NE(last_error("w1").find("budget_exceeded"), std::string::npos) << last_error("w1");
+}
+
+TEST_F(LuaWorkflowTest, AWaitMayYieldAcrossPcall) {
+  add("w", R"lua(return { run = function(ctx)
+    local ok, err = pcall(function()
+      ctx:sleep("1s")
+      error("after the sleep", 0)
+    end)
+    return { ok = ok, err = err }
+  end })lua");
+  h.open();
+  ASSERT_TRUE(h.start("w", "w1"));
+  EXPECT_EQ(h.status("w1"), InstanceStatus::kWaiting);
+  h.advance(1000);
+  EXPECT_EQ(h.status("w1"), InstanceStatus::kCompleted) << last_error("w1");
+  EXPECT_EQ(results["w1"], (nlohmann::json{{"ok", false}, {"err", "after the sleep"}}));
+}
+
+TEST_F(LuaWorkflowTest, CoroutineWrapWorksInsideAStep) {
+  add("w", R"lua(return { run = function(ctx)
+    return ctx:step("gen", function()
+      local gen = coroutine.wrap(function() for i = 1, 4 do coroutine.yield(i) end end)
+      local sum = 0
+      for _ = 1, 4 do sum = sum + gen() end
+      return { sum = sum }
+    end)
+  end })lua");
+  h.open();
+  ASSERT_TRUE(h.start("w", "w1"));
+  EXPECT_EQ(h.status("w1"), InstanceStatus::kCompleted) << last_error("w1");
+  EXPECT_EQ(results["w1"], (nlohmann::json{{"sum", 10}}));
+}
+
+TEST_F(LuaWorkflowTest, CtxWaitsAreRefusedInsideStepsAndCoroutines) {
+  add("w", R"lua(return { run = function(ctx, input)
+    if input.where == "step" then
+      ctx:step("s", function() ctx:sleep(10) end, { attempts = 1 })
+    elseif input.where == "coroutine" then
+      coroutine.wrap(function() ctx:sleep(10) end)()
+    else
+      ctx:step("r", function() return ctx:random() end, { attempts = 1 })
+    end
+  end })lua");
+  h.open();
+  ASSERT_TRUE(h.start("w", "in-step", {{"where", "step"}}));
+  ASSERT_TRUE(h.start("w", "in-coroutine", {{"where", "coroutine"}}));
+  ASSERT_TRUE(h.start("w", "random-in-step", {{"where", "random"}}));
+  for (const char* id : {"in-step", "in-coroutine"}) {
+    EXPECT_EQ(h.status(id), InstanceStatus::kFailed) << id;
+    EXPECT_NE(last_error(id).find("ctx:sleep can only be called from the workflow's own code"), std::string::npos)
+        << last_error(id);
+  }
+  EXPECT_EQ(h.status("random-in-step"), InstanceStatus::kFailed);
+  EXPECT_NE(last_error("random-in-step").find("ctx:random cannot be called inside a step"), std::string::npos)
+      << last_error("random-in-step");
+}
+
+const char* const kReplayScript = R"lua(
+return {
+  run = function(ctx, input)
+    local before = { uuid = ctx:uuid(), random = ctx:random(), now = ctx:now() }
+    local seen = ctx:step("record", function() return before end)
+    ctx:sleep("1h30m")
+    local after = { uuid = ctx:uuid(), now = ctx:now() }
+    return { id = ctx.id, type = ctx.type, who = ctx.input.who, seen = seen, replayed = before, after = after }
+  end,
+}
+)lua";
+
+TEST_F(LuaWorkflowTest, AnInstanceReloadedAfterARestartReplaysDeterministically) {
+  add("w", kReplayScript);
+  h.open();
+  TimeMs started = h.clock.now_ms();
+  ASSERT_TRUE(h.start("w", "w1", {{"who", "ada"}}));
+  EXPECT_EQ(h.status("w1"), InstanceStatus::kWaiting);
+  h.reopen();
+  h.advance(90 * kMinuteMs);
+  EXPECT_EQ(h.status("w1"), InstanceStatus::kCompleted) << last_error("w1");
+  const auto& r = results["w1"];
+  EXPECT_EQ(r["id"], "w1");
+  EXPECT_EQ(r["type"], "w");
+  EXPECT_EQ(r["who"], "ada");
+  // The replay after the restart computed the same values the first run
+  // journaled.
+  EXPECT_EQ(r["seen"], r["replayed"]);
+  EXPECT_EQ(r["seen"]["now"], started);
+  EXPECT_EQ(r["after"]["now"], started + 90 * kMinuteMs);
+  EXPECT_NE(r["after"]["uuid"], r["seen"]["uuid"]);
+  EXPECT_EQ(count("w1", EntryKind::kStepCompleted), 1u);
+}
+
+TEST_F(LuaWorkflowTest, SleepUntilAndWaitUntilUseAbsoluteTimes) {
+  add("w", R"lua(return { run = function(ctx)
+    local t0 = ctx:now()
+    ctx:sleep_until(t0 + 5000)
+    local sig = ctx:wait({ "a", "b" }, { ["until"] = t0 + 8000 })
+    local sig2 = ctx:wait({ "a", "b" }, { ["until"] = t0 + 20000 })
+    return { slept = ctx:now() - t0, first = sig == nil, second = sig2 and sig2.name }
+  end })lua");
+  h.open();
+  ASSERT_TRUE(h.start("w", "w1"));
+  h.advance(4999);
+  EXPECT_EQ(h.status("w1"), InstanceStatus::kWaiting);
+  h.advance(1);
+  EXPECT_EQ(h.status("w1"), InstanceStatus::kWaiting);
+  h.advance(3000);  // the first wait times out at t0 + 8s
+  ASSERT_TRUE(h.signal("w1", "b"));
+  EXPECT_EQ(h.status("w1"), InstanceStatus::kCompleted) << last_error("w1");
+  EXPECT_EQ(results["w1"], (nlohmann::json{{"slept", 8000}, {"first", true}, {"second", "b"}}));
+}
+
+TEST_F(LuaWorkflowTest, BadArgumentsToCtxFailTheInstanceWithTheLine) {
+  add("w", R"lua(return { run = function(ctx)
+    ctx:sleep("soon")
+  end })lua");
+  h.open();
+  ASSERT_TRUE(h.start("w", "w1"));
+  EXPECT_EQ(h.status("w1"), InstanceStatus::kFailed);
+  EXPECT_NE(last_error("w1").find("w.lua:2: ctx:sleep: invalid duration 'soon'"), std::string::npos)
+      << last_error("w1");
+}
+
+TEST_F(LuaWorkflowTest, CtxIsReadOnly) {
+  add("w", R"lua(return { run = function(ctx) ctx.id = "other" end })lua");
+  h.open();
+  ASSERT_TRUE(h.start("w", "w1"));
+  EXPECT_EQ(h.status("w1"), InstanceStatus::kFailed);
+  EXPECT_NE(last_error("w1").find("ctx is read-only"), std::string::npos) << last_error("w1");
+}
+
+TEST_F(LuaWorkflowTest, ChangedStepNamesUnderARunningInstanceFailItWithNonDeterminism) {
+  add("w", R"lua(return { run = function(ctx)
+    ctx:step("a", function() return 1 end)
+    ctx:sleep("1m")
+    ctx:step("b", function() return 2 end)
+  end })lua");
+  h.open();
+  ASSERT_TRUE(h.start("w", "w1"));
+  h.close();
+  h.registry = Registry();
+  add("w", R"lua(return { run = function(ctx)
+    ctx:step("renamed", function() return 1 end)
+    ctx:sleep("1m")
+    ctx:step("b", function() return 2 end)
+  end })lua");
+  h.open();
+  h.advance(kMinuteMs);
+  EXPECT_EQ(h.status("w1"), InstanceStatus::kFailed);
+  EXPECT_NE(last_error("w1").find("non_determinism"), std::string::npos) << last_error("w1");
+}
+
+TEST_F(LuaWorkflowTest, ValidateRefusesAStartAndNothingIsStored) {
+  add("w", R"lua(return {
+    run = function(ctx, input) return { name = input.name, greeting = input.greeting } end,
+    validate = function(input)
+      if type(input.name) ~= "string" then error("input.name must be a string", 0) end
+      input.greeting = input.greeting or "hello"
+      return input
+    end,
+  })lua");
+  h.open();
+  auto refused = h.start("w", "w1", {{"name", 5}});
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_NE(refused.error().message.find("input.name must be a string"), std::string::npos);
+  EXPECT_FALSE(h.describe("w1"));
+  ASSERT_TRUE(h.start("w", "w2", {{"name", "ada"}}));
+  EXPECT_EQ(results["w2"], (nlohmann::json{{"name", "ada"}, {"greeting", "hello"}}));
+  auto stored = h.describe("w2");
+  ASSERT_TRUE(stored);
+  EXPECT_EQ(stored->input["greeting"], "hello");
+}
+
+}  // namespace
+}  // namespace sundial::lua

@@ -1,0 +1,41 @@
+#include "workflows/lua/workflow.h"
+
+#include <stdexcept>
+
+#include "workflows/lua/instance.h"
+
+namespace sundial::lua {
+
+Workflow<void> lua_workflow(std::shared_ptr<const LuaScript> script, Context& ctx) {
+  auto created = LuaInstance::create(script, ctx);
+  if (!created) throw std::runtime_error(created.error().message);
+  std::shared_ptr<LuaInstance> instance = std::move(*created);
+  LuaOutcome out = instance->start();
+  while (out.kind == LuaOutcome::Kind::kRequest) {
+    LuaRequest req = std::move(out.request);
+    if (req.kind == LuaRequest::Kind::kStep) {
+      nlohmann::json result = co_await ctx.step(req.name, std::move(req.step_fn), req.policy);
+      out = instance->resume_with_json(result);
+    } else if (req.kind == LuaRequest::Kind::kSleepFor) {
+      co_await ctx.sleep_for(req.duration);
+      out = instance->resume_with_nothing();
+    } else if (req.kind == LuaRequest::Kind::kSleepUntil) {
+      co_await ctx.sleep_until(req.until);
+      out = instance->resume_with_nothing();
+    } else if (req.kind == LuaRequest::Kind::kWait) {
+      SignalResult signal;
+      if (req.has_deadline) {
+        signal = co_await ctx.wait_any_until(std::move(req.signals), req.until);
+      } else {
+        signal = co_await ctx.wait_any(std::move(req.signals), req.timeout);
+      }
+      out = instance->resume_with_signal(signal);
+    } else {
+      throw std::logic_error("a Lua request of no kind");
+    }
+  }
+  if (out.kind == LuaOutcome::Kind::kFailed) throw std::runtime_error(out.error);
+  if (script->options().on_result) script->options().on_result(ctx.instance_id(), out.result);
+}
+
+}  // namespace sundial::lua
