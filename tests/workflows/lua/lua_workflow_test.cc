@@ -1,13 +1,15 @@
 // Lua workflows on a real engine (RocksDB in a temp dir, a ManualClock):
 // the ctx surface, steps and retries, replay after a restart, divergence,
-// failures with tracebacks.
+// failures with tracebacks, and loading a directory of scripts.
 #include "workflows/lua/workflow.h"
 
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <map>
 
 #include "tests/support/engine_harness.h"
+#include "workflows/lua/loader.h"
 #include "workflows/lua/script.h"
 
 namespace sundial::lua {
@@ -351,6 +353,67 @@ TEST_F(LuaWorkflowTest, ValidateRefusesAStartAndNothingIsStored) {
   auto stored = h.describe("w2");
   ASSERT_TRUE(stored);
   EXPECT_EQ(stored->input["greeting"], "hello");
+}
+
+void write_file(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary);
+  out << text;
+}
+
+TEST_F(LuaWorkflowTest, ADirectoryOfScriptsBecomesWorkflowTypes) {
+  std::string dir = h.dir.sub("scripts");
+  std::filesystem::create_directories(dir);
+  write_file(dir + "/greet.lua", kMinimalScript);
+  write_file(dir + "/count.lua", "return { run = function(ctx, input) return { n = input.n + 1 } end }");
+  write_file(dir + "/README.md", "not a script");
+  auto types = load_lua_workflows(dir, h.registry, options());
+  ASSERT_TRUE(types) << types.error().message;
+  EXPECT_EQ(*types, (std::vector<std::string>{"count", "greet"}));
+  h.open();
+  ASSERT_TRUE(h.start("count", "c1", {{"n", 41}}));
+  EXPECT_EQ(results["c1"], (nlohmann::json{{"n", 42}}));
+  ASSERT_TRUE(h.start("greet", "g1", {{"name", "ada"}}));
+  EXPECT_EQ(h.status("g1"), InstanceStatus::kWaiting);
+}
+
+TEST_F(LuaWorkflowTest, ADirectoryWithABrokenScriptRegistersNothing) {
+  std::string dir = h.dir.sub("scripts");
+  std::filesystem::create_directories(dir);
+  write_file(dir + "/a.lua", "return { run = function() end }");
+  write_file(dir + "/b.lua", "return {\n  run = function()\n    if then end\n  end }\n");
+  auto types = load_lua_workflows(dir, h.registry, options());
+  ASSERT_FALSE(types);
+  EXPECT_EQ(types.error().message.rfind("b.lua:3:", 0), 0u) << types.error().message;
+  EXPECT_EQ(h.registry.find("a"), nullptr);
+}
+
+TEST_F(LuaWorkflowTest, ALoadedScriptsValidateChecksItsStarts) {
+  std::string dir = h.dir.sub("scripts");
+  std::filesystem::create_directories(dir);
+  write_file(dir + "/strict.lua", R"lua(return {
+    run = function(ctx, input) return input end,
+    validate = function(input) if input.n == nil then error("n is required", 0) end end,
+  })lua");
+  ASSERT_TRUE(load_lua_workflows(dir, h.registry, options()));
+  h.open();
+  auto refused = h.start("strict", "s1", nlohmann::json::object());
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(refused.error().message, "n is required");
+  ASSERT_TRUE(h.start("strict", "s2", {{"n", 1}}));
+  EXPECT_EQ(results["s2"], (nlohmann::json{{"n", 1}}));
+}
+
+TEST_F(LuaWorkflowTest, AScriptWhoseNameIsNoTypeNameOrAMissingDirectoryIsRefused) {
+  std::string dir = h.dir.sub("scripts");
+  std::filesystem::create_directories(dir);
+  write_file(dir + "/my greet.lua", "return { run = function() end }");
+  auto types = load_lua_workflows(dir, h.registry, options());
+  ASSERT_FALSE(types);
+  EXPECT_EQ(types.error().message.rfind("my greet.lua: ", 0), 0u) << types.error().message;
+  auto missing = load_lua_workflows(h.dir.sub("nowhere"), h.registry, options());
+  ASSERT_FALSE(missing);
+  EXPECT_NE(missing.error().message.find("nowhere"), std::string::npos) << missing.error().message;
 }
 
 }  // namespace
