@@ -115,6 +115,8 @@ std::string traceback(lua_State* L, lua_State* thread, const std::string& messag
 
 Result<std::unique_ptr<LuaSandbox>> LuaSandbox::create(const LuaLimits& limits) {
   std::unique_ptr<LuaSandbox> sandbox(new LuaSandbox(limits));
+  sandbox->budget_message_ = abort_message(Abort::kBudget, limits);
+  sandbox->memory_message_ = abort_message(Abort::kMemory, limits);
   sandbox->L_ = lua_newstate(&LuaSandbox::allocate, sandbox.get());
   if (sandbox->L_ == nullptr) return make_error(ErrorCode::kInternal, "cannot create a Lua state (out of memory)");
   auto built = sandbox->protect([&](lua_State*) { sandbox->build_globals(); });
@@ -174,7 +176,14 @@ void LuaSandbox::count_hook(lua_State* L, lua_Debug*) {
     lua_yield(L, 0);
     return;
   }
-  luaL_error(L, "%s", abort_message(a->abort, of(L).limits_).c_str());
+  of(L).raise_abort(L, a->abort);
+}
+
+// The messages are members so that nothing with a destructor is alive when
+// luaL_error longjmps.
+int LuaSandbox::raise_abort(lua_State* L, Abort abort) {
+  const std::string& message = abort == Abort::kMemory ? memory_message_ : budget_message_;
+  return luaL_error(L, "%s", message.c_str());
 }
 
 // pcall, xpcall, coroutine.resume and coroutine.close through this: the
@@ -182,9 +191,7 @@ void LuaSandbox::count_hook(lua_State* L, lua_Debug*) {
 // activation has been aborted.
 int LuaSandbox::guarded_continue(lua_State* L, int, lua_KContext) {
   Activation* a = of(L).current_;
-  if (a != nullptr && a->abort != Abort::kNone) {
-    return luaL_error(L, "%s", abort_message(a->abort, of(L).limits_).c_str());
-  }
+  if (a != nullptr && a->abort != Abort::kNone) return of(L).raise_abort(L, a->abort);
   return lua_gettop(L);
 }
 

@@ -127,6 +127,7 @@ class LuaSandbox {
   static int guarded_handler(lua_State* L);
   static int guarded_continue(lua_State* L, int status, intptr_t ctx);
   void build_globals();
+  int raise_abort(lua_State* L, Abort abort);
 
   LuaLimits limits_;
   lua_State* L_ = nullptr;
@@ -134,6 +135,8 @@ class LuaSandbox {
   Activation* current_ = nullptr;
   std::string bytecode_;
   int env_meta_ref_ = -1;
+  std::string budget_message_;
+  std::string memory_message_;
 };
 
 }  // namespace sundial::lua
