@@ -3,6 +3,7 @@
 #include <lua.hpp>
 
 #include "engine/base/duration.h"
+#include "engine/storage/keys.h"
 #include "workflows/lua/c_function.h"
 #include "workflows/lua/lua_json.h"
 
@@ -67,6 +68,13 @@ TimeMs time_arg(lua_State* L, int index, const char* what) {
   return lua_tointeger(L, index);
 }
 
+// Step and signal names are journaled and shown by the API: the engine's
+// rules for names (1 to 200 characters of UTF-8, no control characters).
+void check_name(const char* method, const char* what, const std::string& name) {
+  auto valid = keys::validate_name(what, name);
+  if (!valid) throw LuaValueError(std::string(method) + ": " + valid.error().message);
+}
+
 // ---- The ctx methods -------------------------------------------------------
 
 int ctx_now(lua_State* L) {
@@ -113,6 +121,7 @@ int ctx_step(lua_State* L) {
     LuaRequest req;
     req.kind = LuaRequest::Kind::kStep;
     req.name = lua_tostring(L, 2);
+    check_name("ctx:step", "step", req.name);
     if (!lua_isnil(L, 5)) {
       if (!lua_isinteger(L, 5) || lua_tointeger(L, 5) < 1 || lua_tointeger(L, 5) > 1000) {
         throw LuaValueError("ctx:step: attempts must be an integer from 1 to 1000");
@@ -191,6 +200,7 @@ int ctx_wait(lua_State* L) {
       }
     }
     if (req.signals.empty()) throw LuaValueError("ctx:wait: name at least one signal");
+    for (const auto& signal : req.signals) check_name("ctx:wait", "signal", signal);
     if (!lua_isnil(L, 4) && !lua_isnil(L, 5)) throw LuaValueError("ctx:wait: give timeout or until, not both");
     if (!lua_isnil(L, 4)) req.timeout = duration_arg(L, 4, "ctx:wait: timeout");
     if (!lua_isnil(L, 5)) {

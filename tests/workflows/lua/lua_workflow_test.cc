@@ -304,6 +304,26 @@ TEST_F(LuaWorkflowTest, BadArgumentsToCtxFailTheInstanceWithTheLine) {
       << last_error("w1");
 }
 
+TEST_F(LuaWorkflowTest, StepAndSignalNamesFollowTheEnginesRules) {
+  add("w", R"lua(return { run = function(ctx, input)
+    if input.what == "step" then
+      ctx:step(string.rep("s", 201), function() return 1 end)
+    else
+      ctx:wait({ "ok", "bad\n" })
+    end
+  end })lua");
+  h.open();
+  ASSERT_TRUE(h.start("w", "long-step", {{"what", "step"}}));
+  ASSERT_TRUE(h.start("w", "bad-signal", {{"what", "signal"}}));
+  EXPECT_NE(last_error("long-step").find("w.lua:3: ctx:step: step name must be 1 to 200 characters"),
+            std::string::npos)
+      << last_error("long-step");
+  EXPECT_NE(last_error("bad-signal").find("w.lua:5: ctx:wait: signal name must not contain control characters"),
+            std::string::npos)
+      << last_error("bad-signal");
+  EXPECT_EQ(count("long-step", EntryKind::kStepCompleted), 0u);
+}
+
 TEST_F(LuaWorkflowTest, CtxIsReadOnly) {
   add("w", R"lua(return { run = function(ctx) ctx.id = "other" end })lua");
   h.open();
