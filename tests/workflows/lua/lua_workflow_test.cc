@@ -273,6 +273,27 @@ TEST_F(LuaWorkflowTest, AnInstanceReloadedAfterARestartReplaysDeterministically)
   EXPECT_EQ(count("w1", EntryKind::kStepCompleted), 1u);
 }
 
+TEST_F(LuaWorkflowTest, AnInstanceEvictedAtEveryWaitReplaysToTheSameResult) {
+  h.options.warm.max_instances = 0;  // nothing stays in memory while it waits
+  add("w", R"lua(return { run = function(ctx)
+    local seen = {}
+    for i = 1, 4 do
+      seen[i] = ctx:step("s" .. i, function(info) return i * 10 + info.attempt end)
+      ctx:sleep(1000)
+    end
+    return { seen = seen, draw = ctx:uuid() }
+  end })lua");
+  h.open();
+  ASSERT_TRUE(h.start("w", "w1"));
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_EQ(h.status("w1"), InstanceStatus::kWaiting);
+    h.advance(1000);
+  }
+  EXPECT_EQ(h.status("w1"), InstanceStatus::kCompleted) << last_error("w1");
+  EXPECT_EQ(results["w1"]["seen"], (nlohmann::json{11, 21, 31, 41}));
+  EXPECT_EQ(count("w1", EntryKind::kStepCompleted), 4u);
+}
+
 TEST_F(LuaWorkflowTest, SleepUntilAndWaitUntilUseAbsoluteTimes) {
   add("w", R"lua(return { run = function(ctx)
     local t0 = ctx:now()
