@@ -5,6 +5,7 @@
 
 #include <lua.hpp>
 
+#include "workflows/lua/bounded_patterns.h"
 #include "workflows/lua/lua_json.h"
 
 namespace sundial::lua {
@@ -179,6 +180,19 @@ void LuaSandbox::count_hook(lua_State* L, lua_Debug*) {
   of(L).raise_abort(L, a->abort);
 }
 
+void LuaSandbox::charge(lua_State* L, int steps) {
+  Activation* a = of(L).current_;
+  if (a == nullptr) return;
+  if (a->abort == Abort::kNone) {
+    a->instructions_left -= steps;
+    if (a->instructions_left > 0) return;
+    a->abort = Abort::kBudget;
+  }
+  of(L).raise_abort(L, a->abort);
+}
+
+extern "C" void sundial_lua_charge(lua_State* L, int steps) { LuaSandbox::charge(L, steps); }
+
 // The messages are members so that nothing with a destructor is alive when
 // luaL_error longjmps.
 int LuaSandbox::raise_abort(lua_State* L, Abort abort) {
@@ -233,6 +247,7 @@ void LuaSandbox::build_globals() {
   lua_getglobal(L, "string");
   lua_pushnil(L);
   lua_setfield(L, -2, "dump");
+  sundial_lua_set_bounded_patterns(L);  // find, match, gmatch, gsub charge the budget
   lua_pop(L, 1);
   lua_pushliteral(L, "");
   lua_getmetatable(L, -1);

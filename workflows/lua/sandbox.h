@@ -26,6 +26,9 @@
 //    aborted (and xpcall skips its message handler then: Lua runs the
 //    handler of an error raised in a hook with hooks off), so `while true do pcall(function() while true do end end) end`
 //    still ends in budget_exceeded;
+//    The hook never runs inside C functions: string.find, match, gmatch
+//    and gsub are Lua's own matcher (bounded_patterns.c) charging each
+//    match step to the same budget;
 //  - a memory cap on the activation's net allocation, and one on the whole
 //    state, enforced by the allocator. An activation refused memory is
 //    aborted (memory_exceeded) even if pcall catches the error.
@@ -110,6 +113,10 @@ class LuaSandbox {
     Abort abort = Abort::kNone;
   };
   Resumed resume(lua_State* thread, int nargs);
+
+  // Charges work done inside a C function (pattern matching) to the running
+  // activation's budget; raises budget_exceeded once it is spent.
+  static void charge(lua_State* L, int steps);
 
  private:
   struct Activation {

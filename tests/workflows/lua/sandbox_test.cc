@@ -167,6 +167,43 @@ TEST(LuaSandbox, ALoopInsideACCallbackExceedsTheBudget) {
             std::string::npos);
 }
 
+TEST(LuaSandbox, BacktrackingPatternsExceedTheBudget) {
+  // Lua's matcher runs inside one C call, where the count hook never
+  // fires; unbounded, each of these held the thread for more than 20 s.
+  const std::string subject = "local s = string.rep('a', 20000) local p = string.rep('a*', 30) .. 'b' ";
+  for (const char* call : {"string.find(s, p)", "s:find(p)", "s:match(p)", "string.gsub(s, p, 'x')",
+                           "for m in s:gmatch(p) do end",
+                           "while true do pcall(string.find, s, p) end"}) {
+    EXPECT_NE(error_of(subject + call).find("budget_exceeded"), std::string::npos) << call;
+  }
+}
+
+TEST(LuaSandbox, PatternFunctionsKeepTheirBehaviour) {
+  auto r = eval(R"lua(
+    local out = {}
+    out.find = { string.find("hello world", "o w") }
+    out.plain = { ("a.b"):find(".", 1, true) }
+    out.match = { ("key=value"):match("(%w+)=(%w+)") }
+    out.gsub = { ("hello"):gsub("l", { l = "L" }) }
+    out.count = select(2, string.gsub("a,b,c", ",", ";"))
+    local parts = {}
+    for k, v in string.gmatch("a=1, b=2", "(%w+)=(%w+)") do parts[#parts + 1] = k .. v end
+    out.gmatch = parts
+    out.balanced = ("f(a(b)c)d"):match("%b()")
+    out.frontier = ("THE (quick) fox"):gsub("%f[%a]%a+", "W")
+    return out
+  )lua");
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ((*r)["find"], nlohmann::json({5, 7}));
+  EXPECT_EQ((*r)["plain"], nlohmann::json({2, 2}));
+  EXPECT_EQ((*r)["match"], nlohmann::json({"key", "value"}));
+  EXPECT_EQ((*r)["gsub"], nlohmann::json({"heLLo", 2}));
+  EXPECT_EQ((*r)["count"], 2);
+  EXPECT_EQ((*r)["gmatch"], nlohmann::json({"a1", "b2"}));
+  EXPECT_EQ((*r)["balanced"], "(a(b)c)");
+  EXPECT_EQ((*r)["frontier"], "W (W) W");
+}
+
 TEST(LuaSandbox, AStringBombExceedsTheMemoryCap) {
   EXPECT_NE(error_of("return { n = #string.rep('x', 1 << 30) }").find("memory_exceeded"), std::string::npos);
   EXPECT_NE(error_of("local ok = pcall(string.rep, 'x', 1 << 30) return { ok = ok }").find("memory_exceeded"),
