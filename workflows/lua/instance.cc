@@ -423,7 +423,15 @@ Result<nlohmann::json> LuaInstance::run_step(const StepInfo& info) {
     } else if (r.status == LUA_YIELD) {
       out = make_error(ErrorCode::kStepFailed, where + "a step function must not yield or wait");
     } else if (r.status != LUA_OK) {
-      out = make_error(ErrorCode::kInternal, where + error_text(t, -1));  // retried per the policy
+      // Retried per the policy, unless the script raised a table with
+      // retryable = false (a permanent failure, like a provider's 4xx).
+      bool permanent = false;
+      if (lua_type(t, -1) == LUA_TTABLE) {
+        lua_pushliteral(t, "retryable");
+        permanent = lua_rawget(t, -2) == LUA_TBOOLEAN && lua_toboolean(t, -1) == 0;
+        lua_pop(t, 1);
+      }
+      out = make_error(permanent ? ErrorCode::kStepFailed : ErrorCode::kInternal, where + error_text(t, -1));
     } else {
       try {
         nlohmann::json value = r.nresults > 0 ? to_json(t, -r.nresults) : nlohmann::json();

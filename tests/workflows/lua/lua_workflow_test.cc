@@ -131,6 +131,19 @@ TEST_F(LuaWorkflowTest, AStepThatKeepsFailingFailsTheInstance) {
   EXPECT_NE(last_error("w1").find("always"), std::string::npos) << last_error("w1");
 }
 
+TEST_F(LuaWorkflowTest, AStepErrorMarkedNotRetryableFailsAtOnce) {
+  add("w", R"lua(return { run = function(ctx)
+    ctx:step("charge", function()
+      error({ message = "card declined", retryable = false })
+    end, { attempts = 5 })
+  end })lua");
+  h.open();
+  ASSERT_TRUE(h.start("w", "w1"));
+  EXPECT_EQ(h.status("w1"), InstanceStatus::kFailed);
+  EXPECT_EQ(count("w1", EntryKind::kStepAttemptFailed), 0u);
+  EXPECT_NE(last_error("w1").find("step 'charge': card declined"), std::string::npos) << last_error("w1");
+}
+
 TEST_F(LuaWorkflowTest, AnErrorOutsideAStepFailsTheInstanceWithATraceback) {
   add("w", R"lua(return { run = function(ctx, input)
     ctx:sleep(100)
