@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+#include <string>
+
 #include "tools/ctl/table.h"
 
 namespace sundial::ctl {
@@ -34,6 +37,17 @@ TEST(CtlArgsTest, UsageErrorsSuggestTheClosestName) {
   EXPECT_FALSE(parse_ctl_args({}));
   EXPECT_TRUE(parse_ctl_args({"--help"})->help);
   EXPECT_TRUE(parse_ctl_args({"show", "--help"})->help);
+}
+
+TEST(CtlArgsTest, EveryVerbInTheTableHasAHandlerAndAUniqueName) {
+  std::set<std::string> names;
+  for (const VerbSpec& verb : verb_specs()) {
+    EXPECT_NE(verb.run, nullptr) << verb.name;
+    EXPECT_TRUE(names.insert(verb.name).second) << "twice: " << verb.name;
+    EXPECT_EQ(find_verb(verb.name), &verb);
+    EXPECT_NE(tool_usage().find("  " + verb.name + " "), std::string::npos) << verb.name;
+  }
+  EXPECT_GE(names.size(), 12u);
 }
 
 TEST(TableTest, AlignsColumnsAndShrinksToTheWidth) {

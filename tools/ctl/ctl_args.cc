@@ -17,35 +17,6 @@ const std::vector<FlagSpec>& global_flags() {
   return flags;
 }
 
-const std::vector<VerbSpec>& verb_specs() {
-  static const std::vector<VerbSpec> verbs = {
-      {"list", {}, {{"--status", "STATUS", "running, waiting, paused, completed, failed or cancelled"},
-                    {"--type", "TYPE", "workflow type"},
-                    {"--limit", "N", "most instances to show (default 100; pages are followed)"}},
-       "list instances, oldest first", true},
-      {"show", {"ID"}, {}, "an instance: status, type, input, current step, next timer, attempts, last error", true},
-      {"history", {"ID"}, {}, "an instance's journal: time, event, step, attempt, error", true},
-      {"timers", {}, {{"--due-within", "DURATION", "only timers due within it, e.g. 24h"},
-                      {"--limit", "N", "most timers to show (default 100)"}},
-       "pending durable timers, soonest first", true},
-      {"start", {"TYPE"}, {{"--id", "ID", "instance id (generated when absent)"},
-                           {"--input", "JSON", "the workflow's input (default {})"},
-                           {"--idempotency-key", "KEY", "repeat-safe start"}},
-       "start a workflow instance"},
-      {"pause", {"ID"}, {}, "pause an instance"},
-      {"resume", {"ID"}, {{"--policy", "POLICY", "shift (default: remaining timers move by the pause) or fire"}},
-       "resume a paused instance"},
-      {"cancel", {"ID"}, {{"--reason", "TEXT", "why"}}, "cancel an instance"},
-      {"retry", {"ID"}, {}, "resume a failed instance at its failed step"},
-      {"signal", {"ID", "NAME"}, {{"--data", "JSON", "the signal's payload"}}, "send a signal to an instance"},
-      {"stats", {}, {}, "instances by status, pending timers, next due", true},
-      {"events", {}, {{"--since", "ID", "start after this event id (default: from now on)"},
-                      {"--max", "N", "stop after N events"}},
-       "follow engine events (Server-Sent Events)"},
-  };
-  return verbs;
-}
-
 const VerbSpec* find_verb(const std::string& name) {
   for (const auto& v : verb_specs()) {
     if (v.name == name) return &v;
