@@ -4,6 +4,7 @@
 
 #include "engine/base/coding.h"
 #include "engine/codec/codec.h"
+#include "engine/codec/index_keys.h"
 
 namespace sundial {
 namespace {

@@ -6,6 +6,7 @@
 #include "engine/base/check.h"
 #include "engine/base/coding.h"
 #include "engine/codec/codec.h"
+#include "engine/codec/index_keys.h"
 #include "engine/storage/keys.h"
 
 namespace sundial {

@@ -12,6 +12,7 @@
 #include "engine/base/kill_point.h"
 #include "engine/base/utf8.h"
 #include "engine/codec/codec.h"
+#include "engine/codec/index_keys.h"
 #include "engine/runtime/failure_text.h"
 #include "engine/storage/keys.h"
 #include "engine/transitions/instance_ops.h"

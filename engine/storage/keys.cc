@@ -91,13 +91,13 @@ std::optional<TimerKey> parse_timer_key(std::string_view key) {
   return TimerKey{static_cast<TimeMs>(*due), std::string(key.substr(8))};
 }
 
-std::string status_index_prefix(InstanceStatus status) {
+std::string status_index_prefix(uint8_t status) {
   std::string out(1, kStatusTag);
   out.push_back(static_cast<char>(status));
   return out;
 }
 
-std::string status_index_key(InstanceStatus status, TimeMs created, std::string_view id) {
+std::string status_index_key(uint8_t status, TimeMs created, std::string_view id) {
   std::string out = status_index_prefix(status);
   put_time(out, created);
   out.append(id);
@@ -118,7 +118,7 @@ std::string type_index_key(std::string_view type, TimeMs created, std::string_vi
   return out;
 }
 
-std::string type_status_index_prefix(std::string_view type, InstanceStatus status) {
+std::string type_status_index_prefix(std::string_view type, uint8_t status) {
   std::string out(1, kTypeStatusTag);
   out.append(type);
   out.push_back('\0');
@@ -126,7 +126,7 @@ std::string type_status_index_prefix(std::string_view type, InstanceStatus statu
   return out;
 }
 
-std::string type_status_index_key(std::string_view type, InstanceStatus status, TimeMs created,
+std::string type_status_index_key(std::string_view type, uint8_t status, TimeMs created,
                                   std::string_view id) {
   std::string out = type_status_index_prefix(type, status);
   put_time(out, created);

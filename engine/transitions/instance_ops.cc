@@ -5,6 +5,7 @@
 #include "engine/base/check.h"
 #include "engine/base/utf8.h"
 #include "engine/codec/codec.h"
+#include "engine/codec/index_keys.h"
 #include "engine/storage/keys.h"
 
 namespace sundial {

@@ -131,7 +131,7 @@ void Connection::start() {
     // overtake earlier pipelined answers (the client then sends anyway).
     if (slots_.empty()) write("HTTP/1.1 100 Continue\r\n\r\n");
   };
-  last_activity_ms_ = steady_now_ms();
+  last_activity_ms_ = now_ms();
   last_write_ms_ = last_activity_ms_;
   pause_or_resume_reading();
   arm_timer();
@@ -216,7 +216,7 @@ void Connection::read(ssize_t n, const uv_buf_t* buf) {
 }
 
 void Connection::handle_bytes(const char* data, size_t size) {
-  last_activity_ms_ = steady_now_ms();
+  last_activity_ms_ = now_ms();
   if (draining_ || closed_ || input_done_) return;  // nothing more is read from this client
   parser_->feed(data, size);
   take_requests();
@@ -382,7 +382,7 @@ void Connection::on_written(uv_write_t* req, int status) noexcept {
 void Connection::written(int status) {
   --writes_in_flight_;
   if (status < 0) return close();
-  last_write_ms_ = steady_now_ms();
+  last_write_ms_ = now_ms();
   if (close_after_) {
     if (writes_in_flight_ == 0) close();
     return;
@@ -407,7 +407,7 @@ void Connection::pause_or_resume_reading() {
 
 void Connection::arm_timer() {
   if (closed_ || close_after_) return timer_.stop();
-  int64_t now = steady_now_ms();
+  int64_t now = now_ms();
   int64_t deadline;
   if (output_blocked()) {
     // The client does not take its answers: it has the idle timeout to.
@@ -425,7 +425,7 @@ void Connection::arm_timer() {
 void Connection::on_timer() {
   if (closed_) return;
   auto keep = shared_from_this();
-  int64_t now = steady_now_ms();
+  int64_t now = now_ms();
   if (output_blocked()) {
     if (now >= last_write_ms_ + limits_.idle_timeout_ms) return close();
     return arm_timer();

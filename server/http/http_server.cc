@@ -231,4 +231,16 @@ void HttpServer::close_all() {
   for (auto& c : open) c->close();
 }
 
+size_t HttpServer::receiving_connections() const {
+  size_t n = 0;
+  for (const auto& [id, c] : connections_) n += c->receiving() ? 1 : 0;
+  return n;
+}
+
+void HttpServer::check_timeouts() {
+  std::vector<std::shared_ptr<Connection>> open;
+  for (auto& [id, c] : connections_) open.push_back(c);
+  for (auto& c : open) c->check_timeouts();
+}
+
 }  // namespace sundial::http

@@ -76,8 +76,13 @@ class HttpServer final : private ConnectionHost {
   void stop(std::function<void()> done);
   // Closes every connection now (after a drain took too long).
   void close_all();
+  // Applies the read and idle timeouts now, as each connection's timer
+  // would (tests move the ManualClock in limits.parser.clock, then call it).
+  void check_timeouts();
 
   size_t open_connections() const { return connections_.size(); }
+  // Connections in the middle of receiving a request (slow clients show here).
+  size_t receiving_connections() const;
   // Refused at accept: over the limit (503) or over the per-client cap (429).
   uint64_t rejected_connections() const { return rejected_; }
   // Idle keep-alive connections closed to make room near the limit.

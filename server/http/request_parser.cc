@@ -15,8 +15,6 @@ int64_t steady_now_us() {
       .count();
 }
 
-int64_t steady_now_ms() { return steady_now_us() / 1000; }
-
 namespace {
 
 RequestParser& self(llhttp_t* p) { return *static_cast<RequestParser*>(p->data); }
@@ -210,7 +208,7 @@ int RequestParser::message_begin() {
   chunk_left_ = 0;
   crlf_left_ = 0;
   in_message_ = true;
-  started_at_ms_ = steady_now_ms();
+  started_at_ms_ = limits_.clock->now_ms();
   current_.received_at_us = steady_now_us();
   return 0;
 }

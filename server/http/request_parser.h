@@ -27,6 +27,7 @@
 #include <optional>
 #include <string>
 
+#include "engine/base/clock.h"
 #include "server/http/body_budget.h"
 #include "server/http/message.h"
 
@@ -37,6 +38,9 @@ struct ParserLimits {
   size_t max_body_bytes = 0;
   // Shared bound on the bytes of bodies being received (nullptr: none).
   std::shared_ptr<BodyBudget> bodies = nullptr;
+  // Where the read and idle timeouts read the time: monotonic_clock() in
+  // the server, a ManualClock in tests. Borrowed; outlives the parser.
+  const Clock* clock = &monotonic_clock();
 };
 
 // Why the parser stopped: answered with `status` and the connection closes.
@@ -70,7 +74,7 @@ class RequestParser {
   const std::optional<ParseFailure>& failure() const { return failure_; }
   // Bytes of a request begun and not yet complete are buffered.
   bool in_request() const { return in_message_; }
-  // When the request in progress began (steady ms), for the read timeout.
+  // When the request in progress began (limits.clock), for the read timeout.
   int64_t request_started_at_ms() const { return started_at_ms_; }
 
  private:
@@ -127,8 +131,8 @@ class RequestParser {
   std::optional<ParseFailure> failure_;
 };
 
-// Steady-clock time (latency and timeouts, not wall time).
-int64_t steady_now_ms();
+// Steady-clock time in microseconds, for request durations (metrics and
+// the access log); timeouts read ParserLimits::clock instead.
 int64_t steady_now_us();
 
 }  // namespace sundial::http

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "engine/codec/codec.h"
+#include "engine/codec/index_keys.h"
 #include "engine/snapshot_reader.h"
 #include "engine/stats_reader.h"
 #include "engine/storage/rocksdb_store.h"

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -105,6 +106,12 @@ std::string HttpConnection::read_until(const std::string& until) {
     if (!fill()) break;
   }
   return buffer_;
+}
+
+bool HttpConnection::readable_now() const {
+  if (!buffer_.empty()) return true;
+  pollfd p{fd_, POLLIN, 0};
+  return ::poll(&p, 1, 0) > 0;
 }
 
 bool HttpConnection::closed_by_peer() {

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "engine/base/coding.h"
+#include "engine/codec/index_keys.h"
 
 namespace sundial {
 namespace {

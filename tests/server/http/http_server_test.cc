@@ -205,6 +205,41 @@ TEST(HttpServerTest, ASlowClientIsTimedOut) {
   EXPECT_TRUE(c.closed_by_peer());
 }
 
+TEST(HttpServerTest, TimeoutsRunOnTheClockTheServerIsGiven) {
+  ManualClock clock(1000);
+  auto options = test_options();
+  options.limits.parser.clock = &clock;
+  options.limits.read_timeout_ms = 1000;
+  options.limits.idle_timeout_ms = 5000;
+  ServerThread server(options);
+  auto check = [&] { server.on_loop([](HttpServer& s) { s.check_timeouts(); return 0; }); };
+  HttpConnection idle(server.port());
+  ASSERT_TRUE(idle.request("GET", "/echo"));  // idle from t = 1000
+  HttpConnection slow(server.port());
+  // A request trickles in from t = 1000; at t = 1999 it is not late yet.
+  auto receiving = [&] { return server.on_loop([](HttpServer& s) { return s.receiving_connections(); }); };
+  ASSERT_TRUE(slow.send_raw("G"));
+  ASSERT_TRUE(wait_until([&] { return receiving() == 1; }));
+  clock.advance(999);
+  ASSERT_TRUE(slow.send_raw("ET /echo HTTP/1.1\r\n"));
+  check();
+  EXPECT_FALSE(slow.readable_now());
+  // At t = 2000 it is: the read timeout counts from the request's first byte.
+  clock.advance(1);
+  check();
+  auto r = slow.read_reply();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 408);
+  EXPECT_TRUE(slow.closed_by_peer());
+  // The idle keep-alive connection lasts until t = 6000.
+  clock.advance(3999);
+  check();
+  EXPECT_FALSE(idle.readable_now());
+  clock.advance(1);
+  check();
+  EXPECT_TRUE(idle.closed_by_peer());
+}
+
 TEST(HttpServerTest, IdleKeepAliveConnectionsAreClosed) {
   auto options = test_options();
   options.limits.idle_timeout_ms = 100;
