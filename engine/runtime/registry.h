@@ -1,6 +1,6 @@
 // Registry: workflow type name → the coroutine function that runs it and
 // the check of its start input. Built once at start-up
-// (workflows/builtin.cc holds the list); read-only afterwards.
+// (by the workflow families of workflows/modules.h); read-only afterwards.
 //
 // A type declares its input check where it is registered: start runs it
 // before anything is stored, so a start with an input the workflow cannot

@@ -4,6 +4,7 @@
 #include <functional>
 #include <map>
 #include <sstream>
+#include <variant>
 
 #include <toml++/toml.h>
 
@@ -128,7 +129,8 @@ Setter one_of_key(std::string key, std::vector<std::string> allowed, Field field
   };
 }
 
-// Every key the file may hold, by table.
+// The keys of the server's own tables; the workflow families and the
+// webhook secrets declare theirs (tables_for).
 const std::map<std::string, std::map<std::string, Setter>>& schema() {
   static const auto* table = new std::map<std::string, std::map<std::string, Setter>>{
       {"server",
@@ -175,21 +177,39 @@ const std::map<std::string, std::map<std::string, Setter>>& schema() {
            {"burst", positive_number_key("resend.burst", [](DaemonConfig& c) -> auto& { return c.resend.client.burst; })},
            {"timeout", duration_key("resend.timeout", [](DaemonConfig& c) -> auto& { return c.resend.client.timeout; })},
        }},
-      {"nurture",
-       {
-           {"offsets", duration_list_key("nurture.offsets", [](DaemonConfig& c) -> auto& { return c.nurture.offsets; })},
-           {"templates_dir", string_key("nurture.templates_dir", [](DaemonConfig& c) -> auto& { return c.nurture.templates_dir; })},
-       }},
-      {"reminders",
-       {
-           {"before", duration_list_key("reminders.before", [](DaemonConfig& c) -> auto& { return c.reminders.before; })},
-           {"templates_dir", string_key("reminders.templates_dir", [](DaemonConfig& c) -> auto& { return c.reminders.templates_dir; })},
-       }},
-      {"calcom", {{"secret_env", string_key("calcom.secret_env", [](DaemonConfig& c) -> auto& { return c.webhooks.calcom_secret_env; })}}},
-      {"github", {{"secret_env", string_key("github.secret_env", [](DaemonConfig& c) -> auto& { return c.webhooks.github_secret_env; })}}},
-      {"notion", {{"secret_env", string_key("notion.secret_env", [](DaemonConfig& c) -> auto& { return c.webhooks.notion_secret_env; })}}},
   };
   return *table;
+}
+
+// A key declared elsewhere (a workflow family, the webhook secrets), bound
+// to its field in the DaemonConfig being filled.
+Setter declared_key(const std::string& key, const ConfigKey& declared) {
+  struct {
+    const std::string& key;
+    Setter operator()(StringField f) const {
+      return string_key(key, [p = f.target](DaemonConfig&) -> std::string& { return *p; });
+    }
+    Setter operator()(DurationField f) const {
+      return duration_key(key, [p = f.target](DaemonConfig&) -> DurationMs& { return *p; });
+    }
+    Setter operator()(DurationListField f) const {
+      return duration_list_key(key, [p = f.target](DaemonConfig&) -> std::vector<DurationMs>& { return *p; });
+    }
+  } make{key};
+  return std::visit(make, declared.field);
+}
+
+// Every table the file may hold for `config`: the server's own (schema())
+// and those the families and the webhook secrets declare, bound to `config`.
+std::map<std::string, std::map<std::string, Setter>> tables_for(DaemonConfig& config) {
+  auto tables = schema();
+  std::vector<ConfigTable> declared = BuiltinModules::config_tables(config);
+  for (auto& t : webhook_secret_tables(config.webhooks)) declared.push_back(std::move(t));
+  for (const ConfigTable& table : declared) {
+    auto& keys = tables[table.name];
+    for (const ConfigKey& key : table.keys) keys[key.name] = declared_key(table.name + "." + key.name, key);
+  }
+  return tables;
 }
 
 template <typename Map>
@@ -218,12 +238,13 @@ Result<void> apply_config_text(std::string_view toml_text, std::string_view sour
                                                        std::string(e.description()));
   }
   DaemonConfig updated = config;
+  const auto tables = tables_for(updated);
   for (auto&& [table_key, table_node] : root) {
     std::string table_name(table_key.str());
-    auto table_schema = schema().find(table_name);
-    if (table_schema == schema().end()) {
+    auto table_schema = tables.find(table_name);
+    if (table_schema == tables.end()) {
       return make_error(ErrorCode::kInvalidArgument, where(source_name, table_node) + "unknown table [" +
-                                                         table_name + "]; known tables: " + key_list(schema()));
+                                                         table_name + "]; known tables: " + key_list(tables));
     }
     const toml::table* table = table_node.as_table();
     if (table == nullptr) {

@@ -4,27 +4,6 @@
 
 namespace sundial::http {
 
-const std::string* HttpRequest::header(std::string_view name) const {
-  for (const auto& [k, v] : headers) {
-    if (k == name) return &v;
-  }
-  return nullptr;
-}
-
-std::optional<std::string> HttpRequest::query_param(std::string_view name) const {
-  for (const auto& [k, v] : query) {
-    if (k == name) return v;
-  }
-  return std::nullopt;
-}
-
-std::string HttpRequest::content_type() const {
-  const std::string* value = header("content-type");
-  if (value == nullptr) return {};
-  std::string_view type(*value);
-  return ascii_lower(trim_space(type.substr(0, type.find(';'))));
-}
-
 HttpResponse& HttpResponse::with_header(std::string name, std::string value) {
   headers.emplace_back(std::move(name), std::move(value));
   return *this;

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "connectors/signing/hmac.h"
+#include "connectors/signing/webhook_signature.h"
 #include "server/http/error_codes.h"
 #include "server/api/error_response.h"
 #include "server/webhooks/webhook_body.h"
@@ -95,7 +96,7 @@ void handle(Engine& engine, const WebhookRoute& route, RateLimiter* limiter, Jso
     }
   }
   if (route.pre_verify) {
-    if (auto answer = route.pre_verify(request)) return responder.send(std::move(*answer));
+    if (auto answer = route.pre_verify(request)) return responder.send(http::HttpResponse::json(answer->status, answer->body));
   }
   if (route.verification.scheme != SignatureScheme::kNone) {
     if (!route.verification.secret) {
@@ -119,13 +120,6 @@ void handle(Engine& engine, const WebhookRoute& route, RateLimiter* limiter, Jso
 }
 
 }  // namespace
-
-bool signature_is_valid(const Verification& v, const http::HttpRequest& request) {
-  const std::string* signature = request.header(v.header);
-  if (signature == nullptr || !v.secret) return false;
-  std::string_view prefix = v.scheme == SignatureScheme::kPrefixedHmac ? "sha256=" : "";
-  return verify_hmac_signature(*v.secret, request.body, *signature, prefix);
-}
 
 http::HttpHandler make_webhook_handler(Engine& engine, std::shared_ptr<const WebhookRoute> route,
                                        RateLimiter* limiter, JsonLimits json_limits) {

@@ -12,8 +12,8 @@
 #include <variant>
 
 #include "connectors/signing/hmac.h"
-#include "server/webhooks/calcom_route.h"
-#include "server/webhooks/signup_route.h"
+#include "workflows/reminders/calcom_route.h"
+#include "workflows/nurture/signup_route.h"
 #include "server/webhooks/webhook_body.h"
 #include "server/webhooks/webhook_handler.h"
 #include "tests/fuzz/fuzz_support.h"

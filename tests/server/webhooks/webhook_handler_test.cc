@@ -212,6 +212,24 @@ TEST_F(WebhookTest, PublicRoutesAreRateLimitedPerClient) {
   EXPECT_EQ(deliver(R"({"email":"4@x"})").status, 202);
 }
 
+// A route's pre-verification hook (a provider's handshake) answers with
+// its WebhookReply as JSON before the signature is checked; when it lets
+// the request go on, the signature is checked as usual.
+TEST_F(WebhookTest, APreVerifyReplyIsSentAsJsonBeforeTheSignatureCheck) {
+  WebhookRoute route = test_route(SignatureScheme::kPrefixedHmac, "whsec");
+  route.pre_verify = [](const http::HttpRequest& r) -> std::optional<webhooks::WebhookReply> {
+    if (r.header("x-handshake") == nullptr) return std::nullopt;
+    return webhooks::WebhookReply{200, {{"challenge", *r.header("x-handshake")}}};
+  };
+  use(std::move(route));
+  auto handshake = deliver(kBody, {{"x-handshake", "abc"}});
+  EXPECT_EQ(handshake.status, 200);
+  EXPECT_EQ(nlohmann::json::parse(handshake.body), (nlohmann::json{{"challenge", "abc"}}));
+  EXPECT_EQ(deliver(kBody).status, 401);
+  EXPECT_EQ(deliver(kBody, {{"x-signature", "sha256=" + hmac_sha256_hex("whsec", kBody)}}).status, 202);
+  EXPECT_EQ(instances(), 1u);
+}
+
 TEST(RateLimitTest, BucketsRefillAndMemoryIsBounded) {
   ManualClock clock;
   webhooks::RateLimiter limiter(clock, 2.0, 1.0, /*max_clients=*/3);

@@ -5,8 +5,8 @@
 
 #include <string>
 
-#include "server/webhooks/calcom_route.h"
-#include "server/webhooks/signup_route.h"
+#include "workflows/reminders/calcom_route.h"
+#include "workflows/nurture/signup_route.h"
 #include "server/webhooks/webhook_body.h"
 
 namespace sundial::webhooks {

@@ -1,4 +1,4 @@
-#include "server/webhooks/webhook_route.h"
+#include "workflows/module/webhook_route.h"
 
 namespace sundial::webhooks {
 

@@ -1,8 +1,10 @@
 // WebhookRoute: what one webhook endpoint is — a path, how deliveries are
-// verified, how repeats are recognised, whether it is public (rate limited
-// per client IP), and how a delivery maps to an engine command. Provider
-// routes (Cal.com, GitHub, Notion, the signup form) are built from this
-// next to their workflows; server/webhooks only runs them.
+// verified (a provider's signature scheme from connectors/), how repeats
+// are recognised, whether it is public (rate limited per client IP), and
+// how a delivery maps to engine commands. A plain value that can be built
+// at runtime: a workflow module adds its routes when it starts
+// (workflow_module.h; the Cal.com route is workflows/reminders/
+// calcom_route.cc), and server/webhooks only runs them (webhook_handler.h).
 //
 // Threading: immutable once built; shared by the handler.
 #pragma once
@@ -15,22 +17,17 @@
 
 #include <nlohmann/json.hpp>
 
+#include "connectors/http/inbound_request.h"
+#include "connectors/signing/webhook_signature.h"
 #include "engine/base/error.h"
-#include "server/http/message.h"
 
 namespace sundial::webhooks {
 
-enum class SignatureScheme {
-  kNone,          // public form: no signature
-  kHexHmac,       // hex HMAC-SHA256 of the raw body in `header` (Cal.com)
-  kPrefixedHmac,  // "sha256=" + hex HMAC-SHA256 in `header` (GitHub, Notion)
-};
-
-struct Verification {
-  SignatureScheme scheme = SignatureScheme::kNone;
-  std::string header;                 // lower-case, e.g. "x-cal-signature-256"
-  std::optional<std::string> secret;  // read from the environment; none → every delivery is refused
-};
+// The providers' signature schemes (connectors/signing/webhook_signature.h),
+// under the names routes use.
+using SignatureScheme = sundial::SignatureScheme;
+using Verification = WebhookVerification;
+using sundial::signature_is_valid;
 
 struct StartAction {
   std::string workflow_type;
@@ -67,9 +64,15 @@ using WebhookActions = std::vector<WebhookAction>;
 // body); deliveries without one are deduped by the SHA-256 of the body.
 using DeliveryIdFn = std::function<std::optional<std::string>(const http::HttpRequest&, const nlohmann::json&)>;
 
+// An answer a route sends itself: `status` with `body` as JSON.
+struct WebhookReply {
+  int status = 200;
+  nlohmann::json body = nlohmann::json::object();
+};
+
 // Answers a request before verification when the provider needs it (a
 // verification handshake); nullopt lets the request go on.
-using PreVerifyFn = std::function<std::optional<http::HttpResponse>(const http::HttpRequest&)>;
+using PreVerifyFn = std::function<std::optional<WebhookReply>(const http::HttpRequest&)>;
 
 struct WebhookRoute {
   std::string name;  // "calcom": logs, metrics and dedupe keys

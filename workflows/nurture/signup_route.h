@@ -3,12 +3,13 @@
 // assessment counts. Starts one nurture per normalized email address
 // (instance id "nurture:<email>"); a second signup for the address answers
 // 200 with the existing instance. A missing or invalid email is 400.
+// The nurture module adds this route (nurture_module.cc).
 #pragma once
 
 #include <vector>
 
 #include "engine/base/clock.h"
-#include "server/webhooks/webhook_route.h"
+#include "workflows/module/webhook_route.h"
 
 namespace sundial::webhooks {
 

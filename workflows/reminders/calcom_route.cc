@@ -1,8 +1,9 @@
-#include "server/webhooks/calcom_route.h"
+#include "workflows/reminders/calcom_route.h"
 
 #include "connectors/calcom/booking.h"
+#include "connectors/calcom/calcom_signature.h"
 #include "engine/base/json_fields.h"
-#include "workflows/nurture/nurture.h"
+#include "workflows/nurture/signup.h"
 #include "workflows/reminders/reminders.h"
 
 namespace sundial::webhooks {
@@ -39,7 +40,7 @@ WebhookRoute calcom_route(std::optional<std::string> secret, std::vector<Duratio
   WebhookRoute route;
   route.name = "calcom";
   route.path = "/webhooks/calcom";
-  route.verification = {SignatureScheme::kHexHmac, "x-cal-signature-256", std::move(secret)};
+  route.verification = calcom_verification(std::move(secret));
   route.map = [lead = std::move(lead_times)](const nlohmann::json& body,
                                              const http::HttpRequest&) -> Result<WebhookActions> {
     SUNDIAL_ASSIGN_OR_RETURN(BookingEvent booking, parse_booking_event(body));

@@ -1,4 +1,4 @@
-#include "server/webhooks/signup_route.h"
+#include "workflows/nurture/signup_route.h"
 
 #include "workflows/nurture/nurture.h"
 

@@ -7,6 +7,8 @@
 // place (uid == rescheduleUid), since "booking:<uid>" exists already;
 // BOOKING_CANCELLED cancels every plan of the uid. Other triggers are acknowledged and
 // ignored. Deliveries carry no id: repeats are recognised by body hash.
+// The signature scheme is the connector's (connectors/calcom/calcom_signature.h);
+// the reminders module adds this route (reminders_module.cc).
 #pragma once
 
 #include <optional>
@@ -14,7 +16,7 @@
 #include <vector>
 
 #include "engine/base/clock.h"
-#include "server/webhooks/webhook_route.h"
+#include "workflows/module/webhook_route.h"
 
 namespace sundial::webhooks {
 
