@@ -49,7 +49,7 @@ void answer_existing(Runtime& rt, const std::string& id, Reply<StartReply> reply
 // one transition. REQUIRES: no instance `id` exists, in memory or in storage.
 void create_instance(Runtime& rt, IdempotencyKeys& keys, DurationMs idempotency_window,
                      NewInstance view, const StartRequest& req, Reply<StartReply> reply) {
-  auto decision = decide(view, req, idempotency_window, rt.now());
+  auto decision = decide(std::move(view), req, idempotency_window, rt.now());
   if (!decision) return answer_later(rt, std::move(reply), std::unexpected(decision.error()));
   auto [inst, tx] = apply_new(rt, keys, std::move(*decision));
   tx.on_done.push_back([reply = std::move(reply), id = inst.record.id, status = inst.record.status](

@@ -84,8 +84,9 @@ struct NewInstance {
 Result<void> check(const StartRequest& req);
 // The new instance: its record, its kStarted entry (encoded: input that
 // cannot be stored is invalid_argument) and its started event; then
-// kAdvance. The view of a start is the instance it creates.
-Result<Decision> decide(const NewInstance& view, const StartRequest& req, DurationMs idempotency_window,
+// kAdvance. The view of a start is the instance it creates, taken by value
+// (its input moves into the record).
+Result<Decision> decide(NewInstance view, const StartRequest& req, DurationMs idempotency_window,
                         TimeMs now);
 
 }  // namespace sundial

@@ -16,13 +16,13 @@ Result<void> check(const StartRequest& req) {
   return ok();
 }
 
-Result<Decision> decide(const NewInstance& view, const StartRequest& req, DurationMs idempotency_window,
+Result<Decision> decide(NewInstance view, const StartRequest& req, DurationMs idempotency_window,
                         TimeMs now) {
   Decision d(now);
   InstanceRecord& r = d.record;
-  r.id = view.id;
+  r.id = std::move(view.id);
   r.type = req.type;
-  r.input = view.input;
+  r.input = std::move(view.input);
   r.created_at = now;
   r.status = InstanceStatus::kRunning;
   if (req.idempotency_key) r.idempotency_key = *req.idempotency_key;
