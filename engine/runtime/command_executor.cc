@@ -51,10 +51,6 @@ void take_late_signal(Runtime& rt, LiveInstance& inst, Transition& tx) {
   rt.advance(inst, tx);
 }
 
-}  // namespace
-
-namespace {
-
 // The decision's key and follow-up, once its record and entries are in memory.
 Transition drive(Runtime& rt, IdempotencyKeys& keys, LiveInstance& inst, Decision&& d) {
   Transition tx = std::move(d.tx);
