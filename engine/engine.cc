@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "engine/base/check.h"
+#include "engine/runtime/command_executor.h"
 
 namespace sundial {
 namespace {
@@ -109,19 +110,19 @@ void Engine::signal(const std::string& id, const std::string& name, nlohmann::js
 }
 
 void Engine::pause(const std::string& id, Reply<CommandReply> reply) {
-  pause_instance(*runtime_, id, std::move(reply));
+  pause_instance(*runtime_, *idempotency_, id, std::move(reply));
 }
 
 void Engine::resume(const std::string& id, ResumePolicy policy, Reply<CommandReply> reply) {
-  resume_instance(*runtime_, id, policy, std::move(reply));
+  resume_instance(*runtime_, *idempotency_, id, policy, std::move(reply));
 }
 
 void Engine::cancel(const std::string& id, std::string reason, Reply<CommandReply> reply) {
-  cancel_instance(*runtime_, id, std::move(reason), std::move(reply));
+  cancel_instance(*runtime_, *idempotency_, id, std::move(reason), std::move(reply));
 }
 
 void Engine::retry(const std::string& id, Reply<CommandReply> reply) {
-  retry_instance(*runtime_, id, std::move(reply));
+  retry_instance(*runtime_, *idempotency_, id, std::move(reply));
 }
 
 void Engine::describe(std::string id, QueryDone<InstanceRecord> done) {

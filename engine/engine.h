@@ -32,7 +32,7 @@
 #include "engine/storage/commit_queue.h"
 #include "engine/storage/store.h"
 #include "engine/transitions/commands.h"
-#include "engine/transitions/idempotency.h"
+#include "engine/runtime/idempotency.h"
 
 namespace sundial {
 

@@ -5,6 +5,7 @@
 #include "engine/base/coding.h"
 #include "engine/codec/codec.h"
 #include "engine/codec/index_keys.h"
+#include "engine/codec/scan_decoded.h"
 
 namespace sundial {
 namespace {
@@ -97,19 +98,17 @@ Result<std::vector<JournalEntry>> instance_history(Store& store, const std::stri
   SUNDIAL_ASSIGN_OR_RETURN(auto record, store.get(Cf::kInstances, id));
   if (!record) return make_error(ErrorCode::kNotFound, "instance '" + id + "' does not exist");
   std::vector<JournalEntry> out;
-  Result<void> bad;
-  SUNDIAL_TRY(scan_prefix(store, Cf::kJournal, keys::journal_prefix(id),
-                          [&](std::string_view key, std::string_view value) {
-                            auto entry = decode_entry(value);
-                            if (!entry) {
-                              bad = std::unexpected(entry.error());
-                              return false;
-                            }
-                            entry->seq = keys::journal_seq(key).value_or(0);
-                            out.push_back(std::move(*entry));
-                            return true;
-                          }));
-  SUNDIAL_TRY(bad);
+  SUNDIAL_TRY(scan_decoded_prefix<JournalEntry>(
+      store, Cf::kJournal, keys::journal_prefix(id),
+      [](std::string_view key, std::string_view value) -> Result<JournalEntry> {
+        SUNDIAL_ASSIGN_OR_RETURN(JournalEntry entry, decode_entry(value));
+        entry.seq = keys::journal_seq(key).value_or(0);
+        return entry;
+      },
+      [&](JournalEntry&& entry) {
+        out.push_back(std::move(entry));
+        return true;
+      }));
   return out;
 }
 

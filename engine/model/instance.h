@@ -64,4 +64,10 @@ struct InstanceRecord {
   std::string idempotency_key;  // empty when the start had none
 };
 
+// Whether a row for record.timer_due exists in the `timers` column family
+// (none while paused or finished: the record keeps the due time alone).
+inline bool has_timer_row(const InstanceRecord& r) {
+  return r.timer_due != 0 && r.status != InstanceStatus::kPaused && !is_finished(r.status);
+}
+
 }  // namespace sundial

@@ -31,7 +31,7 @@
 #include "engine/loop/work_pool.h"
 #include "engine/runtime/runtime.h"
 #include "engine/storage/store.h"
-#include "engine/transitions/idempotency.h"
+#include "engine/runtime/idempotency.h"
 
 namespace sundial {
 

@@ -32,10 +32,7 @@ struct LiveInstance {
   TimeMs indexed_finished_at = 0;
 
   // Whether a row for record.timer_due exists in the `timers` column family.
-  bool timer_row() const {
-    return record.timer_due != 0 && record.status != InstanceStatus::kPaused &&
-           !is_finished(record.status);
-  }
+  bool timer_row() const { return has_timer_row(record); }
 };
 
 }  // namespace sundial

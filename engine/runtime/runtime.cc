@@ -15,7 +15,7 @@
 #include "engine/codec/index_keys.h"
 #include "engine/runtime/failure_text.h"
 #include "engine/storage/keys.h"
-#include "engine/transitions/instance_ops.h"
+#include "engine/runtime/live_ops.h"
 
 namespace sundial {
 namespace {
@@ -156,19 +156,11 @@ LiveInstance& Runtime::install(StoredInstance stored) {
   return *raw;
 }
 
-LiveInstance& Runtime::create(InstanceRecord record, Transition& tx) {
+LiveInstance& Runtime::create(InstanceRecord record, std::vector<JournalEntry> journal) {
   SUNDIAL_CHECK_LOOP_THREAD(deps_.loop);
   auto inst = std::make_unique<LiveInstance>();
+  inst->ctx = std::make_unique<Context>(record.id, record.input, std::move(journal));
   inst->record = std::move(record);
-  inst->record.next_seq = 0;
-  JournalEntry started;
-  started.kind = EntryKind::kStarted;
-  started.data = inst->record.input;
-  append_entry(*inst, tx, started);  // no Context yet: it is built from this entry
-  started.seq = 0;
-  started.at = tx.now;
-  inst->ctx = std::make_unique<Context>(inst->record.id, inst->record.input,
-                                        std::vector<JournalEntry>{started});
   inst->epoch = next_epoch_++;
   LiveInstance* raw = inst.get();
   live_.emplace(raw->record.id, std::move(inst));
@@ -274,11 +266,11 @@ bool Runtime::register_wait(LiveInstance& inst, Transition& tx, const AwaitReque
         if (r.timer_due == 0 && !inst.step_running) schedule_step(inst, tx);
         return false;
       }
-      clear_timer(inst, tx);
+      clear_timer(inst.record, tx);
       clear_await(r);
       r.await_kind = AwaitKind::kStep;
       r.step_name = req.step_name;
-      set_status(inst, tx, InstanceStatus::kRunning);
+      set_status(inst.record, tx.now, InstanceStatus::kRunning);
       if (req.sync_fn && tx.inline_step_budget > 0) {
         SyncStepFn fn = req.sync_fn;  // a copy: journaling the outcome may replace `req`
         return run_step_inline(inst, tx, fn);
@@ -296,8 +288,8 @@ bool Runtime::register_wait(LiveInstance& inst, Transition& tx, const AwaitReque
         return true;
       }
       r.await_kind = AwaitKind::kSleep;
-      set_timer(inst, tx, req.sleep_until);
-      set_status(inst, tx, InstanceStatus::kWaiting);
+      set_timer(inst.record, tx, req.sleep_until);
+      set_status(inst.record, tx.now, InstanceStatus::kWaiting);
       {
         JournalEntry scheduled;
         scheduled.kind = EntryKind::kTimerScheduled;
@@ -311,10 +303,10 @@ bool Runtime::register_wait(LiveInstance& inst, Transition& tx, const AwaitReque
       clear_await(r);
       r.await_kind = AwaitKind::kSignal;
       r.wait_signals = req.signals;
-      set_status(inst, tx, InstanceStatus::kWaiting);
+      set_status(inst.record, tx.now, InstanceStatus::kWaiting);
       if (req.timeout || req.deadline) {
         TimeMs due = req.deadline ? std::max(*req.deadline, tx.now) : tx.now + std::max<DurationMs>(0, *req.timeout);
-        set_timer(inst, tx, due);
+        set_timer(inst.record, tx, due);
         JournalEntry scheduled;
         scheduled.kind = EntryKind::kTimerScheduled;
         scheduled.name = "signal-timeout";
@@ -341,25 +333,25 @@ void Runtime::finish(LiveInstance& inst, Transition& tx) {
                           "' diverged: the workflow finished but its journal holds more "
                           "outcomes; workflow code must be deterministic"});
   }
-  clear_timer(inst, tx);
+  clear_timer(inst.record, tx);
   clear_await(inst.record);
-  set_status(inst, tx, InstanceStatus::kCompleted);
+  set_status(inst.record, tx.now, InstanceStatus::kCompleted);
   JournalEntry done;
   done.kind = EntryKind::kCompleted;
   append_entry(inst, tx, done);
-  add_event(inst, tx, EventType::kCompleted);
+  add_event(inst.record, tx, EventType::kCompleted);
   inst.root = Workflow<void>();
 }
 
 void Runtime::fail(LiveInstance& inst, Transition& tx, const Error& error) {
-  clear_timer(inst, tx);
+  clear_timer(inst.record, tx);
   inst.record.last_error = repair_utf8(error.to_string());
-  set_status(inst, tx, InstanceStatus::kFailed);
+  set_status(inst.record, tx.now, InstanceStatus::kFailed);
   JournalEntry failed;
   failed.kind = EntryKind::kFailed;
   failed.error = inst.record.last_error;
   append_entry(inst, tx, failed);
-  add_event(inst, tx, EventType::kFailed, {}, inst.record.last_error);
+  add_event(inst.record, tx, EventType::kFailed, {}, inst.record.last_error);
   inst.root = Workflow<void>();
   spdlog::warn("instance '{}' ({}) failed: {}", inst.record.id, inst.record.type,
                inst.record.last_error);
@@ -480,7 +472,7 @@ bool Runtime::journal_step_outcome(LiveInstance& inst, Transition& tx, uint32_t 
     entry.data = std::move(*result);
     append_entry(inst, tx, std::move(entry));
     clear_await(r);
-    add_event(inst, tx, EventType::kStepCompleted, step);
+    add_event(inst.record, tx, EventType::kStepCompleted, step);
     return true;
   }
   const Error& error = result.error();
@@ -493,14 +485,14 @@ bool Runtime::journal_step_outcome(LiveInstance& inst, Transition& tx, uint32_t 
   if (should_retry(policy, attempt, error)) {
     entry.kind = EntryKind::kStepAttemptFailed;
     entry.due = tx.now + std::max<DurationMs>(backoff_delay(policy, attempt, jitter01()), error.retry_after_ms);
-    set_timer(inst, tx, entry.due);
+    set_timer(inst.record, tx, entry.due);
     append_entry(inst, tx, entry);
-    add_event(inst, tx, EventType::kStepFailed, step,
+    add_event(inst.record, tx, EventType::kStepFailed, step,
               "attempt " + std::to_string(attempt) + " failed, will retry: " + entry.error);
   } else {
     entry.kind = EntryKind::kStepFailed;
     append_entry(inst, tx, entry);
-    add_event(inst, tx, EventType::kStepFailed, step,
+    add_event(inst.record, tx, EventType::kStepFailed, step,
               "attempt " + std::to_string(attempt) + " failed for good: " + entry.error);
     fail(inst, tx,
          Error{ErrorCode::kStepFailed, "step '" + step + "' failed after " +
@@ -541,7 +533,7 @@ void Runtime::fire_timer(const keys::TimerKey& key, Result<LiveInstance*> loaded
   }
   Transition tx(now());
   tx.inline_step_budget = kMaxInlineSteps;
-  clear_timer(inst, tx);
+  clear_timer(inst.record, tx);
   if (r.await_kind == AwaitKind::kStep) {
     schedule_step(inst, tx);  // the retry of a failed attempt
   } else {
@@ -550,8 +542,8 @@ void Runtime::fire_timer(const keys::TimerKey& key, Result<LiveInstance*> loaded
     fired.due = key.due;
     append_entry(inst, tx, fired);
     clear_await(r);
-    add_event(inst, tx, EventType::kTimerFired);
-    set_status(inst, tx, InstanceStatus::kRunning);
+    add_event(inst.record, tx, EventType::kTimerFired);
+    set_status(inst.record, tx.now, InstanceStatus::kRunning);
     advance(inst, tx);
   }
   commit(inst, std::move(tx));

@@ -10,19 +10,16 @@
 
 #include <optional>
 #include <string>
-#include <string_view>
 #include <unordered_map>
 
 #include "engine/base/clock.h"
 #include "engine/base/error.h"
 #include "engine/storage/store.h"
+#include "engine/transitions/decision.h"
+#include "engine/transitions/idempotency_key.h"
 #include "engine/transitions/transition.h"
 
 namespace sundial {
-
-// ok() for a usable key: 1 to 255 bytes of valid UTF-8; else
-// invalid_argument saying which rule it breaks.
-Result<void> validate_idempotency_key(std::string_view key);
 
 class IdempotencyKeys {
  public:
@@ -36,6 +33,10 @@ class IdempotencyKeys {
   // REQUIRES: validate_idempotency_key(key) passed.
   void record(Transition& tx, const std::string& key, const std::string& instance_id,
               TimeMs expires);
+  // The same for a key a Decision asks to remember.
+  void record(Transition& tx, const RememberKey& key) {
+    record(tx, key.key, key.instance_id, key.expires);
+  }
 
  private:
   Store& store_;

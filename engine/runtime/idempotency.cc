@@ -1,19 +1,11 @@
-#include "engine/transitions/idempotency.h"
+#include "engine/runtime/idempotency.h"
 
 #include <nlohmann/json.hpp>
 
 #include "engine/base/json_parse.h"
-#include "engine/base/utf8.h"
 #include "engine/storage/keys.h"
 
 namespace sundial {
-
-Result<void> validate_idempotency_key(std::string_view key) {
-  if (key.empty() || key.size() > 255) {
-    return make_error(ErrorCode::kInvalidArgument, "idempotency key must be 1 to 255 characters");
-  }
-  return check_utf8("idempotency key", key);
-}
 
 Result<std::optional<std::string>> IdempotencyKeys::lookup(const std::string& key, TimeMs now) {
   if (auto it = pending_.find(key); it != pending_.end()) return std::optional(it->second);
