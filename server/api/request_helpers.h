@@ -1,7 +1,7 @@
 // Small pieces every admin route shares: reading a JSON body with the
 // content-type, syntax and depth checks, reading bounded integer query
-// parameters, and answering an engine Result (value → JSON, error → the
-// one error mapping).
+// parameters, and answering an engine Result (value → JSON, error →
+// http::error_response).
 #pragma once
 
 #include <cstdint>

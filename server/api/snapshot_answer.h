@@ -19,7 +19,7 @@
 namespace sundial::api {
 
 // `read(Store&)` returns Result<T>; `to_json(const T&)` its JSON (200).
-// An error is answered through the one error mapping.
+// An error is answered through http::error_response.
 template <typename Read, typename ToJson>
 void answer_from_snapshot(Engine& engine, http::Responder responder, Read read, ToJson to_json) {
   engine.read<http::HttpResponse>(
