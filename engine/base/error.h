@@ -11,8 +11,8 @@
 // Retry-After an HTTP answer carries by default, and a one-line meaning.
 // The engine never looks at the HTTP columns; server/http/error_response.h
 // turns an Error into its answer. docs/errors.md is checked against the
-// table by a unit test (ErrorTableTest). To add a code: an enumerator, a row,
-// a line in docs/errors.md (docs/architecture.md, "Errors").
+// table by a unit test (ErrorVocabularyTest). To add a code: an enumerator,
+// its row, a line in docs/errors.md (docs/architecture.md, "Errors").
 //
 // Threading: plain values and a constant table, safe from any thread.
 #pragma once
@@ -79,8 +79,9 @@ std::optional<ErrorCode> error_code_from_name(std::string_view name);
 struct Error {
   ErrorCode code = ErrorCode::kInternal;
   std::string message;
-  // A provider's Retry-After, in ms (0 = none): a retried step waits at
-  // least this long.
+  // How long to wait before trying again, in ms (0 = none). From a
+  // provider's Retry-After: a retried step waits at least this long. In an
+  // HTTP answer: its Retry-After, over the code's default (error_response).
   int64_t retry_after_ms = 0;
 
   // "not_found: instance 'x' does not exist"
