@@ -3,8 +3,7 @@
 #include <algorithm>
 
 #include "server/api/admin_api.h"
-#include "server/api/error_response.h"
-#include "server/http/error_codes.h"
+#include "server/http/error_response.h"
 #include "server/ops/logging.h"
 #include "server/webhooks/webhook_handler.h"
 
@@ -74,7 +73,7 @@ void SundialServer::add_operations_routes() {
   router_.add("GET", "/readyz", [this](http::HttpRequest&&, const api::PathParams&, http::Responder r) {
     auto why = engine_.not_ready_reason();
     if (!why) return r.send(http::HttpResponse::json(200, {{"status", "ready"}}));
-    r.send(api::error_response(*why));
+    r.send(http::error_response(*why));
   });
   router_.add("GET", "/metrics", [this](http::HttpRequest&&, const api::PathParams&, http::Responder r) {
     metrics_->scrape([r = std::move(r)](std::string text) mutable {

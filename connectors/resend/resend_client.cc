@@ -33,7 +33,7 @@ Result<nlohmann::json> resend_result(const HttpCallResult& r) {
   // Quotas answer 429 too, but waiting seconds does not help: permanent.
   bool quota = name == "daily_quota_exceeded" || name == "monthly_quota_exceeded";
   bool retryable = (r.outcome == HttpOutcome::kRetryable && !quota) || name == "concurrent_idempotent_requests";
-  Error error{retryable ? ErrorCode::kUnavailable : ErrorCode::kInvalidArgument, what, r.retry_after};
+  Error error = failed_call(retryable, what, r.retry_after);
   return std::unexpected(std::move(error));
 }
 

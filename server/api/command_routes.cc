@@ -10,7 +10,7 @@ namespace {
 
 Reply<CommandReply> reply_with(http::Responder responder, int status) {
   return [responder = std::move(responder), status](Result<CommandReply> reply) mutable {
-    if (!reply) return responder.send(error_response(reply.error()));
+    if (!reply) return responder.send(http::error_response(reply.error()));
     responder.send(http::HttpResponse::json(
         status, {{"instance_id", reply->instance_id}, {"status", status_name(reply->status)}}));
   };

@@ -2,7 +2,7 @@
 
 #include <charconv>
 
-#include "server/http/error_codes.h"
+#include "server/http/error_response.h"
 
 namespace sundial::api {
 
@@ -18,8 +18,8 @@ std::expected<nlohmann::json, http::HttpResponse> parse_json_text(std::string_vi
     case JsonParseError::Kind::kSyntax:
       break;
   }
-  return std::unexpected(http::HttpResponse::error(
-      400, codes::kBadRequest, "the body is not valid JSON (at byte " + std::to_string(e.byte) + ")"));
+  return std::unexpected(http::error_response(
+      Error{ErrorCode::kBadRequest, "the body is not valid JSON (at byte " + std::to_string(e.byte) + ")"}));
 }
 
 std::expected<nlohmann::json, http::HttpResponse> read_json_body(const http::HttpRequest& request,
@@ -28,15 +28,15 @@ std::expected<nlohmann::json, http::HttpResponse> read_json_body(const http::Htt
     return rule == BodyRule::kObjectOrEmpty ? nlohmann::json::object() : nlohmann::json(nullptr);
   }
   if (request.content_type() != "application/json") {
-    return std::unexpected(http::HttpResponse::error(
-        415, codes::kUnsupportedMediaType,
-        "the body must be JSON with Content-Type: application/json (got '" + request.content_type() +
-            "')"));
+    return std::unexpected(http::error_response(
+        Error{ErrorCode::kUnsupportedMediaType,
+              "the body must be JSON with Content-Type: application/json (got '" + request.content_type() +
+                  "')"}));
   }
   auto body = parse_json_text(request.body, limits);
   if (!body) return body;
   if (rule == BodyRule::kObjectOrEmpty && !body->is_object()) {
-    return std::unexpected(http::HttpResponse::error(400, codes::kBadRequest, "the body must be a JSON object"));
+    return std::unexpected(http::error_response(Error{ErrorCode::kBadRequest, "the body must be a JSON object"}));
   }
   return body;
 }
@@ -56,7 +56,7 @@ std::expected<int64_t, http::HttpResponse> query_int(const http::HttpRequest& re
 }
 
 http::HttpResponse bad_argument(std::string_view message) {
-  return http::HttpResponse::error(400, codes::kInvalidArgument, message);
+  return http::error_response(Error{ErrorCode::kInvalidArgument, std::string(message)});
 }
 
 }  // namespace sundial::api

@@ -1,7 +1,7 @@
 // Small pieces every admin route shares: reading a JSON body with the
 // content-type, syntax and depth checks, reading bounded integer query
-// parameters, and answering an engine Result (value → JSON, error → the
-// one error mapping).
+// parameters, and answering an engine Result (value → JSON, error →
+// http::error_response).
 #pragma once
 
 #include <cstdint>
@@ -43,19 +43,19 @@ std::expected<int64_t, http::HttpResponse> query_int(const http::HttpRequest& re
 // A 400 invalid_argument answer.
 http::HttpResponse bad_argument(std::string_view message);
 
-// Sends `status` with `to_json(value)`, or the error mapping.
+// Sends `status` with `to_json(value)`, or the error through http::error_response.
 template <typename T, typename ToJson>
 void answer(http::Responder& responder, const Result<T>& result, int status, ToJson&& to_json);
 
 }  // namespace sundial::api
 
-#include "server/api/error_response.h"
+#include "server/http/error_response.h"
 
 namespace sundial::api {
 
 template <typename T, typename ToJson>
 void answer(http::Responder& responder, const Result<T>& result, int status, ToJson&& to_json) {
-  if (!result) return responder.send(error_response(result.error()));
+  if (!result) return responder.send(http::error_response(result.error()));
   responder.send(http::HttpResponse::json(status, to_json(*result)));
 }
 

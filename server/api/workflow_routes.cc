@@ -33,7 +33,7 @@ void start(const AdminApi& api, const http::HttpRequest& request, const PathPara
   if (const std::string* key = request.header("idempotency-key")) start.idempotency_key = *key;
   api.engine.start(std::move(start),
                    [responder = std::move(responder)](Result<StartReply> reply) mutable {
-                     if (!reply) return responder.send(error_response(reply.error()));
+                     if (!reply) return responder.send(http::error_response(reply.error()));
                      responder.send(http::HttpResponse::json(
                          reply->created ? 201 : 200, {{"instance_id", reply->instance_id},
                                                       {"status", status_name(reply->status)},

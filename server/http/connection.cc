@@ -7,7 +7,7 @@
 
 #include "engine/base/check.h"
 #include "engine/base/text.h"
-#include "server/http/error_codes.h"
+#include "server/http/error_response.h"
 
 namespace sundial::http {
 
@@ -250,10 +250,7 @@ void Connection::take_requests() {
   // A malformed request is answered once every request before it is out
   // of the parser (handed on, or refused above).
   if (!draining_ && parser_->failure() && !parser_->has_ready()) {
-    const ParseFailure& f = *parser_->failure();
-    HttpResponse response = HttpResponse::error(f.status, f.code, f.message);
-    if (f.retry_after_s > 0) response.with_header("Retry-After", std::to_string(f.retry_after_s));
-    return answer_last(std::move(response));
+    return answer_last(error_response(parser_->failure()->error()));
   }
   flush();
 }
@@ -434,9 +431,9 @@ void Connection::on_timer() {
       now >= parser_->request_started_at_ms() + limits_.read_timeout_ms) {
     // A slow client: say why if nothing is ahead of the answer, then close.
     if (!slots_.empty()) return close();
-    return answer_last(HttpResponse::error(
-        408, codes::kRequestTimeout,
-        "the request did not arrive within " + std::to_string(limits_.read_timeout_ms) + " ms"));
+    return answer_last(error_response(Error{
+        ErrorCode::kRequestTimeout,
+        "the request did not arrive within " + std::to_string(limits_.read_timeout_ms) + " ms"}));
   }
   if (slots_.empty() && !parser_->in_request() && now >= last_activity_ms_ + limits_.idle_timeout_ms) {
     return close();

@@ -7,7 +7,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "server/http/error_codes.h"
+#include "server/http/error_response.h"
 
 namespace sundial::http {
 
@@ -87,19 +87,20 @@ void HttpServer::accept() {
   if (!from_proxy && over_client_cap(peer)) {
     ++rejected_;
     return connection->refuse(
-        HttpResponse::error(429, codes::kTooManyConnections,
-                            "too many open connections from " + peer + " (limit " +
-                                std::to_string(options_.max_connections_per_client) + ")")
-            .with_header("Retry-After", "1"));
+        error_response(Error{ErrorCode::kTooManyConnections,
+                             "too many open connections from " + peer + " (limit " +
+                                 std::to_string(options_.max_connections_per_client) + ")"}));
   }
   // Near the limit: an idle keep-alive connection makes room first.
   size_t unreserved = options_.max_connections - options_.reserved_connections;
   if (connections_.size() > unreserved) shed_idle(id);
   if (connections_.size() > options_.max_connections) {
     ++rejected_;
-    return connection->refuse(HttpResponse::error(
-        503, codes::kUnavailable,
-        "too many open connections (limit " + std::to_string(options_.max_connections) + ")"));
+    // Closed at once after the answer: no Retry-After.
+    return connection->refuse(error_response(
+        Error{ErrorCode::kUnavailable,
+              "too many open connections (limit " + std::to_string(options_.max_connections) + ")"},
+        RetryAfter::kNone));
   }
   ClientSlot& slot = clients_[id];
   slot.reserve_only = connections_.size() > unreserved;
@@ -144,10 +145,9 @@ std::optional<HttpResponse> HttpServer::admit(uint64_t connection_id, HttpReques
   if (slot.reserve_only &&
       std::find(options_.reserved_paths.begin(), options_.reserved_paths.end(), request.path) ==
           options_.reserved_paths.end()) {
-    return HttpResponse::error(503, codes::kUnavailable,
-                               "the server is at its connection limit (" +
-                                   std::to_string(options_.max_connections) + "); retry later")
-        .with_header("Retry-After", "1");
+    return error_response(Error{ErrorCode::kUnavailable, "the server is at its connection limit (" +
+                                                          std::to_string(options_.max_connections) +
+                                                          "); retry later"});
   }
   if (!options_.trusted_proxies.contains(request.peer_ip)) return std::nullopt;
   // From a trusted proxy: the forwarded client counts, request by request.
@@ -158,10 +158,9 @@ std::optional<HttpResponse> HttpServer::admit(uint64_t connection_id, HttpReques
   if (options_.trusted_proxies.contains(client)) return std::nullopt;  // the proxy's own request
   if (over_client_cap(client)) {
     ++rejected_;
-    return HttpResponse::error(429, codes::kTooManyConnections,
-                               "too many open connections from " + client + " (limit " +
-                                   std::to_string(options_.max_connections_per_client) + ")")
-        .with_header("Retry-After", "1");
+    return error_response(Error{ErrorCode::kTooManyConnections,
+                                "too many open connections from " + client + " (limit " +
+                                    std::to_string(options_.max_connections_per_client) + ")"});
   }
   count_client(slot, client);
   return std::nullopt;

@@ -30,7 +30,9 @@ struct HttpResponse {
   static HttpResponse json(int status, const nlohmann::json& body);
   static HttpResponse text(int status, std::string body,
                            std::string content_type = "text/plain; charset=utf-8");
-  // The API's one error shape: {"error":{"code":..,"message":..}}.
+  // The API's one error shape: {"error":{"code":..,"message":..}}. Only
+  // lays out the body: answer an Error with error_response
+  // (error_response.h), which takes status and code from the error table.
   static HttpResponse error(int status, std::string_view code, std::string_view message);
 };
 

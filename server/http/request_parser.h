@@ -28,6 +28,7 @@
 #include <string>
 
 #include "engine/base/clock.h"
+#include "engine/base/error.h"
 #include "server/http/body_budget.h"
 #include "server/http/message.h"
 
@@ -43,12 +44,17 @@ struct ParserLimits {
   const Clock* clock = &monotonic_clock();
 };
 
-// Why the parser stopped: answered with `status` and the connection closes.
+// Why the parser stopped: answered with error_response(error()) and the
+// connection closes. status, code and retry_after_s are error_code's row of
+// the error table (engine/base/error.h).
 struct ParseFailure {
-  int status = 400;
-  std::string code;  // "bad_request", "headers_too_large", "payload_too_large"
+  ParseFailure(ErrorCode error_code, std::string message);
+  ErrorCode error_code;
+  int status;             // 400, 413, 431, 500, 503
+  std::string_view code;  // "bad_request", "headers_too_large", "payload_too_large", ...
   std::string message;
-  int retry_after_s = 0;  // > 0: answered with Retry-After
+  int retry_after_s;      // > 0: answered with Retry-After
+  Error error() const { return Error{error_code, message}; }
 };
 
 class RequestParser {
@@ -102,7 +108,7 @@ class RequestParser {
 
   // Adds to the request line + header bytes; false (and 431) over the limit.
   bool count_header_bytes(size_t n);
-  int fail(int status, std::string code, std::string message, int retry_after_s = 0);
+  int fail(ErrorCode code, std::string message);
   int body_too_large();
   bool finish_target();
   // Checks that the bytes from `from` (up to the end of the bytes being

@@ -2,7 +2,7 @@
 
 #include "engine/base/utf8.h"
 #include "server/api/request_helpers.h"
-#include "server/http/error_codes.h"
+#include "server/http/error_response.h"
 
 namespace sundial::webhooks {
 
@@ -13,8 +13,8 @@ std::expected<nlohmann::json, http::HttpResponse> decode_webhook_body(const http
   if (type == "application/x-www-form-urlencoded") {
     auto fields = http::parse_form(request.body);
     if (!fields) {
-      return std::unexpected(http::HttpResponse::error(400, codes::kBadRequest,
-                                                       "the form body has a bad percent-escape"));
+      return std::unexpected(
+          http::error_response(Error{ErrorCode::kBadRequest, "the form body has a bad percent-escape"}));
     }
     nlohmann::json out = nlohmann::json::object();
     for (auto& [key, value] : *fields) {
@@ -32,9 +32,9 @@ std::expected<nlohmann::json, http::HttpResponse> decode_webhook_body(const http
     }
     return out;
   }
-  return std::unexpected(http::HttpResponse::error(
-      415, codes::kUnsupportedMediaType,
-      "webhook bodies must be application/json or application/x-www-form-urlencoded (got '" + type + "')"));
+  return std::unexpected(http::error_response(
+      Error{ErrorCode::kUnsupportedMediaType,
+            "webhook bodies must be application/json or application/x-www-form-urlencoded (got '" + type + "')"}));
 }
 
 }  // namespace sundial::webhooks

@@ -273,6 +273,26 @@ TEST(HttpServerTest, ConnectionsOverTheLimitGet503) {
   EXPECT_EQ(r->status, 503);
 }
 
+// The refusal at the connection limit closes at once and names no time to
+// come back: unavailable without Retry-After (RetryAfter::kNone), unlike the
+// code's default of 1 s that other unavailable answers carry.
+TEST(HttpServerTest, TheRefusalOverTheConnectionLimitCarriesNoRetryAfter) {
+  auto options = test_options();
+  options.max_connections = 2;
+  options.limits.read_timeout_ms = 5000;
+  ServerThread server(options);
+  HttpConnection a(server.port()), b(server.port());
+  ASSERT_TRUE(a.send_raw(http_request_bytes("GET", "/hold")));
+  ASSERT_TRUE(b.send_raw(http_request_bytes("GET", "/hold")));
+  ASSERT_TRUE(wait_until([&] { return server.held() == 2; }));
+  HttpConnection c(server.port());
+  auto r = c.read_reply();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 503);
+  EXPECT_FALSE(r->headers.contains("retry-after"));
+  EXPECT_EQ(r->body, "{\"error\":{\"code\":\"unavailable\",\"message\":\"too many open connections (limit 2)\"}}\n");
+}
+
 TEST(HttpServerTest, StreamsUntilTheServerStops) {
   ServerThread server(test_options());
   HttpConnection c(server.port());
