@@ -25,6 +25,7 @@
 #include "engine/options.h"
 #include "engine/queries.h"
 #include "engine/retention/retention_sweep.h"
+#include "engine/runtime/idempotency.h"
 #include "engine/runtime/registry.h"
 #include "engine/runtime/runtime.h"
 #include "engine/snapshot_reader.h"
@@ -32,7 +33,6 @@
 #include "engine/storage/commit_queue.h"
 #include "engine/storage/store.h"
 #include "engine/transitions/commands.h"
-#include "engine/runtime/idempotency.h"
 
 namespace sundial {
 
@@ -46,10 +46,8 @@ class Engine {
   // (tests complete its jobs by hand); by default a UvWorkPool on `loop`
   // for loads and scans, and a background-priority ThreadWorkPool for
   // queries.
-  static Result<std::unique_ptr<Engine>> open_with_store(Loop& loop, Clock& clock,
-                                                         const Registry& registry,
-                                                         EngineOptions options,
-                                                         std::unique_ptr<Store> store,
+  static Result<std::unique_ptr<Engine>> open_with_store(Loop& loop, Clock& clock, const Registry& registry,
+                                                         EngineOptions options, std::unique_ptr<Store> store,
                                                          std::unique_ptr<WorkPool> pool = nullptr);
   // Stops timers and the sweep, and waits until every submitted commit has
   // completed and been answered.

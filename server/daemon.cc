@@ -7,16 +7,16 @@
 
 #include <spdlog/spdlog.h>
 
+#include "connectors/http/async_http_client.h"
+#include "connectors/resend/resend_client.h"
 #include "engine/engine.h"
-#include "engine/storage/rocksdb_store.h"
 #include "engine/loop/timer.h"
 #include "engine/loop/uv_handle.h"
+#include "engine/storage/rocksdb_store.h"
 #include "server/api/auth.h"
 #include "server/config/daemon_args.h"
 #include "server/ops/logging.h"
 #include "server/sundial_server.h"
-#include "connectors/http/async_http_client.h"
-#include "connectors/resend/resend_client.h"
 #include "workflows/modules.h"
 
 namespace sundial {
@@ -33,12 +33,14 @@ class ShutdownSignals {
   Result<void> start(Loop& loop) {
     for (auto [handle, signum] : {std::pair{&sigterm_, SIGTERM}, std::pair{&sigint_, SIGINT}}) {
       if (int rc = uv_signal_init(loop.raw(), handle->get()); rc != 0) {
-        return make_error(ErrorCode::kInternal, std::string("cannot handle signals: uv_signal_init: ") + uv_strerror(rc));
+        return make_error(ErrorCode::kInternal,
+                          std::string("cannot handle signals: uv_signal_init: ") + uv_strerror(rc));
       }
       handle->mark_initialized();
       handle->get()->data = this;
       if (int rc = uv_signal_start(handle->get(), &ShutdownSignals::on_signal, signum); rc != 0) {
-        return make_error(ErrorCode::kInternal, std::string("cannot handle signal ") + std::to_string(signum) +
+        return make_error(ErrorCode::kInternal, std::string("cannot handle signal ") +
+                                                    std::to_string(signum) +
                                                     ": uv_signal_start: " + uv_strerror(rc));
       }
     }
@@ -123,7 +125,8 @@ int run_daemon(const std::vector<std::string>& args) {
   resend_options.api_key = secret_from_env(config.resend.api_key_env);
   ResendClient resend(loop, clock, http_client, resend_options);
   if (resend.log_mode()) {
-    spdlog::warn("${} is not set: emails are logged and journaled, not sent (log mode)", config.resend.api_key_env);
+    spdlog::warn("${} is not set: emails are logged and journaled, not sent (log mode)",
+                 config.resend.api_key_env);
   }
   // The workflow families (workflows/modules.h) register their types and
   // describe their webhook routes. An error is a start-up configuration
@@ -137,12 +140,15 @@ int run_daemon(const std::vector<std::string>& args) {
   auto open_started = std::chrono::steady_clock::now();
   auto opened = Engine::open(loop, clock, registry, config.engine);
   if (!opened) {
-    spdlog::critical("cannot open the engine on '{}': {}", config.engine.data_dir, opened.error().to_string());
+    spdlog::critical("cannot open the engine on '{}': {}", config.engine.data_dir,
+                     opened.error().to_string());
     return 1;
   }
   std::unique_ptr<Engine> engine = std::move(*opened);
-  spdlog::info("engine ready in {} ms (storage open and recovery)",
-               std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - open_started).count());
+  spdlog::info(
+      "engine ready in {} ms (storage open and recovery)",
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - open_started)
+          .count());
   auto server = std::make_unique<SundialServer>(loop, clock, *engine, config, admin_token);
   for (auto& route : modules.routes) server->add_webhook(std::move(route));
   // Signal handlers go in before the port is announced: a SIGTERM right

@@ -15,9 +15,6 @@
 
 namespace sundial {
 
-using BuiltinModules = ModuleList<
-    BenchModule,
-    NurtureModule,
-    RemindersModule>;
+using BuiltinModules = ModuleList<BenchModule, NurtureModule, RemindersModule>;
 
 }  // namespace sundial

@@ -23,7 +23,7 @@ struct HttpRequest {
   std::string target;  // as sent: "/api/v1/instances?status=waiting"
   std::string path;    // percent-decoded, without the query: "/api/v1/instances"
   std::vector<std::pair<std::string, std::string>> query;  // decoded, in order
-  HeaderList headers;  // names lower-case, in order
+  HeaderList headers;                                      // names lower-case, in order
   std::string body;
   // The client address: the TCP peer ("127.0.0.1"), or behind a trusted
   // proxy the forwarded client (server/http/client_address.h).

@@ -13,47 +13,38 @@ using enum ErrorCode;
 // check it.
 constexpr std::array kTable = {
     //       code                   name                      HTTP  retryable  Retry-After  meaning
-    ErrorInfo{kInvalidArgument,     "invalid_argument",       400,  false,     0,
+    ErrorInfo{kInvalidArgument, "invalid_argument", 400, false, 0,
               "the request or its input is well-formed but not acceptable"},
-    ErrorInfo{kNotFound,            "not_found",              404,  false,     0,
-              "no such instance, workflow type or route"},
-    ErrorInfo{kConflict,            "conflict",               409,  false,     0,
-              "the instance's status forbids the command"},
-    ErrorInfo{kUnavailable,         "unavailable",            503,  true,      1,
+    ErrorInfo{kNotFound, "not_found", 404, false, 0, "no such instance, workflow type or route"},
+    ErrorInfo{kConflict, "conflict", 409, false, 0, "the instance's status forbids the command"},
+    ErrorInfo{kUnavailable, "unavailable", 503, true, 1,
               "try again later: the engine is recovering or closing, or the server is overloaded"},
-    ErrorInfo{kIoError,             "io_error",               500,  true,      0,
+    ErrorInfo{kIoError, "io_error", 500, true, 0,
               "storage failed to read or write; the command did not happen"},
-    ErrorInfo{kCorruption,          "corruption",             500,  false,     0,
-              "stored bytes cannot be decoded"},
-    ErrorInfo{kNonDeterminism,      "non_determinism",        409,  false,     0,
+    ErrorInfo{kCorruption, "corruption", 500, false, 0, "stored bytes cannot be decoded"},
+    ErrorInfo{kNonDeterminism, "non_determinism", 409, false, 0,
               "a replayed workflow asked for something other than its journal holds"},
-    ErrorInfo{kStepFailed,          "step_failed",            409,  false,     0,
-              "a workflow step failed for good"},
-    ErrorInfo{kCancelled,           "cancelled",              409,  false,     0,
-              "the instance was cancelled"},
-    ErrorInfo{kInternal,            "internal",               500,  true,      0,
+    ErrorInfo{kStepFailed, "step_failed", 409, false, 0, "a workflow step failed for good"},
+    ErrorInfo{kCancelled, "cancelled", 409, false, 0, "the instance was cancelled"},
+    ErrorInfo{kInternal, "internal", 500, true, 0,
               "a bug, e.g. a step or handler that threw or did not answer"},
-    ErrorInfo{kStorageUnavailable,  "storage_unavailable",    503,  true,      1,
+    ErrorInfo{kStorageUnavailable, "storage_unavailable", 503, true, 1,
               "storage cannot write now (disk full, I/O error); it reopens by itself, repeat later"},
-    ErrorInfo{kBadRequest,          "bad_request",            400,  false,     0,
+    ErrorInfo{kBadRequest, "bad_request", 400, false, 0,
               "malformed HTTP, or a body that is not valid JSON or not a JSON object"},
-    ErrorInfo{kUnauthorized,        "unauthorized",           401,  false,     0,
-              "no bearer token, or a wrong one"},
-    ErrorInfo{kInvalidSignature,    "invalid_signature",      401,  false,     0,
+    ErrorInfo{kUnauthorized, "unauthorized", 401, false, 0, "no bearer token, or a wrong one"},
+    ErrorInfo{kInvalidSignature, "invalid_signature", 401, false, 0,
               "a webhook delivery without its signature or with a wrong one"},
-    ErrorInfo{kMethodNotAllowed,    "method_not_allowed",     405,  false,     0,
-              "the path exists with other methods"},
-    ErrorInfo{kRequestTimeout,      "request_timeout",        408,  true,      0,
+    ErrorInfo{kMethodNotAllowed, "method_not_allowed", 405, false, 0, "the path exists with other methods"},
+    ErrorInfo{kRequestTimeout, "request_timeout", 408, true, 0,
               "a started request did not arrive completely in time"},
-    ErrorInfo{kPayloadTooLarge,     "payload_too_large",      413,  false,     0,
-              "the body exceeds the limit"},
-    ErrorInfo{kUnsupportedMediaType, "unsupported_media_type", 415, false,     0,
+    ErrorInfo{kPayloadTooLarge, "payload_too_large", 413, false, 0, "the body exceeds the limit"},
+    ErrorInfo{kUnsupportedMediaType, "unsupported_media_type", 415, false, 0,
               "a body type the route does not take"},
-    ErrorInfo{kRateLimited,         "rate_limited",           429,  true,      1,
-              "the client's delivery budget is spent"},
-    ErrorInfo{kTooManyConnections,  "too_many_connections",   429,  true,      1,
+    ErrorInfo{kRateLimited, "rate_limited", 429, true, 1, "the client's delivery budget is spent"},
+    ErrorInfo{kTooManyConnections, "too_many_connections", 429, true, 1,
               "the client already holds its share of connections"},
-    ErrorInfo{kHeadersTooLarge,     "headers_too_large",      431,  false,     0,
+    ErrorInfo{kHeadersTooLarge, "headers_too_large", 431, false, 0,
               "request line and headers exceed the limit"},
 };
 
@@ -62,11 +53,27 @@ constexpr std::array kTable = {
 // until it has its row.
 constexpr bool is_enumerator(ErrorCode code) {
   switch (code) {
-    case kInvalidArgument: case kNotFound: case kConflict: case kUnavailable: case kIoError:
-    case kCorruption: case kNonDeterminism: case kStepFailed: case kCancelled: case kInternal:
-    case kStorageUnavailable: case kBadRequest: case kUnauthorized: case kInvalidSignature:
-    case kMethodNotAllowed: case kRequestTimeout: case kPayloadTooLarge: case kUnsupportedMediaType:
-    case kRateLimited: case kTooManyConnections: case kHeadersTooLarge:
+    case kInvalidArgument:
+    case kNotFound:
+    case kConflict:
+    case kUnavailable:
+    case kIoError:
+    case kCorruption:
+    case kNonDeterminism:
+    case kStepFailed:
+    case kCancelled:
+    case kInternal:
+    case kStorageUnavailable:
+    case kBadRequest:
+    case kUnauthorized:
+    case kInvalidSignature:
+    case kMethodNotAllowed:
+    case kRequestTimeout:
+    case kPayloadTooLarge:
+    case kUnsupportedMediaType:
+    case kRateLimited:
+    case kTooManyConnections:
+    case kHeadersTooLarge:
       return true;
   }
   return false;

@@ -30,12 +30,12 @@ namespace sundial {
 enum class ErrorCode {
   kInvalidArgument,
   kNotFound,
-  kConflict,          // the instance's status forbids the command (e.g. pause a completed one)
-  kUnavailable,       // try again later: storage recovering, engine closing, overloaded
-  kIoError,           // storage failed to read or write
-  kCorruption,        // stored bytes cannot be decoded
-  kNonDeterminism,    // a replayed workflow asked for something other than its journal holds
-  kStepFailed,        // a workflow step failed for good
+  kConflict,        // the instance's status forbids the command (e.g. pause a completed one)
+  kUnavailable,     // try again later: storage recovering, engine closing, overloaded
+  kIoError,         // storage failed to read or write
+  kCorruption,      // stored bytes cannot be decoded
+  kNonDeterminism,  // a replayed workflow asked for something other than its journal holds
+  kStepFailed,      // a workflow step failed for good
   kCancelled,
   kInternal,
   kStorageUnavailable,  // storage cannot write now (disk full, I/O error); reopening, retry later
@@ -119,12 +119,12 @@ inline Result<void> ok() { return {}; }
 }  // namespace sundial
 
 // Returns the error of `expr` (a Result) from the enclosing function.
-#define SUNDIAL_TRY(expr)                                         \
-  do {                                                            \
-    auto sundial_try_result_ = (expr);                            \
-    if (!sundial_try_result_) {                                   \
+#define SUNDIAL_TRY(expr)                                             \
+  do {                                                                \
+    auto sundial_try_result_ = (expr);                                \
+    if (!sundial_try_result_) {                                       \
       return std::unexpected(std::move(sundial_try_result_.error())); \
-    }                                                             \
+    }                                                                 \
   } while (0)
 
 #define SUNDIAL_CONCAT_INNER_(a, b) a##b
@@ -132,9 +132,9 @@ inline Result<void> ok() { return {}; }
 
 // `SUNDIAL_ASSIGN_OR_RETURN(auto x, f());` declares x from f()'s value or
 // returns f()'s error.
-#define SUNDIAL_ASSIGN_OR_RETURN(decl, expr)                                  \
-  auto SUNDIAL_CONCAT_(sundial_assign_, __LINE__) = (expr);                   \
-  if (!SUNDIAL_CONCAT_(sundial_assign_, __LINE__)) {                          \
+#define SUNDIAL_ASSIGN_OR_RETURN(decl, expr)                                               \
+  auto SUNDIAL_CONCAT_(sundial_assign_, __LINE__) = (expr);                                \
+  if (!SUNDIAL_CONCAT_(sundial_assign_, __LINE__)) {                                       \
     return std::unexpected(std::move(SUNDIAL_CONCAT_(sundial_assign_, __LINE__).error())); \
-  }                                                                           \
+  }                                                                                        \
   decl = std::move(*SUNDIAL_CONCAT_(sundial_assign_, __LINE__))

@@ -22,8 +22,8 @@ namespace sundial {
 // it to `take(T&&) -> bool` (false stops the scan). A value that does not
 // decode stops the scan and its error is returned.
 template <typename T, typename Decode, typename Take>
-Result<void> scan_decoded(Store& store, Cf cf, std::string_view begin, std::string_view end,
-                          Decode&& decode, Take&& take) {
+Result<void> scan_decoded(Store& store, Cf cf, std::string_view begin, std::string_view end, Decode&& decode,
+                          Take&& take) {
   Result<void> bad;
   SUNDIAL_TRY(store.scan(cf, begin, end, [&](std::string_view key, std::string_view value) {
     Result<T> item = decode(key, value);
@@ -38,8 +38,7 @@ Result<void> scan_decoded(Store& store, Cf cf, std::string_view begin, std::stri
 
 // The same over every key that starts with `prefix`.
 template <typename T, typename Decode, typename Take>
-Result<void> scan_decoded_prefix(Store& store, Cf cf, std::string_view prefix, Decode&& decode,
-                                 Take&& take) {
+Result<void> scan_decoded_prefix(Store& store, Cf cf, std::string_view prefix, Decode&& decode, Take&& take) {
   std::string end = prefix_successor(prefix);
   return scan_decoded<T>(store, cf, prefix, end, std::forward<Decode>(decode), std::forward<Take>(take));
 }

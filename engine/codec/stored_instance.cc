@@ -14,8 +14,7 @@ Result<std::vector<JournalEntry>> read_journal(Store& store, const std::string& 
         auto entry = decode_entry(value);
         auto seq = keys::journal_seq(key);
         if (!entry || !seq || *seq != journal.size()) {
-          return make_error(ErrorCode::kCorruption, "journal of instance '" + id +
-                                                        "' is damaged at entry " +
+          return make_error(ErrorCode::kCorruption, "journal of instance '" + id + "' is damaged at entry " +
                                                         std::to_string(journal.size()));
         }
         entry->seq = *seq;
@@ -36,8 +35,7 @@ Result<StoredInstance> read_stored_instance(Store& store, const std::string& id)
   SUNDIAL_ASSIGN_OR_RETURN(out.journal, read_journal(store, id));
   if (out.journal.empty() || out.journal.size() != out.record.next_seq ||
       out.journal[0].kind != EntryKind::kStarted) {
-    return make_error(ErrorCode::kCorruption, "journal of instance '" + id +
-                                                  "' does not match its record (" +
+    return make_error(ErrorCode::kCorruption, "journal of instance '" + id + "' does not match its record (" +
                                                   std::to_string(out.journal.size()) + " entries, " +
                                                   std::to_string(out.record.next_seq) + " expected)");
   }

@@ -89,8 +89,8 @@ Applied apply_new(Runtime& rt, IdempotencyKeys& keys, Decision&& d) {
   return Applied{inst, drive(rt, keys, inst, std::move(d))};
 }
 
-void execute(Runtime& rt, IdempotencyKeys& keys, const std::string& id,
-             std::optional<std::string> stored_key, DecideFn decide, Reply<CommandReply> reply) {
+void execute(Runtime& rt, IdempotencyKeys& keys, const std::string& id, std::optional<std::string> stored_key,
+             DecideFn decide, Reply<CommandReply> reply) {
   if (!rt.accepting()) return answer_later(rt, std::move(reply), rt.not_accepting_error());
   rt.with_instance(id, [&rt, &keys, stored_key = std::move(stored_key), decide = std::move(decide),
                         reply = std::move(reply)](Result<LiveInstance*> loaded) mutable {
@@ -117,17 +117,18 @@ namespace {
 
 // Runs `cmd` (a value with a decide() overload) on instance `id`.
 template <typename Command>
-void run(Runtime& rt, IdempotencyKeys& keys, const std::string& id, Command cmd,
-         Reply<CommandReply> reply, std::optional<std::string> stored_key = std::nullopt) {
-  execute(rt, keys, id, std::move(stored_key),
-          [cmd = std::move(cmd)](const InstanceView& view, TimeMs now) { return decide(view, cmd, now); },
-          std::move(reply));
+void run(Runtime& rt, IdempotencyKeys& keys, const std::string& id, Command cmd, Reply<CommandReply> reply,
+         std::optional<std::string> stored_key = std::nullopt) {
+  execute(
+      rt, keys, id, std::move(stored_key),
+      [cmd = std::move(cmd)](const InstanceView& view, TimeMs now) { return decide(view, cmd, now); },
+      std::move(reply));
 }
 
 }  // namespace
 
-void signal_instance(Runtime& rt, IdempotencyKeys& keys, DurationMs idempotency_window,
-                     const std::string& id, const std::string& name, nlohmann::json payload,
+void signal_instance(Runtime& rt, IdempotencyKeys& keys, DurationMs idempotency_window, const std::string& id,
+                     const std::string& name, nlohmann::json payload,
                      std::optional<std::string> idempotency_key, Reply<CommandReply> reply) {
   SignalCommand cmd{name, std::move(payload), std::move(idempotency_key), idempotency_window};
   if (auto valid = check(cmd); !valid) return answer_later(rt, std::move(reply), valid.error());

@@ -35,8 +35,8 @@ using DecideFn = std::move_only_function<Result<Decision>(const InstanceView&, T
 // command has one) to fill InstanceView::repeated, decides and applies.
 // A repeat is answered with the instance's status once everything before
 // it is durable.
-void execute(Runtime& rt, IdempotencyKeys& keys, const std::string& id,
-             std::optional<std::string> stored_key, DecideFn decide, Reply<CommandReply> reply);
+void execute(Runtime& rt, IdempotencyKeys& keys, const std::string& id, std::optional<std::string> stored_key,
+             DecideFn decide, Reply<CommandReply> reply);
 
 // Applies an accepted kCommit decision to `inst` and returns the
 // transition to commit (the caller adds its reply, then commits).
@@ -49,10 +49,10 @@ struct Applied {
 };
 Applied apply_new(Runtime& rt, IdempotencyKeys& keys, Decision&& decision);
 
-void start_instance(Runtime& rt, IdempotencyKeys& keys, DurationMs idempotency_window,
-                    StartRequest req, Reply<StartReply> reply);
-void signal_instance(Runtime& rt, IdempotencyKeys& keys, DurationMs idempotency_window,
-                     const std::string& id, const std::string& name, nlohmann::json payload,
+void start_instance(Runtime& rt, IdempotencyKeys& keys, DurationMs idempotency_window, StartRequest req,
+                    Reply<StartReply> reply);
+void signal_instance(Runtime& rt, IdempotencyKeys& keys, DurationMs idempotency_window, const std::string& id,
+                     const std::string& name, nlohmann::json payload,
                      std::optional<std::string> idempotency_key, Reply<CommandReply> reply);
 void pause_instance(Runtime& rt, IdempotencyKeys& keys, const std::string& id, Reply<CommandReply> reply);
 void resume_instance(Runtime& rt, IdempotencyKeys& keys, const std::string& id, ResumePolicy policy,

@@ -31,12 +31,9 @@ class IdempotencyKeys {
   Result<std::optional<std::string>> lookup(const std::string& key, TimeMs now);
   // Records `key` → `instance_id` in `tx`, valid until `expires`.
   // REQUIRES: validate_idempotency_key(key) passed.
-  void record(Transition& tx, const std::string& key, const std::string& instance_id,
-              TimeMs expires);
+  void record(Transition& tx, const std::string& key, const std::string& instance_id, TimeMs expires);
   // The same for a key a Decision asks to remember.
-  void record(Transition& tx, const RememberKey& key) {
-    record(tx, key.key, key.instance_id, key.expires);
-  }
+  void record(Transition& tx, const RememberKey& key) { record(tx, key.key, key.instance_id, key.expires); }
 
  private:
   Store& store_;

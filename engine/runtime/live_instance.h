@@ -20,11 +20,11 @@ namespace sundial {
 struct LiveInstance {
   InstanceRecord record;
   std::unique_ptr<Context> ctx;
-  Workflow<void> root;      // invalid until the workflow first runs
-  uint64_t epoch = 0;       // identity of this incarnation, for async completions
+  Workflow<void> root;  // invalid until the workflow first runs
+  uint64_t epoch = 0;   // identity of this incarnation, for async completions
   bool step_running = false;
-  uint32_t in_flight = 0;   // transitions submitted and not yet durable
-  uint32_t pins = 0;        // callers running against it right after its load
+  uint32_t in_flight = 0;  // transitions submitted and not yet durable
+  uint32_t pins = 0;       // callers running against it right after its load
 
   // What storage holds, so index keys can be replaced precisely.
   bool persisted = false;

@@ -47,8 +47,7 @@ void write_instance(LiveInstance& inst, Transition& tx) {
   if (!inst.persisted || inst.indexed_status != r.status) {
     if (inst.persisted) {
       tx.batch.del(Cf::kIndex, keys::status_index_key(inst.indexed_status, r.created_at, r.id));
-      tx.batch.del(Cf::kIndex,
-                   keys::type_status_index_key(r.type, inst.indexed_status, r.created_at, r.id));
+      tx.batch.del(Cf::kIndex, keys::type_status_index_key(r.type, inst.indexed_status, r.created_at, r.id));
     }
     tx.batch.put(Cf::kIndex, keys::status_index_key(r.status, r.created_at, r.id), {});
     tx.batch.put(Cf::kIndex, keys::type_status_index_key(r.type, r.status, r.created_at, r.id), {});

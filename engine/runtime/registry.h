@@ -44,8 +44,7 @@ struct WorkflowType {
 class Registry {
  public:
   // Fails with invalid_argument for a bad or duplicate name.
-  Result<void> add(std::string name, std::string description, WorkflowFn fn,
-                   InputCheck check_input = {});
+  Result<void> add(std::string name, std::string description, WorkflowFn fn, InputCheck check_input = {});
   const WorkflowType* find(std::string_view name) const;
   std::vector<const WorkflowType*> list() const;
 

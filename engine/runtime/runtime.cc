@@ -14,8 +14,8 @@
 #include "engine/codec/codec.h"
 #include "engine/codec/index_keys.h"
 #include "engine/runtime/failure_text.h"
-#include "engine/storage/keys.h"
 #include "engine/runtime/live_ops.h"
+#include "engine/storage/keys.h"
 
 namespace sundial {
 namespace {
@@ -33,8 +33,7 @@ Result<void> check_request_encodable(const AwaitRequest& req) {
   nlohmann::json names = {req.step_name, req.signals};
   if (auto storable = check_storable(names, "the awaited names"); !storable) {
     return make_error(ErrorCode::kInvalidArgument,
-                      "workflow code awaited a name that is not valid UTF-8 (" +
-                          describe_request(req) + ")");
+                      "workflow code awaited a name that is not valid UTF-8 (" + describe_request(req) + ")");
   }
   return ok();
 }
@@ -100,7 +99,8 @@ void Runtime::with_instance(const std::string& id, WithInstance then) {
   }
   if (LiveInstance* inst = find(id)) return then(inst);
   if (being_deleted(id)) {
-    return then(make_error(ErrorCode::kNotFound, "instance '" + id + "' does not exist (deleted by retention)"));
+    return then(
+        make_error(ErrorCode::kNotFound, "instance '" + id + "' does not exist (deleted by retention)"));
   }
   PendingLoad& load = loads_[id];
   load.generation = live_generation_;
@@ -212,17 +212,17 @@ void Runtime::replay(LiveInstance& inst) {
   if (!inst.root.valid()) {
     const WorkflowType* type = deps_.registry.find(inst.record.type);
     if (type == nullptr) {
-      ctx.set_failure(Error{ErrorCode::kNotFound, "workflow type '" + inst.record.type +
-                                                      "' is not registered in this build"});
+      ctx.set_failure(Error{ErrorCode::kNotFound,
+                            "workflow type '" + inst.record.type + "' is not registered in this build"});
       return;
     }
     Workflow<void> root;
     try {
       root = type->fn(ctx);  // workflow code: builds the coroutine, may throw
     } catch (...) {
-      ctx.set_failure(Error{ErrorCode::kInternal,
-                            "workflow '" + inst.record.type + "' threw before it started: " +
-                                describe_exception(std::current_exception())});
+      ctx.set_failure(Error{ErrorCode::kInternal, "workflow '" + inst.record.type +
+                                                      "' threw before it started: " +
+                                                      describe_exception(std::current_exception())});
       return;
     }
     inst.root = std::move(root);
@@ -305,7 +305,8 @@ bool Runtime::register_wait(LiveInstance& inst, Transition& tx, const AwaitReque
       r.wait_signals = req.signals;
       set_status(inst.record, tx.now, InstanceStatus::kWaiting);
       if (req.timeout || req.deadline) {
-        TimeMs due = req.deadline ? std::max(*req.deadline, tx.now) : tx.now + std::max<DurationMs>(0, *req.timeout);
+        TimeMs due =
+            req.deadline ? std::max(*req.deadline, tx.now) : tx.now + std::max<DurationMs>(0, *req.timeout);
         set_timer(inst.record, tx, due);
         JournalEntry scheduled;
         scheduled.kind = EntryKind::kTimerScheduled;
@@ -327,11 +328,11 @@ void Runtime::finish(LiveInstance& inst, Transition& tx) {
     return fail(inst, tx, Error{ErrorCode::kInternal, "workflow code threw: " + describe_exception(e)});
   }
   if (ctx.has_unconsumed_outcomes()) {
-    return fail(inst, tx,
-                Error{ErrorCode::kNonDeterminism,
-                      "replay of instance '" + inst.record.id +
-                          "' diverged: the workflow finished but its journal holds more "
-                          "outcomes; workflow code must be deterministic"});
+    return fail(
+        inst, tx,
+        Error{ErrorCode::kNonDeterminism, "replay of instance '" + inst.record.id +
+                                              "' diverged: the workflow finished but its journal holds more "
+                                              "outcomes; workflow code must be deterministic"});
   }
   clear_timer(inst.record, tx);
   clear_await(inst.record);
@@ -353,8 +354,7 @@ void Runtime::fail(LiveInstance& inst, Transition& tx, const Error& error) {
   append_entry(inst, tx, failed);
   add_event(inst.record, tx, EventType::kFailed, {}, inst.record.last_error);
   inst.root = Workflow<void>();
-  spdlog::warn("instance '{}' ({}) failed: {}", inst.record.id, inst.record.type,
-               inst.record.last_error);
+  spdlog::warn("instance '{}' ({}) failed: {}", inst.record.id, inst.record.type, inst.record.last_error);
 }
 
 // ---- Steps -------------------------------------------------------------------
@@ -459,9 +459,9 @@ bool Runtime::journal_step_outcome(LiveInstance& inst, Transition& tx, uint32_t 
     // (bad UTF-8, nested too deep) fails this attempt like any step error,
     // instead of append_entry storing a repaired (or null) copy.
     if (auto storable = check_storable(*result, "the result"); !storable) {
-      result = make_error(ErrorCode::kInternal,
-                          "step '" + step + "' returned a value that cannot be journaled: " +
-                              storable.error().message);
+      result = make_error(
+          ErrorCode::kInternal,
+          "step '" + step + "' returned a value that cannot be journaled: " + storable.error().message);
     }
   }
   if (result) {
@@ -484,7 +484,8 @@ bool Runtime::journal_step_outcome(LiveInstance& inst, Transition& tx, uint32_t 
   entry.error = repair_utf8(error.to_string());
   if (should_retry(policy, attempt, error)) {
     entry.kind = EntryKind::kStepAttemptFailed;
-    entry.due = tx.now + std::max<DurationMs>(backoff_delay(policy, attempt, jitter01()), error.retry_after_ms);
+    entry.due =
+        tx.now + std::max<DurationMs>(backoff_delay(policy, attempt, jitter01()), error.retry_after_ms);
     set_timer(inst.record, tx, entry.due);
     append_entry(inst, tx, entry);
     add_event(inst.record, tx, EventType::kStepFailed, step,
@@ -495,8 +496,8 @@ bool Runtime::journal_step_outcome(LiveInstance& inst, Transition& tx, uint32_t 
     add_event(inst.record, tx, EventType::kStepFailed, step,
               "attempt " + std::to_string(attempt) + " failed for good: " + entry.error);
     fail(inst, tx,
-         Error{ErrorCode::kStepFailed, "step '" + step + "' failed after " +
-                                           std::to_string(attempt) + " attempt(s): " + entry.error});
+         Error{ErrorCode::kStepFailed, "step '" + step + "' failed after " + std::to_string(attempt) +
+                                           " attempt(s): " + entry.error});
   }
   return false;
 }
@@ -583,19 +584,18 @@ void Runtime::commit_detached(Transition&& tx) {
 
 void Runtime::submit(Transition&& tx, std::move_only_function<void(const Result<void>&)> last) {
   deps_.events.stage(tx.events, tx.batch);
-  deps_.commits.submit(
-      std::move(tx.batch),
-      [this, timers = std::move(tx.timers_to_arm), events = std::move(tx.events),
-       on_done = std::move(tx.on_done), last = std::move(last)](Result<void> result) mutable {
-        if (result) {
-          for (auto& t : timers) timers_.add(t.due, std::move(t.instance_id));
-          deps_.events.publish(events);
-        }
-        for (auto& fn : on_done) fn(result);
-        if (last) last(result);
-        if (!result) on_commit_failed(result.error());
-        if (recovering_ && deps_.commits.in_flight() == 0) finish_recovery();
-      });
+  deps_.commits.submit(std::move(tx.batch), [this, timers = std::move(tx.timers_to_arm),
+                                             events = std::move(tx.events), on_done = std::move(tx.on_done),
+                                             last = std::move(last)](Result<void> result) mutable {
+    if (result) {
+      for (auto& t : timers) timers_.add(t.due, std::move(t.instance_id));
+      deps_.events.publish(events);
+    }
+    for (auto& fn : on_done) fn(result);
+    if (last) last(result);
+    if (!result) on_commit_failed(result.error());
+    if (recovering_ && deps_.commits.in_flight() == 0) finish_recovery();
+  });
 }
 
 // ---- Recovery ----------------------------------------------------------------

@@ -34,11 +34,11 @@
 #include <vector>
 
 #include "engine/base/clock.h"
+#include "engine/codec/stored_instance.h"
 #include "engine/events/event_log.h"
 #include "engine/loop/loop.h"
 #include "engine/loop/timer.h"
 #include "engine/loop/work_pool.h"
-#include "engine/codec/stored_instance.h"
 #include "engine/runtime/live_instance.h"
 #include "engine/runtime/registry.h"
 #include "engine/runtime/warm_options.h"

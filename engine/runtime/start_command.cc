@@ -25,9 +25,7 @@ std::string generate_id() {
 }
 
 void answer_later(Runtime& rt, Reply<StartReply> reply, Result<StartReply> answer) {
-  rt.defer([reply = std::move(reply), answer = std::move(answer)]() mutable {
-    reply(std::move(answer));
-  });
+  rt.defer([reply = std::move(reply), answer = std::move(answer)]() mutable { reply(std::move(answer)); });
 }
 
 // Answers with an existing instance once everything before is durable.
@@ -47,13 +45,13 @@ void answer_existing(Runtime& rt, const std::string& id, Reply<StartReply> reply
 
 // Decides the new instance, creates it and runs it to its first wait, in
 // one transition. REQUIRES: no instance `id` exists, in memory or in storage.
-void create_instance(Runtime& rt, IdempotencyKeys& keys, DurationMs idempotency_window,
-                     NewInstance view, const StartRequest& req, Reply<StartReply> reply) {
+void create_instance(Runtime& rt, IdempotencyKeys& keys, DurationMs idempotency_window, NewInstance view,
+                     const StartRequest& req, Reply<StartReply> reply) {
   auto decision = decide(std::move(view), req, idempotency_window, rt.now());
   if (!decision) return answer_later(rt, std::move(reply), std::unexpected(decision.error()));
   auto [inst, tx] = apply_new(rt, keys, std::move(*decision));
-  tx.on_done.push_back([reply = std::move(reply), id = inst.record.id, status = inst.record.status](
-                           const Result<void>& r) mutable {
+  tx.on_done.push_back([reply = std::move(reply), id = inst.record.id,
+                        status = inst.record.status](const Result<void>& r) mutable {
     if (!r) return reply(std::unexpected(r.error()));
     reply(StartReply{id, true, status});
   });
@@ -62,8 +60,8 @@ void create_instance(Runtime& rt, IdempotencyKeys& keys, DurationMs idempotency_
 
 }  // namespace
 
-void start_instance(Runtime& rt, IdempotencyKeys& keys, DurationMs idempotency_window,
-                    StartRequest req, Reply<StartReply> reply) {
+void start_instance(Runtime& rt, IdempotencyKeys& keys, DurationMs idempotency_window, StartRequest req,
+                    Reply<StartReply> reply) {
   if (!rt.accepting()) {
     return answer_later(rt, std::move(reply), std::unexpected(rt.not_accepting_error()));
   }
@@ -92,8 +90,8 @@ void start_instance(Runtime& rt, IdempotencyKeys& keys, DurationMs idempotency_w
   }
   if (!req.id) {
     // 128 random bits: no instance can have this id yet.
-    return create_instance(rt, keys, idempotency_window, NewInstance{generate_id(), std::move(*input)},
-                           req, std::move(reply));
+    return create_instance(rt, keys, idempotency_window, NewInstance{generate_id(), std::move(*input)}, req,
+                           std::move(reply));
   }
   std::string id = *req.id;
   if (rt.find(id) != nullptr) return answer_existing(rt, id, std::move(reply));
@@ -114,8 +112,7 @@ void start_instance(Runtime& rt, IdempotencyKeys& keys, DurationMs idempotency_w
   }
   // Not known from memory, or a load of it is under way: ask in line with
   // the other commands for this id.
-  rt.with_instance(id, [&rt, &keys, idempotency_window, id, req = std::move(req),
-                        input = std::move(*input),
+  rt.with_instance(id, [&rt, &keys, idempotency_window, id, req = std::move(req), input = std::move(*input),
                         reply = std::move(reply)](Result<LiveInstance*> existing) mutable {
     if (existing) {
       rt.release(**existing);
@@ -127,8 +124,7 @@ void start_instance(Runtime& rt, IdempotencyKeys& keys, DurationMs idempotency_w
     if (!rt.accepting()) {
       return answer_later(rt, std::move(reply), std::unexpected(rt.not_accepting_error()));
     }
-    create_instance(rt, keys, idempotency_window, NewInstance{id, std::move(input)}, req,
-                    std::move(reply));
+    create_instance(rt, keys, idempotency_window, NewInstance{id, std::move(input)}, req, std::move(reply));
   });
 }
 

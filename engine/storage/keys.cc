@@ -39,10 +39,11 @@ Result<void> validate_type_name(std::string_view type) {
     return invalid("workflow type must be 1 to 100 characters");
   }
   for (char c : type) {
-    bool allowed = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                   c == '.' || c == '_' || c == '-';
+    bool allowed = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+                   c == '_' || c == '-';
     if (!allowed) {
-      return invalid("workflow type '" + std::string(type) + "' may only contain A-Z, a-z, 0-9, '.', '_' and '-'");
+      return invalid("workflow type '" + std::string(type) +
+                     "' may only contain A-Z, a-z, 0-9, '.', '_' and '-'");
     }
   }
   return ok();

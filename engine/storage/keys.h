@@ -48,8 +48,7 @@ std::string status_index_key(uint8_t status, TimeMs created, std::string_view id
 std::string status_index_prefix(uint8_t status);
 std::string type_index_key(std::string_view type, TimeMs created, std::string_view id);
 std::string type_index_prefix(std::string_view type);
-std::string type_status_index_key(std::string_view type, uint8_t status, TimeMs created,
-                                  std::string_view id);
+std::string type_status_index_key(std::string_view type, uint8_t status, TimeMs created, std::string_view id);
 std::string type_status_index_prefix(std::string_view type, uint8_t status);
 // Finished instances by finish time: the retention sweep's work list.
 std::string finished_index_key(TimeMs finished, std::string_view id);

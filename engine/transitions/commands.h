@@ -86,7 +86,6 @@ Result<void> check(const StartRequest& req);
 // cannot be stored is invalid_argument) and its started event; then
 // kAdvance. The view of a start is the instance it creates, taken by value
 // (its input moves into the record).
-Result<Decision> decide(NewInstance view, const StartRequest& req, DurationMs idempotency_window,
-                        TimeMs now);
+Result<Decision> decide(NewInstance view, const StartRequest& req, DurationMs idempotency_window, TimeMs now);
 
 }  // namespace sundial

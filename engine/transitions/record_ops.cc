@@ -36,8 +36,8 @@ JournalEntry append_prepared(InstanceRecord& r, Transition& tx, PreparedEntry pr
 JournalEntry append_entry(InstanceRecord& r, Transition& tx, JournalEntry entry) {
   auto bytes = stamp_and_encode(r, tx.now, entry);
   if (!bytes) {
-    spdlog::error("instance '{}': a {} entry cannot be stored as built ({}); storing it repaired",
-                  r.id, entry_kind_name(entry.kind), bytes.error().message);
+    spdlog::error("instance '{}': a {} entry cannot be stored as built ({}); storing it repaired", r.id,
+                  entry_kind_name(entry.kind), bytes.error().message);
     entry.name = repair_utf8(entry.name);
     entry.data = storable_copy(entry.data);
     bytes = stamp_and_encode(r, tx.now, entry);
@@ -85,8 +85,8 @@ void end_signal_wait(InstanceRecord& r, Transition& tx) {
 }
 
 Error wrong_status(const InstanceRecord& r, std::string_view what) {
-  return Error{ErrorCode::kConflict, "instance '" + r.id + "' is " + std::string(status_name(r.status)) +
-                                         "; " + std::string(what)};
+  return Error{ErrorCode::kConflict,
+               "instance '" + r.id + "' is " + std::string(status_name(r.status)) + "; " + std::string(what)};
 }
 
 }  // namespace sundial

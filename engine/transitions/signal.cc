@@ -29,8 +29,7 @@ Result<Decision> decide(const InstanceView& view, const SignalCommand& cmd, Time
   if (view.repeated) return repeat(now);
   const InstanceRecord& current = view.record;
   if (is_finished(current.status)) {
-    return std::unexpected(
-        wrong_status(current, "signals reach only running, waiting or paused instances"));
+    return std::unexpected(wrong_status(current, "signals reach only running, waiting or paused instances"));
   }
   bool deliver = current.status != InstanceStatus::kPaused && current.await_kind == AwaitKind::kSignal &&
                  std::find(current.wait_signals.begin(), current.wait_signals.end(), cmd.name) !=
@@ -45,8 +44,8 @@ Result<Decision> decide(const InstanceView& view, const SignalCommand& cmd, Time
   Decision d = change(view, now);
   InstanceRecord& r = d.record;
   if (cmd.idempotency_key) {
-    d.remember = RememberKey{scoped_signal_key(r.id, *cmd.idempotency_key), r.id,
-                             now + cmd.idempotency_window};
+    d.remember =
+        RememberKey{scoped_signal_key(r.id, *cmd.idempotency_key), r.id, now + cmd.idempotency_window};
   }
   d.entries.push_back(append_prepared(r, d.tx, std::move(prepared)));
   add_event(r, d.tx, EventType::kSignalReceived, cmd.name);

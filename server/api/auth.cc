@@ -30,7 +30,8 @@ std::optional<http::HttpResponse> BearerAuth::check(const http::HttpRequest& req
   std::string_view presented = header != nullptr ? bearer_token(*header) : std::string_view();
   // Digests of equal length, so the comparison's time tells nothing, not
   // even the token's length.
-  if (!presented.empty() && constant_time_equal(sha256_hex(presented), sha256_hex(*token_))) return std::nullopt;
+  if (!presented.empty() && constant_time_equal(sha256_hex(presented), sha256_hex(*token_)))
+    return std::nullopt;
   auto denied = http::error_response(
       Error{ErrorCode::kUnauthorized,
             header == nullptr ? "missing Authorization: Bearer <token>" : "invalid bearer token"});

@@ -20,7 +20,8 @@ Reply<CommandReply> reply_with(http::Responder responder, int status) {
 std::expected<std::optional<std::string>, http::HttpResponse> string_field(const nlohmann::json& body,
                                                                            const char* name) {
   if (!body.contains(name)) return std::nullopt;
-  if (!body[name].is_string()) return std::unexpected(bad_argument(std::string("'") + name + "' must be a string"));
+  if (!body[name].is_string())
+    return std::unexpected(bad_argument(std::string("'") + name + "' must be a string"));
   return body[name].get<std::string>();
 }
 

@@ -32,13 +32,12 @@ enum class BodyRule { kObjectOrEmpty, kAnyJsonOrEmpty };
 // non-empty body needs Content-Type application/json (415) and must parse
 // (400, as parse_json_text); kObjectOrEmpty also requires an object (400).
 std::expected<nlohmann::json, http::HttpResponse> read_json_body(const http::HttpRequest& request,
-                                                                   BodyRule rule, JsonLimits limits = {});
+                                                                 BodyRule rule, JsonLimits limits = {});
 
 // Query parameter `name` as an integer in [min, max]; `fallback` when
 // absent; a 400 answer when malformed or out of range.
-std::expected<int64_t, http::HttpResponse> query_int(const http::HttpRequest& request,
-                                                     std::string_view name, int64_t fallback,
-                                                     int64_t min, int64_t max);
+std::expected<int64_t, http::HttpResponse> query_int(const http::HttpRequest& request, std::string_view name,
+                                                     int64_t fallback, int64_t min, int64_t max);
 
 // A 400 invalid_argument answer.
 http::HttpResponse bad_argument(std::string_view message);

@@ -34,8 +34,7 @@ void Router::add(std::string method, std::string_view pattern, RouteHandler hand
   routes_.push_back(std::move(r));
 }
 
-bool Router::match(const Route& route, const std::vector<std::string_view>& segments,
-                   PathParams* params) {
+bool Router::match(const Route& route, const std::vector<std::string_view>& segments, PathParams* params) {
   if (route.segments.size() != segments.size()) return false;
   for (size_t i = 0; i < segments.size(); ++i) {
     const std::string& want = route.segments[i];
@@ -71,7 +70,7 @@ void Router::route(http::HttpRequest&& request, http::Responder responder) const
   if (!allowed.empty()) {
     return responder.send(
         http::error_response(Error{ErrorCode::kMethodNotAllowed, request.method + " is not allowed on " +
-                                                                    request.path + "; allowed: " + allowed})
+                                                                     request.path + "; allowed: " + allowed})
             .with_header("Allow", allowed));
   }
   responder.send(http::error_response(Error{ErrorCode::kNotFound, "no route for " + request.path}));

@@ -23,7 +23,8 @@ namespace sundial::api {
 template <typename Read, typename ToJson>
 void answer_from_snapshot(Engine& engine, http::Responder responder, Read read, ToJson to_json) {
   engine.read<http::HttpResponse>(
-      [read = std::move(read), to_json = std::move(to_json)](Store& snapshot) mutable -> Result<http::HttpResponse> {
+      [read = std::move(read),
+       to_json = std::move(to_json)](Store& snapshot) mutable -> Result<http::HttpResponse> {
         auto value = read(snapshot);
         if (!value) return http::error_response(value.error());
         return http::HttpResponse::json(200, to_json(*value));

@@ -12,9 +12,9 @@
 #include <string>
 #include <vector>
 
+#include "connectors/resend/resend_client.h"
 #include "engine/base/clock.h"
 #include "engine/base/json_parse.h"
-#include "connectors/resend/resend_client.h"
 #include "engine/options.h"
 #include "workflows/module/webhook_secrets.h"
 #include "workflows/modules.h"

@@ -103,11 +103,9 @@ std::string serialize_response(const HttpResponse& response, bool keep_alive, bo
 // ---- Connection ------------------------------------------------------------------
 
 Connection::Connection(Loop& loop, ConnectionHost& host, uint64_t id, ConnectionLimits limits)
-    : loop_(loop),
-      host_(host),
-      id_(id),
-      limits_(std::move(limits)),
-      timer_(loop, [this] { guarded("timer", [this] { on_timer(); }); }) {
+    : loop_(loop), host_(host), id_(id), limits_(std::move(limits)), timer_(loop, [this] {
+        guarded("timer", [this] { on_timer(); });
+      }) {
   timer_.set_keeps_loop_alive(false);
 }
 
@@ -431,9 +429,9 @@ void Connection::on_timer() {
       now >= parser_->request_started_at_ms() + limits_.read_timeout_ms) {
     // A slow client: say why if nothing is ahead of the answer, then close.
     if (!slots_.empty()) return close();
-    return answer_last(error_response(Error{
-        ErrorCode::kRequestTimeout,
-        "the request did not arrive within " + std::to_string(limits_.read_timeout_ms) + " ms"}));
+    return answer_last(error_response(
+        Error{ErrorCode::kRequestTimeout,
+              "the request did not arrive within " + std::to_string(limits_.read_timeout_ms) + " ms"}));
   }
   if (slots_.empty() && !parser_->in_request() && now >= last_activity_ms_ + limits_.idle_timeout_ms) {
     return close();

@@ -165,8 +165,8 @@ class Connection final : public ResponseSink, public std::enable_shared_from_thi
   int64_t last_activity_ms_ = 0;
   std::shared_ptr<Stream> stream_;
   size_t writes_in_flight_ = 0;
-  size_t largest_answer_ = 0;   // bytes of the largest answer on this connection
-  int64_t last_write_ms_ = 0;   // last write completion (progress while blocked)
+  size_t largest_answer_ = 0;  // bytes of the largest answer on this connection
+  int64_t last_write_ms_ = 0;  // last write completion (progress while blocked)
 };
 
 // The numeric address of the TCP peer ("127.0.0.1", "::1"), or "unknown".

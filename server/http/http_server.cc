@@ -44,17 +44,15 @@ Result<void> HttpServer::listen() {
   if (int rc = uv_tcp_bind(listener_.get(), reinterpret_cast<sockaddr*>(&addr), 0); rc != 0) {
     return make_error(ErrorCode::kIoError, "cannot listen on " + where + ": " + uv_strerror(rc));
   }
-  if (int rc = uv_listen(reinterpret_cast<uv_stream_t*>(listener_.get()), 1024,
-                         &HttpServer::on_connection);
+  if (int rc = uv_listen(reinterpret_cast<uv_stream_t*>(listener_.get()), 1024, &HttpServer::on_connection);
       rc != 0) {
     return make_error(ErrorCode::kIoError, "cannot listen on " + where + ": " + uv_strerror(rc));
   }
   sockaddr_storage bound{};
   int len = sizeof bound;
   uv_tcp_getsockname(listener_.get(), reinterpret_cast<sockaddr*>(&bound), &len);
-  bound_port_ = bound.ss_family == AF_INET6
-                    ? ntohs(reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port)
-                    : ntohs(reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
+  bound_port_ = bound.ss_family == AF_INET6 ? ntohs(reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port)
+                                            : ntohs(reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
   listening_ = true;
   return ok();
 }
@@ -73,7 +71,8 @@ void HttpServer::on_connection(uv_stream_t* server, int status) noexcept {
 
 void HttpServer::accept() {
   uint64_t id = next_id_++;
-  auto connection = std::make_shared<Connection>(loop_, static_cast<ConnectionHost&>(*this), id, options_.limits);
+  auto connection =
+      std::make_shared<Connection>(loop_, static_cast<ConnectionHost&>(*this), id, options_.limits);
   if (uv_tcp_init(loop_.raw(), connection->tcp()) != 0) return;
   connections_.emplace(id, connection);
   if (uv_accept(reinterpret_cast<uv_stream_t*>(listener_.get()),
@@ -86,10 +85,9 @@ void HttpServer::accept() {
   bool from_proxy = options_.trusted_proxies.contains(peer);
   if (!from_proxy && over_client_cap(peer)) {
     ++rejected_;
-    return connection->refuse(
-        error_response(Error{ErrorCode::kTooManyConnections,
-                             "too many open connections from " + peer + " (limit " +
-                                 std::to_string(options_.max_connections_per_client) + ")"}));
+    return connection->refuse(error_response(Error{
+        ErrorCode::kTooManyConnections, "too many open connections from " + peer + " (limit " +
+                                            std::to_string(options_.max_connections_per_client) + ")"}));
   }
   // Near the limit: an idle keep-alive connection makes room first.
   size_t unreserved = options_.max_connections - options_.reserved_connections;
@@ -142,12 +140,11 @@ std::optional<HttpResponse> HttpServer::admit(uint64_t connection_id, HttpReques
   auto it = clients_.find(connection_id);
   if (it == clients_.end()) return std::nullopt;
   ClientSlot& slot = it->second;
-  if (slot.reserve_only &&
-      std::find(options_.reserved_paths.begin(), options_.reserved_paths.end(), request.path) ==
-          options_.reserved_paths.end()) {
+  if (slot.reserve_only && std::find(options_.reserved_paths.begin(), options_.reserved_paths.end(),
+                                     request.path) == options_.reserved_paths.end()) {
     return error_response(Error{ErrorCode::kUnavailable, "the server is at its connection limit (" +
-                                                          std::to_string(options_.max_connections) +
-                                                          "); retry later"});
+                                                             std::to_string(options_.max_connections) +
+                                                             "); retry later"});
   }
   if (!options_.trusted_proxies.contains(request.peer_ip)) return std::nullopt;
   // From a trusted proxy: the forwarded client counts, request by request.
@@ -158,9 +155,9 @@ std::optional<HttpResponse> HttpServer::admit(uint64_t connection_id, HttpReques
   if (options_.trusted_proxies.contains(client)) return std::nullopt;  // the proxy's own request
   if (over_client_cap(client)) {
     ++rejected_;
-    return error_response(Error{ErrorCode::kTooManyConnections,
-                                "too many open connections from " + client + " (limit " +
-                                    std::to_string(options_.max_connections_per_client) + ")"});
+    return error_response(
+        Error{ErrorCode::kTooManyConnections, "too many open connections from " + client + " (limit " +
+                                                  std::to_string(options_.max_connections_per_client) + ")"});
   }
   count_client(slot, client);
   return std::nullopt;

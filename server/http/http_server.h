@@ -67,9 +67,7 @@ class HttpServer final : private ConnectionHost {
   int bound_port() const { return bound_port_; }
 
   // Called after each answer is queued (access log, metrics).
-  void set_observer(std::function<void(const RequestSummary&)> observer) {
-    observer_ = std::move(observer);
-  }
+  void set_observer(std::function<void(const RequestSummary&)> observer) { observer_ = std::move(observer); }
 
   // Stops accepting and drains every connection; `done` runs in a later
   // loop turn once all are closed (it may destroy the server).

@@ -23,7 +23,8 @@ bool is_token(std::string_view s) {
   if (s.empty()) return false;
   for (unsigned char c : s) {
     if (std::isalnum(c) != 0) continue;
-    if (std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) == std::string_view::npos) return false;
+    if (std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) == std::string_view::npos)
+      return false;
   }
   return true;
 }
@@ -83,9 +84,8 @@ bool RequestParser::feed(const char* data, size_t size) {
   if (internal_error_ && !failure_) fail(ErrorCode::kInternal, "the server could not parse the request");
   if (failure_) return false;
   if (err != HPE_OK) {
-    fail(ErrorCode::kBadRequest,
-         std::string("malformed HTTP request: ") + llhttp_errno_name(err) + ": " +
-             (parser_.reason != nullptr ? parser_.reason : "parse error"));
+    fail(ErrorCode::kBadRequest, std::string("malformed HTTP request: ") + llhttp_errno_name(err) + ": " +
+                                     (parser_.reason != nullptr ? parser_.reason : "parse error"));
     return false;
   }
   return true;
@@ -105,7 +105,8 @@ std::optional<HttpRequest> RequestParser::next() {
 }
 
 int RequestParser::body_too_large() {
-  return fail(ErrorCode::kPayloadTooLarge, "the body exceeds " + std::to_string(limits_.max_body_bytes) + " bytes");
+  return fail(ErrorCode::kPayloadTooLarge,
+              "the body exceeds " + std::to_string(limits_.max_body_bytes) + " bytes");
 }
 
 ParseFailure::ParseFailure(ErrorCode error_code_in, std::string message_in)
@@ -242,9 +243,8 @@ int RequestParser::header_field_complete() {
 int RequestParser::header_value_complete() {
   if (current_.headers.empty()) return 0;
   if (!is_field_value(current_.headers.back().second)) {
-    return fail(ErrorCode::kBadRequest,
-                "malformed HTTP request: header '" + current_.headers.back().first +
-                    "' holds a control character or a folded line (obs-fold)");
+    return fail(ErrorCode::kBadRequest, "malformed HTTP request: header '" + current_.headers.back().first +
+                                            "' holds a control character or a folded line (obs-fold)");
   }
   return 0;
 }
@@ -268,9 +268,9 @@ int RequestParser::headers_complete() {
   headers_done_ = true;
   current_.method = llhttp_method_name(static_cast<llhttp_method_t>(parser_.method));
   if (parser_.http_major != 1 || parser_.http_minor > 1) {
-    return fail(ErrorCode::kBadRequest,
-                "malformed HTTP request: HTTP/" + std::to_string(parser_.http_major) + "." +
-                    std::to_string(parser_.http_minor) + " is not served; use HTTP/1.1");
+    return fail(ErrorCode::kBadRequest, "malformed HTTP request: HTTP/" + std::to_string(parser_.http_major) +
+                                            "." + std::to_string(parser_.http_minor) +
+                                            " is not served; use HTTP/1.1");
   }
   if (!finish_target()) {
     return fail(ErrorCode::kBadRequest, "the request target is not a valid origin-form path");
@@ -282,20 +282,19 @@ int RequestParser::headers_complete() {
     if (name == "host") ++hosts;
   }
   if (parser_.http_minor == 1 && hosts != 1) {
-    return fail(ErrorCode::kBadRequest,
-                hosts == 0 ? "malformed HTTP request: HTTP/1.1 requires a Host header"
-                           : "malformed HTTP request: more than one Host header");
+    return fail(ErrorCode::kBadRequest, hosts == 0 ? "malformed HTTP request: HTTP/1.1 requires a Host header"
+                                                   : "malformed HTTP request: more than one Host header");
   }
   if (parser_.http_minor == 0 && (parser_.flags & (F_CHUNKED | F_TRANSFER_ENCODING)) != 0) {
-    return fail(ErrorCode::kBadRequest, "malformed HTTP request: Transfer-Encoding is not allowed in HTTP/1.0");
+    return fail(ErrorCode::kBadRequest,
+                "malformed HTTP request: Transfer-Encoding is not allowed in HTTP/1.0");
   }
   if ((parser_.flags & F_CONTENT_LENGTH) != 0) {
     if (parser_.content_length > limits_.max_body_bytes) return body_too_large();
     size_t declared = static_cast<size_t>(parser_.content_length);
     if (declared > 0 && limits_.bodies) {
       if (!limits_.bodies->take(declared)) {
-        return fail(ErrorCode::kUnavailable,
-                    "too many request bodies are being received; retry later");
+        return fail(ErrorCode::kUnavailable, "too many request bodies are being received; retry later");
       }
       body_reserved_ = declared;
     }
@@ -312,8 +311,7 @@ int RequestParser::body(const char* at, size_t len) {
   if ((parser_.flags & F_CHUNKED) != 0) {
     if (limits_.bodies) {
       if (!limits_.bodies->take(len)) {
-        return fail(ErrorCode::kUnavailable,
-                    "too many request bodies are being received; retry later");
+        return fail(ErrorCode::kUnavailable, "too many request bodies are being received; retry later");
       }
       body_reserved_ += len;
     }

@@ -53,7 +53,7 @@ struct ParseFailure {
   int status;             // 400, 413, 431, 500, 503
   std::string_view code;  // "bad_request", "headers_too_large", "payload_too_large", ...
   std::string message;
-  int retry_after_s;      // > 0: answered with Retry-After
+  int retry_after_s;  // > 0: answered with Retry-After
   Error error() const { return Error{error_code, message}; }
 };
 
@@ -123,15 +123,15 @@ class RequestParser {
   HttpRequest current_;
   std::string field_;
   bool in_message_ = false;
-  bool headers_done_ = false;   // what follows are body and trailers
+  bool headers_done_ = false;    // what follows are body and trailers
   bool internal_error_ = false;  // a callback threw
   size_t header_bytes_ = 0;
-  uint64_t chunk_left_ = 0;     // data bytes of the current chunk still to come
-  int crlf_left_ = 0;           // bytes of the CRLF after chunk data still to check
+  uint64_t chunk_left_ = 0;            // data bytes of the current chunk still to come
+  int crlf_left_ = 0;                  // bytes of the CRLF after chunk data still to check
   const char* input_begin_ = nullptr;  // the bytes being parsed
   const char* input_end_ = nullptr;
   char last_input_byte_ = 0;  // the last byte of the previous input
-  size_t body_reserved_ = 0;    // taken from limits_.bodies for this message
+  size_t body_reserved_ = 0;  // taken from limits_.bodies for this message
   int64_t started_at_ms_ = 0;
   std::deque<HttpRequest> ready_;
   std::optional<ParseFailure> failure_;

@@ -25,11 +25,15 @@ http::HttpResponse accepted(const std::string& instance_id, const std::string& s
 class ActionRun : public std::enable_shared_from_this<ActionRun> {
  public:
   ActionRun(Engine& engine, WebhookActions actions, std::string dedupe_key, http::Responder responder)
-      : engine_(engine), actions_(std::move(actions)), key_(std::move(dedupe_key)), responder_(std::move(responder)) {}
+      : engine_(engine),
+        actions_(std::move(actions)),
+        key_(std::move(dedupe_key)),
+        responder_(std::move(responder)) {}
 
   void next() {
     if (index_ == actions_.size()) {
-      return responder_.send(answer_ ? std::move(*answer_) : http::HttpResponse::json(202, {{"ignored", "no action"}}));
+      return responder_.send(answer_ ? std::move(*answer_)
+                                     : http::HttpResponse::json(202, {{"ignored", "no action"}}));
     }
     size_t i = index_++;
     std::string key = i == 0 ? key_ : key_ + "#" + std::to_string(i);
@@ -66,7 +70,9 @@ class ActionRun : public std::enable_shared_from_this<ActionRun> {
       self->record(accepted(r->instance_id, std::string(status_name(r->status))));
     });
   }
-  static bool tolerable(const Error& e) { return e.code == ErrorCode::kNotFound || e.code == ErrorCode::kConflict; }
+  static bool tolerable(const Error& e) {
+    return e.code == ErrorCode::kNotFound || e.code == ErrorCode::kConflict;
+  }
   void record(http::HttpResponse answer) {
     if (!answer_) answer_ = std::move(answer);
     next();
@@ -93,13 +99,14 @@ void handle(Engine& engine, const WebhookRoute& route, RateLimiter* limiter, Jso
     }
   }
   if (route.pre_verify) {
-    if (auto answer = route.pre_verify(request)) return responder.send(http::HttpResponse::json(answer->status, answer->body));
+    if (auto answer = route.pre_verify(request))
+      return responder.send(http::HttpResponse::json(answer->status, answer->body));
   }
   if (route.verification.scheme != SignatureScheme::kNone) {
     if (!route.verification.secret) {
       spdlog::error("webhook '{}': no signing secret configured; refusing the delivery", route.name);
-      return responder.send(http::error_response(Error{ErrorCode::kUnavailable, "webhook secret not configured"},
-                                                 http::RetryAfter::kNone));
+      return responder.send(http::error_response(
+          Error{ErrorCode::kUnavailable, "webhook secret not configured"}, http::RetryAfter::kNone));
     }
     if (!signature_is_valid(route.verification, request)) {
       return responder.send(http::error_response(
@@ -113,7 +120,8 @@ void handle(Engine& engine, const WebhookRoute& route, RateLimiter* limiter, Jso
   std::optional<std::string> delivery = route.delivery_id ? route.delivery_id(request, *body) : std::nullopt;
   std::string dedupe_key = "webhook:" + route.name + ":" + (delivery ? *delivery : sha256_hex(request.body));
   if (dedupe_key.size() > 255) dedupe_key = "webhook:" + route.name + ":" + sha256_hex(*delivery);
-  std::make_shared<ActionRun>(engine, std::move(*action), std::move(dedupe_key), std::move(responder))->next();
+  std::make_shared<ActionRun>(engine, std::move(*action), std::move(dedupe_key), std::move(responder))
+      ->next();
 }
 
 }  // namespace

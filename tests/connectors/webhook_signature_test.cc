@@ -16,7 +16,8 @@
 namespace sundial {
 namespace {
 
-http::HttpRequest signed_request(const std::string& header, const std::string& value, const std::string& body) {
+http::HttpRequest signed_request(const std::string& header, const std::string& value,
+                                 const std::string& body) {
   http::HttpRequest r;
   r.method = "POST";
   r.body = body;
@@ -38,7 +39,8 @@ TEST(WebhookSignatureTest, CalcomIsTheHexHmacInXCalSignature256) {
   EXPECT_FALSE(signature_is_valid(v, signed_request("x-cal-signature-256", "sha256=" + good, kBody)));
   EXPECT_FALSE(signature_is_valid(v, signed_request("x-cal-signature-256", good, kBody + " ")));
   EXPECT_FALSE(signature_is_valid(v, signed_request("x-hub-signature-256", good, kBody)));  // wrong header
-  EXPECT_FALSE(signature_is_valid(calcom_verification("other"), signed_request("x-cal-signature-256", good, kBody)));
+  EXPECT_FALSE(
+      signature_is_valid(calcom_verification("other"), signed_request("x-cal-signature-256", good, kBody)));
 }
 
 TEST(WebhookSignatureTest, GithubAndNotionArePrefixedWithSha256) {
@@ -57,11 +59,13 @@ TEST(WebhookSignatureTest, GithubAndNotionArePrefixedWithSha256) {
 
 TEST(WebhookSignatureTest, NoSecretOrNoHeaderRefusesEverything) {
   std::string good = hmac_sha256_hex("whsec", kBody);
-  EXPECT_FALSE(signature_is_valid(calcom_verification(std::nullopt), signed_request("x-cal-signature-256", good, kBody)));
+  EXPECT_FALSE(signature_is_valid(calcom_verification(std::nullopt),
+                                  signed_request("x-cal-signature-256", good, kBody)));
   http::HttpRequest unsigned_request;
   unsigned_request.body = kBody;
   EXPECT_FALSE(signature_is_valid(calcom_verification("whsec"), unsigned_request));
-  EXPECT_FALSE(signature_is_valid(calcom_verification("whsec"), signed_request("x-cal-signature-256", "", kBody)));
+  EXPECT_FALSE(
+      signature_is_valid(calcom_verification("whsec"), signed_request("x-cal-signature-256", "", kBody)));
 }
 
 }  // namespace

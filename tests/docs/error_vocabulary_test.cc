@@ -117,7 +117,8 @@ TEST(ErrorVocabularyTest, DocsListEveryCodeOfTheTable) {
     }
     std::string retryable = info.retryable ? "yes" : "no";
     if (row.retryable != retryable) {
-      problems.push_back(where + "retryable " + row.retryable + " in the docs, " + retryable + " in the table");
+      problems.push_back(where + "retryable " + row.retryable + " in the docs, " + retryable +
+                         " in the table");
     }
     rows.erase(it);
   }
@@ -160,7 +161,8 @@ TEST(ErrorVocabularyTest, DocCheckerSeesMissingWrongAndUnknownRows) {
 // status from the table: no source picks one by hand.
 TEST(ErrorVocabularyTest, NoSourceBuildsAnErrorAnswerByHand) {
   const fs::path root(SUNDIAL_SOURCE_DIR);
-  const std::regex hand_built(R"(HttpResponse::error\(|HttpResponse::json\(\s*[45][0-9][0-9]\b|\bcodes::k[A-Z])");
+  const std::regex hand_built(
+      R"(HttpResponse::error\(|HttpResponse::json\(\s*[45][0-9][0-9]\b|\bcodes::k[A-Z])");
   const std::set<std::string> allowed = {"server/http/error_response.cc", "server/http/message.cc",
                                          "server/http/message.h"};
   std::string offenders;
@@ -179,7 +181,8 @@ TEST(ErrorVocabularyTest, NoSourceBuildsAnErrorAnswerByHand) {
       }
     }
   }
-  EXPECT_TRUE(offenders.empty()) << "build error answers with http::error_response(Error{...}):\n" << offenders;
+  EXPECT_TRUE(offenders.empty()) << "build error answers with http::error_response(Error{...}):\n"
+                                 << offenders;
   EXPECT_FALSE(fs::exists(root / "server/http/error_codes.h")) << "the HTTP layer's codes live in ErrorCode";
 }
 

@@ -130,8 +130,7 @@ std::optional<HttpReply> HttpConnection::request(const std::string& method, cons
   return read_reply();
 }
 
-std::string http_request_bytes(const std::string& method, const std::string& target,
-                               const std::string& body,
+std::string http_request_bytes(const std::string& method, const std::string& target, const std::string& body,
                                const std::map<std::string, std::string>& headers) {
   std::string out = method + " " + target + " HTTP/1.1\r\nHost: test\r\n";
   for (const auto& [k, v] : headers) out += k + ": " + v + "\r\n";

@@ -30,9 +30,9 @@ TEST(CtlArgsTest, UsageErrorsSuggestTheClosestName) {
   auto flag = parse_ctl_args({"resume", "x", "--polcy", "fire"});
   ASSERT_FALSE(flag);
   EXPECT_NE(flag.error().message.find("did you mean '--policy'"), std::string::npos);
-  EXPECT_FALSE(parse_ctl_args({"show"}));                         // missing ID
-  EXPECT_FALSE(parse_ctl_args({"list", "extra"}));                // too many
-  EXPECT_FALSE(parse_ctl_args({"-o", "yaml", "list"}));           // bad format
+  EXPECT_FALSE(parse_ctl_args({"show"}));                           // missing ID
+  EXPECT_FALSE(parse_ctl_args({"list", "extra"}));                  // too many
+  EXPECT_FALSE(parse_ctl_args({"-o", "yaml", "list"}));             // bad format
   EXPECT_FALSE(parse_ctl_args({"--data-dir", "d", "pause", "x"}));  // commands need a server
   EXPECT_FALSE(parse_ctl_args({}));
   EXPECT_TRUE(parse_ctl_args({"--help"})->help);

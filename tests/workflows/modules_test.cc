@@ -21,7 +21,10 @@ class ModulesTest : public ::testing::Test {
  protected:
   // A host over `registry` whose secrets are "secret-of-<variable>".
   ModuleHost host(Registry& registry) {
-    return ModuleHost{registry, resend, "Team <hello@example.com>", secrets,
+    return ModuleHost{registry,
+                      resend,
+                      "Team <hello@example.com>",
+                      secrets,
                       [](const std::string& env) -> std::optional<std::string> { return "secret-of-" + env; },
                       {}};
   }

@@ -12,7 +12,8 @@ Result<nlohmann::json> json_flag(const Invocation& inv, const std::string& flag,
   auto it = inv.flags.find(flag);
   if (it == inv.flags.end()) return fallback;
   nlohmann::json v = nlohmann::json::parse(it->second, nullptr, false);
-  if (v.is_discarded()) return make_error(ErrorCode::kInvalidArgument, flag + " is not valid JSON: " + it->second);
+  if (v.is_discarded())
+    return make_error(ErrorCode::kInvalidArgument, flag + " is not valid JSON: " + it->second);
   return v;
 }
 
@@ -26,7 +27,8 @@ void print_result(VerbContext& ctx, const nlohmann::json& body) {
   std::string id = body.value("instance_id", "");
   std::string status = body.value("status", "");
   ctx.out << id << ": " << status;
-  if (body.contains("created")) ctx.out << (body["created"].get<bool>() ? " (created)" : " (already existed)");
+  if (body.contains("created"))
+    ctx.out << (body["created"].get<bool>() ? " (created)" : " (already existed)");
   ctx.out << "\n";
 }
 
@@ -51,8 +53,8 @@ int start_verb(VerbContext& ctx) {
   if (auto key = ctx.inv.flags.find("--idempotency-key"); key != ctx.inv.flags.end()) {
     headers.push_back("Idempotency-Key: " + key->second);
   }
-  return post_command(ctx, "/api/v1/workflows/" + url_encode(ctx.inv.positionals[0]) + "/instances",
-                      body, headers);
+  return post_command(ctx, "/api/v1/workflows/" + url_encode(ctx.inv.positionals[0]) + "/instances", body,
+                      headers);
 }
 
 int signal_verb(VerbContext& ctx) {
@@ -70,7 +72,8 @@ int steer_verb(VerbContext& ctx) {
     }
     body["policy"] = policy->second;
   }
-  if (auto reason = ctx.inv.flags.find("--reason"); reason != ctx.inv.flags.end()) body["reason"] = reason->second;
+  if (auto reason = ctx.inv.flags.find("--reason"); reason != ctx.inv.flags.end())
+    body["reason"] = reason->second;
   return post_command(ctx, instance_path(ctx.inv.positionals[0]) + "/" + ctx.inv.verb, body);
 }
 
@@ -103,7 +106,9 @@ int events_verb(VerbContext& ctx) {
       nlohmann::json e = nlohmann::json::parse(data, nullptr, false);
       if (e.is_discarded()) continue;
       if (event == "gap" || event == "reset") {  // the server's notice, not an engine event
-        ctx.err << "sundialctl: " << (event == "gap" ? "events were trimmed from the server's log" : "the server never assigned that id")
+        ctx.err << "sundialctl: "
+                << (event == "gap" ? "events were trimmed from the server's log"
+                                   : "the server never assigned that id")
                 << "; continuing after event " << e.value("resume_after", uint64_t{0}) << "\n";
         continue;
       }
@@ -123,7 +128,8 @@ int events_verb(VerbContext& ctx) {
   auto status = ctx.api->stream("/api/v1/events", headers, on_chunk);
   if (!status) return fail(ctx, status.error());
   if (*status != 200 && (*max == 0 || seen < *max)) {
-    return fail(ctx, Error{ErrorCode::kInternal, "the event stream answered HTTP " + std::to_string(*status)});
+    return fail(ctx,
+                Error{ErrorCode::kInternal, "the event stream answered HTTP " + std::to_string(*status)});
   }
   return 0;
 }

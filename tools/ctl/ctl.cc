@@ -15,7 +15,6 @@ std::optional<std::string> env(const char* name) {
   return std::string(v);
 }
 
-
 }  // namespace
 
 int run_ctl(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {

@@ -60,7 +60,8 @@ Result<Invocation> parse_ctl_args(const std::vector<std::string>& args) {
       if (arg == "--token") inv.token = v;
       if (arg == "--data-dir") inv.data_dir = v;
       if (arg == "-o" || arg == "--output") {
-        if (v != "json" && v != "table") return std::unexpected(usage("-o takes 'table' or 'json', not '" + v + "'"));
+        if (v != "json" && v != "table")
+          return std::unexpected(usage("-o takes 'table' or 'json', not '" + v + "'"));
         inv.json_output = v == "json";
       }
       continue;
@@ -72,7 +73,7 @@ Result<Invocation> parse_ctl_args(const std::vector<std::string>& args) {
         for (const auto& f : verb->flags) known.push_back(f.name);
       }
       bool known_here = verb != nullptr && std::any_of(verb->flags.begin(), verb->flags.end(),
-                                                        [&](const FlagSpec& f) { return f.name == arg; });
+                                                       [&](const FlagSpec& f) { return f.name == arg; });
       if (!known_here) {
         return std::unexpected(usage("unknown flag '" + arg + "'" +
                                      (verb ? " for '" + verb->name + "'" : "") + suggestion(arg, known)));
@@ -95,11 +96,13 @@ Result<Invocation> parse_ctl_args(const std::vector<std::string>& args) {
   if (inv.help) return inv;
   if (verb == nullptr) return std::unexpected(usage("no verb given"));
   if (inv.positionals.size() != verb->positionals.size()) {
-    return std::unexpected(usage("'" + verb->name + "' takes " + std::to_string(verb->positionals.size()) +
-                                 " argument(s): " + verb_usage(*verb).substr(0, verb_usage(*verb).find('\n'))));
+    return std::unexpected(
+        usage("'" + verb->name + "' takes " + std::to_string(verb->positionals.size()) +
+              " argument(s): " + verb_usage(*verb).substr(0, verb_usage(*verb).find('\n'))));
   }
   if (inv.data_dir && !verb->reads_data_dir) {
-    return std::unexpected(usage("'" + verb->name + "' needs a running server; --data-dir serves only list, show, "
+    return std::unexpected(usage("'" + verb->name +
+                                 "' needs a running server; --data-dir serves only list, show, "
                                  "history, timers and stats"));
   }
   return inv;
@@ -108,7 +111,8 @@ Result<Invocation> parse_ctl_args(const std::vector<std::string>& args) {
 std::string verb_usage(const VerbSpec& verb) {
   std::string out = "usage: sundialctl " + verb.name;
   for (const auto& p : verb.positionals) out += " " + p;
-  for (const auto& f : verb.flags) out += " [" + f.name + (f.value_name.empty() ? "" : " " + f.value_name) + "]";
+  for (const auto& f : verb.flags)
+    out += " [" + f.name + (f.value_name.empty() ? "" : " " + f.value_name) + "]";
   out += "\n\n" + verb.summary + "\n";
   if (!verb.flags.empty()) out += "\n";
   for (const auto& f : verb.flags) {
@@ -122,7 +126,8 @@ std::string tool_usage() {
   std::string out =
       "usage: sundialctl [--server URL] [--token T] [--data-dir DIR] [-o table|json] VERB ...\n\n"
       "Inspect and steer Sundial workflows.\n\nVerbs:\n";
-  for (const auto& v : verb_specs()) out += "  " + v.name + std::string(10 - v.name.size(), ' ') + v.summary + "\n";
+  for (const auto& v : verb_specs())
+    out += "  " + v.name + std::string(10 - v.name.size(), ' ') + v.summary + "\n";
   out += "\nFlags:\n";
   for (const auto& f : global_flags()) {
     std::string left = "  " + f.name + (f.value_name.empty() ? "" : " " + f.value_name);

@@ -15,7 +15,7 @@
 namespace sundial::ctl {
 
 struct FlagSpec {
-  std::string name;  // "--status"
+  std::string name;        // "--status"
   std::string value_name;  // "STATUS"; empty for a switch
   std::string help;
 };

@@ -6,10 +6,11 @@
 namespace sundial {
 
 Result<void> BenchModule::start(const Settings&, ModuleHost& host) {
-  SUNDIAL_TRY(host.registry.add(kSleepStepWorkflow, "sleeps input.sleep_ms (default 2000) then runs one no-op step",
+  SUNDIAL_TRY(host.registry.add(kSleepStepWorkflow,
+                                "sleeps input.sleep_ms (default 2000) then runs one no-op step",
                                 sleep_step_workflow, check_sleep_step_input));
-  SUNDIAL_TRY(host.registry.add(kStepsWorkflow, "input.steps (default 10) no-op steps in a row", steps_workflow,
-                                check_steps_input));
+  SUNDIAL_TRY(host.registry.add(kStepsWorkflow, "input.steps (default 10) no-op steps in a row",
+                                steps_workflow, check_steps_input));
   return ok();
 }
 

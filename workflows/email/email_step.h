@@ -37,6 +37,7 @@ Result<std::shared_ptr<const EmailDeps>> load_email_deps(ResendClient& resend, s
 
 // Sends the first of `template_names` that exists, rendered with `vars`, to `to`.
 void send_templated_email(const EmailDeps& deps, const std::vector<std::string>& template_names,
-                          const nlohmann::json& vars, const std::string& to, const StepInfo& info, StepDone done);
+                          const nlohmann::json& vars, const std::string& to, const StepInfo& info,
+                          StepDone done);
 
 }  // namespace sundial

@@ -4,7 +4,7 @@ namespace sundial::webhooks {
 
 DeliveryIdFn delivery_id_from_header(std::string lower_case_name) {
   return [name = std::move(lower_case_name)](const http::HttpRequest& request,
-                                            const nlohmann::json&) -> std::optional<std::string> {
+                                             const nlohmann::json&) -> std::optional<std::string> {
     const std::string* value = request.header(name);
     if (value == nullptr || value->empty()) return std::nullopt;
     return *value;

@@ -62,7 +62,8 @@ using WebhookActions = std::vector<WebhookAction>;
 
 // The provider's id of a delivery, if it sends one (from a header or the
 // body); deliveries without one are deduped by the SHA-256 of the body.
-using DeliveryIdFn = std::function<std::optional<std::string>(const http::HttpRequest&, const nlohmann::json&)>;
+using DeliveryIdFn =
+    std::function<std::optional<std::string>(const http::HttpRequest&, const nlohmann::json&)>;
 
 // An answer a route sends itself: `status` with `body` as JSON.
 struct WebhookReply {

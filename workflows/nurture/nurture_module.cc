@@ -12,14 +12,16 @@ std::vector<ConfigTable> NurtureModule::config(Settings& s) {
 }
 
 Result<void> NurtureModule::start(const Settings& s, ModuleHost& host) {
-  SUNDIAL_ASSIGN_OR_RETURN(auto email, load_email_deps(host.resend, host.email_from, s.nurture.templates_dir, kName));
-  SUNDIAL_TRY(host.registry.add(kNurtureWorkflow,
-                                "a signup's email sequence (7 emails over 11 days by default); stops on 'booked' "
-                                "or 'unsubscribed'",
-                                [email](Context& ctx) { return nurture_workflow(ctx, *email); },
-                                [offsets = s.nurture.offsets](const nlohmann::json& input) {
-                                  return check_nurture_input(input, offsets);
-                                }));
+  SUNDIAL_ASSIGN_OR_RETURN(auto email,
+                           load_email_deps(host.resend, host.email_from, s.nurture.templates_dir, kName));
+  SUNDIAL_TRY(host.registry.add(
+      kNurtureWorkflow,
+      "a signup's email sequence (7 emails over 11 days by default); stops on 'booked' "
+      "or 'unsubscribed'",
+      [email](Context& ctx) { return nurture_workflow(ctx, *email); },
+      [offsets = s.nurture.offsets](const nlohmann::json& input) {
+        return check_nurture_input(input, offsets);
+      }));
   host.routes.push_back(webhooks::signup_route(s.nurture.offsets));
   return ok();
 }

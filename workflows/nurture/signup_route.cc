@@ -12,7 +12,8 @@ WebhookRoute signup_route(std::vector<DurationMs> nurture_offsets) {
   route.map = [offsets = std::move(nurture_offsets)](const nlohmann::json& body,
                                                      const http::HttpRequest&) -> Result<WebhookActions> {
     SUNDIAL_ASSIGN_OR_RETURN(Signup signup, parse_signup(body));
-    return WebhookActions{StartAction{kNurtureWorkflow, nurture_instance_id(signup.email), nurture_input(signup, offsets)}};
+    return WebhookActions{
+        StartAction{kNurtureWorkflow, nurture_instance_id(signup.email), nurture_input(signup, offsets)}};
   };
   return route;
 }

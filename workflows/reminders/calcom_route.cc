@@ -45,7 +45,8 @@ WebhookRoute calcom_route(std::optional<std::string> secret, std::vector<Duratio
                                              const http::HttpRequest&) -> Result<WebhookActions> {
     SUNDIAL_ASSIGN_OR_RETURN(BookingEvent booking, parse_booking_event(body));
     auto booked_signal = [&] {
-      return SignalAction{nurture_instance_id(booking.attendee_email), "booked", {{"booking_uid", booking.uid}}, true};
+      return SignalAction{
+          nurture_instance_id(booking.attendee_email), "booked", {{"booking_uid", booking.uid}}, true};
     };
     auto start_reminders = [&](std::string instance_id) {
       return StartAction{kRemindersWorkflow, std::move(instance_id), reminders_input(booking, lead)};
@@ -79,8 +80,9 @@ WebhookRoute calcom_route(std::optional<std::string> secret, std::vector<Duratio
       }
       case BookingTrigger::kCancelled: {
         WebhookActions actions;
-        cancel_plans_of(actions, booking.uid, payload_time(body, "startTime"),
-                        booking.cancellation_reason.empty() ? "booking cancelled" : booking.cancellation_reason);
+        cancel_plans_of(
+            actions, booking.uid, payload_time(body, "startTime"),
+            booking.cancellation_reason.empty() ? "booking cancelled" : booking.cancellation_reason);
         return actions;
       }
       case BookingTrigger::kOther:

@@ -102,8 +102,8 @@ TEST(ErrorTableTest, DefaultRetryAfterIsOneSecondWhereAnswersCarriedIt) {
   // The answers that carried `Retry-After: 1` before: the engine's
   // unavailable/storage_unavailable, a too-many-connections refusal.
   for (const ErrorInfo& row : error_table()) {
-    bool one = row.code == kUnavailable || row.code == kStorageUnavailable || row.code == kTooManyConnections ||
-               row.code == kRateLimited;
+    bool one = row.code == kUnavailable || row.code == kStorageUnavailable ||
+               row.code == kTooManyConnections || row.code == kRateLimited;
     EXPECT_EQ(row.retry_after_s, one ? 1 : 0) << row.name;
   }
 }

@@ -32,7 +32,8 @@ TEST(HeapTuning, ArenaSizedBlocksStayOnMmapAfterOneIsFreed) {
 #endif
   ASSERT_TRUE(keep_large_blocks_off_the_heap());
   for (int i = 0; i < 3; ++i) {
-    EXPECT_TRUE(next_block_is_mmapped()) << "block " << i << " came from the heap: freeing it keeps it resident";
+    EXPECT_TRUE(next_block_is_mmapped())
+        << "block " << i << " came from the heap: freeing it keeps it resident";
   }
 }
 

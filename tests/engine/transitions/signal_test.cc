@@ -36,8 +36,7 @@ TEST(SignalCheck, RefusesBadNamesKeysAndPayloads) {
   EXPECT_EQ(check(keyed).error().code, ErrorCode::kInvalidArgument);
   keyed.idempotency_key = "delivery-1";
   EXPECT_TRUE(check(keyed).has_value());
-  EXPECT_EQ(check(signal_named("approve", std::string("\xff"))).error().code,
-            ErrorCode::kInvalidArgument);
+  EXPECT_EQ(check(signal_named("approve", std::string("\xff"))).error().code, ErrorCode::kInvalidArgument);
 }
 
 TEST(SignalDecision, AWaitingWorkflowTakesItAtOnce) {

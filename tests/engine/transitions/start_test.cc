@@ -18,8 +18,8 @@ StartRequest request(std::optional<std::string> id = std::nullopt,
 TEST(StartCheck, RefusesBadIdsAndKeys) {
   EXPECT_TRUE(check(request()).has_value());
   EXPECT_TRUE(check(request("order-17", "k-1")).has_value());
-  for (const std::string& id : {std::string(), std::string("a/b"), std::string("a b"),
-                                std::string(201, 'x'), std::string("nul\0id", 6)}) {
+  for (const std::string& id : {std::string(), std::string("a/b"), std::string("a b"), std::string(201, 'x'),
+                                std::string("nul\0id", 6)}) {
     auto valid = check(request(id));
     ASSERT_FALSE(valid.has_value()) << id;
     EXPECT_EQ(valid.error().code, ErrorCode::kInvalidArgument);

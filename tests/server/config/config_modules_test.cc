@@ -17,8 +17,8 @@ Result<DaemonConfig> parse(const std::string& text) {
 
 TEST(ConfigModulesTest, TheFamiliesDefaultsAreTheDocumentedOnes) {
   DaemonConfig c;
-  EXPECT_EQ(c.nurture.offsets,
-            (std::vector<DurationMs>{0, kDayMs, 3 * kDayMs, 5 * kDayMs, 7 * kDayMs, 9 * kDayMs, 11 * kDayMs}));
+  EXPECT_EQ(c.nurture.offsets, (std::vector<DurationMs>{0, kDayMs, 3 * kDayMs, 5 * kDayMs, 7 * kDayMs,
+                                                        9 * kDayMs, 11 * kDayMs}));
   EXPECT_EQ(c.nurture.templates_dir, SUNDIAL_TEMPLATES_DIR "/nurture");
   EXPECT_EQ(c.reminders.templates_dir, SUNDIAL_TEMPLATES_DIR "/reminders");
   EXPECT_EQ(c.webhooks.calcom_secret_env, "CALCOM_WEBHOOK_SECRET");
@@ -65,16 +65,19 @@ secret_env = "N"
 TEST(ConfigModulesTest, MessagesListTheSameTablesAndKeys) {
   auto table = parse("[nurtur]\n");
   ASSERT_FALSE(table);
-  EXPECT_EQ(table.error().message,
-            "sundial.toml:1:1: unknown table [nurtur]; known tables: calcom, github, notion, nurture, reminders, "
-            "resend, server, storage");
+  EXPECT_EQ(
+      table.error().message,
+      "sundial.toml:1:1: unknown table [nurtur]; known tables: calcom, github, notion, nurture, reminders, "
+      "resend, server, storage");
   auto key = parse("[reminders]\nlead = [\"1h\"]\n");
   ASSERT_FALSE(key);
-  EXPECT_EQ(key.error().message,
-            "sundial.toml:2:8: unknown key 'reminders.lead'; known keys of [reminders]: before, templates_dir");
+  EXPECT_EQ(
+      key.error().message,
+      "sundial.toml:2:8: unknown key 'reminders.lead'; known keys of [reminders]: before, templates_dir");
   auto value = parse("[reminders]\nbefore = \"1h\"\n");
   ASSERT_FALSE(value);
-  EXPECT_EQ(value.error().message, "sundial.toml:2:10: config key 'reminders.before' must be an array of durations");
+  EXPECT_EQ(value.error().message,
+            "sundial.toml:2:10: config key 'reminders.before' must be an array of durations");
   auto secret = parse("[calcom]\nsecret_env = 3\n");
   ASSERT_FALSE(secret);
   EXPECT_EQ(secret.error().message, "sundial.toml:2:14: config key 'calcom.secret_env' must be a string");

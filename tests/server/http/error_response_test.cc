@@ -22,7 +22,9 @@ TEST(ErrorResponseTest, EveryCodeAnswersItsStatusAndTheOneBody) {
     SCOPED_TRACE(std::string(row.name));
     HttpResponse r = error_response(Error{row.code, "why \"it\" failed"});
     EXPECT_EQ(r.status, row.http_status);
-    EXPECT_EQ(r.body, R"({"error":{"code":")" + std::string(row.name) + R"(","message":"why \"it\" failed"}})" "\n");
+    EXPECT_EQ(r.body, R"({"error":{"code":")" + std::string(row.name) +
+                          R"(","message":"why \"it\" failed"}})"
+                          "\n");
     ASSERT_FALSE(r.headers.empty());
     EXPECT_EQ(r.headers[0], (std::pair<std::string, std::string>("Content-Type", "application/json")));
     // The same bytes as the body layout every answer used before the table.
@@ -38,10 +40,11 @@ TEST(ErrorResponseTest, EngineErrorsAnswerAsTheyDidThroughTheApiMapping) {
     int status;
     bool retry_after_1;
   };
-  const Case cases[] = {{kInvalidArgument, 400, false}, {kNotFound, 404, false},  {kConflict, 409, false},
-                        {kNonDeterminism, 409, false},  {kStepFailed, 409, false}, {kCancelled, 409, false},
-                        {kUnavailable, 503, true},      {kStorageUnavailable, 503, true},
-                        {kIoError, 500, false},         {kCorruption, 500, false}, {kInternal, 500, false}};
+  const Case cases[] = {
+      {kInvalidArgument, 400, false}, {kNotFound, 404, false},          {kConflict, 409, false},
+      {kNonDeterminism, 409, false},  {kStepFailed, 409, false},        {kCancelled, 409, false},
+      {kUnavailable, 503, true},      {kStorageUnavailable, 503, true}, {kIoError, 500, false},
+      {kCorruption, 500, false},      {kInternal, 500, false}};
   for (const Case& c : cases) {
     SCOPED_TRACE(std::string(error_code_name(c.code)));
     HttpResponse r = error_response(Error{c.code, "m"});
@@ -70,7 +73,8 @@ TEST(ErrorResponseTest, RetryAfterComesFromTheErrorInWholeSecondsRoundedUp) {
 }
 
 TEST(ErrorResponseTest, RetryAfterNoneLeavesTheHeaderOut) {
-  HttpResponse r = error_response(Error{kUnavailable, "webhook secret not configured", 5000}, RetryAfter::kNone);
+  HttpResponse r =
+      error_response(Error{kUnavailable, "webhook secret not configured", 5000}, RetryAfter::kNone);
   EXPECT_EQ(r.status, 503);
   EXPECT_EQ(header(r, "Retry-After"), nullptr);
   EXPECT_EQ(r.body, "{\"error\":{\"code\":\"unavailable\",\"message\":\"webhook secret not configured\"}}\n");

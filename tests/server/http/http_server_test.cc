@@ -15,8 +15,8 @@
 namespace sundial::http {
 namespace {
 
-using testing::HttpConnection;
 using testing::http_request_bytes;
+using testing::HttpConnection;
 
 class ServerThread {
  public:
@@ -93,7 +93,7 @@ class ServerThread {
       return;
     }
     if (req.path == "/drop") return;  // the Responder answers 500
-    if (req.path == "/big") {  // 64 KiB, answered at once
+    if (req.path == "/big") {         // 64 KiB, answered at once
       ++big_answers_;
       return r.send(HttpResponse::text(200, std::string(64 << 10, 'b')));
     }
@@ -212,7 +212,12 @@ TEST(HttpServerTest, TimeoutsRunOnTheClockTheServerIsGiven) {
   options.limits.read_timeout_ms = 1000;
   options.limits.idle_timeout_ms = 5000;
   ServerThread server(options);
-  auto check = [&] { server.on_loop([](HttpServer& s) { s.check_timeouts(); return 0; }); };
+  auto check = [&] {
+    server.on_loop([](HttpServer& s) {
+      s.check_timeouts();
+      return 0;
+    });
+  };
   HttpConnection idle(server.port());
   ASSERT_TRUE(idle.request("GET", "/echo"));  // idle from t = 1000
   HttpConnection slow(server.port());
@@ -290,7 +295,8 @@ TEST(HttpServerTest, TheRefusalOverTheConnectionLimitCarriesNoRetryAfter) {
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 503);
   EXPECT_FALSE(r->headers.contains("retry-after"));
-  EXPECT_EQ(r->body, "{\"error\":{\"code\":\"unavailable\",\"message\":\"too many open connections (limit 2)\"}}\n");
+  EXPECT_EQ(r->body,
+            "{\"error\":{\"code\":\"unavailable\",\"message\":\"too many open connections (limit 2)\"}}\n");
 }
 
 TEST(HttpServerTest, StreamsUntilTheServerStops) {
@@ -377,7 +383,8 @@ TEST(HttpServerTest, OneAddressHoldsAtMostItsConnectionCap) {
     EXPECT_TRUE(c.closed_by_peer());
   }
   a.reset();  // a slot frees up
-  ASSERT_TRUE(wait_until([&] { return server.on_loop([](HttpServer& s) { return s.open_connections(); }) == 1; }));
+  ASSERT_TRUE(
+      wait_until([&] { return server.on_loop([](HttpServer& s) { return s.open_connections(); }) == 1; }));
   HttpConnection d(server.port());
   auto r = d.request("GET", "/echo");
   ASSERT_TRUE(r);
@@ -462,7 +469,8 @@ TEST(HttpServerTest, ReservedSlotsStillAnswerHealthChecks) {
     EXPECT_EQ(r->header("retry-after"), "1");
     EXPECT_TRUE(c.closed_by_peer());
   }
-  ASSERT_TRUE(wait_until([&] { return server.on_loop([](HttpServer& s) { return s.open_connections(); }) == 2; }));
+  ASSERT_TRUE(
+      wait_until([&] { return server.on_loop([](HttpServer& s) { return s.open_connections(); }) == 2; }));
   HttpConnection d(server.port());
   auto health = d.request("GET", "/healthz");
   ASSERT_TRUE(health);
@@ -475,8 +483,10 @@ TEST(HttpServerTest, BodiesInFlightAreBoundedAcrossConnections) {
   options.limits.read_timeout_ms = 5000;
   ServerThread server(options);
   HttpConnection slow(server.port());
-  ASSERT_TRUE(slow.send_raw("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 200\r\n\r\n" + std::string(10, 'x')));
-  ASSERT_TRUE(wait_until([&] { return server.on_loop([](HttpServer& s) { return s.body_bytes_in_flight(); }) == 200; }));
+  ASSERT_TRUE(
+      slow.send_raw("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 200\r\n\r\n" + std::string(10, 'x')));
+  ASSERT_TRUE(wait_until(
+      [&] { return server.on_loop([](HttpServer& s) { return s.body_bytes_in_flight(); }) == 200; }));
   {
     HttpConnection late(server.port());
     auto r = late.request("POST", "/echo", std::string(200, 'y'));
