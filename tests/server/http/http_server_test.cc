@@ -7,6 +7,7 @@
 #include <atomic>
 #include <chrono>
 #include <future>
+#include <optional>
 #include <thread>
 
 #include "engine/loop/timer.h"
@@ -262,18 +263,24 @@ TEST(HttpServerTest, AHandlerThatDropsItsResponderAnswers500) {
   EXPECT_EQ(r->status, 500);
 }
 
-TEST(HttpServerTest, ConnectionsOverTheLimitGet503) {
+// Two connections held waiting for an answer (neither can be shed), then a
+// third: the reply it gets at the limit of 2.
+std::optional<testing::HttpReply> reply_over_the_connection_limit() {
   auto options = test_options();
   options.max_connections = 2;
   options.limits.read_timeout_ms = 5000;
   ServerThread server(options);
-  // Two connections waiting for an answer: neither can be shed.
   HttpConnection a(server.port()), b(server.port());
-  ASSERT_TRUE(a.send_raw(http_request_bytes("GET", "/hold")));
-  ASSERT_TRUE(b.send_raw(http_request_bytes("GET", "/hold")));
-  ASSERT_TRUE(wait_until([&] { return server.held() == 2; }));
+  if (!a.send_raw(http_request_bytes("GET", "/hold")) || !b.send_raw(http_request_bytes("GET", "/hold"))) {
+    return std::nullopt;
+  }
+  if (!wait_until([&] { return server.held() == 2; })) return std::nullopt;
   HttpConnection c(server.port());
-  auto r = c.read_reply();
+  return c.read_reply();
+}
+
+TEST(HttpServerTest, ConnectionsOverTheLimitGet503) {
+  auto r = reply_over_the_connection_limit();
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 503);
 }
@@ -282,16 +289,7 @@ TEST(HttpServerTest, ConnectionsOverTheLimitGet503) {
 // come back: unavailable without Retry-After (RetryAfter::kNone), unlike the
 // code's default of 1 s that other unavailable answers carry.
 TEST(HttpServerTest, TheRefusalOverTheConnectionLimitCarriesNoRetryAfter) {
-  auto options = test_options();
-  options.max_connections = 2;
-  options.limits.read_timeout_ms = 5000;
-  ServerThread server(options);
-  HttpConnection a(server.port()), b(server.port());
-  ASSERT_TRUE(a.send_raw(http_request_bytes("GET", "/hold")));
-  ASSERT_TRUE(b.send_raw(http_request_bytes("GET", "/hold")));
-  ASSERT_TRUE(wait_until([&] { return server.held() == 2; }));
-  HttpConnection c(server.port());
-  auto r = c.read_reply();
+  auto r = reply_over_the_connection_limit();
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 503);
   EXPECT_FALSE(r->headers.contains("retry-after"));
