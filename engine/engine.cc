@@ -42,7 +42,6 @@ Result<std::unique_ptr<Engine>> Engine::open_with_store(Loop& loop, Clock& clock
     engine->query_pool_ =
         std::make_unique<ThreadWorkPool>(loop, engine->options_.query_threads, kBackgroundNice);
   }
-  engine->reads_pool_ = engine->query_pool_ ? engine->query_pool_.get() : engine->pool_.get();
   SUNDIAL_TRY(engine->open_services());
   return engine;
 }
@@ -65,9 +64,9 @@ Result<void> Engine::open_services() {
       Runtime::Deps{loop_, clock_, *store_, *commits_, *events_, registry_, *pool_, *blocking_pool_},
       options_.timers, options_.warm);
   idempotency_ = std::make_unique<IdempotencyKeys>(*store_);
-  stats_ = std::make_unique<StatsReader>(*reads_pool_, *store_);
-  queries_ = std::make_unique<SnapshotReader>(*reads_pool_, *store_);
-  sweep_ = std::make_unique<RetentionSweep>(*reads_pool_, clock_, *store_, *runtime_, *events_, *idempotency_,
+  stats_ = std::make_unique<StatsReader>(reads_pool(), *store_);
+  queries_ = std::make_unique<SnapshotReader>(reads_pool(), *store_);
+  sweep_ = std::make_unique<RetentionSweep>(reads_pool(), clock_, *store_, *runtime_, *events_, *idempotency_,
                                             options_.retention);
   // Opening waits for recovery: nothing is served before it ends.
   std::optional<Result<void>> recovered;

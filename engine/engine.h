@@ -123,6 +123,8 @@ class Engine {
   Engine(Loop& loop, Clock& clock, const Registry& registry, EngineOptions options,
          std::unique_ptr<Store> store, std::unique_ptr<WorkPool> pool);
   Result<void> open_services();
+  // Where admin reads run: the query pool, or the pool tests handed in.
+  WorkPool& reads_pool() { return query_pool_ ? *query_pool_ : *pool_; }
 
   Loop& loop_;
   Clock& clock_;
@@ -134,7 +136,6 @@ class Engine {
   // Admin reads at background priority; null when tests hand in a pool
   // (their queries run on it too, so they can be completed by hand).
   std::unique_ptr<ThreadWorkPool> query_pool_;
-  WorkPool* reads_pool_ = nullptr;  // query_pool_ or pool_
   std::unique_ptr<CommitQueue> commits_;
   std::unique_ptr<EventLog> events_;
   std::unique_ptr<Runtime> runtime_;
