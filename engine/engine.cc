@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "engine/base/check.h"
+#include "engine/runtime/command_executor.h"
 
 namespace sundial {
 namespace {
@@ -23,15 +24,14 @@ Result<std::unique_ptr<Engine>> Engine::open(Loop& loop, Clock& clock, const Reg
   storage.path = options.data_dir;
   auto t0 = std::chrono::steady_clock::now();
   SUNDIAL_ASSIGN_OR_RETURN(auto store, RocksDbStore::open(storage));
-  spdlog::info("storage opened in {} ms",
-               std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count());
+  spdlog::info(
+      "storage opened in {} ms",
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count());
   return open_with_store(loop, clock, registry, std::move(options), std::move(store));
 }
 
-Result<std::unique_ptr<Engine>> Engine::open_with_store(Loop& loop, Clock& clock,
-                                                        const Registry& registry,
-                                                        EngineOptions options,
-                                                        std::unique_ptr<Store> store,
+Result<std::unique_ptr<Engine>> Engine::open_with_store(Loop& loop, Clock& clock, const Registry& registry,
+                                                        EngineOptions options, std::unique_ptr<Store> store,
                                                         std::unique_ptr<WorkPool> pool) {
   SUNDIAL_CHECK(loop.is_loop_thread());
   const bool own_pools = !pool;
@@ -39,10 +39,9 @@ Result<std::unique_ptr<Engine>> Engine::open_with_store(Loop& loop, Clock& clock
   std::unique_ptr<Engine> engine(
       new Engine(loop, clock, registry, std::move(options), std::move(store), std::move(pool)));
   if (own_pools) {
-    engine->query_pool_ = std::make_unique<ThreadWorkPool>(loop, engine->options_.query_threads,
-                                                           kBackgroundNice);
+    engine->query_pool_ =
+        std::make_unique<ThreadWorkPool>(loop, engine->options_.query_threads, kBackgroundNice);
   }
-  engine->reads_pool_ = engine->query_pool_ ? engine->query_pool_.get() : engine->pool_.get();
   SUNDIAL_TRY(engine->open_services());
   return engine;
 }
@@ -62,13 +61,13 @@ Result<void> Engine::open_services() {
   events_ = std::make_unique<EventLog>(loop_, *store_, options_.event_log_capacity);
   SUNDIAL_TRY(events_->open());
   runtime_ = std::make_unique<Runtime>(
-      Runtime::Deps{loop_, clock_, *store_, *commits_, *events_, registry_, *pool_,
-                    *blocking_pool_}, options_.timers, options_.warm);
+      Runtime::Deps{loop_, clock_, *store_, *commits_, *events_, registry_, *pool_, *blocking_pool_},
+      options_.timers, options_.warm);
   idempotency_ = std::make_unique<IdempotencyKeys>(*store_);
-  stats_ = std::make_unique<StatsReader>(*reads_pool_, *store_);
-  queries_ = std::make_unique<SnapshotReader>(*reads_pool_, *store_);
-  sweep_ = std::make_unique<RetentionSweep>(*reads_pool_, clock_, *store_, *runtime_, *events_,
-                                            *idempotency_, options_.retention);
+  stats_ = std::make_unique<StatsReader>(reads_pool(), *store_);
+  queries_ = std::make_unique<SnapshotReader>(reads_pool(), *store_);
+  sweep_ = std::make_unique<RetentionSweep>(reads_pool(), clock_, *store_, *runtime_, *events_, *idempotency_,
+                                            options_.retention);
   // Opening waits for recovery: nothing is served before it ends.
   std::optional<Result<void>> recovered;
   runtime_->recover([&recovered](Result<void> r) { recovered = std::move(r); });
@@ -98,30 +97,29 @@ Engine::~Engine() {
 }
 
 void Engine::start(StartRequest req, Reply<StartReply> reply) {
-  start_instance(*runtime_, *idempotency_, options_.idempotency_window, std::move(req),
-                 std::move(reply));
+  start_instance(*runtime_, *idempotency_, options_.idempotency_window, std::move(req), std::move(reply));
 }
 
 void Engine::signal(const std::string& id, const std::string& name, nlohmann::json payload,
                     Reply<CommandReply> reply, std::optional<std::string> idempotency_key) {
-  signal_instance(*runtime_, *idempotency_, options_.idempotency_window, id, name,
-                  std::move(payload), std::move(idempotency_key), std::move(reply));
+  signal_instance(*runtime_, *idempotency_, options_.idempotency_window, id, name, std::move(payload),
+                  std::move(idempotency_key), std::move(reply));
 }
 
 void Engine::pause(const std::string& id, Reply<CommandReply> reply) {
-  pause_instance(*runtime_, id, std::move(reply));
+  pause_instance(*runtime_, *idempotency_, id, std::move(reply));
 }
 
 void Engine::resume(const std::string& id, ResumePolicy policy, Reply<CommandReply> reply) {
-  resume_instance(*runtime_, id, policy, std::move(reply));
+  resume_instance(*runtime_, *idempotency_, id, policy, std::move(reply));
 }
 
 void Engine::cancel(const std::string& id, std::string reason, Reply<CommandReply> reply) {
-  cancel_instance(*runtime_, id, std::move(reason), std::move(reply));
+  cancel_instance(*runtime_, *idempotency_, id, std::move(reason), std::move(reply));
 }
 
 void Engine::retry(const std::string& id, Reply<CommandReply> reply) {
-  retry_instance(*runtime_, id, std::move(reply));
+  retry_instance(*runtime_, *idempotency_, id, std::move(reply));
 }
 
 void Engine::describe(std::string id, QueryDone<InstanceRecord> done) {
@@ -135,8 +133,8 @@ void Engine::list(ListQuery query, QueryDone<ListPage> done) {
 }
 
 void Engine::history(std::string id, QueryDone<std::vector<JournalEntry>> done) {
-  queries_->run<std::vector<JournalEntry>>(
-      [id = std::move(id)](Store& s) { return instance_history(s, id); }, std::move(done));
+  queries_->run<std::vector<JournalEntry>>([id = std::move(id)](Store& s) { return instance_history(s, id); },
+                                           std::move(done));
 }
 
 void Engine::timers(TimeMs due_before, size_t limit, QueryDone<std::vector<keys::TimerKey>> done) {

@@ -25,6 +25,7 @@
 #include "engine/options.h"
 #include "engine/queries.h"
 #include "engine/retention/retention_sweep.h"
+#include "engine/runtime/idempotency.h"
 #include "engine/runtime/registry.h"
 #include "engine/runtime/runtime.h"
 #include "engine/snapshot_reader.h"
@@ -32,7 +33,6 @@
 #include "engine/storage/commit_queue.h"
 #include "engine/storage/store.h"
 #include "engine/transitions/commands.h"
-#include "engine/transitions/idempotency.h"
 
 namespace sundial {
 
@@ -46,10 +46,8 @@ class Engine {
   // (tests complete its jobs by hand); by default a UvWorkPool on `loop`
   // for loads and scans, and a background-priority ThreadWorkPool for
   // queries.
-  static Result<std::unique_ptr<Engine>> open_with_store(Loop& loop, Clock& clock,
-                                                         const Registry& registry,
-                                                         EngineOptions options,
-                                                         std::unique_ptr<Store> store,
+  static Result<std::unique_ptr<Engine>> open_with_store(Loop& loop, Clock& clock, const Registry& registry,
+                                                         EngineOptions options, std::unique_ptr<Store> store,
                                                          std::unique_ptr<WorkPool> pool = nullptr);
   // Stops timers and the sweep, and waits until every submitted commit has
   // completed and been answered.
@@ -125,6 +123,8 @@ class Engine {
   Engine(Loop& loop, Clock& clock, const Registry& registry, EngineOptions options,
          std::unique_ptr<Store> store, std::unique_ptr<WorkPool> pool);
   Result<void> open_services();
+  // Where admin reads run: the query pool, or the pool tests handed in.
+  WorkPool& reads_pool() { return query_pool_ ? *query_pool_ : *pool_; }
 
   Loop& loop_;
   Clock& clock_;
@@ -136,7 +136,6 @@ class Engine {
   // Admin reads at background priority; null when tests hand in a pool
   // (their queries run on it too, so they can be completed by hand).
   std::unique_ptr<ThreadWorkPool> query_pool_;
-  WorkPool* reads_pool_ = nullptr;  // query_pool_ or pool_
   std::unique_ptr<CommitQueue> commits_;
   std::unique_ptr<EventLog> events_;
   std::unique_ptr<Runtime> runtime_;

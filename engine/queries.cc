@@ -4,6 +4,8 @@
 
 #include "engine/base/coding.h"
 #include "engine/codec/codec.h"
+#include "engine/codec/index_keys.h"
+#include "engine/codec/scan_decoded.h"
 
 namespace sundial {
 namespace {
@@ -62,8 +64,7 @@ Result<ListPage> list_instances(Store& store, const ListQuery& query) {
   if (!query.cursor.empty()) {
     auto last = from_hex(query.cursor);
     if (!last || last->compare(0, prefix.size(), prefix) != 0) {
-      return make_error(ErrorCode::kInvalidArgument,
-                        "cursor is not from a listing with the same filters");
+      return make_error(ErrorCode::kInvalidArgument, "cursor is not from a listing with the same filters");
     }
     begin = *last;
     begin.push_back('\0');  // the smallest key after the last one returned
@@ -71,16 +72,15 @@ Result<ListPage> list_instances(Store& store, const ListQuery& query) {
   std::vector<std::string> ids;
   std::string last_key;
   bool more = false;
-  SUNDIAL_TRY(store.scan(cf, begin, prefix_successor(prefix),
-                         [&](std::string_view key, std::string_view) {
-                           if (ids.size() == limit) {
-                             more = true;
-                             return false;
-                           }
-                           ids.emplace_back(cf == Cf::kInstances ? key : keys::index_key_id(key, fixed));
-                           last_key = key;
-                           return true;
-                         }));
+  SUNDIAL_TRY(store.scan(cf, begin, prefix_successor(prefix), [&](std::string_view key, std::string_view) {
+    if (ids.size() == limit) {
+      more = true;
+      return false;
+    }
+    ids.emplace_back(cf == Cf::kInstances ? key : keys::index_key_id(key, fixed));
+    last_key = key;
+    return true;
+  }));
   ListPage page;
   for (const std::string& id : ids) {
     auto record = describe_instance(store, id);
@@ -96,19 +96,17 @@ Result<std::vector<JournalEntry>> instance_history(Store& store, const std::stri
   SUNDIAL_ASSIGN_OR_RETURN(auto record, store.get(Cf::kInstances, id));
   if (!record) return make_error(ErrorCode::kNotFound, "instance '" + id + "' does not exist");
   std::vector<JournalEntry> out;
-  Result<void> bad;
-  SUNDIAL_TRY(scan_prefix(store, Cf::kJournal, keys::journal_prefix(id),
-                          [&](std::string_view key, std::string_view value) {
-                            auto entry = decode_entry(value);
-                            if (!entry) {
-                              bad = std::unexpected(entry.error());
-                              return false;
-                            }
-                            entry->seq = keys::journal_seq(key).value_or(0);
-                            out.push_back(std::move(*entry));
-                            return true;
-                          }));
-  SUNDIAL_TRY(bad);
+  SUNDIAL_TRY(scan_decoded_prefix<JournalEntry>(
+      store, Cf::kJournal, keys::journal_prefix(id),
+      [](std::string_view key, std::string_view value) -> Result<JournalEntry> {
+        SUNDIAL_ASSIGN_OR_RETURN(JournalEntry entry, decode_entry(value));
+        entry.seq = keys::journal_seq(key).value_or(0);
+        return entry;
+      },
+      [&](JournalEntry&& entry) {
+        out.push_back(std::move(entry));
+        return true;
+      }));
   return out;
 }
 
@@ -153,7 +151,8 @@ nlohmann::json record_to_json(const InstanceRecord& r) {
                       {"attempts", r.attempt},
                       {"history_length", r.next_seq}};
   j["finished_at"] = r.finished_at ? nlohmann::json(r.finished_at) : nlohmann::json(nullptr);
-  j["current_step"] = r.await_kind == AwaitKind::kStep ? nlohmann::json(r.step_name) : nlohmann::json(nullptr);
+  j["current_step"] =
+      r.await_kind == AwaitKind::kStep ? nlohmann::json(r.step_name) : nlohmann::json(nullptr);
   j["next_timer"] = r.timer_due ? nlohmann::json(r.timer_due) : nlohmann::json(nullptr);
   j["waiting_for_signals"] = r.wait_signals;
   j["last_error"] = r.last_error.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.last_error);
@@ -166,8 +165,9 @@ nlohmann::json record_to_json(const InstanceRecord& r) {
 nlohmann::json list_page_to_json(const ListPage& page) {
   nlohmann::json instances = nlohmann::json::array();
   for (const auto& r : page.instances) instances.push_back(record_to_json(r));
-  return {{"instances", instances},
-          {"next_cursor", page.next_cursor.empty() ? nlohmann::json(nullptr) : nlohmann::json(page.next_cursor)}};
+  return {
+      {"instances", instances},
+      {"next_cursor", page.next_cursor.empty() ? nlohmann::json(nullptr) : nlohmann::json(page.next_cursor)}};
 }
 
 nlohmann::json history_to_json(const std::string& id, const std::vector<JournalEntry>& entries) {

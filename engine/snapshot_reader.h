@@ -49,9 +49,8 @@ class SnapshotReader {
   // `done(result)` on the loop.
   template <typename T, typename Read>
   void run(Read read, QueryDone<T> done) {
-    scope_.run([store = &store_, read = std::move(read)]() mutable -> Result<T> {
-                 return read_snapshot(*store, read);
-               },
+    scope_.run([store = &store_,
+                read = std::move(read)]() mutable -> Result<T> { return read_snapshot(*store, read); },
                [done = std::move(done)](Result<T> result) mutable { done(std::move(result)); });
   }
 

@@ -7,19 +7,17 @@
 
 #include <spdlog/spdlog.h>
 
+#include "connectors/http/async_http_client.h"
+#include "connectors/resend/resend_client.h"
 #include "engine/engine.h"
-#include "engine/storage/rocksdb_store.h"
 #include "engine/loop/timer.h"
 #include "engine/loop/uv_handle.h"
+#include "engine/storage/rocksdb_store.h"
 #include "server/api/auth.h"
 #include "server/config/daemon_args.h"
 #include "server/ops/logging.h"
 #include "server/sundial_server.h"
-#include "connectors/http/async_http_client.h"
-#include "connectors/resend/resend_client.h"
-#include "server/webhooks/calcom_route.h"
-#include "server/webhooks/signup_route.h"
-#include "workflows/builtin.h"
+#include "workflows/modules.h"
 
 namespace sundial {
 namespace {
@@ -35,12 +33,14 @@ class ShutdownSignals {
   Result<void> start(Loop& loop) {
     for (auto [handle, signum] : {std::pair{&sigterm_, SIGTERM}, std::pair{&sigint_, SIGINT}}) {
       if (int rc = uv_signal_init(loop.raw(), handle->get()); rc != 0) {
-        return make_error(ErrorCode::kInternal, std::string("cannot handle signals: uv_signal_init: ") + uv_strerror(rc));
+        return make_error(ErrorCode::kInternal,
+                          std::string("cannot handle signals: uv_signal_init: ") + uv_strerror(rc));
       }
       handle->mark_initialized();
       handle->get()->data = this;
       if (int rc = uv_signal_start(handle->get(), &ShutdownSignals::on_signal, signum); rc != 0) {
-        return make_error(ErrorCode::kInternal, std::string("cannot handle signal ") + std::to_string(signum) +
+        return make_error(ErrorCode::kInternal, std::string("cannot handle signal ") +
+                                                    std::to_string(signum) +
                                                     ": uv_signal_start: " + uv_strerror(rc));
       }
     }
@@ -68,16 +68,6 @@ class ShutdownSignals {
   std::function<void()> graceful_, immediate_;
   int received_ = 0;
 };
-
-// A workflow's email templates. A directory that is missing, empty or
-// holds a malformed template is a start-up error naming the key: every
-// email of that workflow would fail otherwise.
-Result<TemplateSet> load_templates(const std::string& dir, const char* section) {
-  auto loaded = TemplateSet::load_directory(dir);
-  if (loaded && loaded->size() > 0) return loaded;
-  std::string why = loaded ? "'" + dir + "' holds no .tmpl file" : loaded.error().message;
-  return make_error(ErrorCode::kInvalidArgument, std::string("[") + section + "] templates_dir: " + why);
-}
 
 // --recover=salvage: opens the data directory keeping its WAL up to the
 // first damage, makes that durable, says what was dropped, and exits.
@@ -135,36 +125,32 @@ int run_daemon(const std::vector<std::string>& args) {
   resend_options.api_key = secret_from_env(config.resend.api_key_env);
   ResendClient resend(loop, clock, http_client, resend_options);
   if (resend.log_mode()) {
-    spdlog::warn("${} is not set: emails are logged and journaled, not sent (log mode)", config.resend.api_key_env);
+    spdlog::warn("${} is not set: emails are logged and journaled, not sent (log mode)",
+                 config.resend.api_key_env);
   }
-  auto nurture_templates = load_templates(config.nurture.templates_dir, "nurture");
-  auto reminder_templates = load_templates(config.reminders.templates_dir, "reminders");
-  for (const auto* loaded : {&nurture_templates, &reminder_templates}) {
-    if (!*loaded) {
-      std::fprintf(stderr, "sundiald: %s\n", loaded->error().message.c_str());
-      return 2;
-    }
-  }
+  // The workflow families (workflows/modules.h) register their types and
+  // describe their webhook routes. An error is a start-up configuration
+  // error naming its key (a templates_dir without templates).
   Registry registry;
-  if (auto r = register_builtin_workflows(
-          registry, BuiltinDeps{resend, *nurture_templates, *reminder_templates, config.resend.from,
-                                config.nurture.offsets, config.reminders.before});
-      !r) {
-    spdlog::critical("cannot register the built-in workflows: {}", r.error().to_string());
-    return 1;
+  ModuleHost modules{registry, resend, config.resend.from, config.webhooks, secret_from_env, {}};
+  if (auto started = BuiltinModules::start(config, modules); !started) {
+    std::fprintf(stderr, "sundiald: %s\n", started.error().message.c_str());
+    return 2;
   }
   auto open_started = std::chrono::steady_clock::now();
   auto opened = Engine::open(loop, clock, registry, config.engine);
   if (!opened) {
-    spdlog::critical("cannot open the engine on '{}': {}", config.engine.data_dir, opened.error().to_string());
+    spdlog::critical("cannot open the engine on '{}': {}", config.engine.data_dir,
+                     opened.error().to_string());
     return 1;
   }
   std::unique_ptr<Engine> engine = std::move(*opened);
-  spdlog::info("engine ready in {} ms (storage open and recovery)",
-               std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - open_started).count());
+  spdlog::info(
+      "engine ready in {} ms (storage open and recovery)",
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - open_started)
+          .count());
   auto server = std::make_unique<SundialServer>(loop, clock, *engine, config, admin_token);
-  server->add_webhook(webhooks::signup_route(config.nurture.offsets));
-  server->add_webhook(webhooks::calcom_route(secret_from_env(config.webhooks.calcom_secret_env), config.reminders.before));
+  for (auto& route : modules.routes) server->add_webhook(std::move(route));
   // Signal handlers go in before the port is announced: a SIGTERM right
   // after the "listening" line must find them.
   UvTimer shutdown_deadline(loop, [&server] {

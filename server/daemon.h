@@ -1,8 +1,8 @@
 // sundiald's program: parses the command line, opens the engine with the
-// built-in workflows on the embedded default (RocksDB in ./sundial-data),
-// runs the loop, and shuts down cleanly on SIGTERM or SIGINT: it stops
-// taking work, waits for every commit in flight to be answered, closes
-// storage and exits 0.
+// workflow families of workflows/modules.h (their types and webhook routes)
+// on the embedded default (RocksDB in ./sundial-data), runs the loop, and
+// shuts down cleanly on SIGTERM or SIGINT: it stops taking work, waits for
+// every commit in flight to be answered, closes storage and exits 0.
 //
 // Threading: runs the loop on the calling thread until shutdown.
 #pragma once

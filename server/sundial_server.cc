@@ -3,8 +3,7 @@
 #include <algorithm>
 
 #include "server/api/admin_api.h"
-#include "server/api/error_response.h"
-#include "server/http/error_codes.h"
+#include "server/http/error_response.h"
 #include "server/ops/logging.h"
 #include "server/webhooks/webhook_handler.h"
 
@@ -36,11 +35,10 @@ SundialServer::SundialServer(Loop& loop, Clock& clock, Engine& engine, const Dae
       access_log_(config.server.access_log),
       webhook_limiter_(clock, config.server.webhook_rate_per_second, config.server.webhook_burst),
       json_limits_{config.server.max_json_depth} {
-  http_ = std::make_unique<http::HttpServer>(
-      loop, http_options(config.server),
-      [this](http::HttpRequest request, http::Responder responder) {
-        handle(std::move(request), std::move(responder));
-      });
+  http_ = std::make_unique<http::HttpServer>(loop, http_options(config.server),
+                                             [this](http::HttpRequest request, http::Responder responder) {
+                                               handle(std::move(request), std::move(responder));
+                                             });
   http_->set_observer([this](const http::RequestSummary& s) { observe(s); });
   metrics_ = std::make_unique<ops::ServerMetrics>(registry_, engine, [this] {
     return ops::ConnectionCounts{http_->open_connections(), http_->rejected_connections(),
@@ -74,7 +72,7 @@ void SundialServer::add_operations_routes() {
   router_.add("GET", "/readyz", [this](http::HttpRequest&&, const api::PathParams&, http::Responder r) {
     auto why = engine_.not_ready_reason();
     if (!why) return r.send(http::HttpResponse::json(200, {{"status", "ready"}}));
-    r.send(api::error_response(*why));
+    r.send(http::error_response(*why));
   });
   router_.add("GET", "/metrics", [this](http::HttpRequest&&, const api::PathParams&, http::Responder r) {
     metrics_->scrape([r = std::move(r)](std::string text) mutable {
@@ -94,8 +92,8 @@ void SundialServer::observe(const http::RequestSummary& s) {
   std::string route(router_.matched_pattern(s.method, s.path));
   metrics_->observe_request(s.method, route, s.status, s.seconds);
   if (!access_log_) return;
-  ops::log_access(ops::AccessLogEntry{s.method, s.path, route, s.peer_ip, s.status, s.body_bytes,
-                                      s.seconds * 1000.0});
+  ops::log_access(
+      ops::AccessLogEntry{s.method, s.path, route, s.peer_ip, s.status, s.body_bytes, s.seconds * 1000.0});
 }
 
 }  // namespace sundial

@@ -20,7 +20,7 @@
 #include "server/ops/metrics.h"
 #include "server/ops/server_metrics.h"
 #include "server/webhooks/rate_limiter.h"
-#include "server/webhooks/webhook_route.h"
+#include "workflows/module/webhook_route.h"
 
 namespace sundial {
 

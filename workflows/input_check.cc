@@ -6,7 +6,8 @@ namespace sundial {
 namespace {
 
 std::unexpected<Error> invalid(const char* key, std::string_view must) {
-  return make_error(ErrorCode::kInvalidArgument, "input field '" + std::string(key) + "' must be " + std::string(must));
+  return make_error(ErrorCode::kInvalidArgument,
+                    "input field '" + std::string(key) + "' must be " + std::string(must));
 }
 
 // input[key], or nullptr when absent or null.
@@ -27,7 +28,8 @@ Result<void> check_known_fields(const nlohmann::json& input, std::initializer_li
     if (ok_key) continue;
     std::string list;
     for (std::string_view k : known) list += (list.empty() ? "" : ", ") + std::string(k);
-    return make_error(ErrorCode::kInvalidArgument, "unknown input field '" + key + "'; known fields: " + list);
+    return make_error(ErrorCode::kInvalidArgument,
+                      "unknown input field '" + key + "'; known fields: " + list);
   }
   return ok();
 }
@@ -60,9 +62,10 @@ Result<std::optional<std::vector<DurationMs>>> optional_delays(const nlohmann::j
   if (!v->is_array() || v->size() > kMaxInputDelays) return invalid(key, must);
   std::vector<DurationMs> out;
   for (const auto& item : *v) {
-    bool in_range = item.is_number_integer() &&
-                    (item.is_number_unsigned() ? item.get<uint64_t>() <= static_cast<uint64_t>(kMaxInputDelayMs)
-                                               : item.get<int64_t>() >= 0 && item.get<int64_t>() <= kMaxInputDelayMs);
+    bool in_range =
+        item.is_number_integer() &&
+        (item.is_number_unsigned() ? item.get<uint64_t>() <= static_cast<uint64_t>(kMaxInputDelayMs)
+                                   : item.get<int64_t>() >= 0 && item.get<int64_t>() <= kMaxInputDelayMs);
     if (!in_range) return invalid(key, must);
     out.push_back(item.get<DurationMs>());
   }
@@ -71,7 +74,8 @@ Result<std::optional<std::vector<DurationMs>>> optional_delays(const nlohmann::j
 
 Result<std::string> required_email(const nlohmann::json& input, const char* key) {
   SUNDIAL_ASSIGN_OR_RETURN(auto raw, optional_string(input, key));
-  if (!raw) return make_error(ErrorCode::kInvalidArgument, "input field '" + std::string(key) + "' is required");
+  if (!raw)
+    return make_error(ErrorCode::kInvalidArgument, "input field '" + std::string(key) + "' is required");
   std::string email = normalize_email(*raw);
   if (!plausible_email(email)) return invalid(key, "an email address");
   return email;

@@ -10,12 +10,17 @@
 namespace sundial {
 
 Result<TimeMs> parse_rfc3339(std::string_view text) {
-  auto bad = [&] { return make_error(ErrorCode::kInvalidArgument, "'" + std::string(text) + "' is not an RFC 3339 time"); };
+  auto bad = [&] {
+    return make_error(ErrorCode::kInvalidArgument, "'" + std::string(text) + "' is not an RFC 3339 time");
+  };
   if (text.size() < 20) return bad();
   int y, mo, d, h, mi, s;
   std::string head(text.substr(0, 19));
-  if (std::sscanf(head.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d", &y, &mo, &d, &h, &mi, &s) != 6 || head[10] != 'T') {
-    if (head[10] != ' ' || std::sscanf(head.c_str(), "%4d-%2d-%2d %2d:%2d:%2d", &y, &mo, &d, &h, &mi, &s) != 6) return bad();
+  if (std::sscanf(head.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d", &y, &mo, &d, &h, &mi, &s) != 6 ||
+      head[10] != 'T') {
+    if (head[10] != ' ' ||
+        std::sscanf(head.c_str(), "%4d-%2d-%2d %2d:%2d:%2d", &y, &mo, &d, &h, &mi, &s) != 6)
+      return bad();
   }
   size_t pos = 19;
   int64_t millis = 0;
@@ -59,10 +64,14 @@ Result<BookingEvent> parse_booking_event(const nlohmann::json& body) {
   }
   BookingEvent e;
   e.trigger_name = body["triggerEvent"].get<std::string>();
-  if (e.trigger_name == "BOOKING_CREATED") e.trigger = BookingTrigger::kCreated;
-  else if (e.trigger_name == "BOOKING_RESCHEDULED") e.trigger = BookingTrigger::kRescheduled;
-  else if (e.trigger_name == "BOOKING_CANCELLED") e.trigger = BookingTrigger::kCancelled;
-  else return e;
+  if (e.trigger_name == "BOOKING_CREATED")
+    e.trigger = BookingTrigger::kCreated;
+  else if (e.trigger_name == "BOOKING_RESCHEDULED")
+    e.trigger = BookingTrigger::kRescheduled;
+  else if (e.trigger_name == "BOOKING_CANCELLED")
+    e.trigger = BookingTrigger::kCancelled;
+  else
+    return e;
   if (!body.contains("payload") || !body["payload"].is_object()) {
     return make_error(ErrorCode::kInvalidArgument, e.trigger_name + " without a 'payload' object");
   }
@@ -85,7 +94,8 @@ Result<BookingEvent> parse_booking_event(const nlohmann::json& body) {
     }
     SUNDIAL_ASSIGN_OR_RETURN(e.start, parse_rfc3339(p["startTime"].get<std::string>()));
   }
-  if (p.contains("attendees") && p["attendees"].is_array() && !p["attendees"].empty() && p["attendees"][0].is_object()) {
+  if (p.contains("attendees") && p["attendees"].is_array() && !p["attendees"].empty() &&
+      p["attendees"][0].is_object()) {
     const auto& a = p["attendees"][0];
     e.attendee_email = normalize_email(string_field(a, "email"));
     e.attendee_name = string_field(a, "name", string_field(a, "firstName"));

@@ -17,7 +17,8 @@ bool plausible_email(const std::string& email) {
   if (dot == std::string::npos || dot == 0 || dot + 2 > domain.size()) return false;
   if (email.size() > 190) return false;
   return std::none_of(email.begin(), email.end(), [](unsigned char c) {
-    return std::isspace(c) || std::iscntrl(c) || c == '/' || c == '?' || c == '#' || c == '%' || c == '\\' || c > 126;
+    return std::isspace(c) || std::iscntrl(c) || c == '/' || c == '?' || c == '#' || c == '%' || c == '\\' ||
+           c > 126;
   });
 }
 

@@ -44,7 +44,8 @@ size_t on_header(char* data, size_t size, size_t n, void* user) noexcept {
                    [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     std::string value = line.substr(colon + 1);
     while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.erase(0, 1);
-    while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) value.pop_back();
+    while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' '))
+      value.pop_back();
     static_cast<HttpCallResult*>(user)->headers[name] = value;
   }
   return size * n;
@@ -53,7 +54,10 @@ size_t on_header(char* data, size_t size, size_t n, void* user) noexcept {
 }  // namespace
 
 AsyncHttpClient::AsyncHttpClient(Loop& loop, Clock& clock)
-    : loop_(loop), clock_(clock), multi_(nullptr), timer_(loop, [this] { socket_action(CURL_SOCKET_TIMEOUT, 0); }) {
+    : loop_(loop),
+      clock_(clock),
+      multi_(nullptr),
+      timer_(loop, [this] { socket_action(CURL_SOCKET_TIMEOUT, 0); }) {
   static std::once_flag curl_ready;
   std::call_once(curl_ready, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
   multi_ = curl_multi_init();
@@ -96,7 +100,8 @@ void AsyncHttpClient::send(HttpCall call, Done done) {
   auto transfer = std::make_unique<Transfer>();
   transfer->call = std::move(call);
   transfer->done = std::move(done);
-  for (const auto& h : transfer->call.headers) transfer->headers = curl_slist_append(transfer->headers, h.c_str());
+  for (const auto& h : transfer->call.headers)
+    transfer->headers = curl_slist_append(transfer->headers, h.c_str());
   transfer->headers = curl_slist_append(transfer->headers, "Expect:");
   const HttpCall& c = transfer->call;
   curl_easy_setopt(easy, CURLOPT_URL, c.url.c_str());
@@ -121,9 +126,8 @@ void AsyncHttpClient::send(HttpCall call, Done done) {
     curl_easy_cleanup(easy);
     std::string why = std::string("cannot start the call: curl_multi_add_handle: ") + curl_multi_strerror(rc);
     spdlog::error("outbound {} {}: {}", transfer->call.method, transfer->call.url, why);
-    loop_.defer([done = std::move(transfer->done), result = transport_error(std::move(why))]() mutable noexcept {
-      done(std::move(result));
-    });
+    loop_.defer([done = std::move(transfer->done),
+                 result = transport_error(std::move(why))]() mutable noexcept { done(std::move(result)); });
     return;
   }
   transfers_.emplace(easy, std::move(transfer));
@@ -153,8 +157,8 @@ bool AsyncHttpClient::watch_socket(int fd, int what, SocketWatch* watch) noexcep
     auto fresh = std::make_unique<SocketWatch>();
     fresh->fd = fd;
     fresh->client = this;
-    int rc = take_fault(Fault::kWatchSocket) ? UV_ENOMEM
-                                             : uv_poll_init_socket(loop_.raw(), fresh->poll.get(), fd);
+    int rc =
+        take_fault(Fault::kWatchSocket) ? UV_ENOMEM : uv_poll_init_socket(loop_.raw(), fresh->poll.get(), fd);
     if (rc != 0) {
       spdlog::error("outbound call: uv_poll_init_socket({}) failed: {}", fd, uv_strerror(rc));
       return false;  // never initialized: `fresh` frees its handle directly

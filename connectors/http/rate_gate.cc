@@ -6,8 +6,13 @@
 namespace sundial {
 
 RateGate::RateGate(Loop& loop, Clock& clock, double rate_per_second, double burst)
-    : loop_(loop), clock_(clock), rate_(rate_per_second), burst_(std::max(1.0, burst)), tokens_(burst_),
-      updated_(clock.now_ms()), timer_(loop, [this] { drain(); }) {}
+    : loop_(loop),
+      clock_(clock),
+      rate_(rate_per_second),
+      burst_(std::max(1.0, burst)),
+      tokens_(burst_),
+      updated_(clock.now_ms()),
+      timer_(loop, [this] { drain(); }) {}
 
 void RateGate::refill(TimeMs now) {
   if (now > updated_) {

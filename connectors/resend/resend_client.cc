@@ -14,7 +14,9 @@ constexpr const char* kUserAgent = "sundial/0.1 (+https://github.com/sundial)";
 }  // namespace
 
 ResendClient::ResendClient(Loop& loop, Clock& clock, AsyncHttpClient& http, ResendOptions options)
-    : http_(http), options_(std::move(options)), gate_(loop, clock, options_.rate_per_second, options_.burst) {
+    : http_(http),
+      options_(std::move(options)),
+      gate_(loop, clock, options_.rate_per_second, options_.burst) {
   while (!options_.base_url.empty() && options_.base_url.back() == '/') options_.base_url.pop_back();
 }
 
@@ -23,17 +25,20 @@ Result<nlohmann::json> resend_result(const HttpCallResult& r) {
   nlohmann::json body = parse_json(r.body).value_or(nlohmann::json());
   if (r.outcome == HttpOutcome::kOk) {
     if (body.is_object() && body["id"].is_string()) return nlohmann::json{{"id", body["id"]}};
-    return make_error(ErrorCode::kInternal, "Resend answered " + std::to_string(r.status) + " without an email id");
+    return make_error(ErrorCode::kInternal,
+                      "Resend answered " + std::to_string(r.status) + " without an email id");
   }
   std::string name = string_field(body, "name");  // value() would throw on a non-string
   std::string message = string_field(body, "message");
-  std::string what = r.status == 0 ? "Resend unreachable: " + r.error
-                                   : "Resend answered " + std::to_string(r.status) + (name.empty() ? "" : " " + name) +
-                                         (message.empty() ? "" : ": " + message);
+  std::string what = r.status == 0
+                         ? "Resend unreachable: " + r.error
+                         : "Resend answered " + std::to_string(r.status) + (name.empty() ? "" : " " + name) +
+                               (message.empty() ? "" : ": " + message);
   // Quotas answer 429 too, but waiting seconds does not help: permanent.
   bool quota = name == "daily_quota_exceeded" || name == "monthly_quota_exceeded";
-  bool retryable = (r.outcome == HttpOutcome::kRetryable && !quota) || name == "concurrent_idempotent_requests";
-  Error error{retryable ? ErrorCode::kUnavailable : ErrorCode::kInvalidArgument, what, r.retry_after};
+  bool retryable =
+      (r.outcome == HttpOutcome::kRetryable && !quota) || name == "concurrent_idempotent_requests";
+  Error error = failed_call(retryable, what, r.retry_after);
   return std::unexpected(std::move(error));
 }
 
@@ -49,7 +54,8 @@ void ResendClient::send(const Email& email, const std::string& idempotency_key,
   call.timeout = options_.timeout;
   call.headers = {"Authorization: Bearer " + *options_.api_key, "Content-Type: application/json",
                   std::string("User-Agent: ") + kUserAgent, "Idempotency-Key: " + idempotency_key};
-  nlohmann::json body = {{"from", email.from}, {"to", email.to}, {"subject", email.subject}, {"html", email.html}};
+  nlohmann::json body = {
+      {"from", email.from}, {"to", email.to}, {"subject", email.subject}, {"html", email.html}};
   if (!email.text.empty()) body["text"] = email.text;
   call.body = body.dump();
   gate_.acquire([this, call = std::move(call), done = std::move(done)]() mutable {

@@ -43,8 +43,8 @@ bool constant_time_equal(std::string_view a, std::string_view b) {
   return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
-bool verify_hmac_signature(std::string_view secret, std::string_view body,
-                           std::string_view signature, std::string_view prefix) {
+bool verify_hmac_signature(std::string_view secret, std::string_view body, std::string_view signature,
+                           std::string_view prefix) {
   if (signature.substr(0, prefix.size()) != prefix) return false;
   std::string given(signature.substr(prefix.size()));
   for (char& c : given) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));

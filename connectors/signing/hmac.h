@@ -21,7 +21,7 @@ bool constant_time_equal(std::string_view a, std::string_view b);
 
 // Whether `signature` is `prefix` followed by the hex HMAC-SHA256 of `body`
 // under `secret` (hex compared case-insensitively, in constant time).
-bool verify_hmac_signature(std::string_view secret, std::string_view body,
-                           std::string_view signature, std::string_view prefix = {});
+bool verify_hmac_signature(std::string_view secret, std::string_view body, std::string_view signature,
+                           std::string_view prefix = {});
 
 }  // namespace sundial

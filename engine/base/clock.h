@@ -1,4 +1,5 @@
-// Clock: the one seam through which the engine reads wall-clock time.
+// Clock: the one seam through which the engine reads wall-clock time, and
+// (MonotonicClock) through which the HTTP server reads time for timeouts.
 //
 // Durable timers are wall-clock (UTC milliseconds since the Unix epoch)
 // because they outlive the process. Production code asks a Clock, never
@@ -34,6 +35,15 @@ class SystemClock final : public Clock {
  public:
   TimeMs now_ms() const override;
 };
+
+// Milliseconds from an arbitrary origin that never jumps (steady_clock):
+// for timeouts and durations, compared only with other readings of the
+// same clock. Stateless; `monotonic_clock()` is a shared instance.
+class MonotonicClock final : public Clock {
+ public:
+  TimeMs now_ms() const override;
+};
+const MonotonicClock& monotonic_clock();
 
 // A clock that moves only when told. Starts at `start` (default 2026-01-01).
 class ManualClock final : public Clock {

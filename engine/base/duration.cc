@@ -13,16 +13,16 @@ struct Unit {
 };
 
 // Longest names first so "ms" is not read as "m" followed by "s".
-constexpr std::array<Unit, 5> kUnits{{
-    {"ms", 1}, {"d", kDayMs}, {"h", kHourMs}, {"m", kMinuteMs}, {"s", kSecondMs}}};
+constexpr std::array<Unit, 5> kUnits{
+    {{"ms", 1}, {"d", kDayMs}, {"h", kHourMs}, {"m", kMinuteMs}, {"s", kSecondMs}}};
 
 }  // namespace
 
 Result<DurationMs> parse_duration(std::string_view text) {
   auto invalid = [&](std::string_view why) {
-    return make_error(ErrorCode::kInvalidArgument,
-                      "invalid duration '" + std::string(text) + "': " + std::string(why) +
-                          " (write e.g. 90s, 15m, 24h, 11d or 1d12h)");
+    return make_error(ErrorCode::kInvalidArgument, "invalid duration '" + std::string(text) +
+                                                       "': " + std::string(why) +
+                                                       " (write e.g. 90s, 15m, 24h, 11d or 1d12h)");
   };
   if (text.empty()) return invalid("empty");
   DurationMs total = 0;

@@ -56,10 +56,10 @@ std::string plain_message(const nlohmann::json::exception& e) {
 
 std::expected<nlohmann::json, JsonParseError> parse_json(std::string_view text, JsonLimits limits) {
   if (size_t at = scan_depth(text, limits.max_depth); at != 0) {
-    return std::unexpected(JsonParseError{
-        JsonParseError::Kind::kTooDeep, at,
-        "nested deeper than the limit of " + std::to_string(limits.max_depth) + " levels (at byte " +
-            std::to_string(at) + ")"});
+    return std::unexpected(JsonParseError{JsonParseError::Kind::kTooDeep, at,
+                                          "nested deeper than the limit of " +
+                                              std::to_string(limits.max_depth) + " levels (at byte " +
+                                              std::to_string(at) + ")"});
   }
   try {
     return nlohmann::json::parse(text);

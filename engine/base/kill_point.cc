@@ -21,7 +21,8 @@ struct Armed {
 
 [[noreturn]] void refuse(const char* value, const char* why) {
   std::fprintf(stderr, "SUNDIAL_KILL_AT='%s': %s (expected <name>:<n>, n >= 1, name one of:", value, why);
-  for (auto name : kill_points::kAll) std::fprintf(stderr, " %.*s", static_cast<int>(name.size()), name.data());
+  for (auto name : kill_points::kAll)
+    std::fprintf(stderr, " %.*s", static_cast<int>(name.size()), name.data());
   std::fprintf(stderr, ")\n");
   std::abort();
 }

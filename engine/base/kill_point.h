@@ -44,9 +44,9 @@ void kill_point_pass(std::string_view name);
 
 }  // namespace sundial
 
-#define SUNDIAL_KILL_POINT(name)                                  \
-  do {                                                            \
-    if (::sundial::g_kill_point_armed) [[unlikely]] {             \
-      ::sundial::kill_point_pass(name);                           \
-    }                                                             \
+#define SUNDIAL_KILL_POINT(name)                      \
+  do {                                                \
+    if (::sundial::g_kill_point_armed) [[unlikely]] { \
+      ::sundial::kill_point_pass(name);               \
+    }                                                 \
   } while (0)

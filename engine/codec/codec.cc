@@ -111,8 +111,7 @@ bool read(const json& j, const char* key, T& out) {
 }
 
 Error corrupt(std::string_view what, const char* field) {
-  return Error{ErrorCode::kCorruption,
-               "stored " + std::string(what) + " has a bad field '" + field + "'"};
+  return Error{ErrorCode::kCorruption, "stored " + std::string(what) + " has a bad field '" + field + "'"};
 }
 
 }  // namespace
@@ -243,8 +242,7 @@ Result<JournalEntry> decode_entry(std::string_view bytes) {
 }
 
 std::string encode_event(const EngineEvent& ev) {
-  json j = {{"t", event_type_name(ev.type)}, {"at", ev.at}, {"i", ev.instance_id},
-            {"w", ev.workflow_type}};
+  json j = {{"t", event_type_name(ev.type)}, {"at", ev.at}, {"i", ev.instance_id}, {"w", ev.workflow_type}};
   if (!ev.name.empty()) j["n"] = ev.name;
   if (!ev.detail.empty()) j["d"] = ev.detail;
   return j.dump(-1, ' ', false, json::error_handler_t::replace);

@@ -7,7 +7,7 @@
 // holding other bytes, or a value nested deeper than kMaxStoredValueDepth,
 // cannot be encoded: encode_record and encode_entry return invalid_argument
 // instead, and callers encode BEFORE they change anything in memory (see
-// engine/transitions/instance_ops.h). Events are a log of messages:
+// engine/transitions/record_ops.h). Events are a log of messages:
 // encode_event replaces invalid bytes with U+FFFD and always succeeds.
 // Stored values are parsed with a bounded depth (engine/base/json_parse.h).
 //

@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "engine/codec/codec.h"
+#include "engine/codec/scan_decoded.h"
 #include "engine/storage/keys.h"
 
 namespace sundial {
@@ -66,19 +67,17 @@ Result<std::optional<uint64_t>> EventLog::first_seq() const { return read_first_
 
 Result<std::vector<EngineEvent>> read_events_since(Store& store, uint64_t after, size_t limit) {
   std::vector<EngineEvent> out;
-  Result<void> decode_error;
-  SUNDIAL_TRY(store.scan(Cf::kEvents, keys::event_key(after + 1), {},
-                         [&](std::string_view key, std::string_view value) {
-                           auto ev = decode_event(value);
-                           if (!ev) {
-                             decode_error = std::unexpected(ev.error());
-                             return false;
-                           }
-                           ev->seq = keys::parse_event_key(key).value_or(0);
-                           out.push_back(std::move(*ev));
-                           return out.size() < limit;
-                         }));
-  SUNDIAL_TRY(decode_error);
+  SUNDIAL_TRY(scan_decoded<EngineEvent>(
+      store, Cf::kEvents, keys::event_key(after + 1), {},
+      [](std::string_view key, std::string_view value) -> Result<EngineEvent> {
+        SUNDIAL_ASSIGN_OR_RETURN(EngineEvent ev, decode_event(value));
+        ev.seq = keys::parse_event_key(key).value_or(0);
+        return ev;
+      },
+      [&](EngineEvent&& ev) {
+        out.push_back(std::move(ev));
+        return out.size() < limit;
+      }));
   return out;
 }
 

@@ -4,12 +4,18 @@ namespace sundial {
 
 std::string_view status_name(InstanceStatus status) {
   switch (status) {
-    case InstanceStatus::kRunning: return "running";
-    case InstanceStatus::kWaiting: return "waiting";
-    case InstanceStatus::kPaused: return "paused";
-    case InstanceStatus::kCompleted: return "completed";
-    case InstanceStatus::kFailed: return "failed";
-    case InstanceStatus::kCancelled: return "cancelled";
+    case InstanceStatus::kRunning:
+      return "running";
+    case InstanceStatus::kWaiting:
+      return "waiting";
+    case InstanceStatus::kPaused:
+      return "paused";
+    case InstanceStatus::kCompleted:
+      return "completed";
+    case InstanceStatus::kFailed:
+      return "failed";
+    case InstanceStatus::kCancelled:
+      return "cancelled";
   }
   return "unknown";
 }

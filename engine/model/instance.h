@@ -19,20 +19,20 @@ namespace sundial {
 // The lifecycle of an instance. The numeric values are stored in index keys:
 // never renumber.
 enum class InstanceStatus : uint8_t {
-  kRunning = 1,    // executing workflow code or a step (including a step's retry backoff)
-  kWaiting = 2,    // in a durable sleep or waiting for a signal
-  kPaused = 3,     // timers held, nothing runs until resume
+  kRunning = 1,  // executing workflow code or a step (including a step's retry backoff)
+  kWaiting = 2,  // in a durable sleep or waiting for a signal
+  kPaused = 3,   // timers held, nothing runs until resume
   kCompleted = 4,
-  kFailed = 5,     // a step failed for good or the workflow code failed; `retry` resumes it
+  kFailed = 5,  // a step failed for good or the workflow code failed; `retry` resumes it
   kCancelled = 6,
 };
 
 std::string_view status_name(InstanceStatus status);
 std::optional<InstanceStatus> parse_status(std::string_view name);
 bool is_finished(InstanceStatus status);
-inline constexpr InstanceStatus kAllStatuses[] = {
-    InstanceStatus::kRunning,   InstanceStatus::kWaiting, InstanceStatus::kPaused,
-    InstanceStatus::kCompleted, InstanceStatus::kFailed,  InstanceStatus::kCancelled};
+inline constexpr InstanceStatus kAllStatuses[] = {InstanceStatus::kRunning, InstanceStatus::kWaiting,
+                                                  InstanceStatus::kPaused,  InstanceStatus::kCompleted,
+                                                  InstanceStatus::kFailed,  InstanceStatus::kCancelled};
 
 // What the workflow coroutine is suspended on.
 enum class AwaitKind : uint8_t { kNone = 0, kStep = 1, kSleep = 2, kSignal = 3 };
@@ -44,8 +44,8 @@ struct InstanceRecord {
   InstanceStatus status = InstanceStatus::kRunning;
   TimeMs created_at = 0;
   TimeMs updated_at = 0;
-  TimeMs finished_at = 0;        // 0 while not finished
-  uint32_t next_seq = 0;         // the journal holds entries [0, next_seq)
+  TimeMs finished_at = 0;  // 0 while not finished
+  uint32_t next_seq = 0;   // the journal holds entries [0, next_seq)
 
   AwaitKind await_kind = AwaitKind::kNone;
   std::string step_name;                  // kStep: the step being run
@@ -56,12 +56,18 @@ struct InstanceRecord {
   // from the `timers` column family and this keeps its due time for resume.
   TimeMs timer_due = 0;
 
-  TimeMs paused_at = 0;                                   // kPaused only
+  TimeMs paused_at = 0;                                           // kPaused only
   InstanceStatus status_before_pause = InstanceStatus::kRunning;  // kPaused only
 
   std::string last_error;
   std::string cancel_reason;
   std::string idempotency_key;  // empty when the start had none
 };
+
+// Whether a row for record.timer_due exists in the `timers` column family
+// (none while paused or finished: the record keeps the due time alone).
+inline bool has_timer_row(const InstanceRecord& r) {
+  return r.timer_due != 0 && r.status != InstanceStatus::kPaused && !is_finished(r.status);
+}
 
 }  // namespace sundial

@@ -32,11 +32,11 @@ enum class EntryKind : uint8_t {
   kSignalReceived,     // name, data = payload; outcome iff delivered
   kSignalDelivered,    // outcome. ref_seq = the kSignalReceived entry it delivers
   kPaused,
-  kResumed,            // name = policy, shift_ms = how far the schedule moved
+  kResumed,  // name = policy, shift_ms = how far the schedule moved
   kRetried,
-  kCancelled,          // error = reason
+  kCancelled,  // error = reason
   kCompleted,
-  kFailed,             // error
+  kFailed,  // error
 };
 
 std::string_view entry_kind_name(EntryKind kind);
@@ -58,8 +58,7 @@ struct JournalEntry {
   // Whether replay feeds this entry to the workflow coroutine.
   bool is_outcome() const {
     return kind == EntryKind::kStepCompleted || kind == EntryKind::kTimerFired ||
-           kind == EntryKind::kSignalDelivered ||
-           (kind == EntryKind::kSignalReceived && delivered);
+           kind == EntryKind::kSignalDelivered || (kind == EntryKind::kSignalReceived && delivered);
   }
 };
 

@@ -1,18 +1,18 @@
 #include "engine/retention/retention_sweep.h"
 
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 #include "engine/base/check.h"
 #include "engine/base/coding.h"
 #include "engine/codec/codec.h"
+#include "engine/codec/index_keys.h"
 #include "engine/storage/keys.h"
 
 namespace sundial {
 
-RetentionSweep::RetentionSweep(WorkPool& pool, Clock& clock, Store& store, Runtime& runtime,
-                               EventLog& events, IdempotencyKeys& idempotency,
-                               RetentionOptions options)
+RetentionSweep::RetentionSweep(WorkPool& pool, Clock& clock, Store& store, Runtime& runtime, EventLog& events,
+                               IdempotencyKeys& idempotency, RetentionOptions options)
     : loop_(pool.loop()),
       clock_(clock),
       store_(store),
@@ -42,8 +42,7 @@ SweepPlan RetentionSweep::plan(Store& store, TimeMs now, DurationMs retention, s
   SweepPlan plan;
   std::vector<std::pair<std::string, TimeMs>> finished;  // index key, finished_at
   std::string finished_prefix = keys::finished_index_prefix();
-  plan.status = store.scan(Cf::kIndex, finished_prefix,
-                           keys::finished_index_key(now - retention, ""),
+  plan.status = store.scan(Cf::kIndex, finished_prefix, keys::finished_index_key(now - retention, ""),
                            [&](std::string_view key, std::string_view) {
                              auto t = keys::index_key_time(key, finished_prefix.size());
                              finished.emplace_back(std::string(key), t.value_or(0));

@@ -29,9 +29,9 @@
 #include "engine/loop/loop.h"
 #include "engine/loop/timer.h"
 #include "engine/loop/work_pool.h"
+#include "engine/runtime/idempotency.h"
 #include "engine/runtime/runtime.h"
 #include "engine/storage/store.h"
-#include "engine/transitions/idempotency.h"
 
 namespace sundial {
 

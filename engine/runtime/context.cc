@@ -147,8 +147,7 @@ std::string Context::uuid() {
   char buf[37];
   std::snprintf(buf, sizeof buf, "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(hi >> 32),
                 static_cast<unsigned>((hi >> 16) & 0xffff), static_cast<unsigned>(hi & 0xffff),
-                static_cast<unsigned>(lo >> 48),
-                static_cast<unsigned long long>(lo & 0xffffffffffffull));
+                static_cast<unsigned>(lo >> 48), static_cast<unsigned long long>(lo & 0xffffffffffffull));
   return buf;
 }
 
@@ -257,14 +256,17 @@ bool Context::try_consume(const AwaitRequest& req) {
 
 std::string describe_request(const AwaitRequest& req) {
   switch (req.kind) {
-    case AwaitKind::kStep: return "step '" + req.step_name + "'";
-    case AwaitKind::kSleep: return "a sleep";
+    case AwaitKind::kStep:
+      return "step '" + req.step_name + "'";
+    case AwaitKind::kSleep:
+      return "a sleep";
     case AwaitKind::kSignal: {
       std::string out = "a wait for signal";
       for (const auto& s : req.signals) out += " '" + s + "'";
       return out;
     }
-    case AwaitKind::kNone: break;
+    case AwaitKind::kNone:
+      break;
   }
   return "nothing";
 }
@@ -274,8 +276,8 @@ void Context::diverged(const AwaitRequest& req, const JournalEntry* found) {
   if (!found->name.empty()) holds += " '" + found->name + "'";
   failure_ = Error{ErrorCode::kNonDeterminism,
                    "replay of instance '" + instance_id_ + "' diverged at journal seq " +
-                       std::to_string(found->seq) + ": the workflow asked for " +
-                       describe_request(req) + " but the journal holds " + holds +
+                       std::to_string(found->seq) + ": the workflow asked for " + describe_request(req) +
+                       " but the journal holds " + holds +
                        "; workflow code must be deterministic (use ctx.now(), ctx.random_u64() "
                        "and steps for I/O) and must not reorder awaits of running instances"};
 }

@@ -66,15 +66,15 @@ struct SignalResult {
 // What a suspended workflow waits for.
 struct AwaitRequest {
   AwaitKind kind = AwaitKind::kNone;
-  std::string step_name;       // kStep
-  AsyncStepFn step_fn;         // kStep
-  SyncStepFn sync_fn;          // kStep run with step(): may run inside the transition that reaches it
-  SyncStepFn blocking_fn;      // kStep run with step_blocking: off the loop
-  RetryPolicy policy;          // kStep
-  TimeMs sleep_until = 0;      // kSleep: the target, pause shifts included
-  std::vector<std::string> signals;       // kSignal
-  std::optional<DurationMs> timeout;      // kSignal: relative to when the wait begins
-  std::optional<TimeMs> deadline;         // kSignal: absolute, pause shifts included
+  std::string step_name;              // kStep
+  AsyncStepFn step_fn;                // kStep
+  SyncStepFn sync_fn;                 // kStep run with step(): may run inside the transition that reaches it
+  SyncStepFn blocking_fn;             // kStep run with step_blocking: off the loop
+  RetryPolicy policy;                 // kStep
+  TimeMs sleep_until = 0;             // kSleep: the target, pause shifts included
+  std::vector<std::string> signals;   // kSignal
+  std::optional<DurationMs> timeout;  // kSignal: relative to when the wait begins
+  std::optional<TimeMs> deadline;     // kSignal: absolute, pause shifts included
   std::coroutine_handle<> handle;
 };
 

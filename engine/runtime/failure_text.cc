@@ -13,8 +13,8 @@ namespace {
 
 std::string demangle(const char* mangled) {
   int status = 0;
-  std::unique_ptr<char, decltype(&std::free)> name(
-      abi::__cxa_demangle(mangled, nullptr, nullptr, &status), &std::free);
+  std::unique_ptr<char, decltype(&std::free)> name(abi::__cxa_demangle(mangled, nullptr, nullptr, &status),
+                                                   &std::free);
   return status == 0 && name ? std::string(name.get()) : std::string(mangled);
 }
 
@@ -30,7 +30,7 @@ std::string describe_exception(std::exception_ptr e) {
     // Not a std::exception: name its type, which is all there is to say.
     const std::type_info* type = abi::__cxa_current_exception_type();
     return repair_utf8("exception of type '" +
-                             (type != nullptr ? demangle(type->name()) : std::string("unknown")) + "'");
+                       (type != nullptr ? demangle(type->name()) : std::string("unknown")) + "'");
   }
 }
 

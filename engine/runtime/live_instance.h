@@ -20,11 +20,11 @@ namespace sundial {
 struct LiveInstance {
   InstanceRecord record;
   std::unique_ptr<Context> ctx;
-  Workflow<void> root;      // invalid until the workflow first runs
-  uint64_t epoch = 0;       // identity of this incarnation, for async completions
+  Workflow<void> root;  // invalid until the workflow first runs
+  uint64_t epoch = 0;   // identity of this incarnation, for async completions
   bool step_running = false;
-  uint32_t in_flight = 0;   // transitions submitted and not yet durable
-  uint32_t pins = 0;        // callers running against it right after its load
+  uint32_t in_flight = 0;  // transitions submitted and not yet durable
+  uint32_t pins = 0;       // callers running against it right after its load
 
   // What storage holds, so index keys can be replaced precisely.
   bool persisted = false;
@@ -32,10 +32,7 @@ struct LiveInstance {
   TimeMs indexed_finished_at = 0;
 
   // Whether a row for record.timer_due exists in the `timers` column family.
-  bool timer_row() const {
-    return record.timer_due != 0 && record.status != InstanceStatus::kPaused &&
-           !is_finished(record.status);
-  }
+  bool timer_row() const { return has_timer_row(record); }
 };
 
 }  // namespace sundial

@@ -11,20 +11,19 @@ Result<nlohmann::json> WorkflowType::prepare_input(nlohmann::json input) const {
   try {
     return check_input(input);
   } catch (const std::exception& e) {  // a broken check refuses this start, nothing more
-    return make_error(ErrorCode::kInternal, "the input check of workflow type '" + name + "' threw: " + e.what());
+    return make_error(ErrorCode::kInternal,
+                      "the input check of workflow type '" + name + "' threw: " + e.what());
   }
 }
 
-Result<void> Registry::add(std::string name, std::string description, WorkflowFn fn,
-                           InputCheck check_input) {
+Result<void> Registry::add(std::string name, std::string description, WorkflowFn fn, InputCheck check_input) {
   SUNDIAL_TRY(keys::validate_type_name(name));
   if (types_.contains(name)) {
-    return make_error(ErrorCode::kInvalidArgument,
-                      "workflow type '" + name + "' is registered twice");
+    return make_error(ErrorCode::kInvalidArgument, "workflow type '" + name + "' is registered twice");
   }
   std::string key = name;
   types_.emplace(std::move(key), WorkflowType{std::move(name), std::move(description), std::move(fn),
-                                                   std::move(check_input)});
+                                              std::move(check_input)});
   return ok();
 }
 

@@ -1,6 +1,6 @@
 // Registry: workflow type name → the coroutine function that runs it and
 // the check of its start input. Built once at start-up
-// (workflows/builtin.cc holds the list); read-only afterwards.
+// (by the workflow families of workflows/modules.h); read-only afterwards.
 //
 // A type declares its input check where it is registered: start runs it
 // before anything is stored, so a start with an input the workflow cannot
@@ -44,8 +44,7 @@ struct WorkflowType {
 class Registry {
  public:
   // Fails with invalid_argument for a bad or duplicate name.
-  Result<void> add(std::string name, std::string description, WorkflowFn fn,
-                   InputCheck check_input = {});
+  Result<void> add(std::string name, std::string description, WorkflowFn fn, InputCheck check_input = {});
   const WorkflowType* find(std::string_view name) const;
   std::vector<const WorkflowType*> list() const;
 

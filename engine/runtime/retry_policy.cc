@@ -5,10 +5,7 @@
 
 namespace sundial {
 
-bool is_retryable(const Error& error) {
-  return error.code == ErrorCode::kUnavailable || error.code == ErrorCode::kIoError ||
-         error.code == ErrorCode::kInternal;
-}
+bool is_retryable(const Error& error) { return error_info(error.code).retryable; }
 
 DurationMs backoff_delay(const RetryPolicy& policy, uint32_t attempt, double random01) {
   double delay = static_cast<double>(policy.initial_backoff);

@@ -26,9 +26,11 @@ struct RetryPolicy {
   bool jitter = true;
 };
 
-// Retryable: unavailable, io_error and internal (timeouts, 429, 5xx,
-// connection errors). Everything else (invalid_argument for a 4xx, ...) is
-// permanent: the step fails without another attempt.
+// Whether the error's code is retryable in the error table
+// (engine/base/error.h): unavailable (timeouts, 429, 5xx, connection
+// errors), io_error, internal, storage_unavailable, ... Everything else
+// (invalid_argument for a 4xx, ...) is permanent: the step fails without
+// another attempt.
 bool is_retryable(const Error& error);
 
 // The delay after failed attempt `attempt` (1-based). `random01` is a number

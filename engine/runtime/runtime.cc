@@ -12,9 +12,10 @@
 #include "engine/base/kill_point.h"
 #include "engine/base/utf8.h"
 #include "engine/codec/codec.h"
+#include "engine/codec/index_keys.h"
 #include "engine/runtime/failure_text.h"
+#include "engine/runtime/live_ops.h"
 #include "engine/storage/keys.h"
-#include "engine/transitions/instance_ops.h"
 
 namespace sundial {
 namespace {
@@ -32,8 +33,7 @@ Result<void> check_request_encodable(const AwaitRequest& req) {
   nlohmann::json names = {req.step_name, req.signals};
   if (auto storable = check_storable(names, "the awaited names"); !storable) {
     return make_error(ErrorCode::kInvalidArgument,
-                      "workflow code awaited a name that is not valid UTF-8 (" +
-                          describe_request(req) + ")");
+                      "workflow code awaited a name that is not valid UTF-8 (" + describe_request(req) + ")");
   }
   return ok();
 }
@@ -99,7 +99,8 @@ void Runtime::with_instance(const std::string& id, WithInstance then) {
   }
   if (LiveInstance* inst = find(id)) return then(inst);
   if (being_deleted(id)) {
-    return then(make_error(ErrorCode::kNotFound, "instance '" + id + "' does not exist (deleted by retention)"));
+    return then(
+        make_error(ErrorCode::kNotFound, "instance '" + id + "' does not exist (deleted by retention)"));
   }
   PendingLoad& load = loads_[id];
   load.generation = live_generation_;
@@ -155,19 +156,11 @@ LiveInstance& Runtime::install(StoredInstance stored) {
   return *raw;
 }
 
-LiveInstance& Runtime::create(InstanceRecord record, Transition& tx) {
+LiveInstance& Runtime::create(InstanceRecord record, std::vector<JournalEntry> journal) {
   SUNDIAL_CHECK_LOOP_THREAD(deps_.loop);
   auto inst = std::make_unique<LiveInstance>();
+  inst->ctx = std::make_unique<Context>(record.id, record.input, std::move(journal));
   inst->record = std::move(record);
-  inst->record.next_seq = 0;
-  JournalEntry started;
-  started.kind = EntryKind::kStarted;
-  started.data = inst->record.input;
-  append_entry(*inst, tx, started);  // no Context yet: it is built from this entry
-  started.seq = 0;
-  started.at = tx.now;
-  inst->ctx = std::make_unique<Context>(inst->record.id, inst->record.input,
-                                        std::vector<JournalEntry>{started});
   inst->epoch = next_epoch_++;
   LiveInstance* raw = inst.get();
   live_.emplace(raw->record.id, std::move(inst));
@@ -219,17 +212,17 @@ void Runtime::replay(LiveInstance& inst) {
   if (!inst.root.valid()) {
     const WorkflowType* type = deps_.registry.find(inst.record.type);
     if (type == nullptr) {
-      ctx.set_failure(Error{ErrorCode::kNotFound, "workflow type '" + inst.record.type +
-                                                      "' is not registered in this build"});
+      ctx.set_failure(Error{ErrorCode::kNotFound,
+                            "workflow type '" + inst.record.type + "' is not registered in this build"});
       return;
     }
     Workflow<void> root;
     try {
       root = type->fn(ctx);  // workflow code: builds the coroutine, may throw
     } catch (...) {
-      ctx.set_failure(Error{ErrorCode::kInternal,
-                            "workflow '" + inst.record.type + "' threw before it started: " +
-                                describe_exception(std::current_exception())});
+      ctx.set_failure(Error{ErrorCode::kInternal, "workflow '" + inst.record.type +
+                                                      "' threw before it started: " +
+                                                      describe_exception(std::current_exception())});
       return;
     }
     inst.root = std::move(root);
@@ -273,11 +266,11 @@ bool Runtime::register_wait(LiveInstance& inst, Transition& tx, const AwaitReque
         if (r.timer_due == 0 && !inst.step_running) schedule_step(inst, tx);
         return false;
       }
-      clear_timer(inst, tx);
+      clear_timer(inst.record, tx);
       clear_await(r);
       r.await_kind = AwaitKind::kStep;
       r.step_name = req.step_name;
-      set_status(inst, tx, InstanceStatus::kRunning);
+      set_status(inst.record, tx.now, InstanceStatus::kRunning);
       if (req.sync_fn && tx.inline_step_budget > 0) {
         SyncStepFn fn = req.sync_fn;  // a copy: journaling the outcome may replace `req`
         return run_step_inline(inst, tx, fn);
@@ -295,8 +288,8 @@ bool Runtime::register_wait(LiveInstance& inst, Transition& tx, const AwaitReque
         return true;
       }
       r.await_kind = AwaitKind::kSleep;
-      set_timer(inst, tx, req.sleep_until);
-      set_status(inst, tx, InstanceStatus::kWaiting);
+      set_timer(inst.record, tx, req.sleep_until);
+      set_status(inst.record, tx.now, InstanceStatus::kWaiting);
       {
         JournalEntry scheduled;
         scheduled.kind = EntryKind::kTimerScheduled;
@@ -310,10 +303,11 @@ bool Runtime::register_wait(LiveInstance& inst, Transition& tx, const AwaitReque
       clear_await(r);
       r.await_kind = AwaitKind::kSignal;
       r.wait_signals = req.signals;
-      set_status(inst, tx, InstanceStatus::kWaiting);
+      set_status(inst.record, tx.now, InstanceStatus::kWaiting);
       if (req.timeout || req.deadline) {
-        TimeMs due = req.deadline ? std::max(*req.deadline, tx.now) : tx.now + std::max<DurationMs>(0, *req.timeout);
-        set_timer(inst, tx, due);
+        TimeMs due =
+            req.deadline ? std::max(*req.deadline, tx.now) : tx.now + std::max<DurationMs>(0, *req.timeout);
+        set_timer(inst.record, tx, due);
         JournalEntry scheduled;
         scheduled.kind = EntryKind::kTimerScheduled;
         scheduled.name = "signal-timeout";
@@ -334,34 +328,33 @@ void Runtime::finish(LiveInstance& inst, Transition& tx) {
     return fail(inst, tx, Error{ErrorCode::kInternal, "workflow code threw: " + describe_exception(e)});
   }
   if (ctx.has_unconsumed_outcomes()) {
-    return fail(inst, tx,
-                Error{ErrorCode::kNonDeterminism,
-                      "replay of instance '" + inst.record.id +
-                          "' diverged: the workflow finished but its journal holds more "
-                          "outcomes; workflow code must be deterministic"});
+    return fail(
+        inst, tx,
+        Error{ErrorCode::kNonDeterminism, "replay of instance '" + inst.record.id +
+                                              "' diverged: the workflow finished but its journal holds more "
+                                              "outcomes; workflow code must be deterministic"});
   }
-  clear_timer(inst, tx);
+  clear_timer(inst.record, tx);
   clear_await(inst.record);
-  set_status(inst, tx, InstanceStatus::kCompleted);
+  set_status(inst.record, tx.now, InstanceStatus::kCompleted);
   JournalEntry done;
   done.kind = EntryKind::kCompleted;
   append_entry(inst, tx, done);
-  add_event(inst, tx, EventType::kCompleted);
+  add_event(inst.record, tx, EventType::kCompleted);
   inst.root = Workflow<void>();
 }
 
 void Runtime::fail(LiveInstance& inst, Transition& tx, const Error& error) {
-  clear_timer(inst, tx);
+  clear_timer(inst.record, tx);
   inst.record.last_error = repair_utf8(error.to_string());
-  set_status(inst, tx, InstanceStatus::kFailed);
+  set_status(inst.record, tx.now, InstanceStatus::kFailed);
   JournalEntry failed;
   failed.kind = EntryKind::kFailed;
   failed.error = inst.record.last_error;
   append_entry(inst, tx, failed);
-  add_event(inst, tx, EventType::kFailed, {}, inst.record.last_error);
+  add_event(inst.record, tx, EventType::kFailed, {}, inst.record.last_error);
   inst.root = Workflow<void>();
-  spdlog::warn("instance '{}' ({}) failed: {}", inst.record.id, inst.record.type,
-               inst.record.last_error);
+  spdlog::warn("instance '{}' ({}) failed: {}", inst.record.id, inst.record.type, inst.record.last_error);
 }
 
 // ---- Steps -------------------------------------------------------------------
@@ -466,9 +459,9 @@ bool Runtime::journal_step_outcome(LiveInstance& inst, Transition& tx, uint32_t 
     // (bad UTF-8, nested too deep) fails this attempt like any step error,
     // instead of append_entry storing a repaired (or null) copy.
     if (auto storable = check_storable(*result, "the result"); !storable) {
-      result = make_error(ErrorCode::kInternal,
-                          "step '" + step + "' returned a value that cannot be journaled: " +
-                              storable.error().message);
+      result = make_error(
+          ErrorCode::kInternal,
+          "step '" + step + "' returned a value that cannot be journaled: " + storable.error().message);
     }
   }
   if (result) {
@@ -479,7 +472,7 @@ bool Runtime::journal_step_outcome(LiveInstance& inst, Transition& tx, uint32_t 
     entry.data = std::move(*result);
     append_entry(inst, tx, std::move(entry));
     clear_await(r);
-    add_event(inst, tx, EventType::kStepCompleted, step);
+    add_event(inst.record, tx, EventType::kStepCompleted, step);
     return true;
   }
   const Error& error = result.error();
@@ -491,19 +484,20 @@ bool Runtime::journal_step_outcome(LiveInstance& inst, Transition& tx, uint32_t 
   entry.error = repair_utf8(error.to_string());
   if (should_retry(policy, attempt, error)) {
     entry.kind = EntryKind::kStepAttemptFailed;
-    entry.due = tx.now + std::max<DurationMs>(backoff_delay(policy, attempt, jitter01()), error.retry_after_ms);
-    set_timer(inst, tx, entry.due);
+    entry.due =
+        tx.now + std::max<DurationMs>(backoff_delay(policy, attempt, jitter01()), error.retry_after_ms);
+    set_timer(inst.record, tx, entry.due);
     append_entry(inst, tx, entry);
-    add_event(inst, tx, EventType::kStepFailed, step,
+    add_event(inst.record, tx, EventType::kStepFailed, step,
               "attempt " + std::to_string(attempt) + " failed, will retry: " + entry.error);
   } else {
     entry.kind = EntryKind::kStepFailed;
     append_entry(inst, tx, entry);
-    add_event(inst, tx, EventType::kStepFailed, step,
+    add_event(inst.record, tx, EventType::kStepFailed, step,
               "attempt " + std::to_string(attempt) + " failed for good: " + entry.error);
     fail(inst, tx,
-         Error{ErrorCode::kStepFailed, "step '" + step + "' failed after " +
-                                           std::to_string(attempt) + " attempt(s): " + entry.error});
+         Error{ErrorCode::kStepFailed, "step '" + step + "' failed after " + std::to_string(attempt) +
+                                           " attempt(s): " + entry.error});
   }
   return false;
 }
@@ -540,7 +534,7 @@ void Runtime::fire_timer(const keys::TimerKey& key, Result<LiveInstance*> loaded
   }
   Transition tx(now());
   tx.inline_step_budget = kMaxInlineSteps;
-  clear_timer(inst, tx);
+  clear_timer(inst.record, tx);
   if (r.await_kind == AwaitKind::kStep) {
     schedule_step(inst, tx);  // the retry of a failed attempt
   } else {
@@ -549,8 +543,8 @@ void Runtime::fire_timer(const keys::TimerKey& key, Result<LiveInstance*> loaded
     fired.due = key.due;
     append_entry(inst, tx, fired);
     clear_await(r);
-    add_event(inst, tx, EventType::kTimerFired);
-    set_status(inst, tx, InstanceStatus::kRunning);
+    add_event(inst.record, tx, EventType::kTimerFired);
+    set_status(inst.record, tx.now, InstanceStatus::kRunning);
     advance(inst, tx);
   }
   commit(inst, std::move(tx));
@@ -590,19 +584,18 @@ void Runtime::commit_detached(Transition&& tx) {
 
 void Runtime::submit(Transition&& tx, std::move_only_function<void(const Result<void>&)> last) {
   deps_.events.stage(tx.events, tx.batch);
-  deps_.commits.submit(
-      std::move(tx.batch),
-      [this, timers = std::move(tx.timers_to_arm), events = std::move(tx.events),
-       on_done = std::move(tx.on_done), last = std::move(last)](Result<void> result) mutable {
-        if (result) {
-          for (auto& t : timers) timers_.add(t.due, std::move(t.instance_id));
-          deps_.events.publish(events);
-        }
-        for (auto& fn : on_done) fn(result);
-        if (last) last(result);
-        if (!result) on_commit_failed(result.error());
-        if (recovering_ && deps_.commits.in_flight() == 0) finish_recovery();
-      });
+  deps_.commits.submit(std::move(tx.batch), [this, timers = std::move(tx.timers_to_arm),
+                                             events = std::move(tx.events), on_done = std::move(tx.on_done),
+                                             last = std::move(last)](Result<void> result) mutable {
+    if (result) {
+      for (auto& t : timers) timers_.add(t.due, std::move(t.instance_id));
+      deps_.events.publish(events);
+    }
+    for (auto& fn : on_done) fn(result);
+    if (last) last(result);
+    if (!result) on_commit_failed(result.error());
+    if (recovering_ && deps_.commits.in_flight() == 0) finish_recovery();
+  });
 }
 
 // ---- Recovery ----------------------------------------------------------------

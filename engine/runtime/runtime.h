@@ -4,8 +4,9 @@
 // (a step to run, a timer, a signal wait), and commits every change as one
 // Transition, releasing replies and effects only once it is durable.
 //
-// Commands (engine/transitions/*.cc) use with_instance(), advance() and
-// commit().
+// Commands are decided by pure functions (engine/transitions/) and run by
+// the executor (command_executor.h), which uses with_instance(), advance()
+// and commit().
 //
 // Loading: an instance that is not in memory is read (record and journal)
 // on the WorkPool, never on the loop. Callers that need it while its load
@@ -33,11 +34,11 @@
 #include <vector>
 
 #include "engine/base/clock.h"
+#include "engine/codec/stored_instance.h"
 #include "engine/events/event_log.h"
 #include "engine/loop/loop.h"
 #include "engine/loop/timer.h"
 #include "engine/loop/work_pool.h"
-#include "engine/codec/stored_instance.h"
 #include "engine/runtime/live_instance.h"
 #include "engine/runtime/registry.h"
 #include "engine/runtime/warm_options.h"
@@ -91,8 +92,10 @@ class Runtime {
   void with_instance(const std::string& id, WithInstance then);
   // Whether a read of `id` is under way on the pool.
   bool loading(std::string_view id) const { return loads_.contains(std::string(id)); }
-  // A new instance whose journal starts with its kStarted entry, in `tx`.
-  LiveInstance& create(InstanceRecord record, Transition& tx);
+  // Puts a new instance into memory (not yet persisted): the record and
+  // journal a start decision built (its kStarted entry is already in the
+  // decision's transition).
+  LiveInstance& create(InstanceRecord record, std::vector<JournalEntry> journal);
   // Runs the workflow as far as it can go, writing what it does into `tx`.
   void advance(LiveInstance& inst, Transition& tx);
   // Drops the coroutine and rebuilds it from the journal (retry).

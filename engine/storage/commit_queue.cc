@@ -134,9 +134,9 @@ void CommitQueue::write_groups(std::vector<Group>& groups) {
     wrote = true;
     if (!completed.result) failed_.store(true, std::memory_order_release);
   }
-  auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
-                    std::chrono::steady_clock::now() - started)
-                    .count();
+  auto micros =
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started)
+          .count();
   if (wrote && !completed.result) {
     {
       std::lock_guard lock(mutex_);

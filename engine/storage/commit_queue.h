@@ -108,16 +108,16 @@ class CommitQueue {
 
   mutable std::mutex mutex_;
   std::condition_variable wake_writer_;
-  std::vector<Group> queued_;          // guarded by mutex_
-  std::vector<Completed> completed_;   // guarded by mutex_
-  bool stopping_ = false;              // guarded by mutex_
-  std::optional<std::string> storage_error_;  // guarded by mutex_
+  std::vector<Group> queued_;                          // guarded by mutex_
+  std::vector<Completed> completed_;                   // guarded by mutex_
+  bool stopping_ = false;                              // guarded by mutex_
+  std::optional<std::string> storage_error_;           // guarded by mutex_
   std::chrono::steady_clock::time_point next_reopen_;  // guarded by mutex_
   std::chrono::milliseconds reopen_backoff_{0};        // guarded by mutex_
-  bool restored_ = false;              // guarded by mutex_: on_restored_ is due
-  std::function<void()> on_restored_;  // loop thread
-  bool awaiting_restore_ = false;      // loop thread
-  Stats stats_;                        // guarded by mutex_
+  bool restored_ = false;                              // guarded by mutex_: on_restored_ is due
+  std::function<void()> on_restored_;                  // loop thread
+  bool awaiting_restore_ = false;                      // loop thread
+  Stats stats_;                                        // guarded by mutex_
   std::atomic<bool> failed_{false};
   std::thread writer_;
 };

@@ -39,10 +39,11 @@ Result<void> validate_type_name(std::string_view type) {
     return invalid("workflow type must be 1 to 100 characters");
   }
   for (char c : type) {
-    bool allowed = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                   c == '.' || c == '_' || c == '-';
+    bool allowed = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+                   c == '_' || c == '-';
     if (!allowed) {
-      return invalid("workflow type '" + std::string(type) + "' may only contain A-Z, a-z, 0-9, '.', '_' and '-'");
+      return invalid("workflow type '" + std::string(type) +
+                     "' may only contain A-Z, a-z, 0-9, '.', '_' and '-'");
     }
   }
   return ok();
@@ -91,13 +92,13 @@ std::optional<TimerKey> parse_timer_key(std::string_view key) {
   return TimerKey{static_cast<TimeMs>(*due), std::string(key.substr(8))};
 }
 
-std::string status_index_prefix(InstanceStatus status) {
+std::string status_index_prefix(uint8_t status) {
   std::string out(1, kStatusTag);
   out.push_back(static_cast<char>(status));
   return out;
 }
 
-std::string status_index_key(InstanceStatus status, TimeMs created, std::string_view id) {
+std::string status_index_key(uint8_t status, TimeMs created, std::string_view id) {
   std::string out = status_index_prefix(status);
   put_time(out, created);
   out.append(id);
@@ -118,7 +119,7 @@ std::string type_index_key(std::string_view type, TimeMs created, std::string_vi
   return out;
 }
 
-std::string type_status_index_prefix(std::string_view type, InstanceStatus status) {
+std::string type_status_index_prefix(std::string_view type, uint8_t status) {
   std::string out(1, kTypeStatusTag);
   out.append(type);
   out.push_back('\0');
@@ -126,7 +127,7 @@ std::string type_status_index_prefix(std::string_view type, InstanceStatus statu
   return out;
 }
 
-std::string type_status_index_key(std::string_view type, InstanceStatus status, TimeMs created,
+std::string type_status_index_key(std::string_view type, uint8_t status, TimeMs created,
                                   std::string_view id) {
   std::string out = type_status_index_prefix(type, status);
   put_time(out, created);

@@ -20,7 +20,6 @@
 
 #include "engine/base/clock.h"
 #include "engine/base/error.h"
-#include "engine/model/instance.h"
 
 namespace sundial::keys {
 
@@ -43,13 +42,14 @@ struct TimerKey {
 std::string timer_key(TimeMs due, std::string_view id);
 std::optional<TimerKey> parse_timer_key(std::string_view key);
 
-std::string status_index_key(InstanceStatus status, TimeMs created, std::string_view id);
-std::string status_index_prefix(InstanceStatus status);
+// `status` is the stored byte of an instance status; engine/codec/index_keys.h
+// has the forms that take an InstanceStatus (storage knows no model).
+std::string status_index_key(uint8_t status, TimeMs created, std::string_view id);
+std::string status_index_prefix(uint8_t status);
 std::string type_index_key(std::string_view type, TimeMs created, std::string_view id);
 std::string type_index_prefix(std::string_view type);
-std::string type_status_index_key(std::string_view type, InstanceStatus status, TimeMs created,
-                                  std::string_view id);
-std::string type_status_index_prefix(std::string_view type, InstanceStatus status);
+std::string type_status_index_key(std::string_view type, uint8_t status, TimeMs created, std::string_view id);
+std::string type_status_index_prefix(std::string_view type, uint8_t status);
 // Finished instances by finish time: the retention sweep's work list.
 std::string finished_index_key(TimeMs finished, std::string_view id);
 std::string finished_index_prefix();

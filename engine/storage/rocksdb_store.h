@@ -117,8 +117,7 @@ class RocksDbStore final : public Store {
 
   Result<std::optional<std::string>> get(Cf cf, std::string_view key) override;
   Result<CachedRead> get_if_cached(Cf cf, std::string_view key) override;
-  Result<void> scan(Cf cf, std::string_view begin, std::string_view end,
-                    const ScanFn& fn) override;
+  Result<void> scan(Cf cf, std::string_view begin, std::string_view end, const ScanFn& fn) override;
   Result<std::optional<std::string>> last_key(Cf cf) override;
   Result<void> write(std::span<const Batch* const> batches) override;
   Result<void> reopen_after_failure() override;
@@ -145,7 +144,8 @@ class RocksDbStore final : public Store {
   Error refusal(const Error& opened) const;
   // The reads behind get/scan/last_key and the snapshot views, as of
   // `snapshot` (nullptr: the latest state). db_mutex_ held shared.
-  Result<std::optional<std::string>> read_value(const rocksdb::Snapshot* snapshot, Cf cf, std::string_view key);
+  Result<std::optional<std::string>> read_value(const rocksdb::Snapshot* snapshot, Cf cf,
+                                                std::string_view key);
   Result<void> read_range(const rocksdb::Snapshot* snapshot, Cf cf, std::string_view begin,
                           std::string_view end, const ScanFn& fn);
   Result<std::optional<std::string>> read_last_key(const rocksdb::Snapshot* snapshot, Cf cf);

@@ -54,8 +54,7 @@ class Store {
   // thread, which must then ask the WorkPool. The default never knows.
   virtual Result<CachedRead> get_if_cached(Cf, std::string_view) { return CachedRead{}; }
   // Visits keys in [begin, end) in order; an empty `end` means unbounded.
-  virtual Result<void> scan(Cf cf, std::string_view begin, std::string_view end,
-                            const ScanFn& fn) = 0;
+  virtual Result<void> scan(Cf cf, std::string_view begin, std::string_view end, const ScanFn& fn) = 0;
   // The greatest key of `cf`, if any.
   virtual Result<std::optional<std::string>> last_key(Cf cf) = 0;
   // Applies all batches as one atomic, synced write.

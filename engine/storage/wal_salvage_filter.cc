@@ -2,7 +2,6 @@
 
 #include <rocksdb/write_batch.h>
 
-
 namespace sundial {
 namespace {
 
@@ -17,9 +16,11 @@ uint64_t batch_sequence(const rocksdb::WriteBatch& batch) {
 
 }  // namespace
 
-rocksdb::WalFilter::WalProcessingOption WalSalvageFilter::LogRecordFound(
-    unsigned long long, const std::string&, const rocksdb::WriteBatch& batch, rocksdb::WriteBatch*,
-    bool* batch_changed) {
+rocksdb::WalFilter::WalProcessingOption WalSalvageFilter::LogRecordFound(unsigned long long,
+                                                                         const std::string&,
+                                                                         const rocksdb::WriteBatch& batch,
+                                                                         rocksdb::WriteBatch*,
+                                                                         bool* batch_changed) {
   *batch_changed = false;
   uint64_t sequence = batch_sequence(batch);
   if (!cut_ && (logger_.damage_seen() || (next_sequence_ != 0 && sequence != next_sequence_))) cut_ = true;

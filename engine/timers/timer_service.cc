@@ -27,8 +27,8 @@ Result<std::vector<keys::TimerKey>> read_timers(Store& store, const TimerScan& s
 
 }  // namespace
 
-TimerService::TimerService(Loop& loop, Clock& clock, Store& store, WorkPool& pool,
-                           TimerWindowOptions options, OnDue on_due)
+TimerService::TimerService(Loop& loop, Clock& clock, Store& store, WorkPool& pool, TimerWindowOptions options,
+                           OnDue on_due)
     : loop_(loop),
       clock_(clock),
       store_(store),
@@ -76,8 +76,7 @@ void TimerService::start_scan(TimeMs now) {
 void TimerService::on_scanned(const TimerScan& scan, Result<std::vector<keys::TimerKey>> found) {
   if (!found) {
     window_.scan_failed(scan);
-    spdlog::error("timers: cannot read the timers column family: {}; retrying",
-                  found.error().to_string());
+    spdlog::error("timers: cannot read the timers column family: {}; retrying", found.error().to_string());
     if (!stopped_) arm(kMaxSleep);
     return;
   }

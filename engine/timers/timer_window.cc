@@ -7,9 +7,7 @@ namespace sundial {
 
 TimerWindow::TimerWindow(TimerWindowOptions options) : options_(options) {}
 
-void TimerWindow::push(TimeMs due, std::string id) {
-  heap_.push(Entry{due, next_order_++, std::move(id)});
-}
+void TimerWindow::push(TimeMs due, std::string id) { heap_.push(Entry{due, next_order_++, std::move(id)}); }
 
 void TimerWindow::add(TimeMs due, std::string instance_id) {
   // A scan under way may have read its range before this commit: keep the

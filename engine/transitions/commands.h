@@ -1,26 +1,24 @@
-// The engine's commands: start, signal, pause, resume, cancel, retry. Each
-// loads the instance, checks the command is allowed in its status, applies
-// it to a Transition (one file per command), and commits; the reply runs
-// on the loop after the commit is durable, or with the error. Replies never
-// run inside the call, not even for rejected commands.
+// The engine's commands as values, and their pure decisions: start,
+// signal, pause, resume, cancel, retry (one file per command, each a
+// check and a decide in the shape decision.h describes). Running them
+// against the engine is engine/runtime/command_executor.h.
 //
-// Threading: loop thread only.
+// Threading: plain values and pure functions.
 #pragma once
 
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
 #include "engine/base/clock.h"
 #include "engine/base/error.h"
 #include "engine/model/instance.h"
+#include "engine/transitions/decision.h"
 
 namespace sundial {
-
-class Runtime;
-class IdempotencyKeys;
 
 template <typename T>
 using Reply = std::move_only_function<void(Result<T>)>;
@@ -48,19 +46,46 @@ enum class ResumePolicy { kShift, kFire };
 std::optional<ResumePolicy> parse_resume_policy(std::string_view name);
 std::string_view resume_policy_name(ResumePolicy policy);
 
-void start_instance(Runtime& rt, IdempotencyKeys& keys, DurationMs idempotency_window,
-                    StartRequest req, Reply<StartReply> reply);
-// With an idempotency key, a repeat within the window (per instance) is
-// answered with the instance's status and journals nothing (webhook
-// redeliveries).
-void signal_instance(Runtime& rt, IdempotencyKeys& keys, DurationMs idempotency_window,
-                     const std::string& id, const std::string& name, nlohmann::json payload,
-                     std::optional<std::string> idempotency_key, Reply<CommandReply> reply);
-void pause_instance(Runtime& rt, const std::string& id, Reply<CommandReply> reply);
-void resume_instance(Runtime& rt, const std::string& id, ResumePolicy policy,
-                     Reply<CommandReply> reply);
-void cancel_instance(Runtime& rt, const std::string& id, std::string reason,
-                     Reply<CommandReply> reply);
-void retry_instance(Runtime& rt, const std::string& id, Reply<CommandReply> reply);
+struct PauseCommand {};
+struct ResumeCommand {
+  ResumePolicy policy = ResumePolicy::kShift;
+};
+struct CancelCommand {
+  std::string reason;  // empty: "cancelled by request"
+};
+struct RetryCommand {};
+struct SignalCommand {
+  std::string name;
+  nlohmann::json payload;
+  std::optional<std::string> idempotency_key;  // as the caller gave it
+  DurationMs idempotency_window = 0;
+};
+
+Result<Decision> decide(const InstanceView& view, const PauseCommand& cmd, TimeMs now);
+Result<Decision> decide(const InstanceView& view, const ResumeCommand& cmd, TimeMs now);
+Result<Decision> decide(const InstanceView& view, const CancelCommand& cmd, TimeMs now);
+Result<Decision> decide(const InstanceView& view, const RetryCommand& cmd, TimeMs now);
+
+// A signal's name, idempotency key and payload, checked before the
+// instance is loaded: invalid_argument for the first that is unusable.
+Result<void> check(const SignalCommand& cmd);
+// The key under which a signal's idempotency key is stored: signal keys
+// live beside start keys, scoped to their instance.
+std::string scoped_signal_key(const std::string& instance_id, const std::string& key);
+Result<Decision> decide(const InstanceView& view, const SignalCommand& cmd, TimeMs now);
+
+// A start once its workflow type has accepted the input and the id is
+// known to be free: the instance to create.
+struct NewInstance {
+  std::string id;
+  nlohmann::json input;  // as the workflow type prepared it
+};
+// The id and idempotency key of a start, checked before anything else.
+Result<void> check(const StartRequest& req);
+// The new instance: its record, its kStarted entry (encoded: input that
+// cannot be stored is invalid_argument) and its started event; then
+// kAdvance. The view of a start is the instance it creates, taken by value
+// (its input moves into the record).
+Result<Decision> decide(NewInstance view, const StartRequest& req, DurationMs idempotency_window, TimeMs now);
 
 }  // namespace sundial

@@ -1,32 +1,26 @@
 // retry: give a failed instance another go. The workflow is rebuilt from
 // its journal, so it resumes at the step that failed (with a fresh attempt
 // count) or re-runs the code that failed; completed steps do not run again.
-#include "engine/transitions/command_support.h"
-#include "engine/transitions/instance_ops.h"
+#include "engine/transitions/commands.h"
+#include "engine/transitions/record_ops.h"
 
 namespace sundial {
 
-void retry_instance(Runtime& rt, const std::string& id, Reply<CommandReply> reply) {
-  with_command_instance(
-      rt, id, std::move(reply),
-      [&rt](LiveInstance& inst, Reply<CommandReply> respond) mutable {
-        InstanceRecord& r = inst.record;
-        if (r.status != InstanceStatus::kFailed) {
-          return reject(rt, inst, std::move(respond), wrong_status(inst, "only failed instances can be retried"));
-        }
-        Transition tx(rt.now());
-        r.last_error.clear();
-        r.attempt = 0;
-        set_status(inst, tx, InstanceStatus::kRunning);
-        JournalEntry entry;
-        entry.kind = EntryKind::kRetried;
-        append_entry(inst, tx, entry);
-        add_event(inst, tx, EventType::kRetried);
-        rt.rebuild(inst);
-        rt.advance(inst, tx);
-        reply_when_durable(tx, inst, std::move(respond));
-        rt.commit(inst, std::move(tx));
-      });
+Result<Decision> decide(const InstanceView& view, const RetryCommand&, TimeMs now) {
+  if (view.record.status != InstanceStatus::kFailed) {
+    return std::unexpected(wrong_status(view.record, "only failed instances can be retried"));
+  }
+  Decision d = change(view, now);
+  InstanceRecord& r = d.record;
+  r.last_error.clear();
+  r.attempt = 0;
+  set_status(r, now, InstanceStatus::kRunning);
+  JournalEntry entry;
+  entry.kind = EntryKind::kRetried;
+  d.entries.push_back(append_entry(r, d.tx, entry));
+  add_event(r, d.tx, EventType::kRetried);
+  d.then = Then::kRebuildAndAdvance;
+  return d;
 }
 
 }  // namespace sundial

@@ -1,158 +1,42 @@
 // start: create an instance of a registered workflow type and run its code
-// up to its first durable wait, all in one transition. Starting an id that
-// exists, or repeating an idempotency key within its window, answers with
-// the existing instance (created = false) and starts nothing; that answer
-// too waits until the instance it names is durable.
-//
-// Everything a start takes from outside (id, idempotency key, the input
-// and the workflow type's own check of it) is checked before anything in
-// memory changes: a refused start leaves no trace, not even in memory.
-#include <cstdio>
-#include <random>
-
+// up to its first durable wait, all in one transition. The executor
+// (engine/runtime/start_executor.cc) resolves the type, the id and the
+// idempotency key; this decides the new instance.
 #include "engine/codec/codec.h"
-#include "engine/runtime/runtime.h"
 #include "engine/storage/keys.h"
 #include "engine/transitions/commands.h"
-#include "engine/transitions/idempotency.h"
-#include "engine/transitions/instance_ops.h"
+#include "engine/transitions/idempotency_key.h"
+#include "engine/transitions/record_ops.h"
 
 namespace sundial {
-namespace {
 
-std::string generate_id() {
-  static thread_local std::mt19937_64 rng{std::random_device{}()};
-  char buf[33];
-  std::snprintf(buf, sizeof buf, "%016llx%016llx", static_cast<unsigned long long>(rng()),
-                static_cast<unsigned long long>(rng()));
-  return buf;
+Result<void> check(const StartRequest& req) {
+  if (req.id) SUNDIAL_TRY(keys::validate_instance_id(*req.id));
+  if (req.idempotency_key) SUNDIAL_TRY(validate_idempotency_key(*req.idempotency_key));
+  return ok();
 }
 
-void answer_later(Runtime& rt, Reply<StartReply> reply, Result<StartReply> answer) {
-  rt.defer([reply = std::move(reply), answer = std::move(answer)]() mutable {
-    reply(std::move(answer));
-  });
-}
-
-// Answers with an existing instance once everything before is durable.
-void answer_existing(Runtime& rt, const std::string& id, Reply<StartReply> reply) {
-  Transition barrier(rt.now());
-  barrier.on_done.push_back([&rt, id, reply = std::move(reply)](const Result<void>& r) mutable {
-    if (!r) return reply(std::unexpected(r.error()));
-    rt.with_instance(id, [&rt, id, reply = std::move(reply)](Result<LiveInstance*> inst) mutable {
-      if (!inst) return reply(std::unexpected(inst.error()));
-      StartReply answer{id, false, (*inst)->record.status};
-      rt.release(**inst);
-      reply(std::move(answer));
-    });
-  });
-  rt.commit_detached(std::move(barrier));
-}
-
-// Creates the instance and runs it to its first wait, in one transition.
-// REQUIRES: no instance `id` exists, in memory or in storage.
-void create_instance(Runtime& rt, IdempotencyKeys& idempotency, DurationMs idempotency_window,
-                     std::string id, StartRequest req, nlohmann::json input, Reply<StartReply> reply) {
-  Transition tx(rt.now());
-  InstanceRecord record;
-  record.id = id;
-  record.type = req.type;
-  record.input = std::move(input);
-  record.created_at = tx.now;
-  record.status = InstanceStatus::kRunning;
-  if (req.idempotency_key) record.idempotency_key = *req.idempotency_key;
-  LiveInstance& inst = rt.create(std::move(record), tx);
+Result<Decision> decide(NewInstance view, const StartRequest& req, DurationMs idempotency_window,
+                        TimeMs now) {
+  Decision d(now);
+  InstanceRecord& r = d.record;
+  r.id = std::move(view.id);
+  r.type = req.type;
+  r.input = std::move(view.input);
+  r.created_at = now;
+  r.status = InstanceStatus::kRunning;
+  if (req.idempotency_key) r.idempotency_key = *req.idempotency_key;
+  JournalEntry started;
+  started.kind = EntryKind::kStarted;
+  started.data = r.input;
+  SUNDIAL_ASSIGN_OR_RETURN(PreparedEntry prepared, prepare_entry(r, now, std::move(started)));
+  d.entries.push_back(append_prepared(r, d.tx, std::move(prepared)));
   if (req.idempotency_key) {
-    idempotency.record(tx, *req.idempotency_key, id, tx.now + idempotency_window);
+    d.remember = RememberKey{*req.idempotency_key, r.id, now + idempotency_window};
   }
-  add_event(inst, tx, EventType::kInstanceStarted);
-  rt.advance(inst, tx);
-  tx.on_done.push_back([reply = std::move(reply), id, status = inst.record.status](
-                           const Result<void>& r) mutable {
-    if (!r) return reply(std::unexpected(r.error()));
-    reply(StartReply{id, true, status});
-  });
-  rt.commit(inst, std::move(tx));
-}
-
-}  // namespace
-
-void start_instance(Runtime& rt, IdempotencyKeys& idempotency, DurationMs idempotency_window,
-                    StartRequest req, Reply<StartReply> reply) {
-  if (!rt.accepting()) {
-    return answer_later(rt, std::move(reply), std::unexpected(rt.not_accepting_error()));
-  }
-  const WorkflowType* type = rt.registry().find(req.type);
-  if (type == nullptr) {
-    std::string known;
-    for (const WorkflowType* t : rt.registry().list()) known += (known.empty() ? "" : ", ") + t->name;
-    return answer_later(rt, std::move(reply),
-                        make_error(ErrorCode::kNotFound, "workflow type '" + req.type +
-                                                             "' is not registered; registered types: " +
-                                                             (known.empty() ? "none" : known)));
-  }
-  if (req.id) {
-    if (auto valid = keys::validate_instance_id(*req.id); !valid) {
-      return answer_later(rt, std::move(reply), std::unexpected(valid.error()));
-    }
-  }
-  if (req.idempotency_key) {
-    if (auto valid = validate_idempotency_key(*req.idempotency_key); !valid) {
-      return answer_later(rt, std::move(reply), std::unexpected(valid.error()));
-    }
-  }
-  auto input = type->prepare_input(std::move(req.input));
-  if (!input) return answer_later(rt, std::move(reply), std::unexpected(input.error()));
-  if (auto storable = check_storable(*input, "the start input"); !storable) {
-    return answer_later(rt, std::move(reply), std::unexpected(storable.error()));
-  }
-  TimeMs now = rt.now();
-  if (req.idempotency_key) {
-    auto known = idempotency.lookup(*req.idempotency_key, now);
-    if (!known) return answer_later(rt, std::move(reply), std::unexpected(known.error()));
-    if (*known) return answer_existing(rt, **known, std::move(reply));
-  }
-  if (!req.id) {
-    // 128 random bits: no instance can have this id yet.
-    std::string id = generate_id();
-    return create_instance(rt, idempotency, idempotency_window, std::move(id), std::move(req),
-                           std::move(*input), std::move(reply));
-  }
-  std::string id = *req.id;
-  if (rt.find(id) != nullptr) return answer_existing(rt, id, std::move(reply));
-  if (rt.being_deleted(id)) {  // a retention delete in flight: the id is free again
-    return create_instance(rt, idempotency, idempotency_window, std::move(id), std::move(req),
-                           std::move(*input), std::move(reply));
-  }
-  if (!rt.loading(id)) {
-    // Whether the id is taken, from memory only (the record's bloom filter
-    // and cached blocks): a new id is created at once, without a pool trip.
-    auto cached = rt.store().get_if_cached(Cf::kInstances, id);
-    if (!cached) return answer_later(rt, std::move(reply), std::unexpected(cached.error()));
-    if (cached->state == CachedRead::kAbsent) {
-      return create_instance(rt, idempotency, idempotency_window, std::move(id), std::move(req),
-                             std::move(*input), std::move(reply));
-    }
-    if (cached->state == CachedRead::kFound) return answer_existing(rt, id, std::move(reply));
-  }
-  // Not known from memory, or a load of it is under way: ask in line with
-  // the other commands for this id.
-  rt.with_instance(id, [&rt, &idempotency, idempotency_window, id, req = std::move(req),
-                        input = std::move(*input),
-                        reply = std::move(reply)](Result<LiveInstance*> existing) mutable {
-    if (existing) {
-      rt.release(**existing);
-      return answer_existing(rt, id, std::move(reply));
-    }
-    if (existing.error().code != ErrorCode::kNotFound) {
-      return answer_later(rt, std::move(reply), std::unexpected(existing.error()));
-    }
-    if (!rt.accepting()) {
-      return answer_later(rt, std::move(reply), std::unexpected(rt.not_accepting_error()));
-    }
-    create_instance(rt, idempotency, idempotency_window, std::move(id), std::move(req),
-                    std::move(input), std::move(reply));
-  });
+  add_event(r, d.tx, EventType::kInstanceStarted);
+  d.then = Then::kAdvance;
+  return d;
 }
 
 }  // namespace sundial

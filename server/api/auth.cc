@@ -4,7 +4,7 @@
 
 #include "connectors/signing/hmac.h"
 #include "engine/base/text.h"
-#include "server/http/error_codes.h"
+#include "server/http/error_response.h"
 
 namespace sundial::api {
 
@@ -30,10 +30,11 @@ std::optional<http::HttpResponse> BearerAuth::check(const http::HttpRequest& req
   std::string_view presented = header != nullptr ? bearer_token(*header) : std::string_view();
   // Digests of equal length, so the comparison's time tells nothing, not
   // even the token's length.
-  if (!presented.empty() && constant_time_equal(sha256_hex(presented), sha256_hex(*token_))) return std::nullopt;
-  auto denied = http::HttpResponse::error(
-      401, codes::kUnauthorized,
-      header == nullptr ? "missing Authorization: Bearer <token>" : "invalid bearer token");
+  if (!presented.empty() && constant_time_equal(sha256_hex(presented), sha256_hex(*token_)))
+    return std::nullopt;
+  auto denied = http::error_response(
+      Error{ErrorCode::kUnauthorized,
+            header == nullptr ? "missing Authorization: Bearer <token>" : "invalid bearer token"});
   denied.with_header("WWW-Authenticate", "Bearer realm=\"sundial\"");
   return denied;
 }

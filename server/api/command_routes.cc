@@ -10,7 +10,7 @@ namespace {
 
 Reply<CommandReply> reply_with(http::Responder responder, int status) {
   return [responder = std::move(responder), status](Result<CommandReply> reply) mutable {
-    if (!reply) return responder.send(error_response(reply.error()));
+    if (!reply) return responder.send(http::error_response(reply.error()));
     responder.send(http::HttpResponse::json(
         status, {{"instance_id", reply->instance_id}, {"status", status_name(reply->status)}}));
   };
@@ -20,7 +20,8 @@ Reply<CommandReply> reply_with(http::Responder responder, int status) {
 std::expected<std::optional<std::string>, http::HttpResponse> string_field(const nlohmann::json& body,
                                                                            const char* name) {
   if (!body.contains(name)) return std::nullopt;
-  if (!body[name].is_string()) return std::unexpected(bad_argument(std::string("'") + name + "' must be a string"));
+  if (!body[name].is_string())
+    return std::unexpected(bad_argument(std::string("'") + name + "' must be a string"));
   return body[name].get<std::string>();
 }
 

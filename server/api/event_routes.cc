@@ -42,7 +42,9 @@ constexpr size_t kReplayChunk = 500;
 class EventStream : public std::enable_shared_from_this<EventStream> {
  public:
   EventStream(const AdminApi& api, std::shared_ptr<http::ResponseStream> out)
-      : api_(api), out_(std::move(out)), last_sent_(api.engine.events().last_published_seq()),
+      : api_(api),
+        out_(std::move(out)),
+        last_sent_(api.engine.events().last_published_seq()),
         keepalive_(api.loop, [this] { send_keepalive(); }) {}
 
   // `resume_after`: the client's Last-Event-ID; nullopt for a fresh client.
@@ -82,9 +84,9 @@ class EventStream : public std::enable_shared_from_this<EventStream> {
     if (!out_->is_open()) return;
     // Published, so committed: the read asked for now sees them.
     held_.clear();
-    api_.engine.event_backlog(last_sent_, kReplayChunk, [self = shared_from_this()](Result<EventBacklog> read) {
-      self->replayed(std::move(read));
-    });
+    api_.engine.event_backlog(
+        last_sent_, kReplayChunk,
+        [self = shared_from_this()](Result<EventBacklog> read) { self->replayed(std::move(read)); });
   }
 
   void replayed(Result<EventBacklog> backlog) {
@@ -115,9 +117,8 @@ class EventStream : public std::enable_shared_from_this<EventStream> {
 
   void write_frame(uint64_t id, std::string_view type, const nlohmann::json& data) {
     last_sent_ = id;
-    out_->write("id: " + std::to_string(id) + "\nevent: " + std::string(type) + "\ndata: " +
-               data.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
-                "\n\n");
+    out_->write("id: " + std::to_string(id) + "\nevent: " + std::string(type) +
+                "\ndata: " + data.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n\n");
   }
 
   void fail(const Error& error) {

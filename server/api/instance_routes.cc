@@ -24,8 +24,8 @@ void list(const AdminApi& api, const http::HttpRequest& request, http::Responder
   query.limit = static_cast<size_t>(*limit);
   query.cursor = request.query_param("cursor").value_or("");
   answer_from_snapshot(
-      api.engine, std::move(responder), [query = std::move(query)](Store& s) { return list_instances(s, query); },
-      list_page_to_json);
+      api.engine, std::move(responder),
+      [query = std::move(query)](Store& s) { return list_instances(s, query); }, list_page_to_json);
 }
 
 void describe(const AdminApi& api, const PathParams& params, http::Responder responder) {
@@ -44,17 +44,15 @@ void history(const AdminApi& api, const PathParams& params, http::Responder resp
 }  // namespace
 
 void add_instance_routes(Router& router, const AdminApi& api) {
-  router.add("GET", "/api/v1/instances", [api](http::HttpRequest&& req, const PathParams&, http::Responder r) {
-    list(api, req, std::move(r));
-  });
-  router.add("GET", "/api/v1/instances/{id}",
-             [api](http::HttpRequest&&, const PathParams& p, http::Responder r) {
-               describe(api, p, std::move(r));
-             });
-  router.add("GET", "/api/v1/instances/{id}/history",
-             [api](http::HttpRequest&&, const PathParams& p, http::Responder r) {
-               history(api, p, std::move(r));
-             });
+  router.add(
+      "GET", "/api/v1/instances",
+      [api](http::HttpRequest&& req, const PathParams&, http::Responder r) { list(api, req, std::move(r)); });
+  router.add(
+      "GET", "/api/v1/instances/{id}",
+      [api](http::HttpRequest&&, const PathParams& p, http::Responder r) { describe(api, p, std::move(r)); });
+  router.add(
+      "GET", "/api/v1/instances/{id}/history",
+      [api](http::HttpRequest&&, const PathParams& p, http::Responder r) { history(api, p, std::move(r)); });
 }
 
 }  // namespace sundial::api

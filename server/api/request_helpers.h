@@ -1,7 +1,7 @@
 // Small pieces every admin route shares: reading a JSON body with the
 // content-type, syntax and depth checks, reading bounded integer query
-// parameters, and answering an engine Result (value → JSON, error → the
-// one error mapping).
+// parameters, and answering an engine Result (value → JSON, error →
+// http::error_response).
 #pragma once
 
 #include <cstdint>
@@ -32,30 +32,29 @@ enum class BodyRule { kObjectOrEmpty, kAnyJsonOrEmpty };
 // non-empty body needs Content-Type application/json (415) and must parse
 // (400, as parse_json_text); kObjectOrEmpty also requires an object (400).
 std::expected<nlohmann::json, http::HttpResponse> read_json_body(const http::HttpRequest& request,
-                                                                   BodyRule rule, JsonLimits limits = {});
+                                                                 BodyRule rule, JsonLimits limits = {});
 
 // Query parameter `name` as an integer in [min, max]; `fallback` when
 // absent; a 400 answer when malformed or out of range.
-std::expected<int64_t, http::HttpResponse> query_int(const http::HttpRequest& request,
-                                                     std::string_view name, int64_t fallback,
-                                                     int64_t min, int64_t max);
+std::expected<int64_t, http::HttpResponse> query_int(const http::HttpRequest& request, std::string_view name,
+                                                     int64_t fallback, int64_t min, int64_t max);
 
 // A 400 invalid_argument answer.
 http::HttpResponse bad_argument(std::string_view message);
 
-// Sends `status` with `to_json(value)`, or the error mapping.
+// Sends `status` with `to_json(value)`, or the error through http::error_response.
 template <typename T, typename ToJson>
 void answer(http::Responder& responder, const Result<T>& result, int status, ToJson&& to_json);
 
 }  // namespace sundial::api
 
-#include "server/api/error_response.h"
+#include "server/http/error_response.h"
 
 namespace sundial::api {
 
 template <typename T, typename ToJson>
 void answer(http::Responder& responder, const Result<T>& result, int status, ToJson&& to_json) {
-  if (!result) return responder.send(error_response(result.error()));
+  if (!result) return responder.send(http::error_response(result.error()));
   responder.send(http::HttpResponse::json(status, to_json(*result)));
 }
 

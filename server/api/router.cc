@@ -1,7 +1,7 @@
 #include "server/api/router.h"
 
 #include "engine/base/utf8.h"
-#include "server/http/error_codes.h"
+#include "server/http/error_response.h"
 
 namespace sundial::api {
 
@@ -34,8 +34,7 @@ void Router::add(std::string method, std::string_view pattern, RouteHandler hand
   routes_.push_back(std::move(r));
 }
 
-bool Router::match(const Route& route, const std::vector<std::string_view>& segments,
-                   PathParams* params) {
+bool Router::match(const Route& route, const std::vector<std::string_view>& segments, PathParams* params) {
   if (route.segments.size() != segments.size()) return false;
   for (size_t i = 0; i < segments.size(); ++i) {
     const std::string& want = route.segments[i];
@@ -58,7 +57,7 @@ void Router::route(http::HttpRequest&& request, http::Responder responder) const
     for (const auto& [name, value] : params) {
       if (auto valid = check_utf8("path segment {" + name + "}", value); !valid) {
         return responder.send(
-            http::HttpResponse::error(400, codes::kInvalidArgument, valid.error().message));
+            http::error_response(Error{ErrorCode::kInvalidArgument, valid.error().message}));
       }
     }
     if (r.method == request.method) return r.handler(std::move(request), params, std::move(responder));
@@ -70,12 +69,11 @@ void Router::route(http::HttpRequest&& request, http::Responder responder) const
   }
   if (!allowed.empty()) {
     return responder.send(
-        http::HttpResponse::error(405, codes::kMethodNotAllowed,
-                                  request.method + " is not allowed on " + request.path +
-                                      "; allowed: " + allowed)
+        http::error_response(Error{ErrorCode::kMethodNotAllowed, request.method + " is not allowed on " +
+                                                                     request.path + "; allowed: " + allowed})
             .with_header("Allow", allowed));
   }
-  responder.send(http::HttpResponse::error(404, codes::kNotFound, "no route for " + request.path));
+  responder.send(http::error_response(Error{ErrorCode::kNotFound, "no route for " + request.path}));
 }
 
 std::string_view Router::matched_pattern(std::string_view method, std::string_view path) const {

@@ -42,8 +42,7 @@ class Router {
     std::vector<std::string> segments;  // "{id}" marks a capture
     RouteHandler handler;
   };
-  static bool match(const Route& route, const std::vector<std::string_view>& segments,
-                    PathParams* params);
+  static bool match(const Route& route, const std::vector<std::string_view>& segments, PathParams* params);
 
   std::vector<Route> routes_;
 };

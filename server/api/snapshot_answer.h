@@ -13,23 +13,24 @@
 #include <utility>
 
 #include "engine/engine.h"
-#include "server/api/error_response.h"
+#include "server/http/error_response.h"
 #include "server/http/responder.h"
 
 namespace sundial::api {
 
 // `read(Store&)` returns Result<T>; `to_json(const T&)` its JSON (200).
-// An error is answered through the one error mapping.
+// An error is answered through http::error_response.
 template <typename Read, typename ToJson>
 void answer_from_snapshot(Engine& engine, http::Responder responder, Read read, ToJson to_json) {
   engine.read<http::HttpResponse>(
-      [read = std::move(read), to_json = std::move(to_json)](Store& snapshot) mutable -> Result<http::HttpResponse> {
+      [read = std::move(read),
+       to_json = std::move(to_json)](Store& snapshot) mutable -> Result<http::HttpResponse> {
         auto value = read(snapshot);
-        if (!value) return error_response(value.error());
+        if (!value) return http::error_response(value.error());
         return http::HttpResponse::json(200, to_json(*value));
       },
       [responder = std::move(responder)](Result<http::HttpResponse> response) mutable {
-        responder.send(response ? std::move(*response) : error_response(response.error()));
+        responder.send(response ? std::move(*response) : http::error_response(response.error()));
       });
 }
 

@@ -37,9 +37,8 @@ void add_timer_routes(Router& router, const AdminApi& api) {
   router.add("GET", "/api/v1/timers", [api](http::HttpRequest&& req, const PathParams&, http::Responder r) {
     timers(api, req, std::move(r));
   });
-  router.add("GET", "/api/v1/stats", [api](http::HttpRequest&&, const PathParams&, http::Responder r) {
-    stats(api, std::move(r));
-  });
+  router.add("GET", "/api/v1/stats",
+             [api](http::HttpRequest&&, const PathParams&, http::Responder r) { stats(api, std::move(r)); });
 }
 
 }  // namespace sundial::api

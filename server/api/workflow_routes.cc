@@ -31,23 +31,21 @@ void start(const AdminApi& api, const http::HttpRequest& request, const PathPara
     }
   }
   if (const std::string* key = request.header("idempotency-key")) start.idempotency_key = *key;
-  api.engine.start(std::move(start),
-                   [responder = std::move(responder)](Result<StartReply> reply) mutable {
-                     if (!reply) return responder.send(error_response(reply.error()));
-                     responder.send(http::HttpResponse::json(
-                         reply->created ? 201 : 200, {{"instance_id", reply->instance_id},
-                                                      {"status", status_name(reply->status)},
-                                                      {"created", reply->created}}));
-                   });
+  api.engine.start(std::move(start), [responder = std::move(responder)](Result<StartReply> reply) mutable {
+    if (!reply) return responder.send(http::error_response(reply.error()));
+    responder.send(
+        http::HttpResponse::json(reply->created ? 201 : 200, {{"instance_id", reply->instance_id},
+                                                              {"status", status_name(reply->status)},
+                                                              {"created", reply->created}}));
+  });
 }
 
 }  // namespace
 
 void add_workflow_routes(Router& router, const AdminApi& api) {
-  router.add("GET", "/api/v1/workflows",
-             [api](http::HttpRequest&&, const PathParams&, http::Responder r) {
-               list_types(api, std::move(r));
-             });
+  router.add("GET", "/api/v1/workflows", [api](http::HttpRequest&&, const PathParams&, http::Responder r) {
+    list_types(api, std::move(r));
+  });
   router.add("POST", "/api/v1/workflows/{type}/instances",
              [api](http::HttpRequest&& req, const PathParams& p, http::Responder r) {
                start(api, req, p, std::move(r));

@@ -4,6 +4,7 @@
 #include <functional>
 #include <map>
 #include <sstream>
+#include <variant>
 
 #include <toml++/toml.h>
 
@@ -35,9 +36,12 @@ Setter string_key(std::string key, Field field) {
 template <typename Field>
 Setter duration_key(std::string key, Field field) {
   return [key, field](const toml::node& n, DaemonConfig& c) -> Result<void> {
-    if (!n.is_string()) return std::unexpected(bad_value(key, "a duration string such as \"90s\" or \"1d12h\""));
+    if (!n.is_string())
+      return std::unexpected(bad_value(key, "a duration string such as \"90s\" or \"1d12h\""));
     auto d = parse_duration(*n.value<std::string>());
-    if (!d) return std::unexpected(bad_value(key, "a duration such as \"90s\" or \"1d12h\" (" + d.error().message + ")"));
+    if (!d)
+      return std::unexpected(
+          bad_value(key, "a duration such as \"90s\" or \"1d12h\" (" + d.error().message + ")"));
     field(c) = *d;
     return ok();
   };
@@ -66,7 +70,8 @@ Setter count_key(std::string key, int64_t min, int64_t max, Field field) {
   return [key, min, max, field](const toml::node& n, DaemonConfig& c) -> Result<void> {
     auto v = n.value<int64_t>();
     if (!n.is_integer() || !v || *v < min || *v > max) {
-      return std::unexpected(bad_value(key, "an integer from " + std::to_string(min) + " to " + std::to_string(max)));
+      return std::unexpected(
+          bad_value(key, "an integer from " + std::to_string(min) + " to " + std::to_string(max)));
     }
     field(c) = static_cast<std::remove_reference_t<decltype(field(c))>>(*v);
     return ok();
@@ -78,7 +83,8 @@ template <typename Field>
 Setter cidr_list_key(std::string key, Field field) {
   return [key, field](const toml::node& n, DaemonConfig& c) -> Result<void> {
     const toml::array* a = n.as_array();
-    if (a == nullptr) return std::unexpected(bad_value(key, "an array of CIDRs such as [\"10.0.0.0/8\", \"::1\"]"));
+    if (a == nullptr)
+      return std::unexpected(bad_value(key, "an array of CIDRs such as [\"10.0.0.0/8\", \"::1\"]"));
     std::vector<std::string> out;
     for (const auto& item : *a) {
       auto text = item.value<std::string>();
@@ -128,68 +134,148 @@ Setter one_of_key(std::string key, std::vector<std::string> allowed, Field field
   };
 }
 
-// Every key the file may hold, by table.
+// The keys of the server's own tables; the workflow families and the
+// webhook secrets declare theirs (tables_for).
 const std::map<std::string, std::map<std::string, Setter>>& schema() {
   static const auto* table = new std::map<std::string, std::map<std::string, Setter>>{
       {"server",
        {
            {"listen",
             [](const toml::node& n, DaemonConfig& c) -> Result<void> {
-              if (!n.is_string()) return std::unexpected(bad_value("server.listen", "a string \"host:port\""));
-              auto r = parse_listen_address(*n.value<std::string>(), c.server.listen_host, c.server.listen_port);
+              if (!n.is_string())
+                return std::unexpected(bad_value("server.listen", "a string \"host:port\""));
+              auto r =
+                  parse_listen_address(*n.value<std::string>(), c.server.listen_host, c.server.listen_port);
               if (!r) return std::unexpected(bad_value("server.listen", r.error().message));
               return ok();
             }},
-           {"admin_token_env", string_key("server.admin_token_env", [](DaemonConfig& c) -> auto& { return c.server.admin_token_env; })},
-           {"max_body_bytes", count_key("server.max_body_bytes", 1, int64_t{1} << 30, [](DaemonConfig& c) -> auto& { return c.server.max_body_bytes; })},
-           {"max_header_bytes", count_key("server.max_header_bytes", 1024, 1 << 20, [](DaemonConfig& c) -> auto& { return c.server.max_header_bytes; })},
-           {"max_connections", count_key("server.max_connections", 1, 1 << 20, [](DaemonConfig& c) -> auto& { return c.server.max_connections; })},
-           {"idle_timeout", duration_key("server.idle_timeout", [](DaemonConfig& c) -> auto& { return c.server.idle_timeout; })},
-           {"read_timeout", duration_key("server.read_timeout", [](DaemonConfig& c) -> auto& { return c.server.read_timeout; })},
-           {"shutdown_timeout", duration_key("server.shutdown_timeout", [](DaemonConfig& c) -> auto& { return c.server.shutdown_timeout; })},
-           {"log_format", one_of_key("server.log_format", {"text", "json"}, [](DaemonConfig& c) -> auto& { return c.server.log_format; })},
-           {"access_log", bool_key("server.access_log", [](DaemonConfig& c) -> auto& { return c.server.access_log; })},
-           {"log_level", one_of_key("server.log_level", {"trace", "debug", "info", "warn", "error"}, [](DaemonConfig& c) -> auto& { return c.server.log_level; })},
-           {"webhook_rate_per_second", positive_number_key("server.webhook_rate_per_second", [](DaemonConfig& c) -> auto& { return c.server.webhook_rate_per_second; })},
-           {"webhook_burst", positive_number_key("server.webhook_burst", [](DaemonConfig& c) -> auto& { return c.server.webhook_burst; })},
-           {"max_json_depth", count_key("server.max_json_depth", 1, static_cast<int64_t>(kMaxJsonDepthSetting), [](DaemonConfig& c) -> auto& { return c.server.max_json_depth; })},
-           {"max_queued_output_bytes", count_key("server.max_queued_output_bytes", 4096, int64_t{1} << 30, [](DaemonConfig& c) -> auto& { return c.server.max_queued_output_bytes; })},
-           {"max_connections_per_client", count_key("server.max_connections_per_client", 1, 1 << 20, [](DaemonConfig& c) -> auto& { return c.server.max_connections_per_client; })},
-           {"reserved_connections", count_key("server.reserved_connections", 0, 1 << 20, [](DaemonConfig& c) -> auto& { return c.server.reserved_connections; })},
-           {"max_body_bytes_in_flight", count_key("server.max_body_bytes_in_flight", 1, int64_t{1} << 40, [](DaemonConfig& c) -> auto& { return c.server.max_body_bytes_in_flight; })},
-           {"trusted_proxies", cidr_list_key("server.trusted_proxies", [](DaemonConfig& c) -> auto& { return c.server.trusted_proxies; })},
+           {"admin_token_env", string_key(
+                                   "server.admin_token_env",
+                                   [](DaemonConfig & c) -> auto& { return c.server.admin_token_env; })},
+           {"max_body_bytes", count_key(
+                                  "server.max_body_bytes", 1, int64_t{1} << 30,
+                                  [](DaemonConfig & c) -> auto& { return c.server.max_body_bytes; })},
+           {"max_header_bytes", count_key(
+                                    "server.max_header_bytes", 1024, 1 << 20,
+                                    [](DaemonConfig & c) -> auto& { return c.server.max_header_bytes; })},
+           {"max_connections", count_key(
+                                   "server.max_connections", 1, 1 << 20,
+                                   [](DaemonConfig & c) -> auto& { return c.server.max_connections; })},
+           {"idle_timeout",
+            duration_key(
+                "server.idle_timeout", [](DaemonConfig & c) -> auto& { return c.server.idle_timeout; })},
+           {"read_timeout",
+            duration_key(
+                "server.read_timeout", [](DaemonConfig & c) -> auto& { return c.server.read_timeout; })},
+           {"shutdown_timeout", duration_key(
+                                    "server.shutdown_timeout",
+                                    [](DaemonConfig & c) -> auto& { return c.server.shutdown_timeout; })},
+           {"log_format", one_of_key(
+                              "server.log_format", {"text", "json"},
+                              [](DaemonConfig & c) -> auto& { return c.server.log_format; })},
+           {"access_log",
+            bool_key(
+                "server.access_log", [](DaemonConfig & c) -> auto& { return c.server.access_log; })},
+           {"log_level", one_of_key(
+                             "server.log_level", {"trace", "debug", "info", "warn", "error"},
+                             [](DaemonConfig & c) -> auto& { return c.server.log_level; })},
+           {"webhook_rate_per_second", positive_number_key(
+                                           "server.webhook_rate_per_second", [](DaemonConfig & c) -> auto& {
+                                             return c.server.webhook_rate_per_second;
+                                           })},
+           {"webhook_burst",
+            positive_number_key(
+                "server.webhook_burst", [](DaemonConfig & c) -> auto& { return c.server.webhook_burst; })},
+           {"max_json_depth", count_key(
+                                  "server.max_json_depth", 1, static_cast<int64_t>(kMaxJsonDepthSetting),
+                                  [](DaemonConfig & c) -> auto& { return c.server.max_json_depth; })},
+           {"max_queued_output_bytes",
+            count_key(
+                "server.max_queued_output_bytes", 4096, int64_t{1} << 30,
+                [](DaemonConfig & c) -> auto& { return c.server.max_queued_output_bytes; })},
+           {"max_connections_per_client",
+            count_key(
+                "server.max_connections_per_client", 1, 1 << 20,
+                [](DaemonConfig & c) -> auto& { return c.server.max_connections_per_client; })},
+           {"reserved_connections",
+            count_key(
+                "server.reserved_connections", 0, 1 << 20,
+                [](DaemonConfig & c) -> auto& { return c.server.reserved_connections; })},
+           {"max_body_bytes_in_flight",
+            count_key(
+                "server.max_body_bytes_in_flight", 1, int64_t{1} << 40,
+                [](DaemonConfig & c) -> auto& { return c.server.max_body_bytes_in_flight; })},
+           {"trusted_proxies", cidr_list_key(
+                                   "server.trusted_proxies",
+                                   [](DaemonConfig & c) -> auto& { return c.server.trusted_proxies; })},
        }},
       {"storage",
        {
-           {"path", string_key("storage.path", [](DaemonConfig& c) -> auto& { return c.engine.data_dir; })},
-           {"retention", duration_key("storage.retention", [](DaemonConfig& c) -> auto& { return c.engine.retention.retention; })},
-           {"idempotency_window", duration_key("storage.idempotency_window", [](DaemonConfig& c) -> auto& { return c.engine.idempotency_window; })},
-           {"event_log_capacity", count_key("storage.event_log_capacity", 1, int64_t{1} << 40, [](DaemonConfig& c) -> auto& { return c.engine.event_log_capacity; })},
+           {"path", string_key(
+                        "storage.path", [](DaemonConfig & c) -> auto& { return c.engine.data_dir; })},
+           {"retention",
+            duration_key(
+                "storage.retention", [](DaemonConfig & c) -> auto& { return c.engine.retention.retention; })},
+           {"idempotency_window", duration_key(
+                                      "storage.idempotency_window",
+                                      [](DaemonConfig & c) -> auto& { return c.engine.idempotency_window; })},
+           {"event_log_capacity", count_key(
+                                      "storage.event_log_capacity", 1, int64_t{1} << 40,
+                                      [](DaemonConfig & c) -> auto& { return c.engine.event_log_capacity; })},
        }},
       {"resend",
        {
-           {"base_url", string_key("resend.base_url", [](DaemonConfig& c) -> auto& { return c.resend.client.base_url; })},
-           {"api_key_env", string_key("resend.api_key_env", [](DaemonConfig& c) -> auto& { return c.resend.api_key_env; })},
-           {"from", string_key("resend.from", [](DaemonConfig& c) -> auto& { return c.resend.from; })},
-           {"rate_per_second", positive_number_key("resend.rate_per_second", [](DaemonConfig& c) -> auto& { return c.resend.client.rate_per_second; })},
-           {"burst", positive_number_key("resend.burst", [](DaemonConfig& c) -> auto& { return c.resend.client.burst; })},
-           {"timeout", duration_key("resend.timeout", [](DaemonConfig& c) -> auto& { return c.resend.client.timeout; })},
+           {"base_url",
+            string_key(
+                "resend.base_url", [](DaemonConfig & c) -> auto& { return c.resend.client.base_url; })},
+           {"api_key_env",
+            string_key(
+                "resend.api_key_env", [](DaemonConfig & c) -> auto& { return c.resend.api_key_env; })},
+           {"from", string_key(
+                        "resend.from", [](DaemonConfig & c) -> auto& { return c.resend.from; })},
+           {"rate_per_second", positive_number_key(
+                                   "resend.rate_per_second", [](DaemonConfig & c) -> auto& {
+                                     return c.resend.client.rate_per_second;
+                                   })},
+           {"burst", positive_number_key(
+                         "resend.burst", [](DaemonConfig & c) -> auto& { return c.resend.client.burst; })},
+           {"timeout",
+            duration_key(
+                "resend.timeout", [](DaemonConfig & c) -> auto& { return c.resend.client.timeout; })},
        }},
-      {"nurture",
-       {
-           {"offsets", duration_list_key("nurture.offsets", [](DaemonConfig& c) -> auto& { return c.nurture.offsets; })},
-           {"templates_dir", string_key("nurture.templates_dir", [](DaemonConfig& c) -> auto& { return c.nurture.templates_dir; })},
-       }},
-      {"reminders",
-       {
-           {"before", duration_list_key("reminders.before", [](DaemonConfig& c) -> auto& { return c.reminders.before; })},
-           {"templates_dir", string_key("reminders.templates_dir", [](DaemonConfig& c) -> auto& { return c.reminders.templates_dir; })},
-       }},
-      {"calcom", {{"secret_env", string_key("calcom.secret_env", [](DaemonConfig& c) -> auto& { return c.webhooks.calcom_secret_env; })}}},
-      {"github", {{"secret_env", string_key("github.secret_env", [](DaemonConfig& c) -> auto& { return c.webhooks.github_secret_env; })}}},
-      {"notion", {{"secret_env", string_key("notion.secret_env", [](DaemonConfig& c) -> auto& { return c.webhooks.notion_secret_env; })}}},
   };
   return *table;
+}
+
+// A key declared elsewhere (a workflow family, the webhook secrets), bound
+// to its field in the DaemonConfig being filled.
+Setter declared_key(const std::string& key, const ConfigKey& declared) {
+  struct {
+    const std::string& key;
+    Setter operator()(StringField f) const {
+      return string_key(key, [p = f.target](DaemonConfig&) -> std::string& { return *p; });
+    }
+    Setter operator()(DurationField f) const {
+      return duration_key(key, [p = f.target](DaemonConfig&) -> DurationMs& { return *p; });
+    }
+    Setter operator()(DurationListField f) const {
+      return duration_list_key(key, [p = f.target](DaemonConfig&) -> std::vector<DurationMs>& { return *p; });
+    }
+  } make{key};
+  return std::visit(make, declared.field);
+}
+
+// Every table the file may hold for `config`: the server's own (schema())
+// and those the families and the webhook secrets declare, bound to `config`.
+std::map<std::string, std::map<std::string, Setter>> tables_for(DaemonConfig& config) {
+  auto tables = schema();
+  std::vector<ConfigTable> declared = BuiltinModules::config_tables(config);
+  for (auto& t : webhook_secret_tables(config.webhooks)) declared.push_back(std::move(t));
+  for (const ConfigTable& table : declared) {
+    auto& keys = tables[table.name];
+    for (const ConfigKey& key : table.keys) keys[key.name] = declared_key(table.name + "." + key.name, key);
+  }
+  return tables;
 }
 
 template <typename Map>
@@ -213,30 +299,31 @@ Result<void> apply_config_text(std::string_view toml_text, std::string_view sour
     root = toml::parse(toml_text, source_name);
   } catch (const toml::parse_error& e) {
     const auto& s = e.source().begin;
-    return make_error(ErrorCode::kInvalidArgument, std::string(source_name) + ":" + std::to_string(s.line) + ":" +
-                                                       std::to_string(s.column) + ": " +
+    return make_error(ErrorCode::kInvalidArgument, std::string(source_name) + ":" + std::to_string(s.line) +
+                                                       ":" + std::to_string(s.column) + ": " +
                                                        std::string(e.description()));
   }
   DaemonConfig updated = config;
+  const auto tables = tables_for(updated);
   for (auto&& [table_key, table_node] : root) {
     std::string table_name(table_key.str());
-    auto table_schema = schema().find(table_name);
-    if (table_schema == schema().end()) {
+    auto table_schema = tables.find(table_name);
+    if (table_schema == tables.end()) {
       return make_error(ErrorCode::kInvalidArgument, where(source_name, table_node) + "unknown table [" +
-                                                         table_name + "]; known tables: " + key_list(schema()));
+                                                         table_name + "]; known tables: " + key_list(tables));
     }
     const toml::table* table = table_node.as_table();
     if (table == nullptr) {
-      return make_error(ErrorCode::kInvalidArgument,
-                        where(source_name, table_node) + "'" + table_name + "' must be a table [" + table_name + "]");
+      return make_error(ErrorCode::kInvalidArgument, where(source_name, table_node) + "'" + table_name +
+                                                         "' must be a table [" + table_name + "]");
     }
     for (auto&& [key, node] : *table) {
       std::string name(key.str());
       auto setter = table_schema->second.find(name);
       if (setter == table_schema->second.end()) {
         return make_error(ErrorCode::kInvalidArgument,
-                          where(source_name, node) + "unknown key '" + table_name + "." + name + "'; known keys of [" +
-                              table_name + "]: " + key_list(table_schema->second));
+                          where(source_name, node) + "unknown key '" + table_name + "." + name +
+                              "'; known keys of [" + table_name + "]: " + key_list(table_schema->second));
       }
       if (auto applied = setter->second(node, updated); !applied) {
         return make_error(ErrorCode::kInvalidArgument, where(source_name, node) + applied.error().message);

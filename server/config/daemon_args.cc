@@ -50,11 +50,13 @@ Result<DaemonArgs> parse_daemon_args(const std::vector<std::string>& args) {
     }
     if (std::find(kFlags.begin(), kFlags.end(), flag) == kFlags.end()) {
       std::string hint = closest_match(flag, kFlags);
-      return make_error(ErrorCode::kInvalidArgument,
-                        "unknown flag '" + flag + "'" + (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
+      return make_error(
+          ErrorCode::kInvalidArgument,
+          "unknown flag '" + flag + "'" + (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
     }
     if (!value) {
-      if (i + 1 >= args.size()) return make_error(ErrorCode::kInvalidArgument, "flag '" + flag + "' needs a value");
+      if (i + 1 >= args.size())
+        return make_error(ErrorCode::kInvalidArgument, "flag '" + flag + "' needs a value");
       value = args[++i];
     }
     if (flag == "--config") config_path = *value;

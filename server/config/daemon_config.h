@@ -1,4 +1,5 @@
-// DaemonConfig: every setting of sundiald with its default, in one place.
+// DaemonConfig: every setting of sundiald with its default — the server's
+// here, each workflow family's with the family (workflows/modules.h).
 // The TOML file (config_file.h) and the flags (daemon_args.h) only change
 // these; docs/configuration.md lists them. Secrets are never stored here:
 // only the names of the environment variables that hold them.
@@ -11,10 +12,12 @@
 #include <string>
 #include <vector>
 
+#include "connectors/resend/resend_client.h"
 #include "engine/base/clock.h"
 #include "engine/base/json_parse.h"
-#include "connectors/resend/resend_client.h"
 #include "engine/options.h"
+#include "workflows/module/webhook_secrets.h"
+#include "workflows/modules.h"
 
 namespace sundial {
 
@@ -75,35 +78,15 @@ struct ResendSettings {
   std::string from = "Team <hello@example.com>";
 };
 
-struct NurtureSettings {
-  // Default: 0s, 1d, 3d, 5d, 7d, 9d, 11d.
-  std::vector<DurationMs> offsets = {0, kDayMs, 3 * kDayMs, 5 * kDayMs, 7 * kDayMs, 9 * kDayMs, 11 * kDayMs};
-  // Default: the templates/nurture folder of the source tree sundiald was
-  // built from (an absolute path, so the working directory does not matter).
-  std::string templates_dir = SUNDIAL_TEMPLATES_DIR "/nurture";
-};
-
-struct RemindersSettings {
-  // Default: 24h, 1h before the meeting.
-  std::vector<DurationMs> before = {24 * kHourMs, kHourMs};
-  // Default: the templates/reminders folder of the source tree.
-  std::string templates_dir = SUNDIAL_TEMPLATES_DIR "/reminders";
-};
-
-struct WebhookSecretSettings {
-  // Default: CALCOM_WEBHOOK_SECRET, GITHUB_WEBHOOK_SECRET, NOTION_WEBHOOK_SECRET.
-  std::string calcom_secret_env = "CALCOM_WEBHOOK_SECRET";
-  std::string github_secret_env = "GITHUB_WEBHOOK_SECRET";
-  std::string notion_secret_env = "NOTION_WEBHOOK_SECRET";
-};
-
-struct DaemonConfig {
+// The workflow families' settings (config.nurture, config.reminders, ...)
+// come from the one list of families (workflows/modules.h): each declares
+// its own with its defaults and its tables.
+struct DaemonConfig : BuiltinModules::Settings {
   ServerSettings server;
   // [storage]: path → data_dir, retention, idempotency_window, event_log_capacity.
   EngineOptions engine;
   ResendSettings resend;
-  NurtureSettings nurture;
-  RemindersSettings reminders;
+  // [calcom], [github], [notion] secret_env (workflows/module/webhook_secrets.h).
   WebhookSecretSettings webhooks;
 };
 

@@ -29,7 +29,8 @@ Result<TrustedProxies> TrustedProxies::parse(const std::vector<std::string>& cid
   TrustedProxies out;
   for (const auto& cidr : cidrs) {
     auto bad = [&](std::string why) {
-      return make_error(ErrorCode::kInvalidArgument, "'" + cidr + "' is not a CIDR such as 10.0.0.0/8 or fd00::/8 (" + why + ")");
+      return make_error(ErrorCode::kInvalidArgument,
+                        "'" + cidr + "' is not a CIDR such as 10.0.0.0/8 or fd00::/8 (" + why + ")");
     };
     std::string_view text(cidr);
     size_t slash = text.find('/');
@@ -79,7 +80,8 @@ namespace {
 // "1.2.3.4", "1.2.3.4:80", "[2001:db8::1]:80", "2001:db8::1".
 std::optional<std::string> hop_address(std::string_view hop) {
   hop = trim_space(hop);
-  if (hop.size() >= 2 && hop.front() == '"' && hop.back() == '"') hop = trim_space(hop.substr(1, hop.size() - 2));
+  if (hop.size() >= 2 && hop.front() == '"' && hop.back() == '"')
+    hop = trim_space(hop.substr(1, hop.size() - 2));
   if (!hop.empty() && hop.front() == '[') {
     size_t close = hop.find(']');
     if (close == std::string_view::npos) return std::nullopt;

@@ -7,7 +7,7 @@
 
 #include "engine/base/check.h"
 #include "engine/base/text.h"
-#include "server/http/error_codes.h"
+#include "server/http/error_response.h"
 
 namespace sundial::http {
 
@@ -103,11 +103,9 @@ std::string serialize_response(const HttpResponse& response, bool keep_alive, bo
 // ---- Connection ------------------------------------------------------------------
 
 Connection::Connection(Loop& loop, ConnectionHost& host, uint64_t id, ConnectionLimits limits)
-    : loop_(loop),
-      host_(host),
-      id_(id),
-      limits_(std::move(limits)),
-      timer_(loop, [this] { guarded("timer", [this] { on_timer(); }); }) {
+    : loop_(loop), host_(host), id_(id), limits_(std::move(limits)), timer_(loop, [this] {
+        guarded("timer", [this] { on_timer(); });
+      }) {
   timer_.set_keeps_loop_alive(false);
 }
 
@@ -131,7 +129,7 @@ void Connection::start() {
     // overtake earlier pipelined answers (the client then sends anyway).
     if (slots_.empty()) write("HTTP/1.1 100 Continue\r\n\r\n");
   };
-  last_activity_ms_ = steady_now_ms();
+  last_activity_ms_ = now_ms();
   last_write_ms_ = last_activity_ms_;
   pause_or_resume_reading();
   arm_timer();
@@ -216,7 +214,7 @@ void Connection::read(ssize_t n, const uv_buf_t* buf) {
 }
 
 void Connection::handle_bytes(const char* data, size_t size) {
-  last_activity_ms_ = steady_now_ms();
+  last_activity_ms_ = now_ms();
   if (draining_ || closed_ || input_done_) return;  // nothing more is read from this client
   parser_->feed(data, size);
   take_requests();
@@ -250,10 +248,7 @@ void Connection::take_requests() {
   // A malformed request is answered once every request before it is out
   // of the parser (handed on, or refused above).
   if (!draining_ && parser_->failure() && !parser_->has_ready()) {
-    const ParseFailure& f = *parser_->failure();
-    HttpResponse response = HttpResponse::error(f.status, f.code, f.message);
-    if (f.retry_after_s > 0) response.with_header("Retry-After", std::to_string(f.retry_after_s));
-    return answer_last(std::move(response));
+    return answer_last(error_response(parser_->failure()->error()));
   }
   flush();
 }
@@ -382,7 +377,7 @@ void Connection::on_written(uv_write_t* req, int status) noexcept {
 void Connection::written(int status) {
   --writes_in_flight_;
   if (status < 0) return close();
-  last_write_ms_ = steady_now_ms();
+  last_write_ms_ = now_ms();
   if (close_after_) {
     if (writes_in_flight_ == 0) close();
     return;
@@ -407,7 +402,7 @@ void Connection::pause_or_resume_reading() {
 
 void Connection::arm_timer() {
   if (closed_ || close_after_) return timer_.stop();
-  int64_t now = steady_now_ms();
+  int64_t now = now_ms();
   int64_t deadline;
   if (output_blocked()) {
     // The client does not take its answers: it has the idle timeout to.
@@ -425,7 +420,7 @@ void Connection::arm_timer() {
 void Connection::on_timer() {
   if (closed_) return;
   auto keep = shared_from_this();
-  int64_t now = steady_now_ms();
+  int64_t now = now_ms();
   if (output_blocked()) {
     if (now >= last_write_ms_ + limits_.idle_timeout_ms) return close();
     return arm_timer();
@@ -434,9 +429,9 @@ void Connection::on_timer() {
       now >= parser_->request_started_at_ms() + limits_.read_timeout_ms) {
     // A slow client: say why if nothing is ahead of the answer, then close.
     if (!slots_.empty()) return close();
-    return answer_last(HttpResponse::error(
-        408, codes::kRequestTimeout,
-        "the request did not arrive within " + std::to_string(limits_.read_timeout_ms) + " ms"));
+    return answer_last(error_response(
+        Error{ErrorCode::kRequestTimeout,
+              "the request did not arrive within " + std::to_string(limits_.read_timeout_ms) + " ms"}));
   }
   if (slots_.empty() && !parser_->in_request() && now >= last_activity_ms_ + limits_.idle_timeout_ms) {
     return close();

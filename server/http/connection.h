@@ -91,12 +91,17 @@ class Connection final : public ResponseSink, public std::enable_shared_from_thi
   // closing it loses nothing (shed first when slots run short).
   bool idle() const;
   int64_t last_activity_ms() const { return last_activity_ms_; }
+  // A request has begun arriving and is not complete: its read timeout runs.
+  bool receiving() const { return !closed_ && parser_ && parser_->in_request(); }
   // Bytes of answers queued for the client (see the output budget).
   size_t output_bytes() const;
 
   // Writes a canned response and closes (e.g. 503 when over the
   // connection limit) without reading anything.
   void refuse(HttpResponse response);
+  // Closes or answers 408 if a timeout has passed (the timer calls it; so
+  // do tests that moved a ManualClock), and re-arms the timer.
+  void check_timeouts() { on_timer(); }
 
   void send(uint64_t slot, HttpResponse response) override;
   std::shared_ptr<ResponseStream> start_stream(uint64_t slot, HttpResponse head) override;
@@ -137,6 +142,7 @@ class Connection final : public ResponseSink, public std::enable_shared_from_thi
   void pause_or_resume_reading();
   void arm_timer();
   void on_timer();
+  int64_t now_ms() const { return limits_.parser.clock->now_ms(); }
   void close_after_writes();
   void stream_write(uint64_t slot, std::string_view chunk);
 
@@ -159,8 +165,8 @@ class Connection final : public ResponseSink, public std::enable_shared_from_thi
   int64_t last_activity_ms_ = 0;
   std::shared_ptr<Stream> stream_;
   size_t writes_in_flight_ = 0;
-  size_t largest_answer_ = 0;   // bytes of the largest answer on this connection
-  int64_t last_write_ms_ = 0;   // last write completion (progress while blocked)
+  size_t largest_answer_ = 0;  // bytes of the largest answer on this connection
+  int64_t last_write_ms_ = 0;  // last write completion (progress while blocked)
 };
 
 // The numeric address of the TCP peer ("127.0.0.1", "::1"), or "unknown".

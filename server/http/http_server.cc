@@ -7,7 +7,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "server/http/error_codes.h"
+#include "server/http/error_response.h"
 
 namespace sundial::http {
 
@@ -44,17 +44,15 @@ Result<void> HttpServer::listen() {
   if (int rc = uv_tcp_bind(listener_.get(), reinterpret_cast<sockaddr*>(&addr), 0); rc != 0) {
     return make_error(ErrorCode::kIoError, "cannot listen on " + where + ": " + uv_strerror(rc));
   }
-  if (int rc = uv_listen(reinterpret_cast<uv_stream_t*>(listener_.get()), 1024,
-                         &HttpServer::on_connection);
+  if (int rc = uv_listen(reinterpret_cast<uv_stream_t*>(listener_.get()), 1024, &HttpServer::on_connection);
       rc != 0) {
     return make_error(ErrorCode::kIoError, "cannot listen on " + where + ": " + uv_strerror(rc));
   }
   sockaddr_storage bound{};
   int len = sizeof bound;
   uv_tcp_getsockname(listener_.get(), reinterpret_cast<sockaddr*>(&bound), &len);
-  bound_port_ = bound.ss_family == AF_INET6
-                    ? ntohs(reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port)
-                    : ntohs(reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
+  bound_port_ = bound.ss_family == AF_INET6 ? ntohs(reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port)
+                                            : ntohs(reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
   listening_ = true;
   return ok();
 }
@@ -73,7 +71,8 @@ void HttpServer::on_connection(uv_stream_t* server, int status) noexcept {
 
 void HttpServer::accept() {
   uint64_t id = next_id_++;
-  auto connection = std::make_shared<Connection>(loop_, static_cast<ConnectionHost&>(*this), id, options_.limits);
+  auto connection =
+      std::make_shared<Connection>(loop_, static_cast<ConnectionHost&>(*this), id, options_.limits);
   if (uv_tcp_init(loop_.raw(), connection->tcp()) != 0) return;
   connections_.emplace(id, connection);
   if (uv_accept(reinterpret_cast<uv_stream_t*>(listener_.get()),
@@ -86,20 +85,20 @@ void HttpServer::accept() {
   bool from_proxy = options_.trusted_proxies.contains(peer);
   if (!from_proxy && over_client_cap(peer)) {
     ++rejected_;
-    return connection->refuse(
-        HttpResponse::error(429, codes::kTooManyConnections,
-                            "too many open connections from " + peer + " (limit " +
-                                std::to_string(options_.max_connections_per_client) + ")")
-            .with_header("Retry-After", "1"));
+    return connection->refuse(error_response(Error{
+        ErrorCode::kTooManyConnections, "too many open connections from " + peer + " (limit " +
+                                            std::to_string(options_.max_connections_per_client) + ")"}));
   }
   // Near the limit: an idle keep-alive connection makes room first.
   size_t unreserved = options_.max_connections - options_.reserved_connections;
   if (connections_.size() > unreserved) shed_idle(id);
   if (connections_.size() > options_.max_connections) {
     ++rejected_;
-    return connection->refuse(HttpResponse::error(
-        503, codes::kUnavailable,
-        "too many open connections (limit " + std::to_string(options_.max_connections) + ")"));
+    // Closed at once after the answer: no Retry-After.
+    return connection->refuse(error_response(
+        Error{ErrorCode::kUnavailable,
+              "too many open connections (limit " + std::to_string(options_.max_connections) + ")"},
+        RetryAfter::kNone));
   }
   ClientSlot& slot = clients_[id];
   slot.reserve_only = connections_.size() > unreserved;
@@ -141,13 +140,11 @@ std::optional<HttpResponse> HttpServer::admit(uint64_t connection_id, HttpReques
   auto it = clients_.find(connection_id);
   if (it == clients_.end()) return std::nullopt;
   ClientSlot& slot = it->second;
-  if (slot.reserve_only &&
-      std::find(options_.reserved_paths.begin(), options_.reserved_paths.end(), request.path) ==
-          options_.reserved_paths.end()) {
-    return HttpResponse::error(503, codes::kUnavailable,
-                               "the server is at its connection limit (" +
-                                   std::to_string(options_.max_connections) + "); retry later")
-        .with_header("Retry-After", "1");
+  if (slot.reserve_only && std::find(options_.reserved_paths.begin(), options_.reserved_paths.end(),
+                                     request.path) == options_.reserved_paths.end()) {
+    return error_response(Error{ErrorCode::kUnavailable, "the server is at its connection limit (" +
+                                                             std::to_string(options_.max_connections) +
+                                                             "); retry later"});
   }
   if (!options_.trusted_proxies.contains(request.peer_ip)) return std::nullopt;
   // From a trusted proxy: the forwarded client counts, request by request.
@@ -158,10 +155,9 @@ std::optional<HttpResponse> HttpServer::admit(uint64_t connection_id, HttpReques
   if (options_.trusted_proxies.contains(client)) return std::nullopt;  // the proxy's own request
   if (over_client_cap(client)) {
     ++rejected_;
-    return HttpResponse::error(429, codes::kTooManyConnections,
-                               "too many open connections from " + client + " (limit " +
-                                   std::to_string(options_.max_connections_per_client) + ")")
-        .with_header("Retry-After", "1");
+    return error_response(
+        Error{ErrorCode::kTooManyConnections, "too many open connections from " + client + " (limit " +
+                                                  std::to_string(options_.max_connections_per_client) + ")"});
   }
   count_client(slot, client);
   return std::nullopt;
@@ -229,6 +225,18 @@ void HttpServer::close_all() {
   std::vector<std::shared_ptr<Connection>> open;
   for (auto& [id, c] : connections_) open.push_back(c);
   for (auto& c : open) c->close();
+}
+
+size_t HttpServer::receiving_connections() const {
+  size_t n = 0;
+  for (const auto& [id, c] : connections_) n += c->receiving() ? 1 : 0;
+  return n;
+}
+
+void HttpServer::check_timeouts() {
+  std::vector<std::shared_ptr<Connection>> open;
+  for (auto& [id, c] : connections_) open.push_back(c);
+  for (auto& c : open) c->check_timeouts();
 }
 
 }  // namespace sundial::http

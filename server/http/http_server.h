@@ -67,17 +67,20 @@ class HttpServer final : private ConnectionHost {
   int bound_port() const { return bound_port_; }
 
   // Called after each answer is queued (access log, metrics).
-  void set_observer(std::function<void(const RequestSummary&)> observer) {
-    observer_ = std::move(observer);
-  }
+  void set_observer(std::function<void(const RequestSummary&)> observer) { observer_ = std::move(observer); }
 
   // Stops accepting and drains every connection; `done` runs in a later
   // loop turn once all are closed (it may destroy the server).
   void stop(std::function<void()> done);
   // Closes every connection now (after a drain took too long).
   void close_all();
+  // Applies the read and idle timeouts now, as each connection's timer
+  // would (tests move the ManualClock in limits.parser.clock, then call it).
+  void check_timeouts();
 
   size_t open_connections() const { return connections_.size(); }
+  // Connections in the middle of receiving a request (slow clients show here).
+  size_t receiving_connections() const;
   // Refused at accept: over the limit (503) or over the per-client cap (429).
   uint64_t rejected_connections() const { return rejected_; }
   // Idle keep-alive connections closed to make room near the limit.

@@ -5,7 +5,6 @@
 #include <chrono>
 
 #include "engine/base/text.h"
-#include "server/http/error_codes.h"
 
 namespace sundial::http {
 
@@ -14,8 +13,6 @@ int64_t steady_now_us() {
              std::chrono::steady_clock::now().time_since_epoch())
       .count();
 }
-
-int64_t steady_now_ms() { return steady_now_us() / 1000; }
 
 namespace {
 
@@ -26,7 +23,8 @@ bool is_token(std::string_view s) {
   if (s.empty()) return false;
   for (unsigned char c : s) {
     if (std::isalnum(c) != 0) continue;
-    if (std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) == std::string_view::npos) return false;
+    if (std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) == std::string_view::npos)
+      return false;
   }
   return true;
 }
@@ -83,12 +81,11 @@ bool RequestParser::feed(const char* data, size_t size) {
     data = pos;
     err = size > 0 ? llhttp_execute(&parser_, data, size) : HPE_OK;
   }
-  if (internal_error_ && !failure_) fail(500, codes::kInternal, "the server could not parse the request");
+  if (internal_error_ && !failure_) fail(ErrorCode::kInternal, "the server could not parse the request");
   if (failure_) return false;
   if (err != HPE_OK) {
-    fail(400, codes::kBadRequest,
-         std::string("malformed HTTP request: ") + llhttp_errno_name(err) + ": " +
-             (parser_.reason != nullptr ? parser_.reason : "parse error"));
+    fail(ErrorCode::kBadRequest, std::string("malformed HTTP request: ") + llhttp_errno_name(err) + ": " +
+                                     (parser_.reason != nullptr ? parser_.reason : "parse error"));
     return false;
   }
   return true;
@@ -97,7 +94,7 @@ bool RequestParser::feed(const char* data, size_t size) {
 void RequestParser::finish() {
   if (failure_ || !in_message_) return;
   llhttp_errno_t err = llhttp_finish(&parser_);
-  if (err != HPE_OK && !failure_) fail(400, codes::kBadRequest, "the request ended before it was complete");
+  if (err != HPE_OK && !failure_) fail(ErrorCode::kBadRequest, "the request ended before it was complete");
 }
 
 std::optional<HttpRequest> RequestParser::next() {
@@ -108,11 +105,19 @@ std::optional<HttpRequest> RequestParser::next() {
 }
 
 int RequestParser::body_too_large() {
-  return fail(413, codes::kPayloadTooLarge, "the body exceeds " + std::to_string(limits_.max_body_bytes) + " bytes");
+  return fail(ErrorCode::kPayloadTooLarge,
+              "the body exceeds " + std::to_string(limits_.max_body_bytes) + " bytes");
 }
 
-int RequestParser::fail(int status, std::string code, std::string message, int retry_after_s) {
-  if (!failure_) failure_ = ParseFailure{status, std::move(code), std::move(message), retry_after_s};
+ParseFailure::ParseFailure(ErrorCode error_code_in, std::string message_in)
+    : error_code(error_code_in),
+      status(error_info(error_code_in).http_status),
+      code(error_info(error_code_in).name),
+      message(std::move(message_in)),
+      retry_after_s(error_info(error_code_in).retry_after_s) {}
+
+int RequestParser::fail(ErrorCode code, std::string message) {
+  if (!failure_) failure_.emplace(code, std::move(message));
   release_body_budget();
   return -1;
 }
@@ -125,7 +130,7 @@ void RequestParser::release_body_budget() {
 bool RequestParser::count_header_bytes(size_t n) {
   header_bytes_ += n;
   if (header_bytes_ <= limits_.max_header_bytes) return true;
-  fail(431, codes::kHeadersTooLarge,
+  fail(ErrorCode::kHeadersTooLarge,
        "the request line and headers exceed " + std::to_string(limits_.max_header_bytes) + " bytes");
   return false;
 }
@@ -133,7 +138,7 @@ bool RequestParser::count_header_bytes(size_t n) {
 bool RequestParser::check_chunk_crlf(const char* from) {
   for (const char* c = from; crlf_left_ > 0 && c < input_end_; ++c, --crlf_left_) {
     if (*c != (crlf_left_ == 2 ? '\r' : '\n')) {
-      fail(400, codes::kBadRequest, "malformed HTTP request: chunk data is not followed by CRLF");
+      fail(ErrorCode::kBadRequest, "malformed HTTP request: chunk data is not followed by CRLF");
       return false;
     }
   }
@@ -175,7 +180,7 @@ int RequestParser::on_header_value(llhttp_t* p, const char* at, size_t len) noex
     // right after the line's LF.
     char before = at > s.input_begin_ ? at[-1] : s.last_input_byte_;
     if (len > 0 && before == '\n') {
-      return s.fail(400, codes::kBadRequest, "malformed HTTP request: a folded header line (obs-fold)");
+      return s.fail(ErrorCode::kBadRequest, "malformed HTTP request: a folded header line (obs-fold)");
     }
     if (!s.current_.headers.empty()) s.current_.headers.back().second.append(at, len);
     return 0;
@@ -210,7 +215,7 @@ int RequestParser::message_begin() {
   chunk_left_ = 0;
   crlf_left_ = 0;
   in_message_ = true;
-  started_at_ms_ = steady_now_ms();
+  started_at_ms_ = limits_.clock->now_ms();
   current_.received_at_us = steady_now_us();
   return 0;
 }
@@ -219,7 +224,7 @@ int RequestParser::header_field(const char* at, size_t len) {
   if (headers_done_) {
     // Trailer fields could carry credentials or framing past a proxy that
     // only looked at the head: none are accepted.
-    return fail(400, codes::kBadRequest, "malformed HTTP request: trailer fields are not accepted");
+    return fail(ErrorCode::kBadRequest, "malformed HTTP request: trailer fields are not accepted");
   }
   if (!count_header_bytes(len)) return -1;
   field_.append(at, len);
@@ -228,7 +233,7 @@ int RequestParser::header_field(const char* at, size_t len) {
 
 int RequestParser::header_field_complete() {
   if (!is_token(field_)) {
-    return fail(400, codes::kBadRequest, "malformed HTTP request: a header name is not a token");
+    return fail(ErrorCode::kBadRequest, "malformed HTTP request: a header name is not a token");
   }
   current_.headers.emplace_back(ascii_lower(field_), std::string());
   field_.clear();
@@ -238,9 +243,8 @@ int RequestParser::header_field_complete() {
 int RequestParser::header_value_complete() {
   if (current_.headers.empty()) return 0;
   if (!is_field_value(current_.headers.back().second)) {
-    return fail(400, codes::kBadRequest,
-                "malformed HTTP request: header '" + current_.headers.back().first +
-                    "' holds a control character or a folded line (obs-fold)");
+    return fail(ErrorCode::kBadRequest, "malformed HTTP request: header '" + current_.headers.back().first +
+                                            "' holds a control character or a folded line (obs-fold)");
   }
   return 0;
 }
@@ -264,12 +268,12 @@ int RequestParser::headers_complete() {
   headers_done_ = true;
   current_.method = llhttp_method_name(static_cast<llhttp_method_t>(parser_.method));
   if (parser_.http_major != 1 || parser_.http_minor > 1) {
-    return fail(400, codes::kBadRequest,
-                "malformed HTTP request: HTTP/" + std::to_string(parser_.http_major) + "." +
-                    std::to_string(parser_.http_minor) + " is not served; use HTTP/1.1");
+    return fail(ErrorCode::kBadRequest, "malformed HTTP request: HTTP/" + std::to_string(parser_.http_major) +
+                                            "." + std::to_string(parser_.http_minor) +
+                                            " is not served; use HTTP/1.1");
   }
   if (!finish_target()) {
-    return fail(400, codes::kBadRequest, "the request target is not a valid origin-form path");
+    return fail(ErrorCode::kBadRequest, "the request target is not a valid origin-form path");
   }
   // Trim the optional whitespace llhttp leaves at the end of values.
   size_t hosts = 0;
@@ -278,20 +282,19 @@ int RequestParser::headers_complete() {
     if (name == "host") ++hosts;
   }
   if (parser_.http_minor == 1 && hosts != 1) {
-    return fail(400, codes::kBadRequest,
-                hosts == 0 ? "malformed HTTP request: HTTP/1.1 requires a Host header"
-                           : "malformed HTTP request: more than one Host header");
+    return fail(ErrorCode::kBadRequest, hosts == 0 ? "malformed HTTP request: HTTP/1.1 requires a Host header"
+                                                   : "malformed HTTP request: more than one Host header");
   }
   if (parser_.http_minor == 0 && (parser_.flags & (F_CHUNKED | F_TRANSFER_ENCODING)) != 0) {
-    return fail(400, codes::kBadRequest, "malformed HTTP request: Transfer-Encoding is not allowed in HTTP/1.0");
+    return fail(ErrorCode::kBadRequest,
+                "malformed HTTP request: Transfer-Encoding is not allowed in HTTP/1.0");
   }
   if ((parser_.flags & F_CONTENT_LENGTH) != 0) {
     if (parser_.content_length > limits_.max_body_bytes) return body_too_large();
     size_t declared = static_cast<size_t>(parser_.content_length);
     if (declared > 0 && limits_.bodies) {
       if (!limits_.bodies->take(declared)) {
-        return fail(503, codes::kUnavailable,
-                    "too many request bodies are being received; retry later", 1);
+        return fail(ErrorCode::kUnavailable, "too many request bodies are being received; retry later");
       }
       body_reserved_ = declared;
     }
@@ -308,8 +311,7 @@ int RequestParser::body(const char* at, size_t len) {
   if ((parser_.flags & F_CHUNKED) != 0) {
     if (limits_.bodies) {
       if (!limits_.bodies->take(len)) {
-        return fail(503, codes::kUnavailable,
-                    "too many request bodies are being received; retry later", 1);
+        return fail(ErrorCode::kUnavailable, "too many request bodies are being received; retry later");
       }
       body_reserved_ += len;
     }

@@ -27,6 +27,8 @@
 #include <optional>
 #include <string>
 
+#include "engine/base/clock.h"
+#include "engine/base/error.h"
 #include "server/http/body_budget.h"
 #include "server/http/message.h"
 
@@ -37,14 +39,22 @@ struct ParserLimits {
   size_t max_body_bytes = 0;
   // Shared bound on the bytes of bodies being received (nullptr: none).
   std::shared_ptr<BodyBudget> bodies = nullptr;
+  // Where the read and idle timeouts read the time: monotonic_clock() in
+  // the server, a ManualClock in tests. Borrowed; outlives the parser.
+  const Clock* clock = &monotonic_clock();
 };
 
-// Why the parser stopped: answered with `status` and the connection closes.
+// Why the parser stopped: answered with error_response(error()) and the
+// connection closes. status, code and retry_after_s are error_code's row of
+// the error table (engine/base/error.h).
 struct ParseFailure {
-  int status = 400;
-  std::string code;  // "bad_request", "headers_too_large", "payload_too_large"
+  ParseFailure(ErrorCode error_code, std::string message);
+  ErrorCode error_code;
+  int status;             // 400, 413, 431, 500, 503
+  std::string_view code;  // "bad_request", "headers_too_large", "payload_too_large", ...
   std::string message;
-  int retry_after_s = 0;  // > 0: answered with Retry-After
+  int retry_after_s;  // > 0: answered with Retry-After
+  Error error() const { return Error{error_code, message}; }
 };
 
 class RequestParser {
@@ -70,7 +80,7 @@ class RequestParser {
   const std::optional<ParseFailure>& failure() const { return failure_; }
   // Bytes of a request begun and not yet complete are buffered.
   bool in_request() const { return in_message_; }
-  // When the request in progress began (steady ms), for the read timeout.
+  // When the request in progress began (limits.clock), for the read timeout.
   int64_t request_started_at_ms() const { return started_at_ms_; }
 
  private:
@@ -98,7 +108,7 @@ class RequestParser {
 
   // Adds to the request line + header bytes; false (and 431) over the limit.
   bool count_header_bytes(size_t n);
-  int fail(int status, std::string code, std::string message, int retry_after_s = 0);
+  int fail(ErrorCode code, std::string message);
   int body_too_large();
   bool finish_target();
   // Checks that the bytes from `from` (up to the end of the bytes being
@@ -113,22 +123,22 @@ class RequestParser {
   HttpRequest current_;
   std::string field_;
   bool in_message_ = false;
-  bool headers_done_ = false;   // what follows are body and trailers
+  bool headers_done_ = false;    // what follows are body and trailers
   bool internal_error_ = false;  // a callback threw
   size_t header_bytes_ = 0;
-  uint64_t chunk_left_ = 0;     // data bytes of the current chunk still to come
-  int crlf_left_ = 0;           // bytes of the CRLF after chunk data still to check
+  uint64_t chunk_left_ = 0;            // data bytes of the current chunk still to come
+  int crlf_left_ = 0;                  // bytes of the CRLF after chunk data still to check
   const char* input_begin_ = nullptr;  // the bytes being parsed
   const char* input_end_ = nullptr;
   char last_input_byte_ = 0;  // the last byte of the previous input
-  size_t body_reserved_ = 0;    // taken from limits_.bodies for this message
+  size_t body_reserved_ = 0;  // taken from limits_.bodies for this message
   int64_t started_at_ms_ = 0;
   std::deque<HttpRequest> ready_;
   std::optional<ParseFailure> failure_;
 };
 
-// Steady-clock time (latency and timeouts, not wall time).
-int64_t steady_now_ms();
+// Steady-clock time in microseconds, for request durations (metrics and
+// the access log); timeouts read ParserLimits::clock instead.
 int64_t steady_now_us();
 
 }  // namespace sundial::http

@@ -1,6 +1,6 @@
 #include "server/http/responder.h"
 
-#include "server/http/error_codes.h"
+#include "server/http/error_response.h"
 
 namespace sundial::http {
 
@@ -11,7 +11,7 @@ Responder::Responder(Responder&& other) noexcept
 
 Responder& Responder::operator=(Responder&& other) noexcept {
   if (this != &other) {
-    if (!answered_) send(HttpResponse::error(500, codes::kInternal, "the handler did not answer"));
+    if (!answered_) send(error_response(Error{ErrorCode::kInternal, "the handler did not answer"}));
     sink_ = std::move(other.sink_);
     slot_ = other.slot_;
     answered_ = other.answered_;
@@ -22,7 +22,7 @@ Responder& Responder::operator=(Responder&& other) noexcept {
 }
 
 Responder::~Responder() {
-  if (!answered_) send(HttpResponse::error(500, codes::kInternal, "the handler did not answer"));
+  if (!answered_) send(error_response(Error{ErrorCode::kInternal, "the handler did not answer"}));
 }
 
 void Responder::send(HttpResponse response) {
@@ -34,7 +34,7 @@ void Responder::send(HttpResponse response) {
 std::shared_ptr<ResponseStream> Responder::start_stream(HttpResponse head) {
   if (answered_) return nullptr;
   if (head_) {
-    send(HttpResponse::error(405, codes::kMethodNotAllowed, "HEAD cannot describe a stream; use GET")
+    send(error_response(Error{ErrorCode::kMethodNotAllowed, "HEAD cannot describe a stream; use GET"})
              .with_header("Allow", "GET"));
     return nullptr;
   }

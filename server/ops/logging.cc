@@ -147,7 +147,7 @@ void log_access(const AccessLogEntry& e) {
                              {"duration_ms", e.duration_ms},
                              {"peer", escape_for_log(e.peer)}};
     spdlog::info("{}", nlohmann::json{{"access", fields}}.dump(-1, ' ', false,
-                                                                nlohmann::json::error_handler_t::replace));
+                                                               nlohmann::json::error_handler_t::replace));
     return;
   }
   spdlog::info("{}", raw_access_line(e));

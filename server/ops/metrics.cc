@@ -29,18 +29,24 @@ std::string number(double v) {
 std::string escape_help(const std::string& help) {
   std::string out;
   for (char c : help) {
-    if (c == '\\') out += "\\\\";
-    else if (c == '\n') out += "\\n";
-    else out += c;
+    if (c == '\\')
+      out += "\\\\";
+    else if (c == '\n')
+      out += "\\n";
+    else
+      out += c;
   }
   return out;
 }
 
 const char* kind_name(MetricKind k) {
   switch (k) {
-    case MetricKind::kCounter: return "counter";
-    case MetricKind::kGauge: return "gauge";
-    case MetricKind::kHistogram: return "histogram";
+    case MetricKind::kCounter:
+      return "counter";
+    case MetricKind::kGauge:
+      return "gauge";
+    case MetricKind::kHistogram:
+      return "histogram";
   }
   return "untyped";
 }
@@ -50,10 +56,14 @@ const char* kind_name(MetricKind k) {
 std::string escape_label_value(const std::string& value) {
   std::string out;
   for (char c : value) {
-    if (c == '\\') out += "\\\\";
-    else if (c == '"') out += "\\\"";
-    else if (c == '\n') out += "\\n";
-    else out += c;
+    if (c == '\\')
+      out += "\\\\";
+    else if (c == '"')
+      out += "\\\"";
+    else if (c == '\n')
+      out += "\\n";
+    else
+      out += c;
   }
   return out;
 }
@@ -66,7 +76,10 @@ std::vector<double> exponential_buckets(double start, double factor, int count) 
 
 MetricFamily::MetricFamily(MetricKind kind, std::string name, std::string help,
                            std::vector<std::string> label_names, std::vector<double> bounds)
-    : kind_(kind), name_(std::move(name)), help_(std::move(help)), label_names_(std::move(label_names)),
+    : kind_(kind),
+      name_(std::move(name)),
+      help_(std::move(help)),
+      label_names_(std::move(label_names)),
       bounds_(std::move(bounds)) {
   SUNDIAL_CHECK(valid_name(name_));
   for (const auto& l : label_names_) SUNDIAL_CHECK(valid_name(l) && l != "le");
@@ -131,8 +144,8 @@ void MetricFamily::render(std::string& out) const {
 MetricFamily& MetricsRegistry::add(MetricKind kind, std::string name, std::string help,
                                    std::vector<std::string> labels, std::vector<double> bounds) {
   for (const auto& f : families_) SUNDIAL_CHECK(f->name() != name);
-  families_.push_back(std::make_unique<MetricFamily>(kind, std::move(name), std::move(help), std::move(labels),
-                                                     std::move(bounds)));
+  families_.push_back(std::make_unique<MetricFamily>(kind, std::move(name), std::move(help),
+                                                     std::move(labels), std::move(bounds)));
   return *families_.back();
 }
 

@@ -22,8 +22,8 @@ enum class MetricKind { kCounter, kGauge, kHistogram };
 class MetricFamily {
  public:
   struct Series {
-    double value = 0;                 // counter, gauge
-    std::vector<uint64_t> buckets;    // histogram: count per upper bound (not cumulative)
+    double value = 0;               // counter, gauge
+    std::vector<uint64_t> buckets;  // histogram: count per upper bound (not cumulative)
     uint64_t count = 0;
     double sum = 0;
   };

@@ -17,41 +17,49 @@ ServerMetrics::ServerMetrics(MetricsRegistry& registry, Engine& engine,
     : registry_(registry),
       engine_(engine),
       connections_(std::move(connections)),
-      requests_(registry.counter("sundial_http_requests_total", "HTTP requests answered, by route and status.",
+      requests_(registry.counter("sundial_http_requests_total",
+                                 "HTTP requests answered, by route and status.",
                                  {"method", "route", "status"})),
       request_seconds_(registry.histogram("sundial_http_request_duration_seconds",
                                           "Time from a request's first byte to its answer.",
                                           exponential_buckets(0.0005, 2, 14), {"route"})),
       connections_open_(registry.gauge("sundial_http_connections_open", "Open HTTP connections.")),
-      connections_rejected_(registry.counter("sundial_http_connections_rejected_total",
-                                             "Connections refused at accept: 503 over the connection limit, 429 over the per-client cap.")),
-      connections_shed_(registry.counter("sundial_http_connections_shed_total",
-                                         "Idle keep-alive connections closed to make room near the connection limit.")),
+      connections_rejected_(registry.counter(
+          "sundial_http_connections_rejected_total",
+          "Connections refused at accept: 503 over the connection limit, 429 over the per-client cap.")),
+      connections_shed_(
+          registry.counter("sundial_http_connections_shed_total",
+                           "Idle keep-alive connections closed to make room near the connection limit.")),
       output_queued_(registry.gauge("sundial_http_output_queued_bytes",
                                     "Bytes of answers queued for clients that have not taken them yet.")),
       bodies_in_flight_(registry.gauge("sundial_http_request_body_bytes_in_flight",
                                        "Bytes of request bodies being received, all connections.")),
-      commit_writes_(registry.counter("sundial_commit_writes_total", "Synced RocksDB writes (group commits).")),
+      commit_writes_(
+          registry.counter("sundial_commit_writes_total", "Synced RocksDB writes (group commits).")),
       commit_transitions_(registry.counter("sundial_commit_transitions_total", "Transitions made durable.")),
       commit_group_size_(registry.histogram("sundial_commit_group_size", "Transitions per synced write.",
                                             log_bounds(1, 13))),
       commit_seconds_(registry.histogram("sundial_commit_duration_seconds", "Time inside one synced write.",
                                          log_bounds(1e-6, 24))),
       timers_pending_(registry.gauge("sundial_timers_pending", "Durable timers scheduled.")),
-      timers_in_memory_(registry.gauge("sundial_timers_in_memory", "Timers held in the near in-memory window.")),
+      timers_in_memory_(
+          registry.gauge("sundial_timers_in_memory", "Timers held in the near in-memory window.")),
       timers_fired_(registry.counter("sundial_timers_fired_total", "Durable timers fired.")),
-      timer_lateness_(registry.histogram("sundial_timer_lateness_seconds", "How late timers fired after their due time.",
+      timer_lateness_(registry.histogram("sundial_timer_lateness_seconds",
+                                         "How late timers fired after their due time.",
                                          log_bounds(1e-3, 20))),
       instances_(registry.gauge("sundial_instances", "Workflow instances by status.", {"status"})),
       loop_thread_store_reads_(registry.counter(
           "sundial_loop_thread_store_reads_total",
           "Storage reads (point reads, scans) made on the loop thread, which should not wait on the disk.")),
-      storage_memtable_bytes_(registry.gauge("sundial_storage_memtable_bytes",
-                                             "RocksDB memtables in memory, all column families (written, not yet flushed).")),
-      storage_block_cache_bytes_(registry.gauge("sundial_storage_block_cache_bytes",
-                                                "RocksDB block cache usage (data, index and filter blocks).")),
-      storage_table_readers_bytes_(registry.gauge("sundial_storage_table_readers_bytes",
-                                                  "RocksDB index and filter blocks held outside the block cache.")) {
+      storage_memtable_bytes_(
+          registry.gauge("sundial_storage_memtable_bytes",
+                         "RocksDB memtables in memory, all column families (written, not yet flushed).")),
+      storage_block_cache_bytes_(registry.gauge(
+          "sundial_storage_block_cache_bytes", "RocksDB block cache usage (data, index and filter blocks).")),
+      storage_table_readers_bytes_(
+          registry.gauge("sundial_storage_table_readers_bytes",
+                         "RocksDB index and filter blocks held outside the block cache.")) {
   registry.add_collector([this] { collect(); });
 }
 

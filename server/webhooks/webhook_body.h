@@ -16,6 +16,6 @@
 namespace sundial::webhooks {
 
 std::expected<nlohmann::json, http::HttpResponse> decode_webhook_body(const http::HttpRequest& request,
-                                                                       JsonLimits limits = {});
+                                                                      JsonLimits limits = {});
 
 }  // namespace sundial::webhooks

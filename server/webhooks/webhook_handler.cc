@@ -3,8 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include "connectors/signing/hmac.h"
-#include "server/http/error_codes.h"
-#include "server/api/error_response.h"
+#include "connectors/signing/webhook_signature.h"
+#include "server/http/error_response.h"
 #include "server/webhooks/webhook_body.h"
 
 namespace sundial::webhooks {
@@ -25,11 +25,15 @@ http::HttpResponse accepted(const std::string& instance_id, const std::string& s
 class ActionRun : public std::enable_shared_from_this<ActionRun> {
  public:
   ActionRun(Engine& engine, WebhookActions actions, std::string dedupe_key, http::Responder responder)
-      : engine_(engine), actions_(std::move(actions)), key_(std::move(dedupe_key)), responder_(std::move(responder)) {}
+      : engine_(engine),
+        actions_(std::move(actions)),
+        key_(std::move(dedupe_key)),
+        responder_(std::move(responder)) {}
 
   void next() {
     if (index_ == actions_.size()) {
-      return responder_.send(answer_ ? std::move(*answer_) : http::HttpResponse::json(202, {{"ignored", "no action"}}));
+      return responder_.send(answer_ ? std::move(*answer_)
+                                     : http::HttpResponse::json(202, {{"ignored", "no action"}}));
     }
     size_t i = index_++;
     std::string key = i == 0 ? key_ : key_ + "#" + std::to_string(i);
@@ -44,7 +48,7 @@ class ActionRun : public std::enable_shared_from_this<ActionRun> {
   void run(StartAction& a, std::string key) {
     StartRequest request{a.workflow_type, a.instance_id, std::move(a.input), std::move(key)};
     engine_.start(std::move(request), [self = shared_from_this()](Result<StartReply> r) {
-      if (!r) return self->responder_.send(api::error_response(r.error()));
+      if (!r) return self->responder_.send(http::error_response(r.error()));
       self->record(accepted(r->instance_id, std::string(status_name(r->status)), r->created));
     });
   }
@@ -54,7 +58,7 @@ class ActionRun : public std::enable_shared_from_this<ActionRun> {
         a.instance_id, a.signal, std::move(a.payload),
         [self = shared_from_this(), optional](Result<CommandReply> r) {
           if (!r && optional && tolerable(r.error())) return self->next();
-          if (!r) return self->responder_.send(api::error_response(r.error()));
+          if (!r) return self->responder_.send(http::error_response(r.error()));
           self->record(accepted(r->instance_id, std::string(status_name(r->status))));
         },
         std::move(key));
@@ -62,11 +66,13 @@ class ActionRun : public std::enable_shared_from_this<ActionRun> {
   void run(CancelAction& a, std::string) {
     engine_.cancel(a.instance_id, a.reason, [self = shared_from_this()](Result<CommandReply> r) {
       if (!r && tolerable(r.error())) return self->next();
-      if (!r) return self->responder_.send(api::error_response(r.error()));
+      if (!r) return self->responder_.send(http::error_response(r.error()));
       self->record(accepted(r->instance_id, std::string(status_name(r->status))));
     });
   }
-  static bool tolerable(const Error& e) { return e.code == ErrorCode::kNotFound || e.code == ErrorCode::kConflict; }
+  static bool tolerable(const Error& e) {
+    return e.code == ErrorCode::kNotFound || e.code == ErrorCode::kConflict;
+  }
   void record(http::HttpResponse answer) {
     if (!answer_) answer_ = std::move(answer);
     next();
@@ -83,49 +89,42 @@ class ActionRun : public std::enable_shared_from_this<ActionRun> {
 void handle(Engine& engine, const WebhookRoute& route, RateLimiter* limiter, JsonLimits json_limits,
             http::HttpRequest request, http::Responder responder) {
   if (request.method != "POST") {
-    return responder.send(http::HttpResponse::error(405, codes::kMethodNotAllowed,
-                                                    "webhooks take POST")
+    return responder.send(http::error_response(Error{ErrorCode::kMethodNotAllowed, "webhooks take POST"})
                               .with_header("Allow", "POST"));
   }
   if (route.public_route && limiter != nullptr) {
     if (int64_t wait = limiter->acquire(request.peer_ip); wait > 0) {
-      return responder.send(http::HttpResponse::error(429, codes::kRateLimited,
-                                                      "too many deliveries from " + request.peer_ip)
-                                .with_header("Retry-After", std::to_string(wait)));
+      return responder.send(http::error_response(
+          Error{ErrorCode::kRateLimited, "too many deliveries from " + request.peer_ip, wait * kSecondMs}));
     }
   }
   if (route.pre_verify) {
-    if (auto answer = route.pre_verify(request)) return responder.send(std::move(*answer));
+    if (auto answer = route.pre_verify(request))
+      return responder.send(http::HttpResponse::json(answer->status, answer->body));
   }
   if (route.verification.scheme != SignatureScheme::kNone) {
     if (!route.verification.secret) {
       spdlog::error("webhook '{}': no signing secret configured; refusing the delivery", route.name);
-      return responder.send(http::HttpResponse::error(503, codes::kUnavailable,
-                                                      "webhook secret not configured"));
+      return responder.send(http::error_response(
+          Error{ErrorCode::kUnavailable, "webhook secret not configured"}, http::RetryAfter::kNone));
     }
     if (!signature_is_valid(route.verification, request)) {
-      return responder.send(http::HttpResponse::error(401, codes::kInvalidSignature,
-                                                      "missing or wrong " + route.verification.header));
+      return responder.send(http::error_response(
+          Error{ErrorCode::kInvalidSignature, "missing or wrong " + route.verification.header}));
     }
   }
   auto body = decode_webhook_body(request, json_limits);
   if (!body) return responder.send(std::move(body.error()));
   auto action = route.map(*body, request);
-  if (!action) return responder.send(api::error_response(action.error()));  // 400 for a bad payload
+  if (!action) return responder.send(http::error_response(action.error()));  // 400 for a bad payload
   std::optional<std::string> delivery = route.delivery_id ? route.delivery_id(request, *body) : std::nullopt;
   std::string dedupe_key = "webhook:" + route.name + ":" + (delivery ? *delivery : sha256_hex(request.body));
   if (dedupe_key.size() > 255) dedupe_key = "webhook:" + route.name + ":" + sha256_hex(*delivery);
-  std::make_shared<ActionRun>(engine, std::move(*action), std::move(dedupe_key), std::move(responder))->next();
+  std::make_shared<ActionRun>(engine, std::move(*action), std::move(dedupe_key), std::move(responder))
+      ->next();
 }
 
 }  // namespace
-
-bool signature_is_valid(const Verification& v, const http::HttpRequest& request) {
-  const std::string* signature = request.header(v.header);
-  if (signature == nullptr || !v.secret) return false;
-  std::string_view prefix = v.scheme == SignatureScheme::kPrefixedHmac ? "sha256=" : "";
-  return verify_hmac_signature(*v.secret, request.body, *signature, prefix);
-}
 
 http::HttpHandler make_webhook_handler(Engine& engine, std::shared_ptr<const WebhookRoute> route,
                                        RateLimiter* limiter, JsonLimits json_limits) {

@@ -9,6 +9,9 @@
 // an instance that exists).
 // Nothing is stored for a delivery that fails a check.
 //
+// The route (workflows/module/webhook_route.h) says what; this runs it.
+// Signature checks are the connectors' (signature_is_valid).
+//
 // Threading: loop thread only. Ownership: the handler shares the route and
 // borrows the Engine and the RateLimiter, which must outlive it.
 #pragma once
@@ -19,15 +22,12 @@
 #include "engine/engine.h"
 #include "server/http/responder.h"
 #include "server/webhooks/rate_limiter.h"
-#include "server/webhooks/webhook_route.h"
+#include "workflows/module/webhook_route.h"
 
 namespace sundial::webhooks {
 
 // `json_limits`: JSON bodies nested deeper are refused (400).
 http::HttpHandler make_webhook_handler(Engine& engine, std::shared_ptr<const WebhookRoute> route,
                                        RateLimiter* limiter, JsonLimits json_limits = {});
-
-// Whether `request` carries a valid signature for `verification`.
-bool signature_is_valid(const Verification& verification, const http::HttpRequest& request);
 
 }  // namespace sundial::webhooks

@@ -34,10 +34,12 @@ std::string created_with(const std::string& payload_fields) {
 }
 
 TEST(CalcomBookingFieldsTest, NullTitleFallsBackToEventTitleThenADefault) {
-  auto with_event_title = parse(created_with(R"("title": null, "eventTitle": "Intro", "attendees": [{"email": "a@b.co"}])"));
+  auto with_event_title =
+      parse(created_with(R"("title": null, "eventTitle": "Intro", "attendees": [{"email": "a@b.co"}])"));
   ASSERT_TRUE(with_event_title) << with_event_title.error().message;
   EXPECT_EQ(with_event_title->title, "Intro");
-  auto neither = parse(created_with(R"("title": null, "eventTitle": null, "attendees": [{"email": "a@b.co"}])"));
+  auto neither =
+      parse(created_with(R"("title": null, "eventTitle": null, "attendees": [{"email": "a@b.co"}])"));
   ASSERT_TRUE(neither) << neither.error().message;
   EXPECT_EQ(neither->title, "your meeting");
   auto wrong_type = parse(created_with(R"("title": 7, "attendees": [{"email": "a@b.co"}])"));
@@ -46,7 +48,8 @@ TEST(CalcomBookingFieldsTest, NullTitleFallsBackToEventTitleThenADefault) {
 }
 
 TEST(CalcomBookingFieldsTest, NullAttendeeNameFallsBackToFirstNameThenEmpty) {
-  auto first_name = parse(created_with(R"("attendees": [{"email": "a@b.co", "name": null, "firstName": "Ada"}])"));
+  auto first_name =
+      parse(created_with(R"("attendees": [{"email": "a@b.co", "name": null, "firstName": "Ada"}])"));
   ASSERT_TRUE(first_name) << first_name.error().message;
   EXPECT_EQ(first_name->attendee_name, "Ada");
   auto none = parse(created_with(R"("attendees": [{"email": "a@b.co", "name": null, "firstName": null}])"));
@@ -55,7 +58,8 @@ TEST(CalcomBookingFieldsTest, NullAttendeeNameFallsBackToFirstNameThenEmpty) {
 }
 
 TEST(CalcomBookingFieldsTest, NullCancellationReasonIsEmpty) {
-  auto r = parse(R"({"triggerEvent": "BOOKING_CANCELLED", "payload": {"uid": "bk1", "cancellationReason": null,
+  auto r =
+      parse(R"({"triggerEvent": "BOOKING_CANCELLED", "payload": {"uid": "bk1", "cancellationReason": null,
                      "attendees": [{"email": null, "name": null}]}})");
   ASSERT_TRUE(r) << r.error().message;
   EXPECT_EQ(r->trigger, BookingTrigger::kCancelled);
@@ -64,15 +68,18 @@ TEST(CalcomBookingFieldsTest, NullCancellationReasonIsEmpty) {
 }
 
 TEST(CalcomBookingFieldsTest, NullOrMistypedRequiredFieldsAreInvalidArguments) {
-  expect_invalid(created_with(R"("attendees": [{"email": null, "name": "Ada"}])"), "payload.attendees[0].email");
+  expect_invalid(created_with(R"("attendees": [{"email": null, "name": "Ada"}])"),
+                 "payload.attendees[0].email");
   expect_invalid(created_with(R"("attendees": [{"email": 42}])"), "payload.attendees[0].email");
   expect_invalid(created_with(R"("attendees": [null])"), "payload.attendees[0].email");
   expect_invalid(created_with(R"("attendees": null)"), "payload.attendees[0].email");
   expect_invalid(created_with(R"("attendees": [])"), "payload.attendees[0].email");
-  expect_invalid(R"({"triggerEvent": "BOOKING_CREATED", "payload": {"uid": null, "startTime": "2024-01-04T10:00:00Z"}})",
-                 "payload.uid");
-  expect_invalid(R"({"triggerEvent": "BOOKING_CREATED", "payload": {"uid": "", "startTime": "2024-01-04T10:00:00Z"}})",
-                 "payload.uid");
+  expect_invalid(
+      R"({"triggerEvent": "BOOKING_CREATED", "payload": {"uid": null, "startTime": "2024-01-04T10:00:00Z"}})",
+      "payload.uid");
+  expect_invalid(
+      R"({"triggerEvent": "BOOKING_CREATED", "payload": {"uid": "", "startTime": "2024-01-04T10:00:00Z"}})",
+      "payload.uid");
   expect_invalid(R"({"triggerEvent": "BOOKING_CREATED", "payload": {"uid": "bk1", "startTime": null,
                      "attendees": [{"email": "a@b.co"}]}})",
                  "payload.startTime");
@@ -99,7 +106,8 @@ TEST(CalcomBookingFieldsTest, AttendeeEmailIsTrimmedAndLowerCased) {
 }
 
 TEST(CalcomBookingFieldsTest, AnImplausibleAttendeeEmailIsAnInvalidArgument) {
-  for (const char* bad : {"not-an-email", "ada@", "ada@example", "a b@example.com", "ada@example.com/x", "   "}) {
+  for (const char* bad :
+       {"not-an-email", "ada@", "ada@example", "a b@example.com", "ada@example.com/x", "   "}) {
     SCOPED_TRACE(bad);
     expect_invalid(created_with(std::string(R"("attendees": [{"email": ")") + bad + R"("}])"),
                    "payload.attendees[0].email");
@@ -133,14 +141,15 @@ TEST(CalcomBookingFieldsTest, BookingCreatedAsDocumented) {
   EXPECT_EQ(r->trigger_name, "BOOKING_CREATED");
   EXPECT_EQ(r->uid, "bk-created");
   EXPECT_EQ(r->title, "Intro call between Sam and Ada");
-  EXPECT_EQ(r->start, 1704103200000);  // 2024-01-01T10:00:00Z
+  EXPECT_EQ(r->start, 1704103200000);               // 2024-01-01T10:00:00Z
   EXPECT_EQ(r->attendee_email, "ada@example.com");  // the first attendee
   EXPECT_EQ(r->attendee_name, "Ada Lovelace");
   EXPECT_EQ(r->reschedule_uid, "");
 }
 
 TEST(CalcomBookingFieldsTest, BookingRescheduledAsDocumented) {
-  auto r = parse(R"({"triggerEvent": "BOOKING_RESCHEDULED", "createdAt": "2024-01-02T09:00:00.000Z", "payload": {
+  auto r =
+      parse(R"({"triggerEvent": "BOOKING_RESCHEDULED", "createdAt": "2024-01-02T09:00:00.000Z", "payload": {
     "uid": "bk-new", "bookingId": 102, "title": "Intro call", "startTime": "2024-01-01T15:00:00.000Z",
     "endTime": "2024-01-01T15:30:00.000Z", "length": 30,
     "organizer": {"id": 5, "name": "Sam", "email": "sam@example.com", "timeZone": "Europe/Paris", "language": {"locale": "en"}},
@@ -156,7 +165,8 @@ TEST(CalcomBookingFieldsTest, BookingRescheduledAsDocumented) {
 }
 
 TEST(CalcomBookingFieldsTest, BookingCancelledAsDocumented) {
-  auto r = parse(R"({"triggerEvent": "BOOKING_CANCELLED", "createdAt": "2024-01-03T09:00:00.000Z", "payload": {
+  auto r =
+      parse(R"({"triggerEvent": "BOOKING_CANCELLED", "createdAt": "2024-01-03T09:00:00.000Z", "payload": {
     "uid": "bk-new", "bookingId": 102, "title": "Intro call", "startTime": "2024-01-04T10:00:00+00:00",
     "endTime": "2024-01-04T10:30:00+00:00",
     "organizer": {"id": 5, "name": "Sam", "email": "sam@example.com", "timeZone": "Europe/Paris", "language": {"locale": "en"}},
@@ -173,14 +183,15 @@ TEST(CalcomBookingFieldsTest, BookingCancelledAsDocumented) {
 // Triggers Sundial does not use parse as kOther whatever their shape: the
 // flat MEETING_* rows (no "payload") and FORM_SUBMITTED's root fields.
 TEST(CalcomBookingFieldsTest, OtherTriggerShapesAreAcknowledgedAsOther) {
-  for (const char* body : {
-           R"({"triggerEvent": "MEETING_STARTED", "id": 101, "uid": "bk1", "idempotencyKey": "k", "startTime": "2024-01-01T10:00:00Z",
+  for (
+      const char* body : {
+          R"({"triggerEvent": "MEETING_STARTED", "id": 101, "uid": "bk1", "idempotencyKey": "k", "startTime": "2024-01-01T10:00:00Z",
                "endTime": "2024-01-01T10:30:00Z", "createdAt": "2024-01-01T00:00:00.000Z", "status": "ACCEPTED",
                "user": {"email": "sam@example.com"}, "attendees": [{"id": 1, "bookingId": 101, "locale": "en", "noShow": false}]})",
-           R"({"triggerEvent": "MEETING_ENDED", "uid": null})",
-           R"({"triggerEvent": "FORM_SUBMITTED", "createdAt": "2024-01-01T00:00:00.000Z",
+          R"({"triggerEvent": "MEETING_ENDED", "uid": null})",
+          R"({"triggerEvent": "FORM_SUBMITTED", "createdAt": "2024-01-01T00:00:00.000Z",
                "payload": {"formId": "f1", "responses": {"email": {"value": "x"}}}, "email": "x"})",
-           R"({"triggerEvent": "BOOKING_REQUESTED", "payload": null})"}) {
+          R"({"triggerEvent": "BOOKING_REQUESTED", "payload": null})"}) {
     auto r = parse(body);
     ASSERT_TRUE(r) << body;
     EXPECT_EQ(r->trigger, BookingTrigger::kOther) << body;

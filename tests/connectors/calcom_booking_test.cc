@@ -40,7 +40,8 @@ TEST(CalcomTest, ParsesBookingEvents) {
   ASSERT_TRUE(other);
   EXPECT_EQ(other->trigger, BookingTrigger::kOther);
   EXPECT_FALSE(parse_booking_event(nlohmann::json::parse(R"({"payload": {}})")));
-  EXPECT_FALSE(parse_booking_event(nlohmann::json::parse(R"({"triggerEvent": "BOOKING_CREATED", "payload": {"uid": "u"}})")));
+  EXPECT_FALSE(parse_booking_event(
+      nlohmann::json::parse(R"({"triggerEvent": "BOOKING_CREATED", "payload": {"uid": "u"}})")));
 }
 
 }  // namespace

@@ -36,11 +36,27 @@ TEST(EmailAddressTest, PlausibleEmailAcceptsAddresses) {
 }
 
 TEST(EmailAddressTest, PlausibleEmailRejectsWhatIsNotAnAddress) {
-  for (const char* bad : {"", "ada", "ada@", "@example.com", "ada@example", "ada@@example.com", "a@b@example.com",
-                          "ada@.com", "ada@example.", "ada @example.com", " ada@example.com",
-                          "ada@example.com ", "ada\t@example.com", "ada/x@example.com", "ada?@example.com",
-                          "ada#@example.com", "ada%40@example.com", "ada\\@example.com", "ada@exa\x01mple.com",
-                          "ada\x7f@example.com", "j\xC3\xBCrgen@example.de"}) {
+  for (const char* bad : {"",
+                          "ada",
+                          "ada@",
+                          "@example.com",
+                          "ada@example",
+                          "ada@@example.com",
+                          "a@b@example.com",
+                          "ada@.com",
+                          "ada@example.",
+                          "ada @example.com",
+                          " ada@example.com",
+                          "ada@example.com ",
+                          "ada\t@example.com",
+                          "ada/x@example.com",
+                          "ada?@example.com",
+                          "ada#@example.com",
+                          "ada%40@example.com",
+                          "ada\\@example.com",
+                          "ada@exa\x01mple.com",
+                          "ada\x7f@example.com",
+                          "j\xC3\xBCrgen@example.de"}) {
     EXPECT_FALSE(plausible_email(bad)) << "'" << bad << "'";
   }
   std::string too_long = std::string(191 - std::string("@example.com").size(), 'a') + "@example.com";

@@ -119,7 +119,7 @@ TEST_F(RateGateTest, AHoldBlocksEverythingUntilRetryAfterPasses) {
 TEST_F(RateGateTest, AHoldWhileCallsWaitStopsThemToo) {
   make_gate(1000, 2);
   acquire(4);
-  ASSERT_EQ(ran.size(), 2u);  // two in flight, two waiting for tokens
+  ASSERT_EQ(ran.size(), 2u);      // two in flight, two waiting for tokens
   gate->hold_for(3 * kSecondMs);  // one of the two in flight answered 429
   clock.advance(3 * kSecondMs - 1);
   pump();

@@ -44,8 +44,10 @@ int main(int argc, char** argv) {
   constexpr std::string_view kCutAfter = "--power-cut-after=";
   constexpr std::string_view kCutAtSync = "--power-cut-at-wal-sync=";
   const std::string_view mode = argc == 5 ? argv[4] : "";
-  if ((argc != 4 && argc != 5) || (argc == 5 && !mode.starts_with(kCutAfter) && !mode.starts_with(kCutAtSync))) {
-    std::fprintf(stderr, "usage: %s DATA_DIR STEP_LOG ID_PREFIX [--power-cut-after=N | --power-cut-at-wal-sync=N]\n",
+  if ((argc != 4 && argc != 5) ||
+      (argc == 5 && !mode.starts_with(kCutAfter) && !mode.starts_with(kCutAtSync))) {
+    std::fprintf(stderr,
+                 "usage: %s DATA_DIR STEP_LOG ID_PREFIX [--power-cut-after=N | --power-cut-at-wal-sync=N]\n",
                  argv[0]);
     return 2;
   }
@@ -101,10 +103,9 @@ int main(int argc, char** argv) {
                          _exit(0);
                        });
                      }
-                     engine.signal(id, "go", nlohmann::json{{"from", "child"}},
-                                   [id](Result<CommandReply> s) {
-                                     if (s) say("G " + id);
-                                   });
+                     engine.signal(id, "go", nlohmann::json{{"from", "child"}}, [id](Result<CommandReply> s) {
+                       if (s) say("G " + id);
+                     });
                    });
     }
     burst_timer->start(1);

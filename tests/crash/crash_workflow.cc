@@ -67,9 +67,8 @@ Workflow<void> chain(Context& ctx, StepRecorder& recorder, Loop& loop) {
 }  // namespace
 
 void register_crash_workflow(Registry& registry, Loop& loop, StepRecorder& recorder) {
-  auto added = registry.add(kCrashWorkflow, "crash test chain", [&recorder, &loop](Context& ctx) {
-    return chain(ctx, recorder, loop);
-  });
+  auto added = registry.add(kCrashWorkflow, "crash test chain",
+                            [&recorder, &loop](Context& ctx) { return chain(ctx, recorder, loop); });
   SUNDIAL_CHECK(added.has_value());
 }
 

@@ -20,7 +20,9 @@
 namespace sundial::testing {
 namespace {
 
-std::string kill_at(std::string_view point, int pass) { return std::string(point) + ":" + std::to_string(pass); }
+std::string kill_at(std::string_view point, int pass) {
+  return std::string(point) + ":" + std::to_string(pass);
+}
 
 bool contains_line(const std::vector<std::string>& lines, const std::string& text) {
   for (const auto& line : lines) {
@@ -49,10 +51,11 @@ TEST(KillPointTest, EveryKillPointAtSeveralPassesLosesNothingAcknowledged) {
       auto status = child.wait_for_exit(60000);
       ASSERT_TRUE(status) << "the child never reached " << armed << ":\n" << child.output();
       ASSERT_TRUE(WIFSIGNALED(*status) && WTERMSIG(*status) == SIGKILL)
-          << "the child did not die by SIGKILL (status " << *status << "):\n" << child.output();
+          << "the child did not die by SIGKILL (status " << *status << "):\n"
+          << child.output();
       std::vector<std::string> lines = child.take_lines();
-      ASSERT_TRUE(contains_line(lines, "kill point " + std::string(point) + " pass " + std::to_string(pass) +
-                                           ": SIGKILL"))
+      ASSERT_TRUE(contains_line(
+          lines, "kill point " + std::string(point) + " pass " + std::to_string(pass) + ": SIGKILL"))
           << child.output();
       Acks acks = parse_acks(lines);
       total_acked += acks.started.size();
@@ -74,7 +77,8 @@ TEST(KillPointTest, AnUnknownKillPointAbortsAtStartup) {
   ASSERT_TRUE(status) << child.output();
   EXPECT_TRUE(WIFSIGNALED(*status) && WTERMSIG(*status) == SIGABRT) << *status;
   EXPECT_NE(child.output().find("no such kill point"), std::string::npos) << child.output();
-  EXPECT_EQ(child.output().find("READY"), std::string::npos) << "the engine ran with a kill point that never fires";
+  EXPECT_EQ(child.output().find("READY"), std::string::npos)
+      << "the engine ran with a kill point that never fires";
 }
 
 }  // namespace

@@ -32,8 +32,9 @@ TEST(PowerCutTest, AcknowledgedWorkSurvivesAPowerCut) {
   for (int round = 0; round < kRounds; ++round) {
     // Even rounds cut between acknowledgements, odd ones inside a WAL sync.
     const bool at_sync = round % 2 == 1;
-    const std::string mode = at_sync ? "--power-cut-at-wal-sync=" + std::to_string(std::uniform_int_distribution<int>(1, 30)(rng))
-                                     : "--power-cut-after=" + std::to_string(std::uniform_int_distribution<int>(1, 400)(rng));
+    const std::string mode =
+        at_sync ? "--power-cut-at-wal-sync=" + std::to_string(std::uniform_int_distribution<int>(1, 30)(rng))
+                : "--power-cut-after=" + std::to_string(std::uniform_int_distribution<int>(1, 400)(rng));
     SCOPED_TRACE("round " + std::to_string(round) + ": " + mode);
     const std::string prefix = "p" + std::to_string(round);
     ChildProcess child({SUNDIAL_CRASH_CHILD, data, log, prefix, mode});
@@ -45,7 +46,8 @@ TEST(PowerCutTest, AcknowledgedWorkSurvivesAPowerCut) {
     // Not always the last line: a cut inside a WAL sync happens on the
     // writer thread, and until its _exit the loop thread may still print an
     // acknowledgement of work synced earlier (which must then survive too).
-    auto cut_line = std::ranges::find_if(lines, [](const std::string& line) { return line.starts_with("CUT "); });
+    auto cut_line =
+        std::ranges::find_if(lines, [](const std::string& line) { return line.starts_with("CUT "); });
     ASSERT_NE(cut_line, lines.end()) << "no CUT line; the last one: " << lines.back();
     if (at_sync) dropped_at_sync += std::stoull(cut_line->substr(4));
     Acks acks = parse_acks(lines);
@@ -57,8 +59,10 @@ TEST(PowerCutTest, AcknowledgedWorkSurvivesAPowerCut) {
   // A cut inside a sync drops the record being synced: the test did cut
   // through unsynced data, not only between whole writes.
   EXPECT_GT(dropped_at_sync, 0u);
-  std::printf("power cut test: %d rounds, %zu acknowledged starts, %llu unsynced WAL bytes dropped in syncs, seed %u\n",
-              kRounds, total_acked, static_cast<unsigned long long>(dropped_at_sync), seed);
+  std::printf(
+      "power cut test: %d rounds, %zu acknowledged starts, %llu unsynced WAL bytes dropped in syncs, seed "
+      "%u\n",
+      kRounds, total_acked, static_cast<unsigned long long>(dropped_at_sync), seed);
 }
 
 }  // namespace

@@ -157,10 +157,11 @@ void check_instance(Recovery& recovery, const std::string& id, bool signal_acked
     EXPECT_TRUE(child_signal) << "an acknowledged signal is missing";
   }
   for (const char* step : {"a", "b", "c"}) {
-    ASSERT_EQ(completed[step].size(), 1u) << "step " << step << " completed "
-                                          << completed[step].size() << " times";
+    ASSERT_EQ(completed[step].size(), 1u)
+        << "step " << step << " completed " << completed[step].size() << " times";
     auto runs = executions.find({id, step});
-    ASSERT_NE(runs, executions.end()) << "step " << step << " never ran, yet its journaled result is " << completed[step][0];
+    ASSERT_NE(runs, executions.end())
+        << "step " << step << " never ran, yet its journaled result is " << completed[step][0];
     EXPECT_EQ(runs->second.back(), completed[step][0])
         << "step " << step << " ran again after its result was journaled";
   }

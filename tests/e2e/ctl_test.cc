@@ -56,7 +56,8 @@ class CtlTest : public ::testing::Test {
 };
 
 TEST_F(CtlTest, EveryVerbWithJsonOutput) {
-  auto started = run({"-o", "json", "start", "bench.sleep_step", "--id", "c1", "--input", R"({"sleep_ms":86400000})"});
+  auto started =
+      run({"-o", "json", "start", "bench.sleep_step", "--id", "c1", "--input", R"({"sleep_ms":86400000})"});
   ASSERT_EQ(started.exit_code, 0);
   EXPECT_EQ(json_of(started)["instance_id"], "c1");
   EXPECT_EQ(json_of(started)["created"], true);
@@ -73,7 +74,8 @@ TEST_F(CtlTest, EveryVerbWithJsonOutput) {
   EXPECT_TRUE(json_of(run({"-o", "json", "timers", "--due-within", "1h"}))["timers"].empty());
   EXPECT_EQ(json_of(run({"-o", "json", "pause", "c1"}))["status"], "paused");
   EXPECT_EQ(json_of(run({"-o", "json", "resume", "c1", "--policy", "shift"}))["status"], "waiting");
-  EXPECT_EQ(json_of(run({"-o", "json", "signal", "c1", "ping", "--data", R"({"n":1})"}))["status"], "waiting");
+  EXPECT_EQ(json_of(run({"-o", "json", "signal", "c1", "ping", "--data", R"({"n":1})"}))["status"],
+            "waiting");
   EXPECT_EQ(json_of(run({"-o", "json", "stats"}))["instances"]["waiting"], 1);
   EXPECT_EQ(json_of(run({"-o", "json", "cancel", "c1", "--reason", "test"}))["status"], "cancelled");
   EXPECT_EQ(run({"retry", "c1"}).exit_code, 1);  // conflict: only failed instances
@@ -83,12 +85,13 @@ TEST_F(CtlTest, EveryVerbWithJsonOutput) {
 }
 
 TEST_F(CtlTest, TablesAndExitCodes) {
-  ASSERT_EQ(run({"start", "bench.sleep_step", "--id", "t1", "--input", R"({"sleep_ms":86400000})"}).exit_code, 0);
+  ASSERT_EQ(run({"start", "bench.sleep_step", "--id", "t1", "--input", R"({"sleep_ms":86400000})"}).exit_code,
+            0);
   auto table = run({"list"});
   ASSERT_EQ(table.exit_code, 0);
   EXPECT_NE(table.out.find("ID"), std::string::npos);
   EXPECT_NE(table.out.find("in 23h 59m"), std::string::npos) << table.out;  // relative time
-  EXPECT_EQ(table.out.find("\033["), std::string::npos);  // no colour when not a TTY
+  EXPECT_EQ(table.out.find("\033["), std::string::npos);                    // no colour when not a TTY
   EXPECT_EQ(run({"show", "missing"}).exit_code, 3);
   EXPECT_EQ(run({"lst"}).exit_code, 2);
   EXPECT_EQ(run({"list", "--stauts", "x"}).exit_code, 2);
@@ -102,7 +105,8 @@ TEST_F(CtlTest, TablesAndExitCodes) {
 }
 
 TEST_F(CtlTest, DataDirModeReadsARunningAndAStoppedServersData) {
-  ASSERT_EQ(run({"start", "bench.sleep_step", "--id", "d1", "--input", R"({"sleep_ms":86400000})"}).exit_code, 0);
+  ASSERT_EQ(run({"start", "bench.sleep_step", "--id", "d1", "--input", R"({"sleep_ms":86400000})"}).exit_code,
+            0);
   const std::string data = dir.sub("data");
   auto live = ctl({"--data-dir", data, "-o", "json", "show", "d1"});
   ASSERT_EQ(live.exit_code, 0);

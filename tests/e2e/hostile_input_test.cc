@@ -52,9 +52,7 @@ class HostileInputTest : public ::testing::Test {
     auto j = nlohmann::json::parse(r.body, nullptr, false);
     return j.is_object() && j["error"].is_object() ? j["error"].value("code", "") : "";
   }
-  void expect_alive() {
-    EXPECT_EQ(call("GET", "/healthz", "", {}).status, 200) << daemon->log();
-  }
+  void expect_alive() { EXPECT_EQ(call("GET", "/healthz", "", {}).status, 200) << daemon->log(); }
 
   TempDir dir;
   std::unique_ptr<DaemonProcess> daemon;
@@ -141,13 +139,16 @@ TEST_F(HostileInputTest, BuiltInWorkflowTypesRefuseInputsTheyCannotUse) {
                           R"({"id":"n2","input":{"email":"a@b.co","offsets_ms":["1d"]}})");
   EXPECT_EQ(bad_offsets.status, 400) << bad_offsets.body;
   EXPECT_EQ(call("POST", kSleepStart, R"({"id":"b1","input":{"sleep_ms":"2s"}})").status, 400);
-  EXPECT_EQ(call("POST", "/api/v1/workflows/reminders/instances", R"({"id":"r1","input":{"title":"x"}})").status, 400);
+  EXPECT_EQ(
+      call("POST", "/api/v1/workflows/reminders/instances", R"({"id":"r1","input":{"title":"x"}})").status,
+      400);
   for (const char* id : {"n1", "n2", "b1", "r1"}) {
     EXPECT_EQ(call("GET", std::string("/api/v1/instances/") + id).status, 404) << id;
   }
   // Without offsets_ms a nurture takes the configured [nurture] offsets.
-  ASSERT_EQ(call("POST", "/api/v1/workflows/nurture/instances", R"({"id":"n3","input":{"email":"a@b.co"}})").status,
-            201);
+  ASSERT_EQ(
+      call("POST", "/api/v1/workflows/nurture/instances", R"({"id":"n3","input":{"email":"a@b.co"}})").status,
+      201);
   // Its first email (offset 0) goes out at once; then it sleeps towards the
   // second. Poll: under a sanitizer the first step can still be running.
   nlohmann::json n3;
@@ -224,7 +225,8 @@ TEST_F(HostileInputTest, TheStartExampleInTheHttpApiDocsWorksAsWritten) {
     }
   }
   ASSERT_FALSE(target.empty()) << command;
-  if (!body.empty() && !headers.count("Content-Type")) headers["Content-Type"] = "application/x-www-form-urlencoded";
+  if (!body.empty() && !headers.count("Content-Type"))
+    headers["Content-Type"] = "application/x-www-form-urlencoded";
   auto expected = nlohmann::json::parse(code_block(doc, section, "json"), nullptr, false);
   ASSERT_FALSE(expected.is_discarded());
 

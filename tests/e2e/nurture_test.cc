@@ -27,7 +27,8 @@ namespace sundial::testing {
 namespace {
 
 int64_t wall_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 
@@ -38,14 +39,16 @@ std::string iso(int64_t ms) {
   std::tm tm{};
   gmtime_r(&secs, &tm);
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms % 1000));
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms % 1000));
   return buf;
 }
 
-std::string booking(const std::string& trigger, const std::string& uid, int64_t start_ms, const std::string& email,
-                    const std::string& reschedule_uid = "") {
-  nlohmann::json payload = {{"uid", uid}, {"title", "Intro call"}, {"startTime", iso(start_ms)},
+std::string booking(const std::string& trigger, const std::string& uid, int64_t start_ms,
+                    const std::string& email, const std::string& reschedule_uid = "") {
+  nlohmann::json payload = {{"uid", uid},
+                            {"title", "Intro call"},
+                            {"startTime", iso(start_ms)},
                             {"attendees", {{{"email", email}, {"name", "Ada"}}}}};
   if (!reschedule_uid.empty()) payload["rescheduleUid"] = reschedule_uid;
   return nlohmann::json{{"triggerEvent", trigger}, {"createdAt", iso(start_ms)}, {"payload", payload}}.dump();
@@ -57,18 +60,20 @@ std::string key_of(int user, int email) {
 
 class NurtureTest : public ::testing::Test {
  protected:
-  void write_config(const std::string& offsets, const std::string& templates = SUNDIAL_SOURCE_DIR "/templates/nurture") {
+  void write_config(const std::string& offsets,
+                    const std::string& templates = SUNDIAL_SOURCE_DIR "/templates/nurture") {
     std::ofstream(dir.sub("sundial.toml"))
         << "[server]\nwebhook_rate_per_second = 100000\nwebhook_burst = 100000\n"
         << "[resend]\nbase_url = \"" << fake.base_url() << "\"\nrate_per_second = 100000\nburst = 100000\n"
         << "timeout = \"1s\"\n"
         << "[nurture]\noffsets = " << offsets << "\ntemplates_dir = \"" << templates << "\"\n"
-        << "[reminders]\nbefore = [\"2s\", \"1s\"]\ntemplates_dir = \"" SUNDIAL_SOURCE_DIR "/templates/reminders\"\n";
+        << "[reminders]\nbefore = [\"2s\", \"1s\"]\ntemplates_dir = \"" SUNDIAL_SOURCE_DIR
+           "/templates/reminders\"\n";
   }
   void start_daemon() {
-    daemon = std::make_unique<DaemonProcess>(dir.sub("data"), std::vector<std::string>{"--config", dir.sub("sundial.toml")},
-                                             std::vector<std::string>{"RESEND_API_KEY=re_test",
-                                                                      "CALCOM_WEBHOOK_SECRET=" + kCalSecret});
+    daemon = std::make_unique<DaemonProcess>(
+        dir.sub("data"), std::vector<std::string>{"--config", dir.sub("sundial.toml")},
+        std::vector<std::string>{"RESEND_API_KEY=re_test", "CALCOM_WEBHOOK_SECRET=" + kCalSecret});
     ASSERT_GT(daemon->port(), 0) << daemon->log();
   }
   void TearDown() override {
@@ -78,8 +83,9 @@ class NurtureTest : public ::testing::Test {
   HttpReply calcom(const std::string& body, std::string signature = "") {
     if (signature.empty()) signature = hmac_sha256_hex(kCalSecret, body);
     HttpConnection c(daemon->port());
-    return c.request("POST", "/webhooks/calcom", body,
-                     {{"Content-Type", "application/json"}, {"X-Cal-Signature-256", signature}})
+    return c
+        .request("POST", "/webhooks/calcom", body,
+                 {{"Content-Type", "application/json"}, {"X-Cal-Signature-256", signature}})
         .value_or(HttpReply{});
   }
   HttpReply post(const std::string& path, const std::string& body) {
@@ -88,8 +94,9 @@ class NurtureTest : public ::testing::Test {
   }
   void signup(int user) {
     signed_up[user] = wall_ms();
-    auto r = post("/webhooks/signup", R"({"email":"User)" + std::to_string(user) + R"(@Example.com","first_name":"U)" +
-                                          std::to_string(user) + R"(","red":)" + std::to_string(user % 3) + "}");
+    auto r = post("/webhooks/signup", R"({"email":"User)" + std::to_string(user) +
+                                          R"(@Example.com","first_name":"U)" + std::to_string(user) +
+                                          R"(","red":)" + std::to_string(user % 3) + "}");
     ASSERT_TRUE(r.status == 202 || r.status == 200) << r.status << " " << r.body;
   }
   bool wait_for(const std::function<bool()>& done, int timeout_ms) {
@@ -143,10 +150,14 @@ TEST_F(NurtureTest, ProviderFailuresNeverDoubleASendAndFailedSendsResumeOnRetry)
   fake.script([&](const FakeRequest&) {
     if (!faults.load()) return FakeAnswer::kOk;
     switch (std::uniform_int_distribution<int>(0, 14)(rng)) {  // 3 in 15 = 20% fail
-      case 0: return FakeAnswer::kTooManyRequests;
-      case 1: return FakeAnswer::kServerError;
-      case 2: return FakeAnswer::kHang;
-      default: return FakeAnswer::kOk;
+      case 0:
+        return FakeAnswer::kTooManyRequests;
+      case 1:
+        return FakeAnswer::kServerError;
+      case 2:
+        return FakeAnswer::kHang;
+      default:
+        return FakeAnswer::kOk;
     }
   });
   start_daemon();
@@ -157,8 +168,8 @@ TEST_F(NurtureTest, ProviderFailuresNeverDoubleASendAndFailedSendsResumeOnRetry)
     auto r = api.request("GET", "/api/v1/instances?limit=1000&status=" + status);
     return r && r->status == 200 ? nlohmann::json::parse(r->body)["instances"] : nlohmann::json::array();
   };
-  ASSERT_TRUE(wait_for([&] { return instances_with("completed").size() + instances_with("failed").size() == kUsers; },
-                       90000));
+  ASSERT_TRUE(wait_for(
+      [&] { return instances_with("completed").size() + instances_with("failed").size() == kUsers; }, 90000));
   std::map<std::string, int> per_key;
   size_t failures = 0;
   for (const auto& r : fake.requests()) {
@@ -195,7 +206,8 @@ TEST_F(NurtureTest, SigkillsNeitherLoseNorDoubleAnEmail) {
   constexpr int kUsers = 50;
   for (int u = 0; u < kUsers; ++u) signup(u);
   for (int kill = 0; kill < 3; ++kill) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(300, 1500)(rng)));
+    std::this_thread::sleep_for(
+        std::chrono::milliseconds(std::uniform_int_distribution<int>(300, 1500)(rng)));
     daemon->kill();
     start_daemon();
   }
@@ -212,7 +224,8 @@ TEST_F(NurtureTest, PauseShiftsTheRestAndResumeFireSendsWhatIsOverdue) {
   start_daemon();
   signup(1);
   signup(2);
-  ASSERT_TRUE(wait_for([&] { return fake.accepted().count(key_of(1, 1)) && fake.accepted().count(key_of(2, 1)); }, 10000));
+  ASSERT_TRUE(wait_for(
+      [&] { return fake.accepted().count(key_of(1, 1)) && fake.accepted().count(key_of(2, 1)); }, 10000));
   ASSERT_EQ(post("/api/v1/instances/nurture:user1@example.com/pause", "").status, 200);
   ASSERT_EQ(post("/api/v1/instances/nurture:user2@example.com/pause", "").status, 200);
   std::this_thread::sleep_for(std::chrono::milliseconds(3000));
@@ -220,7 +233,8 @@ TEST_F(NurtureTest, PauseShiftsTheRestAndResumeFireSendsWhatIsOverdue) {
   int64_t resumed = wall_ms();
   ASSERT_EQ(post("/api/v1/instances/nurture:user1@example.com/resume", R"({"policy":"shift"})").status, 200);
   ASSERT_EQ(post("/api/v1/instances/nurture:user2@example.com/resume", R"({"policy":"fire"})").status, 200);
-  ASSERT_TRUE(wait_for([&] { return fake.accepted().count(key_of(1, 3)) && fake.accepted().count(key_of(2, 3)); }, 15000));
+  ASSERT_TRUE(wait_for(
+      [&] { return fake.accepted().count(key_of(1, 3)) && fake.accepted().count(key_of(2, 3)); }, 15000));
   auto accepted = fake.accepted();
   // fire: the overdue email 2 goes at once.
   EXPECT_LE(accepted[key_of(2, 2)] - resumed, 1500);
@@ -236,19 +250,24 @@ TEST_F(NurtureTest, BookingStopsTheSequenceAndALeftoverPlaceholderSendsNothing) 
   start_daemon();
   signup(1);
   signup(2);
-  ASSERT_TRUE(wait_for([&] { return fake.accepted().count(key_of(1, 1)) && fake.accepted().count(key_of(2, 1)); }, 10000));
+  ASSERT_TRUE(wait_for(
+      [&] { return fake.accepted().count(key_of(1, 1)) && fake.accepted().count(key_of(2, 1)); }, 10000));
   ASSERT_EQ(post("/api/v1/instances/nurture:user1@example.com/signals/booked", "").status, 202);
   HttpConnection c(daemon->port());
-  ASSERT_TRUE(wait_for([&] {
-    auto r = c.request("GET", "/api/v1/instances/nurture:user2@example.com");
-    return r && nlohmann::json::parse(r->body)["status"] == "failed";
-  }, 10000));
+  ASSERT_TRUE(wait_for(
+      [&] {
+        auto r = c.request("GET", "/api/v1/instances/nurture:user2@example.com");
+        return r && nlohmann::json::parse(r->body)["status"] == "failed";
+      },
+      10000));
   auto failed = c.request("GET", "/api/v1/instances/nurture:user2@example.com");
   EXPECT_NE(failed->body.find("no_such_value"), std::string::npos) << failed->body;
-  ASSERT_TRUE(wait_for([&] {
-    auto r = c.request("GET", "/api/v1/instances/nurture:user1@example.com");
-    return r && nlohmann::json::parse(r->body)["status"] == "completed";
-  }, 10000));
+  ASSERT_TRUE(wait_for(
+      [&] {
+        auto r = c.request("GET", "/api/v1/instances/nurture:user1@example.com");
+        return r && nlohmann::json::parse(r->body)["status"] == "completed";
+      },
+      10000));
   EXPECT_FALSE(fake.accepted().count(key_of(1, 2)));  // booked: no more emails
   EXPECT_FALSE(fake.accepted().count(key_of(2, 2)));  // never sent with a placeholder left
 }
@@ -260,29 +279,37 @@ TEST_F(NurtureTest, CalcomBookingsScheduleRescheduleCancelAndStopTheNurture) {
   ASSERT_TRUE(wait_for([&] { return fake.accepted().count(key_of(1, 1)) > 0; }, 10000));
   int64_t now = wall_ms();
   // A bad signature starts nothing.
-  auto forged = calcom(booking("BOOKING_CREATED", "bad", now + 3000, "user1@example.com"), std::string(64, '0'));
+  auto forged =
+      calcom(booking("BOOKING_CREATED", "bad", now + 3000, "user1@example.com"), std::string(64, '0'));
   EXPECT_EQ(forged.status, 401);
   EXPECT_EQ(post("/api/v1/instances/booking:bad/pause", "").status, 404);
   // A booking for the signed-up address: reminders 2 s and 1 s before, and the nurture stops.
   auto created = calcom(booking("BOOKING_CREATED", "a1", now + 3000, "User1@example.com"));
   ASSERT_EQ(created.status, 202) << created.body;
-  EXPECT_EQ(calcom(booking("BOOKING_CREATED", "a1", now + 3000, "User1@example.com")).status, 200);  // redelivery
+  EXPECT_EQ(calcom(booking("BOOKING_CREATED", "a1", now + 3000, "User1@example.com")).status,
+            200);  // redelivery
   // Rescheduled: the old plan is cancelled, the new time planned.
   auto moved_from = calcom(booking("BOOKING_CREATED", "r1", now + 60000, "other@example.com"));
   ASSERT_EQ(moved_from.status, 202);
   ASSERT_EQ(calcom(booking("BOOKING_RESCHEDULED", "r2", now + 3000, "other@example.com", "r1")).status, 202);
   // Cancelled: nothing is sent.
   ASSERT_EQ(calcom(booking("BOOKING_CREATED", "c1", now + 3000, "third@example.com")).status, 202);
-  ASSERT_EQ(calcom(nlohmann::json{{"triggerEvent", "BOOKING_CANCELLED"}, {"payload", {{"uid", "c1"}}}}.dump()).status, 202);
+  ASSERT_EQ(calcom(nlohmann::json{{"triggerEvent", "BOOKING_CANCELLED"}, {"payload", {{"uid", "c1"}}}}.dump())
+                .status,
+            202);
   // Booked too late for the 2 s reminder: only the 1 s one.
   ASSERT_EQ(calcom(booking("BOOKING_CREATED", "late", now + 1500, "late@example.com")).status, 202);
   // Unknown triggers are acknowledged.
   EXPECT_EQ(calcom(nlohmann::json{{"triggerEvent", "MEETING_ENDED"}, {"uid", "x"}}.dump()).status, 202);
 
-  ASSERT_TRUE(wait_for([&] {
-    auto a = fake.accepted();
-    return a.count("booking:a1/reminder-1s") && a.count("booking:r2/reminder-1s") && a.count("booking:late/reminder-1s");
-  }, 15000)) << fake.accepted().size();
+  ASSERT_TRUE(wait_for(
+      [&] {
+        auto a = fake.accepted();
+        return a.count("booking:a1/reminder-1s") && a.count("booking:r2/reminder-1s") &&
+               a.count("booking:late/reminder-1s");
+      },
+      15000))
+      << fake.accepted().size();
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // room for anything that should not happen
   auto a = fake.accepted();
   EXPECT_TRUE(a.count("booking:a1/reminder-2s"));
@@ -303,7 +330,8 @@ TEST_F(NurtureTest, SignupsArriveAsJsonOrAsAFormBody) {
     auto r = c.request("GET", "/api/v1/instances/" + id);
     return r && r->status == 200 ? nlohmann::json::parse(r->body) : nlohmann::json();
   };
-  auto json = post("/webhooks/signup", R"({"email":" Json@Example.com ","firstName":"Jo","red":"1","orange":3})");
+  auto json =
+      post("/webhooks/signup", R"({"email":" Json@Example.com ","firstName":"Jo","red":"1","orange":3})");
   ASSERT_EQ(json.status, 202) << json.body;
   EXPECT_EQ(nlohmann::json::parse(json.body)["instance_id"], "nurture:json@example.com");
   auto form = c.request("POST", "/webhooks/signup", "email=Form%40Example.com&name=Fo+Rm&red=2&orange=0",
@@ -337,7 +365,8 @@ TEST_F(NurtureTest, TheCampaignFormsRedSystemsFieldPicksTheCriticalEmail) {
   write_config(R"(["0s"])");
   start_daemon();
   HttpConnection c(daemon->port());
-  auto form = c.request("POST", "/webhooks/signup", "email=crit%40example.com&first_name=Cy&red_systems=2&orange_systems=1",
+  auto form = c.request("POST", "/webhooks/signup",
+                        "email=crit%40example.com&first_name=Cy&red_systems=2&orange_systems=1",
                         {{"Content-Type", "application/x-www-form-urlencoded"}});
   ASSERT_TRUE(form);
   ASSERT_EQ(form->status, 202) << form->body;
@@ -352,11 +381,13 @@ TEST_F(NurtureTest, TheCampaignFormsRedSystemsFieldPicksTheCriticalEmail) {
     ASSERT_TRUE(sent.count(id + "/send-1")) << id;
     EXPECT_NE(sent[id + "/send-1"]["subject"].get<std::string>().find("CRITICAL"), std::string::npos)
         << sent[id + "/send-1"].dump();
-    EXPECT_NE(sent[id + "/send-1"]["html"].get<std::string>().find("2 of your systems are red"), std::string::npos)
+    EXPECT_NE(sent[id + "/send-1"]["html"].get<std::string>().find("2 of your systems are red"),
+              std::string::npos)
         << sent[id + "/send-1"].dump();
   }
   ASSERT_TRUE(sent.count("nurture:urg@example.com/send-1"));
-  EXPECT_NE(sent["nurture:urg@example.com/send-1"]["subject"].get<std::string>().find("URGENT"), std::string::npos)
+  EXPECT_NE(sent["nurture:urg@example.com/send-1"]["subject"].get<std::string>().find("URGENT"),
+            std::string::npos)
       << sent["nurture:urg@example.com/send-1"].dump();
 }
 
@@ -368,7 +399,8 @@ TEST_F(NurtureTest, ARescheduleThatKeepsTheUidPlansTheNewTimeOnce) {
   HttpConnection c(daemon->port());
   auto status_of = [&](const std::string& id) {
     auto r = c.request("GET", "/api/v1/instances/" + id);
-    return r && r->status == 200 ? nlohmann::json::parse(r->body)["status"].get<std::string>() : std::string("none");
+    return r && r->status == 200 ? nlohmann::json::parse(r->body)["status"].get<std::string>()
+                                 : std::string("none");
   };
   auto moved = [&](const std::string& trigger, const std::string& uid, int64_t start, int64_t old_start) {
     auto body = nlohmann::json::parse(booking(trigger, uid, start, "mover@example.com", uid));
@@ -394,10 +426,13 @@ TEST_F(NurtureTest, ARescheduleThatKeepsTheUidPlansTheNewTimeOnce) {
   EXPECT_EQ(status_of("booking:s2"), "cancelled");
   EXPECT_EQ(status_of("booking:s2:" + std::to_string(first + 60000)), "cancelled");
 
-  ASSERT_TRUE(wait_for([&] {
-    auto a = fake.accepted();
-    return a.count(planned + "/reminder-2s") && a.count(planned + "/reminder-1s");
-  }, 15000)) << fake.accepted().size();
+  ASSERT_TRUE(wait_for(
+      [&] {
+        auto a = fake.accepted();
+        return a.count(planned + "/reminder-2s") && a.count(planned + "/reminder-1s");
+      },
+      15000))
+      << fake.accepted().size();
   std::this_thread::sleep_for(std::chrono::milliseconds(500));  // room for anything that should not happen
   size_t reminders = 0;
   for (const auto& [key, at] : fake.accepted()) reminders += key.starts_with("booking:");

@@ -55,7 +55,8 @@ TEST(CodecTest, JournalEntryRoundTrips) {
 }
 
 TEST(CodecTest, DamagedBytesAreCorruptionNotACrash) {
-  for (const char* bad : {"", "not json", "[]", R"({"k":"no_such_kind","at":1})", R"({"k":"started","at":"x"})"}) {
+  for (const char* bad :
+       {"", "not json", "[]", R"({"k":"no_such_kind","at":1})", R"({"k":"started","at":"x"})"}) {
     auto e = decode_entry(bad);
     ASSERT_FALSE(e) << bad;
     EXPECT_EQ(e.error().code, ErrorCode::kCorruption);
@@ -129,8 +130,8 @@ TEST(CodecTest, ValuesNestedTooDeepCannotBeStored) {
 // Stored bytes are parsed with a depth bound too: damage (or a record
 // written by a build without the bound) is corruption, not a stack overflow.
 TEST(CodecTest, DeeplyNestedStoredBytesAreCorruption) {
-  std::string bytes = R"({"k":"step_completed","at":1,"d":)" + std::string(100000, '[') +
-                      std::string(100000, ']') + "}";
+  std::string bytes =
+      R"({"k":"step_completed","at":1,"d":)" + std::string(100000, '[') + std::string(100000, ']') + "}";
   auto e = decode_entry(bytes);
   ASSERT_FALSE(e);
   EXPECT_EQ(e.error().code, ErrorCode::kCorruption);
@@ -143,19 +144,21 @@ TEST(CodecTest, IntegerFieldsRefuseFloatsAndOutOfRangeNumbers) {
   auto corrupt = [](const std::string& bytes, auto decode) {
     auto r = decode(bytes);
     if (r) return ::testing::AssertionFailure() << bytes << " decoded";
-    if (r.error().code != ErrorCode::kCorruption) return ::testing::AssertionFailure() << r.error().to_string();
+    if (r.error().code != ErrorCode::kCorruption)
+      return ::testing::AssertionFailure() << r.error().to_string();
     return ::testing::AssertionSuccess();
   };
   EXPECT_TRUE(corrupt(R"({"k":"started","at":1e300})", decode_entry));
-  for (std::string field : {R"("at":1.5)", R"("at":1e300)", R"("at":-1e300)", R"("at":18446744073709551615)",
-                            R"("a":2.0)", R"("a":-1)", R"("a":4294967296)", R"("ref":1e10)", R"("sh":0.5)",
-                            R"("due":1e19)"}) {
+  for (std::string field :
+       {R"("at":1.5)", R"("at":1e300)", R"("at":-1e300)", R"("at":18446744073709551615)", R"("a":2.0)",
+        R"("a":-1)", R"("a":4294967296)", R"("ref":1e10)", R"("sh":0.5)", R"("due":1e19)"}) {
     EXPECT_TRUE(corrupt(R"({"k":"started",)" + field + "}", decode_entry));  // int64 and uint32 fields
   }
-  std::string record = R"({"id":"i","type":"t","status":"running","created_at":1,"updated_at":1,"next_seq":1)";
+  std::string record =
+      R"({"id":"i","type":"t","status":"running","created_at":1,"updated_at":1,"next_seq":1)";
   ASSERT_TRUE(decode_record(record + "}"));
-  for (std::string field : {R"("next_seq":1.0)", R"("next_seq":-3)", R"("attempt":1e300)",
-                            R"("await":1.0)", R"("await":1e300)", R"("await":4294967297)", R"("created_at":2.5)"}) {
+  for (std::string field : {R"("next_seq":1.0)", R"("next_seq":-3)", R"("attempt":1e300)", R"("await":1.0)",
+                            R"("await":1e300)", R"("await":4294967297)", R"("created_at":2.5)"}) {
     EXPECT_TRUE(corrupt(record + "," + field + "}", decode_record));  // uint32, int and int64 fields
   }
   EXPECT_TRUE(corrupt(R"({"t":"instance_started","at":1e300})", decode_event));

@@ -27,7 +27,6 @@ class EngineTest : public ::testing::Test {
   }
   std::vector<EntryKind> kinds(const std::string& id) { return h.kinds(id); }
 
-
   EngineHarness h;
   StepLog log{h.clock};
   int version = 1;
@@ -270,7 +269,8 @@ TEST_F(EngineTest, WaitUntilEndsAtItsDeadlineOrOnASignalAndMovesWithAPause) {
   h.advance(1);
   EXPECT_EQ(log.count("paused", "after-deadline"), 1u);
   h.reopen();
-  for (const char* id : {"deadline", "signalled", "paused"}) EXPECT_EQ(h.status(id), InstanceStatus::kCompleted) << id;
+  for (const char* id : {"deadline", "signalled", "paused"})
+    EXPECT_EQ(h.status(id), InstanceStatus::kCompleted) << id;
 }
 
 TEST_F(EngineTest, CancelStopsTheInstanceWithItsReason) {
@@ -482,7 +482,8 @@ TEST_F(EngineTest, InstancesWithANearTimerStayWarmUpToTheCap) {
   h.options.warm.horizon = kMinuteMs;
   h.options.warm.max_instances = 5;
   h.open();
-  for (int i = 0; i < 8; ++i) ASSERT_TRUE(h.start("test.sequence", "w" + std::to_string(i), offsets({30 * kSecondMs})));
+  for (int i = 0; i < 8; ++i)
+    ASSERT_TRUE(h.start("test.sequence", "w" + std::to_string(i), offsets({30 * kSecondMs})));
   ASSERT_TRUE(h.start("test.sequence", "far", offsets({kHourMs})));
   EXPECT_EQ(h.engine->live_instances(), 5u) << "warm instances beyond the cap were kept";
   h.advance(30 * kSecondMs);  // warm or cold, every timer fires and every step runs once
@@ -543,9 +544,8 @@ TEST_F(EngineTest, WhatABlockingStepThrowsFailsTheAttemptAndIsRetried) {
   h.advance(kSecondMs);
   EXPECT_EQ(h.status("b2"), InstanceStatus::kCompleted);
   auto history = h.history("b2");
-  auto failed = std::find_if(history.begin(), history.end(), [](const JournalEntry& e) {
-    return e.kind == EntryKind::kStepAttemptFailed;
-  });
+  auto failed = std::find_if(history.begin(), history.end(),
+                             [](const JournalEntry& e) { return e.kind == EntryKind::kStepAttemptFailed; });
   ASSERT_NE(failed, history.end());
   EXPECT_NE(failed->error.find("crunch broke"), std::string::npos) << failed->error;
 }

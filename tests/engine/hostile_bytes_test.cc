@@ -73,7 +73,8 @@ TEST_F(HostileBytesTest, ASignalNameThatIsNotUtf8IsRefusedAndTheNextSignalWorks)
 TEST_F(HostileBytesTest, APayloadThatCannotBeStoredIsRefusedBeforeAnythingChanges) {
   ASSERT_TRUE(h.start("test.wait", "p", {{"timeout_ms", kHourMs}}));
   size_t before = h.history("p").size();
-  expect_invalid(h.signal("p", "go", {{"text", "bad \xff byte"}}), "signal payload holds text that is not valid UTF-8");
+  expect_invalid(h.signal("p", "go", {{"text", "bad \xff byte"}}),
+                 "signal payload holds text that is not valid UTF-8");
   expect_invalid(h.signal("p", "go", {{"k\xc3", 1}}), "not valid UTF-8");
   expect_invalid(h.signal("p", "go", nested_arrays(1000)), "nested deeper than");
   // An idempotency key that is refused is not remembered either.

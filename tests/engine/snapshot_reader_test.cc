@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "engine/codec/codec.h"
+#include "engine/codec/index_keys.h"
 #include "engine/snapshot_reader.h"
 #include "engine/stats_reader.h"
 #include "engine/storage/rocksdb_store.h"
@@ -188,8 +189,7 @@ TEST_F(LoopThreadReadsTest, QueriesNeverReadTheStoreOnTheLoopThread) {
   for (int i = 0; i < 100 && !counted; ++i) h.loop.run_once();
   EXPECT_TRUE(counted);
 
-  EXPECT_EQ(h.engine->loop_thread_store_reads(), before)
-      << "a query read the store on the loop thread";
+  EXPECT_EQ(h.engine->loop_thread_store_reads(), before) << "a query read the store on the loop thread";
 }
 
 // The same engine with a ManualWorkPool: a query is answered only when its

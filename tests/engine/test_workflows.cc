@@ -131,9 +131,7 @@ Workflow<void> throwing_body(Context& ctx, StepLog& log) {
   throw std::logic_error("the body broke");
 }
 
-Workflow<void> bad_step_name(Context& ctx, StepLog& log) {
-  co_await ctx.step("\xff", recorded(log, "bad"));
-}
+Workflow<void> bad_step_name(Context& ctx, StepLog& log) { co_await ctx.step("\xff", recorded(log, "bad")); }
 
 }  // namespace
 

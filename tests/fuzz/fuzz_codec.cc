@@ -58,7 +58,8 @@ void keys(std::string_view bytes) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view bytes(reinterpret_cast<const char*>(data), size);
-  round_trip(bytes, sundial::decode_record, [](const sundial::InstanceRecord& r) { return sundial::encode_record(r); });
+  round_trip(bytes, sundial::decode_record,
+             [](const sundial::InstanceRecord& r) { return sundial::encode_record(r); });
   round_trip(bytes, sundial::decode_entry, [](const sundial::JournalEntry& e) {
     FUZZ_CHECK(encodable_json(sundial::entry_to_json(e)));
     return sundial::encode_entry(e);

@@ -26,9 +26,9 @@ const ParserLimits kLimits = [] {
 }();
 
 // What a connection sees of a request (timing fields left out).
-using RequestView = std::tuple<std::string, std::string, std::string,
-                               std::vector<std::pair<std::string, std::string>>, sundial::http::HeaderList,
-                               std::string, bool>;
+using RequestView =
+    std::tuple<std::string, std::string, std::string, std::vector<std::pair<std::string, std::string>>,
+               sundial::http::HeaderList, std::string, bool>;
 
 struct Outcome {
   std::vector<RequestView> requests;

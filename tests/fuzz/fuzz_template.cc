@@ -49,7 +49,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (utf8_in) FUZZ_CHECK(encodable(rendered.error().message));
     return 0;
   }
-  if (utf8_in) FUZZ_CHECK(encodable(rendered->subject) && encodable(rendered->html) && encodable(rendered->text));
+  if (utf8_in)
+    FUZZ_CHECK(encodable(rendered->subject) && encodable(rendered->html) && encodable(rendered->text));
 
   // Values that look like placeholders or markup render as text.
   auto hostile = sundial::render_email(*tmpl, with_strings(vars, "{{missing}}<b>"));

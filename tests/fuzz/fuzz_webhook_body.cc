@@ -12,11 +12,11 @@
 #include <variant>
 
 #include "connectors/signing/hmac.h"
-#include "server/webhooks/calcom_route.h"
-#include "server/webhooks/signup_route.h"
 #include "server/webhooks/webhook_body.h"
 #include "server/webhooks/webhook_handler.h"
 #include "tests/fuzz/fuzz_support.h"
+#include "workflows/nurture/signup_route.h"
+#include "workflows/reminders/calcom_route.h"
 
 namespace {
 
@@ -29,8 +29,8 @@ constexpr const char* kContentTypes[] = {"application/json", "application/x-www-
                                          "Application/JSON; charset=utf-8", "text/plain"};
 
 const webhooks::WebhookRoute& route(bool calcom) {
-  static const auto* calcom_route = new webhooks::WebhookRoute(
-      webhooks::calcom_route(std::string(kSecret), {24 * kHourMs, kHourMs}));
+  static const auto* calcom_route =
+      new webhooks::WebhookRoute(webhooks::calcom_route(std::string(kSecret), {24 * kHourMs, kHourMs}));
   static const auto* signup_route =
       new webhooks::WebhookRoute(webhooks::signup_route({0, kDayMs, 3 * kDayMs}));
   return calcom ? *calcom_route : *signup_route;

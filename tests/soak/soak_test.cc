@@ -65,14 +65,15 @@ struct SoakConfig {
   int min_kill_ms = 300;
   int max_kill_ms = 1500;
   SoakConfig() {
-    if (const char* v = std::getenv("SUNDIAL_SOAK_KILL_MS")) std::sscanf(v, "%d-%d", &min_kill_ms, &max_kill_ms);
+    if (const char* v = std::getenv("SUNDIAL_SOAK_KILL_MS"))
+      std::sscanf(v, "%d-%d", &min_kill_ms, &max_kill_ms);
   }
 };
 
 // What one client had acknowledged. Merged by the test thread at the end.
 struct Ledger {
-  std::set<std::string> explicit_starts;           // ids
-  std::map<std::string, std::string> keyed_starts;  // Idempotency-Key → instance id
+  std::set<std::string> explicit_starts;             // ids
+  std::map<std::string, std::string> keyed_starts;   // Idempotency-Key → instance id
   std::map<std::string, std::string> acked_signals;  // tag → instance id
   std::set<std::string> keyed_signal_tags;           // tags sent with an Idempotency-Key
   std::set<std::string> signups;                     // instance ids (nurture:<email>)
@@ -113,7 +114,8 @@ class Client {
  private:
   // One attempt: the reply, or nullopt when the daemon is down or the
   // connection died before an answer (the outcome is then unknown).
-  std::optional<HttpReply> attempt(const std::string& method, const std::string& path, const std::string& body,
+  std::optional<HttpReply> attempt(const std::string& method, const std::string& path,
+                                   const std::string& body,
                                    const std::map<std::string, std::string>& headers) {
     int port = target_.port.load();
     if (port == 0) {
@@ -278,8 +280,9 @@ class SoakTest : public ::testing::Test {
   }
 
   std::unique_ptr<DaemonProcess> start_daemon() {
-    auto d = std::make_unique<DaemonProcess>(data(), std::vector<std::string>{"--config", dir.sub("sundial.toml")},
-                                             std::vector<std::string>{"RESEND_API_KEY=re_test"});
+    auto d =
+        std::make_unique<DaemonProcess>(data(), std::vector<std::string>{"--config", dir.sub("sundial.toml")},
+                                        std::vector<std::string>{"RESEND_API_KEY=re_test"});
     return d;
   }
 
@@ -319,15 +322,15 @@ TEST_F(SoakTest, HundredsOfSigkillsUnderLoadLoseAndDoubleNothing) {
       FAIL() << "cycle " << cycle << ": sundiald did not start:\n" << daemon->log();
     }
     target.port = daemon->port();
-    const int uptime_ms = std::uniform_int_distribution<int>(0, 9)(rng) == 0
-                              ? std::uniform_int_distribution<int>(0, 50)(rng)
-                              : std::uniform_int_distribution<int>(config.min_kill_ms, config.max_kill_ms)(rng);
+    const int uptime_ms =
+        std::uniform_int_distribution<int>(0, 9)(rng) == 0
+            ? std::uniform_int_distribution<int>(0, 50)(rng)
+            : std::uniform_int_distribution<int>(config.min_kill_ms, config.max_kill_ms)(rng);
     std::this_thread::sleep_for(std::chrono::milliseconds(uptime_ms));
     target.port = 0;
     daemon->kill();
   }
-  const double kill_seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
+  const double kill_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
 
   // The last start: clients finish what they were doing, then everything runs out.
   auto daemon = start_daemon();
@@ -357,8 +360,8 @@ TEST_F(SoakTest, HundredsOfSigkillsUnderLoadLoseAndDoubleNothing) {
   size_t probed = 0;
   for (const auto& [key, id] : all.keyed_starts) {
     if (probed++ == 300) break;
-    auto r = api.request("POST", std::string("/api/v1/workflows/") + kSleepType + "/instances", R"({"input":{}})",
-                         {{"Content-Type", "application/json"}, {"Idempotency-Key", key}});
+    auto r = api.request("POST", std::string("/api/v1/workflows/") + kSleepType + "/instances",
+                         R"({"input":{}})", {{"Content-Type", "application/json"}, {"Idempotency-Key", key}});
     ASSERT_TRUE(r) << "no answer";
     ASSERT_EQ(r->status, 200) << key << ": " << r->body;
     EXPECT_EQ(nlohmann::json::parse(r->body)["instance_id"], id) << key;
@@ -414,7 +417,8 @@ TEST_F(SoakTest, HundredsOfSigkillsUnderLoadLoseAndDoubleNothing) {
   for (const auto& [id, journal] : snap.journals) {
     const InstanceRecord& r = snap.records[id];
     EXPECT_EQ(r.status, InstanceStatus::kCompleted) << id << ": " << r.last_error;
-    for (size_t i = 0; i < journal.size(); ++i) ASSERT_EQ(journal[i].seq, i) << id << ": journal not contiguous";
+    for (size_t i = 0; i < journal.size(); ++i)
+      ASSERT_EQ(journal[i].seq, i) << id << ": journal not contiguous";
     if (r.type == kSleepType) {
       EXPECT_EQ(count_entries(journal, EntryKind::kTimerFired), 1u) << id;
       EXPECT_EQ(count_entries(journal, EntryKind::kStepCompleted, "noop"), 1u) << id;
@@ -446,7 +450,8 @@ TEST_F(SoakTest, HundredsOfSigkillsUnderLoadLoseAndDoubleNothing) {
   size_t signals_lost = 0, signals_doubled = 0, keyed_signals_acked = 0;
   for (const auto& [tag, id] : all.acked_signals) keyed_signals_acked += all.keyed_signal_tags.count(tag);
   for (const auto& [tag, where] : seen) {
-    if (where.size() > 1 && signals_doubled++ < 10) ADD_FAILURE() << "signal " << tag << " journaled " << where.size() << " times";
+    if (where.size() > 1 && signals_doubled++ < 10)
+      ADD_FAILURE() << "signal " << tag << " journaled " << where.size() << " times";
   }
   for (const auto& [tag, id] : all.acked_signals) {
     auto it = seen.find(tag);
@@ -457,15 +462,17 @@ TEST_F(SoakTest, HundredsOfSigkillsUnderLoadLoseAndDoubleNothing) {
   EXPECT_EQ(signals_lost, 0u);
   EXPECT_EQ(signals_doubled, 0u);
 
-  const double total_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
+  const double total_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
   std::printf(
-      "soak: %d SIGKILLs in %.0f s (%.0f s in all), %llu requests (%llu cut by a kill); acknowledged: %zu starts "
-      "by id, %zu by Idempotency-Key, %zu signups (%zu emails), %zu signals (%zu with a key); %zu timers fired; "
+      "soak: %d SIGKILLs in %.0f s (%.0f s in all), %llu requests (%llu cut by a kill); acknowledged: %zu "
+      "starts "
+      "by id, %zu by Idempotency-Key, %zu signups (%zu emails), %zu signals (%zu with a key); %zu timers "
+      "fired; "
       "seed %u\n",
       config.cycles, kill_seconds, total_seconds, static_cast<unsigned long long>(all.requests),
       static_cast<unsigned long long>(all.broken), all.explicit_starts.size(), all.keyed_starts.size(),
-      all.signups.size(), accepted.size(), all.acked_signals.size(), keyed_signals_acked, timers_fired,
-      seed);
+      all.signups.size(), accepted.size(), all.acked_signals.size(), keyed_signals_acked, timers_fired, seed);
   // A hundred kills under this load always cut requests in flight (about one a kill).
   if (config.cycles >= 50) {
     EXPECT_GT(all.broken, 0u) << "no kill landed on a request in flight";

@@ -44,7 +44,8 @@ class EngineHarness {
       ASSERT_TRUE(store) << store.error().to_string();
       auto manual = std::make_unique<ManualWorkPool>(loop);
       pool = manual.get();
-      auto opened = Engine::open_with_store(loop, clock, registry, options, std::move(*store), std::move(manual));
+      auto opened =
+          Engine::open_with_store(loop, clock, registry, options, std::move(*store), std::move(manual));
       ASSERT_TRUE(opened) << opened.error().to_string();
       engine = std::move(*opened);
     } else {
@@ -136,9 +137,7 @@ class EngineHarness {
   Result<CommandReply> signal(const std::string& id, const std::string& name,
                               nlohmann::json payload = nullptr,
                               std::optional<std::string> idempotency_key = std::nullopt) {
-    return command([&](auto reply) {
-      engine->signal(id, name, payload, std::move(reply), idempotency_key);
-    });
+    return command([&](auto reply) { engine->signal(id, name, payload, std::move(reply), idempotency_key); });
   }
   Result<CommandReply> pause(const std::string& id) {
     return command([&](auto reply) { engine->pause(id, std::move(reply)); });

@@ -23,7 +23,8 @@ struct FakeProvider::State {
 namespace {
 
 int64_t wall_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 
@@ -46,43 +47,48 @@ FakeProvider::FakeProvider() : state_(std::make_shared<State>()) {
     options.limits.parser = http::ParserLimits{64 << 10, 1 << 20};
     options.limits.read_timeout_ms = 10000;
     options.limits.idle_timeout_ms = 60000;
-    auto server = std::make_unique<http::HttpServer>(loop, options, [state](http::HttpRequest req, http::Responder r) {
-      if (req.method != "POST" || req.path != "/emails") {
-        return r.send(http::HttpResponse::json(404, {{"statusCode", 404}, {"name", "not_found"}}));
-      }
-      FakeRequest seen;
-      seen.idempotency_key = header_or_empty(req, "idempotency-key");
-      seen.authorization = header_or_empty(req, "authorization");
-      seen.user_agent = header_or_empty(req, "user-agent");
-      seen.body = nlohmann::json::parse(req.body, nullptr, false);
-      seen.at_ms = wall_ms();
-      std::lock_guard lock(state->mutex);
-      seen.answer = state->decide(seen);
-      state->requests.push_back(seen);
-      switch (seen.answer) {
-        case FakeAnswer::kOk: {
-          auto [it, fresh] = state->ids.emplace(seen.idempotency_key, "em_" + std::to_string(state->ids.size() + 1));
-          if (fresh) {
-            state->accepted[seen.idempotency_key] = seen.at_ms;
-          } else {
-            ++state->repeated;
+    auto server =
+        std::make_unique<http::HttpServer>(loop, options, [state](http::HttpRequest req, http::Responder r) {
+          if (req.method != "POST" || req.path != "/emails") {
+            return r.send(http::HttpResponse::json(404, {{"statusCode", 404}, {"name", "not_found"}}));
           }
-          return r.send(http::HttpResponse::json(200, {{"id", it->second}}));
-        }
-        case FakeAnswer::kTooManyRequests:
-          return r.send(http::HttpResponse::json(429, {{"statusCode", 429}, {"name", "rate_limit_exceeded"},
-                                                       {"message", "Too many requests"}})
-                            .with_header("Retry-After", "1"));
-        case FakeAnswer::kServerError:
-          return r.send(http::HttpResponse::json(500, {{"statusCode", 500}, {"name", "internal_server_error"}}));
-        case FakeAnswer::kUnprocessable:
-          return r.send(http::HttpResponse::json(422, {{"statusCode", 422}, {"name", "validation_error"},
-                                                       {"message", "Invalid `to` field"}}));
-        case FakeAnswer::kHang:
-          state->hung.push_back(std::move(r));
-          return;
-      }
-    });
+          FakeRequest seen;
+          seen.idempotency_key = header_or_empty(req, "idempotency-key");
+          seen.authorization = header_or_empty(req, "authorization");
+          seen.user_agent = header_or_empty(req, "user-agent");
+          seen.body = nlohmann::json::parse(req.body, nullptr, false);
+          seen.at_ms = wall_ms();
+          std::lock_guard lock(state->mutex);
+          seen.answer = state->decide(seen);
+          state->requests.push_back(seen);
+          switch (seen.answer) {
+            case FakeAnswer::kOk: {
+              auto [it, fresh] =
+                  state->ids.emplace(seen.idempotency_key, "em_" + std::to_string(state->ids.size() + 1));
+              if (fresh) {
+                state->accepted[seen.idempotency_key] = seen.at_ms;
+              } else {
+                ++state->repeated;
+              }
+              return r.send(http::HttpResponse::json(200, {{"id", it->second}}));
+            }
+            case FakeAnswer::kTooManyRequests:
+              return r.send(http::HttpResponse::json(429, {{"statusCode", 429},
+                                                           {"name", "rate_limit_exceeded"},
+                                                           {"message", "Too many requests"}})
+                                .with_header("Retry-After", "1"));
+            case FakeAnswer::kServerError:
+              return r.send(
+                  http::HttpResponse::json(500, {{"statusCode", 500}, {"name", "internal_server_error"}}));
+            case FakeAnswer::kUnprocessable:
+              return r.send(http::HttpResponse::json(
+                  422,
+                  {{"statusCode", 422}, {"name", "validation_error"}, {"message", "Invalid `to` field"}}));
+            case FakeAnswer::kHang:
+              state->hung.push_back(std::move(r));
+              return;
+          }
+        });
     auto listened = server->listen();
     if (listened) {
       // Before the port is known: the destructor may run at once after.

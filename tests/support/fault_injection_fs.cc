@@ -43,7 +43,7 @@ struct FaultInjectionFs::State {
   bool sync_error = false;
   uint64_t injected = 0;
   std::map<std::string, std::shared_ptr<FileState>> files;  // by current path
-  uint64_t wal_syncs_left = 0;  // 0: no cut armed
+  uint64_t wal_syncs_left = 0;                              // 0: no cut armed
   std::function<void(const CutReport&)> on_cut;
 
   // REQUIRES: mu held.
@@ -159,7 +159,8 @@ class TrackedFile final : public rocksdb::FSWritableFileOwnerWrapper {
   IOStatus Fsync(const IOOptions& options, IODebugContext* dbg) override {
     return sync([&] { return target()->Fsync(options, dbg); });
   }
-  IOStatus RangeSync(uint64_t offset, uint64_t nbytes, const IOOptions& options, IODebugContext* dbg) override {
+  IOStatus RangeSync(uint64_t offset, uint64_t nbytes, const IOOptions& options,
+                     IODebugContext* dbg) override {
     std::lock_guard lock(state_->mu);
     if (auto fault = state_->fault(Op::kSync); !fault.ok()) return fault;
     return target()->RangeSync(offset, nbytes, options, dbg);  // not a sync of the file
@@ -274,8 +275,8 @@ IOStatus FaultInjectionFs::ReopenWritableFile(const std::string& fname, const Fi
 }
 
 IOStatus FaultInjectionFs::ReuseWritableFile(const std::string& fname, const std::string& old_fname,
-                                             const FileOptions& options, std::unique_ptr<FSWritableFile>* result,
-                                             IODebugContext* dbg) {
+                                             const FileOptions& options,
+                                             std::unique_ptr<FSWritableFile>* result, IODebugContext* dbg) {
   std::lock_guard lock(state_->mu);
   if (auto fault = state_->fault(Op::kWrite); !fault.ok()) return fault;
   std::unique_ptr<FSWritableFile> inner;
@@ -287,13 +288,14 @@ IOStatus FaultInjectionFs::ReuseWritableFile(const std::string& fname, const std
 }
 
 IOStatus FaultInjectionFs::NewRandomRWFile(const std::string& fname, const FileOptions& options,
-                                           std::unique_ptr<rocksdb::FSRandomRWFile>* result, IODebugContext* dbg) {
+                                           std::unique_ptr<rocksdb::FSRandomRWFile>* result,
+                                           IODebugContext* dbg) {
   if (auto fault = state_->locked_fault(Op::kOther); !fault.ok()) return fault;
   return target()->NewRandomRWFile(fname, options, result, dbg);  // not tracked (external ingestion only)
 }
 
-IOStatus FaultInjectionFs::RenameFile(const std::string& src, const std::string& target_name, const IOOptions& options,
-                                      IODebugContext* dbg) {
+IOStatus FaultInjectionFs::RenameFile(const std::string& src, const std::string& target_name,
+                                      const IOOptions& options, IODebugContext* dbg) {
   std::lock_guard lock(state_->mu);
   if (auto fault = state_->fault(Op::kWrite); !fault.ok()) return fault;
   IOStatus s = target()->RenameFile(src, target_name, options, dbg);
@@ -307,13 +309,14 @@ IOStatus FaultInjectionFs::RenameFile(const std::string& src, const std::string&
   return s;
 }
 
-IOStatus FaultInjectionFs::LinkFile(const std::string& src, const std::string& target_name, const IOOptions& options,
-                                    IODebugContext* dbg) {
+IOStatus FaultInjectionFs::LinkFile(const std::string& src, const std::string& target_name,
+                                    const IOOptions& options, IODebugContext* dbg) {
   if (auto fault = state_->locked_fault(Op::kOther); !fault.ok()) return fault;
   return target()->LinkFile(src, target_name, options, dbg);
 }
 
-IOStatus FaultInjectionFs::DeleteFile(const std::string& fname, const IOOptions& options, IODebugContext* dbg) {
+IOStatus FaultInjectionFs::DeleteFile(const std::string& fname, const IOOptions& options,
+                                      IODebugContext* dbg) {
   std::lock_guard lock(state_->mu);
   if (auto fault = state_->fault(Op::kOther); !fault.ok()) return fault;
   IOStatus s = target()->DeleteFile(fname, options, dbg);
@@ -333,7 +336,8 @@ IOStatus FaultInjectionFs::Truncate(const std::string& fname, size_t size, const
   return s;
 }
 
-IOStatus FaultInjectionFs::CreateDir(const std::string& dirname, const IOOptions& options, IODebugContext* dbg) {
+IOStatus FaultInjectionFs::CreateDir(const std::string& dirname, const IOOptions& options,
+                                     IODebugContext* dbg) {
   if (auto fault = state_->locked_fault(Op::kOther); !fault.ok()) return fault;
   return target()->CreateDir(dirname, options, dbg);
 }
@@ -344,7 +348,8 @@ IOStatus FaultInjectionFs::CreateDirIfMissing(const std::string& dirname, const 
   return target()->CreateDirIfMissing(dirname, options, dbg);
 }
 
-IOStatus FaultInjectionFs::DeleteDir(const std::string& dirname, const IOOptions& options, IODebugContext* dbg) {
+IOStatus FaultInjectionFs::DeleteDir(const std::string& dirname, const IOOptions& options,
+                                     IODebugContext* dbg) {
   if (auto fault = state_->locked_fault(Op::kOther); !fault.ok()) return fault;
   return target()->DeleteDir(dirname, options, dbg);
 }

@@ -53,8 +53,7 @@ class FaultyStore final : public Store {
     return std::unique_ptr<Store>(std::make_unique<View>(*this, std::move(*inner)));
   }
   uint64_t loop_thread_reads() const override { return inner_->loop_thread_reads(); }
-  Result<void> scan(Cf cf, std::string_view begin, std::string_view end,
-                    const ScanFn& fn) override {
+  Result<void> scan(Cf cf, std::string_view begin, std::string_view end, const ScanFn& fn) override {
     return inner_->scan(cf, begin, end, fn);
   }
   Result<std::optional<std::string>> last_key(Cf cf) override { return inner_->last_key(cf); }

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -107,6 +108,12 @@ std::string HttpConnection::read_until(const std::string& until) {
   return buffer_;
 }
 
+bool HttpConnection::readable_now() const {
+  if (!buffer_.empty()) return true;
+  pollfd p{fd_, POLLIN, 0};
+  return ::poll(&p, 1, 0) > 0;
+}
+
 bool HttpConnection::closed_by_peer() {
   char c;
   for (;;) {
@@ -123,8 +130,7 @@ std::optional<HttpReply> HttpConnection::request(const std::string& method, cons
   return read_reply();
 }
 
-std::string http_request_bytes(const std::string& method, const std::string& target,
-                               const std::string& body,
+std::string http_request_bytes(const std::string& method, const std::string& target, const std::string& body,
                                const std::map<std::string, std::string>& headers) {
   std::string out = method + " " + target + " HTTP/1.1\r\nHost: test\r\n";
   for (const auto& [k, v] : headers) out += k + ": " + v + "\r\n";

@@ -38,6 +38,8 @@ class HttpConnection {
   std::string read_until(const std::string& until);
   // Whether the server closed the connection (reads EOF within the timeout).
   bool closed_by_peer();
+  // Whether bytes (or EOF) are waiting to be read now, without waiting.
+  bool readable_now() const;
 
   // A request with Content-Length, and its reply.
   std::optional<HttpReply> request(const std::string& method, const std::string& target,

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+#include <string>
+
 #include "tools/ctl/table.h"
 
 namespace sundial::ctl {
@@ -27,13 +30,24 @@ TEST(CtlArgsTest, UsageErrorsSuggestTheClosestName) {
   auto flag = parse_ctl_args({"resume", "x", "--polcy", "fire"});
   ASSERT_FALSE(flag);
   EXPECT_NE(flag.error().message.find("did you mean '--policy'"), std::string::npos);
-  EXPECT_FALSE(parse_ctl_args({"show"}));                         // missing ID
-  EXPECT_FALSE(parse_ctl_args({"list", "extra"}));                // too many
-  EXPECT_FALSE(parse_ctl_args({"-o", "yaml", "list"}));           // bad format
+  EXPECT_FALSE(parse_ctl_args({"show"}));                           // missing ID
+  EXPECT_FALSE(parse_ctl_args({"list", "extra"}));                  // too many
+  EXPECT_FALSE(parse_ctl_args({"-o", "yaml", "list"}));             // bad format
   EXPECT_FALSE(parse_ctl_args({"--data-dir", "d", "pause", "x"}));  // commands need a server
   EXPECT_FALSE(parse_ctl_args({}));
   EXPECT_TRUE(parse_ctl_args({"--help"})->help);
   EXPECT_TRUE(parse_ctl_args({"show", "--help"})->help);
+}
+
+TEST(CtlArgsTest, EveryVerbInTheTableHasAHandlerAndAUniqueName) {
+  std::set<std::string> names;
+  for (const VerbSpec& verb : verb_specs()) {
+    EXPECT_NE(verb.run, nullptr) << verb.name;
+    EXPECT_TRUE(names.insert(verb.name).second) << "twice: " << verb.name;
+    EXPECT_EQ(find_verb(verb.name), &verb);
+    EXPECT_NE(tool_usage().find("  " + verb.name + " "), std::string::npos) << verb.name;
+  }
+  EXPECT_GE(names.size(), 12u);
 }
 
 TEST(TableTest, AlignsColumnsAndShrinksToTheWidth) {

@@ -32,7 +32,8 @@ TEST(EmailTemplateTest, ValuesAreEscapedInHtmlButNotInSubjectOrText) {
 }
 
 TEST(EmailTemplateTest, NonStringValuesAreDumpedAndSpacesInPlaceholdersIgnored) {
-  auto r = render_email(make("{{ red }} red, {{orange}} orange", "<p>{{red}}</p>"), {{"red", 2}, {"orange", 0}});
+  auto r =
+      render_email(make("{{ red }} red, {{orange}} orange", "<p>{{red}}</p>"), {{"red", 2}, {"orange", 0}});
   ASSERT_TRUE(r) << r.error().message;
   EXPECT_EQ(r->subject, "2 red, 0 orange");
   EXPECT_EQ(r->html, "<p>2</p>");
@@ -52,8 +53,9 @@ TEST(EmailTemplateTest, APlaceholderWithoutAValueFailsNamingTemplateAndVariable)
   for (const nlohmann::json& vars : {nlohmann::json::object(), nlohmann::json{{"other", "x"}},
                                      nlohmann::json{{"no_such_value", nullptr}}, nlohmann::json(nullptr)}) {
     SCOPED_TRACE(vars.dump());
-    for (const EmailTemplate& t : {make("Hi {{no_such_value}}", "<p>x</p>"), make("Hi", "<p>{{no_such_value}}</p>"),
-                                   make("Hi", "<p>x</p>", "{{ no_such_value }}")}) {
+    for (const EmailTemplate& t :
+         {make("Hi {{no_such_value}}", "<p>x</p>"), make("Hi", "<p>{{no_such_value}}</p>"),
+          make("Hi", "<p>x</p>", "{{ no_such_value }}")}) {
       auto r = render_email(t, vars);
       ASSERT_FALSE(r);
       EXPECT_EQ(r.error().code, ErrorCode::kInvalidArgument);
@@ -87,8 +89,9 @@ TEST(EmailTemplateTest, TheUnclosedPlaceholderQuoteNeverCutsACharacter) {
 }
 
 TEST(EmailTemplateTest, ParsesSectionsAndRefusesATemplateWithoutSubjectOrHtml) {
-  auto t = parse_email_template("email-2", "--- subject\nHi {{first_name}}\n--- html\n<p>one</p>\n<p>two</p>\n\n"
-                                           "--- text\nplain\n");
+  auto t = parse_email_template("email-2",
+                                "--- subject\nHi {{first_name}}\n--- html\n<p>one</p>\n<p>two</p>\n\n"
+                                "--- text\nplain\n");
   ASSERT_TRUE(t) << t.error().message;
   EXPECT_EQ(t->name, "email-2");
   EXPECT_EQ(t->subject, "Hi {{first_name}}");

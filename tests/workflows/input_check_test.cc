@@ -58,7 +58,8 @@ TEST(InputCheckTest, ANurtureRefusesWhatItCannotUse) {
   expect_refused(with("offsets_ms", {-1}), "'offsets_ms'");
   expect_refused(with("offsets_ms", {1.5}), "'offsets_ms'");
   expect_refused(with("offsets_ms", {kMaxInputDelayMs + 1}), "'offsets_ms'");
-  expect_refused(with("offsets_ms", nlohmann::json(std::vector<int>(kMaxInputDelays + 1, 0))), "'offsets_ms'");
+  expect_refused(with("offsets_ms", nlohmann::json(std::vector<int>(kMaxInputDelays + 1, 0))),
+                 "'offsets_ms'");
   expect_refused(with("offsets_ms", {std::numeric_limits<uint64_t>::max()}), "'offsets_ms'");
   expect_refused(with("red", -1), "'red'");
   expect_refused(with("orange", "3"), "'orange'");
@@ -75,7 +76,8 @@ TEST(InputCheckTest, RemindersNeedAStartTimeAndAnAttendee) {
   expect_refused(check_reminders_input({{"attendee_email", "a@b.co"}}, {}), "'start_ms' is required");
   expect_refused(check_reminders_input({{"start_ms", 1}}, {}), "'attendee_email' is required");
   expect_refused(check_reminders_input({{"start_ms", -5}, {"attendee_email", "a@b.co"}}, {}), "'start_ms'");
-  expect_refused(check_reminders_input({{"start_ms", 1e300}, {"attendee_email", "a@b.co"}}, {}), "'start_ms'");
+  expect_refused(check_reminders_input({{"start_ms", 1e300}, {"attendee_email", "a@b.co"}}, {}),
+                 "'start_ms'");
 }
 
 TEST(InputCheckTest, BenchTypesBoundTheirNumbers) {

@@ -15,7 +15,8 @@ class RemindersTest : public ::testing::Test {
  protected:
   void SetUp() override {
     auto reminder = parse_email_template(
-        "reminder", "--- subject\n{{title}} in {{lead_time}}\n--- html\n<p>Hi {{attendee_name}}, {{start_time}}</p>\n");
+        "reminder",
+        "--- subject\n{{title}} in {{lead_time}}\n--- html\n<p>Hi {{attendee_name}}, {{start_time}}</p>\n");
     ASSERT_TRUE(reminder) << reminder.error().message;
     templates.add(std::move(*reminder));
     ASSERT_TRUE(h.registry.add(kRemindersWorkflow, "reminders",
@@ -39,16 +40,17 @@ class RemindersTest : public ::testing::Test {
 
   testing::EngineHarness h;
   std::unique_ptr<AsyncHttpClient> http = std::make_unique<AsyncHttpClient>(h.loop, h.clock);
-  std::unique_ptr<ResendClient> resend = std::make_unique<ResendClient>(h.loop, h.clock, *http, ResendOptions{});
+  std::unique_ptr<ResendClient> resend =
+      std::make_unique<ResendClient>(h.loop, h.clock, *http, ResendOptions{});
   TemplateSet templates;
   EmailDeps deps{*resend, templates, "Sundial <hi@example.com>"};
 };
 
 TEST_F(RemindersTest, ALeadTimeListedTwiceSendsOneReminder) {
   TimeMs start = h.clock.now_ms() + 2 * kDayMs;
-  nlohmann::json input = {{"uid", "bk1"},          {"title", "Intro"}, {"start_ms", start},
-                          {"attendee_email", "ada@example.com"},       {"attendee_name", "Ada"},
-                          {"before_ms", {kHourMs, kDayMs, kHourMs, kDayMs}}};
+  nlohmann::json input = {{"uid", "bk1"},           {"title", "Intro"},
+                          {"start_ms", start},      {"attendee_email", "ada@example.com"},
+                          {"attendee_name", "Ada"}, {"before_ms", {kHourMs, kDayMs, kHourMs, kDayMs}}};
   ASSERT_TRUE(h.start(kRemindersWorkflow, "booking:bk1", input));
   h.advance(kDayMs);  // 24 h before
   EXPECT_EQ(sent("booking:bk1"), (std::vector<std::string>{"reminder-1d"}));

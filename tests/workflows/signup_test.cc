@@ -23,7 +23,8 @@ TEST(SignupTest, SegmentBoundaries) {
 }
 
 TEST(SignupTest, ParsesAJsonBody) {
-  auto s = parse_signup(nlohmann::json::parse(R"({"email": " Ada@Example.COM ", "first_name": " Ada ", "red": 2, "orange": 1})"));
+  auto s = parse_signup(nlohmann::json::parse(
+      R"({"email": " Ada@Example.COM ", "first_name": " Ada ", "red": 2, "orange": 1})"));
   ASSERT_TRUE(s) << s.error().message;
   EXPECT_EQ(s->email, "ada@example.com");
   EXPECT_EQ(s->first_name, "Ada");
@@ -35,7 +36,8 @@ TEST(SignupTest, ParsesAJsonBody) {
 
 // A form body decodes to a flat object of strings (server/webhooks/webhook_body.h).
 TEST(SignupTest, ParsesAFormDecodedBodyWithCountsAsStrings) {
-  nlohmann::json form = {{"email", "Bob@Example.com"}, {"first_name", "Bob"}, {"red", "0"}, {"orange", " 3 "}};
+  nlohmann::json form = {
+      {"email", "Bob@Example.com"}, {"first_name", "Bob"}, {"red", "0"}, {"orange", " 3 "}};
   auto s = parse_signup(form);
   ASSERT_TRUE(s) << s.error().message;
   EXPECT_EQ(s->email, "bob@example.com");
@@ -79,9 +81,10 @@ TEST(SignupTest, ReadsTheCampaignFormsRedSystemsAndOrangeSystems) {
 }
 
 TEST(SignupTest, CountsThatAreNotCountsAreInvalidArguments) {
-  for (const nlohmann::json& red : {nlohmann::json("two"), nlohmann::json("-1"), nlohmann::json("1.5"),
-                                    nlohmann::json(-1), nlohmann::json(1.5), nlohmann::json("99999"),
-                                    nlohmann::json(10000), nlohmann::json::array({"1", "2"}), nlohmann::json(true)}) {
+  for (const nlohmann::json& red :
+       {nlohmann::json("two"), nlohmann::json("-1"), nlohmann::json("1.5"), nlohmann::json(-1),
+        nlohmann::json(1.5), nlohmann::json("99999"), nlohmann::json(10000),
+        nlohmann::json::array({"1", "2"}), nlohmann::json(true)}) {
     auto s = parse_signup({{"email", "ada@example.com"}, {"red", red}});
     ASSERT_FALSE(s) << red.dump();
     EXPECT_EQ(s.error().code, ErrorCode::kInvalidArgument);
@@ -92,9 +95,11 @@ TEST(SignupTest, CountsThatAreNotCountsAreInvalidArguments) {
 TEST(SignupTest, AnInvalidEmailIsAnInvalidArgument) {
   for (const nlohmann::json& body :
        {nlohmann::json::object(), nlohmann::json{{"email", nullptr}}, nlohmann::json{{"email", 42}},
-        nlohmann::json{{"email", ""}}, nlohmann::json{{"email", "not-an-email"}}, nlohmann::json{{"email", "a b@x.io"}},
+        nlohmann::json{{"email", ""}}, nlohmann::json{{"email", "not-an-email"}},
+        nlohmann::json{{"email", "a b@x.io"}},
         nlohmann::json{{"email", nlohmann::json::array({"a@x.io", "b@x.io"})}},  // a repeated form key
-        nlohmann::json{{"email", "ada@example"}}, nlohmann::json(nullptr), nlohmann::json("ada@example.com")}) {
+        nlohmann::json{{"email", "ada@example"}}, nlohmann::json(nullptr),
+        nlohmann::json("ada@example.com")}) {
     auto s = parse_signup(body);
     ASSERT_FALSE(s) << body.dump();
     EXPECT_EQ(s.error().code, ErrorCode::kInvalidArgument) << body.dump();

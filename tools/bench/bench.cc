@@ -12,30 +12,38 @@ namespace sundial::bench {
 
 namespace {
 
-const std::vector<std::string> kScenarios = {"starts", "latency", "timers-at-scale", "restart", "steps", "probe",
-                                             "mixed"};
-const std::vector<std::string> kFlags = {"--n",     "--sleep-ms", "--concurrency", "--rate",  "--duration",
+const std::vector<std::string> kScenarios = {"starts", "latency", "timers-at-scale", "restart", "steps",
+                                             "probe",  "mixed"};
+const std::vector<std::string> kFlags = {"--n",     "--sleep-ms", "--concurrency", "--rate",   "--duration",
                                          "--steps", "--sundiald", "--probe",       "--server", "--help"};
 
 std::string usage() {
   return "usage: sundial-bench SCENARIO [--n N] [--sleep-ms D] [--concurrency C] [--rate R] [--duration S]\n"
          "                     [--steps K] [--sundiald PATH | --probe PATH | --server URL]\n\n"
          "Drives a real sundiald over HTTP (keep-alive connections) and prints a table and one JSON line.\n"
-         "By default it starts its own sundiald (built beside it; another with --sundiald PATH) on a fresh data\n"
+         "By default it starts its own sundiald (built beside it; another with --sundiald PATH) on a fresh "
+         "data\n"
          "directory and a free port; `probe` starts sundial-bench-probe instead (--probe PATH).\n\n"
          "Scenarios:\n"
-         "  starts           N starts (default 10000) as fast as possible, C in flight (64), each sleeping D ms\n"
+         "  starts           N starts (default 10000) as fast as possible, C in flight (64), each sleeping D "
+         "ms\n"
          "                   (2000) then one step: starts/s, ack p50/p99/p99.9, timer lateness, peak RSS,\n"
          "                   missing and duplicated steps\n"
          "  latency          open loop at R requests/s (1000) for S seconds (30): ack p50/p99/p99.9\n"
-         "  timers-at-scale  N pending far-future timers, then R/s coming due for S s: lateness, RSS per timer,\n"
+         "  timers-at-scale  N pending far-future timers, then R/s coming due for S s: lateness, RSS per "
+         "timer,\n"
          "                   bytes on disk\n"
-         "  restart          N pending instances, SIGKILL, restart: time to /readyz and to a new start's ack\n"
+         "  restart          N pending instances, SIGKILL, restart: time to /readyz and to a new start's "
+         "ack\n"
          "  steps            N journaled no-op steps (K per instance, default 10): completions/s\n"
-         "  probe            the load of `starts` against sundial-bench-probe (raw libuv + llhttp + RocksDB,\n"
-         "                   one fsync'd WriteBatch per loop turn): the ceiling for starts/s; writes/s, ack p50/p99\n"
-         "  mixed            N waiting instances (default 100000), then R starts/s (1000) open loop for S s while\n"
-         "                   one client pages GET /api/v1/instances?limit=1000 and one probes /healthz at 50/s:\n"
+         "  probe            the load of `starts` against sundial-bench-probe (raw libuv + llhttp + "
+         "RocksDB,\n"
+         "                   one fsync'd WriteBatch per loop turn): the ceiling for starts/s; writes/s, ack "
+         "p50/p99\n"
+         "  mixed            N waiting instances (default 100000), then R starts/s (1000) open loop for S s "
+         "while\n"
+         "                   one client pages GET /api/v1/instances?limit=1000 and one probes /healthz at "
+         "50/s:\n"
          "                   start ack p50/p99/p99.9, /healthz p50/p99, list pages/s\n\n"
          "docs/benchmarks.md has the figures and how they were measured.\n";
 }
@@ -56,8 +64,8 @@ int run_bench(const std::vector<std::string>& args, const std::string& self_path
     if (!a.starts_with("--")) {
       if (!o.scenario.empty() || std::find(kScenarios.begin(), kScenarios.end(), a) == kScenarios.end()) {
         std::string hint = closest_match(a, kScenarios);
-        err << "sundial-bench: unknown scenario '" << a << "'" << (hint.empty() ? "" : "; did you mean '" + hint + "'?")
-            << "\n";
+        err << "sundial-bench: unknown scenario '" << a << "'"
+            << (hint.empty() ? "" : "; did you mean '" + hint + "'?") << "\n";
         return 2;
       }
       o.scenario = a;
@@ -96,9 +104,10 @@ int run_bench(const std::vector<std::string>& args, const std::string& self_path
   std::filesystem::path tools_dir = std::filesystem::path(self_path).parent_path();
   std::string default_sundiald = (tools_dir.parent_path() / "server" / "sundiald").string();
   std::string default_probe = (tools_dir / "sundial-bench-probe").string();
-  auto server = server_url              ? ServerProcess::external(*server_url)
-                : o.scenario == "probe" ? ServerProcess::spawn(probe.value_or(default_probe), ServerProcess::Kind::kProbe)
-                                        : ServerProcess::spawn(sundiald.value_or(default_sundiald));
+  auto server = server_url ? ServerProcess::external(*server_url)
+                : o.scenario == "probe"
+                    ? ServerProcess::spawn(probe.value_or(default_probe), ServerProcess::Kind::kProbe)
+                    : ServerProcess::spawn(sundiald.value_or(default_sundiald));
   if (!server) {
     err << "sundial-bench: " << server.error().message << "\n";
     return 1;
@@ -123,7 +132,8 @@ int run_bench(const std::vector<std::string>& args, const std::string& self_path
   print_report(out, *report);
   bool correct = report->value("missing", 0) == 0 && report->value("duplicates", 0) == 0 &&
                  report->value("errors", 0) == 0;
-  if (!correct) err << "sundial-bench: instances missing, steps duplicated or requests answered with errors\n";
+  if (!correct)
+    err << "sundial-bench: instances missing, steps duplicated or requests answered with errors\n";
   return correct ? 0 : 1;
 }
 

@@ -16,13 +16,16 @@
 namespace sundial::bench {
 
 int64_t now_us() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
       .count();
 }
 
 std::string start_request(const std::string& type, const std::string& body) {
-  return "POST /api/v1/workflows/" + type + "/instances HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\n"
-         "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  return "POST /api/v1/workflows/" + type +
+         "/instances HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\n"
+         "Content-Length: " +
+         std::to_string(body.size()) + "\r\n\r\n" + body;
 }
 
 LoadClient::LoadClient(int port, size_t connections) : conns_(connections) {
@@ -48,16 +51,17 @@ LoadClient::~LoadClient() {
   }
 }
 
-void LoadClient::submit(std::string request, int64_t scheduled_us, std::function<void(Answer)> on_answer, size_t first,
-                        size_t last) {
+void LoadClient::submit(std::string request, int64_t scheduled_us, std::function<void(Answer)> on_answer,
+                        size_t first, size_t last) {
   last = std::min(last, conns_.size());
   first = std::min(first, last);
   if (first == last) return on_answer(Answer{0, {}, 0});
   auto end = conns_.begin() + static_cast<std::ptrdiff_t>(last);
-  auto best = std::min_element(conns_.begin() + static_cast<std::ptrdiff_t>(first), end, [](const Conn& a, const Conn& b) {
-    if ((a.fd < 0) != (b.fd < 0)) return a.fd >= 0;
-    return a.waiting.size() < b.waiting.size();
-  });
+  auto best = std::min_element(conns_.begin() + static_cast<std::ptrdiff_t>(first), end,
+                               [](const Conn& a, const Conn& b) {
+                                 if ((a.fd < 0) != (b.fd < 0)) return a.fd >= 0;
+                                 return a.waiting.size() < b.waiting.size();
+                               });
   if (best->fd < 0) return on_answer(Answer{0, {}, 0});
   best->out += request;
   best->waiting.push_back(Pending{scheduled_us, std::move(on_answer)});
@@ -83,7 +87,8 @@ void LoadClient::read_answers(Conn& c) {
     int status = std::atoi(c.in.c_str() + 9);
     size_t length = 0;
     size_t pos = c.in.find("Content-Length: ");
-    if (pos != std::string::npos && pos < head_end) length = std::strtoul(c.in.c_str() + pos + 16, nullptr, 10);
+    if (pos != std::string::npos && pos < head_end)
+      length = std::strtoul(c.in.c_str() + pos + 16, nullptr, 10);
     if (c.in.size() < head_end + 4 + length) return;
     std::string body = c.in.substr(head_end + 4, length);
     c.in.erase(0, head_end + 4 + length);

@@ -36,8 +36,8 @@ class LoadClient {
   // Queues `request` (raw HTTP/1.1 bytes) on the least loaded connection
   // among connections [first, last) (all of them by default), so one client
   // can keep separate request streams on separate connections.
-  void submit(std::string request, int64_t scheduled_us, std::function<void(Answer)> on_answer, size_t first = 0,
-              size_t last = SIZE_MAX);
+  void submit(std::string request, int64_t scheduled_us, std::function<void(Answer)> on_answer,
+              size_t first = 0, size_t last = SIZE_MAX);
   // Requests sent and not yet answered.
   size_t in_flight() const { return in_flight_; }
   // Sends and receives for up to `timeout`, or until something arrives.

@@ -6,5 +6,6 @@
 #include "tools/bench/bench.h"
 
 int main(int argc, char** argv) {
-  return sundial::bench::run_bench(std::vector<std::string>(argv + 1, argv + argc), argv[0], std::cout, std::cerr);
+  return sundial::bench::run_bench(std::vector<std::string>(argv + 1, argv + argc), argv[0], std::cout,
+                                   std::cerr);
 }

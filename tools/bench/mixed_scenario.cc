@@ -48,13 +48,15 @@ struct ListStream {
   bool busy = false;
   size_t pages = 0;
   size_t failed = 0;
-  size_t wraps = 0;        // complete passes over all instances
-  size_t seen = 0;         // instances in the current pass
+  size_t wraps = 0;                                    // complete passes over all instances
+  size_t seen = 0;                                     // instances in the current pass
   size_t fewest = std::numeric_limits<size_t>::max();  // instances in the smallest complete pass
   std::vector<double> latencies_ms;
 };
 
-std::string get_request(const std::string& path) { return "GET " + path + " HTTP/1.1\r\nHost: bench\r\n\r\n"; }
+std::string get_request(const std::string& path) {
+  return "GET " + path + " HTTP/1.1\r\nHost: bench\r\n\r\n";
+}
 
 }  // namespace
 
@@ -81,7 +83,9 @@ Result<nlohmann::json> run_mixed(Context& ctx) {
   const size_t health_total = static_cast<size_t>(kHealthzPerSecond * o.duration_s);
   size_t submitted = 0, health_submitted = 0;
   auto start_at = [&](size_t i) { return static_cast<int64_t>(static_cast<double>(i) * 1e6 / o.rate); };
-  auto health_at = [&](size_t i) { return static_cast<int64_t>(static_cast<double>(i) * 1e6 / kHealthzPerSecond); };
+  auto health_at = [&](size_t i) {
+    return static_cast<int64_t>(static_cast<double>(i) * 1e6 / kHealthzPerSecond);
+  };
 
   const int64_t t0 = now_us();
   const int64_t t_end = t0 + static_cast<int64_t>(o.duration_s * 1e6);
@@ -115,7 +119,8 @@ Result<nlohmann::json> run_mixed(Context& ctx) {
     }
     if (!list.busy && now < t_end) {
       list.busy = true;
-      std::string path = "/api/v1/instances?limit=1000" + (list.cursor.empty() ? "" : "&cursor=" + list.cursor);
+      std::string path =
+          "/api/v1/instances?limit=1000" + (list.cursor.empty() ? "" : "&cursor=" + list.cursor);
       client.submit(
           get_request(path), now,
           [&list](Answer a) {

@@ -15,8 +15,8 @@ std::string start_body(const std::string& id, const nlohmann::json& input) {
 }
 
 // As fast as possible with `concurrency` requests in flight.
-StartRun start_closed_loop(int port, size_t concurrency, const std::string& prefix, size_t n, const std::string& type,
-                           const nlohmann::json& input) {
+StartRun start_closed_loop(int port, size_t concurrency, const std::string& prefix, size_t n,
+                           const std::string& type, const nlohmann::json& input) {
   StartRun run;
   LoadClient client(port, std::min(concurrency, n == 0 ? size_t{1} : n));
   int64_t t0 = now_us();
@@ -63,7 +63,8 @@ StartRun start_open_loop(int port, size_t connections, double rate, double secon
         }
       });
     }
-    int64_t next = submitted < total ? t0 + static_cast<int64_t>(static_cast<double>(submitted) * 1e6 / rate) : now + 10000;
+    int64_t next = submitted < total ? t0 + static_cast<int64_t>(static_cast<double>(submitted) * 1e6 / rate)
+                                     : now + 10000;
     client.pump(std::chrono::microseconds(std::clamp<int64_t>(next - now_us(), 0, 10'000)));
     if (!client.ok() && client.in_flight() == 0) break;
   }
@@ -86,7 +87,8 @@ Result<double> wait_for_status(ApiClient& api, const std::string& status, size_t
   int64_t t0 = now_us();
   while (static_cast<double>(now_us() - t0) / 1e6 < timeout_s) {
     SUNDIAL_ASSIGN_OR_RETURN(auto stats, get_json(api, "/api/v1/stats"));
-    if (stats["instances"].value(status, uint64_t{0}) >= count) return static_cast<double>(now_us() - t0) / 1e6;
+    if (stats["instances"].value(status, uint64_t{0}) >= count)
+      return static_cast<double>(now_us() - t0) / 1e6;
     ::usleep(20000);
   }
   return make_error(ErrorCode::kUnavailable, "instances did not reach '" + status + "' in time");
@@ -94,7 +96,8 @@ Result<double> wait_for_status(ApiClient& api, const std::string& status, size_t
 
 // Reads every instance's journal: missing (no history or not completed),
 // duplicated steps, and timer lateness (fired at − due).
-JournalCheck check_journals(int port, size_t connections, const std::vector<std::string>& ids, bool expect_completed) {
+JournalCheck check_journals(int port, size_t connections, const std::vector<std::string>& ids,
+                            bool expect_completed) {
   JournalCheck check;
   LoadClient client(port, connections);
   for (const auto& id : ids) {
@@ -111,7 +114,8 @@ JournalCheck check_journals(int port, size_t connections, const std::vector<std:
       for (const auto& e : j["entries"]) {
         std::string event = e.value("event", "");
         if (event == "timer_scheduled") due = e.value("due", int64_t{0});
-        if (event == "timer_fired" && due > 0) check.lateness_ms.push_back(static_cast<double>(e.value("at", int64_t{0}) - due));
+        if (event == "timer_fired" && due > 0)
+          check.lateness_ms.push_back(static_cast<double>(e.value("at", int64_t{0}) - due));
         if (event == "step_completed") ++completed_steps[e.value("step", "")];
         if (event == "completed") done = true;
       }
@@ -142,6 +146,8 @@ void add_rss(nlohmann::json& report, const ServerProcess& server) {
   if (auto rss = server.peak_rss_mb()) report["server_peak_rss_mb"] = *rss;
 }
 
-std::string run_prefix(const std::string& scenario) { return scenario + "-" + std::to_string(now_us() % 1000000000) + "-"; }
+std::string run_prefix(const std::string& scenario) {
+  return scenario + "-" + std::to_string(now_us() % 1000000000) + "-";
+}
 
 }  // namespace sundial::bench

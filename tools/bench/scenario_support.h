@@ -29,8 +29,8 @@ struct StartRun {
 std::string start_body(const std::string& id, const nlohmann::json& input);
 
 // N starts as fast as possible with `concurrency` requests in flight.
-StartRun start_closed_loop(int port, size_t concurrency, const std::string& prefix, size_t n, const std::string& type,
-                           const nlohmann::json& input);
+StartRun start_closed_loop(int port, size_t concurrency, const std::string& prefix, size_t n,
+                           const std::string& type, const nlohmann::json& input);
 // At `rate` per second for `seconds`, latency from each request's scheduled time.
 StartRun start_open_loop(int port, size_t connections, double rate, double seconds, const std::string& prefix,
                          const std::string& type, const nlohmann::json& input);
@@ -48,7 +48,8 @@ struct JournalCheck {
 
 // Reads every instance's journal: missing (no history or not completed),
 // duplicated steps, and timer lateness (fired at − due).
-JournalCheck check_journals(int port, size_t connections, const std::vector<std::string>& ids, bool expect_completed);
+JournalCheck check_journals(int port, size_t connections, const std::vector<std::string>& ids,
+                            bool expect_completed);
 
 // ack_p50_ms, ack_p99_ms, ack_p999_ms.
 void add_latencies(nlohmann::json& report, std::vector<double>& ms);

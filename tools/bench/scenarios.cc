@@ -9,7 +9,6 @@
 
 namespace sundial::bench {
 
-
 double percentile(std::vector<double>& values, double p) {
   if (values.empty()) return 0;
   std::sort(values.begin(), values.end());
@@ -19,10 +18,14 @@ double percentile(std::vector<double>& values, double p) {
 
 Result<nlohmann::json> run_starts(Context& ctx) {
   const auto& o = ctx.options;
-  ctx.err << "starts: " << o.n << " instances, sleep " << o.sleep_ms << " ms, " << o.concurrency << " in flight\n";
-  StartRun run = start_closed_loop(ctx.server.port(), o.concurrency, run_prefix("starts"), o.n, "bench.sleep_step",
-                                   {{"sleep_ms", o.sleep_ms}});
-  nlohmann::json report = {{"scenario", "starts"}, {"n", o.n}, {"acked", run.ids.size()}, {"failed", run.failed},
+  ctx.err << "starts: " << o.n << " instances, sleep " << o.sleep_ms << " ms, " << o.concurrency
+          << " in flight\n";
+  StartRun run = start_closed_loop(ctx.server.port(), o.concurrency, run_prefix("starts"), o.n,
+                                   "bench.sleep_step", {{"sleep_ms", o.sleep_ms}});
+  nlohmann::json report = {{"scenario", "starts"},
+                           {"n", o.n},
+                           {"acked", run.ids.size()},
+                           {"failed", run.failed},
                            {"starts_per_s", static_cast<double>(run.ids.size()) / run.seconds}};
   add_latencies(report, run.latencies_ms);
   SUNDIAL_ASSIGN_OR_RETURN(double waited, wait_for_status(ctx.api, "completed", run.ids.size(), 600));
@@ -38,10 +41,13 @@ Result<nlohmann::json> run_starts(Context& ctx) {
 Result<nlohmann::json> run_latency(Context& ctx) {
   const auto& o = ctx.options;
   ctx.err << "latency: open loop at " << o.rate << "/s for " << o.duration_s << " s\n";
-  StartRun run = start_open_loop(ctx.server.port(), o.concurrency, o.rate, o.duration_s, run_prefix("latency"),
-                                 "bench.sleep_step", {{"sleep_ms", o.sleep_ms}});
-  nlohmann::json report = {{"scenario", "latency"}, {"n", run.ids.size() + run.failed}, {"rate", o.rate},
-                           {"failed", run.failed}, {"starts_per_s", static_cast<double>(run.ids.size()) / run.seconds}};
+  StartRun run = start_open_loop(ctx.server.port(), o.concurrency, o.rate, o.duration_s,
+                                 run_prefix("latency"), "bench.sleep_step", {{"sleep_ms", o.sleep_ms}});
+  nlohmann::json report = {{"scenario", "latency"},
+                           {"n", run.ids.size() + run.failed},
+                           {"rate", o.rate},
+                           {"failed", run.failed},
+                           {"starts_per_s", static_cast<double>(run.ids.size()) / run.seconds}};
   add_latencies(report, run.latencies_ms);
   add_rss(report, ctx.server);
   return report;
@@ -52,8 +58,8 @@ Result<nlohmann::json> run_steps(Context& ctx) {
   size_t instances = std::max<size_t>(1, o.n / o.steps);
   ctx.err << "steps: " << instances << " instances x " << o.steps << " no-op steps\n";
   int64_t t0 = now_us();
-  StartRun run = start_closed_loop(ctx.server.port(), o.concurrency, run_prefix("steps"), instances, "bench.steps",
-                                   {{"steps", o.steps}});
+  StartRun run = start_closed_loop(ctx.server.port(), o.concurrency, run_prefix("steps"), instances,
+                                   "bench.steps", {{"steps", o.steps}});
   SUNDIAL_ASSIGN_OR_RETURN(double waited, wait_for_status(ctx.api, "completed", run.ids.size(), 600));
   (void)waited;
   double seconds = static_cast<double>(now_us() - t0) / 1e6;
@@ -69,10 +75,11 @@ Result<nlohmann::json> run_steps(Context& ctx) {
 
 Result<nlohmann::json> run_restart(Context& ctx) {
   const auto& o = ctx.options;
-  if (!ctx.server.owned()) return make_error(ErrorCode::kInvalidArgument, "restart needs the bench's own sundiald");
+  if (!ctx.server.owned())
+    return make_error(ErrorCode::kInvalidArgument, "restart needs the bench's own sundiald");
   ctx.err << "restart: " << o.n << " pending instances, then SIGKILL and restart\n";
-  StartRun run = start_closed_loop(ctx.server.port(), o.concurrency, run_prefix("restart"), o.n, "bench.sleep_step",
-                                   {{"sleep_ms", 86'400'000}});
+  StartRun run = start_closed_loop(ctx.server.port(), o.concurrency, run_prefix("restart"), o.n,
+                                   "bench.sleep_step", {{"sleep_ms", 86'400'000}});
   SUNDIAL_ASSIGN_OR_RETURN(double to_port_ms, ctx.server.kill_and_restart());
   ApiClient api(ctx.server.url(), std::nullopt);
   int64_t t0 = now_us();
@@ -86,7 +93,8 @@ Result<nlohmann::json> run_restart(Context& ctx) {
     ::usleep(1000);
   }
   int64_t s0 = now_us();
-  auto first = api.request("POST", "/api/v1/workflows/bench.sleep_step/instances", R"({"input":{"sleep_ms":86400000}})");
+  auto first = api.request("POST", "/api/v1/workflows/bench.sleep_step/instances",
+                           R"({"input":{"sleep_ms":86400000}})");
   double start_ms = to_port_ms + static_cast<double>(now_us() - t0) / 1000.0;
   double start_ack_ms = static_cast<double>(now_us() - s0) / 1000.0;
   SUNDIAL_ASSIGN_OR_RETURN(auto stats, get_json(api, "/api/v1/stats"));
@@ -104,26 +112,27 @@ Result<nlohmann::json> run_restart(Context& ctx) {
 
 Result<nlohmann::json> run_timers_at_scale(Context& ctx) {
   const auto& o = ctx.options;
-  ctx.err << "timers-at-scale: " << o.n << " far-future timers, then " << o.rate << " timers/s coming due for "
-          << o.duration_s << " s\n";
+  ctx.err << "timers-at-scale: " << o.n << " far-future timers, then " << o.rate
+          << " timers/s coming due for " << o.duration_s << " s\n";
   double rss_before = ctx.server.rss_mb().value_or(0);
-  StartRun far = start_closed_loop(ctx.server.port(), o.concurrency, run_prefix("far"), o.n, "bench.sleep_step",
-                                   {{"sleep_ms", 30LL * 86'400'000}});
+  StartRun far = start_closed_loop(ctx.server.port(), o.concurrency, run_prefix("far"), o.n,
+                                   "bench.sleep_step", {{"sleep_ms", 30LL * 86'400'000}});
   double rss_far = ctx.server.rss_mb().value_or(0);
   StartRun due = start_open_loop(ctx.server.port(), o.concurrency, o.rate, o.duration_s, run_prefix("due"),
                                  "bench.sleep_step", {{"sleep_ms", 1000}});
   SUNDIAL_ASSIGN_OR_RETURN(double waited, wait_for_status(ctx.api, "completed", due.ids.size(), 600));
   (void)waited;
   JournalCheck check = check_journals(ctx.server.port(), 8, due.ids, true);
-  nlohmann::json report = {{"scenario", "timers-at-scale"},
-                           {"n", far.ids.size()},
-                           {"due_n", due.ids.size()},
-                           {"starts_per_s", static_cast<double>(far.ids.size()) / far.seconds},
-                           {"missing", check.missing},
-                           {"duplicates", check.duplicates},
-                           {"server_rss_mb", ctx.server.rss_mb().value_or(0)},
-                           {"rss_per_pending_timer_bytes",
-                            far.ids.empty() ? 0.0 : (rss_far - rss_before) * 1024 * 1024 / static_cast<double>(far.ids.size())}};
+  nlohmann::json report = {
+      {"scenario", "timers-at-scale"},
+      {"n", far.ids.size()},
+      {"due_n", due.ids.size()},
+      {"starts_per_s", static_cast<double>(far.ids.size()) / far.seconds},
+      {"missing", check.missing},
+      {"duplicates", check.duplicates},
+      {"server_rss_mb", ctx.server.rss_mb().value_or(0)},
+      {"rss_per_pending_timer_bytes",
+       far.ids.empty() ? 0.0 : (rss_far - rss_before) * 1024 * 1024 / static_cast<double>(far.ids.size())}};
   if (auto bytes = ctx.server.data_bytes()) report["disk_bytes"] = *bytes;
   add_lateness(report, check.lateness_ms);
   add_rss(report, ctx.server);

@@ -38,7 +38,8 @@ Result<ServerProcess> ServerProcess::spawn(const std::string& path, Kind kind) {
   p.sundiald_ = path;
   p.kind_ = kind;
   std::string pattern = (std::filesystem::temp_directory_path() / "sundial-bench-XXXXXX").string();
-  if (::mkdtemp(pattern.data()) == nullptr) return make_error(ErrorCode::kIoError, "cannot make a temporary directory");
+  if (::mkdtemp(pattern.data()) == nullptr)
+    return make_error(ErrorCode::kIoError, "cannot make a temporary directory");
   p.data_dir_ = pattern + "/data";
   SUNDIAL_TRY(p.start());
   return p;
@@ -56,7 +57,11 @@ Result<ServerProcess> ServerProcess::external(const std::string& url) {
 }
 
 ServerProcess::ServerProcess(ServerProcess&& o) noexcept
-    : sundiald_(std::move(o.sundiald_)), kind_(o.kind_), data_dir_(std::move(o.data_dir_)), pid_(o.pid_), port_(o.port_) {
+    : sundiald_(std::move(o.sundiald_)),
+      kind_(o.kind_),
+      data_dir_(std::move(o.data_dir_)),
+      pid_(o.pid_),
+      port_(o.port_) {
   o.pid_ = -1;
   o.data_dir_.clear();
 }
@@ -81,10 +86,11 @@ Result<void> ServerProcess::start() {
     ::dup2(fd, STDERR_FILENO);
     ::dup2(fd, STDOUT_FILENO);
     if (kind_ == Kind::kProbe) {
-      ::execl(sundiald_.c_str(), sundiald_.c_str(), "--listen", "127.0.0.1:0", "--data-dir", data_dir_.c_str(), nullptr);
+      ::execl(sundiald_.c_str(), sundiald_.c_str(), "--listen", "127.0.0.1:0", "--data-dir",
+              data_dir_.c_str(), nullptr);
     } else {
-      ::execl(sundiald_.c_str(), sundiald_.c_str(), "--listen", "127.0.0.1:0", "--data-dir", data_dir_.c_str(),
-              "--config", config.c_str(), nullptr);
+      ::execl(sundiald_.c_str(), sundiald_.c_str(), "--listen", "127.0.0.1:0", "--data-dir",
+              data_dir_.c_str(), "--config", config.c_str(), nullptr);
     }
     ::_exit(127);
   }
@@ -112,7 +118,9 @@ std::optional<double> ServerProcess::peak_rss_mb() const {
   return pid_ > 0 ? status_field_mb(pid_, "VmHWM") : std::nullopt;
 }
 
-std::optional<double> ServerProcess::rss_mb() const { return pid_ > 0 ? status_field_mb(pid_, "VmRSS") : std::nullopt; }
+std::optional<double> ServerProcess::rss_mb() const {
+  return pid_ > 0 ? status_field_mb(pid_, "VmRSS") : std::nullopt;
+}
 
 std::optional<uint64_t> ServerProcess::data_bytes() const {
   if (data_dir_.empty()) return std::nullopt;

@@ -49,9 +49,9 @@ struct Exchange {
 };
 
 // One exchange on `c`; `timeout_ms` 0 = none (streams).
-Exchange perform(CURL* c, const std::string& url, const std::optional<std::string>& token, const std::string& method,
-                 const std::optional<std::string>& body, const std::vector<std::string>& headers, Sink& sink,
-                 long timeout_ms) {
+Exchange perform(CURL* c, const std::string& url, const std::optional<std::string>& token,
+                 const std::string& method, const std::optional<std::string>& body,
+                 const std::vector<std::string>& headers, Sink& sink, long timeout_ms) {
   curl_easy_reset(c);
   HeaderList list;
   if (token) list.add("Authorization: Bearer " + *token);
@@ -89,7 +89,8 @@ Result<ApiResponse> ApiClient::request(const std::string& method, const std::str
                                        const std::vector<std::string>& headers) {
   ApiResponse out;
   Sink sink{&out.body, nullptr};
-  Exchange x = perform(static_cast<CURL*>(curl_), base_url_ + path, token_, method, body, headers, sink, 60000L);
+  Exchange x =
+      perform(static_cast<CURL*>(curl_), base_url_ + path, token_, method, body, headers, sink, 60000L);
   if (x.rc != CURLE_OK) return std::unexpected(unreachable(x.rc));
   out.status = x.status;
   return out;
@@ -98,7 +99,8 @@ Result<ApiResponse> ApiClient::request(const std::string& method, const std::str
 Result<long> ApiClient::stream(const std::string& path, const std::vector<std::string>& headers,
                                std::function<bool(std::string_view)> on_chunk) {
   Sink sink{nullptr, &on_chunk};
-  Exchange x = perform(static_cast<CURL*>(curl_), base_url_ + path, token_, "GET", std::nullopt, headers, sink, 0L);
+  Exchange x =
+      perform(static_cast<CURL*>(curl_), base_url_ + path, token_, "GET", std::nullopt, headers, sink, 0L);
   if (x.rc != CURLE_OK && !sink.stopped && x.status == 0) return std::unexpected(unreachable(x.rc));
   return x.status;
 }

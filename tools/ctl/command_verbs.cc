@@ -12,7 +12,8 @@ Result<nlohmann::json> json_flag(const Invocation& inv, const std::string& flag,
   auto it = inv.flags.find(flag);
   if (it == inv.flags.end()) return fallback;
   nlohmann::json v = nlohmann::json::parse(it->second, nullptr, false);
-  if (v.is_discarded()) return make_error(ErrorCode::kInvalidArgument, flag + " is not valid JSON: " + it->second);
+  if (v.is_discarded())
+    return make_error(ErrorCode::kInvalidArgument, flag + " is not valid JSON: " + it->second);
   return v;
 }
 
@@ -26,46 +27,54 @@ void print_result(VerbContext& ctx, const nlohmann::json& body) {
   std::string id = body.value("instance_id", "");
   std::string status = body.value("status", "");
   ctx.out << id << ": " << status;
-  if (body.contains("created")) ctx.out << (body["created"].get<bool>() ? " (created)" : " (already existed)");
+  if (body.contains("created"))
+    ctx.out << (body["created"].get<bool>() ? " (created)" : " (already existed)");
   ctx.out << "\n";
 }
 
-}  // namespace
-
-int command_verb(VerbContext& ctx) {
-  const std::string& verb = ctx.inv.verb;
-  const auto& args = ctx.inv.positionals;
-  std::string path;
-  nlohmann::json body = nlohmann::json::object();
-  std::vector<std::string> headers;
-  if (verb == "start") {
-    auto input = json_flag(ctx.inv, "--input", nlohmann::json::object());
-    if (!input) return usage_error(ctx, input.error().message);
-    path = "/api/v1/workflows/" + url_encode(args[0]) + "/instances";
-    body["input"] = *input;
-    if (auto id = ctx.inv.flags.find("--id"); id != ctx.inv.flags.end()) body["id"] = id->second;
-    if (auto key = ctx.inv.flags.find("--idempotency-key"); key != ctx.inv.flags.end()) {
-      headers.push_back("Idempotency-Key: " + key->second);
-    }
-  } else if (verb == "signal") {
-    auto data = json_flag(ctx.inv, "--data", nullptr);
-    if (!data) return usage_error(ctx, data.error().message);
-    path = instance_path(args[0]) + "/signals/" + url_encode(args[1]);
-    body = *data;
-  } else {
-    path = instance_path(args[0]) + "/" + verb;
-    if (auto policy = ctx.inv.flags.find("--policy"); policy != ctx.inv.flags.end()) {
-      if (policy->second != "shift" && policy->second != "fire") {
-        return usage_error(ctx, "--policy takes shift or fire, not '" + policy->second + "'");
-      }
-      body["policy"] = policy->second;
-    }
-    if (auto reason = ctx.inv.flags.find("--reason"); reason != ctx.inv.flags.end()) body["reason"] = reason->second;
-  }
+// POSTs a command and prints the instance's status, or the error.
+int post_command(VerbContext& ctx, const std::string& path, const nlohmann::json& body,
+                 const std::vector<std::string>& headers = {}) {
   auto r = api_result(ctx.api->request("POST", path, body.is_null() ? std::string() : body.dump(), headers));
   if (!r) return fail(ctx, r.error());
   print_result(ctx, *r);
   return 0;
+}
+
+}  // namespace
+
+int start_verb(VerbContext& ctx) {
+  auto input = json_flag(ctx.inv, "--input", nlohmann::json::object());
+  if (!input) return usage_error(ctx, input.error().message);
+  nlohmann::json body = nlohmann::json::object();
+  body["input"] = *input;
+  if (auto id = ctx.inv.flags.find("--id"); id != ctx.inv.flags.end()) body["id"] = id->second;
+  std::vector<std::string> headers;
+  if (auto key = ctx.inv.flags.find("--idempotency-key"); key != ctx.inv.flags.end()) {
+    headers.push_back("Idempotency-Key: " + key->second);
+  }
+  return post_command(ctx, "/api/v1/workflows/" + url_encode(ctx.inv.positionals[0]) + "/instances", body,
+                      headers);
+}
+
+int signal_verb(VerbContext& ctx) {
+  auto data = json_flag(ctx.inv, "--data", nullptr);
+  if (!data) return usage_error(ctx, data.error().message);
+  const auto& args = ctx.inv.positionals;
+  return post_command(ctx, instance_path(args[0]) + "/signals/" + url_encode(args[1]), *data);
+}
+
+int steer_verb(VerbContext& ctx) {
+  nlohmann::json body = nlohmann::json::object();
+  if (auto policy = ctx.inv.flags.find("--policy"); policy != ctx.inv.flags.end()) {
+    if (policy->second != "shift" && policy->second != "fire") {
+      return usage_error(ctx, "--policy takes shift or fire, not '" + policy->second + "'");
+    }
+    body["policy"] = policy->second;
+  }
+  if (auto reason = ctx.inv.flags.find("--reason"); reason != ctx.inv.flags.end())
+    body["reason"] = reason->second;
+  return post_command(ctx, instance_path(ctx.inv.positionals[0]) + "/" + ctx.inv.verb, body);
 }
 
 int events_verb(VerbContext& ctx) {
@@ -97,7 +106,9 @@ int events_verb(VerbContext& ctx) {
       nlohmann::json e = nlohmann::json::parse(data, nullptr, false);
       if (e.is_discarded()) continue;
       if (event == "gap" || event == "reset") {  // the server's notice, not an engine event
-        ctx.err << "sundialctl: " << (event == "gap" ? "events were trimmed from the server's log" : "the server never assigned that id")
+        ctx.err << "sundialctl: "
+                << (event == "gap" ? "events were trimmed from the server's log"
+                                   : "the server never assigned that id")
                 << "; continuing after event " << e.value("resume_after", uint64_t{0}) << "\n";
         continue;
       }
@@ -117,7 +128,8 @@ int events_verb(VerbContext& ctx) {
   auto status = ctx.api->stream("/api/v1/events", headers, on_chunk);
   if (!status) return fail(ctx, status.error());
   if (*status != 200 && (*max == 0 || seen < *max)) {
-    return fail(ctx, Error{ErrorCode::kInternal, "the event stream answered HTTP " + std::to_string(*status)});
+    return fail(ctx,
+                Error{ErrorCode::kInternal, "the event stream answered HTTP " + std::to_string(*status)});
   }
   return 0;
 }

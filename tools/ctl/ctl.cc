@@ -15,17 +15,6 @@ std::optional<std::string> env(const char* name) {
   return std::string(v);
 }
 
-int dispatch(VerbContext& ctx) {
-  const std::string& verb = ctx.inv.verb;
-  if (verb == "list") return list_verb(ctx);
-  if (verb == "show") return show_verb(ctx);
-  if (verb == "history") return history_verb(ctx);
-  if (verb == "timers") return timers_verb(ctx);
-  if (verb == "stats") return stats_verb(ctx);
-  if (verb == "events") return events_verb(ctx);
-  return command_verb(ctx);
-}
-
 }  // namespace
 
 int run_ctl(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
@@ -55,7 +44,8 @@ int run_ctl(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   }
   bool colour = !inv->json_output && use_colour();
   VerbContext ctx{*inv, *source, api.get(), out, err, SystemClock().now_ms(), colour, terminal_width()};
-  return dispatch(ctx);
+  // parse_ctl_args accepted the verb, so the table has its row.
+  return find_verb(inv->verb)->run(ctx);
 }
 
 }  // namespace sundial::ctl

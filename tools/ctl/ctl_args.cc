@@ -17,35 +17,6 @@ const std::vector<FlagSpec>& global_flags() {
   return flags;
 }
 
-const std::vector<VerbSpec>& verb_specs() {
-  static const std::vector<VerbSpec> verbs = {
-      {"list", {}, {{"--status", "STATUS", "running, waiting, paused, completed, failed or cancelled"},
-                    {"--type", "TYPE", "workflow type"},
-                    {"--limit", "N", "most instances to show (default 100; pages are followed)"}},
-       "list instances, oldest first", true},
-      {"show", {"ID"}, {}, "an instance: status, type, input, current step, next timer, attempts, last error", true},
-      {"history", {"ID"}, {}, "an instance's journal: time, event, step, attempt, error", true},
-      {"timers", {}, {{"--due-within", "DURATION", "only timers due within it, e.g. 24h"},
-                      {"--limit", "N", "most timers to show (default 100)"}},
-       "pending durable timers, soonest first", true},
-      {"start", {"TYPE"}, {{"--id", "ID", "instance id (generated when absent)"},
-                           {"--input", "JSON", "the workflow's input (default {})"},
-                           {"--idempotency-key", "KEY", "repeat-safe start"}},
-       "start a workflow instance"},
-      {"pause", {"ID"}, {}, "pause an instance"},
-      {"resume", {"ID"}, {{"--policy", "POLICY", "shift (default: remaining timers move by the pause) or fire"}},
-       "resume a paused instance"},
-      {"cancel", {"ID"}, {{"--reason", "TEXT", "why"}}, "cancel an instance"},
-      {"retry", {"ID"}, {}, "resume a failed instance at its failed step"},
-      {"signal", {"ID", "NAME"}, {{"--data", "JSON", "the signal's payload"}}, "send a signal to an instance"},
-      {"stats", {}, {}, "instances by status, pending timers, next due", true},
-      {"events", {}, {{"--since", "ID", "start after this event id (default: from now on)"},
-                      {"--max", "N", "stop after N events"}},
-       "follow engine events (Server-Sent Events)"},
-  };
-  return verbs;
-}
-
 const VerbSpec* find_verb(const std::string& name) {
   for (const auto& v : verb_specs()) {
     if (v.name == name) return &v;
@@ -89,7 +60,8 @@ Result<Invocation> parse_ctl_args(const std::vector<std::string>& args) {
       if (arg == "--token") inv.token = v;
       if (arg == "--data-dir") inv.data_dir = v;
       if (arg == "-o" || arg == "--output") {
-        if (v != "json" && v != "table") return std::unexpected(usage("-o takes 'table' or 'json', not '" + v + "'"));
+        if (v != "json" && v != "table")
+          return std::unexpected(usage("-o takes 'table' or 'json', not '" + v + "'"));
         inv.json_output = v == "json";
       }
       continue;
@@ -101,7 +73,7 @@ Result<Invocation> parse_ctl_args(const std::vector<std::string>& args) {
         for (const auto& f : verb->flags) known.push_back(f.name);
       }
       bool known_here = verb != nullptr && std::any_of(verb->flags.begin(), verb->flags.end(),
-                                                        [&](const FlagSpec& f) { return f.name == arg; });
+                                                       [&](const FlagSpec& f) { return f.name == arg; });
       if (!known_here) {
         return std::unexpected(usage("unknown flag '" + arg + "'" +
                                      (verb ? " for '" + verb->name + "'" : "") + suggestion(arg, known)));
@@ -124,11 +96,13 @@ Result<Invocation> parse_ctl_args(const std::vector<std::string>& args) {
   if (inv.help) return inv;
   if (verb == nullptr) return std::unexpected(usage("no verb given"));
   if (inv.positionals.size() != verb->positionals.size()) {
-    return std::unexpected(usage("'" + verb->name + "' takes " + std::to_string(verb->positionals.size()) +
-                                 " argument(s): " + verb_usage(*verb).substr(0, verb_usage(*verb).find('\n'))));
+    return std::unexpected(
+        usage("'" + verb->name + "' takes " + std::to_string(verb->positionals.size()) +
+              " argument(s): " + verb_usage(*verb).substr(0, verb_usage(*verb).find('\n'))));
   }
   if (inv.data_dir && !verb->reads_data_dir) {
-    return std::unexpected(usage("'" + verb->name + "' needs a running server; --data-dir serves only list, show, "
+    return std::unexpected(usage("'" + verb->name +
+                                 "' needs a running server; --data-dir serves only list, show, "
                                  "history, timers and stats"));
   }
   return inv;
@@ -137,7 +111,8 @@ Result<Invocation> parse_ctl_args(const std::vector<std::string>& args) {
 std::string verb_usage(const VerbSpec& verb) {
   std::string out = "usage: sundialctl " + verb.name;
   for (const auto& p : verb.positionals) out += " " + p;
-  for (const auto& f : verb.flags) out += " [" + f.name + (f.value_name.empty() ? "" : " " + f.value_name) + "]";
+  for (const auto& f : verb.flags)
+    out += " [" + f.name + (f.value_name.empty() ? "" : " " + f.value_name) + "]";
   out += "\n\n" + verb.summary + "\n";
   if (!verb.flags.empty()) out += "\n";
   for (const auto& f : verb.flags) {
@@ -151,7 +126,8 @@ std::string tool_usage() {
   std::string out =
       "usage: sundialctl [--server URL] [--token T] [--data-dir DIR] [-o table|json] VERB ...\n\n"
       "Inspect and steer Sundial workflows.\n\nVerbs:\n";
-  for (const auto& v : verb_specs()) out += "  " + v.name + std::string(10 - v.name.size(), ' ') + v.summary + "\n";
+  for (const auto& v : verb_specs())
+    out += "  " + v.name + std::string(10 - v.name.size(), ' ') + v.summary + "\n";
   out += "\nFlags:\n";
   for (const auto& f : global_flags()) {
     std::string left = "  " + f.name + (f.value_name.empty() ? "" : " " + f.value_name);

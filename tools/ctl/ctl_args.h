@@ -15,19 +15,28 @@
 namespace sundial::ctl {
 
 struct FlagSpec {
-  std::string name;  // "--status"
+  std::string name;        // "--status"
   std::string value_name;  // "STATUS"; empty for a switch
   std::string help;
 };
 
+struct VerbContext;
+// Runs a verb; returns the exit code.
+using VerbHandler = int (*)(VerbContext&);
+
+// One row of the verb table (tools/ctl/verb_table.cc): what the parser
+// checks and the function that runs the verb. Adding a verb is one row
+// there plus its handler.
 struct VerbSpec {
   std::string name;
+  VerbHandler run = nullptr;
   std::vector<std::string> positionals;  // "ID", "NAME"
   std::vector<FlagSpec> flags;
   std::string summary;
   bool reads_data_dir = false;  // works with --data-dir
 };
 
+// The verb table, in the order `--help` lists it.
 const std::vector<VerbSpec>& verb_specs();
 const std::vector<FlagSpec>& global_flags();
 

@@ -9,9 +9,10 @@ namespace sundial::ctl {
 namespace {
 
 ErrorCode code_from_name(const std::string& name, long status) {
-  for (auto c : {ErrorCode::kInvalidArgument, ErrorCode::kNotFound, ErrorCode::kConflict, ErrorCode::kUnavailable,
-                 ErrorCode::kIoError, ErrorCode::kCorruption, ErrorCode::kNonDeterminism, ErrorCode::kStepFailed,
-                 ErrorCode::kCancelled, ErrorCode::kInternal, ErrorCode::kStorageUnavailable}) {
+  for (auto c :
+       {ErrorCode::kInvalidArgument, ErrorCode::kNotFound, ErrorCode::kConflict, ErrorCode::kUnavailable,
+        ErrorCode::kIoError, ErrorCode::kCorruption, ErrorCode::kNonDeterminism, ErrorCode::kStepFailed,
+        ErrorCode::kCancelled, ErrorCode::kInternal, ErrorCode::kStorageUnavailable}) {
     if (error_code_name(c) == name) return c;
   }
   if (status == 404) return ErrorCode::kNotFound;
@@ -30,7 +31,9 @@ class HttpSource final : public InstanceSource {
     if (!q.cursor.empty()) path += "&cursor=" + url_encode(q.cursor);
     return get(path);
   }
-  Result<nlohmann::json> show(const std::string& id) override { return get("/api/v1/instances/" + url_encode(id)); }
+  Result<nlohmann::json> show(const std::string& id) override {
+    return get("/api/v1/instances/" + url_encode(id));
+  }
   Result<nlohmann::json> history(const std::string& id) override {
     return get("/api/v1/instances/" + url_encode(id) + "/history");
   }
@@ -91,7 +94,9 @@ Result<nlohmann::json> api_result(const Result<ApiResponse>& response) {
   return make_error(code_from_name("", response->status), "HTTP " + std::to_string(response->status));
 }
 
-std::unique_ptr<InstanceSource> http_source(ApiClient& client) { return std::make_unique<HttpSource>(client); }
+std::unique_ptr<InstanceSource> http_source(ApiClient& client) {
+  return std::make_unique<HttpSource>(client);
+}
 
 Result<std::unique_ptr<InstanceSource>> data_dir_source(const std::string& dir) {
   if (!std::filesystem::exists(dir + "/CURRENT")) {

@@ -31,8 +31,9 @@ Result<size_t> parse_count(const Invocation& inv, const std::string& flag, size_
   size_t v = 0;
   auto [end, ec] = std::from_chars(it->second.data(), it->second.data() + it->second.size(), v);
   if (ec != std::errc() || end != it->second.data() + it->second.size() || v < min) {
-    return make_error(ErrorCode::kInvalidArgument, flag + " takes a " + (min > 0 ? "positive" : "non-negative") +
-                                                       " number, not '" + it->second + "'");
+    return make_error(
+        ErrorCode::kInvalidArgument,
+        flag + " takes a " + (min > 0 ? "positive" : "non-negative") + " number, not '" + it->second + "'");
   }
   return v;
 }
@@ -91,8 +92,9 @@ int show_verb(VerbContext& ctx) {
   }
   const auto& i = *r;
   auto both = [&](const nlohmann::json& ms) {
-    return ms.is_number_integer() ? format_utc(ms.get<TimeMs>()) + " (" + format_relative(ms.get<TimeMs>(), ctx.now) + ")"
-                                  : std::string("-");
+    return ms.is_number_integer()
+               ? format_utc(ms.get<TimeMs>()) + " (" + format_relative(ms.get<TimeMs>(), ctx.now) + ")"
+               : std::string("-");
   };
   Table t{{"FIELD", "VALUE"}, {}};
   t.rows = {{"id", text(i["id"])},
@@ -127,7 +129,8 @@ int history_verb(VerbContext& ctx) {
       if (e.contains(key)) name = text(e[key]);
     }
     t.rows.push_back({text(e["seq"]), when(e["at"], ctx.now), text(e["event"]), name,
-                      e.contains("attempt") ? text(e["attempt"]) : "-", e.contains("error") ? text(e["error"]) : "-"});
+                      e.contains("attempt") ? text(e["attempt"]) : "-",
+                      e.contains("error") ? text(e["error"]) : "-"});
   }
   print(ctx, t);
   return 0;
@@ -171,8 +174,9 @@ int stats_verb(VerbContext& ctx) {
   for (auto& [status, count] : (*r)["instances"].items()) t.rows.push_back({status, text(count)});
   print(ctx, t);
   ctx.out << "\npending timers: " << text((*r)["pending_timers"]) << "\nnext due: "
-          << ((*r)["next_due_at"].is_null() ? "-" : format_relative((*r)["next_due_at"].get<TimeMs>(), ctx.now) +
-                                                         " (" + format_utc((*r)["next_due_at"].get<TimeMs>()) + ")")
+          << ((*r)["next_due_at"].is_null() ? "-"
+                                            : format_relative((*r)["next_due_at"].get<TimeMs>(), ctx.now) +
+                                                  " (" + format_utc((*r)["next_due_at"].get<TimeMs>()) + ")")
           << "\n";
   return 0;
 }

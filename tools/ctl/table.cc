@@ -39,7 +39,8 @@ std::string Table::render(size_t width, bool colour) const {
   std::vector<size_t> widths(headers.size());
   for (size_t c = 0; c < headers.size(); ++c) widths[c] = display_width(headers[c]);
   for (const auto& row : rows) {
-    for (size_t c = 0; c < row.size() && c < widths.size(); ++c) widths[c] = std::max(widths[c], display_width(row[c]));
+    for (size_t c = 0; c < row.size() && c < widths.size(); ++c)
+      widths[c] = std::max(widths[c], display_width(row[c]));
   }
   const size_t gap = 2;
   auto total = [&] {
@@ -74,7 +75,8 @@ std::string Table::render(size_t width, bool colour) const {
 
 size_t terminal_width() {
   winsize ws{};
-  if (::isatty(STDOUT_FILENO) && ::ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) return ws.ws_col;
+  if (::isatty(STDOUT_FILENO) && ::ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+    return ws.ws_col;
   return 0;
 }
 
@@ -86,11 +88,16 @@ bool use_colour() {
 std::string colour_status(const std::string& status, bool colour) {
   if (!colour) return status;
   const char* code = nullptr;
-  if (status == "failed") code = "31";
-  else if (status == "completed") code = "32";
-  else if (status == "paused") code = "33";
-  else if (status == "running") code = "36";
-  else if (status == "cancelled") code = "90";
+  if (status == "failed")
+    code = "31";
+  else if (status == "completed")
+    code = "32";
+  else if (status == "paused")
+    code = "33";
+  else if (status == "running")
+    code = "36";
+  else if (status == "cancelled")
+    code = "90";
   if (code == nullptr) return status;
   return std::string("\033[") + code + "m" + status + "\033[0m";
 }

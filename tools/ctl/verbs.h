@@ -1,4 +1,4 @@
-// The verbs of sundialctl, one function each, over a VerbContext that
+// The verbs of sundialctl (their table: tools/ctl/verb_table.cc), over a VerbContext that
 // holds where to read from (InstanceSource), the API client for commands,
 // and how to print. Each returns an exit code.
 #pragma once
@@ -30,7 +30,11 @@ int show_verb(VerbContext& ctx);
 int history_verb(VerbContext& ctx);
 int timers_verb(VerbContext& ctx);
 int stats_verb(VerbContext& ctx);
-int command_verb(VerbContext& ctx);  // start, pause, resume, cancel, retry, signal
+int start_verb(VerbContext& ctx);
+int signal_verb(VerbContext& ctx);
+// pause, resume, cancel, retry: POST /api/v1/instances/{id}/{verb} with the
+// verb's flags (--policy, --reason) as the body.
+int steer_verb(VerbContext& ctx);
 int events_verb(VerbContext& ctx);
 
 // Prints `error` and returns its exit code (3 for not_found, else 1).

@@ -17,9 +17,8 @@ Workflow<void> sleep_step_workflow(Context& ctx) {
     sleep_ms = ctx.input()["sleep_ms"].get<DurationMs>();
   }
   co_await ctx.sleep_for(sleep_ms);
-  co_await ctx.step("noop", [](const StepInfo&) -> Result<nlohmann::json> {
-    return nlohmann::json::object();
-  });
+  co_await ctx.step("noop",
+                    [](const StepInfo&) -> Result<nlohmann::json> { return nlohmann::json::object(); });
 }
 
 }  // namespace sundial

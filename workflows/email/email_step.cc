@@ -2,16 +2,37 @@
 
 namespace sundial {
 
+Result<std::shared_ptr<const EmailDeps>> load_email_deps(ResendClient& resend, std::string from,
+                                                         const std::string& templates_dir,
+                                                         std::string_view section) {
+  auto loaded = TemplateSet::load_directory(templates_dir);
+  if (!loaded || loaded->size() == 0) {
+    std::string why = loaded ? "'" + templates_dir + "' holds no .tmpl file" : loaded.error().message;
+    return make_error(ErrorCode::kInvalidArgument, "[" + std::string(section) + "] templates_dir: " + why);
+  }
+  // The deps refer to the templates next to them: one allocation, never moved.
+  struct Loaded {
+    Loaded(TemplateSet t, ResendClient& r, std::string f)
+        : templates(std::move(t)), deps{r, templates, std::move(f)} {}
+    TemplateSet templates;
+    EmailDeps deps;
+  };
+  auto owner = std::make_shared<Loaded>(std::move(*loaded), resend, std::move(from));
+  return std::shared_ptr<const EmailDeps>(owner, &owner->deps);
+}
+
 void send_templated_email(const EmailDeps& deps, const std::vector<std::string>& template_names,
-                          const nlohmann::json& vars, const std::string& to, const StepInfo& info, StepDone done) {
+                          const nlohmann::json& vars, const std::string& to, const StepInfo& info,
+                          StepDone done) {
   const EmailTemplate* t = deps.templates.find_first(template_names);
   if (t == nullptr) {
-    return done(make_error(ErrorCode::kInvalidArgument, "no template '" + template_names.back() + "' is loaded"));
+    return done(
+        make_error(ErrorCode::kInvalidArgument, "no template '" + template_names.back() + "' is loaded"));
   }
   auto rendered = render_email(*t, vars);
   if (!rendered) return done(std::unexpected(rendered.error()));
-  deps.resend.send(Email{deps.from, to, rendered->subject, rendered->html, rendered->text}, info.idempotency_key,
-                   std::move(done));
+  deps.resend.send(Email{deps.from, to, rendered->subject, rendered->html, rendered->text},
+                   info.idempotency_key, std::move(done));
 }
 
 }  // namespace sundial

@@ -15,14 +15,20 @@ Result<EmailTemplate> parse_email_template(std::string name, std::string_view fi
   size_t pos = 0;
   while (pos <= file_text.size()) {
     size_t nl = file_text.find('\n', pos);
-    std::string_view line = file_text.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
+    std::string_view line =
+        file_text.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
     if (line.starts_with("--- ")) {
       std::string_view which = line.substr(4);
       while (!which.empty() && (which.back() == ' ' || which.back() == '\r')) which.remove_suffix(1);
-      if (which == "subject") section = &t.subject, seen_subject = true;
-      else if (which == "html") section = &t.html, seen_html = true;
-      else if (which == "text") section = &t.text;
-      else return make_error(ErrorCode::kInvalidArgument, "template " + t.name + ": unknown section '" + std::string(which) + "'");
+      if (which == "subject")
+        section = &t.subject, seen_subject = true;
+      else if (which == "html")
+        section = &t.html, seen_html = true;
+      else if (which == "text")
+        section = &t.text;
+      else
+        return make_error(ErrorCode::kInvalidArgument,
+                          "template " + t.name + ": unknown section '" + std::string(which) + "'");
     } else if (section != nullptr) {
       section->append(line);
       section->push_back('\n');
@@ -37,7 +43,8 @@ Result<EmailTemplate> parse_email_template(std::string name, std::string_view fi
   trim(t.html);
   trim(t.text);
   if (!seen_subject || !seen_html || t.subject.empty()) {
-    return make_error(ErrorCode::kInvalidArgument, "template " + t.name + " needs '--- subject' and '--- html' sections");
+    return make_error(ErrorCode::kInvalidArgument,
+                      "template " + t.name + " needs '--- subject' and '--- html' sections");
   }
   return t;
 }
@@ -47,12 +54,23 @@ std::string html_escape(std::string_view s) {
   out.reserve(s.size());
   for (char c : s) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -77,7 +95,8 @@ Result<std::string> fill(const std::string& template_name, const char* part, con
                          const nlohmann::json& vars, bool escape) {
   auto missing = [&](const std::string& variable) {
     return make_error(ErrorCode::kInvalidArgument, "template " + template_name + " (" + part +
-                                                       "): no value for placeholder {{" + variable + "}}; not sent");
+                                                       "): no value for placeholder {{" + variable +
+                                                       "}}; not sent");
   };
   std::string out;
   size_t pos = 0;
@@ -87,7 +106,8 @@ Result<std::string> fill(const std::string& template_name, const char* part, con
     size_t close = text.find("}}", open + 2);
     if (close == std::string::npos) {
       return make_error(ErrorCode::kInvalidArgument, "template " + template_name + " (" + part + "): '{{" +
-                                                         utf8_excerpt(text, open + 2, 20) + "' is never closed with }}; not sent");
+                                                         utf8_excerpt(text, open + 2, 20) +
+                                                         "' is never closed with }}; not sent");
     }
     std::string name = text.substr(open + 2, close - open - 2);
     while (!name.empty() && name.front() == ' ') name.erase(0, 1);

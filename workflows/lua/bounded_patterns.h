@@ -14,11 +14,11 @@ extern "C" {
 struct lua_State;
 
 /* Sets find, gmatch, gsub and match in the table on top of the stack. */
-void sundial_lua_set_bounded_patterns(struct lua_State *L);
+void sundial_lua_set_bounded_patterns(struct lua_State* L);
 
 /* Charges `steps` instructions to the running activation; raises
 ** budget_exceeded (a Lua error) once it is spent. Defined in sandbox.cc. */
-void sundial_lua_charge(struct lua_State *L, int steps);
+void sundial_lua_charge(struct lua_State* L, int steps);
 
 #ifdef __cplusplus
 }

@@ -56,7 +56,8 @@ DurationMs duration_arg(lua_State* L, int index, const char* what) {
     if (!parsed) throw LuaValueError(std::string(what) + ": " + parsed.error().message);
     return *parsed;
   }
-  throw LuaValueError(std::string(what) + " must be milliseconds or a duration such as \"90s\" or \"1h30m\", not a " +
+  throw LuaValueError(std::string(what) +
+                      " must be milliseconds or a duration such as \"90s\" or \"1h30m\", not a " +
                       luaL_typename(L, index));
 }
 
@@ -201,7 +202,8 @@ int ctx_wait(lua_State* L) {
     }
     if (req.signals.empty()) throw LuaValueError("ctx:wait: name at least one signal");
     for (const auto& signal : req.signals) check_name("ctx:wait", "signal", signal);
-    if (!lua_isnil(L, 4) && !lua_isnil(L, 5)) throw LuaValueError("ctx:wait: give timeout or until, not both");
+    if (!lua_isnil(L, 4) && !lua_isnil(L, 5))
+      throw LuaValueError("ctx:wait: give timeout or until, not both");
     if (!lua_isnil(L, 4)) req.timeout = duration_arg(L, 4, "ctx:wait: timeout");
     if (!lua_isnil(L, 5)) {
       req.until = time_arg(L, 5, "ctx:wait: until");
@@ -214,14 +216,10 @@ int ctx_wait(lua_State* L) {
 
 // The ctx surface. A new method is one function above and one row here.
 const luaL_Reg kCtxMethods[] = {
-    {"now", c_function<ctx_now>},
-    {"random", c_function<ctx_random>},
-    {"uuid", c_function<ctx_uuid>},
-    {"step", c_function<ctx_step>},
-    {"sleep", c_function<ctx_sleep>},
-    {"sleep_until", c_function<ctx_sleep_until>},
-    {"wait", c_function<ctx_wait>},
-    {nullptr, nullptr},
+    {"now", c_function<ctx_now>},     {"random", c_function<ctx_random>},
+    {"uuid", c_function<ctx_uuid>},   {"step", c_function<ctx_step>},
+    {"sleep", c_function<ctx_sleep>}, {"sleep_until", c_function<ctx_sleep_until>},
+    {"wait", c_function<ctx_wait>},   {nullptr, nullptr},
 };
 
 // ctx.<key>: a method, else a field (id, type, input) from the uservalue.
@@ -272,7 +270,8 @@ LuaOutcome failed(std::string message) {
 
 }  // namespace
 
-Result<std::shared_ptr<LuaInstance>> LuaInstance::create(std::shared_ptr<const LuaScript> script, Context& ctx) {
+Result<std::shared_ptr<LuaInstance>> LuaInstance::create(std::shared_ptr<const LuaScript> script,
+                                                         Context& ctx) {
   std::shared_ptr<LuaInstance> inst(new LuaInstance(script, ctx));
   LuaSandbox& sandbox = script->sandbox();
   auto made = sandbox.protect([&](lua_State* L) {
@@ -310,7 +309,8 @@ LuaOutcome LuaInstance::start() {
       out = failed(r.status == LUA_YIELD ? std::string("the script's top level must not yield")
                                          : traceback(L, thread_, error_text(thread_, -1)));
     } else if (r.nresults < 1 || !lua_istable(thread_, -r.nresults) ||
-               (lua_pushliteral(thread_, "run"), lua_rawget(thread_, -r.nresults - 1), !lua_isfunction(thread_, -1))) {
+               (lua_pushliteral(thread_, "run"), lua_rawget(thread_, -r.nresults - 1),
+                !lua_isfunction(thread_, -1))) {
       out = failed(script_->chunkname() + ": the script must return a table with a run function");
     } else {
       started_ = true;
@@ -373,8 +373,8 @@ LuaOutcome LuaInstance::resume(int nargs, const std::function<void(lua_State*)>&
     if (r.status == LUA_YIELD) {
       lua_pop(thread_, r.nresults);
       if (request_.kind == LuaRequest::Kind::kNone) {
-        out = failed(traceback(L, thread_,
-                               "coroutine.yield outside a coroutine: only ctx methods may wait in a workflow"));
+        out = failed(traceback(
+            L, thread_, "coroutine.yield outside a coroutine: only ctx methods may wait in a workflow"));
         return;
       }
       out.kind = LuaOutcome::Kind::kRequest;
@@ -437,7 +437,8 @@ Result<nlohmann::json> LuaInstance::run_step(const StepInfo& info) {
         nlohmann::json value = r.nresults > 0 ? to_json(t, -r.nresults) : nlohmann::json();
         if (value.dump().size() > sandbox.limits().max_json_bytes) {
           out = make_error(ErrorCode::kStepFailed, where + "the result is larger than " +
-                                                       std::to_string(sandbox.limits().max_json_bytes) + " bytes");
+                                                       std::to_string(sandbox.limits().max_json_bytes) +
+                                                       " bytes");
         } else {
           out = std::move(value);
         }

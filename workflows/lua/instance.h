@@ -39,11 +39,11 @@ namespace sundial::lua {
 struct LuaRequest {
   enum class Kind { kNone, kStep, kSleepFor, kSleepUntil, kWait };
   Kind kind = Kind::kNone;
-  std::string name;           // kStep
-  SyncStepFn step_fn;         // kStep
-  RetryPolicy policy;         // kStep
-  DurationMs duration = 0;    // kSleepFor
-  TimeMs until = 0;           // kSleepUntil; kWait with a deadline
+  std::string name;                   // kStep
+  SyncStepFn step_fn;                 // kStep
+  RetryPolicy policy;                 // kStep
+  DurationMs duration = 0;            // kSleepFor
+  TimeMs until = 0;                   // kSleepUntil; kWait with a deadline
   std::vector<std::string> signals;   // kWait
   std::optional<DurationMs> timeout;  // kWait
   bool has_deadline = false;          // kWait: `until` is its end
@@ -83,7 +83,8 @@ class LuaInstance : public std::enable_shared_from_this<LuaInstance> {
   Result<nlohmann::json> run_step(const StepInfo& info);
 
  private:
-  LuaInstance(std::shared_ptr<const LuaScript> script, Context& ctx) : script_(std::move(script)), ctx_(ctx) {}
+  LuaInstance(std::shared_ptr<const LuaScript> script, Context& ctx)
+      : script_(std::move(script)), ctx_(ctx) {}
   // Resumes the thread with the `nargs` values `push` leaves on the main
   // state's stack.
   LuaOutcome resume(int nargs, const std::function<void(lua_State*)>& push);

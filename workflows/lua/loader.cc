@@ -17,7 +17,8 @@ Result<std::vector<std::string>> load_lua_workflows(const std::filesystem::path&
   for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
     if (it->path().extension() == ".lua" && it->is_regular_file()) files.push_back(it->path());
   }
-  if (ec) return make_error(ErrorCode::kInvalidArgument, "workflows dir " + dir.string() + ": " + ec.message());
+  if (ec)
+    return make_error(ErrorCode::kInvalidArgument, "workflows dir " + dir.string() + ": " + ec.message());
   std::sort(files.begin(), files.end());
 
   std::vector<std::shared_ptr<const LuaScript>> scripts;

@@ -141,9 +141,7 @@ void push_value(lua_State* L, const nlohmann::json& value, int depth) {
   }
 }
 
-size_t max_bytes(lua_State* L) {
-  return static_cast<size_t>(lua_tointeger(L, lua_upvalueindex(1)));
-}
+size_t max_bytes(lua_State* L) { return static_cast<size_t>(lua_tointeger(L, lua_upvalueindex(1))); }
 
 int json_encode(lua_State* L) {
   luaL_checkany(L, 1);

@@ -23,16 +23,16 @@ int read_only_error(lua_State* L) { return luaL_error(L, "attempt to modify a re
 // to the table, writes raise, and the proxy's metatable cannot be read or
 // replaced.
 void make_read_only_proxy(lua_State* L) {
-  lua_newtable(L);                // lib proxy
-  lua_createtable(L, 0, 3);       // lib proxy mt
+  lua_newtable(L);           // lib proxy
+  lua_createtable(L, 0, 3);  // lib proxy mt
   lua_pushvalue(L, -3);
   lua_setfield(L, -2, "__index");
   lua_pushcfunction(L, read_only_error);
   lua_setfield(L, -2, "__newindex");
   lua_pushboolean(L, 0);
   lua_setfield(L, -2, "__metatable");
-  lua_setmetatable(L, -2);        // lib proxy
-  lua_remove(L, -2);              // proxy
+  lua_setmetatable(L, -2);  // lib proxy
+  lua_remove(L, -2);        // proxy
 }
 
 // Copies the fields `names` of the global library `lib` into a new table
@@ -70,12 +70,12 @@ int safe_setmetatable(lua_State* L) {
 std::string abort_message(Abort abort, const LuaLimits& limits) {
   switch (abort) {
     case Abort::kBudget:
-      return "budget_exceeded: the script ran more than " + std::to_string(limits.instructions_per_activation) +
-             " Lua instructions without waiting";
+      return "budget_exceeded: the script ran more than " +
+             std::to_string(limits.instructions_per_activation) + " Lua instructions without waiting";
     case Abort::kMemory:
       return "memory_exceeded: the script needed more than " + std::to_string(limits.memory_per_activation) +
-             " bytes in one activation (or its Lua state more than " + std::to_string(limits.memory_per_state) +
-             ")";
+             " bytes in one activation (or its Lua state more than " +
+             std::to_string(limits.memory_per_state) + ")";
     case Abort::kNone:
       break;
   }
@@ -119,7 +119,8 @@ Result<std::unique_ptr<LuaSandbox>> LuaSandbox::create(const LuaLimits& limits) 
   sandbox->budget_message_ = abort_message(Abort::kBudget, limits);
   sandbox->memory_message_ = abort_message(Abort::kMemory, limits);
   sandbox->L_ = lua_newstate(&LuaSandbox::allocate, sandbox.get());
-  if (sandbox->L_ == nullptr) return make_error(ErrorCode::kInternal, "cannot create a Lua state (out of memory)");
+  if (sandbox->L_ == nullptr)
+    return make_error(ErrorCode::kInternal, "cannot create a Lua state (out of memory)");
   auto built = sandbox->protect([&](lua_State*) { sandbox->build_globals(); });
   if (!built) return std::unexpected(built.error());
   return sandbox;
@@ -148,8 +149,8 @@ void* LuaSandbox::allocate(void* ud, void* ptr, size_t osize, size_t nsize) noex
   if (nsize > old) {
     size_t grow = nsize - old;
     bool state_full = self->used_ + grow > self->limits_.memory_per_state;
-    bool activation_full =
-        a != nullptr && a->bytes + static_cast<int64_t>(grow) > static_cast<int64_t>(self->limits_.memory_per_activation);
+    bool activation_full = a != nullptr && a->bytes + static_cast<int64_t>(grow) >
+                                               static_cast<int64_t>(self->limits_.memory_per_activation);
     if (state_full || activation_full) {
       if (a != nullptr && a->abort == Abort::kNone) a->abort = Abort::kMemory;
       return nullptr;
@@ -256,8 +257,8 @@ void LuaSandbox::build_globals() {
   lua_pop(L, 2);
 
   lua_newtable(L);  // safe globals
-  for (const char* name : {"assert", "error", "ipairs", "next", "pairs", "rawequal", "rawget", "rawlen", "select",
-                           "tonumber", "tostring", "type", "getmetatable", "_VERSION"}) {
+  for (const char* name : {"assert", "error", "ipairs", "next", "pairs", "rawequal", "rawget", "rawlen",
+                           "select", "tonumber", "tostring", "type", "getmetatable", "_VERSION"}) {
     lua_getglobal(L, name);
     lua_setfield(L, -2, name);
   }
@@ -283,9 +284,9 @@ void LuaSandbox::build_globals() {
   make_read_only_proxy(L);
   lua_setfield(L, -2, "utf8");
 
-  push_copy(L, "math", {"abs", "ceil", "floor", "fmod", "huge", "log", "exp", "max", "maxinteger", "min",
-                        "mininteger", "modf", "pi", "sqrt", "tointeger", "type", "ult", "sin", "cos", "tan",
-                        "asin", "acos", "atan"});
+  push_copy(L, "math", {"abs",        "ceil", "floor",      "fmod", "huge", "log",  "exp",       "max",
+                        "maxinteger", "min",  "mininteger", "modf", "pi",   "sqrt", "tointeger", "type",
+                        "ult",        "sin",  "cos",        "tan",  "asin", "acos", "atan"});
   make_read_only_proxy(L);
   lua_setfield(L, -2, "math");
 
@@ -413,7 +414,7 @@ void LuaSandbox::push_chunk(lua_State* L) {
   Reader reader{&bytecode_};
   int status = lua_load(L, string_reader, &reader, "=script", "b");
   if (status != LUA_OK) lua_error(L);
-  lua_insert(L, -2);                    // chunk env
+  lua_insert(L, -2);                                       // chunk env
   if (lua_setupvalue(L, -2, 1) == nullptr) lua_pop(L, 1);  // a chunk without _ENV use
 }
 

@@ -24,11 +24,9 @@
 //    call such as table.sort), raises an error. pcall, xpcall,
 //    coroutine.resume and coroutine.close re-raise once the activation is
 //    aborted (and xpcall skips its message handler then: Lua runs the
-//    handler of an error raised in a hook with hooks off), so `while true do pcall(function() while true do end end) end`
-//    still ends in budget_exceeded;
-//    The hook never runs inside C functions: string.find, match, gmatch
-//    and gsub are Lua's own matcher (bounded_patterns.c) charging each
-//    match step to the same budget;
+//    handler of an error raised in a hook with hooks off), so `while true do pcall(function() while true do
+//    end end) end` still ends in budget_exceeded; The hook never runs inside C functions: string.find, match,
+//    gmatch and gsub are Lua's own matcher (bounded_patterns.c) charging each match step to the same budget;
 //  - a memory cap on the activation's net allocation, and one on the whole
 //    state, enforced by the allocator. An activation refused memory is
 //    aborted (memory_exceeded) even if pcall catches the error.

@@ -28,8 +28,8 @@ std::string run_chunk(LuaSandbox& sandbox, lua_State* L, lua_State* thread, cons
 
 }  // namespace
 
-Result<std::shared_ptr<LuaScript>> LuaScript::load(std::string type, std::string_view source, std::string chunkname,
-                                                    LuaOptions options) {
+Result<std::shared_ptr<LuaScript>> LuaScript::load(std::string type, std::string_view source,
+                                                   std::string chunkname, LuaOptions options) {
   std::shared_ptr<LuaScript> script(new LuaScript());
   script->type_ = std::move(type);
   script->chunkname_ = std::move(chunkname);
@@ -59,7 +59,8 @@ Result<std::shared_ptr<LuaScript>> LuaScript::load(std::string type, std::string
     }
     script->has_validate_ = lua_isfunction(thread, -1);
   });
-  if (!probed) return make_error(ErrorCode::kInvalidArgument, script->chunkname_ + ": " + probed.error().message);
+  if (!probed)
+    return make_error(ErrorCode::kInvalidArgument, script->chunkname_ + ": " + probed.error().message);
   if (!problem.empty()) return make_error(ErrorCode::kInvalidArgument, std::move(problem));
   return script;
 }
@@ -91,8 +92,8 @@ Result<nlohmann::json> LuaScript::validate(const nlohmann::json& input) const {
       try {
         out = to_json(thread, -r.nresults);
       } catch (const LuaValueError& e) {
-        out = make_error(ErrorCode::kInvalidArgument, std::string("validate returned a value that is not JSON: ") +
-                                                          e.what());
+        out = make_error(ErrorCode::kInvalidArgument,
+                         std::string("validate returned a value that is not JSON: ") + e.what());
       }
     }
   });
@@ -107,8 +108,9 @@ Result<void> register_lua_script(Registry& registry, std::shared_ptr<const LuaSc
   }
   std::string type = script->type();
   std::string description = "Lua script " + script->chunkname();
-  return registry.add(std::move(type), std::move(description),
-                      [script](Context& ctx) { return lua_workflow(script, ctx); }, std::move(check));
+  return registry.add(
+      std::move(type), std::move(description), [script](Context& ctx) { return lua_workflow(script, ctx); },
+      std::move(check));
 }
 
 }  // namespace sundial::lua

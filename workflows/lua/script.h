@@ -38,8 +38,8 @@ class LuaScript {
   // check that it returns { run = function, validate = function|nil }.
   // `chunkname` names the script in errors and tracebacks ("greet.lua").
   // A script that does not load is invalid_argument "greet.lua:3: message".
-  static Result<std::shared_ptr<LuaScript>> load(std::string type, std::string_view source, std::string chunkname,
-                                                  LuaOptions options = {});
+  static Result<std::shared_ptr<LuaScript>> load(std::string type, std::string_view source,
+                                                 std::string chunkname, LuaOptions options = {});
 
   const std::string& type() const { return type_; }
   const std::string& chunkname() const { return chunkname_; }

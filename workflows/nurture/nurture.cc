@@ -16,21 +16,25 @@ AsyncStepFn send_email_step(const EmailDeps& deps, const nlohmann::json& input, 
     std::string base = "email-" + std::to_string(n);
     std::string segment = string_field(input, "segment", "optimize");
     std::string upper = segment;
-    std::transform(upper.begin(), upper.end(), upper.begin(), [](unsigned char c) { return std::toupper(c); });
+    std::transform(upper.begin(), upper.end(), upper.begin(),
+                   [](unsigned char c) { return std::toupper(c); });
     nlohmann::json vars = {{"first_name", string_field(input, "first_name", "there")},
                            {"email", string_field(input, "email")},
                            {"segment", upper},
                            {"red", int_field(input, "red")},
                            {"orange", int_field(input, "orange")}};
-    send_templated_email(deps, {base + "." + segment, base}, vars, string_field(input, "email"), info, std::move(done));
+    send_templated_email(deps, {base + "." + segment, base}, vars, string_field(input, "email"), info,
+                         std::move(done));
   };
 }
 
 }  // namespace
 
 nlohmann::json nurture_input(const Signup& signup, const std::vector<DurationMs>& offsets) {
-  return {{"email", signup.email},   {"first_name", signup.first_name},
-          {"red", signup.red},       {"orange", signup.orange},
+  return {{"email", signup.email},
+          {"first_name", signup.first_name},
+          {"red", signup.red},
+          {"orange", signup.orange},
           {"segment", segment_for(signup.red, signup.orange)},
           {"offsets_ms", offsets}};
 }

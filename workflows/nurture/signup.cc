@@ -29,7 +29,8 @@ Result<int> count_field(const nlohmann::json& body, std::initializer_list<const 
   }
   if (name == nullptr) return 0;
   const auto& v = body[name];
-  if (v.is_number_integer() && v.get<int64_t>() >= 0 && v.get<int64_t>() < 10000) return static_cast<int>(v.get<int64_t>());
+  if (v.is_number_integer() && v.get<int64_t>() >= 0 && v.get<int64_t>() < 10000)
+    return static_cast<int>(v.get<int64_t>());
   if (v.is_string()) {
     std::string s(trim_space(v.get<std::string>()));
     if (s.empty()) return 0;
@@ -50,7 +51,8 @@ Result<Signup> parse_signup(const nlohmann::json& body) {
   Signup s;
   s.email = normalize_email(body["email"].get<std::string>());
   if (!plausible_email(s.email)) {
-    return make_error(ErrorCode::kInvalidArgument, "'" + body["email"].get<std::string>() + "' is not an email address");
+    return make_error(ErrorCode::kInvalidArgument,
+                      "'" + body["email"].get<std::string>() + "' is not an email address");
   }
   for (const char* key : {"first_name", "firstName", "name"}) {
     if (body.contains(key) && body[key].is_string()) {

@@ -27,7 +27,8 @@ AsyncStepFn send_reminder_step(const EmailDeps& deps, const nlohmann::json& inpu
                            {"attendee_name", name.empty() ? "there" : name},
                            {"start_time", utc_text(int_field(input, "start_ms"))},
                            {"lead_time", format_duration(lead)}};
-    send_templated_email(deps, {"reminder"}, vars, string_field(input, "attendee_email"), info, std::move(done));
+    send_templated_email(deps, {"reminder"}, vars, string_field(input, "attendee_email"), info,
+                         std::move(done));
   };
 }
 
@@ -55,7 +56,8 @@ nlohmann::json reminders_input(const BookingEvent& b, const std::vector<Duration
 
 Result<nlohmann::json> check_reminders_input(const nlohmann::json& input,
                                              const std::vector<DurationMs>& default_before) {
-  SUNDIAL_TRY(check_known_fields(input, {"uid", "title", "start_ms", "attendee_email", "attendee_name", "before_ms"}));
+  SUNDIAL_TRY(check_known_fields(
+      input, {"uid", "title", "start_ms", "attendee_email", "attendee_name", "before_ms"}));
   for (const char* key : {"uid", "title", "attendee_name"}) SUNDIAL_TRY(optional_string(input, key));
   // Up to the year 9999: a sleep until `start - lead` stays far from overflow.
   SUNDIAL_ASSIGN_OR_RETURN(auto start, optional_int(input, "start_ms", 0, 253402300799999));
@@ -71,7 +73,8 @@ Workflow<void> reminders_workflow(Context& ctx, const EmailDeps& deps) {
   const nlohmann::json& input = ctx.input();
   TimeMs start = int_field(input, "start_ms");
   std::vector<DurationMs> before;
-  if (input.contains("before_ms") && input["before_ms"].is_array()) before = input["before_ms"].get<std::vector<DurationMs>>();
+  if (input.contains("before_ms") && input["before_ms"].is_array())
+    before = input["before_ms"].get<std::vector<DurationMs>>();
   before = distinct_lead_times(std::move(before));
   for (DurationMs lead : before) {
     TimeMs due = start - lead;

@@ -61,8 +61,9 @@ TEST(ContextTest, DetectsASleepWhereTheJournalHoldsAStep) {
 TEST(ContextTest, SignalBeforeTheWaitIsTakenFromTheInbox) {
   auto sig = entry(2, EntryKind::kSignalReceived, "booked");
   sig.data = {{"at", "10:00"}};
-  Context ctx("i1", {}, {entry(0, EntryKind::kStarted), entry(1, EntryKind::kStepCompleted, "a"), sig,
-                         entry(3, EntryKind::kStepCompleted, "b")});
+  Context ctx("i1", {},
+              {entry(0, EntryKind::kStarted), entry(1, EntryKind::kStepCompleted, "a"), sig,
+               entry(3, EntryKind::kStepCompleted, "b")});
   ASSERT_TRUE(ctx.try_consume(step_request("a")));
   EXPECT_FALSE(ctx.has_signal("booked"));  // it arrived after step a's result
   ASSERT_TRUE(ctx.try_consume(step_request("b")));
@@ -80,8 +81,9 @@ TEST(ContextTest, SignalBeforeTheWaitIsTakenFromTheInbox) {
 TEST(ContextTest, PauseShiftMovesLaterAbsoluteSleeps) {
   auto resumed = entry(2, EntryKind::kResumed, "shift");
   resumed.shift_ms = 60000;
-  Context ctx("i1", {}, {entry(0, EntryKind::kStarted), entry(1, EntryKind::kTimerFired), resumed,
-                         entry(3, EntryKind::kStepCompleted, "a")});
+  Context ctx("i1", {},
+              {entry(0, EntryKind::kStarted), entry(1, EntryKind::kTimerFired), resumed,
+               entry(3, EntryKind::kStepCompleted, "a")});
   EXPECT_EQ(ctx.sleep_until(10000).await_ready(), true);  // consumes the fired timer
   ASSERT_TRUE(ctx.try_consume(step_request("a")));
   EXPECT_EQ(ctx.schedule_shift(), 60000);

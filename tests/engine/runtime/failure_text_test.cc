@@ -27,9 +27,13 @@ TEST(FailureTextTest, DescribesStdAndOtherExceptions) {
   EXPECT_EQ(describe_exception(thrown(Plain{})), "exception of type 'sundial::(anonymous namespace)::Plain'");
   EXPECT_EQ(describe_exception(thrown(42)), "exception of type 'int'");
   EXPECT_EQ(describe_exception(nullptr), "no exception");
-  std::string bad = describe_exception(thrown(std::runtime_error("a\xff" "b")));
+  std::string bad =
+      describe_exception(thrown(std::runtime_error("a\xff"
+                                                   "b")));
   EXPECT_TRUE(is_valid_utf8(bad));
-  EXPECT_EQ(bad, "std::runtime_error: a\xEF\xBF\xBD" "b");
+  EXPECT_EQ(bad,
+            "std::runtime_error: a\xEF\xBF\xBD"
+            "b");
 }
 
 }  // namespace

@@ -6,8 +6,8 @@ namespace sundial {
 namespace {
 
 TEST(RetryPolicyTest, BackoffGrowsExponentiallyUpToTheCap) {
-  RetryPolicy p{.max_attempts = 10, .initial_backoff = 1000, .multiplier = 2.0,
-                .max_backoff = 5000, .jitter = false};
+  RetryPolicy p{
+      .max_attempts = 10, .initial_backoff = 1000, .multiplier = 2.0, .max_backoff = 5000, .jitter = false};
   EXPECT_EQ(backoff_delay(p, 1, 0.5), 1000);
   EXPECT_EQ(backoff_delay(p, 2, 0.5), 2000);
   EXPECT_EQ(backoff_delay(p, 3, 0.5), 4000);

@@ -27,12 +27,13 @@ bool next_block_is_mmapped() {
 }
 
 TEST(HeapTuning, ArenaSizedBlocksStayOnMmapAfterOneIsFreed) {
-#if defined(__SANITIZE_ADDRESS__)
-  GTEST_SKIP() << "AddressSanitizer replaces malloc: glibc's mmap threshold does not apply";
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  GTEST_SKIP() << "the sanitizer replaces malloc: glibc's mmap threshold does not apply";
 #endif
   ASSERT_TRUE(keep_large_blocks_off_the_heap());
   for (int i = 0; i < 3; ++i) {
-    EXPECT_TRUE(next_block_is_mmapped()) << "block " << i << " came from the heap: freeing it keeps it resident";
+    EXPECT_TRUE(next_block_is_mmapped())
+        << "block " << i << " came from the heap: freeing it keeps it resident";
   }
 }
 

@@ -6,14 +6,15 @@
 #include <vector>
 
 #include "engine/base/coding.h"
+#include "engine/codec/index_keys.h"
 
 namespace sundial {
 namespace {
 
 TEST(KeysTest, TimerKeysSortByDueTimeThenId) {
-  std::vector<std::string> sorted = {
-      keys::timer_key(5, "b"), keys::timer_key(5, "c"), keys::timer_key(256, "a"),
-      keys::timer_key(65536, "a"), keys::timer_key(1767225600000, "a")};
+  std::vector<std::string> sorted = {keys::timer_key(5, "b"), keys::timer_key(5, "c"),
+                                     keys::timer_key(256, "a"), keys::timer_key(65536, "a"),
+                                     keys::timer_key(1767225600000, "a")};
   std::vector<std::string> shuffled = {sorted[3], sorted[0], sorted[4], sorted[2], sorted[1]};
   std::sort(shuffled.begin(), shuffled.end());
   EXPECT_EQ(shuffled, sorted);

@@ -97,12 +97,14 @@ TEST(StorageMemoryBudget, MemtablesAreChargedToTheBlockCache) {
   ASSERT_TRUE(store) << store.error().to_string();
 
   size_t keys = 0;
-  ASSERT_NO_FATAL_FAILURE(write_bytes(**store, kMiB, &keys));  // under every limit: nothing flushed, nothing read
+  ASSERT_NO_FATAL_FAILURE(
+      write_bytes(**store, kMiB, &keys));  // under every limit: nothing flushed, nothing read
   StorageMemory memory = (*store)->memory_usage();
   ASSERT_GT(memory.memtable_bytes, kMiB / 2);
   // Nothing was read, so what the cache holds is the memtables' charge.
   EXPECT_GE(memory.block_cache_bytes, memory.memtable_bytes)
-      << "the block cache does not account for the memtables: they would add up instead of sharing one budget";
+      << "the block cache does not account for the memtables: they would add up instead of sharing one "
+         "budget";
 }
 
 TEST(StorageMemoryBudget, TheBudgetHoldsAfterAReopen) {

@@ -128,7 +128,8 @@ TEST_F(ApiTest, SignalsAreAcceptedAndDedupedByIdempotencyKey) {
   ASSERT_EQ(call("POST", kStart, R"({"id":"g1","input":{"sleep_ms":60000}})").status, 201);
   auto sent = call("POST", "/api/v1/instances/g1/signals/go", R"({"n":1})", {{"idempotency-key", "d1"}});
   ASSERT_EQ(sent.status, 202);
-  ASSERT_EQ(call("POST", "/api/v1/instances/g1/signals/go", R"({"n":1})", {{"idempotency-key", "d1"}}).status, 202);
+  ASSERT_EQ(call("POST", "/api/v1/instances/g1/signals/go", R"({"n":1})", {{"idempotency-key", "d1"}}).status,
+            202);
   size_t received = 0;
   auto history = json_of(call("GET", "/api/v1/instances/g1/history"));
   for (auto& e : history["entries"]) {
@@ -184,10 +185,10 @@ TEST_F(ApiTest, ReadRoutesNeverReadTheStoreOnTheLoopThread) {
   ASSERT_EQ(call("POST", kStart, R"({"id":"r1","input":{"sleep_ms":60000}})").status, 201);
   ASSERT_EQ(call("POST", kStart, R"({"id":"r2"})").status, 201);
   uint64_t before = h.engine->loop_thread_store_reads();
-  for (const char* target : {"/api/v1/instances", "/api/v1/instances?status=waiting&limit=1",
-                             "/api/v1/instances?type=test.wait", "/api/v1/instances/r1",
-                             "/api/v1/instances/r1/history", "/api/v1/instances/nope", "/api/v1/timers",
-                             "/api/v1/stats"}) {
+  for (const char* target :
+       {"/api/v1/instances", "/api/v1/instances?status=waiting&limit=1", "/api/v1/instances?type=test.wait",
+        "/api/v1/instances/r1", "/api/v1/instances/r1/history", "/api/v1/instances/nope", "/api/v1/timers",
+        "/api/v1/stats"}) {
     auto r = call("GET", target);
     EXPECT_TRUE(r.status == 200 || r.status == 404) << target << ": " << r.status;
   }

@@ -24,7 +24,8 @@ class ApiTest : public ::testing::Test {
     for (auto& [slot, stream] : sink->streams) stream->peer_closed();
   }
 
-  http::HttpRequest request(const std::string& method, const std::string& target, const std::string& body = {},
+  http::HttpRequest request(const std::string& method, const std::string& target,
+                            const std::string& body = {},
                             const std::map<std::string, std::string>& headers = {}) {
     http::HttpRequest r;
     r.method = method;
@@ -33,7 +34,8 @@ class ApiTest : public ::testing::Test {
     r.path = target.substr(0, q);
     if (q != std::string::npos) r.query = *http::parse_form(target.substr(q + 1));
     for (const auto& [k, v] : headers) r.headers.emplace_back(k, v);
-    if (!body.empty() && !headers.count("content-type")) r.headers.emplace_back("content-type", "application/json");
+    if (!body.empty() && !headers.count("content-type"))
+      r.headers.emplace_back("content-type", "application/json");
     r.body = body;
     r.peer_ip = "127.0.0.1";
     return r;

@@ -70,7 +70,8 @@ TEST_F(ApiTest, ASignalNameThatIsNotUtf8Is400AndTheNextSignalWorks) {
   auto bad = call("POST", "/api/v1/instances/w/signals/\xff");  // the path as decoded from %FF
   ASSERT_EQ(bad.status, 400);
   EXPECT_EQ(code_of(bad), "invalid_argument");
-  EXPECT_NE(json_of(bad)["error"]["message"].get<std::string>().find("{name} is not valid UTF-8"), std::string::npos);
+  EXPECT_NE(json_of(bad)["error"]["message"].get<std::string>().find("{name} is not valid UTF-8"),
+            std::string::npos);
   EXPECT_EQ(call("POST", "/api/v1/instances/w\xfe/pause").status, 400);
   auto next = call("POST", "/api/v1/instances/w/signals/go");
   EXPECT_EQ(next.status, 202) << next.body;

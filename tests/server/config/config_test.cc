@@ -136,7 +136,8 @@ TEST(ConfigTest, SyntaxErrorsGiveTheLine) {
 
 TEST(ConfigTest, FlagsOverrideTheFile) {
   testing::TempDir dir;
-  std::ofstream(dir.sub("s.toml")) << "[server]\nlisten = \"127.0.0.1:7000\"\n[storage]\npath = \"/from/file\"\n";
+  std::ofstream(dir.sub("s.toml"))
+      << "[server]\nlisten = \"127.0.0.1:7000\"\n[storage]\npath = \"/from/file\"\n";
   auto args = parse_daemon_args({"--config", dir.sub("s.toml"), "--listen=127.0.0.1:0"});
   ASSERT_TRUE(args) << args.error().message;
   EXPECT_EQ(args->config.server.listen_port, 0);

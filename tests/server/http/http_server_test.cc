@@ -7,6 +7,7 @@
 #include <atomic>
 #include <chrono>
 #include <future>
+#include <optional>
 #include <thread>
 
 #include "engine/loop/timer.h"
@@ -15,8 +16,8 @@
 namespace sundial::http {
 namespace {
 
-using testing::HttpConnection;
 using testing::http_request_bytes;
+using testing::HttpConnection;
 
 class ServerThread {
  public:
@@ -93,7 +94,7 @@ class ServerThread {
       return;
     }
     if (req.path == "/drop") return;  // the Responder answers 500
-    if (req.path == "/big") {  // 64 KiB, answered at once
+    if (req.path == "/big") {         // 64 KiB, answered at once
       ++big_answers_;
       return r.send(HttpResponse::text(200, std::string(64 << 10, 'b')));
     }
@@ -205,6 +206,46 @@ TEST(HttpServerTest, ASlowClientIsTimedOut) {
   EXPECT_TRUE(c.closed_by_peer());
 }
 
+TEST(HttpServerTest, TimeoutsRunOnTheClockTheServerIsGiven) {
+  ManualClock clock(1000);
+  auto options = test_options();
+  options.limits.parser.clock = &clock;
+  options.limits.read_timeout_ms = 1000;
+  options.limits.idle_timeout_ms = 5000;
+  ServerThread server(options);
+  auto check = [&] {
+    server.on_loop([](HttpServer& s) {
+      s.check_timeouts();
+      return 0;
+    });
+  };
+  HttpConnection idle(server.port());
+  ASSERT_TRUE(idle.request("GET", "/echo"));  // idle from t = 1000
+  HttpConnection slow(server.port());
+  // A request trickles in from t = 1000; at t = 1999 it is not late yet.
+  auto receiving = [&] { return server.on_loop([](HttpServer& s) { return s.receiving_connections(); }); };
+  ASSERT_TRUE(slow.send_raw("G"));
+  ASSERT_TRUE(wait_until([&] { return receiving() == 1; }));
+  clock.advance(999);
+  ASSERT_TRUE(slow.send_raw("ET /echo HTTP/1.1\r\n"));
+  check();
+  EXPECT_FALSE(slow.readable_now());
+  // At t = 2000 it is: the read timeout counts from the request's first byte.
+  clock.advance(1);
+  check();
+  auto r = slow.read_reply();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 408);
+  EXPECT_TRUE(slow.closed_by_peer());
+  // The idle keep-alive connection lasts until t = 6000.
+  clock.advance(3999);
+  check();
+  EXPECT_FALSE(idle.readable_now());
+  clock.advance(1);
+  check();
+  EXPECT_TRUE(idle.closed_by_peer());
+}
+
 TEST(HttpServerTest, IdleKeepAliveConnectionsAreClosed) {
   auto options = test_options();
   options.limits.idle_timeout_ms = 100;
@@ -222,20 +263,38 @@ TEST(HttpServerTest, AHandlerThatDropsItsResponderAnswers500) {
   EXPECT_EQ(r->status, 500);
 }
 
-TEST(HttpServerTest, ConnectionsOverTheLimitGet503) {
+// Two connections held waiting for an answer (neither can be shed), then a
+// third: the reply it gets at the limit of 2.
+std::optional<testing::HttpReply> reply_over_the_connection_limit() {
   auto options = test_options();
   options.max_connections = 2;
   options.limits.read_timeout_ms = 5000;
   ServerThread server(options);
-  // Two connections waiting for an answer: neither can be shed.
   HttpConnection a(server.port()), b(server.port());
-  ASSERT_TRUE(a.send_raw(http_request_bytes("GET", "/hold")));
-  ASSERT_TRUE(b.send_raw(http_request_bytes("GET", "/hold")));
-  ASSERT_TRUE(wait_until([&] { return server.held() == 2; }));
+  if (!a.send_raw(http_request_bytes("GET", "/hold")) || !b.send_raw(http_request_bytes("GET", "/hold"))) {
+    return std::nullopt;
+  }
+  if (!wait_until([&] { return server.held() == 2; })) return std::nullopt;
   HttpConnection c(server.port());
-  auto r = c.read_reply();
+  return c.read_reply();
+}
+
+TEST(HttpServerTest, ConnectionsOverTheLimitGet503) {
+  auto r = reply_over_the_connection_limit();
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 503);
+}
+
+// The refusal at the connection limit closes at once and names no time to
+// come back: unavailable without Retry-After (RetryAfter::kNone), unlike the
+// code's default of 1 s that other unavailable answers carry.
+TEST(HttpServerTest, TheRefusalOverTheConnectionLimitCarriesNoRetryAfter) {
+  auto r = reply_over_the_connection_limit();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 503);
+  EXPECT_FALSE(r->headers.contains("retry-after"));
+  EXPECT_EQ(r->body,
+            "{\"error\":{\"code\":\"unavailable\",\"message\":\"too many open connections (limit 2)\"}}\n");
 }
 
 TEST(HttpServerTest, StreamsUntilTheServerStops) {
@@ -322,7 +381,8 @@ TEST(HttpServerTest, OneAddressHoldsAtMostItsConnectionCap) {
     EXPECT_TRUE(c.closed_by_peer());
   }
   a.reset();  // a slot frees up
-  ASSERT_TRUE(wait_until([&] { return server.on_loop([](HttpServer& s) { return s.open_connections(); }) == 1; }));
+  ASSERT_TRUE(
+      wait_until([&] { return server.on_loop([](HttpServer& s) { return s.open_connections(); }) == 1; }));
   HttpConnection d(server.port());
   auto r = d.request("GET", "/echo");
   ASSERT_TRUE(r);
@@ -407,7 +467,8 @@ TEST(HttpServerTest, ReservedSlotsStillAnswerHealthChecks) {
     EXPECT_EQ(r->header("retry-after"), "1");
     EXPECT_TRUE(c.closed_by_peer());
   }
-  ASSERT_TRUE(wait_until([&] { return server.on_loop([](HttpServer& s) { return s.open_connections(); }) == 2; }));
+  ASSERT_TRUE(
+      wait_until([&] { return server.on_loop([](HttpServer& s) { return s.open_connections(); }) == 2; }));
   HttpConnection d(server.port());
   auto health = d.request("GET", "/healthz");
   ASSERT_TRUE(health);
@@ -420,8 +481,10 @@ TEST(HttpServerTest, BodiesInFlightAreBoundedAcrossConnections) {
   options.limits.read_timeout_ms = 5000;
   ServerThread server(options);
   HttpConnection slow(server.port());
-  ASSERT_TRUE(slow.send_raw("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 200\r\n\r\n" + std::string(10, 'x')));
-  ASSERT_TRUE(wait_until([&] { return server.on_loop([](HttpServer& s) { return s.body_bytes_in_flight(); }) == 200; }));
+  ASSERT_TRUE(
+      slow.send_raw("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 200\r\n\r\n" + std::string(10, 'x')));
+  ASSERT_TRUE(wait_until(
+      [&] { return server.on_loop([](HttpServer& s) { return s.body_bytes_in_flight(); }) == 200; }));
   {
     HttpConnection late(server.port());
     auto r = late.request("POST", "/echo", std::string(200, 'y'));

@@ -15,7 +15,8 @@ TEST(HttpParserTest, ParsesPipelinedRequestsInOrder) {
   RequestParser p(limits(), "10.0.0.1");
   std::string bytes =
       "GET /api/v1/instances?status=waiting&type=a%2Fb HTTP/1.1\r\nHost: x\r\nX-Thing:  v  \r\n\r\n"
-      "POST /api/v1/x%20y HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Type: Application/JSON; charset=utf-8\r\n\r\nhello";
+      "POST /api/v1/x%20y HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Type: Application/JSON; "
+      "charset=utf-8\r\n\r\nhello";
   ASSERT_TRUE(p.feed(bytes.data(), bytes.size()));
   auto first = p.next();
   ASSERT_TRUE(first);
@@ -50,7 +51,8 @@ TEST(HttpParserTest, AcceptsBytesOneAtATime) {
 
 TEST(HttpParserTest, ChunkedBodiesAreJoined) {
   RequestParser p(limits(), "ip");
-  std::string bytes = "POST /a HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n";
+  std::string bytes =
+      "POST /a HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n";
   ASSERT_TRUE(p.feed(bytes.data(), bytes.size()));
   auto r = p.next();
   ASSERT_TRUE(r);
@@ -86,8 +88,9 @@ TEST(HttpParserTest, RejectsMalformedAndOversizedInput) {
       {"declared body over the limit", "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 65\r\n\r\n", 413,
        "payload_too_large"},
       {"chunked body over the limit",
-       "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n41\r\n" + std::string(65, 'x') + "\r\n", 413,
-       "payload_too_large"},
+       "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n41\r\n" + std::string(65, 'x') +
+           "\r\n",
+       413, "payload_too_large"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);
@@ -151,7 +154,8 @@ TEST(HttpParserTest, TheCrlfAfterChunkDataIsCheckedAcrossReads) {
   ASSERT_TRUE(p.failure());
   EXPECT_EQ(p.failure()->status, 400);
   // The same body, well formed and cut anywhere, parses.
-  std::string good = "POST /a HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n";
+  std::string good =
+      "POST /a HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n";
   for (size_t cut = 1; cut < good.size(); ++cut) {
     SCOPED_TRACE(cut);
     RequestParser q(limits(), "ip");
@@ -257,7 +261,9 @@ TEST(HttpParserTest, BodiesInFlightShareOneBudget) {
 
 TEST(HttpParserTest, UpgradeRequestsAreServedAsPlainHttp) {
   RequestParser p(limits(), "ip");
-  std::string bytes = "GET /a HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\n";
+  std::string bytes =
+      "GET /a HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\nGET /b HTTP/1.1\r\nHost: "
+      "x\r\n\r\n";
   ASSERT_TRUE(p.feed(bytes.data(), bytes.size()));
   EXPECT_EQ(p.next()->path, "/a");
   EXPECT_EQ(p.next()->path, "/b");

@@ -13,7 +13,8 @@
 namespace sundial::ops {
 namespace {
 
-const std::string kForgedPath = "/x\r\n2026-01-01T00:00:00.000Z info GET /api/v1/admin 200 0B 0.10ms 10.0.0.1";
+const std::string kForgedPath =
+    "/x\r\n2026-01-01T00:00:00.000Z info GET /api/v1/admin 200 0B 0.10ms 10.0.0.1";
 
 TEST(LogInjectionTest, ControlCharactersAreEscaped) {
   EXPECT_EQ(escape_for_log("plain /path?a=b ünïcode"), "plain /path?a=b ünïcode");

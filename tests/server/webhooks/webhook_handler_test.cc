@@ -46,8 +46,9 @@ class WebhookTest : public ::testing::Test {
 
   void use(WebhookRoute route, bool with_limiter = false, JsonLimits json_limits = {}) {
     route.public_route = with_limiter;
-    handler = webhooks::make_webhook_handler(*h.engine, std::make_shared<const WebhookRoute>(std::move(route)),
-                                             with_limiter ? &limiter : nullptr, json_limits);
+    handler =
+        webhooks::make_webhook_handler(*h.engine, std::make_shared<const WebhookRoute>(std::move(route)),
+                                       with_limiter ? &limiter : nullptr, json_limits);
   }
 
   http::HttpResponse deliver(const std::string& body, std::map<std::string, std::string> headers = {},
@@ -97,7 +98,8 @@ TEST_F(WebhookTest, HexHmacSignatureIsAcceptedAndAnsweredAfterTheCommit) {
 TEST_F(WebhookTest, PrefixedHmacSignature) {
   use(test_route(SignatureScheme::kPrefixedHmac, "whsec"));
   EXPECT_EQ(deliver(kBody, {{"x-signature", "sha256=" + hmac_sha256_hex("whsec", kBody)}}).status, 202);
-  EXPECT_EQ(deliver(kBody, {{"x-signature", hmac_sha256_hex("whsec", kBody)}}).status, 401);  // prefix missing
+  EXPECT_EQ(deliver(kBody, {{"x-signature", hmac_sha256_hex("whsec", kBody)}}).status,
+            401);  // prefix missing
 }
 
 TEST_F(WebhookTest, MissingOrWrongSignatureIs401AndStoresNothing) {
@@ -124,7 +126,8 @@ TEST_F(WebhookTest, BodiesThatAreNotUtf8OrTooDeepAre400AndStoreNothing) {
   auto bad_value = deliver("email=a%40example.com&first_name=%FF", form);
   EXPECT_EQ(bad_value.status, 400);
   EXPECT_NE(bad_value.body.find("invalid_argument"), std::string::npos);
-  EXPECT_NE(bad_value.body.find("form field 'first_name' is not valid UTF-8"), std::string::npos) << bad_value.body;
+  EXPECT_NE(bad_value.body.find("form field 'first_name' is not valid UTF-8"), std::string::npos)
+      << bad_value.body;
   EXPECT_EQ(deliver("email=a%40example.com&%FE%FF=1", form).status, 400);
   auto deep = deliver(std::string(100000, '[') + std::string(100000, ']'));
   EXPECT_EQ(deep.status, 400);
@@ -141,7 +144,8 @@ TEST_F(WebhookTest, BodiesThatAreNotUtf8OrTooDeepAre400AndStoreNothing) {
 
 TEST_F(WebhookTest, FormBodiesAndBadBodies) {
   use(test_route(SignatureScheme::kNone, std::nullopt));
-  auto form = deliver("email=b%40example.com&tag=x&tag=y", {{"content-type", "application/x-www-form-urlencoded"}});
+  auto form =
+      deliver("email=b%40example.com&tag=x&tag=y", {{"content-type", "application/x-www-form-urlencoded"}});
   ASSERT_EQ(form.status, 202);
   auto id = nlohmann::json::parse(form.body)["instance_id"].get<std::string>();
   auto record = h.describe(id);
@@ -161,7 +165,8 @@ TEST_F(WebhookTest, RedeliveriesAreDedupedByDeliveryIdOrBodyHash) {
   auto again = deliver(R"({"email":"changed@example.com"})", {{"x-delivery", "d-1"}});
   ASSERT_EQ(first.status, 202);
   EXPECT_EQ(again.status, 200);  // the existing instance
-  EXPECT_EQ(nlohmann::json::parse(first.body)["instance_id"], nlohmann::json::parse(again.body)["instance_id"]);
+  EXPECT_EQ(nlohmann::json::parse(first.body)["instance_id"],
+            nlohmann::json::parse(again.body)["instance_id"]);
   EXPECT_EQ(instances(), 1u);
   h.reopen();  // the dedupe key is durable
   use(test_route(SignatureScheme::kNone, std::nullopt));
@@ -210,6 +215,24 @@ TEST_F(WebhookTest, PublicRoutesAreRateLimitedPerClient) {
   EXPECT_EQ(instances(), 2u);
   h.clock.advance(1000);  // one token back
   EXPECT_EQ(deliver(R"({"email":"4@x"})").status, 202);
+}
+
+// A route's pre-verification hook (a provider's handshake) answers with
+// its WebhookReply as JSON before the signature is checked; when it lets
+// the request go on, the signature is checked as usual.
+TEST_F(WebhookTest, APreVerifyReplyIsSentAsJsonBeforeTheSignatureCheck) {
+  WebhookRoute route = test_route(SignatureScheme::kPrefixedHmac, "whsec");
+  route.pre_verify = [](const http::HttpRequest& r) -> std::optional<webhooks::WebhookReply> {
+    if (r.header("x-handshake") == nullptr) return std::nullopt;
+    return webhooks::WebhookReply{200, {{"challenge", *r.header("x-handshake")}}};
+  };
+  use(std::move(route));
+  auto handshake = deliver(kBody, {{"x-handshake", "abc"}});
+  EXPECT_EQ(handshake.status, 200);
+  EXPECT_EQ(nlohmann::json::parse(handshake.body), (nlohmann::json{{"challenge", "abc"}}));
+  EXPECT_EQ(deliver(kBody).status, 401);
+  EXPECT_EQ(deliver(kBody, {{"x-signature", "sha256=" + hmac_sha256_hex("whsec", kBody)}}).status, 202);
+  EXPECT_EQ(instances(), 1u);
 }
 
 TEST(RateLimitTest, BucketsRefillAndMemoryIsBounded) {

@@ -5,9 +5,9 @@
 
 #include <string>
 
-#include "server/webhooks/calcom_route.h"
-#include "server/webhooks/signup_route.h"
 #include "server/webhooks/webhook_body.h"
+#include "workflows/nurture/signup_route.h"
+#include "workflows/reminders/calcom_route.h"
 
 namespace sundial::webhooks {
 namespace {
@@ -18,7 +18,9 @@ constexpr TimeMs kNewStart = 1704121200000;  // 2024-01-01T15:00:00Z
 // What an action does, in one comparable line.
 std::string describe(const WebhookAction& action) {
   struct {
-    std::string operator()(const StartAction& a) const { return "start " + a.workflow_type + " " + a.instance_id.value_or("?"); }
+    std::string operator()(const StartAction& a) const {
+      return "start " + a.workflow_type + " " + a.instance_id.value_or("?");
+    }
     std::string operator()(const SignalAction& a) const {
       return "signal " + a.instance_id + " " + a.signal + (a.optional ? " (optional)" : "");
     }
@@ -49,8 +51,9 @@ class CalcomRouteTest : public ::testing::Test {
 TEST_F(CalcomRouteTest, CreatedPlansTheBookingAndStopsTheNurture) {
   auto actions = map(booking("BOOKING_CREATED", {{"uid", "bk1"}, {"startTime", "2024-01-01T10:00:00Z"}}));
   ASSERT_TRUE(actions) << actions.error().message;
-  EXPECT_EQ(describe(*actions), (std::vector<std::string>{"start reminders booking:bk1",
-                                                          "signal nurture:ada@example.com booked (optional)"}));
+  EXPECT_EQ(describe(*actions),
+            (std::vector<std::string>{"start reminders booking:bk1",
+                                      "signal nurture:ada@example.com booked (optional)"}));
   const auto& start = std::get<StartAction>((*actions)[0]);
   EXPECT_EQ(start.input["start_ms"], kOldStart);
   EXPECT_EQ(start.input["attendee_email"], "ada@example.com");
@@ -114,18 +117,22 @@ TEST_F(CalcomRouteTest, RescheduledInPlaceToTheSameTimeNeverCancelsTheNewPlan) {
                                                      {"rescheduleStartTime", "2024-01-01T10:00:00.000Z"}}));
   ASSERT_TRUE(actions) << actions.error().message;
   std::string planned = "booking:bk1:" + std::to_string(kOldStart);
-  EXPECT_EQ(describe(*actions), (std::vector<std::string>{"start reminders " + planned, "cancel booking:bk1",
-                                                          "signal nurture:ada@example.com booked (optional)"}));
+  EXPECT_EQ(describe(*actions),
+            (std::vector<std::string>{"start reminders " + planned, "cancel booking:bk1",
+                                      "signal nurture:ada@example.com booked (optional)"}));
 }
 
 TEST_F(CalcomRouteTest, CancelledCancelsEveryPlanOfTheBooking) {
-  auto actions = map(booking("BOOKING_CANCELLED",
-                             {{"uid", "bk1"}, {"startTime", "2024-01-01T15:00:00Z"}, {"cancellationReason", nullptr}}));
+  auto actions =
+      map(booking("BOOKING_CANCELLED",
+                  {{"uid", "bk1"}, {"startTime", "2024-01-01T15:00:00Z"}, {"cancellationReason", nullptr}}));
   ASSERT_TRUE(actions) << actions.error().message;
-  EXPECT_EQ(describe(*actions),
-            (std::vector<std::string>{"cancel booking:bk1", "cancel booking:bk1:" + std::to_string(kNewStart)}));
+  EXPECT_EQ(
+      describe(*actions),
+      (std::vector<std::string>{"cancel booking:bk1", "cancel booking:bk1:" + std::to_string(kNewStart)}));
   EXPECT_EQ(std::get<CancelAction>((*actions)[0]).reason, "booking cancelled");
-  auto bare = map({{"triggerEvent", "BOOKING_CANCELLED"}, {"payload", {{"uid", "bk1"}, {"cancellationReason", "ill"}}}});
+  auto bare = map(
+      {{"triggerEvent", "BOOKING_CANCELLED"}, {"payload", {{"uid", "bk1"}, {"cancellationReason", "ill"}}}});
   ASSERT_TRUE(bare);
   EXPECT_EQ(describe(*bare), (std::vector<std::string>{"cancel booking:bk1"}));
   EXPECT_EQ(std::get<CancelAction>((*bare)[0]).reason, "ill");
@@ -154,7 +161,8 @@ TEST(SignupRouteTest, JsonAndFormBodiesStartTheSameNurture) {
   for (const auto& request :
        {post("application/json", R"({"email":" Ada@Example.com ","firstName":"Ada","red":"2","orange":1})"),
         post("application/x-www-form-urlencoded", "email=+Ada%40Example.com+&firstName=Ada&red=2&orange=1"),
-        post("application/x-www-form-urlencoded; charset=UTF-8", "firstName=Ada&email=ada%40example.com&red=2&orange=1")}) {
+        post("application/x-www-form-urlencoded; charset=UTF-8",
+             "firstName=Ada&email=ada%40example.com&red=2&orange=1")}) {
     SCOPED_TRACE(request.body);
     auto body = decode_webhook_body(request);
     ASSERT_TRUE(body) << body.error().body;
@@ -171,7 +179,8 @@ TEST(SignupRouteTest, JsonAndFormBodiesStartTheSameNurture) {
 
 TEST(SignupRouteTest, AnInvalidEmailInAFormIsAnInvalidArgument) {
   WebhookRoute route = signup_route({0});
-  for (const char* form : {"email=not-an-email", "first_name=Ada", "email=a%40x.io&email=b%40x.io", "email="}) {
+  for (const char* form :
+       {"email=not-an-email", "first_name=Ada", "email=a%40x.io&email=b%40x.io", "email="}) {
     auto request = post("application/x-www-form-urlencoded", form);
     auto body = decode_webhook_body(request);
     ASSERT_TRUE(body) << form;

@@ -244,7 +244,8 @@ TEST_F(LuaWorkflowTest, CtxWaitsAreRefusedInsideStepsAndCoroutines) {
   ASSERT_TRUE(h.start("w", "random-in-step", {{"where", "random"}}));
   for (const char* id : {"in-step", "in-coroutine"}) {
     EXPECT_EQ(h.status(id), InstanceStatus::kFailed) << id;
-    EXPECT_NE(last_error(id).find("ctx:sleep can only be called from the workflow's own code"), std::string::npos)
+    EXPECT_NE(last_error(id).find("ctx:sleep can only be called from the workflow's own code"),
+              std::string::npos)
         << last_error(id);
   }
   EXPECT_EQ(h.status("random-in-step"), InstanceStatus::kFailed);
@@ -352,8 +353,9 @@ TEST_F(LuaWorkflowTest, StepAndSignalNamesFollowTheEnginesRules) {
   EXPECT_NE(last_error("long-step").find("w.lua:3: ctx:step: step name must be 1 to 200 characters"),
             std::string::npos)
       << last_error("long-step");
-  EXPECT_NE(last_error("bad-signal").find("w.lua:5: ctx:wait: signal name must not contain control characters"),
-            std::string::npos)
+  EXPECT_NE(
+      last_error("bad-signal").find("w.lua:5: ctx:wait: signal name must not contain control characters"),
+      std::string::npos)
       << last_error("bad-signal");
   EXPECT_EQ(count("long-step", EntryKind::kStepCompleted), 0u);
 }

@@ -19,8 +19,9 @@ LuaLimits small_limits() {
 }
 
 std::shared_ptr<LuaScript> script_with(const std::string& body, LuaLimits limits = small_limits()) {
-  auto script = LuaScript::load("t", "return { run = function() end, validate = function(input)\n" + body + "\nend }",
-                                "t.lua", LuaOptions{limits, {}});
+  auto script =
+      LuaScript::load("t", "return { run = function() end, validate = function(input)\n" + body + "\nend }",
+                      "t.lua", LuaOptions{limits, {}});
   EXPECT_TRUE(script) << script.error().message;
   return script ? *script : nullptr;
 }
@@ -119,9 +120,11 @@ TEST(LuaSandbox, EachRunHasItsOwnGlobals) {
 }
 
 TEST(LuaSandbox, SetmetatableRefusesFinalizersAndWeakTables) {
-  EXPECT_NE(error_of("setmetatable({}, { __gc = function() while true do end end })").find("__gc"), std::string::npos);
+  EXPECT_NE(error_of("setmetatable({}, { __gc = function() while true do end end })").find("__gc"),
+            std::string::npos);
   EXPECT_NE(error_of("setmetatable({}, { __mode = 'k' })").find("__mode"), std::string::npos);
-  auto r = eval("local t = setmetatable({}, { __index = function(_, k) return k .. '!' end }) return { v = t.x }");
+  auto r =
+      eval("local t = setmetatable({}, { __index = function(_, k) return k .. '!' end }) return { v = t.x }");
   ASSERT_TRUE(r) << r.error().message;
   EXPECT_EQ((*r)["v"], "x!");
 }
@@ -137,19 +140,22 @@ TEST(LuaSandbox, PcallCannotSwallowTheBudget) {
                 .find("budget_exceeded"),
             std::string::npos);
   // A message handler that loops itself.
-  EXPECT_NE(error_of("while true do xpcall(error, function() while true do end end) end").find("budget_exceeded"),
-            std::string::npos);
+  EXPECT_NE(
+      error_of("while true do xpcall(error, function() while true do end end) end").find("budget_exceeded"),
+      std::string::npos);
 }
 
 TEST(LuaSandbox, CoroutinesCannotSwallowTheBudget) {
   EXPECT_NE(error_of(R"(
     local co = coroutine.create(function() while true do end end)
     while true do coroutine.resume(co) end
-  )").find("budget_exceeded"),
+  )")
+                .find("budget_exceeded"),
             std::string::npos);
   EXPECT_NE(error_of(R"(
     while true do pcall(coroutine.wrap(function() while true do end end)) end
-  )").find("budget_exceeded"),
+  )")
+                .find("budget_exceeded"),
             std::string::npos);
 }
 
@@ -159,11 +165,13 @@ TEST(LuaSandbox, ALoopInsideACCallbackExceedsTheBudget) {
   EXPECT_NE(error_of(R"(
     local t = { 3, 1, 2 }
     table.sort(t, function(a, b) while true do pcall(function() while true do end end) end end)
-  )").find("budget_exceeded"),
+  )")
+                .find("budget_exceeded"),
             std::string::npos);
   EXPECT_NE(error_of(R"(
     string.gsub("aaaa", "a", function() while true do pcall(string.rep, "x", 10) end end)
-  )").find("budget_exceeded"),
+  )")
+                .find("budget_exceeded"),
             std::string::npos);
 }
 
@@ -172,8 +180,7 @@ TEST(LuaSandbox, BacktrackingPatternsExceedTheBudget) {
   // fires; unbounded, each of these held the thread for more than 20 s.
   const std::string subject = "local s = string.rep('a', 20000) local p = string.rep('a*', 30) .. 'b' ";
   for (const char* call : {"string.find(s, p)", "s:find(p)", "s:match(p)", "string.gsub(s, p, 'x')",
-                           "for m in s:gmatch(p) do end",
-                           "while true do pcall(string.find, s, p) end"}) {
+                           "for m in s:gmatch(p) do end", "while true do pcall(string.find, s, p) end"}) {
     EXPECT_NE(error_of(subject + call).find("budget_exceeded"), std::string::npos) << call;
   }
 }
@@ -208,7 +215,8 @@ TEST(LuaSandbox, AStringBombExceedsTheMemoryCap) {
   EXPECT_NE(error_of("return { n = #string.rep('x', 1 << 30) }").find("memory_exceeded"), std::string::npos);
   EXPECT_NE(error_of("local ok = pcall(string.rep, 'x', 1 << 30) return { ok = ok }").find("memory_exceeded"),
             std::string::npos);
-  EXPECT_NE(error_of("local s = 'x' while true do s = s .. s end").find("memory_exceeded"), std::string::npos);
+  EXPECT_NE(error_of("local s = 'x' while true do s = s .. s end").find("memory_exceeded"),
+            std::string::npos);
 }
 
 TEST(LuaSandbox, TableGrowthExceedsTheMemoryCap) {
@@ -217,10 +225,11 @@ TEST(LuaSandbox, TableGrowthExceedsTheMemoryCap) {
   limits.memory_per_activation = 4u << 20;
   EXPECT_NE(error_of("local t = {} for i = 1, 1e9 do t[i] = i end", limits).find("memory_exceeded"),
             std::string::npos);
-  EXPECT_NE(error_of("local t = {} while true do pcall(function() for i = 1, 1e9 do t[#t + 1] = {} end end) end",
-                     limits)
-                .find("memory_exceeded"),
-            std::string::npos);
+  EXPECT_NE(
+      error_of("local t = {} while true do pcall(function() for i = 1, 1e9 do t[#t + 1] = {} end end) end",
+               limits)
+          .find("memory_exceeded"),
+      std::string::npos);
 }
 
 TEST(LuaSandbox, TheStateRecoversAfterAnAbortedRun) {
@@ -244,16 +253,19 @@ TEST(LuaSandbox, YieldingOutsideACoroutineIsAnError) {
 TEST(LuaSandbox, JsonRefusesWhatItCannotRepresent) {
   EXPECT_NE(error_of("local t = {} t.self = t return { s = json.encode(t) }").find("nested deeper"),
             std::string::npos);
-  EXPECT_NE(error_of("return { s = json.encode(print or function() end) }").find("function"), std::string::npos);
+  EXPECT_NE(error_of("return { s = json.encode(print or function() end) }").find("function"),
+            std::string::npos);
   EXPECT_NE(error_of("return { v = json.decode('{nope') }").find("not valid JSON"), std::string::npos);
   EXPECT_NE(error_of("return { v = json.encode(0/0) }").find("NaN"), std::string::npos);
-  auto r = eval("return { s = json.encode({ b = true, n = 1.5, i = 2, s = 'x', a = { 'p', 'q' }, e = {} }) }");
+  auto r =
+      eval("return { s = json.encode({ b = true, n = 1.5, i = 2, s = 'x', a = { 'p', 'q' }, e = {} }) }");
   ASSERT_TRUE(r) << r.error().message;
   EXPECT_EQ((*r)["s"], R"({"a":["p","q"],"b":true,"e":{},"i":2,"n":1.5,"s":"x"})");
 }
 
 TEST(LuaScriptLoad, ASyntaxErrorNamesFileAndLine) {
-  auto script = LuaScript::load("bad", "return {\n  run = function(ctx)\n    local x = = 1\n  end }\n", "bad.lua");
+  auto script =
+      LuaScript::load("bad", "return {\n  run = function(ctx)\n    local x = = 1\n  end }\n", "bad.lua");
   ASSERT_FALSE(script);
   EXPECT_EQ(script.error().code, ErrorCode::kInvalidArgument);
   EXPECT_EQ(script.error().message.rfind("bad.lua:3:", 0), 0u) << script.error().message;

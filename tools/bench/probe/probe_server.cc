@@ -6,8 +6,8 @@
 
 #include <chrono>
 #include <csignal>
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <memory>
 #include <unordered_map>
@@ -60,30 +60,34 @@ struct Server {
 
 std::string response(int status, const char* reason, const std::string& body) {
   return "HTTP/1.1 " + std::to_string(status) + " " + reason +
-         "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+         "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" +
+         body;
 }
 
 void close_conn(Conn* c) noexcept {
   if (c->closing) return;
   c->closing = true;
   c->server->conns.erase(c->id);
-  uv_close(reinterpret_cast<uv_handle_t*>(&c->tcp), [](uv_handle_t* h) noexcept { delete static_cast<Conn*>(h->data); });
+  uv_close(reinterpret_cast<uv_handle_t*>(&c->tcp),
+           [](uv_handle_t* h) noexcept { delete static_cast<Conn*>(h->data); });
 }
 
 // Writes the answers that are next in request order.
 void send_ready(Conn& c) noexcept {
   auto w = std::make_unique<WriteReq>();
-  for (auto it = c.ready.begin(); it != c.ready.end() && it->first == c.next_to_send; it = c.ready.erase(it)) {
+  for (auto it = c.ready.begin(); it != c.ready.end() && it->first == c.next_to_send;
+       it = c.ready.erase(it)) {
     w->data += it->second;
     ++c.next_to_send;
   }
   if (w->data.empty() || c.closing) return;
   uv_buf_t buf = uv_buf_init(w->data.data(), static_cast<unsigned>(w->data.size()));
   w->req.data = &c;
-  int rc = uv_write(&w->req, reinterpret_cast<uv_stream_t*>(&c.tcp), &buf, 1, [](uv_write_t* req, int status) noexcept {
-    std::unique_ptr<WriteReq> done(reinterpret_cast<WriteReq*>(req));
-    if (status < 0) close_conn(static_cast<Conn*>(req->data));
-  });
+  int rc = uv_write(&w->req, reinterpret_cast<uv_stream_t*>(&c.tcp), &buf, 1,
+                    [](uv_write_t* req, int status) noexcept {
+                      std::unique_ptr<WriteReq> done(reinterpret_cast<WriteReq*>(req));
+                      if (status < 0) close_conn(static_cast<Conn*>(req->data));
+                    });
   if (rc == 0) {
     w.release();
   } else {
@@ -133,7 +137,8 @@ int on_message_complete(llhttp_t* p) noexcept {
                     "{\"keys\":" + std::to_string(s.writer->keys_written()) +
                         ",\"writes\":" + std::to_string(s.writer->writes()) + "}"));
   } else {
-    answer(*c, seq, response(404, "Not Found", R"({"error":{"code":"not_found","message":"no such route"}})"));
+    answer(*c, seq,
+           response(404, "Not Found", R"({"error":{"code":"not_found","message":"no such route"}})"));
   }
   return 0;
 }
@@ -153,7 +158,8 @@ void deliver_acks(Server& s) noexcept {
       answer(*it->second, a.seq, response(201, "Created", "{\"id\":\"" + a.key + "\"}"));
     } else {
       answer(*it->second, a.seq,
-             response(503, "Service Unavailable", R"({"error":{"code":"storage_unavailable","message":"write failed"}})"));
+             response(503, "Service Unavailable",
+                      R"({"error":{"code":"storage_unavailable","message":"write failed"}})"));
     }
   }
 }
@@ -178,7 +184,8 @@ void on_connection(uv_stream_t* listener, int status) noexcept {
   c->tcp.data = c;
   if (uv_accept(listener, reinterpret_cast<uv_stream_t*>(&c->tcp)) != 0) {
     c->closing = true;
-    uv_close(reinterpret_cast<uv_handle_t*>(&c->tcp), [](uv_handle_t* h) noexcept { delete static_cast<Conn*>(h->data); });
+    uv_close(reinterpret_cast<uv_handle_t*>(&c->tcp),
+             [](uv_handle_t* h) noexcept { delete static_cast<Conn*>(h->data); });
     return;
   }
   uv_tcp_nodelay(&c->tcp, 1);
@@ -199,8 +206,10 @@ void on_connection(uv_stream_t* listener, int status) noexcept {
 int run_probe_server(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   std::string listen = "127.0.0.1:0", data_dir;
   for (size_t i = 0; i + 1 < args.size(); i += 2) {
-    if (args[i] == "--listen") listen = args[i + 1];
-    else if (args[i] == "--data-dir") data_dir = args[i + 1];
+    if (args[i] == "--listen")
+      listen = args[i + 1];
+    else if (args[i] == "--data-dir")
+      data_dir = args[i + 1];
     else {
       err << "sundial-bench-probe: unknown flag '" << args[i] << "'\n";
       return 2;
@@ -215,10 +224,12 @@ int run_probe_server(const std::vector<std::string>& args, std::ostream& out, st
   Server s;
   s.loop = uv_default_loop();
   s.key_prefix = "probe-" + std::to_string(std::chrono::system_clock::now().time_since_epoch().count()) + "-";
-  uv_async_init(s.loop, &s.acks_ready, [](uv_async_t* h) noexcept { deliver_acks(*static_cast<Server*>(h->data)); });
+  uv_async_init(s.loop, &s.acks_ready,
+                [](uv_async_t* h) noexcept { deliver_acks(*static_cast<Server*>(h->data)); });
   s.acks_ready.data = &s;
   std::string error;
-  s.writer = ProbeWriter::open(data_dir, [&s] { uv_async_send(&s.acks_ready); }, error);
+  s.writer = ProbeWriter::open(
+      data_dir, [&s] { uv_async_send(&s.acks_ready); }, error);
   if (!s.writer) {
     err << "sundial-bench-probe: cannot open RocksDB at " << data_dir << ": " << error << "\n";
     return 1;
@@ -239,7 +250,8 @@ int run_probe_server(const std::vector<std::string>& args, std::ostream& out, st
   uv_prepare_start(&s.before_poll, [](uv_prepare_t* h) noexcept { flush(*static_cast<Server*>(h->data)); });
   for (auto [handle, signum] : {std::pair{&s.sigterm, SIGTERM}, std::pair{&s.sigint, SIGINT}}) {
     uv_signal_init(s.loop, handle);
-    uv_signal_start(handle, [](uv_signal_t* h, int) noexcept { uv_stop(h->loop); }, signum);
+    uv_signal_start(
+        handle, [](uv_signal_t* h, int) noexcept { uv_stop(h->loop); }, signum);
   }
 
   sockaddr_in addr{};
@@ -256,7 +268,8 @@ int run_probe_server(const std::vector<std::string>& args, std::ostream& out, st
   sockaddr_storage bound{};
   int len = sizeof bound;
   uv_tcp_getsockname(&s.listener, reinterpret_cast<sockaddr*>(&bound), &len);
-  out << "listening on http://127.0.0.1:" << ntohs(reinterpret_cast<sockaddr_in*>(&bound)->sin_port) << std::endl;
+  out << "listening on http://127.0.0.1:" << ntohs(reinterpret_cast<sockaddr_in*>(&bound)->sin_port)
+      << std::endl;
 
   uv_run(s.loop, UV_RUN_DEFAULT);
   // Stopped by a signal: write what is queued, then close every handle.

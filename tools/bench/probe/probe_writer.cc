@@ -26,7 +26,8 @@ std::unique_ptr<ProbeWriter> ProbeWriter::open(const std::string& path, std::fun
     error = s.ToString();
     return nullptr;
   }
-  return std::unique_ptr<ProbeWriter>(new ProbeWriter(std::unique_ptr<rocksdb::DB>(raw), std::move(wake_loop)));
+  return std::unique_ptr<ProbeWriter>(
+      new ProbeWriter(std::unique_ptr<rocksdb::DB>(raw), std::move(wake_loop)));
 }
 
 ProbeWriter::ProbeWriter(std::unique_ptr<rocksdb::DB> db, std::function<void()> wake_loop)

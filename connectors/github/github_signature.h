@@ -1,0 +1,19 @@
+// GitHub's webhook signature (PROVIDERS.md 4.1): X-Hub-Signature-256
+// is "sha256=" + the lower-case hex HMAC-SHA256 of the raw body under the
+// webhook's secret. No route uses it yet (the GitHub workflows will).
+//
+// Threading: a pure function.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "connectors/signing/webhook_signature.h"
+
+namespace sundial {
+
+inline WebhookVerification github_verification(std::optional<std::string> secret) {
+  return {SignatureScheme::kPrefixedHmac, "x-hub-signature-256", std::move(secret)};
+}
+
+}  // namespace sundial

@@ -1,0 +1,21 @@
+// Notion's webhook signature (PROVIDERS.md 3.6): X-Notion-Signature
+// is "sha256=" + the hex HMAC-SHA256 of the raw body under the
+// subscription's verification_token. No route uses it yet (the Notion
+// workflows will, with the verification handshake as the route's
+// pre-verification hook).
+//
+// Threading: a pure function.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "connectors/signing/webhook_signature.h"
+
+namespace sundial {
+
+inline WebhookVerification notion_verification(std::optional<std::string> secret) {
+  return {SignatureScheme::kPrefixedHmac, "x-notion-signature", std::move(secret)};
+}
+
+}  // namespace sundial

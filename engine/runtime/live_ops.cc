@@ -1,0 +1,66 @@
+#include "engine/runtime/live_ops.h"
+
+#include <spdlog/spdlog.h>
+
+#include "engine/base/check.h"
+#include "engine/base/utf8.h"
+#include "engine/codec/codec.h"
+#include "engine/codec/index_keys.h"
+#include "engine/storage/keys.h"
+
+namespace sundial {
+
+uint32_t append_entry(LiveInstance& inst, Transition& tx, JournalEntry entry) {
+  JournalEntry stored = append_entry(inst.record, tx, std::move(entry));
+  if (inst.ctx) inst.ctx->append(stored);
+  return stored.seq;
+}
+
+namespace {
+
+// The record's bytes; what cannot be stored is repaired in `r` itself.
+std::string encode_or_repair(InstanceRecord& r) {
+  r.last_error = repair_utf8(r.last_error);
+  r.cancel_reason = repair_utf8(r.cancel_reason);
+  auto bytes = encode_record(r);
+  if (bytes) return std::move(*bytes);
+  spdlog::error("instance '{}': its record cannot be stored as built ({}); storing it repaired", r.id,
+                bytes.error().message);
+  r.input = storable_copy(r.input);
+  r.step_name = repair_utf8(r.step_name);
+  r.idempotency_key = repair_utf8(r.idempotency_key);
+  for (std::string& s : r.wait_signals) s = repair_utf8(s);
+  bytes = encode_record(r);
+  SUNDIAL_CHECK(bytes.has_value());  // id and type are validated ASCII at start
+  return std::move(*bytes);
+}
+
+}  // namespace
+
+void write_instance(LiveInstance& inst, Transition& tx) {
+  InstanceRecord& r = inst.record;
+  r.updated_at = tx.now;
+  tx.batch.put(Cf::kInstances, r.id, encode_or_repair(r));
+  if (!inst.persisted) {
+    tx.batch.put(Cf::kIndex, keys::type_index_key(r.type, r.created_at, r.id), {});
+  }
+  if (!inst.persisted || inst.indexed_status != r.status) {
+    if (inst.persisted) {
+      tx.batch.del(Cf::kIndex, keys::status_index_key(inst.indexed_status, r.created_at, r.id));
+      tx.batch.del(Cf::kIndex, keys::type_status_index_key(r.type, inst.indexed_status, r.created_at, r.id));
+    }
+    tx.batch.put(Cf::kIndex, keys::status_index_key(r.status, r.created_at, r.id), {});
+    tx.batch.put(Cf::kIndex, keys::type_status_index_key(r.type, r.status, r.created_at, r.id), {});
+  }
+  if (inst.indexed_finished_at != r.finished_at) {
+    if (inst.indexed_finished_at) {
+      tx.batch.del(Cf::kIndex, keys::finished_index_key(inst.indexed_finished_at, r.id));
+    }
+    if (r.finished_at) tx.batch.put(Cf::kIndex, keys::finished_index_key(r.finished_at, r.id), {});
+  }
+  inst.persisted = true;
+  inst.indexed_status = r.status;
+  inst.indexed_finished_at = r.finished_at;
+}
+
+}  // namespace sundial

@@ -1,0 +1,26 @@
+// The record_ops building blocks (engine/transitions/record_ops.h) for an
+// instance in memory: appending an entry also hands it to the workflow's
+// Context, and writing the instance replaces exactly the index keys whose
+// values changed since storage last held it (LiveInstance's bookkeeping).
+//
+// Threading: loop thread; touches only the LiveInstance and the Transition.
+#pragma once
+
+#include <cstdint>
+
+#include "engine/runtime/live_instance.h"
+#include "engine/transitions/record_ops.h"
+
+namespace sundial {
+
+// append_entry on the record, then the Context (if the instance has one).
+// Returns the entry's seq.
+uint32_t append_entry(LiveInstance& inst, Transition& tx, JournalEntry entry);
+
+// Puts the record and replaces changed index keys. Runtime::commit calls it
+// once per transition. Free text (last_error, cancel_reason) gets invalid
+// bytes replaced; anything else that cannot be stored is a bug, logged and
+// repaired in the record itself, so memory and disk agree.
+void write_instance(LiveInstance& inst, Transition& tx);
+
+}  // namespace sundial

@@ -1,0 +1,96 @@
+// The workflow families' config sections (declared with each family,
+// workflows/modules.h) and the webhook secrets' tables, parsed through
+// server/config: same tables, keys, defaults and messages as when
+// server/config named them itself.
+#include <gtest/gtest.h>
+
+#include "server/config/config_file.h"
+
+namespace sundial {
+namespace {
+
+Result<DaemonConfig> parse(const std::string& text) {
+  DaemonConfig c;
+  SUNDIAL_TRY(apply_config_text(text, "sundial.toml", c));
+  return c;
+}
+
+TEST(ConfigModulesTest, TheFamiliesDefaultsAreTheDocumentedOnes) {
+  DaemonConfig c;
+  EXPECT_EQ(c.nurture.offsets, (std::vector<DurationMs>{0, kDayMs, 3 * kDayMs, 5 * kDayMs, 7 * kDayMs,
+                                                        9 * kDayMs, 11 * kDayMs}));
+  EXPECT_EQ(c.nurture.templates_dir, SUNDIAL_TEMPLATES_DIR "/nurture");
+  EXPECT_EQ(c.reminders.templates_dir, SUNDIAL_TEMPLATES_DIR "/reminders");
+  EXPECT_EQ(c.webhooks.calcom_secret_env, "CALCOM_WEBHOOK_SECRET");
+  EXPECT_EQ(c.webhooks.github_secret_env, "GITHUB_WEBHOOK_SECRET");
+  EXPECT_EQ(c.webhooks.notion_secret_env, "NOTION_WEBHOOK_SECRET");
+}
+
+TEST(ConfigModulesTest, EmptyFamilyTablesKeepTheDefaults) {
+  auto c = parse("[nurture]\n[reminders]\n[calcom]\n[github]\n[notion]\n");
+  ASSERT_TRUE(c) << c.error().message;
+  DaemonConfig defaults;
+  EXPECT_EQ(c->nurture.offsets, defaults.nurture.offsets);
+  EXPECT_EQ(c->nurture.templates_dir, defaults.nurture.templates_dir);
+  EXPECT_EQ(c->reminders.before, defaults.reminders.before);
+  EXPECT_EQ(c->reminders.templates_dir, defaults.reminders.templates_dir);
+  EXPECT_EQ(c->webhooks.calcom_secret_env, defaults.webhooks.calcom_secret_env);
+}
+
+TEST(ConfigModulesTest, EveryDeclaredKeyIsRead) {
+  auto c = parse(R"(
+[nurture]
+offsets = ["1h"]
+templates_dir = "n"
+[reminders]
+before = ["2h", "30m"]
+templates_dir = "r"
+[calcom]
+secret_env = "C"
+[github]
+secret_env = "G"
+[notion]
+secret_env = "N"
+)");
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(c->nurture.offsets, std::vector<DurationMs>{kHourMs});
+  EXPECT_EQ(c->nurture.templates_dir, "n");
+  EXPECT_EQ(c->reminders.before, (std::vector<DurationMs>{2 * kHourMs, 30 * kMinuteMs}));
+  EXPECT_EQ(c->reminders.templates_dir, "r");
+  EXPECT_EQ(c->webhooks.calcom_secret_env, "C");
+  EXPECT_EQ(c->webhooks.github_secret_env, "G");
+  EXPECT_EQ(c->webhooks.notion_secret_env, "N");
+}
+
+TEST(ConfigModulesTest, MessagesListTheSameTablesAndKeys) {
+  auto table = parse("[nurtur]\n");
+  ASSERT_FALSE(table);
+  EXPECT_EQ(
+      table.error().message,
+      "sundial.toml:1:1: unknown table [nurtur]; known tables: calcom, github, notion, nurture, reminders, "
+      "resend, server, storage");
+  auto key = parse("[reminders]\nlead = [\"1h\"]\n");
+  ASSERT_FALSE(key);
+  EXPECT_EQ(
+      key.error().message,
+      "sundial.toml:2:8: unknown key 'reminders.lead'; known keys of [reminders]: before, templates_dir");
+  auto value = parse("[reminders]\nbefore = \"1h\"\n");
+  ASSERT_FALSE(value);
+  EXPECT_EQ(value.error().message,
+            "sundial.toml:2:10: config key 'reminders.before' must be an array of durations");
+  auto secret = parse("[calcom]\nsecret_env = 3\n");
+  ASSERT_FALSE(secret);
+  EXPECT_EQ(secret.error().message, "sundial.toml:2:14: config key 'calcom.secret_env' must be a string");
+}
+
+TEST(ConfigModulesTest, AFailedParseLeavesTheConfigAsItWas) {
+  DaemonConfig c;
+  c.nurture.templates_dir = "kept";
+  ASSERT_FALSE(apply_config_text("[nurture]\ntemplates_dir = \"new\"\noffsets = 3\n", "sundial.toml", c));
+  EXPECT_EQ(c.nurture.templates_dir, "kept");
+  ASSERT_TRUE(apply_config_text("[nurture]\ntemplates_dir = \"new\"\n", "sundial.toml", c));
+  EXPECT_EQ(c.nurture.templates_dir, "new");
+}
+
+}  // namespace
+}  // namespace sundial

@@ -1,0 +1,43 @@
+// ConfigTable: one table of the TOML configuration ([nurture], [calcom]),
+// declared by the part of the program that reads it — a workflow module
+// (workflow_module.h) or the webhook secrets (webhook_secrets.h) — as
+// plain data: the table's name and its keys, each bound to the settings
+// field it sets. server/config parses the file onto these: it knows the
+// value kinds and their messages, not the tables.
+//
+// Threading: plain values. Ownership: the fields point into a settings
+// object the caller owns; a table is used while that object lives.
+#pragma once
+
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "engine/base/clock.h"
+
+namespace sundial {
+
+// A string: "a string".
+struct StringField {
+  std::string* target;
+};
+// A duration string such as "90s" or "1d12h".
+struct DurationField {
+  DurationMs* target;
+};
+// An array of duration strings such as ["0s", "1d"].
+struct DurationListField {
+  std::vector<DurationMs>* target;
+};
+
+struct ConfigKey {
+  std::string name;  // "offsets": the key within its table
+  std::variant<StringField, DurationField, DurationListField> field;
+};
+
+struct ConfigTable {
+  std::string name;  // "nurture": the [table]
+  std::vector<ConfigKey> keys;
+};
+
+}  // namespace sundial

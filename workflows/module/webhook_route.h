@@ -1,0 +1,94 @@
+// WebhookRoute: what one webhook endpoint is — a path, how deliveries are
+// verified (a provider's signature scheme from connectors/), how repeats
+// are recognised, whether it is public (rate limited per client IP), and
+// how a delivery maps to engine commands. A plain value that can be built
+// at runtime: a workflow module adds its routes when it starts
+// (workflow_module.h; the Cal.com route is workflows/reminders/
+// calcom_route.cc), and server/webhooks only runs them (webhook_handler.h).
+//
+// Threading: immutable once built; shared by the handler.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "connectors/http/inbound_request.h"
+#include "connectors/signing/webhook_signature.h"
+#include "engine/base/error.h"
+
+namespace sundial::webhooks {
+
+// The providers' signature schemes (connectors/signing/webhook_signature.h),
+// under the names routes use.
+using SignatureScheme = sundial::SignatureScheme;
+using Verification = WebhookVerification;
+using sundial::signature_is_valid;
+
+struct StartAction {
+  std::string workflow_type;
+  std::optional<std::string> instance_id;
+  nlohmann::json input = nlohmann::json::object();
+};
+
+struct SignalAction {
+  std::string instance_id;
+  std::string signal;
+  nlohmann::json payload;
+  // An optional signal is skipped when its instance does not exist or has
+  // finished (e.g. "booked" to a nurture that may not run).
+  bool optional = false;
+};
+
+// Cancels an instance; one that does not exist or already finished is
+// left as it is (a redelivered cancellation).
+struct CancelAction {
+  std::string instance_id;
+  std::string reason;
+};
+
+// A delivery the route acknowledges without acting (other event types).
+struct IgnoreAction {
+  std::string reason;
+};
+
+using WebhookAction = std::variant<StartAction, SignalAction, CancelAction, IgnoreAction>;
+// A delivery's commands, run in order, each after the previous is durable.
+using WebhookActions = std::vector<WebhookAction>;
+
+// The provider's id of a delivery, if it sends one (from a header or the
+// body); deliveries without one are deduped by the SHA-256 of the body.
+using DeliveryIdFn =
+    std::function<std::optional<std::string>(const http::HttpRequest&, const nlohmann::json&)>;
+
+// An answer a route sends itself: `status` with `body` as JSON.
+struct WebhookReply {
+  int status = 200;
+  nlohmann::json body = nlohmann::json::object();
+};
+
+// Answers a request before verification when the provider needs it (a
+// verification handshake); nullopt lets the request go on.
+using PreVerifyFn = std::function<std::optional<WebhookReply>(const http::HttpRequest&)>;
+
+struct WebhookRoute {
+  std::string name;  // "calcom": logs, metrics and dedupe keys
+  std::string path;  // "/webhooks/calcom"
+  Verification verification;
+  bool public_route = false;  // rate limited per client IP
+  DeliveryIdFn delivery_id;   // optional
+  PreVerifyFn pre_verify;     // optional
+  // The engine commands for a delivery; an error is answered like an
+  // engine error (invalid_argument → 400).
+  std::function<Result<WebhookActions>(const nlohmann::json& body, const http::HttpRequest&)> map;
+};
+
+DeliveryIdFn delivery_id_from_header(std::string lower_case_name);
+// A string or number at a JSON pointer in the body ("/id").
+DeliveryIdFn delivery_id_from_field(std::string json_pointer);
+
+}  // namespace sundial::webhooks

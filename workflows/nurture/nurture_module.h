@@ -1,0 +1,34 @@
+// The nurture family (workflow_module.h): the "nurture" workflow type, the
+// signup route (POST /webhooks/signup, signup_route.h) and the [nurture]
+// table (offsets, templates_dir).
+//
+// Threading: start-up only.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/base/clock.h"
+#include "workflows/module/workflow_module.h"
+
+namespace sundial {
+
+struct NurtureSettings {
+  // Default: 0s, 1d, 3d, 5d, 7d, 9d, 11d.
+  std::vector<DurationMs> offsets = {0, kDayMs, 3 * kDayMs, 5 * kDayMs, 7 * kDayMs, 9 * kDayMs, 11 * kDayMs};
+  // Default: the templates/nurture folder of the source tree sundiald was
+  // built from (an absolute path, so the working directory does not matter).
+  std::string templates_dir = SUNDIAL_TEMPLATES_DIR "/nurture";
+};
+
+struct NurtureModule {
+  static constexpr std::string_view kName = "nurture";
+  struct Settings {
+    NurtureSettings nurture;
+  };
+  static std::vector<ConfigTable> config(Settings& settings);
+  static Result<void> start(const Settings& settings, ModuleHost& host);
+};
+
+}  // namespace sundial

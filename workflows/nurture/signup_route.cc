@@ -1,0 +1,21 @@
+#include "workflows/nurture/signup_route.h"
+
+#include "workflows/nurture/nurture.h"
+
+namespace sundial::webhooks {
+
+WebhookRoute signup_route(std::vector<DurationMs> nurture_offsets) {
+  WebhookRoute route;
+  route.name = "signup";
+  route.path = "/webhooks/signup";
+  route.public_route = true;
+  route.map = [offsets = std::move(nurture_offsets)](const nlohmann::json& body,
+                                                     const http::HttpRequest&) -> Result<WebhookActions> {
+    SUNDIAL_ASSIGN_OR_RETURN(Signup signup, parse_signup(body));
+    return WebhookActions{
+        StartAction{kNurtureWorkflow, nurture_instance_id(signup.email), nurture_input(signup, offsets)}};
+  };
+  return route;
+}
+
+}  // namespace sundial::webhooks

@@ -1,0 +1,18 @@
+// POST /webhooks/signup: the website form. Public (rate limited per IP,
+// no signature); JSON or form body with email, first name and the
+// assessment counts. Starts one nurture per normalized email address
+// (instance id "nurture:<email>"); a second signup for the address answers
+// 200 with the existing instance. A missing or invalid email is 400.
+// The nurture module adds this route (nurture_module.cc).
+#pragma once
+
+#include <vector>
+
+#include "engine/base/clock.h"
+#include "workflows/module/webhook_route.h"
+
+namespace sundial::webhooks {
+
+WebhookRoute signup_route(std::vector<DurationMs> nurture_offsets);
+
+}  // namespace sundial::webhooks
