@@ -144,6 +144,7 @@ Result<InstanceStats> instance_stats(Store& store) {
 nlohmann::json record_to_json(const InstanceRecord& r) {
   nlohmann::json j = {{"id", r.id},
                       {"type", r.type},
+                      {"version", r.version.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.version)},
                       {"status", status_name(r.status)},
                       {"input", r.input},
                       {"created_at", r.created_at},
@@ -156,6 +157,7 @@ nlohmann::json record_to_json(const InstanceRecord& r) {
   j["next_timer"] = r.timer_due ? nlohmann::json(r.timer_due) : nlohmann::json(nullptr);
   j["waiting_for_signals"] = r.wait_signals;
   j["last_error"] = r.last_error.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.last_error);
+  j["result"] = r.result;
   if (r.status == InstanceStatus::kPaused) j["paused_at"] = r.paused_at;
   if (!r.cancel_reason.empty()) j["cancel_reason"] = r.cancel_reason;
   if (!r.idempotency_key.empty()) j["idempotency_key"] = r.idempotency_key;

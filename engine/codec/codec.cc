@@ -153,6 +153,8 @@ Result<std::string> encode_record(const InstanceRecord& r) {
             {"created_at", r.created_at},
             {"updated_at", r.updated_at},
             {"next_seq", r.next_seq}};
+  if (!r.version.empty()) j["version"] = r.version;
+  if (!r.result.is_null()) j["result"] = r.result;
   if (r.finished_at) j["finished_at"] = r.finished_at;
   if (r.await_kind != AwaitKind::kNone) j["await"] = static_cast<int>(r.await_kind);
   if (!r.step_name.empty()) j["step"] = r.step_name;
@@ -178,7 +180,9 @@ Result<InstanceRecord> decode_record(std::string_view bytes) {
   int await = 0;
   if (!read(j, "id", r.id)) return std::unexpected(corrupt(what, "id"));
   if (!read(j, "type", r.type)) return std::unexpected(corrupt(what, "type"));
+  if (!read(j, "version", r.version)) return std::unexpected(corrupt(what, "version"));
   if (auto it = j.find("input"); it != j.end()) r.input = *it;
+  if (auto it = j.find("result"); it != j.end()) r.result = *it;
   if (!read(j, "status", status)) return std::unexpected(corrupt(what, "status"));
   if (!read(j, "created_at", r.created_at)) return std::unexpected(corrupt(what, "created_at"));
   if (!read(j, "updated_at", r.updated_at)) return std::unexpected(corrupt(what, "updated_at"));

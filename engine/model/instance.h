@@ -40,7 +40,14 @@ enum class AwaitKind : uint8_t { kNone = 0, kStep = 1, kSleep = 2, kSignal = 3 }
 struct InstanceRecord {
   std::string id;
   std::string type;
+  // The workflow type's version this instance runs (a Lua script's sha256
+  // hex); empty for built-in types and for instances started before
+  // versions were recorded (they run the type's current version).
+  std::string version;
   nlohmann::json input;
+  // What the workflow returned (a Lua script's `run`); null until it
+  // completes, and for workflows that return nothing.
+  nlohmann::json result;
   InstanceStatus status = InstanceStatus::kRunning;
   TimeMs created_at = 0;
   TimeMs updated_at = 0;

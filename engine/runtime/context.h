@@ -160,6 +160,10 @@ class Context {
   std::string uuid();
   const std::string& instance_id() const { return instance_id_; }
   const nlohmann::json& input() const { return input_; }
+  // The value the workflow returns, stored as the instance's result when
+  // it completes (InstanceRecord::result); set it before co_return.
+  void set_result(nlohmann::json value) { result_ = std::move(value); }
+  const nlohmann::json& result() const { return result_; }
 
   // ---- Executor API --------------------------------------------------------
   // Satisfies `req` from the journal if it can (inbox first for signal waits,
@@ -197,6 +201,7 @@ class Context {
 
   std::string instance_id_;
   nlohmann::json input_;
+  nlohmann::json result_;
   std::vector<JournalEntry> journal_;
   size_t pos_ = 0;
   TimeMs now_ = 0;

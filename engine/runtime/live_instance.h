@@ -30,6 +30,7 @@ struct LiveInstance {
   bool persisted = false;
   InstanceStatus indexed_status = InstanceStatus::kRunning;
   TimeMs indexed_finished_at = 0;
+  std::string indexed_version;
 
   // Whether a row for record.timer_due exists in the `timers` column family.
   bool timer_row() const { return has_timer_row(record); }

@@ -52,6 +52,15 @@ void write_instance(LiveInstance& inst, Transition& tx) {
     tx.batch.put(Cf::kIndex, keys::status_index_key(r.status, r.created_at, r.id), {});
     tx.batch.put(Cf::kIndex, keys::type_status_index_key(r.type, r.status, r.created_at, r.id), {});
   }
+  // The version index holds unfinished instances of versioned types.
+  bool version_indexed = inst.persisted && !inst.indexed_version.empty() && !is_finished(inst.indexed_status);
+  bool version_index = !r.version.empty() && !is_finished(r.status);
+  if (version_indexed && (!version_index || inst.indexed_version != r.version)) {
+    tx.batch.del(Cf::kIndex, keys::version_index_key(r.type, inst.indexed_version, r.id));
+  }
+  if (version_index && (!version_indexed || inst.indexed_version != r.version)) {
+    tx.batch.put(Cf::kIndex, keys::version_index_key(r.type, r.version, r.id), {});
+  }
   if (inst.indexed_finished_at != r.finished_at) {
     if (inst.indexed_finished_at) {
       tx.batch.del(Cf::kIndex, keys::finished_index_key(inst.indexed_finished_at, r.id));
@@ -60,6 +69,7 @@ void write_instance(LiveInstance& inst, Transition& tx) {
   }
   inst.persisted = true;
   inst.indexed_status = r.status;
+  inst.indexed_version = r.version;
   inst.indexed_finished_at = r.finished_at;
 }
 

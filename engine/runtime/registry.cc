@@ -21,20 +21,70 @@ Result<void> Registry::add(std::string name, std::string description, WorkflowFn
   if (types_.contains(name)) {
     return make_error(ErrorCode::kInvalidArgument, "workflow type '" + name + "' is registered twice");
   }
-  std::string key = name;
-  types_.emplace(std::move(key), WorkflowType{std::move(name), std::move(description), std::move(fn),
-                                              std::move(check_input)});
+  auto type = std::make_unique<WorkflowType>(
+      WorkflowType{name, std::move(description), std::move(fn), std::move(check_input), "builtin", ""});
+  Entry& entry = types_[std::move(name)];
+  entry.versions.emplace("", std::move(type));
   return ok();
 }
 
-const WorkflowType* Registry::find(std::string_view name) const {
+Result<void> Registry::add_version(WorkflowType type) {
+  SUNDIAL_TRY(keys::validate_type_name(type.name));
+  if (type.version.empty()) {
+    return make_error(ErrorCode::kInvalidArgument, "workflow type '" + type.name + "' has no version");
+  }
+  auto it = types_.find(type.name);
+  if (it != types_.end() && it->second.versions.contains("")) {
+    return make_error(ErrorCode::kConflict,
+                      "workflow type '" + type.name + "' is built into sundiald and cannot be replaced");
+  }
+  Entry& entry = it != types_.end() ? it->second : types_[type.name];
+  entry.current = type.version;
+  if (!entry.versions.contains(type.version)) {
+    std::string version = type.version;
+    entry.versions.emplace(std::move(version), std::make_unique<WorkflowType>(std::move(type)));
+  }
+  return ok();
+}
+
+void Registry::remove_version(std::string_view name, std::string_view version) {
   auto it = types_.find(name);
-  return it == types_.end() ? nullptr : &it->second;
+  if (it == types_.end() || it->second.current == version) return;
+  if (auto v = it->second.versions.find(version); v != it->second.versions.end())
+    it->second.versions.erase(v);
+}
+
+void Registry::remove(std::string_view name) {
+  if (auto it = types_.find(name); it != types_.end() && !it->second.versions.contains("")) types_.erase(it);
+}
+
+const WorkflowType* Registry::find(std::string_view name) const { return find(name, {}); }
+
+const WorkflowType* Registry::find(std::string_view name, std::string_view version) const {
+  auto it = types_.find(name);
+  if (it == types_.end()) return nullptr;
+  const Entry& entry = it->second;
+  auto v = entry.versions.find(version.empty() ? std::string_view(entry.current) : version);
+  return v == entry.versions.end() ? nullptr : v->second.get();
 }
 
 std::vector<const WorkflowType*> Registry::list() const {
   std::vector<const WorkflowType*> out;
-  for (const auto& [name, type] : types_) out.push_back(&type);
+  for (const auto& [name, entry] : types_) {
+    if (const WorkflowType* t = find(name)) out.push_back(t);
+  }
+  return out;
+}
+
+std::vector<const WorkflowType*> Registry::versions(std::string_view name) const {
+  std::vector<const WorkflowType*> out;
+  auto it = types_.find(name);
+  if (it == types_.end()) return out;
+  const WorkflowType* current = find(name);
+  if (current) out.push_back(current);
+  for (const auto& [version, type] : it->second.versions) {
+    if (type.get() != current) out.push_back(type.get());
+  }
   return out;
 }
 

@@ -1,16 +1,23 @@
 // Registry: workflow type name → the coroutine function that runs it and
-// the check of its start input. Built once at start-up
-// (by the workflow families of workflows/modules.h); read-only afterwards.
+// the check of its start input. Built-in types are added once at start-up
+// (by the workflow families of workflows/modules.h). Script types
+// (workflows/lua) are versioned and change while sundiald runs: a new
+// version becomes the type's current one and new instances start on it,
+// while instances already running keep the version recorded on them
+// (InstanceRecord::version), which stays here until none uses it.
 //
 // A type declares its input check where it is registered: start runs it
 // before anything is stored, so a start with an input the workflow cannot
 // use is refused (400) instead of failing or completing silently later.
 //
-// Threading: fill before the engine starts; then read from the loop thread.
+// Threading: loop thread (built-in types are added before the engine
+// starts). A `const WorkflowType*` from find() is valid until that version
+// is removed; callers use it at once and keep none.
 #pragma once
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,6 +42,10 @@ struct WorkflowType {
   std::string description;
   WorkflowFn fn;
   InputCheck check_input;  // empty: any input is stored as given
+  // "builtin" (C++, compiled in) or the kind of script ("lua").
+  std::string kind = "builtin";
+  // Empty for built-in types; a script's content hash (sha256 hex).
+  std::string version;
 
   // check_input(input), or `input` itself when the type declares no check;
   // internal when the check throws (a bug in the check).
@@ -43,13 +54,37 @@ struct WorkflowType {
 
 class Registry {
  public:
-  // Fails with invalid_argument for a bad or duplicate name.
+  // Adds a built-in type. Fails with invalid_argument for a bad or
+  // duplicate name.
   Result<void> add(std::string name, std::string description, WorkflowFn fn, InputCheck check_input = {});
+  // Adds a version of a script type (type.version must be set) and makes
+  // it the type's current version; the type is created by its first
+  // version. A version already known just becomes current again. Fails
+  // with invalid_argument for a bad name, and with conflict when the name
+  // is a built-in type.
+  Result<void> add_version(WorkflowType type);
+  // Removes one version that is not current (no instance may use it).
+  void remove_version(std::string_view name, std::string_view version);
+  // Retires a script type with all its versions.
+  void remove(std::string_view name);
+
+  // The type's current version; nullptr when there is no such type.
   const WorkflowType* find(std::string_view name) const;
+  // The given version of the type; the current one when `version` is
+  // empty (built-in types, and instances from before versions were
+  // recorded); nullptr when that version is not loaded.
+  const WorkflowType* find(std::string_view name, std::string_view version) const;
+  // Every type's current version, by name.
   std::vector<const WorkflowType*> list() const;
+  // Every loaded version of a type, the current one first.
+  std::vector<const WorkflowType*> versions(std::string_view name) const;
 
  private:
-  std::map<std::string, WorkflowType, std::less<>> types_;
+  struct Entry {
+    std::string current;  // key into `versions`
+    std::map<std::string, std::unique_ptr<WorkflowType>, std::less<>> versions;
+  };
+  std::map<std::string, Entry, std::less<>> types_;
 };
 
 }  // namespace sundial

@@ -150,6 +150,7 @@ LiveInstance& Runtime::install(StoredInstance stored) {
   inst->persisted = true;
   inst->indexed_status = inst->record.status;
   inst->indexed_finished_at = inst->record.finished_at;
+  inst->indexed_version = inst->record.version;
   LiveInstance* raw = inst.get();
   live_.emplace(raw->record.id, std::move(inst));
   replay(*raw);
@@ -210,10 +211,13 @@ void Runtime::replay(LiveInstance& inst) {
   if (status != InstanceStatus::kRunning && status != InstanceStatus::kWaiting) return;
   Context& ctx = *inst.ctx;
   if (!inst.root.valid()) {
-    const WorkflowType* type = deps_.registry.find(inst.record.type);
+    const WorkflowType* type = deps_.registry.find(inst.record.type, inst.record.version);
     if (type == nullptr) {
       ctx.set_failure(Error{ErrorCode::kNotFound,
-                            "workflow type '" + inst.record.type + "' is not registered in this build"});
+                            inst.record.version.empty() || deps_.registry.find(inst.record.type) == nullptr
+                                ? "workflow type '" + inst.record.type + "' is not registered in this build"
+                                : "version " + inst.record.version + " of workflow type '" +
+                                      inst.record.type + "' is not loaded"});
       return;
     }
     Workflow<void> root;
@@ -334,11 +338,16 @@ void Runtime::finish(LiveInstance& inst, Transition& tx) {
                                               "' diverged: the workflow finished but its journal holds more "
                                               "outcomes; workflow code must be deterministic"});
   }
+  if (auto storable = check_storable(ctx.result(), "the workflow's result"); !storable) {
+    return fail(inst, tx, storable.error());
+  }
   clear_timer(inst.record, tx);
   clear_await(inst.record);
   set_status(inst.record, tx.now, InstanceStatus::kCompleted);
+  inst.record.result = ctx.result();
   JournalEntry done;
   done.kind = EntryKind::kCompleted;
+  done.data = ctx.result();
   append_entry(inst, tx, done);
   add_event(inst.record, tx, EventType::kCompleted);
   inst.root = Workflow<void>();

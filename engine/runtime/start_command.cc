@@ -90,14 +90,15 @@ void start_instance(Runtime& rt, IdempotencyKeys& keys, DurationMs idempotency_w
   }
   if (!req.id) {
     // 128 random bits: no instance can have this id yet.
-    return create_instance(rt, keys, idempotency_window, NewInstance{generate_id(), std::move(*input)}, req,
+    return create_instance(rt, keys, idempotency_window,
+                           NewInstance{generate_id(), std::move(*input), type->version}, req,
                            std::move(reply));
   }
   std::string id = *req.id;
   if (rt.find(id) != nullptr) return answer_existing(rt, id, std::move(reply));
   if (rt.being_deleted(id)) {  // a retention delete in flight: the id is free again
-    return create_instance(rt, keys, idempotency_window, NewInstance{id, std::move(*input)}, req,
-                           std::move(reply));
+    return create_instance(rt, keys, idempotency_window, NewInstance{id, std::move(*input), type->version},
+                           req, std::move(reply));
   }
   if (!rt.loading(id)) {
     // Whether the id is taken, from memory only (the record's bloom filter
@@ -105,27 +106,29 @@ void start_instance(Runtime& rt, IdempotencyKeys& keys, DurationMs idempotency_w
     auto cached = rt.store().get_if_cached(Cf::kInstances, id);
     if (!cached) return answer_later(rt, std::move(reply), std::unexpected(cached.error()));
     if (cached->state == CachedRead::kAbsent) {
-      return create_instance(rt, keys, idempotency_window, NewInstance{id, std::move(*input)}, req,
-                             std::move(reply));
+      return create_instance(rt, keys, idempotency_window, NewInstance{id, std::move(*input), type->version},
+                             req, std::move(reply));
     }
     if (cached->state == CachedRead::kFound) return answer_existing(rt, id, std::move(reply));
   }
   // Not known from memory, or a load of it is under way: ask in line with
   // the other commands for this id.
-  rt.with_instance(id, [&rt, &keys, idempotency_window, id, req = std::move(req), input = std::move(*input),
-                        reply = std::move(reply)](Result<LiveInstance*> existing) mutable {
-    if (existing) {
-      rt.release(**existing);
-      return answer_existing(rt, id, std::move(reply));
-    }
-    if (existing.error().code != ErrorCode::kNotFound) {
-      return answer_later(rt, std::move(reply), std::unexpected(existing.error()));
-    }
-    if (!rt.accepting()) {
-      return answer_later(rt, std::move(reply), std::unexpected(rt.not_accepting_error()));
-    }
-    create_instance(rt, keys, idempotency_window, NewInstance{id, std::move(input)}, req, std::move(reply));
-  });
+  rt.with_instance(
+      id, [&rt, &keys, idempotency_window, id, req = std::move(req), input = std::move(*input),
+           version = type->version, reply = std::move(reply)](Result<LiveInstance*> existing) mutable {
+        if (existing) {
+          rt.release(**existing);
+          return answer_existing(rt, id, std::move(reply));
+        }
+        if (existing.error().code != ErrorCode::kNotFound) {
+          return answer_later(rt, std::move(reply), std::unexpected(existing.error()));
+        }
+        if (!rt.accepting()) {
+          return answer_later(rt, std::move(reply), std::unexpected(rt.not_accepting_error()));
+        }
+        create_instance(rt, keys, idempotency_window, NewInstance{id, std::move(input), std::move(version)},
+                        req, std::move(reply));
+      });
 }
 
 }  // namespace sundial

@@ -11,6 +11,7 @@ constexpr char kTypeTag = 'T';
 constexpr char kTypeStatusTag = 'U';
 constexpr char kFinishedTag = 'F';
 constexpr char kIdempotencyExpiryTag = 'X';
+constexpr char kVersionTag = 'V';
 
 Result<void> invalid(std::string message) {
   return make_error(ErrorCode::kInvalidArgument, std::move(message));
@@ -133,6 +134,19 @@ std::string type_status_index_key(std::string_view type, uint8_t status, TimeMs 
   put_time(out, created);
   out.append(id);
   return out;
+}
+
+std::string version_index_prefix(std::string_view type, std::string_view version) {
+  std::string out(1, kVersionTag);
+  out.append(type);
+  out.push_back('\0');
+  out.append(version);
+  out.push_back('\0');
+  return out;
+}
+
+std::string version_index_key(std::string_view type, std::string_view version, std::string_view id) {
+  return version_index_prefix(type, version).append(id);
 }
 
 std::string finished_index_prefix() { return std::string(1, kFinishedTag); }

@@ -79,6 +79,7 @@ Result<Decision> decide(const InstanceView& view, const SignalCommand& cmd, Time
 struct NewInstance {
   std::string id;
   nlohmann::json input;  // as the workflow type prepared it
+  std::string version;   // the type's current version (WorkflowType::version)
 };
 // The id and idempotency key of a start, checked before anything else.
 Result<void> check(const StartRequest& req);

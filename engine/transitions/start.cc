@@ -22,6 +22,7 @@ Result<Decision> decide(NewInstance view, const StartRequest& req, DurationMs id
   InstanceRecord& r = d.record;
   r.id = std::move(view.id);
   r.type = req.type;
+  r.version = view.version;
   r.input = std::move(view.input);
   r.created_at = now;
   r.status = InstanceStatus::kRunning;

@@ -99,6 +99,7 @@ int show_verb(VerbContext& ctx) {
   Table t{{"FIELD", "VALUE"}, {}};
   t.rows = {{"id", text(i["id"])},
             {"type", text(i["type"])},
+            {"version", text(i.value("version", nlohmann::json()))},
             {"status", text(i["status"])},
             {"input", i["input"].dump()},
             {"current step", text(i["current_step"])},
@@ -106,6 +107,7 @@ int show_verb(VerbContext& ctx) {
             {"next timer", both(i["next_timer"])},
             {"attempts", text(i["attempts"])},
             {"last error", text(i["last_error"])},
+            {"result", text(i.value("result", nlohmann::json()))},
             {"created", both(i["created_at"])},
             {"updated", both(i["updated_at"])},
             {"finished", both(i["finished_at"])}};

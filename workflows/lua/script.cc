@@ -2,6 +2,7 @@
 
 #include <lua.hpp>
 
+#include "connectors/signing/hmac.h"
 #include "workflows/lua/lua_json.h"
 #include "workflows/lua/workflow.h"
 
@@ -34,6 +35,8 @@ Result<std::shared_ptr<LuaScript>> LuaScript::load(std::string type, std::string
   script->type_ = std::move(type);
   script->chunkname_ = std::move(chunkname);
   script->options_ = std::move(options);
+  script->source_ = std::string(source);
+  script->version_ = sha256_hex(source);
   auto sandbox = LuaSandbox::create(script->options_.limits);
   if (!sandbox) return std::unexpected(sandbox.error());
   script->sandbox_ = std::move(*sandbox);
@@ -106,11 +109,13 @@ Result<void> register_lua_script(Registry& registry, std::shared_ptr<const LuaSc
   if (script->has_validate()) {
     check = [script](const nlohmann::json& input) { return script->validate(input); };
   }
-  std::string type = script->type();
-  std::string description = "Lua script " + script->chunkname();
-  return registry.add(
-      std::move(type), std::move(description), [script](Context& ctx) { return lua_workflow(script, ctx); },
-      std::move(check));
+  WorkflowType type{script->type(),
+                    "Lua script " + script->chunkname(),
+                    [script](Context& ctx) { return lua_workflow(script, ctx); },
+                    std::move(check),
+                    "lua",
+                    script->version()};
+  return registry.add_version(std::move(type));
 }
 
 }  // namespace sundial::lua

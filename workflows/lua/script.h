@@ -26,10 +26,6 @@ namespace sundial::lua {
 
 struct LuaOptions {
   LuaLimits limits;
-  // Called with an instance's id and the value `run` returned, when it
-  // returns. The engine's instance record has no result field yet; this is
-  // the seam it will use (tests use it today).
-  std::function<void(const std::string& id, const nlohmann::json& result)> on_result;
 };
 
 class LuaScript {
@@ -43,6 +39,9 @@ class LuaScript {
 
   const std::string& type() const { return type_; }
   const std::string& chunkname() const { return chunkname_; }
+  // The script's text, and its version: the sha256 hex of that text.
+  const std::string& source() const { return source_; }
+  const std::string& version() const { return version_; }
   bool has_validate() const { return has_validate_; }
   LuaSandbox& sandbox() const { return *sandbox_; }
   const LuaOptions& options() const { return options_; }
@@ -56,14 +55,17 @@ class LuaScript {
 
   std::string type_;
   std::string chunkname_;
+  std::string source_;
+  std::string version_;
   LuaOptions options_;
   std::unique_ptr<LuaSandbox> sandbox_;
   bool has_validate_ = false;
 };
 
-// Adds the script's type to `registry`: its instances run as Lua coroutines
-// driven by lua_workflow (workflow.h), and validate() is the type's input
-// check when the script has one.
+// Adds the script to `registry` as a version of its type (its content
+// hash) and makes it the type's current version: its instances run as Lua
+// coroutines driven by lua_workflow (workflow.h), and validate() is the
+// type's input check when the script has one.
 Result<void> register_lua_script(Registry& registry, std::shared_ptr<const LuaScript> script);
 
 }  // namespace sundial::lua

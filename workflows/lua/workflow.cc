@@ -35,7 +35,7 @@ Workflow<void> lua_workflow(std::shared_ptr<const LuaScript> script, Context& ct
     }
   }
   if (out.kind == LuaOutcome::Kind::kFailed) throw std::runtime_error(out.error);
-  if (script->options().on_result) script->options().on_result(ctx.instance_id(), out.result);
+  ctx.set_result(std::move(out.result));
 }
 
 }  // namespace sundial::lua

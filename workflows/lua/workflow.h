@@ -2,8 +2,8 @@
 // It drives a LuaInstance: each request the script makes (a step, a sleep,
 // a signal wait) is co_awaited on the instance's Context, and Lua is resumed
 // with the outcome, so a Lua instance is journaled, replayed, evicted and
-// reloaded exactly like a C++ one. When run returns, its value goes to
-// LuaOptions::on_result; when the script fails (an error outside a step, a
+// reloaded exactly like a C++ one. When run returns, its value is the
+// instance's result (Context::set_result); when the script fails (an error outside a step, a
 // limit), the coroutine throws and the engine fails the instance with the
 // message and traceback.
 //

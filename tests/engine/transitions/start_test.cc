@@ -33,12 +33,13 @@ TEST(StartCheck, RefusesBadIdsAndKeys) {
 
 TEST(StartDecision, DescribesTheNewInstanceAndItsFirstEntry) {
   nlohmann::json input = {{"email", "a@example.com"}};
-  auto d = decide(NewInstance{"order-17", input}, request("order-17"), 86'400'000, kNow);
+  auto d = decide(NewInstance{"order-17", input, "3f2a"}, request("order-17"), 86'400'000, kNow);
   ASSERT_TRUE(d.has_value());
   EXPECT_EQ(d->kind, Decision::Kind::kCommit);
   const InstanceRecord& r = d->record;
   EXPECT_EQ(r.id, "order-17");
   EXPECT_EQ(r.type, "demo");
+  EXPECT_EQ(r.version, "3f2a");  // the type's current version, recorded at start
   EXPECT_EQ(r.input, input);
   EXPECT_EQ(r.status, InstanceStatus::kRunning);
   EXPECT_EQ(r.created_at, kNow);
@@ -58,7 +59,8 @@ TEST(StartDecision, DescribesTheNewInstanceAndItsFirstEntry) {
 }
 
 TEST(StartDecision, AKeyedStartRemembersItsKeyForTheWindow) {
-  auto d = decide(NewInstance{"abc", nlohmann::json::object()}, request(std::nullopt, "k-1"), 60'000, kNow);
+  auto d =
+      decide(NewInstance{"abc", nlohmann::json::object(), ""}, request(std::nullopt, "k-1"), 60'000, kNow);
   ASSERT_TRUE(d.has_value());
   EXPECT_EQ(d->record.idempotency_key, "k-1");
   ASSERT_TRUE(d->remember.has_value());
@@ -68,7 +70,7 @@ TEST(StartDecision, AKeyedStartRemembersItsKeyForTheWindow) {
 }
 
 TEST(StartDecision, InputThatCannotBeStoredIsInvalidArgument) {
-  auto d = decide(NewInstance{"abc", nlohmann::json(std::string("\xff"))}, request(), 0, kNow);
+  auto d = decide(NewInstance{"abc", nlohmann::json(std::string("\xff")), ""}, request(), 0, kNow);
   ASSERT_FALSE(d.has_value());
   EXPECT_EQ(d.error().code, ErrorCode::kInvalidArgument);
 }

@@ -34,7 +34,6 @@ class LuaWorkflowTest : public ::testing::Test {
   LuaOptions options() {
     LuaOptions o;
     o.limits.instructions_per_activation = 200'000;
-    o.on_result = [this](const std::string& id, const nlohmann::json& result) { results[id] = result; };
     return o;
   }
 
@@ -42,6 +41,13 @@ class LuaWorkflowTest : public ::testing::Test {
     auto script = LuaScript::load(type, source, type + ".lua", options());
     ASSERT_TRUE(script) << script.error().message;
     ASSERT_TRUE(register_lua_script(h.registry, *script));
+  }
+
+  // The instance's stored result (the value `run` returned).
+  nlohmann::json result(const std::string& id) {
+    auto r = h.describe(id);
+    EXPECT_TRUE(r) << r.error().to_string();
+    return r ? r->result : nlohmann::json();
   }
 
   std::string last_error(const std::string& id) {
@@ -57,7 +63,6 @@ class LuaWorkflowTest : public ::testing::Test {
   }
 
   testing::EngineHarness h;
-  std::map<std::string, nlohmann::json> results;
 };
 
 TEST_F(LuaWorkflowTest, TheMinimalScriptRunsWithASignal) {
@@ -69,7 +74,7 @@ TEST_F(LuaWorkflowTest, TheMinimalScriptRunsWithASignal) {
   EXPECT_EQ(h.status("g1"), InstanceStatus::kWaiting);
   ASSERT_TRUE(h.signal("g1", "go", {{"x", 1}}));
   EXPECT_EQ(h.status("g1"), InstanceStatus::kCompleted) << last_error("g1");
-  EXPECT_EQ(results["g1"], (nlohmann::json{{"said", "hi ada"}, {"signal", "go"}}));
+  EXPECT_EQ(result("g1"), (nlohmann::json{{"said", "hi ada"}, {"signal", "go"}}));
 }
 
 TEST_F(LuaWorkflowTest, TheMinimalScriptTimesOut) {
@@ -81,7 +86,7 @@ TEST_F(LuaWorkflowTest, TheMinimalScriptTimesOut) {
   EXPECT_EQ(h.status("g1"), InstanceStatus::kWaiting);
   h.advance(1);
   EXPECT_EQ(h.status("g1"), InstanceStatus::kCompleted) << last_error("g1");
-  EXPECT_EQ(results["g1"], (nlohmann::json{{"said", "hi bob"}}));
+  EXPECT_EQ(result("g1"), (nlohmann::json{{"said", "hi bob"}}));
 }
 
 TEST_F(LuaWorkflowTest, ASignalPayloadReachesTheScript) {
@@ -92,7 +97,7 @@ TEST_F(LuaWorkflowTest, ASignalPayloadReachesTheScript) {
   h.open();
   ASSERT_TRUE(h.start("w", "w1"));
   ASSERT_TRUE(h.signal("w1", "go", {{"n", 7}, {"list", {1, 2}}}));
-  EXPECT_EQ(results["w1"], (nlohmann::json{{"name", "go"}, {"payload", {{"n", 7}, {"list", {1, 2}}}}}));
+  EXPECT_EQ(result("w1"), (nlohmann::json{{"name", "go"}, {"payload", {{"n", 7}, {"list", {1, 2}}}}}));
 }
 
 TEST_F(LuaWorkflowTest, StepsGetTheirKeyAndAttemptAndARetriedErrorIsAFailedAttempt) {
@@ -117,7 +122,7 @@ TEST_F(LuaWorkflowTest, StepsGetTheirKeyAndAttemptAndARetriedErrorIsAFailedAttem
   EXPECT_TRUE(found);
   h.advance(1000);
   EXPECT_EQ(h.status("w1"), InstanceStatus::kCompleted) << last_error("w1");
-  EXPECT_EQ(results["w1"], (nlohmann::json{{"key", "w1/flaky"}, {"attempt", 2}}));
+  EXPECT_EQ(result("w1"), (nlohmann::json{{"key", "w1/flaky"}, {"attempt", 2}}));
 }
 
 TEST_F(LuaWorkflowTest, AStepThatKeepsFailingFailsTheInstance) {
@@ -183,7 +188,7 @@ TEST_F(LuaWorkflowTest, TheBudgetIsPerActivation) {
   ASSERT_TRUE(h.start("w", "w1"));
   for (int i = 0; i < 5; ++i) h.advance(10);
   EXPECT_EQ(h.status("w1"), InstanceStatus::kCompleted) << last_error("w1");
-  EXPECT_EQ(results["w1"]["total"], 150000);
+  EXPECT_EQ(result("w1")["total"], 150000);
 }
 
 TEST_F(LuaWorkflowTest, AStepOverBudgetFailsForGood) {
@@ -210,7 +215,7 @@ TEST_F(LuaWorkflowTest, AWaitMayYieldAcrossPcall) {
   EXPECT_EQ(h.status("w1"), InstanceStatus::kWaiting);
   h.advance(1000);
   EXPECT_EQ(h.status("w1"), InstanceStatus::kCompleted) << last_error("w1");
-  EXPECT_EQ(results["w1"], (nlohmann::json{{"ok", false}, {"err", "after the sleep"}}));
+  EXPECT_EQ(result("w1"), (nlohmann::json{{"ok", false}, {"err", "after the sleep"}}));
 }
 
 TEST_F(LuaWorkflowTest, CoroutineWrapWorksInsideAStep) {
@@ -225,7 +230,7 @@ TEST_F(LuaWorkflowTest, CoroutineWrapWorksInsideAStep) {
   h.open();
   ASSERT_TRUE(h.start("w", "w1"));
   EXPECT_EQ(h.status("w1"), InstanceStatus::kCompleted) << last_error("w1");
-  EXPECT_EQ(results["w1"], (nlohmann::json{{"sum", 10}}));
+  EXPECT_EQ(result("w1"), (nlohmann::json{{"sum", 10}}));
 }
 
 TEST_F(LuaWorkflowTest, CtxWaitsAreRefusedInsideStepsAndCoroutines) {
@@ -274,7 +279,7 @@ TEST_F(LuaWorkflowTest, AnInstanceReloadedAfterARestartReplaysDeterministically)
   h.reopen();
   h.advance(90 * kMinuteMs);
   EXPECT_EQ(h.status("w1"), InstanceStatus::kCompleted) << last_error("w1");
-  const auto& r = results["w1"];
+  const auto& r = result("w1");
   EXPECT_EQ(r["id"], "w1");
   EXPECT_EQ(r["type"], "w");
   EXPECT_EQ(r["who"], "ada");
@@ -304,7 +309,7 @@ TEST_F(LuaWorkflowTest, AnInstanceEvictedAtEveryWaitReplaysToTheSameResult) {
     h.advance(1000);
   }
   EXPECT_EQ(h.status("w1"), InstanceStatus::kCompleted) << last_error("w1");
-  EXPECT_EQ(results["w1"]["seen"], (nlohmann::json{11, 21, 31, 41}));
+  EXPECT_EQ(result("w1")["seen"], (nlohmann::json{11, 21, 31, 41}));
   EXPECT_EQ(count("w1", EntryKind::kStepCompleted), 4u);
 }
 
@@ -325,7 +330,7 @@ TEST_F(LuaWorkflowTest, SleepUntilAndWaitUntilUseAbsoluteTimes) {
   h.advance(3000);  // the first wait times out at t0 + 8s
   ASSERT_TRUE(h.signal("w1", "b"));
   EXPECT_EQ(h.status("w1"), InstanceStatus::kCompleted) << last_error("w1");
-  EXPECT_EQ(results["w1"], (nlohmann::json{{"slept", 8000}, {"first", true}, {"second", "b"}}));
+  EXPECT_EQ(result("w1"), (nlohmann::json{{"slept", 8000}, {"first", true}, {"second", "b"}}));
 }
 
 TEST_F(LuaWorkflowTest, BadArgumentsToCtxFailTheInstanceWithTheLine) {
@@ -368,25 +373,53 @@ TEST_F(LuaWorkflowTest, CtxIsReadOnly) {
   EXPECT_NE(last_error("w1").find("ctx is read-only"), std::string::npos) << last_error("w1");
 }
 
-TEST_F(LuaWorkflowTest, ChangedStepNamesUnderARunningInstanceFailItWithNonDeterminism) {
-  add("w", R"lua(return { run = function(ctx)
+const char* const kVersionOne = R"lua(return { run = function(ctx)
     ctx:step("a", function() return 1 end)
     ctx:sleep("1m")
-    ctx:step("b", function() return 2 end)
-  end })lua");
-  h.open();
-  ASSERT_TRUE(h.start("w", "w1"));
-  h.close();
-  h.registry = Registry();
-  add("w", R"lua(return { run = function(ctx)
+    return { version = 1 }
+  end })lua";
+const char* const kVersionTwo = R"lua(return { run = function(ctx)
     ctx:step("renamed", function() return 1 end)
     ctx:sleep("1m")
-    ctx:step("b", function() return 2 end)
-  end })lua");
+    return { version = 2 }
+  end })lua";
+
+TEST_F(LuaWorkflowTest, AnEditedScriptAppliesToNewInstancesWhileRunningOnesKeepTheirVersion) {
+  add("w", kVersionOne);
+  h.open();
+  ASSERT_TRUE(h.start("w", "old"));
+  h.close();
+  h.registry = Registry();
+  add("w", kVersionOne);
+  add("w", kVersionTwo);  // now current
+  h.open();
+  ASSERT_TRUE(h.start("w", "new"));
+  h.advance(kMinuteMs);
+  EXPECT_EQ(h.status("old"), InstanceStatus::kCompleted) << last_error("old");
+  EXPECT_EQ(h.status("new"), InstanceStatus::kCompleted) << last_error("new");
+  EXPECT_EQ(result("old"), (nlohmann::json{{"version", 1}}));
+  EXPECT_EQ(result("new"), (nlohmann::json{{"version", 2}}));
+  auto old_record = h.describe("old");
+  auto new_record = h.describe("new");
+  ASSERT_TRUE(old_record && new_record);
+  EXPECT_NE(old_record->version, new_record->version);
+  EXPECT_EQ(new_record->version, h.registry.find("w")->version);
+}
+
+TEST_F(LuaWorkflowTest, AnInstanceWhoseVersionIsNotLoadedFailsNamingTheVersion) {
+  add("w", kVersionOne);
+  h.open();
+  ASSERT_TRUE(h.start("w", "w1"));
+  std::string version = h.registry.find("w")->version;
+  h.close();
+  h.registry = Registry();
+  add("w", kVersionTwo);
   h.open();
   h.advance(kMinuteMs);
   EXPECT_EQ(h.status("w1"), InstanceStatus::kFailed);
-  EXPECT_NE(last_error("w1").find("non_determinism"), std::string::npos) << last_error("w1");
+  EXPECT_NE(last_error("w1").find("version " + version + " of workflow type 'w' is not loaded"),
+            std::string::npos)
+      << last_error("w1");
 }
 
 TEST_F(LuaWorkflowTest, ValidateRefusesAStartAndNothingIsStored) {
@@ -405,7 +438,7 @@ TEST_F(LuaWorkflowTest, ValidateRefusesAStartAndNothingIsStored) {
   EXPECT_NE(refused.error().message.find("input.name must be a string"), std::string::npos);
   EXPECT_FALSE(h.describe("w1"));
   ASSERT_TRUE(h.start("w", "w2", {{"name", "ada"}}));
-  EXPECT_EQ(results["w2"], (nlohmann::json{{"name", "ada"}, {"greeting", "hello"}}));
+  EXPECT_EQ(result("w2"), (nlohmann::json{{"name", "ada"}, {"greeting", "hello"}}));
   auto stored = h.describe("w2");
   ASSERT_TRUE(stored);
   EXPECT_EQ(stored->input["greeting"], "hello");
@@ -427,7 +460,7 @@ TEST_F(LuaWorkflowTest, ADirectoryOfScriptsBecomesWorkflowTypes) {
   EXPECT_EQ(*types, (std::vector<std::string>{"count", "greet"}));
   h.open();
   ASSERT_TRUE(h.start("count", "c1", {{"n", 41}}));
-  EXPECT_EQ(results["c1"], (nlohmann::json{{"n", 42}}));
+  EXPECT_EQ(result("c1"), (nlohmann::json{{"n", 42}}));
   ASSERT_TRUE(h.start("greet", "g1", {{"name", "ada"}}));
   EXPECT_EQ(h.status("g1"), InstanceStatus::kWaiting);
 }
@@ -457,7 +490,7 @@ TEST_F(LuaWorkflowTest, ALoadedScriptsValidateChecksItsStarts) {
   EXPECT_EQ(refused.error().code, ErrorCode::kInvalidArgument);
   EXPECT_EQ(refused.error().message, "n is required");
   ASSERT_TRUE(h.start("strict", "s2", {{"n", 1}}));
-  EXPECT_EQ(results["s2"], (nlohmann::json{{"n", 1}}));
+  EXPECT_EQ(result("s2"), (nlohmann::json{{"n", 1}}));
 }
 
 TEST_F(LuaWorkflowTest, AScriptWhoseNameIsNoTypeNameOrAMissingDirectoryIsRefused) {

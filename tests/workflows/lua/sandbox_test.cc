@@ -21,7 +21,7 @@ LuaLimits small_limits() {
 std::shared_ptr<LuaScript> script_with(const std::string& body, LuaLimits limits = small_limits()) {
   auto script =
       LuaScript::load("t", "return { run = function() end, validate = function(input)\n" + body + "\nend }",
-                      "t.lua", LuaOptions{limits, {}});
+                      "t.lua", LuaOptions{limits});
   EXPECT_TRUE(script) << script.error().message;
   return script ? *script : nullptr;
 }
