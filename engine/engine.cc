@@ -154,4 +154,17 @@ std::optional<Error> Engine::not_ready_reason() const {
 
 void Engine::stats(StatsReader::Done done) { stats_->read(std::move(done)); }
 
+void Engine::write_meta(Batch batch, std::move_only_function<void(Result<void>)> done) {
+  commits_->submit(std::move(batch), std::move(done));
+}
+
+Result<void> Engine::scan_meta_at_startup(std::string_view prefix, const ScanFn& fn) {
+  return scan_prefix(*store_, Cf::kMeta, prefix, fn);
+}
+
+Result<void> Engine::write_meta_at_startup(const Batch& batch) {
+  const Batch* batches[] = {&batch};
+  return store_->write(batches);
+}
+
 }  // namespace sundial

@@ -90,6 +90,16 @@ class Engine {
   // Queries submitted and not yet answered (stats not included).
   size_t queries_in_flight() const { return queries_ ? queries_->in_flight() : 0; }
   const Registry& registry() const { return registry_; }
+
+  // ---- Engine-wide durable state in the kMeta column family (the Lua
+  // script store, workflows/lua/script_store.h), under keys of its own ----
+  // Commits `batch` in line with the instance commits; `done` runs on the
+  // loop once it is durable (or failed).
+  void write_meta(Batch batch, std::move_only_function<void(Result<void>)> done);
+  // Start-up only, before the loop runs and before anything is served:
+  // reads the kMeta keys under `prefix`, and writes a batch at once.
+  Result<void> scan_meta_at_startup(std::string_view prefix, const ScanFn& fn);
+  Result<void> write_meta_at_startup(const Batch& batch);
   EventLog& events() { return *events_; }
 
   // True once recovery finished and until close; false while recovering

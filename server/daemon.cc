@@ -17,7 +17,9 @@
 #include "server/config/daemon_args.h"
 #include "server/ops/logging.h"
 #include "server/sundial_server.h"
+#include "workflows/lua/catalog.h"
 #include "workflows/modules.h"
+#include "workflows/shipped_scripts.h"
 
 namespace sundial {
 namespace {
@@ -149,7 +151,36 @@ int run_daemon(const std::vector<std::string>& args) {
       "engine ready in {} ms (storage open and recovery)",
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - open_started)
           .count());
-  auto server = std::make_unique<SundialServer>(loop, clock, *engine, config, admin_token);
+  // The Lua workflow scripts: the versions stored, the shipped ones, then
+  // [workflows] dir. A script that does not load stops start-up here.
+  lua::ScriptCatalog::Options script_options;
+  if (config.workflows.shipped) script_options.dirs = shipped_script_dirs();
+  if (!config.workflows.dir.empty()) script_options.dirs.emplace_back(config.workflows.dir);
+  auto scripts = std::make_unique<lua::ScriptCatalog>(registry, std::move(script_options));
+  if (auto loaded = scripts->open(*engine); !loaded) {
+    spdlog::critical("cannot load the workflow scripts: {}", loaded.error().message);
+    scripts.reset();
+    engine.reset();
+    return 2;
+  }
+  if (auto watched = scripts->watch(loop); !watched) {
+    spdlog::warn("workflow scripts are not reloaded on change ({}); send SIGHUP to reload",
+                 watched.error().message);
+  }
+  UvHandle<uv_signal_t> sighup;
+  if (uv_signal_init(loop.raw(), sighup.get()) == 0) {
+    sighup.mark_initialized();
+    sighup.get()->data = scripts.get();
+    uv_signal_start(
+        sighup.get(),
+        [](uv_signal_t* h, int) {
+          spdlog::info("SIGHUP: reloading the workflow scripts");
+          if (h->data != nullptr) static_cast<lua::ScriptCatalog*>(h->data)->reload();
+        },
+        SIGHUP);
+    uv_unref(sighup.base());
+  }
+  auto server = std::make_unique<SundialServer>(loop, clock, *engine, config, admin_token, scripts.get());
   for (auto& route : modules.routes) server->add_webhook(std::move(route));
   // Signal handlers go in before the port is announced: a SIGTERM right
   // after the "listening" line must find them.
@@ -173,6 +204,7 @@ int run_daemon(const std::vector<std::string>& args) {
     spdlog::critical("{}", handled.error().message);
     signals->close();
     server.reset();
+    scripts.reset();
     engine.reset();
     return 1;
   }
@@ -181,6 +213,7 @@ int run_daemon(const std::vector<std::string>& args) {
     spdlog::critical("{}", started.error().message);
     signals->close();
     server.reset();
+    scripts.reset();
     engine.reset();
     return 1;
   }
@@ -195,6 +228,8 @@ int run_daemon(const std::vector<std::string>& args) {
   loop.run();
   // Outside uv_run: the engine drains its own commits by running the loop.
   server.reset();
+  sighup.close();
+  scripts.reset();
   engine.reset();
   signals.reset();
   spdlog::info("sundiald stopped");

@@ -28,7 +28,7 @@ http::HttpServerOptions http_options(const ServerSettings& s) {
 }
 
 SundialServer::SundialServer(Loop& loop, Clock& clock, Engine& engine, const DaemonConfig& config,
-                             std::optional<std::string> admin_token)
+                             std::optional<std::string> admin_token, lua::ScriptCatalog* scripts)
     : loop_(loop),
       engine_(engine),
       auth_(std::move(admin_token)),
@@ -47,6 +47,7 @@ SundialServer::SundialServer(Loop& loop, Clock& clock, Engine& engine, const Dae
   });
   api::AdminApi admin{engine, loop};
   admin.json_limits = json_limits_;
+  admin.scripts = scripts;
   api::add_admin_routes(router_, admin);
   add_operations_routes();
 }

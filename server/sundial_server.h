@@ -20,14 +20,17 @@
 #include "server/ops/metrics.h"
 #include "server/ops/server_metrics.h"
 #include "server/webhooks/rate_limiter.h"
+#include "workflows/lua/catalog.h"
 #include "workflows/module/webhook_route.h"
 
 namespace sundial {
 
 class SundialServer {
  public:
+  // `scripts`, when given, serves the workflow-script routes; it must
+  // outlive the server.
   SundialServer(Loop& loop, Clock& clock, Engine& engine, const DaemonConfig& config,
-                std::optional<std::string> admin_token);
+                std::optional<std::string> admin_token, lua::ScriptCatalog* scripts = nullptr);
 
   // Binds the listening socket.
   Result<void> start();

@@ -77,4 +77,13 @@ inline bool has_timer_row(const InstanceRecord& r) {
   return r.timer_due != 0 && r.status != InstanceStatus::kPaused && !is_finished(r.status);
 }
 
+// Whether the instance may still run code of its recorded version: every
+// status but completed and cancelled (a failed one can be retried), for
+// versioned types only. Such instances are in the version index
+// (keys::version_index_key), which keeps their script versions stored.
+inline bool holds_version(const InstanceRecord& r) {
+  return !r.version.empty() && r.status != InstanceStatus::kCompleted &&
+         r.status != InstanceStatus::kCancelled;
+}
+
 }  // namespace sundial

@@ -52,9 +52,11 @@ void write_instance(LiveInstance& inst, Transition& tx) {
     tx.batch.put(Cf::kIndex, keys::status_index_key(r.status, r.created_at, r.id), {});
     tx.batch.put(Cf::kIndex, keys::type_status_index_key(r.type, r.status, r.created_at, r.id), {});
   }
-  // The version index holds unfinished instances of versioned types.
-  bool version_indexed = inst.persisted && !inst.indexed_version.empty() && !is_finished(inst.indexed_status);
-  bool version_index = !r.version.empty() && !is_finished(r.status);
+  // The version index holds the instances that may still run their version.
+  bool version_indexed = inst.persisted && !inst.indexed_version.empty() &&
+                         inst.indexed_status != InstanceStatus::kCompleted &&
+                         inst.indexed_status != InstanceStatus::kCancelled;
+  bool version_index = holds_version(r);
   if (version_indexed && (!version_index || inst.indexed_version != r.version)) {
     tx.batch.del(Cf::kIndex, keys::version_index_key(r.type, inst.indexed_version, r.id));
   }

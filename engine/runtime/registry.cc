@@ -28,7 +28,7 @@ Result<void> Registry::add(std::string name, std::string description, WorkflowFn
   return ok();
 }
 
-Result<void> Registry::add_version(WorkflowType type) {
+Result<void> Registry::add_version(WorkflowType type, bool make_current) {
   SUNDIAL_TRY(keys::validate_type_name(type.name));
   if (type.version.empty()) {
     return make_error(ErrorCode::kInvalidArgument, "workflow type '" + type.name + "' has no version");
@@ -39,7 +39,7 @@ Result<void> Registry::add_version(WorkflowType type) {
                       "workflow type '" + type.name + "' is built into sundiald and cannot be replaced");
   }
   Entry& entry = it != types_.end() ? it->second : types_[type.name];
-  entry.current = type.version;
+  if (make_current) entry.current = type.version;
   if (!entry.versions.contains(type.version)) {
     std::string version = type.version;
     entry.versions.emplace(std::move(version), std::make_unique<WorkflowType>(std::move(type)));
@@ -47,11 +47,25 @@ Result<void> Registry::add_version(WorkflowType type) {
   return ok();
 }
 
+bool Registry::set_current(std::string_view name, std::string_view version) {
+  auto it = types_.find(name);
+  if (it == types_.end() || version.empty() || !it->second.versions.contains(version)) return false;
+  it->second.current = std::string(version);
+  return true;
+}
+
 void Registry::remove_version(std::string_view name, std::string_view version) {
   auto it = types_.find(name);
-  if (it == types_.end() || it->second.current == version) return;
+  if (it == types_.end() || version.empty() || it->second.current == version) return;
   if (auto v = it->second.versions.find(version); v != it->second.versions.end())
     it->second.versions.erase(v);
+  if (it->second.versions.empty()) types_.erase(it);
+}
+
+void Registry::retire(std::string_view name) {
+  if (auto it = types_.find(name); it != types_.end() && !it->second.versions.contains("")) {
+    it->second.current.clear();
+  }
 }
 
 void Registry::remove(std::string_view name) {

@@ -57,15 +57,20 @@ class Registry {
   // Adds a built-in type. Fails with invalid_argument for a bad or
   // duplicate name.
   Result<void> add(std::string name, std::string description, WorkflowFn fn, InputCheck check_input = {});
-  // Adds a version of a script type (type.version must be set) and makes
-  // it the type's current version; the type is created by its first
-  // version. A version already known just becomes current again. Fails
-  // with invalid_argument for a bad name, and with conflict when the name
-  // is a built-in type.
-  Result<void> add_version(WorkflowType type);
+  // Adds a version of a script type (type.version must be set) and, with
+  // `make_current`, makes it the version new instances start on; the type
+  // is created by its first version. A version already known is kept as
+  // it is (and may become current). Fails with invalid_argument for a bad
+  // name, and with conflict when the name is a built-in type.
+  Result<void> add_version(WorkflowType type, bool make_current = true);
+  // Makes a loaded version current; false when it is not loaded.
+  bool set_current(std::string_view name, std::string_view version);
   // Removes one version that is not current (no instance may use it).
   void remove_version(std::string_view name, std::string_view version);
-  // Retires a script type with all its versions.
+  // Stops new instances of a script type (find(name) is nullptr) while its
+  // versions stay for the instances that run them.
+  void retire(std::string_view name);
+  // Retires a script type and drops all its versions.
   void remove(std::string_view name);
 
   // The type's current version; nullptr when there is no such type.

@@ -136,10 +136,15 @@ std::string type_status_index_key(std::string_view type, uint8_t status, TimeMs 
   return out;
 }
 
-std::string version_index_prefix(std::string_view type, std::string_view version) {
+std::string version_index_type_prefix(std::string_view type) {
   std::string out(1, kVersionTag);
   out.append(type);
   out.push_back('\0');
+  return out;
+}
+
+std::string version_index_prefix(std::string_view type, std::string_view version) {
+  std::string out = version_index_type_prefix(type);
   out.append(version);
   out.push_back('\0');
   return out;

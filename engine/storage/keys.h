@@ -50,10 +50,12 @@ std::string type_index_key(std::string_view type, TimeMs created, std::string_vi
 std::string type_index_prefix(std::string_view type);
 std::string type_status_index_key(std::string_view type, uint8_t status, TimeMs created, std::string_view id);
 std::string type_status_index_prefix(std::string_view type, uint8_t status);
-// Unfinished instances of a versioned (script) type by version: counts
-// what runs each version, and whether an old version may be deleted.
+// Instances of a versioned (script) type that may still run their version
+// (holds_version in engine/model/instance.h), by version: counts what
+// runs each version, and whether an old version may be deleted.
 std::string version_index_key(std::string_view type, std::string_view version, std::string_view id);
 std::string version_index_prefix(std::string_view type, std::string_view version);
+std::string version_index_type_prefix(std::string_view type);
 // Finished instances by finish time: the retention sweep's work list.
 std::string finished_index_key(TimeMs finished, std::string_view id);
 std::string finished_index_prefix();

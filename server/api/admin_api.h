@@ -11,6 +11,7 @@
 #include "engine/engine.h"
 #include "engine/loop/loop.h"
 #include "server/api/router.h"
+#include "workflows/lua/catalog.h"
 
 namespace sundial::api {
 
@@ -21,6 +22,9 @@ struct AdminApi {
   uint64_t sse_keepalive_ms = 15000;
   // Bodies nested deeper are refused (400). Default: 64 ([server] max_json_depth).
   JsonLimits json_limits = {};
+  // The Lua workflow scripts (PUT/GET/DELETE /api/v1/workflows/{type});
+  // none: those routes answer 404.
+  lua::ScriptCatalog* scripts = nullptr;
 };
 
 void add_admin_routes(Router& router, const AdminApi& api);

@@ -223,6 +223,14 @@ const std::map<std::string, std::map<std::string, Setter>>& schema() {
                                       "storage.event_log_capacity", 1, int64_t{1} << 40,
                                       [](DaemonConfig & c) -> auto& { return c.engine.event_log_capacity; })},
        }},
+      {"workflows",
+       {
+           {"dir", string_key(
+                       "workflows.dir", [](DaemonConfig & c) -> auto& { return c.workflows.dir; })},
+           {"shipped",
+            bool_key(
+                "workflows.shipped", [](DaemonConfig & c) -> auto& { return c.workflows.shipped; })},
+       }},
       {"resend",
        {
            {"base_url",

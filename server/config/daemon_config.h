@@ -78,6 +78,16 @@ struct ResendSettings {
   std::string from = "Team <hello@example.com>";
 };
 
+// [workflows]: the Lua workflow scripts (docs/lua.md).
+struct WorkflowsSettings {
+  // Default: none. A directory of `<type>.lua` scripts, loaded after the
+  // scripts shipped with Sundial (a file there replaces a shipped type),
+  // reloaded when a file changes and on SIGHUP.
+  std::string dir;
+  // Default: true. Whether the scripts shipped with Sundial load.
+  bool shipped = true;
+};
+
 // The workflow families' settings (config.nurture, config.reminders, ...)
 // come from the one list of families (workflows/modules.h): each declares
 // its own with its defaults and its tables.
@@ -88,6 +98,7 @@ struct DaemonConfig : BuiltinModules::Settings {
   ResendSettings resend;
   // [calcom], [github], [notion] secret_env (workflows/module/webhook_secrets.h).
   WebhookSecretSettings webhooks;
+  WorkflowsSettings workflows;
 };
 
 // "host:port" → host and port; IPv6 as "[::1]:8080".

@@ -36,6 +36,7 @@ int signal_verb(VerbContext& ctx);
 // verb's flags (--policy, --reason) as the body.
 int steer_verb(VerbContext& ctx);
 int events_verb(VerbContext& ctx);
+int workflows_verb(VerbContext& ctx);
 
 // Prints `error` and returns its exit code (3 for not_found, else 1).
 int fail(VerbContext& ctx, const Error& error);

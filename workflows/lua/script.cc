@@ -104,7 +104,7 @@ Result<nlohmann::json> LuaScript::validate(const nlohmann::json& input) const {
   return out;
 }
 
-Result<void> register_lua_script(Registry& registry, std::shared_ptr<const LuaScript> script) {
+Result<void> register_lua_script(Registry& registry, std::shared_ptr<const LuaScript> script, bool make_current) {
   InputCheck check;
   if (script->has_validate()) {
     check = [script](const nlohmann::json& input) { return script->validate(input); };
@@ -115,7 +115,7 @@ Result<void> register_lua_script(Registry& registry, std::shared_ptr<const LuaSc
                     std::move(check),
                     "lua",
                     script->version()};
-  return registry.add_version(std::move(type));
+  return registry.add_version(std::move(type), make_current);
 }
 
 }  // namespace sundial::lua

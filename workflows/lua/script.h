@@ -66,6 +66,7 @@ class LuaScript {
 // hash) and makes it the type's current version: its instances run as Lua
 // coroutines driven by lua_workflow (workflow.h), and validate() is the
 // type's input check when the script has one.
-Result<void> register_lua_script(Registry& registry, std::shared_ptr<const LuaScript> script);
+Result<void> register_lua_script(Registry& registry, std::shared_ptr<const LuaScript> script,
+                                 bool make_current = true);
 
 }  // namespace sundial::lua

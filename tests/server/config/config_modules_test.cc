@@ -68,7 +68,7 @@ TEST(ConfigModulesTest, MessagesListTheSameTablesAndKeys) {
   EXPECT_EQ(
       table.error().message,
       "sundial.toml:1:1: unknown table [nurtur]; known tables: calcom, github, notion, nurture, reminders, "
-      "resend, server, storage");
+      "resend, server, storage, workflows");
   auto key = parse("[reminders]\nlead = [\"1h\"]\n");
   ASSERT_FALSE(key);
   EXPECT_EQ(
