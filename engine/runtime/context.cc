@@ -129,6 +129,28 @@ bool Context::has_signal(std::string_view name) const {
   return false;
 }
 
+bool Context::patched(std::string_view change_id) {
+  if (auto it = patches_.find(change_id); it != patches_.end()) return it->second;
+  // A marker journaled at this point sits between the workflow's position
+  // and its next outcome (after a pause, a `resumed` entry may precede it).
+  std::optional<size_t> next = next_outcome();
+  size_t end = next.value_or(journal_.size());
+  bool answer = false;
+  for (size_t i = pos_; i < end && !answer; ++i) {
+    answer = journal_[i].kind == EntryKind::kPatch && journal_[i].name == change_id;
+  }
+  if (!answer && !next && !await_registered_ && !failure_) {
+    // Past the end of the history: this is new code; remember the choice.
+    JournalEntry marker;
+    marker.kind = EntryKind::kPatch;
+    marker.name = std::string(change_id);
+    markers_.push_back(std::move(marker));
+    answer = true;
+  }
+  patches_.emplace(std::string(change_id), answer);
+  return answer;
+}
+
 uint64_t Context::random_u64() {
   // splitmix64: a fixed sequence per instance, identical on every replay.
   uint64_t z = (rng_state_ += 0x9e3779b97f4a7c15ull);

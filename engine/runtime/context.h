@@ -24,10 +24,12 @@
 #include <coroutine>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -150,6 +152,18 @@ class Context {
   SignalAwaiter wait_any_until(std::vector<std::string> names, TimeMs t);
   // Whether a signal `name` has arrived by this point of the workflow.
   bool has_signal(std::string_view name) const;
+  // Whether to take the patched code path named `change_id` (Temporal's
+  // GetVersion/patched): true for code running past the end of the history
+  // (a new instance, or an old one that reached code it had not run yet),
+  // which journals a `patch` marker; on replay, true when the history holds
+  // that marker at this point and false when it was written before the
+  // patch (`if ctx.patched("x") then <new code> else <old code> end`).
+  // "Past the end" means after the last outcome with no await registered
+  // yet (set_await_registered): code that already ran up to a wait without
+  // the patch keeps the old path. The first answer for a change id sticks
+  // (later calls, and the same calls on a replay, agree). Not an await: it
+  // never suspends.
+  bool patched(std::string_view change_id);
 
   // Deterministic time: the time of the last outcome the workflow received.
   TimeMs now() const { return now_; }
@@ -169,6 +183,14 @@ class Context {
   std::optional<AwaitRequest>& pending() { return pending_; }
   const std::optional<Error>& failure() const { return failure_; }
   void set_failure(Error e) { failure_ = std::move(e); }
+  // Whether the instance's record awaits something (a step, sleep or
+  // signal): then the workflow's code already ran past its last outcome,
+  // and patched() there answers from the history instead of recording.
+  // The executor sets it before it resumes the workflow.
+  void set_await_registered(bool registered) { await_registered_ = registered; }
+  // `patch` markers patched() recorded (seq and time unset), in call order,
+  // for the executor to journal before it registers the next await.
+  std::vector<JournalEntry> take_markers() { return std::exchange(markers_, {}); }
   // Appends an entry written by a live transition (seq must be next).
   void append(const JournalEntry& entry);
   const std::vector<JournalEntry>& journal() const { return journal_; }
@@ -205,6 +227,9 @@ class Context {
   std::set<uint32_t> consumed_signals_;
   std::optional<AwaitRequest> pending_;
   std::optional<Error> failure_;
+  bool await_registered_ = false;
+  std::map<std::string, bool, std::less<>> patches_;  // change id -> patched()'s answer
+  std::vector<JournalEntry> markers_;
   uint64_t rng_state_ = 0;
   nlohmann::json step_result_;
   SignalResult signal_result_;

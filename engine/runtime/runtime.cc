@@ -209,6 +209,7 @@ void Runtime::replay(LiveInstance& inst) {
   InstanceStatus status = inst.record.status;
   if (status != InstanceStatus::kRunning && status != InstanceStatus::kWaiting) return;
   Context& ctx = *inst.ctx;
+  ctx.set_await_registered(inst.record.await_kind != AwaitKind::kNone);
   if (!inst.root.valid()) {
     const WorkflowType* type = deps_.registry.find(inst.record.type);
     if (type == nullptr) {
@@ -246,6 +247,8 @@ void Runtime::advance(LiveInstance& inst, Transition& tx) {
     if (status != InstanceStatus::kRunning && status != InstanceStatus::kWaiting) return;
     replay(inst);
     Context& ctx = *inst.ctx;
+    // Patch markers the code recorded precede whatever it does next.
+    for (JournalEntry& marker : ctx.take_markers()) append_entry(inst, tx, std::move(marker));
     if (ctx.failure()) return fail(inst, tx, *ctx.failure());
     if (inst.root.done()) return finish(inst, tx);
     SUNDIAL_CHECK(ctx.pending().has_value());

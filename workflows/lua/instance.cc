@@ -99,6 +99,18 @@ int ctx_uuid(lua_State* L) {
   return 1;
 }
 
+// ctx:patched(change_id) -> boolean (Context::patched)
+int ctx_patched(lua_State* L) {
+  CtxBox& box = check_ctx(L);
+  require_not_in_step(L, box, "patched");
+  size_t len = 0;
+  const char* id = luaL_checklstring(L, 2, &len);
+  std::string change_id(id, len);
+  check_name("ctx:patched", "patch", change_id);
+  lua_pushboolean(L, box.instance->context().patched(change_id) ? 1 : 0);
+  return 1;
+}
+
 // ctx:step(name, fn, { attempts =, backoff =, max_backoff = })
 int ctx_step(lua_State* L) {
   CtxBox& box = check_ctx(L);
@@ -216,10 +228,15 @@ int ctx_wait(lua_State* L) {
 
 // The ctx surface. A new method is one function above and one row here.
 const luaL_Reg kCtxMethods[] = {
-    {"now", c_function<ctx_now>},     {"random", c_function<ctx_random>},
-    {"uuid", c_function<ctx_uuid>},   {"step", c_function<ctx_step>},
-    {"sleep", c_function<ctx_sleep>}, {"sleep_until", c_function<ctx_sleep_until>},
-    {"wait", c_function<ctx_wait>},   {nullptr, nullptr},
+    {"now", c_function<ctx_now>},
+    {"random", c_function<ctx_random>},
+    {"uuid", c_function<ctx_uuid>},
+    {"step", c_function<ctx_step>},
+    {"sleep", c_function<ctx_sleep>},
+    {"sleep_until", c_function<ctx_sleep_until>},
+    {"wait", c_function<ctx_wait>},
+    {"patched", c_function<ctx_patched>},
+    {nullptr, nullptr},
 };
 
 // ctx.<key>: a method, else a field (id, type, input) from the uservalue.

@@ -389,6 +389,69 @@ TEST_F(LuaWorkflowTest, ChangedStepNamesUnderARunningInstanceFailItWithNonDeterm
   EXPECT_NE(last_error("w1").find("non_determinism"), std::string::npos) << last_error("w1");
 }
 
+// ---- ctx:patched ------------------------------------------------------------
+
+const char* const kDripBeforeFix = R"lua(return { run = function(ctx)
+  ctx:step("welcome", function() return 1 end)
+  ctx:sleep("1d")
+  local r = ctx:step("day-1", function() return "old" end)
+  ctx:sleep("1d")
+  return r
+end })lua";
+
+const char* const kDripWithFix = R"lua(return { run = function(ctx)
+  ctx:step("welcome", function() return 1 end)
+  local fixed = ctx:patched("day-1-fix")
+  ctx:sleep("1d")
+  local r
+  if fixed then
+    r = ctx:step("day-1-v2", function() return "new" end)
+  else
+    r = ctx:step("day-1", function() return "old" end)
+  end
+  ctx:sleep("1d")
+  return r
+end })lua";
+
+TEST_F(LuaWorkflowTest, PatchedKeepsOldInstancesOnTheOldPathAndNewOnesOnTheNew) {
+  add("drip", kDripBeforeFix);
+  h.open();
+  ASSERT_TRUE(h.start("drip", "old"));
+  h.close();
+  h.registry = Registry();
+  add("drip", kDripWithFix);
+  h.open();
+  ASSERT_TRUE(h.start("drip", "new"));
+  h.reopen();  // both replay from their journals
+  h.advance(kDayMs);
+  h.reopen();
+  h.advance(kDayMs);
+  EXPECT_EQ(h.status("old"), InstanceStatus::kCompleted) << last_error("old");
+  EXPECT_EQ(h.status("new"), InstanceStatus::kCompleted) << last_error("new");
+  EXPECT_EQ(results["old"], "old");
+  EXPECT_EQ(results["new"], "new");
+  EXPECT_EQ(count("old", EntryKind::kPatch), 0u);
+  EXPECT_EQ(count("new", EntryKind::kPatch), 1u);
+}
+
+TEST_F(LuaWorkflowTest, PatchedIsRefusedInsideAStepAndNeedsAValidId) {
+  add("w", R"lua(return { run = function(ctx, input)
+    if input.where == "step" then
+      ctx:step("s", function() return ctx:patched("x") end, { attempts = 1 })
+    else
+      ctx:patched("")
+    end
+  end })lua");
+  h.open();
+  ASSERT_TRUE(h.start("w", "in-step", {{"where", "step"}}));
+  ASSERT_TRUE(h.start("w", "empty", {{"where", "run"}}));
+  EXPECT_EQ(h.status("in-step"), InstanceStatus::kFailed);
+  EXPECT_NE(last_error("in-step").find("ctx:patched cannot be called inside a step"), std::string::npos)
+      << last_error("in-step");
+  EXPECT_EQ(h.status("empty"), InstanceStatus::kFailed);
+  EXPECT_NE(last_error("empty").find("w.lua:5: ctx:patched"), std::string::npos) << last_error("empty");
+}
+
 TEST_F(LuaWorkflowTest, ValidateRefusesAStartAndNothingIsStored) {
   add("w", R"lua(return {
     run = function(ctx, input) return { name = input.name, greeting = input.greeting } end,
