@@ -77,6 +77,9 @@ struct AwaitRequest {
   std::vector<std::string> signals;   // kSignal
   std::optional<DurationMs> timeout;  // kSignal: relative to when the wait begins
   std::optional<TimeMs> deadline;     // kSignal: absolute, pause shifts included
+  // Where the workflow made this await, e.g. "greet.lua:12" (empty when
+  // unknown); a divergence from the journal names it.
+  std::string origin;
   std::coroutine_handle<> handle;
 };
 
@@ -165,6 +168,14 @@ class Context {
   // never suspends.
   bool patched(std::string_view change_id);
 
+  // Where the workflow's next await is made, e.g. "greet.lua:12": a driver
+  // of another language sets it before each await it makes, and a
+  // divergence at that await names it. The next await takes it.
+  void set_origin(std::string origin) { origin_ = std::move(origin); }
+  // Whether this is a dry replay (dry_replay.h): nothing the workflow does
+  // takes effect. A driver with effects outside steps skips them.
+  bool dry_run() const { return dry_run_; }
+
   // Deterministic time: the time of the last outcome the workflow received.
   TimeMs now() const { return now_; }
   TimeMs started_at() const { return started_at_; }
@@ -198,6 +209,10 @@ class Context {
   size_t position() const { return pos_; }
   // Outcome entries not yet consumed by the workflow, after replay finished.
   bool has_unconsumed_outcomes() const;
+  // The non_determinism error of a workflow that finished while its journal
+  // holds more outcomes (naming the first), or nullopt.
+  std::optional<Error> unconsumed_error() const;
+  void set_dry_run() { dry_run_ = true; }
   // Undelivered, unconsumed signals after the workflow's position that match
   // `names` (they arrived while the wait could not take them, e.g. paused).
   std::optional<uint32_t> late_signal_for(const std::vector<std::string>& names) const;
@@ -215,7 +230,10 @@ class Context {
   // `resumed` entry, yet what it awaits next comes after the resume).
   TimeMs shifted(TimeMs t) const;
   bool consume_inbox(const AwaitRequest& req);
-  void diverged(const AwaitRequest& req, const JournalEntry* found);
+  void diverged(const AwaitRequest& req, const JournalEntry& found);
+  // `step_completed "hello"`: an entry's kind and name, for errors.
+  std::string describe_entry(const JournalEntry& e) const;
+  AwaitRequest request(AwaitKind kind);
 
   std::string instance_id_;
   nlohmann::json input_;
@@ -228,6 +246,8 @@ class Context {
   std::optional<AwaitRequest> pending_;
   std::optional<Error> failure_;
   bool await_registered_ = false;
+  bool dry_run_ = false;
+  std::string origin_;
   std::map<std::string, bool, std::less<>> patches_;  // change id -> patched()'s answer
   std::vector<JournalEntry> markers_;
   uint64_t rng_state_ = 0;
@@ -235,6 +255,7 @@ class Context {
   SignalResult signal_result_;
 };
 
+// `step "hello"`, `sleep`, `wait for signal "go"`: what an await asks for.
 std::string describe_request(const AwaitRequest& req);
 
 }  // namespace sundial

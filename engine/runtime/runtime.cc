@@ -330,13 +330,7 @@ void Runtime::finish(LiveInstance& inst, Transition& tx) {
   if (std::exception_ptr e = inst.root.exception()) {
     return fail(inst, tx, Error{ErrorCode::kInternal, "workflow code threw: " + describe_exception(e)});
   }
-  if (ctx.has_unconsumed_outcomes()) {
-    return fail(
-        inst, tx,
-        Error{ErrorCode::kNonDeterminism, "replay of instance '" + inst.record.id +
-                                              "' diverged: the workflow finished but its journal holds more "
-                                              "outcomes; workflow code must be deterministic"});
-  }
+  if (auto left = ctx.unconsumed_error()) return fail(inst, tx, *left);
   clear_timer(inst.record, tx);
   clear_await(inst.record);
   set_status(inst.record, tx.now, InstanceStatus::kCompleted);

@@ -306,6 +306,15 @@ Result<std::shared_ptr<LuaInstance>> LuaInstance::create(std::shared_ptr<const L
   return inst;
 }
 
+void LuaInstance::set_request(LuaRequest request) {
+  request_ = std::move(request);
+  // Level 0 is the ctx method (a C function), level 1 the script's caller.
+  lua_Debug ar;
+  if (lua_getstack(thread_, 1, &ar) != 0 && lua_getinfo(thread_, "Sl", &ar) != 0 && ar.currentline > 0) {
+    request_.origin = std::string(ar.short_src) + ":" + std::to_string(ar.currentline);
+  }
+}
+
 LuaInstance::~LuaInstance() {
   if (anchor_ref_ >= 0) luaL_unref(script_->sandbox().state(), LUA_REGISTRYINDEX, anchor_ref_);
 }

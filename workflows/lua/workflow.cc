@@ -13,6 +13,7 @@ Workflow<void> lua_workflow(std::shared_ptr<const LuaScript> script, Context& ct
   LuaOutcome out = instance->start();
   while (out.kind == LuaOutcome::Kind::kRequest) {
     LuaRequest req = std::move(out.request);
+    ctx.set_origin(std::move(req.origin));
     if (req.kind == LuaRequest::Kind::kStep) {
       nlohmann::json result = co_await ctx.step(req.name, std::move(req.step_fn), req.policy);
       out = instance->resume_with_json(result);

@@ -101,6 +101,36 @@ TEST(ContextTest, RandomnessIsTheSameOnEveryReplay) {
   EXPECT_EQ(id[14], '4');
 }
 
+TEST(ContextTest, ADivergenceNamesTheOriginAndTheEntry) {
+  auto fired = entry(2, EntryKind::kTimerFired);
+  Context ctx("i1", {}, {entry(0, EntryKind::kStarted), entry(1, EntryKind::kStepCompleted, "hello"), fired});
+  ctx.set_origin("greet.lua:12");
+  auto awaiter = ctx.sleep_for(1000);
+  EXPECT_FALSE(awaiter.await_ready());
+  ASSERT_TRUE(ctx.failure());
+  EXPECT_EQ(
+      ctx.failure()->to_string().rfind(
+          "non_determinism: greet.lua:12: sleep does not match journal entry #1 (step_completed \"hello\") "
+          "of instance 'i1'",
+          0),
+      0u)
+      << ctx.failure()->to_string();
+}
+
+TEST(ContextTest, AnOriginAppliesToTheNextAwaitOnly) {
+  Context ctx("i1", {},
+              {entry(0, EntryKind::kStarted), entry(1, EntryKind::kTimerFired),
+               entry(2, EntryKind::kStepCompleted, "x")});
+  ctx.set_origin("a.lua:1");
+  ASSERT_TRUE(ctx.sleep_for(10).await_ready());
+  EXPECT_FALSE(ctx.step("y", [](const StepInfo&) -> Result<nlohmann::json> { return 1; }).await_ready());
+  ASSERT_TRUE(ctx.failure());
+  EXPECT_EQ(
+      ctx.failure()->message.rfind("step \"y\" does not match journal entry #2 (step_completed \"x\")", 0),
+      0u)
+      << ctx.failure()->message;
+}
+
 // ---- patched() ----------------------------------------------------------------
 
 TEST(ContextTest, PatchedRecordsAMarkerPastTheEndOfTheHistory) {

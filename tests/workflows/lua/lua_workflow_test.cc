@@ -452,6 +452,38 @@ TEST_F(LuaWorkflowTest, PatchedIsRefusedInsideAStepAndNeedsAValidId) {
   EXPECT_NE(last_error("empty").find("w.lua:5: ctx:patched"), std::string::npos) << last_error("empty");
 }
 
+TEST_F(LuaWorkflowTest, AScriptEditedUnderARunningInstanceFailsItNamingTheLineAndTheEntry) {
+  add("w", R"lua(return { run = function(ctx)
+    ctx:step("a", function() return 1 end)
+    ctx:sleep("1m")
+    ctx:step("b", function() return 2 end)
+    ctx:sleep("1m")
+  end })lua");
+  h.open();
+  ASSERT_TRUE(h.start("w", "w1"));
+  h.advance(kMinuteMs);  // journal: started, a, sleep scheduled, fired, b, sleep scheduled
+  h.close();
+  h.registry = Registry();
+  add("w", R"lua(return { run = function(ctx)
+    ctx:step("a", function() return 1 end)
+    ctx:sleep("1m")
+    ctx:sleep("1m")
+    ctx:step("b", function() return 2 end)
+  end })lua");
+  h.open();
+  h.advance(kMinuteMs);
+  EXPECT_EQ(h.status("w1"), InstanceStatus::kFailed);
+  std::string error = last_error("w1");
+  EXPECT_EQ(error.rfind(
+                "non_determinism: w.lua:4: sleep does not match journal entry #4 (step_completed \"b\")", 0),
+            0u)
+      << error;
+  auto history = h.history("w1");
+  ASSERT_FALSE(history.empty());
+  EXPECT_EQ(history.back().kind, EntryKind::kFailed);
+  EXPECT_EQ(history.back().error, error);
+}
+
 TEST_F(LuaWorkflowTest, ValidateRefusesAStartAndNothingIsStored) {
   add("w", R"lua(return {
     run = function(ctx, input) return { name = input.name, greeting = input.greeting } end,
