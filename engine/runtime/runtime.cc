@@ -13,6 +13,7 @@
 #include "engine/base/utf8.h"
 #include "engine/codec/codec.h"
 #include "engine/codec/index_keys.h"
+#include "engine/runtime/dry_replay.h"
 #include "engine/runtime/failure_text.h"
 #include "engine/runtime/live_ops.h"
 #include "engine/storage/keys.h"
@@ -231,13 +232,7 @@ void Runtime::replay(LiveInstance& inst) {
     // (workflow.h) and finish() fails the instance with it.
     inst.root.handle().resume();
   }
-  while (!inst.root.done() && !ctx.failure()) {
-    auto& pending = ctx.pending();
-    if (!pending || !ctx.try_consume(*pending)) return;
-    std::coroutine_handle<> h = pending->handle;
-    pending.reset();
-    h.resume();
-  }
+  resume_from_journal(ctx, inst.root);
 }
 
 void Runtime::advance(LiveInstance& inst, Transition& tx) {

@@ -36,7 +36,8 @@ Workflow<void> lua_workflow(std::shared_ptr<const LuaScript> script, Context& ct
     }
   }
   if (out.kind == LuaOutcome::Kind::kFailed) throw std::runtime_error(out.error);
-  if (script->options().on_result) script->options().on_result(ctx.instance_id(), out.result);
+  if (script->options().on_result && !ctx.dry_run())
+    script->options().on_result(ctx.instance_id(), out.result);
 }
 
 }  // namespace sundial::lua

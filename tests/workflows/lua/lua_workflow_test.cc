@@ -8,6 +8,7 @@
 #include <fstream>
 #include <map>
 
+#include "engine/runtime/dry_replay.h"
 #include "tests/support/engine_harness.h"
 #include "workflows/lua/loader.h"
 #include "workflows/lua/script.h"
@@ -54,6 +55,17 @@ class LuaWorkflowTest : public ::testing::Test {
     size_t n = 0;
     for (auto k : h.kinds(id)) n += k == kind ? 1 : 0;
     return n;
+  }
+
+  // dry_replay of `source` (as type "w") against instance `id`'s journal.
+  Result<void> dry_replay_as(const std::string& id, const std::string& source) {
+    auto script = LuaScript::load("w", source, "w.lua", options());
+    if (!script) return std::unexpected(script.error());
+    auto record = h.describe(id);
+    if (!record) return std::unexpected(record.error());
+    std::shared_ptr<const LuaScript> version = *script;
+    WorkflowFn fn = [version](Context& ctx) { return lua_workflow(version, ctx); };
+    return dry_replay(fn, dry_replay_request(*record, h.history(id)));
   }
 
   testing::EngineHarness h;
@@ -482,6 +494,76 @@ TEST_F(LuaWorkflowTest, AScriptEditedUnderARunningInstanceFailsItNamingTheLineAn
   ASSERT_FALSE(history.empty());
   EXPECT_EQ(history.back().kind, EntryKind::kFailed);
   EXPECT_EQ(history.back().error, error);
+}
+
+// ---- Dry replay ----------------------------------------------------------------
+
+TEST_F(LuaWorkflowTest, DryReplayAcceptsACompatibleVersionAndNamesTheDivergenceOfAReorderedOne) {
+  add("w", kDripBeforeFix);
+  h.open();
+  ASSERT_TRUE(h.start("w", "old"));
+  h.advance(kDayMs);  // waits in the second sleep
+  size_t entries = h.history("old").size();
+
+  // Same sequence, a step added after the point the instance reached, and
+  // step bodies that would fail if they ran.
+  auto compatible = dry_replay_as("old", R"lua(return { run = function(ctx)
+    ctx:step("welcome", function() error("a dry replay ran a step") end)
+    ctx:sleep("1d")
+    local r = ctx:step("day-1", function() error("a dry replay ran a step") end)
+    ctx:sleep("1d")
+    ctx:step("day-2", function() return 2 end)
+    return r
+  end })lua");
+  EXPECT_TRUE(compatible) << compatible.error().to_string();
+
+  auto reordered = dry_replay_as("old", R"lua(return { run = function(ctx)
+    ctx:sleep("1d")
+    ctx:step("welcome", function() return 1 end)
+  end })lua");
+  ASSERT_FALSE(reordered);
+  EXPECT_EQ(
+      reordered.error().to_string().rfind(
+          "non_determinism: w.lua:2: sleep does not match journal entry #1 (step_completed \"welcome\")", 0),
+      0u)
+      << reordered.error().to_string();
+
+  auto patched = dry_replay_as("old", kDripWithFix);
+  EXPECT_TRUE(patched) << patched.error().to_string();
+
+  auto failing = dry_replay_as("old", R"lua(return { run = function(ctx)
+    ctx:step("welcome", function() return 1 end)
+    local x = nil
+    return x.y
+  end })lua");
+  ASSERT_FALSE(failing);
+  EXPECT_NE(failing.error().message.find("w.lua:4: attempt to index a nil value"), std::string::npos)
+      << failing.error().to_string();
+
+  // Nothing was written, and the instance goes on as before.
+  EXPECT_EQ(h.history("old").size(), entries);
+  h.advance(kDayMs);
+  EXPECT_EQ(h.status("old"), InstanceStatus::kCompleted) << last_error("old");
+  EXPECT_EQ(results["old"], "old");
+}
+
+TEST_F(LuaWorkflowTest, DryReplayOfAPatchedJournalNeedsThePatchedVersion) {
+  add("w", kDripWithFix);
+  h.open();
+  ASSERT_TRUE(h.start("w", "new"));
+  h.advance(kDayMs);
+  h.advance(kDayMs);
+  ASSERT_EQ(h.status("new"), InstanceStatus::kCompleted) << last_error("new");
+  results.clear();
+  auto same = dry_replay_as("new", kDripWithFix);
+  EXPECT_TRUE(same) << same.error().to_string();
+  EXPECT_TRUE(results.empty());  // a dry replay that completes reports no result
+  auto before_fix = dry_replay_as("new", kDripBeforeFix);
+  ASSERT_FALSE(before_fix);
+  EXPECT_NE(before_fix.error().message.find(
+                "w.lua:4: step \"day-1\" does not match journal entry #5 (step_completed \"day-1-v2\")"),
+            std::string::npos)
+      << before_fix.error().message;
 }
 
 TEST_F(LuaWorkflowTest, ValidateRefusesAStartAndNothingIsStored) {
