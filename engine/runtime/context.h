@@ -193,6 +193,9 @@ class Context {
   void set_pending(AwaitRequest req) { pending_ = std::move(req); }
   std::optional<AwaitRequest>& pending() { return pending_; }
   const std::optional<Error>& failure() const { return failure_; }
+  // Also how a driver of another language fails its instance with an error
+  // of its own (the Lua binding: budget_exceeded, ...): it sets the failure
+  // and returns, and the executor fails the instance with it.
   void set_failure(Error e) { failure_ = std::move(e); }
   // Whether the instance's record awaits something (a step, sleep or
   // signal): then the workflow's code already ran past its last outcome,

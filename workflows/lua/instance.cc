@@ -278,10 +278,11 @@ void push_ctx(lua_State* L, const CtxBox& box, const std::string& id, const std:
   lua_setiuservalue(L, -2, 1);
 }
 
-LuaOutcome failed(std::string message) {
+LuaOutcome failed(std::string message, ErrorCode code = ErrorCode::kInternal) {
   LuaOutcome out;
   out.kind = LuaOutcome::Kind::kFailed;
   out.error = std::move(message);
+  out.code = code;
   return out;
 }
 
@@ -330,7 +331,8 @@ LuaOutcome LuaInstance::start() {
     lua_pop(L, 1);
     auto r = sandbox.resume(thread_, 0);
     if (r.abort != Abort::kNone) {
-      out = failed(abort_message(r.abort, sandbox.limits()));
+      Error e = abort_error(r.abort, sandbox.limits());
+      out = failed(script_->chunkname() + ": " + e.message, e.code);
     } else if (r.status != LUA_OK) {
       out = failed(r.status == LUA_YIELD ? std::string("the script's top level must not yield")
                                          : traceback(L, thread_, error_text(thread_, -1)));
@@ -393,7 +395,8 @@ LuaOutcome LuaInstance::resume(int nargs, const std::function<void(lua_State*)>&
     lua_xmove(L, thread_, n);
     auto r = sandbox.resume(thread_, nargs < 0 ? 2 : nargs);
     if (r.abort != Abort::kNone) {
-      out = failed(traceback(L, thread_, abort_message(r.abort, sandbox.limits())));
+      Error e = abort_error(r.abort, sandbox.limits());
+      out = failed(traceback(L, thread_, e.message), e.code);
       return;
     }
     if (r.status == LUA_YIELD) {
@@ -445,7 +448,8 @@ Result<nlohmann::json> LuaInstance::run_step(const StepInfo& info) {
     in_step_ = false;
     std::string where = "step '" + info.step_name + "': ";
     if (r.abort != Abort::kNone) {
-      out = make_error(ErrorCode::kStepFailed, where + abort_message(r.abort, sandbox.limits()));
+      Error e = abort_error(r.abort, sandbox.limits());
+      out = make_error(e.code, where + e.message);
     } else if (r.status == LUA_YIELD) {
       out = make_error(ErrorCode::kStepFailed, where + "a step function must not yield or wait");
     } else if (r.status != LUA_OK) {

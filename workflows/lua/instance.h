@@ -56,6 +56,9 @@ struct LuaOutcome {
   LuaRequest request;     // kRequest
   nlohmann::json result;  // kFinished: what run returned
   std::string error;      // kFailed: message and traceback
+  // kFailed: internal for a Lua error, budget_exceeded or memory_exceeded
+  // for a limit.
+  ErrorCode code = ErrorCode::kInternal;
 };
 
 class LuaInstance : public std::enable_shared_from_this<LuaInstance> {

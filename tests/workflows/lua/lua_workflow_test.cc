@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <map>
 
@@ -166,8 +167,21 @@ TEST_F(LuaWorkflowTest, AnErrorOutsideAStepFailsTheInstanceWithATraceback) {
   h.advance(100);
   EXPECT_EQ(h.status("w1"), InstanceStatus::kFailed);
   std::string error = last_error("w1");
-  EXPECT_NE(error.find("w.lua:3: attempt to index a nil value"), std::string::npos) << error;
+  EXPECT_EQ(error.rfind("internal: w.lua:3: attempt to index a nil value (field 'nothing')", 0), 0u) << error;
   EXPECT_NE(error.find("stack traceback"), std::string::npos) << error;
+  EXPECT_NE(error.find("w.lua:3: in function"), std::string::npos) << error;  // a file:line frame
+  // The same text in the history's `failed` entry and the instance_failed event.
+  auto history = h.history("w1");
+  ASSERT_FALSE(history.empty());
+  EXPECT_EQ(history.back().kind, EntryKind::kFailed);
+  EXPECT_EQ(history.back().error, error);
+  auto events = h.query<EventBacklog>([&](auto done) { h.engine->event_backlog(0, 1000, std::move(done)); });
+  ASSERT_TRUE(events) << events.error().to_string();
+  auto failed = std::find_if(events->events.begin(), events->events.end(),
+                             [](const EngineEvent& e) { return e.type == EventType::kFailed; });
+  ASSERT_NE(failed, events->events.end());
+  EXPECT_EQ(failed->instance_id, "w1");
+  EXPECT_EQ(failed->detail, error);
 }
 
 TEST_F(LuaWorkflowTest, PcallCannotSwallowTheBudgetInRun) {
@@ -177,7 +191,36 @@ TEST_F(LuaWorkflowTest, PcallCannotSwallowTheBudgetInRun) {
   h.open();
   ASSERT_TRUE(h.start("w", "w1"));
   EXPECT_EQ(h.status("w1"), InstanceStatus::kFailed);
-  EXPECT_NE(last_error("w1").find("budget_exceeded"), std::string::npos) << last_error("w1");
+  // The instance fails with the error code, and a traceback to the line.
+  std::string error = last_error("w1");
+  EXPECT_EQ(error.rfind("budget_exceeded: the script ran more than 200000 Lua instructions", 0), 0u) << error;
+  EXPECT_NE(error.find("w.lua:2:"), std::string::npos) << error;
+}
+
+TEST_F(LuaWorkflowTest, MemoryOverTheCapFailsTheInstanceWithMemoryExceeded) {
+  add("w", R"lua(return { run = function(ctx)
+    ctx:sleep(10)
+    local s = "x"
+    while true do s = s .. s end
+  end })lua");
+  h.open();
+  ASSERT_TRUE(h.start("w", "w1"));
+  h.advance(10);
+  EXPECT_EQ(h.status("w1"), InstanceStatus::kFailed);
+  std::string error = last_error("w1");
+  EXPECT_EQ(error.rfind("memory_exceeded: the script needed more than", 0), 0u) << error;
+}
+
+TEST_F(LuaWorkflowTest, ValidateOverItsBudgetRefusesTheStartWithBudgetExceeded) {
+  add("w", R"lua(return {
+    validate = function(input) while true do end end,
+    run = function(ctx) end,
+  })lua");
+  h.open();
+  auto started = h.start("w", "w1");
+  ASSERT_FALSE(started);
+  EXPECT_EQ(started.error().code, ErrorCode::kBudgetExceeded) << started.error().to_string();
+  EXPECT_EQ(h.describe("w1").error().code, ErrorCode::kNotFound);
 }
 
 TEST_F(LuaWorkflowTest, TheBudgetIsPerActivation) {
@@ -206,7 +249,9 @@ TEST_F(LuaWorkflowTest, AStepOverBudgetFailsForGood) {
   ASSERT_TRUE(h.start("w", "w1"));
   EXPECT_EQ(h.status("w1"), InstanceStatus::kFailed);
   EXPECT_EQ(count("w1", EntryKind::kStepAttemptFailed), 0u);
-  EXPECT_NE(last_error("w1").find("budget_exceeded"), std::string::npos) << last_error("w1");
+  EXPECT_NE(last_error("w1").find("budget_exceeded: step 'spin': the script ran more than"),
+            std::string::npos)
+      << last_error("w1");
 }
 
 TEST_F(LuaWorkflowTest, AWaitMayYieldAcrossPcall) {
