@@ -46,6 +46,10 @@ constexpr std::array kTable = {
               "the client already holds its share of connections"},
     ErrorInfo{kHeadersTooLarge, "headers_too_large", 431, false, 0,
               "request line and headers exceed the limit"},
+    ErrorInfo{kBudgetExceeded, "budget_exceeded", 422, false, 0,
+              "workflow code ran more instructions than its budget without waiting"},
+    ErrorInfo{kMemoryExceeded, "memory_exceeded", 422, false, 0,
+              "workflow code needed more memory than its cap"},
 };
 
 // Lists every enumerator: -Wswitch (an error with -Werror) refuses a new
@@ -74,6 +78,8 @@ constexpr bool is_enumerator(ErrorCode code) {
     case kRateLimited:
     case kTooManyConnections:
     case kHeadersTooLarge:
+    case kBudgetExceeded:
+    case kMemoryExceeded:
       return true;
   }
   return false;

@@ -50,6 +50,9 @@ enum class ErrorCode {
   kRateLimited,           // a client's delivery budget is spent
   kTooManyConnections,    // a client holds too many connections
   kHeadersTooLarge,       // request line and headers exceed their limit
+  // Limits of user code (the Lua sandbox, workflows/lua/sandbox.h).
+  kBudgetExceeded,  // an activation ran more instructions than its budget
+  kMemoryExceeded,  // an activation (or its Lua state) needed more memory than its cap
 };
 
 // One row of the error table.

@@ -276,6 +276,7 @@ nlohmann::json entry_to_json(const JournalEntry& e) {
     if (e.kind == EntryKind::kSignalReceived) key = "signal";
     if (e.kind == EntryKind::kTimerScheduled) key = "timer";
     if (e.kind == EntryKind::kResumed) key = "policy";
+    if (e.kind == EntryKind::kPatch) key = "change_id";
     j[key] = e.name;
   }
   if (e.attempt) j["attempt"] = e.attempt;

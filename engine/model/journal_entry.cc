@@ -6,7 +6,7 @@
 namespace sundial {
 namespace {
 
-constexpr std::array<std::pair<EntryKind, std::string_view>, 14> kNames{{
+constexpr std::array<std::pair<EntryKind, std::string_view>, 15> kNames{{
     {EntryKind::kStarted, "started"},
     {EntryKind::kStepCompleted, "step_completed"},
     {EntryKind::kStepAttemptFailed, "step_attempt_failed"},
@@ -21,6 +21,7 @@ constexpr std::array<std::pair<EntryKind, std::string_view>, 14> kNames{{
     {EntryKind::kCancelled, "cancelled"},
     {EntryKind::kCompleted, "completed"},
     {EntryKind::kFailed, "failed"},
+    {EntryKind::kPatch, "patch"},
 }};
 
 }  // namespace

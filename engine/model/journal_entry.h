@@ -3,7 +3,8 @@
 //
 // Some entries are *outcomes*: results the workflow coroutine consumes, in
 // order, when it is replayed (a step's result, a fired timer, a delivered
-// signal). The others record what happened around it (started, paused,
+// signal). Patch markers record which patched code paths an instance
+// took (Context::patched). The others record what happened around it (started, paused,
 // a failed attempt, an undelivered signal in the inbox) for the history and
 // for replay's bookkeeping (signal visibility, pause shifts).
 //
@@ -37,6 +38,9 @@ enum class EntryKind : uint8_t {
   kCancelled,  // error = reason
   kCompleted,
   kFailed,  // error
+  // name = change id: the workflow took the patched path of ctx.patched()
+  // (Context::patched). Not an outcome; replay looks for it by name.
+  kPatch,
 };
 
 std::string_view entry_kind_name(EntryKind kind);

@@ -56,12 +56,17 @@ Context::Context(std::string instance_id, nlohmann::json input, std::vector<Jour
   advance_to(1);
 }
 
+AwaitRequest Context::request(AwaitKind kind) {
+  AwaitRequest req;
+  req.kind = kind;
+  req.origin = std::exchange(origin_, {});
+  return req;
+}
+
 namespace {
 
 // A step await; the caller sets which of its functions runs it.
-AwaitRequest step_request(std::string name, RetryPolicy policy) {
-  AwaitRequest req;
-  req.kind = AwaitKind::kStep;
+AwaitRequest step_request(AwaitRequest req, std::string name, RetryPolicy policy) {
   req.step_name = std::move(name);
   req.policy = policy;
   return req;
@@ -70,34 +75,32 @@ AwaitRequest step_request(std::string name, RetryPolicy policy) {
 }  // namespace
 
 StepAwaiter Context::step(std::string name, SyncStepFn fn, RetryPolicy policy) {
-  AwaitRequest req = step_request(std::move(name), policy);
+  AwaitRequest req = step_request(request(AwaitKind::kStep), std::move(name), policy);
   req.step_fn = [fn](const StepInfo& info, StepDone done) { done(fn(info)); };
   req.sync_fn = std::move(fn);
   return StepAwaiter(*this, std::move(req));
 }
 
 StepAwaiter Context::step_async(std::string name, AsyncStepFn fn, RetryPolicy policy) {
-  AwaitRequest req = step_request(std::move(name), policy);
+  AwaitRequest req = step_request(request(AwaitKind::kStep), std::move(name), policy);
   req.step_fn = std::move(fn);
   return StepAwaiter(*this, std::move(req));
 }
 
 StepAwaiter Context::step_blocking(std::string name, SyncStepFn fn, RetryPolicy policy) {
-  AwaitRequest req = step_request(std::move(name), policy);
+  AwaitRequest req = step_request(request(AwaitKind::kStep), std::move(name), policy);
   req.blocking_fn = std::move(fn);
   return StepAwaiter(*this, std::move(req));
 }
 
 SleepAwaiter Context::sleep_for(DurationMs d) {
-  AwaitRequest req;
-  req.kind = AwaitKind::kSleep;
+  AwaitRequest req = request(AwaitKind::kSleep);
   req.sleep_until = now_ + std::max<DurationMs>(0, d);
   return SleepAwaiter(*this, std::move(req));
 }
 
 SleepAwaiter Context::sleep_until(TimeMs t) {
-  AwaitRequest req;
-  req.kind = AwaitKind::kSleep;
+  AwaitRequest req = request(AwaitKind::kSleep);
   req.sleep_until = shifted(t);
   return SleepAwaiter(*this, std::move(req));
 }
@@ -107,16 +110,14 @@ SignalAwaiter Context::wait_signal(std::string name, std::optional<DurationMs> t
 }
 
 SignalAwaiter Context::wait_any(std::vector<std::string> names, std::optional<DurationMs> timeout) {
-  AwaitRequest req;
-  req.kind = AwaitKind::kSignal;
+  AwaitRequest req = request(AwaitKind::kSignal);
   req.signals = std::move(names);
   req.timeout = timeout;
   return SignalAwaiter(*this, std::move(req));
 }
 
 SignalAwaiter Context::wait_any_until(std::vector<std::string> names, TimeMs t) {
-  AwaitRequest req;
-  req.kind = AwaitKind::kSignal;
+  AwaitRequest req = request(AwaitKind::kSignal);
   req.signals = std::move(names);
   req.deadline = shifted(t);
   return SignalAwaiter(*this, std::move(req));
@@ -127,6 +128,28 @@ bool Context::has_signal(std::string_view name) const {
     if (journal_[i].kind == EntryKind::kSignalReceived && journal_[i].name == name) return true;
   }
   return false;
+}
+
+bool Context::patched(std::string_view change_id) {
+  if (auto it = patches_.find(change_id); it != patches_.end()) return it->second;
+  // A marker journaled at this point sits between the workflow's position
+  // and its next outcome (after a pause, a `resumed` entry may precede it).
+  std::optional<size_t> next = next_outcome();
+  size_t end = next.value_or(journal_.size());
+  bool answer = false;
+  for (size_t i = pos_; i < end && !answer; ++i) {
+    answer = journal_[i].kind == EntryKind::kPatch && journal_[i].name == change_id;
+  }
+  if (!answer && !next && !await_registered_ && !failure_) {
+    // Past the end of the history: this is new code; remember the choice.
+    JournalEntry marker;
+    marker.kind = EntryKind::kPatch;
+    marker.name = std::string(change_id);
+    markers_.push_back(std::move(marker));
+    answer = true;
+  }
+  patches_.emplace(std::string(change_id), answer);
+  return answer;
 }
 
 uint64_t Context::random_u64() {
@@ -219,14 +242,14 @@ bool Context::try_consume(const AwaitRequest& req) {
   switch (req.kind) {
     case AwaitKind::kStep:
       if (e.kind != EntryKind::kStepCompleted || e.name != req.step_name) {
-        diverged(req, &e);
+        diverged(req, e);
         return false;
       }
       step_result_ = e.data;
       break;
     case AwaitKind::kSleep:
       if (e.kind != EntryKind::kTimerFired) {
-        diverged(req, &e);
+        diverged(req, e);
         return false;
       }
       break;
@@ -241,12 +264,12 @@ bool Context::try_consume(const AwaitRequest& req) {
         consumed_signals_.insert(e.ref_seq);
         signal_result_ = SignalResult{false, journal_[e.ref_seq].name, journal_[e.ref_seq].data};
       } else {
-        diverged(req, &e);
+        diverged(req, e);
         return false;
       }
       break;
     case AwaitKind::kNone:
-      diverged(req, &e);
+      diverged(req, e);
       return false;
   }
   advance_to(*index + 1);
@@ -254,15 +277,27 @@ bool Context::try_consume(const AwaitRequest& req) {
   return true;
 }
 
+namespace {
+
+std::string in_quotes(const std::string& s) { return "\"" + s + "\""; }
+
+// Said after every divergence.
+constexpr const char* kDivergenceHint =
+    "; the workflow's code changed under a running instance (use ctx.patched() for changes that "
+    "running instances must pick up) or is not deterministic (take time, randomness and anything "
+    "from outside from ctx and steps)";
+
+}  // namespace
+
 std::string describe_request(const AwaitRequest& req) {
   switch (req.kind) {
     case AwaitKind::kStep:
-      return "step '" + req.step_name + "'";
+      return "step " + in_quotes(req.step_name);
     case AwaitKind::kSleep:
-      return "a sleep";
+      return "sleep";
     case AwaitKind::kSignal: {
-      std::string out = "a wait for signal";
-      for (const auto& s : req.signals) out += " '" + s + "'";
+      std::string out = req.signals.size() == 1 ? "wait for signal" : "wait for signals";
+      for (size_t i = 0; i < req.signals.size(); ++i) out += (i ? ", " : " ") + in_quotes(req.signals[i]);
       return out;
     }
     case AwaitKind::kNone:
@@ -271,15 +306,30 @@ std::string describe_request(const AwaitRequest& req) {
   return "nothing";
 }
 
-void Context::diverged(const AwaitRequest& req, const JournalEntry* found) {
-  std::string holds = std::string(entry_kind_name(found->kind));
-  if (!found->name.empty()) holds += " '" + found->name + "'";
-  failure_ = Error{ErrorCode::kNonDeterminism,
-                   "replay of instance '" + instance_id_ + "' diverged at journal seq " +
-                       std::to_string(found->seq) + ": the workflow asked for " + describe_request(req) +
-                       " but the journal holds " + holds +
-                       "; workflow code must be deterministic (use ctx.now(), ctx.random_u64() "
-                       "and steps for I/O) and must not reorder awaits of running instances"};
+std::string Context::describe_entry(const JournalEntry& e) const {
+  std::string out(entry_kind_name(e.kind));
+  std::string name = e.name;
+  if (e.kind == EntryKind::kSignalDelivered && e.ref_seq < journal_.size()) name = journal_[e.ref_seq].name;
+  if (!name.empty()) out += " " + in_quotes(name);
+  return out;
+}
+
+void Context::diverged(const AwaitRequest& req, const JournalEntry& found) {
+  std::string where = req.origin.empty() ? std::string() : req.origin + ": ";
+  failure_ =
+      Error{ErrorCode::kNonDeterminism, where + describe_request(req) + " does not match journal entry #" +
+                                            std::to_string(found.seq) + " (" + describe_entry(found) +
+                                            ") of instance '" + instance_id_ + "'" + kDivergenceHint};
+}
+
+std::optional<Error> Context::unconsumed_error() const {
+  auto index = next_outcome();
+  if (!index) return std::nullopt;
+  const JournalEntry& e = journal_[*index];
+  return Error{ErrorCode::kNonDeterminism, "the workflow finished but journal entry #" +
+                                               std::to_string(e.seq) + " (" + describe_entry(e) +
+                                               ") of instance '" + instance_id_ + "' was not replayed" +
+                                               kDivergenceHint};
 }
 
 }  // namespace sundial

@@ -24,10 +24,12 @@
 #include <coroutine>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -75,6 +77,9 @@ struct AwaitRequest {
   std::vector<std::string> signals;   // kSignal
   std::optional<DurationMs> timeout;  // kSignal: relative to when the wait begins
   std::optional<TimeMs> deadline;     // kSignal: absolute, pause shifts included
+  // Where the workflow made this await, e.g. "greet.lua:12" (empty when
+  // unknown); a divergence from the journal names it.
+  std::string origin;
   std::coroutine_handle<> handle;
 };
 
@@ -150,6 +155,26 @@ class Context {
   SignalAwaiter wait_any_until(std::vector<std::string> names, TimeMs t);
   // Whether a signal `name` has arrived by this point of the workflow.
   bool has_signal(std::string_view name) const;
+  // Whether to take the patched code path named `change_id` (Temporal's
+  // GetVersion/patched): true for code running past the end of the history
+  // (a new instance, or an old one that reached code it had not run yet),
+  // which journals a `patch` marker; on replay, true when the history holds
+  // that marker at this point and false when it was written before the
+  // patch (`if ctx.patched("x") then <new code> else <old code> end`).
+  // "Past the end" means after the last outcome with no await registered
+  // yet (set_await_registered): code that already ran up to a wait without
+  // the patch keeps the old path. The first answer for a change id sticks
+  // (later calls, and the same calls on a replay, agree). Not an await: it
+  // never suspends.
+  bool patched(std::string_view change_id);
+
+  // Where the workflow's next await is made, e.g. "greet.lua:12": a driver
+  // of another language sets it before each await it makes, and a
+  // divergence at that await names it. The next await takes it.
+  void set_origin(std::string origin) { origin_ = std::move(origin); }
+  // Whether this is a dry replay (dry_replay.h): nothing the workflow does
+  // takes effect. A driver with effects outside steps skips them.
+  bool dry_run() const { return dry_run_; }
 
   // Deterministic time: the time of the last outcome the workflow received.
   TimeMs now() const { return now_; }
@@ -172,7 +197,18 @@ class Context {
   void set_pending(AwaitRequest req) { pending_ = std::move(req); }
   std::optional<AwaitRequest>& pending() { return pending_; }
   const std::optional<Error>& failure() const { return failure_; }
+  // Also how a driver of another language fails its instance with an error
+  // of its own (the Lua binding: budget_exceeded, ...): it sets the failure
+  // and returns, and the executor fails the instance with it.
   void set_failure(Error e) { failure_ = std::move(e); }
+  // Whether the instance's record awaits something (a step, sleep or
+  // signal): then the workflow's code already ran past its last outcome,
+  // and patched() there answers from the history instead of recording.
+  // The executor sets it before it resumes the workflow.
+  void set_await_registered(bool registered) { await_registered_ = registered; }
+  // `patch` markers patched() recorded (seq and time unset), in call order,
+  // for the executor to journal before it registers the next await.
+  std::vector<JournalEntry> take_markers() { return std::exchange(markers_, {}); }
   // Appends an entry written by a live transition (seq must be next).
   void append(const JournalEntry& entry);
   const std::vector<JournalEntry>& journal() const { return journal_; }
@@ -180,6 +216,10 @@ class Context {
   size_t position() const { return pos_; }
   // Outcome entries not yet consumed by the workflow, after replay finished.
   bool has_unconsumed_outcomes() const;
+  // The non_determinism error of a workflow that finished while its journal
+  // holds more outcomes (naming the first), or nullopt.
+  std::optional<Error> unconsumed_error() const;
+  void set_dry_run() { dry_run_ = true; }
   // Undelivered, unconsumed signals after the workflow's position that match
   // `names` (they arrived while the wait could not take them, e.g. paused).
   std::optional<uint32_t> late_signal_for(const std::vector<std::string>& names) const;
@@ -197,7 +237,10 @@ class Context {
   // `resumed` entry, yet what it awaits next comes after the resume).
   TimeMs shifted(TimeMs t) const;
   bool consume_inbox(const AwaitRequest& req);
-  void diverged(const AwaitRequest& req, const JournalEntry* found);
+  void diverged(const AwaitRequest& req, const JournalEntry& found);
+  // `step_completed "hello"`: an entry's kind and name, for errors.
+  std::string describe_entry(const JournalEntry& e) const;
+  AwaitRequest request(AwaitKind kind);
 
   std::string instance_id_;
   nlohmann::json input_;
@@ -210,11 +253,17 @@ class Context {
   std::set<uint32_t> consumed_signals_;
   std::optional<AwaitRequest> pending_;
   std::optional<Error> failure_;
+  bool await_registered_ = false;
+  bool dry_run_ = false;
+  std::string origin_;
+  std::map<std::string, bool, std::less<>> patches_;  // change id -> patched()'s answer
+  std::vector<JournalEntry> markers_;
   uint64_t rng_state_ = 0;
   nlohmann::json step_result_;
   SignalResult signal_result_;
 };
 
+// `step "hello"`, `sleep`, `wait for signal "go"`: what an await asks for.
 std::string describe_request(const AwaitRequest& req);
 
 }  // namespace sundial

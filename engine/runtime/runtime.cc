@@ -13,6 +13,7 @@
 #include "engine/base/utf8.h"
 #include "engine/codec/codec.h"
 #include "engine/codec/index_keys.h"
+#include "engine/runtime/dry_replay.h"
 #include "engine/runtime/failure_text.h"
 #include "engine/runtime/live_ops.h"
 #include "engine/storage/keys.h"
@@ -210,6 +211,7 @@ void Runtime::replay(LiveInstance& inst) {
   InstanceStatus status = inst.record.status;
   if (status != InstanceStatus::kRunning && status != InstanceStatus::kWaiting) return;
   Context& ctx = *inst.ctx;
+  ctx.set_await_registered(inst.record.await_kind != AwaitKind::kNone);
   if (!inst.root.valid()) {
     const WorkflowType* type = deps_.registry.find(inst.record.type, inst.record.version);
     if (type == nullptr) {
@@ -234,13 +236,7 @@ void Runtime::replay(LiveInstance& inst) {
     // (workflow.h) and finish() fails the instance with it.
     inst.root.handle().resume();
   }
-  while (!inst.root.done() && !ctx.failure()) {
-    auto& pending = ctx.pending();
-    if (!pending || !ctx.try_consume(*pending)) return;
-    std::coroutine_handle<> h = pending->handle;
-    pending.reset();
-    h.resume();
-  }
+  resume_from_journal(ctx, inst.root);
 }
 
 void Runtime::advance(LiveInstance& inst, Transition& tx) {
@@ -250,6 +246,8 @@ void Runtime::advance(LiveInstance& inst, Transition& tx) {
     if (status != InstanceStatus::kRunning && status != InstanceStatus::kWaiting) return;
     replay(inst);
     Context& ctx = *inst.ctx;
+    // Patch markers the code recorded precede whatever it does next.
+    for (JournalEntry& marker : ctx.take_markers()) append_entry(inst, tx, std::move(marker));
     if (ctx.failure()) return fail(inst, tx, *ctx.failure());
     if (inst.root.done()) return finish(inst, tx);
     SUNDIAL_CHECK(ctx.pending().has_value());
@@ -331,13 +329,7 @@ void Runtime::finish(LiveInstance& inst, Transition& tx) {
   if (std::exception_ptr e = inst.root.exception()) {
     return fail(inst, tx, Error{ErrorCode::kInternal, "workflow code threw: " + describe_exception(e)});
   }
-  if (ctx.has_unconsumed_outcomes()) {
-    return fail(
-        inst, tx,
-        Error{ErrorCode::kNonDeterminism, "replay of instance '" + inst.record.id +
-                                              "' diverged: the workflow finished but its journal holds more "
-                                              "outcomes; workflow code must be deterministic"});
-  }
+  if (auto left = ctx.unconsumed_error()) return fail(inst, tx, *left);
   if (auto storable = check_storable(ctx.result(), "the workflow's result"); !storable) {
     return fail(inst, tx, storable.error());
   }

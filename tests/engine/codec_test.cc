@@ -54,6 +54,26 @@ TEST(CodecTest, JournalEntryRoundTrips) {
   EXPECT_EQ(back->data, e.data);
 }
 
+TEST(CodecTest, APatchMarkerRoundTripsAndEntriesWrittenBeforeItStillDecode) {
+  JournalEntry e;
+  e.kind = EntryKind::kPatch;
+  e.at = 5;
+  e.name = "day-1-fix";
+  auto bytes = encode_entry(e);
+  ASSERT_TRUE(bytes) << bytes.error().to_string();
+  EXPECT_EQ(*bytes, R"({"at":5,"k":"patch","n":"day-1-fix"})");
+  auto back = decode_entry(*bytes);
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->kind, EntryKind::kPatch);
+  EXPECT_EQ(back->name, "day-1-fix");
+  EXPECT_FALSE(back->is_outcome());
+  EXPECT_EQ(entry_to_json(*back)["change_id"], "day-1-fix");
+  // Bytes exactly as the build before patch markers wrote them.
+  auto old = decode_entry(R"({"at":9,"k":"step_completed","n":"a","a":1,"d":{"x":1}})");
+  ASSERT_TRUE(old) << old.error().to_string();
+  EXPECT_EQ(old->kind, EntryKind::kStepCompleted);
+}
+
 TEST(CodecTest, DamagedBytesAreCorruptionNotACrash) {
   for (const char* bad :
        {"", "not json", "[]", R"({"k":"no_such_kind","at":1})", R"({"k":"started","at":"x"})"}) {

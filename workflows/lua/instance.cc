@@ -99,6 +99,18 @@ int ctx_uuid(lua_State* L) {
   return 1;
 }
 
+// ctx:patched(change_id) -> boolean (Context::patched)
+int ctx_patched(lua_State* L) {
+  CtxBox& box = check_ctx(L);
+  require_not_in_step(L, box, "patched");
+  size_t len = 0;
+  const char* id = luaL_checklstring(L, 2, &len);
+  std::string change_id(id, len);
+  check_name("ctx:patched", "patch", change_id);
+  lua_pushboolean(L, box.instance->context().patched(change_id) ? 1 : 0);
+  return 1;
+}
+
 // ctx:step(name, fn, { attempts =, backoff =, max_backoff = })
 int ctx_step(lua_State* L) {
   CtxBox& box = check_ctx(L);
@@ -216,10 +228,15 @@ int ctx_wait(lua_State* L) {
 
 // The ctx surface. A new method is one function above and one row here.
 const luaL_Reg kCtxMethods[] = {
-    {"now", c_function<ctx_now>},     {"random", c_function<ctx_random>},
-    {"uuid", c_function<ctx_uuid>},   {"step", c_function<ctx_step>},
-    {"sleep", c_function<ctx_sleep>}, {"sleep_until", c_function<ctx_sleep_until>},
-    {"wait", c_function<ctx_wait>},   {nullptr, nullptr},
+    {"now", c_function<ctx_now>},
+    {"random", c_function<ctx_random>},
+    {"uuid", c_function<ctx_uuid>},
+    {"step", c_function<ctx_step>},
+    {"sleep", c_function<ctx_sleep>},
+    {"sleep_until", c_function<ctx_sleep_until>},
+    {"wait", c_function<ctx_wait>},
+    {"patched", c_function<ctx_patched>},
+    {nullptr, nullptr},
 };
 
 // ctx.<key>: a method, else a field (id, type, input) from the uservalue.
@@ -261,10 +278,11 @@ void push_ctx(lua_State* L, const CtxBox& box, const std::string& id, const std:
   lua_setiuservalue(L, -2, 1);
 }
 
-LuaOutcome failed(std::string message) {
+LuaOutcome failed(std::string message, ErrorCode code = ErrorCode::kInternal) {
   LuaOutcome out;
   out.kind = LuaOutcome::Kind::kFailed;
   out.error = std::move(message);
+  out.code = code;
   return out;
 }
 
@@ -289,6 +307,15 @@ Result<std::shared_ptr<LuaInstance>> LuaInstance::create(std::shared_ptr<const L
   return inst;
 }
 
+void LuaInstance::set_request(LuaRequest request) {
+  request_ = std::move(request);
+  // Level 0 is the ctx method (a C function), level 1 the script's caller.
+  lua_Debug ar;
+  if (lua_getstack(thread_, 1, &ar) != 0 && lua_getinfo(thread_, "Sl", &ar) != 0 && ar.currentline > 0) {
+    request_.origin = std::string(ar.short_src) + ":" + std::to_string(ar.currentline);
+  }
+}
+
 LuaInstance::~LuaInstance() {
   if (anchor_ref_ >= 0) luaL_unref(script_->sandbox().state(), LUA_REGISTRYINDEX, anchor_ref_);
 }
@@ -304,7 +331,8 @@ LuaOutcome LuaInstance::start() {
     lua_pop(L, 1);
     auto r = sandbox.resume(thread_, 0);
     if (r.abort != Abort::kNone) {
-      out = failed(abort_message(r.abort, sandbox.limits()));
+      Error e = abort_error(r.abort, sandbox.limits());
+      out = failed(script_->chunkname() + ": " + e.message, e.code);
     } else if (r.status != LUA_OK) {
       out = failed(r.status == LUA_YIELD ? std::string("the script's top level must not yield")
                                          : traceback(L, thread_, error_text(thread_, -1)));
@@ -367,7 +395,8 @@ LuaOutcome LuaInstance::resume(int nargs, const std::function<void(lua_State*)>&
     lua_xmove(L, thread_, n);
     auto r = sandbox.resume(thread_, nargs < 0 ? 2 : nargs);
     if (r.abort != Abort::kNone) {
-      out = failed(traceback(L, thread_, abort_message(r.abort, sandbox.limits())));
+      Error e = abort_error(r.abort, sandbox.limits());
+      out = failed(traceback(L, thread_, e.message), e.code);
       return;
     }
     if (r.status == LUA_YIELD) {
@@ -419,7 +448,8 @@ Result<nlohmann::json> LuaInstance::run_step(const StepInfo& info) {
     in_step_ = false;
     std::string where = "step '" + info.step_name + "': ";
     if (r.abort != Abort::kNone) {
-      out = make_error(ErrorCode::kStepFailed, where + abort_message(r.abort, sandbox.limits()));
+      Error e = abort_error(r.abort, sandbox.limits());
+      out = make_error(e.code, where + e.message);
     } else if (r.status == LUA_YIELD) {
       out = make_error(ErrorCode::kStepFailed, where + "a step function must not yield or wait");
     } else if (r.status != LUA_OK) {

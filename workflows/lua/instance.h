@@ -47,6 +47,7 @@ struct LuaRequest {
   std::vector<std::string> signals;   // kWait
   std::optional<DurationMs> timeout;  // kWait
   bool has_deadline = false;          // kWait: `until` is its end
+  std::string origin;                 // "greet.lua:12": the line that made the request
 };
 
 struct LuaOutcome {
@@ -55,6 +56,9 @@ struct LuaOutcome {
   LuaRequest request;     // kRequest
   nlohmann::json result;  // kFinished: what run returned
   std::string error;      // kFailed: message and traceback
+  // kFailed: internal for a Lua error, budget_exceeded or memory_exceeded
+  // for a limit.
+  ErrorCode code = ErrorCode::kInternal;
 };
 
 class LuaInstance : public std::enable_shared_from_this<LuaInstance> {
@@ -75,7 +79,9 @@ class LuaInstance : public std::enable_shared_from_this<LuaInstance> {
   Context& context() { return ctx_; }
   lua_State* thread() const { return thread_; }
   const LuaScript& script() const { return *script_; }
-  void set_request(LuaRequest request) { request_ = std::move(request); }
+  // Called by a ctx method on the instance's thread: stores the request
+  // and where the script made it (the Lua function calling the method).
+  void set_request(LuaRequest request);
   // Whether a step's Lua function is running (ctx methods that must
   // replay identically are refused there).
   bool in_step() const { return in_step_; }

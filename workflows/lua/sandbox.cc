@@ -67,19 +67,25 @@ int safe_setmetatable(lua_State* L) {
 
 }  // namespace
 
-std::string abort_message(Abort abort, const LuaLimits& limits) {
+Error abort_error(Abort abort, const LuaLimits& limits) {
   switch (abort) {
     case Abort::kBudget:
-      return "budget_exceeded: the script ran more than " +
-             std::to_string(limits.instructions_per_activation) + " Lua instructions without waiting";
+      return Error{ErrorCode::kBudgetExceeded, "the script ran more than " +
+                                                   std::to_string(limits.instructions_per_activation) +
+                                                   " Lua instructions without waiting"};
     case Abort::kMemory:
-      return "memory_exceeded: the script needed more than " + std::to_string(limits.memory_per_activation) +
-             " bytes in one activation (or its Lua state more than " +
-             std::to_string(limits.memory_per_state) + ")";
+      return Error{ErrorCode::kMemoryExceeded, "the script needed more than " +
+                                                   std::to_string(limits.memory_per_activation) +
+                                                   " bytes in one activation (or its Lua state more than " +
+                                                   std::to_string(limits.memory_per_state) + ")"};
     case Abort::kNone:
       break;
   }
-  return "no limit was exceeded";
+  return Error{ErrorCode::kInternal, "no limit was exceeded"};
+}
+
+std::string abort_message(Abort abort, const LuaLimits& limits) {
+  return abort_error(abort, limits).to_string();
 }
 
 std::string error_text(lua_State* L, int index) {

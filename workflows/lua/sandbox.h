@@ -63,7 +63,10 @@ struct LuaLimits {
 
 enum class Abort { kNone, kBudget, kMemory };
 
-// "budget_exceeded: ..." / "memory_exceeded: ..." for an aborted activation.
+// The error of an aborted activation: budget_exceeded or memory_exceeded
+// (internal for kNone), and what was exceeded.
+Error abort_error(Abort abort, const LuaLimits& limits);
+// abort_error(...).to_string(): "budget_exceeded: ..." / "memory_exceeded: ...".
 std::string abort_message(Abort abort, const LuaLimits& limits);
 
 // The text of the error object at `index` of `L`, without running any of

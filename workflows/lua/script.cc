@@ -86,7 +86,8 @@ Result<nlohmann::json> LuaScript::validate(const nlohmann::json& input) const {
     lua_xmove(L, thread, 1);
     auto r = sb.resume(thread, 1);
     if (r.abort != Abort::kNone) {
-      out = make_error(ErrorCode::kInvalidArgument, "validate: " + abort_message(r.abort, sb.limits()));
+      Error e = abort_error(r.abort, sb.limits());
+      out = make_error(e.code, "validate: " + e.message);
     } else if (r.status == LUA_YIELD) {
       out = make_error(ErrorCode::kInvalidArgument, "validate must not yield or wait");
     } else if (r.status != LUA_OK) {

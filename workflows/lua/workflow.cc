@@ -8,11 +8,15 @@ namespace sundial::lua {
 
 Workflow<void> lua_workflow(std::shared_ptr<const LuaScript> script, Context& ctx) {
   auto created = LuaInstance::create(script, ctx);
-  if (!created) throw std::runtime_error(created.error().message);
+  if (!created) {
+    ctx.set_failure(created.error());
+    co_return;
+  }
   std::shared_ptr<LuaInstance> instance = std::move(*created);
   LuaOutcome out = instance->start();
   while (out.kind == LuaOutcome::Kind::kRequest) {
     LuaRequest req = std::move(out.request);
+    ctx.set_origin(std::move(req.origin));
     if (req.kind == LuaRequest::Kind::kStep) {
       nlohmann::json result = co_await ctx.step(req.name, std::move(req.step_fn), req.policy);
       out = instance->resume_with_json(result);
@@ -34,7 +38,11 @@ Workflow<void> lua_workflow(std::shared_ptr<const LuaScript> script, Context& ct
       throw std::logic_error("a Lua request of no kind");
     }
   }
-  if (out.kind == LuaOutcome::Kind::kFailed) throw std::runtime_error(out.error);
+  if (out.kind == LuaOutcome::Kind::kFailed) {
+    // The engine fails the instance with it (code, message and traceback).
+    ctx.set_failure(Error{out.code, std::move(out.error)});
+    co_return;
+  }
   ctx.set_result(std::move(out.result));
 }
 

@@ -3,9 +3,11 @@
 // a signal wait) is co_awaited on the instance's Context, and Lua is resumed
 // with the outcome, so a Lua instance is journaled, replayed, evicted and
 // reloaded exactly like a C++ one. When run returns, its value is the
-// instance's result (Context::set_result); when the script fails (an error outside a step, a
-// limit), the coroutine throws and the engine fails the instance with the
-// message and traceback.
+// instance's result (Context::set_result); when the script fails (an error
+// outside a step, a limit), it sets the Context's failure and returns, and
+// the engine fails the instance with that error: internal for a Lua error,
+// budget_exceeded or memory_exceeded for a limit, with the message and a
+// traceback of file:line frames.
 //
 // Threading: loop thread (a workflow). Ownership: the frame shares the
 // script and owns the LuaInstance.

@@ -49,6 +49,8 @@ const Pinned kPinned[] = {
     {kRateLimited, "rate_limited", 429, true},
     {kTooManyConnections, "too_many_connections", 429, true},
     {kHeadersTooLarge, "headers_too_large", 431, false},
+    {kBudgetExceeded, "budget_exceeded", 422, false},
+    {kMemoryExceeded, "memory_exceeded", 422, false},
 };
 
 TEST(ErrorTableTest, EveryCodeKeepsItsWireNameStatusAndRetryability) {

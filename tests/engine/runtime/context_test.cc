@@ -101,5 +101,101 @@ TEST(ContextTest, RandomnessIsTheSameOnEveryReplay) {
   EXPECT_EQ(id[14], '4');
 }
 
+TEST(ContextTest, ADivergenceNamesTheOriginAndTheEntry) {
+  auto fired = entry(2, EntryKind::kTimerFired);
+  Context ctx("i1", {}, {entry(0, EntryKind::kStarted), entry(1, EntryKind::kStepCompleted, "hello"), fired});
+  ctx.set_origin("greet.lua:12");
+  auto awaiter = ctx.sleep_for(1000);
+  EXPECT_FALSE(awaiter.await_ready());
+  ASSERT_TRUE(ctx.failure());
+  EXPECT_EQ(
+      ctx.failure()->to_string().rfind(
+          "non_determinism: greet.lua:12: sleep does not match journal entry #1 (step_completed \"hello\") "
+          "of instance 'i1'",
+          0),
+      0u)
+      << ctx.failure()->to_string();
+}
+
+TEST(ContextTest, AnOriginAppliesToTheNextAwaitOnly) {
+  Context ctx("i1", {},
+              {entry(0, EntryKind::kStarted), entry(1, EntryKind::kTimerFired),
+               entry(2, EntryKind::kStepCompleted, "x")});
+  ctx.set_origin("a.lua:1");
+  ASSERT_TRUE(ctx.sleep_for(10).await_ready());
+  EXPECT_FALSE(ctx.step("y", [](const StepInfo&) -> Result<nlohmann::json> { return 1; }).await_ready());
+  ASSERT_TRUE(ctx.failure());
+  EXPECT_EQ(
+      ctx.failure()->message.rfind("step \"y\" does not match journal entry #2 (step_completed \"x\")", 0),
+      0u)
+      << ctx.failure()->message;
+}
+
+// ---- patched() ----------------------------------------------------------------
+
+TEST(ContextTest, PatchedRecordsAMarkerPastTheEndOfTheHistory) {
+  Context ctx("i1", {}, {entry(0, EntryKind::kStarted)});
+  EXPECT_TRUE(ctx.patched("fix"));
+  EXPECT_TRUE(ctx.patched("fix"));  // memoized: one marker
+  auto markers = ctx.take_markers();
+  ASSERT_EQ(markers.size(), 1u);
+  EXPECT_EQ(markers[0].kind, EntryKind::kPatch);
+  EXPECT_EQ(markers[0].name, "fix");
+  EXPECT_TRUE(ctx.take_markers().empty());
+}
+
+TEST(ContextTest, PatchedIsFalseForHistoryWrittenBeforeThePatch) {
+  // The old code ran step "a" then step "b": no marker between them.
+  Context ctx("i1", {},
+              {entry(0, EntryKind::kStarted), entry(1, EntryKind::kStepCompleted, "a"),
+               entry(2, EntryKind::kStepCompleted, "b")});
+  ASSERT_TRUE(ctx.try_consume(step_request("a")));
+  EXPECT_FALSE(ctx.patched("fix"));
+  ASSERT_TRUE(ctx.try_consume(step_request("b")));
+  EXPECT_FALSE(ctx.patched("fix"));  // the first answer sticks, even at the live edge
+  EXPECT_TRUE(ctx.take_markers().empty());
+  EXPECT_FALSE(ctx.failure());
+}
+
+TEST(ContextTest, PatchedIsFalseWhereTheRecordAlreadyAwaitsSomething) {
+  // The old code ran "a" and then registered a sleep (not yet fired): the
+  // code after "a" already ran without the patch.
+  auto scheduled = entry(2, EntryKind::kTimerScheduled, "sleep");
+  Context ctx("i1", {}, {entry(0, EntryKind::kStarted), entry(1, EntryKind::kStepCompleted, "a"), scheduled});
+  ctx.set_await_registered(true);
+  ASSERT_TRUE(ctx.try_consume(step_request("a")));
+  EXPECT_FALSE(ctx.patched("fix"));
+  EXPECT_TRUE(ctx.take_markers().empty());
+}
+
+TEST(ContextTest, PatchedFindsItsMarkerOnReplayEvenAfterAResume) {
+  auto marker = entry(4, EntryKind::kPatch, "fix");
+  Context ctx("i1", {},
+              {entry(0, EntryKind::kStarted), entry(1, EntryKind::kStepCompleted, "a"),
+               entry(2, EntryKind::kResumed, "shift"), entry(3, EntryKind::kPatch, "other"), marker,
+               entry(5, EntryKind::kStepCompleted, "b-new")});
+  ctx.append(entry(6, EntryKind::kTimerScheduled, "sleep"));
+  ctx.set_await_registered(true);
+  ASSERT_TRUE(ctx.try_consume(step_request("a")));
+  EXPECT_TRUE(ctx.patched("fix"));
+  EXPECT_TRUE(ctx.patched("other"));
+  EXPECT_FALSE(ctx.patched("unknown"));  // not in the history at this point
+  EXPECT_TRUE(ctx.take_markers().empty());
+  // A marker is not an outcome: steps still match past it.
+  ASSERT_TRUE(ctx.try_consume(step_request("b-new")));
+  EXPECT_FALSE(ctx.failure());
+}
+
+TEST(ContextTest, AMarkerOfARemovedPatchIsSkipped) {
+  // Once every old instance is gone, the patched() call may go and its
+  // markers are ignored.
+  Context ctx("i1", {},
+              {entry(0, EntryKind::kStarted), entry(1, EntryKind::kPatch, "fix"),
+               entry(2, EntryKind::kStepCompleted, "b-new")});
+  ASSERT_TRUE(ctx.try_consume(step_request("b-new")));
+  EXPECT_FALSE(ctx.has_unconsumed_outcomes());
+  EXPECT_FALSE(ctx.failure());
+}
+
 }  // namespace
 }  // namespace sundial

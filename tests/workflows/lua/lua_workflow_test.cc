@@ -5,9 +5,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <map>
 
+#include "engine/runtime/dry_replay.h"
 #include "tests/support/engine_harness.h"
 #include "workflows/lua/loader.h"
 #include "workflows/lua/script.h"
@@ -60,6 +62,17 @@ class LuaWorkflowTest : public ::testing::Test {
     size_t n = 0;
     for (auto k : h.kinds(id)) n += k == kind ? 1 : 0;
     return n;
+  }
+
+  // dry_replay of `source` (as type "w") against instance `id`'s journal.
+  Result<void> dry_replay_as(const std::string& id, const std::string& source) {
+    auto script = LuaScript::load("w", source, "w.lua", options());
+    if (!script) return std::unexpected(script.error());
+    auto record = h.describe(id);
+    if (!record) return std::unexpected(record.error());
+    std::shared_ptr<const LuaScript> version = *script;
+    WorkflowFn fn = [version](Context& ctx) { return lua_workflow(version, ctx); };
+    return dry_replay(fn, dry_replay_request(*record, h.history(id)));
   }
 
   testing::EngineHarness h;
@@ -159,8 +172,21 @@ TEST_F(LuaWorkflowTest, AnErrorOutsideAStepFailsTheInstanceWithATraceback) {
   h.advance(100);
   EXPECT_EQ(h.status("w1"), InstanceStatus::kFailed);
   std::string error = last_error("w1");
-  EXPECT_NE(error.find("w.lua:3: attempt to index a nil value"), std::string::npos) << error;
+  EXPECT_EQ(error.rfind("internal: w.lua:3: attempt to index a nil value (field 'nothing')", 0), 0u) << error;
   EXPECT_NE(error.find("stack traceback"), std::string::npos) << error;
+  EXPECT_NE(error.find("w.lua:3: in function"), std::string::npos) << error;  // a file:line frame
+  // The same text in the history's `failed` entry and the instance_failed event.
+  auto history = h.history("w1");
+  ASSERT_FALSE(history.empty());
+  EXPECT_EQ(history.back().kind, EntryKind::kFailed);
+  EXPECT_EQ(history.back().error, error);
+  auto events = h.query<EventBacklog>([&](auto done) { h.engine->event_backlog(0, 1000, std::move(done)); });
+  ASSERT_TRUE(events) << events.error().to_string();
+  auto failed = std::find_if(events->events.begin(), events->events.end(),
+                             [](const EngineEvent& e) { return e.type == EventType::kFailed; });
+  ASSERT_NE(failed, events->events.end());
+  EXPECT_EQ(failed->instance_id, "w1");
+  EXPECT_EQ(failed->detail, error);
 }
 
 TEST_F(LuaWorkflowTest, PcallCannotSwallowTheBudgetInRun) {
@@ -170,7 +196,36 @@ TEST_F(LuaWorkflowTest, PcallCannotSwallowTheBudgetInRun) {
   h.open();
   ASSERT_TRUE(h.start("w", "w1"));
   EXPECT_EQ(h.status("w1"), InstanceStatus::kFailed);
-  EXPECT_NE(last_error("w1").find("budget_exceeded"), std::string::npos) << last_error("w1");
+  // The instance fails with the error code, and a traceback to the line.
+  std::string error = last_error("w1");
+  EXPECT_EQ(error.rfind("budget_exceeded: the script ran more than 200000 Lua instructions", 0), 0u) << error;
+  EXPECT_NE(error.find("w.lua:2:"), std::string::npos) << error;
+}
+
+TEST_F(LuaWorkflowTest, MemoryOverTheCapFailsTheInstanceWithMemoryExceeded) {
+  add("w", R"lua(return { run = function(ctx)
+    ctx:sleep(10)
+    local s = "x"
+    while true do s = s .. s end
+  end })lua");
+  h.open();
+  ASSERT_TRUE(h.start("w", "w1"));
+  h.advance(10);
+  EXPECT_EQ(h.status("w1"), InstanceStatus::kFailed);
+  std::string error = last_error("w1");
+  EXPECT_EQ(error.rfind("memory_exceeded: the script needed more than", 0), 0u) << error;
+}
+
+TEST_F(LuaWorkflowTest, ValidateOverItsBudgetRefusesTheStartWithBudgetExceeded) {
+  add("w", R"lua(return {
+    validate = function(input) while true do end end,
+    run = function(ctx) end,
+  })lua");
+  h.open();
+  auto started = h.start("w", "w1");
+  ASSERT_FALSE(started);
+  EXPECT_EQ(started.error().code, ErrorCode::kBudgetExceeded) << started.error().to_string();
+  EXPECT_EQ(h.describe("w1").error().code, ErrorCode::kNotFound);
 }
 
 TEST_F(LuaWorkflowTest, TheBudgetIsPerActivation) {
@@ -199,7 +254,9 @@ TEST_F(LuaWorkflowTest, AStepOverBudgetFailsForGood) {
   ASSERT_TRUE(h.start("w", "w1"));
   EXPECT_EQ(h.status("w1"), InstanceStatus::kFailed);
   EXPECT_EQ(count("w1", EntryKind::kStepAttemptFailed), 0u);
-  EXPECT_NE(last_error("w1").find("budget_exceeded"), std::string::npos) << last_error("w1");
+  EXPECT_NE(last_error("w1").find("budget_exceeded: step 'spin': the script ran more than"),
+            std::string::npos)
+      << last_error("w1");
 }
 
 TEST_F(LuaWorkflowTest, AWaitMayYieldAcrossPcall) {
@@ -420,6 +477,171 @@ TEST_F(LuaWorkflowTest, AnInstanceWhoseVersionIsNotLoadedFailsNamingTheVersion) 
   EXPECT_NE(last_error("w1").find("version " + version + " of workflow type 'w' is not loaded"),
             std::string::npos)
       << last_error("w1");
+}
+
+// ---- ctx:patched ------------------------------------------------------------
+
+const char* const kDripBeforeFix = R"lua(return { run = function(ctx)
+  ctx:step("welcome", function() return 1 end)
+  ctx:sleep("1d")
+  local r = ctx:step("day-1", function() return "old" end)
+  ctx:sleep("1d")
+  return r
+end })lua";
+
+const char* const kDripWithFix = R"lua(return { run = function(ctx)
+  ctx:step("welcome", function() return 1 end)
+  local fixed = ctx:patched("day-1-fix")
+  ctx:sleep("1d")
+  local r
+  if fixed then
+    r = ctx:step("day-1-v2", function() return "new" end)
+  else
+    r = ctx:step("day-1", function() return "old" end)
+  end
+  ctx:sleep("1d")
+  return r
+end })lua";
+
+TEST_F(LuaWorkflowTest, PatchedKeepsOldInstancesOnTheOldPathAndNewOnesOnTheNew) {
+  add("drip", kDripBeforeFix);
+  h.open();
+  ASSERT_TRUE(h.start("drip", "old"));
+  h.close();
+  h.registry = Registry();
+  add("drip", kDripWithFix);
+  h.open();
+  ASSERT_TRUE(h.start("drip", "new"));
+  h.reopen();  // both replay from their journals
+  h.advance(kDayMs);
+  h.reopen();
+  h.advance(kDayMs);
+  EXPECT_EQ(h.status("old"), InstanceStatus::kCompleted) << last_error("old");
+  EXPECT_EQ(h.status("new"), InstanceStatus::kCompleted) << last_error("new");
+  EXPECT_EQ(results["old"], "old");
+  EXPECT_EQ(results["new"], "new");
+  EXPECT_EQ(count("old", EntryKind::kPatch), 0u);
+  EXPECT_EQ(count("new", EntryKind::kPatch), 1u);
+}
+
+TEST_F(LuaWorkflowTest, PatchedIsRefusedInsideAStepAndNeedsAValidId) {
+  add("w", R"lua(return { run = function(ctx, input)
+    if input.where == "step" then
+      ctx:step("s", function() return ctx:patched("x") end, { attempts = 1 })
+    else
+      ctx:patched("")
+    end
+  end })lua");
+  h.open();
+  ASSERT_TRUE(h.start("w", "in-step", {{"where", "step"}}));
+  ASSERT_TRUE(h.start("w", "empty", {{"where", "run"}}));
+  EXPECT_EQ(h.status("in-step"), InstanceStatus::kFailed);
+  EXPECT_NE(last_error("in-step").find("ctx:patched cannot be called inside a step"), std::string::npos)
+      << last_error("in-step");
+  EXPECT_EQ(h.status("empty"), InstanceStatus::kFailed);
+  EXPECT_NE(last_error("empty").find("w.lua:5: ctx:patched"), std::string::npos) << last_error("empty");
+}
+
+TEST_F(LuaWorkflowTest, AScriptEditedUnderARunningInstanceFailsItNamingTheLineAndTheEntry) {
+  add("w", R"lua(return { run = function(ctx)
+    ctx:step("a", function() return 1 end)
+    ctx:sleep("1m")
+    ctx:step("b", function() return 2 end)
+    ctx:sleep("1m")
+  end })lua");
+  h.open();
+  ASSERT_TRUE(h.start("w", "w1"));
+  h.advance(kMinuteMs);  // journal: started, a, sleep scheduled, fired, b, sleep scheduled
+  h.close();
+  h.registry = Registry();
+  add("w", R"lua(return { run = function(ctx)
+    ctx:step("a", function() return 1 end)
+    ctx:sleep("1m")
+    ctx:sleep("1m")
+    ctx:step("b", function() return 2 end)
+  end })lua");
+  h.open();
+  h.advance(kMinuteMs);
+  EXPECT_EQ(h.status("w1"), InstanceStatus::kFailed);
+  std::string error = last_error("w1");
+  EXPECT_EQ(error.rfind(
+                "non_determinism: w.lua:4: sleep does not match journal entry #4 (step_completed \"b\")", 0),
+            0u)
+      << error;
+  auto history = h.history("w1");
+  ASSERT_FALSE(history.empty());
+  EXPECT_EQ(history.back().kind, EntryKind::kFailed);
+  EXPECT_EQ(history.back().error, error);
+}
+
+// ---- Dry replay ----------------------------------------------------------------
+
+TEST_F(LuaWorkflowTest, DryReplayAcceptsACompatibleVersionAndNamesTheDivergenceOfAReorderedOne) {
+  add("w", kDripBeforeFix);
+  h.open();
+  ASSERT_TRUE(h.start("w", "old"));
+  h.advance(kDayMs);  // waits in the second sleep
+  size_t entries = h.history("old").size();
+
+  // Same sequence, a step added after the point the instance reached, and
+  // step bodies that would fail if they ran.
+  auto compatible = dry_replay_as("old", R"lua(return { run = function(ctx)
+    ctx:step("welcome", function() error("a dry replay ran a step") end)
+    ctx:sleep("1d")
+    local r = ctx:step("day-1", function() error("a dry replay ran a step") end)
+    ctx:sleep("1d")
+    ctx:step("day-2", function() return 2 end)
+    return r
+  end })lua");
+  EXPECT_TRUE(compatible) << compatible.error().to_string();
+
+  auto reordered = dry_replay_as("old", R"lua(return { run = function(ctx)
+    ctx:sleep("1d")
+    ctx:step("welcome", function() return 1 end)
+  end })lua");
+  ASSERT_FALSE(reordered);
+  EXPECT_EQ(
+      reordered.error().to_string().rfind(
+          "non_determinism: w.lua:2: sleep does not match journal entry #1 (step_completed \"welcome\")", 0),
+      0u)
+      << reordered.error().to_string();
+
+  auto patched = dry_replay_as("old", kDripWithFix);
+  EXPECT_TRUE(patched) << patched.error().to_string();
+
+  auto failing = dry_replay_as("old", R"lua(return { run = function(ctx)
+    ctx:step("welcome", function() return 1 end)
+    local x = nil
+    return x.y
+  end })lua");
+  ASSERT_FALSE(failing);
+  EXPECT_NE(failing.error().message.find("w.lua:4: attempt to index a nil value"), std::string::npos)
+      << failing.error().to_string();
+
+  // Nothing was written, and the instance goes on as before.
+  EXPECT_EQ(h.history("old").size(), entries);
+  h.advance(kDayMs);
+  EXPECT_EQ(h.status("old"), InstanceStatus::kCompleted) << last_error("old");
+  EXPECT_EQ(results["old"], "old");
+}
+
+TEST_F(LuaWorkflowTest, DryReplayOfAPatchedJournalNeedsThePatchedVersion) {
+  add("w", kDripWithFix);
+  h.open();
+  ASSERT_TRUE(h.start("w", "new"));
+  h.advance(kDayMs);
+  h.advance(kDayMs);
+  ASSERT_EQ(h.status("new"), InstanceStatus::kCompleted) << last_error("new");
+  results.clear();
+  auto same = dry_replay_as("new", kDripWithFix);
+  EXPECT_TRUE(same) << same.error().to_string();
+  EXPECT_TRUE(results.empty());  // a dry replay that completes reports no result
+  auto before_fix = dry_replay_as("new", kDripBeforeFix);
+  ASSERT_FALSE(before_fix);
+  EXPECT_NE(before_fix.error().message.find(
+                "w.lua:4: step \"day-1\" does not match journal entry #5 (step_completed \"day-1-v2\")"),
+            std::string::npos)
+      << before_fix.error().message;
 }
 
 TEST_F(LuaWorkflowTest, ValidateRefusesAStartAndNothingIsStored) {

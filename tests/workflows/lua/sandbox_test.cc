@@ -35,7 +35,12 @@ Result<nlohmann::json> eval(const std::string& body, LuaLimits limits = small_li
 std::string error_of(const std::string& body, LuaLimits limits = small_limits()) {
   auto r = eval(body, limits);
   EXPECT_FALSE(r) << "expected an error, got " << (r ? r->dump() : "");
-  return r ? std::string() : r.error().message;
+  return r ? std::string() : r.error().to_string();  // "budget_exceeded: validate: ..."
+}
+
+ErrorCode code_of(const std::string& body, LuaLimits limits = small_limits()) {
+  auto r = eval(body, limits);
+  return r ? ErrorCode::kInternal : r.error().code;
 }
 
 TEST(LuaSandbox, DangerousGlobalsAreAbsent) {
@@ -131,6 +136,8 @@ TEST(LuaSandbox, SetmetatableRefusesFinalizersAndWeakTables) {
 
 TEST(LuaSandbox, AnEndlessLoopExceedsTheBudget) {
   EXPECT_NE(error_of("while true do end").find("budget_exceeded"), std::string::npos);
+  EXPECT_EQ(code_of("while true do end"), ErrorCode::kBudgetExceeded);
+  EXPECT_EQ(code_of("while true do pcall(function() while true do end end) end"), ErrorCode::kBudgetExceeded);
 }
 
 TEST(LuaSandbox, PcallCannotSwallowTheBudget) {
@@ -212,6 +219,7 @@ TEST(LuaSandbox, PatternFunctionsKeepTheirBehaviour) {
 }
 
 TEST(LuaSandbox, AStringBombExceedsTheMemoryCap) {
+  EXPECT_EQ(code_of("local s = 'x' while true do s = s .. s end"), ErrorCode::kMemoryExceeded);
   EXPECT_NE(error_of("return { n = #string.rep('x', 1 << 30) }").find("memory_exceeded"), std::string::npos);
   EXPECT_NE(error_of("local ok = pcall(string.rep, 'x', 1 << 30) return { ok = ok }").find("memory_exceeded"),
             std::string::npos);
