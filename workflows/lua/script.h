@@ -20,6 +20,7 @@
 
 #include "engine/base/error.h"
 #include "engine/runtime/registry.h"
+#include "workflows/lua/effects/effect.h"
 #include "workflows/lua/sandbox.h"
 
 namespace sundial::lua {
@@ -30,6 +31,12 @@ struct LuaOptions {
   // returns. The engine's instance record has no result field yet; this is
   // the seam it will use (tests use it today).
   std::function<void(const std::string& id, const nlohmann::json& result)> on_result;
+  // The connectors, outbound policy and secrets behind ctx:http,
+  // ctx:email and ctx:secret (effects/effect.h).
+  LuaEffects effects;
+  // The workflow's own section, `[workflows.<type>]`, as a JSON object:
+  // the script reads it as ctx.config. Default: {}.
+  nlohmann::json config = nlohmann::json::object();
 };
 
 class LuaScript {
