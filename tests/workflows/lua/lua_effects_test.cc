@@ -246,6 +246,23 @@ TEST_F(LuaEffectsTest, OnlyListedSecretsAndNeverTheAdminTokenMayBeNamed) {
   EXPECT_NE(last_error("b1").find("admin token"), std::string::npos) << last_error("b1");
 }
 
+TEST_F(LuaEffectsTest, AListedSecretThatIsNotSetFailsTheStepAtOnce) {
+  LuaOptions o = options();
+  o.effects.secrets.allowed.push_back("LUA_EFFECTS_TEST_UNSET");
+  unsetenv("LUA_EFFECTS_TEST_UNSET");
+  add("w", "URL = '" + url("/x") + "'\n" + R"lua(return { run = function(ctx)
+    return ctx:http("call", { url = URL, headers = { ["X-Key"] = ctx:secret("LUA_EFFECTS_TEST_UNSET") },
+                              attempts = 5 })
+  end })lua",
+      o);
+  h.open();
+  ASSERT_TRUE(h.start("w", "w1"));
+  run_until("w1", InstanceStatus::kFailed);
+  EXPECT_TRUE(server.requests().empty());
+  EXPECT_NE(last_error("w1").find("LUA_EFFECTS_TEST_UNSET is not set"), std::string::npos)
+      << last_error("w1");
+}
+
 TEST_F(LuaEffectsTest, EmailInLogModeIsAStepResult) {
   ResendClient resend(h.loop, h.clock, http, ResendOptions{});  // no API key: log mode
   TemplateSet templates;
