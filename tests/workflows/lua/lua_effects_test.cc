@@ -11,6 +11,9 @@
 #include <map>
 #include <sstream>
 
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
+
 #include "connectors/http/async_http_client.h"
 #include "connectors/resend/resend_client.h"
 #include "tests/support/engine_harness.h"
@@ -276,6 +279,10 @@ TEST_F(LuaEffectsTest, EmailInLogModeIsAStepResult) {
                                         vars = { name = "Ada" } })
     return sent
   end })lua");
+  add("secret", R"lua(return { run = function(ctx)
+    return ctx:email("welcome", { to = "ada@example.com", template = "welcome",
+                                  vars = { name = ctx:secret("LUA_EFFECTS_TEST_TOKEN") } })
+  end })lua");
   add("missing", R"lua(return { run = function(ctx)
     return ctx:email("welcome", { to = "ada@example.com", template = "nope", vars = {} })
   end })lua");
@@ -284,6 +291,16 @@ TEST_F(LuaEffectsTest, EmailInLogModeIsAStepResult) {
   run_until("w1", InstanceStatus::kCompleted);
   EXPECT_EQ(results["w1"],
             (nlohmann::json{{"log_mode", true}, {"to", "ada@example.com"}, {"subject", "Hi Ada"}}));
+  // Log mode logs the subject: a secret in it is shown as its reference.
+  std::ostringstream logged;
+  auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(logged);
+  spdlog::default_logger()->sinks().push_back(sink);
+  ASSERT_TRUE(h.start("secret", "s1"));
+  run_until("s1", InstanceStatus::kCompleted);
+  spdlog::default_logger()->sinks().pop_back();
+  EXPECT_NE(logged.str().find("Hi [secret:LUA_EFFECTS_TEST_TOKEN]"), std::string::npos) << logged.str();
+  EXPECT_EQ(logged.str().find(kSecretValue), std::string::npos) << logged.str();
+  EXPECT_EQ(journal_text("s1").find(kSecretValue), std::string::npos);
   ASSERT_TRUE(h.start("missing", "m1"));
   run_until("m1", InstanceStatus::kFailed);
   EXPECT_NE(last_error("m1").find("no template 'nope'"), std::string::npos) << last_error("m1");

@@ -61,7 +61,9 @@ AsyncStepFn build_email(lua_State* L, const EffectEnv& env) {
     if (!deps)
       return done(make_error(ErrorCode::kInvalidArgument, "ctx:email is not available: no email setup"));
     auto scope = std::make_shared<SecretScope>(secrets);
-    auto vars = scope->resolve(spec.vars);
+    // In log mode nothing is sent and the subject is logged: render with
+    // the references shown, so a secret never reaches the log.
+    auto vars = deps->resend.log_mode() ? Result<nlohmann::json>(spec.vars.doc) : scope->resolve(spec.vars);
     if (!vars) return done(std::unexpected(scope->redact(vars.error())));
     send_templated_email(*deps, spec.templates, *vars, spec.to, info,
                          [scope, done = std::move(done)](Result<nlohmann::json> r) mutable {
