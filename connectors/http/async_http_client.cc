@@ -1,12 +1,14 @@
 #include "connectors/http/async_http_client.h"
 
 #include <curl/curl.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <mutex>
 
 #include <spdlog/spdlog.h>
 
+#include "connectors/http/outbound_policy.h"
 #include "engine/base/check.h"
 #include "engine/loop/uv_handle.h"
 
@@ -18,6 +20,19 @@ struct AsyncHttpClient::Transfer {
   HttpCallResult result;
   curl_slist* headers = nullptr;
   char error[CURL_ERROR_SIZE] = {0};
+  std::string host;     // the URL's host, for the policy
+  std::string refused;  // why the policy refused a connection
+  bool too_large = false;
+  size_t received = 0;  // body and header bytes
+  std::string log_name() const {
+    return call.log_name.empty() ? call.method + " " + call.url : call.log_name;
+  }
+  // Counts `n` more bytes of the answer; false once over the cap.
+  bool take(size_t n) {
+    received += n;
+    if (call.max_response_bytes > 0 && received > call.max_response_bytes) too_large = true;
+    return !too_large;
+  }
   ~Transfer() { curl_slist_free_all(headers); }
 };
 
@@ -30,12 +45,18 @@ struct AsyncHttpClient::SocketWatch {
 
 namespace {
 
+using Transfer = AsyncHttpClient::Transfer;
+
 size_t on_body(char* data, size_t size, size_t n, void* user) noexcept {
-  static_cast<HttpCallResult*>(user)->body.append(data, size * n);
+  auto* t = static_cast<Transfer*>(user);
+  if (!t->take(size * n)) return 0;  // aborts the transfer: CURLE_WRITE_ERROR
+  t->result.body.append(data, size * n);
   return size * n;
 }
 
 size_t on_header(char* data, size_t size, size_t n, void* user) noexcept {
+  auto* t = static_cast<Transfer*>(user);
+  if (!t->take(size * n)) return 0;
   std::string line(data, size * n);
   size_t colon = line.find(':');
   if (colon != std::string::npos) {
@@ -46,9 +67,55 @@ size_t on_header(char* data, size_t size, size_t n, void* user) noexcept {
     while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.erase(0, 1);
     while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' '))
       value.pop_back();
-    static_cast<HttpCallResult*>(user)->headers[name] = value;
+    t->result.headers[name] = value;
   }
   return size * n;
+}
+
+// CURLOPT_OPENSOCKETFUNCTION: checks the address against the call's
+// OutboundPolicy before the socket exists.
+curl_socket_t open_socket(void* user, curlsocktype purpose, curl_sockaddr* a) noexcept {
+  auto* t = static_cast<Transfer*>(user);
+  if (t->call.policy && purpose == CURLSOCKTYPE_IPCXN) {
+    auto ip = IpAddress::from_sockaddr(&a->addr);
+    if (!ip) {
+      t->refused = "host '" + t->host + "' resolved to an address that is not IPv4 or IPv6";
+      return CURL_SOCKET_BAD;
+    }
+    if (auto why = t->call.policy->check_connect(t->host, *ip)) {
+      t->refused = *why;
+      return CURL_SOCKET_BAD;
+    }
+  }
+  return socket(a->family, a->socktype, a->protocol);
+}
+
+// The host of `url` when it is an http or https URL; why not otherwise.
+Result<std::string> http_url_host(const std::string& url) {
+  CURLU* u = curl_url();
+  if (u == nullptr) return make_error(ErrorCode::kInternal, "curl_url failed");
+  std::string host;
+  std::string why;
+  char* part = nullptr;
+  if (curl_url_set(u, CURLUPART_URL, url.c_str(), 0) != CURLUE_OK) {
+    why = "not a valid URL";
+  } else if (curl_url_get(u, CURLUPART_SCHEME, &part, 0) != CURLUE_OK ||
+             (std::string_view(part) != "http" && std::string_view(part) != "https")) {
+    why = "only http and https URLs may be called";
+  }
+  curl_free(part);
+  part = nullptr;
+  if (why.empty()) {
+    if (curl_url_get(u, CURLUPART_HOST, &part, 0) == CURLUE_OK) {
+      host = part;
+    } else {
+      why = "the URL has no host";
+    }
+    curl_free(part);
+  }
+  curl_url_cleanup(u);
+  if (!why.empty()) return make_error(ErrorCode::kInvalidArgument, why);
+  return host;
 }
 
 }  // namespace
@@ -114,9 +181,35 @@ void AsyncHttpClient::send(HttpCall call, Done done) {
   curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, static_cast<long>(c.timeout));
   curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, &on_body);
-  curl_easy_setopt(easy, CURLOPT_WRITEDATA, &transfer->result);
+  curl_easy_setopt(easy, CURLOPT_WRITEDATA, transfer.get());
   curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, &on_header);
-  curl_easy_setopt(easy, CURLOPT_HEADERDATA, &transfer->result);
+  curl_easy_setopt(easy, CURLOPT_HEADERDATA, transfer.get());
+  if (c.policy) {
+    // Checked before curl resolves (a URL curl cannot even parse, or a host
+    // the policy names as refused) and again at each connect.
+    auto host = http_url_host(c.url);
+    std::optional<std::string> refused;
+    if (!host) {
+      refused = host.error().message;
+    } else {
+      transfer->host = *host;
+      refused = c.policy->check_host(*host);
+    }
+    if (refused) {
+      curl_easy_cleanup(easy);
+      HttpCallResult result = transport_error(*refused);
+      result.outcome = HttpOutcome::kPermanent;
+      loop_.defer([done = std::move(transfer->done), result = std::move(result)]() mutable noexcept {
+        done(std::move(result));
+      });
+      return;
+    }
+    curl_easy_setopt(easy, CURLOPT_OPENSOCKETFUNCTION, &open_socket);
+    curl_easy_setopt(easy, CURLOPT_OPENSOCKETDATA, transfer.get());
+    curl_easy_setopt(easy, CURLOPT_PROXY, "");  // a proxy would be the address checked
+    curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
+  }
   curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, transfer->error);
   curl_easy_setopt(easy, CURLOPT_PRIVATE, transfer.get());
   // curl arms its timer; the work starts on the loop.
@@ -125,7 +218,7 @@ void AsyncHttpClient::send(HttpCall call, Done done) {
     // Never in flight: answer with an error (in a later turn, like every answer).
     curl_easy_cleanup(easy);
     std::string why = std::string("cannot start the call: curl_multi_add_handle: ") + curl_multi_strerror(rc);
-    spdlog::error("outbound {} {}: {}", transfer->call.method, transfer->call.url, why);
+    spdlog::error("outbound {}: {}", transfer->log_name(), why);
     loop_.defer([done = std::move(transfer->done),
                  result = transport_error(std::move(why))]() mutable noexcept { done(std::move(result)); });
     return;
@@ -244,6 +337,15 @@ void AsyncHttpClient::finish_done_transfers() noexcept {
       result.error = transfer.error[0] != '\0' ? transfer.error : curl_easy_strerror(code);
     }
     result.outcome = classify(result.status, transport_error);
+    if (transfer.too_large) {
+      result.status = 0;
+      result.outcome = HttpOutcome::kPermanent;
+      result.error =
+          "the answer is larger than " + std::to_string(transfer.call.max_response_bytes) + " bytes";
+    } else if (transport_error && !transfer.refused.empty()) {
+      result.outcome = HttpOutcome::kPermanent;
+      result.error = transfer.refused;
+    }
     if (auto ra = result.headers.find("retry-after"); ra != result.headers.end()) {
       result.retry_after = parse_retry_after(ra->second, clock_.now_ms());
     }

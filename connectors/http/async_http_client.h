@@ -49,8 +49,10 @@ class AsyncHttpClient {
   enum class Fault { kNone, kAddHandle, kWatchSocket };
   void inject_fault_for_testing(Fault fault) { fault_ = fault; }
 
- private:
+  // One call in flight (defined in the .cc, used by its curl callbacks).
   struct Transfer;
+
+ private:
   struct SocketWatch;
   static int on_socket(void* easy, int fd, int what, void* client, void* watch) noexcept;
   static int on_curl_timer(void* multi, long timeout_ms, void* client) noexcept;

@@ -8,12 +8,15 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "engine/base/clock.h"
 
 namespace sundial {
+
+class OutboundPolicy;
 
 struct HttpCall {
   std::string method = "GET";
@@ -22,6 +25,18 @@ struct HttpCall {
   std::string body;
   // Default: 15s. The whole exchange, connect included.
   DurationMs timeout = 15 * kSecondMs;
+  // For calls made on behalf of user code (Lua's ctx:http). When set, the
+  // URL must be http or https, no proxy is used, redirects are not
+  // followed, and every address the call connects to is checked against
+  // the policy at connect time; a refusal ends the call as kPermanent with
+  // the policy's reason in `error`.
+  std::shared_ptr<const OutboundPolicy> policy;
+  // Default: 0 (no cap). A larger answer (body plus headers) ends the call
+  // as kPermanent: "the answer is larger than N bytes".
+  size_t max_response_bytes = 0;
+  // How logs name the call. Default (empty): "<method> <url>". Calls whose
+  // URL may hold a secret set it.
+  std::string log_name;
 };
 
 enum class HttpOutcome { kOk, kRetryable, kPermanent };

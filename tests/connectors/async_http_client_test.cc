@@ -8,6 +8,8 @@
 
 #include <optional>
 
+#include "connectors/http/outbound_policy.h"
+
 #include "tests/support/fake_provider.h"
 
 namespace sundial {
@@ -63,6 +65,80 @@ TEST_F(AsyncHttpClientTest, ACallWhoseSocketCannotBeWatchedEndsWithATransportErr
   EXPECT_EQ(http.in_flight(), 0u);
   HttpCallResult next = send_and_wait(post());
   EXPECT_EQ(next.status, 200) << next.error;
+}
+
+}  // namespace
+}  // namespace sundial
+
+namespace sundial {
+namespace {
+
+// Calls with an OutboundPolicy (Lua's ctx:http): the loopback fake is
+// refused by default, at connect time, as a permanent failure; allowed
+// when the policy lists 127.0.0.1; and an answer over the cap is refused.
+class PolicedHttpClientTest : public AsyncHttpClientTest {
+ protected:
+  HttpCall policed(std::vector<std::string> allow) {
+    HttpCall call = post();
+    if (allow.empty()) {
+      call.policy = std::make_shared<OutboundPolicy>();
+    } else {
+      auto parsed = OutboundPolicy::parse(allow);
+      EXPECT_TRUE(parsed) << parsed.error().message;
+      call.policy = std::make_shared<OutboundPolicy>(parsed.value_or(OutboundPolicy()));
+    }
+    return call;
+  }
+};
+
+TEST_F(PolicedHttpClientTest, LoopbackIsRefusedByDefault) {
+  HttpCallResult r = send_and_wait(policed({}));
+  EXPECT_EQ(r.status, 0);
+  EXPECT_EQ(r.outcome, HttpOutcome::kPermanent);
+  EXPECT_NE(r.error.find("127.0.0.1"), std::string::npos) << r.error;
+  EXPECT_TRUE(fake.requests().empty());
+}
+
+TEST_F(PolicedHttpClientTest, ANameResolvingToLoopbackIsRefusedAtConnectTime) {
+  // "localhost" passes the check before resolving (a name, with "*"); the
+  // address it resolves to is refused when the socket would open.
+  HttpCall call = policed({});
+  call.url = "http://localhost:" + std::to_string(fake.port()) + "/emails";
+  HttpCallResult r = send_and_wait(std::move(call));
+  EXPECT_EQ(r.outcome, HttpOutcome::kPermanent);
+  EXPECT_NE(r.error.find("loopback"), std::string::npos) << r.error;
+  EXPECT_TRUE(fake.requests().empty());
+  // Listing the name does not open a loopback address either.
+  HttpCall named = policed({"localhost"});
+  named.url = "http://localhost:" + std::to_string(fake.port()) + "/emails";
+  EXPECT_EQ(send_and_wait(std::move(named)).outcome, HttpOutcome::kPermanent);
+  EXPECT_TRUE(fake.requests().empty());
+}
+
+TEST_F(PolicedHttpClientTest, AnAllowedAddressIsCalled) {
+  HttpCallResult r = send_and_wait(policed({"127.0.0.1"}));
+  EXPECT_EQ(r.status, 200) << r.error;
+  EXPECT_EQ(r.outcome, HttpOutcome::kOk);
+  EXPECT_EQ(fake.requests().size(), 1u);
+}
+
+TEST_F(PolicedHttpClientTest, OnlyHttpAndHttpsUrlsAreCalled) {
+  HttpCall call = policed({"127.0.0.1"});
+  call.url = "file:///etc/passwd";
+  HttpCallResult r = send_and_wait(std::move(call));
+  EXPECT_EQ(r.outcome, HttpOutcome::kPermanent);
+  EXPECT_NE(r.error.find("http and https"), std::string::npos) << r.error;
+}
+
+TEST_F(PolicedHttpClientTest, AnAnswerOverTheCapIsAPermanentFailure) {
+  HttpCall call = policed({"127.0.0.1"});
+  call.max_response_bytes = 20;
+  HttpCallResult r = send_and_wait(std::move(call));
+  EXPECT_EQ(r.outcome, HttpOutcome::kPermanent);
+  EXPECT_NE(r.error.find("larger than 20 bytes"), std::string::npos) << r.error;
+  HttpCall roomy = policed({"127.0.0.1"});
+  roomy.max_response_bytes = 4096;
+  EXPECT_EQ(send_and_wait(std::move(roomy)).status, 200);
 }
 
 }  // namespace

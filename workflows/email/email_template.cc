@@ -1,6 +1,7 @@
 #include "workflows/email/email_template.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -92,7 +93,7 @@ std::string utf8_excerpt(const std::string& text, size_t pos, size_t max_bytes) 
 // that itself contains "{{" (a name typed into a public form) is sent as
 // text. A placeholder without a value, or a "{{" that never closes, fails.
 Result<std::string> fill(const std::string& template_name, const char* part, const std::string& text,
-                         const nlohmann::json& vars, bool escape) {
+                         const nlohmann::json& vars, bool escape, size_t max_bytes = SIZE_MAX) {
   auto missing = [&](const std::string& variable) {
     return make_error(ErrorCode::kInvalidArgument, "template " + template_name + " (" + part +
                                                        "): no value for placeholder {{" + variable +
@@ -117,8 +118,14 @@ Result<std::string> fill(const std::string& template_name, const char* part, con
     std::string value = vars[name].is_string() ? vars[name].get<std::string>() : vars[name].dump();
     out += escape ? html_escape(value) : value;
     pos = close + 2;
+    if (out.size() > max_bytes) break;
   }
   out.append(text, pos, std::string::npos);
+  if (out.size() > max_bytes) {
+    return make_error(ErrorCode::kInvalidArgument, "template " + template_name + " (" + part +
+                                                       "): the rendered text would exceed " +
+                                                       std::to_string(max_bytes) + " bytes");
+  }
   return out;
 }
 
@@ -130,6 +137,11 @@ Result<RenderedEmail> render_email(const EmailTemplate& tmpl, const nlohmann::js
   SUNDIAL_ASSIGN_OR_RETURN(r.html, fill(tmpl.name, "html", tmpl.html, vars, true));
   SUNDIAL_ASSIGN_OR_RETURN(r.text, fill(tmpl.name, "text", tmpl.text, vars, false));
   return r;
+}
+
+Result<std::string> render_template_text(const std::string& name, const std::string& text,
+                                         const nlohmann::json& vars, bool escape_html, size_t max_bytes) {
+  return fill(name, escape_html ? "html" : "text", text, vars, escape_html, max_bytes);
 }
 
 Result<TemplateSet> TemplateSet::load_directory(const std::string& dir) {

@@ -41,6 +41,12 @@ Result<RenderedEmail> render_email(const EmailTemplate& tmpl, const nlohmann::js
 
 std::string html_escape(std::string_view s);
 
+// One text filled the same way (Lua's template.render): values HTML-escaped
+// when `escape_html`; invalid_argument when a placeholder has no value, a
+// "{{" is never closed, or the result would exceed `max_bytes`.
+Result<std::string> render_template_text(const std::string& name, const std::string& text,
+                                         const nlohmann::json& vars, bool escape_html, size_t max_bytes);
+
 // The templates of one directory, by name (file name without ".tmpl").
 class TemplateSet {
  public:

@@ -5,6 +5,9 @@
 #include "engine/base/duration.h"
 #include "engine/storage/keys.h"
 #include "workflows/lua/c_function.h"
+#include "workflows/lua/effects/config.h"
+#include "workflows/lua/effects/effect.h"
+#include "workflows/lua/effects/secret_ref.h"
 #include "workflows/lua/lua_json.h"
 
 namespace sundial::lua {
@@ -226,6 +229,57 @@ int ctx_wait(lua_State* L) {
   return lua_yield(L, 0);
 }
 
+// ctx:<effect>(name, { ... }): a step backed by a connector (effects/effect.h).
+template <const Effect& E>
+int ctx_effect(lua_State* L) {
+  CtxBox& box = check_ctx(L);
+  require_own_thread(L, box, E.method);
+  luaL_checkstring(L, 2);
+  luaL_checktype(L, 3, LUA_TTABLE);
+  lua_settop(L, 3);
+  {
+    const std::string method = std::string("ctx:") + E.method;
+    LuaRequest req;
+    req.kind = LuaRequest::Kind::kStep;
+    req.name = lua_tostring(L, 2);
+    check_name(method.c_str(), "step", req.name);
+    req.policy = effect_retry_policy(L, 3, method);
+    const LuaScript& script = box.instance->script();
+    size_t max_result = script.sandbox().limits().max_json_bytes;
+    AsyncStepFn run = E.build(L, EffectEnv{script.options().effects, max_result});
+    // The result is journaled: the same cap as a Lua step's result.
+    req.effect_fn = [run = std::move(run), max_result](const StepInfo& info, StepDone done) {
+      run(info, [done = std::move(done), max_result,
+                 step = info.step_name](Result<nlohmann::json> r) mutable {
+        if (r && r->dump().size() > max_result) {
+          return done(make_error(ErrorCode::kStepFailed, "step '" + step + "': the result is larger than " +
+                                                             std::to_string(max_result) + " bytes"));
+        }
+        done(std::move(r));
+      });
+    };
+    box.instance->set_request(std::move(req));
+  }
+  return lua_yield(L, 0);
+}
+
+// ctx:secret("NAME") -> a reference resolved only when an effect's step runs.
+int ctx_secret(lua_State* L) {
+  CtxBox& box = check_ctx(L);
+  size_t len = 0;
+  const char* s = luaL_checklstring(L, 2, &len);
+  std::string name(s, len);
+  bool valid = !name.empty() && name.size() <= 128 &&
+               (std::isalpha(static_cast<unsigned char>(name[0])) || name[0] == '_');
+  for (char c : name) valid = valid && (std::isalnum(static_cast<unsigned char>(c)) || c == '_');
+  if (!valid) throw LuaValueError("ctx:secret: '" + name + "' is not an environment variable name");
+  if (auto why = box.instance->script().options().effects.secrets.check(name)) {
+    throw LuaValueError("ctx:secret: " + *why);
+  }
+  push_secret(L, SecretText{{SecretText::Piece{true, name}}});
+  return 1;
+}
+
 // The ctx surface. A new method is one function above and one row here.
 const luaL_Reg kCtxMethods[] = {
     {"now", c_function<ctx_now>},
@@ -236,6 +290,10 @@ const luaL_Reg kCtxMethods[] = {
     {"sleep_until", c_function<ctx_sleep_until>},
     {"wait", c_function<ctx_wait>},
     {"patched", c_function<ctx_patched>},
+    // Effects (effects/effect.h) and secrets.
+    {"http", c_function<ctx_effect<kHttpEffect>>},
+    {"email", c_function<ctx_effect<kEmailEffect>>},
+    {"secret", c_function<ctx_secret>},
     {nullptr, nullptr},
 };
 
@@ -254,7 +312,7 @@ int ctx_newindex(lua_State* L) { return luaL_error(L, "ctx is read-only"); }
 
 // Pushes a new ctx object for `box`.
 void push_ctx(lua_State* L, const CtxBox& box, const std::string& id, const std::string& type,
-              const nlohmann::json& input) {
+              const nlohmann::json& input, const nlohmann::json& config) {
   auto* ud = static_cast<CtxBox*>(lua_newuserdatauv(L, sizeof(CtxBox), 1));
   *ud = box;
   if (luaL_newmetatable(L, kCtxMeta) != 0) {
@@ -268,7 +326,9 @@ void push_ctx(lua_State* L, const CtxBox& box, const std::string& id, const std:
     lua_setfield(L, -2, "__metatable");
   }
   lua_setmetatable(L, -2);
-  lua_createtable(L, 0, 3);
+  lua_createtable(L, 0, 4);
+  push_read_only_json(L, config.is_object() ? config : nlohmann::json::object());
+  lua_setfield(L, -2, "config");
   lua_pushlstring(L, id.data(), id.size());
   lua_setfield(L, -2, "id");
   lua_pushlstring(L, type.data(), type.size());
@@ -300,7 +360,8 @@ Result<std::shared_ptr<LuaInstance>> LuaInstance::create(std::shared_ptr<const L
     lua_rawseti(L, -2, kAnchorEnv);
     lua_pushvalue(L, -1);
     inst->anchor_ref_ = luaL_ref(L, LUA_REGISTRYINDEX);
-    push_ctx(L, CtxBox{inst.get(), inst->anchor_ref_}, ctx.instance_id(), script->type(), ctx.input());
+    push_ctx(L, CtxBox{inst.get(), inst->anchor_ref_}, ctx.instance_id(), script->type(), ctx.input(),
+             script->options().config);
     lua_rawseti(L, -2, kAnchorCtx);
   });
   if (!made) return std::unexpected(made.error());

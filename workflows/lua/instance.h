@@ -40,7 +40,8 @@ struct LuaRequest {
   enum class Kind { kNone, kStep, kSleepFor, kSleepUntil, kWait };
   Kind kind = Kind::kNone;
   std::string name;                   // kStep
-  SyncStepFn step_fn;                 // kStep
+  SyncStepFn step_fn;                 // kStep: a Lua function (ctx:step)
+  AsyncStepFn effect_fn;              // kStep: an effect (ctx:http, ...) instead
   RetryPolicy policy;                 // kStep
   DurationMs duration = 0;            // kSleepFor
   TimeMs until = 0;                   // kSleepUntil; kWait with a deadline

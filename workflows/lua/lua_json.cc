@@ -6,13 +6,49 @@
 #include <lua.hpp>
 
 #include "workflows/lua/c_function.h"
+#include "workflows/lua/effects/secret_ref.h"
 
 namespace sundial::lua {
 namespace {
 
-nlohmann::json table_to_json(lua_State* L, int index, int depth);
+// A conversion's hook and where it is (a JSON Pointer), kept only when
+// there is a hook.
+struct Walk {
+  const UserdataToJson* on_userdata = nullptr;
+  std::string pointer;
+};
 
-nlohmann::json value_to_json(lua_State* L, int index, int depth) {
+// Appends "/<token>" to the walk's pointer while alive.
+class PathPart {
+ public:
+  PathPart(Walk* walk, const std::string& token) : walk_(walk) {
+    if (walk_ == nullptr) return;
+    size_ = walk_->pointer.size();
+    walk_->pointer += '/';
+    for (char c : token) {
+      if (c == '~') {
+        walk_->pointer += "~0";
+      } else if (c == '/') {
+        walk_->pointer += "~1";
+      } else {
+        walk_->pointer += c;
+      }
+    }
+  }
+  ~PathPart() {
+    if (walk_ != nullptr) walk_->pointer.resize(size_);
+  }
+  PathPart(const PathPart&) = delete;
+  PathPart& operator=(const PathPart&) = delete;
+
+ private:
+  Walk* walk_;
+  size_t size_ = 0;
+};
+
+nlohmann::json table_to_json(lua_State* L, int index, int depth, Walk* walk);
+
+nlohmann::json value_to_json(lua_State* L, int index, int depth, Walk* walk = nullptr) {
   switch (lua_type(L, index)) {
     case LUA_TNIL:
       return nullptr;
@@ -30,13 +66,18 @@ nlohmann::json value_to_json(lua_State* L, int index, int depth) {
       return std::string(s, len);
     }
     case LUA_TTABLE:
-      return table_to_json(L, index, depth);
+      return table_to_json(L, index, depth, walk);
+    case LUA_TUSERDATA:
+      if (walk != nullptr && walk->on_userdata != nullptr)
+        return (*walk->on_userdata)(L, index, walk->pointer);
+      if (auto secret = to_secret(L, index)) return secret->display();
+      [[fallthrough]];
     default:
       throw LuaValueError(std::string("cannot convert a ") + luaL_typename(L, index) + " to JSON");
   }
 }
 
-nlohmann::json table_to_json(lua_State* L, int index, int depth) {
+nlohmann::json table_to_json(lua_State* L, int index, int depth, Walk* walk) {
   if (depth >= kMaxJsonDepth) {
     throw LuaValueError("cannot convert to JSON: nested deeper than " + std::to_string(kMaxJsonDepth) +
                         " levels (or a cycle)");
@@ -60,7 +101,8 @@ nlohmann::json table_to_json(lua_State* L, int index, int depth) {
     nlohmann::json out = nlohmann::json::array();
     for (lua_Unsigned i = 1; i <= n; ++i) {
       lua_rawgeti(L, index, static_cast<lua_Integer>(i));
-      out.push_back(value_to_json(L, -1, depth + 1));
+      PathPart part(walk, walk != nullptr ? std::to_string(i - 1) : std::string());
+      out.push_back(value_to_json(L, -1, depth + 1, walk));
       lua_pop(L, 1);
     }
     return out;
@@ -79,7 +121,8 @@ nlohmann::json table_to_json(lua_State* L, int index, int depth) {
       throw LuaValueError(std::string("cannot convert to JSON: a table key is a ") + luaL_typename(L, -2) +
                           " (keys must be strings or integers)");
     }
-    out[std::move(key)] = value_to_json(L, -1, depth + 1);
+    PathPart part(walk, walk != nullptr ? key : std::string());
+    out[std::move(key)] = value_to_json(L, -1, depth + 1, walk);
     lua_pop(L, 1);
   }
   return out;
@@ -168,6 +211,11 @@ int json_decode(lua_State* L) {
 }  // namespace
 
 nlohmann::json to_json(lua_State* L, int index) { return value_to_json(L, index, 0); }
+
+nlohmann::json to_json(lua_State* L, int index, const UserdataToJson& on_userdata) {
+  Walk walk{&on_userdata, {}};
+  return value_to_json(L, index, 0, &walk);
+}
 
 void push_json(lua_State* L, const nlohmann::json& value) { push_value(L, value, 0); }
 

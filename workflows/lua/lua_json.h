@@ -5,7 +5,8 @@
 // JSON numbers (NaN and infinities are refused), strings <-> strings, a table
 // whose keys are exactly 1..n (n > 0) <-> array, any other table <-> object
 // (string keys; integer keys become their decimal text; an empty table is
-// {}). Functions, threads and userdata are refused, as is nesting deeper
+// {}). A secret reference (effects/secret_ref.h) becomes the text
+// "[secret:NAME]". Functions, threads and other userdata are refused, as is nesting deeper
 // than kMaxJsonDepth (which also stops cycles). Reads are raw: no
 // metamethod of user code runs during a conversion.
 //
@@ -14,7 +15,9 @@
 // function.
 #pragma once
 
+#include <functional>
 #include <stdexcept>
+#include <string>
 
 #include <nlohmann/json.hpp>
 
@@ -29,6 +32,11 @@ struct LuaValueError : std::runtime_error {
 };
 
 nlohmann::json to_json(lua_State* L, int index);
+// Like to_json, but every userdata goes to `on_userdata(L, index, pointer)`
+// (`pointer`: where it lands in the result, as a JSON Pointer), which
+// returns its JSON or throws LuaValueError.
+using UserdataToJson = std::function<nlohmann::json(lua_State*, int, const std::string& pointer)>;
+nlohmann::json to_json(lua_State* L, int index, const UserdataToJson& on_userdata);
 void push_json(lua_State* L, const nlohmann::json& value);
 
 // Pushes the sandbox's `json` library table: json.encode(v) -> string and

@@ -6,6 +6,7 @@
 #include <lua.hpp>
 
 #include "workflows/lua/bounded_patterns.h"
+#include "workflows/lua/effects/template_lib.h"
 #include "workflows/lua/lua_json.h"
 
 namespace sundial::lua {
@@ -310,6 +311,10 @@ void LuaSandbox::build_globals() {
   push_json_library(L, limits_.max_json_bytes);
   make_read_only_proxy(L);
   lua_setfield(L, -2, "json");
+
+  push_template_library(L, limits_.max_json_bytes);
+  make_read_only_proxy(L);
+  lua_setfield(L, -2, "template");
 
   // The metatable every instance environment shares: reads fall through to
   // the safe globals; the metatable itself is hidden.

@@ -20,12 +20,19 @@
 
 #include "engine/base/error.h"
 #include "engine/runtime/registry.h"
+#include "workflows/lua/effects/effect.h"
 #include "workflows/lua/sandbox.h"
 
 namespace sundial::lua {
 
 struct LuaOptions {
   LuaLimits limits;
+  // The connectors, outbound policy and secrets behind ctx:http,
+  // ctx:email and ctx:secret (effects/effect.h).
+  LuaEffects effects;
+  // The workflow's own section, `[workflows.<type>]`, as a JSON object:
+  // the script reads it as ctx.config. Default: {}.
+  nlohmann::json config = nlohmann::json::object();
 };
 
 class LuaScript {

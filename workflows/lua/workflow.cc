@@ -17,7 +17,10 @@ Workflow<void> lua_workflow(std::shared_ptr<const LuaScript> script, Context& ct
   while (out.kind == LuaOutcome::Kind::kRequest) {
     LuaRequest req = std::move(out.request);
     ctx.set_origin(std::move(req.origin));
-    if (req.kind == LuaRequest::Kind::kStep) {
+    if (req.kind == LuaRequest::Kind::kStep && req.effect_fn) {
+      nlohmann::json result = co_await ctx.step_async(req.name, std::move(req.effect_fn), req.policy);
+      out = instance->resume_with_json(result);
+    } else if (req.kind == LuaRequest::Kind::kStep) {
       nlohmann::json result = co_await ctx.step(req.name, std::move(req.step_fn), req.policy);
       out = instance->resume_with_json(result);
     } else if (req.kind == LuaRequest::Kind::kSleepFor) {

@@ -19,9 +19,11 @@ LuaLimits small_limits() {
 }
 
 std::shared_ptr<LuaScript> script_with(const std::string& body, LuaLimits limits = small_limits()) {
+  LuaOptions options;
+  options.limits = limits;
   auto script =
       LuaScript::load("t", "return { run = function() end, validate = function(input)\n" + body + "\nend }",
-                      "t.lua", LuaOptions{limits});
+                      "t.lua", options);
   EXPECT_TRUE(script) << script.error().message;
   return script ? *script : nullptr;
 }

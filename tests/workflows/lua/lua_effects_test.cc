@@ -1,0 +1,361 @@
+// Lua effects on a real engine (RocksDB in a temp dir, a ManualClock) and
+// a scripted HTTP server on loopback: ctx:http (result, Idempotency-Key,
+// retries honouring Retry-After, permanent 4xx, the outbound policy),
+// ctx:secret (resolved only when the step runs, never journaled),
+// ctx:email (log mode), template.render and ctx.config.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
+
+#include "connectors/http/async_http_client.h"
+#include "connectors/resend/resend_client.h"
+#include "tests/support/engine_harness.h"
+#include "tests/support/scripted_http_server.h"
+#include "workflows/email/email_step.h"
+#include "workflows/lua/script.h"
+#include "workflows/lua/workflow.h"
+
+namespace sundial::lua {
+namespace {
+
+constexpr const char* kSecretValue = "s3cr3t-Value-9f2c";
+
+class LuaEffectsTest : public ::testing::Test {
+ protected:
+  void SetUp() override { setenv("LUA_EFFECTS_TEST_TOKEN", kSecretValue, 1); }
+  void TearDown() override { h.close(); }
+
+  LuaOptions options() {
+    LuaOptions o;
+    o.limits.instructions_per_activation = 200'000;
+    o.on_result = [this](const std::string& id, const nlohmann::json& result) { results[id] = result; };
+    o.effects.http = &http;
+    // The test server is on loopback: allowed explicitly, as it must be.
+    o.effects.http_policy = std::make_shared<OutboundPolicy>(OutboundPolicy::parse({"127.0.0.1"}).value());
+    o.effects.secrets.allowed = {"LUA_EFFECTS_TEST_TOKEN", "SUNDIAL_ADMIN_TOKEN"};
+    o.effects.email = email;
+    o.config = config;
+    return o;
+  }
+
+  void add(const std::string& type, const std::string& source, std::optional<LuaOptions> o = std::nullopt) {
+    auto script = LuaScript::load(type, source, type + ".lua", o ? *o : options());
+    ASSERT_TRUE(script) << script.error().message;
+    ASSERT_TRUE(register_lua_script(h.registry, *script));
+  }
+
+  // Runs the loop (HTTP answers included) until `done()`.
+  template <typename Pred>
+  void run_until(Pred done) {
+    for (int i = 0; i < 2000 && !done(); ++i) {
+      if (http.in_flight() > 0) h.loop.run_once();
+      h.drain();
+    }
+  }
+  void run_until(const std::string& id, InstanceStatus status) {
+    run_until([&] { return h.status(id) == status; });
+    EXPECT_EQ(h.status(id), status) << last_error(id);
+  }
+
+  std::string last_error(const std::string& id) {
+    auto r = h.describe(id);
+    return r ? r->last_error : r.error().to_string();
+  }
+
+  std::string journal_text(const std::string& id) {
+    std::string all;
+    for (const auto& e : h.history(id)) all += e.name + " " + e.data.dump() + " " + e.error + "\n";
+    return all;
+  }
+
+  // Every byte of the data directory (RocksDB's log and tables).
+  std::string data_dir_bytes() {
+    std::string all;
+    for (const auto& f : std::filesystem::recursive_directory_iterator(h.dir.path())) {
+      if (!f.is_regular_file()) continue;
+      std::ifstream in(f.path(), std::ios::binary);
+      std::stringstream s;
+      s << in.rdbuf();
+      all += s.str();
+    }
+    return all;
+  }
+
+  std::string url(const std::string& path) { return server.base_url() + path; }
+
+  testing::ScriptedHttpServer server;
+  testing::EngineHarness h;
+  AsyncHttpClient http{h.loop, h.clock};
+  std::shared_ptr<const EmailDeps> email;
+  nlohmann::json config = nlohmann::json::object();
+  std::map<std::string, nlohmann::json> results;
+};
+
+TEST_F(LuaEffectsTest, HttpReturnsStatusHeadersBodyAndJsonAndSendsTheIdempotencyKey) {
+  server.script([](const http::HttpRequest&) {
+    return http::HttpResponse::json(201, {{"id", 42}}).with_header("X-Trace", "t1");
+  });
+  add("w", "URL = '" + url("/things") + "'\n" + R"lua(return { run = function(ctx)
+    local r = ctx:http("create", { method = "PUT", url = URL, headers = { ["X-Mine"] = "yes" },
+                                   json = { name = "ada", n = 1 } })
+    ctx:sleep("1s")
+    return { status = r.status, id = r.json.id, trace = r.headers["x-trace"], body = r.body }
+  end })lua");
+  h.open();
+  ASSERT_TRUE(h.start("w", "w1"));
+  run_until("w1", InstanceStatus::kWaiting);
+  auto seen = server.requests();
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[0].method, "PUT");
+  EXPECT_EQ(seen[0].path, "/things");
+  ASSERT_NE(seen[0].header("idempotency-key"), nullptr);
+  EXPECT_EQ(*seen[0].header("idempotency-key"), "w1/create");
+  ASSERT_NE(seen[0].header("x-mine"), nullptr);
+  EXPECT_EQ(*seen[0].header("content-type"), "application/json");
+  EXPECT_EQ(nlohmann::json::parse(seen[0].body), (nlohmann::json{{"name", "ada"}, {"n", 1}}));
+  // A replay after a restart takes the journaled result: no second call.
+  h.reopen();
+  h.advance(1000);
+  run_until("w1", InstanceStatus::kCompleted);
+  EXPECT_EQ(server.requests().size(), 1u);
+  EXPECT_EQ(results["w1"],
+            (nlohmann::json{{"status", 201}, {"id", 42}, {"trace", "t1"}, {"body", "{\"id\":42}\n"}}));
+}
+
+TEST_F(LuaEffectsTest, A503WithRetryAfterIsRetriedNoSoonerThanAsked) {
+  int calls = 0;
+  server.script([&](const http::HttpRequest&) {
+    if (++calls == 1) return http::HttpResponse::text(503, "busy").with_header("Retry-After", "30");
+    return http::HttpResponse::text(200, "done");
+  });
+  add("w", "URL = '" + url("/x") + "'\n" + R"lua(return { run = function(ctx)
+    return ctx:http("call", { url = URL, backoff = "1s" }).body
+  end })lua");
+  h.open();
+  ASSERT_TRUE(h.start("w", "w1"));
+  run_until([&] { return journal_text("w1").find("answered 503") != std::string::npos; });
+  EXPECT_EQ(server.requests().size(), 1u);
+  EXPECT_NE(journal_text("w1").find("answered 503"), std::string::npos) << journal_text("w1");
+  h.advance(29'000);
+  EXPECT_EQ(server.requests().size(), 1u) << "retried before Retry-After";
+  h.advance(1'000);
+  run_until("w1", InstanceStatus::kCompleted);
+  EXPECT_EQ(server.requests().size(), 2u);
+  EXPECT_EQ(results["w1"], "done");
+  EXPECT_EQ(*server.requests()[1].header("idempotency-key"), "w1/call") << "the same key on every attempt";
+}
+
+TEST_F(LuaEffectsTest, A4xxFailsTheStepAtOnceWithTheAnswer) {
+  server.script([](const http::HttpRequest&) {
+    return http::HttpResponse::json(422, {{"message", "name is required"}});
+  });
+  add("w", "URL = '" + url("/x") + "'\n" + R"lua(return { run = function(ctx)
+    return ctx:http("call", { method = "POST", url = URL, body = "x", attempts = 5 })
+  end })lua");
+  h.open();
+  ASSERT_TRUE(h.start("w", "w1"));
+  run_until("w1", InstanceStatus::kFailed);
+  EXPECT_EQ(server.requests().size(), 1u);
+  std::string error = last_error("w1");
+  EXPECT_NE(error.find("answered 422"), std::string::npos) << error;
+  EXPECT_NE(error.find("name is required"), std::string::npos) << error;
+}
+
+TEST_F(LuaEffectsTest, LoopbackIsRefusedByDefault) {
+  LuaOptions o = options();
+  o.effects.http_policy = std::make_shared<OutboundPolicy>();  // the default: public hosts only
+  add("w", "URL = '" + url("/admin") + "'\n" + R"lua(return { run = function(ctx)
+    return ctx:http("call", { url = URL })
+  end })lua",
+      o);
+  h.open();
+  ASSERT_TRUE(h.start("w", "w1"));
+  run_until("w1", InstanceStatus::kFailed);
+  EXPECT_TRUE(server.requests().empty());
+  EXPECT_NE(last_error("w1").find("http_allow"), std::string::npos) << last_error("w1");
+}
+
+TEST_F(LuaEffectsTest, BadArgumentsFailTheInstanceWithTheFieldNamed) {
+  add("w", R"lua(return { run = function(ctx)
+    return ctx:http("call", { url = "http://127.0.0.1/", header = { x = "y" } })
+  end })lua");
+  h.open();
+  ASSERT_TRUE(h.start("w", "w1"));
+  run_until("w1", InstanceStatus::kFailed);
+  EXPECT_NE(last_error("w1").find("unknown field 'header'"), std::string::npos) << last_error("w1");
+}
+
+TEST_F(LuaEffectsTest, SecretsAreResolvedWhenTheStepRunsAndNeverJournaled) {
+  // The server echoes what it got: the value comes back in the answer.
+  server.script([](const http::HttpRequest& r) {
+    const std::string* auth = r.header("authorization");
+    return http::HttpResponse::json(200, {{"auth", auth ? *auth : ""}, {"body", r.body}});
+  });
+  add("w", "URL = '" + url("/echo") + "'\n" + R"lua(return { run = function(ctx)
+    local token = ctx:secret("LUA_EFFECTS_TEST_TOKEN")
+    local r = ctx:http("echo", { url = URL, headers = { Authorization = "Bearer " .. token },
+                                 json = { token = token, list = { token } } })
+    return { shown = tostring(token), encoded = json.encode({ t = token }), echoed = r.json, body = r.body }
+  end })lua");
+  h.open();
+  ASSERT_TRUE(h.start("w", "w1"));
+  run_until("w1", InstanceStatus::kCompleted);
+  auto seen = server.requests();
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(*seen[0].header("authorization"), std::string("Bearer ") + kSecretValue);
+  EXPECT_EQ(nlohmann::json::parse(seen[0].body)["list"][0], kSecretValue);
+  const nlohmann::json& r = results["w1"];
+  EXPECT_EQ(r["shown"], "[secret:LUA_EFFECTS_TEST_TOKEN]");
+  EXPECT_EQ(r["encoded"], R"({"t":"[secret:LUA_EFFECTS_TEST_TOKEN]"})");
+  EXPECT_EQ(r["echoed"]["auth"], "Bearer [secret:LUA_EFFECTS_TEST_TOKEN]");
+  EXPECT_EQ(r.dump().find(kSecretValue), std::string::npos) << r.dump();
+  EXPECT_EQ(journal_text("w1").find(kSecretValue), std::string::npos) << journal_text("w1");
+  h.close();
+  EXPECT_EQ(data_dir_bytes().find(kSecretValue), std::string::npos)
+      << "the secret reached the data directory";
+}
+
+TEST_F(LuaEffectsTest, ASecretInAFailureIsRedacted) {
+  server.script(
+      [](const http::HttpRequest& r) { return http::HttpResponse::text(400, "bad token " + r.body); });
+  add("w", "URL = '" + url("/x") + "'\n" + R"lua(return { run = function(ctx)
+    return ctx:http("call", { url = URL, body = ctx:secret("LUA_EFFECTS_TEST_TOKEN") })
+  end })lua");
+  h.open();
+  ASSERT_TRUE(h.start("w", "w1"));
+  run_until("w1", InstanceStatus::kFailed);
+  EXPECT_NE(last_error("w1").find("bad token [secret:LUA_EFFECTS_TEST_TOKEN]"), std::string::npos)
+      << last_error("w1");
+  EXPECT_EQ(journal_text("w1").find(kSecretValue), std::string::npos);
+}
+
+TEST_F(LuaEffectsTest, OnlyListedSecretsAndNeverTheAdminTokenMayBeNamed) {
+  add("a", R"lua(return { run = function(ctx) return tostring(ctx:secret("HOME")) end })lua");
+  add("b", R"lua(return { run = function(ctx) return tostring(ctx:secret("SUNDIAL_ADMIN_TOKEN")) end })lua");
+  h.open();
+  ASSERT_TRUE(h.start("a", "a1"));
+  ASSERT_TRUE(h.start("b", "b1"));
+  EXPECT_EQ(h.status("a1"), InstanceStatus::kFailed);
+  EXPECT_NE(last_error("a1").find("HOME is not in [workflows] secrets"), std::string::npos)
+      << last_error("a1");
+  EXPECT_EQ(h.status("b1"), InstanceStatus::kFailed);
+  EXPECT_NE(last_error("b1").find("admin token"), std::string::npos) << last_error("b1");
+}
+
+TEST_F(LuaEffectsTest, AListedSecretThatIsNotSetFailsTheStepAtOnce) {
+  LuaOptions o = options();
+  o.effects.secrets.allowed.push_back("LUA_EFFECTS_TEST_UNSET");
+  unsetenv("LUA_EFFECTS_TEST_UNSET");
+  add("w", "URL = '" + url("/x") + "'\n" + R"lua(return { run = function(ctx)
+    return ctx:http("call", { url = URL, headers = { ["X-Key"] = ctx:secret("LUA_EFFECTS_TEST_UNSET") },
+                              attempts = 5 })
+  end })lua",
+      o);
+  h.open();
+  ASSERT_TRUE(h.start("w", "w1"));
+  run_until("w1", InstanceStatus::kFailed);
+  EXPECT_TRUE(server.requests().empty());
+  EXPECT_NE(last_error("w1").find("LUA_EFFECTS_TEST_UNSET is not set"), std::string::npos)
+      << last_error("w1");
+}
+
+TEST_F(LuaEffectsTest, EmailInLogModeIsAStepResult) {
+  ResendClient resend(h.loop, h.clock, http, ResendOptions{});  // no API key: log mode
+  TemplateSet templates;
+  auto parsed = parse_email_template("welcome", "--- subject\nHi {{name}}\n--- html\n<p>{{name}}</p>\n");
+  ASSERT_TRUE(parsed);
+  templates.add(*parsed);
+  EmailDeps deps{resend, templates, "team@example.com"};
+  email = std::shared_ptr<const EmailDeps>(&deps, [](const EmailDeps*) {});
+  add("w", R"lua(return { run = function(ctx)
+    local sent = ctx:email("welcome", { to = "Ada@Example.com", template = { "welcome.v2", "welcome" },
+                                        vars = { name = "Ada" } })
+    return sent
+  end })lua");
+  add("secret", R"lua(return { run = function(ctx)
+    return ctx:email("welcome", { to = "ada@example.com", template = "welcome",
+                                  vars = { name = ctx:secret("LUA_EFFECTS_TEST_TOKEN") } })
+  end })lua");
+  add("missing", R"lua(return { run = function(ctx)
+    return ctx:email("welcome", { to = "ada@example.com", template = "nope", vars = {} })
+  end })lua");
+  h.open();
+  ASSERT_TRUE(h.start("w", "w1"));
+  run_until("w1", InstanceStatus::kCompleted);
+  EXPECT_EQ(results["w1"],
+            (nlohmann::json{{"log_mode", true}, {"to", "ada@example.com"}, {"subject", "Hi Ada"}}));
+  // Log mode logs the subject: a secret in it is shown as its reference.
+  std::ostringstream logged;
+  auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(logged);
+  spdlog::default_logger()->sinks().push_back(sink);
+  ASSERT_TRUE(h.start("secret", "s1"));
+  run_until("s1", InstanceStatus::kCompleted);
+  spdlog::default_logger()->sinks().pop_back();
+  EXPECT_NE(logged.str().find("Hi [secret:LUA_EFFECTS_TEST_TOKEN]"), std::string::npos) << logged.str();
+  EXPECT_EQ(logged.str().find(kSecretValue), std::string::npos) << logged.str();
+  EXPECT_EQ(journal_text("s1").find(kSecretValue), std::string::npos);
+  ASSERT_TRUE(h.start("missing", "m1"));
+  run_until("m1", InstanceStatus::kFailed);
+  EXPECT_NE(last_error("m1").find("no template 'nope'"), std::string::npos) << last_error("m1");
+  h.close();
+}
+
+TEST_F(LuaEffectsTest, TemplateRenderFillsPlaceholdersAndIsCapped) {
+  LuaOptions o = options();
+  o.limits.max_json_bytes = 1000;
+  add("w", R"lua(return { run = function(ctx)
+    local plain = template.render("Hi {{ name }}, {{n}}", { name = "<Ada>", n = 3 })
+    local html = template.render("<b>{{name}}</b>", { name = "<Ada>" }, { html = true })
+    local ok1, missing = pcall(template.render, "{{nope}}", {})
+    local ok2, long = pcall(template.render, string.rep("x", 1001), {})
+    local ok3, big = pcall(template.render, "{{v}}{{v}}", { v = string.rep("y", 600) })
+    return { plain = plain, html = html, missing = missing, long = long, big = big, oks = { ok1, ok2, ok3 } }
+  end })lua",
+      o);
+  h.open();
+  ASSERT_TRUE(h.start("w", "w1"));
+  ASSERT_EQ(h.status("w1"), InstanceStatus::kCompleted) << last_error("w1");
+  const nlohmann::json& r = results["w1"];
+  EXPECT_EQ(r["plain"], "Hi <Ada>, 3");
+  EXPECT_EQ(r["html"], "<b>&lt;Ada&gt;</b>");
+  EXPECT_EQ(r["oks"], (nlohmann::json{false, false, false}));
+  EXPECT_NE(r["missing"].get<std::string>().find("no value for placeholder {{nope}}"), std::string::npos);
+  EXPECT_NE(r["long"].get<std::string>().find("longer than 1000 bytes"), std::string::npos);
+  EXPECT_NE(r["big"].get<std::string>().find("exceed 1000 bytes"), std::string::npos);
+}
+
+TEST_F(LuaEffectsTest, CtxConfigIsTheWorkflowsOwnSectionReadOnly) {
+  config = {{"endpoint", "https://example.com/hook"}, {"days", {1, 3, 7}}, {"nested", {{"on", true}}}};
+  add("w", R"lua(return { run = function(ctx)
+    local keys = {}
+    for k in pairs(ctx.config) do keys[#keys + 1] = k end
+    table.sort(keys)
+    local sum = 0
+    for _, d in ipairs(ctx.config.days) do sum = sum + d end
+    local ok1, e1 = pcall(function() ctx.config.endpoint = "x" end)
+    local ok2, e2 = pcall(function() ctx.config.nested.on = false end)
+    return { endpoint = ctx.config.endpoint, keys = keys, sum = sum, n = #ctx.config.days,
+             on = ctx.config.nested.on, writes = { ok1, ok2 }, e1 = e1 }
+  end })lua");
+  h.open();
+  ASSERT_TRUE(h.start("w", "w1"));
+  ASSERT_EQ(h.status("w1"), InstanceStatus::kCompleted) << last_error("w1");
+  const nlohmann::json& r = results["w1"];
+  EXPECT_EQ(r["endpoint"], "https://example.com/hook");
+  EXPECT_EQ(r["keys"], (nlohmann::json{"days", "endpoint", "nested"}));
+  EXPECT_EQ(r["sum"], 11);
+  EXPECT_EQ(r["n"], 3);
+  EXPECT_EQ(r["on"], true);
+  EXPECT_EQ(r["writes"], (nlohmann::json{false, false}));
+  EXPECT_NE(r["e1"].get<std::string>().find("read-only"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace sundial::lua
