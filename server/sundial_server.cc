@@ -30,6 +30,7 @@ http::HttpServerOptions http_options(const ServerSettings& s) {
 SundialServer::SundialServer(Loop& loop, Clock& clock, Engine& engine, const DaemonConfig& config,
                              std::optional<std::string> admin_token)
     : loop_(loop),
+      clock_(clock),
       engine_(engine),
       auth_(std::move(admin_token)),
       access_log_(config.server.access_log),
@@ -56,7 +57,7 @@ Result<void> SundialServer::start() { return http_->listen(); }
 void SundialServer::add_webhook(webhooks::WebhookRoute route) {
   std::string path = route.path;
   auto handler = webhooks::make_webhook_handler(
-      engine_, std::make_shared<const webhooks::WebhookRoute>(std::move(route)), &webhook_limiter_,
+      engine_, clock_, std::make_shared<const webhooks::WebhookRoute>(std::move(route)), &webhook_limiter_,
       json_limits_);
   router_.add("POST", path,
               [handler = std::move(handler)](http::HttpRequest&& request, const api::PathParams&,

@@ -47,6 +47,7 @@ class SundialServer {
   void observe(const http::RequestSummary& summary);
 
   Loop& loop_;
+  Clock& clock_;
   Engine& engine_;
   api::BearerAuth auth_;
   bool access_log_;
