@@ -61,15 +61,15 @@ class LuaScript {
   bool has_validate_ = false;
 };
 
+// Adds the script's type to `registry`: its instances run as Lua coroutines
+// driven by lua_workflow (workflow.h), and validate() is the type's input
+// check when the script has one.
+Result<void> register_lua_script(Registry& registry, std::shared_ptr<const LuaScript> script);
+
 // Runs a fresh copy of the script's chunk, in a fresh environment, on
 // `thread` (pushed on L by the caller's sandbox.push_thread). On success the
 // thread's stack holds just the script table and the result is empty;
 // otherwise it says what is wrong. Inside sandbox.protect().
 std::string run_chunk(LuaSandbox& sandbox, lua_State* L, lua_State* thread, const std::string& chunkname);
-
-// Adds the script's type to `registry`: its instances run as Lua coroutines
-// driven by lua_workflow (workflow.h), and validate() is the type's input
-// check when the script has one.
-Result<void> register_lua_script(Registry& registry, std::shared_ptr<const LuaScript> script);
 
 }  // namespace sundial::lua
