@@ -2,10 +2,11 @@
 
 #include <algorithm>
 
+#include <spdlog/spdlog.h>
+
 #include "server/api/admin_api.h"
 #include "server/http/error_response.h"
 #include "server/ops/logging.h"
-#include "server/webhooks/webhook_handler.h"
 
 namespace sundial {
 
@@ -45,6 +46,15 @@ SundialServer::SundialServer(Loop& loop, Clock& clock, Engine& engine, const Dae
                                  http_->shed_connections(), http_->queued_output_bytes(),
                                  http_->body_bytes_in_flight()};
   });
+  // Webhook paths are looked up before the router; they may not shadow
+  // what the router serves under any method.
+  webhooks_ = std::make_unique<webhooks::WebhookRouteTable>(
+      loop, engine, clock, &webhook_limiter_, json_limits_, [this](std::string_view path) {
+        for (std::string_view method : {"GET", "POST", "PUT", "PATCH", "DELETE"}) {
+          if (router_.matched_pattern(method, path) != "unmatched") return true;
+        }
+        return false;
+      });
   api::AdminApi admin{engine, loop};
   admin.json_limits = json_limits_;
   admin.scripts = scripts;
@@ -55,15 +65,17 @@ SundialServer::SundialServer(Loop& loop, Clock& clock, Engine& engine, const Dae
 Result<void> SundialServer::start() { return http_->listen(); }
 
 void SundialServer::add_webhook(webhooks::WebhookRoute route) {
-  std::string path = route.path;
-  auto handler = webhooks::make_webhook_handler(
-      engine_, std::make_shared<const webhooks::WebhookRoute>(std::move(route)), &webhook_limiter_,
-      json_limits_);
-  router_.add("POST", path,
-              [handler = std::move(handler)](http::HttpRequest&& request, const api::PathParams&,
-                                             http::Responder responder) {
-                handler(std::move(request), std::move(responder));
-              });
+  std::string owner = "module:" + route.name;
+  std::vector<webhooks::WebhookRoute> routes;
+  routes.push_back(std::move(route));
+  if (auto added = webhooks_->replace_routes(owner, std::move(routes)); !added) {
+    spdlog::error("{}", added.error().message);
+  }
+}
+
+Result<void> SundialServer::replace_webhooks(const std::string& owner,
+                                             std::vector<webhooks::WebhookRoute> routes) {
+  return webhooks_->replace_routes(owner, std::move(routes));
 }
 
 void SundialServer::add_operations_routes() {
@@ -86,11 +98,14 @@ void SundialServer::handle(http::HttpRequest request, http::Responder responder)
   if (request.path.starts_with("/api/")) {
     if (auto denied = auth_.check(request)) return responder.send(std::move(*denied));
   }
+  if (auto webhook = webhooks_->find(request.path))
+    return (*webhook)(std::move(request), std::move(responder));
   router_.route(std::move(request), std::move(responder));
 }
 
 void SundialServer::observe(const http::RequestSummary& s) {
-  std::string route(router_.matched_pattern(s.method, s.path));
+  std::string route =
+      webhooks_->find(s.path) ? s.path : std::string(router_.matched_pattern(s.method, s.path));
   metrics_->observe_request(s.method, route, s.status, s.seconds);
   if (!access_log_) return;
   ops::log_access(

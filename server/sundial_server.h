@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "engine/engine.h"
 #include "server/api/auth.h"
@@ -20,6 +21,7 @@
 #include "server/ops/metrics.h"
 #include "server/ops/server_metrics.h"
 #include "server/webhooks/rate_limiter.h"
+#include "server/webhooks/webhook_route_table.h"
 #include "workflows/lua/catalog.h"
 #include "workflows/module/webhook_route.h"
 
@@ -36,8 +38,14 @@ class SundialServer {
   Result<void> start();
   int port() const { return http_->bound_port(); }
   api::Router& router() { return router_; }
-  // Serves `route` at its path (POST).
+  // Serves `route` at its path (POST), as the owner "module:<name>"; a path
+  // already taken is logged and not served.
   void add_webhook(webhooks::WebhookRoute route);
+  // Makes `routes` everything `owner` ("lua:greet") serves, replacing what
+  // it served before; conflict when a path is another owner's or sundiald's
+  // own (webhook_route_table.h). Loop thread.
+  Result<void> replace_webhooks(const std::string& owner, std::vector<webhooks::WebhookRoute> routes);
+  webhooks::WebhookRouteTable& webhooks() { return *webhooks_; }
 
   // Stops accepting and answers what is in flight; `done` runs when the
   // last connection closed.
@@ -57,6 +65,7 @@ class SundialServer {
   ops::MetricsRegistry registry_;
   webhooks::RateLimiter webhook_limiter_;
   JsonLimits json_limits_;
+  std::unique_ptr<webhooks::WebhookRouteTable> webhooks_;
   std::unique_ptr<http::HttpServer> http_;
   std::unique_ptr<ops::ServerMetrics> metrics_;
 };

@@ -12,7 +12,7 @@
 namespace sundial {
 
 inline WebhookVerification calcom_verification(std::optional<std::string> secret) {
-  return {SignatureScheme::kHexHmac, "x-cal-signature-256", std::move(secret)};
+  return hmac_verification("x-cal-signature-256", std::move(secret));
 }
 
 }  // namespace sundial

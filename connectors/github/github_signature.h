@@ -13,7 +13,7 @@
 namespace sundial {
 
 inline WebhookVerification github_verification(std::optional<std::string> secret) {
-  return {SignatureScheme::kPrefixedHmac, "x-hub-signature-256", std::move(secret)};
+  return hmac_verification("x-hub-signature-256", std::move(secret), "sha256=");
 }
 
 }  // namespace sundial

@@ -15,7 +15,7 @@
 namespace sundial {
 
 inline WebhookVerification notion_verification(std::optional<std::string> secret) {
-  return {SignatureScheme::kPrefixedHmac, "x-notion-signature", std::move(secret)};
+  return hmac_verification("x-notion-signature", std::move(secret), "sha256=");
 }
 
 }  // namespace sundial

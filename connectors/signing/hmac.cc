@@ -23,12 +23,21 @@ std::string to_hex(const unsigned char* digest, unsigned int length) {
 
 }  // namespace
 
-std::string hmac_sha256_hex(std::string_view key, std::string_view data) {
+std::string hmac_sha256(std::string_view key, std::string_view data) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
   HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
        reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest, &length);
-  return to_hex(digest, length);
+  return std::string(reinterpret_cast<const char*>(digest), length);
+}
+
+std::string hmac_sha256_hex(std::string_view key, std::string_view data) {
+  return hex_encode(hmac_sha256(key, data));
+}
+
+std::string hex_encode(std::string_view bytes) {
+  return to_hex(reinterpret_cast<const unsigned char*>(bytes.data()),
+                static_cast<unsigned int>(bytes.size()));
 }
 
 std::string sha256_hex(std::string_view data) {

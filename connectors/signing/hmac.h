@@ -10,8 +10,14 @@
 
 namespace sundial {
 
+// The 32 bytes of HMAC-SHA256 of `data` keyed with `key`.
+std::string hmac_sha256(std::string_view key, std::string_view data);
+
 // Lower-case hex HMAC-SHA256 of `data` keyed with `key`.
 std::string hmac_sha256_hex(std::string_view key, std::string_view data);
+
+// Lower-case hex of `bytes`.
+std::string hex_encode(std::string_view bytes);
 
 // Lower-case hex SHA-256 of `data` (webhook dedupe keys of unsigned bodies).
 std::string sha256_hex(std::string_view data);

@@ -86,8 +86,8 @@ class ActionRun : public std::enable_shared_from_this<ActionRun> {
   size_t index_ = 0;
 };
 
-void handle(Engine& engine, const WebhookRoute& route, RateLimiter* limiter, JsonLimits json_limits,
-            http::HttpRequest request, http::Responder responder) {
+void handle(Engine& engine, const Clock& clock, const WebhookRoute& route, RateLimiter* limiter,
+            JsonLimits json_limits, http::HttpRequest request, http::Responder responder) {
   if (request.method != "POST") {
     return responder.send(http::error_response(Error{ErrorCode::kMethodNotAllowed, "webhooks take POST"})
                               .with_header("Allow", "POST"));
@@ -108,9 +108,8 @@ void handle(Engine& engine, const WebhookRoute& route, RateLimiter* limiter, Jso
       return responder.send(http::error_response(
           Error{ErrorCode::kUnavailable, "webhook secret not configured"}, http::RetryAfter::kNone));
     }
-    if (!signature_is_valid(route.verification, request)) {
-      return responder.send(http::error_response(
-          Error{ErrorCode::kInvalidSignature, "missing or wrong " + route.verification.header}));
+    if (auto check = check_signature(route.verification, request, clock.now_ms()); !check.valid) {
+      return responder.send(http::error_response(Error{ErrorCode::kInvalidSignature, check.problem}));
     }
   }
   auto body = decode_webhook_body(request, json_limits);
@@ -126,11 +125,12 @@ void handle(Engine& engine, const WebhookRoute& route, RateLimiter* limiter, Jso
 
 }  // namespace
 
-http::HttpHandler make_webhook_handler(Engine& engine, std::shared_ptr<const WebhookRoute> route,
-                                       RateLimiter* limiter, JsonLimits json_limits) {
-  return [&engine, route = std::move(route), limiter, json_limits](http::HttpRequest request,
-                                                                   http::Responder responder) {
-    handle(engine, *route, limiter, json_limits, std::move(request), std::move(responder));
+http::HttpHandler make_webhook_handler(Engine& engine, const Clock& clock,
+                                       std::shared_ptr<const WebhookRoute> route, RateLimiter* limiter,
+                                       JsonLimits json_limits) {
+  return [&engine, &clock, route = std::move(route), limiter, json_limits](http::HttpRequest request,
+                                                                           http::Responder responder) {
+    handle(engine, clock, *route, limiter, json_limits, std::move(request), std::move(responder));
   };
 }
 

@@ -13,11 +13,12 @@
 // Signature checks are the connectors' (signature_is_valid).
 //
 // Threading: loop thread only. Ownership: the handler shares the route and
-// borrows the Engine and the RateLimiter, which must outlive it.
+// borrows the Engine, the Clock and the RateLimiter, which must outlive it.
 #pragma once
 
 #include <memory>
 
+#include "engine/base/clock.h"
 #include "engine/base/json_parse.h"
 #include "engine/engine.h"
 #include "server/http/responder.h"
@@ -26,8 +27,10 @@
 
 namespace sundial::webhooks {
 
-// `json_limits`: JSON bodies nested deeper are refused (400).
-http::HttpHandler make_webhook_handler(Engine& engine, std::shared_ptr<const WebhookRoute> route,
-                                       RateLimiter* limiter, JsonLimits json_limits = {});
+// `json_limits`: JSON bodies nested deeper are refused (400). `clock`
+// dates deliveries for the timestamped signature schemes.
+http::HttpHandler make_webhook_handler(Engine& engine, const Clock& clock,
+                                       std::shared_ptr<const WebhookRoute> route, RateLimiter* limiter,
+                                       JsonLimits json_limits = {});
 
 }  // namespace sundial::webhooks

@@ -1,5 +1,6 @@
 // libFuzzer target: a webhook delivery after the HTTP layer — signature
-// verification (connectors/signing/hmac), body decoding (JSON or form) and
+// verification (connectors/signing: the HMAC schemes, and Stripe's and
+// Standard Webhooks' headers, which are parsed from untrusted text), body decoding (JSON or form) and
 // the Cal.com and signup routes' mappings to engine commands. A correct
 // signature must verify and a wrong one must not; a bad body is a 4xx JSON
 // answer; whatever a mapping returns must be encodable, since its commands
@@ -11,7 +12,9 @@
 #include <string>
 #include <variant>
 
+#include "connectors/signing/base64.h"
 #include "connectors/signing/hmac.h"
+#include "connectors/signing/webhook_signature.h"
 #include "server/webhooks/webhook_body.h"
 #include "server/webhooks/webhook_handler.h"
 #include "tests/fuzz/fuzz_support.h"
@@ -59,6 +62,34 @@ void check_action(const webhooks::WebhookAction& action) {
       action);
 }
 
+// The timestamped schemes on `body`: the right header verifies, one changed
+// digit never does, and the untrusted `text` as the header only parses.
+void check_timestamped(const std::string& body, const std::string& text) {
+  constexpr TimeMs kNow = 1767225600000;
+  const std::string seconds = std::to_string(kNow / 1000);
+  http::HttpRequest r;
+  r.body = body;
+  WebhookVerification stripe = stripe_verification(std::string(kSecret));
+  std::string v1 = hmac_sha256_hex(kSecret, seconds + "." + body);
+  r.headers = {{"stripe-signature", "t=" + seconds + ",v1=" + v1}};
+  FUZZ_CHECK(signature_is_valid(stripe, r, kNow));
+  v1[0] = v1[0] == '0' ? '1' : '0';
+  r.headers = {{"stripe-signature", "t=" + seconds + ",v1=" + v1}};
+  FUZZ_CHECK(!signature_is_valid(stripe, r, kNow));
+  r.headers = {{"stripe-signature", text}};
+  (void)check_signature(stripe, r, kNow);
+
+  const std::string key = "fuzz-key";
+  WebhookVerification standard = standard_webhooks_verification("whsec_" + base64_encode(key));
+  std::string sig = base64_encode(hmac_sha256(key, "msg_1." + seconds + "." + body));
+  r.headers = {{"webhook-id", "msg_1"}, {"webhook-timestamp", seconds}, {"webhook-signature", "v1," + sig}};
+  FUZZ_CHECK(signature_is_valid(standard, r, kNow));
+  r.headers.back().second = "v1," + sig + "x";
+  FUZZ_CHECK(!signature_is_valid(standard, r, kNow));
+  r.headers.back().second = text;
+  (void)check_signature(standard, r, kNow);
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -84,7 +115,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     signature = good;
   }
   if (signature_mode != 0) request.headers.emplace_back("x-cal-signature-256", signature);
-  bool valid = webhooks::signature_is_valid(r.verification, request);
+  bool valid = webhooks::signature_is_valid(r.verification, request, /*now_ms=*/0);
   if (r.verification.scheme != webhooks::SignatureScheme::kNone) {
     if (signature_mode == 1 || signature_mode == 2) FUZZ_CHECK(valid);
     if (signature_mode == 0) FUZZ_CHECK(!valid);
@@ -94,6 +125,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     FUZZ_CHECK(!verify_hmac_signature(kSecret, request.body, wrong));
     FUZZ_CHECK(!verify_hmac_signature(kSecret, request.body, good, "sha256="));
   }
+  check_timestamped(request.body, signature);
   if (r.pre_verify) {
     if (auto answer = r.pre_verify(request)) return 0;
   }

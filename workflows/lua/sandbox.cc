@@ -429,10 +429,10 @@ void LuaSandbox::push_chunk(lua_State* L) {
   if (lua_setupvalue(L, -2, 1) == nullptr) lua_pop(L, 1);  // a chunk without _ENV use
 }
 
-LuaSandbox::Resumed LuaSandbox::resume(lua_State* thread, int nargs) {
+LuaSandbox::Resumed LuaSandbox::resume(lua_State* thread, int nargs, int64_t instructions) {
   Activation activation;
   activation.thread = thread;
-  activation.instructions_left = limits_.instructions_per_activation;
+  activation.instructions_left = instructions > 0 ? instructions : limits_.instructions_per_activation;
   Activation* outer = current_;
   current_ = &activation;
   Resumed out;

@@ -106,14 +106,16 @@ class LuaSandbox {
   // the stack (which it pops).
   void push_chunk(lua_State* L);
 
-  // Resumes `thread` with `nargs` arguments under a fresh activation.
+  // Resumes `thread` with `nargs` arguments under a fresh activation of
+  // `instructions` (0: limits().instructions_per_activation; webhook
+  // trigger mappers run with a smaller budget).
   // Returns lua_resume's status; `abort` says whether a limit stopped it.
   struct Resumed {
     int status = 0;
     int nresults = 0;
     Abort abort = Abort::kNone;
   };
-  Resumed resume(lua_State* thread, int nargs);
+  Resumed resume(lua_State* thread, int nargs, int64_t instructions = 0);
 
   // Charges work done inside a C function (pattern matching) to the running
   // activation's budget; raises budget_exceeded once it is spent.

@@ -7,11 +7,7 @@
 #include "workflows/lua/workflow.h"
 
 namespace sundial::lua {
-namespace {
 
-// Runs a fresh copy of the chunk on `thread` (pushed on L by the caller's
-// push_thread). On success the thread's stack holds just the script table;
-// otherwise returns what is wrong.
 std::string run_chunk(LuaSandbox& sandbox, lua_State* L, lua_State* thread, const std::string& chunkname) {
   sandbox.push_env(L);
   sandbox.push_chunk(L);
@@ -26,8 +22,6 @@ std::string run_chunk(LuaSandbox& sandbox, lua_State* L, lua_State* thread, cons
   lua_settop(thread, 1);  // the results start at 1: keep the first
   return {};
 }
-
-}  // namespace
 
 Result<std::shared_ptr<LuaScript>> LuaScript::load(std::string type, std::string_view source,
                                                    std::string chunkname, LuaOptions options) {

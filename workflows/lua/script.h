@@ -76,4 +76,10 @@ class LuaScript {
 Result<void> register_lua_script(Registry& registry, std::shared_ptr<const LuaScript> script,
                                  bool make_current = true);
 
+// Runs a fresh copy of the script's chunk, in a fresh environment, on
+// `thread` (pushed on L by the caller's sandbox.push_thread). On success the
+// thread's stack holds just the script table and the result is empty;
+// otherwise it says what is wrong. Inside sandbox.protect().
+std::string run_chunk(LuaSandbox& sandbox, lua_State* L, lua_State* thread, const std::string& chunkname);
+
 }  // namespace sundial::lua

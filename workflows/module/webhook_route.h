@@ -27,6 +27,7 @@ namespace sundial::webhooks {
 // under the names routes use.
 using SignatureScheme = sundial::SignatureScheme;
 using Verification = WebhookVerification;
+using sundial::check_signature;
 using sundial::signature_is_valid;
 
 struct StartAction {

@@ -15,11 +15,21 @@ using webhooks::WebhookRoute;
 
 // A route that starts "test.wait" with the body as input, or signals "go"
 // when the body names an instance to signal, or ignores "ping" events.
-WebhookRoute test_route(SignatureScheme scheme, std::optional<std::string> secret) {
+struct Signing {
+  Signing(SignatureScheme s, std::string p = "") : scheme(s), prefix(std::move(p)) {}  // NOLINT: implicit
+  SignatureScheme scheme;
+  std::string prefix;
+};
+Signing hex_hmac() { return {SignatureScheme::kHmac}; }
+Signing prefixed_hmac() { return {SignatureScheme::kHmac, "sha256="}; }
+
+WebhookRoute test_route(Signing signing, std::optional<std::string> secret) {
   WebhookRoute r;
   r.name = "test";
   r.path = "/webhooks/test";
-  r.verification = {scheme, "x-signature", std::move(secret)};
+  if (signing.scheme == SignatureScheme::kHmac) {
+    r.verification = hmac_verification("x-signature", std::move(secret), signing.prefix);
+  }
   r.delivery_id = webhooks::delivery_id_from_header("x-delivery");
   r.map = [](const nlohmann::json& body, const http::HttpRequest&) -> Result<webhooks::WebhookActions> {
     if (body.value("event", "") == "ping") return webhooks::WebhookActions{webhooks::IgnoreAction{"ping"}};
@@ -46,9 +56,9 @@ class WebhookTest : public ::testing::Test {
 
   void use(WebhookRoute route, bool with_limiter = false, JsonLimits json_limits = {}) {
     route.public_route = with_limiter;
-    handler =
-        webhooks::make_webhook_handler(*h.engine, std::make_shared<const WebhookRoute>(std::move(route)),
-                                       with_limiter ? &limiter : nullptr, json_limits);
+    handler = webhooks::make_webhook_handler(*h.engine, h.clock,
+                                             std::make_shared<const WebhookRoute>(std::move(route)),
+                                             with_limiter ? &limiter : nullptr, json_limits);
   }
 
   http::HttpResponse deliver(const std::string& body, std::map<std::string, std::string> headers = {},
@@ -82,7 +92,7 @@ class WebhookTest : public ::testing::Test {
 const std::string kBody = R"({"email":"a@example.com"})";
 
 TEST_F(WebhookTest, HexHmacSignatureIsAcceptedAndAnsweredAfterTheCommit) {
-  use(test_route(SignatureScheme::kHexHmac, "whsec"));
+  use(test_route(hex_hmac(), "whsec"));
   http::HttpRequest r;
   r.method = "POST";
   r.body = kBody;
@@ -96,14 +106,14 @@ TEST_F(WebhookTest, HexHmacSignatureIsAcceptedAndAnsweredAfterTheCommit) {
 }
 
 TEST_F(WebhookTest, PrefixedHmacSignature) {
-  use(test_route(SignatureScheme::kPrefixedHmac, "whsec"));
+  use(test_route(prefixed_hmac(), "whsec"));
   EXPECT_EQ(deliver(kBody, {{"x-signature", "sha256=" + hmac_sha256_hex("whsec", kBody)}}).status, 202);
   EXPECT_EQ(deliver(kBody, {{"x-signature", hmac_sha256_hex("whsec", kBody)}}).status,
             401);  // prefix missing
 }
 
 TEST_F(WebhookTest, MissingOrWrongSignatureIs401AndStoresNothing) {
-  use(test_route(SignatureScheme::kHexHmac, "whsec"));
+  use(test_route(hex_hmac(), "whsec"));
   auto missing = deliver(kBody);
   EXPECT_EQ(missing.status, 401);
   EXPECT_NE(missing.body.find("invalid_signature"), std::string::npos);
@@ -113,7 +123,7 @@ TEST_F(WebhookTest, MissingOrWrongSignatureIs401AndStoresNothing) {
 }
 
 TEST_F(WebhookTest, ASigningRouteWithoutASecretRefusesEverything) {
-  use(test_route(SignatureScheme::kHexHmac, std::nullopt));
+  use(test_route(hex_hmac(), std::nullopt));
   EXPECT_EQ(deliver(kBody, {{"x-signature", "anything"}}).status, 503);
   EXPECT_EQ(instances(), 0u);
 }
@@ -221,7 +231,7 @@ TEST_F(WebhookTest, PublicRoutesAreRateLimitedPerClient) {
 // its WebhookReply as JSON before the signature is checked; when it lets
 // the request go on, the signature is checked as usual.
 TEST_F(WebhookTest, APreVerifyReplyIsSentAsJsonBeforeTheSignatureCheck) {
-  WebhookRoute route = test_route(SignatureScheme::kPrefixedHmac, "whsec");
+  WebhookRoute route = test_route(prefixed_hmac(), "whsec");
   route.pre_verify = [](const http::HttpRequest& r) -> std::optional<webhooks::WebhookReply> {
     if (r.header("x-handshake") == nullptr) return std::nullopt;
     return webhooks::WebhookReply{200, {{"challenge", *r.header("x-handshake")}}};
