@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "connectors/http/async_http_client.h"
+#include "connectors/http/outbound_policy.h"
 #include "connectors/resend/resend_client.h"
 #include "engine/engine.h"
 #include "engine/loop/timer.h"
@@ -17,7 +18,9 @@
 #include "server/config/daemon_args.h"
 #include "server/ops/logging.h"
 #include "server/sundial_server.h"
+#include "workflows/email/email_step.h"
 #include "workflows/lua/catalog.h"
+#include "workflows/lua/trigger_routes.h"
 #include "workflows/modules.h"
 #include "workflows/shipped_scripts.h"
 
@@ -94,6 +97,36 @@ int salvage_storage(const EngineOptions& engine) {
   return 0;
 }
 
+// What the Lua workflow scripts get: the directories (the shipped scripts,
+// then [workflows] dir), the connectors behind their effects, their config
+// sections, and the check that their webhook triggers are well declared.
+Result<lua::ScriptCatalog::Options> lua_script_options(const DaemonConfig& config, AsyncHttpClient& http,
+                                                       ResendClient& resend) {
+  lua::ScriptCatalog::Options options;
+  if (config.workflows.shipped) options.dirs = shipped_script_dirs();
+  if (!config.workflows.dir.empty()) options.dirs.emplace_back(config.workflows.dir);
+  options.type_config.insert(config.workflows.type_config.begin(), config.workflows.type_config.end());
+  lua::LuaEffects& effects = options.lua.effects;
+  effects.http = &http;
+  auto policy = OutboundPolicy::parse(config.workflows.http_allow);
+  if (!policy)
+    return make_error(ErrorCode::kInvalidArgument, "workflows.http_allow: " + policy.error().message);
+  effects.http_policy = std::make_shared<OutboundPolicy>(std::move(*policy));
+  effects.http_max_response_bytes = config.workflows.http_max_response_bytes;
+  effects.secrets.allowed = config.workflows.secrets;
+  effects.secrets.forbidden = config.server.admin_token_env;
+  if (!config.workflows.templates_dir.empty()) {
+    std::string from = config.workflows.email_from.empty() ? config.resend.from : config.workflows.email_from;
+    SUNDIAL_ASSIGN_OR_RETURN(
+        effects.email, load_email_deps(resend, std::move(from), config.workflows.templates_dir, "workflows"));
+  }
+  options.check = [](const std::shared_ptr<const lua::LuaScript>& script) -> Result<void> {
+    SUNDIAL_TRY(lua::lua_trigger_routes(script, secret_from_env));
+    return ok();
+  };
+  return options;
+}
+
 }  // namespace
 
 int run_daemon(const std::vector<std::string>& args) {
@@ -153,10 +186,13 @@ int run_daemon(const std::vector<std::string>& args) {
           .count());
   // The Lua workflow scripts: the versions stored, the shipped ones, then
   // [workflows] dir. A script that does not load stops start-up here.
-  lua::ScriptCatalog::Options script_options;
-  if (config.workflows.shipped) script_options.dirs = shipped_script_dirs();
-  if (!config.workflows.dir.empty()) script_options.dirs.emplace_back(config.workflows.dir);
-  auto scripts = std::make_unique<lua::ScriptCatalog>(registry, std::move(script_options));
+  auto script_options = lua_script_options(config, http_client, resend);
+  if (!script_options) {
+    std::fprintf(stderr, "sundiald: %s\n", script_options.error().message.c_str());
+    engine.reset();
+    return 2;
+  }
+  auto scripts = std::make_unique<lua::ScriptCatalog>(registry, std::move(*script_options));
   if (auto loaded = scripts->open(*engine); !loaded) {
     spdlog::critical("cannot load the workflow scripts: {}", loaded.error().message);
     scripts.reset();
@@ -182,6 +218,30 @@ int run_daemon(const std::vector<std::string>& args) {
   }
   auto server = std::make_unique<SundialServer>(loop, clock, *engine, config, admin_token, scripts.get());
   for (auto& route : modules.routes) server->add_webhook(std::move(route));
+  // The webhook triggers the scripts declare follow each script's changes.
+  auto serve_triggers = [&server](const std::string& type,
+                                  const std::shared_ptr<const lua::LuaScript>& script) -> Result<void> {
+    std::vector<webhooks::WebhookRoute> routes;
+    if (script) {
+      SUNDIAL_ASSIGN_OR_RETURN(routes, lua::lua_trigger_routes(script, secret_from_env));
+    }
+    return server->replace_webhooks("lua:" + type, std::move(routes));
+  };
+  for (const auto& script : scripts->current_scripts()) {
+    if (auto served = serve_triggers(script->type(), script); !served) {
+      spdlog::critical("{}: {}", script->chunkname(), served.error().message);
+      server.reset();
+      scripts.reset();
+      engine.reset();
+      return 2;
+    }
+  }
+  scripts->set_listener([serve_triggers](const std::string& type,
+                                         std::shared_ptr<const lua::LuaScript> script) {
+    if (auto served = serve_triggers(type, script); !served) {
+      spdlog::error("workflow '{}': its webhook triggers are not served: {}", type, served.error().message);
+    }
+  });
   // Signal handlers go in before the port is announced: a SIGTERM right
   // after the "listening" line must find them.
   UvTimer shutdown_deadline(loop, [&server] {

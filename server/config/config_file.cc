@@ -8,6 +8,7 @@
 
 #include <toml++/toml.h>
 
+#include "connectors/http/outbound_policy.h"
 #include "engine/base/duration.h"
 #include "server/http/client_address.h"
 
@@ -93,6 +94,28 @@ Setter cidr_list_key(std::string key, Field field) {
     }
     if (auto parsed = http::TrustedProxies::parse(out); !parsed) {
       return std::unexpected(bad_value(key, "an array of CIDRs: " + parsed.error().message));
+    }
+    field(c) = std::move(out);
+    return ok();
+  };
+}
+
+// An array of strings; `check` (may be empty) validates the whole list.
+template <typename Field>
+Setter string_list_key(std::string key, Field field,
+                       std::function<Result<void>(const std::vector<std::string>&)> check = {}) {
+  return [key, field, check](const toml::node& n, DaemonConfig& c) -> Result<void> {
+    const toml::array* a = n.as_array();
+    if (a == nullptr) return std::unexpected(bad_value(key, "an array of strings"));
+    std::vector<std::string> out;
+    for (const auto& item : *a) {
+      auto text = item.value<std::string>();
+      if (!text || !item.is_string()) return std::unexpected(bad_value(key, "an array of strings"));
+      out.push_back(*text);
+    }
+    if (check) {
+      if (auto checked = check(out); !checked)
+        return std::unexpected(bad_value(key, checked.error().message));
     }
     field(c) = std::move(out);
     return ok();
@@ -230,6 +253,26 @@ const std::map<std::string, std::map<std::string, Setter>>& schema() {
            {"shipped",
             bool_key(
                 "workflows.shipped", [](DaemonConfig & c) -> auto& { return c.workflows.shipped; })},
+           {"http_allow",
+            string_list_key(
+                "workflows.http_allow", [](DaemonConfig & c) -> auto& { return c.workflows.http_allow; },
+                [](const std::vector<std::string>& entries) -> Result<void> {
+                  SUNDIAL_TRY(OutboundPolicy::parse(entries));
+                  return ok();
+                })},
+           {"http_max_response_bytes",
+            count_key(
+                "workflows.http_max_response_bytes", 1024, int64_t{1} << 30,
+                [](DaemonConfig & c) -> auto& { return c.workflows.http_max_response_bytes; })},
+           {"secrets",
+            string_list_key(
+                "workflows.secrets", [](DaemonConfig & c) -> auto& { return c.workflows.secrets; })},
+           {"templates_dir", string_key(
+                                 "workflows.templates_dir",
+                                 [](DaemonConfig & c) -> auto& { return c.workflows.templates_dir; })},
+           {"email_from",
+            string_key(
+                "workflows.email_from", [](DaemonConfig & c) -> auto& { return c.workflows.email_from; })},
        }},
       {"resend",
        {
@@ -327,6 +370,12 @@ Result<void> apply_config_text(std::string_view toml_text, std::string_view sour
     }
     for (auto&& [key, node] : *table) {
       std::string name(key.str());
+      if (table_name == "workflows" && node.is_table()) {  // [workflows.<type>]: that workflow's ctx.config
+        std::ostringstream json;
+        json << toml::json_formatter{*node.as_table()};
+        updated.workflows.type_config[name] = nlohmann::json::parse(json.str(), nullptr, false);
+        continue;
+      }
       auto setter = table_schema->second.find(name);
       if (setter == table_schema->second.end()) {
         return make_error(ErrorCode::kInvalidArgument,

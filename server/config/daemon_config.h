@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstddef>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -86,6 +87,19 @@ struct WorkflowsSettings {
   std::string dir;
   // Default: true. Whether the scripts shipped with Sundial load.
   bool shipped = true;
+  // Default: ["*"] (public hosts only). Where ctx:http may connect
+  // (connectors/http/outbound_policy.h).
+  std::vector<std::string> http_allow = {"*"};
+  // Default: 1 MiB. A larger answer fails the ctx:http step.
+  size_t http_max_response_bytes = 1u << 20;
+  // Default: none. The environment variables ctx:secret may name.
+  std::vector<std::string> secrets;
+  // Default: none (ctx:email fails). The .tmpl files ctx:email renders.
+  std::string templates_dir;
+  // Default: resend.from. The sender of ctx:email.
+  std::string email_from;
+  // [workflows.<type>]: each workflow's own section, read as ctx.config.
+  std::map<std::string, nlohmann::json> type_config;
 };
 
 // The workflow families' settings (config.nurture, config.reminders, ...)

@@ -59,6 +59,16 @@ Result<void> ScriptCatalog::open(Engine& engine) {
   return ok();
 }
 
+LuaOptions ScriptCatalog::lua_options(const std::string& type) const {
+  LuaOptions lua = options_.lua;
+  if (auto it = options_.type_config.find(type); it != options_.type_config.end()) lua.config = it->second;
+  return lua;
+}
+
+Result<void> ScriptCatalog::checked(const std::shared_ptr<const LuaScript>& script) const {
+  return options_.check ? options_.check(script) : ok();
+}
+
 Result<void> ScriptCatalog::load_stored() {
   std::vector<StoredScript> stored;
   SUNDIAL_TRY(
@@ -71,7 +81,7 @@ Result<void> ScriptCatalog::load_stored() {
         return true;
       }));
   for (StoredScript& s : stored) {
-    auto script = LuaScript::load(s.type, s.source, s.chunkname, options_.lua);
+    auto script = LuaScript::load(s.type, s.source, s.chunkname, lua_options(s.type));
     if (!script) {  // the limits changed since it was stored: its instances fail when they wake
       spdlog::error("stored version {} of workflow '{}' no longer loads: {}", s.version, s.type,
                     script.error().message);
@@ -115,8 +125,9 @@ Result<void> ScriptCatalog::load_dirs_at_startup() {
       return make_error(ErrorCode::kInvalidArgument,
                         file.path.string() + ": workflow type '" + type + "' is built into sundiald");
     }
-    auto script = LuaScript::load(type, file.source, file.path.string(), options_.lua);
+    auto script = LuaScript::load(type, file.source, file.path.string(), lua_options(type));
     if (!script) return std::unexpected(script.error());
+    SUNDIAL_TRY(checked(*script));
     auto it = types_.find(type);
     if (it != types_.end() && !it->second.file && !it->second.current.empty()) {
       spdlog::warn("workflow '{}' from {} replaces the version installed through the API", type,
@@ -148,6 +159,14 @@ Result<void> ScriptCatalog::adopt(const std::shared_ptr<const LuaScript>& script
   return ok();
 }
 
+std::vector<std::shared_ptr<const LuaScript>> ScriptCatalog::current_scripts() const {
+  std::vector<std::shared_ptr<const LuaScript>> out;
+  for (const auto& [type, state] : types_) {
+    if (auto s = script(type)) out.push_back(std::move(s));
+  }
+  return out;
+}
+
 std::optional<std::string> ScriptCatalog::origin(std::string_view type) const {
   auto it = types_.find(type);
   if (it == types_.end()) return std::nullopt;
@@ -165,13 +184,18 @@ std::shared_ptr<const LuaScript> ScriptCatalog::script(std::string_view type,
 void ScriptCatalog::compile(std::string type, std::string source, std::string chunkname,
                             Done<std::shared_ptr<const LuaScript>> done) {
   scope_->run(
-      [type = std::move(type), source = std::move(source), chunkname = std::move(chunkname),
-       lua = options_.lua]() -> Compiled {
+      [lua = lua_options(type), type = std::move(type), source = std::move(source),
+       chunkname = std::move(chunkname)]() -> Compiled {
         auto script = LuaScript::load(type, source, chunkname, lua);
         if (!script) return std::unexpected(script.error());
         return std::shared_ptr<const LuaScript>(std::move(*script));
       },
-      [done = std::move(done)](Compiled compiled) mutable { done(std::move(compiled)); });
+      [this, done = std::move(done)](Compiled compiled) mutable {
+        if (compiled) {
+          if (auto ok = checked(*compiled); !ok) return done(std::unexpected(ok.error()));
+        }
+        done(std::move(compiled));
+      });
 }
 
 void ScriptCatalog::install(std::shared_ptr<const LuaScript> script,

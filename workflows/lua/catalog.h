@@ -46,6 +46,11 @@ class ScriptCatalog {
   struct Options {
     std::vector<std::filesystem::path> dirs;
     LuaOptions lua;
+    // Each type's own config section ([workflows.<type>]): its ctx.config.
+    std::map<std::string, nlohmann::json, std::less<>> type_config;
+    // A further check of a compiled script before it is installed (the
+    // webhook triggers it declares); an error refuses it like a load error.
+    std::function<Result<void>(const std::shared_ptr<const LuaScript>&)> check;
   };
   template <typename T>
   using Done = std::move_only_function<void(Result<T>)>;
@@ -86,6 +91,9 @@ class ScriptCatalog {
   // instances hold each: the body of GET /api/v1/workflows.
   void list(Done<nlohmann::json> done);
 
+  // Every type's current script.
+  std::vector<std::shared_ptr<const LuaScript>> current_scripts() const;
+
   // Where a script type comes from: "api" or the file's path; nullopt for
   // a type that is not a script type.
   std::optional<std::string> origin(std::string_view type) const;
@@ -98,6 +106,9 @@ class ScriptCatalog {
   };
   using Compiled = Result<std::shared_ptr<const LuaScript>>;
 
+  // The Lua options of `type`: the shared ones with its config section.
+  LuaOptions lua_options(const std::string& type) const;
+  Result<void> checked(const std::shared_ptr<const LuaScript>& script) const;
   Result<void> load_stored();
   Result<void> load_dirs_at_startup();
   // Registers a stored version; with `make_current` it becomes current.

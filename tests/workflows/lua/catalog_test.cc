@@ -227,7 +227,9 @@ TEST_F(ScriptCatalogTest, ADirectoryScriptThatDoesNotLoadStopsStartUp) {
   std::filesystem::path scripts(scripts_dir.path());
   write_file(scripts / "drip.lua", "return {\n run = function(ctx) oops( end }\n");
   h.open();
-  ScriptCatalog bad(h.registry, ScriptCatalog::Options{{scripts}, {}});
+  ScriptCatalog::Options options;
+  options.dirs = {scripts};
+  ScriptCatalog bad(h.registry, std::move(options));
   auto opened = bad.open(*h.engine);
   ASSERT_FALSE(opened);
   EXPECT_NE(opened.error().message.find("drip.lua:2:"), std::string::npos) << opened.error().message;

@@ -35,7 +35,6 @@ class LuaEffectsTest : public ::testing::Test {
   LuaOptions options() {
     LuaOptions o;
     o.limits.instructions_per_activation = 200'000;
-    o.on_result = [this](const std::string& id, const nlohmann::json& result) { results[id] = result; };
     o.effects.http = &http;
     // The test server is on loopback: allowed explicitly, as it must be.
     o.effects.http_policy = std::make_shared<OutboundPolicy>(OutboundPolicy::parse({"127.0.0.1"}).value());
@@ -95,7 +94,12 @@ class LuaEffectsTest : public ::testing::Test {
   AsyncHttpClient http{h.loop, h.clock};
   std::shared_ptr<const EmailDeps> email;
   nlohmann::json config = nlohmann::json::object();
-  std::map<std::string, nlohmann::json> results;
+  // The instance's stored result (the value `run` returned).
+  nlohmann::json result(const std::string& id) {
+    auto r = h.describe(id);
+    EXPECT_TRUE(r) << r.error().to_string();
+    return r ? r->result : nlohmann::json();
+  }
 };
 
 TEST_F(LuaEffectsTest, HttpReturnsStatusHeadersBodyAndJsonAndSendsTheIdempotencyKey) {
@@ -125,7 +129,7 @@ TEST_F(LuaEffectsTest, HttpReturnsStatusHeadersBodyAndJsonAndSendsTheIdempotency
   h.advance(1000);
   run_until("w1", InstanceStatus::kCompleted);
   EXPECT_EQ(server.requests().size(), 1u);
-  EXPECT_EQ(results["w1"],
+  EXPECT_EQ(result("w1"),
             (nlohmann::json{{"status", 201}, {"id", 42}, {"trace", "t1"}, {"body", "{\"id\":42}\n"}}));
 }
 
@@ -148,7 +152,7 @@ TEST_F(LuaEffectsTest, A503WithRetryAfterIsRetriedNoSoonerThanAsked) {
   h.advance(1'000);
   run_until("w1", InstanceStatus::kCompleted);
   EXPECT_EQ(server.requests().size(), 2u);
-  EXPECT_EQ(results["w1"], "done");
+  EXPECT_EQ(result("w1"), "done");
   EXPECT_EQ(*server.requests()[1].header("idempotency-key"), "w1/call") << "the same key on every attempt";
 }
 
@@ -211,7 +215,7 @@ TEST_F(LuaEffectsTest, SecretsAreResolvedWhenTheStepRunsAndNeverJournaled) {
   ASSERT_EQ(seen.size(), 1u);
   EXPECT_EQ(*seen[0].header("authorization"), std::string("Bearer ") + kSecretValue);
   EXPECT_EQ(nlohmann::json::parse(seen[0].body)["list"][0], kSecretValue);
-  const nlohmann::json& r = results["w1"];
+  const nlohmann::json& r = result("w1");
   EXPECT_EQ(r["shown"], "[secret:LUA_EFFECTS_TEST_TOKEN]");
   EXPECT_EQ(r["encoded"], R"({"t":"[secret:LUA_EFFECTS_TEST_TOKEN]"})");
   EXPECT_EQ(r["echoed"]["auth"], "Bearer [secret:LUA_EFFECTS_TEST_TOKEN]");
@@ -289,7 +293,7 @@ TEST_F(LuaEffectsTest, EmailInLogModeIsAStepResult) {
   h.open();
   ASSERT_TRUE(h.start("w", "w1"));
   run_until("w1", InstanceStatus::kCompleted);
-  EXPECT_EQ(results["w1"],
+  EXPECT_EQ(result("w1"),
             (nlohmann::json{{"log_mode", true}, {"to", "ada@example.com"}, {"subject", "Hi Ada"}}));
   // Log mode logs the subject: a secret in it is shown as its reference.
   std::ostringstream logged;
@@ -322,7 +326,7 @@ TEST_F(LuaEffectsTest, TemplateRenderFillsPlaceholdersAndIsCapped) {
   h.open();
   ASSERT_TRUE(h.start("w", "w1"));
   ASSERT_EQ(h.status("w1"), InstanceStatus::kCompleted) << last_error("w1");
-  const nlohmann::json& r = results["w1"];
+  const nlohmann::json& r = result("w1");
   EXPECT_EQ(r["plain"], "Hi <Ada>, 3");
   EXPECT_EQ(r["html"], "<b>&lt;Ada&gt;</b>");
   EXPECT_EQ(r["oks"], (nlohmann::json{false, false, false}));
@@ -347,7 +351,7 @@ TEST_F(LuaEffectsTest, CtxConfigIsTheWorkflowsOwnSectionReadOnly) {
   h.open();
   ASSERT_TRUE(h.start("w", "w1"));
   ASSERT_EQ(h.status("w1"), InstanceStatus::kCompleted) << last_error("w1");
-  const nlohmann::json& r = results["w1"];
+  const nlohmann::json& r = result("w1");
   EXPECT_EQ(r["endpoint"], "https://example.com/hook");
   EXPECT_EQ(r["keys"], (nlohmann::json{"days", "endpoint", "nested"}));
   EXPECT_EQ(r["sum"], 11);
