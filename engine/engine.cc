@@ -122,6 +122,10 @@ void Engine::retry(const std::string& id, Reply<CommandReply> reply) {
   retry_instance(*runtime_, *idempotency_, id, std::move(reply));
 }
 
+void Engine::upgrade(const std::string& id, std::string from, std::string to, Reply<CommandReply> reply) {
+  upgrade_instance(*runtime_, id, std::move(from), std::move(to), std::move(reply));
+}
+
 void Engine::describe(std::string id, QueryDone<InstanceRecord> done) {
   queries_->run<InstanceRecord>([id = std::move(id)](Store& s) { return describe_instance(s, id); },
                                 std::move(done));

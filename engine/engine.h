@@ -65,6 +65,9 @@ class Engine {
   void resume(const std::string& id, ResumePolicy policy, Reply<CommandReply> reply);
   void cancel(const std::string& id, std::string reason, Reply<CommandReply> reply);
   void retry(const std::string& id, Reply<CommandReply> reply);
+  // Moves an instance from version `from` of its (script) type to version
+  // `to`, only if `to` dry-replays its journal (engine/runtime/dry_replay.h).
+  void upgrade(const std::string& id, std::string from, std::string to, Reply<CommandReply> reply);
 
   // ---- Queries over durable state ----
   // Each reads one storage snapshot on the query pool; `done` runs on the

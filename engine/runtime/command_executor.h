@@ -60,5 +60,11 @@ void resume_instance(Runtime& rt, IdempotencyKeys& keys, const std::string& id, 
 void cancel_instance(Runtime& rt, IdempotencyKeys& keys, const std::string& id, std::string reason,
                      Reply<CommandReply> reply);
 void retry_instance(Runtime& rt, IdempotencyKeys& keys, const std::string& id, Reply<CommandReply> reply);
+// Moves instance `id` from version `from` to version `to` of its type if
+// the new code dry-replays its journal (upgrade_command.cc); conflict when
+// it runs another version or finished, unavailable while a step runs, the
+// divergence (non_determinism) when the new code does not fit.
+void upgrade_instance(Runtime& rt, const std::string& id, std::string from, std::string to,
+                      Reply<CommandReply> reply);
 
 }  // namespace sundial

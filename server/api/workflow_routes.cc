@@ -80,6 +80,24 @@ void get_script(const AdminApi& api, const http::HttpRequest& request, const Pat
   responder.send(std::move(response));
 }
 
+void upgrade_instances(const AdminApi& api, const http::HttpRequest& request, const PathParams& params,
+                       http::Responder responder) {
+  if (auto enabled = scripts_enabled(api); !enabled) return responder.send(http::error_response(enabled.error()));
+  auto body = read_json_body(request, BodyRule::kObjectOrEmpty, api.json_limits);
+  if (!body) return responder.send(std::move(body.error()));
+  for (const auto& [key, value] : body->items()) {
+    if (key != "from") return responder.send(bad_argument("unknown field '" + key + "'; an upgrade takes 'from'"));
+  }
+  if (!body->contains("from") || !(*body)["from"].is_string()) {
+    return responder.send(bad_argument("'from' (the version to move instances from) is required"));
+  }
+  api.scripts->upgrade(params.at("type"), (*body)["from"].get<std::string>(),
+                       [responder = std::move(responder)](Result<nlohmann::json> report) mutable {
+                         if (!report) return responder.send(http::error_response(report.error()));
+                         responder.send(http::HttpResponse::json(200, *report));
+                       });
+}
+
 void delete_script(const AdminApi& api, const PathParams& params, http::Responder responder) {
   if (auto enabled = scripts_enabled(api); !enabled)
     return responder.send(http::error_response(enabled.error()));
@@ -133,6 +151,10 @@ void add_workflow_routes(Router& router, const AdminApi& api) {
   router.add("DELETE", "/api/v1/workflows/{type}",
              [api](http::HttpRequest&&, const PathParams& p, http::Responder r) {
                delete_script(api, p, std::move(r));
+             });
+  router.add("POST", "/api/v1/workflows/{type}/upgrade",
+             [api](http::HttpRequest&& req, const PathParams& p, http::Responder r) {
+               upgrade_instances(api, req, p, std::move(r));
              });
   router.add("POST", "/api/v1/workflows/{type}/instances",
              [api](http::HttpRequest&& req, const PathParams& p, http::Responder r) {

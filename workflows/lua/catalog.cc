@@ -319,6 +319,70 @@ void ScriptCatalog::remove(std::string type, Done<void> done) {
   });
 }
 
+struct ScriptCatalog::UpgradeRun {
+  std::string type, from, to;
+  std::vector<std::string> ids;
+  size_t next = 0, upgraded = 0, not_upgraded = 0;
+  nlohmann::json failures = nlohmann::json::array();
+  Done<nlohmann::json> done;
+};
+
+void ScriptCatalog::upgrade(std::string type, std::string from, Done<nlohmann::json> done) {
+  auto it = types_.find(type);
+  if (it == types_.end() || it->second.current.empty()) {
+    return done(make_error(ErrorCode::kNotFound, "no workflow script '" + type + "'"));
+  }
+  if (from == it->second.current) {
+    return done(make_error(ErrorCode::kInvalidArgument, "version " + from + " is already the current one"));
+  }
+  auto run = std::make_shared<UpgradeRun>();
+  run->type = type;
+  run->from = from;
+  run->to = it->second.current;
+  run->done = std::move(done);
+  // A shared list, not a vector in the Result: GCC 12 warns about moving
+  // an expected<vector> (a false maybe-uninitialized).
+  engine_->read<std::shared_ptr<std::vector<std::string>>>(
+      [type, from](Store& snapshot) -> Result<std::shared_ptr<std::vector<std::string>>> {
+        auto ids = std::make_shared<std::vector<std::string>>();
+        std::string prefix = keys::version_index_prefix(type, from);
+        SUNDIAL_TRY(scan_prefix(snapshot, Cf::kIndex, prefix, [&](std::string_view key, std::string_view) {
+          ids->emplace_back(key.substr(prefix.size()));
+          return true;
+        }));
+        return ids;
+      },
+      [this, run](Result<std::shared_ptr<std::vector<std::string>>> ids) mutable {
+        if (!ids) return run->done(std::unexpected(ids.error()));
+        run->ids = std::move(**ids);
+        upgrade_next(std::move(run));
+      });
+}
+
+void ScriptCatalog::upgrade_next(std::shared_ptr<UpgradeRun> run) {
+  if (run->next == run->ids.size()) {
+    collect_unused(run->type);
+    return run->done(nlohmann::json{{"type", run->type},
+                                    {"from", run->from},
+                                    {"to", run->to},
+                                    {"upgraded", run->upgraded},
+                                    {"not_upgraded", run->not_upgraded},
+                                    {"failures", std::move(run->failures)}});
+  }
+  std::string id = run->ids[run->next++];
+  engine_->upgrade(id, run->from, run->to, [this, run, id](Result<CommandReply> moved) mutable {
+    if (moved) {
+      ++run->upgraded;
+    } else {
+      ++run->not_upgraded;
+      if (run->failures.size() < 100) {
+        run->failures.push_back({{"instance_id", id}, {"error", moved.error().to_string()}});
+      }
+    }
+    upgrade_next(std::move(run));
+  });
+}
+
 void ScriptCatalog::collect_unused(const std::string& type) {
   auto it = types_.find(type);
   if (it == types_.end()) return;

@@ -80,6 +80,12 @@ class ScriptCatalog {
   void put(std::string type, std::string source, Done<Installed> done);
   // Retires and deletes an API type that no instance runs any more.
   void remove(std::string type, Done<void> done);
+  // Moves the instances that hold version `from` of `type` to its current
+  // version, each only if the current code dry-replays its journal; one at
+  // a time, so the loop stays responsive. Answers { type, from, to,
+  // upgraded, not_upgraded, failures: [ { instance_id, error } ] } (the
+  // first 100 failures: the first divergence of each).
+  void upgrade(std::string type, std::string from, Done<nlohmann::json> done);
   // Re-reads the directories: changed files become new versions.
   // `finished`, when given, runs once every change is installed or refused.
   void reload(std::function<void()> finished = {});
@@ -121,6 +127,8 @@ class ScriptCatalog {
   // Drops the versions of `type` that are not current and that no instance
   // holds any more.
   void collect_unused(const std::string& type);
+  struct UpgradeRun;
+  void upgrade_next(std::shared_ptr<UpgradeRun> run);
   void retire_file_type(const std::string& type);
   void notify(const std::string& type);
 

@@ -194,6 +194,55 @@ TEST_F(ScriptCatalogTest, DeleteIsRefusedWhileInstancesRunAndThenRemovesTheTypeF
   EXPECT_EQ(remove("greet").error().code, ErrorCode::kNotFound);
 }
 
+TEST_F(ScriptCatalogTest, UpgradeMovesTheInstancesWhoseJournalFitsAndNamesTheDivergenceOfTheOthers) {
+  open();
+  const std::string v1 = R"lua(return { run = function(ctx)
+  ctx:step("a", function() return 1 end)
+  ctx:sleep("1m")
+  return { v = 1 }
+end })lua";
+  const std::string reordered = R"lua(return { run = function(ctx)
+  ctx:sleep("1m")
+  ctx:step("a", function() return 1 end)
+  return { v = 2 }
+end })lua";
+  const std::string fixed = R"lua(return { run = function(ctx)
+  ctx:step("a", function() return 1 end)
+  ctx:sleep("1m")
+  if ctx:patched("report-v3") then return { v = 3 } end
+  return { v = 1 }
+end })lua";
+  auto first = put("greet", v1);
+  ASSERT_TRUE(first);
+  ASSERT_TRUE(h.start("greet", "i1"));
+  ASSERT_TRUE(h.start("greet", "i2"));
+  ASSERT_TRUE(put("greet", reordered));
+  auto refused = wait<nlohmann::json>([&](auto done) { catalog->upgrade("greet", first->version, std::move(done)); });
+  ASSERT_TRUE(refused) << refused.error().message;
+  EXPECT_EQ((*refused)["upgraded"], 0);
+  EXPECT_EQ((*refused)["not_upgraded"], 2);
+  ASSERT_EQ((*refused)["failures"].size(), 2u);
+  std::string why = (*refused)["failures"][0]["error"];
+  EXPECT_NE(why.find("non_determinism: greet.lua:2:"), std::string::npos) << why;
+  EXPECT_EQ(h.describe("i1")->version, first->version);
+
+  restart();  // the instances are on disk now, not in memory
+  auto third = put("greet", fixed);
+  ASSERT_TRUE(third);
+  auto moved = wait<nlohmann::json>([&](auto done) { catalog->upgrade("greet", first->version, std::move(done)); });
+  ASSERT_TRUE(moved) << moved.error().message;
+  EXPECT_EQ((*moved)["upgraded"], 2) << moved->dump();
+  EXPECT_EQ((*moved)["to"], third->version);
+  EXPECT_EQ(h.describe("i1")->version, third->version);
+  h.advance(kMinuteMs);
+  EXPECT_EQ(h.describe("i1")->result, (nlohmann::json{{"v", 3}})) << h.describe("i1")->last_error;
+  EXPECT_EQ(h.describe("i2")->result, (nlohmann::json{{"v", 3}}));
+  EXPECT_EQ(wait<nlohmann::json>([&](auto done) { catalog->upgrade("greet", third->version, std::move(done)); })
+                .error()
+                .code,
+            ErrorCode::kInvalidArgument);  // already current
+}
+
 TEST_F(ScriptCatalogTest, DirectoryScriptsLoadReloadAndCannotBeReplacedThroughTheApi) {
   testing::TempDir scripts_dir;
   std::filesystem::path scripts(scripts_dir.path());
