@@ -180,5 +180,73 @@ TEST_F(LuaWorkflowsE2E, AScriptThatDoesNotLoadStopsStartUpWithItsLine) {
   EXPECT_NE(daemon.log().find("broken.lua:2:"), std::string::npos) << daemon.log();
 }
 
+// An upgrade moves the running instances whose journal the current version
+// replays, and names the divergence of the others, which stay where they
+// were; both finish on the version they hold.
+TEST_F(LuaWorkflowsE2E, AnUpgradeMovesTheInstancesTheNewVersionReplaysAndKeepsTheOthers) {
+  auto daemon = start();
+  HttpConnection c(daemon->port());
+  auto put = [&](const std::string& v2_result, bool extra_step) {
+    std::string script =
+        "return { run = function(ctx, input)\n"
+        "  ctx:step('a', function() return 1 end)\n";
+    if (extra_step) script += "  if input.extra then ctx:step('b', function() return 2 end) end\n";
+    script += "  ctx:wait({ 'go' })\n  return { v = " + v2_result + " }\nend }\n";
+    auto reply = c.request("PUT", "/api/v1/workflows/up", script, {{"Content-Type", "text/x-lua"}});
+    EXPECT_TRUE(reply && reply->status / 100 == 2) << (reply ? reply->body : "no reply");
+    return json_of(reply)["version"].get<std::string>();
+  };
+  std::string v1 = put("1", true);
+  for (const char* body : {R"({"id":"fits","input":{}})", R"({"id":"diverges","input":{"extra":true}})"}) {
+    auto s =
+        c.request("POST", "/api/v1/workflows/up/instances", body, {{"Content-Type", "application/json"}});
+    ASSERT_TRUE(s);
+    ASSERT_EQ(s->status, 201) << s->body;
+  }
+  for (const char* id : {"fits", "diverges"}) {
+    wait_for(daemon->port(), id,
+             [](const nlohmann::json& i) { return i["waiting_for_signals"] == nlohmann::json{"go"}; });
+  }
+  std::string v2 = put("2", false);
+  ASSERT_NE(v1, v2);
+
+  auto unknown = c.request("POST", "/api/v1/workflows/up/upgrade", R"({"from":1})",
+                           {{"Content-Type", "application/json"}});
+  ASSERT_TRUE(unknown);
+  EXPECT_EQ(unknown->status, 400) << unknown->body;
+  auto upgraded = c.request("POST", "/api/v1/workflows/up/upgrade", nlohmann::json{{"from", v1}}.dump(),
+                            {{"Content-Type", "application/json"}});
+  ASSERT_TRUE(upgraded);
+  ASSERT_EQ(upgraded->status, 200) << upgraded->body;
+  auto report = json_of(upgraded);
+  EXPECT_EQ(report["from"], v1);
+  EXPECT_EQ(report["to"], v2);
+  EXPECT_EQ(report["upgraded"], 1);
+  EXPECT_EQ(report["not_upgraded"], 1);
+  ASSERT_EQ(report["failures"].size(), 1u) << report.dump();
+  EXPECT_EQ(report["failures"][0]["instance_id"], "diverges");
+  EXPECT_NE(report["failures"][0]["error"].get<std::string>().find("non_determinism"), std::string::npos)
+      << report.dump();
+
+  // The move is durable: it survives kill -9.
+  daemon->kill();
+  daemon = start();
+  HttpConnection after(daemon->port());
+  for (const char* id : {"fits", "diverges"}) {
+    auto s = after.request("POST", std::string("/api/v1/instances/") + id + "/signals/go", "{}",
+                           {{"Content-Type", "application/json"}});
+    ASSERT_TRUE(s);
+    EXPECT_EQ(s->status, 202) << s->body;
+  }
+  auto fits =
+      wait_for(daemon->port(), "fits", [](const nlohmann::json& i) { return i["status"] == "completed"; });
+  EXPECT_EQ(fits["version"], v2);
+  EXPECT_EQ(fits["result"], (nlohmann::json{{"v", 2}}));
+  auto diverges = wait_for(daemon->port(), "diverges",
+                           [](const nlohmann::json& i) { return i["status"] == "completed"; });
+  EXPECT_EQ(diverges["version"], v1);
+  EXPECT_EQ(diverges["result"], (nlohmann::json{{"v", 1}}));
+}
+
 }  // namespace
 }  // namespace sundial::testing
