@@ -9,12 +9,7 @@ namespace sundial::ctl {
 namespace {
 
 ErrorCode code_from_name(const std::string& name, long status) {
-  for (auto c :
-       {ErrorCode::kInvalidArgument, ErrorCode::kNotFound, ErrorCode::kConflict, ErrorCode::kUnavailable,
-        ErrorCode::kIoError, ErrorCode::kCorruption, ErrorCode::kNonDeterminism, ErrorCode::kStepFailed,
-        ErrorCode::kCancelled, ErrorCode::kInternal, ErrorCode::kStorageUnavailable}) {
-    if (error_code_name(c) == name) return c;
-  }
+  if (auto code = error_code_from_name(name)) return *code;
   if (status == 404) return ErrorCode::kNotFound;
   if (status == 401 || status == 400 || status == 413 || status == 415) return ErrorCode::kInvalidArgument;
   return ErrorCode::kInternal;

@@ -45,6 +45,14 @@ struct ScriptCatalog::Watches {
   std::unique_ptr<UvTimer> debounce;
 };
 
+template <typename Callback>
+auto ScriptCatalog::while_alive(Callback callback) {
+  return [alive = std::weak_ptr<char>(alive_), callback = std::move(callback)](auto&&... args) mutable {
+    if (alive.expired()) return;
+    callback(std::forward<decltype(args)>(args)...);
+  };
+}
+
 ScriptCatalog::ScriptCatalog(Registry& registry, Options options)
     : registry_(registry), options_(std::move(options)) {}
 
@@ -212,15 +220,17 @@ void ScriptCatalog::install(std::shared_ptr<const LuaScript> script,
   } else {
     batch.put(Cf::kMeta, api_current_key(type), encode_api_current(script->version()));
   }
-  engine_->write_meta(std::move(batch), [this, script = std::move(script), file = std::move(file), created,
-                                         done = std::move(done)](Result<void> written) mutable {
-    if (!written) return done(std::unexpected(written.error()));
-    if (auto adopted = adopt(script, true); !adopted) return done(std::unexpected(adopted.error()));
-    types_[script->type()].file = std::move(file);
-    notify(script->type());
-    collect_unused(script->type());
-    done(Installed{script->type(), script->version(), created});
-  });
+  engine_->write_meta(std::move(batch),
+                      while_alive([this, script = std::move(script), file = std::move(file), created,
+                                   done = std::move(done)](Result<void> written) mutable {
+                        if (!written) return done(std::unexpected(written.error()));
+                        if (auto adopted = adopt(script, true); !adopted)
+                          return done(std::unexpected(adopted.error()));
+                        types_[script->type()].file = std::move(file);
+                        notify(script->type());
+                        collect_unused(script->type());
+                        done(Installed{script->type(), script->version(), created});
+                      }));
 }
 
 void ScriptCatalog::put(std::string type, std::string source, Done<Installed> done) {
@@ -270,53 +280,56 @@ void ScriptCatalog::remove(std::string type, Done<void> done) {
   it->second.current.clear();
   Batch retire;
   retire.del(Cf::kMeta, api_current_key(type));
-  engine_->write_meta(std::move(retire), [this, type, was_current,
-                                          done = std::move(done)](Result<void> written) mutable {
-    auto restore = [this, type, was_current] {
-      if (registry_.set_current(type, was_current)) types_[type].current = was_current;
-      Batch back;
-      back.put(Cf::kMeta, api_current_key(type), encode_api_current(was_current));
-      engine_->write_meta(std::move(back), [type](Result<void> r) {
-        if (!r)
-          spdlog::error("workflow '{}': could not restore its current version: {}", type, r.error().message);
-      });
-    };
-    if (!written) {
-      restore();
-      return done(std::unexpected(written.error()));
-    }
-    engine_->read<size_t>(
-        [type](Store& snapshot) -> Result<size_t> {
-          size_t n = 0;
-          SUNDIAL_TRY(scan_prefix(snapshot, Cf::kIndex, keys::version_index_type_prefix(type),
-                                  [&n](std::string_view, std::string_view) {
-                                    ++n;
-                                    return true;
-                                  }));
-          return n;
-        },
-        [this, type, restore, done = std::move(done)](Result<size_t> holders) mutable {
-          if (!holders || *holders > 0) {
-            restore();
-            if (!holders) return done(std::unexpected(holders.error()));
-            return done(
-                make_error(ErrorCode::kConflict,
-                           "workflow type '" + type + "' has " + std::to_string(*holders) +
-                               " instance(s) that may still run; cancel them or let them finish first"));
-          }
-          Batch drop;
-          std::string prefix = script_versions_prefix(type);
-          drop.delete_range(Cf::kMeta, prefix, prefix_end(prefix));
-          engine_->write_meta(std::move(drop),
-                              [this, type, done = std::move(done)](Result<void> dropped) mutable {
-                                if (!dropped) return done(std::unexpected(dropped.error()));
-                                registry_.remove(type);
-                                types_.erase(type);
-                                notify(type);
-                                done(ok());
-                              });
-        });
-  });
+  engine_->write_meta(
+      std::move(retire),
+      while_alive([this, type, was_current, done = std::move(done)](Result<void> written) mutable {
+        auto restore = [this, type, was_current] {
+          if (registry_.set_current(type, was_current)) types_[type].current = was_current;
+          Batch back;
+          back.put(Cf::kMeta, api_current_key(type), encode_api_current(was_current));
+          engine_->write_meta(std::move(back), [type](Result<void> r) {
+            if (!r)
+              spdlog::error("workflow '{}': could not restore its current version: {}", type,
+                            r.error().message);
+          });
+        };
+        if (!written) {
+          restore();
+          return done(std::unexpected(written.error()));
+        }
+        engine_->read<size_t>(
+            [type](Store& snapshot) -> Result<size_t> {
+              size_t n = 0;
+              SUNDIAL_TRY(scan_prefix(snapshot, Cf::kIndex, keys::version_index_type_prefix(type),
+                                      [&n](std::string_view, std::string_view) {
+                                        ++n;
+                                        return true;
+                                      }));
+              return n;
+            },
+            while_alive([this, type, restore, done = std::move(done)](Result<size_t> holders) mutable {
+              if (!holders || *holders > 0) {
+                restore();
+                if (!holders) return done(std::unexpected(holders.error()));
+                return done(
+                    make_error(ErrorCode::kConflict,
+                               "workflow type '" + type + "' has " + std::to_string(*holders) +
+                                   " instance(s) that may still run; cancel them or let them finish first"));
+              }
+              Batch drop;
+              std::string prefix = script_versions_prefix(type);
+              drop.delete_range(Cf::kMeta, prefix, prefix_end(prefix));
+              engine_->write_meta(
+                  std::move(drop),
+                  while_alive([this, type, done = std::move(done)](Result<void> dropped) mutable {
+                    if (!dropped) return done(std::unexpected(dropped.error()));
+                    registry_.remove(type);
+                    types_.erase(type);
+                    notify(type);
+                    done(ok());
+                  }));
+            }));
+      }));
 }
 
 struct ScriptCatalog::UpgradeRun {
@@ -352,11 +365,11 @@ void ScriptCatalog::upgrade(std::string type, std::string from, Done<nlohmann::j
         }));
         return ids;
       },
-      [this, run](Result<std::shared_ptr<std::vector<std::string>>> ids) mutable {
+      while_alive([this, run](Result<std::shared_ptr<std::vector<std::string>>> ids) mutable {
         if (!ids) return run->done(std::unexpected(ids.error()));
         run->ids = std::move(**ids);
         upgrade_next(std::move(run));
-      });
+      }));
 }
 
 void ScriptCatalog::upgrade_next(std::shared_ptr<UpgradeRun> run) {
@@ -370,17 +383,17 @@ void ScriptCatalog::upgrade_next(std::shared_ptr<UpgradeRun> run) {
                                     {"failures", std::move(run->failures)}});
   }
   std::string id = run->ids[run->next++];
-  engine_->upgrade(id, run->from, run->to, [this, run, id](Result<CommandReply> moved) mutable {
-    if (moved) {
-      ++run->upgraded;
-    } else {
-      ++run->not_upgraded;
-      if (run->failures.size() < 100) {
-        run->failures.push_back({{"instance_id", id}, {"error", moved.error().to_string()}});
-      }
-    }
-    upgrade_next(std::move(run));
-  });
+  engine_->upgrade(id, run->from, run->to, while_alive([this, run, id](Result<CommandReply> moved) mutable {
+                     if (moved) {
+                       ++run->upgraded;
+                     } else {
+                       ++run->not_upgraded;
+                       if (run->failures.size() < 100) {
+                         run->failures.push_back({{"instance_id", id}, {"error", moved.error().to_string()}});
+                       }
+                     }
+                     upgrade_next(std::move(run));
+                   }));
 }
 
 void ScriptCatalog::collect_unused(const std::string& type) {
@@ -393,7 +406,7 @@ void ScriptCatalog::collect_unused(const std::string& type) {
   if (old.empty()) return;
   engine_->read<std::map<std::string, size_t>>(
       [type, old](Store& snapshot) { return count_holders(snapshot, type, old); },
-      [this, type](Result<std::map<std::string, size_t>> counts) {
+      while_alive([this, type](Result<std::map<std::string, size_t>> counts) {
         if (!counts)
           return spdlog::warn("workflow '{}': cannot count its versions' instances: {}", type,
                               counts.error().message);
@@ -406,17 +419,18 @@ void ScriptCatalog::collect_unused(const std::string& type) {
           dropped.push_back(version);
         }
         if (dropped.empty()) return;
-        engine_->write_meta(std::move(drop), [this, type, dropped](Result<void> written) {
-          if (!written) return;
-          auto state = types_.find(type);
-          for (const std::string& version : dropped) {
-            registry_.remove_version(type, version);
-            if (state != types_.end() && state->second.current != version)
-              state->second.versions.erase(version);
-          }
-          if (state != types_.end() && state->second.versions.empty()) types_.erase(state);
-        });
-      });
+        engine_->write_meta(std::move(drop), while_alive([this, type, dropped](Result<void> written) {
+                              if (!written) return;
+                              auto state = types_.find(type);
+                              for (const std::string& version : dropped) {
+                                registry_.remove_version(type, version);
+                                if (state != types_.end() && state->second.current != version)
+                                  state->second.versions.erase(version);
+                              }
+                              if (state != types_.end() && state->second.versions.empty())
+                                types_.erase(state);
+                            }));
+      }));
 }
 
 void ScriptCatalog::list(Done<nlohmann::json> done) {
@@ -434,8 +448,8 @@ void ScriptCatalog::list(Done<nlohmann::json> done) {
         }
         return out;
       },
-      [this,
-       done = std::move(done)](Result<std::map<std::string, std::map<std::string, size_t>>> counts) mutable {
+      while_alive([this, done = std::move(done)](
+                      Result<std::map<std::string, std::map<std::string, size_t>>> counts) mutable {
         if (!counts) return done(std::unexpected(counts.error()));
         nlohmann::json workflows = nlohmann::json::array();
         std::map<std::string, nlohmann::json> by_type;
@@ -467,7 +481,7 @@ void ScriptCatalog::list(Done<nlohmann::json> done) {
         }
         for (auto& [type, entry] : by_type) workflows.push_back(std::move(entry));
         done(nlohmann::json{{"workflows", std::move(workflows)}});
-      });
+      }));
 }
 
 void ScriptCatalog::notify(const std::string& type) {

@@ -131,6 +131,10 @@ class ScriptCatalog {
   void upgrade_next(std::shared_ptr<UpgradeRun> run);
   void retire_file_type(const std::string& type);
   void notify(const std::string& type);
+  // Wraps a callback the engine runs later on the loop: once the catalog
+  // is destroyed (sundiald shutting down) it does nothing.
+  template <typename Callback>
+  auto while_alive(Callback callback);
 
   Registry& registry_;
   Options options_;
@@ -140,6 +144,8 @@ class ScriptCatalog {
   Listener listener_;
   struct Watches;
   std::unique_ptr<Watches> watches_;
+  // Expires with the catalog; while_alive's callbacks hold a weak reference.
+  std::shared_ptr<char> alive_ = std::make_shared<char>();
 };
 
 }  // namespace sundial::lua

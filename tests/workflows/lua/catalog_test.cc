@@ -284,5 +284,24 @@ TEST_F(ScriptCatalogTest, ADirectoryScriptThatDoesNotLoadStopsStartUp) {
   EXPECT_NE(opened.error().message.find("drip.lua:2:"), std::string::npos) << opened.error().message;
 }
 
+// sundiald shutting down: the catalog goes while the engine still reads
+// and writes for it; the answers that arrive later are dropped (run under
+// ASan, a call into the destroyed catalog fails the test).
+TEST_F(ScriptCatalogTest, AnswersThatArriveAfterTheCatalogIsGoneAreDropped) {
+  open();
+  auto v1 = put("greet", script_returning(1));
+  ASSERT_TRUE(v1) << v1.error().message;
+  ASSERT_TRUE(h.start("greet", "old"));
+  ASSERT_TRUE(put("greet", script_returning(2)));
+  int answered = 0;
+  catalog->list([&answered](Result<nlohmann::json>) { ++answered; });
+  catalog->upgrade("greet", v1->version, [&answered](Result<nlohmann::json>) { ++answered; });
+  catalog->put("greet", script_returning(3), [&answered](Result<ScriptCatalog::Installed>) { ++answered; });
+  catalog->remove("greet", [&answered](Result<void>) { ++answered; });
+  catalog.reset();
+  settle();
+  EXPECT_EQ(answered, 0);
+}
+
 }  // namespace
 }  // namespace sundial::lua
