@@ -100,9 +100,16 @@ int salvage_storage(const EngineOptions& engine) {
 // What the Lua workflow scripts get: the directories (the shipped scripts,
 // then [workflows] dir), the connectors behind their effects, their config
 // sections, and the check that their webhook triggers are well declared.
+lua::TriggerOptions trigger_options(const DaemonConfig& config) {
+  lua::TriggerOptions options;
+  options.map_instructions = config.workflows.map_instructions;
+  return options;
+}
+
 Result<lua::ScriptCatalog::Options> lua_script_options(const DaemonConfig& config, AsyncHttpClient& http,
                                                        ResendClient& resend) {
   lua::ScriptCatalog::Options options;
+  options.lua.limits = config.workflows.limits;
   if (config.workflows.shipped) options.dirs = shipped_script_dirs();
   if (!config.workflows.dir.empty()) options.dirs.emplace_back(config.workflows.dir);
   options.type_config.insert(config.workflows.type_config.begin(), config.workflows.type_config.end());
@@ -120,8 +127,9 @@ Result<lua::ScriptCatalog::Options> lua_script_options(const DaemonConfig& confi
     SUNDIAL_ASSIGN_OR_RETURN(
         effects.email, load_email_deps(resend, std::move(from), config.workflows.templates_dir, "workflows"));
   }
-  options.check = [](const std::shared_ptr<const lua::LuaScript>& script) -> Result<void> {
-    SUNDIAL_TRY(lua::lua_trigger_routes(script, secret_from_env));
+  options.check = [triggers = trigger_options(config)](
+                      const std::shared_ptr<const lua::LuaScript>& script) -> Result<void> {
+    SUNDIAL_TRY(lua::lua_trigger_routes(script, secret_from_env, triggers));
     return ok();
   };
   return options;
@@ -219,11 +227,12 @@ int run_daemon(const std::vector<std::string>& args) {
   auto server = std::make_unique<SundialServer>(loop, clock, *engine, config, admin_token, scripts.get());
   for (auto& route : modules.routes) server->add_webhook(std::move(route));
   // The webhook triggers the scripts declare follow each script's changes.
-  auto serve_triggers = [&server](const std::string& type,
-                                  const std::shared_ptr<const lua::LuaScript>& script) -> Result<void> {
+  auto serve_triggers = [&server, triggers = trigger_options(config)](
+                            const std::string& type,
+                            const std::shared_ptr<const lua::LuaScript>& script) -> Result<void> {
     std::vector<webhooks::WebhookRoute> routes;
     if (script) {
-      SUNDIAL_ASSIGN_OR_RETURN(routes, lua::lua_trigger_routes(script, secret_from_env));
+      SUNDIAL_ASSIGN_OR_RETURN(routes, lua::lua_trigger_routes(script, secret_from_env, triggers));
     }
     return server->replace_webhooks("lua:" + type, std::move(routes));
   };

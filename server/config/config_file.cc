@@ -273,6 +273,29 @@ const std::map<std::string, std::map<std::string, Setter>>& schema() {
            {"email_from",
             string_key(
                 "workflows.email_from", [](DaemonConfig & c) -> auto& { return c.workflows.email_from; })},
+           {"instructions_per_activation",
+            count_key(
+                "workflows.instructions_per_activation", 10'000, int64_t{1} << 40,
+                [](DaemonConfig & c) -> auto& { return c.workflows.limits.instructions_per_activation; })},
+           {"memory_per_activation",
+            count_key(
+                "workflows.memory_per_activation", int64_t{1} << 20, int64_t{1} << 36,
+                [](DaemonConfig & c) -> auto& { return c.workflows.limits.memory_per_activation; })},
+           {"memory_per_state",
+            count_key(
+                "workflows.memory_per_state", int64_t{1} << 20, int64_t{1} << 40,
+                [](DaemonConfig & c) -> auto& { return c.workflows.limits.memory_per_state; })},
+           {"max_json_bytes",
+            count_key(
+                "workflows.max_json_bytes", 1024, int64_t{1} << 30,
+                [](DaemonConfig & c) -> auto& { return c.workflows.limits.max_json_bytes; })},
+           {"max_journal_entries",
+            count_key(
+                "workflows.max_journal_entries", 10, 10'000'000,
+                [](DaemonConfig & c) -> auto& { return c.workflows.limits.max_journal_entries; })},
+           {"map_instructions", count_key(
+                                    "workflows.map_instructions", 1'000, int64_t{1} << 32,
+                                    [](DaemonConfig & c) -> auto& { return c.workflows.map_instructions; })},
        }},
       {"resend",
        {

@@ -17,6 +17,7 @@
 #include "engine/base/clock.h"
 #include "engine/base/json_parse.h"
 #include "engine/options.h"
+#include "workflows/lua/sandbox.h"
 #include "workflows/module/webhook_secrets.h"
 #include "workflows/modules.h"
 
@@ -98,6 +99,12 @@ struct WorkflowsSettings {
   std::string templates_dir;
   // Default: resend.from. The sender of ctx:email.
   std::string email_from;
+  // The sandbox's limits (workflows/lua/sandbox.h; docs/lua.md, "Limits"):
+  // instructions_per_activation, memory_per_activation, memory_per_state,
+  // max_json_bytes, max_journal_entries.
+  lua::LuaLimits limits;
+  // Default: 100,000. Lua instructions one webhook trigger's map may run.
+  int64_t map_instructions = 100'000;
   // [workflows.<type>]: each workflow's own section, read as ctx.config.
   std::map<std::string, nlohmann::json> type_config;
 };

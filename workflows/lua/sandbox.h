@@ -59,6 +59,9 @@ struct LuaLimits {
   size_t memory_per_state = 128u << 20;
   // Serialized size of a step's result, and of json.encode/json.decode text.
   size_t max_json_bytes = 1u << 20;
+  // ctx calls (steps, sleeps, waits, effects) one instance may make in its
+  // life: each is journaled, and every wake replays them all.
+  size_t max_journal_entries = 10'000;
 };
 
 enum class Abort { kNone, kBudget, kMemory };

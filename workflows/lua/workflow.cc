@@ -14,8 +14,16 @@ Workflow<void> lua_workflow(std::shared_ptr<const LuaScript> script, Context& ct
   }
   std::shared_ptr<LuaInstance> instance = std::move(*created);
   LuaOutcome out = instance->start();
-  while (out.kind == LuaOutcome::Kind::kRequest) {
+  const size_t max_calls = script->sandbox().limits().max_journal_entries;
+  for (size_t calls = 1; out.kind == LuaOutcome::Kind::kRequest; ++calls) {
     LuaRequest req = std::move(out.request);
+    if (calls > max_calls) {
+      ctx.set_failure(Error{ErrorCode::kBudgetExceeded,
+                            req.origin + ": the instance made more than " + std::to_string(max_calls) +
+                                " ctx calls (each is journaled and replayed on every wake; the cap is "
+                                "[workflows] max_journal_entries)"});
+      co_return;
+    }
     ctx.set_origin(std::move(req.origin));
     if (req.kind == LuaRequest::Kind::kStep && req.effect_fn) {
       nlohmann::json result = co_await ctx.step_async(req.name, std::move(req.effect_fn), req.policy);

@@ -36,8 +36,10 @@ class LuaWorkflowTest : public ::testing::Test {
   LuaOptions options() {
     LuaOptions o;
     o.limits.instructions_per_activation = 200'000;
+    o.limits.max_journal_entries = limits_journal;
     return o;
   }
+  size_t limits_journal = 10'000;
 
   void add(const std::string& type, const std::string& source) {
     auto script = LuaScript::load(type, source, type + ".lua", options());
@@ -259,6 +261,24 @@ TEST_F(LuaWorkflowTest, TheBudgetIsPerActivation) {
   for (int i = 0; i < 5; ++i) h.advance(10);
   EXPECT_EQ(h.status("w1"), InstanceStatus::kCompleted) << last_error("w1");
   EXPECT_EQ(result("w1")["total"], 150000);
+}
+
+TEST_F(LuaWorkflowTest, AnInstanceThatKeepsCallingCtxFailsAtTheJournalCap) {
+  limits_journal = 20;
+  add("w", R"lua(return { run = function(ctx)
+    local n = 0
+    while true do
+      n = n + 1
+      ctx:step("s" .. n, function() return n end)
+    end
+  end })lua");
+  h.open();
+  ASSERT_TRUE(h.start("w", "w1"));
+  EXPECT_EQ(h.status("w1"), InstanceStatus::kFailed);
+  EXPECT_EQ(count("w1", EntryKind::kStepCompleted), 20u);
+  std::string error = last_error("w1");
+  EXPECT_EQ(error.rfind("budget_exceeded: w.lua:5: the instance made more than 20 ctx calls", 0), 0u)
+      << error;
 }
 
 TEST_F(LuaWorkflowTest, AStepOverBudgetFailsForGood) {
