@@ -8,6 +8,7 @@
 
 #include "tests/support/child_process.h"
 #include "tests/support/daemon_process.h"
+#include "tests/support/http_client.h"
 #include "tests/support/temp_dir.h"
 
 namespace sundial::testing {
@@ -122,6 +123,32 @@ TEST_F(CtlTest, DataDirModeReadsARunningAndAStoppedServersData) {
   EXPECT_EQ(json_of(ctl({"--data-dir", data, "-o", "json", "stats"}))["instances"]["waiting"], 1);
   EXPECT_EQ(ctl({"--data-dir", data, "show", "nope"}).exit_code, 3);
   EXPECT_EQ(ctl({"--data-dir", dir.sub("not-there"), "list"}).exit_code, 3);
+}
+
+TEST_F(CtlTest, UpgradeTakesAVersionPrefixAndReportsWhatMoved) {
+  auto put = [&](const std::string& result) {
+    HttpConnection c(daemon->port());
+    auto reply = c.request("PUT", "/api/v1/workflows/up",
+                           "return { run = function(ctx) ctx:wait('go') return " + result + " end }",
+                           {{"Content-Type", "text/x-lua"}, {"Authorization", "Bearer ctl-token"}});
+    EXPECT_TRUE(reply && reply->status / 100 == 2) << (reply ? reply->body : "no reply");
+    return nlohmann::json::parse(reply ? reply->body : "{}")["version"].get<std::string>();
+  };
+  std::string v1 = put("1");
+  ASSERT_EQ(run({"start", "up", "--id", "u1"}).exit_code, 0);
+  std::string v2 = put("2");
+
+  auto unknown = run({"upgrade", "up", "--from", "ffffffff"});
+  EXPECT_EQ(unknown.exit_code, 1) << unknown.out;
+  auto missing = run({"upgrade", "up"});
+  EXPECT_EQ(missing.exit_code, 2);
+  auto moved = run({"upgrade", "up", "--from", v1.substr(0, 12)});
+  EXPECT_EQ(moved.exit_code, 0) << moved.out;
+  EXPECT_NE(
+      moved.out.find("upgraded 1 instance(s) of up from " + v1.substr(0, 12) + " to " + v2.substr(0, 12)),
+      std::string::npos)
+      << moved.out;
+  EXPECT_EQ(run({"upgrade", "up", "--from", v2}).exit_code, 1);  // already the current one
 }
 
 }  // namespace

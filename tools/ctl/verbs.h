@@ -37,6 +37,9 @@ int signal_verb(VerbContext& ctx);
 int steer_verb(VerbContext& ctx);
 int events_verb(VerbContext& ctx);
 int workflows_verb(VerbContext& ctx);
+// upgrade TYPE --from VERSION: POST /api/v1/workflows/{type}/upgrade; the
+// version may be a unique prefix (as `workflows` shows it).
+int upgrade_verb(VerbContext& ctx);
 
 // Prints `error` and returns its exit code (3 for not_found, else 1).
 int fail(VerbContext& ctx, const Error& error);
