@@ -22,7 +22,9 @@ std::string prefix_end(std::string prefix) {
   return prefix;
 }
 
-// How many instances hold each given version of `type` (version index).
+// Whether some instance holds each given version of `type` (version
+// index): 1 or 0, from the first key of each (a clean-up runs after every
+// instance of an old version ends, so it must stay cheap).
 Result<std::map<std::string, size_t>> count_holders(Store& store, const std::string& type,
                                                     const std::vector<std::string>& versions) {
   std::map<std::string, size_t> counts;
@@ -31,7 +33,7 @@ Result<std::map<std::string, size_t>> count_holders(Store& store, const std::str
     SUNDIAL_TRY(scan_prefix(store, Cf::kIndex, keys::version_index_prefix(type, version),
                             [&n](std::string_view, std::string_view) {
                               ++n;
-                              return true;
+                              return false;
                             }));
     counts[version] = n;
   }
@@ -48,7 +50,9 @@ struct ScriptCatalog::Watches {
 ScriptCatalog::ScriptCatalog(Registry& registry, Options options)
     : registry_(registry), options_(std::move(options)) {}
 
-ScriptCatalog::~ScriptCatalog() = default;
+ScriptCatalog::~ScriptCatalog() {
+  if (engine_ != nullptr && subscription_ != 0) engine_->events().unsubscribe(subscription_);
+}
 
 Result<void> ScriptCatalog::open(Engine& engine) {
   engine_ = &engine;
@@ -56,7 +60,18 @@ Result<void> ScriptCatalog::open(Engine& engine) {
   SUNDIAL_TRY(load_stored());
   SUNDIAL_TRY(load_dirs_at_startup());
   for (const auto& [type, state] : types_) collect_unused(type);
+  subscription_ = engine.events().subscribe([this](const EngineEvent& event) { instance_ended(event); });
   return ok();
+}
+
+void ScriptCatalog::instance_ended(const EngineEvent& event) {
+  if (event.type != EventType::kCompleted && event.type != EventType::kCancelled) return;
+  auto it = types_.find(event.workflow_type);
+  if (it == types_.end()) return;
+  const ScriptType& state = it->second;
+  if (state.versions.size() > (state.versions.contains(state.current) ? 1u : 0u)) {
+    collect_unused(event.workflow_type);
+  }
 }
 
 LuaOptions ScriptCatalog::lua_options(const std::string& type) const {
@@ -327,12 +342,23 @@ void ScriptCatalog::collect_unused(const std::string& type) {
     if (version != it->second.current) old.push_back(version);
   }
   if (old.empty()) return;
+  // One clean-up of a type at a time; a request meanwhile runs it again after.
+  if (!collecting_.insert(type).second) {
+    collect_again_.insert(type);
+    return;
+  }
+  auto finished = [this, type] {
+    collecting_.erase(type);
+    if (collect_again_.erase(type) > 0) collect_unused(type);
+  };
   engine_->read<std::map<std::string, size_t>>(
       [type, old](Store& snapshot) { return count_holders(snapshot, type, old); },
-      [this, type](Result<std::map<std::string, size_t>> counts) {
-        if (!counts)
-          return spdlog::warn("workflow '{}': cannot count its versions' instances: {}", type,
-                              counts.error().message);
+      [this, type, finished](Result<std::map<std::string, size_t>> counts) {
+        if (!counts) {
+          spdlog::warn("workflow '{}': cannot count its versions' instances: {}", type,
+                       counts.error().message);
+          return finished();
+        }
         Batch drop;
         std::vector<std::string> dropped;
         for (const auto& [version, holders] : *counts) {
@@ -341,16 +367,18 @@ void ScriptCatalog::collect_unused(const std::string& type) {
           drop.del(Cf::kMeta, script_version_key(type, version));
           dropped.push_back(version);
         }
-        if (dropped.empty()) return;
-        engine_->write_meta(std::move(drop), [this, type, dropped](Result<void> written) {
-          if (!written) return;
-          auto state = types_.find(type);
-          for (const std::string& version : dropped) {
-            registry_.remove_version(type, version);
-            if (state != types_.end() && state->second.current != version)
-              state->second.versions.erase(version);
+        if (dropped.empty()) return finished();
+        engine_->write_meta(std::move(drop), [this, type, dropped, finished](Result<void> written) {
+          if (written) {
+            auto state = types_.find(type);
+            for (const std::string& version : dropped) {
+              registry_.remove_version(type, version);
+              if (state != types_.end() && state->second.current != version)
+                state->second.versions.erase(version);
+            }
+            if (state != types_.end() && state->second.versions.empty()) types_.erase(state);
           }
-          if (state != types_.end() && state->second.versions.empty()) types_.erase(state);
+          finished();
         });
       });
 }
