@@ -236,38 +236,43 @@ struct SignedScheme {
   std::string name;
   std::string path;
   bool signed_route;
-  // The headers that sign `body` (whose "id" is `delivery`) now.
-  std::function<std::map<std::string, std::string>(const std::string& body, const std::string& delivery)>
+  bool timestamped;  // signs a time that must be within the trigger's tolerance
+  // The headers that sign `body` (whose "id" is `delivery`), signed
+  // `age_s` seconds ago.
+  std::function<std::map<std::string, std::string>(const std::string& body, const std::string& delivery,
+                                                   int64_t age_s)>
       sign;
 };
 
-std::string unix_seconds_now() {
+std::string unix_seconds(int64_t age_s) {
   return std::to_string(
       std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
-          .count());
+          .count() -
+      age_s);
 }
 
 const std::vector<SignedScheme>& signed_schemes() {
   using Headers = std::map<std::string, std::string>;
   static const std::vector<SignedScheme> schemes = {
-      {"none", "/hooks/none", false, [](const std::string&, const std::string&) { return Headers{}; }},
-      {"hex", "/hooks/hex", true,
-       [](const std::string& body, const std::string&) {
+      {"none", "/hooks/none", false, false,
+       [](const std::string&, const std::string&, int64_t) { return Headers{}; }},
+      {"hex", "/hooks/hex", true, false,
+       [](const std::string& body, const std::string&, int64_t) {
          return Headers{{"X-Hub-Signature-256", "sha256=" + hmac_sha256_hex("hex-secret", body)}};
        }},
-      {"base64", "/hooks/base64", true,
-       [](const std::string& body, const std::string&) {
+      {"base64", "/hooks/base64", true, false,
+       [](const std::string& body, const std::string&, int64_t) {
          return Headers{{"X-Signature", "v0=" + base64_encode(hmac_sha256("b64-secret", body))}};
        }},
-      {"stripe", "/hooks/stripe", true,
-       [](const std::string& body, const std::string&) {
-         std::string t = unix_seconds_now();
+      {"stripe", "/hooks/stripe", true, true,
+       [](const std::string& body, const std::string&, int64_t age_s) {
+         std::string t = unix_seconds(age_s);
          return Headers{
              {"Stripe-Signature", "t=" + t + ",v1=" + hmac_sha256_hex("whsec_e2e", t + "." + body)}};
        }},
-      {"standard-webhooks", "/hooks/standard", true,
-       [](const std::string& body, const std::string& delivery) {
-         std::string t = unix_seconds_now();
+      {"standard-webhooks", "/hooks/standard", true, true,
+       [](const std::string& body, const std::string& delivery, int64_t age_s) {
+         std::string t = unix_seconds(age_s);
          return Headers{{"webhook-id", delivery},
                         {"webhook-timestamp", t},
                         {"webhook-signature",
@@ -283,9 +288,10 @@ TEST_F(LuaWorkflowsE2E, AScriptsWebhookTriggerChecksEachSignatureSchemeDedupesAn
                        "E2E_STRIPE_SECRET=whsec_e2e", "E2E_STD_SECRET=whsec_" + base64_encode(kStdKey)});
   ASSERT_GT(daemon->port(), 0);
   HttpConnection c(daemon->port());
-  auto deliver = [&](const SignedScheme& scheme, const nlohmann::json& body, bool tamper = false) {
+  auto deliver = [&](const SignedScheme& scheme, const nlohmann::json& body, bool tamper = false,
+                     int64_t age_s = 0) {
     std::string text = body.dump();
-    auto headers = scheme.sign(text, body["id"]);
+    auto headers = scheme.sign(text, body["id"], age_s);
     headers["Content-Type"] = "application/json";
     headers["x-delivery"] = body["id"];
     if (tamper) text.insert(text.size() - 1, R"(,"extra":1)");
@@ -333,6 +339,13 @@ TEST_F(LuaWorkflowsE2E, AScriptsWebhookTriggerChecksEachSignatureSchemeDedupesAn
       ASSERT_TRUE(unsigned_delivery);
       EXPECT_EQ(unsigned_delivery->status, 401) << unsigned_delivery->body;
       EXPECT_EQ(exists("hook:" + s + "-bad"), 404);
+    }
+    if (scheme.timestamped) {  // signed 10 minutes ago: outside the tolerance (5m, 2m)
+      auto stale = deliver(scheme, {{"id", s + "-d5"}, {"n", s + "-stale"}}, false, 600);
+      ASSERT_TRUE(stale);
+      EXPECT_EQ(stale->status, 401) << stale->body;
+      EXPECT_NE(stale->body.find("tolerance"), std::string::npos) << stale->body;
+      EXPECT_EQ(exists("hook:" + s + "-stale"), 404);
     }
   }
   // One instance per scheme, nothing else.
