@@ -27,6 +27,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "engine/base/kill_point.h"
 #include "tests/support/daemon_process.h"
 #include "tests/support/http_client.h"
 #include "tests/support/temp_dir.h"
@@ -78,16 +79,18 @@ bool finishes_soon(const std::string& id) {
   return sleep_ms_of(std::stoi(id.substr(id.rfind('-') + 1))) < 1000;
 }
 
+// Starts `type` instances "<prefix>-<n>" sleeping sleep_of(n) ms on one
+// connection until it fails (the daemon died) or kStartsPerRound /
+// kConnections are made: the acknowledged ids.
 std::vector<std::string> drive_starts(int port, const std::string& type, const std::string& prefix,
-                                      AckCounter& counter) {
+                                      AckCounter& counter, int (*sleep_of)(int) = sleep_ms_of) {
   std::vector<std::string> acked;
   HttpConnection c(port, 5000);
   for (int n = 0; c.connected() && n < kStartsPerRound / kConnections; ++n) {
     std::string id = prefix + "-" + std::to_string(n);
-    auto r =
-        c.request("POST", "/api/v1/workflows/" + type + "/instances",
-                  R"({"id":")" + id + R"(","input":{"sleep_ms":)" + std::to_string(sleep_ms_of(n)) + "}}",
-                  {{"Content-Type", "application/json"}});
+    auto r = c.request("POST", "/api/v1/workflows/" + type + "/instances",
+                       R"({"id":")" + id + R"(","input":{"sleep_ms":)" + std::to_string(sleep_of(n)) + "}}",
+                       {{"Content-Type", "application/json"}});
     if (!r) break;  // killed
     if (r->status == 201 || r->status == 200) {
       acked.push_back(id);
@@ -183,6 +186,53 @@ TEST_P(HttpCrashTest, EveryAcknowledgedStartSurvivesSigkill) {
   EXPECT_GT(total, 0u);
   std::printf("http crash test (%s): %d rounds, %zu acknowledged starts, %zu short ones completed, seed %u\n",
               crashed.type.c_str(), crashed.rounds, total, finished, seed);
+}
+
+// The kill points (engine/base/kill_point.h) in the real sundiald: for each
+// point at passes 1, 7 and 60, sundiald runs with SUNDIAL_KILL_AT while one
+// connection starts short-sleep instances until it dies there; restarted,
+// every acknowledged instance completes with its step journaled once
+// (step.before_journal: the step ran, its result was not journaled, so it
+// runs again). One data directory serves the whole sweep.
+TEST_P(HttpCrashTest, AtEveryKillPointAcknowledgedStartsSurviveAndFinish) {
+  const CrashedType& crashed = GetParam();
+  TempDir dir;
+  const std::string data = dir.sub("data");
+  size_t total = 0;
+  int round = 0;
+  for (std::string_view point : kill_points::kAll) {
+    for (int pass : {1, 7, 60}) {
+      const std::string armed = std::string(point) + ":" + std::to_string(pass);
+      SCOPED_TRACE("SUNDIAL_KILL_AT=" + armed);
+      std::vector<std::string> acked;
+      {
+        DaemonProcess daemon(data, {}, {"SUNDIAL_KILL_AT=" + armed});
+        if (daemon.port() > 0) {  // else it died at start-up (its own commits count)
+          AckCounter ignored;
+          acked = drive_starts(daemon.port(), crashed.type, "k" + std::to_string(round), ignored,
+                               [](int n) { return n % 20; });
+        }
+        ASSERT_TRUE(daemon.wait_for_log("kill point " + std::string(point) + " pass " + std::to_string(pass) +
+                                        ": SIGKILL"))
+            << daemon.log();
+        daemon.kill();  // reaps it
+      }
+      ++round;
+      total += acked.size();
+      DaemonProcess restarted(data);
+      ASSERT_GT(restarted.port(), 0) << restarted.log();
+      HttpConnection c(restarted.port());
+      for (const auto& id : acked) {
+        expect_completed_once(c, id);
+        if (::testing::Test::HasFatalFailure()) return;
+      }
+      int status = restarted.stop();
+      EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << restarted.log();
+    }
+  }
+  EXPECT_GT(total, 0u);
+  std::printf("http kill point sweep (%s): %d rounds, %zu acknowledged starts completed\n",
+              crashed.type.c_str(), round, total);
 }
 
 INSTANTIATE_TEST_SUITE_P(Types, HttpCrashTest,
