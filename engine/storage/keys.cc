@@ -47,6 +47,11 @@ Result<void> validate_type_name(std::string_view type) {
                      "' may only contain A-Z, a-z, 0-9, '.', '_' and '-'");
     }
   }
+  // "." and ".." would name a directory, not a type (a path trick in
+  // /api/v1/workflows/{type} or a file "..lua").
+  if (type.find_first_not_of('.') == std::string_view::npos) {
+    return invalid("workflow type '" + std::string(type) + "' must hold a character other than '.'");
+  }
   return ok();
 }
 

@@ -5,6 +5,7 @@
 #include "server/api/admin_api.h"
 #include "server/api/request_helpers.h"
 #include "server/http/error_response.h"
+#include "workflows/lua/loader.h"
 
 namespace sundial::api {
 
@@ -44,6 +45,11 @@ Result<void> check_script_body(const http::HttpRequest& request) {
                       "a workflow script is sent as Content-Type: text/x-lua (or text/plain)");
   }
   if (request.body.empty()) return make_error(ErrorCode::kInvalidArgument, "the script is empty");
+  // The script cap holds when server.max_body_bytes lets larger bodies in.
+  if (request.body.size() > lua::kMaxScriptBytes) {
+    return make_error(ErrorCode::kPayloadTooLarge,
+                      "the script is larger than " + std::to_string(lua::kMaxScriptBytes) + " bytes");
+  }
   return ok();
 }
 

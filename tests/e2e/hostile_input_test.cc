@@ -2,8 +2,11 @@
 // server stays up (a 100,000-deep start input and signal payload once
 // killed it with SIGSEGV; a signal named %FF answered 500 and the next
 // signal aborted it; a form signup with first_name=%FF answered 500), the
-// built-in workflow types refuse inputs they cannot use, and the start
-// example in docs/http-api.md works exactly as written.
+// built-in workflow types refuse inputs they cannot use, a PUT of a
+// workflow script that cannot be one (too large, not UTF-8, a binary Lua
+// chunk, a type name with path tricks, a wrong Content-Type) is refused
+// and changes no script, and the start example in docs/http-api.md works
+// exactly as written.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
@@ -237,6 +240,78 @@ TEST_F(HostileInputTest, TheStartExampleInTheHttpApiDocsWorksAsWritten) {
   auto again = call("POST", target, body, headers);
   EXPECT_EQ(again.status, 200) << again.body;
   EXPECT_EQ(nlohmann::json::parse(again.body)["created"], false);
+}
+
+struct ScriptPut {
+  std::string what;
+  std::string target;
+  std::string body;
+  std::string content_type;
+  int status;
+  std::string code;
+};
+
+TEST_F(HostileInputTest, AWorkflowScriptThatCannotBeOneIsRefusedAndChangesNoScript) {
+  auto lua = kAuthJson;
+  lua["Content-Type"] = "text/x-lua";
+  const std::string good = "return { run = function(ctx) return { ok = true } end }";
+  ASSERT_EQ(call("PUT", "/api/v1/workflows/kept", good, lua).status, 201);
+  const std::string catalog = call("GET", "/api/v1/workflows").body;
+  const std::string kept = "/api/v1/workflows/kept";
+  // A binary chunk as luac writes it (its header holds bytes that are not
+  // UTF-8), and one whose bytes happen to be ASCII after the signature.
+  const std::string luac_header("\x1bLua\x54\x00\x19\x93\r\n\x1a\n\x04\x08\x08", 15);
+  const std::vector<ScriptPut> puts = {
+      {"over the 1 MiB cap", kept, "return {}\n--" + std::string(1 << 20, 'x'), "text/x-lua", 413,
+       "payload_too_large"},
+      {"not UTF-8", kept, "return { run = function() return '\xff\xfe' end }", "text/x-lua", 400,
+       "invalid_argument"},
+      {"a luac chunk", kept, luac_header + "return {}", "text/x-lua", 400, "invalid_argument"},
+      {"an ASCII binary chunk", kept, "\x1bLua return { run = function() end }", "text/plain", 400,
+       "invalid_argument"},
+      {"an empty script", kept, "", "text/x-lua", 400, "invalid_argument"},
+      {"a '..' type", "/api/v1/workflows/..", good, "text/x-lua", 400, "invalid_argument"},
+      {"a '.' type", "/api/v1/workflows/.", good, "text/x-lua", 400, "invalid_argument"},
+      {"an encoded '..' type", "/api/v1/workflows/%2e%2e", good, "text/x-lua", 400, "invalid_argument"},
+      // Decoded, its slashes make a path no route serves.
+      {"encoded slashes", "/api/v1/workflows/..%2F..%2Fetc%2Fpasswd", good, "text/x-lua", 404, "not_found"},
+      {"a NUL", "/api/v1/workflows/kept%00x", good, "text/x-lua", 400, "invalid_argument"},
+      {"a space", "/api/v1/workflows/a%20b", good, "text/x-lua", 400, "invalid_argument"},
+      {"not UTF-8 in the type", "/api/v1/workflows/%FF", good, "text/x-lua", 400, "invalid_argument"},
+      {"a 101-character type", "/api/v1/workflows/" + std::string(101, 't'), good, "text/x-lua", 400,
+       "invalid_argument"},
+      {"JSON", kept, good, "application/json", 415, "unsupported_media_type"},
+      {"octet-stream", kept, good, "application/octet-stream", 415, "unsupported_media_type"},
+      {"no Content-Type", kept, good, "", 415, "unsupported_media_type"},
+  };
+  for (const ScriptPut& put : puts) {
+    SCOPED_TRACE(put.what);
+    auto headers = kAuthJson;
+    headers.erase("Content-Type");
+    if (!put.content_type.empty()) headers["Content-Type"] = put.content_type;
+    auto r = call("PUT", put.target, put.body, headers);
+    EXPECT_EQ(r.status, put.status) << r.body;
+    EXPECT_EQ(code_of(r), put.code) << r.body;
+    expect_alive();
+    EXPECT_EQ(call("GET", "/api/v1/workflows").body, catalog);
+    EXPECT_EQ(call("GET", kept).body, good);
+  }
+  // A 100-character type is fine: the cap is not off by one.
+  EXPECT_EQ(call("PUT", "/api/v1/workflows/" + std::string(100, 't'), good, lua).status, 201);
+}
+
+// The script cap holds when the server takes larger bodies.
+TEST_F(HostileInputTest, AWorkflowScriptOverItsCapIs413WhenTheBodyLimitIsHigher) {
+  ASSERT_EQ(daemon->stop(), 0) << daemon->log();
+  std::ofstream(dir.sub("sundial.toml")) << "[server]\nmax_body_bytes = 4194304\n";
+  start_daemon({"--config", dir.sub("sundial.toml")});
+  auto lua = kAuthJson;
+  lua["Content-Type"] = "text/x-lua";
+  auto r = call("PUT", "/api/v1/workflows/big", "return {}\n--" + std::string(1 << 20, 'x'), lua);
+  EXPECT_EQ(r.status, 413) << r.body;
+  EXPECT_EQ(code_of(r), "payload_too_large") << r.body;
+  EXPECT_EQ(call("GET", "/api/v1/workflows/big").status, 404);
+  expect_alive();
 }
 
 }  // namespace

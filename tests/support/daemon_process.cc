@@ -37,6 +37,8 @@ bool DaemonProcess::wait_for_log(const std::string& text, int timeout_ms) {
 
 int DaemonProcess::stop(int sig) { return child_->signal_and_wait(sig); }
 
+void DaemonProcess::signal(int sig) { ::kill(child_->pid(), sig); }
+
 void DaemonProcess::kill() { child_->signal_and_wait(SIGKILL); }
 
 }  // namespace sundial::testing

@@ -32,6 +32,8 @@ class DaemonProcess {
 
   // `sig` (SIGTERM by default) and wait: the wait status.
   int stop(int sig = 15);
+  // Sends `sig` (e.g. SIGHUP) and returns without waiting.
+  void signal(int sig);
   // SIGKILL and wait.
   void kill();
 

@@ -22,7 +22,9 @@ std::string prefix_end(std::string prefix) {
   return prefix;
 }
 
-// How many instances hold each given version of `type` (version index).
+// Whether some instance holds each given version of `type` (version
+// index): 1 or 0, from the first key of each (a clean-up runs after every
+// instance of an old version ends, so it must stay cheap).
 Result<std::map<std::string, size_t>> count_holders(Store& store, const std::string& type,
                                                     const std::vector<std::string>& versions) {
   std::map<std::string, size_t> counts;
@@ -31,7 +33,7 @@ Result<std::map<std::string, size_t>> count_holders(Store& store, const std::str
     SUNDIAL_TRY(scan_prefix(store, Cf::kIndex, keys::version_index_prefix(type, version),
                             [&n](std::string_view, std::string_view) {
                               ++n;
-                              return true;
+                              return false;
                             }));
     counts[version] = n;
   }
@@ -56,7 +58,9 @@ auto ScriptCatalog::while_alive(Callback callback) {
 ScriptCatalog::ScriptCatalog(Registry& registry, Options options)
     : registry_(registry), options_(std::move(options)) {}
 
-ScriptCatalog::~ScriptCatalog() = default;
+ScriptCatalog::~ScriptCatalog() {
+  if (engine_ != nullptr && subscription_ != 0) engine_->events().unsubscribe(subscription_);
+}
 
 Result<void> ScriptCatalog::open(Engine& engine) {
   engine_ = &engine;
@@ -64,7 +68,18 @@ Result<void> ScriptCatalog::open(Engine& engine) {
   SUNDIAL_TRY(load_stored());
   SUNDIAL_TRY(load_dirs_at_startup());
   for (const auto& [type, state] : types_) collect_unused(type);
+  subscription_ = engine.events().subscribe([this](const EngineEvent& event) { instance_ended(event); });
   return ok();
+}
+
+void ScriptCatalog::instance_ended(const EngineEvent& event) {
+  if (event.type != EventType::kCompleted && event.type != EventType::kCancelled) return;
+  auto it = types_.find(event.workflow_type);
+  if (it == types_.end()) return;
+  const ScriptType& state = it->second;
+  if (state.versions.size() > (state.versions.contains(state.current) ? 1u : 0u)) {
+    collect_unused(event.workflow_type);
+  }
 }
 
 LuaOptions ScriptCatalog::lua_options(const std::string& type) const {
@@ -133,8 +148,10 @@ Result<void> ScriptCatalog::load_dirs_at_startup() {
       return make_error(ErrorCode::kInvalidArgument,
                         file.path.string() + ": workflow type '" + type + "' is built into sundiald");
     }
-    auto script = LuaScript::load(type, file.source, file.path.string(), lua_options(type));
-    if (!script) return std::unexpected(script.error());
+    // Named by its file name, not its path: a trigger's map error (a 400
+    // to whoever posts) and tracebacks show the name only.
+    auto script = LuaScript::load(type, file.source, file.path.filename().string(), lua_options(type));
+    if (!script) return make_error(script.error().code, file.path.string() + ": " + script.error().message);
     SUNDIAL_TRY(checked(*script));
     auto it = types_.find(type);
     if (it != types_.end() && !it->second.file && !it->second.current.empty()) {
@@ -212,9 +229,12 @@ void ScriptCatalog::install(std::shared_ptr<const LuaScript> script,
   auto it = types_.find(type);
   bool created = it == types_.end() || it->second.current.empty();
   Batch batch;
-  if (it == types_.end() || !it->second.versions.contains(script->version())) {
-    put_script(batch, StoredScript{type, script->version(), script->source(), script->chunkname()});
-  }
+  // Stored even when known: a clean-up may be dropping this old version
+  // right now, and this write, ordered after its, puts it back.
+  put_script(batch, StoredScript{type, script->version(), script->source(), script->chunkname()});
+  // ...and one deciding after this starts leaves it alone.
+  std::string installing = type + '\0' + script->version();
+  installing_.insert(installing);
   if (file) {
     batch.del(Cf::kMeta, api_current_key(type));
   } else {
@@ -222,7 +242,8 @@ void ScriptCatalog::install(std::shared_ptr<const LuaScript> script,
   }
   engine_->write_meta(std::move(batch),
                       while_alive([this, script = std::move(script), file = std::move(file), created,
-                                   done = std::move(done)](Result<void> written) mutable {
+                                   installing, done = std::move(done)](Result<void> written) mutable {
+                        installing_.erase(installing_.find(installing));
                         if (!written) return done(std::unexpected(written.error()));
                         if (auto adopted = adopt(script, true); !adopted)
                           return done(std::unexpected(adopted.error()));
@@ -404,31 +425,47 @@ void ScriptCatalog::collect_unused(const std::string& type) {
     if (version != it->second.current) old.push_back(version);
   }
   if (old.empty()) return;
+  // One clean-up of a type at a time; a request meanwhile runs it again after.
+  if (!collecting_.insert(type).second) {
+    collect_again_.insert(type);
+    return;
+  }
+  auto finished = [this, type] {
+    collecting_.erase(type);
+    if (collect_again_.erase(type) > 0) collect_unused(type);
+  };
   engine_->read<std::map<std::string, size_t>>(
       [type, old](Store& snapshot) { return count_holders(snapshot, type, old); },
-      while_alive([this, type](Result<std::map<std::string, size_t>> counts) {
-        if (!counts)
-          return spdlog::warn("workflow '{}': cannot count its versions' instances: {}", type,
-                              counts.error().message);
+      while_alive([this, type, finished](Result<std::map<std::string, size_t>> counts) {
+        if (!counts) {
+          spdlog::warn("workflow '{}': cannot count its versions' instances: {}", type,
+                       counts.error().message);
+          return finished();
+        }
         Batch drop;
         std::vector<std::string> dropped;
         for (const auto& [version, holders] : *counts) {
           auto state = types_.find(type);
-          if (holders > 0 || state == types_.end() || state->second.current == version) continue;
+          if (holders > 0 || state == types_.end() || state->second.current == version ||
+              installing_.contains(type + '\0' + version))
+            continue;
           drop.del(Cf::kMeta, script_version_key(type, version));
           dropped.push_back(version);
         }
-        if (dropped.empty()) return;
-        engine_->write_meta(std::move(drop), while_alive([this, type, dropped](Result<void> written) {
-                              if (!written) return;
-                              auto state = types_.find(type);
-                              for (const std::string& version : dropped) {
-                                registry_.remove_version(type, version);
-                                if (state != types_.end() && state->second.current != version)
-                                  state->second.versions.erase(version);
+        if (dropped.empty()) return finished();
+        engine_->write_meta(std::move(drop),
+                            while_alive([this, type, dropped, finished](Result<void> written) {
+                              if (written) {
+                                auto state = types_.find(type);
+                                for (const std::string& version : dropped) {
+                                  registry_.remove_version(type, version);
+                                  if (state != types_.end() && state->second.current != version)
+                                    state->second.versions.erase(version);
+                                }
+                                if (state != types_.end() && state->second.versions.empty())
+                                  types_.erase(state);
                               }
-                              if (state != types_.end() && state->second.versions.empty())
-                                types_.erase(state);
+                              finished();
                             }));
       }));
 }
@@ -536,21 +573,23 @@ void ScriptCatalog::reload(std::function<void()> finished) {
       continue;  // unchanged
     }
     ++*pending;
-    compile(type, std::move(file->source), path.string(), [this, path, one_done](Compiled compiled) mutable {
-      if (!compiled) {
-        spdlog::error("reload: {} (the previous version stays current)", compiled.error().message);
-        return one_done();
-      }
-      install(std::move(*compiled), path, [path, one_done](Result<Installed> installed) {
-        if (!installed) {
-          spdlog::error("reload: {}: {}", path.string(), installed.error().message);
-        } else {
-          spdlog::info("workflow '{}' now runs version {} from {}", installed->type,
-                       installed->version.substr(0, 12), path.string());
-        }
-        one_done();
-      });
-    });
+    compile(type, std::move(file->source), path.filename().string(),
+            [this, path, one_done](Compiled compiled) mutable {
+              if (!compiled) {
+                spdlog::error("reload: {}: {} (the previous version stays current)", path.string(),
+                              compiled.error().message);
+                return one_done();
+              }
+              install(std::move(*compiled), path, [path, one_done](Result<Installed> installed) {
+                if (!installed) {
+                  spdlog::error("reload: {}: {}", path.string(), installed.error().message);
+                } else {
+                  spdlog::info("workflow '{}' now runs version {} from {}", installed->type,
+                               installed->version.substr(0, 12), path.string());
+                }
+                one_done();
+              });
+            });
   }
   one_done();
 }

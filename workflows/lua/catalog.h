@@ -10,7 +10,8 @@
 // to replace or delete it. A version is stored before it becomes current,
 // so an instance can always replay the version recorded on it; an old
 // version is dropped once no instance holds it (the engine's version
-// index), checked after each change and at start-up.
+// index), checked after each change, at start-up and when an instance of
+// a type with old versions completes or is cancelled (engine events).
 //
 // Changes: put/remove (the API), reload (SIGHUP and file events). A
 // script is compiled off the loop (on the engine's pool); a script that
@@ -29,6 +30,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -129,6 +131,9 @@ class ScriptCatalog {
   void collect_unused(const std::string& type);
   struct UpgradeRun;
   void upgrade_next(std::shared_ptr<UpgradeRun> run);
+  // An engine event: an instance that ended may have been the last holder
+  // of an old version.
+  void instance_ended(const EngineEvent& event);
   void retire_file_type(const std::string& type);
   void notify(const std::string& type);
   // Wraps a callback the engine runs later on the loop: once the catalog
@@ -142,6 +147,12 @@ class ScriptCatalog {
   std::unique_ptr<WorkScope> scope_;
   std::map<std::string, ScriptType, std::less<>> types_;
   Listener listener_;
+  uint64_t subscription_ = 0;  // to the engine's events
+  // Types with a collect_unused in flight, and those asked again meanwhile.
+  std::set<std::string, std::less<>> collecting_;
+  std::set<std::string, std::less<>> collect_again_;
+  // "type\0version" of the installs in flight: a clean-up leaves them.
+  std::multiset<std::string, std::less<>> installing_;
   struct Watches;
   std::unique_ptr<Watches> watches_;
   // Expires with the catalog; while_alive's callbacks hold a weak reference.

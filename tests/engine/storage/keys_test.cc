@@ -75,6 +75,9 @@ TEST(KeysTest, ValidatesInstanceIds) {
   EXPECT_FALSE(keys::validate_instance_id(std::string(201, 'x')));
   EXPECT_TRUE(keys::validate_type_name("bench.sleep_step"));
   EXPECT_FALSE(keys::validate_type_name("bad type"));
+  EXPECT_FALSE(keys::validate_type_name("."));
+  EXPECT_FALSE(keys::validate_type_name(".."));
+  EXPECT_TRUE(keys::validate_type_name(".x"));
 }
 
 TEST(CodingTest, PrefixSuccessor) {

@@ -170,9 +170,12 @@ TEST_F(ScriptCatalogTest, AVersionNoInstanceHoldsIsDropped) {
   settle();
   EXPECT_EQ(entry("greet")["versions"].size(), 2u);  // "old" holds the first
   h.advance(kMinuteMs);
-  restart();  // the clean-up runs after each change and at start-up
+  ASSERT_EQ(h.status("old"), InstanceStatus::kCompleted);
+  settle();  // "old" was the first version's last instance: it goes now
   EXPECT_EQ(entry("greet")["versions"], (nlohmann::json{{{"version", second->version}, {"running", 0}}}));
   EXPECT_EQ(catalog->script("greet", first->version), nullptr);
+  restart();  // for good
+  EXPECT_EQ(entry("greet")["versions"], (nlohmann::json{{{"version", second->version}, {"running", 0}}}));
 }
 
 TEST_F(ScriptCatalogTest, DeleteIsRefusedWhileInstancesRunAndThenRemovesTheTypeForGood) {
@@ -301,6 +304,25 @@ TEST_F(ScriptCatalogTest, AnswersThatArriveAfterTheCatalogIsGoneAreDropped) {
   catalog.reset();
   settle();
   EXPECT_EQ(answered, 0);
+}
+
+// PUT of an old version's text again while the clean-up drops that version:
+// it ends current, stored and loadable after a restart.
+TEST_F(ScriptCatalogTest, AnOldVersionPutAgainDuringItsCleanUpStaysStored) {
+  open();
+  auto v1 = put("greet", script_returning(1));
+  ASSERT_TRUE(v1) << v1.error().message;
+  ASSERT_TRUE(put("greet", script_returning(2)));  // its clean-up of v1 is now in flight
+  auto again = put("greet", script_returning(1));
+  ASSERT_TRUE(again) << again.error().message;
+  EXPECT_EQ(again->version, v1->version);
+  settle();
+  EXPECT_EQ(current_version("greet"), v1->version);
+  ASSERT_TRUE(h.start("greet", "after"));
+  restart();
+  EXPECT_EQ(current_version("greet"), v1->version);
+  h.advance(60'000);
+  EXPECT_EQ(h.status("after"), InstanceStatus::kCompleted);
 }
 
 }  // namespace
