@@ -369,9 +369,9 @@ LuaOutcome LuaInstance::start() {
     lua_rawgeti(L, LUA_REGISTRYINDEX, anchor_ref_);
     lua_rawgeti(L, -1, kAnchorEnv);
     sandbox.push_chunk(L);
-    lua_xmove(L, thread_, 1);
+    lua_xmove(L, thread_, 2);
     lua_pop(L, 1);
-    auto r = sandbox.resume(thread_, 0);
+    auto r = sandbox.resume(thread_, 1);
     if (r.abort != Abort::kNone) {
       Error e = abort_error(r.abort, sandbox.limits());
       out = failed(script_->chunkname() + ": " + e.message, e.code);

@@ -11,8 +11,8 @@ namespace sundial::lua {
 std::string run_chunk(LuaSandbox& sandbox, lua_State* L, lua_State* thread, const std::string& chunkname) {
   sandbox.push_env(L);
   sandbox.push_chunk(L);
-  lua_xmove(L, thread, 1);
-  auto r = sandbox.resume(thread, 0);
+  lua_xmove(L, thread, 2);
+  auto r = sandbox.resume(thread, 1);
   if (r.abort != Abort::kNone) return chunkname + ": " + abort_message(r.abort, sandbox.limits());
   if (r.status == LUA_YIELD) return chunkname + ": the script's top level must not yield";
   if (r.status != LUA_OK) return traceback(L, thread, error_text(thread, -1));
