@@ -3,6 +3,7 @@
 #include <lua.hpp>
 
 #include "connectors/signing/hmac.h"
+#include "workflows/lua/effects/config.h"
 #include "workflows/lua/lua_json.h"
 #include "workflows/lua/workflow.h"
 
@@ -38,6 +39,12 @@ Result<std::shared_ptr<LuaScript>> LuaScript::load(std::string type, std::string
 
   std::string problem;
   LuaSandbox& sb = *script->sandbox_;
+  auto config = sb.protect([&](lua_State* L) {
+    const nlohmann::json& c = script->options_.config;
+    push_read_only_json(L, c.is_object() ? c : nlohmann::json::object());
+    script->config_ref_ = luaL_ref(L, LUA_REGISTRYINDEX);
+  });
+  if (!config) return make_error(ErrorCode::kInvalidArgument, script->chunkname_ + ": " + config.error().message);
   auto probed = sb.protect([&](lua_State* L) {
     lua_State* thread = sb.push_thread(L);
     problem = run_chunk(sb, L, thread, script->chunkname_);
