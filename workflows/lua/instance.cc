@@ -471,7 +471,7 @@ Result<nlohmann::json> LuaInstance::run_step(const StepInfo& info) {
   LuaSandbox& sandbox = script_->sandbox();
   Result<nlohmann::json> out = make_error(ErrorCode::kInternal, "the step did not run");
   auto done = sandbox.protect([&](lua_State* L) {
-    lua_State* t = sandbox.push_thread(L);  // anchored on L's stack while it runs
+    lua_State* t = sandbox.push_scratch_thread(L);  // anchored on L's stack while it runs
     lua_rawgeti(L, LUA_REGISTRYINDEX, anchor_ref_);
     lua_rawgeti(L, -1, kAnchorStepFn);
     lua_remove(L, -2);
@@ -516,6 +516,7 @@ Result<nlohmann::json> LuaInstance::run_step(const StepInfo& info) {
         out = make_error(ErrorCode::kStepFailed, where + "the result is not JSON: " + e.what());
       }
     }
+    sandbox.recycle(t, r);
   });
   in_step_ = false;
   if (!done) {

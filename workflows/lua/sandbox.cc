@@ -427,6 +427,26 @@ lua_State* LuaSandbox::push_thread(lua_State* L) {
   return thread;
 }
 
+lua_State* LuaSandbox::push_scratch_thread(lua_State* L) {
+  if (spare_thread_ref_ == LUA_NOREF) return push_thread(L);
+  lua_rawgeti(L, LUA_REGISTRYINDEX, spare_thread_ref_);
+  luaL_unref(L, LUA_REGISTRYINDEX, spare_thread_ref_);
+  spare_thread_ref_ = LUA_NOREF;
+  return lua_tothread(L, -1);
+}
+
+void LuaSandbox::recycle(lua_State* thread, const Resumed& r) {
+  if (r.status != LUA_OK || r.abort != Abort::kNone || spare_thread_ref_ != LUA_NOREF) return;
+  // Returned: no frame, no open upvalue; with an empty stack its status is
+  // "dead" to a script that kept a reference to it (coroutine.running),
+  // which can therefore neither resume it nor see what runs on it next.
+  lua_settop(thread, 0);
+  if (!lua_checkstack(L_, 1)) return;
+  lua_pushthread(thread);
+  lua_xmove(thread, L_, 1);
+  spare_thread_ref_ = luaL_ref(L_, LUA_REGISTRYINDEX);
+}
+
 void LuaSandbox::push_env(lua_State* L) {
   lua_createtable(L, 0, 4);
   lua_rawgeti(L, LUA_REGISTRYINDEX, env_meta_ref_);

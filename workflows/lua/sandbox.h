@@ -103,6 +103,10 @@ class LuaSandbox {
   // protect().
   // A new thread with the budget hook installed.
   lua_State* push_thread(lua_State* L);
+  // A thread for one short run (validate, a step function, a trigger's
+  // map): the sandbox's spare thread if it has one, else a new one. Pushed
+  // on `L`, which anchors it during the run.
+  lua_State* push_scratch_thread(lua_State* L);
   // A new, empty environment whose reads fall through to the safe globals.
   void push_env(lua_State* L);
   // Replaces the environment on top of the stack with the compiled chunk
@@ -120,6 +124,12 @@ class LuaSandbox {
     Abort abort = Abort::kNone;
   };
   Resumed resume(lua_State* thread, int nargs, int64_t instructions = 0);
+
+  // After the last resume of a scratch thread (its results read): a
+  // thread that returned (LUA_OK, no limit hit) is emptied and kept as the
+  // spare; one that yielded, failed or was stopped is left to the
+  // collector. Saves a thread and its garbage per validate and step.
+  void recycle(lua_State* thread, const Resumed& r);
 
   // Charges work done inside a C function (pattern matching) to the running
   // activation's budget; raises budget_exceeded once it is spent.
@@ -147,7 +157,8 @@ class LuaSandbox {
   lua_State* L_ = nullptr;
   size_t used_ = 0;
   Activation* current_ = nullptr;
-  int factory_ref_ = -2;  // LUA_NOREF until compile()
+  int factory_ref_ = -2;       // LUA_NOREF until compile()
+  int spare_thread_ref_ = -2;  // LUA_NOREF when there is no spare
   int env_meta_ref_ = -1;
   std::string budget_message_;
   std::string memory_message_;

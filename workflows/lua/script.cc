@@ -44,7 +44,8 @@ Result<std::shared_ptr<LuaScript>> LuaScript::load(std::string type, std::string
     push_read_only_json(L, c.is_object() ? c : nlohmann::json::object());
     script->config_ref_ = luaL_ref(L, LUA_REGISTRYINDEX);
   });
-  if (!config) return make_error(ErrorCode::kInvalidArgument, script->chunkname_ + ": " + config.error().message);
+  if (!config)
+    return make_error(ErrorCode::kInvalidArgument, script->chunkname_ + ": " + config.error().message);
   auto probed = sb.protect([&](lua_State* L) {
     lua_State* thread = sb.push_thread(L);
     problem = run_chunk(sb, L, thread, script->chunkname_);
@@ -73,7 +74,7 @@ Result<nlohmann::json> LuaScript::validate(const nlohmann::json& input) const {
   Result<nlohmann::json> out = input;
   LuaSandbox& sb = *sandbox_;
   auto done = sb.protect([&](lua_State* L) {
-    lua_State* thread = sb.push_thread(L);
+    lua_State* thread = sb.push_scratch_thread(L);
     std::string problem = run_chunk(sb, L, thread, chunkname_);
     if (!problem.empty()) {
       out = make_error(ErrorCode::kInvalidArgument, std::move(problem));
@@ -101,12 +102,14 @@ Result<nlohmann::json> LuaScript::validate(const nlohmann::json& input) const {
                          std::string("validate returned a value that is not JSON: ") + e.what());
       }
     }
+    sb.recycle(thread, r);
   });
   if (!done) return make_error(ErrorCode::kInvalidArgument, "validate: " + done.error().message);
   return out;
 }
 
-Result<void> register_lua_script(Registry& registry, std::shared_ptr<const LuaScript> script, bool make_current) {
+Result<void> register_lua_script(Registry& registry, std::shared_ptr<const LuaScript> script,
+                                 bool make_current) {
   InputCheck check;
   if (script->has_validate()) {
     check = [script](const nlohmann::json& input) { return script->validate(input); };
