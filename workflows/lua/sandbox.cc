@@ -432,7 +432,11 @@ lua_State* LuaSandbox::push_scratch_thread(lua_State* L) {
   lua_rawgeti(L, LUA_REGISTRYINDEX, spare_thread_ref_);
   luaL_unref(L, LUA_REGISTRYINDEX, spare_thread_ref_);
   spare_thread_ref_ = LUA_NOREF;
-  return lua_tothread(L, -1);
+  lua_State* thread = lua_tothread(L, -1);
+  // Re-armed so that the first hook of the new run comes after a full
+  // kHookEvery instructions, as on a new thread (the budget's accounting).
+  lua_sethook(thread, &LuaSandbox::count_hook, LUA_MASKCOUNT, kHookEvery);
+  return thread;
 }
 
 void LuaSandbox::recycle(lua_State* thread, const Resumed& r) {
