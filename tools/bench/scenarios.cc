@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <iomanip>
+#include <optional>
 
 #include "tools/bench/load_client.h"
 #include "tools/bench/scenario_support.h"
@@ -20,13 +21,20 @@ Result<nlohmann::json> run_starts(Context& ctx) {
   const auto& o = ctx.options;
   ctx.err << "starts: " << o.n << " instances, sleep " << o.sleep_ms << " ms, " << o.concurrency
           << " in flight\n";
+  std::optional<double> cpu0 = ctx.server.cpu_seconds();
   StartRun run = start_closed_loop(ctx.server.port(), o.concurrency, run_prefix("starts"), o.n,
                                    o.type.empty() ? "bench.sleep_step" : o.type, {{"sleep_ms", o.sleep_ms}});
+  std::optional<double> cpu1 = ctx.server.cpu_seconds();
   nlohmann::json report = {{"scenario", "starts"},
                            {"n", o.n},
                            {"acked", run.ids.size()},
                            {"failed", run.failed},
                            {"starts_per_s", static_cast<double>(run.ids.size()) / run.seconds}};
+  // The server's CPU while the starts were acknowledged (timers that came
+  // due meanwhile included), per start.
+  if (cpu0 && cpu1 && !run.ids.empty()) {
+    report["server_cpu_us_per_start"] = (*cpu1 - *cpu0) * 1e6 / static_cast<double>(run.ids.size());
+  }
   add_latencies(report, run.latencies_ms);
   SUNDIAL_ASSIGN_OR_RETURN(double waited, wait_for_status(ctx.api, "completed", run.ids.size(), 600));
   report["all_completed_s"] = run.seconds + waited;
@@ -58,17 +66,24 @@ Result<nlohmann::json> run_steps(Context& ctx) {
   size_t instances = std::max<size_t>(1, o.n / o.steps);
   ctx.err << "steps: " << instances << " instances x " << o.steps << " no-op steps\n";
   int64_t t0 = now_us();
+  std::optional<double> cpu0 = ctx.server.cpu_seconds();
   StartRun run = start_closed_loop(ctx.server.port(), o.concurrency, run_prefix("steps"), instances,
                                    o.type.empty() ? "bench.steps" : o.type, {{"steps", o.steps}});
   SUNDIAL_ASSIGN_OR_RETURN(double waited, wait_for_status(ctx.api, "completed", run.ids.size(), 600));
   (void)waited;
   double seconds = static_cast<double>(now_us() - t0) / 1e6;
+  std::optional<double> cpu1 = ctx.server.cpu_seconds();
   JournalCheck check = check_journals(ctx.server.port(), 8, run.ids, true);
   nlohmann::json report = {{"scenario", "steps"},
                            {"n", run.ids.size() * o.steps},
                            {"steps_per_s", static_cast<double>(run.ids.size() * o.steps) / seconds},
                            {"missing", check.missing + (instances - run.ids.size())},
                            {"duplicates", check.duplicates}};
+  // The server's CPU from the first start to the last completion (the
+  // starts and the status polls included), per step.
+  if (cpu0 && cpu1 && !run.ids.empty()) {
+    report["server_cpu_us_per_step"] = (*cpu1 - *cpu0) * 1e6 / static_cast<double>(run.ids.size() * o.steps);
+  }
   add_rss(report, ctx.server);
   return report;
 }

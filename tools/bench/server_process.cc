@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <regex>
+#include <sstream>
 
 #include "tools/bench/load_client.h"
 
@@ -112,6 +113,23 @@ Result<void> ServerProcess::start() {
     ::usleep(1000);
   }
   return make_error(ErrorCode::kUnavailable, sundiald_ + " did not start listening within 60 s");
+}
+
+std::optional<double> ServerProcess::cpu_seconds() const {
+  if (pid_ <= 0) return std::nullopt;
+  std::ifstream in("/proc/" + std::to_string(pid_) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // Fields after the command (which may hold spaces) start at state (3);
+  // utime and stime are fields 14 and 15, in clock ticks.
+  size_t paren = text.rfind(')');
+  if (paren == std::string::npos) return std::nullopt;
+  std::istringstream fields(text.substr(paren + 2));
+  std::string field;
+  double ticks = 0;
+  for (int i = 3; i <= 15 && fields >> field; ++i) {
+    if (i >= 14) ticks += std::stod(field);
+  }
+  return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
 }
 
 std::optional<double> ServerProcess::peak_rss_mb() const {

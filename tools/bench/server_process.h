@@ -38,6 +38,10 @@ class ServerProcess {
   // external server).
   std::optional<double> peak_rss_mb() const;
   std::optional<double> rss_mb() const;
+  // CPU time the server has used so far (user + system, all threads), in
+  // seconds (nullopt for an external server). On a shared machine the CPU
+  // used per operation moves less with the neighbours than operations/s.
+  std::optional<double> cpu_seconds() const;
   // Bytes of the data directory on disk.
   std::optional<uint64_t> data_bytes() const;
 

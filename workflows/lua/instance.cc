@@ -5,7 +5,6 @@
 #include "engine/base/duration.h"
 #include "engine/storage/keys.h"
 #include "workflows/lua/c_function.h"
-#include "workflows/lua/effects/config.h"
 #include "workflows/lua/effects/effect.h"
 #include "workflows/lua/effects/secret_ref.h"
 #include "workflows/lua/lua_json.h"
@@ -292,8 +291,8 @@ int ctx_index(lua_State* L) {
 int ctx_newindex(lua_State* L) { return luaL_error(L, "ctx is read-only"); }
 
 // Pushes a new ctx object for `box`.
-void push_ctx(lua_State* L, const CtxBox& box, const std::string& id, const std::string& type,
-              const nlohmann::json& input, const nlohmann::json& config) {
+void push_ctx(lua_State* L, const CtxBox& box, const std::string& id, const LuaScript& script,
+              const nlohmann::json& input) {
   auto* ud = static_cast<CtxBox*>(lua_newuserdatauv(L, sizeof(CtxBox), 1));
   *ud = box;
   if (luaL_newmetatable(L, kCtxMeta) != 0) {
@@ -308,11 +307,11 @@ void push_ctx(lua_State* L, const CtxBox& box, const std::string& id, const std:
   }
   lua_setmetatable(L, -2);
   lua_createtable(L, 0, 4);
-  push_read_only_json(L, config.is_object() ? config : nlohmann::json::object());
+  lua_rawgeti(L, LUA_REGISTRYINDEX, script.config_ref());
   lua_setfield(L, -2, "config");
   lua_pushlstring(L, id.data(), id.size());
   lua_setfield(L, -2, "id");
-  lua_pushlstring(L, type.data(), type.size());
+  lua_pushlstring(L, script.type().data(), script.type().size());
   lua_setfield(L, -2, "type");
   push_json(L, input);
   lua_setfield(L, -2, "input");
@@ -341,8 +340,7 @@ Result<std::shared_ptr<LuaInstance>> LuaInstance::create(std::shared_ptr<const L
     lua_rawseti(L, -2, kAnchorEnv);
     lua_pushvalue(L, -1);
     inst->anchor_ref_ = luaL_ref(L, LUA_REGISTRYINDEX);
-    push_ctx(L, CtxBox{inst.get(), inst->anchor_ref_}, ctx.instance_id(), script->type(), ctx.input(),
-             script->options().config);
+    push_ctx(L, CtxBox{inst.get(), inst->anchor_ref_}, ctx.instance_id(), *script, ctx.input());
     lua_rawseti(L, -2, kAnchorCtx);
   });
   if (!made) return std::unexpected(made.error());
@@ -369,9 +367,9 @@ LuaOutcome LuaInstance::start() {
     lua_rawgeti(L, LUA_REGISTRYINDEX, anchor_ref_);
     lua_rawgeti(L, -1, kAnchorEnv);
     sandbox.push_chunk(L);
-    lua_xmove(L, thread_, 1);
+    lua_xmove(L, thread_, 2);
     lua_pop(L, 1);
-    auto r = sandbox.resume(thread_, 0);
+    auto r = sandbox.resume(thread_, 1);
     if (r.abort != Abort::kNone) {
       Error e = abort_error(r.abort, sandbox.limits());
       out = failed(script_->chunkname() + ": " + e.message, e.code);
@@ -473,7 +471,7 @@ Result<nlohmann::json> LuaInstance::run_step(const StepInfo& info) {
   LuaSandbox& sandbox = script_->sandbox();
   Result<nlohmann::json> out = make_error(ErrorCode::kInternal, "the step did not run");
   auto done = sandbox.protect([&](lua_State* L) {
-    lua_State* t = sandbox.push_thread(L);  // anchored on L's stack while it runs
+    lua_State* t = sandbox.push_scratch_thread(L);  // anchored on L's stack while it runs
     lua_rawgeti(L, LUA_REGISTRYINDEX, anchor_ref_);
     lua_rawgeti(L, -1, kAnchorStepFn);
     lua_remove(L, -2);
@@ -518,6 +516,7 @@ Result<nlohmann::json> LuaInstance::run_step(const StepInfo& info) {
         out = make_error(ErrorCode::kStepFailed, where + "the result is not JSON: " + e.what());
       }
     }
+    sandbox.recycle(t, r);
   });
   in_step_ = false;
   if (!done) {

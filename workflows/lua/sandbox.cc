@@ -351,25 +351,18 @@ int run_protected(lua_State* L) {
   return 0;
 }
 
-int string_writer(lua_State*, const void* p, size_t size, void* ud) {
-  static_cast<std::string*>(ud)->append(static_cast<const char*>(p), size);
-  return 0;
-}
-
-struct Reader {
-  const std::string* data;
-  bool done = false;
-};
-
-const char* string_reader(lua_State*, void* ud, size_t* size) {
-  auto* r = static_cast<Reader*>(ud);
-  if (r->done) {
-    *size = 0;
-    return nullptr;
-  }
-  r->done = true;
-  *size = r->data->size();
-  return r->data->data();
+// The script's text inside a function taking its environment: compiled
+// once, each call of it runs the script's top level with the _ENV it is
+// given, and every closure it makes shares the prototypes compiled here.
+// The prefix adds no line, so lines and messages name the script's own
+// lines; `...` stays legal at the top level, as in a chunk.
+std::string factory_source(std::string_view source) {
+  std::string out;
+  out.reserve(source.size() + 48);
+  out += "return function(_ENV, ...) ";
+  out += source;
+  out += "\nend";
+  return out;
 }
 
 }  // namespace
@@ -392,18 +385,39 @@ Result<void> LuaSandbox::protect(const std::function<void(lua_State*)>& fn) {
 
 Result<void> LuaSandbox::compile(std::string_view source, const std::string& chunkname) {
   std::string error;
-  std::string bytecode;
+  int factory = LUA_NOREF;
   auto done = protect([&](lua_State* L) {
-    int status = luaL_loadbufferx(L, source.data(), source.size(), ("@" + chunkname).c_str(), "t");
+    const std::string name = "@" + chunkname;
+    // The text alone first: its errors are the ones the author must see,
+    // and a text that is a valid chunk closes every block it opens, so
+    // inside the factory it cannot end the function early and run code
+    // outside it (an `end` of its own is a syntax error here).
+    int status = luaL_loadbufferx(L, source.data(), source.size(), name.c_str(), "t");
     if (status != LUA_OK) {
       error = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "cannot load the script";
       return;
     }
-    lua_dump(L, string_writer, &bytecode, /*strip=*/0);
+    lua_pop(L, 1);
+    const std::string wrapped = factory_source(source);
+    status = luaL_loadbufferx(L, wrapped.data(), wrapped.size(), name.c_str(), "t");
+    if (status != LUA_OK) {  // e.g. one local too many at the top level
+      error = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "cannot load the script";
+      return;
+    }
+    // The wrapper's own _ENV is never used; it gets none.
+    lua_pushnil(L);
+    if (lua_setupvalue(L, -2, 1) == nullptr) lua_pop(L, 1);
+    lua_call(L, 0, 1);  // runs `return function ... end`: makes the factory
+    if (!lua_isfunction(L, -1)) {
+      error = chunkname + ": the script cannot be compiled";
+      return;
+    }
+    factory = luaL_ref(L, LUA_REGISTRYINDEX);
   });
   if (!done) return std::unexpected(done.error());
   if (!error.empty()) return make_error(ErrorCode::kInvalidArgument, std::move(error));
-  bytecode_ = std::move(bytecode);
+  if (factory_ref_ != LUA_NOREF) luaL_unref(L_, LUA_REGISTRYINDEX, factory_ref_);
+  factory_ref_ = factory;
   return ok();
 }
 
@@ -411,6 +425,30 @@ lua_State* LuaSandbox::push_thread(lua_State* L) {
   lua_State* thread = lua_newthread(L);
   lua_sethook(thread, &LuaSandbox::count_hook, LUA_MASKCOUNT, kHookEvery);
   return thread;
+}
+
+lua_State* LuaSandbox::push_scratch_thread(lua_State* L) {
+  if (spare_thread_ref_ == LUA_NOREF) return push_thread(L);
+  lua_rawgeti(L, LUA_REGISTRYINDEX, spare_thread_ref_);
+  luaL_unref(L, LUA_REGISTRYINDEX, spare_thread_ref_);
+  spare_thread_ref_ = LUA_NOREF;
+  lua_State* thread = lua_tothread(L, -1);
+  // Re-armed so that the first hook of the new run comes after a full
+  // kHookEvery instructions, as on a new thread (the budget's accounting).
+  lua_sethook(thread, &LuaSandbox::count_hook, LUA_MASKCOUNT, kHookEvery);
+  return thread;
+}
+
+void LuaSandbox::recycle(lua_State* thread, const Resumed& r) {
+  if (r.status != LUA_OK || r.abort != Abort::kNone || spare_thread_ref_ != LUA_NOREF) return;
+  // Returned: no frame, no open upvalue; with an empty stack its status is
+  // "dead" to a script that kept a reference to it (coroutine.running),
+  // which can therefore neither resume it nor see what runs on it next.
+  lua_settop(thread, 0);
+  if (!lua_checkstack(L_, 1)) return;
+  lua_pushthread(thread);
+  lua_xmove(thread, L_, 1);
+  spare_thread_ref_ = luaL_ref(L_, LUA_REGISTRYINDEX);
 }
 
 void LuaSandbox::push_env(lua_State* L) {
@@ -422,11 +460,9 @@ void LuaSandbox::push_env(lua_State* L) {
 }
 
 void LuaSandbox::push_chunk(lua_State* L) {
-  Reader reader{&bytecode_};
-  int status = lua_load(L, string_reader, &reader, "=script", "b");
-  if (status != LUA_OK) lua_error(L);
-  lua_insert(L, -2);                                       // chunk env
-  if (lua_setupvalue(L, -2, 1) == nullptr) lua_pop(L, 1);  // a chunk without _ENV use
+  if (factory_ref_ == LUA_NOREF) luaL_error(L, "no script is compiled");
+  lua_rawgeti(L, LUA_REGISTRYINDEX, factory_ref_);
+  lua_insert(L, -2);  // factory env
 }
 
 LuaSandbox::Resumed LuaSandbox::resume(lua_State* thread, int nargs, int64_t instructions) {

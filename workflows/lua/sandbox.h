@@ -2,9 +2,10 @@
 // script, with the isolation and limits user code runs under.
 //
 // One state per script, one coroutine thread per instance (not a state per
-// instance): the script is compiled once and its bytecode reloaded per
-// instance, library tables exist once, and an instance costs a thread and a
-// few tables, which keeps 10,000 live instances small. Isolation inside the
+// instance): the script is compiled once, as a function of its _ENV (a
+// factory), so every instance's closures share the compiled prototypes;
+// library tables exist once, and an instance costs a thread, its closures
+// and a few tables, which keeps 10,000 live instances small. Isolation inside the
 // shared state:
 //  - each instance's chunk gets its own _ENV (globals it sets stay its own;
 //    reads fall through to the safe globals, which no script can reach);
@@ -91,8 +92,10 @@ class LuaSandbox {
   const LuaLimits& limits() const { return limits_; }
   size_t bytes_in_use() const { return used_; }
 
-  // Compiles `source` (text only: binary chunks are refused) and keeps its
-  // bytecode for push_chunk. An error reads "<chunkname>:<line>: message".
+  // Compiles `source` (text only: binary chunks are refused) once, as a
+  // factory `function(_ENV, ...) <source> end` kept for push_chunk (lines
+  // unchanged: nothing is added before the script's line 1). An error
+  // reads "<chunkname>:<line>: message".
   Result<void> compile(std::string_view source, const std::string& chunkname);
 
   // Runs `fn` on the main state in protected mode: a Lua error or a C++
@@ -103,10 +106,15 @@ class LuaSandbox {
   // protect().
   // A new thread with the budget hook installed.
   lua_State* push_thread(lua_State* L);
+  // A thread for one short run (validate, a step function, a trigger's
+  // map): the sandbox's spare thread if it has one, else a new one. Pushed
+  // on `L`, which anchors it during the run.
+  lua_State* push_scratch_thread(lua_State* L);
   // A new, empty environment whose reads fall through to the safe globals.
   void push_env(lua_State* L);
-  // A fresh closure of the compiled chunk using the environment on top of
-  // the stack (which it pops).
+  // Replaces the environment on top of the stack with the compiled chunk
+  // followed by that environment: move both to a thread and resume it with
+  // one argument to run the script's top level with that _ENV.
   void push_chunk(lua_State* L);
 
   // Resumes `thread` with `nargs` arguments under a fresh activation of
@@ -119,6 +127,12 @@ class LuaSandbox {
     Abort abort = Abort::kNone;
   };
   Resumed resume(lua_State* thread, int nargs, int64_t instructions = 0);
+
+  // After the last resume of a scratch thread (its results read): a
+  // thread that returned (LUA_OK, no limit hit) is emptied and kept as the
+  // spare; one that yielded, failed or was stopped is left to the
+  // collector. Saves a thread and its garbage per validate and step.
+  void recycle(lua_State* thread, const Resumed& r);
 
   // Charges work done inside a C function (pattern matching) to the running
   // activation's budget; raises budget_exceeded once it is spent.
@@ -146,7 +160,8 @@ class LuaSandbox {
   lua_State* L_ = nullptr;
   size_t used_ = 0;
   Activation* current_ = nullptr;
-  std::string bytecode_;
+  int factory_ref_ = -2;       // LUA_NOREF until compile()
+  int spare_thread_ref_ = -2;  // LUA_NOREF when there is no spare
   int env_meta_ref_ = -1;
   std::string budget_message_;
   std::string memory_message_;

@@ -3,6 +3,7 @@
 #include <lua.hpp>
 
 #include "connectors/signing/hmac.h"
+#include "workflows/lua/effects/config.h"
 #include "workflows/lua/lua_json.h"
 #include "workflows/lua/workflow.h"
 
@@ -11,8 +12,8 @@ namespace sundial::lua {
 std::string run_chunk(LuaSandbox& sandbox, lua_State* L, lua_State* thread, const std::string& chunkname) {
   sandbox.push_env(L);
   sandbox.push_chunk(L);
-  lua_xmove(L, thread, 1);
-  auto r = sandbox.resume(thread, 0);
+  lua_xmove(L, thread, 2);
+  auto r = sandbox.resume(thread, 1);
   if (r.abort != Abort::kNone) return chunkname + ": " + abort_message(r.abort, sandbox.limits());
   if (r.status == LUA_YIELD) return chunkname + ": the script's top level must not yield";
   if (r.status != LUA_OK) return traceback(L, thread, error_text(thread, -1));
@@ -38,6 +39,13 @@ Result<std::shared_ptr<LuaScript>> LuaScript::load(std::string type, std::string
 
   std::string problem;
   LuaSandbox& sb = *script->sandbox_;
+  auto config = sb.protect([&](lua_State* L) {
+    const nlohmann::json& c = script->options_.config;
+    push_read_only_json(L, c.is_object() ? c : nlohmann::json::object());
+    script->config_ref_ = luaL_ref(L, LUA_REGISTRYINDEX);
+  });
+  if (!config)
+    return make_error(ErrorCode::kInvalidArgument, script->chunkname_ + ": " + config.error().message);
   auto probed = sb.protect([&](lua_State* L) {
     lua_State* thread = sb.push_thread(L);
     problem = run_chunk(sb, L, thread, script->chunkname_);
@@ -66,7 +74,7 @@ Result<nlohmann::json> LuaScript::validate(const nlohmann::json& input) const {
   Result<nlohmann::json> out = input;
   LuaSandbox& sb = *sandbox_;
   auto done = sb.protect([&](lua_State* L) {
-    lua_State* thread = sb.push_thread(L);
+    lua_State* thread = sb.push_scratch_thread(L);
     std::string problem = run_chunk(sb, L, thread, chunkname_);
     if (!problem.empty()) {
       out = make_error(ErrorCode::kInvalidArgument, std::move(problem));
@@ -94,12 +102,14 @@ Result<nlohmann::json> LuaScript::validate(const nlohmann::json& input) const {
                          std::string("validate returned a value that is not JSON: ") + e.what());
       }
     }
+    sb.recycle(thread, r);
   });
   if (!done) return make_error(ErrorCode::kInvalidArgument, "validate: " + done.error().message);
   return out;
 }
 
-Result<void> register_lua_script(Registry& registry, std::shared_ptr<const LuaScript> script, bool make_current) {
+Result<void> register_lua_script(Registry& registry, std::shared_ptr<const LuaScript> script,
+                                 bool make_current) {
   InputCheck check;
   if (script->has_validate()) {
     check = [script](const nlohmann::json& input) { return script->validate(input); };

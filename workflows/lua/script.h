@@ -52,6 +52,9 @@ class LuaScript {
   bool has_validate() const { return has_validate_; }
   LuaSandbox& sandbox() const { return *sandbox_; }
   const LuaOptions& options() const { return options_; }
+  // Registry ref of ctx.config: one read-only proxy of options().config,
+  // made at load and shared by every instance (nothing can write to it).
+  int config_ref() const { return config_ref_; }
 
   // Runs validate(input) in a fresh environment: the input to store, or
   // invalid_argument with the script's error message.
@@ -67,6 +70,7 @@ class LuaScript {
   LuaOptions options_;
   std::unique_ptr<LuaSandbox> sandbox_;
   bool has_validate_ = false;
+  int config_ref_ = -1;
 };
 
 // Adds the script to `registry` as a version of its type (its content

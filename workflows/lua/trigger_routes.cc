@@ -87,7 +87,7 @@ Result<webhooks::WebhookActions> run_trigger_map(const LuaScript& script, size_t
   std::string problem;
   nlohmann::json returned;
   auto done = sb.protect([&](lua_State* L) {
-    lua_State* thread = sb.push_thread(L);
+    lua_State* thread = sb.push_scratch_thread(L);
     problem = run_chunk(sb, L, thread, script.chunkname());
     if (!problem.empty()) return;
     lua_pushliteral(thread, "triggers");
@@ -122,6 +122,7 @@ Result<webhooks::WebhookActions> run_trigger_map(const LuaScript& script, size_t
         problem = std::string("map returned a value that is not JSON: ") + e.what();
       }
     }
+    sb.recycle(thread, r);
   });
   if (!done) return std::unexpected(bad("map: " + done.error().message));
   if (!problem.empty()) return std::unexpected(bad("map: " + problem));

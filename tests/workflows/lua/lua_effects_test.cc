@@ -361,5 +361,32 @@ TEST_F(LuaEffectsTest, CtxConfigIsTheWorkflowsOwnSectionReadOnly) {
   EXPECT_NE(r["e1"].get<std::string>().find("read-only"), std::string::npos);
 }
 
+// One ctx.config proxy serves every instance of a script, so nothing may
+// reach the table behind it: pairs used to return it as its state value,
+// and a write to it would have changed the config every instance sees.
+TEST_F(LuaEffectsTest, CtxConfigIsSharedButNoInstanceCanChangeIt) {
+  config = {{"endpoint", "https://example.com/hook"}, {"nested", {{"on", true}}}};
+  add("w", R"lua(return { run = function(ctx)
+    local before = ctx.config.endpoint
+    local _, state = pairs(ctx.config)
+    local ok1 = pcall(function() state.endpoint = "changed" end)
+    local _, nested_state = pairs(ctx.config.nested)
+    local ok2 = pcall(function() nested_state.on = false end)
+    local n = 0
+    for k, v in pairs(ctx.config) do n = n + 1 end
+    return { before = before, writes = { ok1, ok2 }, n = n, on = ctx.config.nested.on }
+  end })lua");
+  h.open();
+  for (const char* id : {"w1", "w2"}) {
+    ASSERT_TRUE(h.start("w", id));
+    ASSERT_EQ(h.status(id), InstanceStatus::kCompleted) << last_error(id);
+    const nlohmann::json& r = result(id);
+    EXPECT_EQ(r["before"], "https://example.com/hook") << id;
+    EXPECT_EQ(r["writes"], (nlohmann::json{false, false})) << id;
+    EXPECT_EQ(r["n"], 2) << id;
+    EXPECT_EQ(r["on"], true) << id;
+  }
+}
+
 }  // namespace
 }  // namespace sundial::lua

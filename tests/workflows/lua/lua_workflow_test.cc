@@ -325,6 +325,32 @@ TEST_F(LuaWorkflowTest, CoroutineWrapWorksInsideAStep) {
   EXPECT_EQ(result("w1"), (nlohmann::json{{"sum", 10}}));
 }
 
+// Step functions run on a thread the sandbox reuses once a run has
+// returned: a script that kept it (coroutine.running) finds it dead, so it
+// can neither resume it nor reach what runs on it next.
+TEST_F(LuaWorkflowTest, AStepsThreadIsReusedOnlyAsADeadCoroutine) {
+  add("w", R"lua(return { run = function(ctx)
+    local kept
+    ctx:step("a", function() kept = coroutine.running() return 1 end)
+    local inside = ctx:step("b", function() return coroutine.status(coroutine.running()) end)
+    local ok, err = coroutine.resume(kept)
+    local closed = coroutine.close(kept)
+    local after = ctx:step("c", function() return "fine" end)
+    return { inside = inside, status = coroutine.status(kept), ok = ok, err = err, closed = closed,
+             after = after }
+  end })lua");
+  h.open();
+  ASSERT_TRUE(h.start("w", "w1"));
+  ASSERT_EQ(h.status("w1"), InstanceStatus::kCompleted) << last_error("w1");
+  const nlohmann::json r = result("w1");
+  EXPECT_EQ(r["inside"], "running");
+  EXPECT_EQ(r["status"], "dead");
+  EXPECT_EQ(r["ok"], false);
+  EXPECT_EQ(r["err"], "cannot resume dead coroutine");
+  EXPECT_EQ(r["closed"], true);
+  EXPECT_EQ(r["after"], "fine");
+}
+
 TEST_F(LuaWorkflowTest, CtxWaitsAreRefusedInsideStepsAndCoroutines) {
   add("w", R"lua(return { run = function(ctx, input)
     if input.where == "step" then

@@ -7,6 +7,8 @@
 
 #include <string>
 
+#include <lua.hpp>
+
 #include "workflows/lua/script.h"
 
 namespace sundial::lua {
@@ -333,6 +335,77 @@ TEST(LuaScriptLoad, ValidateCanRefuseOrFillInTheInput) {
   auto filled = (*script)->validate({{"name", "ada"}});
   ASSERT_TRUE(filled) << filled.error().message;
   EXPECT_EQ(*filled, (nlohmann::json{{"name", "ada"}, {"greeting", "hi"}}));
+}
+
+// The script is compiled once per version: running its top level again
+// (each instance does, with its own _ENV) makes new closures of the same
+// prototypes, so it costs a few hundred bytes however long the script is.
+// Before, each run reloaded the bytecode: a copy of every function.
+TEST(LuaScriptLoad, EachRunSharesTheCompiledFunctions) {
+  std::string body;
+  for (int i = 0; i < 200; ++i)
+    body += "  x = x + " + std::to_string(i) + " * 3 - (y or 0) .. 'text" + std::to_string(i) + "'\n";
+  auto script = LuaScript::load("t",
+                                "local function big(x, y)\n" + body + "  return x\nend\n" +
+                                    "return { run = function() return big end }",
+                                "t.lua");
+  ASSERT_TRUE(script) << script.error().message;
+  LuaSandbox& sb = (*script)->sandbox();
+  constexpr int kRuns = 50;
+  size_t before = sb.bytes_in_use();
+  auto done = sb.protect([&](lua_State* L) {
+    ASSERT_TRUE(lua_checkstack(L, kRuns));
+    for (int i = 0; i < kRuns; ++i) {  // kept on the stack: all alive at the end
+      lua_State* thread = sb.push_thread(L);
+      ASSERT_EQ(run_chunk(sb, L, thread, "t.lua"), "");
+    }
+    size_t per_run = (sb.bytes_in_use() - before) / kRuns;
+    EXPECT_LT(per_run, 3000u) << "bytes per run of the top level";
+  });
+  ASSERT_TRUE(done) << done.error().message;
+}
+
+TEST(LuaScriptLoad, LinesAndTheTopLevelAreThoseOfTheScript) {
+  // Line 1 is the script's line 1 (nothing is added before it), and `...`
+  // is legal at the top level, as in any chunk.
+  auto first = LuaScript::load("bad", "error('boom')\nreturn {}", "bad.lua");
+  ASSERT_FALSE(first);
+  EXPECT_EQ(first.error().message.rfind("bad.lua:1: boom", 0), 0u) << first.error().message;
+  auto varargs =
+      LuaScript::load("t", "local n = select('#', ...)\nreturn { run = function() return n end }", "t.lua");
+  EXPECT_TRUE(varargs) << varargs.error().message;
+}
+
+TEST(LuaScriptLoad, AScriptCannotCloseTheFunctionItIsCompiledIn) {
+  // Code after an early `end` would run outside the instance's _ENV.
+  auto script = LuaScript::load("t", "return { run = function() end } end, os, (function() end)(", "t.lua");
+  ASSERT_FALSE(script);
+  EXPECT_EQ(script.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(script.error().message.rfind("t.lua:1:", 0), 0u) << script.error().message;
+}
+
+// validate and step functions run on a thread the sandbox keeps once a
+// run has returned, instead of a new thread (about a kilobyte of garbage)
+// per run. With the collector stopped, what each run leaves is its
+// environment and the script's table, not a thread.
+TEST(LuaScriptLoad, ValidateReusesItsThread) {
+  auto script = script_with("return input");
+  ASSERT_TRUE(script);
+  lua_State* L = script->sandbox().state();
+  ASSERT_TRUE(script->validate(nlohmann::json::object()));  // the spare exists from here on
+  lua_gc(L, LUA_GCSTOP);
+  constexpr int kRuns = 100;
+  size_t before = script->sandbox().bytes_in_use();
+  for (int i = 0; i < kRuns; ++i) ASSERT_TRUE(script->validate(nlohmann::json::object()));
+  size_t per_run = (script->sandbox().bytes_in_use() - before) / kRuns;
+  lua_gc(L, LUA_GCRESTART);
+  EXPECT_LT(per_run, 800u) << "bytes left per validate";
+  // A run that fails or is stopped does not give its thread back; the next
+  // runs still work.
+  EXPECT_FALSE(script_with("error('x')")->validate(nlohmann::json::object()));
+  auto looping = script_with("while true do end");
+  EXPECT_FALSE(looping->validate(nlohmann::json::object()));
+  EXPECT_FALSE(looping->validate(nlohmann::json::object()));
 }
 
 }  // namespace

@@ -9,14 +9,19 @@ namespace {
 
 int config_newindex(lua_State* L) { return luaL_error(L, "ctx.config is read-only"); }
 
-// __pairs(proxy) -> next, the table behind it, nil
+// The iterator __pairs hands out: next over the table behind the proxy
+// (upvalue 1), which the script never sees (one proxy serves every
+// instance of a script: the table must stay out of reach).
+int config_next(lua_State* L) {
+  lua_settop(L, 2);
+  return lua_next(L, lua_upvalueindex(1)) != 0 ? 2 : (lua_pushnil(L), 1);
+}
+
+// __pairs(proxy) -> the iterator, the proxy, nil
 int config_pairs(lua_State* L) {
-  lua_pushcfunction(L, [](lua_State* S) -> int {
-    luaL_checktype(S, 1, LUA_TTABLE);
-    lua_settop(S, 2);
-    return lua_next(S, 1) != 0 ? 2 : (lua_pushnil(S), 1);
-  });
   lua_pushvalue(L, lua_upvalueindex(1));
+  lua_pushcclosure(L, config_next, 1);
+  lua_pushvalue(L, 1);
   lua_pushnil(L);
   return 3;
 }
