@@ -3,6 +3,7 @@
 #include <lua.hpp>
 
 #include "connectors/signing/hmac.h"
+#include "workflows/lua/effects/config.h"
 #include "workflows/lua/lua_json.h"
 #include "workflows/lua/workflow.h"
 
@@ -77,8 +78,9 @@ Result<nlohmann::json> LuaScript::validate(const nlohmann::json& input) const {
     if (!lua_isfunction(thread, -1)) return;
     lua_remove(thread, 1);
     push_json(L, input);
-    lua_xmove(L, thread, 1);
-    auto r = sb.resume(thread, 1);
+    push_read_only_json(L, options_.config);
+    lua_xmove(L, thread, 2);
+    auto r = sb.resume(thread, 2);
     if (r.abort != Abort::kNone) {
       Error e = abort_error(r.abort, sb.limits());
       out = make_error(e.code, "validate: " + e.message);
@@ -99,7 +101,8 @@ Result<nlohmann::json> LuaScript::validate(const nlohmann::json& input) const {
   return out;
 }
 
-Result<void> register_lua_script(Registry& registry, std::shared_ptr<const LuaScript> script, bool make_current) {
+Result<void> register_lua_script(Registry& registry, std::shared_ptr<const LuaScript> script,
+                                 bool make_current) {
   InputCheck check;
   if (script->has_validate()) {
     check = [script](const nlohmann::json& input) { return script->validate(input); };
