@@ -373,7 +373,12 @@ Result<void> apply_config_text(std::string_view toml_text, std::string_view sour
       if (table_name == "workflows" && node.is_table()) {  // [workflows.<type>]: that workflow's ctx.config
         std::ostringstream json;
         json << toml::json_formatter{*node.as_table()};
-        updated.workflows.type_config[name] = nlohmann::json::parse(json.str(), nullptr, false);
+        auto value = nlohmann::json::parse(json.str(), nullptr, false);
+        if (value.is_discarded()) {
+          return make_error(ErrorCode::kInvalidArgument,
+                            where(source_name, node) + "[workflows." + name + "] cannot be read as JSON");
+        }
+        updated.workflows.type_config[name] = std::move(value);
         continue;
       }
       auto setter = table_schema->second.find(name);

@@ -84,13 +84,13 @@ TEST_F(LuaWorkflowsE2E, ADirectoryScriptRunsStartsFromItsTriggerAndReturnsItsRes
   auto hooked = c.request("POST", "/webhooks/greet", R"({"id":"7","name":"bob"})",
                           {{"Content-Type", "application/json"}});
   ASSERT_TRUE(hooked);
-  EXPECT_EQ(hooked->status, 200) << hooked->body;
+  EXPECT_EQ(hooked->status, 202) << hooked->body;
   wait_for(daemon->port(), "g1",
            [](const nlohmann::json& i) { return i["waiting_for_signals"] == nlohmann::json{"go"}; });
   auto signalled =
       c.request("POST", "/api/v1/instances/g1/signals/go", "{}", {{"Content-Type", "application/json"}});
   ASSERT_TRUE(signalled);
-  EXPECT_EQ(signalled->status, 200) << signalled->body;
+  EXPECT_EQ(signalled->status, 202) << signalled->body;
   auto done =
       wait_for(daemon->port(), "g1", [](const nlohmann::json& i) { return i["status"] == "completed"; });
   EXPECT_EQ(done["result"], (nlohmann::json{{"said", "hi ada"}, {"signal", "go"}}));

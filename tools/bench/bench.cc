@@ -15,11 +15,12 @@ namespace {
 const std::vector<std::string> kScenarios = {"starts", "latency", "timers-at-scale", "restart", "steps",
                                              "probe",  "mixed"};
 const std::vector<std::string> kFlags = {"--n",     "--sleep-ms", "--concurrency", "--rate",   "--duration",
-                                         "--steps", "--sundiald", "--probe",       "--server", "--help"};
+                                         "--steps", "--type",     "--sundiald",    "--probe",  "--server",
+                                         "--help"};
 
 std::string usage() {
   return "usage: sundial-bench SCENARIO [--n N] [--sleep-ms D] [--concurrency C] [--rate R] [--duration S]\n"
-         "                     [--steps K] [--sundiald PATH | --probe PATH | --server URL]\n\n"
+         "                     [--steps K] [--type TYPE] [--sundiald PATH | --probe PATH | --server URL]\n\n"
          "Drives a real sundiald over HTTP (keep-alive connections) and prints a table and one JSON line.\n"
          "By default it starts its own sundiald (built beside it; another with --sundiald PATH) on a fresh "
          "data\n"
@@ -93,6 +94,7 @@ int run_bench(const std::vector<std::string>& args, const std::string& self_path
       return 2;
     }
     if (a == "--sundiald") sundiald = v;
+    if (a == "--type") o.type = v;
     if (a == "--probe") probe = v;
     if (a == "--server") server_url = v;
   }

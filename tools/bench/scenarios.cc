@@ -21,7 +21,7 @@ Result<nlohmann::json> run_starts(Context& ctx) {
   ctx.err << "starts: " << o.n << " instances, sleep " << o.sleep_ms << " ms, " << o.concurrency
           << " in flight\n";
   StartRun run = start_closed_loop(ctx.server.port(), o.concurrency, run_prefix("starts"), o.n,
-                                   "bench.sleep_step", {{"sleep_ms", o.sleep_ms}});
+                                   o.type.empty() ? "bench.sleep_step" : o.type, {{"sleep_ms", o.sleep_ms}});
   nlohmann::json report = {{"scenario", "starts"},
                            {"n", o.n},
                            {"acked", run.ids.size()},
@@ -59,7 +59,7 @@ Result<nlohmann::json> run_steps(Context& ctx) {
   ctx.err << "steps: " << instances << " instances x " << o.steps << " no-op steps\n";
   int64_t t0 = now_us();
   StartRun run = start_closed_loop(ctx.server.port(), o.concurrency, run_prefix("steps"), instances,
-                                   "bench.steps", {{"steps", o.steps}});
+                                   o.type.empty() ? "bench.steps" : o.type, {{"steps", o.steps}});
   SUNDIAL_ASSIGN_OR_RETURN(double waited, wait_for_status(ctx.api, "completed", run.ids.size(), 600));
   (void)waited;
   double seconds = static_cast<double>(now_us() - t0) / 1e6;

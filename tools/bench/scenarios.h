@@ -23,6 +23,10 @@ struct BenchOptions {
   double rate = 1000;
   double duration_s = 30;
   size_t steps = 10;  // steps scenario: steps per instance
+  // starts and steps: the workflow type to start (default bench.sleep_step
+  // and bench.steps; their Lua twins are bench.lua_sleep_step and
+  // bench.lua_steps).
+  std::string type;
 };
 
 struct Context {

@@ -45,25 +45,6 @@ void require_not_in_step(lua_State* L, const CtxBox& box, const char* method) {
   if (box.instance->in_step()) luaL_error(L, "ctx:%s cannot be called inside a step function", method);
 }
 
-// A duration: milliseconds (an integer >= 0) or text such as "90s", "1h30m".
-DurationMs duration_arg(lua_State* L, int index, const char* what) {
-  if (lua_isinteger(L, index)) {
-    lua_Integer ms = lua_tointeger(L, index);
-    if (ms < 0) throw LuaValueError(std::string(what) + " must not be negative");
-    return ms;
-  }
-  if (lua_type(L, index) == LUA_TSTRING) {
-    size_t len = 0;
-    const char* s = lua_tolstring(L, index, &len);
-    auto parsed = parse_duration(std::string_view(s, len));
-    if (!parsed) throw LuaValueError(std::string(what) + ": " + parsed.error().message);
-    return *parsed;
-  }
-  throw LuaValueError(std::string(what) +
-                      " must be milliseconds or a duration such as \"90s\" or \"1h30m\", not a " +
-                      luaL_typename(L, index));
-}
-
 TimeMs time_arg(lua_State* L, int index, const char* what) {
   if (!lua_isinteger(L, index)) {
     throw LuaValueError(std::string(what) + " must be a time in Unix milliseconds (an integer), not a " +
@@ -144,8 +125,8 @@ int ctx_step(lua_State* L) {
       }
       req.policy.max_attempts = static_cast<uint32_t>(lua_tointeger(L, 5));
     }
-    if (!lua_isnil(L, 6)) req.policy.initial_backoff = duration_arg(L, 6, "ctx:step: backoff");
-    if (!lua_isnil(L, 7)) req.policy.max_backoff = duration_arg(L, 7, "ctx:step: max_backoff");
+    if (!lua_isnil(L, 6)) req.policy.initial_backoff = effect_duration(L, 6, "ctx:step: backoff");
+    if (!lua_isnil(L, 7)) req.policy.max_backoff = effect_duration(L, 7, "ctx:step: max_backoff");
     std::weak_ptr<LuaInstance> weak = box.instance->weak_from_this();
     req.step_fn = [weak](const StepInfo& info) -> Result<nlohmann::json> {
       auto self = weak.lock();
@@ -165,7 +146,7 @@ int ctx_sleep(lua_State* L) {
   {
     LuaRequest req;
     req.kind = LuaRequest::Kind::kSleepFor;
-    req.duration = duration_arg(L, 2, "ctx:sleep");
+    req.duration = effect_duration(L, 2, "ctx:sleep");
     box.instance->set_request(std::move(req));
   }
   return lua_yield(L, 0);
@@ -219,7 +200,7 @@ int ctx_wait(lua_State* L) {
     for (const auto& signal : req.signals) check_name("ctx:wait", "signal", signal);
     if (!lua_isnil(L, 4) && !lua_isnil(L, 5))
       throw LuaValueError("ctx:wait: give timeout or until, not both");
-    if (!lua_isnil(L, 4)) req.timeout = duration_arg(L, 4, "ctx:wait: timeout");
+    if (!lua_isnil(L, 4)) req.timeout = effect_duration(L, 4, "ctx:wait: timeout");
     if (!lua_isnil(L, 5)) {
       req.until = time_arg(L, 5, "ctx:wait: until");
       req.has_deadline = true;

@@ -94,3 +94,29 @@ TEST(ConfigModulesTest, AFailedParseLeavesTheConfigAsItWas) {
 
 }  // namespace
 }  // namespace sundial
+
+namespace sundial {
+namespace {
+
+TEST(ConfigWorkflowsTest, TheWorkflowsTableAndEachTypesOwnSection) {
+  auto c = parse(
+      "[workflows]\ndir = \"/srv/flows\"\nshipped = false\nhttp_allow = [\"*\", \"10.0.0.0/8\"]\n"
+      "secrets = [\"NOTION_TOKEN\"]\n[workflows.notion-sync]\ndatabase = \"abc\"\nlimits = { pages = 3 }\n");
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(c->workflows.dir, "/srv/flows");
+  EXPECT_FALSE(c->workflows.shipped);
+  EXPECT_EQ(c->workflows.http_allow, (std::vector<std::string>{"*", "10.0.0.0/8"}));
+  EXPECT_EQ(c->workflows.secrets, (std::vector<std::string>{"NOTION_TOKEN"}));
+  EXPECT_EQ(c->workflows.type_config.at("notion-sync"),
+            (nlohmann::json{{"database", "abc"}, {"limits", {{"pages", 3}}}}));
+}
+
+TEST(ConfigWorkflowsTest, ABadAllowListEntryIsRefusedNamingTheKey) {
+  auto c = parse("[workflows]\nhttp_allow = [\"10.0.0.0/99\"]\n");
+  ASSERT_FALSE(c);
+  EXPECT_NE(c.error().message.find("workflows.http_allow"), std::string::npos) << c.error().message;
+  EXPECT_TRUE(DaemonConfig().workflows.http_allow == std::vector<std::string>{"*"});
+}
+
+}  // namespace
+}  // namespace sundial

@@ -27,7 +27,7 @@ DurationMs effect_duration(lua_State* L, int index, const std::string& what) {
     if (!parsed) throw LuaValueError(what + ": " + parsed.error().message);
     return *parsed;
   }
-  throw LuaValueError(what + " must be milliseconds or a duration such as \"90s\", not a " +
+  throw LuaValueError(what + " must be milliseconds or a duration such as \"90s\" or \"1h30m\", not a " +
                       luaL_typename(L, index));
 }
 
