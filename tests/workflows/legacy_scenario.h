@@ -1,9 +1,9 @@
 // The nurture and reminders scenario behind tests/fixtures/legacy-nurture-
-// reminders: what the C++ workflows (workflows/nurture, workflows/reminders)
-// journal mid-sequence, written once to a data directory and kept, so the
-// Lua ports (workflows/<family>/*.lua) are tested against real old
-// journals. write_legacy_scenario() is the generator (run by the disabled
-// test LegacyFixture.DISABLED_Write, see tests/fixtures/README.md);
+// reminders: what the C++ workflows (deleted in issue 13) journaled
+// mid-sequence, written once to a data directory and kept, so the shipped
+// Lua scripts (workflows/<family>/*.lua) are tested against real old
+// journals. write_legacy_scenario() ran the scenario to write it (see
+// tests/fixtures/README.md) and runs it again for new Lua instances;
 // finish_legacy_scenario() drives any data directory holding it to the end.
 //
 // The email templates are test ones whose subjects carry every variable,

@@ -62,6 +62,8 @@ Result<void> ScriptCatalog::open(Engine& engine) {
 LuaOptions ScriptCatalog::lua_options(const std::string& type) const {
   LuaOptions lua = options_.lua;
   if (auto it = options_.type_config.find(type); it != options_.type_config.end()) lua.config = it->second;
+  if (auto it = options_.type_email.find(type); it != options_.type_email.end())
+    lua.effects.email = it->second;
   return lua;
 }
 

@@ -1,17 +1,21 @@
 -- nurture: a signup's email sequence (7 emails over 11 days by default);
--- stops on "booked" or "unsubscribed". The Lua port of the C++ workflow
--- (workflows/nurture/nurture.cc): the same input checks, steps, waits and
--- email variables, so instances the C++ version started replay unchanged.
--- It lives in port/ until the C++ type is deleted: sundiald loads every
--- workflows/<family>/*.lua, and refuses a script named like a built-in.
--- Tested by tests/workflows/lua/legacy_replay_test.cc.
+-- stops on "booked" or "unsubscribed". Shipped with Sundial and loaded by
+-- default (it replaced the C++ workflow of issue 13: the step and timer
+-- names are the C++ ones, so instances the C++ build started replay and
+-- finish under this script; tests/workflows/lua/legacy_replay_test.cc).
+-- The signup route (POST /webhooks/signup, [nurture] signup_path) starts
+-- it as "nurture:<email>"; POST /api/v1/workflows/nurture/instances too.
 --
 -- Input: email (required), first_name, red, orange (0-9999), segment
 -- ("critical", "urgent" or "optimize"; from red/orange when absent),
 -- offsets_ms (when email N goes out, from the start; default: the config's
--- offsets). Config ([workflows.nurture]): offsets, a list of durations
--- (milliseconds or text such as "1d"), default 0s 1d 3d 5d 7d 9d 11d.
--- Templates: email-N.<segment> if there is one, else email-N.
+-- offsets). validate stores them all, so a replay never depends on a
+-- setting changed since.
+-- Config (ctx.config): the [nurture] table, offsets as milliseconds
+-- (default 0s 1d 3d 5d 7d 9d 11d); [workflows.nurture] keys override it,
+-- there durations may also be text such as "1d".
+-- Templates ([nurture] templates_dir): email-N.<segment> if there is one,
+-- else email-N.
 
 local DAY = 86400000
 local DEFAULT_OFFSETS = { 0, DAY, 3 * DAY, 5 * DAY, 7 * DAY, 9 * DAY, 11 * DAY }
@@ -107,7 +111,7 @@ end
 return {
   validate = function(input, config)
     if input == nil then input = {} end
-    if type(input) ~= "table" then error("the input must be a JSON object", 0) end
+    if type(input) ~= "table" or json.is_array(input) then error("the input must be a JSON object", 0) end
     check_known_fields(input)
     local email = required_email(input, "email")
     optional_string(input, "first_name")

@@ -1,17 +1,19 @@
 -- reminders: reminder emails before a Cal.com booking (24h and 1h before
--- by default). The Lua port of the C++ workflow (workflows/reminders/
--- reminders.cc): the same input checks, sleeps, steps and email variables,
--- so instances the C++ version started replay unchanged.
--- It lives in port/ until the C++ type is deleted: sundiald loads every
--- workflows/<family>/*.lua, and refuses a script named like a built-in.
--- Tested by tests/workflows/lua/legacy_replay_test.cc.
+-- by default). Shipped with Sundial and loaded by default (it replaced the
+-- C++ workflow of issue 13: the step and timer names are the C++ ones, so
+-- instances the C++ build started replay and finish under this script;
+-- tests/workflows/lua/legacy_replay_test.cc). The Cal.com route (POST
+-- /webhooks/calcom, [reminders] calcom_path) starts it as "booking:<uid>".
 --
 -- Input: start_ms (required, Unix ms), attendee_email (required), uid,
 -- title, attendee_name, before_ms (lead times in ms; default: the config's
--- before). Config ([workflows.reminders]): before, a list of durations
--- (milliseconds or text such as "24h"), default 24h 1h.
--- Template: reminder, with title, attendee_name, start_time (UTC,
--- "YYYY-MM-DD HH:MM") and lead_time ("1d", "1h30m").
+-- before).
+-- Config (ctx.config): the [reminders] table, before as milliseconds
+-- (default 24h 1h); [workflows.reminders] keys override it, there
+-- durations may also be text such as "24h".
+-- Template ([reminders] templates_dir): reminder, with title,
+-- attendee_name, start_time (UTC, "YYYY-MM-DD HH:MM") and lead_time
+-- ("1d", "1h30m").
 
 local HOUR, DAY = 3600000, 86400000
 local DEFAULT_BEFORE = { DAY, HOUR }
@@ -137,7 +139,7 @@ end
 return {
   validate = function(input, config)
     if input == nil then input = {} end
-    if type(input) ~= "table" then error("the input must be a JSON object", 0) end
+    if type(input) ~= "table" or json.is_array(input) then error("the input must be a JSON object", 0) end
     check_known_fields(input)
     for _, key in ipairs({ "uid", "title", "attendee_name" }) do optional_string(input, key) end
     -- Up to the year 9999: a sleep until `start - lead` stays far from overflow.
