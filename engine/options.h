@@ -3,15 +3,19 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "engine/base/clock.h"
+#include "engine/base/error.h"
 #include "engine/retention/retention_sweep.h"
 #include "engine/runtime/warm_options.h"
 #include "engine/storage/rocksdb_store.h"
 #include "engine/timers/timer_window.h"
 
 namespace sundial {
+
+class Engine;
 
 struct EngineOptions {
   // Default: "./sundial-data". The RocksDB directory; created if missing.
@@ -34,6 +38,12 @@ struct EngineOptions {
   size_t query_threads = 2;
   // RocksDB tuning (the path is data_dir).
   RocksDbOptions storage;
+  // Runs while the engine opens, once storage is open and before recovery
+  // resumes the running instances: what registers workflow types kept in
+  // storage (the Lua script catalog, workflows/lua/catalog.h) goes here,
+  // so no recovered instance finds its type missing. An error stops the
+  // open. Default: none.
+  std::function<Result<void>(Engine&)> before_recovery;
 };
 
 }  // namespace sundial

@@ -97,22 +97,33 @@ int salvage_storage(const EngineOptions& engine) {
   return 0;
 }
 
-// What the Lua workflow scripts get: the directories (the shipped scripts,
-// then [workflows] dir), the connectors behind their effects, their config
-// sections, and the check that their webhook triggers are well declared.
+// What a webhook trigger's map may run ([workflows] map_instructions).
 lua::TriggerOptions trigger_options(const DaemonConfig& config) {
   lua::TriggerOptions options;
   options.map_instructions = config.workflows.map_instructions;
   return options;
 }
 
-Result<lua::ScriptCatalog::Options> lua_script_options(const DaemonConfig& config, AsyncHttpClient& http,
-                                                       ResendClient& resend) {
+// What the Lua workflow scripts get: the directories (the shipped scripts,
+// then [workflows] dir), the connectors behind their effects, their config
+// sections, and the check that their webhook triggers are well declared.
+// A type a module serves (the shipped nurture and reminders) gets the
+// module's settings: its table as ctx.config, with [workflows.<type>] keys
+// over it, and its family's templates for ctx:email.
+Result<lua::ScriptCatalog::Options> lua_script_options(
+    const DaemonConfig& config, AsyncHttpClient& http, ResendClient& resend,
+    const std::map<std::string, ScriptTypeSettings, std::less<>>& module_types) {
   lua::ScriptCatalog::Options options;
   options.lua.limits = config.workflows.limits;
   if (config.workflows.shipped) options.dirs = shipped_script_dirs();
   if (!config.workflows.dir.empty()) options.dirs.emplace_back(config.workflows.dir);
-  options.type_config.insert(config.workflows.type_config.begin(), config.workflows.type_config.end());
+  for (const auto& [type, settings] : module_types) {
+    options.type_config[type] = settings.config;
+    if (settings.email) options.type_email[type] = settings.email;
+  }
+  for (const auto& [type, section] : config.workflows.type_config) {
+    options.type_config[type].merge_patch(section);
+  }
   lua::LuaEffects& effects = options.lua.effects;
   effects.http = &http;
   auto policy = OutboundPolicy::parse(config.workflows.http_allow);
@@ -175,38 +186,44 @@ int run_daemon(const std::vector<std::string>& args) {
   // describe their webhook routes. An error is a start-up configuration
   // error naming its key (a templates_dir without templates).
   Registry registry;
-  ModuleHost modules{registry, resend, config.resend.from, config.webhooks, secret_from_env, {}};
+  ModuleHost modules{registry, resend, config.resend.from, config.webhooks, secret_from_env, {}, {}};
   if (auto started = BuiltinModules::start(config, modules); !started) {
     std::fprintf(stderr, "sundiald: %s\n", started.error().message.c_str());
     return 2;
   }
+  // The Lua workflow scripts: the versions stored, the shipped ones, then
+  // [workflows] dir. They load while the engine opens, before recovery
+  // resumes the instances that run them. A script that does not load
+  // stops start-up.
+  auto script_options = lua_script_options(config, http_client, resend, modules.script_types);
+  if (!script_options) {
+    std::fprintf(stderr, "sundiald: %s\n", script_options.error().message.c_str());
+    return 2;
+  }
+  auto scripts = std::make_unique<lua::ScriptCatalog>(registry, std::move(*script_options));
+  EngineOptions engine_options = config.engine;
+  std::optional<Error> scripts_error;
+  engine_options.before_recovery = [&scripts, &scripts_error](Engine& opening) -> Result<void> {
+    auto loaded = scripts->open(opening);
+    if (!loaded) scripts_error = loaded.error();
+    return loaded;
+  };
   auto open_started = std::chrono::steady_clock::now();
-  auto opened = Engine::open(loop, clock, registry, config.engine);
+  auto opened = Engine::open(loop, clock, registry, std::move(engine_options));
   if (!opened) {
+    if (scripts_error) {
+      spdlog::critical("cannot load the workflow scripts: {}", scripts_error->message);
+      return 2;
+    }
     spdlog::critical("cannot open the engine on '{}': {}", config.engine.data_dir,
                      opened.error().to_string());
     return 1;
   }
   std::unique_ptr<Engine> engine = std::move(*opened);
   spdlog::info(
-      "engine ready in {} ms (storage open and recovery)",
+      "engine ready in {} ms (storage open, workflow scripts and recovery)",
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - open_started)
           .count());
-  // The Lua workflow scripts: the versions stored, the shipped ones, then
-  // [workflows] dir. A script that does not load stops start-up here.
-  auto script_options = lua_script_options(config, http_client, resend);
-  if (!script_options) {
-    std::fprintf(stderr, "sundiald: %s\n", script_options.error().message.c_str());
-    engine.reset();
-    return 2;
-  }
-  auto scripts = std::make_unique<lua::ScriptCatalog>(registry, std::move(*script_options));
-  if (auto loaded = scripts->open(*engine); !loaded) {
-    spdlog::critical("cannot load the workflow scripts: {}", loaded.error().message);
-    scripts.reset();
-    engine.reset();
-    return 2;
-  }
   if (auto watched = scripts->watch(loop); !watched) {
     spdlog::warn("workflow scripts are not reloaded on change ({}); send SIGHUP to reload",
                  watched.error().message);

@@ -8,10 +8,12 @@
 #include <atomic>
 #include <chrono>
 #include <ctime>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <map>
 #include <random>
+#include <set>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -61,12 +63,14 @@ std::string key_of(int user, int email) {
 class NurtureTest : public ::testing::Test {
  protected:
   void write_config(const std::string& offsets,
-                    const std::string& templates = SUNDIAL_SOURCE_DIR "/templates/nurture") {
+                    const std::string& templates = SUNDIAL_SOURCE_DIR "/templates/nurture",
+                    const std::string& more_nurture = "") {
     std::ofstream(dir.sub("sundial.toml"))
         << "[server]\nwebhook_rate_per_second = 100000\nwebhook_burst = 100000\n"
         << "[resend]\nbase_url = \"" << fake.base_url() << "\"\nrate_per_second = 100000\nburst = 100000\n"
         << "timeout = \"1s\"\n"
         << "[nurture]\noffsets = " << offsets << "\ntemplates_dir = \"" << templates << "\"\n"
+        << more_nurture
         << "[reminders]\nbefore = [\"2s\", \"1s\"]\ntemplates_dir = \"" SUNDIAL_SOURCE_DIR
            "/templates/reminders\"\n";
   }
@@ -438,6 +442,95 @@ TEST_F(NurtureTest, ARescheduleThatKeepsTheUidPlansTheNewTimeOnce) {
   for (const auto& [key, at] : fake.accepted()) reminders += key.starts_with("booking:");
   EXPECT_EQ(reminders, 2u);  // the two reminders of the moved booking, nothing else
   EXPECT_TRUE(wait_for([&] { return status_of(planned) == "completed"; }, 5000)) << status_of(planned);
+}
+
+// kill -9 while an email is in flight: the instance is running, so the
+// engine resumes it as it opens, and the Lua nurture must be registered by
+// then (it was loaded after recovery once, and such an instance failed
+// with "workflow type 'nurture' is not registered in this build").
+TEST_F(NurtureTest, AnInstanceMidSendAtASigkillResumesUnderLua) {
+  write_config(R"(["0s"])");
+  std::atomic<bool> hang{true};
+  fake.script([&](const FakeRequest&) { return hang.load() ? FakeAnswer::kHang : FakeAnswer::kOk; });
+  start_daemon();
+  signup(1);
+  ASSERT_TRUE(wait_for([&] { return !fake.requests().empty(); }, 10000));  // send-1 in flight
+  daemon->kill();
+  hang = false;
+  start_daemon();
+  ASSERT_TRUE(wait_for([&] { return fake.accepted().count(key_of(1, 1)) > 0; }, 20000)) << daemon->log();
+  HttpConnection c(daemon->port());
+  ASSERT_TRUE(wait_for(
+      [&] {
+        auto r = c.request("GET", "/api/v1/instances/nurture:user1@example.com");
+        return r && r->status == 200 && nlohmann::json::parse(r->body)["status"] == "completed";
+      },
+      10000));
+}
+
+// The campaign's form posts to /webhook/christmas-signup: [nurture]
+// signup_path moves the route, and the nurture it starts is the shipped
+// Lua script.
+TEST_F(NurtureTest, TheSignupPathIsConfigurable) {
+  write_config(R"(["1d"])", SUNDIAL_SOURCE_DIR "/templates/nurture",
+               "signup_path = \"/webhook/christmas-signup\"\n");
+  start_daemon();
+  auto moved = post("/webhook/christmas-signup", R"({"email":"xmas@example.com","red_systems":2})");
+  ASSERT_EQ(moved.status, 202) << moved.body;
+  EXPECT_EQ(nlohmann::json::parse(moved.body)["instance_id"], "nurture:xmas@example.com");
+  EXPECT_EQ(post("/webhooks/signup", R"({"email":"old@example.com"})").status, 404);
+  HttpConnection c(daemon->port());
+  auto described = c.request("GET", "/api/v1/instances/nurture:xmas@example.com");
+  ASSERT_TRUE(described && described->status == 200);
+  auto instance = nlohmann::json::parse(described->body);
+  EXPECT_EQ(instance["input"]["segment"], "critical");
+  EXPECT_EQ(instance["input"]["offsets_ms"], nlohmann::json({86400000}));
+  auto listed = c.request("GET", "/api/v1/workflows");
+  ASSERT_TRUE(listed && listed->status == 200);
+  std::map<std::string, std::string> kinds;
+  nlohmann::json types = nlohmann::json::parse(listed->body);
+  for (const auto& w : types["workflows"]) {
+    kinds[w["type"].get<std::string>()] = w["kind"].get<std::string>();
+  }
+  EXPECT_EQ(kinds["nurture"], "lua") << listed->body;
+  EXPECT_EQ(kinds["reminders"], "lua") << listed->body;
+}
+
+// A data directory written by the C++ build (tests/fixtures/legacy-
+// nurture-reminders: nurtures and reminders stopped mid-sequence in
+// January 2026) opened by this sundiald: the shipped Lua scripts replay
+// the old journals and send what was left, once each.
+TEST_F(NurtureTest, ADataDirWrittenByTheCppBuildFinishesUnderLua) {
+  std::filesystem::copy(SUNDIAL_SOURCE_DIR "/tests/fixtures/legacy-nurture-reminders", dir.sub("data"),
+                        std::filesystem::copy_options::recursive);
+  write_config(R"(["0s"])");  // the old instances keep the offsets stored on them
+  start_daemon();
+  HttpConnection c(daemon->port());
+  auto status_of = [&](const std::string& id) {
+    auto r = c.request("GET", "/api/v1/instances/" + id);
+    return r && r->status == 200 ? nlohmann::json::parse(r->body) : nlohmann::json();
+  };
+  const std::vector<std::string> ids = {"nurture:ada@example.com", "nurture:bob@example.com",
+                                        "nurture:cy@example.com", "booking:bk1", "booking:bk2"};
+  ASSERT_TRUE(wait_for(
+      [&] {
+        for (const auto& id : ids) {
+          if (status_of(id)["status"] != "completed") return false;
+        }
+        return true;
+      },
+      30000))
+      << daemon->log();
+  std::set<std::string> sent;
+  for (const auto& [key, at] : fake.accepted()) sent.insert(key);
+  // What the C++ build had sent (in log mode) is not sent again.
+  EXPECT_EQ(sent, (std::set<std::string>{"nurture:ada@example.com/send-3", "nurture:ada@example.com/send-4",
+                                         "nurture:ada@example.com/send-5", "nurture:ada@example.com/send-6",
+                                         "nurture:ada@example.com/send-7", "nurture:cy@example.com/send-2",
+                                         "nurture:cy@example.com/send-3", "booking:bk1/reminder-1h",
+                                         "booking:bk2/reminder-1h", "booking:bk2/reminder-15m"}));
+  EXPECT_EQ(fake.repeated_accepts(), 0u);
+  for (const auto& id : ids) EXPECT_EQ(status_of(id)["last_error"], nlohmann::json()) << id;
 }
 
 }  // namespace

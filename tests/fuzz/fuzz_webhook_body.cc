@@ -32,10 +32,10 @@ constexpr const char* kContentTypes[] = {"application/json", "application/x-www-
                                          "Application/JSON; charset=utf-8", "text/plain"};
 
 const webhooks::WebhookRoute& route(bool calcom) {
-  static const auto* calcom_route =
-      new webhooks::WebhookRoute(webhooks::calcom_route(std::string(kSecret), {24 * kHourMs, kHourMs}));
+  static const auto* calcom_route = new webhooks::WebhookRoute(
+      webhooks::calcom_route("/webhooks/calcom", std::string(kSecret), {24 * kHourMs, kHourMs}));
   static const auto* signup_route =
-      new webhooks::WebhookRoute(webhooks::signup_route({0, kDayMs, 3 * kDayMs}));
+      new webhooks::WebhookRoute(webhooks::signup_route("/webhooks/signup", {0, kDayMs, 3 * kDayMs}));
   return calcom ? *calcom_route : *signup_route;
 }
 

@@ -26,7 +26,21 @@ class ModulesTest : public ::testing::Test {
                       "Team <hello@example.com>",
                       secrets,
                       [](const std::string& env) -> std::optional<std::string> { return "secret-of-" + env; },
+                      {},
                       {}};
+  }
+
+  // The error that stops the start with `settings`.
+  Error refused(const BuiltinModules::Settings& settings) {
+    Registry registry;
+    ModuleHost h = host(registry);
+    auto started = BuiltinModules::start(settings, h);
+    if (started) {
+      ADD_FAILURE() << "started";
+      return Error{};
+    }
+    EXPECT_EQ(started.error().code, ErrorCode::kInvalidArgument);
+    return started.error();
   }
 
   Loop loop;
@@ -43,6 +57,14 @@ std::set<std::string> type_names(const Registry& registry) {
   return out;
 }
 
+// A family's types: the C++ ones it registers and the shipped Lua ones
+// it gives settings to (nurture, reminders).
+std::set<std::string> family_types(const Registry& registry, const ModuleHost& h) {
+  std::set<std::string> out = type_names(registry);
+  for (const auto& [type, settings] : h.script_types) out.insert(type);
+  return out;
+}
+
 TEST_F(ModulesTest, EveryWorkflowTypeBelongsToExactlyOneFamily) {
   std::map<std::string, std::string> owner;  // type → family
   BuiltinModules::for_each([&]<typename M>() {
@@ -50,9 +72,9 @@ TEST_F(ModulesTest, EveryWorkflowTypeBelongsToExactlyOneFamily) {
     ModuleHost h = host(registry);
     auto started = M::start(defaults, h);
     ASSERT_TRUE(started) << M::kName << ": " << started.error().message;
-    for (const std::string& type : type_names(registry)) {
+    for (const std::string& type : family_types(registry, h)) {
       auto [it, inserted] = owner.emplace(type, std::string(M::kName));
-      EXPECT_TRUE(inserted) << type << " is registered by " << it->second << " and " << M::kName;
+      EXPECT_TRUE(inserted) << type << " is served by " << it->second << " and " << M::kName;
     }
   });
   Registry all;
@@ -60,11 +82,65 @@ TEST_F(ModulesTest, EveryWorkflowTypeBelongsToExactlyOneFamily) {
   ASSERT_TRUE(BuiltinModules::start(defaults, h));
   std::set<std::string> owned;
   for (const auto& [type, family] : owner) owned.insert(type);
-  EXPECT_EQ(type_names(all), owned);
+  EXPECT_EQ(family_types(all, h), owned);
   EXPECT_EQ(owner["nurture"], "nurture");
   EXPECT_EQ(owner["reminders"], "reminders");
   EXPECT_EQ(owner["bench.sleep_step"], "bench");
   EXPECT_EQ(owner["bench.steps"], "bench");
+  // nurture and reminders are Lua scripts now: no C++ type of that name.
+  EXPECT_EQ(all.find("nurture"), nullptr);
+  EXPECT_EQ(all.find("reminders"), nullptr);
+}
+
+// What the shipped scripts get from their family: ctx.config from its
+// table and ctx:email's templates from its templates_dir.
+TEST_F(ModulesTest, TheShippedScriptsGetTheirFamilysTableAndTemplates) {
+  BuiltinModules::Settings settings;
+  settings.nurture.offsets = {0, kHourMs};
+  settings.reminders.before = {kMinuteMs};
+  Registry registry;
+  ModuleHost h = host(registry);
+  ASSERT_TRUE(BuiltinModules::start(settings, h));
+  ASSERT_EQ(h.script_types.size(), 2u);
+  EXPECT_EQ(h.script_types["nurture"].config, nlohmann::json({{"offsets", {0, kHourMs}}}));
+  EXPECT_EQ(h.script_types["reminders"].config, nlohmann::json({{"before", {kMinuteMs}}}));
+  for (const auto& [type, s] : h.script_types) {
+    ASSERT_TRUE(s.email) << type;
+    EXPECT_EQ(s.email->from, "Team <hello@example.com>");
+  }
+  EXPECT_NE(h.script_types["nurture"].email->templates.find_first({"email-1"}), nullptr);
+  EXPECT_NE(h.script_types["reminders"].email->templates.find_first({"reminder"}), nullptr);
+}
+
+// [nurture] signup_path and [reminders] calcom_path move the routes (the
+// campaign's form posts to /webhook/christmas-signup); a path a route
+// cannot have stops the start naming its key.
+TEST_F(ModulesTest, RoutePathsComeFromTheConfig) {
+  BuiltinModules::Settings settings;
+  settings.nurture.signup_path = "/webhook/christmas-signup";
+  settings.reminders.calcom_path = "/hooks/cal";
+  Registry registry;
+  ModuleHost h = host(registry);
+  ASSERT_TRUE(BuiltinModules::start(settings, h));
+  std::map<std::string, std::string> paths;
+  for (const auto& route : h.routes) paths[route.name] = route.path;
+  EXPECT_EQ(paths["signup"], "/webhook/christmas-signup");
+  EXPECT_EQ(paths["calcom"], "/hooks/cal");
+  for (const auto& [bad, why] :
+       std::vector<std::pair<std::string, std::string>>{{"webhook/signup", "must begin with '/'"},
+                                                        {"/api/v1/signup", "under /api/"},
+                                                        {"/a//b", "empty"},
+                                                        {"/a b", "may hold only"}}) {
+    BuiltinModules::Settings wrong;
+    wrong.nurture.signup_path = bad;
+    Error e = refused(wrong);
+    EXPECT_EQ(e.message.rfind("[nurture] signup_path: path '" + bad + "' ", 0), 0u) << e.message;
+    EXPECT_NE(e.message.find(why), std::string::npos) << e.message;
+  }
+  BuiltinModules::Settings wrong;
+  wrong.reminders.calcom_path = "";
+  Error e = refused(wrong);
+  EXPECT_EQ(e.message.rfind("[reminders] calcom_path: ", 0), 0u) << e.message;
 }
 
 TEST_F(ModulesTest, FamilyNamesAreUnique) {
@@ -126,17 +202,15 @@ TEST_F(ModulesTest, TablesWriteIntoTheFamilysSettings) {
   EXPECT_EQ(settings.reminders.before, std::vector<DurationMs>{7});
   EXPECT_EQ(settings.nurture.templates_dir, "nurture.templates_dir");
   EXPECT_EQ(settings.reminders.templates_dir, "reminders.templates_dir");
+  EXPECT_EQ(settings.nurture.signup_path, "nurture.signup_path");
+  EXPECT_EQ(settings.reminders.calcom_path, "reminders.calcom_path");
 }
 
 TEST_F(ModulesTest, AMissingTemplatesDirStopsTheStartNamingItsKey) {
   BuiltinModules::Settings settings;
   settings.reminders.templates_dir = "/nonexistent/sundial-templates";
-  Registry registry;
-  ModuleHost h = host(registry);
-  auto started = BuiltinModules::start(settings, h);
-  ASSERT_FALSE(started);
-  EXPECT_EQ(started.error().code, ErrorCode::kInvalidArgument);
-  EXPECT_EQ(started.error().message.rfind("[reminders] templates_dir: ", 0), 0u) << started.error().message;
+  Error e = refused(settings);
+  EXPECT_EQ(e.message.rfind("[reminders] templates_dir: ", 0), 0u) << e.message;
 }
 
 }  // namespace

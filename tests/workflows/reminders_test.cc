@@ -1,12 +1,17 @@
-// The reminders workflow on a real engine (RocksDB in a temp dir, a
-// ManualClock) with Resend in log mode: one step per distinct lead time.
-#include "workflows/reminders/reminders.h"
-
+// The reminders workflow (the shipped workflows/reminders/reminders.lua)
+// on a real engine (RocksDB in a temp dir, a ManualClock) with Resend in
+// log mode: one step per distinct lead time; and the input the Cal.com
+// route starts it with (booking_plan.h).
 #include <gtest/gtest.h>
 
 #include <memory>
 
+#include "connectors/http/async_http_client.h"
+#include "connectors/resend/resend_client.h"
 #include "tests/support/engine_harness.h"
+#include "tests/workflows/lua/shipped_script.h"
+#include "workflows/email/email_step.h"
+#include "workflows/reminders/booking_plan.h"
 
 namespace sundial {
 namespace {
@@ -19,8 +24,7 @@ class RemindersTest : public ::testing::Test {
         "--- subject\n{{title}} in {{lead_time}}\n--- html\n<p>Hi {{attendee_name}}, {{start_time}}</p>\n");
     ASSERT_TRUE(reminder) << reminder.error().message;
     templates.add(std::move(*reminder));
-    ASSERT_TRUE(h.registry.add(kRemindersWorkflow, "reminders",
-                               [this](Context& ctx) { return reminders_workflow(ctx, deps); }));
+    testing::register_shipped_script(h.registry, kRemindersWorkflow, deps);
     h.open();
   }
   void TearDown() override {
@@ -43,7 +47,8 @@ class RemindersTest : public ::testing::Test {
   std::unique_ptr<ResendClient> resend =
       std::make_unique<ResendClient>(h.loop, h.clock, *http, ResendOptions{});
   TemplateSet templates;
-  EmailDeps deps{*resend, templates, "Sundial <hi@example.com>"};
+  std::shared_ptr<const EmailDeps> deps =
+      std::make_shared<EmailDeps>(EmailDeps{*resend, templates, "Sundial <hi@example.com>"});
 };
 
 TEST_F(RemindersTest, ALeadTimeListedTwiceSendsOneReminder) {

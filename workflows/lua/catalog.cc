@@ -85,6 +85,8 @@ void ScriptCatalog::instance_ended(const EngineEvent& event) {
 LuaOptions ScriptCatalog::lua_options(const std::string& type) const {
   LuaOptions lua = options_.lua;
   if (auto it = options_.type_config.find(type); it != options_.type_config.end()) lua.config = it->second;
+  if (auto it = options_.type_email.find(type); it != options_.type_email.end())
+    lua.effects.email = it->second;
   return lua;
 }
 

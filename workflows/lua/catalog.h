@@ -50,6 +50,10 @@ class ScriptCatalog {
     LuaOptions lua;
     // Each type's own config section ([workflows.<type>]): its ctx.config.
     std::map<std::string, nlohmann::json, std::less<>> type_config;
+    // A type's own ctx:email templates and sender, in place of the shared
+    // ones (lua.effects.email, `[workflows] templates_dir`): the shipped
+    // nurture and reminders use their family's ([nurture] templates_dir).
+    std::map<std::string, std::shared_ptr<const EmailDeps>, std::less<>> type_email;
     // A further check of a compiled script before it is installed (the
     // webhook triggers it declares); an error refuses it like a load error.
     std::function<Result<void>(const std::shared_ptr<const LuaScript>&)> check;

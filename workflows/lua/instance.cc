@@ -292,7 +292,7 @@ int ctx_newindex(lua_State* L) { return luaL_error(L, "ctx is read-only"); }
 
 // Pushes a new ctx object for `box`.
 void push_ctx(lua_State* L, const CtxBox& box, const std::string& id, const LuaScript& script,
-              const nlohmann::json& input) {
+              const nlohmann::json& input, TimeMs started_at) {
   auto* ud = static_cast<CtxBox*>(lua_newuserdatauv(L, sizeof(CtxBox), 1));
   *ud = box;
   if (luaL_newmetatable(L, kCtxMeta) != 0) {
@@ -306,7 +306,7 @@ void push_ctx(lua_State* L, const CtxBox& box, const std::string& id, const LuaS
     lua_setfield(L, -2, "__metatable");
   }
   lua_setmetatable(L, -2);
-  lua_createtable(L, 0, 4);
+  lua_createtable(L, 0, 5);
   lua_rawgeti(L, LUA_REGISTRYINDEX, script.config_ref());
   lua_setfield(L, -2, "config");
   lua_pushlstring(L, id.data(), id.size());
@@ -315,6 +315,8 @@ void push_ctx(lua_State* L, const CtxBox& box, const std::string& id, const LuaS
   lua_setfield(L, -2, "type");
   push_json(L, input);
   lua_setfield(L, -2, "input");
+  lua_pushinteger(L, started_at);
+  lua_setfield(L, -2, "started_at");
   lua_setiuservalue(L, -2, 1);
 }
 
@@ -340,7 +342,8 @@ Result<std::shared_ptr<LuaInstance>> LuaInstance::create(std::shared_ptr<const L
     lua_rawseti(L, -2, kAnchorEnv);
     lua_pushvalue(L, -1);
     inst->anchor_ref_ = luaL_ref(L, LUA_REGISTRYINDEX);
-    push_ctx(L, CtxBox{inst.get(), inst->anchor_ref_}, ctx.instance_id(), *script, ctx.input());
+    push_ctx(L, CtxBox{inst.get(), inst->anchor_ref_}, ctx.instance_id(), *script, ctx.input(),
+             ctx.started_at());
     lua_rawseti(L, -2, kAnchorCtx);
   });
   if (!made) return std::unexpected(made.error());

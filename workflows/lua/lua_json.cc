@@ -77,6 +77,26 @@ nlohmann::json value_to_json(lua_State* L, int index, int depth, Walk* walk = nu
   }
 }
 
+// The metatable that marks a table as a JSON array (an empty one decoded
+// from [], or one json.array made): kept in the state's registry,
+// protected (__metatable), so a script can neither read nor change it.
+constexpr const char* kArrayMarker = "sundial.json.array";
+
+void push_array_marker(lua_State* L) {
+  if (luaL_newmetatable(L, kArrayMarker) != 0) {
+    lua_pushliteral(L, "json.array");
+    lua_setfield(L, -2, "__metatable");
+  }
+}
+
+bool has_array_marker(lua_State* L, int index) {
+  if (lua_getmetatable(L, index) == 0) return false;
+  luaL_getmetatable(L, kArrayMarker);
+  bool marked = lua_rawequal(L, -1, -2) != 0;
+  lua_pop(L, 2);
+  return marked;
+}
+
 nlohmann::json table_to_json(lua_State* L, int index, int depth, Walk* walk) {
   if (depth >= kMaxJsonDepth) {
     throw LuaValueError("cannot convert to JSON: nested deeper than " + std::to_string(kMaxJsonDepth) +
@@ -97,6 +117,7 @@ nlohmann::json table_to_json(lua_State* L, int index, int depth, Walk* walk) {
     }
     lua_pop(L, 1);
   }
+  if (count == 0 && has_array_marker(L, index)) return nlohmann::json::array();
   if (n > 0 && all_sequence && count == n) {
     nlohmann::json out = nlohmann::json::array();
     for (lua_Unsigned i = 1; i <= n; ++i) {
@@ -163,6 +184,10 @@ void push_value(lua_State* L, const nlohmann::json& value, int depth) {
     }
     case nlohmann::json::value_t::array: {
       lua_createtable(L, static_cast<int>(value.size()), 0);
+      if (value.empty()) {
+        push_array_marker(L);
+        lua_setmetatable(L, -2);
+      }
       lua_Integer i = 1;
       for (const auto& item : value) {
         push_value(L, item, depth + 1);
@@ -208,6 +233,49 @@ int json_decode(lua_State* L) {
   return 1;
 }
 
+// json.array([t]): marks t (default: a new table) as an array and
+// returns it, so an empty one encodes as [].
+int json_array(lua_State* L) {
+  if (lua_isnoneornil(L, 1)) {
+    lua_settop(L, 0);
+    lua_newtable(L);
+  }
+  luaL_checktype(L, 1, LUA_TTABLE);
+  lua_settop(L, 1);
+  if (lua_getmetatable(L, 1) != 0) {
+    if (!has_array_marker(L, 1)) throw LuaValueError("json.array: the table has a metatable already");
+    lua_pop(L, 1);
+    return 1;
+  }
+  push_array_marker(L);
+  lua_setmetatable(L, 1);
+  return 1;
+}
+
+// json.is_array(v): whether v encodes as a JSON array (an array decoded
+// from JSON, even an empty one, or a table with keys exactly 1..n).
+int json_is_array(lua_State* L) {
+  luaL_checkany(L, 1);
+  bool array = false;
+  if (lua_type(L, 1) == LUA_TTABLE) {
+    lua_Unsigned n = lua_rawlen(L, 1);
+    lua_Unsigned count = 0;
+    bool all_sequence = true;
+    lua_pushnil(L);
+    while (lua_next(L, 1) != 0) {
+      ++count;
+      if (!lua_isinteger(L, -2) || lua_tointeger(L, -2) < 1 ||
+          static_cast<lua_Unsigned>(lua_tointeger(L, -2)) > n) {
+        all_sequence = false;
+      }
+      lua_pop(L, 1);
+    }
+    array = count == 0 ? has_array_marker(L, 1) : (all_sequence && count == n);
+  }
+  lua_pushboolean(L, array ? 1 : 0);
+  return 1;
+}
+
 }  // namespace
 
 nlohmann::json to_json(lua_State* L, int index) { return value_to_json(L, index, 0); }
@@ -220,7 +288,11 @@ nlohmann::json to_json(lua_State* L, int index, const UserdataToJson& on_userdat
 void push_json(lua_State* L, const nlohmann::json& value) { push_value(L, value, 0); }
 
 void push_json_library(lua_State* L, size_t bytes) {
-  lua_createtable(L, 0, 2);
+  lua_createtable(L, 0, 4);
+  lua_pushcfunction(L, c_function<json_array>);
+  lua_setfield(L, -2, "array");
+  lua_pushcfunction(L, c_function<json_is_array>);
+  lua_setfield(L, -2, "is_array");
   lua_pushinteger(L, static_cast<lua_Integer>(bytes));
   lua_pushcclosure(L, c_function<json_encode>, 1);
   lua_setfield(L, -2, "encode");

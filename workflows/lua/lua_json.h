@@ -5,7 +5,9 @@
 // JSON numbers (NaN and infinities are refused), strings <-> strings, a table
 // whose keys are exactly 1..n (n > 0) <-> array, any other table <-> object
 // (string keys; integer keys become their decimal text; an empty table is
-// {}). A secret reference (effects/secret_ref.h) becomes the text
+// {}, except one marked as an array: a JSON [] arrives in Lua as an empty
+// table so marked, so it goes back as [], and json.array(t) marks one). A secret reference
+// (effects/secret_ref.h) becomes the text
 // "[secret:NAME]". Functions, threads and other userdata are refused, as is nesting deeper
 // than kMaxJsonDepth (which also stops cycles). Reads are raw: no
 // metamethod of user code runs during a conversion.
@@ -40,7 +42,9 @@ nlohmann::json to_json(lua_State* L, int index, const UserdataToJson& on_userdat
 void push_json(lua_State* L, const nlohmann::json& value);
 
 // Pushes the sandbox's `json` library table: json.encode(v) -> string and
-// json.decode(s) -> value, both capped at `max_bytes` of text.
+// json.decode(s) -> value, both capped at `max_bytes` of text;
+// json.array([t]) -> t marked as an array (empty: encodes as []) and
+// json.is_array(v) -> whether v encodes as an array.
 void push_json_library(lua_State* L, size_t max_bytes);
 
 }  // namespace sundial::lua

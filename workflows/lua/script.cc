@@ -85,8 +85,9 @@ Result<nlohmann::json> LuaScript::validate(const nlohmann::json& input) const {
     if (!lua_isfunction(thread, -1)) return;
     lua_remove(thread, 1);
     push_json(L, input);
-    lua_xmove(L, thread, 1);
-    auto r = sb.resume(thread, 1);
+    push_read_only_json(L, options_.config);
+    lua_xmove(L, thread, 2);
+    auto r = sb.resume(thread, 2);
     if (r.abort != Abort::kNone) {
       Error e = abort_error(r.abort, sb.limits());
       out = make_error(e.code, "validate: " + e.message);

@@ -1,6 +1,15 @@
 #include "workflows/module/webhook_route.h"
 
+#include "workflows/lua/trigger_declaration.h"
+
 namespace sundial::webhooks {
+
+Result<void> check_route_path(std::string_view path, std::string_view key) {
+  std::string problem = lua::trigger_path_problem(path);
+  if (problem.empty()) return ok();
+  return make_error(ErrorCode::kInvalidArgument,
+                    std::string(key) + ": path '" + std::string(path) + "' " + problem);
+}
 
 DeliveryIdFn delivery_id_from_header(std::string lower_case_name) {
   return [name = std::move(lower_case_name)](const http::HttpRequest& request,

@@ -12,6 +12,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -87,6 +88,12 @@ struct WebhookRoute {
   // engine error (invalid_argument → 400).
   std::function<Result<WebhookActions>(const nlohmann::json& body, const http::HttpRequest&)> map;
 };
+
+// A route path from the config (`[nurture] signup_path`): it follows the
+// rules of a Lua trigger's path (lua/trigger_declaration.h: "/" and
+// segments of A-Z a-z 0-9 . _ ~ -, not under /api/); else invalid_argument
+// "<key>: path '<path>' <why>".
+Result<void> check_route_path(std::string_view path, std::string_view key);
 
 DeliveryIdFn delivery_id_from_header(std::string lower_case_name);
 // A string or number at a JSON pointer in the body ("/id").

@@ -8,8 +8,9 @@
 //     struct Settings { NurtureSettings nurture; };
 //     // Its TOML tables, bound to those settings (config_table.h).
 //     static std::vector<ConfigTable> config(Settings& settings);
-//     // Registers its workflow types (with their input checks) and adds its
-//     // webhook routes; an error stops sundiald at start-up.
+//     // Registers its workflow types (with their input checks), adds its
+//     // webhook routes and the settings of the shipped Lua types they
+//     // start; an error stops sundiald at start-up.
 //     static Result<void> start(const Settings& settings, ModuleHost& host);
 //   };
 //
@@ -19,11 +20,13 @@
 // Threading: start-up only, before the engine opens. Ownership: ModuleHost
 // borrows the Registry and the ResendClient, which outlive the daemon's
 // workflows; a module keeps what its workflows use (templates) alive in
-// the registry entries it adds.
+// the registry entries it adds, or in script_types for its Lua types.
 #pragma once
 
 #include <concepts>
 #include <functional>
+#include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -32,11 +35,22 @@
 #include "connectors/resend/resend_client.h"
 #include "engine/base/error.h"
 #include "engine/runtime/registry.h"
+#include "workflows/email/email_step.h"
 #include "workflows/module/config_table.h"
 #include "workflows/module/webhook_route.h"
 #include "workflows/module/webhook_secrets.h"
 
 namespace sundial {
+
+// What a module gives a Lua workflow type shipped with it (workflows/
+// <family>/<type>.lua) that its routes start: the type's ctx.config (from
+// the module's own table, [nurture] offsets → {"offsets": [ms, ...]}) and
+// ctx:email's templates and sender (its templates_dir), so the script
+// runs with the family's settings without a [workflows] section.
+struct ScriptTypeSettings {
+  nlohmann::json config = nlohmann::json::object();
+  std::shared_ptr<const EmailDeps> email;
+};
 
 // What sundiald lends a module while it starts.
 struct ModuleHost {
@@ -49,6 +63,9 @@ struct ModuleHost {
   std::function<std::optional<std::string>(const std::string& env_name)> read_secret;
   // The routes the modules add; sundiald serves each at its path.
   std::vector<webhooks::WebhookRoute> routes;
+  // The settings of the shipped Lua types the modules serve, by type name;
+  // sundiald hands them to the script catalog (server/daemon.cc).
+  std::map<std::string, ScriptTypeSettings, std::less<>> script_types;
 };
 
 template <typename M>

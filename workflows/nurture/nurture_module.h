@@ -1,6 +1,12 @@
-// The nurture family (workflow_module.h): the "nurture" workflow type, the
-// signup route (POST /webhooks/signup, signup_route.h) and the [nurture]
-// table (offsets, templates_dir).
+// The nurture family (workflow_module.h): the signup route (POST
+// /webhooks/signup by default, signup_route.h) that starts the Lua
+// workflow type "nurture" shipped in workflows/nurture/nurture.lua, and
+// the [nurture] table (offsets, templates_dir, signup_path), which becomes
+// that type's ctx.config and email templates.
+//
+// The route stays C++: its form parsing, email normalization and
+// segmentation are hardened and fuzzed (tests/fuzz/fuzz_webhook_body.cc),
+// and it is a public, rate-limited route; the workflow is the script.
 //
 // Threading: start-up only.
 #pragma once
@@ -20,6 +26,9 @@ struct NurtureSettings {
   // Default: the templates/nurture folder of the source tree sundiald was
   // built from (an absolute path, so the working directory does not matter).
   std::string templates_dir = SUNDIAL_TEMPLATES_DIR "/nurture";
+  // Where the signup form posts. A campaign sets its own, e.g.
+  // "/webhook/christmas-signup".
+  std::string signup_path = "/webhooks/signup";
 };
 
 struct NurtureModule {

@@ -75,4 +75,13 @@ std::string segment_for(int red, int orange) {
 
 std::string nurture_instance_id(const std::string& normalized_email) { return "nurture:" + normalized_email; }
 
+nlohmann::json nurture_input(const Signup& signup, const std::vector<DurationMs>& offsets) {
+  return {{"email", signup.email},
+          {"first_name", signup.first_name},
+          {"red", signup.red},
+          {"orange", signup.orange},
+          {"segment", segment_for(signup.red, signup.orange)},
+          {"offsets_ms", offsets}};
+}
+
 }  // namespace sundial

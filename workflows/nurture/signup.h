@@ -1,18 +1,25 @@
 // A website signup, as the nurture needs it: a validated, normalized email
 // address, a first name, and the assessment's counts of red and orange
 // systems, which give the segment (CRITICAL: 2+ red; URGENT: 1 red or 3+
-// orange; OPTIMIZE: otherwise) that picks template variants.
+// orange; OPTIMIZE: otherwise) that picks template variants. The signup
+// route (signup_route.h) starts the Lua workflow type "nurture"
+// (workflows/nurture/nurture.lua) with nurture_input().
 //
 // Threading: pure functions.
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "engine/base/clock.h"
 #include "engine/base/error.h"
 
 namespace sundial {
+
+// The Lua workflow type a signup starts (workflows/nurture/nurture.lua).
+inline constexpr const char* kNurtureWorkflow = "nurture";
 
 struct Signup {
   std::string email;  // trimmed, lower-case
@@ -30,5 +37,9 @@ Result<Signup> parse_signup(const nlohmann::json& body);
 std::string segment_for(int red, int orange);  // "critical", "urgent", "optimize"
 // One nurture per address: "nurture:" + normalized email.
 std::string nurture_instance_id(const std::string& normalized_email);
+// The nurture's start input for a signup: {"email", "first_name", "red",
+// "orange", "segment", "offsets_ms"}. The offsets are copied in at signup,
+// so changing [nurture] offsets affects new signups only.
+nlohmann::json nurture_input(const Signup& signup, const std::vector<DurationMs>& offsets);
 
 }  // namespace sundial

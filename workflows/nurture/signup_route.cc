@@ -1,13 +1,13 @@
 #include "workflows/nurture/signup_route.h"
 
-#include "workflows/nurture/nurture.h"
+#include "workflows/nurture/signup.h"
 
 namespace sundial::webhooks {
 
-WebhookRoute signup_route(std::vector<DurationMs> nurture_offsets) {
+WebhookRoute signup_route(std::string path, std::vector<DurationMs> nurture_offsets) {
   WebhookRoute route;
   route.name = "signup";
-  route.path = "/webhooks/signup";
+  route.path = std::move(path);
   route.public_route = true;
   route.map = [offsets = std::move(nurture_offsets)](const nlohmann::json& body,
                                                      const http::HttpRequest&) -> Result<WebhookActions> {

@@ -1,11 +1,14 @@
-// POST /webhooks/signup: the website form. Public (rate limited per IP,
+// POST /webhooks/signup (the path is [nurture] signup_path; the campaign's
+// form posts to /webhook/christmas-signup): the website form. Public (rate limited per IP,
 // no signature); JSON or form body with email, first name and the
 // assessment counts. Starts one nurture per normalized email address
 // (instance id "nurture:<email>"); a second signup for the address answers
 // 200 with the existing instance. A missing or invalid email is 400.
-// The nurture module adds this route (nurture_module.cc).
+// The nurture module adds this route (nurture_module.cc); the nurture it
+// starts is the Lua script workflows/nurture/nurture.lua.
 #pragma once
 
+#include <string>
 #include <vector>
 
 #include "engine/base/clock.h"
@@ -13,6 +16,6 @@
 
 namespace sundial::webhooks {
 
-WebhookRoute signup_route(std::vector<DurationMs> nurture_offsets);
+WebhookRoute signup_route(std::string path, std::vector<DurationMs> nurture_offsets);
 
 }  // namespace sundial::webhooks

@@ -4,7 +4,7 @@
 #include "connectors/calcom/calcom_signature.h"
 #include "engine/base/json_fields.h"
 #include "workflows/nurture/signup.h"
-#include "workflows/reminders/reminders.h"
+#include "workflows/reminders/booking_plan.h"
 
 namespace sundial::webhooks {
 
@@ -36,10 +36,11 @@ void cancel_plans_of(WebhookActions& actions, const std::string& uid, std::optio
 
 }  // namespace
 
-WebhookRoute calcom_route(std::optional<std::string> secret, std::vector<DurationMs> lead_times) {
+WebhookRoute calcom_route(std::string path, std::optional<std::string> secret,
+                          std::vector<DurationMs> lead_times) {
   WebhookRoute route;
   route.name = "calcom";
-  route.path = "/webhooks/calcom";
+  route.path = std::move(path);
   route.verification = calcom_verification(std::move(secret));
   route.map = [lead = std::move(lead_times)](const nlohmann::json& body,
                                              const http::HttpRequest&) -> Result<WebhookActions> {

@@ -1,7 +1,14 @@
-// The reminders family (workflow_module.h): the "reminders" workflow type,
-// the Cal.com route (POST /webhooks/calcom, calcom_route.h, verified with
-// the [calcom] secret_env secret) and the [reminders] table (before,
-// templates_dir).
+// The reminders family (workflow_module.h): the Cal.com route (POST
+// /webhooks/calcom by default, calcom_route.h, verified with the [calcom]
+// secret_env secret) that starts the Lua workflow type "reminders" shipped
+// in workflows/reminders/reminders.lua, and the [reminders] table (before,
+// templates_dir, calcom_path), which becomes that type's ctx.config and
+// email templates.
+//
+// The route stays C++: Cal.com's signature scheme and its booking payloads
+// (create, reschedule in place or to a new uid, cancel) are parsed and
+// fuzzed there (connectors/calcom, tests/fuzz/fuzz_webhook_body.cc); the
+// workflow is the script.
 //
 // Threading: start-up only.
 #pragma once
@@ -20,6 +27,8 @@ struct RemindersSettings {
   std::vector<DurationMs> before = {24 * kHourMs, kHourMs};
   // Default: the templates/reminders folder of the source tree.
   std::string templates_dir = SUNDIAL_TEMPLATES_DIR "/reminders";
+  // Where Cal.com posts its booking webhooks.
+  std::string calcom_path = "/webhooks/calcom";
 };
 
 struct RemindersModule {

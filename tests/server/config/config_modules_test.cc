@@ -21,6 +21,8 @@ TEST(ConfigModulesTest, TheFamiliesDefaultsAreTheDocumentedOnes) {
                                                         9 * kDayMs, 11 * kDayMs}));
   EXPECT_EQ(c.nurture.templates_dir, SUNDIAL_TEMPLATES_DIR "/nurture");
   EXPECT_EQ(c.reminders.templates_dir, SUNDIAL_TEMPLATES_DIR "/reminders");
+  EXPECT_EQ(c.nurture.signup_path, "/webhooks/signup");
+  EXPECT_EQ(c.reminders.calcom_path, "/webhooks/calcom");
   EXPECT_EQ(c.webhooks.calcom_secret_env, "CALCOM_WEBHOOK_SECRET");
   EXPECT_EQ(c.webhooks.github_secret_env, "GITHUB_WEBHOOK_SECRET");
   EXPECT_EQ(c.webhooks.notion_secret_env, "NOTION_WEBHOOK_SECRET");
@@ -42,9 +44,11 @@ TEST(ConfigModulesTest, EveryDeclaredKeyIsRead) {
 [nurture]
 offsets = ["1h"]
 templates_dir = "n"
+signup_path = "/webhook/christmas-signup"
 [reminders]
 before = ["2h", "30m"]
 templates_dir = "r"
+calcom_path = "/hooks/cal"
 [calcom]
 secret_env = "C"
 [github]
@@ -57,6 +61,8 @@ secret_env = "N"
   EXPECT_EQ(c->nurture.templates_dir, "n");
   EXPECT_EQ(c->reminders.before, (std::vector<DurationMs>{2 * kHourMs, 30 * kMinuteMs}));
   EXPECT_EQ(c->reminders.templates_dir, "r");
+  EXPECT_EQ(c->nurture.signup_path, "/webhook/christmas-signup");
+  EXPECT_EQ(c->reminders.calcom_path, "/hooks/cal");
   EXPECT_EQ(c->webhooks.calcom_secret_env, "C");
   EXPECT_EQ(c->webhooks.github_secret_env, "G");
   EXPECT_EQ(c->webhooks.notion_secret_env, "N");
@@ -71,9 +77,9 @@ TEST(ConfigModulesTest, MessagesListTheSameTablesAndKeys) {
       "resend, server, storage, workflows");
   auto key = parse("[reminders]\nlead = [\"1h\"]\n");
   ASSERT_FALSE(key);
-  EXPECT_EQ(
-      key.error().message,
-      "sundial.toml:2:8: unknown key 'reminders.lead'; known keys of [reminders]: before, templates_dir");
+  EXPECT_EQ(key.error().message,
+            "sundial.toml:2:8: unknown key 'reminders.lead'; known keys of [reminders]: before, calcom_path, "
+            "templates_dir");
   auto value = parse("[reminders]\nbefore = \"1h\"\n");
   ASSERT_FALSE(value);
   EXPECT_EQ(value.error().message,

@@ -45,7 +45,7 @@ class CalcomRouteTest : public ::testing::Test {
     return {{"triggerEvent", trigger}, {"createdAt", "2024-01-01T00:00:00.000Z"}, {"payload", payload}};
   }
 
-  WebhookRoute route = calcom_route("whsec", {kHourMs, kDayMs, kHourMs});
+  WebhookRoute route = calcom_route("/webhooks/calcom", "whsec", {kHourMs, kDayMs, kHourMs});
 };
 
 TEST_F(CalcomRouteTest, CreatedPlansTheBookingAndStopsTheNurture) {
@@ -157,7 +157,7 @@ http::HttpRequest post(std::string content_type, std::string body) {
 }
 
 TEST(SignupRouteTest, JsonAndFormBodiesStartTheSameNurture) {
-  WebhookRoute route = signup_route({0, kDayMs});
+  WebhookRoute route = signup_route("/webhooks/signup", {0, kDayMs});
   for (const auto& request :
        {post("application/json", R"({"email":" Ada@Example.com ","firstName":"Ada","red":"2","orange":1})"),
         post("application/x-www-form-urlencoded", "email=+Ada%40Example.com+&firstName=Ada&red=2&orange=1"),
@@ -178,7 +178,7 @@ TEST(SignupRouteTest, JsonAndFormBodiesStartTheSameNurture) {
 }
 
 TEST(SignupRouteTest, AnInvalidEmailInAFormIsAnInvalidArgument) {
-  WebhookRoute route = signup_route({0});
+  WebhookRoute route = signup_route("/webhooks/signup", {0});
   for (const char* form :
        {"email=not-an-email", "first_name=Ada", "email=a%40x.io&email=b%40x.io", "email="}) {
     auto request = post("application/x-www-form-urlencoded", form);

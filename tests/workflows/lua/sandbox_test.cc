@@ -275,6 +275,33 @@ TEST(LuaSandbox, JsonRefusesWhatItCannotRepresent) {
   EXPECT_EQ((*r)["s"], R"({"a":["p","q"],"b":true,"e":{},"i":2,"n":1.5,"s":"x"})");
 }
 
+// An empty JSON array stays an array through Lua (it was {} before), and
+// a script can tell arrays from objects and make an empty one.
+TEST(LuaSandbox, EmptyArraysKeepTheirKind) {
+  auto r = eval(R"(
+    local d = json.decode('{"a":[],"o":{},"n":[1,2]}')
+    return {
+      again = json.encode(d),
+      made = json.encode({ e = json.array(), f = json.array({ 7 }) }),
+      kinds = { json.is_array(d.a), json.is_array(d.o), json.is_array(d.n), json.is_array('x'),
+                json.is_array({ x = 1 }) },
+      mt = getmetatable(d.a),
+    })");
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ((*r)["again"], R"({"a":[],"n":[1,2],"o":{}})");
+  EXPECT_EQ((*r)["made"], R"({"e":[],"f":[7]})");
+  EXPECT_EQ((*r)["kinds"], nlohmann::json({true, false, true, false, false}));
+  EXPECT_EQ((*r)["mt"], "json.array");  // protected: a script cannot change the marker
+  EXPECT_FALSE(eval("setmetatable(json.decode('[]'), {})"));
+  EXPECT_NE(error_of("json.array(setmetatable({}, {}))").find("has a metatable"), std::string::npos);
+  // The input of validate, and what it returns, keep it too.
+  auto script = script_with("return input");
+  ASSERT_TRUE(script);
+  auto same = script->validate({{"list", nlohmann::json::array()}, {"map", nlohmann::json::object()}});
+  ASSERT_TRUE(same) << same.error().message;
+  EXPECT_EQ(same->dump(), R"({"list":[],"map":{}})");
+}
+
 TEST(LuaScriptLoad, ASyntaxErrorNamesFileAndLine) {
   auto script =
       LuaScript::load("bad", "return {\n  run = function(ctx)\n    local x = = 1\n  end }\n", "bad.lua");
