@@ -85,7 +85,7 @@ Result<nlohmann::json> LuaScript::validate(const nlohmann::json& input) const {
     if (!lua_isfunction(thread, -1)) return;
     lua_remove(thread, 1);
     push_json(L, input);
-    push_read_only_json(L, options_.config);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, config_ref_);  // the version's one ctx.config proxy
     lua_xmove(L, thread, 2);
     auto r = sb.resume(thread, 2);
     if (r.abort != Abort::kNone) {
