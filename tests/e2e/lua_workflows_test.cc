@@ -61,37 +61,41 @@ class LuaWorkflowsE2E : public ::testing::Test {
     EXPECT_GT(d->port(), 0) << d->log();
     return d;
   }
-  // Polls describe until `done(instance)` or 20 s.
-  nlohmann::json wait_for(int port, const std::string& id,
-                          const std::function<bool(const nlohmann::json&)>& done) {
+  // Polls GET `path` until `done(pick(body))` or 20 s; the last picked value.
+  nlohmann::json poll(int port, const std::string& path,
+                      const std::function<nlohmann::json(const nlohmann::json&)>& pick,
+                      const std::function<bool(const nlohmann::json&)>& done, const std::string& what) {
     nlohmann::json last;
     for (auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
          std::chrono::steady_clock::now() < deadline;
          std::this_thread::sleep_for(std::chrono::milliseconds(20))) {
       HttpConnection c(port);
-      last = json_of(c.request("GET", "/api/v1/instances/" + id));
+      last = pick(json_of(c.request("GET", path)));
       if (last.is_object() && done(last)) return last;
     }
-    ADD_FAILURE() << "instance " << id << " never got there: " << last.dump();
+    ADD_FAILURE() << what << " never got there: " << last.dump();
     return last;
   }
-  // Polls GET /api/v1/workflows until `type`'s entry satisfies `done` or 20 s.
+  // Polls describe until `done(instance)`.
+  nlohmann::json wait_for(int port, const std::string& id,
+                          const std::function<bool(const nlohmann::json&)>& done) {
+    return poll(
+        port, "/api/v1/instances/" + id, [](const nlohmann::json& body) { return body; }, done,
+        "instance " + id);
+  }
+  // Polls GET /api/v1/workflows until `type`'s entry satisfies `done`.
   nlohmann::json wait_for_type(int port, const std::string& type,
                                const std::function<bool(const nlohmann::json&)>& done) {
-    nlohmann::json last;
-    for (auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-         std::chrono::steady_clock::now() < deadline;
-         std::this_thread::sleep_for(std::chrono::milliseconds(20))) {
-      HttpConnection c(port);
-      auto list = json_of(c.request("GET", "/api/v1/workflows"));
-      if (!list.is_object() || !list["workflows"].is_array()) continue;
-      for (const auto& w : list["workflows"]) {
-        if (w["type"] == type) last = w;
+    auto entry = [type](const nlohmann::json& list) {
+      nlohmann::json found;
+      if (list.is_object() && list["workflows"].is_array()) {
+        for (const auto& w : list["workflows"]) {
+          if (w["type"] == type) found = w;
+        }
       }
-      if (last.is_object() && done(last)) return last;
-    }
-    ADD_FAILURE() << "workflow type " << type << " never got there: " << last.dump();
-    return last;
+      return found;
+    };
+    return poll(port, "/api/v1/workflows", entry, done, "workflow type " + type);
   }
   static int status_of(const std::optional<HttpReply>& reply) { return reply ? reply->status : 0; }
 
