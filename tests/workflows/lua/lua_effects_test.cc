@@ -20,6 +20,7 @@
 #include "tests/support/scripted_http_server.h"
 #include "workflows/email/email_step.h"
 #include "workflows/lua/script.h"
+#include "workflows/lua/trigger_routes.h"
 #include "workflows/lua/workflow.h"
 
 namespace sundial::lua {
@@ -386,6 +387,138 @@ TEST_F(LuaEffectsTest, CtxConfigIsSharedButNoInstanceCanChangeIt) {
     EXPECT_EQ(r["n"], 2) << id;
     EXPECT_EQ(r["on"], true) << id;
   }
+}
+
+// ---- The examples of docs/lua.md, read from the page -----------------------
+
+// The ```lua block under the heading `heading` of docs/lua.md.
+std::string doc_example(const std::string& heading) {
+  std::ifstream in(std::string(SUNDIAL_SOURCE_DIR) + "/docs/lua.md");
+  std::stringstream text;
+  text << in.rdbuf();
+  const std::string page = text.str();
+  size_t at = page.find("\n" + heading + "\n");
+  EXPECT_NE(at, std::string::npos) << heading;
+  size_t begin = page.find("```lua\n", at);
+  size_t end = page.find("\n```", begin + 7);
+  if (at == std::string::npos || begin == std::string::npos || end == std::string::npos) return "";
+  return page.substr(begin + 7, end - begin - 7);
+}
+
+class LuaDocExamples : public LuaEffectsTest {
+ protected:
+  // Log-mode email (no Resend key) with the templates `names`.
+  void email_templates(const std::vector<std::string>& names) {
+    resend = std::make_unique<ResendClient>(h.loop, h.clock, http, ResendOptions{});
+    for (const auto& name : names) {
+      auto parsed =
+          parse_email_template(name, "--- subject\n" + name + " for {{name}}\n--- html\n<p>hi</p>\n");
+      ASSERT_TRUE(parsed) << parsed.error().message;
+      templates.add(*parsed);
+    }
+    deps = std::make_unique<EmailDeps>(EmailDeps{*resend, templates, "team@example.com"});
+    email = std::shared_ptr<const EmailDeps>(deps.get(), [](const EmailDeps*) {});
+  }
+  size_t emails_sent(const std::string& id) {
+    size_t n = 0;
+    for (const auto& e : h.history(id))
+      n += e.kind == EntryKind::kStepCompleted && e.name.starts_with("email-");
+    return n;
+  }
+  std::unique_ptr<ResendClient> resend;
+  TemplateSet templates;
+  std::unique_ptr<EmailDeps> deps;
+};
+
+TEST_F(LuaDocExamples, TheDripSequenceSendsOnItsDaysAndStopsOnUnsubscribed) {
+  email_templates({"welcome", "tips", "offer"});
+  add("drip", doc_example("### A drip sequence"));
+  h.open();
+  EXPECT_FALSE(h.start("drip", "bad", {{"email", "nope"}}));
+  ASSERT_TRUE(h.start("drip", "ada", {{"email", "ada@example.com"}, {"name", "Ada"}}));
+  ASSERT_TRUE(h.start("drip", "bob", {{"email", "bob@example.com"}}));
+  h.fire_timers();
+  run_until([&] { return emails_sent("ada") == 1 && emails_sent("bob") == 1; });
+  h.advance(2 * kDayMs);
+  run_until([&] { return emails_sent("ada") == 2; });
+  ASSERT_TRUE(h.signal("bob", "unsubscribed"));
+  run_until("bob", InstanceStatus::kCompleted);
+  EXPECT_EQ(result("bob"), (nlohmann::json{{"sent", 2}, {"stopped", true}}));
+  h.advance(3 * kDayMs);
+  run_until("ada", InstanceStatus::kCompleted);
+  EXPECT_EQ(result("ada"), (nlohmann::json{{"sent", 3}, {"stopped", false}}));
+}
+
+TEST_F(LuaDocExamples, TheWebhookWaitHttpExampleStartsFromADeliveryAndCallsTheEndpointADayLater) {
+  setenv("FOLLOWUP_TOKEN", "followup-token-1", 1);
+  server.script([](const http::HttpRequest&) { return http::HttpResponse::json(200, {{"ok", true}}); });
+  config = {{"endpoint", url("/followups")}};
+  LuaOptions o = options();
+  o.effects.secrets.allowed = {"FOLLOWUP_TOKEN"};
+  const std::string source = doc_example("### A webhook, a wait, an HTTP call");
+  auto script = LuaScript::load("followup", source, "followup.lua", o);
+  ASSERT_TRUE(script) << script.error().message;
+  ASSERT_TRUE(register_lua_script(h.registry, *script));
+  auto routes = lua_trigger_routes(*script, [](const std::string&) { return std::string("whsec"); });
+  ASSERT_TRUE(routes) << routes.error().message;
+  ASSERT_EQ(routes->size(), 1u);
+  EXPECT_EQ(routes->front().path, "/webhooks/notion-followup");
+
+  http::HttpRequest request;
+  auto map = [&](const nlohmann::json& body) { return run_trigger_map(**script, 1, body, request, {}); };
+  auto created = map(
+      {{"id", "d1"}, {"type", "page.created"}, {"entity", {{"id", "p1"}}}, {"data", {{"title", "Plan"}}}});
+  ASSERT_TRUE(created) << created.error().message;
+  ASSERT_EQ(created->size(), 1u);
+  const auto* start = std::get_if<webhooks::StartAction>(&created->front());
+  ASSERT_NE(start, nullptr);
+  EXPECT_EQ(start->instance_id, "followup:p1");
+  EXPECT_EQ(start->input, (nlohmann::json{{"page", "p1"}, {"title", "Plan"}}));
+  auto other = map({{"id", "d2"}, {"type", "comment.created"}, {"entity", {{"id", "p1"}}}});
+  ASSERT_TRUE(other);
+  ASSERT_EQ(other->size(), 1u);  // nil: acknowledged, nothing done
+  EXPECT_TRUE(std::holds_alternative<webhooks::IgnoreAction>(other->front()));
+  auto no_page = map({{"id", "d3"}, {"type", "page.created"}});
+  ASSERT_TRUE(no_page);
+  ASSERT_EQ(no_page->size(), 1u);
+  EXPECT_TRUE(std::holds_alternative<webhooks::IgnoreAction>(no_page->front()));
+
+  h.open();
+  ASSERT_TRUE(h.start("followup", start->instance_id, start->input));
+  run_until("followup:p1", InstanceStatus::kWaiting);
+  EXPECT_TRUE(server.requests().empty());
+  h.advance(kDayMs);
+  run_until("followup:p1", InstanceStatus::kCompleted);
+  EXPECT_EQ(result("followup:p1"), (nlohmann::json{{"status", 200}}));
+  auto seen = server.requests();
+  ASSERT_EQ(seen.size(), 1u);
+  ASSERT_NE(seen[0].header("authorization"), nullptr);
+  EXPECT_EQ(*seen[0].header("authorization"), "Bearer followup-token-1");
+  EXPECT_EQ(nlohmann::json::parse(seen[0].body),
+            (nlohmann::json{{"page", "p1"}, {"title", "Plan"}, {"updated", false}}));
+  EXPECT_EQ(journal_text("followup:p1").find("followup-token-1"), std::string::npos);
+}
+
+TEST_F(LuaDocExamples, TheStateMachineMovesOneSignalAtATimeAndExpires) {
+  add("approval", doc_example("### A state machine driven by signals"));
+  h.open();
+  ASSERT_TRUE(h.start("approval", "doc1", {{"doc", "spec.md"}}));
+  ASSERT_TRUE(h.start("approval", "doc2", {{"doc", "old.md"}}));
+  for (const char* name : {"submit", "reject", "submit", "approve"}) {
+    ASSERT_TRUE(h.signal("doc1", name, {{"by", std::string(name) == "approve" ? "bob" : "ada"}}));
+    h.drain();
+  }
+  run_until("doc1", InstanceStatus::kCompleted);
+  auto done = result("doc1");
+  EXPECT_EQ(done["state"], "approved");
+  ASSERT_EQ(done["log"].size(), 4u) << done.dump();
+  EXPECT_EQ(done["log"][1], (nlohmann::json{{"event", "reject"}, {"from", "review"}, {"by", "ada"}}));
+  EXPECT_EQ(done["log"][3], (nlohmann::json{{"event", "approve"}, {"from", "review"}, {"by", "bob"}}));
+  EXPECT_EQ(done["published"], (nlohmann::json{{"doc", "spec.md"}, {"key", "doc1/publish"}}));
+  h.advance(14 * kDayMs);
+  run_until("doc2", InstanceStatus::kCompleted);
+  EXPECT_EQ(result("doc2"),
+            (nlohmann::json{{"state", "expired"}, {"from", "draft"}, {"log", nlohmann::json::object()}}));
 }
 
 }  // namespace
