@@ -189,6 +189,12 @@ class Context {
   // it completes (InstanceRecord::result); set it before co_return.
   void set_result(nlohmann::json value) { result_ = std::move(value); }
   const nlohmann::json& result() const { return result_; }
+  // Whether the Runtime may keep this instance in memory while it waits
+  // for a timer due soon (WarmOptions), asked each time it could: a
+  // workflow whose in-memory state is costly (a Lua script's) sets a gate
+  // that answers from its own memory budget. No gate: yes.
+  void set_warm_gate(std::function<bool()> gate) { warm_gate_ = std::move(gate); }
+  bool may_stay_warm() const { return !warm_gate_ || warm_gate_(); }
 
   // ---- Executor API --------------------------------------------------------
   // Satisfies `req` from the journal if it can (inbox first for signal waits,
@@ -256,6 +262,7 @@ class Context {
   bool await_registered_ = false;
   bool dry_run_ = false;
   std::string origin_;
+  std::function<bool()> warm_gate_;
   std::map<std::string, bool, std::less<>> patches_;  // change id -> patched()'s answer
   std::vector<JournalEntry> markers_;
   uint64_t rng_state_ = 0;

@@ -202,7 +202,8 @@ void Runtime::maybe_evict(const std::string& id) {
 
 bool Runtime::keep_warm(const LiveInstance& inst) const {
   return inst.record.status == InstanceStatus::kWaiting && inst.timer_row() &&
-         inst.record.timer_due - now() <= warm_.horizon && live_.size() <= warm_.max_instances;
+         inst.record.timer_due - now() <= warm_.horizon && live_.size() <= warm_.max_instances &&
+         (inst.ctx == nullptr || inst.ctx->may_stay_warm());
 }
 
 // ---- Driving the workflow ----------------------------------------------------

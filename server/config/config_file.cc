@@ -293,6 +293,10 @@ const std::map<std::string, std::map<std::string, Setter>>& schema() {
             count_key(
                 "workflows.max_journal_entries", 10, 10'000'000,
                 [](DaemonConfig & c) -> auto& { return c.workflows.limits.max_journal_entries; })},
+           {"warm_memory_per_state",
+            count_key(
+                "workflows.warm_memory_per_state", 0, int64_t{1} << 40,
+                [](DaemonConfig & c) -> auto& { return c.workflows.limits.warm_memory_per_state; })},
            {"map_instructions", count_key(
                                     "workflows.map_instructions", 1'000, int64_t{1} << 32,
                                     [](DaemonConfig & c) -> auto& { return c.workflows.map_instructions; })},

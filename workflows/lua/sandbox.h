@@ -63,6 +63,11 @@ struct LuaLimits {
   // ctx calls (steps, sleeps, waits, effects) one instance may make in its
   // life: each is journaled, and every wake replays them all.
   size_t max_journal_entries = 10'000;
+  // While the state holds no more than this, its instances that wait for a
+  // timer due within seconds stay in memory (WarmOptions: the fire skips
+  // the reload and replay); above it they are evicted like the others, so
+  // warm Lua instances cost at most this much per script.
+  size_t warm_memory_per_state = 8u << 20;
 };
 
 enum class Abort { kNone, kBudget, kMemory };

@@ -13,6 +13,10 @@ Workflow<void> lua_workflow(std::shared_ptr<const LuaScript> script, Context& ct
     co_return;
   }
   std::shared_ptr<LuaInstance> instance = std::move(*created);
+  ctx.set_warm_gate([script] {
+    const LuaSandbox& sandbox = script->sandbox();
+    return sandbox.bytes_in_use() <= sandbox.limits().warm_memory_per_state;
+  });
   LuaOutcome out = instance->start();
   const size_t max_calls = script->sandbox().limits().max_journal_entries;
   for (size_t calls = 1; out.kind == LuaOutcome::Kind::kRequest; ++calls) {

@@ -121,7 +121,7 @@ TEST(ConfigWorkflowsTest, TheSandboxLimitsAreConfigurableWithinBounds) {
   auto c = parse(
       "[workflows]\ninstructions_per_activation = 5000000\nmemory_per_activation = 33554432\n"
       "memory_per_state = 268435456\nmax_json_bytes = 65536\nmax_journal_entries = 500\n"
-      "map_instructions = 20000\n");
+      "map_instructions = 20000\nwarm_memory_per_state = 0\n");
   ASSERT_TRUE(c) << c.error().message;
   EXPECT_EQ(c->workflows.limits.instructions_per_activation, 5'000'000);
   EXPECT_EQ(c->workflows.limits.memory_per_activation, 32u << 20);
@@ -129,6 +129,7 @@ TEST(ConfigWorkflowsTest, TheSandboxLimitsAreConfigurableWithinBounds) {
   EXPECT_EQ(c->workflows.limits.max_json_bytes, 65536u);
   EXPECT_EQ(c->workflows.limits.max_journal_entries, 500u);
   EXPECT_EQ(c->workflows.map_instructions, 20'000);
+  EXPECT_EQ(c->workflows.limits.warm_memory_per_state, 0u);
   for (const char* bad : {"instructions_per_activation = 0", "memory_per_state = -1", "max_json_bytes = 1.5",
                           "max_journal_entries = \"many\"", "map_instructions = 10"}) {
     auto refused = parse(std::string("[workflows]\n") + bad + "\n");

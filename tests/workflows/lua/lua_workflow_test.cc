@@ -37,9 +37,11 @@ class LuaWorkflowTest : public ::testing::Test {
     LuaOptions o;
     o.limits.instructions_per_activation = 200'000;
     o.limits.max_journal_entries = limits_journal;
+    o.limits.warm_memory_per_state = warm_bytes;
     return o;
   }
   size_t limits_journal = 10'000;
+  size_t warm_bytes = 8u << 20;
 
   void add(const std::string& type, const std::string& source) {
     auto script = LuaScript::load(type, source, type + ".lua", options());
@@ -279,6 +281,31 @@ TEST_F(LuaWorkflowTest, AnInstanceThatKeepsCallingCtxFailsAtTheJournalCap) {
   std::string error = last_error("w1");
   EXPECT_EQ(error.rfind("budget_exceeded: w.lua:5: the instance made more than 20 ctx calls", 0), 0u)
       << error;
+}
+
+// Instances waiting for a timer due within the warm horizon stay in memory
+// while their script's state is within its warm budget; over it they are
+// evicted, and replayed when the timer fires.
+TEST_F(LuaWorkflowTest, WaitingInstancesStayWarmOnlyWithinTheirScriptsWarmBudget) {
+  const std::string source = R"lua(return { run = function(ctx)
+    ctx:sleep("1s")
+    return ctx:step("after", function() return 1 end)
+  end })lua";
+  add("warm", source);
+  warm_bytes = 0;
+  add("cold", source);
+  h.open();
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_TRUE(h.start("warm", "w" + std::to_string(i)));
+    ASSERT_TRUE(h.start("cold", "c" + std::to_string(i)));
+  }
+  EXPECT_EQ(h.engine->live_instances(), 10u);
+  h.advance(kSecondMs);
+  for (int i = 0; i < 10; ++i) {
+    EXPECT_EQ(h.status("w" + std::to_string(i)), InstanceStatus::kCompleted);
+    EXPECT_EQ(h.status("c" + std::to_string(i)), InstanceStatus::kCompleted)
+        << last_error("c" + std::to_string(i));
+  }
 }
 
 TEST_F(LuaWorkflowTest, AStepOverBudgetFailsForGood) {
