@@ -201,5 +201,38 @@ TEST(CheckLibrary, BigTablesAreChargedToTheBudget) {
   EXPECT_EQ(r.error().code, ErrorCode::kBudgetExceeded) << r.error().message;
 }
 
+// The example of docs/lua.md "Checking the input: `check`", as written there.
+TEST(CheckLibrary, TheDocsExampleWorks) {
+  const std::string script = R"(
+local KNOWN = { "email", "plan", "seats", "reminders_ms" }
+
+return {
+  validate = function(input, config)
+    input = check.fields(check.object(input), KNOWN)
+    local out = {}
+    for k, v in pairs(input) do out[k] = v end
+    out.email = check.email(input, "email", { required = true })
+    out.plan = check.string(input, "plan", { one_of = { "free", "team" } }) or "free"
+    out.seats = check.integer(input, "seats", 1, 500) or 1
+    out.reminders_ms = check.durations(input, "reminders_ms", { max_count = 5 })
+      or { check.duration(config.reminder or "1d", "[workflows.signup] reminder") }
+    return out
+  end,
+  run = function(ctx, input) --[[ ... ]] end,
+}
+)";
+  LuaOptions options;
+  options.config = {{"reminder", "2h"}};
+  auto loaded = LuaScript::load("signup", script, "signup.lua", options);
+  ASSERT_TRUE(loaded) << loaded.error().message;
+  auto r = (*loaded)->validate({{"email", " A@B.co "}, {"seats", 3}});
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(
+      *r, nlohmann::json({{"email", "a@b.co"}, {"plan", "free"}, {"seats", 3}, {"reminders_ms", {7200000}}}));
+  r = (*loaded)->validate({{"email", "a@b.co"}, {"plan", "gold"}});
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().message, "input field 'plan' must be \"free\" or \"team\"");
+}
+
 }  // namespace
 }  // namespace sundial::lua
