@@ -2,7 +2,8 @@
 // engine/runtime/registry.h): each reads one field of a start's input and
 // answers invalid_argument naming the field and what it must be, so every
 // built-in type refuses a bad input the same way. A null input counts as
-// an empty object.
+// an empty object. The Lua sandbox's `check` library (workflows/lua/
+// check_lib.h) is built on these, so scripts refuse with the same words.
 //
 // Threading: pure functions.
 #pragma once
@@ -10,6 +11,7 @@
 #include <cstdint>
 #include <initializer_list>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,6 +28,13 @@ inline constexpr DurationMs kMaxInputDelayMs = 3650 * kDayMs;
 // The most delays one input may list.
 inline constexpr size_t kMaxInputDelays = 100;
 
+// The message for an input that is not an object.
+inline constexpr std::string_view kInputNotAnObject = "the input must be a JSON object";
+// The error for a field outside `known` (listed in the message).
+Error unknown_field(std::string_view key, std::span<const std::string_view> known);
+// The error for a required field that is absent or null.
+Error required_field(std::string_view key);
+
 // ok() when `input` is an object (or null) with no field outside `known`.
 Result<void> check_known_fields(const nlohmann::json& input, std::initializer_list<std::string_view> known);
 // input[key] when it is a string; nullopt when absent or null.
@@ -36,6 +45,16 @@ Result<std::optional<int64_t>> optional_int(const nlohmann::json& input, const c
 // input[key] when it is an array of at most kMaxInputDelays integers in
 // [0, kMaxInputDelayMs] (milliseconds); nullopt when absent or null.
 Result<std::optional<std::vector<DurationMs>>> optional_delays(const nlohmann::json& input, const char* key);
+// The same with other bounds: at most `max_count` delays, each in [0, max_ms].
+Result<std::optional<std::vector<DurationMs>>> optional_delays(const nlohmann::json& input, const char* key,
+                                                               size_t max_count, DurationMs max_ms);
+// input[key] when it is a string equal to one of `choices`; nullopt when
+// absent or null.
+Result<std::optional<std::string>> optional_choice(const nlohmann::json& input, const char* key,
+                                                   std::span<const std::string_view> choices);
+// input[key] normalized (connectors/email) when it is a plausible email
+// address; nullopt when absent or null.
+Result<std::optional<std::string>> optional_email(const nlohmann::json& input, const char* key);
 // A plausible email address (connectors/email) under `key`, required.
 Result<std::string> required_email(const nlohmann::json& input, const char* key);
 

@@ -14,15 +14,24 @@
 
 namespace sundial::lua {
 
-template <int (*F)(lua_State*)>
+// Where the message of an exception says it was raised: at the Lua
+// caller's "file:line: " (a mistake of the script's author), or nowhere (a
+// message for whoever sent the data, as error(message, 0)).
+enum class ErrorPosition { kCaller, kNone };
+
+template <int (*F)(lua_State*), ErrorPosition P = ErrorPosition::kCaller>
 int c_function(lua_State* L) {
   bool failed = false;
   try {
     return F(L);
   } catch (const std::exception& e) {
-    luaL_where(L, 1);  // "file:line: " of the Lua caller
-    lua_pushstring(L, e.what());
-    lua_concat(L, 2);
+    if constexpr (P == ErrorPosition::kCaller) {
+      luaL_where(L, 1);  // "file:line: " of the Lua caller
+      lua_pushstring(L, e.what());
+      lua_concat(L, 2);
+    } else {
+      lua_pushstring(L, e.what());
+    }
     failed = true;
   } catch (...) {
     lua_pushliteral(L, "unknown C++ exception");

@@ -97,15 +97,10 @@ bool has_array_marker(lua_State* L, int index) {
   return marked;
 }
 
-nlohmann::json table_to_json(lua_State* L, int index, int depth, Walk* walk) {
-  if (depth >= kMaxJsonDepth) {
-    throw LuaValueError("cannot convert to JSON: nested deeper than " + std::to_string(kMaxJsonDepth) +
-                        " levels (or a cycle)");
-  }
-  index = lua_absindex(L, index);
-  luaL_checkstack(L, 4, "json conversion");
+// n when the keys of the table at `index` (absolute) are exactly 1..n
+// (n > 0), else 0; *empty tells whether it has no key at all. Reads raw.
+lua_Unsigned sequence_length(lua_State* L, int index, bool* empty) {
   lua_Unsigned n = lua_rawlen(L, index);
-  // Count the keys: exactly 1..n makes an array.
   lua_Unsigned count = 0;
   bool all_sequence = true;
   lua_pushnil(L);
@@ -117,8 +112,21 @@ nlohmann::json table_to_json(lua_State* L, int index, int depth, Walk* walk) {
     }
     lua_pop(L, 1);
   }
-  if (count == 0 && has_array_marker(L, index)) return nlohmann::json::array();
-  if (n > 0 && all_sequence && count == n) {
+  *empty = count == 0;
+  return n > 0 && all_sequence && count == n ? n : 0;
+}
+
+nlohmann::json table_to_json(lua_State* L, int index, int depth, Walk* walk) {
+  if (depth >= kMaxJsonDepth) {
+    throw LuaValueError("cannot convert to JSON: nested deeper than " + std::to_string(kMaxJsonDepth) +
+                        " levels (or a cycle)");
+  }
+  index = lua_absindex(L, index);
+  luaL_checkstack(L, 4, "json conversion");
+  bool empty = false;
+  lua_Unsigned n = sequence_length(L, index, &empty);
+  if (empty && has_array_marker(L, index)) return nlohmann::json::array();
+  if (n > 0) {
     nlohmann::json out = nlohmann::json::array();
     for (lua_Unsigned i = 1; i <= n; ++i) {
       lua_rawgeti(L, index, static_cast<lua_Integer>(i));
@@ -256,27 +264,19 @@ int json_array(lua_State* L) {
 // from JSON, even an empty one, or a table with keys exactly 1..n).
 int json_is_array(lua_State* L) {
   luaL_checkany(L, 1);
-  bool array = false;
-  if (lua_type(L, 1) == LUA_TTABLE) {
-    lua_Unsigned n = lua_rawlen(L, 1);
-    lua_Unsigned count = 0;
-    bool all_sequence = true;
-    lua_pushnil(L);
-    while (lua_next(L, 1) != 0) {
-      ++count;
-      if (!lua_isinteger(L, -2) || lua_tointeger(L, -2) < 1 ||
-          static_cast<lua_Unsigned>(lua_tointeger(L, -2)) > n) {
-        all_sequence = false;
-      }
-      lua_pop(L, 1);
-    }
-    array = count == 0 ? has_array_marker(L, 1) : (all_sequence && count == n);
-  }
-  lua_pushboolean(L, array ? 1 : 0);
+  lua_pushboolean(L, is_json_array(L, 1) ? 1 : 0);
   return 1;
 }
 
 }  // namespace
+
+bool is_json_array(lua_State* L, int index) {
+  if (lua_type(L, index) != LUA_TTABLE) return false;
+  index = lua_absindex(L, index);
+  bool empty = false;
+  lua_Unsigned n = sequence_length(L, index, &empty);
+  return empty ? has_array_marker(L, index) : n > 0;
+}
 
 nlohmann::json to_json(lua_State* L, int index) { return value_to_json(L, index, 0); }
 

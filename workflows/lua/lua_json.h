@@ -40,6 +40,10 @@ nlohmann::json to_json(lua_State* L, int index);
 using UserdataToJson = std::function<nlohmann::json(lua_State*, int, const std::string& pointer)>;
 nlohmann::json to_json(lua_State* L, int index, const UserdataToJson& on_userdata);
 void push_json(lua_State* L, const nlohmann::json& value);
+// Whether the value at `index` encodes as a JSON array (json.is_array):
+// an array decoded from JSON, even an empty one, or a table with keys
+// exactly 1..n. Reads raw (no metamethod runs).
+bool is_json_array(lua_State* L, int index);
 
 // Pushes the sandbox's `json` library table: json.encode(v) -> string and
 // json.decode(s) -> value, both capped at `max_bytes` of text;

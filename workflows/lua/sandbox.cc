@@ -6,6 +6,7 @@
 #include <lua.hpp>
 
 #include "workflows/lua/bounded_patterns.h"
+#include "workflows/lua/check_lib.h"
 #include "workflows/lua/effects/template_lib.h"
 #include "workflows/lua/lua_json.h"
 
@@ -315,6 +316,10 @@ void LuaSandbox::build_globals() {
   push_template_library(L, limits_.max_json_bytes);
   make_read_only_proxy(L);
   lua_setfield(L, -2, "template");
+
+  push_check_library(L);
+  make_read_only_proxy(L);
+  lua_setfield(L, -2, "check");
 
   // The metatable every instance environment shares: reads fall through to
   // the safe globals; the metatable itself is hidden.

@@ -18,80 +18,6 @@
 local HOUR, DAY = 3600000, 86400000
 local DEFAULT_BEFORE = { DAY, HOUR }
 local KNOWN = { "uid", "title", "start_ms", "attendee_email", "attendee_name", "before_ms" }
-local MAX_DELAYS, MAX_DELAY_MS = 100, 3650 * DAY
-local UNITS = { ms = 1, s = 1000, m = 60000, h = HOUR, d = DAY }
-
-local function invalid(key, must)
-  error("input field '" .. key .. "' must be " .. must, 0)
-end
-
-local function check_known_fields(input)
-  for key in pairs(input) do
-    local known = false
-    for _, k in ipairs(KNOWN) do known = known or k == key end
-    if not known then
-      error("unknown input field '" .. tostring(key) .. "'; known fields: " .. table.concat(KNOWN, ", "), 0)
-    end
-  end
-end
-
-local function optional_string(input, key)
-  local v = input[key]
-  if v ~= nil and type(v) ~= "string" then invalid(key, "a string") end
-  return v
-end
-
-local function optional_int(input, key, min, max)
-  local v = input[key]
-  if v == nil then return nil end
-  if math.type(v) ~= "integer" or v < min or v > max then
-    invalid(key, "an integer from " .. min .. " to " .. max)
-  end
-  return v
-end
-
-local function optional_delays(input, key)
-  local v = input[key]
-  if v == nil then return nil end
-  local must = "an array of at most " .. MAX_DELAYS .. " delays in milliseconds, each from 0 to " .. MAX_DELAY_MS
-  if type(v) ~= "table" then invalid(key, must) end
-  local n = 0
-  for _ in pairs(v) do n = n + 1 end
-  if n > MAX_DELAYS or n ~= #v then invalid(key, must) end
-  for _, d in ipairs(v) do
-    if math.type(d) ~= "integer" or d < 0 or d > MAX_DELAY_MS then invalid(key, must) end
-  end
-  return v
-end
-
--- As connectors/email/email_address.cc: trimmed, lower-cased, plausible.
-local function required_email(input, key)
-  local raw = optional_string(input, key)
-  if raw == nil then error("input field '" .. key .. "' is required", 0) end
-  local email = raw:gsub("^[ \t\n\v\f\r]+", ""):gsub("[ \t\n\v\f\r]+$", ""):lower()
-  local at = email:find("@", 1, true)
-  local ok = at ~= nil and at > 1 and not email:find("@", at + 1, true) and #email <= 190
-  if ok then
-    local domain = email:sub(at + 1)
-    local dot = domain:match(".*()%.")
-    ok = dot ~= nil and dot > 1 and dot < #domain and not email:find("[%s%c/?#%%\\\127-\255]")
-  end
-  if not ok then invalid(key, "an email address") end
-  return email
-end
-
-local function duration_ms(v)
-  if math.type(v) == "integer" and v >= 0 then return v end
-  local bad = "[workflows.reminders] before: '" .. tostring(v) .. "' is not a duration"
-  if type(v) ~= "string" or v == "" then error(bad, 0) end
-  local total, rest = 0, v
-  while rest ~= "" do
-    local n, unit, tail = rest:match("^(%d+)(%a+)(.*)$")
-    if not n or not UNITS[unit] then error(bad, 0) end
-    total, rest = total + tonumber(n) * UNITS[unit], tail
-  end
-  return total
-end
 
 -- Longest lead first (the earliest reminder first), each once: a lead time
 -- listed twice would otherwise name the same step twice.
@@ -138,20 +64,18 @@ end
 
 return {
   validate = function(input, config)
-    if input == nil then input = {} end
-    if type(input) ~= "table" or json.is_array(input) then error("the input must be a JSON object", 0) end
-    check_known_fields(input)
-    for _, key in ipairs({ "uid", "title", "attendee_name" }) do optional_string(input, key) end
+    input = check.fields(check.object(input), KNOWN)
+    for _, key in ipairs({ "uid", "title", "attendee_name" }) do check.string(input, key) end
     -- Up to the year 9999: a sleep until `start - lead` stays far from overflow.
-    if optional_int(input, "start_ms", 0, 253402300799999) == nil then
-      error("input field 'start_ms' is required", 0)
-    end
-    required_email(input, "attendee_email")
-    if optional_delays(input, "before_ms") ~= nil then return nil end  -- stored as given
+    check.integer(input, "start_ms", 0, 253402300799999, { required = true })
+    check.email(input, "attendee_email", { required = true })
+    if check.durations(input, "before_ms") ~= nil then return nil end  -- stored as given
     local out = {}
     for k, v in pairs(input) do out[k] = v end
     local before = {}
-    for i, v in ipairs((config or {}).before or DEFAULT_BEFORE) do before[i] = duration_ms(v) end
+    for i, v in ipairs((config or {}).before or DEFAULT_BEFORE) do
+      before[i] = check.duration(v, "[workflows.reminders] before")
+    end
     out.before_ms = distinct_lead_times(before)
     return out
   end,
