@@ -217,6 +217,10 @@ int run_daemon(const std::vector<std::string>& args) {
     }
     spdlog::critical("cannot open the engine on '{}': {}", config.engine.data_dir,
                      opened.error().to_string());
+    // The catalog opened on the engine that just went (recovery failed
+    // after the scripts loaded): its destructor would unsubscribe from
+    // that engine's events. sundiald exits now; leave it.
+    (void)scripts.release();
     return 1;
   }
   std::unique_ptr<Engine> engine = std::move(*opened);
