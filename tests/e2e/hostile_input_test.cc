@@ -314,5 +314,38 @@ TEST_F(HostileInputTest, AWorkflowScriptOverItsCapIs413WhenTheBodyLimitIsHigher)
   expect_alive();
 }
 
+// The upgrade route's body: deep, not UTF-8 or the wrong shape is a
+// 4xx naming the problem; the instance stays on its version.
+TEST_F(HostileInputTest, AnUpgradeBodyThatCannotBeOneIsRefusedAndMovesNothing) {
+  auto put = [&](const std::string& result) {
+    auto r = call("PUT", "/api/v1/workflows/up",
+                  "return { run = function(ctx) ctx:wait('go') return " + result + " end }",
+                  {{"Authorization", "Bearer " + kToken}, {"Content-Type", "text/x-lua"}});
+    EXPECT_EQ(r.status / 100, 2) << r.body;
+    return nlohmann::json::parse(r.body)["version"].get<std::string>();
+  };
+  std::string v1 = put("1");
+  ASSERT_EQ(call("POST", "/api/v1/workflows/up/instances", R"({"id":"u1"})").status, 201);
+  put("2");
+  const std::string upgrade = "/api/v1/workflows/up/upgrade";
+  struct Case {
+    std::string what, body;
+    int status;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"deep", R"({"from":)" + deep_array(100000) + "}", 400},
+           {"not UTF-8", "{\"from\":\"\xff\xfe\"}", 400},
+           {"not an object", "[]", 400},
+           {"unknown field", R"({"from":")" + v1 + R"(","to":"x"})", 400},
+           {"from not a string", R"({"from":7})", 400},
+       }) {
+    auto r = call("POST", upgrade, c.body);
+    EXPECT_EQ(r.status, c.status) << c.what << ": " << r.body;
+    expect_alive();
+  }
+  auto u1 = nlohmann::json::parse(call("GET", "/api/v1/instances/u1").body, nullptr, false);
+  EXPECT_EQ(u1["version"], v1) << u1.dump();
+}
+
 }  // namespace
 }  // namespace sundial::testing
