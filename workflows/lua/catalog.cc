@@ -74,12 +74,7 @@ Result<void> ScriptCatalog::open(Engine& engine) {
 
 void ScriptCatalog::instance_ended(const EngineEvent& event) {
   if (event.type != EventType::kCompleted && event.type != EventType::kCancelled) return;
-  auto it = types_.find(event.workflow_type);
-  if (it == types_.end()) return;
-  const ScriptType& state = it->second;
-  if (state.versions.size() > (state.versions.contains(state.current) ? 1u : 0u)) {
-    collect_unused(event.workflow_type);
-  }
+  collect_unused(event.workflow_type);  // at once back for a type without old versions
 }
 
 LuaOptions ScriptCatalog::lua_options(const std::string& type) const {
