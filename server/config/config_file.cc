@@ -69,8 +69,10 @@ Setter duration_list_key(std::string key, Field field) {
 template <typename Field>
 Setter count_key(std::string key, int64_t min, int64_t max, Field field) {
   return [key, min, max, field](const toml::node& n, DaemonConfig& c) -> Result<void> {
-    auto v = n.value<int64_t>();
-    if (!n.is_integer() || !v || *v < min || *v > max) {
+    // Only an integer node is read: toml++'s value<int64_t>() casts a float
+    // such as 8e192 out of range (undefined behaviour).
+    auto v = n.is_integer() ? n.value<int64_t>() : std::nullopt;
+    if (!v || *v < min || *v > max) {
       return std::unexpected(
           bad_value(key, "an integer from " + std::to_string(min) + " to " + std::to_string(max)));
     }

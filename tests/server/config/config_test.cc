@@ -90,6 +90,10 @@ TEST(ConfigTest, BadValuesNameTheirKey) {
            {"[server]\nlisten = \"127.0.0.1:99999\"", "server.listen"},
            {"[server]\nmax_body_bytes = 0", "server.max_body_bytes"},
            {"[server]\nmax_body_bytes = \"1MB\"", "server.max_body_bytes"},
+           // A float where an integer belongs, too large for one (fuzz_config
+           // found toml++ converting it with undefined behaviour).
+           {"[server]\nmax_header_bytes = 8E192", "server.max_header_bytes"},
+           {"[server]\nmax_header_bytes = 4096.0", "server.max_header_bytes"},
            {"[server]\nidle_timeout = \"soon\"", "server.idle_timeout"},
            {"[server]\nlog_level = \"loud\"", "server.log_level"},
            {"[server]\nwebhook_burst = -1", "server.webhook_burst"},
