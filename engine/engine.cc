@@ -63,6 +63,8 @@ Result<void> Engine::open_services() {
   runtime_ = std::make_unique<Runtime>(
       Runtime::Deps{loop_, clock_, *store_, *commits_, *events_, registry_, *pool_, *blocking_pool_},
       options_.timers, options_.warm);
+  tasks_ = std::make_unique<TaskService>(loop_, *store_, *pool_, *runtime_, options_.tasks);
+  runtime_->set_participant(tasks_.get());
   idempotency_ = std::make_unique<IdempotencyKeys>(*store_);
   stats_ = std::make_unique<StatsReader>(reads_pool(), *store_);
   queries_ = std::make_unique<SnapshotReader>(reads_pool(), *store_);
@@ -82,6 +84,7 @@ Engine::~Engine() {
   queries_.reset();
   stats_.reset();
   if (sweep_) sweep_->stop();
+  if (tasks_) tasks_->close();
   if (runtime_) runtime_->close();
   // Answer everything submitted: each completion may submit follow-up
   // transitions (a step that completes at once), so drain until quiet.
@@ -94,6 +97,7 @@ Engine::~Engine() {
   }
   // The runtime's coroutines and timers go before the services they use.
   sweep_.reset();
+  tasks_.reset();
   runtime_.reset();
 }
 

@@ -32,6 +32,7 @@
 #include "engine/stats_reader.h"
 #include "engine/storage/commit_queue.h"
 #include "engine/storage/store.h"
+#include "engine/tasks/task_service.h"
 #include "engine/transitions/commands.h"
 
 namespace sundial {
@@ -104,6 +105,8 @@ class Engine {
   Result<void> scan_meta_at_startup(std::string_view prefix, const ScanFn& fn);
   Result<void> write_meta_at_startup(const Batch& batch);
   EventLog& events() { return *events_; }
+  // The task queues (engine/tasks/task_service.h): enqueue, claim, leases.
+  TaskService& tasks() { return *tasks_; }
 
   // True once recovery finished and until close; false while recovering
   // from a failed commit.
@@ -118,9 +121,11 @@ class Engine {
   void sweep_now(std::move_only_function<void(SweepResult)> done) { sweep_->run_now(std::move(done)); }
   size_t live_instances() const { return runtime_->live_count(); }
   size_t commits_in_flight() const { return commits_->in_flight(); }
-  // Instance loads, timer scans, blocking steps and queries submitted to a
-  // pool and not yet back on the loop (tests drain until zero).
-  size_t pool_jobs_in_flight() const { return runtime_->pool_jobs_in_flight() + queries_in_flight(); }
+  // Instance loads, timer scans, blocking steps, task reads and queries
+  // submitted to a pool and not yet back on the loop (tests drain until zero).
+  size_t pool_jobs_in_flight() const {
+    return runtime_->pool_jobs_in_flight() + tasks_->reads_in_flight() + queries_in_flight();
+  }
   CommitQueue::Stats commit_stats() const { return commits_->stats(); }
   TimerService::Stats timer_stats() { return runtime_->timers().stats(); }
   size_t timers_in_memory() { return runtime_->timers().in_memory(); }
@@ -152,6 +157,7 @@ class Engine {
   std::unique_ptr<CommitQueue> commits_;
   std::unique_ptr<EventLog> events_;
   std::unique_ptr<Runtime> runtime_;
+  std::unique_ptr<TaskService> tasks_;  // borrows runtime_: destroyed before it
   std::unique_ptr<IdempotencyKeys> idempotency_;
   std::unique_ptr<RetentionSweep> sweep_;
   std::unique_ptr<StatsReader> stats_;

@@ -11,6 +11,7 @@
 #include "engine/retention/retention_sweep.h"
 #include "engine/runtime/warm_options.h"
 #include "engine/storage/rocksdb_store.h"
+#include "engine/tasks/task_options.h"
 #include "engine/timers/timer_window.h"
 
 namespace sundial {
@@ -38,6 +39,8 @@ struct EngineOptions {
   size_t query_threads = 2;
   // RocksDB tuning (the path is data_dir).
   RocksDbOptions storage;
+  // The task queues' memory bounds and longest claim wait.
+  TaskServiceOptions tasks;
   // Runs while the engine opens, once storage is open and before recovery
   // resumes the running instances: what registers workflow types kept in
   // storage (the Lua script catalog, workflows/lua/catalog.h) goes here,

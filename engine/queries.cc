@@ -6,37 +6,10 @@
 #include "engine/codec/codec.h"
 #include "engine/codec/index_keys.h"
 #include "engine/codec/scan_decoded.h"
+#include "engine/tasks/task_keys.h"
 
 namespace sundial {
-namespace {
-
-std::string to_hex(std::string_view bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : bytes) {
-    out.push_back(kDigits[c >> 4]);
-    out.push_back(kDigits[c & 15]);
-  }
-  return out;
-}
-
-std::optional<std::string> from_hex(std::string_view hex) {
-  if (hex.size() % 2 != 0) return std::nullopt;
-  auto digit = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    return -1;
-  };
-  std::string out;
-  for (size_t i = 0; i < hex.size(); i += 2) {
-    int hi = digit(hex[i]), lo = digit(hex[i + 1]);
-    if (hi < 0 || lo < 0) return std::nullopt;
-    out.push_back(static_cast<char>(hi * 16 + lo));
-  }
-  return out;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 Result<InstanceRecord> describe_instance(Store& store, const std::string& id) {
   SUNDIAL_ASSIGN_OR_RETURN(auto bytes, store.get(Cf::kInstances, id));
@@ -180,7 +153,14 @@ nlohmann::json history_to_json(const std::string& id, const std::vector<JournalE
 
 nlohmann::json timers_to_json(const std::vector<keys::TimerKey>& timers) {
   nlohmann::json out = nlohmann::json::array();
-  for (const auto& t : timers) out.push_back({{"instance_id", t.instance_id}, {"due_at", t.due}});
+  for (const auto& t : timers) {
+    // A task's delay, backoff or lease (engine/tasks/task_keys.h) names its task.
+    if (task_keys::is_task_timer(t.instance_id)) {
+      out.push_back({{"task_id", task_keys::task_of_timer(t.instance_id)}, {"due_at", t.due}});
+    } else {
+      out.push_back({{"instance_id", t.instance_id}, {"due_at", t.due}});
+    }
+  }
   return {{"timers", out}};
 }
 

@@ -245,7 +245,15 @@ int run_daemon(const std::vector<std::string>& args) {
         SIGHUP);
     uv_unref(sighup.base());
   }
-  auto server = std::make_unique<SundialServer>(loop, clock, *engine, config, admin_token, scripts.get());
+  std::optional<std::string> worker_token = secret_from_env(config.server.worker_token_env);
+  if (worker_token && !admin_token) {
+    spdlog::warn(
+        "${} is set but ${} is not: with no admin token the API is open to everyone on this host, and "
+        "the worker token restricts nothing",
+        config.server.worker_token_env, config.server.admin_token_env);
+  }
+  auto server =
+      std::make_unique<SundialServer>(loop, clock, *engine, config, admin_token, worker_token, scripts.get());
   for (auto& route : modules.routes) server->add_webhook(std::move(route));
   // The webhook triggers the scripts declare follow each script's changes.
   auto serve_triggers = [&server, triggers = trigger_options(config)](

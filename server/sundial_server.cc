@@ -29,10 +29,11 @@ http::HttpServerOptions http_options(const ServerSettings& s) {
 }
 
 SundialServer::SundialServer(Loop& loop, Clock& clock, Engine& engine, const DaemonConfig& config,
-                             std::optional<std::string> admin_token, lua::ScriptCatalog* scripts)
+                             std::optional<std::string> admin_token, std::optional<std::string> worker_token,
+                             lua::ScriptCatalog* scripts)
     : loop_(loop),
       engine_(engine),
-      auth_(std::move(admin_token)),
+      auth_(std::move(admin_token), std::move(worker_token)),
       access_log_(config.server.access_log),
       webhook_limiter_(clock, config.server.webhook_rate_per_second, config.server.webhook_burst),
       json_limits_{config.server.max_json_depth} {

@@ -32,7 +32,8 @@ class SundialServer {
   // `scripts`, when given, serves the workflow-script routes; it must
   // outlive the server.
   SundialServer(Loop& loop, Clock& clock, Engine& engine, const DaemonConfig& config,
-                std::optional<std::string> admin_token, lua::ScriptCatalog* scripts = nullptr);
+                std::optional<std::string> admin_token, std::optional<std::string> worker_token,
+                lua::ScriptCatalog* scripts = nullptr);
 
   // Binds the listening socket.
   Result<void> start();

@@ -22,4 +22,9 @@ std::optional<uint64_t> get_u64_be(std::string_view in, size_t pos = 0);
 // empty when there is none (prefix of all 0xff bytes), meaning "unbounded".
 std::string prefix_successor(std::string_view prefix);
 
+// Lower-case hex of any bytes (list cursors), and back; nullopt for text
+// that is not such hex.
+std::string to_hex(std::string_view bytes);
+std::optional<std::string> from_hex(std::string_view hex);
+
 }  // namespace sundial

@@ -50,6 +50,8 @@ constexpr std::array kTable = {
               "workflow code ran more instructions than its budget without waiting"},
     ErrorInfo{kMemoryExceeded, "memory_exceeded", 422, false, 0,
               "workflow code needed more memory than its cap"},
+    ErrorInfo{kForbidden, "forbidden", 403, false, 0,
+              "the token may not call this route (the worker token calls only the worker routes)"},
 };
 
 // Lists every enumerator: -Wswitch (an error with -Werror) refuses a new
@@ -80,6 +82,7 @@ constexpr bool is_enumerator(ErrorCode code) {
     case kHeadersTooLarge:
     case kBudgetExceeded:
     case kMemoryExceeded:
+    case kForbidden:
       return true;
   }
   return false;

@@ -53,6 +53,7 @@ enum class ErrorCode {
   // Limits of user code (the Lua sandbox, workflows/lua/sandbox.h).
   kBudgetExceeded,  // an activation ran more instructions than its budget
   kMemoryExceeded,  // an activation (or its Lua state) needed more memory than its cap
+  kForbidden,       // a valid token whose scope does not cover the route (the worker token)
 };
 
 // One row of the error table.

@@ -508,6 +508,8 @@ bool Runtime::journal_step_outcome(LiveInstance& inst, Transition& tx, uint32_t 
 
 void Runtime::on_timer(const keys::TimerKey& key) {
   if (!accepting_) return;
+  if (participant_ != nullptr && participant_->owns_timer(key.instance_id))
+    return participant_->on_timer(key);
   with_instance(key.instance_id,
                 [this, key](Result<LiveInstance*> loaded) { fire_timer(key, std::move(loaded)); });
 }
@@ -638,10 +640,20 @@ void Runtime::recover(Recovered done) {
                  advance(inst, tx);
                  commit(inst, std::move(tx));
                }
-               accepting_ = true;
-               timers_.poll();
-               if (!running->empty()) spdlog::info("recovered {} running instance(s)", running->size());
-               done(ok());
+               size_t recovered = running->size();
+               auto start = [this, recovered, done = std::move(done)](Result<void> r) mutable {
+                 if (!r) return done(std::unexpected(r.error()));
+                 accepting_ = true;
+                 timers_.poll();
+                 if (recovered != 0) spdlog::info("recovered {} running instance(s)", recovered);
+                 done(ok());
+               };
+               if (participant_ == nullptr) return start(ok());
+               recover_in_flight_ = true;
+               participant_->recover([this, start = std::move(start)](Result<void> r) mutable {
+                 recover_in_flight_ = false;
+                 start(std::move(r));
+               });
              });
 }
 
@@ -667,6 +679,7 @@ void Runtime::finish_recovery() {
   live_.clear();
   live_generation_++;
   timers_.reset();
+  if (participant_ != nullptr) participant_->reset();
   deps_.commits.clear_failure();
   recover([this](Result<void> r) {
     if (r) return;

@@ -49,6 +49,21 @@
 
 namespace sundial {
 
+// Durable state kept beside the instances and committed through the same
+// path (the task queues, engine/tasks/task_service.h). The runtime hands it
+// the timer rows whose id it owns, drops it with its own memory after a
+// failed commit (reset) and reads it back with its own recovery (recover),
+// before it accepts commands again.
+class RuntimeParticipant {
+ public:
+  virtual ~RuntimeParticipant() = default;
+  virtual bool owns_timer(std::string_view timer_id) const = 0;
+  virtual void on_timer(const keys::TimerKey& key) = 0;
+  virtual void reset() = 0;
+  // `done` runs on the loop once its state is back in memory.
+  virtual void recover(std::move_only_function<void(Result<void>)> done) = 0;
+};
+
 class Runtime {
  public:
   struct Deps {
@@ -71,8 +86,11 @@ class Runtime {
   Runtime& operator=(const Runtime&) = delete;
 
   // Reads every running instance on the pool, continues each on the loop,
-  // then starts accepting and firing timers; `done` runs on the loop.
+  // recovers the participant, then starts accepting and firing timers;
+  // `done` runs on the loop.
   void recover(Recovered done);
+  // Set before recover(); it must outlive the runtime's last callback.
+  void set_participant(RuntimeParticipant* participant) { participant_ = participant; }
   // False while recovering from a failed commit or after close().
   bool accepting() const { return accepting_; }
   // The answer to a command while not accepting: storage_unavailable with
@@ -179,6 +197,7 @@ class Runtime {
 
   Deps deps_;
   WarmOptions warm_;
+  RuntimeParticipant* participant_ = nullptr;
   std::vector<keys::TimerKey> load_retries_;
   UvTimer load_retry_timer_;
   TimerService timers_;

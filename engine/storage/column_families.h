@@ -18,13 +18,14 @@ enum class Cf : size_t {
   kIndex,          // secondary indexes: status, type, finished time, key expiry
   kSchedules,      // reserved for cron schedules
   kEvents,         // event seq → EngineEvent (capped)
-  kMeta,           // "schema_version" → decimal
+  kMeta,           // "schema_version" → decimal; script store; queue records
+  kTasks,          // task id → TaskRecord; "%d" queue, dedupe key → task id
 };
 
-inline constexpr size_t kCfCount = 8;
+inline constexpr size_t kCfCount = 9;
 
 inline constexpr std::array<std::string_view, kCfCount> kCfNames{
-    "instances", "journal", "timers", "idempotency", "index", "schedules", "events", "meta"};
+    "instances", "journal", "timers", "idempotency", "index", "schedules", "events", "meta", "tasks"};
 
 inline constexpr std::string_view cf_name(Cf cf) { return kCfNames[static_cast<size_t>(cf)]; }
 

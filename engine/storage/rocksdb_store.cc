@@ -1,5 +1,7 @@
 #include "engine/storage/rocksdb_store.h"
 
+#include <algorithm>
+
 #include <rocksdb/cache.h>
 #include <rocksdb/db.h>
 #include <rocksdb/env.h>
@@ -157,12 +159,25 @@ Result<void> RocksDbStore::open_db(bool read_only, bool flush_recovered) {
   rocksdb::ColumnFamilyOptions point_read_options = cf_options;
   point_read_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(point_read_table));
 
+  // A read-only open of a directory written by an older version (before
+  // the `tasks` family existed) opens the families that exist; reads of a
+  // missing one find nothing. A writing open creates them.
+  std::vector<std::string> existing;
+  if (read_only) {
+    rocksdb::DB::ListColumnFamilies(db_options, options_.path, &existing).PermitUncheckedError();
+  }
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  std::vector<size_t> opened;  // which Cf each descriptor after the default is
   descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, cf_options);
   for (size_t i = 0; i < kCfCount; ++i) {
     Cf cf = static_cast<Cf>(i);
-    bool point_read = cf == Cf::kInstances || cf == Cf::kIdempotency;
+    if (read_only && !existing.empty() &&
+        std::find(existing.begin(), existing.end(), kCfNames[i]) == existing.end()) {
+      continue;
+    }
+    bool point_read = cf == Cf::kInstances || cf == Cf::kIdempotency || cf == Cf::kTasks;
     descriptors.emplace_back(std::string(kCfNames[i]), point_read ? point_read_options : cf_options);
+    opened.push_back(i);
   }
 
   logger_->clear_damage();
@@ -175,7 +190,8 @@ Result<void> RocksDbStore::open_db(bool read_only, bool flush_recovered) {
   db_.reset(raw);
   // handles[0] is the default column family, which Sundial does not use.
   db_->DestroyColumnFamilyHandle(handles[0]);
-  handles_.assign(handles.begin() + 1, handles.end());
+  handles_.assign(kCfCount, nullptr);
+  for (size_t i = 0; i < opened.size(); ++i) handles_[opened[i]] = handles[i + 1];
   db_read_only_ = read_only;
   write_failed_.store(false, std::memory_order_release);
   return ok();
@@ -183,7 +199,9 @@ Result<void> RocksDbStore::open_db(bool read_only, bool flush_recovered) {
 
 void RocksDbStore::close_db() {
   if (!db_) return;
-  for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
+  for (auto* h : handles_) {
+    if (h != nullptr) db_->DestroyColumnFamilyHandle(h);
+  }
   handles_.clear();
   // After a failed write RocksDB keeps a background error; Close reports it again.
   db_->Close().PermitUncheckedError();
@@ -254,6 +272,13 @@ Result<void> RocksDbStore::check_schema(bool read_only) {
     const Batch* one[] = {&batch};
     return write(one);
   }
+  if (*version == "1") {  // the same families but `tasks`, which the open just created
+    if (read_only) return ok();
+    Batch batch;
+    batch.put(Cf::kMeta, std::string(keys::kSchemaVersionKey), std::to_string(kSchemaVersion));
+    const Batch* one[] = {&batch};
+    return write(one);
+  }
   if (*version != std::to_string(kSchemaVersion)) {
     return make_error(ErrorCode::kCorruption, "storage schema version " + *version +
                                                   " is not readable by this build "
@@ -274,6 +299,7 @@ Result<std::optional<std::string>> RocksDbStore::read_value(const rocksdb::Snaps
   rocksdb::ReadOptions read_options;
   read_options.snapshot = snapshot;
   std::string value;
+  if (handles_[static_cast<size_t>(cf)] == nullptr) return std::optional<std::string>();  // not created yet
   rocksdb::Status s = db_->Get(read_options, handles_[static_cast<size_t>(cf)], slice(key), &value);
   if (s.IsNotFound()) return std::optional<std::string>();
   if (!s.ok()) return std::unexpected(to_error(s, "read failed"));
@@ -286,6 +312,7 @@ Result<CachedRead> RocksDbStore::get_if_cached(Cf cf, std::string_view key) {
   rocksdb::ReadOptions memory_only;
   memory_only.read_tier = rocksdb::kBlockCacheTier;
   CachedRead out;
+  if (handles_[static_cast<size_t>(cf)] == nullptr) return CachedRead{CachedRead::kAbsent, {}};
   rocksdb::Status s = db_->Get(memory_only, handles_[static_cast<size_t>(cf)], slice(key), &out.value);
   if (s.IsNotFound()) {
     out.state = CachedRead::kAbsent;
@@ -304,6 +331,7 @@ Result<void> RocksDbStore::read_range(const rocksdb::Snapshot* snapshot, Cf cf, 
   read_options.snapshot = snapshot;
   rocksdb::Slice upper = slice(end);
   if (!end.empty()) read_options.iterate_upper_bound = &upper;
+  if (handles_[static_cast<size_t>(cf)] == nullptr) return ok();
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read_options, handles_[static_cast<size_t>(cf)]));
   for (it->Seek(slice(begin)); it->Valid(); it->Next()) {
     if (!fn(std::string_view(it->key().data(), it->key().size()),
@@ -319,6 +347,7 @@ Result<std::optional<std::string>> RocksDbStore::read_last_key(const rocksdb::Sn
   count_read();
   rocksdb::ReadOptions read_options;
   read_options.snapshot = snapshot;
+  if (handles_[static_cast<size_t>(cf)] == nullptr) return std::optional<std::string>();
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read_options, handles_[static_cast<size_t>(cf)]));
   it->SeekToLast();
   if (!it->status().ok()) return std::unexpected(to_error(it->status(), "scan failed"));
@@ -426,6 +455,7 @@ uint64_t RocksDbStore::disk_bytes() const {
   if (!lock.owns_lock() || !db_) return 0;
   uint64_t total = 0;
   for (auto* h : handles_) {
+    if (h == nullptr) continue;
     uint64_t v = 0;
     if (db_->GetIntProperty(h, rocksdb::DB::Properties::kTotalSstFilesSize, &v)) total += v;
   }
@@ -440,6 +470,7 @@ StorageMemory RocksDbStore::memory_usage() const {
   std::shared_lock lock(db_mutex_, std::try_to_lock);
   if (!lock.owns_lock() || !db_) return out;
   for (auto* h : handles_) {
+    if (h == nullptr) continue;
     uint64_t v = 0;
     if (db_->GetIntProperty(h, rocksdb::DB::Properties::kCurSizeAllMemTables, &v)) out.memtable_bytes += v;
     if (db_->GetIntProperty(h, rocksdb::DB::Properties::kEstimateTableReadersMem, &v))

@@ -106,7 +106,9 @@ struct SalvageReport {
   std::string to_string() const;
 };
 
-inline constexpr int kSchemaVersion = 1;
+// 2 added the `tasks` column family (task queues). A version-1 directory
+// is upgraded in place at a writing open: the family is created empty.
+inline constexpr int kSchemaVersion = 2;
 
 class RocksDbStore final : public Store {
  public:

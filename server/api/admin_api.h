@@ -35,5 +35,6 @@ void add_instance_routes(Router& router, const AdminApi& api);
 void add_command_routes(Router& router, const AdminApi& api);
 void add_timer_routes(Router& router, const AdminApi& api);
 void add_event_routes(Router& router, const AdminApi& api);
+void add_task_routes(Router& router, const AdminApi& api);
 
 }  // namespace sundial::api

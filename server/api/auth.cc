@@ -1,6 +1,7 @@
 #include "server/api/auth.h"
 
 #include <algorithm>
+#include <vector>
 
 #include "connectors/signing/hmac.h"
 #include "engine/base/text.h"
@@ -9,6 +10,18 @@
 namespace sundial::api {
 
 namespace {
+
+std::vector<std::string_view> split_path(std::string_view path) {
+  std::vector<std::string_view> out;
+  size_t start = 0;
+  while (start <= path.size()) {
+    size_t end = path.find('/', start);
+    if (end == std::string_view::npos) end = path.size();
+    if (end > start) out.push_back(path.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
 
 // The token of `Bearer <token>`: the scheme in any case (RFC 7235 section
 // 2.1), then one or more spaces. Empty when the header is anything else.
@@ -24,14 +37,32 @@ std::string_view bearer_token(std::string_view header) {
 
 }  // namespace
 
+bool is_worker_route(std::string_view method, std::string_view path) {
+  if (method != "POST") return false;
+  auto segments = split_path(path);
+  if (segments.size() == 5 && segments[0] == "api" && segments[1] == "v1" && segments[2] == "queues" &&
+      segments[4] == "claim") {
+    return true;
+  }
+  return segments.size() == 5 && segments[0] == "api" && segments[1] == "v1" && segments[2] == "tasks" &&
+         (segments[4] == "heartbeat" || segments[4] == "complete" || segments[4] == "fail");
+}
+
 std::optional<http::HttpResponse> BearerAuth::check(const http::HttpRequest& request) const {
   if (!token_) return std::nullopt;
   const std::string* header = request.header("authorization");
   std::string_view presented = header != nullptr ? bearer_token(*header) : std::string_view();
   // Digests of equal length, so the comparison's time tells nothing, not
   // even the token's length.
-  if (!presented.empty() && constant_time_equal(sha256_hex(presented), sha256_hex(*token_)))
-    return std::nullopt;
+  std::string digest = presented.empty() ? std::string() : sha256_hex(presented);
+  if (!presented.empty() && constant_time_equal(digest, sha256_hex(*token_))) return std::nullopt;
+  if (!presented.empty() && worker_token_ && constant_time_equal(digest, sha256_hex(*worker_token_))) {
+    if (is_worker_route(request.method, request.path)) return std::nullopt;
+    return http::error_response(Error{ErrorCode::kForbidden,
+                                      "the worker token may only claim tasks and heartbeat, complete or fail "
+                                      "them; use the admin token for " +
+                                          request.method + " " + request.path});
+  }
   auto denied = http::error_response(
       Error{ErrorCode::kUnauthorized,
             header == nullptr ? "missing Authorization: Bearer <token>" : "invalid bearer token"});

@@ -2,6 +2,8 @@
 // scheme matched in any case (RFC 7235), the token compared in constant
 // time. With no token configured every request passes; the
 // daemon then refuses to listen anywhere but loopback (is_loopback_host).
+// A second, narrower token (SUNDIAL_WORKER_TOKEN) may call only the worker
+// routes (is_worker_route); anything else with it is 403 forbidden.
 //
 // Threading: immutable after construction; any thread.
 #pragma once
@@ -16,7 +18,9 @@ namespace sundial::api {
 
 class BearerAuth {
  public:
-  explicit BearerAuth(std::optional<std::string> token) : token_(std::move(token)) {}
+  explicit BearerAuth(std::optional<std::string> token,
+                      std::optional<std::string> worker_token = std::nullopt)
+      : token_(std::move(token)), worker_token_(std::move(worker_token)) {}
 
   bool enabled() const { return token_.has_value(); }
   // nullopt when `request` may pass; otherwise the 401 to answer.
@@ -24,7 +28,12 @@ class BearerAuth {
 
  private:
   std::optional<std::string> token_;
+  std::optional<std::string> worker_token_;
 };
+
+// What a worker does: POST /api/v1/queues/{queue}/claim and
+// POST /api/v1/tasks/{id}/heartbeat|complete|fail.
+bool is_worker_route(std::string_view method, std::string_view path);
 
 // 127.0.0.0/8, ::1 and "localhost".
 bool is_loopback_host(std::string_view host);

@@ -29,6 +29,9 @@ struct ServerSettings {
   int listen_port = 8080;
   // Default: SUNDIAL_ADMIN_TOKEN. The variable holding the admin bearer token.
   std::string admin_token_env = "SUNDIAL_ADMIN_TOKEN";
+  // Default: SUNDIAL_WORKER_TOKEN. The variable holding the worker bearer
+  // token, which may only claim tasks and heartbeat, complete or fail them.
+  std::string worker_token_env = "SUNDIAL_WORKER_TOKEN";
   // Default: 1 MiB. Larger bodies get 413.
   size_t max_body_bytes = 1 << 20;
   // Default: 16 KiB. Larger request lines + headers get 431.

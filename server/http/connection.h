@@ -105,6 +105,7 @@ class Connection final : public ResponseSink, public std::enable_shared_from_thi
 
   void send(uint64_t slot, HttpResponse response) override;
   std::shared_ptr<ResponseStream> start_stream(uint64_t slot, HttpResponse head) override;
+  bool peer_done() const override { return input_done_ || closed_; }
 
  private:
   class Stream;

@@ -31,6 +31,13 @@ void Responder::send(HttpResponse response) {
   if (auto sink = sink_.lock()) sink->send(slot_, std::move(response));
 }
 
+std::function<bool()> Responder::client_gone_check() const {
+  return [sink = sink_] {
+    auto s = sink.lock();
+    return !s || s->peer_done();
+  };
+}
+
 std::shared_ptr<ResponseStream> Responder::start_stream(HttpResponse head) {
   if (answered_) return nullptr;
   if (head_) {

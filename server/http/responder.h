@@ -39,6 +39,9 @@ class ResponseSink {
   // Sends `head` (status and headers; its body is the first chunk) without
   // a Content-Length and hands the connection to the returned stream.
   virtual std::shared_ptr<ResponseStream> start_stream(uint64_t slot, HttpResponse head) = 0;
+  // Whether the peer finished sending (EOF) or the connection closed: a
+  // long poll's client that is gone. Default: never.
+  virtual bool peer_done() const { return false; }
 };
 
 class Responder {
@@ -56,6 +59,10 @@ class Responder {
   // header-only answer could describe it.
   std::shared_ptr<ResponseStream> start_stream(HttpResponse head);
   bool answered() const { return answered_; }
+  // A check, usable after the Responder is moved away, of whether the
+  // client is gone (the connection closed or the peer sent EOF): a long
+  // poll hands nothing to a client that left (the task claim).
+  std::function<bool()> client_gone_check() const;
   // Marks the request as HEAD (the router does, before a GET handler runs).
   void mark_head() { head_ = true; }
 

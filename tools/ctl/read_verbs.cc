@@ -155,10 +155,11 @@ int timers_verb(VerbContext& ctx) {
     ctx.out << r->dump(2) << "\n";
     return 0;
   }
-  Table t{{"DUE", "AT (UTC)", "INSTANCE"}, {}};
+  Table t{{"DUE", "AT (UTC)", "FOR"}, {}};
   for (auto& timer : (*r)["timers"]) {
-    t.rows.push_back({when(timer["due_at"], ctx.now), format_utc(timer["due_at"].get<TimeMs>()),
-                      text(timer["instance_id"])});
+    std::string owner =
+        timer.contains("task_id") ? "task " + text(timer["task_id"]) : text(timer["instance_id"]);
+    t.rows.push_back({when(timer["due_at"], ctx.now), format_utc(timer["due_at"].get<TimeMs>()), owner});
   }
   print(ctx, t);
   if ((*r)["timers"].empty()) ctx.err << "no pending timers\n";

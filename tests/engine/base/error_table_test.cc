@@ -51,6 +51,7 @@ const Pinned kPinned[] = {
     {kHeadersTooLarge, "headers_too_large", 431, false},
     {kBudgetExceeded, "budget_exceeded", 422, false},
     {kMemoryExceeded, "memory_exceeded", 422, false},
+    {kForbidden, "forbidden", 403, false},
 };
 
 TEST(ErrorTableTest, EveryCodeKeepsItsWireNameStatusAndRetryability) {

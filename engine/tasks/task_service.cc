@@ -1,0 +1,833 @@
+#include "engine/tasks/task_service.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <random>
+#include <set>
+
+#include <spdlog/spdlog.h>
+
+#include "engine/base/check.h"
+#include "engine/base/coding.h"
+#include "engine/tasks/task_codec.h"
+#include "engine/tasks/task_keys.h"
+
+namespace sundial {
+
+// A claim waiting for tasks (long poll).
+struct TaskService::Waiter {
+  ClaimRequest request;
+  Reply<std::vector<TaskRecord>> reply;
+  std::unique_ptr<UvTimer> deadline;
+};
+
+struct TaskService::Queue {
+  QueueRecord record;
+  bool stored = false;  // a record is on disk (or committing)
+  std::map<std::string, std::unique_ptr<ReadyWindow>, std::less<>> windows;  // by type
+  std::list<Waiter> waiters;
+  std::vector<std::pair<TimeMs, uint64_t>> completions;  // (second, count), the last minute
+  uint64_t running() const { return record.counts[status_slot(TaskStatus::kRunning)]; }
+};
+
+struct TaskService::Pinned {
+  std::optional<TaskRecord> record;  // none while its read runs
+  bool stale = false;                // changed while it was being read: read again
+  uint32_t busy = 0;                 // commands decided and not yet durable
+  std::vector<WithTask> waiters;
+};
+
+namespace {
+
+std::string random_hex() {
+  static thread_local std::mt19937_64 rng{std::random_device{}()};
+  char buf[33];
+  std::snprintf(buf, sizeof buf, "%016llx%016llx", static_cast<unsigned long long>(rng()),
+                static_cast<unsigned long long>(rng()));
+  return buf;
+}
+
+Error not_found(const std::string& id) {
+  return Error{ErrorCode::kNotFound, "task '" + id + "' does not exist"};
+}
+
+Result<std::optional<TaskRecord>> read_task(Store& store, const std::string& id) {
+  SUNDIAL_ASSIGN_OR_RETURN(auto bytes, store.get(Cf::kTasks, id));
+  if (!bytes) return std::optional<TaskRecord>();
+  SUNDIAL_ASSIGN_OR_RETURN(TaskRecord t, decode_task(*bytes));
+  return std::optional<TaskRecord>(std::move(t));
+}
+
+struct ScanAnswer {
+  std::vector<std::pair<TaskRecord, size_t>> found;
+  bool exhausted = true;
+};
+
+Result<std::shared_ptr<ScanAnswer>> read_ready(Store& store, const std::string& queue,
+                                               const std::string& type, const ReadyScan& scan) {
+  std::string prefix = task_keys::ready_prefix(queue, type);
+  std::string begin =
+      scan.after ? task_keys::ready_key(queue, type, *scan.after) + std::string(1, '\0') : prefix;
+  std::vector<std::string> ids;
+  ScanAnswer out;
+  SUNDIAL_TRY(
+      store.scan(Cf::kIndex, begin, prefix_successor(prefix), [&](std::string_view key, std::string_view) {
+        if (ids.size() == scan.limit) {
+          out.exhausted = false;
+          return false;
+        }
+        if (auto order = task_keys::parse_ready_key(key, prefix.size())) ids.push_back(order->id);
+        return true;
+      }));
+  for (const auto& id : ids) {
+    SUNDIAL_ASSIGN_OR_RETURN(auto bytes, store.get(Cf::kTasks, id));
+    if (!bytes) continue;
+    SUNDIAL_ASSIGN_OR_RETURN(TaskRecord t, decode_task(*bytes));
+    if (!is_ready(t)) continue;
+    size_t size = bytes->size();
+    out.found.emplace_back(std::move(t), size);
+  }
+  return std::make_shared<ScanAnswer>(std::move(out));
+}
+
+struct Recovered {
+  std::vector<QueueRecord> queues;
+  std::vector<TaskRecord> running;
+  std::vector<std::pair<std::string, std::string>> ready_types;  // (queue, type)
+};
+
+// Behind a shared_ptr: GCC 12 warns falsely (maybe-uninitialized) on
+// moving a Result holding vectors.
+Result<std::shared_ptr<Recovered>> read_state(Store& store) {
+  auto shared = std::make_shared<Recovered>();
+  Recovered& out = *shared;
+  SUNDIAL_TRY(scan_prefix(store, Cf::kMeta, task_keys::queue_meta_prefix(),
+                          [&](std::string_view, std::string_view v) {
+                            if (auto q = decode_queue(v)) out.queues.push_back(std::move(*q));
+                            return true;
+                          }));
+  for (const auto& q : out.queues) {
+    std::string running = task_keys::status_prefix(q.name, TaskStatus::kRunning);
+    std::vector<std::string> ids;
+    SUNDIAL_TRY(scan_prefix(store, Cf::kIndex, running, [&](std::string_view key, std::string_view) {
+      ids.emplace_back(task_keys::status_key_id(key, running.size()));
+      return true;
+    }));
+    for (const auto& id : ids) {
+      SUNDIAL_ASSIGN_OR_RETURN(auto t, read_task(store, id));
+      if (t && t->status == TaskStatus::kRunning) out.running.push_back(std::move(*t));
+    }
+    // The types with ready tasks: one seek per type.
+    std::string prefix = task_keys::ready_queue_prefix(q.name);
+    std::string from = prefix;
+    while (true) {
+      std::optional<std::string> type;
+      SUNDIAL_TRY(
+          store.scan(Cf::kIndex, from, prefix_successor(prefix), [&](std::string_view key, std::string_view) {
+            if (auto t = task_keys::ready_key_type(key, prefix.size())) type = std::string(*t);
+            return false;
+          }));
+      if (!type) break;
+      out.ready_types.emplace_back(q.name, *type);
+      from = prefix_successor(task_keys::ready_prefix(q.name, *type));
+    }
+  }
+  return shared;
+}
+
+}  // namespace
+
+TaskService::TaskService(Loop& loop, Store& store, WorkPool& pool, Runtime& runtime,
+                         TaskServiceOptions options)
+    : loop_(loop), store_(store), runtime_(runtime), options_(options), reads_(pool) {}
+
+TaskService::~TaskService() = default;
+
+std::string TaskService::new_lease() { return random_hex(); }
+
+// ---- Queues ------------------------------------------------------------------
+
+TaskService::Queue& TaskService::queue_state(const std::string& name) {
+  auto it = queues_.find(name);
+  if (it != queues_.end()) return *it->second;
+  auto q = std::make_unique<Queue>();
+  q->record.name = name;
+  q->record.created_at = runtime_.now();
+  return *queues_.emplace(name, std::move(q)).first->second;
+}
+
+ReadyWindow& TaskService::window(Queue& q, const std::string& type, bool complete) {
+  auto it = q.windows.find(type);
+  if (it == q.windows.end()) {
+    it = q.windows.emplace(type, std::make_unique<ReadyWindow>(options_.window, complete)).first;
+  }
+  return *it->second;
+}
+
+void TaskService::count(Queue& q, const TaskRecord* before, const TaskRecord& after) {
+  if (before != nullptr) q.record.counts[status_slot(before->status)]--;
+  q.record.counts[status_slot(after.status)]++;
+  if (after.status == TaskStatus::kCompleted &&
+      (before == nullptr || before->status != TaskStatus::kCompleted)) {
+    TimeMs second = runtime_.now() / kSecondMs;
+    if (q.completions.empty() || q.completions.back().first != second) q.completions.emplace_back(second, 0);
+    q.completions.back().second++;
+    std::erase_if(q.completions, [&](const auto& c) { return c.first <= second - 60; });
+  }
+}
+
+void TaskService::write_queue(Queue& q, Transition& tx) {
+  q.stored = true;
+  tx.batch.put(Cf::kMeta, task_keys::queue_meta_key(q.record.name), encode_queue(q.record));
+}
+
+std::vector<QueueView> TaskService::queues() const {
+  std::vector<QueueView> out;
+  for (const auto& [name, q] : queues_) {
+    if (auto v = queue(name)) out.push_back(std::move(*v));
+  }
+  return out;
+}
+
+std::optional<QueueView> TaskService::queue(const std::string& name) const {
+  auto it = queues_.find(name);
+  if (it == queues_.end() || !it->second->stored) return std::nullopt;
+  const Queue& q = *it->second;
+  QueueView v{q.record, 0, q.waiters.size()};
+  TimeMs second = runtime_.now() / kSecondMs;
+  for (const auto& [at, n] : q.completions) {
+    if (at > second - 60) v.completed_last_minute += n;
+  }
+  return v;
+}
+
+size_t TaskService::waiting_claims() const {
+  size_t n = 0;
+  for (const auto& [name, q] : queues_) n += q->waiters.size();
+  return n;
+}
+
+void TaskService::configure(const std::string& name, std::optional<bool> paused,
+                            std::optional<uint32_t> max_in_flight, Reply<QueueView> reply) {
+  if (!accepting_) {
+    return runtime_.defer(
+        [reply = std::move(reply), e = unavailable()]() mutable { reply(std::unexpected(e)); });
+  }
+  Queue& q = queue_state(name);
+  if (paused) q.record.paused = *paused;
+  if (max_in_flight) q.record.max_in_flight = *max_in_flight;
+  Transition tx(runtime_.now());
+  write_queue(q, tx);
+  commit(std::move(tx), {}, [this, name, reply = std::move(reply)](const Result<void>& r) mutable {
+    if (!r) return reply(std::unexpected(r.error()));
+    auto it = queues_.find(name);
+    if (it == queues_.end()) return reply(std::unexpected(unavailable()));
+    serve(*it->second);
+    reply(*queue(name));
+  });
+}
+
+// ---- Commit ------------------------------------------------------------------
+
+void TaskService::commit(Transition&& tx, std::vector<std::string> ids,
+                         std::move_only_function<void(const Result<void>&)> then) {
+  for (const auto& id : ids) commits_in_flight_[id]++;
+  uint64_t generation = generation_;
+  tx.on_done.push_back(
+      [this, generation, ids = std::move(ids), then = std::move(then)](const Result<void>& r) mutable {
+        if (generation == generation_) {
+          for (const auto& id : ids) {
+            auto it = commits_in_flight_.find(id);
+            if (it != commits_in_flight_.end() && --it->second == 0) {
+              commits_in_flight_.erase(it);
+              if (auto p = pinned_.find(id); p != pinned_.end() && !p->second.record)
+                load(id);  // a read waited for it
+            }
+          }
+        }
+        then(r);
+      });
+  runtime_.commit_detached(std::move(tx));
+}
+
+// ---- Enqueue -----------------------------------------------------------------
+
+void TaskService::enqueue(std::vector<TaskSpec> specs, Reply<std::vector<EnqueueResult>> reply) {
+  SUNDIAL_CHECK_LOOP_THREAD(loop_);
+  if (!accepting_) {
+    return runtime_.defer(
+        [reply = std::move(reply), e = unavailable()]() mutable { reply(std::unexpected(e)); });
+  }
+  std::vector<std::string> keys;
+  for (const auto& s : specs) {
+    if (!s.dedupe_key.empty()) keys.push_back(task_keys::dedupe_key(s.queue, s.dedupe_key));
+  }
+  std::sort(keys.begin(), keys.end());
+  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+  for (const auto& k : keys) {
+    if (auto busy = dedupe_busy_.find(k); busy != dedupe_busy_.end()) {
+      // Another enqueue is deciding this key: go after it.
+      busy->second.push_back([this, specs = std::move(specs), reply = std::move(reply)]() mutable {
+        enqueue(std::move(specs), std::move(reply));
+      });
+      return;
+    }
+  }
+  for (const auto& k : keys) dedupe_busy_[k];
+  // Which keys are held: from memory when RocksDB can say so (bloom
+  // filters, memtables), else one read on the pool for all of them.
+  std::vector<std::optional<std::string>> existing(specs.size());
+  std::vector<size_t> uncached;
+  for (size_t i = 0; i < specs.size(); ++i) {
+    if (specs[i].dedupe_key.empty()) continue;
+    auto cached =
+        store_.get_if_cached(Cf::kTasks, task_keys::dedupe_key(specs[i].queue, specs[i].dedupe_key));
+    if (cached && cached->state == CachedRead::kFound) existing[i] = cached->value;
+    if (!cached || cached->state == CachedRead::kNotCached) uncached.push_back(i);
+  }
+  if (uncached.empty()) {
+    return runtime_.defer([this, specs = std::move(specs), existing = std::move(existing),
+                           reply = std::move(reply), generation = generation_]() mutable {
+      if (generation != generation_) return reply(std::unexpected(unavailable()));
+      enqueue_checked(std::move(specs), std::move(existing), std::move(reply));
+    });
+  }
+  std::vector<std::string> lookups;
+  for (size_t i : uncached) lookups.push_back(task_keys::dedupe_key(specs[i].queue, specs[i].dedupe_key));
+  reads_.run(
+      [&store = store_, lookups = std::move(lookups)]() -> Result<std::vector<std::optional<std::string>>> {
+        std::vector<std::optional<std::string>> out;
+        for (const auto& k : lookups) {
+          SUNDIAL_ASSIGN_OR_RETURN(auto v, store.get(Cf::kTasks, k));
+          out.push_back(std::move(v));
+        }
+        return out;
+      },
+      [this, specs = std::move(specs), existing = std::move(existing), uncached = std::move(uncached),
+       reply = std::move(reply),
+       generation = generation_](Result<std::vector<std::optional<std::string>>> read) mutable {
+        if (generation != generation_) return reply(std::unexpected(unavailable()));
+        if (!read) {
+          std::vector<std::string> held;
+          for (const auto& s : specs) {
+            if (!s.dedupe_key.empty()) held.push_back(task_keys::dedupe_key(s.queue, s.dedupe_key));
+          }
+          release_dedupe(held);
+          return reply(std::unexpected(read.error()));
+        }
+        for (size_t j = 0; j < uncached.size(); ++j) existing[uncached[j]] = std::move((*read)[j]);
+        enqueue_checked(std::move(specs), std::move(existing), std::move(reply));
+      });
+}
+
+void TaskService::enqueue_checked(std::vector<TaskSpec> specs,
+                                  std::vector<std::optional<std::string>> existing,
+                                  Reply<std::vector<EnqueueResult>> reply) {
+  Transition tx(runtime_.now());
+  std::vector<EnqueueResult> results;
+  std::vector<std::string> keys, ids;
+  std::unordered_map<std::string, std::string> claimed_in_batch;  // dedupe key → id
+  std::vector<std::pair<TaskRecord, size_t>> ready;
+  std::vector<std::pair<Queue*, TaskRecord>> created;
+  for (size_t i = 0; i < specs.size(); ++i) {
+    TaskSpec& s = specs[i];
+    std::string stored_key = s.dedupe_key.empty() ? "" : task_keys::dedupe_key(s.queue, s.dedupe_key);
+    if (!stored_key.empty()) {
+      keys.push_back(stored_key);
+      std::optional<std::string> holder = existing[i];
+      if (auto b = claimed_in_batch.find(stored_key); b != claimed_in_batch.end()) holder = b->second;
+      if (holder) {
+        TaskStatus status = running_.contains(*holder) ? TaskStatus::kRunning : TaskStatus::kPending;
+        results.push_back(EnqueueResult{*holder, status, false});
+        continue;
+      }
+    }
+    std::string id = s.id ? *s.id : random_hex();
+    TaskRecord t = decide_enqueue(s, id, tx.now, next_seq());
+    if (auto w = write_task_change(nullptr, t, tx); !w) {
+      release_dedupe(keys);
+      return runtime_.defer(
+          [reply = std::move(reply), e = w.error()]() mutable { reply(std::unexpected(e)); });
+    }
+    if (!stored_key.empty()) claimed_in_batch[stored_key] = id;
+    results.push_back(EnqueueResult{id, t.status, true});
+    ids.push_back(id);
+    created.emplace_back(nullptr, std::move(t));
+  }
+  // Everything encoded: now change memory.
+  std::set<Queue*> touched_queues;
+  for (auto& [q, t] : created) {
+    q = &queue_state(t.queue);
+    count(*q, nullptr, t);
+    touched_queues.insert(q);
+  }
+  for (Queue* q : touched_queues) write_queue(*q, tx);
+  stats_.enqueued += created.size();
+  commit(std::move(tx), ids,
+         [this, keys = std::move(keys), created = std::move(created), results = std::move(results),
+          reply = std::move(reply), generation = generation_](const Result<void>& r) mutable {
+           if (generation == generation_) release_dedupe(keys);
+           if (!r) return reply(std::unexpected(r.error()));
+           if (generation == generation_) {
+             for (auto& [q, t] : created) {
+               if (is_ready(t)) {
+                 size_t bytes = t.payload.is_null() ? 64 : 64 + t.payload.dump().size();
+                 became_ready(t, bytes);
+               }
+             }
+           }
+           reply(std::move(results));
+         });
+}
+
+void TaskService::release_dedupe(const std::vector<std::string>& keys) {
+  std::vector<std::move_only_function<void()>> resume;
+  for (const auto& k : keys) {
+    auto it = dedupe_busy_.find(k);
+    if (it == dedupe_busy_.end()) continue;
+    for (auto& fn : it->second) resume.push_back(std::move(fn));
+    dedupe_busy_.erase(it);
+  }
+  for (auto& fn : resume) fn();
+}
+
+// ---- Claims ------------------------------------------------------------------
+
+void TaskService::became_ready(const TaskRecord& task, size_t bytes) {
+  Queue& q = queue_state(task.queue);
+  ReadyWindow& w = window(q, task.type, /*complete=*/true);
+  w.add(task, bytes);
+  serve(q);
+}
+
+void TaskService::scan_if_needed(Queue& q, const std::string& type, ReadyWindow& w) {
+  auto scan = w.next_scan();
+  if (!scan) return;
+  std::string queue = q.record.name;
+  reads_.run(
+      [&store = store_, queue, type, s = *scan] { return read_ready(store, queue, type, s); },
+      [this, queue, type, s = *scan, generation = generation_](Result<std::shared_ptr<ScanAnswer>> answer) {
+        if (generation != generation_) return;
+        auto qi = queues_.find(queue);
+        if (qi == queues_.end()) return;
+        auto wi = qi->second->windows.find(type);
+        if (wi == qi->second->windows.end()) return;
+        if (!answer) {
+          spdlog::error("reading the ready tasks of queue '{}' failed: {}", queue,
+                        answer.error().to_string());
+          wi->second->scan_failed(s);
+          return;
+        }
+        wi->second->scan_done(s, std::move((*answer)->found), (*answer)->exhausted);
+        serve(*qi->second);
+      });
+}
+
+std::vector<TaskRecord> TaskService::take_ready(Queue& q, uint32_t max,
+                                                const std::vector<std::string>& types) {
+  std::vector<TaskRecord> out;
+  if (q.record.paused) return out;
+  uint64_t room = max;
+  if (q.record.max_in_flight) {
+    room = q.running() >= q.record.max_in_flight
+               ? 0
+               : std::min<uint64_t>(room, q.record.max_in_flight - q.running());
+  }
+  auto wanted = [&](const std::string& type) {
+    return types.empty() || std::find(types.begin(), types.end(), type) != types.end();
+  };
+  while (out.size() < room) {
+    ReadyWindow* best = nullptr;
+    for (auto& [type, w] : q.windows) {
+      if (!wanted(type) || w->empty()) continue;
+      if (best == nullptr || w->front_order() < best->front_order()) best = w.get();
+    }
+    if (best == nullptr) break;
+    out.push_back(best->pop_front());
+  }
+  for (auto& [type, w] : q.windows) {
+    if (wanted(type)) scan_if_needed(q, type, *w);
+  }
+  return out;
+}
+
+void TaskService::claim(ClaimRequest request, Reply<std::vector<TaskRecord>> reply) {
+  SUNDIAL_CHECK_LOOP_THREAD(loop_);
+  if (!accepting_) {
+    return runtime_.defer(
+        [reply = std::move(reply), e = unavailable()]() mutable { reply(std::unexpected(e)); });
+  }
+  Queue& q = queue_state(request.queue);
+  // Earlier waiters go first.
+  std::vector<TaskRecord> ready =
+      q.waiters.empty() ? take_ready(q, request.max, request.types) : std::vector<TaskRecord>{};
+  if (!ready.empty()) return lease(q, std::move(ready), request.worker, std::move(reply));
+  if (request.wait <= 0) {
+    return runtime_.defer([reply = std::move(reply)]() mutable { reply(std::vector<TaskRecord>{}); });
+  }
+  DurationMs wait = std::min(request.wait, options_.max_claim_wait);
+  q.waiters.push_back(Waiter{std::move(request), std::move(reply), nullptr});
+  auto it = std::prev(q.waiters.end());
+  std::string name = q.record.name;
+  it->deadline = std::make_unique<UvTimer>(loop_, [this, name, it] {
+    auto qi = queues_.find(name);
+    if (qi == queues_.end()) return;
+    answer_waiter(it, *qi->second, {});
+  });
+  it->deadline->start(static_cast<uint64_t>(wait));
+  serve(q);  // windows may need a scan before anything shows
+}
+
+void TaskService::answer_waiter(std::list<Waiter>::iterator it, Queue& q, std::vector<TaskRecord> tasks) {
+  Waiter w = std::move(*it);
+  q.waiters.erase(it);
+  // The uv timer may be the one calling: close it on a later turn.
+  runtime_.defer([deadline = std::move(w.deadline)]() mutable { deadline.reset(); });
+  if (tasks.empty()) return w.reply(std::vector<TaskRecord>{});
+  lease(q, std::move(tasks), w.request.worker, std::move(w.reply));
+}
+
+void TaskService::serve(Queue& q) {
+  if (q.waiters.empty()) {
+    for (auto& [type, w] : q.windows) scan_if_needed(q, type, *w);
+    return;
+  }
+  // Claims whose client left are dropped, not served.
+  for (auto it = q.waiters.begin(); it != q.waiters.end();) {
+    auto next = std::next(it);
+    if (it->request.client_gone && it->request.client_gone()) answer_waiter(it, q, {});
+    it = next;
+  }
+  while (!q.waiters.empty()) {
+    auto it = q.waiters.begin();
+    std::vector<TaskRecord> ready = take_ready(q, it->request.max, it->request.types);
+    if (ready.empty()) {
+      // The first waiter may want types others do not: try the rest once.
+      bool served = false;
+      for (auto other = std::next(q.waiters.begin()); other != q.waiters.end(); ++other) {
+        auto got = take_ready(q, other->request.max, other->request.types);
+        if (!got.empty()) {
+          answer_waiter(other, q, std::move(got));
+          served = true;
+          break;
+        }
+      }
+      if (!served) return;
+      continue;
+    }
+    answer_waiter(it, q, std::move(ready));
+  }
+}
+
+void TaskService::lease(Queue& q, std::vector<TaskRecord> ready, const std::string& worker,
+                        Reply<std::vector<TaskRecord>> reply) {
+  Transition tx(runtime_.now());
+  std::vector<TaskRecord> leased;
+  std::vector<std::string> ids;
+  for (TaskRecord& t : ready) {
+    auto next = decide_claim(t, worker, new_lease(), tx.now);
+    if (!next) continue;  // cannot happen for a window's task; skip rather than hand out
+    if (auto w = write_task_change(&t, *next, tx); !w) {
+      spdlog::error("task '{}' cannot be leased: {}", t.id, w.error().to_string());
+      continue;
+    }
+    touched(t.id);
+    count(q, &t, *next);
+    ids.push_back(t.id);
+    leased.push_back(std::move(*next));
+  }
+  for (const auto& t : leased) running_[t.id] = t;
+  write_queue(q, tx);
+  stats_.claimed += leased.size();
+  commit(std::move(tx), ids,
+         [leased = std::move(leased), reply = std::move(reply)](const Result<void>& r) mutable {
+           if (!r) return reply(std::unexpected(r.error()));
+           reply(std::move(leased));
+         });
+}
+
+// ---- Lease calls ---------------------------------------------------------------
+
+void TaskService::heartbeat(const std::string& id, const std::string& lease, Reply<TaskRecord> reply) {
+  with_task(id, [this, lease, reply = std::move(reply)](Result<TaskRecord*> t) mutable {
+    if (!t) return reply(std::unexpected(t.error()));
+    apply(*t, decide_heartbeat(**t, lease, runtime_.now()), std::move(reply));
+  });
+}
+
+void TaskService::complete(const std::string& id, const std::string& lease, nlohmann::json result,
+                           Reply<TaskRecord> reply) {
+  with_task(
+      id, [this, lease, result = std::move(result), reply = std::move(reply)](Result<TaskRecord*> t) mutable {
+        if (!t) return reply(std::unexpected(t.error()));
+        apply(*t, decide_complete(**t, lease, std::move(result), runtime_.now()), std::move(reply));
+      });
+}
+
+void TaskService::fail(const std::string& id, const std::string& lease, TaskFailure failure,
+                       Reply<TaskRecord> reply) {
+  with_task(id, [this, lease, failure = std::move(failure),
+                 reply = std::move(reply)](Result<TaskRecord*> t) mutable {
+    if (!t) return reply(std::unexpected(t.error()));
+    apply(*t, decide_fail(**t, lease, failure, runtime_.now(), runtime_.jitter01(), next_seq()),
+          std::move(reply));
+  });
+}
+
+void TaskService::retry(const std::string& id, Reply<TaskRecord> reply) {
+  with_task(id, [this, reply = std::move(reply)](Result<TaskRecord*> t) mutable {
+    if (!t) return reply(std::unexpected(t.error()));
+    TaskRecord& task = **t;
+    // A finished task gave up its dedupe key, which a newer task may hold
+    // now: the revived one runs without a key.
+    TaskRecord without_key = task;
+    without_key.dedupe_key.clear();
+    return apply(&task, decide_retry(without_key, runtime_.now(), next_seq()), std::move(reply));
+  });
+}
+
+void TaskService::cancel(const std::string& id, Reply<TaskRecord> reply) {
+  with_task(id, [this, reply = std::move(reply)](Result<TaskRecord*> t) mutable {
+    if (!t) return reply(std::unexpected(t.error()));
+    apply(*t, decide_cancel(**t, runtime_.now()), std::move(reply));
+  });
+}
+
+void TaskService::apply(TaskRecord* current, Result<TaskRecord> next, Reply<TaskRecord> reply) {
+  if (!next) {
+    return runtime_.defer(
+        [reply = std::move(reply), e = next.error()]() mutable { reply(std::unexpected(e)); });
+  }
+  TaskRecord before = *current;
+  Transition tx(runtime_.now());
+  if (auto w = write_task_change(&before, *next, tx); !w) {
+    return runtime_.defer([reply = std::move(reply), e = w.error()]() mutable { reply(std::unexpected(e)); });
+  }
+  const std::string id = before.id;
+  Queue& q = queue_state(before.queue);
+  count(q, &before, *next);
+  write_queue(q, tx);
+  touched(id);
+  bool was_ready = is_ready(before);
+  if (was_ready) {
+    if (auto wi = q.windows.find(before.type); wi != q.windows.end())
+      wi->second->remove(task_keys::ready_order(before));
+  }
+  // Statistics.
+  if (before.status == TaskStatus::kRunning && next->status != TaskStatus::kRunning) {
+    if (next->status == TaskStatus::kCompleted) {
+      stats_.completed++;
+      if (!before.attempts.empty()) {
+        stats_.claim_to_complete_ms.add(
+            static_cast<uint64_t>(std::max<TimeMs>(0, tx.now - before.attempts.back().started_at)));
+      }
+    } else {
+      stats_.failed_attempts++;
+    }
+    if (next->status == TaskStatus::kFailed) stats_.dead++;
+  }
+  // Where the record lives in memory now.
+  bool running = next->status == TaskStatus::kRunning;
+  if (running) {
+    running_[id] = *next;
+  } else {
+    running_.erase(id);
+    auto& p = pinned_[id];
+    p.record = *next;
+    p.busy++;
+  }
+  TaskRecord after = std::move(*next);
+  commit(std::move(tx), {id},
+         [this, id, running, was_ready, after, reply = std::move(reply),
+          generation = generation_](const Result<void>& r) mutable {
+           if (generation == generation_) {
+             if (!running) {
+               if (auto p = pinned_.find(id); p != pinned_.end()) p->second.busy--;
+               unpin_if_idle(id);
+             }
+             if (r && was_ready) {
+               auto qi = queues_.find(after.queue);
+               if (qi != queues_.end()) {
+                 if (auto wi = qi->second->windows.find(after.type); wi != qi->second->windows.end()) {
+                   wi->second->removal_committed(id);
+                 }
+               }
+             }
+             if (r && is_ready(after)) became_ready(after, 64 + after.payload.dump().size());
+             if (r) {
+               if (auto qi = queues_.find(after.queue); qi != queues_.end())
+                 serve(*qi->second);  // a slot freed
+             }
+           }
+           if (!r) return reply(std::unexpected(r.error()));
+           reply(std::move(after));
+         });
+}
+
+// ---- Tasks in memory -------------------------------------------------------------
+
+void TaskService::with_task(const std::string& id, WithTask fn) {
+  SUNDIAL_CHECK_LOOP_THREAD(loop_);
+  if (!accepting_) {
+    return runtime_.defer([fn = std::move(fn), e = unavailable()]() mutable { fn(std::unexpected(e)); });
+  }
+  if (auto r = running_.find(id); r != running_.end()) return fn(&r->second);
+  auto [it, inserted] = pinned_.try_emplace(id);
+  Pinned& p = it->second;
+  if (p.record && p.waiters.empty()) return fn(&*p.record);
+  p.waiters.push_back(std::move(fn));
+  if (inserted && !commits_in_flight_.contains(id)) load(id);
+  // else: a read is under way, or starts when the commits in flight are durable
+}
+
+void TaskService::load(const std::string& id) {
+  reads_.run([&store = store_, id] { return read_task(store, id); },
+             [this, id, generation = generation_](Result<std::optional<TaskRecord>> read) {
+               if (generation != generation_) return;
+               on_loaded(id, std::move(read));
+             });
+}
+
+void TaskService::on_loaded(const std::string& id, Result<std::optional<TaskRecord>> read) {
+  auto it = pinned_.find(id);
+  if (it == pinned_.end()) return;
+  if (std::exchange(it->second.stale, false) || commits_in_flight_.contains(id)) {
+    if (!commits_in_flight_.contains(id)) load(id);
+    return;  // read again once what changed it is durable (commit() starts it)
+  }
+  auto waiters = std::move(it->second.waiters);
+  it->second.waiters.clear();
+  if (!read || !*read) {
+    pinned_.erase(it);
+    Error e = read ? not_found(id) : read.error();
+    for (auto& fn : waiters) fn(std::unexpected(e));
+    return;
+  }
+  if (running_.contains(id)) {  // claimed meanwhile: memory is the truth
+    pinned_.erase(it);
+    for (auto& fn : waiters) with_task(id, std::move(fn));
+    return;
+  }
+  it->second.record = std::move(**read);
+  for (auto& fn : waiters) {
+    if (auto r = running_.find(id); r != running_.end()) {
+      fn(&r->second);
+      continue;
+    }
+    auto p = pinned_.find(id);
+    if (p == pinned_.end() || !p->second.record) {
+      with_task(id, std::move(fn));
+      continue;
+    }
+    fn(&*p->second.record);
+  }
+  unpin_if_idle(id);
+}
+
+void TaskService::touched(const std::string& id) {
+  if (auto it = pinned_.find(id); it != pinned_.end() && !it->second.record) it->second.stale = true;
+}
+
+void TaskService::unpin_if_idle(const std::string& id) {
+  auto it = pinned_.find(id);
+  if (it != pinned_.end() && it->second.record && it->second.busy == 0 && it->second.waiters.empty())
+    pinned_.erase(it);
+}
+
+// ---- Timers ------------------------------------------------------------------
+
+bool TaskService::owns_timer(std::string_view timer_id) const { return task_keys::is_task_timer(timer_id); }
+
+void TaskService::on_timer(const keys::TimerKey& key) {
+  if (!accepting_) return;
+  std::string id(task_keys::task_of_timer(key.instance_id));
+  TimeMs due = key.due;
+  with_task(id, [this, id, due](Result<TaskRecord*> t) {
+    if (!t) {
+      if (t.error().code == ErrorCode::kNotFound) {
+        Transition tx(runtime_.now());
+        tx.batch.del(Cf::kTimers, keys::timer_key(due, task_keys::timer_id(id)));
+        commit(std::move(tx), {}, [](const Result<void>&) {});
+      } else {
+        spdlog::error("task '{}': its timer cannot read it: {}", id, t.error().to_string());
+      }
+      return;
+    }
+    TaskRecord& task = **t;
+    if (task.timer_due != due) return;  // stale: the timer moved
+    Result<TaskRecord> next = task.status == TaskStatus::kRunning
+                                  ? decide_expire(task, due, runtime_.now(), runtime_.jitter01(), next_seq())
+                                  : decide_ready(task, due, next_seq());
+    if (task.status == TaskStatus::kRunning && next) stats_.lease_expiries++;
+    apply(&task, std::move(next), [id](Result<TaskRecord> r) {
+      if (!r && r.error().code != ErrorCode::kConflict) {
+        spdlog::error("task '{}': its timer's change failed: {}", id, r.error().to_string());
+      }
+    });
+  });
+}
+
+// ---- Recovery ----------------------------------------------------------------
+
+void TaskService::close() {
+  accepting_ = false;
+  for (auto& [name, q] : queues_) {
+    auto waiters = std::move(q->waiters);
+    q->waiters.clear();
+    for (auto& w : waiters) w.reply(std::vector<TaskRecord>{});
+  }
+}
+
+void TaskService::reset() {
+  accepting_ = false;
+  generation_++;
+  auto queues = std::move(queues_);
+  queues_.clear();
+  auto pinned = std::move(pinned_);
+  pinned_.clear();
+  auto dedupe = std::move(dedupe_busy_);
+  dedupe_busy_.clear();
+  running_.clear();
+  commits_in_flight_.clear();
+  Error e = unavailable();
+  for (auto& [name, q] : queues) {
+    for (auto& w : q->waiters) {
+      w.reply(std::unexpected(e));
+      runtime_.defer([deadline = std::move(w.deadline)]() mutable { deadline.reset(); });
+    }
+  }
+  for (auto& [id, p] : pinned) {
+    for (auto& fn : p.waiters) fn(std::unexpected(e));
+  }
+  for (auto& [key, waiting] : dedupe) {
+    for (auto& fn : waiting) fn();  // they find the service not accepting
+  }
+}
+
+void TaskService::recover(std::move_only_function<void(Result<void>)> done) {
+  reads_.run([&store = store_] { return read_state(store); },
+             [this, done = std::move(done),
+              generation = generation_](Result<std::shared_ptr<Recovered>> read) mutable {
+               if (generation != generation_) return done(std::unexpected(unavailable()));
+               if (!read) return done(std::unexpected(read.error()));
+               Recovered* state = read->get();
+               for (auto& record : state->queues) {
+                 Queue& q = queue_state(record.name);
+                 q.record = std::move(record);
+                 q.stored = true;
+               }
+               for (auto& t : state->running) {
+                 std::string id = t.id;
+                 running_[id] = std::move(t);
+               }
+               for (auto& [queue, type] : state->ready_types)
+                 window(queue_state(queue), type, /*complete=*/false);
+               accepting_ = true;
+               for (auto& [name, q] : queues_) serve(*q);
+               if (!state->running.empty())
+                 spdlog::info("recovered {} running task(s)", state->running.size());
+               done(ok());
+             });
+}
+
+}  // namespace sundial

@@ -1,0 +1,188 @@
+// TaskService: the task queues (docs/tasks.md). Producers enqueue tasks;
+// workers in any language claim them with a lease, heartbeat, and complete
+// or fail them; a lease that runs out puts the task back with its backoff;
+// after max_attempts it is failed (dead) until retried.
+//
+// Every change is a pure decision (task_transitions.h) committed through
+// the runtime's commit path (Runtime::commit_detached: group commit, one
+// fsync) and answered only once durable. What lives in memory:
+//  - running tasks (all of them, so heartbeat, complete and fail never read
+//    the disk), with each queue's counts, settings and waiting claims;
+//  - per (queue, type), a ReadyWindow over the head of the ready index,
+//    refilled by scans on the WorkPool;
+//  - tasks being changed by a command that had to read them (cancel,
+//    retry, a delay's timer), pinned until their commits are durable.
+// Delays, backoffs and leases are rows in the `timers` column family
+// (task_keys::timer_id), fired by the runtime's TimerService.
+//
+// A claim with `wait` long-polls: it is answered the moment a task it may
+// take becomes ready (enqueue, a delay or backoff ending, resume, a slot
+// freed under max_in_flight), or with none when the wait runs out.
+//
+// Failure: a failed commit makes the runtime recover; it calls reset()
+// (everything in memory dropped, waiting claims answered unavailable)
+// and then recover() (read back from storage).
+//
+// Threading: loop thread only; reads on the WorkPool.
+// Ownership: owned by Engine. Borrows Loop, Store, WorkPool and Runtime,
+// which must outlive it.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <list>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/base/error.h"
+#include "engine/base/log_histogram.h"
+#include "engine/loop/loop.h"
+#include "engine/loop/timer.h"
+#include "engine/loop/work_pool.h"
+#include "engine/runtime/runtime.h"
+#include "engine/storage/store.h"
+#include "engine/tasks/ready_window.h"
+#include "engine/tasks/task_model.h"
+#include "engine/tasks/task_options.h"
+#include "engine/tasks/task_transitions.h"
+#include "engine/transitions/commands.h"
+
+namespace sundial {
+
+struct EnqueueResult {
+  std::string task_id;
+  TaskStatus status = TaskStatus::kPending;
+  bool created = true;  // false: the dedupe key named a task already pending or running
+};
+
+struct ClaimRequest {
+  std::string queue;
+  std::string worker;
+  uint32_t max = 1;
+  DurationMs wait = 0;
+  std::vector<std::string> types;  // empty: any type
+  // For a claim that waits: whether its client left (nothing is leased to
+  // it then). Default: never.
+  std::function<bool()> client_gone;
+};
+
+// A queue as the API shows it.
+struct QueueView {
+  QueueRecord record;
+  uint64_t completed_last_minute = 0;
+  size_t waiting_claims = 0;
+};
+
+struct TaskStats {
+  uint64_t enqueued = 0;
+  uint64_t claimed = 0;
+  uint64_t completed = 0;
+  uint64_t failed_attempts = 0;  // fail calls and expired leases
+  uint64_t dead = 0;             // tasks that ended failed
+  uint64_t lease_expiries = 0;
+  LogHistogram claim_to_complete_ms;
+};
+
+class TaskService : public RuntimeParticipant {
+ public:
+  TaskService(Loop& loop, Store& store, WorkPool& pool, Runtime& runtime, TaskServiceOptions options = {});
+  ~TaskService() override;
+  TaskService(const TaskService&) = delete;
+  TaskService& operator=(const TaskService&) = delete;
+
+  // ---- Commands: `reply` runs on the loop, after the change is durable ----
+  // Specs must have passed validation (the HTTP layer's parser); all are
+  // committed in one write, answered in order.
+  void enqueue(std::vector<TaskSpec> specs, Reply<std::vector<EnqueueResult>> reply);
+  void claim(ClaimRequest request, Reply<std::vector<TaskRecord>> reply);
+  void heartbeat(const std::string& id, const std::string& lease, Reply<TaskRecord> reply);
+  void complete(const std::string& id, const std::string& lease, nlohmann::json result,
+                Reply<TaskRecord> reply);
+  void fail(const std::string& id, const std::string& lease, TaskFailure failure, Reply<TaskRecord> reply);
+  void retry(const std::string& id, Reply<TaskRecord> reply);
+  void cancel(const std::string& id, Reply<TaskRecord> reply);
+  // Changes a queue's settings (creating it): nullopt leaves one as it is.
+  void configure(const std::string& queue, std::optional<bool> paused, std::optional<uint32_t> max_in_flight,
+                 Reply<QueueView> reply);
+
+  // Stops taking commands and answers every waiting claim with no tasks
+  // (the engine closes).
+  void close();
+
+  // ---- In-memory views (cheap) ----
+  std::vector<QueueView> queues() const;
+  std::optional<QueueView> queue(const std::string& name) const;
+  const TaskStats& stats() const { return stats_; }
+  size_t running_tasks() const { return running_.size(); }
+  // Reads (tasks, ready-index scans, recovery) on the pool not yet back.
+  size_t reads_in_flight() const { return reads_.outstanding(); }
+  size_t waiting_claims() const;
+
+  // ---- RuntimeParticipant ----
+  bool owns_timer(std::string_view timer_id) const override;
+  void on_timer(const keys::TimerKey& key) override;
+  void reset() override;
+  void recover(std::move_only_function<void(Result<void>)> done) override;
+
+ private:
+  struct Waiter;
+  struct Queue;
+  struct Pinned;
+  using WithTask = std::move_only_function<void(Result<TaskRecord*>)>;
+
+  Queue& queue_state(const std::string& name);
+  ReadyWindow& window(Queue& q, const std::string& type, bool complete);
+  void count(Queue& q, const TaskRecord* before, const TaskRecord& after);
+  void write_queue(Queue& q, Transition& tx);
+  // Commits `tx` for the tasks `ids`; `then` runs once durable (or failed).
+  void commit(Transition&& tx, std::vector<std::string> ids,
+              std::move_only_function<void(const Result<void>&)> then);
+  // After a durable change: a ready task joins its window, waiting claims are served.
+  void became_ready(const TaskRecord& task, size_t bytes);
+  void serve(Queue& q);
+  std::vector<TaskRecord> take_ready(Queue& q, uint32_t max, const std::vector<std::string>& types);
+  void lease(Queue& q, std::vector<TaskRecord> ready, const std::string& worker,
+             Reply<std::vector<TaskRecord>> reply);
+  void scan_if_needed(Queue& q, const std::string& type, ReadyWindow& w);
+  // Runs `fn` with the task's current record (running, pinned, or read on
+  // the pool); calls for one id run in order.
+  void with_task(const std::string& id, WithTask fn);
+  void load(const std::string& id);
+  void on_loaded(const std::string& id, Result<std::optional<TaskRecord>> read);
+  void touched(const std::string& id);  // a change not through with_task: a load under way is stale
+  void unpin_if_idle(const std::string& id);
+  // A change to a task decided through with_task or a lease call: commit and answer.
+  void apply(TaskRecord* current, Result<TaskRecord> next, Reply<TaskRecord> reply);
+  void enqueue_checked(std::vector<TaskSpec> specs, std::vector<std::optional<std::string>> existing,
+                       Reply<std::vector<EnqueueResult>> reply);
+  void release_dedupe(const std::vector<std::string>& keys);
+  void answer_waiter(std::list<Waiter>::iterator it, Queue& q, std::vector<TaskRecord> tasks);
+  Error unavailable() const { return runtime_.not_accepting_error(); }
+  uint64_t next_seq() { return ++seq_; }
+  std::string new_lease();
+
+  Loop& loop_;
+  Store& store_;
+  Runtime& runtime_;
+  TaskServiceOptions options_;
+  std::map<std::string, std::unique_ptr<Queue>, std::less<>> queues_;
+  std::unordered_map<std::string, TaskRecord> running_;
+  std::unordered_map<std::string, Pinned> pinned_;
+  std::unordered_map<std::string, uint32_t> commits_in_flight_;  // by task id
+  // Dedupe keys (as stored) an enqueue is looking up or committing, and the
+  // enqueues that wait for them.
+  std::unordered_map<std::string, std::vector<std::move_only_function<void()>>> dedupe_busy_;
+  uint64_t seq_ = 0;
+  uint64_t generation_ = 0;  // bumped by reset(): answers of older reads are dropped
+  TaskStats stats_;
+  bool accepting_ = false;
+  WorkScope reads_;  // last: destroyed first
+};
+
+}  // namespace sundial

@@ -1,0 +1,217 @@
+// End to end over real sockets against the real sundiald: the task queues'
+// HTTP contract (docs/http-api.md, "Tasks and queues"), the worker token's
+// scope, long-poll claims, bad input that changes nothing, and kill -9 with
+// tasks pending, leased and completed.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <chrono>
+#include <fstream>
+#include <future>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/support/daemon_process.h"
+#include "tests/support/http_client.h"
+#include "tests/support/temp_dir.h"
+
+namespace sundial::testing {
+namespace {
+
+using nlohmann::json;
+
+const std::string kAdmin = "admin-token";
+const std::string kWorker = "worker-token";
+
+std::map<std::string, std::string> as(const std::string& token) {
+  return {{"Authorization", "Bearer " + token}, {"Content-Type", "application/json"}};
+}
+
+class TaskQueuesE2E : public ::testing::Test {
+ protected:
+  void SetUp() override { start(); }
+  void TearDown() override {
+    if (!daemon) return;
+    int status = daemon->stop();
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << daemon->log();
+  }
+  void start() {
+    daemon = std::make_unique<DaemonProcess>(
+        dir.sub("data"), std::vector<std::string>{},
+        std::vector<std::string>{"SUNDIAL_ADMIN_TOKEN=" + kAdmin, "SUNDIAL_WORKER_TOKEN=" + kWorker});
+    ASSERT_GT(daemon->port(), 0) << daemon->log();
+  }
+
+  HttpReply call(const std::string& method, const std::string& target, const std::string& body = {},
+                 const std::string& token = kAdmin) {
+    HttpConnection c(daemon->port(), 20000);
+    auto r = c.request(method, target, body, as(token));
+    EXPECT_TRUE(r) << method << " " << target;
+    return r.value_or(HttpReply{});
+  }
+  json call_json(const std::string& method, const std::string& target, const std::string& body = {},
+                 const std::string& token = kAdmin, int expected = 200) {
+    auto r = call(method, target, body, token);
+    EXPECT_EQ(r.status, expected) << method << " " << target << " " << body << " → " << r.body;
+    return json::parse(r.body, nullptr, false);
+  }
+  json queue(const std::string& name) {
+    json all = call_json("GET", "/api/v1/queues");
+    for (auto& q : all["queues"]) {
+      if (q["queue"] == name) return q;
+    }
+    return json();
+  }
+
+  TempDir dir;
+  std::unique_ptr<DaemonProcess> daemon;
+};
+
+TEST_F(TaskQueuesE2E, AWorkerClaimsAndCompletesWithItsTokenAndMayDoNothingElse) {
+  json created =
+      call_json("POST", "/api/v1/queues/emails/tasks",
+                R"({"type":"send","payload":{"to":"ada@example.com"},"dedupe_key":"ada"})", kAdmin, 201);
+  std::string id = created["task_id"];
+  EXPECT_EQ(created["status"], "pending");
+  json again =
+      call_json("POST", "/api/v1/queues/emails/tasks", R"({"type":"send","dedupe_key":"ada"})", kAdmin, 200);
+  EXPECT_EQ(again["task_id"], id);
+
+  EXPECT_EQ(call("POST", "/api/v1/queues/emails/tasks", R"({"type":"send"})", kWorker).status, 403);
+  EXPECT_EQ(call("GET", "/api/v1/queues", "", kWorker).status, 403);
+  EXPECT_EQ(call("GET", "/api/v1/tasks/" + id, "", kWorker).status, 403);
+  EXPECT_EQ(call("POST", "/api/v1/queues/emails/claim", R"({"worker":"w1"})", "wrong").status, 401);
+
+  json claimed = call_json("POST", "/api/v1/queues/emails/claim", R"({"worker":"w1","max":5})", kWorker);
+  ASSERT_EQ(claimed["tasks"].size(), 1u) << claimed;
+  json task = claimed["tasks"][0];
+  EXPECT_EQ(task["task_id"], id);
+  EXPECT_EQ(task["attempt"], 1);
+  EXPECT_EQ(task["payload"]["to"], "ada@example.com");
+  std::string lease = task["lease"];
+  json beat = call_json("POST", "/api/v1/tasks/" + id + "/heartbeat", json{{"lease", lease}}.dump(), kWorker);
+  EXPECT_GE(beat["lease_expires_at"].get<int64_t>(), task["lease_expires_at"].get<int64_t>());
+  EXPECT_EQ(call("POST", "/api/v1/tasks/" + id + "/complete", R"({"lease":"not-it"})", kWorker).status, 409);
+  json done = call_json("POST", "/api/v1/tasks/" + id + "/complete",
+                        json{{"lease", lease}, {"result", {{"id", "re_1"}}}}.dump(), kWorker);
+  EXPECT_EQ(done["status"], "completed");
+  EXPECT_EQ(call("POST", "/api/v1/tasks/" + id + "/complete", json{{"lease", lease}}.dump(), kWorker).status,
+            409)
+      << "a task completes once";
+  EXPECT_EQ(call("POST", "/api/v1/tasks/nope/complete", R"({"lease":"x"})", kWorker).status, 404);
+
+  json shown = call_json("GET", "/api/v1/tasks/" + id);
+  EXPECT_EQ(shown["status"], "completed");
+  EXPECT_EQ(shown["result"]["id"], "re_1");
+  ASSERT_EQ(shown["attempts"].size(), 1u);
+  EXPECT_EQ(shown["attempts"][0]["worker"], "w1");
+  json q = queue("emails");
+  EXPECT_EQ(q["completed"], 1);
+  EXPECT_EQ(q["pending"], 0);
+  EXPECT_EQ(q["completed_per_minute"], 1);
+}
+
+TEST_F(TaskQueuesE2E, AWaitingClaimGetsTheTaskTheMomentItIsEnqueued) {
+  call_json("PUT", "/api/v1/queues/jobs", "{}");  // the queue exists, so its view shows the waiting claim
+  auto waiting = std::async(std::launch::async, [&] {
+    return call_json("POST", "/api/v1/queues/jobs/claim", R"({"worker":"w1","wait":"20s"})", kWorker);
+  });
+  // The claim is parked before the enqueue: poll the queue view for it.
+  for (int i = 0; i < 500 && queue("jobs").value("waiting_claims", 0) == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_EQ(queue("jobs")["waiting_claims"], 1);
+  auto t0 = std::chrono::steady_clock::now();
+  json created = call_json("POST", "/api/v1/queues/jobs/tasks", R"({"payload":7})", kAdmin, 201);
+  json got = waiting.get();
+  auto waited = std::chrono::steady_clock::now() - t0;
+  ASSERT_EQ(got["tasks"].size(), 1u);
+  EXPECT_EQ(got["tasks"][0]["task_id"], created["task_id"]);
+  EXPECT_LT(waited, std::chrono::seconds(5)) << "answered at the enqueue, not at the end of the wait";
+  json empty = call_json("POST", "/api/v1/queues/jobs/claim", R"({"worker":"w1","wait":"200ms"})", kWorker);
+  EXPECT_TRUE(empty["tasks"].empty());
+}
+
+TEST_F(TaskQueuesE2E, BadTasksAre400NamingTheFieldAndEnqueueNothing) {
+  struct Case {
+    std::string target, body, names;
+  };
+  for (const auto& c : std::vector<Case>{
+           {"/api/v1/queues/q/tasks", R"({"priority":-1})", "priority"},
+           {"/api/v1/queues/q/tasks", R"({"priority":1.5})", "priority"},
+           {"/api/v1/queues/q/tasks", R"({"delay":"soon"})", "delay"},
+           {"/api/v1/queues/q/tasks", R"({"timeout":"0s"})", "timeout"},
+           {"/api/v1/queues/q/tasks", R"({"max_attempts":0})", "max_attempts"},
+           {"/api/v1/queues/q/tasks", R"({"backoff":{"initial":"1s","jitter":true}})", "jitter"},
+           {"/api/v1/queues/q/tasks", R"({"run_at":1,"delay":"1s"})", "run_at"},
+           {"/api/v1/queues/q/tasks", R"({"type":"a b"})", "type"},
+           {"/api/v1/queues/q/tasks", R"({"colour":"red"})", "colour"},
+           {"/api/v1/queues/q/tasks", R"({"dedupe_key":""})", "dedupe_key"},
+           {"/api/v1/queues/q/tasks:batch", R"({"tasks":[{},{"priority":"high"}]})", "tasks[1].priority"},
+           {"/api/v1/queues/q/tasks:batch", R"({"tasks":[]})", "tasks"},
+           {"/api/v1/queues/bad%20name/tasks", R"({})", "queue name"},
+           {"/api/v1/queues/q/claim", R"({"max":1})", "worker"},
+           {"/api/v1/queues/q/claim", R"({"worker":"w","wait":"2m"})", "wait"},
+           {"/api/v1/queues/q/claim", R"({"worker":"w","max":0})", "max"},
+       }) {
+    auto r = call("POST", c.target, c.body);
+    EXPECT_EQ(r.status, 400) << c.target << " " << c.body << " → " << r.body;
+    EXPECT_NE(r.body.find(c.names), std::string::npos) << c.body << " → " << r.body;
+  }
+  EXPECT_EQ(call("POST", "/api/v1/queues/q/tasks", "{\"payload\":\"\xff\"}").status, 400);
+  EXPECT_EQ(call("POST", "/api/v1/queues/q/tasks", std::string(200000, '[')).status, 400);
+  json big = {{"tasks", json::array()}};
+  for (int i = 0; i < 1001; ++i) big["tasks"].push_back(json::object());
+  EXPECT_EQ(call("POST", "/api/v1/queues/q/tasks:batch", big.dump()).status, 400);
+  EXPECT_TRUE(queue("q").is_null()) << "nothing was enqueued: " << queue("q");
+  EXPECT_EQ(call("GET", "/readyz").status, 200);
+}
+
+TEST_F(TaskQueuesE2E, AcknowledgedEnqueuesLeasesAndCompletionsSurviveKill9) {
+  json batch = {{"tasks", json::array()}};
+  for (int i = 0; i < 200; ++i) batch["tasks"].push_back({{"payload", i}, {"timeout", "1h"}});
+  json results = call_json("POST", "/api/v1/queues/work/tasks:batch", batch.dump());
+  ASSERT_EQ(results["results"].size(), 200u);
+  json leased = call_json("POST", "/api/v1/queues/work/claim", R"({"worker":"w1","max":50})", kWorker);
+  ASSERT_EQ(leased["tasks"].size(), 50u);
+  for (int i = 0; i < 20; ++i) {
+    const json& t = leased["tasks"][static_cast<size_t>(i)];
+    call_json("POST", "/api/v1/tasks/" + t["task_id"].get<std::string>() + "/complete",
+              json{{"lease", t["lease"]}, {"result", i}}.dump(), kWorker);
+  }
+  daemon->kill();
+  start();
+  json q = queue("work");
+  EXPECT_EQ(q["pending"], 150);
+  EXPECT_EQ(q["running"], 30);
+  EXPECT_EQ(q["completed"], 20);
+  // A lease from before the crash still completes its task, once.
+  const json& kept = leased["tasks"][20];
+  std::string kept_id = kept["task_id"];
+  call_json("POST", "/api/v1/tasks/" + kept_id + "/complete", json{{"lease", kept["lease"]}}.dump(), kWorker);
+  EXPECT_EQ(call("POST", "/api/v1/tasks/" + leased["tasks"][0]["task_id"].get<std::string>() + "/complete",
+                 json{{"lease", leased["tasks"][0]["lease"]}}.dump(), kWorker)
+                .status,
+            409);
+  // Everything still pending comes out, each once.
+  std::set<std::string> seen;
+  while (true) {
+    json got = call_json("POST", "/api/v1/queues/work/claim", R"({"worker":"w2","max":40})", kWorker);
+    if (got["tasks"].empty()) break;
+    for (const auto& t : got["tasks"]) EXPECT_TRUE(seen.insert(t["task_id"]).second) << "handed out twice";
+  }
+  EXPECT_EQ(seen.size(), 150u);
+  json listed = call_json("GET", "/api/v1/queues/work/tasks?status=completed&limit=7");
+  EXPECT_EQ(listed["tasks"].size(), 7u);
+  size_t total = listed["tasks"].size();
+  while (!listed["next_cursor"].is_null()) {
+    listed = call_json("GET", "/api/v1/queues/work/tasks?status=completed&limit=7&cursor=" +
+                                  listed["next_cursor"].get<std::string>());
+    total += listed["tasks"].size();
+  }
+  EXPECT_EQ(total, 21u);
+}
+
+}  // namespace
+}  // namespace sundial::testing
