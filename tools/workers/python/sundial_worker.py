@@ -309,12 +309,15 @@ class Worker:
             return lambda: None
         previous = {}
 
+        def stop_after(name):
+            log.info("%s: stopping after the tasks in flight (again to quit now)", name)
+            self.stop()
+
         def on_signal(signum, frame):
-            log.info("%s: stopping after the tasks in flight (again to quit now)", signal.Signals(signum).name)
             for s, h in previous.items():
                 signal.signal(s, h)
-            # stop() takes locks the interrupted code may hold: not from here.
-            threading.Thread(target=self.stop, daemon=True).start()
+            # Logging and stop() take locks the interrupted code may hold: not from here.
+            threading.Thread(target=stop_after, args=(signal.Signals(signum).name,), daemon=True).start()
 
         for s in (signal.SIGTERM, signal.SIGINT):
             previous[s] = signal.signal(s, on_signal)
