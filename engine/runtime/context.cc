@@ -87,6 +87,17 @@ StepAwaiter Context::step_async(std::string name, AsyncStepFn fn, RetryPolicy po
   return StepAwaiter(*this, std::move(req));
 }
 
+StepAwaiter Context::task(std::string name, TaskSpec spec) {
+  AsyncStepFn fn = [runner = task_runner_, spec = std::move(spec)](const StepInfo& info, StepDone done) {
+    if (!runner) return done(make_error(ErrorCode::kStepFailed, "task queues are not available here"));
+    runner(info, spec, std::move(done));
+  };
+  // One attempt: the task's own attempts and backoff are the retries.
+  RetryPolicy once;
+  once.max_attempts = 1;
+  return step_async(std::move(name), std::move(fn), once);
+}
+
 StepAwaiter Context::step_blocking(std::string name, SyncStepFn fn, RetryPolicy policy) {
   AwaitRequest req = step_request(request(AwaitKind::kStep), std::move(name), policy);
   req.blocking_fn = std::move(fn);

@@ -39,6 +39,7 @@
 #include "engine/model/instance.h"
 #include "engine/model/journal_entry.h"
 #include "engine/runtime/retry_policy.h"
+#include "engine/tasks/task_model.h"
 
 namespace sundial {
 
@@ -58,6 +59,8 @@ struct StepInfo {
 using StepDone = std::move_only_function<void(Result<nlohmann::json>)>;
 using AsyncStepFn = std::function<void(const StepInfo&, StepDone)>;
 using SyncStepFn = std::function<Result<nlohmann::json>(const StepInfo&)>;
+// Runs the task a step stands for (Context::task): set by the runtime.
+using TaskRunner = std::function<void(const StepInfo&, const TaskSpec&, StepDone)>;
 
 struct SignalResult {
   bool timed_out = false;
@@ -140,6 +143,14 @@ class Context {
   // journaled on the loop like any step's. Shutdown waits for the ones
   // running.
   StepAwaiter step_blocking(std::string name, SyncStepFn fn, RetryPolicy policy = {});
+  // A task on a queue (docs/tasks.md) as a durable step: enqueued under an
+  // id derived from the instance and the step name, so a replay or a
+  // restart never enqueues it twice, and awaited until a worker completes
+  // it (its result is the step's) or it ends otherwise (the step fails for
+  // good; retrying the instance revives a failed or cancelled task). The
+  // task's max_attempts, backoff and timeout govern the workers' attempts;
+  // spec.queue is required, spec.id and dedupe_key are ignored.
+  StepAwaiter task(std::string name, TaskSpec spec);
   // Durable sleep until now() + d.
   SleepAwaiter sleep_for(DurationMs d);
   // Durable sleep until `t`, moved later by the total of pauses resumed with
@@ -194,6 +205,9 @@ class Context {
   // workflow whose in-memory state is costly (a Lua script's) sets a gate
   // that answers from its own memory budget. No gate: yes.
   void set_warm_gate(std::function<bool()> gate) { warm_gate_ = std::move(gate); }
+  // How task() steps run (the runtime sets it; none: they fail).
+  void set_task_runner(TaskRunner runner) { task_runner_ = std::move(runner); }
+  const TaskRunner& task_runner() const { return task_runner_; }
   bool may_stay_warm() const { return !warm_gate_ || warm_gate_(); }
 
   // ---- Executor API --------------------------------------------------------
@@ -263,6 +277,7 @@ class Context {
   bool dry_run_ = false;
   std::string origin_;
   std::function<bool()> warm_gate_;
+  TaskRunner task_runner_;
   std::map<std::string, bool, std::less<>> patches_;  // change id -> patched()'s answer
   std::vector<JournalEntry> markers_;
   uint64_t rng_state_ = 0;

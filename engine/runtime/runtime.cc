@@ -143,9 +143,21 @@ void Runtime::on_loaded(const std::string& id, uint64_t generation, Result<Store
   }
 }
 
+std::unique_ptr<Context> Runtime::make_context(const std::string& id, const nlohmann::json& input,
+                                               std::vector<JournalEntry> journal) {
+  auto ctx = std::make_unique<Context>(id, input, std::move(journal));
+  ctx->set_task_runner([this](const StepInfo& step, const TaskSpec& spec, StepDone done) {
+    if (participant_ == nullptr) {
+      return done(make_error(ErrorCode::kStepFailed, "task queues are not available in this engine"));
+    }
+    participant_->run_task(step, spec, std::move(done));
+  });
+  return ctx;
+}
+
 LiveInstance& Runtime::install(StoredInstance stored) {
   auto inst = std::make_unique<LiveInstance>();
-  inst->ctx = std::make_unique<Context>(stored.record.id, stored.record.input, std::move(stored.journal));
+  inst->ctx = make_context(stored.record.id, stored.record.input, std::move(stored.journal));
   inst->record = std::move(stored.record);
   inst->epoch = next_epoch_++;
   inst->persisted = true;
@@ -161,7 +173,7 @@ LiveInstance& Runtime::install(StoredInstance stored) {
 LiveInstance& Runtime::create(InstanceRecord record, std::vector<JournalEntry> journal) {
   SUNDIAL_CHECK_LOOP_THREAD(deps_.loop);
   auto inst = std::make_unique<LiveInstance>();
-  inst->ctx = std::make_unique<Context>(record.id, record.input, std::move(journal));
+  inst->ctx = make_context(record.id, record.input, std::move(journal));
   inst->record = std::move(record);
   inst->epoch = next_epoch_++;
   LiveInstance* raw = inst.get();
@@ -172,7 +184,7 @@ LiveInstance& Runtime::create(InstanceRecord record, std::vector<JournalEntry> j
 void Runtime::rebuild(LiveInstance& inst) {
   inst.root = Workflow<void>();
   std::vector<JournalEntry> journal = inst.ctx->journal();
-  inst.ctx = std::make_unique<Context>(inst.record.id, inst.record.input, std::move(journal));
+  inst.ctx = make_context(inst.record.id, inst.record.input, std::move(journal));
   inst.epoch = next_epoch_++;
   inst.step_running = false;
 }
@@ -627,34 +639,33 @@ Result<std::vector<StoredInstance>> read_running(Store& store) {
 
 void Runtime::recover(Recovered done) {
   SUNDIAL_CHECK_LOOP_THREAD(deps_.loop);
-  recover_in_flight_ = true;
-  reads_.run([&store = deps_.store] { return read_running(store); },
-             [this, done = std::move(done)](Result<std::vector<StoredInstance>> running) mutable {
-               recover_in_flight_ = false;
-               if (!running) return done(std::unexpected(running.error()));
-               recovering_ = false;
-               for (StoredInstance& stored : *running) {
-                 if (find(stored.record.id) != nullptr) continue;
-                 LiveInstance& inst = install(std::move(stored));
-                 Transition tx(now());
-                 advance(inst, tx);
-                 commit(inst, std::move(tx));
-               }
-               size_t recovered = running->size();
-               auto start = [this, recovered, done = std::move(done)](Result<void> r) mutable {
-                 if (!r) return done(std::unexpected(r.error()));
+  // The participant first: a recovered instance's step may be a task it runs.
+  auto instances = [this, done = std::move(done)](Result<void> participant) mutable {
+    if (!participant) {
+      recover_in_flight_ = false;
+      return done(std::unexpected(participant.error()));
+    }
+    reads_.run([&store = deps_.store] { return read_running(store); },
+               [this, done = std::move(done)](Result<std::vector<StoredInstance>> running) mutable {
+                 recover_in_flight_ = false;
+                 if (!running) return done(std::unexpected(running.error()));
+                 recovering_ = false;
+                 for (StoredInstance& stored : *running) {
+                   if (find(stored.record.id) != nullptr) continue;
+                   LiveInstance& inst = install(std::move(stored));
+                   Transition tx(now());
+                   advance(inst, tx);
+                   commit(inst, std::move(tx));
+                 }
                  accepting_ = true;
                  timers_.poll();
-                 if (recovered != 0) spdlog::info("recovered {} running instance(s)", recovered);
+                 if (!running->empty()) spdlog::info("recovered {} running instance(s)", running->size());
                  done(ok());
-               };
-               if (participant_ == nullptr) return start(ok());
-               recover_in_flight_ = true;
-               participant_->recover([this, start = std::move(start)](Result<void> r) mutable {
-                 recover_in_flight_ = false;
-                 start(std::move(r));
                });
-             });
+  };
+  recover_in_flight_ = true;
+  if (participant_ == nullptr) return instances(ok());
+  participant_->recover(std::move(instances));
 }
 
 void Runtime::on_commit_failed(const Error& error) {

@@ -60,6 +60,9 @@ class RuntimeParticipant {
   virtual bool owns_timer(std::string_view timer_id) const = 0;
   virtual void on_timer(const keys::TimerKey& key) = 0;
   virtual void reset() = 0;
+  // A workflow step that stands for a task (Context::task): enqueue it, or
+  // find it after a replay or restart, and call `done` with its outcome.
+  virtual void run_task(const StepInfo& step, const TaskSpec& spec, StepDone done) = 0;
   // `done` runs on the loop once its state is back in memory.
   virtual void recover(std::move_only_function<void(Result<void>)> done) = 0;
 };
@@ -155,6 +158,9 @@ class Runtime {
   void on_loaded(const std::string& id, uint64_t generation, Result<StoredInstance> stored);
   // Puts a stored instance into memory and replays it to where it waits.
   LiveInstance& install(StoredInstance stored);
+  // A Context for `id` whose tasks run through the participant.
+  std::unique_ptr<Context> make_context(const std::string& id, const nlohmann::json& input,
+                                        std::vector<JournalEntry> journal);
   void on_timer(const keys::TimerKey& key);
   void fire_timer(const keys::TimerKey& key, Result<LiveInstance*> loaded);
   // A due timer whose instance could not be read (an I/O error, not a

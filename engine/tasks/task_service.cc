@@ -260,7 +260,7 @@ void TaskService::enqueue(std::vector<TaskSpec> specs, Reply<std::vector<Enqueue
   }
   std::vector<std::string> keys;
   for (const auto& s : specs) {
-    if (!s.dedupe_key.empty()) keys.push_back(task_keys::dedupe_key(s.queue, s.dedupe_key));
+    if (auto k = lookup_key(s); !k.empty()) keys.push_back(std::move(k));
   }
   std::sort(keys.begin(), keys.end());
   keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
@@ -279,9 +279,9 @@ void TaskService::enqueue(std::vector<TaskSpec> specs, Reply<std::vector<Enqueue
   std::vector<std::optional<std::string>> existing(specs.size());
   std::vector<size_t> uncached;
   for (size_t i = 0; i < specs.size(); ++i) {
-    if (specs[i].dedupe_key.empty()) continue;
-    auto cached =
-        store_.get_if_cached(Cf::kTasks, task_keys::dedupe_key(specs[i].queue, specs[i].dedupe_key));
+    std::string key = lookup_key(specs[i]);
+    if (key.empty()) continue;
+    auto cached = store_.get_if_cached(Cf::kTasks, key);
     if (cached && cached->state == CachedRead::kFound) existing[i] = cached->value;
     if (!cached || cached->state == CachedRead::kNotCached) uncached.push_back(i);
   }
@@ -293,7 +293,7 @@ void TaskService::enqueue(std::vector<TaskSpec> specs, Reply<std::vector<Enqueue
     });
   }
   std::vector<std::string> lookups;
-  for (size_t i : uncached) lookups.push_back(task_keys::dedupe_key(specs[i].queue, specs[i].dedupe_key));
+  for (size_t i : uncached) lookups.push_back(lookup_key(specs[i]));
   reads_.run(
       [&store = store_, lookups = std::move(lookups)]() -> Result<std::vector<std::optional<std::string>>> {
         std::vector<std::optional<std::string>> out;
@@ -309,9 +309,7 @@ void TaskService::enqueue(std::vector<TaskSpec> specs, Reply<std::vector<Enqueue
         if (generation != generation_) return reply(std::unexpected(unavailable()));
         if (!read) {
           std::vector<std::string> held;
-          for (const auto& s : specs) {
-            if (!s.dedupe_key.empty()) held.push_back(task_keys::dedupe_key(s.queue, s.dedupe_key));
-          }
+          for (const auto& s : specs) held.push_back(lookup_key(s));
           release_dedupe(held);
           return reply(std::unexpected(read.error()));
         }
@@ -331,13 +329,21 @@ void TaskService::enqueue_checked(std::vector<TaskSpec> specs,
   std::vector<std::pair<Queue*, TaskRecord>> created;
   for (size_t i = 0; i < specs.size(); ++i) {
     TaskSpec& s = specs[i];
-    std::string stored_key = s.dedupe_key.empty() ? "" : task_keys::dedupe_key(s.queue, s.dedupe_key);
+    std::string stored_key = lookup_key(s);
     if (!stored_key.empty()) {
       keys.push_back(stored_key);
-      std::optional<std::string> holder = existing[i];
+      // The task that holds the id or dedupe key already.
+      std::optional<std::string> holder;
+      TaskStatus status = TaskStatus::kPending;
+      if (existing[i]) {
+        holder = s.id ? *s.id : *existing[i];
+        if (s.id) {
+          if (auto stored = decode_task(*existing[i])) status = stored->status;
+        }
+      }
       if (auto b = claimed_in_batch.find(stored_key); b != claimed_in_batch.end()) holder = b->second;
       if (holder) {
-        TaskStatus status = running_.contains(*holder) ? TaskStatus::kRunning : TaskStatus::kPending;
+        if (running_.contains(*holder)) status = TaskStatus::kRunning;
         results.push_back(EnqueueResult{*holder, status, false});
         continue;
       }
@@ -389,6 +395,13 @@ void TaskService::release_dedupe(const std::vector<std::string>& keys) {
     dedupe_busy_.erase(it);
   }
   for (auto& fn : resume) fn();
+}
+
+// An enqueue's key in the tasks family that may exist already: its id when
+// the caller chose one (a workflow's or webhook's task), else its dedupe key.
+std::string TaskService::lookup_key(const TaskSpec& s) {
+  if (s.id) return *s.id;
+  return s.dedupe_key.empty() ? std::string() : task_keys::dedupe_key(s.queue, s.dedupe_key);
 }
 
 // ---- Claims ------------------------------------------------------------------
@@ -654,6 +667,7 @@ void TaskService::apply(TaskRecord* current, Result<TaskRecord> next, Reply<Task
                }
              }
              if (r && is_ready(after)) became_ready(after, 64 + after.payload.dump().size());
+             if (r && is_task_finished(after.status)) notify_watchers(after);
              if (r) {
                if (auto qi = queues_.find(after.queue); qi != queues_.end())
                  serve(*qi->second);  // a slot freed
@@ -734,6 +748,84 @@ void TaskService::unpin_if_idle(const std::string& id) {
     pinned_.erase(it);
 }
 
+// ---- Workflow steps ----------------------------------------------------------
+
+std::string TaskService::workflow_task_id(std::string_view instance_id, std::string_view step_name) {
+  // FNV-1a, 64 bits each: printable, fixed length, and the same every time.
+  auto fnv = [](std::string_view text) {
+    uint64_t h = 1469598103934665603ull;
+    for (unsigned char c : text) {
+      h ^= c;
+      h *= 1099511628211ull;
+    }
+    return h;
+  };
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "wf-%016llx%016llx", static_cast<unsigned long long>(fnv(instance_id)),
+                static_cast<unsigned long long>(fnv(step_name)));
+  return buf;
+}
+
+void TaskService::run_task(const StepInfo& step, const TaskSpec& given, StepDone done) {
+  TaskSpec spec = given;
+  std::string id = workflow_task_id(step.instance_id, step.step_name);
+  spec.id = id;
+  spec.instance_id = step.instance_id;
+  spec.dedupe_key.clear();
+  with_task(id,
+            [this, id, spec = std::move(spec), done = std::move(done)](Result<TaskRecord*> found) mutable {
+              if (!found && found.error().code != ErrorCode::kNotFound)
+                return done(std::unexpected(found.error()));
+              if (!found) {  // the first run of the step: enqueue, then wait for the end
+                watchers_[id].push_back(std::move(done));
+                return enqueue({std::move(spec)}, [this, id](const Result<std::vector<EnqueueResult>>& r) {
+                  if (!r) fail_watchers(id, r.error());
+                });
+              }
+              TaskRecord& task = **found;
+              switch (task.status) {
+                case TaskStatus::kCompleted:
+                  return done(task.result);
+                case TaskStatus::kPending:
+                case TaskStatus::kRunning:
+                  watchers_[id].push_back(std::move(done));
+                  return;
+                case TaskStatus::kFailed:
+                case TaskStatus::kCancelled:
+                  // The instance is being retried: so is its task.
+                  watchers_[id].push_back(std::move(done));
+                  return retry(id, [this, id](Result<TaskRecord> r) {
+                    if (!r) fail_watchers(id, r.error());
+                  });
+              }
+            });
+}
+
+void TaskService::notify_watchers(const TaskRecord& task) {
+  auto it = watchers_.find(task.id);
+  if (it == watchers_.end()) return;
+  auto waiting = std::move(it->second);
+  watchers_.erase(it);
+  for (auto& done : waiting) {
+    if (task.status == TaskStatus::kCompleted) {
+      done(task.result);
+    } else {
+      done(make_error(ErrorCode::kStepFailed,
+                      "task '" + task.id + "' on queue '" + task.queue + "' " +
+                          (task.status == TaskStatus::kCancelled ? std::string("was cancelled")
+                                                                 : "failed: " + task.last_error)));
+    }
+  }
+}
+
+void TaskService::fail_watchers(const std::string& id, const Error& error) {
+  auto it = watchers_.find(id);
+  if (it == watchers_.end()) return;
+  auto waiting = std::move(it->second);
+  watchers_.erase(it);
+  for (auto& done : waiting) done(std::unexpected(error));
+}
+
 // ---- Timers ------------------------------------------------------------------
 
 bool TaskService::owns_timer(std::string_view timer_id) const { return task_keys::is_task_timer(timer_id); }
@@ -789,6 +881,7 @@ void TaskService::reset() {
   dedupe_busy_.clear();
   running_.clear();
   commits_in_flight_.clear();
+  watchers_.clear();  // the runtime drops its instances too and runs their steps again
   Error e = unavailable();
   for (auto& [name, q] : queues) {
     for (auto& w : q->waiters) {

@@ -129,6 +129,11 @@ class TaskService : public RuntimeParticipant {
   void on_timer(const keys::TimerKey& key) override;
   void reset() override;
   void recover(std::move_only_function<void(Result<void>)> done) override;
+  void run_task(const StepInfo& step, const TaskSpec& spec, StepDone done) override;
+
+  // The id of the task a workflow step stands for: derived from the
+  // instance id and the step name, so the same step always names the same task.
+  static std::string workflow_task_id(std::string_view instance_id, std::string_view step_name);
 
  private:
   struct Waiter;
@@ -162,6 +167,10 @@ class TaskService : public RuntimeParticipant {
   void enqueue_checked(std::vector<TaskSpec> specs, std::vector<std::optional<std::string>> existing,
                        Reply<std::vector<EnqueueResult>> reply);
   void release_dedupe(const std::vector<std::string>& keys);
+  // A task ended: the workflow steps waiting for it hear its outcome.
+  void notify_watchers(const TaskRecord& task);
+  void fail_watchers(const std::string& id, const Error& error);
+  static std::string lookup_key(const TaskSpec& s);
   void answer_waiter(std::list<Waiter>::iterator it, Queue& q, std::vector<TaskRecord> tasks);
   Error unavailable() const { return runtime_.not_accepting_error(); }
   uint64_t next_seq() { return ++seq_; }
@@ -178,6 +187,8 @@ class TaskService : public RuntimeParticipant {
   // Dedupe keys (as stored) an enqueue is looking up or committing, and the
   // enqueues that wait for them.
   std::unordered_map<std::string, std::vector<std::move_only_function<void()>>> dedupe_busy_;
+  // Workflow steps waiting for their task to end, by task id.
+  std::unordered_map<std::string, std::vector<StepDone>> watchers_;
   uint64_t seq_ = 0;
   uint64_t generation_ = 0;  // bumped by reset(): answers of older reads are dropped
   TaskStats stats_;

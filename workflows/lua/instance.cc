@@ -224,9 +224,11 @@ int ctx_effect(lua_State* L) {
     req.name = lua_tostring(L, 2);
     check_name(method.c_str(), "step", req.name);
     req.policy = effect_retry_policy(L, 3, method);
+    if (E.retries_elsewhere) req.policy = RetryPolicy{.max_attempts = 1};
     const LuaScript& script = box.instance->script();
     size_t max_result = script.sandbox().limits().max_json_bytes;
-    AsyncStepFn run = E.build(L, EffectEnv{script.options().effects, max_result});
+    AsyncStepFn run =
+        E.build(L, EffectEnv{script.options().effects, max_result, box.instance->context().task_runner()});
     // The result is journaled: the same cap as a Lua step's result.
     req.effect_fn = [run = std::move(run), max_result](const StepInfo& info, StepDone done) {
       run(info, [done = std::move(done), max_result,
@@ -273,6 +275,7 @@ const luaL_Reg kCtxMethods[] = {
     // Effects (effects/effect.h) and secrets.
     {"http", c_function<ctx_effect<kHttpEffect>>},
     {"email", c_function<ctx_effect<kEmailEffect>>},
+    {"task", c_function<ctx_effect<kTaskEffect>>},
     {"secret", c_function<ctx_secret>},
     {nullptr, nullptr},
 };

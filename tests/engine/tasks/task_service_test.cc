@@ -18,10 +18,23 @@ namespace {
 
 using testing::EngineHarness;
 
+// "test.task": one step that is a task on queue "images" with the
+// instance's input as payload; the task's result is the workflow's.
+Workflow<void> task_workflow(Context& ctx) {
+  TaskSpec spec;
+  spec.queue = "images";
+  spec.type = "resize";
+  spec.payload = ctx.input();
+  spec.retry.max_attempts = 1;
+  nlohmann::json result = co_await ctx.task("resize", spec);
+  ctx.set_result(result);
+}
+
 class TaskServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
     h.clock.set(1'000'000);
+    ASSERT_TRUE(h.registry.add("test.task", "", [](Context& ctx) { return task_workflow(ctx); }));
     h.open();
   }
 
@@ -53,9 +66,10 @@ class TaskServiceTest : public ::testing::Test {
     return r ? r->front() : EnqueueResult{};
   }
 
-  std::vector<TaskRecord> claim(uint32_t max = 1, std::vector<std::string> types = {}) {
+  std::vector<TaskRecord> claim(uint32_t max = 1, std::vector<std::string> types = {},
+                                std::string queue = "emails") {
     auto r = sync<std::vector<TaskRecord>>([&](auto reply) {
-      tasks().claim(ClaimRequest{"emails", "w1", max, 0, std::move(types), nullptr}, std::move(reply));
+      tasks().claim(ClaimRequest{queue, "w1", max, 0, std::move(types), nullptr}, std::move(reply));
     });
     EXPECT_TRUE(r) << r.error().to_string();
     return r ? *r : std::vector<TaskRecord>{};
@@ -279,6 +293,41 @@ TEST_F(TaskServiceTest, PriorityGoesFirstAndMoreTasksThanTheWindowComeOutInOrder
   EXPECT_EQ(seen[0], "urgent");
   for (int i = 0; i < 20; ++i) EXPECT_EQ(seen[static_cast<size_t>(i) + 1], i);
   EXPECT_EQ(count(TaskStatus::kCompleted), 21u);
+}
+
+TEST_F(TaskServiceTest, AWorkflowStepEnqueuesItsTaskOnceAcrossARestartAndTakesItsResult) {
+  ASSERT_TRUE(h.start("test.task", "img-1", {{"src", "a.png"}}));
+  auto claimed = claim(5, {}, "images");
+  ASSERT_EQ(claimed.size(), 1u);
+  EXPECT_EQ(claimed[0].id, TaskService::workflow_task_id("img-1", "resize"));
+  EXPECT_EQ(claimed[0].instance_id, "img-1");
+  EXPECT_EQ(claimed[0].payload, (nlohmann::json{{"src", "a.png"}}));
+  h.reopen();  // the instance waits in its step; recovery runs the step again
+  EXPECT_TRUE(claim(5, {}, "images").empty()) << "the step found its task instead of enqueuing another";
+  EXPECT_EQ(tasks().queue("images")->record.counts[status_slot(TaskStatus::kRunning)], 1u);
+  ASSERT_TRUE(complete(claimed[0], {{"thumb", "a-64.png"}}));
+  auto inst = h.describe("img-1");
+  ASSERT_TRUE(inst);
+  EXPECT_EQ(inst->status, InstanceStatus::kCompleted);
+  EXPECT_EQ(inst->result, (nlohmann::json{{"thumb", "a-64.png"}}));
+}
+
+TEST_F(TaskServiceTest, ADeadTaskFailsItsStepAndRetryingTheInstanceRevivesTheTask) {
+  ASSERT_TRUE(h.start("test.task", "img-2", {{"src", "b.png"}}));
+  TaskRecord t = claim(1, {}, "images").at(0);
+  ASSERT_TRUE(sync<TaskRecord>([&](auto reply) {
+    tasks().fail(t.id, t.lease, TaskFailure{"corrupt image", false, std::nullopt}, std::move(reply));
+  }));
+  auto failed = h.describe("img-2");
+  EXPECT_EQ(failed->status, InstanceStatus::kFailed);
+  EXPECT_NE(failed->last_error.find("corrupt image"), std::string::npos) << failed->last_error;
+  ASSERT_TRUE(h.retry("img-2"));
+  auto again = claim(1, {}, "images");
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_EQ(again[0].id, t.id) << "the same task, revived";
+  EXPECT_EQ(again[0].attempt, 1u);
+  ASSERT_TRUE(complete(again[0], "ok"));
+  EXPECT_EQ(h.describe("img-2")->status, InstanceStatus::kCompleted);
 }
 
 }  // namespace

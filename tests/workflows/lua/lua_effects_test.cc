@@ -523,3 +523,55 @@ TEST_F(LuaDocExamples, TheStateMachineMovesOneSignalAtATimeAndExpires) {
 
 }  // namespace
 }  // namespace sundial::lua
+
+namespace sundial::lua {
+namespace {
+
+// ctx:task: a task for workers, awaited as a step; the retry fields are the task's.
+TEST_F(LuaEffectsTest, ATaskIsEnqueuedOnceWithTheTasksRetryFieldsAndItsResultReturned) {
+  add("w", R"lua(return { run = function(ctx, input)
+    local r = ctx:task("resize", { queue = "images", type = "resize", payload = input,
+                                   priority = 5, timeout = "2m", attempts = 7, backoff = "10s" })
+    return { thumb = r.thumb }
+  end })lua");
+  h.open();
+  ASSERT_TRUE(h.start("w", "w1", {{"src", "a.png"}}));
+  h.drain();
+  std::optional<Result<std::vector<TaskRecord>>> claimed;
+  h.engine->tasks().claim(ClaimRequest{"images", "worker", 5, 0, {}, nullptr},
+                          [&](Result<std::vector<TaskRecord>> r) { claimed = std::move(r); });
+  h.drain();
+  ASSERT_TRUE(claimed && *claimed);
+  ASSERT_EQ((*claimed)->size(), 1u);
+  const TaskRecord t = (*claimed)->front();
+  EXPECT_EQ(t.payload, (nlohmann::json{{"src", "a.png"}}));
+  EXPECT_EQ(t.priority, 5);
+  EXPECT_EQ(t.timeout, 2 * kMinuteMs);
+  EXPECT_EQ(t.retry.max_attempts, 7u);
+  EXPECT_EQ(t.retry.initial_backoff, 10 * kSecondMs);
+  EXPECT_EQ(t.instance_id, "w1");
+  std::optional<Result<TaskRecord>> done;
+  h.engine->tasks().complete(t.id, t.lease, {{"thumb", "a-64.png"}},
+                             [&](Result<TaskRecord> r) { done = std::move(r); });
+  run_until("w1", InstanceStatus::kCompleted);
+  EXPECT_EQ(result("w1"), (nlohmann::json{{"thumb", "a-64.png"}}));
+}
+
+TEST_F(LuaEffectsTest, ATaskWithBadFieldsFailsTheInstanceNamingTheField) {
+  add("w", R"lua(return { run = function(ctx)
+    return ctx:task("t", { queue = "images", priority = -3 })
+  end })lua");
+  add("v", R"lua(return { run = function(ctx)
+    return ctx:task("t", { payload = 1 })
+  end })lua");
+  h.open();
+  ASSERT_TRUE(h.start("w", "w1"));
+  ASSERT_TRUE(h.start("v", "v1"));
+  run_until("w1", InstanceStatus::kFailed);
+  run_until("v1", InstanceStatus::kFailed);
+  EXPECT_NE(last_error("w1").find("priority"), std::string::npos) << last_error("w1");
+  EXPECT_NE(last_error("v1").find("queue"), std::string::npos) << last_error("v1");
+}
+
+}  // namespace
+}  // namespace sundial::lua

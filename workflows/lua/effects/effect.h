@@ -1,5 +1,6 @@
-// Effects: ctx methods backed by C++ connectors (ctx:http, ctx:email; the
-// hooks ctx:task, ctx:start, ctx:signal, ctx:publish of later issues). All
+// Effects: ctx methods backed by C++ connectors or engine services
+// (ctx:http, ctx:email, ctx:task; the hooks ctx:start, ctx:signal,
+// ctx:publish of later issues). All
 // share one calling convention and one path through the engine:
 //
 //   local r = ctx:<effect>("step-name", { ...effect fields...,
@@ -64,6 +65,7 @@ struct LuaEffects {
 struct EffectEnv {
   const LuaEffects& effects;
   size_t max_result_bytes;  // the sandbox's max_json_bytes
+  const TaskRunner& tasks;  // the instance's Context::task_runner(): ctx:task
 };
 
 // Builds the step body from the options table at index 3 of L (the step
@@ -74,10 +76,14 @@ using EffectBuild = AsyncStepFn (*)(lua_State* L, const EffectEnv& env);
 struct Effect {
   const char* method;  // "http": the error messages say ctx:http
   EffectBuild build;
+  // The retry fields belong to what the effect starts (ctx:task: the
+  // task's attempts and backoff), so its step makes one attempt.
+  bool retries_elsewhere = false;
 };
 
 extern const Effect kHttpEffect;
 extern const Effect kEmailEffect;
+extern const Effect kTaskEffect;
 
 // ---- Helpers for build functions -------------------------------------------
 
