@@ -255,6 +255,12 @@ int run_daemon(const std::vector<std::string>& args) {
   auto server =
       std::make_unique<SundialServer>(loop, clock, *engine, config, admin_token, worker_token, scripts.get());
   for (auto& route : modules.routes) server->add_webhook(std::move(route));
+  // [queues.<name>] settings, applied at every start like PUT /api/v1/queues/{queue}.
+  for (const auto& [queue, max_in_flight] : config.queue_max_in_flight) {
+    engine->tasks().configure(queue, std::nullopt, max_in_flight, [queue](Result<QueueView> applied) {
+      if (!applied) spdlog::error("[queues.{}] could not be applied: {}", queue, applied.error().to_string());
+    });
+  }
   // The webhook triggers the scripts declare follow each script's changes.
   auto serve_triggers = [&server, triggers = trigger_options(config)](
                             const std::string& type,

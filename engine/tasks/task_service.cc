@@ -750,7 +750,7 @@ void TaskService::unpin_if_idle(const std::string& id) {
 
 // ---- Workflow steps ----------------------------------------------------------
 
-std::string TaskService::workflow_task_id(std::string_view instance_id, std::string_view step_name) {
+std::string TaskService::derived_task_id(std::string_view kind, std::string_view a, std::string_view b) {
   // FNV-1a, 64 bits each: printable, fixed length, and the same every time.
   auto fnv = [](std::string_view text) {
     uint64_t h = 1469598103934665603ull;
@@ -760,10 +760,11 @@ std::string TaskService::workflow_task_id(std::string_view instance_id, std::str
     }
     return h;
   };
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "wf-%016llx%016llx", static_cast<unsigned long long>(fnv(instance_id)),
-                static_cast<unsigned long long>(fnv(step_name)));
-  return buf;
+  char buf[33];
+  std::string both = std::string(b) + '\x1f' + std::string(a);
+  std::snprintf(buf, sizeof buf, "%016llx%016llx", static_cast<unsigned long long>(fnv(a)),
+                static_cast<unsigned long long>(fnv(both)));
+  return std::string(kind) + "-" + buf;
 }
 
 void TaskService::run_task(const StepInfo& step, const TaskSpec& given, StepDone done) {

@@ -133,7 +133,12 @@ class TaskService : public RuntimeParticipant {
 
   // The id of the task a workflow step stands for: derived from the
   // instance id and the step name, so the same step always names the same task.
-  static std::string workflow_task_id(std::string_view instance_id, std::string_view step_name);
+  static std::string workflow_task_id(std::string_view instance_id, std::string_view step_name) {
+    return derived_task_id("wf", instance_id, step_name);
+  }
+  // "<kind>-" and 32 hex digits from (a, b): the same every time (a
+  // webhook's task: "wh" and the delivery's dedupe key).
+  static std::string derived_task_id(std::string_view kind, std::string_view a, std::string_view b);
 
  private:
   struct Waiter;

@@ -10,6 +10,7 @@
 
 #include "connectors/http/outbound_policy.h"
 #include "engine/base/duration.h"
+#include "engine/tasks/task_model.h"
 #include "server/http/client_address.h"
 
 namespace sundial {
@@ -350,8 +351,33 @@ Setter declared_key(const std::string& key, const ConfigKey& declared) {
 
 // Every table the file may hold for `config`: the server's own (schema())
 // and those the families and the webhook secrets declare, bound to `config`.
+// [queues.<name>]: a valid queue name holding `max_in_flight`.
+Result<void> apply_queue_table(const std::string& name, const toml::node& node, DaemonConfig& config) {
+  if (auto valid = validate_queue_name(name); !valid) {
+    return make_error(ErrorCode::kInvalidArgument, "[queues." + name + "]: " + valid.error().message);
+  }
+  const toml::table* t = node.as_table();
+  if (t == nullptr)
+    return make_error(ErrorCode::kInvalidArgument,
+                      "queues." + name + " must be a table [queues." + name + "]");
+  for (auto&& [key, value] : *t) {
+    if (key.str() != "max_in_flight") {
+      return make_error(ErrorCode::kInvalidArgument, "unknown key 'queues." + name + "." +
+                                                         std::string(key.str()) +
+                                                         "'; known keys of [queues.<name>]: max_in_flight");
+    }
+    auto v = value.is_integer() ? value.value<int64_t>() : std::nullopt;
+    if (!v || *v < 1 || *v > 1'000'000) {
+      return std::unexpected(bad_value("queues." + name + ".max_in_flight", "an integer from 1 to 1000000"));
+    }
+    config.queue_max_in_flight[name] = static_cast<uint32_t>(*v);
+  }
+  return ok();
+}
+
 std::map<std::string, std::map<std::string, Setter>> tables_for(DaemonConfig& config) {
   auto tables = schema();
+  tables["queues"];  // [queues.<name>] tables: apply_queue_table
   std::vector<ConfigTable> declared = BuiltinModules::config_tables(config);
   for (auto& t : webhook_secret_tables(config.webhooks)) declared.push_back(std::move(t));
   for (const ConfigTable& table : declared) {
@@ -402,6 +428,12 @@ Result<void> apply_config_text(std::string_view toml_text, std::string_view sour
     }
     for (auto&& [key, node] : *table) {
       std::string name(key.str());
+      if (table_name == "queues") {  // [queues.<name>]: that queue's settings
+        if (auto applied = apply_queue_table(name, node, updated); !applied) {
+          return make_error(ErrorCode::kInvalidArgument, where(source_name, node) + applied.error().message);
+        }
+        continue;
+      }
       if (table_name == "workflows" && node.is_table()) {  // [workflows.<type>]: that workflow's ctx.config
         std::ostringstream json;
         json << toml::json_formatter{*node.as_table()};

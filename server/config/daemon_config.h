@@ -123,6 +123,9 @@ struct DaemonConfig : BuiltinModules::Settings {
   // [calcom], [github], [notion] secret_env (workflows/module/webhook_secrets.h).
   WebhookSecretSettings webhooks;
   WorkflowsSettings workflows;
+  // [queues.<name>] max_in_flight = N: applied to each queue at every start
+  // (docs/tasks.md), like PUT /api/v1/queues/{queue}.
+  std::map<std::string, uint32_t> queue_max_in_flight;
 };
 
 // "host:port" → host and port; IPv6 as "[::1]:8080".

@@ -59,7 +59,19 @@ ServerMetrics::ServerMetrics(MetricsRegistry& registry, Engine& engine,
           "sundial_storage_block_cache_bytes", "RocksDB block cache usage (data, index and filter blocks).")),
       storage_table_readers_bytes_(
           registry.gauge("sundial_storage_table_readers_bytes",
-                         "RocksDB index and filter blocks held outside the block cache.")) {
+                         "RocksDB index and filter blocks held outside the block cache.")),
+      tasks_(registry.gauge("sundial_tasks", "Tasks by queue and status.", {"queue", "status"})),
+      task_claims_(registry.counter("sundial_task_claims_total", "Tasks leased to workers.")),
+      task_completions_(registry.counter("sundial_task_completions_total", "Tasks completed.")),
+      task_failures_(registry.counter("sundial_task_failures_total",
+                                      "Failed task attempts: fail calls and expired leases.")),
+      task_dead_(registry.counter("sundial_task_dead_total", "Tasks that ended failed.")),
+      task_lease_expiries_(registry.counter("sundial_task_lease_expiries_total",
+                                            "Leases that ran out before the task ended.")),
+      task_claim_to_complete_(registry.histogram("sundial_task_claim_to_complete_seconds",
+                                                 "From a claim to its task's completion.",
+                                                 log_bounds(1e-3, 24))),
+      task_waiting_claims_(registry.gauge("sundial_task_waiting_claims", "Claims waiting for a task.")) {
   registry.add_collector([this] { collect(); });
 }
 
@@ -93,6 +105,23 @@ void ServerMetrics::collect() {
   storage_memtable_bytes_.set({}, static_cast<double>(memory.memtable_bytes));
   storage_block_cache_bytes_.set({}, static_cast<double>(memory.block_cache_bytes));
   storage_table_readers_bytes_.set({}, static_cast<double>(memory.table_readers_bytes));
+  TaskService& tasks = engine_.tasks();
+  tasks_.clear();
+  for (const QueueView& q : tasks.queues()) {
+    for (TaskStatus s : kAllTaskStatuses) {
+      tasks_.set({q.record.name, std::string(task_status_name(s))},
+                 static_cast<double>(q.record.counts[status_slot(s)]));
+    }
+  }
+  const TaskStats& t = tasks.stats();
+  task_claims_.set({}, static_cast<double>(t.claimed));
+  task_completions_.set({}, static_cast<double>(t.completed));
+  task_failures_.set({}, static_cast<double>(t.failed_attempts));
+  task_dead_.set({}, static_cast<double>(t.dead));
+  task_lease_expiries_.set({}, static_cast<double>(t.lease_expiries));
+  task_claim_to_complete_.load({}, t.claim_to_complete_ms.buckets, t.claim_to_complete_ms.count,
+                               static_cast<double>(t.claim_to_complete_ms.sum) * 1e-3);
+  task_waiting_claims_.set({}, static_cast<double>(tasks.waiting_claims()));
 }
 
 void ServerMetrics::scrape(std::move_only_function<void(std::string)> done) {

@@ -67,6 +67,14 @@ class ServerMetrics {
   MetricFamily& storage_memtable_bytes_;
   MetricFamily& storage_block_cache_bytes_;
   MetricFamily& storage_table_readers_bytes_;
+  MetricFamily& tasks_;
+  MetricFamily& task_claims_;
+  MetricFamily& task_completions_;
+  MetricFamily& task_failures_;
+  MetricFamily& task_dead_;
+  MetricFamily& task_lease_expiries_;
+  MetricFamily& task_claim_to_complete_;
+  MetricFamily& task_waiting_claims_;
 };
 
 }  // namespace sundial::ops

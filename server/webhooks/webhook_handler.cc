@@ -70,6 +70,17 @@ class ActionRun : public std::enable_shared_from_this<ActionRun> {
       self->record(accepted(r->instance_id, std::string(status_name(r->status))));
     });
   }
+  void run(EnqueueAction& a, std::string key) {
+    a.task.id = TaskService::derived_task_id("wh", key, "");
+    engine_.tasks().enqueue(
+        {std::move(a.task)}, [self = shared_from_this()](Result<std::vector<EnqueueResult>> r) {
+          if (!r) return self->responder_.send(http::error_response(r.error()));
+          const EnqueueResult& e = r->front();
+          self->record(http::HttpResponse::json(
+              e.created ? 202 : 200,
+              {{"task_id", e.task_id}, {"status", task_status_name(e.status)}, {"created", e.created}}));
+        });
+  }
   static bool tolerable(const Error& e) {
     return e.code == ErrorCode::kNotFound || e.code == ErrorCode::kConflict;
   }

@@ -110,6 +110,12 @@ TEST_F(TaskQueuesE2E, AWorkerClaimsAndCompletesWithItsTokenAndMayDoNothingElse) 
   EXPECT_EQ(q["completed"], 1);
   EXPECT_EQ(q["pending"], 0);
   EXPECT_EQ(q["completed_per_minute"], 1);
+  std::string metrics = call("GET", "/metrics").body;
+  EXPECT_NE(metrics.find("sundial_tasks{queue=\"emails\",status=\"completed\"} 1"), std::string::npos)
+      << metrics;
+  EXPECT_NE(metrics.find("sundial_task_claims_total 1"), std::string::npos);
+  EXPECT_NE(metrics.find("sundial_task_completions_total 1"), std::string::npos);
+  EXPECT_NE(metrics.find("sundial_task_claim_to_complete_seconds_count 1"), std::string::npos);
 }
 
 TEST_F(TaskQueuesE2E, AWaitingClaimGetsTheTaskTheMomentItIsEnqueued) {

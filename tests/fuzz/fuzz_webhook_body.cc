@@ -55,6 +55,8 @@ void check_action(const webhooks::WebhookAction& action) {
           FUZZ_CHECK(encodable(a.instance_id) && encodable(a.signal) && encodable_json(a.payload));
         } else if constexpr (std::is_same_v<A, webhooks::CancelAction>) {
           FUZZ_CHECK(encodable(a.instance_id) && encodable(a.reason));
+        } else if constexpr (std::is_same_v<A, webhooks::EnqueueAction>) {
+          FUZZ_CHECK(encodable(a.task.queue) && encodable(a.task.type) && encodable_json(a.task.payload));
         } else {
           FUZZ_CHECK(encodable(a.reason));
         }

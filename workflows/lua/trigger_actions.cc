@@ -4,6 +4,8 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/tasks/task_spec_json.h"
+
 namespace sundial::lua {
 
 namespace {
@@ -79,6 +81,18 @@ Result<WebhookAction> parse_cancel(const json& f, const std::string&) {
   return WebhookAction{std::move(a)};
 }
 
+// { enqueue = { queue = "...", <the fields of an enqueue> } }: the HTTP
+// API's rules (engine/tasks/task_spec_json.h).
+Result<WebhookAction> parse_enqueue(const json& f, const std::string&) {
+  if (!f.is_object()) return make_error(ErrorCode::kInvalidArgument, "enqueue must be a table");
+  SUNDIAL_ASSIGN_OR_RETURN(std::string queue, text(f, "enqueue", "queue"));
+  SUNDIAL_TRY(validate_queue_name(queue));
+  json fields = f;
+  fields.erase("queue");
+  SUNDIAL_ASSIGN_OR_RETURN(TaskSpec task, parse_task_spec(fields, queue, "enqueue: "));
+  return WebhookAction{webhooks::EnqueueAction{std::move(task)}};
+}
+
 Result<WebhookAction> parse_ignore(const json& f, const std::string&) {
   if (!f.is_string()) return make_error(ErrorCode::kInvalidArgument, "ignore: the reason must be a string");
   return WebhookAction{webhooks::IgnoreAction{f.get<std::string>()}};
@@ -90,16 +104,15 @@ struct ActionKind {
 };
 
 constexpr std::array kActionKinds = {
-    ActionKind{"start", parse_start},
-    ActionKind{"signal", parse_signal},
-    ActionKind{"cancel", parse_cancel},
+    ActionKind{"start", parse_start},   ActionKind{"signal", parse_signal},
+    ActionKind{"cancel", parse_cancel}, ActionKind{"enqueue", parse_enqueue},
     ActionKind{"ignore", parse_ignore},
 };
 
 Result<WebhookAction> parse_action(const json& action, const std::string& own_type) {
   if (!action.is_object() || action.size() != 1) {
     return make_error(ErrorCode::kInvalidArgument,
-                      "an action is a table with one key: start, signal, cancel or ignore");
+                      "an action is a table with one key: start, signal, cancel, enqueue or ignore");
   }
   auto first = action.begin();
   const std::string& kind = first.key();
@@ -108,7 +121,7 @@ Result<WebhookAction> parse_action(const json& action, const std::string& own_ty
     if (k.name == kind) return k.parse(fields, own_type);
   }
   return make_error(ErrorCode::kInvalidArgument,
-                    "unknown action '" + kind + "' (expected start, signal, cancel or ignore)");
+                    "unknown action '" + kind + "' (expected start, signal, cancel, enqueue or ignore)");
 }
 
 }  // namespace

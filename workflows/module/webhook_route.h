@@ -21,6 +21,7 @@
 #include "connectors/http/inbound_request.h"
 #include "connectors/signing/webhook_signature.h"
 #include "engine/base/error.h"
+#include "engine/tasks/task_model.h"
 
 namespace sundial::webhooks {
 
@@ -53,12 +54,18 @@ struct CancelAction {
   std::string reason;
 };
 
+// Enqueues a task (docs/tasks.md). A redelivery enqueues nothing more: the
+// task's id is derived from the delivery's dedupe key.
+struct EnqueueAction {
+  TaskSpec task;
+};
+
 // A delivery the route acknowledges without acting (other event types).
 struct IgnoreAction {
   std::string reason;
 };
 
-using WebhookAction = std::variant<StartAction, SignalAction, CancelAction, IgnoreAction>;
+using WebhookAction = std::variant<StartAction, SignalAction, CancelAction, EnqueueAction, IgnoreAction>;
 // A delivery's commands, run in order, each after the previous is durable.
 using WebhookActions = std::vector<WebhookAction>;
 

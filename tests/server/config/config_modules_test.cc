@@ -73,8 +73,8 @@ TEST(ConfigModulesTest, MessagesListTheSameTablesAndKeys) {
   ASSERT_FALSE(table);
   EXPECT_EQ(
       table.error().message,
-      "sundial.toml:1:1: unknown table [nurtur]; known tables: calcom, github, notion, nurture, reminders, "
-      "resend, server, storage, workflows");
+      "sundial.toml:1:1: unknown table [nurtur]; known tables: calcom, github, notion, nurture, queues, "
+      "reminders, resend, server, storage, workflows");
   auto key = parse("[reminders]\nlead = [\"1h\"]\n");
   ASSERT_FALSE(key);
   EXPECT_EQ(key.error().message,

@@ -121,6 +121,23 @@ TEST(ConfigTest, MaxJsonDepthDefaultsTo64AndIsBounded) {
   }
 }
 
+TEST(ConfigTest, QueueTablesSetMaxInFlightAndRefuseWhatIsNotAQueueSetting) {
+  DaemonConfig c;
+  ASSERT_TRUE(apply_config_text(
+      "[queues.emails]\nmax_in_flight = 20\n[queues.\"a.b-c\"]\nmax_in_flight = 1\n", "sundial.toml", c));
+  EXPECT_EQ(c.queue_max_in_flight.at("emails"), 20u);
+  EXPECT_EQ(c.queue_max_in_flight.at("a.b-c"), 1u);
+  for (std::string bad : {"[queues.emails]\nmax_in_flight = 0", "[queues.emails]\nmax_in_flight = 2.5",
+                          "[queues.emails]\npaused = true", "[queues]\nemails = 3",
+                          "[queues.\"bad name\"]\nmax_in_flight = 1"}) {
+    DaemonConfig d;
+    auto r = apply_config_text(bad, "sundial.toml", d);
+    ASSERT_FALSE(r) << bad;
+    EXPECT_NE(r.error().message.find("queues"), std::string::npos) << r.error().message;
+    EXPECT_TRUE(d.queue_max_in_flight.empty());
+  }
+}
+
 TEST(ConfigTest, UnknownKeysAndTablesAreErrors) {
   auto key = parse("[server]\nlisten_port = 1\n");
   ASSERT_FALSE(key);

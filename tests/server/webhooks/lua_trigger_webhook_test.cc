@@ -36,6 +36,10 @@ local function map(body, headers)
     return { { start = { id = "task:" .. body.task .. "a" } }, { start = { id = "task:" .. body.task .. "b" } } }
   end
   if body.type == "boom" then error("cannot map " .. body.task) end
+  if body.type == "job" then
+    return { enqueue = { queue = "jobs", type = "render", payload = { task = body.task }, priority = 2 } }
+  end
+  if body.type == "bad-job" then return { enqueue = { queue = "jobs", priority = -1 } } end
   return { start = { id = "task:" .. body.task, input = { title = body.title } } }
 end
 
@@ -288,6 +292,29 @@ TEST_F(LuaTriggerMapTest, AnEndlessMapIs400Quickly) {
   EXPECT_NE(r.body.find("budget_exceeded"), std::string::npos) << r.body;
   EXPECT_LT(ms, 1000);
   EXPECT_EQ(instances(), 0u);
+}
+
+TEST_F(LuaTriggerMapTest, AnEnqueueActionAddsATaskOnceAcrossRedeliveries) {
+  auto first = deliver(open_delivery({{"type", "job"}, {"task", "5"}}));
+  ASSERT_EQ(first.status, 202) << first.body;
+  json created = json::parse(first.body);
+  EXPECT_EQ(created["created"], true);
+  auto again = deliver(open_delivery({{"type", "job"}, {"task", "5"}}));
+  ASSERT_EQ(again.status, 200) << again.body;
+  EXPECT_EQ(json::parse(again.body)["task_id"], created["task_id"]);
+  std::optional<Result<std::vector<TaskRecord>>> claimed;
+  h.engine->tasks().claim(ClaimRequest{"jobs", "w", 10, 0, {}, nullptr},
+                          [&](const Result<std::vector<TaskRecord>>& r) { claimed = r; });
+  h.drain();
+  ASSERT_TRUE(claimed && *claimed);
+  ASSERT_EQ((*claimed)->size(), 1u);
+  EXPECT_EQ((*claimed)->front().id, created["task_id"]);
+  EXPECT_EQ((*claimed)->front().type, "render");
+  EXPECT_EQ((*claimed)->front().priority, 2);
+  EXPECT_EQ((*claimed)->front().payload, (json{{"task", "5"}}));
+  auto bad = deliver(open_delivery({{"type", "bad-job"}}));
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_NE(bad.body.find("priority"), std::string::npos) << bad.body;
 }
 
 TEST_F(LuaTriggerMapTest, SeveralActionsAndCancel) {

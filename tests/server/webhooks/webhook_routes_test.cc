@@ -25,6 +25,9 @@ std::string describe(const WebhookAction& action) {
       return "signal " + a.instance_id + " " + a.signal + (a.optional ? " (optional)" : "");
     }
     std::string operator()(const CancelAction& a) const { return "cancel " + a.instance_id; }
+    std::string operator()(const EnqueueAction& a) const {
+      return "enqueue " + a.task.queue + " " + a.task.type;
+    }
     std::string operator()(const IgnoreAction&) const { return "ignore"; }
   } visitor;
   return std::visit(visitor, action);

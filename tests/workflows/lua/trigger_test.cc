@@ -238,10 +238,13 @@ TEST(LuaTriggerMap, MalformedReturnsSayWhatIsWrong) {
     EXPECT_FALSE(r) << map;
     return r ? std::string() : r.error().message;
   };
-  EXPECT_EQ(message("return { enqueue = { queue = 'q' } }"),
-            "map returned unknown action 'enqueue' (expected start, signal, cancel or ignore)");
+  EXPECT_EQ(message("return { publish = { topic = 'q' } }"),
+            "map returned unknown action 'publish' (expected start, signal, cancel, enqueue or ignore)");
+  EXPECT_EQ(message("return { enqueue = { queue = 'q', priority = -1 } }"),
+            "map returned enqueue: priority must be an integer from 0 to 1000000");
+  EXPECT_EQ(message("return { enqueue = { type = 'x' } }"), "map returned enqueue: 'queue' is required");
   EXPECT_EQ(message("return { start = { type = 't' }, signal = { id = 'x', name = 'n' } }"),
-            "map returned an action is a table with one key: start, signal, cancel or ignore");
+            "map returned an action is a table with one key: start, signal, cancel, enqueue or ignore");
   EXPECT_EQ(message("return { { start = {} }, { signal = { id = 'x' } } }"),
             "map returned action 2: signal: 'name' is required");
   EXPECT_EQ(message("return { start = { inptu = {} } }"),
@@ -249,7 +252,7 @@ TEST(LuaTriggerMap, MalformedReturnsSayWhatIsWrong) {
   EXPECT_EQ(message("return { cancel = { id = 7 } }"),
             "map returned cancel: 'id' must be a non-empty string");
   EXPECT_EQ(message("return 'start'"),
-            "map returned an action is a table with one key: start, signal, cancel or ignore");
+            "map returned an action is a table with one key: start, signal, cancel, enqueue or ignore");
   EXPECT_NE(message("return { start = { input = { f = function() end } } }").find("not JSON"),
             std::string::npos);
   EXPECT_NE(
