@@ -93,9 +93,12 @@ std::string dedupe_key(std::string_view queue, std::string_view key) {
   return k;
 }
 
-std::string timer_id(std::string_view task_id) { return std::string(1, kMarker).append(task_id); }
-bool is_task_timer(std::string_view timer_id) { return !timer_id.empty() && timer_id.front() == kMarker; }
-std::string_view task_of_timer(std::string_view timer_id) { return timer_id.substr(1); }
+std::string timer_id(std::string_view task_id, bool lease) {
+  return std::string{kMarker, lease ? 'L' : 'D'}.append(task_id);
+}
+bool is_task_timer(std::string_view timer_id) { return timer_id.size() > 2 && timer_id.front() == kMarker; }
+bool is_lease_timer(std::string_view timer_id) { return is_task_timer(timer_id) && timer_id[1] == 'L'; }
+std::string_view task_of_timer(std::string_view timer_id) { return timer_id.substr(2); }
 
 std::string queue_meta_prefix() { return "queue\x1f"; }
 std::string queue_meta_key(std::string_view queue) { return queue_meta_prefix().append(queue); }

@@ -6,7 +6,8 @@
 //                                                        → empty: ready tasks, claim order
 //   index  CF  'Q' queue 0x00 status byte u64 created id → empty: list by queue and status
 //   index  CF  'K' u64 finished id                       → empty: finished tasks by age
-//   timers CF  u64 due · "%" id                          → empty: a task's delay, backoff or lease
+//   timers CF  u64 due · "%" kind id                     → empty: a task's delay or backoff (kind 'D')
+//                                                           or its lease's end (kind 'L')
 //   meta   CF  "queue\x1f" queue                         → queue record
 //
 // '%' never occurs in a task or instance id, so a timer row whose id starts
@@ -60,8 +61,10 @@ std::string finished_prefix();
 
 std::string dedupe_key(std::string_view queue, std::string_view key);
 
-std::string timer_id(std::string_view task_id);
+// The timer row of a task's lease end (`lease`) or of its delay or backoff.
+std::string timer_id(std::string_view task_id, bool lease);
 bool is_task_timer(std::string_view timer_id);
+bool is_lease_timer(std::string_view timer_id);
 std::string_view task_of_timer(std::string_view timer_id);
 
 std::string queue_meta_key(std::string_view queue);

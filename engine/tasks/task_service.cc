@@ -471,9 +471,9 @@ void TaskService::claim(ClaimRequest request, Reply<std::vector<TaskRecord>> rep
         [reply = std::move(reply), e = unavailable()]() mutable { reply(std::unexpected(e)); });
   }
   Queue& q = queue_state(request.queue);
-  // Earlier waiters go first.
-  std::vector<TaskRecord> ready =
-      q.waiters.empty() ? take_ready(q, request.max, request.types) : std::vector<TaskRecord>{};
+  // Waiting claims took what they could when it became ready: what is left
+  // is for this one.
+  std::vector<TaskRecord> ready = take_ready(q, request.max, request.types);
   if (!ready.empty()) return lease(q, std::move(ready), request.worker, std::move(reply));
   if (request.wait <= 0) {
     return runtime_.defer([reply = std::move(reply)]() mutable { reply(std::vector<TaskRecord>{}); });
@@ -494,7 +494,9 @@ void TaskService::claim(ClaimRequest request, Reply<std::vector<TaskRecord>> rep
 void TaskService::answer_waiter(std::list<Waiter>::iterator it, Queue& q, std::vector<TaskRecord> tasks) {
   Waiter w = std::move(*it);
   q.waiters.erase(it);
-  // The uv timer may be the one calling: close it on a later turn.
+  // Stopped now (its callback names the erased waiter); closed on a later
+  // turn, since the uv timer may be the one calling.
+  if (w.deadline) w.deadline->stop();
   runtime_.defer([deadline = std::move(w.deadline)]() mutable { deadline.reset(); });
   if (tasks.empty()) return w.reply(std::vector<TaskRecord>{});
   lease(q, std::move(tasks), w.request.worker, std::move(w.reply));
@@ -695,6 +697,7 @@ void TaskService::with_task(const std::string& id, WithTask fn) {
 }
 
 void TaskService::load(const std::string& id) {
+  stats_.record_reads++;
   reads_.run([&store = store_, id] { return read_task(store, id); },
              [this, id, generation = generation_](Result<std::optional<TaskRecord>> read) {
                if (generation != generation_) return;
@@ -835,11 +838,15 @@ void TaskService::on_timer(const keys::TimerKey& key) {
   if (!accepting_) return;
   std::string id(task_keys::task_of_timer(key.instance_id));
   TimeMs due = key.due;
-  with_task(id, [this, id, due](Result<TaskRecord*> t) {
+  // Every running task is in memory: a lease timer for one that is not
+  // ended with its lease (the row went with the change), so no read.
+  if (task_keys::is_lease_timer(key.instance_id) && !running_.contains(id)) return;
+  std::string row = key.instance_id;
+  with_task(id, [this, id, due, row](Result<TaskRecord*> t) {
     if (!t) {
       if (t.error().code == ErrorCode::kNotFound) {
         Transition tx(runtime_.now());
-        tx.batch.del(Cf::kTimers, keys::timer_key(due, task_keys::timer_id(id)));
+        tx.batch.del(Cf::kTimers, keys::timer_key(due, row));
         commit(std::move(tx), {}, [](const Result<void>&) {});
       } else {
         spdlog::error("task '{}': its timer cannot read it: {}", id, t.error().to_string());
@@ -887,6 +894,7 @@ void TaskService::reset() {
   for (auto& [name, q] : queues) {
     for (auto& w : q->waiters) {
       w.reply(std::unexpected(e));
+      if (w.deadline) w.deadline->stop();
       runtime_.defer([deadline = std::move(w.deadline)]() mutable { deadline.reset(); });
     }
   }

@@ -86,6 +86,7 @@ struct TaskStats {
   uint64_t failed_attempts = 0;  // fail calls and expired leases
   uint64_t dead = 0;             // tasks that ended failed
   uint64_t lease_expiries = 0;
+  uint64_t record_reads = 0;  // task records read on the pool (cancel, retry, a delay's timer)
   LogHistogram claim_to_complete_ms;
 };
 

@@ -217,7 +217,7 @@ Result<void> write_task_change(const TaskRecord* before, const TaskRecord& after
   };
   auto timer = [](const TaskRecord* r) -> std::optional<std::string> {
     if (r == nullptr || r->timer_due == 0) return std::nullopt;
-    return keys::timer_key(r->timer_due, task_keys::timer_id(r->id));
+    return keys::timer_key(r->timer_due, task_keys::timer_id(r->id, r->status == TaskStatus::kRunning));
   };
   move(Cf::kIndex, ready(before), ready(&after));
   move(Cf::kIndex, listed(before), listed(&after));
@@ -227,7 +227,8 @@ Result<void> write_task_change(const TaskRecord* before, const TaskRecord& after
   auto new_timer = timer(&after);
   move(Cf::kTimers, old_timer, new_timer);
   if (new_timer && old_timer != new_timer)
-    tx.timers_to_arm.push_back({after.timer_due, task_keys::timer_id(after.id)});
+    tx.timers_to_arm.push_back(
+        {after.timer_due, task_keys::timer_id(after.id, after.status == TaskStatus::kRunning)});
   return ok();
 }
 

@@ -167,6 +167,17 @@ TEST_F(TaskServiceTest, AnExpiredLeaseRedeliversWithBackoffAndTheStaleLeaseIsRef
   EXPECT_EQ(t->attempts[1].outcome, "completed");
 }
 
+TEST_F(TaskServiceTest, TheLeaseTimerOfACompletedTaskEndsWithoutReadingIt) {
+  TaskSpec s = spec();
+  s.timeout = 10'000;
+  enqueue(s);
+  ASSERT_TRUE(complete(claim().at(0)));
+  uint64_t reads = tasks().stats().record_reads;
+  h.advance(11'000);
+  EXPECT_EQ(tasks().stats().record_reads, reads);
+  EXPECT_EQ(tasks().stats().lease_expiries, 0u);
+}
+
 TEST_F(TaskServiceTest, AHeartbeatKeepsTheLeaseAndALeaseSurvivesARestart) {
   TaskSpec s = spec();
   s.timeout = 10'000;

@@ -148,10 +148,10 @@ TEST(TaskTransitionsTest, EachTransitionMovesTheIndexEntriesWithTheRecord) {
   ASSERT_TRUE(write_task_change(&t, running, claim));
   EXPECT_TRUE(has_op(claim.batch, Batch::OpKind::kDelete, Cf::kIndex, ready));
   EXPECT_TRUE(has_op(claim.batch, Batch::OpKind::kDelete, Cf::kIndex, pending));
-  std::string timer = keys::timer_key(running.lease_expires_at, task_keys::timer_id("t1"));
+  std::string timer = keys::timer_key(running.lease_expires_at, task_keys::timer_id("t1", /*lease=*/true));
   EXPECT_TRUE(has_op(claim.batch, Batch::OpKind::kPut, Cf::kTimers, timer));
   ASSERT_EQ(claim.timers_to_arm.size(), 1u);
-  EXPECT_EQ(claim.timers_to_arm[0].instance_id, "%t1");
+  EXPECT_EQ(claim.timers_to_arm[0].instance_id, "%Lt1");
 
   TaskRecord done = *decide_complete(running, "L", {}, 3000);
   Transition complete(3000);
@@ -205,7 +205,10 @@ TEST(TaskKeysTest, ReadyKeysSortHigherPriorityFirstThenReadyTimeThenSequence) {
     EXPECT_EQ(*parsed, orders[i]) << i;
   }
   EXPECT_EQ(orders.front().id, "e");
-  EXPECT_TRUE(task_keys::is_task_timer(task_keys::timer_id("x")));
+  EXPECT_TRUE(task_keys::is_task_timer(task_keys::timer_id("x", false)));
+  EXPECT_TRUE(task_keys::is_lease_timer(task_keys::timer_id("x", true)));
+  EXPECT_FALSE(task_keys::is_lease_timer(task_keys::timer_id("x", false)));
+  EXPECT_EQ(task_keys::task_of_timer(task_keys::timer_id("x", true)), "x");
   EXPECT_FALSE(task_keys::is_task_timer("instance-1"));
 }
 
