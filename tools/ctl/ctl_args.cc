@@ -185,7 +185,7 @@ std::string help_text(const std::string& verb) {
 std::string tool_usage() {
   std::string out =
       "usage: sundialctl [--server URL] [--token T] [--data-dir DIR] [-o table|json] VERB ...\n\n"
-      "Inspect and steer Sundial workflows.\n\nVerbs:\n";
+      "Inspect and steer Sundial workflows and task queues.\n\nVerbs:\n";
   size_t width = 0;
   for (const auto& v : verb_specs()) width = std::max(width, v.name.size());
   for (const auto& v : verb_specs())

@@ -19,7 +19,7 @@ std::string task_path(const std::string& id) { return "/api/v1/tasks/" + url_enc
 
 void print_json(VerbContext& ctx, const nlohmann::json& body) { ctx.out << body.dump(2) << "\n"; }
 
-// "2/3": the attempt being made or last made, of how many.
+// "2/3": attempts made (the one running included) of the most allowed.
 std::string attempts_cell(const nlohmann::json& t) {
   return text(t.value("attempt", nlohmann::json())) + "/" + text(t.value("max_attempts", nlohmann::json()));
 }
@@ -66,7 +66,7 @@ int tasks_list_verb(VerbContext& ctx) {
     print_json(ctx, nlohmann::json{{"tasks", all}});
     return 0;
   }
-  Table t{{"ID", "TYPE", "STATUS", "PRIORITY", "ATTEMPT", "RUN AT", "WORKER", "CREATED", "LAST ERROR"}, {}};
+  Table t{{"ID", "TYPE", "STATUS", "PRIORITY", "ATTEMPTS", "RUN AT", "WORKER", "CREATED", "LAST ERROR"}, {}};
   for (const auto& task : all) {
     std::string status = task.value("status", std::string());
     t.rows.push_back({text(task.value("task_id", nlohmann::json())),
@@ -104,7 +104,7 @@ int tasks_show_verb(VerbContext& ctx) {
                  {"type", text(field("type"))},
                  {"status", status},
                  {"priority", text(field("priority"))},
-                 {"attempt", attempts_cell(t)},
+                 {"attempts", attempts_cell(t)},
                  {"payload", field("payload").dump()},
                  {"dedupe key", text(field("dedupe_key"))},
                  {"run at", status == "pending" ? when_exactly(field("run_at"), ctx.now) : "-"},
