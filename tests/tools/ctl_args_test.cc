@@ -101,6 +101,10 @@ TEST(CtlArgsTest, EveryVerbInTheTableHasAHandlerAndAUniqueName) {
     EXPECT_TRUE(names.insert(verb.name).second) << "twice: " << verb.name;
     EXPECT_EQ(find_verb(verb.name), &verb);
     EXPECT_NE(tool_usage().find("  " + verb.name + " "), std::string::npos) << verb.name;
+    // A sub-verb's noun is no verb of its own: that row would hide the group.
+    if (size_t space = verb.name.find(' '); space != std::string::npos) {
+      EXPECT_EQ(find_verb(verb.name.substr(0, space)), nullptr) << verb.name;
+    }
   }
   EXPECT_GE(names.size(), 12u);
 }
