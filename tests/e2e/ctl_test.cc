@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
+#include <set>
+
 #include <nlohmann/json.hpp>
 
 #include "tests/support/child_process.h"
@@ -19,9 +21,10 @@ struct CtlRun {
   std::string out;  // stdout only
 };
 
-CtlRun ctl(std::vector<std::string> args, std::vector<std::string> env = {}) {
+CtlRun ctl(std::vector<std::string> args, std::vector<std::string> env = {},
+           ChildProcess::Stderr stderr_mode = ChildProcess::Stderr::kInherit) {
   args.insert(args.begin(), SUNDIALCTL_PATH);
-  ChildProcess child(args, ChildProcess::Stderr::kInherit, std::move(env));
+  ChildProcess child(args, stderr_mode, std::move(env));
   CtlRun run;
   auto status = child.wait_for_exit(30000);
   for (auto& line : child.take_lines()) run.out += line + "\n";
@@ -49,6 +52,20 @@ class CtlTest : public ::testing::Test {
   CtlRun run(std::vector<std::string> args) {
     args.insert(args.begin(), {"--server", server, "--token", "ctl-token"});
     return ctl(std::move(args));
+  }
+  // Like run(), with stderr in `out`: for the messages of failures.
+  CtlRun run_merged(std::vector<std::string> args) {
+    args.insert(args.begin(), {"--server", server, "--token", "ctl-token"});
+    return ctl(std::move(args), {}, ChildProcess::Stderr::kMergeIntoStdout);
+  }
+  // An admin API call made directly, for what sundialctl does not do (claims).
+  nlohmann::json api(const std::string& method, const std::string& path, const nlohmann::json& body) {
+    HttpConnection c(daemon->port());
+    auto reply = c.request(method, path, body.dump(),
+                           {{"Content-Type", "application/json"}, {"Authorization", "Bearer ctl-token"}});
+    EXPECT_TRUE(reply && reply->status / 100 == 2) << path << ": " << (reply ? reply->body : "no reply");
+    auto j = nlohmann::json::parse(reply ? reply->body : "", nullptr, false);
+    return j.is_discarded() ? nlohmann::json() : j;
   }
 
   TempDir dir;
@@ -149,6 +166,146 @@ TEST_F(CtlTest, UpgradeTakesAVersionPrefixAndReportsWhatMoved) {
       std::string::npos)
       << moved.out;
   EXPECT_EQ(run({"upgrade", "up", "--from", v2}).exit_code, 1);  // already the current one
+}
+
+TEST_F(CtlTest, QueuesListPauseResumeAndSet) {
+  EXPECT_EQ(run({"-o", "json", "queues", "list"}).out, "{\n  \"queues\": []\n}\n");
+  ASSERT_EQ(run({"tasks", "enqueue", "emails", "--payload", R"({"to":"ada"})"}).exit_code, 0);
+
+  auto listed = run({"-o", "json", "queues", "list"});
+  ASSERT_EQ(listed.exit_code, 0);
+  const nlohmann::json q = json_of(listed)["queues"][0];
+  EXPECT_EQ(q["queue"], "emails");
+  EXPECT_EQ(q["pending"], 1);
+  EXPECT_EQ(q["paused"], false);
+  EXPECT_TRUE(q["max_in_flight"].is_null());
+
+  auto paused = run({"-o", "json", "queues", "pause", "emails"});
+  ASSERT_EQ(paused.exit_code, 0);
+  EXPECT_EQ(json_of(paused)["paused"], true);
+  // A paused queue hands out nothing.
+  EXPECT_TRUE(api("POST", "/api/v1/queues/emails/claim", {{"worker", "w1"}})["tasks"].empty());
+  auto table = run({"queues", "list"});
+  ASSERT_EQ(table.exit_code, 0);
+  EXPECT_EQ(
+      table.out,
+      "QUEUE   PAUSED  MAX IN FLIGHT  PENDING  RUNNING  COMPLETED  FAILED  CANCELLED  DONE/MIN  WAITING\n"
+      "emails  yes     -              1        0        0          0       0          0         0\n");
+
+  EXPECT_EQ(json_of(run({"-o", "json", "queues", "set", "emails", "--max-in-flight", "5"}))["max_in_flight"],
+            5);
+  auto set_table = run({"queues", "set", "emails", "--max-in-flight", "7"});
+  EXPECT_NE(set_table.out.find("emails  yes     7 "), std::string::npos) << set_table.out;
+  EXPECT_TRUE(
+      json_of(run({"-o", "json", "queues", "set", "emails", "--max-in-flight", "none"}))["max_in_flight"]
+          .is_null());
+  auto resumed = run({"-o", "json", "queues", "resume", "emails"});
+  ASSERT_EQ(resumed.exit_code, 0);
+  EXPECT_EQ(json_of(resumed)["paused"], false);
+  EXPECT_EQ(api("POST", "/api/v1/queues/emails/claim", {{"worker", "w1"}})["tasks"].size(), 1u);
+
+  // Usage errors (2) are the tool's; the server's refusals (1) print its message.
+  EXPECT_EQ(run({"queues", "set", "emails"}).exit_code, 2);
+  EXPECT_EQ(run({"queues", "set", "emails", "--max-in-flight", "0"}).exit_code, 2);
+  auto too_many = run_merged({"queues", "set", "emails", "--max-in-flight", "2000000"});
+  EXPECT_EQ(too_many.exit_code, 1);
+  EXPECT_NE(too_many.out.find("'max_in_flight' must be an integer from 1 to 1000000"), std::string::npos)
+      << too_many.out;
+  auto bad_name = run_merged({"queues", "pause", "no spaces"});
+  EXPECT_EQ(bad_name.exit_code, 1);
+  EXPECT_NE(bad_name.out.find("sundialctl: "), std::string::npos) << bad_name.out;
+  auto unknown = run_merged({"queues", "drain", "emails"});
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_NE(unknown.out.find("(one of: list, pause, resume, set)"), std::string::npos) << unknown.out;
+}
+
+TEST_F(CtlTest, TasksEnqueueListShowRetryAndCancel) {
+  auto first = run({"-o", "json", "tasks", "enqueue", "emails", "--type", "send", "--payload",
+                    R"({"to":"ada"})", "--dedupe-key", "ada", "--priority", "5"});
+  ASSERT_EQ(first.exit_code, 0);
+  const std::string id = json_of(first)["task_id"];
+  EXPECT_EQ(json_of(first)["status"], "pending");
+  EXPECT_EQ(json_of(first)["created"], true);
+  auto again = run({"tasks", "enqueue", "emails", "--type", "send", "--dedupe-key", "ada"});
+  ASSERT_EQ(again.exit_code, 0);
+  EXPECT_EQ(again.out, id + ": pending (already enqueued with that dedupe key)\n");
+  auto delayed = run({"-o", "json", "tasks", "enqueue", "emails", "--delay", "1h"});
+  ASSERT_EQ(delayed.exit_code, 0);
+  const std::string later = json_of(delayed)["task_id"];
+
+  auto listed = run({"-o", "json", "tasks", "list", "emails"});
+  ASSERT_EQ(listed.exit_code, 0);
+  ASSERT_EQ(json_of(listed)["tasks"].size(), 2u);
+  EXPECT_EQ(json_of(listed)["tasks"][0]["task_id"], id);
+  EXPECT_EQ(json_of(listed)["tasks"][0]["priority"], 5);
+  EXPECT_EQ(json_of(run({"-o", "json", "tasks", "list", "emails", "--limit", "1"}))["tasks"].size(), 1u);
+  auto table = run({"tasks", "list", "emails"});
+  ASSERT_EQ(table.exit_code, 0);
+  EXPECT_NE(table.out.find("ID"), std::string::npos);
+  EXPECT_NE(table.out.find(later), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("in 59m"), std::string::npos) << table.out;  // the delayed one's run at
+
+  // A worker takes the first one and fails it for good.
+  auto claimed = api("POST", "/api/v1/queues/emails/claim", {{"worker", "worker-7"}});
+  ASSERT_EQ(claimed["tasks"].size(), 1u);
+  ASSERT_EQ(claimed["tasks"][0]["task_id"], id);
+  api("POST", "/api/v1/tasks/" + id + "/fail",
+      {{"lease", claimed["tasks"][0]["lease"]}, {"error", "mailbox full"}, {"retryable", false}});
+  EXPECT_EQ(json_of(run({"-o", "json", "tasks", "list", "emails", "--status", "failed"}))["tasks"].size(),
+            1u);
+
+  auto shown = run({"-o", "json", "tasks", "show", id});
+  ASSERT_EQ(shown.exit_code, 0);
+  EXPECT_EQ(json_of(shown)["status"], "failed");
+  ASSERT_EQ(json_of(shown)["attempts"].size(), 1u);
+  EXPECT_EQ(json_of(shown)["attempts"][0]["worker"], "worker-7");
+  auto show_table = run({"tasks", "show", id});
+  ASSERT_EQ(show_table.exit_code, 0);
+  EXPECT_NE(show_table.out.find("status         failed"), std::string::npos) << show_table.out;
+  EXPECT_NE(show_table.out.find("last error     mailbox full"), std::string::npos) << show_table.out;
+  EXPECT_NE(show_table.out.find("ATTEMPT  WORKER    STARTED"), std::string::npos) << show_table.out;
+  EXPECT_NE(show_table.out.find("1        worker-7"), std::string::npos) << show_table.out;
+
+  auto retried = run({"-o", "json", "tasks", "retry", id});
+  ASSERT_EQ(retried.exit_code, 0);
+  EXPECT_EQ(json_of(retried)["status"], "pending");
+  EXPECT_EQ(run({"tasks", "cancel", id}).out, id + ": cancelled\n");
+  // The server's 409 and 404, with its message.
+  auto twice = run_merged({"tasks", "cancel", id});
+  EXPECT_EQ(twice.exit_code, 1);
+  EXPECT_NE(twice.out.find("sundialctl: "), std::string::npos) << twice.out;
+  EXPECT_EQ(run({"tasks", "show", "no-such-task"}).exit_code, 3);
+  EXPECT_EQ(run({"tasks", "retry", later}).exit_code, 1);  // pending: nothing to retry
+
+  // Bad input: the tool's usage errors (2), the server's refusals naming the field (1).
+  EXPECT_EQ(run({"tasks", "list", "emails", "--status", "dead"}).exit_code, 2);
+  EXPECT_EQ(run({"tasks", "enqueue", "emails", "--payload", "{nope"}).exit_code, 2);
+  EXPECT_EQ(run({"tasks", "enqueue", "emails", "--priority", "high"}).exit_code, 2);
+  auto negative = run_merged({"tasks", "enqueue", "emails", "--priority", "-1"});
+  EXPECT_EQ(negative.exit_code, 1);
+  EXPECT_NE(negative.out.find("priority"), std::string::npos) << negative.out;
+  auto bad_delay = run_merged({"tasks", "enqueue", "emails", "--delay", "5parsecs"});
+  EXPECT_EQ(bad_delay.exit_code, 1);
+  EXPECT_NE(bad_delay.out.find("delay"), std::string::npos) << bad_delay.out;
+  EXPECT_EQ(json_of(run({"-o", "json", "queues", "list"}))["queues"][0]["pending"], 1);  // nothing added
+}
+
+TEST_F(CtlTest, TasksListFollowsPagesUpToTheLimit) {
+  // More tasks than one page holds (1000).
+  nlohmann::json batch = {{"tasks", nlohmann::json::array()}};
+  for (int i = 0; i < 1000; ++i) batch["tasks"].push_back({{"payload", i}});
+  api("POST", "/api/v1/queues/bulk/tasks:batch", batch);
+  batch["tasks"] = nlohmann::json::array({{{"payload", 1000}}, {{"payload", 1001}}, {{"payload", 1002}}});
+  api("POST", "/api/v1/queues/bulk/tasks:batch", batch);
+
+  auto all = run({"-o", "json", "tasks", "list", "bulk", "--limit", "5000"});
+  ASSERT_EQ(all.exit_code, 0);
+  const nlohmann::json tasks = json_of(all)["tasks"];
+  ASSERT_EQ(tasks.size(), 1003u);
+  std::set<std::string> ids;
+  for (const auto& t : tasks) ids.insert(t["task_id"].get<std::string>());
+  EXPECT_EQ(ids.size(), 1003u);  // no task twice across the pages
+  EXPECT_EQ(json_of(run({"-o", "json", "tasks", "list", "bulk", "--limit", "1001"}))["tasks"].size(), 1001u);
 }
 
 }  // namespace

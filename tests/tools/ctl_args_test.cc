@@ -39,6 +39,61 @@ TEST(CtlArgsTest, UsageErrorsSuggestTheClosestName) {
   EXPECT_TRUE(parse_ctl_args({"show", "--help"})->help);
 }
 
+TEST(CtlArgsTest, ResourceNounsTakeASubVerb) {
+  auto pause = parse_ctl_args({"queues", "-o", "json", "pause", "emails"});
+  ASSERT_TRUE(pause) << pause.error().message;
+  EXPECT_EQ(pause->verb, "queues pause");
+  EXPECT_EQ(pause->positionals, (std::vector<std::string>{"emails"}));
+  EXPECT_TRUE(pause->json_output);
+  EXPECT_EQ(sub_verb_of(pause->verb), "pause");
+  EXPECT_EQ(sub_verb_of("pause"), "pause");
+  auto list = parse_ctl_args({"tasks", "list", "emails", "--status", "failed", "--limit=5"});
+  ASSERT_TRUE(list) << list.error().message;
+  EXPECT_EQ(list->verb, "tasks list");
+  EXPECT_EQ(list->flags.at("--status"), "failed");
+  EXPECT_EQ(list->flags.at("--limit"), "5");
+  // The flags are the sub-verb's own: `queues set`'s flag is not `tasks list`'s.
+  EXPECT_FALSE(parse_ctl_args({"tasks", "list", "q", "--max-in-flight", "3"}));
+  EXPECT_TRUE(parse_ctl_args({"queues", "set", "q", "--max-in-flight", "none"}));
+  EXPECT_FALSE(parse_ctl_args({"tasks", "show"}));                      // missing ID
+  EXPECT_FALSE(parse_ctl_args({"queues", "list", "extra"}));            // too many
+  EXPECT_FALSE(parse_ctl_args({"--data-dir", "d", "queues", "list"}));  // needs the server
+}
+
+TEST(CtlArgsTest, AnUnknownOrMissingSubVerbListsTheValidOnes) {
+  auto typo = parse_ctl_args({"queues", "paus", "emails"});
+  ASSERT_FALSE(typo);
+  EXPECT_NE(typo.error().message.find("unknown sub-verb 'paus' for 'queues'"), std::string::npos)
+      << typo.error().message;
+  EXPECT_NE(typo.error().message.find("did you mean 'pause'"), std::string::npos) << typo.error().message;
+  EXPECT_NE(typo.error().message.find("list, pause, resume, set"), std::string::npos) << typo.error().message;
+  auto none = parse_ctl_args({"tasks"});
+  ASSERT_FALSE(none);
+  EXPECT_NE(none.error().message.find("'tasks' needs a sub-verb"), std::string::npos) << none.error().message;
+  EXPECT_NE(none.error().message.find("list, show, enqueue, retry, cancel"), std::string::npos)
+      << none.error().message;
+  auto noun = parse_ctl_args({"queus", "list"});
+  ASSERT_FALSE(noun);
+  EXPECT_NE(noun.error().message.find("did you mean 'queues'"), std::string::npos) << noun.error().message;
+  // A flag of a sub-verb before the sub-verb is not known yet.
+  EXPECT_FALSE(parse_ctl_args({"queues", "--max-in-flight", "3", "set", "q"}));
+}
+
+TEST(CtlArgsTest, HelpForAGroupListsItsSubVerbs) {
+  auto group = parse_ctl_args({"queues", "--help"});
+  ASSERT_TRUE(group);
+  EXPECT_TRUE(group->help);
+  std::string text = help_text(group->verb);
+  for (const char* sub : {"list", "pause", "resume", "set"})
+    EXPECT_NE(text.find(std::string("  ") + sub + " "), std::string::npos) << sub << " in " << text;
+  auto one = parse_ctl_args({"tasks", "enqueue", "--help"});
+  ASSERT_TRUE(one);
+  EXPECT_NE(help_text(one->verb).find("usage: sundialctl tasks enqueue QUEUE"), std::string::npos);
+  EXPECT_NE(help_text(one->verb).find("--dedupe-key KEY"), std::string::npos);
+  EXPECT_EQ(help_text(""), tool_usage());
+  EXPECT_EQ(sub_verbs("list"), std::vector<std::string>{});  // a plain verb is no group
+}
+
 TEST(CtlArgsTest, EveryVerbInTheTableHasAHandlerAndAUniqueName) {
   std::set<std::string> names;
   for (const VerbSpec& verb : verb_specs()) {
@@ -46,6 +101,10 @@ TEST(CtlArgsTest, EveryVerbInTheTableHasAHandlerAndAUniqueName) {
     EXPECT_TRUE(names.insert(verb.name).second) << "twice: " << verb.name;
     EXPECT_EQ(find_verb(verb.name), &verb);
     EXPECT_NE(tool_usage().find("  " + verb.name + " "), std::string::npos) << verb.name;
+    // A sub-verb's noun is no verb of its own: that row would hide the group.
+    if (size_t space = verb.name.find(' '); space != std::string::npos) {
+      EXPECT_EQ(find_verb(verb.name.substr(0, space)), nullptr) << verb.name;
+    }
   }
   EXPECT_GE(names.size(), 12u);
 }

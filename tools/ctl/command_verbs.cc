@@ -5,9 +5,6 @@
 
 namespace sundial::ctl {
 
-namespace {
-
-// A JSON flag value, or a usage error naming the flag.
 Result<nlohmann::json> json_flag(const Invocation& inv, const std::string& flag, nlohmann::json fallback) {
   auto it = inv.flags.find(flag);
   if (it == inv.flags.end()) return fallback;
@@ -16,6 +13,8 @@ Result<nlohmann::json> json_flag(const Invocation& inv, const std::string& flag,
     return make_error(ErrorCode::kInvalidArgument, flag + " is not valid JSON: " + it->second);
   return v;
 }
+
+namespace {
 
 std::string instance_path(const std::string& id) { return "/api/v1/instances/" + url_encode(id); }
 

@@ -24,8 +24,7 @@ int run_ctl(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     return kExitUsage;
   }
   if (inv->help) {
-    const VerbSpec* verb = inv->verb.empty() ? nullptr : find_verb(inv->verb);
-    out << (verb ? verb_usage(*verb) : tool_usage());
+    out << help_text(inv->verb);
     return kExitOk;
   }
   std::unique_ptr<ApiClient> api;

@@ -24,6 +24,17 @@ const VerbSpec* find_verb(const std::string& name) {
   return nullptr;
 }
 
+std::vector<std::string> sub_verbs(const std::string& group) {
+  std::vector<std::string> out;
+  for (const auto& v : verb_specs()) {
+    if (v.name.size() > group.size() + 1 && v.name.starts_with(group) && v.name[group.size()] == ' ')
+      out.push_back(v.name.substr(group.size() + 1));
+  }
+  return out;
+}
+
+std::string sub_verb_of(const std::string& verb) { return verb.substr(verb.rfind(' ') + 1); }
+
 namespace {
 
 Error usage(std::string message) { return Error{ErrorCode::kInvalidArgument, std::move(message)}; }
@@ -33,11 +44,34 @@ std::string suggestion(const std::string& word, const std::vector<std::string>& 
   return hint.empty() ? "" : "; did you mean '" + hint + "'?";
 }
 
+std::string joined(const std::vector<std::string>& words) {
+  std::string out;
+  for (const auto& w : words) out += (out.empty() ? "" : ", ") + w;
+  return out;
+}
+
+// What a user may type first: single verbs and group nouns, each once.
+std::vector<std::string> first_words() {
+  std::vector<std::string> out;
+  for (const auto& v : verb_specs()) {
+    std::string first = v.name.substr(0, v.name.find(' '));
+    if (std::find(out.begin(), out.end(), first) == out.end()) out.push_back(first);
+  }
+  return out;
+}
+
+Error unknown_sub_verb(const std::string& group, const std::string& word) {
+  std::vector<std::string> subs = sub_verbs(group);
+  return usage("unknown sub-verb '" + word + "' for '" + group + "'" + suggestion(word, subs) +
+               " (one of: " + joined(subs) + ")");
+}
+
 }  // namespace
 
 Result<Invocation> parse_ctl_args(const std::vector<std::string>& args) {
   Invocation inv;
   const VerbSpec* verb = nullptr;
+  std::string group;  // set when the first word is a group: its sub-verb comes next
   for (size_t i = 0; i < args.size(); ++i) {
     std::string arg = args[i];
     std::optional<std::string> value;
@@ -81,12 +115,21 @@ Result<Invocation> parse_ctl_args(const std::vector<std::string>& args) {
       SUNDIAL_ASSIGN_OR_RETURN(inv.flags[arg], take_value(arg));
       continue;
     }
+    if (verb == nullptr && !group.empty()) {
+      verb = find_verb(group + " " + arg);
+      if (verb == nullptr) return std::unexpected(unknown_sub_verb(group, arg));
+      inv.verb = verb->name;
+      continue;
+    }
     if (verb == nullptr) {
       verb = find_verb(arg);
+      if (verb == nullptr && !sub_verbs(arg).empty()) {
+        group = arg;
+        inv.verb = arg;
+        continue;
+      }
       if (verb == nullptr) {
-        std::vector<std::string> names;
-        for (const auto& v : verb_specs()) names.push_back(v.name);
-        return std::unexpected(usage("unknown verb '" + arg + "'" + suggestion(arg, names)));
+        return std::unexpected(usage("unknown verb '" + arg + "'" + suggestion(arg, first_words())));
       }
       inv.verb = arg;
       continue;
@@ -94,6 +137,9 @@ Result<Invocation> parse_ctl_args(const std::vector<std::string>& args) {
     inv.positionals.push_back(arg);
   }
   if (inv.help) return inv;
+  if (verb == nullptr && !group.empty()) {
+    return std::unexpected(usage("'" + group + "' needs a sub-verb: one of " + joined(sub_verbs(group))));
+  }
   if (verb == nullptr) return std::unexpected(usage("no verb given"));
   if (inv.positionals.size() != verb->positionals.size()) {
     return std::unexpected(
@@ -122,12 +168,28 @@ std::string verb_usage(const VerbSpec& verb) {
   return out;
 }
 
+std::string help_text(const std::string& verb) {
+  if (const VerbSpec* v = find_verb(verb)) return verb_usage(*v);
+  std::vector<std::string> subs = sub_verbs(verb);
+  if (verb.empty() || subs.empty()) return tool_usage();
+  std::string out = "usage: sundialctl " + verb + " SUB-VERB ...\n\nSub-verbs:\n";
+  size_t width = 0;
+  for (const auto& s : subs) width = std::max(width, s.size());
+  for (const auto& s : subs) {
+    out += "  " + s + std::string(width + 2 - s.size(), ' ') + find_verb(verb + " " + s)->summary + "\n";
+  }
+  out += "\n`sundialctl " + verb + " SUB-VERB --help` for one.\n";
+  return out;
+}
+
 std::string tool_usage() {
   std::string out =
       "usage: sundialctl [--server URL] [--token T] [--data-dir DIR] [-o table|json] VERB ...\n\n"
-      "Inspect and steer Sundial workflows.\n\nVerbs:\n";
+      "Inspect and steer Sundial workflows and task queues.\n\nVerbs:\n";
+  size_t width = 0;
+  for (const auto& v : verb_specs()) width = std::max(width, v.name.size());
   for (const auto& v : verb_specs())
-    out += "  " + v.name + std::string(10 - v.name.size(), ' ') + v.summary + "\n";
+    out += "  " + v.name + std::string(width + 2 - v.name.size(), ' ') + v.summary + "\n";
   out += "\nFlags:\n";
   for (const auto& f : global_flags()) {
     std::string left = "  " + f.name + (f.value_name.empty() ? "" : " " + f.value_name);

@@ -1,6 +1,10 @@
 // sundialctl's command line: global flags (anywhere), a verb, its
 // positional arguments and flags, each checked against the verb's spec.
-// Unknown verbs and flags are usage errors that suggest the closest name.
+// A verb is one word ("list") or a resource noun and a sub-verb
+// ("queues pause"): a table row named "NOUN SUB" makes NOUN a group, and
+// nothing else declares groups. Unknown verbs, sub-verbs and flags are
+// usage errors that suggest the closest name (a group's lists its
+// sub-verbs).
 //
 // Threading: pure.
 #pragma once
@@ -28,7 +32,7 @@ using VerbHandler = int (*)(VerbContext&);
 // checks and the function that runs the verb. Adding a verb is one row
 // there plus its handler.
 struct VerbSpec {
-  std::string name;
+  std::string name;  // "list", or "queues list" for a sub-verb of the group "queues"
   VerbHandler run = nullptr;
   std::vector<std::string> positionals;  // "ID", "NAME"
   std::vector<FlagSpec> flags;
@@ -41,7 +45,9 @@ const std::vector<VerbSpec>& verb_specs();
 const std::vector<FlagSpec>& global_flags();
 
 struct Invocation {
-  std::string verb;  // empty with --help and no verb
+  // The row's name ("queues pause"); with --help, also just a group
+  // ("queues") or empty.
+  std::string verb;
   std::vector<std::string> positionals;
   std::map<std::string, std::string> flags;  // verb flags by name ("--status")
   std::optional<std::string> server;
@@ -56,6 +62,13 @@ Result<Invocation> parse_ctl_args(const std::vector<std::string>& args);
 
 std::string tool_usage();
 std::string verb_usage(const VerbSpec& verb);
+// What `--help` prints after `verb` (a verb, a group or empty).
+std::string help_text(const std::string& verb);
 const VerbSpec* find_verb(const std::string& name);
+// The sub-verbs of a group ("queues" → list, pause, ...), in table order;
+// empty when `group` is none.
+std::vector<std::string> sub_verbs(const std::string& group);
+// The last word of a verb's name: "pause" for both "pause" and "queues pause".
+std::string sub_verb_of(const std::string& verb);
 
 }  // namespace sundial::ctl

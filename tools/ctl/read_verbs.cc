@@ -9,10 +9,14 @@
 
 namespace sundial::ctl {
 
-namespace {
-
 std::string when(const nlohmann::json& ms, TimeMs now) {
   return ms.is_number_integer() ? format_relative(ms.get<TimeMs>(), now) : "-";
+}
+
+std::string when_exactly(const nlohmann::json& ms, TimeMs now) {
+  return ms.is_number_integer()
+             ? format_utc(ms.get<TimeMs>()) + " (" + format_relative(ms.get<TimeMs>(), now) + ")"
+             : std::string("-");
 }
 
 std::string text(const nlohmann::json& v) {
@@ -20,6 +24,8 @@ std::string text(const nlohmann::json& v) {
   if (v.is_string()) return v.get<std::string>();
   return v.dump();
 }
+
+namespace {
 
 void print(VerbContext& ctx, const Table& table) { ctx.out << table.render(ctx.width, ctx.colour); }
 
@@ -91,11 +97,7 @@ int show_verb(VerbContext& ctx) {
     return 0;
   }
   const auto& i = *r;
-  auto both = [&](const nlohmann::json& ms) {
-    return ms.is_number_integer()
-               ? format_utc(ms.get<TimeMs>()) + " (" + format_relative(ms.get<TimeMs>(), ctx.now) + ")"
-               : std::string("-");
-  };
+  auto both = [&](const nlohmann::json& ms) { return when_exactly(ms, ctx.now); };
   Table t{{"FIELD", "VALUE"}, {}};
   t.rows = {{"id", text(i["id"])},
             {"type", text(i["type"])},

@@ -40,6 +40,17 @@ int workflows_verb(VerbContext& ctx);
 // upgrade TYPE --from VERSION: POST /api/v1/workflows/{type}/upgrade; the
 // version may be a unique prefix (as `workflows` shows it).
 int upgrade_verb(VerbContext& ctx);
+// Task queues (tools/ctl/queue_verbs.cc): queues list; queues pause and
+// resume (POST /api/v1/queues/{queue}/{sub-verb}); queues set.
+int queues_list_verb(VerbContext& ctx);
+int queues_pause_resume_verb(VerbContext& ctx);
+int queues_set_verb(VerbContext& ctx);
+// Tasks (tools/ctl/task_verbs.cc): tasks list, show, enqueue; tasks retry
+// and cancel (POST /api/v1/tasks/{id}/{sub-verb}).
+int tasks_list_verb(VerbContext& ctx);
+int tasks_show_verb(VerbContext& ctx);
+int tasks_enqueue_verb(VerbContext& ctx);
+int tasks_retry_cancel_verb(VerbContext& ctx);
 
 // Prints `error` and returns its exit code (3 for not_found, else 1).
 int fail(VerbContext& ctx, const Error& error);
@@ -48,5 +59,15 @@ int usage_error(VerbContext& ctx, const std::string& message);
 // The flag's value as a whole number of at least `min`; `fallback` when the
 // flag is absent. invalid_argument (a usage error) names the flag.
 Result<size_t> parse_count(const Invocation& inv, const std::string& flag, size_t fallback, size_t min = 1);
+// The flag's value parsed as JSON; `fallback` when the flag is absent.
+// invalid_argument (a usage error) names the flag.
+Result<nlohmann::json> json_flag(const Invocation& inv, const std::string& flag, nlohmann::json fallback);
+
+// Table cells: a JSON value ("-" for null, strings bare, else JSON); a
+// Unix-ms time relative to `now` ("in 5m", "2h ago"); the same time in UTC
+// with the relative one in parentheses. Times that are not numbers are "-".
+std::string text(const nlohmann::json& v);
+std::string when(const nlohmann::json& ms, TimeMs now);
+std::string when_exactly(const nlohmann::json& ms, TimeMs now);
 
 }  // namespace sundial::ctl
