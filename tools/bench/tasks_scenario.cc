@@ -104,6 +104,7 @@ Throughput run_throughput(Context& ctx, size_t n) {
   std::atomic<int64_t> last_completion_us{0};
   std::vector<std::thread> threads;
   std::atomic<size_t> ready{0};
+  std::atomic<size_t> ended{0};  // workers whose run() returned (a lost connection ends one early)
   for (size_t w = 0; w < o.workers; ++w) {
     threads.emplace_back([&, w] {
       WorkerResult& r = t.workers[w];
@@ -129,13 +130,14 @@ Throughput run_throughput(Context& ctx, size_t n) {
       ready.fetch_add(1);
       tw.run(stop);
       r.stats = tw.stats();
+      ended.fetch_add(1);
     });
   }
   while (ready.load() < o.workers) std::this_thread::yield();
   int64_t t0 = now_us();
   t.enqueued = enqueue_all(ctx.server.port(), kQueue, n);
   int64_t deadline = now_us() + 600'000'000;
-  while (completed.load() < t.enqueued.ids.size() && now_us() < deadline) ::usleep(1000);
+  while (completed.load() < t.enqueued.ids.size() && ended.load() == 0 && now_us() < deadline) ::usleep(1000);
   t.seconds = static_cast<double>(last_completion_us.load() - t0) / 1e6;
   stop = true;
   for (auto& th : threads) th.join();
