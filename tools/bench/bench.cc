@@ -12,15 +12,18 @@ namespace sundial::bench {
 
 namespace {
 
-const std::vector<std::string> kScenarios = {"starts", "latency", "timers-at-scale", "restart", "steps",
-                                             "probe",  "mixed"};
-const std::vector<std::string> kFlags = {"--n",     "--sleep-ms", "--concurrency", "--rate",   "--duration",
-                                         "--steps", "--type",     "--sundiald",    "--probe",  "--server",
-                                         "--help"};
+const std::vector<std::string> kScenarios = {"starts", "latency", "timers-at-scale", "restart",
+                                             "steps",  "probe",   "mixed",           "tasks"};
+const std::vector<std::string> kFlags = {"--n",          "--sleep-ms", "--concurrency", "--rate",
+                                         "--duration",   "--steps",    "--type",        "--sundiald",
+                                         "--probe",      "--server",   "--workers",     "--claim-max",
+                                         "--claim-wait", "--preload",  "--samples",     "--help"};
 
 std::string usage() {
   return "usage: sundial-bench SCENARIO [--n N] [--sleep-ms D] [--concurrency C] [--rate R] [--duration S]\n"
-         "                     [--steps K] [--type TYPE] [--sundiald PATH | --probe PATH | --server URL]\n\n"
+         "                     [--steps K] [--type TYPE] [--workers W] [--claim-max M] [--claim-wait DUR]\n"
+         "                     [--preload P] [--samples S] [--sundiald PATH | --probe PATH | --server "
+         "URL]\n\n"
          "Drives a real sundiald over HTTP (keep-alive connections) and prints a table and one JSON line.\n"
          "By default it starts its own sundiald (built beside it; another with --sundiald PATH) on a fresh "
          "data\n"
@@ -45,7 +48,12 @@ std::string usage() {
          "while\n"
          "                   one client pages GET /api/v1/instances?limit=1000 and one probes /healthz at "
          "50/s:\n"
-         "                   start ack p50/p99/p99.9, /healthz p50/p99, list pages/s\n\n"
+         "                   start ack p50/p99/p99.9, /healthz p50/p99, list pages/s\n"
+         "  tasks            N tasks (default 100000) enqueued in batches of 1000 while W workers (2) claim "
+         "up\n"
+         "                   to M (100) per long-poll claim (wait 5s) and complete each at once: round\n"
+         "                   trips/s; then S (1000) claim latencies with a worker already waiting; with\n"
+         "                   --preload P, P tasks pending in another queue first and the RSS with them\n\n"
          "docs/benchmarks.md has the figures and how they were measured.\n";
 }
 
@@ -89,6 +97,10 @@ int run_bench(const std::vector<std::string>& args, const std::string& self_path
       if (a == "--rate") o.rate = std::stod(v);
       if (a == "--duration") o.duration_s = std::stod(v);
       if (a == "--steps") o.steps = std::max<size_t>(1, std::stoul(v));
+      if (a == "--workers") o.workers = std::max<size_t>(1, std::stoul(v));
+      if (a == "--claim-max") o.claim_max = std::clamp<size_t>(std::stoul(v), 1, 1000);
+      if (a == "--preload") o.preload = std::stoul(v);
+      if (a == "--samples") o.samples = std::stoul(v);
     } catch (const std::exception&) {
       err << "sundial-bench: " << a << " takes a number, not '" << v << "'\n";
       return 2;
@@ -97,8 +109,9 @@ int run_bench(const std::vector<std::string>& args, const std::string& self_path
     if (a == "--type") o.type = v;
     if (a == "--probe") probe = v;
     if (a == "--server") server_url = v;
+    if (a == "--claim-wait") o.claim_wait = v;
   }
-  if (o.scenario == "mixed" && !n_given) o.n = 100000;
+  if ((o.scenario == "mixed" || o.scenario == "tasks") && !n_given) o.n = 100000;
   if (o.scenario.empty()) {
     err << usage();
     return 2;
@@ -127,6 +140,7 @@ int run_bench(const std::vector<std::string>& args, const std::string& self_path
   if (o.scenario == "steps") report = run_steps(ctx);
   if (o.scenario == "probe") report = run_probe(ctx);
   if (o.scenario == "mixed") report = run_mixed(ctx);
+  if (o.scenario == "tasks") report = run_tasks(ctx);
   if (!report) {
     err << "sundial-bench: " << o.scenario << ": " << report.error().message << "\n";
     return 1;

@@ -27,6 +27,13 @@ struct BenchOptions {
   // and bench.steps; their Lua twins are bench.lua_sleep_step and
   // bench.lua_steps).
   std::string type;
+  // tasks: worker threads, tasks per claim, each claim's long-poll wait,
+  // tasks pre-loaded pending in another queue, claim-latency samples.
+  size_t workers = 2;
+  size_t claim_max = 100;
+  std::string claim_wait = "5s";
+  size_t preload = 0;
+  size_t samples = 1000;
 };
 
 struct Context {
@@ -47,6 +54,9 @@ Result<nlohmann::json> run_probe(Context& ctx);
 // Open-loop starts while a client pages the instance list and another
 // probes /healthz (mixed_scenario.cc).
 Result<nlohmann::json> run_mixed(Context& ctx);
+// Task queues: enqueue, claim, complete round trips; claim latency with a
+// worker waiting; RSS with M pending (tasks_scenario.cc).
+Result<nlohmann::json> run_tasks(Context& ctx);
 
 // p in [0, 1]; the nearest-rank percentile of `values` (sorted in place).
 double percentile(std::vector<double>& values, double p);
