@@ -336,9 +336,10 @@ void TaskService::enqueue_checked(std::vector<TaskSpec> specs,
       keys.push_back(stored_key);
       std::optional<std::string> holder = existing[i];
       if (auto b = claimed_in_batch.find(stored_key); b != claimed_in_batch.end()) holder = b->second;
-      if (holder) {
-        TaskStatus status = running_.contains(*holder) ? TaskStatus::kRunning : TaskStatus::kPending;
-        results.push_back(EnqueueResult{*holder, status, false});
+      // A holder whose end (complete, fail, cancel) is decided and being
+      // committed, ahead of this enqueue, no longer holds the key.
+      if (holder && !is_task_finished(live_status(*holder))) {
+        results.push_back(EnqueueResult{*holder, live_status(*holder), false});
         continue;
       }
     }
@@ -378,6 +379,12 @@ void TaskService::enqueue_checked(std::vector<TaskSpec> specs,
            }
            reply(std::move(results));
          });
+}
+
+TaskStatus TaskService::live_status(const std::string& id) const {
+  if (running_.contains(id)) return TaskStatus::kRunning;
+  if (auto p = pinned_.find(id); p != pinned_.end() && p->second.record) return p->second.record->status;
+  return TaskStatus::kPending;  // not in memory: pending (or just created by this batch)
 }
 
 void TaskService::release_dedupe(const std::vector<std::string>& keys) {
@@ -458,9 +465,9 @@ void TaskService::claim(ClaimRequest request, Reply<std::vector<TaskRecord>> rep
         [reply = std::move(reply), e = unavailable()]() mutable { reply(std::unexpected(e)); });
   }
   Queue& q = queue_state(request.queue);
-  // Earlier waiters go first.
-  std::vector<TaskRecord> ready =
-      q.waiters.empty() ? take_ready(q, request.max, request.types) : std::vector<TaskRecord>{};
+  // Earlier waiters go first; what none of them takes (another type) is this claim's.
+  if (!q.waiters.empty()) serve(q);
+  std::vector<TaskRecord> ready = take_ready(q, request.max, request.types);
   if (!ready.empty()) return lease(q, std::move(ready), request.worker, std::move(reply));
   if (request.wait <= 0) {
     return runtime_.defer([reply = std::move(reply)]() mutable { reply(std::vector<TaskRecord>{}); });
@@ -640,9 +647,18 @@ void TaskService::apply(TaskRecord* current, Result<TaskRecord> next, Reply<Task
   commit(std::move(tx), {id},
          [this, id, running, was_ready, after, reply = std::move(reply),
           generation = generation_](const Result<void>& r) mutable {
+           // Ready now, unless a later command decided over this change
+           // before it was durable (a cancel, then maybe a retry under a
+           // new ready order): the task's latest record decides.
+           bool ready = r && is_ready(after);
            if (generation == generation_) {
              if (!running) {
-               if (auto p = pinned_.find(id); p != pinned_.end()) p->second.busy--;
+               if (auto p = pinned_.find(id); p != pinned_.end()) {
+                 const std::optional<TaskRecord>& latest = p->second.record;
+                 ready = ready && latest && is_ready(*latest) &&
+                         task_keys::ready_order(*latest) == task_keys::ready_order(after);
+                 p->second.busy--;
+               }
                unpin_if_idle(id);
              }
              if (r && was_ready) {
@@ -653,7 +669,7 @@ void TaskService::apply(TaskRecord* current, Result<TaskRecord> next, Reply<Task
                  }
                }
              }
-             if (r && is_ready(after)) became_ready(after, 64 + after.payload.dump().size());
+             if (ready) became_ready(after, 64 + after.payload.dump().size());
              if (r) {
                if (auto qi = queues_.find(after.queue); qi != queues_.end())
                  serve(*qi->second);  // a slot freed

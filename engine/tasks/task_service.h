@@ -162,6 +162,9 @@ class TaskService : public RuntimeParticipant {
   void enqueue_checked(std::vector<TaskSpec> specs, std::vector<std::optional<std::string>> existing,
                        Reply<std::vector<EnqueueResult>> reply);
   void release_dedupe(const std::vector<std::string>& keys);
+  // A dedupe key holder's status as memory knows it (a decided change
+  // counts, durable or not); pending when it is not in memory.
+  TaskStatus live_status(const std::string& id) const;
   void answer_waiter(std::list<Waiter>::iterator it, Queue& q, std::vector<TaskRecord> tasks);
   Error unavailable() const { return runtime_.not_accepting_error(); }
   uint64_t next_seq() { return ++seq_; }
