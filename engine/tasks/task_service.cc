@@ -79,12 +79,18 @@ Result<std::shared_ptr<ScanAnswer>> read_ready(Store& store, const std::string& 
         if (auto order = task_keys::parse_ready_key(key, prefix.size())) ids.push_back(order->id);
         return true;
       }));
+  size_t read = 0;
   for (const auto& id : ids) {
+    if (!out.found.empty() && read >= scan.max_bytes) {  // the window's byte budget: the rest stays on disk
+      out.exhausted = false;
+      break;
+    }
     SUNDIAL_ASSIGN_OR_RETURN(auto bytes, store.get(Cf::kTasks, id));
     if (!bytes) continue;
     SUNDIAL_ASSIGN_OR_RETURN(TaskRecord t, decode_task(*bytes));
     if (!is_ready(t)) continue;
     size_t size = bytes->size();
+    read += size;
     out.found.emplace_back(std::move(t), size);
   }
   return std::make_shared<ScanAnswer>(std::move(out));
