@@ -59,7 +59,13 @@ void ReadyWindow::lower_bound_to(const task_keys::ReadyOrder& order) {
 }
 
 void ReadyWindow::evict_over_budget() {
-  while (held_.size() > options_.max_tasks || (held_.size() > 1 && bytes_ > options_.max_bytes)) {
+  // Over the byte budget, the last task goes only if the rest still fill
+  // it: what crossed the line stays, so a window that is full by bytes asks
+  // for no scan (next_scan), and a scan always keeps what it read first.
+  auto over_bytes = [&] {
+    return held_.size() > 1 && bytes_ - std::prev(held_.end())->second.bytes >= options_.max_bytes;
+  };
+  while (held_.size() > options_.max_tasks || over_bytes()) {
     auto last = std::prev(held_.end());
     bytes_ -= last->second.bytes;
     held_.erase(last);
@@ -70,8 +76,11 @@ void ReadyWindow::evict_over_budget() {
 
 std::optional<ReadyScan> ReadyWindow::next_scan() {
   if (complete_ || scanning_ || held_.size() > options_.max_tasks / 4) return std::nullopt;
+  // Full by bytes: a scan would read records only to drop them (and the
+  // next one again, for ever).
+  if (!held_.empty() && bytes_ >= options_.max_bytes) return std::nullopt;
   scanning_ = true;
-  ReadyScan scan{bound_, options_.max_tasks - held_.size(), scans_begun_++};
+  ReadyScan scan{bound_, options_.max_tasks - held_.size(), scans_begun_++, options_.max_bytes - bytes_};
   return scan;
 }
 

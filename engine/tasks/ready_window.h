@@ -44,6 +44,9 @@ struct ReadyScan {
   std::optional<task_keys::ReadyOrder> after;
   size_t limit = 0;
   uint64_t number = 0;  // scans begun before this one
+  // Stop reading records once this many bytes are read (always read one):
+  // the room left in the window's byte budget.
+  size_t max_bytes = SIZE_MAX;
 };
 
 class ReadyWindow {
@@ -64,8 +67,8 @@ class ReadyWindow {
   void remove(const task_keys::ReadyOrder& order);
   void removal_committed(const std::string& id);
 
-  // The scan to run now, if memory runs low and the disk has more; the
-  // window then counts it as under way.
+  // The scan to run now, if memory runs low (in tasks, with room left in
+  // bytes) and the disk has more; the window then counts it as under way.
   std::optional<ReadyScan> next_scan();
   // What a scan found, in order: (record, encoded size); `exhausted` when
   // it reached the end of the index.

@@ -79,12 +79,18 @@ Result<std::shared_ptr<ScanAnswer>> read_ready(Store& store, const std::string& 
         if (auto order = task_keys::parse_ready_key(key, prefix.size())) ids.push_back(order->id);
         return true;
       }));
+  size_t read = 0;
   for (const auto& id : ids) {
+    if (!out.found.empty() && read >= scan.max_bytes) {  // the window's byte budget: the rest stays on disk
+      out.exhausted = false;
+      break;
+    }
     SUNDIAL_ASSIGN_OR_RETURN(auto bytes, store.get(Cf::kTasks, id));
     if (!bytes) continue;
     SUNDIAL_ASSIGN_OR_RETURN(TaskRecord t, decode_task(*bytes));
     if (!is_ready(t)) continue;
     size_t size = bytes->size();
+    read += size;
     out.found.emplace_back(std::move(t), size);
   }
   return std::make_shared<ScanAnswer>(std::move(out));
@@ -342,9 +348,16 @@ void TaskService::enqueue_checked(std::vector<TaskSpec> specs,
         }
       }
       if (auto b = claimed_in_batch.find(stored_key); b != claimed_in_batch.end()) holder = b->second;
-      if (holder) {
-        if (running_.contains(*holder)) status = TaskStatus::kRunning;
+      if (holder && s.id) {  // the id is taken: that task, whatever its status
+        TaskStatus live = live_status(*holder);
+        if (running_.contains(*holder) || pinned_.contains(*holder)) status = live;
         results.push_back(EnqueueResult{*holder, status, false});
+        continue;
+      }
+      // A holder whose end (complete, fail, cancel) is decided and being
+      // committed, ahead of this enqueue, no longer holds the key.
+      if (holder && !is_task_finished(live_status(*holder))) {
+        results.push_back(EnqueueResult{*holder, live_status(*holder), false});
         continue;
       }
     }
@@ -384,6 +397,12 @@ void TaskService::enqueue_checked(std::vector<TaskSpec> specs,
            }
            reply(std::move(results));
          });
+}
+
+TaskStatus TaskService::live_status(const std::string& id) const {
+  if (running_.contains(id)) return TaskStatus::kRunning;
+  if (auto p = pinned_.find(id); p != pinned_.end() && p->second.record) return p->second.record->status;
+  return TaskStatus::kPending;  // not in memory: pending (or just created by this batch)
 }
 
 void TaskService::release_dedupe(const std::vector<std::string>& keys) {
@@ -471,8 +490,8 @@ void TaskService::claim(ClaimRequest request, Reply<std::vector<TaskRecord>> rep
         [reply = std::move(reply), e = unavailable()]() mutable { reply(std::unexpected(e)); });
   }
   Queue& q = queue_state(request.queue);
-  // Waiting claims took what they could when it became ready: what is left
-  // is for this one.
+  // Earlier waiters go first; what none of them takes (another type) is this claim's.
+  if (!q.waiters.empty()) serve(q);
   std::vector<TaskRecord> ready = take_ready(q, request.max, request.types);
   if (!ready.empty()) return lease(q, std::move(ready), request.worker, std::move(reply));
   if (request.wait <= 0) {
@@ -655,9 +674,18 @@ void TaskService::apply(TaskRecord* current, Result<TaskRecord> next, Reply<Task
   commit(std::move(tx), {id},
          [this, id, running, was_ready, after, reply = std::move(reply),
           generation = generation_](const Result<void>& r) mutable {
+           // Ready now, unless a later command decided over this change
+           // before it was durable (a cancel, then maybe a retry under a
+           // new ready order): the task's latest record decides.
+           bool ready = r && is_ready(after);
            if (generation == generation_) {
              if (!running) {
-               if (auto p = pinned_.find(id); p != pinned_.end()) p->second.busy--;
+               if (auto p = pinned_.find(id); p != pinned_.end()) {
+                 const std::optional<TaskRecord>& latest = p->second.record;
+                 ready = ready && latest && is_ready(*latest) &&
+                         task_keys::ready_order(*latest) == task_keys::ready_order(after);
+                 p->second.busy--;
+               }
                unpin_if_idle(id);
              }
              if (r && was_ready) {
@@ -668,7 +696,7 @@ void TaskService::apply(TaskRecord* current, Result<TaskRecord> next, Reply<Task
                  }
                }
              }
-             if (r && is_ready(after)) became_ready(after, 64 + after.payload.dump().size());
+             if (ready) became_ready(after, 64 + after.payload.dump().size());
              if (r && is_task_finished(after.status)) notify_watchers(after);
              if (r) {
                if (auto qi = queues_.find(after.queue); qi != queues_.end())

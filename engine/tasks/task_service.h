@@ -177,6 +177,9 @@ class TaskService : public RuntimeParticipant {
   void notify_watchers(const TaskRecord& task);
   void fail_watchers(const std::string& id, const Error& error);
   static std::string lookup_key(const TaskSpec& s);
+  // A dedupe key holder's status as memory knows it (a decided change
+  // counts, durable or not); pending when it is not in memory.
+  TaskStatus live_status(const std::string& id) const;
   void answer_waiter(std::list<Waiter>::iterator it, Queue& q, std::vector<TaskRecord> tasks);
   Error unavailable() const { return runtime_.not_accepting_error(); }
   uint64_t next_seq() { return ++seq_; }

@@ -7,6 +7,7 @@
 // faulty too: armed point-read failures hit reads through them as well.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <condition_variable>
 #include <memory>
@@ -42,8 +43,11 @@ class FaultyStore final : public Store {
 
   Result<std::optional<std::string>> get(Cf cf, std::string_view key) override {
     if (auto failed = injected_get_failure()) return *failed;
+    gets_[static_cast<size_t>(cf)]++;
     return inner_->get(cf, key);
   }
+  // Point reads of `cf` so far (through get(), from any thread; not counting snapshots').
+  uint64_t gets(Cf cf) const { return gets_[static_cast<size_t>(cf)].load(); }
   // Never from memory: every point read goes through get(), where faults
   // are injected.
   Result<CachedRead> get_if_cached(Cf, std::string_view) override { return CachedRead{}; }
@@ -104,6 +108,7 @@ class FaultyStore final : public Store {
   std::atomic<int> writes_{0};
   std::atomic<int> fail_at_{-1};
   std::atomic<int> failing_gets_{0};
+  std::array<std::atomic<uint64_t>, kCfCount> gets_{};
   std::mutex mutex_;
   std::condition_variable released_;
   bool held_ = false;

@@ -113,5 +113,28 @@ TEST(ReadyWindowTest, TheByteBudgetBoundsMemoryButAlwaysKeepsOneTask) {
   EXPECT_EQ(w.pop_front().id, "big");
 }
 
+// A window whose tasks are big fills by bytes before it fills by count: it
+// keeps the task that crossed the line and asks for no scan until there is
+// room (it asked for one after every scan, each reading up to max_tasks
+// records only to drop them: a queue of tasks over max_bytes / 250 bytes
+// kept the pool scanning for ever).
+TEST(ReadyWindowTest, AWindowFullByBytesAsksForNoScanAndAScanCarriesTheRoomLeft) {
+  ReadyWindow w({.max_tasks = 100, .max_bytes = 100}, /*complete=*/false);
+  auto first = w.next_scan();
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->max_bytes, 100u);
+  std::vector<std::pair<TaskRecord, size_t>> found;
+  found.emplace_back(task("a", 0, 1), 60);
+  found.emplace_back(task("b", 0, 2), 60);
+  w.scan_done(*first, std::move(found), /*exhausted=*/false);
+  EXPECT_EQ(w.size(), 2u) << "the task that crossed the budget stays";
+  EXPECT_FALSE(w.next_scan()) << "full by bytes";
+  EXPECT_EQ(w.pop_front().id, "a");
+  auto next = w.next_scan();
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->max_bytes, 40u);
+  EXPECT_EQ(next->after->id, "b");
+}
+
 }  // namespace
 }  // namespace sundial
