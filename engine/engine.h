@@ -94,6 +94,8 @@ class Engine {
   // Queries submitted and not yet answered (stats not included).
   size_t queries_in_flight() const { return queries_ ? queries_->in_flight() : 0; }
   const Registry& registry() const { return registry_; }
+  // The engine's clock (a ManualClock in tests).
+  TimeMs now() const { return clock_.now_ms(); }
 
   // ---- Engine-wide durable state in the kMeta column family (the Lua
   // script store, workflows/lua/script_store.h), under keys of its own ----

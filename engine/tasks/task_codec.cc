@@ -148,7 +148,9 @@ json task_to_json(const TaskRecord& t, bool with_attempts) {
             {"timeout_ms", t.timeout},
             {"backoff", backoff_json(t.retry)},
             {"dedupe_key", or_null(t.dedupe_key, !t.dedupe_key.empty())},
-            {"run_at", t.status == TaskStatus::kPending && t.timer_due ? t.timer_due : t.ready_at},
+            {"run_at", t.status != TaskStatus::kPending ? json(nullptr)
+                       : t.timer_due                    ? json(t.timer_due)
+                                                        : json(t.ready_at)},
             {"created_at", t.created_at},
             {"updated_at", t.updated_at},
             {"finished_at", or_null(t.finished_at, t.finished_at != 0)},

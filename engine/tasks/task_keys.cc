@@ -41,6 +41,12 @@ std::string ready_key(std::string_view queue, std::string_view type, const Ready
   return k;
 }
 
+std::string ready_priority_end(std::string_view queue, std::string_view type, int64_t priority) {
+  std::string k = ready_prefix(queue, type);
+  put_u32_be(k, static_cast<uint32_t>(kMaxTaskPriority - priority) + 1);
+  return k;
+}
+
 std::optional<ReadyOrder> parse_ready_key(std::string_view key, size_t prefix_len) {
   auto inverted = get_u32_be(key, prefix_len);
   auto ready_at = get_u64_be(key, prefix_len + 4);

@@ -44,6 +44,8 @@ struct ReadyOrder {
 ReadyOrder ready_order(const TaskRecord& r);
 
 std::string ready_key(std::string_view queue, std::string_view type, const ReadyOrder& order);
+// The first key of the ready index of (queue, type) with priority below `priority`.
+std::string ready_priority_end(std::string_view queue, std::string_view type, int64_t priority);
 std::string ready_prefix(std::string_view queue, std::string_view type);
 std::string ready_queue_prefix(std::string_view queue);
 std::optional<ReadyOrder> parse_ready_key(std::string_view key, size_t prefix_len);

@@ -779,6 +779,39 @@ void TaskService::unpin_if_idle(const std::string& id) {
     pinned_.erase(it);
 }
 
+// ---- Queries -----------------------------------------------------------------
+
+Result<std::optional<TimeMs>> TaskService::oldest_ready(Store& snapshot, const std::string& queue) {
+  std::optional<TimeMs> oldest;
+  std::string all = task_keys::ready_queue_prefix(queue);
+  std::string from = all;
+  while (true) {  // each type
+    std::optional<std::string> type;
+    SUNDIAL_TRY(
+        snapshot.scan(Cf::kIndex, from, prefix_successor(all), [&](std::string_view key, std::string_view) {
+          if (auto t = task_keys::ready_key_type(key, all.size())) type = std::string(*t);
+          return false;
+        }));
+    if (!type) break;
+    std::string prefix = task_keys::ready_prefix(queue, *type);
+    std::string at = prefix;
+    while (true) {  // each priority of the type: its first key is its oldest
+      std::optional<task_keys::ReadyOrder> first;
+      SUNDIAL_TRY(snapshot.scan(Cf::kIndex, at, prefix_successor(prefix),
+                                [&](std::string_view key, std::string_view) {
+                                  first = task_keys::parse_ready_key(key, prefix.size());
+                                  return false;
+                                }));
+      if (!first) break;
+      if (!oldest || first->ready_at < *oldest) oldest = first->ready_at;
+      if (first->priority == 0) break;
+      at = task_keys::ready_priority_end(queue, *type, first->priority);
+    }
+    from = prefix_successor(prefix);
+  }
+  return oldest;
+}
+
 // ---- Workflow steps ----------------------------------------------------------
 
 std::string TaskService::derived_task_id(std::string_view kind, std::string_view a, std::string_view b) {

@@ -120,6 +120,10 @@ class TaskService : public RuntimeParticipant {
   std::vector<QueueView> queues() const;
   std::optional<QueueView> queue(const std::string& name) const;
   const TaskStats& stats() const { return stats_; }
+  // When the longest-waiting ready task of `queue` became ready, from a
+  // storage snapshot (one seek per type and priority present): for the
+  // query pool, never the loop. nullopt when none is ready.
+  static Result<std::optional<TimeMs>> oldest_ready(Store& snapshot, const std::string& queue);
   size_t running_tasks() const { return running_.size(); }
   // Reads (tasks, ready-index scans, recovery) on the pool not yet back.
   size_t reads_in_flight() const { return reads_.outstanding(); }

@@ -111,7 +111,8 @@ void enqueue(const AdminApi& api, const http::HttpRequest& request, const PathPa
     if (!batch) {
       const EnqueueResult& e = r->front();
       return responder.send(http::HttpResponse::json(
-          e.created ? 201 : 200, {{"task_id", e.task_id}, {"status", task_status_name(e.status)}}));
+          e.created ? 201 : 200,
+          {{"task_id", e.task_id}, {"status", task_status_name(e.status)}, {"created", e.created}}));
     }
     nlohmann::json results = nlohmann::json::array();
     for (const auto& e : *r) results.push_back(one(e));
@@ -331,10 +332,29 @@ void configure(const AdminApi& api, const http::HttpRequest& request, const Path
                                });
 }
 
+// The in-memory views, then the oldest ready task of each from a snapshot
+// on the query pool.
 void list_queues(const AdminApi& api, http::Responder responder) {
   nlohmann::json queues = nlohmann::json::array();
-  for (const auto& v : api.engine.tasks().queues()) queues.push_back(queue_to_json(v));
-  responder.send(http::HttpResponse::json(200, {{"queues", std::move(queues)}}));
+  std::vector<std::string> names;
+  for (const auto& v : api.engine.tasks().queues()) {
+    queues.push_back(queue_to_json(v));
+    names.push_back(v.record.name);
+  }
+  TimeMs now = api.engine.now();
+  api.engine.read<nlohmann::json>(
+      [queues = std::move(queues), names = std::move(names),
+       now](Store& snapshot) mutable -> Result<nlohmann::json> {
+        for (size_t i = 0; i < names.size(); ++i) {
+          SUNDIAL_ASSIGN_OR_RETURN(auto oldest, TaskService::oldest_ready(snapshot, names[i]));
+          queues[i]["oldest_pending_age_ms"] =
+              oldest ? nlohmann::json(std::max<TimeMs>(0, now - *oldest)) : nlohmann::json(nullptr);
+        }
+        return nlohmann::json{{"queues", std::move(queues)}};
+      },
+      [responder = std::move(responder)](Result<nlohmann::json> r) mutable {
+        answer(responder, r, 200, [](const auto& j) { return j; });
+      });
 }
 
 }  // namespace

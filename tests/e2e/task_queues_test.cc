@@ -110,6 +110,7 @@ TEST_F(TaskQueuesE2E, AWorkerClaimsAndCompletesWithItsTokenAndMayDoNothingElse) 
   EXPECT_EQ(q["completed"], 1);
   EXPECT_EQ(q["pending"], 0);
   EXPECT_EQ(q["completed_per_minute"], 1);
+  EXPECT_TRUE(q["oldest_pending_age_ms"].is_null()) << q;
   std::string metrics = call("GET", "/metrics").body;
   EXPECT_NE(metrics.find("sundial_tasks{queue=\"emails\",status=\"completed\"} 1"), std::string::npos)
       << metrics;
@@ -189,6 +190,8 @@ TEST_F(TaskQueuesE2E, AcknowledgedEnqueuesLeasesAndCompletionsSurviveKill9) {
   daemon->kill();
   start();
   json q = queue("work");
+  ASSERT_TRUE(q["oldest_pending_age_ms"].is_number()) << q;
+  EXPECT_GE(q["oldest_pending_age_ms"].get<int64_t>(), 0);
   EXPECT_EQ(q["pending"], 150);
   EXPECT_EQ(q["running"], 30);
   EXPECT_EQ(q["completed"], 20);

@@ -38,6 +38,27 @@ TEST_F(TaskServiceTest, AnEnqueuedTaskIsClaimedCompletedOnceAndKeptAcrossARestar
   EXPECT_TRUE(claim().empty());
 }
 
+TEST_F(TaskServiceTest, TheOldestReadyTaskIsFoundAcrossTypesAndPriorities) {
+  auto oldest = [&] {
+    return sync<std::optional<TimeMs>>([&](auto reply) {
+      h.engine->read<std::optional<TimeMs>>([](Store& s) { return TaskService::oldest_ready(s, "emails"); },
+                                            std::move(reply));
+    });
+  };
+  EXPECT_EQ(*oldest(), std::nullopt);
+  TimeMs first = h.clock.now_ms();
+  enqueue(spec("send"));  // low priority, oldest
+  h.clock.advance(1000);
+  TaskSpec urgent = spec("call");
+  urgent.priority = 9;
+  enqueue(urgent);
+  h.clock.advance(1000);
+  enqueue(spec("call"));
+  EXPECT_EQ(*oldest(), first);
+  ASSERT_EQ(claim(1, {"send"}).size(), 1u);
+  EXPECT_EQ(*oldest(), first + 1000) << "the urgent one, ready a second later";
+}
+
 TEST_F(TaskServiceTest, ADedupeKeyAnswersTheTaskThatHoldsItUntilThatTaskEnds) {
   TaskSpec s = spec();
   s.dedupe_key = "ada@example.com";
