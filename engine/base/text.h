@@ -16,5 +16,10 @@ std::string_view trim_space(std::string_view s);
 std::string ascii_lower(std::string_view s);
 // Equal ignoring ASCII case.
 bool ascii_iequals(std::string_view a, std::string_view b);
+// Percent-encodes a URL path segment or query value (RFC 3986 unreserved
+// characters stay as they are).
+std::string url_encode(std::string_view s);
+// 128 random bits as 32 hex digits: ids no one has yet (instances, tasks, leases).
+std::string random_hex128();
 
 }  // namespace sundial

@@ -9,20 +9,13 @@
 #include <cstdio>
 #include <random>
 
+#include "engine/base/text.h"
 #include "engine/codec/codec.h"
 #include "engine/runtime/command_executor.h"
 #include "engine/storage/keys.h"
 
 namespace sundial {
 namespace {
-
-std::string generate_id() {
-  static thread_local std::mt19937_64 rng{std::random_device{}()};
-  char buf[33];
-  std::snprintf(buf, sizeof buf, "%016llx%016llx", static_cast<unsigned long long>(rng()),
-                static_cast<unsigned long long>(rng()));
-  return buf;
-}
 
 void answer_later(Runtime& rt, Reply<StartReply> reply, Result<StartReply> answer) {
   rt.defer([reply = std::move(reply), answer = std::move(answer)]() mutable { reply(std::move(answer)); });
@@ -91,7 +84,7 @@ void start_instance(Runtime& rt, IdempotencyKeys& keys, DurationMs idempotency_w
   if (!req.id) {
     // 128 random bits: no instance can have this id yet.
     return create_instance(rt, keys, idempotency_window,
-                           NewInstance{generate_id(), std::move(*input), type->version}, req,
+                           NewInstance{random_hex128(), std::move(*input), type->version}, req,
                            std::move(reply));
   }
   std::string id = *req.id;

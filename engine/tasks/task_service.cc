@@ -1,4 +1,5 @@
 #include "engine/tasks/task_service.h"
+#include "engine/base/text.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -38,14 +39,6 @@ struct TaskService::Pinned {
 };
 
 namespace {
-
-std::string random_hex() {
-  static thread_local std::mt19937_64 rng{std::random_device{}()};
-  char buf[33];
-  std::snprintf(buf, sizeof buf, "%016llx%016llx", static_cast<unsigned long long>(rng()),
-                static_cast<unsigned long long>(rng()));
-  return buf;
-}
 
 Error not_found(const std::string& id) {
   return Error{ErrorCode::kNotFound, "task '" + id + "' does not exist"};
@@ -149,7 +142,7 @@ TaskService::TaskService(Loop& loop, Store& store, WorkPool& pool, Runtime& runt
 
 TaskService::~TaskService() = default;
 
-std::string TaskService::new_lease() { return random_hex(); }
+std::string TaskService::new_lease() { return random_hex128(); }
 
 // ---- Queues ------------------------------------------------------------------
 
@@ -361,7 +354,7 @@ void TaskService::enqueue_checked(std::vector<TaskSpec> specs,
         continue;
       }
     }
-    std::string id = s.id ? *s.id : random_hex();
+    std::string id = s.id ? *s.id : random_hex128();
     TaskRecord t = decide_enqueue(s, id, tx.now, next_seq());
     if (auto w = write_task_change(nullptr, t, tx); !w) {
       release_dedupe(keys);

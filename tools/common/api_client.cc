@@ -1,5 +1,7 @@
 #include "tools/common/api_client.h"
 
+#include "engine/base/text.h"
+
 #include <curl/curl.h>
 
 namespace sundial {
@@ -103,21 +105,6 @@ Result<long> ApiClient::stream(const std::string& path, const std::vector<std::s
       perform(static_cast<CURL*>(curl_), base_url_ + path, token_, "GET", std::nullopt, headers, sink, 0L);
   if (x.rc != CURLE_OK && !sink.stopped && x.status == 0) return std::unexpected(unreachable(x.rc));
   return x.status;
-}
-
-std::string url_encode(std::string_view s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char ch : s) {
-    if (std::isalnum(ch) || ch == '-' || ch == '_' || ch == '.' || ch == '~') {
-      out.push_back(static_cast<char>(ch));
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[ch >> 4]);
-      out.push_back(kHex[ch & 15]);
-    }
-  }
-  return out;
 }
 
 }  // namespace sundial

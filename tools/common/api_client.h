@@ -14,6 +14,8 @@
 
 #include "engine/base/error.h"
 
+#include "engine/base/text.h"  // url_encode
+
 namespace sundial {
 
 struct ApiResponse {
@@ -47,8 +49,5 @@ class ApiClient {
   std::optional<std::string> token_;
   void* curl_;
 };
-
-// Percent-encodes a path segment or query value.
-std::string url_encode(std::string_view s);
 
 }  // namespace sundial

@@ -2,6 +2,8 @@
 
 #include <cctype>
 
+#include "engine/base/text.h"
+
 namespace sundial::worker {
 
 namespace {
@@ -22,21 +24,7 @@ std::expected<nlohmann::json, CallError> success_body(int status, std::string_vi
 
 }  // namespace
 
-std::string encode_segment(std::string_view s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(s.size());
-  for (unsigned char ch : s) {
-    if (std::isalnum(ch) || ch == '-' || ch == '_' || ch == '.' || ch == '~') {
-      out.push_back(static_cast<char>(ch));
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[ch >> 4]);
-      out.push_back(kHex[ch & 15]);
-    }
-  }
-  return out;
-}
+std::string encode_segment(std::string_view s) { return url_encode(s); }
 
 std::string post_request(std::string_view path, std::string_view body,
                          const std::optional<std::string>& token) {
