@@ -132,7 +132,7 @@ Result<lua::ScriptCatalog::Options> lua_script_options(
   effects.http_policy = std::make_shared<OutboundPolicy>(std::move(*policy));
   effects.http_max_response_bytes = config.workflows.http_max_response_bytes;
   effects.secrets.allowed = config.workflows.secrets;
-  effects.secrets.forbidden = config.server.admin_token_env;
+  effects.secrets.forbidden = {config.server.admin_token_env, config.server.worker_token_env};
   if (!config.workflows.templates_dir.empty()) {
     std::string from = config.workflows.email_from.empty() ? config.resend.from : config.workflows.email_from;
     SUNDIAL_ASSIGN_OR_RETURN(

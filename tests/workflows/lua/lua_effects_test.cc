@@ -39,7 +39,7 @@ class LuaEffectsTest : public ::testing::Test {
     o.effects.http = &http;
     // The test server is on loopback: allowed explicitly, as it must be.
     o.effects.http_policy = std::make_shared<OutboundPolicy>(OutboundPolicy::parse({"127.0.0.1"}).value());
-    o.effects.secrets.allowed = {"LUA_EFFECTS_TEST_TOKEN", "SUNDIAL_ADMIN_TOKEN"};
+    o.effects.secrets.allowed = {"LUA_EFFECTS_TEST_TOKEN", "SUNDIAL_ADMIN_TOKEN", "SUNDIAL_WORKER_TOKEN"};
     o.effects.email = email;
     o.config = config;
     return o;
@@ -244,14 +244,18 @@ TEST_F(LuaEffectsTest, ASecretInAFailureIsRedacted) {
 TEST_F(LuaEffectsTest, OnlyListedSecretsAndNeverTheAdminTokenMayBeNamed) {
   add("a", R"lua(return { run = function(ctx) return tostring(ctx:secret("HOME")) end })lua");
   add("b", R"lua(return { run = function(ctx) return tostring(ctx:secret("SUNDIAL_ADMIN_TOKEN")) end })lua");
+  add("c", R"lua(return { run = function(ctx) return tostring(ctx:secret("SUNDIAL_WORKER_TOKEN")) end })lua");
   h.open();
   ASSERT_TRUE(h.start("a", "a1"));
   ASSERT_TRUE(h.start("b", "b1"));
+  ASSERT_TRUE(h.start("c", "c1"));
+  EXPECT_EQ(h.status("c1"), InstanceStatus::kFailed);
+  EXPECT_NE(last_error("c1").find("never readable"), std::string::npos) << last_error("c1");
   EXPECT_EQ(h.status("a1"), InstanceStatus::kFailed);
   EXPECT_NE(last_error("a1").find("HOME is not in [workflows] secrets"), std::string::npos)
       << last_error("a1");
   EXPECT_EQ(h.status("b1"), InstanceStatus::kFailed);
-  EXPECT_NE(last_error("b1").find("admin token"), std::string::npos) << last_error("b1");
+  EXPECT_NE(last_error("b1").find("never readable"), std::string::npos) << last_error("b1");
 }
 
 TEST_F(LuaEffectsTest, AListedSecretThatIsNotSetFailsTheStepAtOnce) {

@@ -21,7 +21,9 @@ std::string SecretText::display() const {
 }
 
 std::optional<std::string> SecretPolicy::check(const std::string& name) const {
-  if (name == forbidden) return "secret " + name + " is Sundial's own admin token and is never readable";
+  if (std::find(forbidden.begin(), forbidden.end(), name) != forbidden.end()) {
+    return "secret " + name + " is Sundial's own token (admin or worker) and is never readable";
+  }
   if (std::find(allowed.begin(), allowed.end(), name) == allowed.end()) {
     return "secret " + name + " is not in [workflows] secrets";
   }

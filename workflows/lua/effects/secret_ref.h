@@ -45,10 +45,11 @@ struct SecretJson {
 };
 
 // Which environment variables scripts may read: config `[workflows]
-// secrets`. `forbidden` (Sundial's admin token variable) is never readable.
+// secrets`. `forbidden` (Sundial's own tokens: the admin and the worker
+// token's variables) is never readable.
 struct SecretPolicy {
   std::vector<std::string> allowed;
-  std::string forbidden = "SUNDIAL_ADMIN_TOKEN";
+  std::vector<std::string> forbidden = {"SUNDIAL_ADMIN_TOKEN", "SUNDIAL_WORKER_TOKEN"};
   // nullopt when `name` may be read, else why not.
   std::optional<std::string> check(const std::string& name) const;
 };
