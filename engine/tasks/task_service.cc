@@ -325,7 +325,7 @@ void TaskService::enqueue_checked(std::vector<TaskSpec> specs,
   std::vector<std::string> keys, ids;
   std::unordered_map<std::string, std::string> claimed_in_batch;  // dedupe key → id
   std::vector<std::pair<TaskRecord, size_t>> ready;
-  std::vector<std::pair<Queue*, TaskRecord>> created;
+  std::vector<std::pair<TaskRecord, size_t>> created;  // with its encoded size
   for (size_t i = 0; i < specs.size(); ++i) {
     TaskSpec& s = specs[i];
     std::string stored_key = lookup_key(s);
@@ -342,8 +342,7 @@ void TaskService::enqueue_checked(std::vector<TaskSpec> specs,
       }
       if (auto b = claimed_in_batch.find(stored_key); b != claimed_in_batch.end()) holder = b->second;
       if (holder && s.id) {  // the id is taken: that task, whatever its status
-        TaskStatus live = live_status(*holder);
-        if (running_.contains(*holder) || pinned_.contains(*holder)) status = live;
+        if (running_.contains(*holder) || pinned_.contains(*holder)) status = live_status(*holder);
         results.push_back(EnqueueResult{*holder, status, false});
         continue;
       }
@@ -356,20 +355,21 @@ void TaskService::enqueue_checked(std::vector<TaskSpec> specs,
     }
     std::string id = s.id ? *s.id : random_hex128();
     TaskRecord t = decide_enqueue(s, id, tx.now, next_seq());
-    if (auto w = write_task_change(nullptr, t, tx); !w) {
+    auto written = write_task_change(nullptr, t, tx);
+    if (!written) {
       release_dedupe(keys);
       return runtime_.defer(
-          [reply = std::move(reply), e = w.error()]() mutable { reply(std::unexpected(e)); });
+          [reply = std::move(reply), e = written.error()]() mutable { reply(std::unexpected(e)); });
     }
     if (!stored_key.empty()) claimed_in_batch[stored_key] = id;
     results.push_back(EnqueueResult{id, t.status, true});
     ids.push_back(id);
-    created.emplace_back(nullptr, std::move(t));
+    created.emplace_back(std::move(t), *written);
   }
   // Everything encoded: now change memory.
   std::set<Queue*> touched_queues;
-  for (auto& [q, t] : created) {
-    q = &queue_state(t.queue);
+  for (auto& [t, size] : created) {
+    Queue* q = &queue_state(t.queue);
     count(*q, nullptr, t);
     touched_queues.insert(q);
   }
@@ -381,11 +381,8 @@ void TaskService::enqueue_checked(std::vector<TaskSpec> specs,
            if (generation == generation_) release_dedupe(keys);
            if (!r) return reply(std::unexpected(r.error()));
            if (generation == generation_) {
-             for (auto& [q, t] : created) {
-               if (is_ready(t)) {
-                 size_t bytes = t.payload.is_null() ? 64 : 64 + t.payload.dump().size();
-                 became_ready(t, bytes);
-               }
+             for (auto& [t, size] : created) {
+               if (is_ready(t)) became_ready(t, size);
              }
            }
            reply(std::move(results));
@@ -627,9 +624,12 @@ void TaskService::apply(TaskRecord* current, Result<TaskRecord> next, Reply<Task
   }
   TaskRecord before = *current;
   Transition tx(runtime_.now());
-  if (auto w = write_task_change(&before, *next, tx); !w) {
-    return runtime_.defer([reply = std::move(reply), e = w.error()]() mutable { reply(std::unexpected(e)); });
+  auto written = write_task_change(&before, *next, tx);
+  if (!written) {
+    return runtime_.defer(
+        [reply = std::move(reply), e = written.error()]() mutable { reply(std::unexpected(e)); });
   }
+  const size_t size = *written;
   const std::string id = before.id;
   Queue& q = queue_state(before.queue);
   count(q, &before, *next);
@@ -665,7 +665,7 @@ void TaskService::apply(TaskRecord* current, Result<TaskRecord> next, Reply<Task
   }
   TaskRecord after = std::move(*next);
   commit(std::move(tx), {id},
-         [this, id, running, was_ready, after, reply = std::move(reply),
+         [this, id, size, running, was_ready, after, reply = std::move(reply),
           generation = generation_](const Result<void>& r) mutable {
            // Ready now, unless a later command decided over this change
            // before it was durable (a cancel, then maybe a retry under a
@@ -689,7 +689,7 @@ void TaskService::apply(TaskRecord* current, Result<TaskRecord> next, Reply<Task
                  }
                }
              }
-             if (ready) became_ready(after, 64 + after.payload.dump().size());
+             if (ready) became_ready(after, size);
              if (r && is_task_finished(after.status)) notify_watchers(after);
              if (r) {
                if (auto qi = queues_.find(after.queue); qi != queues_.end())

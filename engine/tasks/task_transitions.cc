@@ -190,8 +190,9 @@ Result<TaskRecord> decide_cancel(const TaskRecord& task, TimeMs now) {
   return t;
 }
 
-Result<void> write_task_change(const TaskRecord* before, const TaskRecord& after, Transition& tx) {
+Result<size_t> write_task_change(const TaskRecord* before, const TaskRecord& after, Transition& tx) {
   SUNDIAL_ASSIGN_OR_RETURN(std::string bytes, encode_task(after));
+  const size_t size = bytes.size();
   Batch& b = tx.batch;
   b.put(Cf::kTasks, after.id, std::move(bytes));
   auto move = [&](Cf cf, std::optional<std::string> old_key, std::optional<std::string> new_key,
@@ -229,7 +230,7 @@ Result<void> write_task_change(const TaskRecord* before, const TaskRecord& after
   if (new_timer && old_timer != new_timer)
     tx.timers_to_arm.push_back(
         {after.timer_due, task_keys::timer_id(after.id, after.status == TaskStatus::kRunning)});
-  return ok();
+  return size;
 }
 
 }  // namespace sundial

@@ -58,7 +58,8 @@ Result<TaskRecord> decide_cancel(const TaskRecord& task, TimeMs now);
 
 // Writes `after` and moves its index entries from where `before` had them
 // (nullptr: a new task) into tx.batch; arms its timer in tx.timers_to_arm.
-// Encodes first: on an error nothing is written.
-Result<void> write_task_change(const TaskRecord* before, const TaskRecord& after, Transition& tx);
+// Encodes first: on an error nothing is written. Returns the record's
+// encoded size (what a ready window counts it as).
+Result<size_t> write_task_change(const TaskRecord* before, const TaskRecord& after, Transition& tx);
 
 }  // namespace sundial

@@ -53,6 +53,14 @@ nlohmann::json status_view(const TaskRecord& t) {
   return j;
 }
 
+// A duration string ("30s") from 0 to `max`; nullopt for anything else.
+std::optional<DurationMs> bounded_duration(const nlohmann::json& v, DurationMs max) {
+  if (!v.is_string()) return std::nullopt;
+  auto d = parse_duration(v.get_ref<const std::string&>());
+  if (!d || *d > max) return std::nullopt;
+  return *d;
+}
+
 // `field` of an object body, a string of 1-200 bytes.
 std::expected<std::string, http::HttpResponse> required_string(const nlohmann::json& body,
                                                                const char* field) {
@@ -139,10 +147,8 @@ void claim(const AdminApi& api, const http::HttpRequest& request, const PathPara
     claim.max = static_cast<uint32_t>(it->get<uint64_t>());
   }
   if (auto it = body->find("wait"); it != body->end()) {
-    auto d = it->is_string() ? parse_duration(it->get_ref<const std::string&>())
-                             : make_error(ErrorCode::kInvalidArgument, "");
-    if (!d || *d > kMinuteMs)
-      return responder.send(bad_argument("'wait' must be a duration from \"0s\" to \"60s\""));
+    auto d = bounded_duration(*it, kMinuteMs);
+    if (!d) return responder.send(bad_argument("'wait' must be a duration from \"0s\" to \"60s\""));
     claim.wait = *d;
   }
   if (auto it = body->find("types"); it != body->end()) {
@@ -213,10 +219,8 @@ void lease_call(const AdminApi& api, const std::string& verb, const http::HttpRe
     failure.retryable = it->get<bool>();
   }
   if (auto it = body->find("retry_after"); it != body->end()) {
-    auto d = it->is_string() ? parse_duration(it->get_ref<const std::string&>())
-                             : make_error(ErrorCode::kInvalidArgument, "");
-    if (!d || *d > 7 * 24 * kHourMs)
-      return responder.send(bad_argument("'retry_after' must be a duration from \"0s\" to \"7d\""));
+    auto d = bounded_duration(*it, 7 * 24 * kHourMs);
+    if (!d) return responder.send(bad_argument("'retry_after' must be a duration from \"0s\" to \"7d\""));
     failure.retry_after = *d;
   }
   tasks.fail(id, *lease, std::move(failure), answer_task(std::move(responder), status_view));
