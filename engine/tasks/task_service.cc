@@ -20,7 +20,17 @@ struct TaskService::Waiter {
   ClaimRequest request;
   Reply<std::vector<TaskRecord>> reply;
   std::unique_ptr<UvTimer> deadline;
+  // A claim that does not wait, parked only until the ready-index scans it
+  // depends on have answered (after a restart memory starts empty while
+  // the disk holds ready tasks): it must not answer "none" for tasks that
+  // are merely not loaded yet.
+  bool until_loaded = false;
 };
+
+namespace {
+// How long a claim that does not wait may wait for the disk at most.
+constexpr DurationMs kLoadWaitMs = 5 * kSecondMs;
+}  // namespace
 
 struct TaskService::Queue {
   QueueRecord record;
@@ -484,11 +494,12 @@ void TaskService::claim(ClaimRequest request, Reply<std::vector<TaskRecord>> rep
   if (!q.waiters.empty()) serve(q);
   std::vector<TaskRecord> ready = take_ready(q, request.max, request.types);
   if (!ready.empty()) return lease(q, std::move(ready), request.worker, std::move(reply));
-  if (request.wait <= 0) {
+  bool until_loaded = request.wait <= 0;
+  if (until_loaded && !loading(q, request.types)) {
     return runtime_.defer([reply = std::move(reply)]() mutable { reply(std::vector<TaskRecord>{}); });
   }
-  DurationMs wait = std::min(request.wait, options_.max_claim_wait);
-  q.waiters.push_back(Waiter{std::move(request), std::move(reply), nullptr});
+  DurationMs wait = until_loaded ? kLoadWaitMs : std::min(request.wait, options_.max_claim_wait);
+  q.waiters.push_back(Waiter{std::move(request), std::move(reply), nullptr, until_loaded});
   auto it = std::prev(q.waiters.end());
   std::string name = q.record.name;
   it->deadline = std::make_unique<UvTimer>(loop_, [this, name, it] {
@@ -511,7 +522,25 @@ void TaskService::answer_waiter(std::list<Waiter>::iterator it, Queue& q, std::v
   lease(q, std::move(tasks), w.request.worker, std::move(w.reply));
 }
 
+bool TaskService::loading(const Queue& q, const std::vector<std::string>& types) const {
+  for (const auto& [type, w] : q.windows) {
+    bool wanted = types.empty() || std::find(types.begin(), types.end(), type) != types.end();
+    if (wanted && w->empty() && w->scanning()) return true;
+  }
+  return false;
+}
+
 void TaskService::serve(Queue& q) {
+  serve_waiters(q);
+  // Claims that do not wait end once what they could take has been loaded.
+  for (auto it = q.waiters.begin(); it != q.waiters.end();) {
+    auto next = std::next(it);
+    if (it->until_loaded && !loading(q, it->request.types)) answer_waiter(it, q, {});
+    it = next;
+  }
+}
+
+void TaskService::serve_waiters(Queue& q) {
   if (q.waiters.empty()) {
     for (auto& [type, w] : q.windows) scan_if_needed(q, type, *w);
     return;

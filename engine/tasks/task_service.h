@@ -161,6 +161,9 @@ class TaskService : public RuntimeParticipant {
   // After a durable change: a ready task joins its window, waiting claims are served.
   void became_ready(const TaskRecord& task, size_t bytes);
   void serve(Queue& q);
+  void serve_waiters(Queue& q);
+  // Whether a scan under way may bring `types` tasks to a window now empty.
+  bool loading(const Queue& q, const std::vector<std::string>& types) const;
   std::vector<TaskRecord> take_ready(Queue& q, uint32_t max, const std::vector<std::string>& types);
   void lease(Queue& q, std::vector<TaskRecord> ready, const std::string& worker,
              Reply<std::vector<TaskRecord>> reply);

@@ -87,6 +87,50 @@ TEST_F(TaskRacesTest, ADelayedTaskCancelledAndRetriedAsItBecomesReadyIsHandedOut
   expect_counts(0, 0, 0);
 }
 
+// Memory holds only the head of the ready index; the rest loads on the
+// pool as claims take the head (and after a restart, before the first
+// load). A claim that does not wait, arriving while memory is empty and
+// that load is under way, waits for it instead of answering none while
+// tasks are pending (a worker would sleep or give up on a full queue).
+TEST_F(TaskRacesTest, AClaimThatDoesNotWaitWhileTheNextTasksLoadGetsThem) {
+  h.close();
+  h.manual_pool = true;
+  h.options.tasks.window.max_tasks = 2;
+  h.open();
+  for (int i = 0; i < 5; ++i) enqueue(spec("send", {{"n", i}}));
+  // A claim, and the loop run until its commits are durable; the pool's
+  // jobs wait.
+  auto now = [this](uint32_t max) {
+    waiting.reset();
+    tasks().claim(ClaimRequest{"emails", "w1", max, 0, {}, nullptr},
+                  [this](auto r) { waiting = std::move(r); });
+    h.loop.run_nowait();
+    while (h.engine->commits_in_flight() > 0) h.loop.run_once();
+    h.loop.run_nowait();
+  };
+  now(2);
+  ASSERT_TRUE(waiting && *waiting);
+  ASSERT_EQ((*waiting)->size(), 2u) << "the head, from memory";
+  ASSERT_EQ(tasks().reads_in_flight(), 1u) << "the next ones load";
+  now(10);  // memory is empty; the scan for the next ones is on the pool
+  EXPECT_FALSE(waiting) << "answered before the pending tasks were loaded";
+  h.drain();
+  ASSERT_TRUE(waiting && *waiting);
+  EXPECT_GE((*waiting)->size(), 1u);
+  size_t taken = 2 + (*waiting)->size();
+  while (taken < 5) {
+    now(10);
+    h.drain();
+    ASSERT_TRUE(waiting && *waiting);
+    ASSERT_FALSE((*waiting)->empty()) << taken << " of 5 handed out, the rest left on disk";
+    taken += (*waiting)->size();
+  }
+  // With nothing left, a claim that does not wait answers at once.
+  now(10);
+  ASSERT_TRUE(waiting && *waiting);
+  EXPECT_TRUE((*waiting)->empty());
+}
+
 // A claim that does not wait gets the ready tasks that the claims already
 // waiting do not want (they wait for another type): it answered none,
 // whatever was ready, as long as anyone waited on the queue.
