@@ -1,5 +1,6 @@
 #include "engine/tasks/task_codec.h"
 
+#include "engine/codec/json_writer.h"
 #include "engine/codec/stored_json.h"
 
 namespace sundial {
@@ -16,6 +17,26 @@ json attempt_to_json(const TaskAttempt& a) {
   return j;
 }
 
+// The same object as attempt_to_json, written directly (encode_task).
+void write_attempt(JsonWriter& w, const TaskAttempt& a) {
+  w.begin_object();
+  w.key("attempt").unsigned_integer(a.attempt);
+  w.key("worker").string(a.worker);
+  w.key("started_at").integer(a.started_at);
+  w.key("outcome").string(a.outcome);
+  if (a.ended_at) w.key("ended_at").integer(a.ended_at);
+  if (!a.error.empty()) w.key("error").string(a.error);
+  w.end_object();
+}
+
+void write_backoff(JsonWriter& w, const RetryPolicy& p) {
+  w.begin_object();
+  w.key("initial_ms").integer(p.initial_backoff);
+  w.key("max_ms").integer(p.max_backoff);
+  w.key("multiplier").number(p.multiplier);
+  w.end_object();
+}
+
 bool attempt_from_json(const json& j, TaskAttempt& a) {
   return j.is_object() && read(j, "attempt", a.attempt) && read(j, "worker", a.worker) &&
          read(j, "started_at", a.started_at) && read(j, "ended_at", a.ended_at) &&
@@ -28,37 +49,52 @@ json backoff_json(const RetryPolicy& p) {
 
 }  // namespace
 
+// Written directly rather than through an nlohmann::json tree: a task
+// record is encoded at every change (enqueue, claim, completion), and the
+// tree cost more than the rest of the change (docs/benchmarks.md).
 Result<std::string> encode_task(const TaskRecord& t) {
-  json j = {{"id", t.id},
-            {"queue", t.queue},
-            {"type", t.type},
-            {"status", task_status_name(t.status)},
-            {"max_attempts", t.retry.max_attempts},
-            {"backoff", backoff_json(t.retry)},
-            {"timeout", t.timeout},
-            {"created_at", t.created_at},
-            {"updated_at", t.updated_at}};
-  if (!t.payload.is_null()) j["payload"] = t.payload;
-  if (t.priority) j["priority"] = t.priority;
-  if (t.attempt) j["attempt"] = t.attempt;
-  if (!t.dedupe_key.empty()) j["dedupe_key"] = t.dedupe_key;
-  if (!t.instance_id.empty()) j["instance_id"] = t.instance_id;
-  if (t.finished_at) j["finished_at"] = t.finished_at;
-  if (t.ready_at) j["ready_at"] = t.ready_at;
-  if (t.ready_seq) j["ready_seq"] = t.ready_seq;
-  if (t.timer_due) j["timer_due"] = t.timer_due;
-  if (!t.lease.empty()) j["lease"] = t.lease;
-  if (t.lease_expires_at) j["lease_expires_at"] = t.lease_expires_at;
-  if (!t.worker.empty()) j["worker"] = t.worker;
-  if (!t.result.is_null()) j["result"] = t.result;
-  if (!t.last_error.empty()) j["last_error"] = t.last_error;
+  constexpr std::string_view what = "task record";
+  SUNDIAL_TRY(t.payload.check(std::string(what) + " field 'payload'"));
+  SUNDIAL_TRY(check_storable(t.result, std::string(what) + " field 'result'"));
+  std::string out;
+  out.reserve(256 + t.payload.text().size() + 96 * t.attempts.size());
+  JsonWriter w(out);
+  w.begin_object();
+  w.key("id").string(t.id);
+  w.key("queue").string(t.queue);
+  w.key("type").string(t.type);
+  w.key("status").string(task_status_name(t.status));
+  w.key("max_attempts").unsigned_integer(t.retry.max_attempts);
+  w.key("backoff");
+  write_backoff(w, t.retry);
+  w.key("timeout").integer(t.timeout);
+  w.key("created_at").integer(t.created_at);
+  w.key("updated_at").integer(t.updated_at);
+  if (!t.payload.is_null()) w.key("payload").raw(t.payload.text());
+  if (t.priority) w.key("priority").integer(t.priority);
+  if (t.attempt) w.key("attempt").unsigned_integer(t.attempt);
+  if (!t.dedupe_key.empty()) w.key("dedupe_key").string(t.dedupe_key);
+  if (!t.instance_id.empty()) w.key("instance_id").string(t.instance_id);
+  if (t.finished_at) w.key("finished_at").integer(t.finished_at);
+  if (t.ready_at) w.key("ready_at").integer(t.ready_at);
+  if (t.ready_seq) w.key("ready_seq").unsigned_integer(t.ready_seq);
+  if (t.timer_due) w.key("timer_due").integer(t.timer_due);
+  if (!t.lease.empty()) w.key("lease").string(t.lease);
+  if (t.lease_expires_at) w.key("lease_expires_at").integer(t.lease_expires_at);
+  if (!t.worker.empty()) w.key("worker").string(t.worker);
+  if (!t.result.is_null()) w.key("result").value(t.result);
+  if (!t.last_error.empty()) w.key("last_error").string(t.last_error);
   if (!t.attempts.empty()) {
-    json attempts = json::array();
-    for (const auto& a : t.attempts) attempts.push_back(attempt_to_json(a));
-    j["attempts"] = std::move(attempts);
+    w.key("attempts").begin_array();
+    for (const auto& a : t.attempts) write_attempt(w, a);
+    w.end_array();
   }
-  SUNDIAL_TRY(check_fields(j, "task record"));
-  return dump_checked(j, "task record");
+  w.end_object();
+  if (!w.ok()) {
+    return make_error(ErrorCode::kInvalidArgument, std::string(what) + " field '" + w.first_bad_key() +
+                                                       "' holds text that is not valid UTF-8");
+  }
+  return out;
 }
 
 Result<TaskRecord> decode_task(std::string_view bytes) {
@@ -70,7 +106,7 @@ Result<TaskRecord> decode_task(std::string_view bytes) {
   if (!read(j, "id", t.id)) return std::unexpected(corrupt(what, "id"));
   if (!read(j, "queue", t.queue)) return std::unexpected(corrupt(what, "queue"));
   if (!read(j, "type", t.type)) return std::unexpected(corrupt(what, "type"));
-  if (auto it = j.find("payload"); it != j.end()) t.payload = *it;
+  if (auto it = j.find("payload"); it != j.end()) t.payload = EncodedJson(std::move(*it));
   if (auto it = j.find("result"); it != j.end()) t.result = *it;
   if (!read(j, "status", status)) return std::unexpected(corrupt(what, "status"));
   if (!read(j, "priority", t.priority)) return std::unexpected(corrupt(what, "priority"));
@@ -108,12 +144,20 @@ Result<TaskRecord> decode_task(std::string_view bytes) {
 }
 
 std::string encode_queue(const QueueRecord& q) {
-  json counts = json::object();
-  for (TaskStatus s : kAllTaskStatuses) counts[std::string(task_status_name(s))] = q.counts[status_slot(s)];
-  json j = {{"name", q.name}, {"created_at", q.created_at}, {"counts", std::move(counts)}};
-  if (q.paused) j["paused"] = true;
-  if (q.max_in_flight) j["max_in_flight"] = q.max_in_flight;
-  return j.dump();  // names are [A-Za-z0-9._-]: always encodable
+  // Names are [A-Za-z0-9._-]: always encodable. Written at every change
+  // of the queue's tasks (its counts), hence directly.
+  std::string out;
+  JsonWriter w(out);
+  w.begin_object();
+  w.key("name").string(q.name);
+  w.key("created_at").integer(q.created_at);
+  w.key("counts").begin_object();
+  for (TaskStatus s : kAllTaskStatuses) w.key(task_status_name(s)).unsigned_integer(q.counts[status_slot(s)]);
+  w.end_object();
+  if (q.paused) w.key("paused").boolean(true);
+  if (q.max_in_flight) w.key("max_in_flight").unsigned_integer(q.max_in_flight);
+  w.end_object();
+  return out;
 }
 
 Result<QueueRecord> decode_queue(std::string_view bytes) {
@@ -140,7 +184,7 @@ json task_to_json(const TaskRecord& t, bool with_attempts) {
   json j = {{"task_id", t.id},
             {"queue", t.queue},
             {"type", t.type},
-            {"payload", t.payload},
+            {"payload", t.payload.value()},
             {"status", task_status_name(t.status)},
             {"priority", t.priority},
             {"attempt", t.attempt},

@@ -18,6 +18,7 @@
 
 #include "engine/base/clock.h"
 #include "engine/base/error.h"
+#include "engine/codec/encoded_json.h"
 #include "engine/runtime/retry_policy.h"
 
 namespace sundial {
@@ -81,7 +82,7 @@ struct TaskRecord {
   std::string id;
   std::string queue;
   std::string type;
-  nlohmann::json payload;
+  EncodedJson payload;  // encoded once at enqueue; every later write and claim reuses the text
   TaskStatus status = TaskStatus::kPending;
   int64_t priority = 0;
   uint32_t attempt = 0;  // attempts begun since enqueue (or the last retry)

@@ -84,7 +84,7 @@ TaskRecord decide_enqueue(const TaskSpec& spec, std::string id, TimeMs now, uint
   t.id = std::move(id);
   t.queue = spec.queue;
   t.type = spec.type;
-  t.payload = spec.payload;
+  t.payload = EncodedJson(spec.payload);
   t.priority = spec.priority;
   t.retry = spec.retry;
   t.timeout = spec.timeout;

@@ -8,6 +8,7 @@
 #include "engine/base/coding.h"
 #include "engine/base/duration.h"
 #include "engine/codec/codec.h"
+#include "engine/codec/json_writer.h"
 #include "engine/storage/keys.h"
 #include "engine/tasks/task_codec.h"
 #include "engine/tasks/task_keys.h"
@@ -128,6 +129,30 @@ void enqueue(const AdminApi& api, const http::HttpRequest& request, const PathPa
   });
 }
 
+// {"tasks":[{task_id, type, payload, attempt, lease, lease_expires_at}]},
+// written directly: each payload's text was made once, at its enqueue.
+http::HttpResponse claim_answer(const std::vector<TaskRecord>& tasks) {
+  std::string body;
+  size_t size = 16;
+  for (const auto& t : tasks) size += 160 + t.payload.text().size();
+  body.reserve(size);
+  JsonWriter w(body);
+  w.begin_object().key("tasks").begin_array();
+  for (const auto& t : tasks) {
+    w.begin_object();
+    w.key("task_id").string(t.id);
+    w.key("type").string(t.type);
+    w.key("payload").raw(t.payload.text());
+    w.key("attempt").unsigned_integer(t.attempt);
+    w.key("lease").string(t.lease);
+    w.key("lease_expires_at").integer(t.lease_expires_at);
+    w.end_object();
+  }
+  w.end_array().end_object();
+  // Ids, types and leases are validated ASCII; payloads were encoded whole.
+  return http::HttpResponse::text(200, std::move(body), "application/json");
+}
+
 void claim(const AdminApi& api, const http::HttpRequest& request, const PathParams& params,
            http::Responder responder) {
   if (auto bad = check_queue(params)) return responder.send(std::move(*bad));
@@ -163,20 +188,11 @@ void claim(const AdminApi& api, const http::HttpRequest& request, const PathPara
     }
   }
   claim.client_gone = responder.client_gone_check();
-  api.engine.tasks().claim(std::move(claim),
-                           [responder = std::move(responder)](Result<std::vector<TaskRecord>> r) mutable {
-                             if (!r) return responder.send(http::error_response(r.error()));
-                             nlohmann::json tasks = nlohmann::json::array();
-                             for (const auto& t : *r) {
-                               tasks.push_back({{"task_id", t.id},
-                                                {"type", t.type},
-                                                {"payload", t.payload},
-                                                {"attempt", t.attempt},
-                                                {"lease", t.lease},
-                                                {"lease_expires_at", t.lease_expires_at}});
-                             }
-                             responder.send(http::HttpResponse::json(200, {{"tasks", std::move(tasks)}}));
-                           });
+  api.engine.tasks().claim(
+      std::move(claim), [responder = std::move(responder)](const Result<std::vector<TaskRecord>>& r) mutable {
+        if (!r) return responder.send(http::error_response(r.error()));
+        responder.send(claim_answer(*r));
+      });
 }
 
 void lease_call(const AdminApi& api, const std::string& verb, const http::HttpRequest& request,

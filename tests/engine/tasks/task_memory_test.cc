@@ -26,15 +26,15 @@ TEST_F(TaskServiceTest, AScanReadsRecordsUpToTheWindowsByteBudgetNotItsTaskCount
   h.open_faulty();  // counts point reads; recovery scans the ready index for the window
   auto got = claim(3);
   ASSERT_EQ(got.size(), 3u);
-  for (int i = 0; i < 3; ++i) EXPECT_EQ(got[static_cast<size_t>(i)].payload["n"], i);
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(got[static_cast<size_t>(i)].payload.value()["n"], i);
   EXPECT_LE(h.faulty->gets(Cf::kTasks), 10u) << "records read to fill a 20 KB window with 5 KB tasks";
   // And the rest still comes out, in order, a window at a time.
   std::vector<int> seen;
-  for (auto& t : got) seen.push_back(t.payload["n"]);
+  for (auto& t : got) seen.push_back(t.payload.value()["n"]);
   while (true) {
     auto more = claim(7);
     if (more.empty()) break;
-    for (auto& t : more) seen.push_back(t.payload["n"]);
+    for (auto& t : more) seen.push_back(t.payload.value()["n"]);
   }
   ASSERT_EQ(seen.size(), 200u);
   for (int i = 0; i < 200; ++i) EXPECT_EQ(seen[static_cast<size_t>(i)], i);

@@ -24,7 +24,7 @@ TEST_F(TaskServiceTest, AnEnqueuedTaskIsClaimedCompletedOnceAndKeptAcrossARestar
   ASSERT_EQ(claimed.size(), 1u);
   EXPECT_EQ(claimed[0].id, e.task_id);
   EXPECT_EQ(claimed[0].attempt, 1u);
-  EXPECT_EQ(claimed[0].payload, (nlohmann::json{{"n", 1}}));
+  EXPECT_EQ(claimed[0].payload.value(), (nlohmann::json{{"n", 1}}));
   EXPECT_TRUE(claim().empty()) << "a leased task is not handed out twice";
   ASSERT_TRUE(complete(claimed[0], {{"sent", true}}));
   EXPECT_EQ(complete(claimed[0]).error().code, ErrorCode::kConflict) << "a task completes once";
@@ -238,7 +238,7 @@ TEST_F(TaskServiceTest, PriorityGoesFirstAndMoreTasksThanTheWindowComeOutInOrder
     auto got = claim(3);
     if (got.empty()) break;
     for (auto& t : got) {
-      seen.push_back(t.payload["n"]);
+      seen.push_back(t.payload.value()["n"]);
       ASSERT_TRUE(complete(t));
     }
   }
@@ -254,7 +254,7 @@ TEST_F(TaskServiceTest, AWorkflowStepEnqueuesItsTaskOnceAcrossARestartAndTakesIt
   ASSERT_EQ(claimed.size(), 1u);
   EXPECT_EQ(claimed[0].id, TaskService::workflow_task_id("img-1", "resize"));
   EXPECT_EQ(claimed[0].instance_id, "img-1");
-  EXPECT_EQ(claimed[0].payload, (nlohmann::json{{"src", "a.png"}}));
+  EXPECT_EQ(claimed[0].payload.value(), (nlohmann::json{{"src", "a.png"}}));
   h.reopen();  // the instance waits in its step; recovery runs the step again
   EXPECT_TRUE(claim(5, {}, "images").empty()) << "the step found its task instead of enqueuing another";
   EXPECT_EQ(tasks().queue("images")->record.counts[status_slot(TaskStatus::kRunning)], 1u);

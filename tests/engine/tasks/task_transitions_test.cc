@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "engine/codec/codec.h"
 #include "engine/storage/keys.h"
 #include "engine/tasks/task_codec.h"
 #include "engine/tasks/task_keys.h"
@@ -164,11 +165,25 @@ TEST(TaskTransitionsTest, EachTransitionMovesTheIndexEntriesWithTheRecord) {
 
 TEST(TaskTransitionsTest, ARecordThatCannotBeStoredWritesNothing) {
   TaskRecord t = decide_enqueue(spec(), "t1", 0, 1);
-  t.payload = std::string("\xff\xfe");
+  t.payload = EncodedJson(std::string("\xff\xfe"));
   Transition tx(0);
   auto w = write_task_change(nullptr, t, tx);
   ASSERT_FALSE(w);
   EXPECT_EQ(w.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_TRUE(tx.batch.empty());
+  // Any other text field, too (the encoder writes strings itself).
+  TaskRecord bad_worker = decide_enqueue(spec(), "t1", 0, 1);
+  bad_worker.worker = "w\xc3";
+  auto w2 = write_task_change(nullptr, bad_worker, tx);
+  ASSERT_FALSE(w2);
+  EXPECT_NE(w2.error().message.find("'worker'"), std::string::npos) << w2.error().message;
+  EXPECT_TRUE(tx.batch.empty());
+  // And a payload nested deeper than stored values may be.
+  nlohmann::json deep = 1;
+  for (size_t i = 0; i < kMaxStoredValueDepth + 2; ++i) deep = nlohmann::json::array({deep});
+  TaskRecord too_deep = decide_enqueue(spec(), "t1", 0, 1);
+  too_deep.payload = EncodedJson(deep);
+  ASSERT_FALSE(write_task_change(nullptr, too_deep, tx));
   EXPECT_TRUE(tx.batch.empty());
 }
 

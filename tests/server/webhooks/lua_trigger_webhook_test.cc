@@ -311,7 +311,7 @@ TEST_F(LuaTriggerMapTest, AnEnqueueActionAddsATaskOnceAcrossRedeliveries) {
   EXPECT_EQ((*claimed)->front().id, created["task_id"]);
   EXPECT_EQ((*claimed)->front().type, "render");
   EXPECT_EQ((*claimed)->front().priority, 2);
-  EXPECT_EQ((*claimed)->front().payload, (json{{"task", "5"}}));
+  EXPECT_EQ((*claimed)->front().payload.value(), (json{{"task", "5"}}));
   auto bad = deliver(open_delivery({{"type", "bad-job"}}));
   EXPECT_EQ(bad.status, 400);
   EXPECT_NE(bad.body.find("priority"), std::string::npos) << bad.body;

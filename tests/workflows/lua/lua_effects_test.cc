@@ -548,7 +548,7 @@ TEST_F(LuaEffectsTest, ATaskIsEnqueuedOnceWithTheTasksRetryFieldsAndItsResultRet
   ASSERT_TRUE(claimed && *claimed);
   ASSERT_EQ((*claimed)->size(), 1u);
   const TaskRecord t = (*claimed)->front();
-  EXPECT_EQ(t.payload, (nlohmann::json{{"src", "a.png"}}));
+  EXPECT_EQ(t.payload.value(), (nlohmann::json{{"src", "a.png"}}));
   EXPECT_EQ(t.priority, 5);
   EXPECT_EQ(t.timeout, 2 * kMinuteMs);
   EXPECT_EQ(t.retry.max_attempts, 7u);
