@@ -646,32 +646,36 @@ void TaskService::cancel(const std::string& id, Reply<TaskRecord> reply) {
   });
 }
 
-void TaskService::apply(TaskRecord* current, Result<TaskRecord> next, Reply<TaskRecord> reply) {
-  if (!next) {
-    return runtime_.defer(
-        [reply = std::move(reply), e = next.error()]() mutable { reply(std::unexpected(e)); });
-  }
+// A change decided for one task and written into a transition, not yet
+// durable: what settle() needs once it is.
+struct TaskService::Staged {
+  std::string id;
+  TaskRecord after;
+  size_t size = 0;
+  bool running = false;
+  bool was_ready = false;
+};
+
+Result<TaskService::Staged> TaskService::stage(TaskRecord* current, TaskRecord next, Transition& tx,
+                                               std::set<Queue*>& queues) {
   TaskRecord before = *current;
-  Transition tx(runtime_.now());
-  auto written = write_task_change(&before, *next, tx);
-  if (!written) {
-    return runtime_.defer(
-        [reply = std::move(reply), e = written.error()]() mutable { reply(std::unexpected(e)); });
-  }
-  const size_t size = *written;
-  const std::string id = before.id;
+  SUNDIAL_ASSIGN_OR_RETURN(size_t size, write_task_change(&before, next, tx));
+  // Encoded: now memory changes.
+  Staged st;
+  st.id = before.id;
+  st.size = size;
   Queue& q = queue_state(before.queue);
-  count(q, &before, *next);
-  write_queue(q, tx);
-  touched(id);
-  bool was_ready = is_ready(before);
-  if (was_ready) {
+  count(q, &before, next);
+  queues.insert(&q);
+  touched(st.id);
+  st.was_ready = is_ready(before);
+  if (st.was_ready) {
     if (auto wi = q.windows.find(before.type); wi != q.windows.end())
       wi->second->remove(task_keys::ready_order(before));
   }
   // Statistics.
-  if (before.status == TaskStatus::kRunning && next->status != TaskStatus::kRunning) {
-    if (next->status == TaskStatus::kCompleted) {
+  if (before.status == TaskStatus::kRunning && next.status != TaskStatus::kRunning) {
+    if (next.status == TaskStatus::kCompleted) {
       stats_.completed++;
       if (!before.attempts.empty()) {
         stats_.claim_to_complete_ms.add(
@@ -680,53 +684,146 @@ void TaskService::apply(TaskRecord* current, Result<TaskRecord> next, Reply<Task
     } else {
       stats_.failed_attempts++;
     }
-    if (next->status == TaskStatus::kFailed) stats_.dead++;
+    if (next.status == TaskStatus::kFailed) stats_.dead++;
   }
   // Where the record lives in memory now.
-  bool running = next->status == TaskStatus::kRunning;
-  if (running) {
-    running_[id] = *next;
+  st.running = next.status == TaskStatus::kRunning;
+  if (st.running) {
+    running_[st.id] = next;
   } else {
-    running_.erase(id);
-    auto& p = pinned_[id];
-    p.record = *next;
+    running_.erase(st.id);
+    auto& p = pinned_[st.id];
+    p.record = next;
     p.busy++;
   }
-  TaskRecord after = std::move(*next);
+  st.after = std::move(next);
+  return st;
+}
+
+void TaskService::settle(Staged& st, const Result<void>& r) {
+  // Ready now, unless a later command decided over this change before it
+  // was durable (a cancel, then maybe a retry under a new ready order):
+  // the task's latest record decides.
+  bool ready = r && is_ready(st.after);
+  if (!st.running) {
+    if (auto p = pinned_.find(st.id); p != pinned_.end()) {
+      const std::optional<TaskRecord>& latest = p->second.record;
+      ready = ready && latest && is_ready(*latest) &&
+              task_keys::ready_order(*latest) == task_keys::ready_order(st.after);
+      p->second.busy--;
+    }
+    unpin_if_idle(st.id);
+  }
+  if (r && st.was_ready) {
+    auto qi = queues_.find(st.after.queue);
+    if (qi != queues_.end()) {
+      if (auto wi = qi->second->windows.find(st.after.type); wi != qi->second->windows.end()) {
+        wi->second->removal_committed(st.id);
+      }
+    }
+  }
+  if (ready) became_ready(st.after, st.size);
+  if (r && is_task_finished(st.after.status)) notify_watchers(st.after);
+}
+
+void TaskService::apply(TaskRecord* current, Result<TaskRecord> next, Reply<TaskRecord> reply) {
+  if (!next) {
+    return runtime_.defer(
+        [reply = std::move(reply), e = next.error()]() mutable { reply(std::unexpected(e)); });
+  }
+  Transition tx(runtime_.now());
+  std::set<Queue*> queues;
+  auto staged = stage(current, std::move(*next), tx, queues);
+  if (!staged) {
+    return runtime_.defer(
+        [reply = std::move(reply), e = staged.error()]() mutable { reply(std::unexpected(e)); });
+  }
+  for (Queue* q : queues) write_queue(*q, tx);
+  std::string id = staged->id;
   commit(std::move(tx), {id},
-         [this, id, size, running, was_ready, after, reply = std::move(reply),
+         [this, st = std::move(*staged), reply = std::move(reply),
           generation = generation_](const Result<void>& r) mutable {
-           // Ready now, unless a later command decided over this change
-           // before it was durable (a cancel, then maybe a retry under a
-           // new ready order): the task's latest record decides.
-           bool ready = r && is_ready(after);
            if (generation == generation_) {
-             if (!running) {
-               if (auto p = pinned_.find(id); p != pinned_.end()) {
-                 const std::optional<TaskRecord>& latest = p->second.record;
-                 ready = ready && latest && is_ready(*latest) &&
-                         task_keys::ready_order(*latest) == task_keys::ready_order(after);
-                 p->second.busy--;
-               }
-               unpin_if_idle(id);
-             }
-             if (r && was_ready) {
-               auto qi = queues_.find(after.queue);
-               if (qi != queues_.end()) {
-                 if (auto wi = qi->second->windows.find(after.type); wi != qi->second->windows.end()) {
-                   wi->second->removal_committed(id);
-                 }
-               }
-             }
-             if (ready) became_ready(after, size);
-             if (r && is_task_finished(after.status)) notify_watchers(after);
+             settle(st, r);
              if (r) {
-               if (auto qi = queues_.find(after.queue); qi != queues_.end())
+               if (auto qi = queues_.find(st.after.queue); qi != queues_.end())
                  serve(*qi->second);  // a slot freed
              }
            }
            if (!r) return reply(std::unexpected(r.error()));
-           reply(std::move(after));
+           reply(std::move(st.after));
+         });
+}
+
+void TaskService::complete_many(std::vector<TaskCompletion> completions,
+                                Reply<std::vector<Result<TaskRecord>>> reply) {
+  SUNDIAL_CHECK_LOOP_THREAD(loop_);
+  // Running tasks are all in memory: their completions are decided now,
+  // into one transition (one record per task, each queue's record once).
+  // Anything else (unknown, finished, being changed) goes the way of
+  // complete(), which answers what a single completion would.
+  struct Gather {
+    std::vector<std::optional<Result<TaskRecord>>> results;
+    size_t left;
+    Reply<std::vector<Result<TaskRecord>>> reply;
+  };
+  auto gather = std::make_shared<Gather>(Gather{{}, completions.size(), std::move(reply)});
+  gather->results.resize(completions.size());
+  auto answer = [gather](size_t i, Result<TaskRecord> r) {
+    gather->results[i] = std::move(r);
+    if (--gather->left > 0) return;
+    std::vector<Result<TaskRecord>> all;
+    all.reserve(gather->results.size());
+    for (auto& one : gather->results) all.push_back(std::move(*one));
+    gather->reply(std::move(all));
+  };
+  Transition tx(runtime_.now());
+  std::set<Queue*> queues;
+  std::vector<std::pair<size_t, Staged>> staged;
+  std::vector<std::string> ids;
+  std::set<std::string> seen;  // a task named twice: the later ones go the slow way (and are refused)
+  for (size_t i = 0; i < completions.size(); ++i) {
+    TaskCompletion& c = completions[i];
+    auto it = accepting_ ? running_.find(c.id) : running_.end();
+    if (it == running_.end() || !seen.insert(c.id).second) {
+      complete(c.id, c.lease, std::move(c.result),
+               [answer, i](Result<TaskRecord> r) { answer(i, std::move(r)); });
+      continue;
+    }
+    auto next = decide_complete(it->second, c.lease, std::move(c.result), tx.now);
+    if (!next) {
+      runtime_.defer([answer, i, e = next.error()] { answer(i, std::unexpected(e)); });
+      continue;
+    }
+    auto st = stage(&it->second, std::move(*next), tx, queues);
+    if (!st) {
+      runtime_.defer([answer, i, e = st.error()] { answer(i, std::unexpected(e)); });
+      continue;
+    }
+    ids.push_back(st->id);
+    staged.emplace_back(i, std::move(*st));
+  }
+  if (staged.empty()) return;
+  for (Queue* q : queues) write_queue(*q, tx);
+  commit(std::move(tx), std::move(ids),
+         [this, staged = std::move(staged), answer, generation = generation_](const Result<void>& r) mutable {
+           std::set<std::string> touched_queues;
+           for (auto& [i, st] : staged) {
+             if (generation == generation_) settle(st, r);
+             touched_queues.insert(st.after.queue);
+           }
+           if (r && generation == generation_) {
+             for (const auto& name : touched_queues) {
+               if (auto qi = queues_.find(name); qi != queues_.end()) serve(*qi->second);  // slots freed
+             }
+           }
+           for (auto& [i, st] : staged) {
+             if (!r) {
+               answer(i, std::unexpected(r.error()));
+             } else {
+               answer(i, std::move(st.after));
+             }
+           }
          });
 }
 

@@ -34,6 +34,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -59,6 +60,12 @@ struct EnqueueResult {
   std::string task_id;
   TaskStatus status = TaskStatus::kPending;
   bool created = true;  // false: the dedupe key named a task already pending or running
+};
+
+struct TaskCompletion {
+  std::string id;
+  std::string lease;
+  nlohmann::json result;
 };
 
 struct ClaimRequest {
@@ -105,6 +112,10 @@ class TaskService : public RuntimeParticipant {
   void heartbeat(const std::string& id, const std::string& lease, Reply<TaskRecord> reply);
   void complete(const std::string& id, const std::string& lease, nlohmann::json result,
                 Reply<TaskRecord> reply);
+  // Many completions at once (POST /api/v1/tasks:complete): each answered
+  // as complete() would answer it, in order; those of running tasks are
+  // committed in one transition.
+  void complete_many(std::vector<TaskCompletion> completions, Reply<std::vector<Result<TaskRecord>>> reply);
   void fail(const std::string& id, const std::string& lease, TaskFailure failure, Reply<TaskRecord> reply);
   void retry(const std::string& id, Reply<TaskRecord> reply);
   void cancel(const std::string& id, Reply<TaskRecord> reply);
@@ -149,6 +160,7 @@ class TaskService : public RuntimeParticipant {
   struct Waiter;
   struct Queue;
   struct Pinned;
+  struct Staged;
   using WithTask = std::move_only_function<void(Result<TaskRecord*>)>;
 
   Queue& queue_state(const std::string& name);
@@ -177,6 +189,12 @@ class TaskService : public RuntimeParticipant {
   void unpin_if_idle(const std::string& id);
   // A change to a task decided through with_task or a lease call: commit and answer.
   void apply(TaskRecord* current, Result<TaskRecord> next, Reply<TaskRecord> reply);
+  // apply() in two halves, so many changes can share one transition:
+  // writes `next` into `tx` and changes memory (the queues whose records
+  // the caller must write are added to `queues`); settle() finishes once
+  // the commit is in.
+  Result<Staged> stage(TaskRecord* current, TaskRecord next, Transition& tx, std::set<Queue*>& queues);
+  void settle(Staged& staged, const Result<void>& committed);
   void enqueue_checked(std::vector<TaskSpec> specs, std::vector<std::optional<std::string>> existing,
                        Reply<std::vector<EnqueueResult>> reply);
   void release_dedupe(const std::vector<std::string>& keys);

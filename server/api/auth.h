@@ -19,20 +19,22 @@ namespace sundial::api {
 class BearerAuth {
  public:
   explicit BearerAuth(std::optional<std::string> token,
-                      std::optional<std::string> worker_token = std::nullopt)
-      : token_(std::move(token)), worker_token_(std::move(worker_token)) {}
+                      std::optional<std::string> worker_token = std::nullopt);
 
-  bool enabled() const { return token_.has_value(); }
+  bool enabled() const { return token_digest_.has_value(); }
   // nullopt when `request` may pass; otherwise the 401 to answer.
   std::optional<http::HttpResponse> check(const http::HttpRequest& request) const;
 
  private:
-  std::optional<std::string> token_;
-  std::optional<std::string> worker_token_;
+  // sha256 hex of each token: a request's token is hashed and compared to
+  // these, so the comparison's time tells nothing, not even the length.
+  std::optional<std::string> token_digest_;
+  std::optional<std::string> worker_token_digest_;
 };
 
-// What a worker does: POST /api/v1/queues/{queue}/claim and
-// POST /api/v1/tasks/{id}/heartbeat|complete|fail.
+// What a worker does: POST /api/v1/queues/{queue}/claim,
+// POST /api/v1/tasks/{id}/heartbeat|complete|fail and
+// POST /api/v1/tasks:complete.
 bool is_worker_route(std::string_view method, std::string_view path);
 
 // 127.0.0.0/8, ::1 and "localhost".

@@ -242,6 +242,62 @@ void lease_call(const AdminApi& api, const std::string& verb, const http::HttpRe
   tasks.fail(id, *lease, std::move(failure), answer_task(std::move(responder), status_view));
 }
 
+// POST /api/v1/tasks:complete {"completions":[{task_id, lease, result?}]}:
+// each completion as POST /api/v1/tasks/{id}/complete would make it, all
+// decided in one loop turn (so committed in one group commit) and answered
+// together, in order. One refused completion (a stale lease: 409) does not
+// refuse the others; a malformed one refuses the whole request, unchanged.
+void complete_batch(const AdminApi& api, const http::HttpRequest& request, http::Responder responder) {
+  auto body = read_json_body(request, BodyRule::kObjectOrEmpty, api.json_limits);
+  if (!body) return responder.send(std::move(body.error()));
+  if (auto bad = only_fields(*body, {"completions"}, "a batch of completions"))
+    return responder.send(std::move(*bad));
+  auto items = body->find("completions");
+  if (items == body->end() || !items->is_array() || items->empty() || items->size() > kMaxBatch) {
+    return responder.send(bad_argument("'completions' must be an array of 1 to 1000 completions"));
+  }
+  std::vector<TaskCompletion> completions;
+  completions.reserve(items->size());
+  for (size_t i = 0; i < items->size(); ++i) {
+    nlohmann::json& item = (*items)[i];
+    std::string where = "completions[" + std::to_string(i) + "]";
+    if (!item.is_object()) return responder.send(bad_argument("'" + where + "' must be an object"));
+    if (auto bad = only_fields(item, {"task_id", "lease", "result"}, where))
+      return responder.send(std::move(*bad));
+    auto id = required_string(item, "task_id");
+    if (!id) return responder.send(bad_argument("'" + where + ".task_id' is required: a task id"));
+    if (auto ok = keys::validate_instance_id(*id); !ok)
+      return responder.send(bad_argument("'" + where + ".task_id' is not a task id: " + ok.error().message));
+    auto lease = required_string(item, "lease");
+    if (!lease)
+      return responder.send(bad_argument("'" + where + ".lease' is required: a string of 1 to 200 bytes"));
+    nlohmann::json result = item.contains("result") ? std::move(item["result"]) : nlohmann::json(nullptr);
+    if (auto ok = check_storable(result, where + ".result"); !ok)
+      return responder.send(http::error_response(ok.error()));
+    completions.push_back(TaskCompletion{std::move(*id), std::move(*lease), std::move(result)});
+  }
+  std::vector<std::string> ids;
+  ids.reserve(completions.size());
+  for (const auto& c : completions) ids.push_back(c.id);
+  api.engine.tasks().complete_many(
+      std::move(completions), [responder = std::move(responder), ids = std::move(ids)](
+                                  const Result<std::vector<Result<TaskRecord>>>& all) mutable {
+        if (!all) return responder.send(http::error_response(all.error()));
+        nlohmann::json results = nlohmann::json::array();
+        for (size_t i = 0; i < all->size(); ++i) {
+          const Result<TaskRecord>& t = (*all)[i];
+          if (t) {
+            results.push_back(status_view(*t));
+          } else {
+            results.push_back(
+                {{"task_id", ids[i]},
+                 {"error", {{"code", error_code_name(t.error().code)}, {"message", t.error().message}}}});
+          }
+        }
+        responder.send(http::HttpResponse::json(200, {{"results", std::move(results)}}));
+      });
+}
+
 void admin_call(const AdminApi& api, const std::string& verb, const PathParams& params,
                 http::Responder responder) {
   const std::string& id = params.at("id");
@@ -414,6 +470,10 @@ void add_task_routes(Router& router, const AdminApi& api) {
   router.add("GET", "/api/v1/tasks/{id}", [api](http::HttpRequest&&, const PathParams& p, http::Responder r) {
     describe(api, p, std::move(r));
   });
+  router.add("POST", "/api/v1/tasks:complete",
+             [api](http::HttpRequest&& req, const PathParams&, http::Responder r) {
+               complete_batch(api, req, std::move(r));
+             });
   for (std::string verb : {"heartbeat", "complete", "fail"}) {
     router.add("POST", "/api/v1/tasks/{id}/" + verb,
                [api, verb](http::HttpRequest&& req, const PathParams& p, http::Responder r) {

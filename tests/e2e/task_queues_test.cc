@@ -119,6 +119,59 @@ TEST_F(TaskQueuesE2E, AWorkerClaimsAndCompletesWithItsTokenAndMayDoNothingElse) 
   EXPECT_NE(metrics.find("sundial_task_claim_to_complete_seconds_count 1"), std::string::npos);
 }
 
+// POST /api/v1/tasks:complete: a worker's completions in one request, each
+// answered as alone; the worker token may call it; a malformed batch is
+// 400 naming the item and completes nothing; what was acknowledged
+// survives kill -9.
+TEST_F(TaskQueuesE2E, ABatchOfCompletionsIsAnsweredPerTaskAndSurvivesKill9) {
+  json batch = {{"tasks", json::array()}};
+  for (int i = 0; i < 4; ++i) batch["tasks"].push_back({{"payload", i}, {"timeout", "1h"}});
+  call_json("POST", "/api/v1/queues/bulk/tasks:batch", batch.dump());
+  json leased = call_json("POST", "/api/v1/queues/bulk/claim", R"({"worker":"w","max":4})", kWorker)["tasks"];
+  ASSERT_EQ(leased.size(), 4u);
+  auto item = [&](size_t i, const std::string& lease) {
+    return json{{"task_id", leased[i]["task_id"]}, {"lease", lease}, {"result", {{"i", i}}}};
+  };
+  // Malformed anywhere: 400 naming it, and nothing completed.
+  for (const json& bad :
+       {json{{"completions", {item(0, leased[0]["lease"]), {{"task_id", leased[1]["task_id"]}}}}},
+        json{{"completions", {item(0, leased[0]["lease"]), {{"task_id", 7}, {"lease", "x"}}}}},
+        json{
+            {"completions", {item(0, leased[0]["lease"]), {{"task_id", "a"}, {"lease", "x"}, {"extra", 1}}}}},
+        json{{"completions", json::array()}}, json{{"completions", {1}}}, json{{"nope", 1}}}) {
+    HttpReply r = call("POST", "/api/v1/tasks:complete", bad.dump(), kWorker);
+    EXPECT_EQ(r.status, 400) << bad << " → " << r.body;
+  }
+  json unknown = call_json("POST", "/api/v1/tasks:complete",
+                           R"({"completions":[{"task_id":"a","lease":"x"}]})", kWorker);
+  EXPECT_EQ(unknown["results"][0]["error"]["code"], "not_found") << "answered per item, not as a bad request";
+  EXPECT_EQ(queue("bulk")["completed"], 0);
+  json big = {{"completions", json::array()}};
+  for (int i = 0; i < 1001; ++i) big["completions"].push_back(item(0, "x"));
+  EXPECT_EQ(call("POST", "/api/v1/tasks:complete", big.dump(), kWorker).status, 400) << "more than 1,000";
+
+  json answer = call_json("POST", "/api/v1/tasks:complete",
+                          json{{"completions",
+                                {item(0, leased[0]["lease"]), item(1, "stale"), item(2, leased[2]["lease"]),
+                                 item(0, leased[0]["lease"])}}}
+                              .dump(),
+                          kWorker);
+  ASSERT_EQ(answer["results"].size(), 4u) << answer;
+  EXPECT_EQ(answer["results"][0]["status"], "completed");
+  EXPECT_EQ(answer["results"][1]["error"]["code"], "conflict");
+  EXPECT_EQ(answer["results"][1]["task_id"], leased[1]["task_id"]);
+  EXPECT_EQ(answer["results"][2]["status"], "completed");
+  EXPECT_EQ(answer["results"][3]["error"]["code"], "conflict") << "completed once";
+  daemon->kill();
+  start();
+  json q = queue("bulk");
+  EXPECT_EQ(q["completed"], 2);
+  EXPECT_EQ(q["running"], 2);
+  json t = call_json("GET", "/api/v1/tasks/" + leased[2]["task_id"].get<std::string>());
+  EXPECT_EQ(t["status"], "completed");
+  EXPECT_EQ(t["result"], (json{{"i", 2}}));
+}
+
 TEST_F(TaskQueuesE2E, AWaitingClaimGetsTheTaskTheMomentItIsEnqueued) {
   call_json("PUT", "/api/v1/queues/jobs", "{}");  // the queue exists, so its view shows the waiting claim
   auto waiting = std::async(std::launch::async, [&] {

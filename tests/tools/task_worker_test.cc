@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include <atomic>
 #include <string>
 
@@ -131,6 +133,7 @@ TEST(TaskWorker, CompletesWhatItClaimsAndCountsAStaleLease) {
   o.name = "w7";
   o.token = "secret";
   o.max = 50;
+  o.batch_completions = false;  // one request per task here; the next test batches
   std::vector<std::string> handled;
   TaskWorker w(o, [&](const ClaimedTask& t, TaskWorker::Finish finish) {
     handled.push_back(t.task_id + ":" + t.payload.dump());
@@ -167,6 +170,80 @@ TEST(TaskWorker, CompletesWhatItClaimsAndCountsAStaleLease) {
     EXPECT_FALSE(r.path.ends_with("/fail")) << "finish twice sent a failure";
   }
   EXPECT_EQ(completes, 2u);
+}
+
+// By default the completions a claim's tasks reach together go in one
+// POST /api/v1/tasks:complete, and each is counted by its own result.
+TEST(TaskWorker, SendsTheCompletionsOfOneClaimInOneRequest) {
+  ScriptedHttpServer server;
+  std::atomic<int> claims{0};
+  server.script([&](const http::HttpRequest& r) {
+    if (r.path == "/api/v1/queues/jobs/claim") {
+      if (claims++ == 0)
+        return http::HttpResponse::json(
+            200, {{"tasks", {claimed("a", "La"), claimed("b", "Lb"), claimed("c", "Lc")}}});
+      return http::HttpResponse::json(200, {{"tasks", json::array()}});
+    }
+    if (r.path == "/api/v1/tasks:complete") {
+      return http::HttpResponse::json(
+          200,
+          {{"results",
+            {{{"task_id", "a"}, {"status", "completed"}},
+             {{"task_id", "b"}, {"error", {{"code", "conflict"}, {"message", "the lease is not current"}}}},
+             {{"task_id", "c"}, {"status", "completed"}}}}});
+    }
+    return http::HttpResponse::error(500, "internal", "unexpected " + r.path);
+  });
+  WorkerOptions o;
+  o.port = server.port();
+  o.queue = "jobs";
+  TaskWorker w(o, [&](const ClaimedTask& t, TaskWorker::Finish finish) {
+    finish(Outcome::success({{"ok", t.task_id}}));
+  });
+  std::map<std::string, int> outcomes;
+  w.observe_outcomes([&](const std::string& id, int status) { outcomes[id] = status; });
+  ASSERT_TRUE(pump_until(w, [&] { return outcomes.size() == 3; }));
+  w.stop_claiming();
+  ASSERT_TRUE(pump_until(w, [&] { return w.idle(); }));
+  EXPECT_EQ(outcomes, (std::map<std::string, int>{{"a", 200}, {"b", 409}, {"c", 200}}));
+  EXPECT_EQ(w.stats().completed, 2u);
+  EXPECT_EQ(w.stats().conflicts, 1u);
+  EXPECT_EQ(w.stats().errors, 0u);
+  size_t batches = 0;
+  for (const auto& r : server.requests()) {
+    EXPECT_FALSE(r.path.ends_with("/complete")) << "a completion went alone: " << r.path;
+    if (r.path != "/api/v1/tasks:complete") continue;
+    ++batches;
+    json body = json::parse(r.body);
+    EXPECT_EQ(body["completions"].size(), 3u);
+    EXPECT_EQ(body["completions"][1], (json{{"task_id", "b"}, {"lease", "Lb"}, {"result", {{"ok", "b"}}}}));
+  }
+  EXPECT_EQ(batches, 1u);
+}
+
+TEST(TaskProtocol, ABatchCompletionAnswerIsReadPerItemAndAMismatchIsAnError) {
+  auto r = parse_complete_batch(
+      200,
+      R"({"results":[{"task_id":"a","status":"completed"},{"task_id":"b","error":{"code":"not_found","message":"no"}}]})",
+      2);
+  ASSERT_TRUE(r);
+  ASSERT_TRUE((*r)[0]);
+  EXPECT_EQ(*(*r)[0], "completed");
+  ASSERT_FALSE((*r)[1]);
+  EXPECT_EQ((*r)[1].error().status, 404);
+  EXPECT_FALSE(parse_complete_batch(200, R"({"results":[{"task_id":"a","status":"completed"}]})", 2))
+      << "one result per completion";
+  EXPECT_FALSE(parse_complete_batch(200, R"({"results":[{"task_id":"a"}]})", 1));
+  auto refused = parse_complete_batch(400, R"({"error":{"code":"invalid_argument","message":"m"}})", 1);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().status, 400);
+  std::string request = complete_batch_request({{"a", "La", nullptr}, {"b", "Lb", {{"x", 1}}}}, "t");
+  EXPECT_TRUE(request.starts_with("POST /api/v1/tasks:complete HTTP/1.1\r\n")) << request;
+  EXPECT_NE(
+      request.find(
+          R"({"completions":[{"lease":"La","task_id":"a"},{"lease":"Lb","result":{"x":1},"task_id":"b"}]})"),
+      std::string::npos)
+      << request;
 }
 
 TEST(TaskWorker, SendsAHandlersFailureWithItsRetryChoice) {

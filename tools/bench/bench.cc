@@ -14,15 +14,16 @@ namespace {
 
 const std::vector<std::string> kScenarios = {"starts", "latency", "timers-at-scale", "restart",
                                              "steps",  "probe",   "mixed",           "tasks"};
-const std::vector<std::string> kFlags = {"--n",          "--sleep-ms", "--concurrency", "--rate",
-                                         "--duration",   "--steps",    "--type",        "--sundiald",
-                                         "--probe",      "--server",   "--workers",     "--claim-max",
-                                         "--claim-wait", "--preload",  "--samples",     "--help"};
+const std::vector<std::string> kFlags = {
+    "--n",          "--sleep-ms", "--concurrency", "--rate",        "--duration", "--steps",
+    "--type",       "--sundiald", "--probe",       "--server",      "--workers",  "--claim-max",
+    "--claim-wait", "--preload",  "--samples",     "--completions", "--help"};
 
 std::string usage() {
   return "usage: sundial-bench SCENARIO [--n N] [--sleep-ms D] [--concurrency C] [--rate R] [--duration S]\n"
          "                     [--steps K] [--type TYPE] [--workers W] [--claim-max M] [--claim-wait DUR]\n"
-         "                     [--preload P] [--samples S] [--sundiald PATH | --probe PATH | --server "
+         "                     [--completions batched|each] [--preload P] [--samples S] [--sundiald PATH | "
+         "--probe PATH | --server "
          "URL]\n\n"
          "Drives a real sundiald over HTTP (keep-alive connections) and prints a table and one JSON line.\n"
          "By default it starts its own sundiald (built beside it; another with --sundiald PATH) on a fresh "
@@ -51,8 +52,10 @@ std::string usage() {
          "                   start ack p50/p99/p99.9, /healthz p50/p99, list pages/s\n"
          "  tasks            N tasks (default 100000) enqueued in batches of 1000 while W workers (2) claim "
          "up\n"
-         "                   to M (100) per long-poll claim (wait 5s) and complete each at once: round\n"
-         "                   trips/s; then S (1000) claim latencies with a worker already waiting; with\n"
+         "                   to M (100) per long-poll claim (wait 5s) and complete each at once (the\n"
+         "                   completions of one claim in one request, or one request each with\n"
+         "                   --completions each): round trips/s; then S (1000) claim latencies with a\n"
+         "                   worker already waiting; with\n"
          "                   --preload P, P tasks pending in another queue first and the RSS with them\n\n"
          "docs/benchmarks.md has the figures and how they were measured.\n";
 }
@@ -110,6 +113,13 @@ int run_bench(const std::vector<std::string>& args, const std::string& self_path
     if (a == "--probe") probe = v;
     if (a == "--server") server_url = v;
     if (a == "--claim-wait") o.claim_wait = v;
+    if (a == "--completions") {
+      if (v != "batched" && v != "each") {
+        err << "sundial-bench: --completions takes batched or each, not '" << v << "'\n";
+        return 2;
+      }
+      o.batch_completions = v == "batched";
+    }
   }
   if ((o.scenario == "mixed" || o.scenario == "tasks") && !n_given) o.n = 100000;
   if (o.scenario.empty()) {

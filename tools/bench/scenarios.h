@@ -34,6 +34,7 @@ struct BenchOptions {
   std::string claim_wait = "5s";
   size_t preload = 0;
   size_t samples = 1000;
+  bool batch_completions = true;  // a worker's completions in one request (POST /api/v1/tasks:complete)
 };
 
 struct Context {

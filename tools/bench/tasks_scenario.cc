@@ -115,6 +115,7 @@ Throughput run_throughput(Context& ctx, size_t n) {
       wo.max = static_cast<uint32_t>(o.claim_max);
       wo.wait = o.claim_wait;
       wo.max_outstanding = 4 * o.claim_max;
+      wo.batch_completions = o.batch_completions;
       worker::TaskWorker tw(wo, [](const worker::ClaimedTask&, worker::TaskWorker::Finish finish) {
         finish(worker::Outcome::success());
       });
@@ -242,9 +243,13 @@ Latency run_latency_samples(Context& ctx, size_t samples) {
 
 Result<nlohmann::json> run_tasks(Context& ctx) {
   const auto& o = ctx.options;
-  nlohmann::json report = {{"scenario", "tasks"},        {"n", o.n},
-                           {"workers", o.workers},       {"claim_max", o.claim_max},
-                           {"claim_wait", o.claim_wait}, {"preload", o.preload}};
+  nlohmann::json report = {{"scenario", "tasks"},
+                           {"n", o.n},
+                           {"workers", o.workers},
+                           {"claim_max", o.claim_max},
+                           {"claim_wait", o.claim_wait},
+                           {"preload", o.preload},
+                           {"completions", o.batch_completions ? "batched" : "each"}};
   size_t missing = 0, duplicates = 0, errors = 0;
 
   if (o.preload > 0) {

@@ -120,6 +120,40 @@ TEST_F(TaskServiceTest, TheLeaseTimerOfACompletedTaskEndsWithoutReadingIt) {
   EXPECT_EQ(tasks().stats().lease_expiries, 0u);
 }
 
+// POST /api/v1/tasks:complete's engine half: the completions of running
+// tasks share one commit; each is answered as a single completion would
+// be (a stale lease, a task named twice or unknown is refused alone).
+TEST_F(TaskServiceTest, ManyCompletionsCommitTogetherAndEachIsAnsweredAsAlone) {
+  for (int i = 0; i < 3; ++i) enqueue(spec("send", {{"n", i}}));
+  auto got = claim(3);
+  ASSERT_EQ(got.size(), 3u);
+  std::vector<TaskCompletion> batch = {{got[0].id, got[0].lease, {{"ok", 0}}},
+                                       {got[1].id, "stale", nullptr},
+                                       {got[2].id, got[2].lease, nullptr},
+                                       {got[0].id, got[0].lease, nullptr},
+                                       {"no-such-task", "x", nullptr}};
+  uint64_t writes = h.engine->commit_stats().writes;
+  auto r = sync<std::vector<Result<TaskRecord>>>(
+      [&](auto reply) { tasks().complete_many(std::move(batch), std::move(reply)); });
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->size(), 5u);
+  ASSERT_TRUE((*r)[0]);
+  EXPECT_EQ((*r)[0]->status, TaskStatus::kCompleted);
+  EXPECT_EQ((*r)[1].error().code, ErrorCode::kConflict) << "a stale lease";
+  ASSERT_TRUE((*r)[2]);
+  EXPECT_EQ((*r)[3].error().code, ErrorCode::kConflict) << "completed once, not twice";
+  EXPECT_EQ((*r)[4].error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(h.engine->commit_stats().writes, writes + 1) << "one synced write for the batch";
+  EXPECT_EQ(stored(got[0].id)->result, (nlohmann::json{{"ok", 0}}));
+  EXPECT_EQ(stored(got[1].id)->status, TaskStatus::kRunning);
+  EXPECT_EQ(stored(got[2].id)->status, TaskStatus::kCompleted);
+  EXPECT_EQ(count(TaskStatus::kCompleted), 2u);
+  EXPECT_EQ(count(TaskStatus::kRunning), 1u);
+  h.reopen();
+  EXPECT_EQ(count(TaskStatus::kCompleted), 2u) << "the queue's counts were committed with them";
+  EXPECT_EQ(count(TaskStatus::kRunning), 1u);
+}
+
 TEST_F(TaskServiceTest, AHeartbeatKeepsTheLeaseAndALeaseSurvivesARestart) {
   TaskSpec s = spec();
   s.timeout = 10'000;

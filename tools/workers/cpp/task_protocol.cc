@@ -2,6 +2,7 @@
 
 #include <cctype>
 
+#include "engine/base/error.h"
 #include "engine/base/text.h"
 
 namespace sundial::worker {
@@ -56,7 +57,22 @@ std::string complete_request(const std::string& task_id, const std::string& leas
                              const nlohmann::json& result, const std::optional<std::string>& token) {
   nlohmann::json body = {{"lease", lease}};
   if (!result.is_null()) body["result"] = result;
-  return post_request("/api/v1/tasks/" + encode_segment(task_id) + "/complete", body.dump(), token);
+  // A handler's result may hold text that is not UTF-8: replaced, not thrown.
+  return post_request("/api/v1/tasks/" + encode_segment(task_id) + "/complete",
+                      body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), token);
+}
+
+std::string complete_batch_request(const std::vector<Completion>& completions,
+                                   const std::optional<std::string>& token) {
+  nlohmann::json items = nlohmann::json::array();
+  for (const auto& c : completions) {
+    nlohmann::json item = {{"task_id", c.task_id}, {"lease", c.lease}};
+    if (!c.result.is_null()) item["result"] = c.result;
+    items.push_back(std::move(item));
+  }
+  nlohmann::json body = {{"completions", std::move(items)}};
+  return post_request("/api/v1/tasks:complete",
+                      body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), token);
 }
 
 std::string fail_request(const std::string& task_id, const std::string& lease, const std::string& error,
@@ -145,6 +161,35 @@ std::expected<std::string, CallError> parse_outcome(int status, std::string_view
   if (it == j->end() || !it->is_string())
     return std::unexpected(bad_answer(status, "an answer without status"));
   return it->get<std::string>();
+}
+
+std::expected<std::vector<std::expected<std::string, CallError>>, CallError> parse_complete_batch(
+    int status, std::string_view body, size_t expected_count) {
+  auto j = success_body(status, body);
+  if (!j) return std::unexpected(j.error());
+  auto it = j->find("results");
+  if (it == j->end() || !it->is_array() || it->size() != expected_count)
+    return std::unexpected(bad_answer(status, "a batch answer without one result per completion"));
+  std::vector<std::expected<std::string, CallError>> out;
+  out.reserve(it->size());
+  for (const auto& r : *it) {
+    if (!r.is_object()) return std::unexpected(bad_answer(status, "a batch result that is not an object"));
+    if (auto s = r.find("status"); s != r.end() && s->is_string()) {
+      out.emplace_back(s->get<std::string>());
+      continue;
+    }
+    auto e = r.find("error");
+    if (e == r.end() || !e->is_object())
+      return std::unexpected(bad_answer(status, "a batch result with neither status nor error"));
+    CallError err;
+    err.code = e->value("code", "");
+    err.message = e->value("message", "");
+    // The status the single route would have answered (409 for a stale lease).
+    auto code = error_code_from_name(err.code);
+    err.status = code ? error_info(*code).http_status : 500;
+    out.emplace_back(std::unexpected(std::move(err)));
+  }
+  return out;
 }
 
 std::expected<std::vector<std::string>, CallError> parse_enqueue_batch(int status, std::string_view body) {

@@ -58,6 +58,15 @@ std::string heartbeat_request(const std::string& task_id, const std::string& lea
                               const std::optional<std::string>& token);
 std::string complete_request(const std::string& task_id, const std::string& lease,
                              const nlohmann::json& result, const std::optional<std::string>& token);
+// Many completions in one request (POST /api/v1/tasks:complete), each
+// answered on its own.
+struct Completion {
+  std::string task_id;
+  std::string lease;
+  nlohmann::json result;
+};
+std::string complete_batch_request(const std::vector<Completion>& completions,
+                                   const std::optional<std::string>& token);
 // `retry_after`: a duration ("10s"), or none for the task's backoff.
 std::string fail_request(const std::string& task_id, const std::string& lease, const std::string& error,
                          bool retryable, const std::optional<std::string>& retry_after,
@@ -83,6 +92,12 @@ std::expected<int64_t, CallError> parse_heartbeat(int status, std::string_view b
 // A complete's or fail's answer: the task's status ("completed", "pending"
 // for a retry, "failed").
 std::expected<std::string, CallError> parse_outcome(int status, std::string_view body);
+
+// A batch completion's answer: per completion, in order, the task's status
+// or its refusal (status 409 for a stale lease). The whole call's refusal,
+// or a 200 without `expected_count` results, is the outer error.
+std::expected<std::vector<std::expected<std::string, CallError>>, CallError> parse_complete_batch(
+    int status, std::string_view body, size_t expected_count);
 
 // An enqueue batch's answer: the task ids in order.
 std::expected<std::vector<std::string>, CallError> parse_enqueue_batch(int status, std::string_view body);

@@ -84,24 +84,66 @@ void TaskWorker::start(ClaimedTask task) {
 void TaskWorker::finish(const std::string& task_id, Outcome outcome) {
   InFlight& f = tasks_.at(task_id);
   f.finished = true;
+  if (outcome.ok && options_.batch_completions) {
+    to_complete_.push_back(Completion{task_id, f.task.lease, std::move(outcome.result)});
+    return;
+  }
   std::string request = outcome.ok ? complete_request(task_id, f.task.lease, outcome.result, options_.token)
                                    : fail_request(task_id, f.task.lease, outcome.error, outcome.retryable,
                                                   outcome.retry_after, options_.token);
   std::string lease = f.task.lease;
   bool ok = outcome.ok;
   call(std::move(request), [this, task_id, lease, ok](bench::Answer a) {
-    auto status = parse_outcome(a.status, a.body);
-    if (status) {
-      ++(ok ? stats_.completed : stats_.failed);
-    } else if (status.error().status == 409) {
-      ++stats_.conflicts;
-    } else {
-      error(status.error());
-    }
-    if (outcome_observer_) outcome_observer_(task_id, a.status);
-    auto it = tasks_.find(task_id);
-    if (it != tasks_.end() && it->second.task.lease == lease) tasks_.erase(it);
+    outcome_answered(task_id, lease, ok, a.status, parse_outcome(a.status, a.body));
   });
+}
+
+void TaskWorker::send_completions() {
+  constexpr size_t kMaxPerRequest = 1000;  // the route's limit
+  while (!to_complete_.empty()) {
+    size_t n = std::min(kMaxPerRequest, to_complete_.size());
+    std::vector<Completion> batch(
+        std::make_move_iterator(to_complete_.begin()),
+        std::make_move_iterator(to_complete_.begin() + static_cast<std::ptrdiff_t>(n)));
+    to_complete_.erase(to_complete_.begin(), to_complete_.begin() + static_cast<std::ptrdiff_t>(n));
+    if (batch.size() == 1) {
+      Completion c = std::move(batch.front());
+      call(complete_request(c.task_id, c.lease, c.result, options_.token),
+           [this, id = c.task_id, lease = c.lease](bench::Answer a) {
+             outcome_answered(id, lease, true, a.status, parse_outcome(a.status, a.body));
+           });
+      continue;
+    }
+    std::string request = complete_batch_request(batch, options_.token);
+    std::vector<std::pair<std::string, std::string>> sent;  // (task id, lease)
+    sent.reserve(batch.size());
+    for (auto& c : batch) sent.emplace_back(std::move(c.task_id), std::move(c.lease));
+    call(std::move(request), [this, sent = std::move(sent)](bench::Answer a) {
+      auto results = parse_complete_batch(a.status, a.body, sent.size());
+      for (size_t i = 0; i < sent.size(); ++i) {
+        if (!results) {
+          outcome_answered(sent[i].first, sent[i].second, true, a.status, std::unexpected(results.error()));
+          continue;
+        }
+        const auto& r = (*results)[i];
+        outcome_answered(sent[i].first, sent[i].second, true, r ? 200 : r.error().status, r);
+      }
+    });
+  }
+}
+
+void TaskWorker::outcome_answered(const std::string& task_id, const std::string& lease, bool ok, int status,
+                                  const std::expected<std::string, CallError>& answer) {
+  if (answer) {
+    ++(ok ? stats_.completed : stats_.failed);
+  } else if (answer.error().status == 409) {
+    ++stats_.conflicts;
+  } else {
+    error(answer.error());
+  }
+  if (outcome_observer_) outcome_observer_(task_id, status);
+  auto it = tasks_.find(task_id);
+  if (it != tasks_.end() && it->second.task.lease == lease) tasks_.erase(it);
 }
 
 void TaskWorker::heartbeat_due() {
@@ -137,6 +179,7 @@ void TaskWorker::heartbeat_due() {
 }
 
 void TaskWorker::pump(std::chrono::microseconds timeout) {
+  send_completions();
   claim();
   heartbeat_due();
   // Wake for the next claim retry or heartbeat scan, whichever is sooner.
@@ -145,6 +188,7 @@ void TaskWorker::pump(std::chrono::microseconds timeout) {
   if (claiming_ && !claim_in_flight_ && next_claim_us_ > now) until = std::min(until, next_claim_us_);
   if (!tasks_.empty()) until = std::min(until, std::max(now, next_heartbeat_scan_us_));
   client_.pump(std::chrono::microseconds(std::max<int64_t>(0, until - now)));
+  send_completions();  // what the handler finished on those answers goes out now
   if (!client_.ok() && claim_in_flight_ && client_.in_flight() == 0) claim_in_flight_ = false;
 }
 

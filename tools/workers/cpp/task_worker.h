@@ -45,6 +45,10 @@ struct WorkerOptions {
   // claim asks for min(max, limit - outstanding).
   size_t max_outstanding = 400;
   size_t call_connections = 2;  // for complete, fail, heartbeat
+  // Successful outcomes reached during one pump() go out together, up to
+  // 1,000 per request (POST /api/v1/tasks:complete); false: one request
+  // per task (POST /api/v1/tasks/{id}/complete).
+  bool batch_completions = true;
   // After a claim that failed (not a conflict): wait before the next one.
   std::chrono::milliseconds retry_delay{200};
 };
@@ -127,6 +131,11 @@ class TaskWorker {
   void on_claim(const bench::Answer& answer, int64_t sent_us);
   void start(ClaimedTask task);
   void finish(const std::string& task_id, Outcome outcome);
+  void send_completions();
+  // One outcome's answer: `status` is the HTTP status of its own call or
+  // what the batch answered for it (0: no answer).
+  void outcome_answered(const std::string& task_id, const std::string& lease, bool ok, int status,
+                        const std::expected<std::string, CallError>& answer);
   void heartbeat_due();
   void error(CallError e);
   void call(std::string request, std::function<void(bench::Answer)> on_answer);
@@ -137,6 +146,7 @@ class TaskWorker {
   OutcomeObserver outcome_observer_;
   bench::LoadClient client_;
   std::unordered_map<std::string, InFlight> tasks_;
+  std::vector<Completion> to_complete_;  // finished, not yet sent (batch_completions)
   WorkerStats stats_;
   bool claiming_ = true;
   bool claim_in_flight_ = false;
