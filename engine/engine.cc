@@ -68,8 +68,8 @@ Result<void> Engine::open_services() {
   idempotency_ = std::make_unique<IdempotencyKeys>(*store_);
   stats_ = std::make_unique<StatsReader>(reads_pool(), *store_);
   queries_ = std::make_unique<SnapshotReader>(reads_pool(), *store_);
-  sweep_ = std::make_unique<RetentionSweep>(reads_pool(), clock_, *store_, *runtime_, *events_, *idempotency_,
-                                            options_.retention);
+  sweep_ = std::make_unique<RetentionSweep>(reads_pool(), clock_, *store_, *runtime_, *tasks_, *events_,
+                                            *idempotency_, options_.retention);
   if (options_.before_recovery) SUNDIAL_TRY(options_.before_recovery(*this));
   // Opening waits for recovery: nothing is served before it ends.
   std::optional<Result<void>> recovered;

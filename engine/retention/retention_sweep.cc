@@ -8,15 +8,19 @@
 #include "engine/codec/codec.h"
 #include "engine/codec/index_keys.h"
 #include "engine/storage/keys.h"
+#include "engine/tasks/task_codec.h"
+#include "engine/tasks/task_keys.h"
 
 namespace sundial {
 
-RetentionSweep::RetentionSweep(WorkPool& pool, Clock& clock, Store& store, Runtime& runtime, EventLog& events,
-                               IdempotencyKeys& idempotency, RetentionOptions options)
+RetentionSweep::RetentionSweep(WorkPool& pool, Clock& clock, Store& store, Runtime& runtime,
+                               TaskService& tasks, EventLog& events, IdempotencyKeys& idempotency,
+                               RetentionOptions options)
     : loop_(pool.loop()),
       clock_(clock),
       store_(store),
       runtime_(runtime),
+      tasks_(tasks),
       events_(events),
       idempotency_(idempotency),
       options_(options),
@@ -66,6 +70,32 @@ SweepPlan RetentionSweep::plan(Store& store, TimeMs now, DurationMs retention, s
       plan.finished.push_back(std::move(*record));
     }
   }
+  // Tasks: the same, from the tasks' finished index.
+  std::vector<std::pair<std::string, TimeMs>> finished_tasks;
+  std::string task_prefix = task_keys::finished_prefix();
+  plan.status = store.scan(Cf::kIndex, task_prefix, task_keys::finished_key(now - retention, ""),
+                           [&](std::string_view key, std::string_view) {
+                             auto t = keys::index_key_time(key, task_prefix.size());
+                             finished_tasks.emplace_back(std::string(key), t.value_or(0));
+                             return finished_tasks.size() < limit;
+                           });
+  if (!plan.status) return plan;
+  for (const auto& [index_key, finished_at] : finished_tasks) {
+    std::string id(keys::index_key_id(index_key, task_prefix.size()));
+    auto bytes = store.get(Cf::kTasks, id);
+    if (!bytes) {
+      plan.status = std::unexpected(bytes.error());
+      return plan;
+    }
+    if (!*bytes) {
+      plan.dangling_task_finished.push_back(index_key);
+      continue;
+    }
+    auto record = decode_task(**bytes);
+    if (record && is_task_finished(record->status) && record->finished_at == finished_at) {
+      plan.finished_tasks.push_back(std::move(*record));
+    }
+  }
   std::string expiry_prefix = keys::idempotency_expiry_prefix();
   std::vector<std::pair<std::string, TimeMs>> expired;
   plan.status = store.scan(Cf::kIndex, expiry_prefix, keys::idempotency_expiry_key(now + 1, ""),
@@ -93,6 +123,7 @@ void RetentionSweep::run_now(std::move_only_function<void(SweepResult)> done) {
   SUNDIAL_CHECK_LOOP_THREAD(loop_);
   if (busy_ || stopped_) return;
   busy_ = true;
+  tasks_.watch_changes();  // before the snapshot is taken
   TimeMs now = clock_.now_ms();
   scope_.run(
       [store = &store_, now, retention = options_.retention, limit = options_.batch_limit] {
@@ -111,8 +142,11 @@ void RetentionSweep::planned(SweepPlan made, std::move_only_function<void(SweepR
   busy_ = false;
   if (!made.status) {
     spdlog::error("retention sweep cannot read the index: {}", made.status.error().to_string());
+    tasks_.forget_finished({}, nullptr);  // ends the watch
   } else if (!stopped_) {
     apply(made, std::move(done));
+  } else {
+    tasks_.forget_finished({}, nullptr);
   }
   if (!stopped_) timer_.start(static_cast<uint64_t>(options_.interval));
 }
@@ -134,6 +168,7 @@ void RetentionSweep::apply(const SweepPlan& plan, std::move_only_function<void(S
   Transition tx(clock_.now_ms());
   SweepResult result;
   for (const std::string& key : plan.dangling_finished) tx.batch.del(Cf::kIndex, key);
+  for (const std::string& key : plan.dangling_task_finished) tx.batch.del(Cf::kIndex, key);
   std::vector<std::string> deleted;
   for (const InstanceRecord& r : plan.finished) {
     // The plan was made on the pool: re-check on the loop. An instance in
@@ -167,19 +202,41 @@ void RetentionSweep::apply(const SweepPlan& plan, std::move_only_function<void(S
   }
   events_.trim(tx.batch);
   bool more = plan.finished.size() + plan.dangling_finished.size() >= options_.batch_limit ||
+              plan.finished_tasks.size() + plan.dangling_task_finished.size() >= options_.batch_limit ||
               plan.expired_key_index.size() >= options_.batch_limit;
+  // Two commits (the instances' here, the tasks' through the TaskService):
+  // the sweep is done when both are.
+  struct Join {
+    SweepResult result;
+    bool ok = true;
+    int left = 2;
+    std::move_only_function<void(SweepResult)> done;
+  };
+  auto join = std::make_shared<Join>(Join{result, true, 2, std::move(done)});
+  auto part_done = [this, join, more] {
+    if (--join->left > 0) return;
+    const SweepResult& r = join->result;
+    if (r.instances_deleted > 0 || r.keys_deleted > 0 || r.tasks_deleted > 0) {
+      spdlog::info("retention sweep deleted {} instance(s), {} task(s) and {} idempotency key(s)",
+                   r.instances_deleted, r.tasks_deleted, r.keys_deleted);
+    }
+    if (join->done) join->done(r);
+    if (join->ok && more && !stopped_) run_now();
+  };
   runtime_.begin_deletion(deleted);
-  tx.on_done.push_back([this, result, more, deleted = std::move(deleted),
-                        done = std::move(done)](const Result<void>& r) mutable {
+  tx.on_done.push_back([this, join, part_done, deleted = std::move(deleted)](const Result<void>& r) mutable {
     runtime_.end_deletion(deleted);
     if (!r) {
       spdlog::error("retention sweep commit failed: {}", r.error().to_string());
-    } else if (result.instances_deleted > 0 || result.keys_deleted > 0) {
-      spdlog::info("retention sweep deleted {} instance(s) and {} idempotency key(s)",
-                   result.instances_deleted, result.keys_deleted);
+      join->ok = false;
+      join->result.instances_deleted = 0;
+      join->result.keys_deleted = 0;
     }
-    if (done) done(result);
-    if (r && more && !stopped_) run_now();
+    part_done();
+  });
+  tasks_.forget_finished(plan.finished_tasks, [join, part_done](size_t n) mutable {
+    join->result.tasks_deleted = n;
+    part_done();
   });
   if (tx.batch.empty()) {
     for (auto& fn : tx.on_done) fn(ok());

@@ -1,7 +1,10 @@
 // RetentionSweep keeps the disk from growing without bound. Every interval
 // it deletes finished instances (completed, failed, cancelled) whose
-// retention has passed, with their journals and index keys, expired
-// idempotency keys, and events beyond the event log's capacity.
+// retention has passed, with their journals and index keys, finished tasks
+// (completed, failed, cancelled) past the same retention, expired
+// idempotency keys, and events beyond the event log's capacity. Tasks are
+// deleted by the TaskService (forget_finished), which knows which of them
+// changed since the plan's snapshot (watch_changes) without reading.
 //
 // The search runs on the WorkPool (index range scans against one storage
 // snapshot), never on the loop; the loop re-checks each candidate (not in
@@ -15,7 +18,7 @@
 //
 // Threading: loop thread, except plan() which runs on the pool.
 // Ownership: owned by Engine; borrows the WorkPool (and its Loop), Clock,
-// Store, Runtime, EventLog and IdempotencyKeys.
+// Store, Runtime, TaskService, EventLog and IdempotencyKeys.
 #pragma once
 
 #include <cstdint>
@@ -32,6 +35,7 @@
 #include "engine/runtime/idempotency.h"
 #include "engine/runtime/runtime.h"
 #include "engine/storage/store.h"
+#include "engine/tasks/task_service.h"
 
 namespace sundial {
 
@@ -46,22 +50,25 @@ struct RetentionOptions {
 };
 
 struct SweepPlan {
-  std::vector<InstanceRecord> finished;        // records of instances past retention
-  std::vector<std::string> dangling_finished;  // finished-index keys without a record
-  std::vector<std::string> expired_key_index;  // index keys of expired idempotency keys
-  std::vector<std::string> expired_keys;       // idempotency keys to delete
+  std::vector<InstanceRecord> finished;             // records of instances past retention
+  std::vector<TaskRecord> finished_tasks;           // records of tasks past retention
+  std::vector<std::string> dangling_task_finished;  // task finished-index keys without a record
+  std::vector<std::string> dangling_finished;       // finished-index keys without a record
+  std::vector<std::string> expired_key_index;       // index keys of expired idempotency keys
+  std::vector<std::string> expired_keys;            // idempotency keys to delete
   Result<void> status;
 };
 
 struct SweepResult {
   size_t instances_deleted = 0;
   size_t keys_deleted = 0;
+  size_t tasks_deleted = 0;
 };
 
 class RetentionSweep {
  public:
-  RetentionSweep(WorkPool& pool, Clock& clock, Store& store, Runtime& runtime, EventLog& events,
-                 IdempotencyKeys& idempotency, RetentionOptions options);
+  RetentionSweep(WorkPool& pool, Clock& clock, Store& store, Runtime& runtime, TaskService& tasks,
+                 EventLog& events, IdempotencyKeys& idempotency, RetentionOptions options);
   ~RetentionSweep();
   RetentionSweep(const RetentionSweep&) = delete;
   RetentionSweep& operator=(const RetentionSweep&) = delete;
@@ -92,6 +99,7 @@ class RetentionSweep {
   Clock& clock_;
   Store& store_;
   Runtime& runtime_;
+  TaskService& tasks_;
   EventLog& events_;
   IdempotencyKeys& idempotency_;
   RetentionOptions options_;

@@ -241,6 +241,7 @@ void TaskService::configure(const std::string& name, std::optional<bool> paused,
 void TaskService::commit(Transition&& tx, std::vector<std::string> ids,
                          std::move_only_function<void(const Result<void>&)> then) {
   for (const auto& id : ids) commits_in_flight_[id]++;
+  if (watching_changes_) changed_while_watched_.insert(ids.begin(), ids.end());
   uint64_t generation = generation_;
   tx.on_done.push_back(
       [this, generation, ids = std::move(ids), then = std::move(then)](const Result<void>& r) mutable {
@@ -1047,6 +1048,56 @@ void TaskService::on_timer(const keys::TimerKey& key) {
   });
 }
 
+// ---- Retention ---------------------------------------------------------------
+
+void TaskService::watch_changes() {
+  watching_changes_ = true;
+  changed_while_watched_.clear();
+}
+
+void TaskService::forget_finished(std::vector<TaskRecord> planned,
+                                  std::move_only_function<void(size_t)> done) {
+  SUNDIAL_CHECK_LOOP_THREAD(loop_);
+  // A reset (failed commit, recovery) since watch_changes() ended the
+  // watch: what changed meanwhile is unknown, so nothing is deleted.
+  bool watched = std::exchange(watching_changes_, false);
+  if (!watched) planned.clear();
+  auto changed = std::move(changed_while_watched_);
+  changed_while_watched_.clear();
+  Transition tx(runtime_.now());
+  std::set<Queue*> queues;
+  std::vector<std::string> ids;
+  for (const TaskRecord& t : planned) {
+    // In memory: in use (being read, changed, or just changed). Changed
+    // since the plan's snapshot: its stored keys differ; the next sweep
+    // decides. Otherwise storage holds exactly what the plan read.
+    if (!accepting_ || !is_task_finished(t.status) || changed.contains(t.id) || running_.contains(t.id) ||
+        pinned_.contains(t.id) || commits_in_flight_.contains(t.id)) {
+      continue;
+    }
+    tx.batch.del(Cf::kTasks, t.id);
+    tx.batch.del(Cf::kIndex, task_keys::status_key(t.queue, t.status, t.created_at, t.id));
+    tx.batch.del(Cf::kIndex, task_keys::finished_key(t.finished_at, t.id));
+    Queue& q = queue_state(t.queue);
+    uint64_t& n = q.record.counts[status_slot(t.status)];
+    if (n > 0) n--;
+    queues.insert(&q);
+    ids.push_back(t.id);
+  }
+  if (ids.empty()) {
+    return runtime_.defer([done = std::move(done)]() mutable {
+      if (done) done(0);
+    });
+  }
+  for (Queue* q : queues) write_queue(*q, tx);
+  size_t deleted = ids.size();
+  commit(std::move(tx), std::move(ids), [done = std::move(done), deleted](const Result<void>& r) mutable {
+    if (!r)
+      spdlog::error("retention: deleting {} finished task(s) failed: {}", deleted, r.error().to_string());
+    if (done) done(r ? deleted : 0);
+  });
+}
+
 // ---- Recovery ----------------------------------------------------------------
 
 void TaskService::close() {
@@ -1069,6 +1120,8 @@ void TaskService::reset() {
   dedupe_busy_.clear();
   running_.clear();
   commits_in_flight_.clear();
+  watching_changes_ = false;
+  changed_while_watched_.clear();
   watchers_.clear();  // the runtime drops its instances too and runs their steps again
   Error e = unavailable();
   for (auto& [name, q] : queues) {

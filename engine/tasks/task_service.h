@@ -37,6 +37,7 @@
 #include <set>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -122,6 +123,17 @@ class TaskService : public RuntimeParticipant {
   // Changes a queue's settings (creating it): nullopt leaves one as it is.
   void configure(const std::string& queue, std::optional<bool> paused, std::optional<uint32_t> max_in_flight,
                  Reply<QueueView> reply);
+
+  // ---- Retention (engine/retention/retention_sweep.h) ----
+  // From now until forget_finished(), remembers which tasks change: the
+  // sweep plans on a snapshot taken after this call, and must not delete
+  // a task that changed since (retried, then finished again).
+  void watch_changes();
+  // Deletes the finished tasks `planned` (as the sweep's snapshot read
+  // them) with their index keys, unless one changed since watch_changes()
+  // or is in use now; the queues' counts go down with them. `done` runs
+  // on the loop once durable, with how many were deleted. Ends the watch.
+  void forget_finished(std::vector<TaskRecord> planned, std::move_only_function<void(size_t)> done);
 
   // Stops taking commands and answers every waiting claim with no tasks
   // (the engine closes).
@@ -223,6 +235,8 @@ class TaskService : public RuntimeParticipant {
   std::unordered_map<std::string, std::vector<std::move_only_function<void()>>> dedupe_busy_;
   // Workflow steps waiting for their task to end, by task id.
   std::unordered_map<std::string, std::vector<StepDone>> watchers_;
+  bool watching_changes_ = false;
+  std::unordered_set<std::string> changed_while_watched_;
   uint64_t seq_ = 0;
   uint64_t generation_ = 0;  // bumped by reset(): answers of older reads are dropped
   TaskStats stats_;

@@ -131,6 +131,48 @@ TEST_F(TaskRacesTest, AClaimThatDoesNotWaitWhileTheNextTasksLoadGetsThem) {
   EXPECT_TRUE((*waiting)->empty());
 }
 
+// The retention sweep plans on a snapshot on the pool. A finished task
+// retried after that snapshot (durable, and out of memory again by the
+// time the plan is applied) must not be deleted on the plan's stale word;
+// nor one being changed at that moment.
+TEST_F(TaskRacesTest, ATaskChangedAfterTheSweepsSnapshotIsNotDeleted) {
+  h.close();
+  h.manual_pool = true;
+  h.options.retention.retention = kDayMs;
+  h.open();
+  std::vector<std::string> ids;
+  for (int i = 0; i < 3; ++i) {
+    ids.push_back(enqueue(spec("send", {{"n", i}})).task_id);
+    tasks().cancel(ids.back(), into(first));
+    h.drain();
+  }
+  h.clock.advance(kDayMs + 1);
+  auto settle_commits = [this] {
+    while (h.engine->commits_in_flight() > 0) h.loop.run_once();
+    h.loop.run_nowait();
+  };
+  std::optional<SweepResult> swept;
+  h.engine->sweep_now([&](SweepResult r) { swept = r; });
+  ASSERT_EQ(h.pool->pending(), 1u);
+  h.pool->run_work(0);  // the plan, on a snapshot where all three are cancelled
+  tasks().retry(ids[0], into(first));
+  ASSERT_EQ(h.pool->pending(), 1u) << "the retry reads the task";
+  h.pool->complete_first();
+  settle_commits();
+  ASSERT_TRUE(first && *first);
+  EXPECT_EQ((*first)->status, TaskStatus::kPending);
+  tasks().retry(ids[1], into(second));  // its read stays pending: in use
+  h.pool->finish_ran();                 // the plan is applied now
+  h.drain();
+  ASSERT_TRUE(swept);
+  EXPECT_EQ(swept->tasks_deleted, 1u) << "only the one nothing touched";
+  EXPECT_EQ(stored(ids[2]).error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(stored(ids[0])->status, TaskStatus::kPending) << "deleted on a stale plan";
+  ASSERT_TRUE(second && *second);
+  EXPECT_EQ(stored(ids[1])->status, TaskStatus::kPending);
+  expect_counts(2, 0, 0);
+}
+
 // A claim that does not wait gets the ready tasks that the claims already
 // waiting do not want (they wait for another type): it answered none,
 // whatever was ready, as long as anyone waited on the queue.

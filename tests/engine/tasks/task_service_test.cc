@@ -154,6 +154,47 @@ TEST_F(TaskServiceTest, ManyCompletionsCommitTogetherAndEachIsAnsweredAsAlone) {
   EXPECT_EQ(count(TaskStatus::kRunning), 1u);
 }
 
+// Retention: finished tasks go with the instances' retention, with their
+// index keys and their place in the queue's counts; pending, running and
+// recently finished ones stay.
+TEST_F(TaskServiceTest, FinishedTasksPastRetentionAreDeletedAndTheCountsFollow) {
+  h.close();
+  h.options.retention.retention = kDayMs;
+  h.open();
+  std::string done_id = enqueue(spec("send", {{"n", 1}})).task_id;
+  auto got = claim(1);
+  ASSERT_EQ(got.size(), 1u);
+  ASSERT_TRUE(complete(got[0]));
+  std::string cancelled = enqueue(spec("send", {{"n", 2}})).task_id;
+  ASSERT_TRUE(sync<TaskRecord>([&](auto reply) { tasks().cancel(cancelled, std::move(reply)); }));
+  std::string pending = enqueue(spec("send", {{"n", 3}})).task_id;
+  h.clock.advance(kDayMs + 1);
+  std::string recent = enqueue(spec("send", {{"n", 4}})).task_id;
+  ASSERT_EQ(claim(2).size(), 2u);  // pending and recent are running now
+  auto sweep = [&] {
+    std::optional<SweepResult> swept;
+    h.engine->sweep_now([&](SweepResult r) { swept = r; });
+    for (int i = 0; i < 100 && !swept; ++i) h.loop.run_once();  // the plan runs on the query pool
+    h.drain();
+    return swept;
+  };
+  auto swept = sweep();
+  ASSERT_TRUE(swept);
+  EXPECT_EQ(swept->tasks_deleted, 2u);
+  EXPECT_EQ(stored(done_id).error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(stored(cancelled).error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(stored(pending)->status, TaskStatus::kRunning);
+  EXPECT_EQ(count(TaskStatus::kCompleted), 0u);
+  EXPECT_EQ(count(TaskStatus::kCancelled), 0u);
+  EXPECT_EQ(count(TaskStatus::kRunning), 2u);
+  h.reopen();
+  EXPECT_EQ(count(TaskStatus::kCompleted), 0u) << "the counts were committed with the deletes";
+  EXPECT_EQ(count(TaskStatus::kRunning), 2u);
+  swept = sweep();
+  ASSERT_TRUE(swept);
+  EXPECT_EQ(swept->tasks_deleted, 0u) << "nothing else is old enough";
+}
+
 TEST_F(TaskServiceTest, AHeartbeatKeepsTheLeaseAndALeaseSurvivesARestart) {
   TaskSpec s = spec();
   s.timeout = 10'000;
