@@ -42,60 +42,58 @@ void RetentionSweep::stop() {
   while (busy_) scope_.pool().make_progress();
 }
 
+namespace {
+
+// The records a finished index (keys: `prefix`, u64 finished ms, id) lists
+// as finished before `end`, at most `limit`: `decode` turns a record's
+// bytes into one to delete, or nullopt when it changed since its index key
+// was read (e.g. retried: its finished_at differs). Index keys whose record
+// is gone go to `dangling`.
+template <typename Record, typename Decode>
+Result<void> collect_finished(Store& store, Cf records, const std::string& prefix, const std::string& end,
+                              size_t limit, Decode decode, std::vector<Record>& out,
+                              std::vector<std::string>& dangling) {
+  std::vector<std::pair<std::string, TimeMs>> finished;  // index key, finished_at
+  SUNDIAL_TRY(store.scan(Cf::kIndex, prefix, end, [&](std::string_view key, std::string_view) {
+    auto t = keys::index_key_time(key, prefix.size());
+    finished.emplace_back(std::string(key), t.value_or(0));
+    return finished.size() < limit;
+  }));
+  for (const auto& [index_key, finished_at] : finished) {
+    std::string id(keys::index_key_id(index_key, prefix.size()));
+    SUNDIAL_ASSIGN_OR_RETURN(auto bytes, store.get(records, id));
+    if (!bytes) {
+      dangling.push_back(index_key);
+      continue;
+    }
+    if (std::optional<Record> r = decode(*bytes, finished_at)) out.push_back(std::move(*r));
+  }
+  return ok();
+}
+
+}  // namespace
+
 SweepPlan RetentionSweep::plan(Store& store, TimeMs now, DurationMs retention, size_t limit) {
   SweepPlan plan;
-  std::vector<std::pair<std::string, TimeMs>> finished;  // index key, finished_at
-  std::string finished_prefix = keys::finished_index_prefix();
-  plan.status = store.scan(Cf::kIndex, finished_prefix, keys::finished_index_key(now - retention, ""),
-                           [&](std::string_view key, std::string_view) {
-                             auto t = keys::index_key_time(key, finished_prefix.size());
-                             finished.emplace_back(std::string(key), t.value_or(0));
-                             return finished.size() < limit;
-                           });
+  plan.status = collect_finished<InstanceRecord>(
+      store, Cf::kInstances, keys::finished_index_prefix(), keys::finished_index_key(now - retention, ""),
+      limit,
+      [](std::string_view bytes, TimeMs finished_at) -> std::optional<InstanceRecord> {
+        auto r = decode_record(bytes);
+        if (!r || !is_finished(r->status) || r->finished_at != finished_at) return std::nullopt;
+        return std::move(*r);
+      },
+      plan.finished, plan.dangling_finished);
   if (!plan.status) return plan;
-  for (const auto& [index_key, finished_at] : finished) {
-    std::string id(keys::index_key_id(index_key, finished_prefix.size()));
-    auto bytes = store.get(Cf::kInstances, id);
-    if (!bytes) {
-      plan.status = std::unexpected(bytes.error());
-      return plan;
-    }
-    if (!*bytes) {
-      plan.dangling_finished.push_back(index_key);
-      continue;
-    }
-    auto record = decode_record(**bytes);
-    // Skip what changed since the index key was read (e.g. retried).
-    if (record && is_finished(record->status) && record->finished_at == finished_at) {
-      plan.finished.push_back(std::move(*record));
-    }
-  }
-  // Tasks: the same, from the tasks' finished index.
-  std::vector<std::pair<std::string, TimeMs>> finished_tasks;
-  std::string task_prefix = task_keys::finished_prefix();
-  plan.status = store.scan(Cf::kIndex, task_prefix, task_keys::finished_key(now - retention, ""),
-                           [&](std::string_view key, std::string_view) {
-                             auto t = keys::index_key_time(key, task_prefix.size());
-                             finished_tasks.emplace_back(std::string(key), t.value_or(0));
-                             return finished_tasks.size() < limit;
-                           });
+  plan.status = collect_finished<TaskRecord>(
+      store, Cf::kTasks, task_keys::finished_prefix(), task_keys::finished_key(now - retention, ""), limit,
+      [](std::string_view bytes, TimeMs finished_at) -> std::optional<TaskRecord> {
+        auto t = decode_task(bytes);
+        if (!t || !is_task_finished(t->status) || t->finished_at != finished_at) return std::nullopt;
+        return std::move(*t);
+      },
+      plan.finished_tasks, plan.dangling_task_finished);
   if (!plan.status) return plan;
-  for (const auto& [index_key, finished_at] : finished_tasks) {
-    std::string id(keys::index_key_id(index_key, task_prefix.size()));
-    auto bytes = store.get(Cf::kTasks, id);
-    if (!bytes) {
-      plan.status = std::unexpected(bytes.error());
-      return plan;
-    }
-    if (!*bytes) {
-      plan.dangling_task_finished.push_back(index_key);
-      continue;
-    }
-    auto record = decode_task(**bytes);
-    if (record && is_task_finished(record->status) && record->finished_at == finished_at) {
-      plan.finished_tasks.push_back(std::move(*record));
-    }
-  }
   std::string expiry_prefix = keys::idempotency_expiry_prefix();
   std::vector<std::pair<std::string, TimeMs>> expired;
   plan.status = store.scan(Cf::kIndex, expiry_prefix, keys::idempotency_expiry_key(now + 1, ""),
