@@ -200,8 +200,11 @@ void RetentionSweep::apply(const SweepPlan& plan, std::move_only_function<void(S
   }
   events_.trim(tx.batch);
   bool more = plan.finished.size() + plan.dangling_finished.size() >= options_.batch_limit ||
-              plan.finished_tasks.size() + plan.dangling_task_finished.size() >= options_.batch_limit ||
               plan.expired_key_index.size() >= options_.batch_limit;
+  // A full batch of tasks asks for another round only if this one deleted
+  // some: while the TaskService recovers it deletes none, and an immediate
+  // round would plan the same batch again and again.
+  bool more_tasks = plan.finished_tasks.size() + plan.dangling_task_finished.size() >= options_.batch_limit;
   // Two commits (the instances' here, the tasks' through the TaskService):
   // the sweep is done when both are.
   struct Join {
@@ -211,7 +214,7 @@ void RetentionSweep::apply(const SweepPlan& plan, std::move_only_function<void(S
     std::move_only_function<void(SweepResult)> done;
   };
   auto join = std::make_shared<Join>(Join{result, true, 2, std::move(done)});
-  auto part_done = [this, join, more] {
+  auto part_done = [this, join, more, more_tasks] {
     if (--join->left > 0) return;
     const SweepResult& r = join->result;
     if (r.instances_deleted > 0 || r.keys_deleted > 0 || r.tasks_deleted > 0) {
@@ -219,7 +222,7 @@ void RetentionSweep::apply(const SweepPlan& plan, std::move_only_function<void(S
                    r.instances_deleted, r.tasks_deleted, r.keys_deleted);
     }
     if (join->done) join->done(r);
-    if (join->ok && more && !stopped_) run_now();
+    if (join->ok && (more || (more_tasks && r.tasks_deleted > 0)) && !stopped_) run_now();
   };
   runtime_.begin_deletion(deleted);
   tx.on_done.push_back([this, join, part_done, deleted = std::move(deleted)](const Result<void>& r) mutable {

@@ -449,6 +449,7 @@ void TaskService::scan_if_needed(Queue& q, const std::string& type, ReadyWindow&
           spdlog::error("reading the ready tasks of queue '{}' failed: {}", queue,
                         answer.error().to_string());
           wi->second->scan_failed(s);
+          end_loaded_claims(*qi->second);  // not served again until the next event: no retry storm
           return;
         }
         wi->second->scan_done(s, std::move((*answer)->found), (*answer)->exhausted);
@@ -499,7 +500,7 @@ void TaskService::claim(ClaimRequest request, Reply<std::vector<TaskRecord>> rep
   if (until_loaded && !loading(q, request.types)) {
     return runtime_.defer([reply = std::move(reply)]() mutable { reply(std::vector<TaskRecord>{}); });
   }
-  DurationMs wait = until_loaded ? kLoadWaitMs : std::min(request.wait, options_.max_claim_wait);
+  DurationMs wait = std::min(until_loaded ? kLoadWaitMs : request.wait, options_.max_claim_wait);
   q.waiters.push_back(Waiter{std::move(request), std::move(reply), nullptr, until_loaded});
   auto it = std::prev(q.waiters.end());
   std::string name = q.record.name;
@@ -519,7 +520,12 @@ void TaskService::answer_waiter(std::list<Waiter>::iterator it, Queue& q, std::v
   // turn, since the uv timer may be the one calling.
   if (w.deadline) w.deadline->stop();
   runtime_.defer([deadline = std::move(w.deadline)]() mutable { deadline.reset(); });
-  if (tasks.empty()) return w.reply(std::vector<TaskRecord>{});
+  if (tasks.empty()) {
+    // On a later turn, as a lease's answer comes after its commit: a reply
+    // may dispatch the connection's next request (pipelined), a claim that
+    // would re-enter serve() while it walks this queue's waiters.
+    return runtime_.defer([reply = std::move(w.reply)]() mutable { reply(std::vector<TaskRecord>{}); });
+  }
   lease(q, std::move(tasks), w.request.worker, std::move(w.reply));
 }
 
@@ -533,6 +539,10 @@ bool TaskService::loading(const Queue& q, const std::vector<std::string>& types)
 
 void TaskService::serve(Queue& q) {
   serve_waiters(q);
+  end_loaded_claims(q);
+}
+
+void TaskService::end_loaded_claims(Queue& q) {
   // Claims that do not wait end once what they could take has been loaded.
   for (auto it = q.waiters.begin(); it != q.waiters.end();) {
     auto next = std::next(it);
@@ -768,6 +778,9 @@ void TaskService::complete_many(std::vector<TaskCompletion> completions,
     size_t left;
     Reply<std::vector<Result<TaskRecord>>> reply;
   };
+  if (completions.empty()) {
+    return runtime_.defer([reply = std::move(reply)]() mutable { reply(std::vector<Result<TaskRecord>>{}); });
+  }
   auto gather = std::make_shared<Gather>(Gather{{}, completions.size(), std::move(reply)});
   gather->results.resize(completions.size());
   auto answer = [gather](size_t i, Result<TaskRecord> r) {
@@ -782,7 +795,7 @@ void TaskService::complete_many(std::vector<TaskCompletion> completions,
   std::set<Queue*> queues;
   std::vector<std::pair<size_t, Staged>> staged;
   std::vector<std::string> ids;
-  std::set<std::string> seen;  // a task named twice: the later ones go the slow way (and are refused)
+  std::set<std::string> seen;  // a task named twice: the later ones go the way of complete()
   for (size_t i = 0; i < completions.size(); ++i) {
     TaskCompletion& c = completions[i];
     auto it = accepting_ ? running_.find(c.id) : running_.end();
@@ -1053,6 +1066,9 @@ void TaskService::on_timer(const keys::TimerKey& key) {
 void TaskService::watch_changes() {
   watching_changes_ = true;
   changed_while_watched_.clear();
+  // Changes decided before the watch and durable only after the snapshot
+  // (a retry in flight) count as changed too.
+  for (const auto& [id, n] : commits_in_flight_) changed_while_watched_.insert(id);
 }
 
 void TaskService::forget_finished(std::vector<TaskRecord> planned,

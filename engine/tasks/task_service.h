@@ -186,6 +186,7 @@ class TaskService : public RuntimeParticipant {
   void became_ready(const TaskRecord& task, size_t bytes);
   void serve(Queue& q);
   void serve_waiters(Queue& q);
+  void end_loaded_claims(Queue& q);
   // Whether a scan under way may bring `types` tasks to a window now empty.
   bool loading(const Queue& q, const std::vector<std::string>& types) const;
   std::vector<TaskRecord> take_ready(Queue& q, uint32_t max, const std::vector<std::string>& types);

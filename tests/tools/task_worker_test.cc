@@ -221,6 +221,35 @@ TEST(TaskWorker, SendsTheCompletionsOfOneClaimInOneRequest) {
   EXPECT_EQ(batches, 1u);
 }
 
+// A batch refused as a whole (too large for the server's body limit, one
+// result too deep for the batch's body) costs no task: each is sent again
+// through the single route.
+TEST(TaskWorker, ABatchRefusedAsAWholeIsSentAgainOneByOne) {
+  ScriptedHttpServer server;
+  std::atomic<int> claims{0};
+  server.script([&](const http::HttpRequest& r) {
+    if (r.path == "/api/v1/queues/jobs/claim") {
+      if (claims++ == 0)
+        return http::HttpResponse::json(200, {{"tasks", {claimed("a", "La"), claimed("b", "Lb")}}});
+      return http::HttpResponse::json(200, {{"tasks", json::array()}});
+    }
+    if (r.path == "/api/v1/tasks:complete")
+      return http::HttpResponse::error(413, "payload_too_large", "too big");
+    if (r.path.ends_with("/complete")) return http::HttpResponse::json(200, {{"status", "completed"}});
+    return http::HttpResponse::error(500, "internal", "unexpected " + r.path);
+  });
+  WorkerOptions o;
+  o.port = server.port();
+  o.queue = "jobs";
+  TaskWorker w(o, [&](const ClaimedTask&, TaskWorker::Finish finish) { finish(Outcome::success()); });
+  std::map<std::string, int> outcomes;
+  w.observe_outcomes([&](const std::string& id, int status) { outcomes[id] = status; });
+  ASSERT_TRUE(pump_until(w, [&] { return outcomes.size() == 2; }));
+  EXPECT_EQ(outcomes, (std::map<std::string, int>{{"a", 200}, {"b", 200}}));
+  EXPECT_EQ(w.stats().completed, 2u);
+  EXPECT_EQ(w.stats().errors, 0u);
+}
+
 TEST(TaskProtocol, ABatchCompletionAnswerIsReadPerItemAndAMismatchIsAnError) {
   auto r = parse_complete_batch(
       200,

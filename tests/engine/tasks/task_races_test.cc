@@ -131,6 +131,47 @@ TEST_F(TaskRacesTest, AClaimThatDoesNotWaitWhileTheNextTasksLoadGetsThem) {
   EXPECT_TRUE((*waiting)->empty());
 }
 
+// Ending the claims that waited only for a load answers several waiters
+// in one walk of the queue's list. A reply may lead at once to another
+// claim on the same queue (the connection dispatches its next pipelined
+// request), which walks the same list: the replies must not run inside
+// the walk (they erased the walk's next waiter under it).
+TEST_F(TaskRacesTest, AnEmptyAnswerThatLeadsToAnotherClaimLeavesTheOtherWaitersWhole) {
+  h.close();
+  h.manual_pool = true;
+  h.options.tasks.window.max_tasks = 2;
+  h.open();
+  std::vector<std::string> ids;
+  for (int i = 0; i < 3; ++i) ids.push_back(enqueue(spec("send", {{"n", i}})).task_id);
+  auto settle_commits = [this] {
+    while (h.engine->commits_in_flight() > 0) h.loop.run_once();
+    h.loop.run_nowait();
+  };
+  tasks().claim(ClaimRequest{"emails", "w1", 2, 0, {}, nullptr}, [this](auto r) { waiting = std::move(r); });
+  settle_commits();
+  ASSERT_TRUE(waiting && *waiting && (*waiting)->size() == 2u);
+  ASSERT_EQ(h.pool->pending(), 1u) << "the scan for the rest";
+  tasks().cancel(ids[2], into(first));  // the rest: gone before the scan reads
+  ASSERT_EQ(h.pool->pending(), 2u);
+  h.pool->complete(1);
+  settle_commits();
+  ASSERT_TRUE(first && *first);
+  std::optional<Result<std::vector<TaskRecord>>> a, b, c;
+  tasks().claim(ClaimRequest{"emails", "a", 10, 0, {}, nullptr}, [&](auto r) {
+    a = std::move(r);
+    tasks().claim(ClaimRequest{"emails", "c", 10, 0, {}, nullptr}, [&](auto r2) { c = std::move(r2); });
+  });
+  tasks().claim(ClaimRequest{"emails", "b", 10, 0, {}, nullptr}, [&](auto r) { b = std::move(r); });
+  h.loop.run_nowait();
+  EXPECT_FALSE(a || b) << "answered while the scan was still reading";
+  h.drain();
+  ASSERT_TRUE(a && *a && b && *b && c && *c);
+  EXPECT_TRUE((*a)->empty());
+  EXPECT_TRUE((*b)->empty());
+  EXPECT_TRUE((*c)->empty());
+  EXPECT_EQ(tasks().waiting_claims(), 0u);
+}
+
 // The retention sweep plans on a snapshot on the pool. A finished task
 // retried after that snapshot (durable, and out of memory again by the
 // time the plan is applied) must not be deleted on the plan's stale word;
@@ -141,7 +182,7 @@ TEST_F(TaskRacesTest, ATaskChangedAfterTheSweepsSnapshotIsNotDeleted) {
   h.options.retention.retention = kDayMs;
   h.open();
   std::vector<std::string> ids;
-  for (int i = 0; i < 3; ++i) {
+  for (int i = 0; i < 4; ++i) {
     ids.push_back(enqueue(spec("send", {{"n", i}})).task_id);
     tasks().cancel(ids.back(), into(first));
     h.drain();
@@ -151,10 +192,19 @@ TEST_F(TaskRacesTest, ATaskChangedAfterTheSweepsSnapshotIsNotDeleted) {
     while (h.engine->commits_in_flight() > 0) h.loop.run_once();
     h.loop.run_nowait();
   };
+  // ids[3]: a retry decided and committing when the sweep starts, durable
+  // only after the plan's snapshot.
+  std::optional<Result<TaskRecord>> in_flight;
+  tasks().retry(ids[3], into(in_flight));
+  ASSERT_EQ(h.pool->pending(), 1u);
+  h.pool->complete_first();
+  ASSERT_EQ(h.engine->commits_in_flight(), 1u);
   std::optional<SweepResult> swept;
   h.engine->sweep_now([&](SweepResult r) { swept = r; });
   ASSERT_EQ(h.pool->pending(), 1u);
-  h.pool->run_work(0);  // the plan, on a snapshot where all three are cancelled
+  h.pool->run_work(0);  // the plan, on a snapshot where all four are cancelled
+  settle_commits();
+  ASSERT_TRUE(in_flight && *in_flight);
   tasks().retry(ids[0], into(first));
   ASSERT_EQ(h.pool->pending(), 1u) << "the retry reads the task";
   h.pool->complete_first();
@@ -170,7 +220,8 @@ TEST_F(TaskRacesTest, ATaskChangedAfterTheSweepsSnapshotIsNotDeleted) {
   EXPECT_EQ(stored(ids[0])->status, TaskStatus::kPending) << "deleted on a stale plan";
   ASSERT_TRUE(second && *second);
   EXPECT_EQ(stored(ids[1])->status, TaskStatus::kPending);
-  expect_counts(2, 0, 0);
+  EXPECT_EQ(stored(ids[3])->status, TaskStatus::kPending) << "deleted: its retry was in flight at the watch";
+  expect_counts(3, 0, 0);
 }
 
 // A claim that does not wait gets the ready tasks that the claims already

@@ -182,8 +182,12 @@ std::expected<std::vector<std::expected<std::string, CallError>>, CallError> par
     if (e == r.end() || !e->is_object())
       return std::unexpected(bad_answer(status, "a batch result with neither status nor error"));
     CallError err;
-    err.code = e->value("code", "");
-    err.message = e->value("message", "");
+    auto text = [&](const char* field) {
+      auto f = e->find(field);
+      return f != e->end() && f->is_string() ? f->get<std::string>() : std::string();
+    };
+    err.code = text("code");
+    err.message = text("message");
     // The status the single route would have answered (409 for a stale lease).
     auto code = error_code_from_name(err.code);
     err.status = code ? error_info(*code).http_status : 500;

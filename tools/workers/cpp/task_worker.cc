@@ -98,38 +98,58 @@ void TaskWorker::finish(const std::string& task_id, Outcome outcome) {
   });
 }
 
+void TaskWorker::send_one_completion(Completion c) {
+  std::string request = complete_request(c.task_id, c.lease, c.result, options_.token);
+  call(std::move(request), [this, id = std::move(c.task_id), lease = std::move(c.lease)](bench::Answer a) {
+    outcome_answered(id, lease, true, a.status, parse_outcome(a.status, a.body));
+  });
+}
+
 void TaskWorker::send_completions() {
-  constexpr size_t kMaxPerRequest = 1000;  // the route's limit
-  while (!to_complete_.empty()) {
-    size_t n = std::min(kMaxPerRequest, to_complete_.size());
-    std::vector<Completion> batch(
-        std::make_move_iterator(to_complete_.begin()),
-        std::make_move_iterator(to_complete_.begin() + static_cast<std::ptrdiff_t>(n)));
-    to_complete_.erase(to_complete_.begin(), to_complete_.begin() + static_cast<std::ptrdiff_t>(n));
+  constexpr size_t kMaxPerRequest = 1000;        // the route's limit
+  constexpr size_t kMaxBatchBytes = 256 * 1024;  // well under the server's default 1 MiB body limit
+  size_t next = 0;
+  while (next < to_complete_.size()) {
+    // As many as fit in kMaxBatchBytes (at least one).
+    std::vector<Completion> batch;
+    size_t bytes = 0;
+    while (next < to_complete_.size() && batch.size() < kMaxPerRequest) {
+      Completion& c = to_complete_[next];
+      size_t size = c.task_id.size() + c.lease.size() + 48 +
+                    (c.result.is_null()
+                         ? 0
+                         : c.result.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).size());
+      if (!batch.empty() && bytes + size > kMaxBatchBytes) break;
+      bytes += size;
+      batch.push_back(std::move(c));
+      ++next;
+    }
     if (batch.size() == 1) {
-      Completion c = std::move(batch.front());
-      call(complete_request(c.task_id, c.lease, c.result, options_.token),
-           [this, id = c.task_id, lease = c.lease](bench::Answer a) {
-             outcome_answered(id, lease, true, a.status, parse_outcome(a.status, a.body));
-           });
+      send_one_completion(std::move(batch.front()));
       continue;
     }
     std::string request = complete_batch_request(batch, options_.token);
-    std::vector<std::pair<std::string, std::string>> sent;  // (task id, lease)
-    sent.reserve(batch.size());
-    for (auto& c : batch) sent.emplace_back(std::move(c.task_id), std::move(c.lease));
-    call(std::move(request), [this, sent = std::move(sent)](bench::Answer a) {
-      auto results = parse_complete_batch(a.status, a.body, sent.size());
-      for (size_t i = 0; i < sent.size(); ++i) {
+    call(std::move(request), [this, batch = std::move(batch)](bench::Answer a) mutable {
+      auto results = parse_complete_batch(a.status, a.body, batch.size());
+      if (!results && a.status >= 400 && a.status < 500 && a.status != 401 && a.status != 403) {
+        // The batch as a whole was refused (too large, one result nested
+        // too deep for the batch's body, a server without the route): each
+        // goes alone, so one bad result costs only its own task.
+        for (auto& c : batch) send_one_completion(std::move(c));
+        return;
+      }
+      for (size_t i = 0; i < batch.size(); ++i) {
         if (!results) {
-          outcome_answered(sent[i].first, sent[i].second, true, a.status, std::unexpected(results.error()));
+          outcome_answered(batch[i].task_id, batch[i].lease, true, a.status,
+                           std::unexpected(results.error()));
           continue;
         }
         const auto& r = (*results)[i];
-        outcome_answered(sent[i].first, sent[i].second, true, r ? 200 : r.error().status, r);
+        outcome_answered(batch[i].task_id, batch[i].lease, true, r ? 200 : r.error().status, r);
       }
     });
   }
+  to_complete_.clear();
 }
 
 void TaskWorker::outcome_answered(const std::string& task_id, const std::string& lease, bool ok, int status,

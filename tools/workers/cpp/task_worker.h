@@ -46,8 +46,9 @@ struct WorkerOptions {
   size_t max_outstanding = 400;
   size_t call_connections = 2;  // for complete, fail, heartbeat
   // Successful outcomes reached during one pump() go out together, up to
-  // 1,000 per request (POST /api/v1/tasks:complete); false: one request
-  // per task (POST /api/v1/tasks/{id}/complete).
+  // 1,000 and about 256 KiB per request (POST /api/v1/tasks:complete); a
+  // batch refused as a whole (4xx) is sent again one by one. false: one
+  // request per task (POST /api/v1/tasks/{id}/complete).
   bool batch_completions = true;
   // After a claim that failed (not a conflict): wait before the next one.
   std::chrono::milliseconds retry_delay{200};
@@ -132,6 +133,7 @@ class TaskWorker {
   void start(ClaimedTask task);
   void finish(const std::string& task_id, Outcome outcome);
   void send_completions();
+  void send_one_completion(Completion c);
   // One outcome's answer: `status` is the HTTP status of its own call or
   // what the batch answered for it (0: no answer).
   void outcome_answered(const std::string& task_id, const std::string& lease, bool ok, int status,
