@@ -99,6 +99,26 @@ Result<std::shared_ptr<ScanAnswer>> read_ready(Store& store, const std::string& 
   return std::make_shared<ScanAnswer>(std::move(out));
 }
 
+// The task types that have ready tasks in `queue`: one seek per type.
+// Behind a shared_ptr for the same GCC 12 warning as read_state.
+Result<std::shared_ptr<std::vector<std::string>>> ready_types_of(Store& store, const std::string& queue) {
+  auto types = std::make_shared<std::vector<std::string>>();
+  std::string all = task_keys::ready_queue_prefix(queue);
+  std::string from = all;
+  while (true) {
+    std::optional<std::string> type;
+    SUNDIAL_TRY(
+        store.scan(Cf::kIndex, from, prefix_successor(all), [&](std::string_view key, std::string_view) {
+          if (auto t = task_keys::ready_key_type(key, all.size())) type = std::string(*t);
+          return false;
+        }));
+    if (!type) break;
+    from = prefix_successor(task_keys::ready_prefix(queue, *type));
+    types->push_back(std::move(*type));
+  }
+  return types;
+}
+
 struct Recovered {
   std::vector<QueueRecord> queues;
   std::vector<TaskRecord> running;
@@ -126,20 +146,8 @@ Result<std::shared_ptr<Recovered>> read_state(Store& store) {
       SUNDIAL_ASSIGN_OR_RETURN(auto t, read_task(store, id));
       if (t && t->status == TaskStatus::kRunning) out.running.push_back(std::move(*t));
     }
-    // The types with ready tasks: one seek per type.
-    std::string prefix = task_keys::ready_queue_prefix(q.name);
-    std::string from = prefix;
-    while (true) {
-      std::optional<std::string> type;
-      SUNDIAL_TRY(
-          store.scan(Cf::kIndex, from, prefix_successor(prefix), [&](std::string_view key, std::string_view) {
-            if (auto t = task_keys::ready_key_type(key, prefix.size())) type = std::string(*t);
-            return false;
-          }));
-      if (!type) break;
-      out.ready_types.emplace_back(q.name, *type);
-      from = prefix_successor(task_keys::ready_prefix(q.name, *type));
-    }
+    SUNDIAL_ASSIGN_OR_RETURN(auto types, ready_types_of(store, q.name));
+    for (auto& type : *types) out.ready_types.emplace_back(q.name, std::move(type));
   }
   return shared;
 }
@@ -916,17 +924,9 @@ void TaskService::unpin_if_idle(const std::string& id) {
 
 Result<std::optional<TimeMs>> TaskService::oldest_ready(Store& snapshot, const std::string& queue) {
   std::optional<TimeMs> oldest;
-  std::string all = task_keys::ready_queue_prefix(queue);
-  std::string from = all;
-  while (true) {  // each type
-    std::optional<std::string> type;
-    SUNDIAL_TRY(
-        snapshot.scan(Cf::kIndex, from, prefix_successor(all), [&](std::string_view key, std::string_view) {
-          if (auto t = task_keys::ready_key_type(key, all.size())) type = std::string(*t);
-          return false;
-        }));
-    if (!type) break;
-    std::string prefix = task_keys::ready_prefix(queue, *type);
+  SUNDIAL_ASSIGN_OR_RETURN(auto types, ready_types_of(snapshot, queue));
+  for (const std::string& type : *types) {
+    std::string prefix = task_keys::ready_prefix(queue, type);
     std::string at = prefix;
     while (true) {  // each priority of the type: its first key is its oldest
       std::optional<task_keys::ReadyOrder> first;
@@ -938,9 +938,8 @@ Result<std::optional<TimeMs>> TaskService::oldest_ready(Store& snapshot, const s
       if (!first) break;
       if (!oldest || first->ready_at < *oldest) oldest = first->ready_at;
       if (first->priority == 0) break;
-      at = task_keys::ready_priority_end(queue, *type, first->priority);
+      at = task_keys::ready_priority_end(queue, type, first->priority);
     }
-    from = prefix_successor(prefix);
   }
   return oldest;
 }

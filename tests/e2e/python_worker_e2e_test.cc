@@ -22,9 +22,8 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/support/child_process.h"
-#include "tests/support/daemon_process.h"
+#include "tests/support/daemon_test.h"
 #include "tests/support/http_client.h"
-#include "tests/support/temp_dir.h"
 
 namespace sundial::testing {
 namespace {
@@ -44,21 +43,13 @@ const char* const kHangOnFirstAttempt = R"(cat > /dev/null; if [ "$SUNDIAL_TASK_
                                         R"(while kill -0 $PPID 2>/dev/null; do sleep 0.1; done; exit 1; fi; )"
                                         R"(echo "{\"attempt\": $SUNDIAL_TASK_ATTEMPT}")";
 
-class PythonWorkerE2E : public ::testing::Test {
+class PythonWorkerE2E : public DaemonTest {
  protected:
-  void SetUp() override {
-    daemon =
-        std::make_unique<DaemonProcess>(dir.sub("data"), std::vector<std::string>{},
-                                        std::vector<std::string>{"SUNDIAL_ADMIN_TOKEN=" + kAdminToken,
-                                                                 "SUNDIAL_WORKER_TOKEN=" + kWorkerToken});
-    ASSERT_GT(daemon->port(), 0) << daemon->log();
-  }
+  PythonWorkerE2E()
+      : DaemonTest({"SUNDIAL_ADMIN_TOKEN=" + kAdminToken, "SUNDIAL_WORKER_TOKEN=" + kWorkerToken}) {}
   void TearDown() override {
     workers.clear();  // SIGKILLs any worker still running
-    if (daemon) {
-      int status = daemon->stop();
-      EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << daemon->log();
-    }
+    DaemonTest::TearDown();
   }
 
   // A command-line worker named `name` on queue `queue`; its log (stderr)
@@ -127,8 +118,6 @@ class PythonWorkerE2E : public ::testing::Test {
     return out;
   }
 
-  TempDir dir;
-  std::unique_ptr<DaemonProcess> daemon;
   std::map<std::string, std::unique_ptr<ChildProcess>> workers;
 };
 

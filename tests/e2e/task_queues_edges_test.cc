@@ -6,7 +6,6 @@
 // overtake thousands of older ones (more than the in-memory window holds),
 // before and after a restart.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
 #include <chrono>
 #include <set>
@@ -14,27 +13,16 @@
 
 #include <nlohmann/json.hpp>
 
-#include "tests/support/daemon_process.h"
+#include "tests/support/daemon_test.h"
 #include "tests/support/http_client.h"
-#include "tests/support/temp_dir.h"
 
 namespace sundial::testing {
 namespace {
 
 using nlohmann::json;
 
-class TaskQueueEdgesE2E : public ::testing::Test {
+class TaskQueueEdgesE2E : public DaemonTest {
  protected:
-  void SetUp() override { start(); }
-  void TearDown() override {
-    if (!daemon) return;
-    int status = daemon->stop();
-    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << daemon->log();
-  }
-  void start() {
-    daemon = std::make_unique<DaemonProcess>(dir.sub("data"));
-    ASSERT_GT(daemon->port(), 0) << daemon->log();
-  }
   HttpReply call(const std::string& method, const std::string& target, const std::string& body = {}) {
     HttpConnection c(daemon->port(), 20000);
     auto r = c.request(method, target, body, {{"Content-Type", "application/json"}});
@@ -58,9 +46,6 @@ class TaskQueueEdgesE2E : public ::testing::Test {
     return call_json("POST", "/api/v1/queues/" + queue + "/claim",
                      json{{"worker", "w"}, {"max", max}, {"wait", wait}}.dump())["tasks"];
   }
-
-  TempDir dir;
-  std::unique_ptr<DaemonProcess> daemon;
 };
 
 TEST_F(TaskQueueEdgesE2E, AClaimWhoseClientLeftWhileWaitingLeasesNothing) {

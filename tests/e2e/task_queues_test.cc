@@ -3,7 +3,6 @@
 // scope, long-poll claims, bad input that changes nothing, and kill -9 with
 // tasks pending, leased and completed.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
 #include <chrono>
 #include <fstream>
@@ -12,9 +11,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "tests/support/daemon_process.h"
+#include "tests/support/daemon_test.h"
 #include "tests/support/http_client.h"
-#include "tests/support/temp_dir.h"
 
 namespace sundial::testing {
 namespace {
@@ -28,20 +26,9 @@ std::map<std::string, std::string> as(const std::string& token) {
   return {{"Authorization", "Bearer " + token}, {"Content-Type", "application/json"}};
 }
 
-class TaskQueuesE2E : public ::testing::Test {
+class TaskQueuesE2E : public DaemonTest {
  protected:
-  void SetUp() override { start(); }
-  void TearDown() override {
-    if (!daemon) return;
-    int status = daemon->stop();
-    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << daemon->log();
-  }
-  void start() {
-    daemon = std::make_unique<DaemonProcess>(
-        dir.sub("data"), std::vector<std::string>{},
-        std::vector<std::string>{"SUNDIAL_ADMIN_TOKEN=" + kAdmin, "SUNDIAL_WORKER_TOKEN=" + kWorker});
-    ASSERT_GT(daemon->port(), 0) << daemon->log();
-  }
+  TaskQueuesE2E() : DaemonTest({"SUNDIAL_ADMIN_TOKEN=" + kAdmin, "SUNDIAL_WORKER_TOKEN=" + kWorker}) {}
 
   HttpReply call(const std::string& method, const std::string& target, const std::string& body = {},
                  const std::string& token = kAdmin) {
@@ -63,9 +50,6 @@ class TaskQueuesE2E : public ::testing::Test {
     }
     return json();
   }
-
-  TempDir dir;
-  std::unique_ptr<DaemonProcess> daemon;
 };
 
 TEST_F(TaskQueuesE2E, AWorkerClaimsAndCompletesWithItsTokenAndMayDoNothingElse) {

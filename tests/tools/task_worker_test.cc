@@ -6,7 +6,9 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <map>
+#include <memory>
 
 #include <atomic>
 #include <string>
@@ -114,15 +116,22 @@ json claimed(const std::string& id, const std::string& lease, int64_t lease_ms =
           {"attempt", 1},  {"lease", lease}, {"lease_expires_at", wall_ms() + lease_ms}};
 }
 
+// Scripts `server` as a sundiald whose first claim hands out `first` and
+// every later claim none; any other request is answered by `other`.
+void script_one_claim(ScriptedHttpServer& server, json first,
+                      std::function<http::HttpResponse(const http::HttpRequest&)> other) {
+  auto claims = std::make_shared<std::atomic<int>>(0);
+  server.script([claims, first = std::move(first), other = std::move(other)](const http::HttpRequest& r) {
+    if (r.path.ends_with("/claim")) {
+      return http::HttpResponse::json(200, {{"tasks", (*claims)++ == 0 ? first : json::array()}});
+    }
+    return other(r);
+  });
+}
+
 TEST(TaskWorker, CompletesWhatItClaimsAndCountsAStaleLease) {
   ScriptedHttpServer server;
-  std::atomic<int> claims{0};
-  server.script([&](const http::HttpRequest& r) {
-    if (r.path == "/api/v1/queues/jobs/claim") {
-      if (claims++ == 0)
-        return http::HttpResponse::json(200, {{"tasks", {claimed("a", "La"), claimed("b", "Lb")}}});
-      return http::HttpResponse::json(200, {{"tasks", json::array()}});
-    }
+  script_one_claim(server, {claimed("a", "La"), claimed("b", "Lb")}, [](const http::HttpRequest& r) {
     if (r.path == "/api/v1/tasks/a/complete")
       return http::HttpResponse::json(200, {{"task_id", "a"}, {"status", "completed"}});
     return http::HttpResponse::error(409, "conflict", "the lease is not current");
@@ -176,24 +185,18 @@ TEST(TaskWorker, CompletesWhatItClaimsAndCountsAStaleLease) {
 // POST /api/v1/tasks:complete, and each is counted by its own result.
 TEST(TaskWorker, SendsTheCompletionsOfOneClaimInOneRequest) {
   ScriptedHttpServer server;
-  std::atomic<int> claims{0};
-  server.script([&](const http::HttpRequest& r) {
-    if (r.path == "/api/v1/queues/jobs/claim") {
-      if (claims++ == 0)
-        return http::HttpResponse::json(
-            200, {{"tasks", {claimed("a", "La"), claimed("b", "Lb"), claimed("c", "Lc")}}});
-      return http::HttpResponse::json(200, {{"tasks", json::array()}});
-    }
-    if (r.path == "/api/v1/tasks:complete") {
-      return http::HttpResponse::json(
-          200,
-          {{"results",
-            {{{"task_id", "a"}, {"status", "completed"}},
-             {{"task_id", "b"}, {"error", {{"code", "conflict"}, {"message", "the lease is not current"}}}},
-             {{"task_id", "c"}, {"status", "completed"}}}}});
-    }
-    return http::HttpResponse::error(500, "internal", "unexpected " + r.path);
-  });
+  script_one_claim(
+      server, {claimed("a", "La"), claimed("b", "Lb"), claimed("c", "Lc")}, [](const http::HttpRequest& r) {
+        if (r.path == "/api/v1/tasks:complete") {
+          return http::HttpResponse::json(
+              200, {{"results",
+                     {{{"task_id", "a"}, {"status", "completed"}},
+                      {{"task_id", "b"},
+                       {"error", {{"code", "conflict"}, {"message", "the lease is not current"}}}},
+                      {{"task_id", "c"}, {"status", "completed"}}}}});
+        }
+        return http::HttpResponse::error(500, "internal", "unexpected " + r.path);
+      });
   WorkerOptions o;
   o.port = server.port();
   o.queue = "jobs";
@@ -226,13 +229,7 @@ TEST(TaskWorker, SendsTheCompletionsOfOneClaimInOneRequest) {
 // through the single route.
 TEST(TaskWorker, ABatchRefusedAsAWholeIsSentAgainOneByOne) {
   ScriptedHttpServer server;
-  std::atomic<int> claims{0};
-  server.script([&](const http::HttpRequest& r) {
-    if (r.path == "/api/v1/queues/jobs/claim") {
-      if (claims++ == 0)
-        return http::HttpResponse::json(200, {{"tasks", {claimed("a", "La"), claimed("b", "Lb")}}});
-      return http::HttpResponse::json(200, {{"tasks", json::array()}});
-    }
+  script_one_claim(server, {claimed("a", "La"), claimed("b", "Lb")}, [](const http::HttpRequest& r) {
     if (r.path == "/api/v1/tasks:complete")
       return http::HttpResponse::error(413, "payload_too_large", "too big");
     if (r.path.ends_with("/complete")) return http::HttpResponse::json(200, {{"status", "completed"}});
@@ -277,12 +274,7 @@ TEST(TaskProtocol, ABatchCompletionAnswerIsReadPerItemAndAMismatchIsAnError) {
 
 TEST(TaskWorker, SendsAHandlersFailureWithItsRetryChoice) {
   ScriptedHttpServer server;
-  std::atomic<int> claims{0};
-  server.script([&](const http::HttpRequest& r) {
-    if (r.path.ends_with("/claim")) {
-      if (claims++ == 0) return http::HttpResponse::json(200, {{"tasks", {claimed("x", "Lx")}}});
-      return http::HttpResponse::json(200, {{"tasks", json::array()}});
-    }
+  script_one_claim(server, {claimed("x", "Lx")}, [](const http::HttpRequest&) {
     return http::HttpResponse::json(200, {{"task_id", "x"}, {"status", "failed"}});
   });
   WorkerOptions o;
@@ -305,13 +297,8 @@ TEST(TaskWorker, SendsAHandlersFailureWithItsRetryChoice) {
 
 TEST(TaskWorker, HeartbeatsATaskItHasNotFinished) {
   ScriptedHttpServer server;
-  std::atomic<int> claims{0};
-  server.script([&](const http::HttpRequest& r) {
-    if (r.path.ends_with("/claim")) {
-      // A 1 s lease: the worker heartbeats it after about 500 ms.
-      if (claims++ == 0) return http::HttpResponse::json(200, {{"tasks", {claimed("h", "Lh", 1000)}}});
-      return http::HttpResponse::json(200, {{"tasks", json::array()}});
-    }
+  // A 1 s lease: the worker heartbeats it after about 500 ms.
+  script_one_claim(server, {claimed("h", "Lh", 1000)}, [](const http::HttpRequest& r) {
     if (r.path.ends_with("/heartbeat"))
       return http::HttpResponse::json(200, {{"task_id", "h"}, {"lease_expires_at", wall_ms() + 1000}});
     return http::HttpResponse::json(200, {{"task_id", "h"}, {"status", "completed"}});
