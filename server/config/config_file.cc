@@ -1,5 +1,6 @@
 #include "server/config/config_file.h"
 
+#include <cmath>
 #include <fstream>
 #include <functional>
 #include <map>
@@ -10,6 +11,7 @@
 
 #include "connectors/http/outbound_policy.h"
 #include "engine/base/duration.h"
+#include "engine/base/json_parse.h"
 #include "engine/tasks/task_model.h"
 #include "server/http/client_address.h"
 
@@ -394,6 +396,46 @@ std::string key_list(const Map& m) {
   return out;
 }
 
+// A [workflows.<type>] table as the JSON of that workflow's ctx.config,
+// read node by node (toml++'s json_formatter indents each level, so its
+// text grows with the square of the depth). Dates and times become their
+// TOML text; at most kDefaultMaxJsonDepth levels.
+Result<nlohmann::json> toml_to_json(const toml::node& n, size_t depth = 1) {
+  if (depth > kDefaultMaxJsonDepth) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "is nested deeper than " + std::to_string(kDefaultMaxJsonDepth) + " levels");
+  }
+  if (const toml::table* t = n.as_table()) {
+    nlohmann::json out = nlohmann::json::object();
+    for (auto&& [key, value] : *t) {
+      SUNDIAL_ASSIGN_OR_RETURN(out[std::string(key.str())], toml_to_json(value, depth + 1));
+    }
+    return out;
+  }
+  if (const toml::array* a = n.as_array()) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const toml::node& item : *a) {
+      SUNDIAL_ASSIGN_OR_RETURN(out.emplace_back(), toml_to_json(item, depth + 1));
+    }
+    return out;
+  }
+  if (n.is_string()) return nlohmann::json(*n.value<std::string>());
+  if (n.is_integer()) return nlohmann::json(*n.value<int64_t>());
+  if (n.is_boolean()) return nlohmann::json(*n.value<bool>());
+  if (n.is_floating_point()) {
+    double v = *n.value<double>();
+    if (!std::isfinite(v))
+      return make_error(ErrorCode::kInvalidArgument, "holds inf or nan, which JSON cannot");
+    return nlohmann::json(v);
+  }
+  std::ostringstream text;  // a date, a time or a date-time
+  n.visit([&text](auto&& v) {
+    if constexpr (toml::is_date<decltype(v)> || toml::is_time<decltype(v)> || toml::is_date_time<decltype(v)>)
+      text << v.get();
+  });
+  return nlohmann::json(text.str());
+}
+
 std::string where(std::string_view source, const toml::node& n) {
   const auto& s = n.source().begin;
   return std::string(source) + ":" + std::to_string(s.line) + ":" + std::to_string(s.column) + ": ";
@@ -435,14 +477,12 @@ Result<void> apply_config_text(std::string_view toml_text, std::string_view sour
         continue;
       }
       if (table_name == "workflows" && node.is_table()) {  // [workflows.<type>]: that workflow's ctx.config
-        std::ostringstream json;
-        json << toml::json_formatter{*node.as_table()};
-        auto value = nlohmann::json::parse(json.str(), nullptr, false);
-        if (value.is_discarded()) {
+        auto value = toml_to_json(node);
+        if (!value) {
           return make_error(ErrorCode::kInvalidArgument,
-                            where(source_name, node) + "[workflows." + name + "] cannot be read as JSON");
+                            where(source_name, node) + "[workflows." + name + "] " + value.error().message);
         }
-        updated.workflows.type_config[name] = std::move(value);
+        updated.workflows.type_config[name] = std::move(*value);
         continue;
       }
       auto setter = table_schema->second.find(name);

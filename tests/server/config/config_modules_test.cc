@@ -117,6 +117,29 @@ TEST(ConfigWorkflowsTest, TheWorkflowsTableAndEachTypesOwnSection) {
             (nlohmann::json{{"database", "abc"}, {"limits", {{"pages", 3}}}}));
 }
 
+TEST(ConfigWorkflowsTest, ATypesSectionBecomesJsonWithDatesAsTextAndABoundedDepth) {
+  auto c =
+      parse("[workflows.report]\nat = 07:30:00\nday = 2026-11-30\nratio = 0.5\nlist = [1, \"two\", true]\n");
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(c->workflows.type_config.at("report"),
+            (nlohmann::json{{"at", "07:30:00"},
+                            {"day", "2026-11-30"},
+                            {"ratio", 0.5},
+                            {"list", nlohmann::json::array({1, "two", true})}}));
+  // 2,000 dotted levels: refused at once, naming the section (its JSON
+  // text through toml++'s indenting formatter was 16 MB).
+  std::string deep = "[workflows]\n";
+  for (int i = 0; i < 2000; ++i) deep += "a.";
+  deep += "a = 1\n";
+  auto refused = parse(deep);
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().message.find("[workflows.a] is nested deeper than 64 levels"), std::string::npos)
+      << refused.error().message;
+  auto infinite = parse("[workflows.x]\nv = inf\n");
+  ASSERT_FALSE(infinite);
+  EXPECT_NE(infinite.error().message.find("inf or nan"), std::string::npos);
+}
+
 TEST(ConfigWorkflowsTest, TheSandboxLimitsAreConfigurableWithinBounds) {
   auto c = parse(
       "[workflows]\ninstructions_per_activation = 5000000\nmemory_per_activation = 33554432\n"
