@@ -658,7 +658,7 @@ void Runtime::recover(Recovered done) {
                    commit(inst, std::move(tx));
                  }
                  accepting_ = true;
-                 timers_.poll();
+                 timers_.release();
                  if (!running->empty()) spdlog::info("recovered {} running instance(s)", running->size());
                  done(ok());
                });

@@ -99,11 +99,25 @@ std::string dedupe_key(std::string_view queue, std::string_view key) {
   return k;
 }
 
-std::string timer_id(std::string_view task_id, bool lease) {
-  return std::string{kMarker, lease ? 'L' : 'D'}.append(task_id);
+namespace {
+constexpr char kDelayKind = 'D';
+constexpr char kLeaseKind = 'E';
+constexpr char kStoredLeaseKind = 'L';
+bool is_kind(std::string_view timer_id, char kind) {
+  return timer_id.size() > 2 && timer_id[0] == kMarker && timer_id[1] == kind;
+}
+}  // namespace
+
+std::string delay_timer_id(std::string_view task_id) {
+  return std::string{kMarker, kDelayKind}.append(task_id);
+}
+std::string lease_timer_id(std::string_view task_id) {
+  return std::string{kMarker, kLeaseKind}.append(task_id);
 }
 bool is_task_timer(std::string_view timer_id) { return timer_id.size() > 2 && timer_id.front() == kMarker; }
-bool is_lease_timer(std::string_view timer_id) { return is_task_timer(timer_id) && timer_id[1] == 'L'; }
+bool is_delay_timer(std::string_view timer_id) { return is_kind(timer_id, kDelayKind); }
+bool is_lease_timer(std::string_view timer_id) { return is_kind(timer_id, kLeaseKind); }
+bool is_stored_lease_timer(std::string_view timer_id) { return is_kind(timer_id, kStoredLeaseKind); }
 std::string_view task_of_timer(std::string_view timer_id) { return timer_id.substr(2); }
 
 std::string queue_meta_prefix() { return "queue\x1f"; }

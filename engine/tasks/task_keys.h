@@ -6,8 +6,12 @@
 //                                                        → empty: ready tasks, claim order
 //   index  CF  'Q' queue 0x00 status byte u64 created id → empty: list by queue and status
 //   index  CF  'K' u64 finished id                       → empty: finished tasks by age
-//   timers CF  u64 due · "%" kind id                     → empty: a task's delay or backoff (kind 'D')
-//                                                           or its lease's end (kind 'L')
+//   timers CF  u64 due · "%D" id                         → empty: a task's delay or backoff
+//
+// A running task's lease end is no row: TaskService keeps it as an
+// in-memory timer ("%E" id, TimerService::add_in_memory) and re-arms it
+// from the running tasks at recovery. Rows "%L" id are lease ends stored
+// by earlier versions; one that fires is deleted and does nothing else.
 //   meta   CF  "queue\x1f" queue                         → queue record
 //
 // '%' never occurs in a task or instance id, so a timer row whose id starts
@@ -63,10 +67,15 @@ std::string finished_prefix();
 
 std::string dedupe_key(std::string_view queue, std::string_view key);
 
-// The timer row of a task's lease end (`lease`) or of its delay or backoff.
-std::string timer_id(std::string_view task_id, bool lease);
+// The timer row of a task's delay or backoff.
+std::string delay_timer_id(std::string_view task_id);
+// The in-memory timer of a running task's lease end.
+std::string lease_timer_id(std::string_view task_id);
 bool is_task_timer(std::string_view timer_id);
+bool is_delay_timer(std::string_view timer_id);
 bool is_lease_timer(std::string_view timer_id);
+// A lease end row an earlier version stored ("%L" id).
+bool is_stored_lease_timer(std::string_view timer_id);
 std::string_view task_of_timer(std::string_view timer_id);
 
 std::string queue_meta_key(std::string_view queue);

@@ -98,7 +98,8 @@ struct TaskRecord {
   TimeMs ready_at = 0;
   uint64_t ready_seq = 0;
   // The task's row in the `timers` column family: run_at or a retry's end
-  // while pending and delayed; the lease's end while running. 0: none.
+  // while pending and delayed. 0: none. (A lease's end is lease_expires_at,
+  // an in-memory timer; records of earlier versions also set this then.)
   TimeMs timer_due = 0;
   std::string lease;  // running: the token complete/fail/heartbeat must quote
   TimeMs lease_expires_at = 0;

@@ -608,7 +608,7 @@ void TaskService::lease(Queue& q, std::vector<TaskRecord> ready, const std::stri
     ids.push_back(t.id);
     leased.push_back(std::move(*next));
   }
-  for (const auto& t : leased) running_[t.id] = t;
+  for (const auto& t : leased) put_running(t);
   write_queue(q, tx);
   stats_.claimed += leased.size();
   commit(std::move(tx), ids,
@@ -708,9 +708,9 @@ Result<TaskService::Staged> TaskService::stage(TaskRecord* current, TaskRecord n
   // Where the record lives in memory now.
   st.running = next.status == TaskStatus::kRunning;
   if (st.running) {
-    running_[st.id] = next;
+    put_running(next);
   } else {
-    running_.erase(st.id);
+    erase_running(st.id);
     auto& p = pinned_[st.id];
     p.record = next;
     p.busy++;
@@ -1027,13 +1027,44 @@ void TaskService::fail_watchers(const std::string& id, const Error& error) {
 
 bool TaskService::owns_timer(std::string_view timer_id) const { return task_keys::is_task_timer(timer_id); }
 
+void TaskService::put_running(TaskRecord record) {
+  auto [it, inserted] = running_.try_emplace(record.id);
+  TimerService& timers = runtime_.timers();
+  if (inserted || it->second.lease_expires_at != record.lease_expires_at) {
+    if (!inserted) timers.remove_in_memory(it->second.lease_expires_at, task_keys::lease_timer_id(record.id));
+    timers.add_in_memory(record.lease_expires_at, task_keys::lease_timer_id(record.id));
+  }
+  it->second = std::move(record);
+}
+
+void TaskService::erase_running(const std::string& id) {
+  auto it = running_.find(id);
+  if (it == running_.end()) return;
+  runtime_.timers().remove_in_memory(it->second.lease_expires_at, task_keys::lease_timer_id(id));
+  running_.erase(it);
+}
+
 void TaskService::on_timer(const keys::TimerKey& key) {
   if (!accepting_) return;
   std::string id(task_keys::task_of_timer(key.instance_id));
   TimeMs due = key.due;
-  // Every running task is in memory: a lease timer for one that is not
-  // ended with its lease (the row went with the change), so no read.
-  if (task_keys::is_lease_timer(key.instance_id) && !running_.contains(id)) return;
+  if (task_keys::is_stored_lease_timer(key.instance_id)) {
+    // An earlier version's lease row: the in-memory timer does its work.
+    Transition tx(runtime_.now());
+    tx.batch.del(Cf::kTimers, keys::timer_key(due, key.instance_id));
+    return commit(std::move(tx), {}, [](const Result<void>&) {});
+  }
+  if (task_keys::is_lease_timer(key.instance_id)) {
+    // Every running task is in memory, and its timer leaves with its lease.
+    auto it = running_.find(id);
+    if (it == running_.end() || it->second.lease_expires_at != due) return;
+    TaskRecord& task = it->second;
+    auto next = decide_expire(task, due, runtime_.now(), runtime_.jitter01(), next_seq());
+    if (next) stats_.lease_expiries++;
+    return apply(&task, std::move(next), [id](Result<TaskRecord> r) {
+      if (!r) spdlog::error("task '{}': its lease's end failed: {}", id, r.error().to_string());
+    });
+  }
   std::string row = key.instance_id;
   with_task(id, [this, id, due, row](Result<TaskRecord*> t) {
     if (!t) {
@@ -1047,12 +1078,8 @@ void TaskService::on_timer(const keys::TimerKey& key) {
       return;
     }
     TaskRecord& task = **t;
-    if (task.timer_due != due) return;  // stale: the timer moved
-    Result<TaskRecord> next = task.status == TaskStatus::kRunning
-                                  ? decide_expire(task, due, runtime_.now(), runtime_.jitter01(), next_seq())
-                                  : decide_ready(task, due, next_seq());
-    if (task.status == TaskStatus::kRunning && next) stats_.lease_expiries++;
-    apply(&task, std::move(next), [id](Result<TaskRecord> r) {
+    if (task.status != TaskStatus::kPending || task.timer_due != due) return;  // stale: the timer moved
+    apply(&task, decide_ready(task, due, next_seq()), [id](Result<TaskRecord> r) {
       if (!r && r.error().code != ErrorCode::kConflict) {
         spdlog::error("task '{}': its timer's change failed: {}", id, r.error().to_string());
       }
@@ -1166,10 +1193,7 @@ void TaskService::recover(std::move_only_function<void(Result<void>)> done) {
                  q.record = std::move(record);
                  q.stored = true;
                }
-               for (auto& t : state->running) {
-                 std::string id = t.id;
-                 running_[id] = std::move(t);
-               }
+               for (auto& t : state->running) put_running(std::move(t));
                for (auto& [queue, type] : state->ready_types)
                  window(queue_state(queue), type, /*complete=*/false);
                accepting_ = true;

@@ -12,8 +12,11 @@
 //    refilled by scans on the WorkPool;
 //  - tasks being changed by a command that had to read them (cancel,
 //    retry, a delay's timer), pinned until their commits are durable.
-// Delays, backoffs and leases are rows in the `timers` column family
-// (task_keys::timer_id), fired by the runtime's TimerService.
+// Delays and backoffs are rows in the `timers` column family, fired by the
+// runtime's TimerService. A lease's end is an in-memory timer there
+// (TimerService::add_in_memory), kept with the running task and re-armed
+// from the running tasks at recovery: a claim and its completion write no
+// timer rows.
 //
 // A claim with `wait` long-polls: it is answered the moment a task it may
 // take becomes ready (enqueue, a delay or backoff ending, resume, a slot
@@ -198,7 +201,11 @@ class TaskService : public RuntimeParticipant {
   void with_task(const std::string& id, WithTask fn);
   void load(const std::string& id);
   void on_loaded(const std::string& id, Result<std::optional<TaskRecord>> read);
-  void touched(const std::string& id);  // a change not through with_task: a load under way is stale
+  void touched(const std::string& id);
+  // running_ changes only through these two: each running task's lease end
+  // is armed as an in-memory timer while it is in running_.
+  void put_running(TaskRecord record);
+  void erase_running(const std::string& id);  // a change not through with_task: a load under way is stale
   void unpin_if_idle(const std::string& id);
   // A change to a task decided through with_task or a lease call: commit and answer.
   void apply(TaskRecord* current, Result<TaskRecord> next, Reply<TaskRecord> reply);

@@ -110,7 +110,7 @@ Result<TaskRecord> decide_claim(const TaskRecord& task, const std::string& worke
   t.attempt++;
   t.lease = std::move(lease);
   t.lease_expires_at = now + t.timeout;
-  t.timer_due = t.lease_expires_at;
+  t.timer_due = 0;  // the lease end is an in-memory timer (task_keys.h)
   t.worker = worker;
   t.ready_at = 0;
   t.ready_seq = 0;
@@ -124,7 +124,6 @@ Result<TaskRecord> decide_heartbeat(const TaskRecord& task, const std::string& l
   SUNDIAL_TRY(check_lease(task, lease));
   TaskRecord t = task;
   t.lease_expires_at = now + t.timeout;
-  t.timer_due = t.lease_expires_at;
   t.updated_at = now;
   return t;
 }
@@ -198,7 +197,7 @@ Result<size_t> write_task_change(const TaskRecord* before, const TaskRecord& aft
   auto move = [&](Cf cf, std::optional<std::string> old_key, std::optional<std::string> new_key,
                   std::string value = {}) {
     if (old_key && old_key != new_key) b.del(cf, *old_key);
-    if (new_key && (old_key != new_key || !value.empty())) b.put(cf, *new_key, std::move(value));
+    if (new_key && old_key != new_key) b.put(cf, *new_key, std::move(value));
   };
   auto ready = [](const TaskRecord* r) -> std::optional<std::string> {
     if (r == nullptr || !is_ready(*r)) return std::nullopt;
@@ -216,9 +215,11 @@ Result<size_t> write_task_change(const TaskRecord* before, const TaskRecord& aft
     if (r == nullptr || !holds_dedupe_key(*r)) return std::nullopt;
     return task_keys::dedupe_key(r->queue, r->dedupe_key);
   };
+  // Only a delayed pending task has a row (a running record an earlier
+  // version wrote may still carry its lease end in timer_due).
   auto timer = [](const TaskRecord* r) -> std::optional<std::string> {
-    if (r == nullptr || r->timer_due == 0) return std::nullopt;
-    return keys::timer_key(r->timer_due, task_keys::timer_id(r->id, r->status == TaskStatus::kRunning));
+    if (r == nullptr || r->status != TaskStatus::kPending || r->timer_due == 0) return std::nullopt;
+    return keys::timer_key(r->timer_due, task_keys::delay_timer_id(r->id));
   };
   move(Cf::kIndex, ready(before), ready(&after));
   move(Cf::kIndex, listed(before), listed(&after));
@@ -228,8 +229,7 @@ Result<size_t> write_task_change(const TaskRecord* before, const TaskRecord& aft
   auto new_timer = timer(&after);
   move(Cf::kTimers, old_timer, new_timer);
   if (new_timer && old_timer != new_timer)
-    tx.timers_to_arm.push_back(
-        {after.timer_due, task_keys::timer_id(after.id, after.status == TaskStatus::kRunning)});
+    tx.timers_to_arm.push_back({after.timer_due, task_keys::delay_timer_id(after.id)});
   return size;
 }
 

@@ -46,22 +46,34 @@ TimerService::TimerService(Loop& loop, Clock& clock, Store& store, WorkPool& poo
 
 void TimerService::poll() {
   SUNDIAL_CHECK_LOOP_THREAD(loop_);
-  if (stopped_) return;
+  if (stopped_ || held_) return;
   TimeMs now = clock_.now_ms();
   std::vector<keys::TimerKey> due = window_.take_due(now, kMaxPerPoll);
-  for (const keys::TimerKey& key : due) {
-    stats_.fired++;
-    stats_.max_lateness = std::max(stats_.max_lateness, now - key.due);
-    stats_.lateness_ms.add(static_cast<uint64_t>(std::max<DurationMs>(0, now - key.due)));
-    on_due_(key);
+  size_t fired = due.size();
+  for (const keys::TimerKey& key : due) fire(now, key);
+  // In-memory timers: each leaves the set before it fires (its callee may
+  // add or remove others).
+  while (!stopped_ && fired < kMaxPerPoll && !memory_only_.empty() && memory_only_.begin()->first <= now) {
+    auto node = memory_only_.extract(memory_only_.begin());
+    fire(now, keys::TimerKey{node.value().first, std::move(node.value().second)});
+    ++fired;
   }
   if (stopped_) return;
   start_scan(now);
-  if (due.size() == kMaxPerPoll) {
+  if (fired == kMaxPerPoll) {
     arm(0);  // more are due: let the loop breathe, then continue
     return;
   }
-  arm(std::clamp<DurationMs>(window_.next_wake() - clock_.now_ms(), 0, kMaxSleep));
+  TimeMs wake = window_.next_wake();
+  if (!memory_only_.empty()) wake = std::min(wake, memory_only_.begin()->first);
+  arm(std::clamp<DurationMs>(wake - clock_.now_ms(), 0, kMaxSleep));
+}
+
+void TimerService::fire(TimeMs now, const keys::TimerKey& key) {
+  stats_.fired++;
+  stats_.max_lateness = std::max(stats_.max_lateness, now - key.due);
+  stats_.lateness_ms.add(static_cast<uint64_t>(std::max<DurationMs>(0, now - key.due)));
+  on_due_(key);
 }
 
 void TimerService::start_scan(TimeMs now) {
@@ -88,14 +100,40 @@ void TimerService::add(TimeMs due, std::string instance_id) {
   SUNDIAL_CHECK_LOOP_THREAD(loop_);
   if (stopped_) return;
   window_.add(due, std::move(instance_id));
-  if (armed_for_ == 0 || due < armed_for_) {
-    arm(std::clamp<DurationMs>(due - clock_.now_ms(), 0, kMaxSleep));
-  }
+  arm_for(due);
+}
+
+void TimerService::add_in_memory(TimeMs due, std::string id) {
+  SUNDIAL_CHECK_LOOP_THREAD(loop_);
+  if (stopped_) return;
+  memory_only_.emplace(due, std::move(id));
+  arm_for(due);
+}
+
+void TimerService::remove_in_memory(TimeMs due, const std::string& id) {
+  SUNDIAL_CHECK_LOOP_THREAD(loop_);
+  if (auto it = memory_only_.find(std::pair<TimeMs, std::string>(due, id)); it != memory_only_.end())
+    memory_only_.erase(it);
+  // The uv timer may stay armed for it: that wake finds nothing and re-arms.
+}
+
+void TimerService::release() {
+  SUNDIAL_CHECK_LOOP_THREAD(loop_);
+  held_ = false;
+  poll();
 }
 
 void TimerService::reset() {
   SUNDIAL_CHECK_LOOP_THREAD(loop_);
   window_.reset();
+  memory_only_.clear();
+  held_ = true;
+}
+
+void TimerService::arm_for(TimeMs due) {
+  if (armed_for_ == 0 || due < armed_for_) {
+    arm(std::clamp<DurationMs>(due - clock_.now_ms(), 0, kMaxSleep));
+  }
 }
 
 void TimerService::stop() {

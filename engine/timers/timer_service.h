@@ -14,6 +14,9 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <set>
+#include <string>
+#include <utility>
 
 #include "engine/base/clock.h"
 #include "engine/base/log_histogram.h"
@@ -48,20 +51,35 @@ class TimerService {
   TimerService& operator=(const TimerService&) = delete;
 
   // Fires what is due, starts a scan if the window needs one, and arms the
-  // uv timer. The first call starts loading the window.
+  // uv timer. The first call starts loading the window. Does nothing while
+  // held.
   void poll();
+  // Held from construction and from reset() until release(): nothing fires
+  // while the owner recovers (a timer fired then would find it not
+  // accepting, and an in-memory one would be lost). release() polls.
+  void release();
   // A timer that was just committed.
   void add(TimeMs due, std::string instance_id);
-  // Drops the in-memory window (after a storage failure); poll() reloads.
+  // A timer kept in memory only, never written: its owner arms it for a
+  // deadline it can rebuild from its own records (a running task's lease
+  // end) and adds it again after a reset. It fires through OnDue like a
+  // stored one, at most once; remove_in_memory() disarms it.
+  void add_in_memory(TimeMs due, std::string id);
+  void remove_in_memory(TimeMs due, const std::string& id);
+  // Drops the in-memory window and the in-memory timers (after a storage
+  // failure) and holds; poll() reloads the window, owners re-add their
+  // timers before release().
   void reset();
   void stop();
   Stats stats() const { return stats_; }
-  size_t in_memory() const { return window_.in_memory(); }
+  size_t in_memory() const { return window_.in_memory() + memory_only_.size(); }
   // Scans submitted to the pool and not yet back.
   size_t scans_in_flight() const { return scans_.outstanding(); }
 
  private:
   void arm(DurationMs delay);
+  void arm_for(TimeMs due);
+  void fire(TimeMs now, const keys::TimerKey& key);
   void start_scan(TimeMs now);
   void on_scanned(const TimerScan& scan, Result<std::vector<keys::TimerKey>> found);
 
@@ -69,10 +87,12 @@ class TimerService {
   Clock& clock_;
   Store& store_;
   TimerWindow window_;
+  std::set<std::pair<TimeMs, std::string>> memory_only_;  // add_in_memory()
   OnDue on_due_;
   UvTimer uv_timer_;
   TimeMs armed_for_ = 0;  // wall time the uv timer was armed for; 0 = not armed
   bool stopped_ = false;
+  bool held_ = true;
   Stats stats_;
   WorkScope scans_;  // last: destroyed first
 };

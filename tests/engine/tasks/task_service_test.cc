@@ -10,6 +10,7 @@
 #endif
 #include <gtest/gtest.h>
 
+#include "engine/storage/rocksdb_store.h"
 #include "tests/engine/tasks/task_service_fixture.h"
 
 namespace sundial {
@@ -113,11 +114,69 @@ TEST_F(TaskServiceTest, TheLeaseTimerOfACompletedTaskEndsWithoutReadingIt) {
   TaskSpec s = spec();
   s.timeout = 10'000;
   enqueue(s);
-  ASSERT_TRUE(complete(claim().at(0)));
+  size_t timers = h.engine->timers_in_memory();
+  TaskRecord t = claim().at(0);
+  EXPECT_EQ(h.engine->timers_in_memory(), timers + 1) << "the lease's end, in memory";
+  ASSERT_TRUE(complete(t));
+  EXPECT_EQ(h.engine->timers_in_memory(), timers) << "gone with the lease";
   uint64_t reads = tasks().stats().record_reads;
   h.advance(11'000);
   EXPECT_EQ(tasks().stats().record_reads, reads);
   EXPECT_EQ(tasks().stats().lease_expiries, 0u);
+  auto rows = sync<std::vector<keys::TimerKey>>(
+      [&](auto reply) { h.engine->timers(h.clock.now_ms() + 1'000'000, 100, std::move(reply)); });
+  ASSERT_TRUE(rows);
+  EXPECT_TRUE(rows->empty()) << "a lease writes no timer row";
+}
+
+// A lease that ended while the server was down ends once it is back: its
+// in-memory timer, armed at recovery, is held until the engine accepts.
+TEST_F(TaskServiceTest, ALeaseThatEndedWhileDownEndsAfterRecovery) {
+  TaskSpec s = spec();
+  s.timeout = 10'000;
+  s.retry.initial_backoff = 1'000;
+  enqueue(s);
+  TaskRecord t = claim().at(0);
+  h.close();
+  h.clock.advance(60'000);
+  h.open();
+  h.fire_timers();
+  EXPECT_EQ(tasks().stats().lease_expiries, 1u);
+  EXPECT_EQ(tasks().running_tasks(), 0u);
+  h.advance(1'000);
+  auto again = claim();
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_EQ(again[0].attempt, 2u);
+}
+
+// Earlier versions stored a lease's end as a "%L" timer row. Such a row
+// fires, is deleted, and ends nothing: the in-memory timer armed from the
+// running task at recovery ends the lease at its time.
+TEST_F(TaskServiceTest, ALeaseRowOfAnEarlierVersionIsDeletedWhenItFiresAndEndsNothing) {
+  TaskSpec s = spec();
+  s.timeout = 10'000;
+  enqueue(s);
+  TaskRecord t = claim().at(0);
+  h.close();
+  {
+    RocksDbOptions storage;
+    storage.path = h.dir.sub("data");
+    auto store = RocksDbStore::open(storage);
+    ASSERT_TRUE(store) << store.error().to_string();
+    Batch row;
+    row.put(Cf::kTimers, keys::timer_key(t.lease_expires_at - 5'000, "%L" + t.id), "");
+    const Batch* batches[] = {&row};
+    ASSERT_TRUE((*store)->write(batches));
+  }
+  h.open();
+  h.advance(6'000);
+  EXPECT_EQ(tasks().stats().lease_expiries, 0u);
+  auto rows = sync<std::vector<keys::TimerKey>>(
+      [&](auto reply) { h.engine->timers(h.clock.now_ms() + 1'000'000, 100, std::move(reply)); });
+  ASSERT_TRUE(rows);
+  EXPECT_TRUE(rows->empty()) << "the old row is deleted";
+  h.advance(4'000);
+  EXPECT_EQ(tasks().stats().lease_expiries, 1u) << "the lease ends at its own time";
 }
 
 // POST /api/v1/tasks:complete's engine half: the completions of running

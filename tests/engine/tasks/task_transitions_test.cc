@@ -53,7 +53,7 @@ TEST(TaskTransitionsTest, OnlyTheCurrentLeaseCompletesAndATaskCompletesOnce) {
   ASSERT_TRUE(running);
   EXPECT_EQ(running->attempt, 1u);
   EXPECT_EQ(running->lease_expires_at, 100 + kDefaultTaskTimeout);
-  EXPECT_EQ(running->timer_due, running->lease_expires_at);
+  EXPECT_EQ(running->timer_due, 0) << "no stored timer: the lease's end is kept in memory";
   EXPECT_EQ(decide_complete(*running, "lease-0", {}, 200).error().code, ErrorCode::kConflict);
   auto done = decide_complete(*running, "lease-1", {{"ok", true}}, 200);
   ASSERT_TRUE(done);
@@ -71,7 +71,7 @@ TEST(TaskTransitionsTest, AHeartbeatExtendsTheLeaseByTheTimeoutFromNow) {
   auto beat = decide_heartbeat(t, "L", 20'000);
   ASSERT_TRUE(beat);
   EXPECT_EQ(beat->lease_expires_at, 20'000 + kDefaultTaskTimeout);
-  EXPECT_EQ(beat->timer_due, beat->lease_expires_at);
+  EXPECT_EQ(beat->timer_due, 0);
 }
 
 TEST(TaskTransitionsTest, FailuresBackOffThenTheTaskIsDeadAfterMaxAttempts) {
@@ -149,18 +149,44 @@ TEST(TaskTransitionsTest, EachTransitionMovesTheIndexEntriesWithTheRecord) {
   ASSERT_TRUE(write_task_change(&t, running, claim));
   EXPECT_TRUE(has_op(claim.batch, Batch::OpKind::kDelete, Cf::kIndex, ready));
   EXPECT_TRUE(has_op(claim.batch, Batch::OpKind::kDelete, Cf::kIndex, pending));
-  std::string timer = keys::timer_key(running.lease_expires_at, task_keys::timer_id("t1", /*lease=*/true));
-  EXPECT_TRUE(has_op(claim.batch, Batch::OpKind::kPut, Cf::kTimers, timer));
-  ASSERT_EQ(claim.timers_to_arm.size(), 1u);
-  EXPECT_EQ(claim.timers_to_arm[0].instance_id, "%Lt1");
+  // The lease's end is an in-memory timer: no row, nothing to arm; the
+  // dedupe key stays as it is.
+  EXPECT_EQ(claim.batch.size(), 4u) << "the record; ready and pending out, running in";
+  EXPECT_TRUE(claim.timers_to_arm.empty());
+  EXPECT_FALSE(has_op(claim.batch, Batch::OpKind::kPut, Cf::kTasks, dedupe));
+  EXPECT_EQ(running.timer_due, 0);
 
-  TaskRecord done = *decide_complete(running, "L", {}, 3000);
+  TaskRecord beat = *decide_heartbeat(running, "L", 2500);
+  Transition heartbeat(2500);
+  ASSERT_TRUE(write_task_change(&running, beat, heartbeat));
+  EXPECT_EQ(heartbeat.batch.size(), 1u) << "the record alone";
+
+  TaskRecord done = *decide_complete(beat, "L", {}, 3000);
   Transition complete(3000);
-  ASSERT_TRUE(write_task_change(&running, done, complete));
-  EXPECT_TRUE(has_op(complete.batch, Batch::OpKind::kDelete, Cf::kTimers, timer));
+  ASSERT_TRUE(write_task_change(&beat, done, complete));
   EXPECT_TRUE(has_op(complete.batch, Batch::OpKind::kDelete, Cf::kTasks, dedupe)) << "the key is free again";
   EXPECT_TRUE(has_op(complete.batch, Batch::OpKind::kPut, Cf::kIndex, task_keys::finished_key(3000, "t1")));
   EXPECT_TRUE(complete.timers_to_arm.empty());
+  for (const auto& op : complete.batch.ops()) EXPECT_NE(op.cf, Cf::kTimers);
+}
+
+TEST(TaskTransitionsTest, ARunningRecordOfAnEarlierVersionLeavesItsLeaseRowToFireAndGo) {
+  // Earlier versions stored a running task's lease end as a "%L" row and in
+  // timer_due; finishing such a task touches no timer row (the row fires
+  // later and TaskService deletes it).
+  TaskRecord t = decide_enqueue(spec(), "t1", 1000, 1);
+  TaskRecord running = *decide_claim(t, "w", "L", 2000);
+  running.timer_due = running.lease_expires_at;
+  TaskRecord failed = *decide_fail(running, "L", TaskFailure{"boom", true, std::nullopt}, 3000, 0.0, 2);
+  Transition fail(3000);
+  ASSERT_TRUE(write_task_change(&running, failed, fail));
+  ASSERT_NE(failed.timer_due, 0) << "a backoff";
+  ASSERT_EQ(fail.timers_to_arm.size(), 1u);
+  EXPECT_EQ(fail.timers_to_arm[0].instance_id, "%Dt1");
+  EXPECT_TRUE(
+      has_op(fail.batch, Batch::OpKind::kPut, Cf::kTimers, keys::timer_key(failed.timer_due, "%Dt1")));
+  EXPECT_FALSE(has_op(fail.batch, Batch::OpKind::kDelete, Cf::kTimers,
+                      keys::timer_key(running.lease_expires_at, "%Lt1")));
 }
 
 TEST(TaskTransitionsTest, ARecordThatCannotBeStoredWritesNothing) {
@@ -220,10 +246,13 @@ TEST(TaskKeysTest, ReadyKeysSortHigherPriorityFirstThenReadyTimeThenSequence) {
     EXPECT_EQ(*parsed, orders[i]) << i;
   }
   EXPECT_EQ(orders.front().id, "e");
-  EXPECT_TRUE(task_keys::is_task_timer(task_keys::timer_id("x", false)));
-  EXPECT_TRUE(task_keys::is_lease_timer(task_keys::timer_id("x", true)));
-  EXPECT_FALSE(task_keys::is_lease_timer(task_keys::timer_id("x", false)));
-  EXPECT_EQ(task_keys::task_of_timer(task_keys::timer_id("x", true)), "x");
+  EXPECT_TRUE(task_keys::is_task_timer(task_keys::delay_timer_id("x")));
+  EXPECT_TRUE(task_keys::is_delay_timer(task_keys::delay_timer_id("x")));
+  EXPECT_TRUE(task_keys::is_lease_timer(task_keys::lease_timer_id("x")));
+  EXPECT_FALSE(task_keys::is_lease_timer(task_keys::delay_timer_id("x")));
+  EXPECT_FALSE(task_keys::is_stored_lease_timer(task_keys::lease_timer_id("x")));
+  EXPECT_TRUE(task_keys::is_stored_lease_timer("%Lx"));
+  EXPECT_EQ(task_keys::task_of_timer(task_keys::lease_timer_id("x")), "x");
   EXPECT_FALSE(task_keys::is_task_timer("instance-1"));
 }
 
