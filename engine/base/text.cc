@@ -46,6 +46,16 @@ std::string url_encode(std::string_view s) {
   return out;
 }
 
+std::string ordered_hex128(uint64_t& last, int64_t now_ms) {
+  static thread_local std::mt19937_64 rng{std::random_device{}()};
+  uint64_t floor = static_cast<uint64_t>(now_ms < 0 ? 0 : now_ms) << 16;
+  last = std::max(last + 1, floor);
+  char buf[33];
+  std::snprintf(buf, sizeof buf, "%016llx%016llx", static_cast<unsigned long long>(last),
+                static_cast<unsigned long long>(rng()));
+  return buf;
+}
+
 std::string random_hex128() {
   static thread_local std::mt19937_64 rng{std::random_device{}()};
   char buf[33];

@@ -5,6 +5,7 @@
 // Threading: pure functions.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -21,5 +22,11 @@ bool ascii_iequals(std::string_view a, std::string_view b);
 std::string url_encode(std::string_view s);
 // 128 random bits as 32 hex digits: ids no one has yet (instances, tasks, leases).
 std::string random_hex128();
+// 32 lowercase hex digits that sort in the order they were made: 64 bits
+// of `*last` (the caller's state, raised to at least now_ms << 16 and
+// past its previous value: milliseconds, then a count within one) and 64
+// random bits. Keys made of them arrive in order, which a sorted store
+// inserts cheaply.
+std::string ordered_hex128(uint64_t& last, int64_t now_ms);
 
 }  // namespace sundial

@@ -15,6 +15,7 @@
 #include "engine/base/check.h"
 #include "engine/base/loop_thread.h"
 #include "engine/storage/heap_trimmer.h"
+#include "engine/storage/insert_hints.h"
 #include "engine/storage/keys.h"
 #include "engine/storage/rocksdb_logger.h"
 #include "engine/storage/wal_salvage_filter.h"
@@ -177,6 +178,9 @@ Result<void> RocksDbStore::open_db(bool read_only, bool flush_recovered) {
     }
     bool point_read = cf == Cf::kInstances || cf == Cf::kIdempotency || cf == Cf::kTasks;
     descriptors.emplace_back(std::string(kCfNames[i]), point_read ? point_read_options : cf_options);
+    if (cf == Cf::kIndex) {
+      descriptors.back().options.memtable_insert_with_hint_prefix_extractor = index_insert_hints();
+    }
     opened.push_back(i);
   }
 

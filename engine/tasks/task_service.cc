@@ -372,7 +372,7 @@ void TaskService::enqueue_checked(std::vector<TaskSpec> specs,
         continue;
       }
     }
-    std::string id = s.id ? *s.id : random_hex128();
+    std::string id = s.id ? *s.id : ordered_hex128(last_id_, tx.now);
     TaskRecord t = decide_enqueue(s, id, tx.now, next_seq());
     auto written = write_task_change(nullptr, t, tx);
     if (!written) {

@@ -246,6 +246,7 @@ class TaskService : public RuntimeParticipant {
   bool watching_changes_ = false;
   std::unordered_set<std::string> changed_while_watched_;
   uint64_t seq_ = 0;
+  uint64_t last_id_ = 0;     // ordered_hex128's state: new task ids sort in enqueue order
   uint64_t generation_ = 0;  // bumped by reset(): answers of older reads are dropped
   TaskStats stats_;
   bool accepting_ = false;
