@@ -1,6 +1,7 @@
 #include "engine/tasks/ready_window.h"
 
 #include <algorithm>
+#include <limits>
 #include <utility>
 
 namespace sundial {
@@ -18,6 +19,19 @@ void ReadyWindow::add(TaskRecord task, size_t bytes) {
   auto [it, inserted] = held_.try_emplace(order, Held{std::move(task), bytes});
   if (inserted) bytes_ += bytes;
   evict_over_budget();
+}
+
+std::optional<TimeMs> ReadyWindow::oldest_held() const {
+  std::optional<TimeMs> oldest;
+  auto it = held_.begin();
+  while (it != held_.end()) {  // the first of each priority is its oldest
+    const task_keys::ReadyOrder& first = it->first;
+    if (!oldest || first.ready_at < *oldest) oldest = first.ready_at;
+    if (first.priority == kMinTaskPriority) break;
+    it = held_.lower_bound(
+        task_keys::ReadyOrder{first.priority - 1, std::numeric_limits<TimeMs>::min(), 0, std::string()});
+  }
+  return oldest;
 }
 
 TaskRecord ReadyWindow::pop_front() {

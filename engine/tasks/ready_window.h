@@ -76,6 +76,12 @@ class ReadyWindow {
   void scan_failed(const ReadyScan& scan);
   bool scanning() const { return scanning_; }
   bool complete() const { return complete_; }
+  // While !complete(): the last order memory accounts for (none: nothing
+  // loaded yet); a ready task on disk past it is not in memory.
+  const std::optional<task_keys::ReadyOrder>& bound() const { return bound_; }
+  // The earliest ready_at among the held tasks (the first of each
+  // priority), nullopt when none is held.
+  std::optional<TimeMs> oldest_held() const;
   size_t bytes() const { return bytes_; }
 
  private:

@@ -42,6 +42,7 @@ inline bool is_task_finished(TaskStatus s) { return s != TaskStatus::kPending &&
 inline size_t status_slot(TaskStatus s) { return static_cast<size_t>(s) - 1; }
 
 // Bounds of what an enqueue may ask for (docs/tasks.md).
+inline constexpr int64_t kMinTaskPriority = 0;
 inline constexpr int64_t kMaxTaskPriority = 1'000'000;
 inline constexpr uint32_t kMaxTaskAttempts = 1000;
 inline constexpr DurationMs kDefaultTaskTimeout = 30 * kSecondMs;

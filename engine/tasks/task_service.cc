@@ -922,12 +922,33 @@ void TaskService::unpin_if_idle(const std::string& id) {
 
 // ---- Queries -----------------------------------------------------------------
 
-Result<std::optional<TimeMs>> TaskService::oldest_ready(Store& snapshot, const std::string& queue) {
-  std::optional<TimeMs> oldest;
-  SUNDIAL_ASSIGN_OR_RETURN(auto types, ready_types_of(snapshot, queue));
-  for (const std::string& type : *types) {
+OldestReadyPlan TaskService::oldest_ready_plan(const std::string& queue) const {
+  OldestReadyPlan plan{queue, std::nullopt, {}};
+  auto qi = queues_.find(queue);
+  if (qi == queues_.end()) return plan;
+  // Every type with ready tasks has a window (made at enqueue, and at
+  // recovery for each type the ready index holds).
+  for (const auto& [type, w] : qi->second->windows) {
+    if (auto held = w->oldest_held(); held && (!plan.in_memory || *held < *plan.in_memory))
+      plan.in_memory = held;
+    if (w->complete()) continue;
+    if (w->bound()) {
+      std::string past = task_keys::ready_key(queue, type, *w->bound());
+      past.push_back('\0');  // the next key after it
+      plan.seek_from.emplace_back(type, std::move(past));
+    } else {
+      plan.seek_from.emplace_back(type, task_keys::ready_prefix(queue, type));
+    }
+  }
+  return plan;
+}
+
+Result<std::optional<TimeMs>> TaskService::oldest_ready(Store& snapshot, const OldestReadyPlan& plan) {
+  const std::string& queue = plan.queue;
+  std::optional<TimeMs> oldest = plan.in_memory;
+  for (const auto& [type, from] : plan.seek_from) {
     std::string prefix = task_keys::ready_prefix(queue, type);
-    std::string at = prefix;
+    std::string at = from;
     while (true) {  // each priority of the type: its first key is its oldest
       std::optional<task_keys::ReadyOrder> first;
       SUNDIAL_TRY(snapshot.scan(Cf::kIndex, at, prefix_successor(prefix),
@@ -937,7 +958,7 @@ Result<std::optional<TimeMs>> TaskService::oldest_ready(Store& snapshot, const s
                                 }));
       if (!first) break;
       if (!oldest || first->ready_at < *oldest) oldest = first->ready_at;
-      if (first->priority == 0) break;
+      if (first->priority == kMinTaskPriority) break;
       at = task_keys::ready_priority_end(queue, type, first->priority);
     }
   }

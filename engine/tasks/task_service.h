@@ -83,6 +83,17 @@ struct ClaimRequest {
   std::function<bool()> client_gone;
 };
 
+// What memory knows of a queue's longest-waiting ready task, and where the
+// disk may hold an older one: for each type whose window does not hold all
+// its ready tasks, the key to seek from (past what the window accounts
+// for: the tasks claimed before it, and their deleted index entries, are
+// behind it).
+struct OldestReadyPlan {
+  std::string queue;
+  std::optional<TimeMs> in_memory;
+  std::vector<std::pair<std::string, std::string>> seek_from;  // (type, first ready key to read)
+};
+
 // A queue as the API shows it.
 struct QueueView {
   QueueRecord record;
@@ -146,10 +157,13 @@ class TaskService : public RuntimeParticipant {
   std::vector<QueueView> queues() const;
   std::optional<QueueView> queue(const std::string& name) const;
   const TaskStats& stats() const { return stats_; }
-  // When the longest-waiting ready task of `queue` became ready, from a
-  // storage snapshot (one seek per type and priority present): for the
-  // query pool, never the loop. nullopt when none is ready.
-  static Result<std::optional<TimeMs>> oldest_ready(Store& snapshot, const std::string& queue);
+  // When the longest-waiting ready task of a queue became ready: what the
+  // ready windows hold (oldest_ready_plan(), on the loop), then one seek
+  // per type and priority that memory does not cover, on a storage
+  // snapshot (oldest_ready(), on the query pool, never the loop). nullopt
+  // when none is ready.
+  OldestReadyPlan oldest_ready_plan(const std::string& queue) const;
+  static Result<std::optional<TimeMs>> oldest_ready(Store& snapshot, const OldestReadyPlan& plan);
   size_t running_tasks() const { return running_.size(); }
   // Reads (tasks, ready-index scans, recovery) on the pool not yet back.
   size_t reads_in_flight() const { return reads_.outstanding(); }

@@ -408,21 +408,21 @@ void configure(const AdminApi& api, const http::HttpRequest& request, const Path
                                });
 }
 
-// The in-memory views, then the oldest ready task of each from a snapshot
-// on the query pool.
+// The in-memory views, then the oldest ready task of each: what the ready
+// windows hold, and seeks past them on a snapshot on the query pool.
 void list_queues(const AdminApi& api, http::Responder responder) {
   nlohmann::json queues = nlohmann::json::array();
-  std::vector<std::string> names;
+  std::vector<OldestReadyPlan> plans;
   for (const auto& v : api.engine.tasks().queues()) {
     queues.push_back(queue_to_json(v));
-    names.push_back(v.record.name);
+    plans.push_back(api.engine.tasks().oldest_ready_plan(v.record.name));
   }
   TimeMs now = api.engine.now();
   api.engine.read<nlohmann::json>(
-      [queues = std::move(queues), names = std::move(names),
+      [queues = std::move(queues), plans = std::move(plans),
        now](Store& snapshot) mutable -> Result<nlohmann::json> {
-        for (size_t i = 0; i < names.size(); ++i) {
-          SUNDIAL_ASSIGN_OR_RETURN(auto oldest, TaskService::oldest_ready(snapshot, names[i]));
+        for (size_t i = 0; i < plans.size(); ++i) {
+          SUNDIAL_ASSIGN_OR_RETURN(auto oldest, TaskService::oldest_ready(snapshot, plans[i]));
           queues[i]["oldest_pending_age_ms"] =
               oldest ? nlohmann::json(std::max<TimeMs>(0, now - *oldest)) : nlohmann::json(nullptr);
         }

@@ -91,6 +91,17 @@ class TaskServiceTest : public ::testing::Test {
     });
   }
 
+  // GET /api/v1/queues' oldest ready task of `queue`: the plan on the
+  // loop, then the seeks on a snapshot.
+  Result<std::optional<TimeMs>> oldest_ready(const std::string& queue = "emails") {
+    OldestReadyPlan plan = tasks().oldest_ready_plan(queue);
+    return sync<std::optional<TimeMs>>([&](auto reply) {
+      h.engine->read<std::optional<TimeMs>>(
+          [plan = std::move(plan)](Store& s) { return TaskService::oldest_ready(s, plan); },
+          std::move(reply));
+    });
+  }
+
   uint64_t count(TaskStatus s) { return tasks().queue("emails")->record.counts[status_slot(s)]; }
 
   EngineHarness h;

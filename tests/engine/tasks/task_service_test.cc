@@ -40,12 +40,7 @@ TEST_F(TaskServiceTest, AnEnqueuedTaskIsClaimedCompletedOnceAndKeptAcrossARestar
 }
 
 TEST_F(TaskServiceTest, TheOldestReadyTaskIsFoundAcrossTypesAndPriorities) {
-  auto oldest = [&] {
-    return sync<std::optional<TimeMs>>([&](auto reply) {
-      h.engine->read<std::optional<TimeMs>>([](Store& s) { return TaskService::oldest_ready(s, "emails"); },
-                                            std::move(reply));
-    });
-  };
+  auto oldest = [&] { return oldest_ready(); };
   EXPECT_EQ(*oldest(), std::nullopt);
   TimeMs first = h.clock.now_ms();
   enqueue(spec("send"));  // low priority, oldest
@@ -352,6 +347,49 @@ TEST_F(TaskServiceTest, ADelayedTaskIsReadyAtItsTime) {
   EXPECT_TRUE(claim().empty());
   h.advance(1'000);
   EXPECT_EQ(claim().size(), 1u);
+}
+
+// With more ready tasks than a window holds, after a restart (nothing
+// loaded) and while claims move the windows on, the oldest ready task is
+// still found: memory for what the windows hold, the disk past them.
+TEST_F(TaskServiceTest, TheOldestReadyTaskIsFoundPastWhatTheWindowsHold) {
+  h.close();
+  h.options.tasks.window.max_tasks = 4;
+  h.open();
+  std::vector<std::pair<int64_t, TimeMs>> ready;  // (priority, ready at) of each enqueued task
+  for (int i = 0; i < 30; ++i) {
+    TaskSpec s = spec(i % 3 == 0 ? "call" : "send", {{"n", i}});
+    s.priority = (i * 7) % 4;
+    h.clock.advance(10);
+    enqueue(s);
+  }
+  auto expected = [&] {  // the oldest of what is still ready, the long way
+    auto all = sync<std::vector<TaskRecord>>([&](auto reply) {
+      h.engine->read<std::vector<TaskRecord>>(
+          [](Store& st) -> Result<std::vector<TaskRecord>> {
+            std::vector<TaskRecord> out;
+            SUNDIAL_TRY(scan_prefix(st, Cf::kTasks, "", [&](std::string_view, std::string_view v) {
+              if (auto t = decode_task(v); t && is_ready(*t)) out.push_back(std::move(*t));
+              return true;
+            }));
+            return out;
+          },
+          std::move(reply));
+    });
+    std::optional<TimeMs> min;
+    for (const auto& t : *all)
+      if (!min || t.ready_at < *min) min = t.ready_at;
+    return min;
+  };
+  h.reopen();
+  EXPECT_EQ(*oldest_ready(), expected()) << "right after a restart";
+  while (true) {
+    auto got = claim(2);
+    if (got.empty()) break;
+    for (auto& t : got) ASSERT_TRUE(complete(t));
+    EXPECT_EQ(*oldest_ready(), expected());
+  }
+  EXPECT_EQ(*oldest_ready(), std::nullopt);
 }
 
 TEST_F(TaskServiceTest, PriorityGoesFirstAndMoreTasksThanTheWindowComeOutInOrderAfterARestart) {
