@@ -121,7 +121,10 @@ void RetentionSweep::run_now(std::move_only_function<void(SweepResult)> done) {
   SUNDIAL_CHECK_LOOP_THREAD(loop_);
   if (busy_ || stopped_) return;
   busy_ = true;
-  tasks_.watch_changes();  // before the snapshot is taken
+  // Before the snapshot is taken: apply() skips what changes after.
+  runtime_.watch_changes();
+  idempotency_.watch_changes();
+  tasks_.watch_changes();
   TimeMs now = clock_.now_ms();
   scope_.run(
       [store = &store_, now, retention = options_.retention, limit = options_.batch_limit] {
@@ -140,25 +143,19 @@ void RetentionSweep::planned(SweepPlan made, std::move_only_function<void(SweepR
   busy_ = false;
   if (!made.status) {
     spdlog::error("retention sweep cannot read the index: {}", made.status.error().to_string());
-    tasks_.forget_finished({}, nullptr);  // ends the watch
+    end_watches();
   } else if (!stopped_) {
     apply(made, std::move(done));
   } else {
-    tasks_.forget_finished({}, nullptr);
+    end_watches();
   }
   if (!stopped_) timer_.start(static_cast<uint64_t>(options_.interval));
 }
 
-bool RetentionSweep::unchanged_in_store(const InstanceRecord& planned) {
-  auto bytes = store_.get(Cf::kInstances, planned.id);
-  if (!bytes || !*bytes) return false;
-  auto record = decode_record(**bytes);
-  return record && record->status == planned.status && record->finished_at == planned.finished_at;
-}
-
-bool RetentionSweep::key_still_expired(const std::string& key, TimeMs now) {
-  auto live = idempotency_.lookup(key, now);
-  return live && !live->has_value();
+void RetentionSweep::end_watches() {
+  runtime_.end_watch();
+  idempotency_.end_watch();
+  tasks_.forget_finished({}, nullptr);
 }
 
 void RetentionSweep::apply(const SweepPlan& plan, std::move_only_function<void(SweepResult)> done) {
@@ -168,14 +165,18 @@ void RetentionSweep::apply(const SweepPlan& plan, std::move_only_function<void(S
   for (const std::string& key : plan.dangling_finished) tx.batch.del(Cf::kIndex, key);
   for (const std::string& key : plan.dangling_task_finished) tx.batch.del(Cf::kIndex, key);
   std::vector<std::string> deleted;
+  // The plan was made on a snapshot taken after the watches began: what
+  // changed since (a commit durable after it, a key recorded again) is
+  // named by them, with no read here. No watch (it was not started, or a
+  // reset ended it): nothing of that kind is deleted.
+  std::optional<ChangeWatch::Changed> changed_instances = runtime_.end_watch();
+  std::optional<ChangeWatch::Changed> changed_keys = idempotency_.end_watch();
   for (const InstanceRecord& r : plan.finished) {
-    // The plan was made on the pool: re-check on the loop. An instance in
-    // memory is in use (e.g. being retried), and one whose stored record
-    // changed since (retried and finished again) has other index keys;
-    // the next sweep decides about both. One not in memory has no
-    // transition in flight, so storage is its whole truth.
-    if (runtime_.find(r.id) != nullptr || runtime_.loading(r.id) || runtime_.being_deleted(r.id) ||
-        !unchanged_in_store(r)) {
+    // An instance in memory is in use (e.g. being retried), and one whose
+    // record changed since the snapshot (retried and finished again) has
+    // other index keys; the next sweep decides about both.
+    if (!changed_instances || changed_instances->contains(r.id) || runtime_.find(r.id) != nullptr ||
+        runtime_.loading(r.id) || runtime_.being_deleted(r.id)) {
       continue;
     }
     deleted.push_back(r.id);
@@ -191,10 +192,10 @@ void RetentionSweep::apply(const SweepPlan& plan, std::move_only_function<void(S
   }
   for (const std::string& key : plan.expired_key_index) tx.batch.del(Cf::kIndex, key);
   for (const std::string& key : plan.expired_keys) {
-    // Planned on the pool: a start may have recorded the key again since
-    // (committed, or still in flight). Deleting it would let a repeat start
-    // a second instance.
-    if (!key_still_expired(key, tx.now)) continue;
+    // A start may have recorded the key again since the snapshot (committed,
+    // or still in flight). Deleting it would let a repeat start a second
+    // instance.
+    if (!changed_keys || changed_keys->contains(key)) continue;
     tx.batch.del(Cf::kIdempotency, key);
     result.keys_deleted++;
   }

@@ -7,14 +7,15 @@
 // changed since the plan's snapshot (watch_changes) without reading.
 //
 // The search runs on the WorkPool (index range scans against one storage
-// snapshot), never on the loop; the loop re-checks each candidate (not in
-// memory, record unchanged in storage: point reads) and commits the deletes
-// through the commit queue like any transition. Until that commit is durable the Runtime treats the
-// ids as gone (Runtime::begin_deletion), so a sweep never races with a
-// command on the same instance. An idempotency key is deleted only if the
-// loop still finds it expired (IdempotencyKeys::lookup, which also sees
-// starts not yet durable): a key recorded again between plan and apply is
-// kept.
+// snapshot), never on the loop. Before the snapshot is taken the Runtime,
+// IdempotencyKeys and TaskService each start a ChangeWatch
+// (engine/base/change_watch.h); the loop then skips every candidate that
+// changed since (and every instance in memory) without reading the store,
+// and commits the deletes through the commit queue like any transition.
+// Until that commit is durable the Runtime treats the ids as gone
+// (Runtime::begin_deletion), so a sweep never races with a command on the
+// same instance. An idempotency key recorded again between plan and apply
+// (durable or not) is kept.
 //
 // Threading: loop thread, except plan() which runs on the pool.
 // Ownership: owned by Engine; borrows the WorkPool (and its Loop), Clock,
@@ -89,11 +90,8 @@ class RetentionSweep {
  private:
   void planned(SweepPlan plan, std::move_only_function<void(SweepResult)> done);
   void apply(const SweepPlan& plan, std::move_only_function<void(SweepResult)> done);
-  // Whether storage still holds `planned` as the plan saw it (loop thread).
-  bool unchanged_in_store(const InstanceRecord& planned);
-  // Whether idempotency key `key` is still expired now, as the plan saw it
-  // (loop thread): not recorded again since, durably or in flight.
-  bool key_still_expired(const std::string& key, TimeMs now);
+  // Ends the three watches without deleting anything (no plan to apply).
+  void end_watches();
 
   Loop& loop_;
   Clock& clock_;

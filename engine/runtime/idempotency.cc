@@ -29,8 +29,14 @@ Result<std::optional<std::string>> IdempotencyKeys::lookup(const std::string& ke
   return std::optional((*j)["instance"].get<std::string>());
 }
 
+void IdempotencyKeys::watch_changes() {
+  changes_.start();
+  for (const auto& [key, id] : pending_) changes_.note(key);
+}
+
 void IdempotencyKeys::record(Transition& tx, const std::string& key, const std::string& instance_id,
                              TimeMs expires) {
+  changes_.note(key);
   nlohmann::json value = {{"instance", instance_id}, {"expires", expires}};
   tx.batch.put(Cf::kIdempotency, key, value.dump());
   tx.batch.put(Cf::kIndex, keys::idempotency_expiry_key(expires, key), {});

@@ -12,6 +12,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "engine/base/change_watch.h"
 #include "engine/base/clock.h"
 #include "engine/base/error.h"
 #include "engine/storage/store.h"
@@ -34,10 +35,16 @@ class IdempotencyKeys {
   void record(Transition& tx, const std::string& key, const std::string& instance_id, TimeMs expires);
   // The same for a key a Decision asks to remember.
   void record(Transition& tx, const RememberKey& key) { record(tx, key.key, key.instance_id, key.expires); }
+  // The retention sweep's watch (engine/base/change_watch.h): from
+  // watch_changes() (before its snapshot) to end_watch(), the keys
+  // recorded, counting those whose starts were not yet durable at the start.
+  void watch_changes();
+  std::optional<ChangeWatch::Changed> end_watch() { return changes_.finish(); }
 
  private:
   Store& store_;
   std::unordered_map<std::string, std::string> pending_;  // keys of starts not yet durable
+  ChangeWatch changes_;
 };
 
 }  // namespace sundial

@@ -583,7 +583,8 @@ void Runtime::commit(LiveInstance& inst, Transition&& tx) {
   SUNDIAL_CHECK_LOOP_THREAD(deps_.loop);
   write_instance(inst, tx);
   inst.in_flight++;
-  submit(std::move(tx), [this, id = inst.record.id](const Result<void>&) {
+  submit(std::move(tx), [this, id = inst.record.id](const Result<void>& r) {
+    if (r) changes_.note(id);  // durable now: a snapshot taken before may hold the old record
     // An instance with transitions in flight is never evicted, and recovery
     // waits for every completion, so `id` is still this instance.
     LiveInstance* live = find(id);

@@ -33,6 +33,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "engine/base/change_watch.h"
 #include "engine/base/clock.h"
 #include "engine/codec/stored_instance.h"
 #include "engine/events/event_log.h"
@@ -134,6 +135,11 @@ class Runtime {
   void begin_deletion(const std::vector<std::string>& ids);
   void end_deletion(const std::vector<std::string>& ids);
   bool being_deleted(std::string_view id) const { return deleting_.contains(std::string(id)); }
+  // The retention sweep's watch (engine/base/change_watch.h): from
+  // watch_changes() (before its snapshot) to end_watch(), the instances
+  // whose commits became durable.
+  void watch_changes() { changes_.start(); }
+  std::optional<ChangeWatch::Changed> end_watch() { return changes_.finish(); }
   // Runs `fn` on the loop in a later turn (to answer a rejected command
   // asynchronously, like every other answer).
   void defer(std::move_only_function<void()> fn);
@@ -209,6 +215,7 @@ class Runtime {
   TimerService timers_;
   std::unordered_map<std::string, std::unique_ptr<LiveInstance>> live_;
   std::unordered_set<std::string> deleting_;
+  ChangeWatch changes_;
   std::unordered_map<std::string, PendingLoad> loads_;
   // Bumped whenever live_ is dropped (recovery): reads begun before it may
   // predate what recovery committed, so their results are not installed.

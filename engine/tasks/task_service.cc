@@ -249,7 +249,7 @@ void TaskService::configure(const std::string& name, std::optional<bool> paused,
 void TaskService::commit(Transition&& tx, std::vector<std::string> ids,
                          std::move_only_function<void(const Result<void>&)> then) {
   for (const auto& id : ids) commits_in_flight_[id]++;
-  if (watching_changes_) changed_while_watched_.insert(ids.begin(), ids.end());
+  for (const auto& id : ids) changes_.note(id);
   uint64_t generation = generation_;
   tx.on_done.push_back(
       [this, generation, ids = std::move(ids), then = std::move(then)](const Result<void>& r) mutable {
@@ -1111,11 +1111,10 @@ void TaskService::on_timer(const keys::TimerKey& key) {
 // ---- Retention ---------------------------------------------------------------
 
 void TaskService::watch_changes() {
-  watching_changes_ = true;
-  changed_while_watched_.clear();
+  changes_.start();
   // Changes decided before the watch and durable only after the snapshot
   // (a retry in flight) count as changed too.
-  for (const auto& [id, n] : commits_in_flight_) changed_while_watched_.insert(id);
+  for (const auto& [id, n] : commits_in_flight_) changes_.note(id);
 }
 
 void TaskService::forget_finished(std::vector<TaskRecord> planned,
@@ -1123,10 +1122,8 @@ void TaskService::forget_finished(std::vector<TaskRecord> planned,
   SUNDIAL_CHECK_LOOP_THREAD(loop_);
   // A reset (failed commit, recovery) since watch_changes() ended the
   // watch: what changed meanwhile is unknown, so nothing is deleted.
-  bool watched = std::exchange(watching_changes_, false);
-  if (!watched) planned.clear();
-  auto changed = std::move(changed_while_watched_);
-  changed_while_watched_.clear();
+  std::optional<ChangeWatch::Changed> changed = changes_.finish();
+  if (!changed) planned.clear();
   Transition tx(runtime_.now());
   std::set<Queue*> queues;
   std::vector<std::string> ids;
@@ -1134,7 +1131,7 @@ void TaskService::forget_finished(std::vector<TaskRecord> planned,
     // In memory: in use (being read, changed, or just changed). Changed
     // since the plan's snapshot: its stored keys differ; the next sweep
     // decides. Otherwise storage holds exactly what the plan read.
-    if (!accepting_ || !is_task_finished(t.status) || changed.contains(t.id) || running_.contains(t.id) ||
+    if (!accepting_ || !is_task_finished(t.status) || changed->contains(t.id) || running_.contains(t.id) ||
         pinned_.contains(t.id) || commits_in_flight_.contains(t.id)) {
       continue;
     }
@@ -1183,8 +1180,7 @@ void TaskService::reset() {
   dedupe_busy_.clear();
   running_.clear();
   commits_in_flight_.clear();
-  watching_changes_ = false;
-  changed_while_watched_.clear();
+  changes_.cancel();
   watchers_.clear();  // the runtime drops its instances too and runs their steps again
   Error e = unavailable();
   for (auto& [name, q] : queues) {

@@ -45,6 +45,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "engine/base/change_watch.h"
 #include "engine/base/error.h"
 #include "engine/base/log_histogram.h"
 #include "engine/loop/loop.h"
@@ -257,8 +258,7 @@ class TaskService : public RuntimeParticipant {
   std::unordered_map<std::string, std::vector<std::move_only_function<void()>>> dedupe_busy_;
   // Workflow steps waiting for their task to end, by task id.
   std::unordered_map<std::string, std::vector<StepDone>> watchers_;
-  bool watching_changes_ = false;
-  std::unordered_set<std::string> changed_while_watched_;
+  ChangeWatch changes_;  // watch_changes() to forget_finished()
   uint64_t seq_ = 0;
   uint64_t last_id_ = 0;     // ordered_hex128's state: new task ids sort in enqueue order
   uint64_t generation_ = 0;  // bumped by reset(): answers of older reads are dropped

@@ -113,3 +113,52 @@ TEST(RetentionOnThePoolTest, ThePlanWaitsForThePoolAndAClosingEngineDropsIt) {
 
 }  // namespace
 }  // namespace sundial
+
+namespace sundial {
+namespace {
+
+// The sweep applies its plan without reading the store on the loop: what
+// changed after the plan's snapshot is named by the ChangeWatches. An
+// instance retried and failed again between plan and apply (its commits
+// durable after the snapshot, and evicted since) is kept; an untouched one
+// is deleted.
+TEST(RetentionOnThePoolTest, AnInstanceChangedAfterThePlanIsKeptAndTheLoopReadsNothing) {
+  testing::EngineHarness h;
+  testing::StepLog log{h.clock};
+  testing::register_test_workflows(h.registry, log);
+  h.manual_pool = true;
+  h.open();
+  ASSERT_TRUE(h.start("test.throwing_body", "changed", {}));
+  ASSERT_TRUE(h.start("test.throwing_body", "untouched", {}));
+  ASSERT_EQ(h.status("changed"), InstanceStatus::kFailed);
+  ASSERT_EQ(h.status("untouched"), InstanceStatus::kFailed);
+  h.clock.advance(h.options.retention.retention + 1);
+  h.reopen();  // nothing in memory
+
+  std::optional<SweepResult> swept;
+  h.engine->sweep_now([&](SweepResult r) { swept = r; });
+  ASSERT_EQ(h.pool->pending(), 1u);
+  h.pool->run_work(0);  // the plan, on its snapshot: both are past retention
+
+  std::optional<Result<CommandReply>> retried;
+  h.engine->retry("changed", [&](Result<CommandReply> r) { retried = std::move(r); });
+  for (int i = 0; i < 2000 && (!retried || h.engine->commits_in_flight() > 0 || h.pool->pending() > 0); ++i) {
+    if (h.pool->pending() > 0) h.pool->complete(0);  // the instance's load
+    h.loop.run_once();
+  }
+  ASSERT_TRUE(retried && *retried) << (retried ? retried->error().to_string() : "no answer");
+  // (No harness helper here: they drain the pool, which would apply the plan.)
+  EXPECT_EQ(h.engine->live_instances(), 0u) << "evicted: only the watch tells the sweep it changed";
+
+  uint64_t reads = h.engine->loop_thread_store_reads();
+  h.pool->finish_ran();
+  h.drain();
+  ASSERT_TRUE(swept);
+  EXPECT_EQ(h.engine->loop_thread_store_reads(), reads) << "the apply read the store on the loop";
+  EXPECT_EQ(swept->instances_deleted, 1u);
+  EXPECT_EQ(h.status("changed"), InstanceStatus::kFailed) << "deleted although it changed after the plan";
+  EXPECT_EQ(h.describe("untouched").error().code, ErrorCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace sundial
