@@ -126,6 +126,16 @@ TEST_F(TaskQueuesE2E, ABatchOfCompletionsIsAnsweredPerTaskAndSurvivesKill9) {
     HttpReply r = call("POST", "/api/v1/tasks:complete", bad.dump(), kWorker);
     EXPECT_EQ(r.status, 400) << bad << " → " << r.body;
   }
+  // Hostile bytes: a result nested past the depth limit, bytes that are not UTF-8.
+  std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  std::string lease0 = leased[0]["lease"];
+  std::string id0 = leased[0]["task_id"];
+  for (const std::string& hostile :
+       {R"({"completions":[{"task_id":")" + id0 + R"(","lease":")" + lease0 + R"(","result":)" + deep + "}]}",
+        R"({"completions":[{"task_id":")" + id0 + R"(","lease":")" + lease0 + "\",\"result\":\"\xff\"}]}"}) {
+    HttpReply r = call("POST", "/api/v1/tasks:complete", hostile, kWorker);
+    EXPECT_EQ(r.status, 400) << r.body;
+  }
   json unknown = call_json("POST", "/api/v1/tasks:complete",
                            R"({"completions":[{"task_id":"a","lease":"x"}]})", kWorker);
   EXPECT_EQ(unknown["results"][0]["error"]["code"], "not_found") << "answered per item, not as a bad request";
