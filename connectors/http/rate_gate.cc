@@ -1,25 +1,14 @@
 #include "connectors/http/rate_gate.h"
 
 #include <algorithm>
-#include <cmath>
 
 namespace sundial {
 
 RateGate::RateGate(Loop& loop, Clock& clock, double rate_per_second, double burst)
     : loop_(loop),
       clock_(clock),
-      rate_(rate_per_second),
-      burst_(std::max(1.0, burst)),
-      tokens_(burst_),
-      updated_(clock.now_ms()),
+      bucket_(rate_per_second, burst, clock.now_ms()),
       timer_(loop, [this] { drain(); }) {}
-
-void RateGate::refill(TimeMs now) {
-  if (now > updated_) {
-    tokens_ = std::min(burst_, tokens_ + rate_ * static_cast<double>(now - updated_) / 1000.0);
-    updated_ = now;
-  }
-}
 
 void RateGate::acquire(std::move_only_function<void()> go) {
   SUNDIAL_CHECK_LOOP_THREAD(loop_);
@@ -29,8 +18,9 @@ void RateGate::acquire(std::move_only_function<void()> go) {
 
 void RateGate::hold_for(DurationMs delay) {
   SUNDIAL_CHECK_LOOP_THREAD(loop_);
-  held_until_ = std::max(held_until_, clock_.now_ms() + delay);
-  tokens_ = 0;
+  TimeMs now = clock_.now_ms();
+  held_until_ = std::max(held_until_, now + delay);
+  bucket_.drain(now);
 }
 
 size_t RateGate::waiting() const {
@@ -40,17 +30,14 @@ size_t RateGate::waiting() const {
 
 void RateGate::drain() {
   TimeMs now = clock_.now_ms();
-  refill(now);
-  while (!queue_.empty() && now >= held_until_ && tokens_ >= 1.0) {
-    tokens_ -= 1.0;
+  while (!queue_.empty() && now >= held_until_ && bucket_.try_take(now)) {
     auto go = std::move(queue_.front());
     queue_.pop_front();
     go();  // may re-enter acquire(); the queue is consistent here
     now = clock_.now_ms();
   }
   if (queue_.empty()) return;
-  DurationMs wait = now < held_until_ ? held_until_ - now
-                                      : static_cast<DurationMs>(std::ceil((1.0 - tokens_) / rate_ * 1000.0));
+  DurationMs wait = now < held_until_ ? held_until_ - now : bucket_.wait(now);
   timer_.start(static_cast<uint64_t>(std::max<DurationMs>(1, wait)));
 }
 

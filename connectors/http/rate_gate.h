@@ -13,6 +13,7 @@
 #include <functional>
 
 #include "engine/base/clock.h"
+#include "engine/base/token_bucket.h"
 #include "engine/loop/loop.h"
 #include "engine/loop/timer.h"
 
@@ -30,14 +31,10 @@ class RateGate {
 
  private:
   void drain();
-  void refill(TimeMs now);
 
   Loop& loop_;
   Clock& clock_;
-  double rate_;
-  double burst_;
-  double tokens_;
-  TimeMs updated_;
+  TokenBucket bucket_;
   TimeMs held_until_ = 0;
   std::deque<std::move_only_function<void()>> queue_;
   UvTimer timer_;

@@ -10,6 +10,7 @@
 #include <unordered_map>
 
 #include "engine/base/clock.h"
+#include "engine/base/token_bucket.h"
 
 namespace sundial::webhooks {
 
@@ -23,17 +24,13 @@ class RateLimiter {
   size_t tracked_clients() const { return buckets_.size(); }
 
  private:
-  struct Bucket {
-    double tokens = 0;
-    TimeMs updated = 0;
-  };
   void forget_idle(TimeMs now);
 
   Clock& clock_;
   double rate_;
   double burst_;
   size_t max_clients_;
-  std::unordered_map<std::string, Bucket> buckets_;
+  std::unordered_map<std::string, TokenBucket> buckets_;
 };
 
 }  // namespace sundial::webhooks
