@@ -583,8 +583,10 @@ void Runtime::commit(LiveInstance& inst, Transition&& tx) {
   SUNDIAL_CHECK_LOOP_THREAD(deps_.loop);
   write_instance(inst, tx);
   inst.in_flight++;
-  submit(std::move(tx), [this, id = inst.record.id](const Result<void>& r) {
-    if (r) changes_.note(id);  // durable now: a snapshot taken before may hold the old record
+  submit(std::move(tx), [this, id = inst.record.id](const Result<void>&) {
+    // Durable now, or failed (a failed write may still come back when the
+    // storage is reopened): a snapshot taken before may hold the old record.
+    changes_.note(id);
     // An instance with transitions in flight is never evicted, and recovery
     // waits for every completion, so `id` is still this instance.
     LiveInstance* live = find(id);
@@ -690,6 +692,7 @@ void Runtime::finish_recovery() {
   if (recover_in_flight_ || deps_.commits.storage_error()) return;  // on_storage_restored calls again
   live_.clear();
   live_generation_++;
+  changes_.cancel();  // what the failed writes left is unknown: the sweep's round deletes no instance
   timers_.reset();
   if (participant_ != nullptr) participant_->reset();
   deps_.commits.clear_failure();

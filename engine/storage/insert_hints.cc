@@ -24,7 +24,10 @@ std::optional<HintLayout> layout_of(char tag) {
     case 'X':
       return HintLayout{0, 0};  // X · expiry · key
     case 'R':
-      return HintLayout{2, 4};  // R · queue 0x00 · type 0x00 · u32 priority · ready · seq · id
+      // R · queue 0x00 · type 0x00 · u32 priority · ready · seq · id: not
+      // the priority, which may take a million values (each stream costs
+      // the memtable a remembered position).
+      return HintLayout{2, 0};
     case 'Q':
       return HintLayout{1, 1};  // Q · queue 0x00 · status · created · id
     case 'K':

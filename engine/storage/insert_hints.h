@@ -11,8 +11,14 @@
 //
 // The prefix of an index key is its tag and the fields before its first
 // time (docs/storage-format.md, "Index keys"): the tag and status byte of
-// `S`; tag, type and status of `U`; tag, queue, type and priority of `R`;
-// and so on. A key of another tag gets no hint (a plain insert).
+// `S`; tag, type and status of `U`; tag, queue and type of `R` (its
+// priorities share one stream); and so on. A key of another tag gets no hint (a plain insert).
+//
+// Never DeleteRange in the `index` family: RocksDB 7.8 shares the hints
+// between a memtable's point and range-deletion tables
+// (facebook/rocksdb#5118, fixed in 9.x), so a range deletion there could
+// follow a point key's hint into the wrong list. RocksDbStore::write
+// refuses one.
 //
 // Threading: RocksDB calls the transform on the writer thread; it holds
 // no state. Ownership: shared by the column family options.

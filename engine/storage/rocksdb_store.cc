@@ -436,6 +436,8 @@ Result<void> RocksDbStore::write(std::span<const Batch* const> batches) {
           s = wb.Delete(handle, slice(op.key));
           break;
         case Batch::OpKind::kDeleteRange:
+          // The index family's memtable insert hints forbid range deletions (insert_hints.h).
+          SUNDIAL_CHECK(op.cf != Cf::kIndex);
           s = wb.DeleteRange(handle, slice(op.key), slice(op.value));
           break;
       }

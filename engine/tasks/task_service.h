@@ -216,11 +216,11 @@ class TaskService : public RuntimeParticipant {
   void with_task(const std::string& id, WithTask fn);
   void load(const std::string& id);
   void on_loaded(const std::string& id, Result<std::optional<TaskRecord>> read);
-  void touched(const std::string& id);
+  void touched(const std::string& id);  // a change not through with_task: a load under way is stale
   // running_ changes only through these two: each running task's lease end
   // is armed as an in-memory timer while it is in running_.
   void put_running(TaskRecord record);
-  void erase_running(const std::string& id);  // a change not through with_task: a load under way is stale
+  void erase_running(const std::string& id);
   void unpin_if_idle(const std::string& id);
   // A change to a task decided through with_task or a lease call: commit and answer.
   void apply(TaskRecord* current, Result<TaskRecord> next, Reply<TaskRecord> reply);

@@ -399,9 +399,10 @@ std::string key_list(const Map& m) {
 // A [workflows.<type>] table as the JSON of that workflow's ctx.config,
 // read node by node (toml++'s json_formatter indents each level, so its
 // text grows with the square of the depth). Dates and times become their
-// TOML text; at most kDefaultMaxJsonDepth levels.
+// TOML text; tables and arrays at most kDefaultMaxJsonDepth levels deep
+// (counted as JSON counts them: the section itself is level 1).
 Result<nlohmann::json> toml_to_json(const toml::node& n, size_t depth = 1) {
-  if (depth > kDefaultMaxJsonDepth) {
+  if (depth > kDefaultMaxJsonDepth && (n.is_table() || n.is_array())) {
     return make_error(ErrorCode::kInvalidArgument,
                       "is nested deeper than " + std::to_string(kDefaultMaxJsonDepth) + " levels");
   }

@@ -42,8 +42,9 @@ ServerMetrics::ServerMetrics(MetricsRegistry& registry, Engine& engine,
       commit_seconds_(registry.histogram("sundial_commit_duration_seconds", "Time inside one synced write.",
                                          log_bounds(1e-6, 24))),
       timers_pending_(registry.gauge("sundial_timers_pending", "Durable timers scheduled.")),
-      timers_in_memory_(
-          registry.gauge("sundial_timers_in_memory", "Timers held in the near in-memory window.")),
+      timers_in_memory_(registry.gauge(
+          "sundial_timers_in_memory",
+          "Timers held in memory: the near window of stored timers, and running tasks' lease ends.")),
       timers_fired_(registry.counter("sundial_timers_fired_total", "Durable timers fired.")),
       timer_lateness_(registry.histogram("sundial_timer_lateness_seconds",
                                          "How late timers fired after their due time.",
