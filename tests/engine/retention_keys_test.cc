@@ -77,14 +77,21 @@ TEST(RetentionKeysTest, AnExpiredKeyNotRecordedAgainIsDeleted) {
 namespace sundial {
 namespace {
 
-// The sweep's plan is a WorkPool job: nothing is deleted until it ran, and
-// an engine closing while it is pending ends cleanly without applying it.
-TEST(RetentionOnThePoolTest, ThePlanWaitsForThePoolAndAClosingEngineDropsIt) {
+// The engine on a ManualWorkPool: the sweep's plan runs when the test says.
+class RetentionOnThePoolTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    testing::register_test_workflows(h.registry, log);
+    h.manual_pool = true;
+    h.open();
+  }
   testing::EngineHarness h;
   testing::StepLog log{h.clock};
-  testing::register_test_workflows(h.registry, log);
-  h.manual_pool = true;
-  h.open();
+};
+
+// The sweep's plan is a WorkPool job: nothing is deleted until it ran, and
+// an engine closing while it is pending ends cleanly without applying it.
+TEST_F(RetentionOnThePoolTest, ThePlanWaitsForThePoolAndAClosingEngineDropsIt) {
   ASSERT_TRUE(h.start("test.sequence", "old", {{"offsets_ms", std::vector<DurationMs>{0}}}));
   ASSERT_EQ(h.status("old"), InstanceStatus::kCompleted);
   h.clock.advance(h.options.retention.retention + 1);
@@ -111,23 +118,12 @@ TEST(RetentionOnThePoolTest, ThePlanWaitsForThePoolAndAClosingEngineDropsIt) {
   EXPECT_TRUE(h.describe("young")) << "a plan dropped at close was applied";
 }
 
-}  // namespace
-}  // namespace sundial
-
-namespace sundial {
-namespace {
-
 // The sweep applies its plan without reading the store on the loop: what
 // changed after the plan's snapshot is named by the ChangeWatches. An
 // instance retried and failed again between plan and apply (its commits
 // durable after the snapshot, and evicted since) is kept; an untouched one
 // is deleted.
-TEST(RetentionOnThePoolTest, AnInstanceChangedAfterThePlanIsKeptAndTheLoopReadsNothing) {
-  testing::EngineHarness h;
-  testing::StepLog log{h.clock};
-  testing::register_test_workflows(h.registry, log);
-  h.manual_pool = true;
-  h.open();
+TEST_F(RetentionOnThePoolTest, AnInstanceChangedAfterThePlanIsKeptAndTheLoopReadsNothing) {
   ASSERT_TRUE(h.start("test.throwing_body", "changed", {}));
   ASSERT_TRUE(h.start("test.throwing_body", "untouched", {}));
   ASSERT_EQ(h.status("changed"), InstanceStatus::kFailed);
