@@ -28,6 +28,12 @@ size_t RateGate::waiting() const {
   return queue_.size();
 }
 
+bool RateGate::idle() const {
+  SUNDIAL_CHECK_LOOP_THREAD(loop_);
+  TimeMs now = clock_.now_ms();
+  return queue_.empty() && now >= held_until_ && bucket_.full(now);
+}
+
 void RateGate::drain() {
   TimeMs now = clock_.now_ms();
   while (!queue_.empty() && now >= held_until_ && bucket_.try_take(now)) {
