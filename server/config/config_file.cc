@@ -377,9 +377,42 @@ Result<void> apply_queue_table(const std::string& name, const toml::node& node, 
   return ok();
 }
 
+// [limits.<name>]: a valid limiter name holding `rate` (per second, > 0)
+// and `burst` (at least 1; default: the rate, rounded up).
+Result<void> apply_limit_table(const std::string& name, const toml::node& node, DaemonConfig& config) {
+  if (auto valid = validate_limiter_name(name); !valid) {
+    return make_error(ErrorCode::kInvalidArgument, "[limits." + name + "]: " + valid.error().message);
+  }
+  const toml::table* t = node.as_table();
+  if (t == nullptr)
+    return make_error(ErrorCode::kInvalidArgument,
+                      "limits." + name + " must be a table [limits." + name + "]");
+  std::optional<double> rate, burst;
+  for (auto&& [key, value] : *t) {
+    std::string k(key.str());
+    if (k != "rate" && k != "burst") {
+      return make_error(ErrorCode::kInvalidArgument, "unknown key 'limits." + name + "." + k +
+                                                         "'; known keys of [limits.<name>]: burst, rate");
+    }
+    bool number = value.is_integer() || value.is_floating_point();
+    double v = number ? value.value_or(0.0) : 0.0;
+    double max = k == "rate" ? 1e6 : 1e9;
+    if (!(v > 0) || v > max || (k == "burst" && v < 1)) {
+      return std::unexpected(bad_value("limits." + name + "." + k,
+                                       k == "rate" ? "a number of calls per second above 0, at most 1000000"
+                                                   : "a number of calls from 1 to 1000000000"));
+    }
+    (k == "rate" ? rate : burst) = v;
+  }
+  if (!rate) return std::unexpected(bad_value("limits." + name + ".rate", "given (calls per second)"));
+  config.limits[name] = LimiterSpec{*rate, burst.value_or(std::max(1.0, std::ceil(*rate)))};
+  return ok();
+}
+
 std::map<std::string, std::map<std::string, Setter>> tables_for(DaemonConfig& config) {
   auto tables = schema();
   tables["queues"];  // [queues.<name>] tables: apply_queue_table
+  tables["limits"];  // [limits.<name>] tables: apply_limit_table
   std::vector<ConfigTable> declared = BuiltinModules::config_tables(config);
   for (auto& t : webhook_secret_tables(config.webhooks)) declared.push_back(std::move(t));
   for (const ConfigTable& table : declared) {
@@ -471,8 +504,10 @@ Result<void> apply_config_text(std::string_view toml_text, std::string_view sour
     }
     for (auto&& [key, node] : *table) {
       std::string name(key.str());
-      if (table_name == "queues") {  // [queues.<name>]: that queue's settings
-        if (auto applied = apply_queue_table(name, node, updated); !applied) {
+      if (table_name == "queues" || table_name == "limits") {  // [queues.<name>], [limits.<name>]
+        auto applied = table_name == "queues" ? apply_queue_table(name, node, updated)
+                                              : apply_limit_table(name, node, updated);
+        if (!applied) {
           return make_error(ErrorCode::kInvalidArgument, where(source_name, node) + applied.error().message);
         }
         continue;

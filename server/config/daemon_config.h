@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "connectors/http/limiters.h"
 #include "connectors/resend/resend_client.h"
 #include "engine/base/clock.h"
 #include "engine/base/json_parse.h"
@@ -126,6 +127,9 @@ struct DaemonConfig : BuiltinModules::Settings {
   // [queues.<name>] max_in_flight = N: applied to each queue at every start
   // (docs/tasks.md), like PUT /api/v1/queues/{queue}.
   std::map<std::string, uint32_t> queue_max_in_flight;
+  // [limits.<name>] rate = R, burst = B: the shared rate limiters steps name
+  // (docs/flow-control.md, "Rate limiters").
+  std::map<std::string, LimiterSpec> limits;
 };
 
 // "host:port" → host and port; IPv6 as "[::1]:8080".

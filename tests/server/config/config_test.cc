@@ -138,6 +138,27 @@ TEST(ConfigTest, QueueTablesSetMaxInFlightAndRefuseWhatIsNotAQueueSetting) {
   }
 }
 
+TEST(ConfigTest, LimitTablesDeclareSharedRateLimiters) {
+  DaemonConfig c;
+  ASSERT_TRUE(apply_config_text("[limits.notion]\nrate = 3\nburst = 5\n[limits.github]\nrate = 0.5\n",
+                                "sundial.toml", c));
+  EXPECT_EQ(c.limits.at("notion").rate_per_second, 3.0);
+  EXPECT_EQ(c.limits.at("notion").burst, 5.0);
+  EXPECT_EQ(c.limits.at("github").rate_per_second, 0.5);
+  EXPECT_EQ(c.limits.at("github").burst, 1.0) << "the rate rounded up, at least 1";
+  for (std::string bad :
+       {"[limits.notion]\nburst = 3", "[limits.notion]\nrate = 0", "[limits.notion]\nrate = -1",
+        "[limits.notion]\nrate = \"3\"", "[limits.notion]\nrate = 3\nburst = 0.5",
+        "[limits.notion]\nrate = nan", "[limits.notion]\nrate = 3\nwindow = 1", "[limits]\nnotion = 3",
+        "[limits.\"bad name\"]\nrate = 1"}) {
+    DaemonConfig d;
+    auto r = apply_config_text(bad, "sundial.toml", d);
+    ASSERT_FALSE(r) << bad;
+    EXPECT_NE(r.error().message.find("limits"), std::string::npos) << r.error().message;
+    EXPECT_TRUE(d.limits.empty());
+  }
+}
+
 TEST(ConfigTest, UnknownKeysAndTablesAreErrors) {
   auto key = parse("[server]\nlisten_port = 1\n");
   ASSERT_FALSE(key);
