@@ -111,7 +111,7 @@ lua::TriggerOptions trigger_options(const DaemonConfig& config) {
 // module's settings: its table as ctx.config, with [workflows.<type>] keys
 // over it, and its family's templates for ctx:email.
 Result<lua::ScriptCatalog::Options> lua_script_options(
-    const DaemonConfig& config, AsyncHttpClient& http, ResendClient& resend,
+    const DaemonConfig& config, AsyncHttpClient& http, Limiters& limiters, ResendClient& resend,
     const std::map<std::string, ScriptTypeSettings, std::less<>>& module_types) {
   lua::ScriptCatalog::Options options;
   options.lua.limits = config.workflows.limits;
@@ -126,6 +126,7 @@ Result<lua::ScriptCatalog::Options> lua_script_options(
   }
   lua::LuaEffects& effects = options.lua.effects;
   effects.http = &http;
+  effects.limiters = &limiters;
   auto policy = OutboundPolicy::parse(config.workflows.http_allow);
   if (!policy)
     return make_error(ErrorCode::kInvalidArgument, "workflows.http_allow: " + policy.error().message);
@@ -178,6 +179,8 @@ int run_daemon(const std::vector<std::string>& args) {
   ResendOptions resend_options = config.resend.client;
   resend_options.api_key = secret_from_env(config.resend.api_key_env);
   ResendClient resend(loop, clock, http_client, resend_options);
+  // The shared rate limiters ([limits.<name>]) ctx:http steps name.
+  Limiters limiters(loop, clock, config.limits);
   if (resend.log_mode()) {
     spdlog::warn("${} is not set: emails are logged and journaled, not sent (log mode)",
                  config.resend.api_key_env);
@@ -195,7 +198,7 @@ int run_daemon(const std::vector<std::string>& args) {
   // [workflows] dir. They load while the engine opens, before recovery
   // resumes the instances that run them. A script that does not load
   // stops start-up.
-  auto script_options = lua_script_options(config, http_client, resend, modules.script_types);
+  auto script_options = lua_script_options(config, http_client, limiters, resend, modules.script_types);
   if (!script_options) {
     std::fprintf(stderr, "sundiald: %s\n", script_options.error().message.c_str());
     return 2;

@@ -71,9 +71,13 @@ Result<RateGate*> Limiters::gate(const Parsed& ref) {
   return raw;
 }
 
-Result<void> Limiters::acquire(std::string_view reference, std::move_only_function<void()> go) {
+Result<RateGate*> Limiters::gate_for(std::string_view reference) {
   SUNDIAL_ASSIGN_OR_RETURN(Parsed ref, parse(reference));
-  SUNDIAL_ASSIGN_OR_RETURN(RateGate * g, gate(ref));
+  return gate(ref);
+}
+
+Result<void> Limiters::acquire(std::string_view reference, std::move_only_function<void()> go) {
+  SUNDIAL_ASSIGN_OR_RETURN(RateGate * g, gate_for(reference));
   g->acquire(std::move(go));
   return {};
 }

@@ -56,6 +56,9 @@ class Limiters {
   // Runs `go` once the bucket of `reference` lets it through (maybe at
   // once). An error (unknown name, too many busy sub-keys) runs nothing.
   Result<void> acquire(std::string_view reference, std::move_only_function<void()> go);
+  // The bucket of `reference` (made on first use), to acquire() from
+  // later; the same errors. The pointer is valid until the next call.
+  Result<RateGate*> gate_for(std::string_view reference);
   // The provider asked to wait `delay` (Retry-After): nothing passes that
   // bucket until then.
   void hold(std::string_view reference, DurationMs delay);

@@ -73,7 +73,7 @@ TEST(ConfigModulesTest, MessagesListTheSameTablesAndKeys) {
   ASSERT_FALSE(table);
   EXPECT_EQ(
       table.error().message,
-      "sundial.toml:1:1: unknown table [nurtur]; known tables: calcom, github, notion, nurture, queues, "
+      "sundial.toml:1:1: unknown table [nurtur]; known tables: calcom, github, limits, notion, nurture, queues, "
       "reminders, resend, server, storage, workflows");
   auto key = parse("[reminders]\nlead = [\"1h\"]\n");
   ASSERT_FALSE(key);

@@ -157,6 +157,46 @@ TEST_F(LuaEffectsTest, A503WithRetryAfterIsRetriedNoSoonerThanAsked) {
   EXPECT_EQ(*server.requests()[1].header("idempotency-key"), "w1/call") << "the same key on every attempt";
 }
 
+// ctx:http's `limit` sends through a shared limiter ([limits.<name>]); a
+// limit no one declared fails the instance naming the declared ones.
+TEST_F(LuaEffectsTest, ALimitSendsThroughTheNamedLimiterAndAnUndeclaredOneIsRefused) {
+  server.script([](const http::HttpRequest&) { return http::HttpResponse::text(200, "ok"); });
+  // A token a millisecond: waits are short real timers, no clock steps.
+  Limiters limiters(h.loop, h.clock, {{"api", LimiterSpec{1000.0, 1.0}}});
+  LuaOptions o = options();
+  o.effects.limiters = &limiters;
+  add("w", "URL = '" + url("/x") + "'\n" + R"lua(return { run = function(ctx)
+    return ctx:http("call", { url = URL, limit = "api:" .. ctx.input.tenant }).body
+  end })lua",
+      o);
+  add("bad", R"lua(return { run = function(ctx)
+    return ctx:http("call", { url = "http://127.0.0.1/", limit = "github" })
+  end })lua",
+      o);
+  h.open();
+  for (const char* id : {"a1", "a2", "a3"}) ASSERT_TRUE(h.start("w", id, {{"tenant", "t1"}}));
+  ASSERT_TRUE(h.start("w", "b1", {{"tenant", "t2"}}));
+  ASSERT_TRUE(h.start("bad", "bad1"));
+  // One call of tenant t1 and the one of t2 go at once; t1's others wait
+  // for a token each (the limiter's clock is the test's ManualClock).
+  run_until([&] { return server.requests().size() >= 2 && http.in_flight() == 0; });
+  EXPECT_EQ(server.requests().size(), 2u) << "t1's bucket holds one token";
+  for (int i = 0; i < 50 && server.requests().size() < 4; ++i) {
+    h.clock.advance(1);
+    // A call waits: the limiter's timer (1 ms) is armed, so this returns.
+    if (limiters.views()[0].waiting > 0) h.loop.run_once();
+    run_until([&] { return http.in_flight() == 0; });
+  }
+  for (const char* id : {"a1", "a2", "a3", "b1"}) run_until(id, InstanceStatus::kCompleted);
+  EXPECT_EQ(server.requests().size(), 4u);
+  auto views = limiters.views();
+  ASSERT_EQ(views.size(), 1u);
+  EXPECT_EQ(views[0].sub_keys, 2u) << "a bucket per tenant";
+  run_until("bad1", InstanceStatus::kFailed);
+  EXPECT_NE(last_error("bad1").find("no limiter 'github' is declared; declared: api"), std::string::npos)
+      << last_error("bad1");
+}
+
 TEST_F(LuaEffectsTest, A4xxFailsTheStepAtOnceWithTheAnswer) {
   server.script([](const http::HttpRequest&) {
     return http::HttpResponse::json(422, {{"message", "name is required"}});

@@ -30,6 +30,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "connectors/http/limiters.h"
 #include "connectors/http/outbound_policy.h"
 #include "engine/runtime/context.h"
 #include "workflows/lua/effects/secret_ref.h"
@@ -49,6 +50,9 @@ namespace sundial::lua {
 struct LuaEffects {
   // ctx:http's client. None: every ctx:http step fails for good.
   AsyncHttpClient* http = nullptr;
+  // The shared rate limiters ctx:http's `limit` names ([limits.<name>]).
+  // None: a `limit` is refused as undeclared.
+  Limiters* limiters = nullptr;
   // `[workflows] http_allow`. Default: any public host (OutboundPolicy()).
   std::shared_ptr<const OutboundPolicy> http_policy = std::make_shared<OutboundPolicy>();
   // `[workflows] http_max_response_bytes`. Default: 1 MiB.

@@ -1,6 +1,8 @@
-// ctx:http(name, { method, url, headers, body | json, timeout }): one HTTP
-// call as a durable step, through AsyncHttpClient under the outbound
-// policy. See effect.h for the convention, docs/lua.md for the contract.
+// ctx:http(name, { method, url, headers, body | json, timeout, limit }):
+// one HTTP call as a durable step, through AsyncHttpClient under the
+// outbound policy, and through a shared rate limiter when `limit` names
+// one ("notion" or "notion:<sub-key>"; a 429 or 503 with Retry-After holds
+// it). See effect.h for the convention, docs/lua.md for the contract.
 #include <lua.hpp>
 
 #include "connectors/http/async_http_client.h"
@@ -24,6 +26,7 @@ struct HttpSpec {
   std::optional<SecretText> body;
   std::optional<SecretJson> json;
   DurationMs timeout = kDefaultTimeout;
+  std::optional<std::string> limit;  // a Limiters reference
 };
 
 bool is_token(std::string_view s) {
@@ -39,9 +42,9 @@ bool has_line_break(std::string_view s) {
          s.find('\0') != std::string_view::npos;
 }
 
-HttpSpec read_spec(lua_State* L) {
+HttpSpec read_spec(lua_State* L, const Limiters* limiters) {
   const std::string m = "ctx:http";
-  check_known_fields(L, 3, m, {"method", "url", "headers", "body", "json", "timeout"});
+  check_known_fields(L, 3, m, {"method", "url", "headers", "body", "json", "timeout", "limit"});
   HttpSpec spec;
   bool has_payload = false;
   if (raw_field(L, 3, "body") != LUA_TNIL) {
@@ -93,6 +96,15 @@ HttpSpec read_spec(lua_State* L) {
       throw LuaValueError(m + ": timeout must be from 1ms to " + std::to_string(kMaxTimeout / kSecondMs) +
                           "s");
     }
+  }
+  lua_pop(L, 1);
+  if (raw_field(L, 3, "limit") != LUA_TNIL) {
+    if (lua_type(L, -1) != LUA_TSTRING)
+      throw LuaValueError(m + ": limit must be a string such as \"notion\"");
+    spec.limit = lua_tostring(L, -1);
+    if (limiters == nullptr) throw LuaValueError(m + ": limit: no limiter is declared ([limits.NAME])");
+    if (auto valid = limiters->validate(*spec.limit); !valid)
+      throw LuaValueError(m + ": limit: " + valid.error().message);
   }
   lua_pop(L, 1);
   return spec;
@@ -163,13 +175,15 @@ Result<nlohmann::json> http_result(const HttpCallResult& r, const std::string& w
 }
 
 AsyncStepFn build_http(lua_State* L, const EffectEnv& env) {
-  HttpSpec spec = read_spec(L);
   const LuaEffects& fx = env.effects;
+  HttpSpec spec = read_spec(L, fx.limiters);
   AsyncHttpClient* client = fx.http;
   auto policy = fx.http_policy ? fx.http_policy : std::make_shared<OutboundPolicy>();
   size_t cap = fx.http_max_response_bytes;
   SecretPolicy secrets = fx.secrets;
-  return [spec = std::move(spec), client, policy, cap, secrets](const StepInfo& info, StepDone done) {
+  Limiters* limiters = fx.limiters;
+  return [spec = std::move(spec), client, policy, cap, secrets, limiters](const StepInfo& info,
+                                                                          StepDone done) {
     std::string what = spec.method + " " + spec.url.display();
     if (client == nullptr) {
       return done(make_error(ErrorCode::kInvalidArgument, "ctx:http is not available: no HTTP client"));
@@ -180,8 +194,18 @@ AsyncStepFn build_http(lua_State* L, const EffectEnv& env) {
     call->policy = policy;
     call->max_response_bytes = cap;
     call->log_name = "ctx:http '" + info.step_name + "' " + what;
-    client->send(std::move(*call), [scope = std::move(scope), done = std::move(done),
-                                    what = std::move(what)](HttpCallResult r) mutable noexcept {
+    RateGate* gate = nullptr;
+    if (spec.limit && limiters != nullptr) {
+      auto found = limiters->gate_for(*spec.limit);
+      // Every sub-key of the limiter busy: an attempt that failed, retried later.
+      if (!found) return done(std::unexpected(failed_call(true, what + ": " + found.error().message, 0)));
+      gate = *found;
+    }
+    auto answered = [scope = std::move(scope), done = std::move(done), what = std::move(what),
+                     limit = spec.limit, limiters](HttpCallResult r) mutable noexcept {
+      // The provider asked everyone to slow down: the whole bucket waits.
+      if (limit && limiters && (r.status == 429 || r.status == 503) && r.retry_after > 0)
+        limiters->hold(*limit, r.retry_after);
       Result<nlohmann::json> out = make_error(ErrorCode::kInternal, "ctx:http: the answer could not be read");
       try {
         out = http_result(r, what);
@@ -194,6 +218,10 @@ AsyncStepFn build_http(lua_State* L, const EffectEnv& env) {
         out = make_error(ErrorCode::kInternal, std::string("ctx:http: ") + e.what());
       }
       done(std::move(out));
+    };
+    if (gate == nullptr) return client->send(std::move(*call), std::move(answered));
+    gate->acquire([client, call = std::move(*call), answered = std::move(answered)]() mutable {
+      client->send(std::move(call), std::move(answered));
     });
   };
 }
