@@ -409,10 +409,18 @@ Result<void> apply_limit_table(const std::string& name, const toml::node& node, 
   return ok();
 }
 
+// Tables of named sub-tables ([queues.<name>], [limits.<name>]): each
+// sub-table is applied whole by its table's function.
+using NamedTableFn = Result<void> (*)(const std::string& name, const toml::node& node, DaemonConfig& config);
+const std::map<std::string, NamedTableFn>& named_tables() {
+  static const std::map<std::string, NamedTableFn> tables{{"queues", apply_queue_table},
+                                                          {"limits", apply_limit_table}};
+  return tables;
+}
+
 std::map<std::string, std::map<std::string, Setter>> tables_for(DaemonConfig& config) {
   auto tables = schema();
-  tables["queues"];  // [queues.<name>] tables: apply_queue_table
-  tables["limits"];  // [limits.<name>] tables: apply_limit_table
+  for (const auto& [name, fn] : named_tables()) tables[name];  // known, with no keys of their own
   std::vector<ConfigTable> declared = BuiltinModules::config_tables(config);
   for (auto& t : webhook_secret_tables(config.webhooks)) declared.push_back(std::move(t));
   for (const ConfigTable& table : declared) {
@@ -504,10 +512,8 @@ Result<void> apply_config_text(std::string_view toml_text, std::string_view sour
     }
     for (auto&& [key, node] : *table) {
       std::string name(key.str());
-      if (table_name == "queues" || table_name == "limits") {  // [queues.<name>], [limits.<name>]
-        auto applied = table_name == "queues" ? apply_queue_table(name, node, updated)
-                                              : apply_limit_table(name, node, updated);
-        if (!applied) {
+      if (auto named = named_tables().find(table_name); named != named_tables().end()) {
+        if (auto applied = named->second(name, node, updated); !applied) {
           return make_error(ErrorCode::kInvalidArgument, where(source_name, node) + applied.error().message);
         }
         continue;
