@@ -134,7 +134,30 @@ nlohmann::json record_to_json(const InstanceRecord& r) {
   if (r.status == InstanceStatus::kPaused) j["paused_at"] = r.paused_at;
   if (!r.cancel_reason.empty()) j["cancel_reason"] = r.cancel_reason;
   if (!r.idempotency_key.empty()) j["idempotency_key"] = r.idempotency_key;
+  if (r.concurrency) j["concurrency"] = to_json(*r.concurrency);
   return j;
+}
+
+nlohmann::json start_reply_to_json(const StartReply& reply) {
+  nlohmann::json j = {
+      {"instance_id", reply.instance_id}, {"status", status_name(reply.status)}, {"created", reply.created}};
+  if (reply.coalesced) j["coalesced"] = true;
+  if (reply.dropped) j["dropped"] = true;
+  return j;
+}
+
+Result<size_t> queue_position(Store& store, const InstanceRecord& r) {
+  if (r.status != InstanceStatus::kQueued || !r.concurrency) return 0;
+  std::string prefix = keys::slot_index_key_prefix(r.concurrency->key);
+  prefix.push_back(static_cast<char>(SlotState::kQueued));
+  size_t ahead = 0;
+  SUNDIAL_TRY(scan_prefix(store, Cf::kIndex, prefix, [&](std::string_view key, std::string_view) {
+    auto parsed = keys::parse_slot_index_key(key);
+    if (!parsed || parsed->seq >= r.queue_seq) return false;
+    ++ahead;
+    return true;
+  }));
+  return ahead + 1;
 }
 
 nlohmann::json list_page_to_json(const ListPage& page) {

@@ -18,6 +18,7 @@
 #include "engine/model/journal_entry.h"
 #include "engine/storage/keys.h"
 #include "engine/storage/store.h"
+#include "engine/transitions/commands.h"
 
 namespace sundial {
 
@@ -44,6 +45,9 @@ struct InstanceStats {
 constexpr size_t kMaxListLimit = 1000;
 
 Result<InstanceRecord> describe_instance(Store& store, const std::string& id);
+// A queued instance's 1-based place among its concurrency key's waiters
+// (0 for an instance that does not wait); reads the key's `C` rows ahead.
+Result<size_t> queue_position(Store& store, const InstanceRecord& r);
 Result<ListPage> list_instances(Store& store, const ListQuery& query);
 Result<std::vector<JournalEntry>> instance_history(Store& store, const std::string& id);
 // Pending timers due before `due_before` (0 = any time), soonest first.
@@ -54,6 +58,9 @@ Result<InstanceStats> instance_stats(Store& store);
 // The API's JSON views, shared by the HTTP API and sundialctl --data-dir so
 // both show the same thing.
 nlohmann::json record_to_json(const InstanceRecord& record);
+// The answer to a start: instance_id, status, created, and `coalesced` or
+// `dropped` when its concurrency key was busy.
+nlohmann::json start_reply_to_json(const StartReply& reply);
 // {"instances": [...], "next_cursor": "..." | null}
 nlohmann::json list_page_to_json(const ListPage& page);
 // {"instance_id": id, "entries": [...]}

@@ -100,6 +100,8 @@ Result<std::string> encode_record(const InstanceRecord& r) {
   if (!r.last_error.empty()) j["last_error"] = r.last_error;
   if (!r.cancel_reason.empty()) j["cancel_reason"] = r.cancel_reason;
   if (!r.idempotency_key.empty()) j["idempotency_key"] = r.idempotency_key;
+  if (r.concurrency) j["concurrency"] = to_json(*r.concurrency);
+  if (r.queue_seq) j["queue_seq"] = r.queue_seq;
   SUNDIAL_TRY(check_fields(j, "instance record"));
   return dump_checked(j, "instance record");
 }
@@ -132,6 +134,12 @@ Result<InstanceRecord> decode_record(std::string_view bytes) {
   if (!read(j, "idempotency_key", r.idempotency_key)) {
     return std::unexpected(corrupt(what, "idempotency_key"));
   }
+  if (auto it = j.find("concurrency"); it != j.end()) {
+    auto spec = parse_concurrency(*it);
+    if (!spec) return std::unexpected(corrupt(what, "concurrency"));
+    r.concurrency = std::move(*spec);
+  }
+  if (!read(j, "queue_seq", r.queue_seq)) return std::unexpected(corrupt(what, "queue_seq"));
   auto parsed_status = parse_status(status);
   auto parsed_before = parse_status(before);
   if (!parsed_status) return std::unexpected(corrupt(what, "status"));
@@ -209,6 +217,8 @@ nlohmann::json entry_to_json(const JournalEntry& e) {
     if (e.kind == EntryKind::kTimerScheduled) key = "timer";
     if (e.kind == EntryKind::kResumed) key = "policy";
     if (e.kind == EntryKind::kPatch) key = "change_id";
+    if (e.kind == EntryKind::kQueued || e.kind == EntryKind::kAdmitted) key = "key";
+    if (e.kind == EntryKind::kCoalesced) key = "from";
     j[key] = e.name;
   }
   if (e.attempt) j["attempt"] = e.attempt;

@@ -6,7 +6,7 @@
 namespace sundial {
 namespace {
 
-constexpr std::array<std::pair<EventType, std::string_view>, 11> kNames{{
+constexpr std::array<std::pair<EventType, std::string_view>, 14> kNames{{
     {EventType::kInstanceStarted, "instance_started"},
     {EventType::kStepCompleted, "step_completed"},
     {EventType::kStepFailed, "step_failed"},
@@ -18,6 +18,9 @@ constexpr std::array<std::pair<EventType, std::string_view>, 11> kNames{{
     {EventType::kCompleted, "completed"},
     {EventType::kFailed, "failed"},
     {EventType::kCancelled, "cancelled"},
+    {EventType::kQueued, "queued"},
+    {EventType::kAdmitted, "admitted"},
+    {EventType::kCoalesced, "coalesced"},
 }};
 
 }  // namespace

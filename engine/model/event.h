@@ -27,6 +27,9 @@ enum class EventType : uint8_t {
   kCompleted,
   kFailed,
   kCancelled,
+  kQueued,     // name = the concurrency key
+  kAdmitted,   // name = the concurrency key
+  kCoalesced,  // name = the concurrency key; detail = the id the folded start asked for
 };
 
 std::string_view event_type_name(EventType type);

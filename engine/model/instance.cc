@@ -16,6 +16,8 @@ std::string_view status_name(InstanceStatus status) {
       return "failed";
     case InstanceStatus::kCancelled:
       return "cancelled";
+    case InstanceStatus::kQueued:
+      return "queued";
   }
   return "unknown";
 }

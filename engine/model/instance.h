@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/base/clock.h"
+#include "engine/model/concurrency.h"
 
 namespace sundial {
 
@@ -25,14 +26,17 @@ enum class InstanceStatus : uint8_t {
   kCompleted = 4,
   kFailed = 5,  // a step failed for good or the workflow code failed; `retry` resumes it
   kCancelled = 6,
+  // Started with a concurrency key whose slots were all taken: its input
+  // and kStarted entry are stored, its code has not run (engine/flow/).
+  kQueued = 7,
 };
 
 std::string_view status_name(InstanceStatus status);
 std::optional<InstanceStatus> parse_status(std::string_view name);
 bool is_finished(InstanceStatus status);
-inline constexpr InstanceStatus kAllStatuses[] = {InstanceStatus::kRunning, InstanceStatus::kWaiting,
-                                                  InstanceStatus::kPaused,  InstanceStatus::kCompleted,
-                                                  InstanceStatus::kFailed,  InstanceStatus::kCancelled};
+inline constexpr InstanceStatus kAllStatuses[] = {
+    InstanceStatus::kQueued,    InstanceStatus::kRunning, InstanceStatus::kWaiting,  InstanceStatus::kPaused,
+    InstanceStatus::kCompleted, InstanceStatus::kFailed,  InstanceStatus::kCancelled};
 
 // What the workflow coroutine is suspended on.
 enum class AwaitKind : uint8_t { kNone = 0, kStep = 1, kSleep = 2, kSignal = 3 };
@@ -69,7 +73,20 @@ struct InstanceRecord {
   std::string last_error;
   std::string cancel_reason;
   std::string idempotency_key;  // empty when the start had none
+
+  // The start's concurrency key (engine/flow/): the instance holds one of
+  // the key's slots from its admission until it finishes, or waits for
+  // one (kQueued) at place `queue_seq` of the key's arrival order.
+  std::optional<ConcurrencySpec> concurrency;
+  uint64_t queue_seq = 0;
 };
+
+// Where the instance stands under its concurrency key: waiting while
+// queued, holding a slot until it finishes, else none.
+inline SlotState slot_state(const InstanceRecord& r) {
+  if (!r.concurrency || is_finished(r.status)) return SlotState::kNone;
+  return r.status == InstanceStatus::kQueued ? SlotState::kQueued : SlotState::kHolding;
+}
 
 // Whether a row for record.timer_due exists in the `timers` column family
 // (none while paused or finished: the record keeps the due time alone).

@@ -6,7 +6,7 @@
 namespace sundial {
 namespace {
 
-constexpr std::array<std::pair<EntryKind, std::string_view>, 15> kNames{{
+constexpr std::array<std::pair<EntryKind, std::string_view>, 18> kNames{{
     {EntryKind::kStarted, "started"},
     {EntryKind::kStepCompleted, "step_completed"},
     {EntryKind::kStepAttemptFailed, "step_attempt_failed"},
@@ -22,6 +22,9 @@ constexpr std::array<std::pair<EntryKind, std::string_view>, 15> kNames{{
     {EntryKind::kCompleted, "completed"},
     {EntryKind::kFailed, "failed"},
     {EntryKind::kPatch, "patch"},
+    {EntryKind::kQueued, "queued"},
+    {EntryKind::kAdmitted, "admitted"},
+    {EntryKind::kCoalesced, "coalesced"},
 }};
 
 }  // namespace

@@ -41,6 +41,10 @@ enum class EntryKind : uint8_t {
   // name = change id: the workflow took the patched path of ctx.patched()
   // (Context::patched). Not an outcome; replay looks for it by name.
   kPatch,
+  // Concurrency keys (engine/flow/): name = the key. Not outcomes.
+  kQueued,     // the key's slots were taken; data = {"position": n}
+  kAdmitted,   // a slot freed up: the code runs from here
+  kCoalesced,  // a later start folded into this queued run; data = its input, name = the id it asked for
 };
 
 std::string_view entry_kind_name(EntryKind kind);

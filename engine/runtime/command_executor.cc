@@ -97,6 +97,11 @@ void execute(Runtime& rt, IdempotencyKeys& keys, const std::string& id, std::opt
     if (!loaded) return answer_later(rt, std::move(reply), loaded.error());
     LiveInstance& inst = **loaded;
     InstanceView view{inst.record};
+    const InstanceRecord& r = inst.record;
+    if (r.status == InstanceStatus::kFailed && r.concurrency &&
+        !rt.slots().can_run_now(r.concurrency->key, r.concurrency->limit)) {
+      view.queue = QueuePlace{rt.slots().next_seq(), rt.slots().waiters(r.concurrency->key) + 1};
+    }
     if (stored_key) {
       auto known = keys.lookup(*stored_key, rt.now());
       if (!known) return reject(rt, inst, std::move(reply), known.error());

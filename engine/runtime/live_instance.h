@@ -31,6 +31,7 @@ struct LiveInstance {
   InstanceStatus indexed_status = InstanceStatus::kRunning;
   TimeMs indexed_finished_at = 0;
   std::string indexed_version;
+  std::string indexed_slot_key;  // its `C` index key, empty for none
 
   // Whether a row for record.timer_due exists in the `timers` column family.
   bool timer_row() const { return has_timer_row(record); }

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "engine/base/check.h"
+#include "engine/base/coding.h"
 #include "engine/base/utf8.h"
 #include "engine/codec/codec.h"
 #include "engine/codec/index_keys.h"
@@ -37,6 +38,12 @@ std::string encode_or_repair(InstanceRecord& r) {
 
 }  // namespace
 
+std::string slot_index_key_of(const InstanceRecord& r) {
+  SlotState state = slot_state(r);
+  if (state == SlotState::kNone) return {};
+  return keys::slot_index_key(r.concurrency->key, static_cast<uint8_t>(state), r.queue_seq, r.id);
+}
+
 void write_instance(LiveInstance& inst, Transition& tx) {
   InstanceRecord& r = inst.record;
   r.updated_at = tx.now;
@@ -68,6 +75,16 @@ void write_instance(LiveInstance& inst, Transition& tx) {
       tx.batch.del(Cf::kIndex, keys::finished_index_key(inst.indexed_finished_at, r.id));
     }
     if (r.finished_at) tx.batch.put(Cf::kIndex, keys::finished_index_key(r.finished_at, r.id), {});
+  }
+  std::string slot_key = slot_index_key_of(r);
+  if (slot_key != inst.indexed_slot_key) {
+    if (!inst.indexed_slot_key.empty()) tx.batch.del(Cf::kIndex, inst.indexed_slot_key);
+    if (!slot_key.empty()) {
+      std::string limit;
+      put_u32_be(limit, r.concurrency->limit);
+      tx.batch.put(Cf::kIndex, slot_key, limit);
+    }
+    inst.indexed_slot_key = std::move(slot_key);
   }
   inst.persisted = true;
   inst.indexed_status = r.status;

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 #include "engine/runtime/live_instance.h"
 #include "engine/transitions/record_ops.h"
@@ -22,5 +23,9 @@ uint32_t append_entry(LiveInstance& inst, Transition& tx, JournalEntry entry);
 // bytes replaced; anything else that cannot be stored is a bug, logged and
 // repaired in the record itself, so memory and disk agree.
 void write_instance(LiveInstance& inst, Transition& tx);
+
+// The instance's `C` index key (its place under its concurrency key), or
+// empty when it has none.
+std::string slot_index_key_of(const InstanceRecord& r);
 
 }  // namespace sundial

@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "engine/base/check.h"
+#include "engine/base/coding.h"
 #include "engine/base/kill_point.h"
 #include "engine/base/utf8.h"
 #include "engine/codec/codec.h"
@@ -77,6 +78,7 @@ void Runtime::close() {
   load_retry_timer_.stop();
   recovery_retry_timer_.stop();
   load_retries_.clear();
+  admit_retries_.clear();
   // Whoever waits for a load hears now; the reads' results are dropped.
   auto loads = std::move(loads_);
   loads_.clear();
@@ -164,6 +166,7 @@ LiveInstance& Runtime::install(StoredInstance stored) {
   inst->indexed_status = inst->record.status;
   inst->indexed_finished_at = inst->record.finished_at;
   inst->indexed_version = inst->record.version;
+  inst->indexed_slot_key = slot_index_key_of(inst->record);
   LiveInstance* raw = inst.get();
   live_.emplace(raw->record.id, std::move(inst));
   replay(*raw);
@@ -567,20 +570,26 @@ void Runtime::fire_timer(const keys::TimerKey& key, Result<LiveInstance*> loaded
 }
 
 void Runtime::retry_timer_later(const keys::TimerKey& key) {
-  if (load_retries_.empty()) load_retry_timer_.start(static_cast<uint64_t>(kLoadRetryMs));
+  if (load_retries_.empty() && admit_retries_.empty()) {
+    load_retry_timer_.start(static_cast<uint64_t>(kLoadRetryMs));
+  }
   load_retries_.push_back(key);
 }
 
 void Runtime::retry_timers() {
   std::vector<keys::TimerKey> keys;
   keys.swap(load_retries_);
+  std::vector<std::string> admissions;
+  admissions.swap(admit_retries_);
   for (const auto& key : keys) on_timer(key);
+  for (const auto& id : admissions) admit(id);
 }
 
 // ---- Commit ------------------------------------------------------------------
 
 void Runtime::commit(LiveInstance& inst, Transition&& tx) {
   SUNDIAL_CHECK_LOOP_THREAD(deps_.loop);
+  sync_slot(inst.record);
   write_instance(inst, tx);
   inst.in_flight++;
   submit(std::move(tx), [this, id = inst.record.id](const Result<void>&) {
@@ -617,25 +626,108 @@ void Runtime::submit(Transition&& tx, std::move_only_function<void(const Result<
   });
 }
 
+// ---- Concurrency keys --------------------------------------------------------
+
+void Runtime::sync_slot(const InstanceRecord& r) {
+  if (!r.concurrency) return;
+  const std::string& key = r.concurrency->key;
+  SlotState want = slot_state(r);
+  SlotState have = slots_.state(key, r.id);
+  if (want == have) return;
+  if (want == SlotState::kNone) {
+    // Finished, or cancelled while it waited: the next waiters take the slot.
+    for (std::string& next : slots_.forget(key, r.id)) {
+      deps_.loop.defer([this, next = std::move(next)] { admit(next); });
+    }
+  } else if (have == SlotState::kNone) {
+    if (want == SlotState::kHolding) {
+      slots_.hold(key, r.id, r.concurrency->limit);
+    } else {
+      slots_.enqueue(key, r.id, r.queue_seq, r.concurrency->limit);
+    }
+  }
+  // Holding while the record still says queued: its admission is on the way.
+}
+
+void Runtime::admit(const std::string& id) {
+  if (!accepting_) return;  // recovery restores the slots and admits again
+  with_instance(id, [this, id](Result<LiveInstance*> loaded) {
+    if (!loaded) {
+      if (loaded.error().code == ErrorCode::kNotFound || !accepting_) return;
+      spdlog::warn("instance '{}': could not be read to start it in its concurrency slot ({}); retrying", id,
+                   loaded.error().to_string());
+      if (load_retries_.empty() && admit_retries_.empty()) {
+        load_retry_timer_.start(static_cast<uint64_t>(kLoadRetryMs));
+      }
+      admit_retries_.push_back(id);
+      return;
+    }
+    LiveInstance& inst = **loaded;
+    InstanceRecord& r = inst.record;
+    if (r.status != InstanceStatus::kQueued || !r.concurrency ||
+        slots_.state(r.concurrency->key, id) != SlotState::kHolding) {
+      return release(inst);
+    }
+    Transition tx(now());
+    set_status(r, tx.now, InstanceStatus::kRunning);
+    JournalEntry admitted;
+    admitted.kind = EntryKind::kAdmitted;
+    admitted.name = r.concurrency->key;
+    append_entry(inst, tx, admitted);
+    add_event(r, tx, EventType::kAdmitted, r.concurrency->key);
+    rebuild(inst);  // a retried instance may still hold the coroutine that failed
+    advance(inst, tx);
+    commit(inst, std::move(tx));
+  });
+}
+
 // ---- Recovery ----------------------------------------------------------------
 
 namespace {
 
-// Every instance the status index lists as running, read in full.
-Result<std::vector<StoredInstance>> read_running(Store& store) {
+struct StoredState {
+  std::vector<StoredInstance> running;
+  std::vector<SlotEntry> slots;
+};
+
+Result<std::vector<SlotEntry>> read_slots(Store& store) {
+  std::vector<SlotEntry> out;
+  bool corrupt = false;
+  SUNDIAL_TRY(scan_prefix(
+      store, Cf::kIndex, keys::slot_index_prefix(), [&](std::string_view key, std::string_view value) {
+        auto parsed = keys::parse_slot_index_key(key);
+        auto limit = get_u32_be(value);
+        if (!parsed || !limit || *limit == 0 ||
+            (parsed->state != static_cast<uint8_t>(SlotState::kHolding) &&
+             parsed->state != static_cast<uint8_t>(SlotState::kQueued))) {
+          corrupt = true;
+          return false;
+        }
+        out.push_back(SlotEntry{std::move(parsed->key), std::move(parsed->id),
+                                static_cast<SlotState>(parsed->state), parsed->seq, *limit});
+        return true;
+      }));
+  if (corrupt) return make_error(ErrorCode::kCorruption, "a concurrency slot index entry is malformed");
+  return out;
+}
+
+// Every instance the status index lists as running, read in full, and
+// every instance's place under its concurrency key.
+Result<StoredState> read_running(Store& store) {
+  StoredState state;
+  SUNDIAL_ASSIGN_OR_RETURN(state.slots, read_slots(store));
   std::vector<std::string> running;
   SUNDIAL_TRY(scan_prefix(store, Cf::kIndex, keys::status_index_prefix(InstanceStatus::kRunning),
                           [&](std::string_view key, std::string_view) {
                             running.emplace_back(keys::index_key_id(key, 2));
                             return true;
                           }));
-  std::vector<StoredInstance> out;
-  out.reserve(running.size());
+  state.running.reserve(running.size());
   for (const std::string& id : running) {
     SUNDIAL_ASSIGN_OR_RETURN(StoredInstance stored, read_stored_instance(store, id));
-    out.push_back(std::move(stored));
+    state.running.push_back(std::move(stored));
   }
-  return out;
+  return state;
 }
 
 }  // namespace
@@ -649,10 +741,13 @@ void Runtime::recover(Recovered done) {
       return done(std::unexpected(participant.error()));
     }
     reads_.run([&store = deps_.store] { return read_running(store); },
-               [this, done = std::move(done)](Result<std::vector<StoredInstance>> running) mutable {
+               [this, done = std::move(done)](Result<StoredState> stored_state) mutable {
                  recover_in_flight_ = false;
-                 if (!running) return done(std::unexpected(running.error()));
+                 if (!stored_state) return done(std::unexpected(stored_state.error()));
                  recovering_ = false;
+                 // Slots first: a recovered instance that finishes frees its slot.
+                 std::vector<std::string> admitted = slots_.restore(stored_state->slots);
+                 std::vector<StoredInstance>* running = &stored_state->running;
                  for (StoredInstance& stored : *running) {
                    if (find(stored.record.id) != nullptr) continue;
                    LiveInstance& inst = install(std::move(stored));
@@ -662,6 +757,7 @@ void Runtime::recover(Recovered done) {
                  }
                  accepting_ = true;
                  timers_.release();
+                 for (const std::string& id : admitted) admit(id);
                  if (!running->empty()) spdlog::info("recovered {} running instance(s)", running->size());
                  done(ok());
                });
@@ -694,6 +790,8 @@ void Runtime::finish_recovery() {
   live_generation_++;
   changes_.cancel();  // what the failed writes left is unknown: the sweep's round deletes no instance
   timers_.reset();
+  slots_.clear();
+  admit_retries_.clear();
   if (participant_ != nullptr) participant_->reset();
   deps_.commits.clear_failure();
   recover([this](Result<void> r) {

@@ -37,6 +37,7 @@
 #include "engine/base/clock.h"
 #include "engine/codec/stored_instance.h"
 #include "engine/events/event_log.h"
+#include "engine/flow/key_slots.h"
 #include "engine/loop/loop.h"
 #include "engine/loop/timer.h"
 #include "engine/loop/work_pool.h"
@@ -146,6 +147,12 @@ class Runtime {
   // Random number in [0, 1) for retry jitter (not for workflow code).
   double jitter01() { return std::uniform_real_distribution<double>(0, 1)(rng_); }
 
+  // Concurrency keys (engine/flow/key_slots.h): who holds and who waits.
+  // commit() keeps it in step with each record; a holder that finishes
+  // hands its slot to the next waiter, which is admitted (its code starts)
+  // in a later loop turn.
+  KeySlots& slots() { return slots_; }
+
   // ---- Introspection ---------------------------------------------------------
   size_t live_count() const { return live_.size(); }
   // Reads and blocking steps submitted to a pool and not yet back on the loop.
@@ -167,6 +174,10 @@ class Runtime {
   // A Context for `id` whose tasks run through the participant.
   std::unique_ptr<Context> make_context(const std::string& id, const nlohmann::json& input,
                                         std::vector<JournalEntry> journal);
+  // Brings the slots in line with the record about to be committed.
+  void sync_slot(const InstanceRecord& r);
+  // Runs a waiter that KeySlots moved into a slot: queued -> running.
+  void admit(const std::string& id);
   void on_timer(const keys::TimerKey& key);
   void fire_timer(const keys::TimerKey& key, Result<LiveInstance*> loaded);
   // A due timer whose instance could not be read (an I/O error, not a
@@ -211,6 +222,8 @@ class Runtime {
   WarmOptions warm_;
   RuntimeParticipant* participant_ = nullptr;
   std::vector<keys::TimerKey> load_retries_;
+  std::vector<std::string> admit_retries_;  // admissions whose load failed
+  KeySlots slots_;
   UvTimer load_retry_timer_;
   TimerService timers_;
   std::unordered_map<std::string, std::unique_ptr<LiveInstance>> live_;

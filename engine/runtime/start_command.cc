@@ -6,6 +6,11 @@
 // Everything a start takes from outside (id, idempotency key, the input
 // and the workflow type's own check of it) is checked before anything in
 // memory changes: a refused start leaves no trace, not even in memory.
+//
+// A start with a concurrency key whose slots are all taken queues (status
+// queued, nothing run), folds into the key's queued follow-up (coalesce)
+// or starts nothing (drop): engine/flow/key_slots.h decides, and the
+// Runtime admits the waiters as slots free up.
 #include <cstdio>
 #include <random>
 
@@ -21,14 +26,16 @@ void answer_later(Runtime& rt, Reply<StartReply> reply, Result<StartReply> answe
   rt.defer([reply = std::move(reply), answer = std::move(answer)]() mutable { reply(std::move(answer)); });
 }
 
-// Answers with an existing instance once everything before is durable.
-void answer_existing(Runtime& rt, const std::string& id, Reply<StartReply> reply) {
+// Answers with an existing instance once everything before is durable
+// (for a dropped start: the instance that holds the busy key).
+void answer_existing(Runtime& rt, const std::string& id, Reply<StartReply> reply, bool dropped = false) {
   Transition barrier(rt.now());
-  barrier.on_done.push_back([&rt, id, reply = std::move(reply)](const Result<void>& r) mutable {
+  barrier.on_done.push_back([&rt, id, dropped, reply = std::move(reply)](const Result<void>& r) mutable {
     if (!r) return reply(std::unexpected(r.error()));
-    rt.with_instance(id, [&rt, id, reply = std::move(reply)](Result<LiveInstance*> inst) mutable {
+    rt.with_instance(id, [&rt, id, dropped, reply = std::move(reply)](Result<LiveInstance*> inst) mutable {
       if (!inst) return reply(std::unexpected(inst.error()));
       StartReply answer{id, false, (*inst)->record.status};
+      answer.dropped = dropped;
       rt.release(**inst);
       reply(std::move(answer));
     });
@@ -36,10 +43,72 @@ void answer_existing(Runtime& rt, const std::string& id, Reply<StartReply> reply
   rt.commit_detached(std::move(barrier));
 }
 
+// What a start does about its concurrency key.
+enum class Coalescing { kAllowed, kNotAgain };
+
+void start(Runtime& rt, IdempotencyKeys& keys, DurationMs idempotency_window, StartRequest req,
+           Reply<StartReply> reply, Coalescing coalescing);
+
+// Folds the start into `target`, the key's newest waiter. When the target
+// was admitted meanwhile, the start is decided again from the top; when it
+// cannot take more (a full list), the start queues a follow-up of its own.
+void coalesce_into(Runtime& rt, IdempotencyKeys& keys, DurationMs idempotency_window,
+                   const std::string& target, nlohmann::json input, StartRequest original,
+                   Reply<StartReply> reply) {
+  rt.with_instance(target, [&rt, &keys, idempotency_window, target, input = std::move(input),
+                            original = std::move(original),
+                            reply = std::move(reply)](Result<LiveInstance*> loaded) mutable {
+    if (!loaded && loaded.error().code != ErrorCode::kNotFound) {
+      return answer_later(rt, std::move(reply), std::unexpected(loaded.error()));
+    }
+    const std::string& key = original.concurrency->key;
+    if (!loaded || rt.slots().state(key, target) != SlotState::kQueued) {
+      if (loaded) rt.release(**loaded);
+      return start(rt, keys, idempotency_window, std::move(original), std::move(reply), Coalescing::kAllowed);
+    }
+    LiveInstance& inst = **loaded;
+    CoalesceCommand cmd{std::move(input), original.id.value_or(""), std::nullopt};
+    if (original.idempotency_key) {
+      cmd.remember = RememberKey{*original.idempotency_key, target, rt.now() + idempotency_window};
+    }
+    auto decision = decide(InstanceView{inst.record}, cmd, rt.now());
+    if (!decision) {
+      rt.release(inst);
+      return start(rt, keys, idempotency_window, std::move(original), std::move(reply),
+                   Coalescing::kNotAgain);
+    }
+    Transition tx = apply(rt, keys, inst, std::move(*decision));
+    tx.on_done.push_back([reply = std::move(reply), target](const Result<void>& r) mutable {
+      if (!r) return reply(std::unexpected(r.error()));
+      StartReply answer{target, false, InstanceStatus::kQueued};
+      answer.coalesced = true;
+      reply(std::move(answer));
+    });
+    rt.commit(inst, std::move(tx));
+  });
+}
+
 // Decides the new instance, creates it and runs it to its first wait, in
-// one transition. REQUIRES: no instance `id` exists, in memory or in storage.
+// one transition; or, when its concurrency key is busy, queues it, folds it
+// into the key's follow-up or drops it.
+// REQUIRES: no instance `id` exists, in memory or in storage.
 void create_instance(Runtime& rt, IdempotencyKeys& keys, DurationMs idempotency_window, NewInstance view,
-                     const StartRequest& req, Reply<StartReply> reply) {
+                     const StartRequest& req, Reply<StartReply> reply, Coalescing coalescing,
+                     std::optional<StartRequest>& original) {
+  if (req.concurrency && !rt.slots().can_run_now(req.concurrency->key, req.concurrency->limit)) {
+    KeySlots& slots = rt.slots();
+    const std::string& key = req.concurrency->key;
+    if (req.concurrency->on_busy == OnBusy::kDrop) {
+      if (auto holder = slots.any_holder(key)) return answer_existing(rt, *holder, std::move(reply), true);
+    }
+    if (req.concurrency->on_busy == OnBusy::kCoalesce && coalescing == Coalescing::kAllowed && original) {
+      if (auto target = slots.last_waiter(key)) {
+        return coalesce_into(rt, keys, idempotency_window, *target, std::move(view.input),
+                             std::move(*original), std::move(reply));
+      }
+    }
+    view.queue = QueuePlace{slots.next_seq(), slots.waiters(key) + 1};
+  }
   auto decision = decide(std::move(view), req, idempotency_window, rt.now());
   if (!decision) return answer_later(rt, std::move(reply), std::unexpected(decision.error()));
   auto [inst, tx] = apply_new(rt, keys, std::move(*decision));
@@ -51,10 +120,8 @@ void create_instance(Runtime& rt, IdempotencyKeys& keys, DurationMs idempotency_
   rt.commit(inst, std::move(tx));
 }
 
-}  // namespace
-
-void start_instance(Runtime& rt, IdempotencyKeys& keys, DurationMs idempotency_window, StartRequest req,
-                    Reply<StartReply> reply) {
+void start(Runtime& rt, IdempotencyKeys& keys, DurationMs idempotency_window, StartRequest req,
+           Reply<StartReply> reply, Coalescing coalescing) {
   if (!rt.accepting()) {
     return answer_later(rt, std::move(reply), std::unexpected(rt.not_accepting_error()));
   }
@@ -70,6 +137,10 @@ void start_instance(Runtime& rt, IdempotencyKeys& keys, DurationMs idempotency_w
   if (auto valid = check(req); !valid) {
     return answer_later(rt, std::move(reply), std::unexpected(valid.error()));
   }
+  // A coalescing start may have to be decided again (its follow-up was
+  // admitted while it was read), from the request as it came.
+  std::optional<StartRequest> original;
+  if (req.concurrency && req.concurrency->on_busy == OnBusy::kCoalesce) original = req;
   auto input = type->prepare_input(std::move(req.input));
   if (!input) return answer_later(rt, std::move(reply), std::unexpected(input.error()));
   if (auto storable = check_storable(*input, "the start input"); !storable) {
@@ -85,13 +156,13 @@ void start_instance(Runtime& rt, IdempotencyKeys& keys, DurationMs idempotency_w
     // 128 random bits: no instance can have this id yet.
     return create_instance(rt, keys, idempotency_window,
                            NewInstance{random_hex128(), std::move(*input), type->version}, req,
-                           std::move(reply));
+                           std::move(reply), coalescing, original);
   }
   std::string id = *req.id;
   if (rt.find(id) != nullptr) return answer_existing(rt, id, std::move(reply));
   if (rt.being_deleted(id)) {  // a retention delete in flight: the id is free again
     return create_instance(rt, keys, idempotency_window, NewInstance{id, std::move(*input), type->version},
-                           req, std::move(reply));
+                           req, std::move(reply), coalescing, original);
   }
   if (!rt.loading(id)) {
     // Whether the id is taken, from memory only (the record's bloom filter
@@ -100,28 +171,35 @@ void start_instance(Runtime& rt, IdempotencyKeys& keys, DurationMs idempotency_w
     if (!cached) return answer_later(rt, std::move(reply), std::unexpected(cached.error()));
     if (cached->state == CachedRead::kAbsent) {
       return create_instance(rt, keys, idempotency_window, NewInstance{id, std::move(*input), type->version},
-                             req, std::move(reply));
+                             req, std::move(reply), coalescing, original);
     }
     if (cached->state == CachedRead::kFound) return answer_existing(rt, id, std::move(reply));
   }
   // Not known from memory, or a load of it is under way: ask in line with
   // the other commands for this id.
-  rt.with_instance(
-      id, [&rt, &keys, idempotency_window, id, req = std::move(req), input = std::move(*input),
-           version = type->version, reply = std::move(reply)](Result<LiveInstance*> existing) mutable {
-        if (existing) {
-          rt.release(**existing);
-          return answer_existing(rt, id, std::move(reply));
-        }
-        if (existing.error().code != ErrorCode::kNotFound) {
-          return answer_later(rt, std::move(reply), std::unexpected(existing.error()));
-        }
-        if (!rt.accepting()) {
-          return answer_later(rt, std::move(reply), std::unexpected(rt.not_accepting_error()));
-        }
-        create_instance(rt, keys, idempotency_window, NewInstance{id, std::move(input), std::move(version)},
-                        req, std::move(reply));
-      });
+  rt.with_instance(id, [&rt, &keys, idempotency_window, id, req = std::move(req), input = std::move(*input),
+                        version = type->version, reply = std::move(reply), coalescing,
+                        original = std::move(original)](Result<LiveInstance*> existing) mutable {
+    if (existing) {
+      rt.release(**existing);
+      return answer_existing(rt, id, std::move(reply));
+    }
+    if (existing.error().code != ErrorCode::kNotFound) {
+      return answer_later(rt, std::move(reply), std::unexpected(existing.error()));
+    }
+    if (!rt.accepting()) {
+      return answer_later(rt, std::move(reply), std::unexpected(rt.not_accepting_error()));
+    }
+    create_instance(rt, keys, idempotency_window, NewInstance{id, std::move(input), std::move(version)}, req,
+                    std::move(reply), coalescing, original);
+  });
+}
+
+}  // namespace
+
+void start_instance(Runtime& rt, IdempotencyKeys& keys, DurationMs idempotency_window, StartRequest req,
+                    Reply<StartReply> reply) {
+  start(rt, keys, idempotency_window, std::move(req), std::move(reply), Coalescing::kAllowed);
 }
 
 }  // namespace sundial

@@ -12,6 +12,7 @@ constexpr char kTypeStatusTag = 'U';
 constexpr char kFinishedTag = 'F';
 constexpr char kIdempotencyExpiryTag = 'X';
 constexpr char kVersionTag = 'V';
+constexpr char kSlotTag = 'C';
 
 Result<void> invalid(std::string message) {
   return make_error(ErrorCode::kInvalidArgument, std::move(message));
@@ -96,6 +97,37 @@ std::optional<TimerKey> parse_timer_key(std::string_view key) {
   auto due = get_u64_be(key);
   if (!due || key.size() == 8) return std::nullopt;
   return TimerKey{static_cast<TimeMs>(*due), std::string(key.substr(8))};
+}
+
+std::string slot_index_prefix() { return std::string(1, kSlotTag); }
+
+std::string slot_index_key_prefix(std::string_view key) {
+  std::string out = slot_index_prefix();
+  out.append(key);
+  out.push_back('\0');
+  return out;
+}
+
+std::string slot_index_key(std::string_view key, uint8_t state, uint64_t seq, std::string_view id) {
+  std::string out = slot_index_key_prefix(key);
+  out.push_back(static_cast<char>(state));
+  put_u64_be(out, seq);
+  out.append(id);
+  return out;
+}
+
+std::optional<SlotIndexKey> parse_slot_index_key(std::string_view key) {
+  if (key.empty() || key[0] != kSlotTag) return std::nullopt;
+  size_t end = key.find('\0', 1);
+  if (end == std::string_view::npos || key.size() < end + 1 + 1 + 8 + 1) return std::nullopt;
+  SlotIndexKey out;
+  out.key = std::string(key.substr(1, end - 1));
+  out.state = static_cast<uint8_t>(key[end + 1]);
+  auto seq = get_u64_be(key, end + 2);
+  if (!seq) return std::nullopt;
+  out.seq = *seq;
+  out.id = std::string(key.substr(end + 10));
+  return out;
 }
 
 std::string status_index_prefix(uint8_t status) {

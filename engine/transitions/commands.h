@@ -15,6 +15,7 @@
 
 #include "engine/base/clock.h"
 #include "engine/base/error.h"
+#include "engine/model/concurrency.h"
 #include "engine/model/instance.h"
 #include "engine/transitions/decision.h"
 
@@ -28,12 +29,16 @@ struct StartRequest {
   std::optional<std::string> id;  // generated when absent
   nlohmann::json input = nlohmann::json::object();
   std::optional<std::string> idempotency_key;
+  // Runs at most `limit` instances with the key at once (engine/flow/).
+  std::optional<ConcurrencySpec> concurrency = std::nullopt;
 };
 
 struct StartReply {
   std::string instance_id;
   bool created = false;  // false: the id or idempotency key named an existing instance
   InstanceStatus status = InstanceStatus::kRunning;
+  bool coalesced = false;  // folded into the queued follow-up `instance_id`
+  bool dropped = false;    // the key was busy and on_busy "drop": `instance_id` holds it
 };
 
 // The answer to every steering command: the instance's status afterwards.
@@ -80,13 +85,32 @@ struct NewInstance {
   std::string id;
   nlohmann::json input;  // as the workflow type prepared it
   std::string version;   // the type's current version (WorkflowType::version)
+  // Its concurrency key is full: it waits (status queued) at this place.
+  std::optional<QueuePlace> queue = std::nullopt;
 };
+
+// A later start folded into a queued instance (on_busy "coalesce").
+struct CoalesceCommand {
+  nlohmann::json input;      // the later start's prepared input
+  std::string requested_id;  // the id it asked for, if any
+  std::optional<RememberKey> remember = std::nullopt;
+};
+// Most inputs a "list" follow-up collects; a start past it queues a new one.
+inline constexpr size_t kMaxCoalescedInputs = 1000;
+// ... and most bytes its list of inputs may take as JSON (each folded start
+// rewrites the record).
+inline constexpr size_t kMaxCoalescedInputBytes = 256 * 1024;
+// conflict unless the instance is queued, or when its list of inputs is
+// full or would not fit in a record; else the new input (the latest, or
+// appended to the list) with a kCoalesced entry and event.
+Result<Decision> decide(const InstanceView& view, const CoalesceCommand& cmd, TimeMs now);
 // The id and idempotency key of a start, checked before anything else.
 Result<void> check(const StartRequest& req);
 // The new instance: its record, its kStarted entry (encoded: input that
 // cannot be stored is invalid_argument) and its started event; then
-// kAdvance. The view of a start is the instance it creates, taken by value
-// (its input moves into the record).
+// kAdvance; or, with NewInstance::queue, status queued and a kQueued
+// entry, and nothing run. With merge "list" the input is a list of one. The view of a start is the instance
+// it creates, taken by value (its input moves into the record).
 Result<Decision> decide(NewInstance view, const StartRequest& req, DurationMs idempotency_window, TimeMs now);
 
 }  // namespace sundial

@@ -36,6 +36,12 @@
 
 namespace sundial {
 
+// Where an instance waits for a slot of its concurrency key.
+struct QueuePlace {
+  uint64_t seq = 0;     // arrival order (KeySlots::next_seq)
+  size_t position = 0;  // 1-based, among the key's waiters
+};
+
 // What a decision sees of an instance: its record as stored (or as in
 // memory, which is the same once loaded), and the facts the executor
 // gathered for it before deciding.
@@ -44,6 +50,8 @@ struct InstanceView {
   // The command's idempotency key (if it has one) already names this
   // instance within its window: the command is a repeat.
   bool repeated = false;
+  // A failed instance whose concurrency key is full: where a retry waits.
+  std::optional<QueuePlace> queue = std::nullopt;
 };
 
 // What the executor does after applying a decision, to drive the workflow.

@@ -13,6 +13,9 @@ Result<Decision> decide(const InstanceView& view, const PauseCommand&, TimeMs no
   if (is_finished(current.status)) {
     return std::unexpected(wrong_status(current, "only running or waiting instances can be paused"));
   }
+  if (current.status == InstanceStatus::kQueued) {
+    return std::unexpected(wrong_status(current, "a queued instance cannot be paused; cancel it instead"));
+  }
   Decision d = change(view, now);
   if (current.status == InstanceStatus::kPaused) return d;
   InstanceRecord& r = d.record;

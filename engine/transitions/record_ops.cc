@@ -77,6 +77,17 @@ void set_status(InstanceRecord& r, TimeMs now, InstanceStatus status) {
   r.finished_at = is_finished(status) ? now : 0;
 }
 
+JournalEntry wait_for_slot(InstanceRecord& r, Transition& tx, const QueuePlace& place) {
+  set_status(r, tx.now, InstanceStatus::kQueued);
+  r.queue_seq = place.seq;
+  JournalEntry queued;
+  queued.kind = EntryKind::kQueued;
+  queued.name = r.concurrency->key;
+  queued.data = {{"position", place.position}};
+  add_event(r, tx, EventType::kQueued, r.concurrency->key);
+  return append_entry(r, tx, std::move(queued));
+}
+
 void end_signal_wait(InstanceRecord& r, Transition& tx) {
   clear_timer(r, tx);
   r.await_kind = AwaitKind::kNone;

@@ -21,6 +21,7 @@
 #include "engine/model/event.h"
 #include "engine/model/instance.h"
 #include "engine/model/journal_entry.h"
+#include "engine/transitions/decision.h"
 #include "engine/transitions/transition.h"
 
 namespace sundial {
@@ -52,6 +53,10 @@ void clear_timer(InstanceRecord& r, Transition& tx);
 // Invalid bytes in `name` and `detail` become U+FFFD (events are messages).
 void add_event(const InstanceRecord& r, Transition& tx, EventType type, std::string name = {},
                std::string detail = {});
+
+// Queues an instance with a concurrency key at `place`: status queued,
+// its kQueued entry (returned) and event.
+JournalEntry wait_for_slot(InstanceRecord& r, Transition& tx, const QueuePlace& place);
 
 // Moves the instance to `status`, stamping finished_at for final statuses.
 void set_status(InstanceRecord& r, TimeMs now, InstanceStatus status);

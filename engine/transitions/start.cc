@@ -12,6 +12,10 @@ namespace sundial {
 
 Result<void> check(const StartRequest& req) {
   if (req.id) SUNDIAL_TRY(keys::validate_instance_id(*req.id));
+  if (req.concurrency) {
+    auto spec = parse_concurrency(to_json(*req.concurrency));  // the same bounds as over the API
+    if (!spec) return std::unexpected(spec.error());
+  }
   if (req.idempotency_key) SUNDIAL_TRY(validate_idempotency_key(*req.idempotency_key));
   return ok();
 }
@@ -27,6 +31,11 @@ Result<Decision> decide(NewInstance view, const StartRequest& req, DurationMs id
   r.created_at = now;
   r.status = InstanceStatus::kRunning;
   if (req.idempotency_key) r.idempotency_key = *req.idempotency_key;
+  r.concurrency = req.concurrency;
+  if (r.concurrency && r.concurrency->on_busy == OnBusy::kCoalesce &&
+      r.concurrency->merge == CoalesceMerge::kList) {
+    r.input = nlohmann::json::array({std::move(r.input)});
+  }
   JournalEntry started;
   started.kind = EntryKind::kStarted;
   started.data = r.input;
@@ -36,6 +45,11 @@ Result<Decision> decide(NewInstance view, const StartRequest& req, DurationMs id
     d.remember = RememberKey{*req.idempotency_key, r.id, now + idempotency_window};
   }
   add_event(r, d.tx, EventType::kInstanceStarted);
+  if (view.queue) {
+    d.entries.push_back(wait_for_slot(r, d.tx, *view.queue));
+    d.then = Then::kNothing;
+    return d;
+  }
   d.then = Then::kAdvance;
   return d;
 }

@@ -14,8 +14,10 @@ void list(const AdminApi& api, const http::HttpRequest& request, http::Responder
   if (auto status = request.query_param("status"); status && !status->empty()) {
     query.status = parse_status(*status);
     if (!query.status) {
-      return responder.send(bad_argument("unknown status '" + *status +
-                                         "'; one of running, waiting, paused, completed, failed, cancelled"));
+      std::string names;
+      for (InstanceStatus s : kAllStatuses)
+        names += (names.empty() ? "" : ", ") + std::string(status_name(s));
+      return responder.send(bad_argument("unknown status '" + *status + "'; one of " + names));
     }
   }
   if (auto type = request.query_param("type"); type && !type->empty()) query.type = *type;
@@ -29,9 +31,19 @@ void list(const AdminApi& api, const http::HttpRequest& request, http::Responder
 }
 
 void describe(const AdminApi& api, const PathParams& params, http::Responder responder) {
+  // A queued instance shows its place in its key's queue.
   answer_from_snapshot(
-      api.engine, std::move(responder), [id = params.at("id")](Store& s) { return describe_instance(s, id); },
-      record_to_json);
+      api.engine, std::move(responder),
+      [id = params.at("id")](Store& s) -> Result<nlohmann::json> {
+        SUNDIAL_ASSIGN_OR_RETURN(InstanceRecord record, describe_instance(s, id));
+        nlohmann::json j = record_to_json(record);
+        if (record.status == InstanceStatus::kQueued && record.concurrency) {
+          SUNDIAL_ASSIGN_OR_RETURN(size_t position, queue_position(s, record));
+          j["concurrency"]["position"] = position;
+        }
+        return j;
+      },
+      [](const nlohmann::json& j) { return j; });
 }
 
 void history(const AdminApi& api, const PathParams& params, http::Responder responder) {

@@ -2,6 +2,7 @@
 // DELETE /api/v1/workflows/{type} (docs/lua.md), and the start, POST
 // /api/v1/workflows/{type}/instances.
 #include "engine/base/utf8.h"
+#include "engine/queries.h"
 #include "server/api/admin_api.h"
 #include "server/api/request_helpers.h"
 #include "server/http/error_response.h"
@@ -88,11 +89,13 @@ void get_script(const AdminApi& api, const http::HttpRequest& request, const Pat
 
 void upgrade_instances(const AdminApi& api, const http::HttpRequest& request, const PathParams& params,
                        http::Responder responder) {
-  if (auto enabled = scripts_enabled(api); !enabled) return responder.send(http::error_response(enabled.error()));
+  if (auto enabled = scripts_enabled(api); !enabled)
+    return responder.send(http::error_response(enabled.error()));
   auto body = read_json_body(request, BodyRule::kObjectOrEmpty, api.json_limits);
   if (!body) return responder.send(std::move(body.error()));
   for (const auto& [key, value] : body->items()) {
-    if (key != "from") return responder.send(bad_argument("unknown field '" + key + "'; an upgrade takes 'from'"));
+    if (key != "from")
+      return responder.send(bad_argument("unknown field '" + key + "'; an upgrade takes 'from'"));
   }
   if (!body->contains("from") || !(*body)["from"].is_string()) {
     return responder.send(bad_argument("'from' (the version to move instances from) is required"));
@@ -125,18 +128,21 @@ void start(const AdminApi& api, const http::HttpRequest& request, const PathPara
     start.id = (*body)["id"].get<std::string>();
   }
   if (body->contains("input")) start.input = (*body)["input"];
+  if (body->contains("concurrency")) {
+    auto spec = parse_concurrency((*body)["concurrency"]);
+    if (!spec) return responder.send(http::error_response(spec.error()));
+    start.concurrency = std::move(*spec);
+  }
   for (const auto& [key, value] : body->items()) {
-    if (key != "id" && key != "input") {
-      return responder.send(bad_argument("unknown field '" + key + "'; a start takes 'id' and 'input'"));
+    if (key != "id" && key != "input" && key != "concurrency") {
+      return responder.send(
+          bad_argument("unknown field '" + key + "'; a start takes 'id', 'input' and 'concurrency'"));
     }
   }
   if (const std::string* key = request.header("idempotency-key")) start.idempotency_key = *key;
   api.engine.start(std::move(start), [responder = std::move(responder)](Result<StartReply> reply) mutable {
     if (!reply) return responder.send(http::error_response(reply.error()));
-    responder.send(
-        http::HttpResponse::json(reply->created ? 201 : 200, {{"instance_id", reply->instance_id},
-                                                              {"status", status_name(reply->status)},
-                                                              {"created", reply->created}}));
+    responder.send(http::HttpResponse::json(reply->created ? 201 : 200, start_reply_to_json(*reply)));
   });
 }
 

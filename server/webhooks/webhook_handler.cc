@@ -4,6 +4,7 @@
 
 #include "connectors/signing/hmac.h"
 #include "connectors/signing/webhook_signature.h"
+#include "engine/queries.h"
 #include "server/http/error_response.h"
 #include "server/webhooks/webhook_body.h"
 
@@ -46,10 +47,10 @@ class ActionRun : public std::enable_shared_from_this<ActionRun> {
     next();
   }
   void run(StartAction& a, std::string key) {
-    StartRequest request{a.workflow_type, a.instance_id, std::move(a.input), std::move(key)};
+    StartRequest request{a.workflow_type, a.instance_id, std::move(a.input), std::move(key), a.concurrency};
     engine_.start(std::move(request), [self = shared_from_this()](Result<StartReply> r) {
       if (!r) return self->responder_.send(http::error_response(r.error()));
-      self->record(accepted(r->instance_id, std::string(status_name(r->status)), r->created));
+      self->record(http::HttpResponse::json(r->created ? 202 : 200, start_reply_to_json(*r)));
     });
   }
   void run(SignalAction& a, std::string key) {

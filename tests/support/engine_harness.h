@@ -115,9 +115,11 @@ class EngineHarness {
   Result<StartReply> start(const std::string& type, std::optional<std::string> id,
                            nlohmann::json input = nlohmann::json::object(),
                            std::optional<std::string> idempotency_key = std::nullopt) {
+    return start(StartRequest{type, std::move(id), std::move(input), std::move(idempotency_key)});
+  }
+  Result<StartReply> start(StartRequest request) {
     std::optional<Result<StartReply>> out;
-    engine->start(StartRequest{type, std::move(id), std::move(input), std::move(idempotency_key)},
-                  [&](Result<StartReply> r) { out = std::move(r); });
+    engine->start(std::move(request), [&](Result<StartReply> r) { out = std::move(r); });
     drain();
     EXPECT_TRUE(out.has_value()) << "start was not answered";
     if (!out) return make_error(ErrorCode::kInternal, "no answer");

@@ -12,17 +12,18 @@ namespace sundial::bench {
 
 namespace {
 
-const std::vector<std::string> kScenarios = {"starts", "latency", "timers-at-scale", "restart",
-                                             "steps",  "probe",   "mixed",           "tasks"};
+const std::vector<std::string> kScenarios = {"starts", "latency", "timers-at-scale", "restart", "steps",
+                                             "probe",  "mixed",   "tasks",           "keyed"};
 const std::vector<std::string> kFlags = {
     "--n",          "--sleep-ms", "--concurrency", "--rate",        "--duration", "--steps",
     "--type",       "--sundiald", "--probe",       "--server",      "--workers",  "--claim-max",
-    "--claim-wait", "--preload",  "--samples",     "--completions", "--help"};
+    "--claim-wait", "--preload",  "--samples",     "--completions", "--keys",     "--help"};
 
 std::string usage() {
   return "usage: sundial-bench SCENARIO [--n N] [--sleep-ms D] [--concurrency C] [--rate R] [--duration S]\n"
          "                     [--steps K] [--type TYPE] [--workers W] [--claim-max M] [--claim-wait DUR]\n"
-         "                     [--completions batched|each] [--preload P] [--samples S] [--sundiald PATH | "
+         "                     [--completions batched|each] [--preload P] [--samples S] [--keys K] "
+         "[--sundiald PATH | "
          "--probe PATH | --server "
          "URL]\n\n"
          "Drives a real sundiald over HTTP (keep-alive connections) and prints a table and one JSON line.\n"
@@ -56,7 +57,10 @@ std::string usage() {
          "                   completions of one claim in one request, or one request each with\n"
          "                   --completions each): round trips/s; then S (1000) claim latencies with a\n"
          "                   worker already waiting; with\n"
-         "                   --preload P, P tasks pending in another queue first and the RSS with them\n\n"
+         "                   --preload P, P tasks pending in another queue first and the RSS with them\n"
+         "  keyed            `starts` where start i carries the concurrency key i % K (K = --keys, 1000;\n"
+         "                   limit 1): starts/s, ack p50/p99, queue wait and slot handoff p50/p99 (a sample\n"
+         "                   of 100 keys), and no two runs of a key at once\n\n"
          "docs/benchmarks.md has the figures and how they were measured.\n";
 }
 
@@ -104,6 +108,7 @@ int run_bench(const std::vector<std::string>& args, const std::string& self_path
       if (a == "--claim-max") o.claim_max = std::clamp<size_t>(std::stoul(v), 1, 1000);
       if (a == "--preload") o.preload = std::stoul(v);
       if (a == "--samples") o.samples = std::stoul(v);
+      if (a == "--keys") o.keys = std::stoul(v);
     } catch (const std::exception&) {
       err << "sundial-bench: " << a << " takes a number, not '" << v << "'\n";
       return 2;
@@ -151,6 +156,7 @@ int run_bench(const std::vector<std::string>& args, const std::string& self_path
   if (o.scenario == "probe") report = run_probe(ctx);
   if (o.scenario == "mixed") report = run_mixed(ctx);
   if (o.scenario == "tasks") report = run_tasks(ctx);
+  if (o.scenario == "keyed") report = run_keyed(ctx);
   if (!report) {
     err << "sundial-bench: " << o.scenario << ": " << report.error().message << "\n";
     return 1;

@@ -10,21 +10,25 @@
 
 namespace sundial::bench {
 
-std::string start_body(const std::string& id, const nlohmann::json& input) {
-  return nlohmann::json{{"id", id}, {"input", input}}.dump();
+std::string start_body(const std::string& id, const nlohmann::json& input, const nlohmann::json& extra) {
+  nlohmann::json body = {{"id", id}, {"input", input}};
+  body.update(extra);
+  return body.dump();
 }
 
 // As fast as possible with `concurrency` requests in flight.
 StartRun start_closed_loop(int port, size_t concurrency, const std::string& prefix, size_t n,
-                           const std::string& type, const nlohmann::json& input) {
+                           const std::string& type, const nlohmann::json& input, const StartExtra& extra) {
   StartRun run;
   LoadClient client(port, std::min(concurrency, n == 0 ? size_t{1} : n));
   int64_t t0 = now_us();
   size_t submitted = 0;
   while (submitted < n || client.in_flight() > 0) {
     while (submitted < n && client.in_flight() < concurrency) {
-      std::string id = prefix + std::to_string(submitted++);
-      client.submit(start_request(type, start_body(id, input)), now_us(), [&run, id](Answer a) {
+      size_t i = submitted++;
+      std::string id = prefix + std::to_string(i);
+      std::string body = extra ? start_body(id, input, extra(i)) : start_body(id, input);
+      client.submit(start_request(type, body), now_us(), [&run, id](Answer a) {
         if (a.status == 201 || a.status == 200) {
           run.ids.push_back(id);
           run.latencies_ms.push_back(static_cast<double>(a.latency_us) / 1000.0);

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -25,12 +26,17 @@ struct StartRun {
   size_t failed = 0;
 };
 
-// The body of a start: {"id": id, "input": input}.
-std::string start_body(const std::string& id, const nlohmann::json& input);
+// The body of a start: {"id": id, "input": input}, plus `extra`'s fields.
+std::string start_body(const std::string& id, const nlohmann::json& input,
+                       const nlohmann::json& extra = nlohmann::json::object());
+
+// Fields a closed loop adds to start number i (a concurrency key).
+using StartExtra = std::function<nlohmann::json(size_t i)>;
 
 // N starts as fast as possible with `concurrency` requests in flight.
 StartRun start_closed_loop(int port, size_t concurrency, const std::string& prefix, size_t n,
-                           const std::string& type, const nlohmann::json& input);
+                           const std::string& type, const nlohmann::json& input,
+                           const StartExtra& extra = {});
 // At `rate` per second for `seconds`, latency from each request's scheduled time.
 StartRun start_open_loop(int port, size_t connections, double rate, double seconds, const std::string& prefix,
                          const std::string& type, const nlohmann::json& input);

@@ -34,6 +34,7 @@ struct BenchOptions {
   std::string claim_wait = "5s";
   size_t preload = 0;
   size_t samples = 1000;
+  size_t keys = 1000;             // keyed: concurrency keys the starts spread over
   bool batch_completions = true;  // a worker's completions in one request (POST /api/v1/tasks:complete)
 };
 
@@ -46,6 +47,9 @@ struct Context {
 
 // Each fills a JSON report (the fields of issue 6 that apply).
 Result<nlohmann::json> run_starts(Context& ctx);
+// `starts` with a concurrency key each (limit 1) over --keys keys
+// (keyed_scenario.cc).
+Result<nlohmann::json> run_keyed(Context& ctx);
 Result<nlohmann::json> run_latency(Context& ctx);
 Result<nlohmann::json> run_steps(Context& ctx);
 Result<nlohmann::json> run_restart(Context& ctx);

@@ -48,6 +48,11 @@ int start_verb(VerbContext& ctx) {
   nlohmann::json body = nlohmann::json::object();
   body["input"] = *input;
   if (auto id = ctx.inv.flags.find("--id"); id != ctx.inv.flags.end()) body["id"] = id->second;
+  if (ctx.inv.flags.contains("--concurrency")) {
+    auto concurrency = json_flag(ctx.inv, "--concurrency", nullptr);
+    if (!concurrency) return usage_error(ctx, concurrency.error().message);
+    body["concurrency"] = *concurrency;
+  }
   std::vector<std::string> headers;
   if (auto key = ctx.inv.flags.find("--idempotency-key"); key != ctx.inv.flags.end()) {
     headers.push_back("Idempotency-Key: " + key->second);

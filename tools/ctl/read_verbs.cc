@@ -115,6 +115,12 @@ int show_verb(VerbContext& ctx) {
             {"finished", both(i["finished_at"])}};
   if (i.contains("paused_at")) t.rows.push_back({"paused", both(i["paused_at"])});
   if (i.contains("cancel_reason")) t.rows.push_back({"cancel reason", text(i["cancel_reason"])});
+  if (i.contains("concurrency") && i["concurrency"].is_object()) {
+    const auto& c = i["concurrency"];
+    std::string place = c.contains("position") ? ", position " + text(c["position"]) + " in its queue" : "";
+    t.rows.push_back({"concurrency", "key " + text(c["key"]) + ", limit " + text(c["limit"]) + ", " +
+                                         text(c["on_busy"]) + " when busy" + place});
+  }
   print(ctx, t);
   return 0;
 }

@@ -35,7 +35,10 @@ const std::vector<VerbSpec>& verb_specs() {
        {"TYPE"},
        {{"--id", "ID", "instance id (generated when absent)"},
         {"--input", "JSON", "the workflow's input (default {})"},
-        {"--idempotency-key", "KEY", "repeat-safe start"}},
+        {"--idempotency-key", "KEY", "repeat-safe start"},
+        {"--concurrency", "JSON",
+         "run at most limit instances with the key at once, e.g. "
+         "'{\"key\":\"assignee:42\",\"on_busy\":\"coalesce\"}'"}},
        "start a workflow instance"},
       {"pause", steer_verb, {"ID"}, {}, "pause an instance"},
       {"resume",

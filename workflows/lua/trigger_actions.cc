@@ -47,7 +47,7 @@ Result<std::string> text(const json& fields, std::string_view kind, const char* 
 }
 
 Result<WebhookAction> parse_start(const json& f, const std::string& own_type) {
-  SUNDIAL_TRY(only(f, "start", {"type", "id", "input"}));
+  SUNDIAL_TRY(only(f, "start", {"type", "id", "input", "concurrency"}));
   webhooks::StartAction a;
   SUNDIAL_ASSIGN_OR_RETURN(a.workflow_type, text(f, "start", "type", own_type));
   if (f.contains("id") && !f["id"].is_null()) {
@@ -55,6 +55,11 @@ Result<WebhookAction> parse_start(const json& f, const std::string& own_type) {
     a.instance_id = std::move(id);
   }
   if (f.contains("input") && !f["input"].is_null()) a.input = f["input"];
+  if (f.contains("concurrency") && !f["concurrency"].is_null()) {
+    auto spec = parse_concurrency(f["concurrency"]);
+    if (!spec) return make_error(ErrorCode::kInvalidArgument, "start: " + spec.error().message);
+    a.concurrency = std::move(*spec);
+  }
   return WebhookAction{std::move(a)};
 }
 

@@ -21,6 +21,7 @@
 #include "connectors/http/inbound_request.h"
 #include "connectors/signing/webhook_signature.h"
 #include "engine/base/error.h"
+#include "engine/model/concurrency.h"
 #include "engine/tasks/task_model.h"
 
 namespace sundial::webhooks {
@@ -36,6 +37,8 @@ struct StartAction {
   std::string workflow_type;
   std::optional<std::string> instance_id;
   nlohmann::json input = nlohmann::json::object();
+  // Runs at most `limit` starts with the key at once (docs/flow-control.md).
+  std::optional<ConcurrencySpec> concurrency = std::nullopt;
 };
 
 struct SignalAction {

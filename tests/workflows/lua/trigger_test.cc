@@ -248,7 +248,7 @@ TEST(LuaTriggerMap, MalformedReturnsSayWhatIsWrong) {
   EXPECT_EQ(message("return { { start = {} }, { signal = { id = 'x' } } }"),
             "map returned action 2: signal: 'name' is required");
   EXPECT_EQ(message("return { start = { inptu = {} } }"),
-            "map returned start: unknown field 'inptu' (expected type, id, input)");
+            "map returned start: unknown field 'inptu' (expected type, id, input, concurrency)");
   EXPECT_EQ(message("return { cancel = { id = 7 } }"),
             "map returned cancel: 'id' must be a non-empty string");
   EXPECT_EQ(message("return 'start'"),

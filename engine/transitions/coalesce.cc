@@ -1,0 +1,48 @@
+// coalesce: a start whose concurrency key is busy, with on_busy
+// "coalesce", folds into the key's queued follow-up instead of queueing a
+// run of its own. The follow-up has not run yet, so it will start with the
+// latest input (merge "latest") or with every folded input in arrival
+// order (merge "list"): a burst of changes becomes one more run, and the
+// last start is never lost.
+#include "engine/codec/codec.h"
+#include "engine/transitions/commands.h"
+#include "engine/transitions/record_ops.h"
+
+namespace sundial {
+
+Result<Decision> decide(const InstanceView& view, const CoalesceCommand& cmd, TimeMs now) {
+  const InstanceRecord& current = view.record;
+  if (current.status != InstanceStatus::kQueued || !current.concurrency) {
+    return std::unexpected(wrong_status(current, "only a queued instance takes coalesced starts"));
+  }
+  Decision d = change(view, now);
+  InstanceRecord& r = d.record;
+  if (r.concurrency->merge == CoalesceMerge::kList) {
+    if (!r.input.is_array() || r.input.size() >= kMaxCoalescedInputs) {
+      return std::unexpected(Error{
+          ErrorCode::kConflict,
+          "the queued follow-up already holds " + std::to_string(kMaxCoalescedInputs) + " coalesced inputs"});
+    }
+    r.input.push_back(cmd.input);
+    if (r.input.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).size() >
+        kMaxCoalescedInputBytes) {
+      return std::unexpected(
+          Error{ErrorCode::kConflict, "the queued follow-up's coalesced inputs would exceed " +
+                                          std::to_string(kMaxCoalescedInputBytes) + " bytes"});
+    }
+  } else {
+    r.input = cmd.input;
+  }
+  SUNDIAL_TRY(check_storable(r.input, "the coalesced input"));
+  JournalEntry entry;
+  entry.kind = EntryKind::kCoalesced;
+  entry.name = cmd.requested_id;
+  entry.data = cmd.input;
+  SUNDIAL_ASSIGN_OR_RETURN(PreparedEntry prepared, prepare_entry(r, now, std::move(entry)));
+  d.entries.push_back(append_prepared(r, d.tx, std::move(prepared)));
+  add_event(r, d.tx, EventType::kCoalesced, r.concurrency->key, cmd.requested_id);
+  d.remember = cmd.remember;
+  return d;
+}
+
+}  // namespace sundial
