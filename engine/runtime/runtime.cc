@@ -579,10 +579,10 @@ void Runtime::retry_timer_later(const keys::TimerKey& key) {
 void Runtime::retry_timers() {
   std::vector<keys::TimerKey> keys;
   keys.swap(load_retries_);
-  std::vector<std::string> admissions;
+  std::vector<std::pair<std::string, std::string>> admissions;
   admissions.swap(admit_retries_);
   for (const auto& key : keys) on_timer(key);
-  for (const auto& id : admissions) admit(id);
+  for (const auto& [key, id] : admissions) admit(key, id);
 }
 
 // ---- Commit ------------------------------------------------------------------
@@ -637,7 +637,7 @@ void Runtime::sync_slot(const InstanceRecord& r) {
   if (want == SlotState::kNone) {
     // Finished, or cancelled while it waited: the next waiters take the slot.
     for (std::string& next : slots_.forget(key, r.id)) {
-      deps_.loop.defer([this, next = std::move(next)] { admit(next); });
+      deps_.loop.defer([this, key, next = std::move(next)] { admit(key, next); });
     }
   } else if (have == SlotState::kNone) {
     if (want == SlotState::kHolding) {
@@ -649,17 +649,22 @@ void Runtime::sync_slot(const InstanceRecord& r) {
   // Holding while the record still says queued: its admission is on the way.
 }
 
-void Runtime::admit(const std::string& id) {
+void Runtime::admit(const std::string& key, const std::string& id) {
   if (!accepting_) return;  // recovery restores the slots and admits again
-  with_instance(id, [this, id](Result<LiveInstance*> loaded) {
+  with_instance(id, [this, key, id](Result<LiveInstance*> loaded) {
     if (!loaded) {
-      if (loaded.error().code == ErrorCode::kNotFound || !accepting_) return;
+      if (!accepting_) return;
+      if (loaded.error().code == ErrorCode::kNotFound) {
+        // Gone (no path deletes a waiter today): its slot passes on.
+        for (std::string& next : slots_.forget(key, id)) admit(key, next);
+        return;
+      }
       spdlog::warn("instance '{}': could not be read to start it in its concurrency slot ({}); retrying", id,
                    loaded.error().to_string());
       if (load_retries_.empty() && admit_retries_.empty()) {
         load_retry_timer_.start(static_cast<uint64_t>(kLoadRetryMs));
       }
-      admit_retries_.push_back(id);
+      admit_retries_.emplace_back(key, id);
       return;
     }
     LiveInstance& inst = **loaded;
@@ -746,6 +751,8 @@ void Runtime::recover(Recovered done) {
                  if (!stored_state) return done(std::unexpected(stored_state.error()));
                  recovering_ = false;
                  // Slots first: a recovered instance that finishes frees its slot.
+                 std::unordered_map<std::string, std::string> key_of;
+                 for (const SlotEntry& e : stored_state->slots) key_of.emplace(e.id, e.key);
                  std::vector<std::string> admitted = slots_.restore(stored_state->slots);
                  std::vector<StoredInstance>* running = &stored_state->running;
                  for (StoredInstance& stored : *running) {
@@ -757,7 +764,7 @@ void Runtime::recover(Recovered done) {
                  }
                  accepting_ = true;
                  timers_.release();
-                 for (const std::string& id : admitted) admit(id);
+                 for (const std::string& id : admitted) admit(key_of.at(id), id);
                  if (!running->empty()) spdlog::info("recovered {} running instance(s)", running->size());
                  done(ok());
                });

@@ -176,8 +176,9 @@ class Runtime {
                                         std::vector<JournalEntry> journal);
   // Brings the slots in line with the record about to be committed.
   void sync_slot(const InstanceRecord& r);
-  // Runs a waiter that KeySlots moved into a slot: queued -> running.
-  void admit(const std::string& id);
+  // Runs a waiter that KeySlots moved into a slot under `key`: queued ->
+  // running (or, when it is gone, the slot passes on).
+  void admit(const std::string& key, const std::string& id);
   void on_timer(const keys::TimerKey& key);
   void fire_timer(const keys::TimerKey& key, Result<LiveInstance*> loaded);
   // A due timer whose instance could not be read (an I/O error, not a
@@ -222,7 +223,7 @@ class Runtime {
   WarmOptions warm_;
   RuntimeParticipant* participant_ = nullptr;
   std::vector<keys::TimerKey> load_retries_;
-  std::vector<std::string> admit_retries_;  // admissions whose load failed
+  std::vector<std::pair<std::string, std::string>> admit_retries_;  // (key, id) whose load failed
   KeySlots slots_;
   UvTimer load_retry_timer_;
   TimerService timers_;

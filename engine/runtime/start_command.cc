@@ -11,6 +11,7 @@
 // queued, nothing run), folds into the key's queued follow-up (coalesce)
 // or starts nothing (drop): engine/flow/key_slots.h decides, and the
 // Runtime admits the waiters as slots free up.
+#include <algorithm>
 #include <cstdio>
 #include <random>
 
@@ -67,7 +68,28 @@ void coalesce_into(Runtime& rt, IdempotencyKeys& keys, DurationMs idempotency_wi
       return start(rt, keys, idempotency_window, std::move(original), std::move(reply), Coalescing::kAllowed);
     }
     LiveInstance& inst = **loaded;
-    CoalesceCommand cmd{std::move(input), original.id.value_or(""), std::nullopt};
+    if (original.idempotency_key) {
+      // A redelivery that arrived while the target was read may have folded first.
+      auto known = keys.lookup(*original.idempotency_key, rt.now());
+      if (!known) {
+        rt.release(inst);
+        return answer_later(rt, std::move(reply), std::unexpected(known.error()));
+      }
+      if (*known) {
+        rt.release(inst);
+        return answer_existing(rt, **known, std::move(reply));
+      }
+    }
+    CoalesceCommand cmd;
+    cmd.input = std::move(input);
+    cmd.requested_id = original.id.value_or("");
+    cmd.type = original.type;
+    cmd.merge = original.concurrency->merge;
+    cmd.target_never_ran =
+        std::all_of(inst.ctx->journal().begin(), inst.ctx->journal().end(), [](const JournalEntry& e) {
+          return e.kind == EntryKind::kStarted || e.kind == EntryKind::kQueued ||
+                 e.kind == EntryKind::kCoalesced;
+        });
     if (original.idempotency_key) {
       cmd.remember = RememberKey{*original.idempotency_key, target, rt.now() + idempotency_window};
     }

@@ -15,6 +15,14 @@ Result<Decision> decide(const InstanceView& view, const CoalesceCommand& cmd, Ti
   if (current.status != InstanceStatus::kQueued || !current.concurrency) {
     return std::unexpected(wrong_status(current, "only a queued instance takes coalesced starts"));
   }
+  // Folding into anything else would change what another caller started:
+  // a waiter that queues, another type, another merge, or a retried run
+  // whose journal was built from its own input.
+  if (current.concurrency->on_busy != OnBusy::kCoalesce || current.type != cmd.type ||
+      current.concurrency->merge != cmd.merge || !cmd.target_never_ran) {
+    return std::unexpected(Error{
+        ErrorCode::kConflict, "instance '" + current.id + "' is not a follow-up this start may fold into"});
+  }
   Decision d = change(view, now);
   InstanceRecord& r = d.record;
   if (r.concurrency->merge == CoalesceMerge::kList) {

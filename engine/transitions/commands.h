@@ -93,6 +93,11 @@ struct NewInstance {
 struct CoalesceCommand {
   nlohmann::json input;      // the later start's prepared input
   std::string requested_id;  // the id it asked for, if any
+  std::string type;          // the later start's workflow type
+  CoalesceMerge merge = CoalesceMerge::kLatest;
+  // The target's journal holds only its start and queue entries: its code
+  // never ran (a retried instance waiting again has run).
+  bool target_never_ran = false;
   std::optional<RememberKey> remember = std::nullopt;
 };
 // Most inputs a "list" follow-up collects; a start past it queues a new one.
@@ -100,8 +105,9 @@ inline constexpr size_t kMaxCoalescedInputs = 1000;
 // ... and most bytes its list of inputs may take as JSON (each folded start
 // rewrites the record).
 inline constexpr size_t kMaxCoalescedInputBytes = 256 * 1024;
-// conflict unless the instance is queued, or when its list of inputs is
-// full or would not fit in a record; else the new input (the latest, or
+// conflict unless the instance is a queued follow-up that never ran, of
+// the same type, started to coalesce with the same merge; or when its
+// list of inputs is full or would not fit in a record; else the new input (the latest, or
 // appended to the list) with a kCoalesced entry and event.
 Result<Decision> decide(const InstanceView& view, const CoalesceCommand& cmd, TimeMs now);
 // The id and idempotency key of a start, checked before anything else.

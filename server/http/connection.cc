@@ -199,6 +199,12 @@ void Connection::on_read(uv_stream_t* s, ssize_t n, const uv_buf_t* buf) noexcep
 }
 
 void Connection::read(ssize_t n, const uv_buf_t* buf) {
+  if (lingering_) {
+    if (n < 0) return close();  // the client is done (EOF) or gone
+    lingered_bytes_ += static_cast<size_t>(n);
+    if (lingered_bytes_ > kMaxLingerBytes) close();
+    return;
+  }
   if (n > 0) return handle_bytes(buf->base, static_cast<size_t>(n));
   if (n != UV_EOF) return close();  // reset or other error
   // The peer finished sending: answer what it asked, then close.
@@ -379,7 +385,7 @@ void Connection::written(int status) {
   if (status < 0) return close();
   last_write_ms_ = now_ms();
   if (close_after_) {
-    if (writes_in_flight_ == 0) close();
+    if (writes_in_flight_ == 0) finish_close();
     return;
   }
   // The client took some: read and dispatch again if it was held back.
@@ -389,8 +395,8 @@ void Connection::written(int status) {
 void Connection::pause_or_resume_reading() {
   if (closed_) return;
   // A stream keeps reading (what it reads is ignored) to see the client go.
-  bool want = !close_after_ && !input_done_ && parser_ &&
-              (stream_ != nullptr || (can_dispatch() && !parser_->has_ready()));
+  bool want = lingering_ || (!close_after_ && !input_done_ && parser_ &&
+                             (stream_ != nullptr || (can_dispatch() && !parser_->has_ready())));
   auto* stream = reinterpret_cast<uv_stream_t*>(tcp_.get());
   if (want && !reading_) {
     if (uv_read_start(stream, &Connection::on_alloc, &Connection::on_read) == 0) reading_ = true;
@@ -420,6 +426,7 @@ void Connection::arm_timer() {
 void Connection::on_timer() {
   if (closed_) return;
   auto keep = shared_from_this();
+  if (lingering_) return close();
   int64_t now = now_ms();
   if (output_blocked()) {
     if (now >= last_write_ms_ + limits_.idle_timeout_ms) return close();
@@ -453,7 +460,31 @@ void Connection::close_after_writes() {
   close_after_ = true;
   pause_or_resume_reading();
   timer_.stop();
-  if (writes_in_flight_ == 0) close();
+  if (writes_in_flight_ == 0) finish_close();
+}
+
+void Connection::finish_close() {
+  if (closed_ || lingering_) return;
+  // A client that sent EOF, or whose requests were all read whole (no
+  // refused or half-read request), has nothing left in flight toward us.
+  if (input_done_ || !parser_ || (!parser_->in_request() && !parser_->failure())) return close();
+  auto* shutdown = new uv_shutdown_t{};
+  if (uv_shutdown(shutdown, reinterpret_cast<uv_stream_t*>(tcp_.get()), &Connection::on_shutdown) != 0) {
+    delete shutdown;
+    return close();
+  }
+  lingering_ = true;
+  pause_or_resume_reading();
+  timer_.start(static_cast<uint64_t>(kLingerMs));
+}
+
+void Connection::on_shutdown(uv_shutdown_t* req, int status) noexcept {
+  auto* c = static_cast<Connection*>(req->handle->data);
+  delete req;
+  if (c == nullptr || status == 0) return;  // closed meanwhile, or the FIN is out
+  std::shared_ptr<Connection> keep = c->weak_from_this().lock();
+  if (!keep) return;
+  c->guarded("shutdown", [c] { c->close(); });
 }
 
 void Connection::close() {

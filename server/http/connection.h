@@ -124,6 +124,7 @@ class Connection final : public ResponseSink, public std::enable_shared_from_thi
   static void on_alloc(uv_handle_t* h, size_t suggested, uv_buf_t* buf) noexcept;
   static void on_read(uv_stream_t* s, ssize_t n, const uv_buf_t* buf) noexcept;
   static void on_written(uv_write_t* req, int status) noexcept;
+  static void on_shutdown(uv_shutdown_t* req, int status) noexcept;
   // Runs `fn`; a throw is logged and closes the connection.
   template <typename Fn>
   void guarded(const char* where, Fn&& fn) noexcept;
@@ -145,6 +146,9 @@ class Connection final : public ResponseSink, public std::enable_shared_from_thi
   void on_timer();
   int64_t now_ms() const { return limits_.parser.clock->now_ms(); }
   void close_after_writes();
+  // The last answer is out: close, or first linger (below) when the
+  // client may still be sending a request we refused.
+  void finish_close();
   void stream_write(uint64_t slot, std::string_view chunk);
 
   Loop& loop_;
@@ -163,6 +167,15 @@ class Connection final : public ResponseSink, public std::enable_shared_from_thi
   bool draining_ = false;     // no new requests; close when answered
   bool close_after_ = false;  // close once the write queue empties
   bool closed_ = false;
+  // Lingering close: after the last answer the write side is shut down and
+  // what the client still sends (the rest of a body we refused with 413)
+  // is read and dropped until it closes, kMaxLingerBytes or kLingerMs, so
+  // the kernel does not answer its unread bytes with a reset that would
+  // destroy our answer before the client reads it.
+  bool lingering_ = false;
+  size_t lingered_bytes_ = 0;
+  static constexpr int64_t kLingerMs = 2000;
+  static constexpr size_t kMaxLingerBytes = 16 << 20;
   int64_t last_activity_ms_ = 0;
   std::shared_ptr<Stream> stream_;
   size_t writes_in_flight_ = 0;

@@ -17,7 +17,8 @@ namespace {
 using testing::EngineHarness;
 using testing::StepLog;
 
-StartRequest keyed(std::optional<std::string> id, nlohmann::json input, ConcurrencySpec spec, std::string type = "test.wait") {
+StartRequest keyed(std::optional<std::string> id, nlohmann::json input, ConcurrencySpec spec,
+                   std::string type = "test.wait") {
   StartRequest req{std::move(type), std::move(id), std::move(input), std::nullopt};
   req.concurrency = std::move(spec);
   return req;
@@ -137,6 +138,40 @@ TEST_F(ConcurrencyKeysTest, CoalesceWithListMergeKeepsEveryInputInOrder) {
   ASSERT_TRUE(h.start(keyed(std::nullopt, {{"n", 2}}, spec)));
   ASSERT_TRUE(h.start(keyed(std::nullopt, {{"n", 3}}, spec)));
   EXPECT_EQ(h.describe("f")->input, (nlohmann::json::array({{{"n", 1}}, {{"n", 2}}, {{"n", 3}}})));
+}
+
+TEST_F(ConcurrencyKeysTest, CoalesceFoldsOnlyIntoAFollowUpOfItsOwnKind) {
+  ASSERT_TRUE(h.start(keyed("run", {}, key_of("k"))));
+  // A waiter that queues keeps the input it was started with.
+  ASSERT_TRUE(h.start(keyed("waiter", {{"n", 1}}, key_of("k"))));
+  auto coalescing = h.start(keyed("c1", {{"n", 2}}, key_of("k", 1, OnBusy::kCoalesce)));
+  ASSERT_TRUE(coalescing) << coalescing.error().to_string();
+  EXPECT_TRUE(coalescing->created);  // a follow-up of its own
+  EXPECT_EQ(h.describe("waiter")->input, (nlohmann::json{{"n", 1}}));
+  // Another merge, or another type, does not fold into it either.
+  auto listed = h.start(keyed("c2", {{"n", 3}}, key_of("k", 1, OnBusy::kCoalesce, CoalesceMerge::kList)));
+  ASSERT_TRUE(listed);
+  EXPECT_TRUE(listed->created);
+  auto other_type = h.start(keyed("c3", {{"offsets_ms", {0}}},
+                                  key_of("k", 1, OnBusy::kCoalesce, CoalesceMerge::kList), "test.sequence"));
+  ASSERT_TRUE(other_type);
+  EXPECT_TRUE(other_type->created);
+  EXPECT_EQ(h.describe("c1")->input, (nlohmann::json{{"n", 2}}));
+}
+
+TEST_F(ConcurrencyKeysTest, ARetriedInstanceWaitingForItsSlotIsNotFoldedInto) {
+  log.failures["call"] = {3, ErrorCode::kUnavailable};
+  auto spec = key_of("k", 1, OnBusy::kCoalesce);
+  ASSERT_TRUE(h.start(keyed("flaky", {{"n", 0}}, spec, "test.flaky")));
+  h.advance(1000);
+  h.advance(2000);
+  ASSERT_EQ(h.status("flaky"), InstanceStatus::kFailed);
+  ASSERT_TRUE(h.start(keyed("holder", {}, key_of("k"))));
+  ASSERT_EQ(h.retry("flaky")->status, InstanceStatus::kQueued);
+  auto folded = h.start(keyed("later", {{"n", 1}}, spec, "test.flaky"));
+  ASSERT_TRUE(folded);
+  EXPECT_TRUE(folded->created);
+  EXPECT_EQ(h.describe("flaky")->input, (nlohmann::json{{"n", 0}}));
 }
 
 TEST_F(ConcurrencyKeysTest, DropStartsNothingAndNamesTheHolder) {
