@@ -165,6 +165,35 @@ TEST_F(HostileInputTest, BuiltInWorkflowTypesRefuseInputsTheyCannotUse) {
   EXPECT_EQ(n3["input"]["offsets_ms"].size(), 7u) << n3.dump();
 }
 
+TEST_F(HostileInputTest, AConcurrencyObjectThatCannotBeOneIs400AndStartsNothing) {
+  const std::string long_key(257, 'k');
+  const std::vector<std::pair<std::string, std::string>> bodies = {
+      {"not an object", R"({"id":"c1","concurrency":"assignee:42"})"},
+      {"no key", R"({"id":"c1","concurrency":{"limit":1}})"},
+      {"a key of 257 bytes", R"({"id":"c1","concurrency":{"key":")" + long_key + R"("}})"},
+      {"a control character in the key", R"({"id":"c1","concurrency":{"key":"a\u0001b"}})"},
+      {"a limit of 0", R"({"id":"c1","concurrency":{"key":"k","limit":0}})"},
+      {"a limit too large", R"({"id":"c1","concurrency":{"key":"k","limit":1e30}})"},
+      {"an unknown on_busy", R"({"id":"c1","concurrency":{"key":"k","on_busy":"wait"}})"},
+      {"merge without coalesce", R"({"id":"c1","concurrency":{"key":"k","merge":"list"}})"},
+      {"an unknown field", R"({"id":"c1","concurrency":{"key":"k","debounce":"5s"}})"},
+      {"not UTF-8 in the key", "{\"id\":\"c1\",\"concurrency\":{\"key\":\"\xff\"}}"},
+  };
+  for (const auto& [what, body] : bodies) {
+    SCOPED_TRACE(what);
+    auto r = call("POST", kSleepStart, body);
+    EXPECT_EQ(r.status, 400) << r.body;
+    EXPECT_TRUE(code_of(r) == "invalid_argument" || code_of(r) == "bad_request") << r.body;
+    expect_alive();
+  }
+  EXPECT_EQ(call("GET", "/api/v1/instances/c1").status, 404);
+  // The same start with a good object is created.
+  auto good = call("POST", kSleepStart, R"({"id":"c1","concurrency":{"key":"k"},"input":{"sleep_ms":60000}})");
+  EXPECT_EQ(good.status, 201) << good.body;
+  auto shown = nlohmann::json::parse(call("GET", "/api/v1/instances/c1").body);
+  EXPECT_EQ(shown["concurrency"]["key"], "k") << shown.dump();
+}
+
 // Shell words of a curl command line: '...' and "..." quoting, no escapes.
 std::vector<std::string> shell_words(const std::string& line) {
   std::vector<std::string> out;
