@@ -1,5 +1,8 @@
 #include "engine/model/concurrency.h"
 
+#include <array>
+#include <utility>
+
 #include "engine/base/utf8.h"
 
 namespace sundial {
@@ -23,21 +26,36 @@ Result<void> check_key(const nlohmann::json& value) {
   return ok();
 }
 
-}  // namespace
+constexpr std::array<std::pair<OnBusy, std::string_view>, 3> kOnBusyNames{
+    {{OnBusy::kQueue, "queue"}, {OnBusy::kCoalesce, "coalesce"}, {OnBusy::kDrop, "drop"}}};
+constexpr std::array<std::pair<CoalesceMerge, std::string_view>, 2> kMergeNames{
+    {{CoalesceMerge::kLatest, "latest"}, {CoalesceMerge::kList, "list"}}};
 
-std::string_view on_busy_name(OnBusy on_busy) {
-  switch (on_busy) {
-    case OnBusy::kQueue:
-      return "queue";
-    case OnBusy::kCoalesce:
-      return "coalesce";
-    case OnBusy::kDrop:
-      return "drop";
+template <typename Table, typename E>
+std::string_view name_of(const Table& table, E value) {
+  for (const auto& [v, name] : table) {
+    if (v == value) return name;
   }
-  return "queue";
+  return table[0].second;
 }
 
-std::string_view merge_name(CoalesceMerge merge) { return merge == CoalesceMerge::kList ? "list" : "latest"; }
+// The value `field` names in `table`, or invalid_argument listing the names.
+template <typename Table>
+auto parse_name(const Table& table, const nlohmann::json& field, const std::string& what)
+    -> Result<typename Table::value_type::first_type> {
+  std::string listed;
+  for (const auto& [v, name] : table) {
+    if (field.is_string() && field.get_ref<const std::string&>() == name) return v;
+    listed += (listed.empty() ? "\"" : ", \"") + std::string(name) + "\"";
+  }
+  return std::unexpected(invalid("'" + what + "' must be one of " + listed));
+}
+
+}  // namespace
+
+std::string_view on_busy_name(OnBusy on_busy) { return name_of(kOnBusyNames, on_busy); }
+
+std::string_view merge_name(CoalesceMerge merge) { return name_of(kMergeNames, merge); }
 
 Result<ConcurrencySpec> parse_concurrency(const nlohmann::json& value) {
   if (!value.is_object()) {
@@ -58,25 +76,9 @@ Result<ConcurrencySpec> parse_concurrency(const nlohmann::json& value) {
       }
       spec.limit = static_cast<uint32_t>(field.get<int64_t>());
     } else if (name == "on_busy") {
-      std::string text = field.is_string() ? field.get<std::string>() : "";
-      if (text == "queue") {
-        spec.on_busy = OnBusy::kQueue;
-      } else if (text == "coalesce") {
-        spec.on_busy = OnBusy::kCoalesce;
-      } else if (text == "drop") {
-        spec.on_busy = OnBusy::kDrop;
-      } else {
-        return std::unexpected(invalid("'concurrency.on_busy' must be \"queue\", \"coalesce\" or \"drop\""));
-      }
+      SUNDIAL_ASSIGN_OR_RETURN(spec.on_busy, parse_name(kOnBusyNames, field, "concurrency.on_busy"));
     } else if (name == "merge") {
-      std::string text = field.is_string() ? field.get<std::string>() : "";
-      if (text == "latest") {
-        spec.merge = CoalesceMerge::kLatest;
-      } else if (text == "list") {
-        spec.merge = CoalesceMerge::kList;
-      } else {
-        return std::unexpected(invalid("'concurrency.merge' must be \"latest\" or \"list\""));
-      }
+      SUNDIAL_ASSIGN_OR_RETURN(spec.merge, parse_name(kMergeNames, field, "concurrency.merge"));
       has_merge = true;
     } else {
       return std::unexpected(invalid("unknown field 'concurrency." + name +
