@@ -255,8 +255,8 @@ int run_daemon(const std::vector<std::string>& args) {
         "the worker token restricts nothing",
         config.server.worker_token_env, config.server.admin_token_env);
   }
-  auto server =
-      std::make_unique<SundialServer>(loop, clock, *engine, config, admin_token, worker_token, scripts.get());
+  auto server = std::make_unique<SundialServer>(loop, clock, *engine, config, admin_token, worker_token,
+                                                scripts.get(), &limiters);
   for (auto& route : modules.routes) server->add_webhook(std::move(route));
   // [queues.<name>] settings, applied at every start like PUT /api/v1/queues/{queue}.
   for (const auto& [queue, max_in_flight] : config.queue_max_in_flight) {

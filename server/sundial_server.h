@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "connectors/http/limiters.h"
 #include "engine/engine.h"
 #include "server/api/auth.h"
 #include "server/api/router.h"
@@ -29,11 +30,12 @@ namespace sundial {
 
 class SundialServer {
  public:
-  // `scripts`, when given, serves the workflow-script routes; it must
+  // `scripts`, when given, serves the workflow-script routes; `limiters`,
+  // when given, are shown by GET /api/v1/limits and /metrics. Both must
   // outlive the server.
   SundialServer(Loop& loop, Clock& clock, Engine& engine, const DaemonConfig& config,
                 std::optional<std::string> admin_token, std::optional<std::string> worker_token,
-                lua::ScriptCatalog* scripts = nullptr);
+                lua::ScriptCatalog* scripts = nullptr, const Limiters* limiters = nullptr);
 
   // Binds the listening socket.
   Result<void> start();

@@ -94,8 +94,11 @@ void Limiters::hold(std::string_view reference, DurationMs delay) {
 std::vector<LimiterView> Limiters::views() const {
   std::vector<LimiterView> out;
   for (const auto& [name, l] : limiters_) {
-    LimiterView v{name, l.spec, l.gates.size(), 0, l.holds};
-    for (const auto& [key, g] : l.gates) v.waiting += g->waiting();
+    LimiterView v{name, l.spec, l.gates.size(), 0, l.holds, l.spec.burst};
+    for (const auto& [key, g] : l.gates) {
+      v.waiting += g->waiting();
+      v.tokens = std::min(v.tokens, g->tokens());
+    }
     out.push_back(std::move(v));
   }
   return out;

@@ -41,6 +41,9 @@ struct LimiterView {
   size_t sub_keys = 0;  // buckets in memory
   size_t waiting = 0;   // calls queued behind them
   uint64_t holds = 0;   // provider-asked pauses so far
+  // The fewest tokens any of its buckets has now (burst when it has none):
+  // 0 means some caller of it waits or will.
+  double tokens = 0;
 };
 
 class Limiters {

@@ -28,6 +28,12 @@ size_t RateGate::waiting() const {
   return queue_.size();
 }
 
+double RateGate::tokens() const {
+  SUNDIAL_CHECK_LOOP_THREAD(loop_);
+  TimeMs now = clock_.now_ms();
+  return now < held_until_ ? 0.0 : bucket_.tokens(now);
+}
+
 bool RateGate::idle() const {
   SUNDIAL_CHECK_LOOP_THREAD(loop_);
   TimeMs now = clock_.now_ms();

@@ -28,6 +28,8 @@ class RateGate {
   // The provider asked to wait: nothing passes for `delay`.
   void hold_for(DurationMs delay);
   size_t waiting() const;
+  // Tokens in the bucket now (0 while held).
+  double tokens() const;
   // Nobody waits, no hold, and the bucket is full: the same as a new gate.
   bool idle() const;
 

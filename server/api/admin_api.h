@@ -7,6 +7,7 @@
 // the Loop, which must outlive the Router.
 #pragma once
 
+#include "connectors/http/limiters.h"
 #include "engine/base/json_parse.h"
 #include "engine/engine.h"
 #include "engine/loop/loop.h"
@@ -25,6 +26,8 @@ struct AdminApi {
   // The Lua workflow scripts (PUT/GET/DELETE /api/v1/workflows/{type});
   // none: those routes answer 404.
   lua::ScriptCatalog* scripts = nullptr;
+  // The shared rate limiters ([limits.<name>]); none: GET /api/v1/limits lists none.
+  const Limiters* limiters = nullptr;
 };
 
 void add_admin_routes(Router& router, const AdminApi& api);
@@ -36,5 +39,6 @@ void add_command_routes(Router& router, const AdminApi& api);
 void add_timer_routes(Router& router, const AdminApi& api);
 void add_event_routes(Router& router, const AdminApi& api);
 void add_task_routes(Router& router, const AdminApi& api);
+void add_limit_routes(Router& router, const AdminApi& api);
 
 }  // namespace sundial::api

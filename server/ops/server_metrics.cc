@@ -13,10 +13,12 @@ std::vector<double> log_bounds(double unit, size_t count) {
 }  // namespace
 
 ServerMetrics::ServerMetrics(MetricsRegistry& registry, Engine& engine,
-                             std::function<ConnectionCounts()> connections)
+                             std::function<ConnectionCounts()> connections,
+                             std::function<std::vector<LimiterView>()> limiters)
     : registry_(registry),
       engine_(engine),
       connections_(std::move(connections)),
+      limiters_(std::move(limiters)),
       requests_(registry.counter("sundial_http_requests_total",
                                  "HTTP requests answered, by route and status.",
                                  {"method", "route", "status"})),
@@ -72,7 +74,18 @@ ServerMetrics::ServerMetrics(MetricsRegistry& registry, Engine& engine,
       task_claim_to_complete_(registry.histogram("sundial_task_claim_to_complete_seconds",
                                                  "From a claim to its task's completion.",
                                                  log_bounds(1e-3, 24))),
-      task_waiting_claims_(registry.gauge("sundial_task_waiting_claims", "Claims waiting for a task.")) {
+      task_waiting_claims_(registry.gauge("sundial_task_waiting_claims", "Claims waiting for a task.")),
+      limiter_tokens_(registry.gauge("sundial_limiter_tokens",
+                                     "The fewest tokens in any bucket of a shared rate limiter.",
+                                     {"limiter"})),
+      limiter_waiting_(registry.gauge("sundial_limiter_waiting",
+                                      "Calls waiting behind a shared rate limiter.", {"limiter"})),
+      limiter_sub_keys_(registry.gauge("sundial_limiter_sub_keys",
+                                       "Buckets (one per sub-key in use) of a shared rate limiter.",
+                                       {"limiter"})),
+      limiter_holds_(registry.counter(
+          "sundial_limiter_holds_total",
+          "Times a provider's Retry-After paused a bucket of a shared rate limiter.", {"limiter"})) {
   registry.add_collector([this] { collect(); });
 }
 
@@ -123,6 +136,14 @@ void ServerMetrics::collect() {
   task_claim_to_complete_.load({}, t.claim_to_complete_ms.buckets, t.claim_to_complete_ms.count,
                                static_cast<double>(t.claim_to_complete_ms.sum) * 1e-3);
   task_waiting_claims_.set({}, static_cast<double>(tasks.waiting_claims()));
+  if (limiters_) {
+    for (const LimiterView& v : limiters_()) {
+      limiter_tokens_.set({v.name}, v.tokens);
+      limiter_waiting_.set({v.name}, static_cast<double>(v.waiting));
+      limiter_sub_keys_.set({v.name}, static_cast<double>(v.sub_keys));
+      limiter_holds_.set({v.name}, static_cast<double>(v.holds));
+    }
+  }
 }
 
 void ServerMetrics::scrape(std::move_only_function<void(std::string)> done) {

@@ -14,7 +14,9 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
+#include "connectors/http/limiters.h"
 #include "engine/engine.h"
 #include "server/ops/metrics.h"
 
@@ -30,7 +32,9 @@ struct ConnectionCounts {
 
 class ServerMetrics {
  public:
-  ServerMetrics(MetricsRegistry& registry, Engine& engine, std::function<ConnectionCounts()> connections);
+  // `limiters` reads the shared rate limiters (connectors/http/limiters.h).
+  ServerMetrics(MetricsRegistry& registry, Engine& engine, std::function<ConnectionCounts()> connections,
+                std::function<std::vector<LimiterView>()> limiters = {});
   ~ServerMetrics() { *alive_ = false; }
   ServerMetrics(const ServerMetrics&) = delete;
   ServerMetrics& operator=(const ServerMetrics&) = delete;
@@ -47,6 +51,7 @@ class ServerMetrics {
   Engine& engine_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   std::function<ConnectionCounts()> connections_;
+  std::function<std::vector<LimiterView>()> limiters_;
   MetricFamily& requests_;
   MetricFamily& request_seconds_;
   MetricFamily& connections_open_;
@@ -75,6 +80,10 @@ class ServerMetrics {
   MetricFamily& task_lease_expiries_;
   MetricFamily& task_claim_to_complete_;
   MetricFamily& task_waiting_claims_;
+  MetricFamily& limiter_tokens_;
+  MetricFamily& limiter_waiting_;
+  MetricFamily& limiter_sub_keys_;
+  MetricFamily& limiter_holds_;
 };
 
 }  // namespace sundial::ops

@@ -48,10 +48,13 @@ TEST_F(LimitersTest, CallersShareTheBudgetOfANameAndEachSubKeyHasItsOwn) {
 
 TEST_F(LimitersTest, AProvidersRetryAfterHoldsTheBucketForThatLong) {
   make();
+  EXPECT_EQ(limiters->views()[0].tokens, 2.0) << "no bucket yet: a full burst";
   limiters->hold("notion:ws1", 20);
   ASSERT_TRUE(call("notion:ws1"));
   ASSERT_TRUE(call("notion:ws2"));
   EXPECT_EQ(ran, (std::vector<std::string>{"notion:ws2"})) << "only the held bucket waits";
+  EXPECT_EQ(limiters->views()[0].tokens, 0.0) << "a held bucket has no tokens";
+  EXPECT_EQ(limiters->views()[0].waiting, 1u);
   clock.advance(19);
   pump();
   EXPECT_EQ(ran.size(), 1u);

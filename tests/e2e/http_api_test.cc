@@ -256,6 +256,34 @@ TEST_F(HttpApiTest, APipeliningClientThatNeverReadsDoesNotStallOthers) {
   }
 }
 
+// The shared rate limiters of the config, as GET /api/v1/limits and
+// /metrics show them before any step used one.
+TEST(LimitsApiTest, ConfiguredLimitersAreListedAndMetered) {
+  TempDir dir;
+  std::ofstream(dir.sub("sundial.toml")) << "[limits.notion]\nrate = 3\nburst = 5\n";
+  DaemonProcess daemon(dir.sub("data"), {"--config", dir.sub("sundial.toml")});
+  ASSERT_GT(daemon.port(), 0) << daemon.log();
+  HttpConnection c(daemon.port());
+  auto listed = c.request("GET", "/api/v1/limits");
+  ASSERT_TRUE(listed);
+  EXPECT_EQ(listed->status, 200);
+  auto body = nlohmann::json::parse(listed->body, nullptr, false);
+  ASSERT_EQ(body["limits"].size(), 1u) << listed->body;
+  const auto& notion = body["limits"][0];
+  EXPECT_EQ(notion["name"], "notion");
+  EXPECT_EQ(notion["rate"], 3.0);
+  EXPECT_EQ(notion["burst"], 5.0);
+  EXPECT_EQ(notion["tokens"], 5.0);
+  EXPECT_EQ(notion["sub_keys"], 0);
+  EXPECT_EQ(notion["waiting"], 0);
+  EXPECT_EQ(notion["holds"], 0);
+  auto metrics = c.request("GET", "/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_NE(metrics->body.find("sundial_limiter_tokens{limiter=\"notion\"} 5"), std::string::npos)
+      << metrics->body.substr(0, 2000);
+  EXPECT_NE(metrics->body.find("sundial_limiter_holds_total{limiter=\"notion\"} 0"), std::string::npos);
+}
+
 // A daemon behind a trusted proxy: the forwarded client is the one the
 // access log and the webhook rate limits name, and request data cannot
 // forge log lines.
