@@ -76,6 +76,11 @@ size_t KeySlots::position(std::string_view key, std::string_view id) const {
   return static_cast<size_t>(std::distance(k->queue.begin(), k->queue.find(seq->second))) + 1;
 }
 
+bool KeySlots::is_head(std::string_view key, std::string_view id) const {
+  const Key* k = find(key);
+  return k != nullptr && !k->queue.empty() && k->queue.begin()->second.id == id;
+}
+
 size_t KeySlots::waiters(std::string_view key) const {
   const Key* k = find(key);
   return k == nullptr ? 0 : k->queue.size();

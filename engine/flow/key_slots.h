@@ -20,8 +20,8 @@
 
 #include <cstdint>
 #include <map>
-#include <set>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -46,6 +46,8 @@ class KeySlots {
   // A larger seq than any seen: the next arrival's place.
   uint64_t next_seq() { return ++last_seq_; }
 
+  // Whether `id` is the key's next waiter.
+  bool is_head(std::string_view key, std::string_view id) const;
   // 1-based place among the key's waiters; 0 when `id` does not wait.
   size_t position(std::string_view key, std::string_view id) const;
   size_t waiters(std::string_view key) const;

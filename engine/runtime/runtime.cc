@@ -216,8 +216,12 @@ void Runtime::maybe_evict(const std::string& id) {
 }
 
 bool Runtime::keep_warm(const LiveInstance& inst) const {
-  return inst.record.status == InstanceStatus::kWaiting && inst.timer_row() &&
-         inst.record.timer_due - now() <= warm_.horizon && live_.size() <= warm_.max_instances &&
+  if (live_.size() > warm_.max_instances) return false;
+  const InstanceRecord& r = inst.record;
+  // The next waiter of a concurrency key: its admission (and every start
+  // that folds into it) goes on without reading it again.
+  if (r.status == InstanceStatus::kQueued) return r.concurrency && slots_.is_head(r.concurrency->key, r.id);
+  return r.status == InstanceStatus::kWaiting && inst.timer_row() && r.timer_due - now() <= warm_.horizon &&
          (inst.ctx == nullptr || inst.ctx->may_stay_warm());
 }
 

@@ -62,9 +62,13 @@ void coalesce_into(Runtime& rt, IdempotencyKeys& keys, DurationMs idempotency_wi
     if (!loaded && loaded.error().code != ErrorCode::kNotFound) {
       return answer_later(rt, std::move(reply), std::unexpected(loaded.error()));
     }
-    const std::string& key = original.concurrency->key;
-    if (!loaded || rt.slots().state(key, target) != SlotState::kQueued) {
-      if (loaded) rt.release(**loaded);
+    if (!loaded) {  // gone (nothing deletes a waiter today): queue a follow-up of its own
+      return start(rt, keys, idempotency_window, std::move(original), std::move(reply),
+                   Coalescing::kNotAgain);
+    }
+    if (rt.slots().state(original.concurrency->key, target) != SlotState::kQueued) {
+      // Admitted while it was read: the key's newest waiter is another now.
+      rt.release(**loaded);
       return start(rt, keys, idempotency_window, std::move(original), std::move(reply), Coalescing::kAllowed);
     }
     LiveInstance& inst = **loaded;

@@ -11,8 +11,9 @@ namespace sundial {
 // Which waiting instances stay in memory. An instance whose timer is due
 // within `horizon` is kept warm: when the timer fires it goes on at once,
 // without reading its record and journal again and replaying its
-// coroutine, which is most of a fire's cost. At most `max_instances` are
-// kept; others are evicted as before.
+// coroutine, which is most of a fire's cost. So is the next waiter of each
+// concurrency key (Runtime::keep_warm). At most `max_instances` are kept;
+// others are evicted as before.
 struct WarmOptions {
   // Default: 2s.
   DurationMs horizon = 2 * kSecondMs;

@@ -28,6 +28,8 @@ TEST(KeySlotsTest, ArrivalsRunUntilTheLimitThenWaitInOrder) {
   EXPECT_EQ(slots.position("k", "c"), 1u);
   EXPECT_EQ(slots.position("k", "d"), 2u);
   EXPECT_EQ(slots.last_waiter("k"), "d");
+  EXPECT_TRUE(slots.is_head("k", "c"));
+  EXPECT_FALSE(slots.is_head("k", "d"));
   EXPECT_EQ(slots.waiters("k"), 2u);
   EXPECT_EQ(slots.forget("k", "a"), std::vector<std::string>{"c"});
   EXPECT_EQ(slots.state("k", "c"), SlotState::kHolding);
