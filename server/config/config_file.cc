@@ -353,15 +353,25 @@ Setter declared_key(const std::string& key, const ConfigKey& declared) {
 
 // Every table the file may hold for `config`: the server's own (schema())
 // and those the families and the webhook secrets declare, bound to `config`.
-// [queues.<name>]: a valid queue name holding `max_in_flight`.
-Result<void> apply_queue_table(const std::string& name, const toml::node& node, DaemonConfig& config) {
-  if (auto valid = validate_queue_name(name); !valid) {
-    return make_error(ErrorCode::kInvalidArgument, "[queues." + name + "]: " + valid.error().message);
+// [<section>.<name>] as a table, once `valid` (the name's own check) holds.
+Result<const toml::table*> named_table(const std::string& section, const std::string& name,
+                                       const toml::node& node, const Result<void>& valid) {
+  if (!valid) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "[" + section + "." + name + "]: " + valid.error().message);
   }
   const toml::table* t = node.as_table();
-  if (t == nullptr)
+  if (t == nullptr) {
     return make_error(ErrorCode::kInvalidArgument,
-                      "queues." + name + " must be a table [queues." + name + "]");
+                      section + "." + name + " must be a table [" + section + "." + name + "]");
+  }
+  return t;
+}
+
+// [queues.<name>]: a valid queue name holding `max_in_flight`.
+Result<void> apply_queue_table(const std::string& name, const toml::node& node, DaemonConfig& config) {
+  SUNDIAL_ASSIGN_OR_RETURN(const toml::table* t,
+                           named_table("queues", name, node, validate_queue_name(name)));
   for (auto&& [key, value] : *t) {
     if (key.str() != "max_in_flight") {
       return make_error(ErrorCode::kInvalidArgument, "unknown key 'queues." + name + "." +
@@ -380,13 +390,8 @@ Result<void> apply_queue_table(const std::string& name, const toml::node& node, 
 // [limits.<name>]: a valid limiter name holding `rate` (per second, > 0)
 // and `burst` (at least 1; default: the rate, rounded up).
 Result<void> apply_limit_table(const std::string& name, const toml::node& node, DaemonConfig& config) {
-  if (auto valid = validate_limiter_name(name); !valid) {
-    return make_error(ErrorCode::kInvalidArgument, "[limits." + name + "]: " + valid.error().message);
-  }
-  const toml::table* t = node.as_table();
-  if (t == nullptr)
-    return make_error(ErrorCode::kInvalidArgument,
-                      "limits." + name + " must be a table [limits." + name + "]");
+  SUNDIAL_ASSIGN_OR_RETURN(const toml::table* t,
+                           named_table("limits", name, node, validate_limiter_name(name)));
   std::optional<double> rate, burst;
   for (auto&& [key, value] : *t) {
     std::string k(key.str());
