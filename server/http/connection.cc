@@ -231,8 +231,16 @@ void Connection::take_requests() {
   if (dispatching_ || closed_) return;  // the outer call goes on
   dispatching_ = true;
   while (can_dispatch()) {
+    if (taken_this_turn_ >= kRequestsPerTurn) {
+      if (parser_->has_ready()) continue_next_turn();
+      break;
+    }
     std::optional<HttpRequest> request = parser_->next();
-    if (!request) break;
+    if (!request) {
+      taken_this_turn_ = 0;  // the client's pipeline ran dry: the next burst starts afresh
+      break;
+    }
+    ++taken_this_turn_;
     if (std::optional<HttpResponse> refusal = host_.admit(id_, *request)) {
       answer_last(std::move(*refusal), request->method, request->path);
       break;
@@ -257,6 +265,18 @@ void Connection::take_requests() {
     return answer_last(error_response(parser_->failure()->error()));
   }
   flush();
+}
+
+void Connection::continue_next_turn() {
+  if (turn_scheduled_) return;
+  turn_scheduled_ = true;
+  loop_.defer([weak = weak_from_this()] {
+    std::shared_ptr<Connection> c = weak.lock();
+    if (!c) return;
+    c->turn_scheduled_ = false;
+    c->taken_this_turn_ = 0;
+    c->guarded("pipelined requests", [&c] { c->flush(); });
+  });
 }
 
 void Connection::answer_last(HttpResponse response, std::string method, std::string path) {
@@ -352,7 +372,7 @@ void Connection::flush() {
   bool pending = parser_ && parser_->has_ready();
   if (slots_.empty() && (draining_ || (input_done_ && !pending))) return close_after_writes();
   // Requests held back by the pipeline or output limits go on now.
-  if (!dispatching_ && pending && can_dispatch()) return take_requests();
+  if (!dispatching_ && !turn_scheduled_ && pending && can_dispatch()) return take_requests();
   pause_or_resume_reading();
   arm_timer();
 }

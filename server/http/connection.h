@@ -134,7 +134,13 @@ class Connection final : public ResponseSink, public std::enable_shared_from_thi
   bool output_blocked() const { return output_bytes() >= limits_.max_output_bytes; }
   // Whether another parsed request may be handed to the host now.
   bool can_dispatch() const;
+  // Hands parsed requests to the host while the limits allow, at most
+  // kRequestsPerTurn of them per loop turn: a client that pipelines
+  // thousands of cheap requests, which the kernel takes as fast as they
+  // are answered, gets the rest in later turns, so other connections are
+  // served in between.
   void take_requests();
+  void continue_next_turn();
   Slot* find_slot(uint64_t id);
   void fill_slot(Slot& slot, HttpResponse response, bool streaming);
   // Answers the request in progress (malformed, too slow, refused) and closes.
@@ -162,7 +168,12 @@ class Connection final : public ResponseSink, public std::enable_shared_from_thi
   uint64_t next_slot_ = 1;
   std::string peer_ip_;
   bool reading_ = false;
-  bool dispatching_ = false;  // inside take_requests()
+  bool dispatching_ = false;     // inside take_requests()
+  bool turn_scheduled_ = false;  // take_requests() goes on in a later loop turn
+  // Requests handed on since the pipeline last ran dry or the last turn
+  // began: write completions in one loop turn must not add up past the cap.
+  size_t taken_this_turn_ = 0;
+  static constexpr size_t kRequestsPerTurn = 16;
   bool input_done_ = false;   // the client sent EOF; answer what it asked, then close
   bool draining_ = false;     // no new requests; close when answered
   bool close_after_ = false;  // close once the write queue empties
