@@ -26,4 +26,18 @@ int64_t int_field(const nlohmann::json& object, std::string_view key, int64_t fa
   return v->get<int64_t>();
 }
 
+Result<void> check_known_fields(const nlohmann::json& fields, std::string_view prefix,
+                                std::initializer_list<std::string_view> allowed) {
+  for (const auto& [key, value] : fields.items()) {
+    bool known = false;
+    for (auto a : allowed) known |= key == a;
+    if (known) continue;
+    std::string list;
+    for (auto a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
+    return make_error(ErrorCode::kInvalidArgument,
+                      std::string(prefix) + "unknown field '" + key + "' (expected " + list + ")");
+  }
+  return ok();
+}
+
 }  // namespace sundial

@@ -7,10 +7,13 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <string>
 #include <string_view>
 
 #include <nlohmann/json.hpp>
+
+#include "engine/base/error.h"
 
 namespace sundial {
 
@@ -18,5 +21,9 @@ namespace sundial {
 std::string string_field(const nlohmann::json& object, std::string_view key, std::string fallback = "");
 // `object[key]` when it is an integer, else `fallback`.
 int64_t int_field(const nlohmann::json& object, std::string_view key, int64_t fallback = 0);
+// invalid_argument "<prefix>unknown field 'x' (expected a, b)" for the
+// first field of the object `fields` not in `allowed`.
+Result<void> check_known_fields(const nlohmann::json& fields, std::string_view prefix,
+                                std::initializer_list<std::string_view> allowed);
 
 }  // namespace sundial

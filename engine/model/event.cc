@@ -6,7 +6,7 @@
 namespace sundial {
 namespace {
 
-constexpr std::array<std::pair<EventType, std::string_view>, 14> kNames{{
+constexpr std::array<std::pair<EventType, std::string_view>, 14> kEventTypeNames{{
     {EventType::kInstanceStarted, "instance_started"},
     {EventType::kStepCompleted, "step_completed"},
     {EventType::kStepFailed, "step_failed"},
@@ -26,14 +26,14 @@ constexpr std::array<std::pair<EventType, std::string_view>, 14> kNames{{
 }  // namespace
 
 std::string_view event_type_name(EventType type) {
-  for (const auto& [t, name] : kNames) {
+  for (const auto& [t, name] : kEventTypeNames) {
     if (t == type) return name;
   }
   return "unknown";
 }
 
 std::optional<EventType> parse_event_type(std::string_view name) {
-  for (const auto& [t, n] : kNames) {
+  for (const auto& [t, n] : kEventTypeNames) {
     if (n == name) return t;
   }
   return std::nullopt;

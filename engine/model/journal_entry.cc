@@ -6,7 +6,7 @@
 namespace sundial {
 namespace {
 
-constexpr std::array<std::pair<EntryKind, std::string_view>, 18> kNames{{
+constexpr std::array<std::pair<EntryKind, std::string_view>, 18> kEntryKindNames{{
     {EntryKind::kStarted, "started"},
     {EntryKind::kStepCompleted, "step_completed"},
     {EntryKind::kStepAttemptFailed, "step_attempt_failed"},
@@ -30,14 +30,14 @@ constexpr std::array<std::pair<EntryKind, std::string_view>, 18> kNames{{
 }  // namespace
 
 std::string_view entry_kind_name(EntryKind kind) {
-  for (const auto& [k, name] : kNames) {
+  for (const auto& [k, name] : kEntryKindNames) {
     if (k == kind) return name;
   }
   return "unknown";
 }
 
 std::optional<EntryKind> parse_entry_kind(std::string_view name) {
-  for (const auto& [k, n] : kNames) {
+  for (const auto& [k, n] : kEntryKindNames) {
     if (n == name) return k;
   }
   return std::nullopt;

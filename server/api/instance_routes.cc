@@ -30,7 +30,7 @@ void list(const AdminApi& api, const http::HttpRequest& request, http::Responder
       [query = std::move(query)](Store& s) { return list_instances(s, query); }, list_page_to_json);
 }
 
-void describe(const AdminApi& api, const PathParams& params, http::Responder responder) {
+void describe_instance(const AdminApi& api, const PathParams& params, http::Responder responder) {
   // A queued instance shows its place in its key's queue.
   answer_from_snapshot(
       api.engine, std::move(responder),
@@ -59,9 +59,10 @@ void add_instance_routes(Router& router, const AdminApi& api) {
   router.add(
       "GET", "/api/v1/instances",
       [api](http::HttpRequest&& req, const PathParams&, http::Responder r) { list(api, req, std::move(r)); });
-  router.add(
-      "GET", "/api/v1/instances/{id}",
-      [api](http::HttpRequest&&, const PathParams& p, http::Responder r) { describe(api, p, std::move(r)); });
+  router.add("GET", "/api/v1/instances/{id}",
+             [api](http::HttpRequest&&, const PathParams& p, http::Responder r) {
+               describe_instance(api, p, std::move(r));
+             });
   router.add(
       "GET", "/api/v1/instances/{id}/history",
       [api](http::HttpRequest&&, const PathParams& p, http::Responder r) { history(api, p, std::move(r)); });

@@ -18,7 +18,7 @@
 namespace sundial::testing {
 namespace {
 
-constexpr int kRounds = 6;
+constexpr int kPowerCuts = 6;
 
 TEST(PowerCutTest, AcknowledgedWorkSurvivesAPowerCut) {
   const unsigned seed = test_seed();
@@ -29,7 +29,7 @@ TEST(PowerCutTest, AcknowledgedWorkSurvivesAPowerCut) {
   const std::string log = dir.sub("steps.log");
   size_t total_acked = 0;
   uint64_t dropped_at_sync = 0;
-  for (int round = 0; round < kRounds; ++round) {
+  for (int round = 0; round < kPowerCuts; ++round) {
     // Even rounds cut between acknowledgements, odd ones inside a WAL sync.
     const bool at_sync = round % 2 == 1;
     const std::string mode =
@@ -62,7 +62,7 @@ TEST(PowerCutTest, AcknowledgedWorkSurvivesAPowerCut) {
   std::printf(
       "power cut test: %d rounds, %zu acknowledged starts, %llu unsynced WAL bytes dropped in syncs, seed "
       "%u\n",
-      kRounds, total_acked, static_cast<unsigned long long>(dropped_at_sync), seed);
+      kPowerCuts, total_acked, static_cast<unsigned long long>(dropped_at_sync), seed);
 }
 
 }  // namespace

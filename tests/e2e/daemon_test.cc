@@ -16,17 +16,6 @@
 namespace sundial::testing {
 namespace {
 
-int exit_code_of(const std::vector<std::string>& argv, std::string* output = nullptr,
-                 std::vector<std::string> env = {}) {
-  ChildProcess child(argv, ChildProcess::Stderr::kMergeIntoStdout, std::move(env));
-  auto status = child.wait_for_exit(20000);
-  if (output != nullptr) {
-    for (auto& line : child.take_lines()) *output += line + "\n";
-  }
-  if (!status || !WIFEXITED(*status)) return -1;
-  return WEXITSTATUS(*status);
-}
-
 TEST(DaemonTest, StopsCleanlyOnSigtermAndSigint) {
   for (int sig : {SIGTERM, SIGINT}) {
     TempDir dir;

@@ -17,16 +17,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/support/admin_token.h"
 #include "tests/support/daemon_process.h"
 #include "tests/support/http_client.h"
 #include "tests/support/temp_dir.h"
 
 namespace sundial::testing {
 namespace {
-
-const std::string kToken = "e2e-token";
-const std::map<std::string, std::string> kAuthJson = {{"Authorization", "Bearer " + kToken},
-                                                      {"Content-Type", "application/json"}};
 
 std::string deep_array(size_t depth) { return std::string(depth, '[') + std::string(depth, ']'); }
 
@@ -188,7 +185,8 @@ TEST_F(HostileInputTest, AConcurrencyObjectThatCannotBeOneIs400AndStartsNothing)
   }
   EXPECT_EQ(call("GET", "/api/v1/instances/c1").status, 404);
   // The same start with a good object is created.
-  auto good = call("POST", kSleepStart, R"({"id":"c1","concurrency":{"key":"k"},"input":{"sleep_ms":60000}})");
+  auto good =
+      call("POST", kSleepStart, R"({"id":"c1","concurrency":{"key":"k"},"input":{"sleep_ms":60000}})");
   EXPECT_EQ(good.status, 201) << good.body;
   auto shown = nlohmann::json::parse(call("GET", "/api/v1/instances/c1").body);
   EXPECT_EQ(shown["concurrency"]["key"], "k") << shown.dump();

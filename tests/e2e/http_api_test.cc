@@ -13,17 +13,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/support/admin_token.h"
 #include "tests/support/daemon_process.h"
 #include "tests/support/http_client.h"
 #include "tests/support/temp_dir.h"
 
 namespace sundial::testing {
 namespace {
-
-const std::string kToken = "e2e-token";
-const std::map<std::string, std::string> kAuth = {{"Authorization", "Bearer " + kToken}};
-const std::map<std::string, std::string> kAuthJson = {{"Authorization", "Bearer " + kToken},
-                                                      {"Content-Type", "application/json"}};
 
 class HttpApiTest : public ::testing::Test {
  protected:

@@ -19,14 +19,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-int exit_code_of(const std::vector<std::string>& argv, std::string* output) {
-  ChildProcess child(argv, ChildProcess::Stderr::kMergeIntoStdout);
-  auto status = child.wait_for_exit(20000);
-  for (auto& line : child.take_lines()) *output += line + "\n";
-  if (!status || !WIFEXITED(*status)) return -1;
-  return WEXITSTATUS(*status);
-}
-
 // A data directory as a crash leaves it, its records only in the WAL, with
 // one byte flipped in the middle of that WAL. Returns the WAL's file name.
 std::string damaged_copy(const TempDir& dir, const std::string& copy) {

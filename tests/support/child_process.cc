@@ -180,4 +180,14 @@ std::optional<int> ChildProcess::wait_for_exit(int timeout_ms) {
   }
 }
 
+int exit_code_of(const std::vector<std::string>& argv, std::string* output, std::vector<std::string> env) {
+  ChildProcess child(argv, ChildProcess::Stderr::kMergeIntoStdout, std::move(env));
+  auto status = child.wait_for_exit(20000);
+  if (output != nullptr) {
+    for (auto& line : child.take_lines()) *output += line + "\n";
+  }
+  if (!status || !WIFEXITED(*status)) return -1;
+  return WEXITSTATUS(*status);
+}
+
 }  // namespace sundial::testing

@@ -82,4 +82,9 @@ class ChildProcess {
   bool eof_ = false;
 };
 
+// Runs `argv` to its end (20 s at most) and returns its exit code, or -1
+// when it did not exit normally; its stdout and stderr go to `output`.
+int exit_code_of(const std::vector<std::string>& argv, std::string* output = nullptr,
+                 std::vector<std::string> env = {});
+
 }  // namespace sundial::testing

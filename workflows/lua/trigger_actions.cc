@@ -4,6 +4,7 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/base/json_fields.h"
 #include "engine/tasks/task_spec_json.h"
 
 namespace sundial::lua {
@@ -14,26 +15,16 @@ using nlohmann::json;
 using webhooks::WebhookAction;
 
 // Fails on a field of `fields` not in `allowed`.
-Result<void> only(const json& fields, std::string_view kind,
-                  std::initializer_list<std::string_view> allowed) {
+Result<void> only_fields(const json& fields, std::string_view kind,
+                         std::initializer_list<std::string_view> allowed) {
   if (!fields.is_object())
     return make_error(ErrorCode::kInvalidArgument, std::string(kind) + " must be a table");
-  for (const auto& [key, value] : fields.items()) {
-    bool known = false;
-    for (auto a : allowed) known |= key == a;
-    if (!known) {
-      std::string list;
-      for (auto a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
-      return make_error(ErrorCode::kInvalidArgument,
-                        std::string(kind) + ": unknown field '" + key + "' (expected " + list + ")");
-    }
-  }
-  return ok();
+  return check_known_fields(fields, std::string(kind) + ": ", allowed);
 }
 
 // A required (or, with `fallback`, optional) non-empty string field.
-Result<std::string> text(const json& fields, std::string_view kind, const char* key,
-                         std::optional<std::string> fallback = std::nullopt) {
+Result<std::string> required_text(const json& fields, std::string_view kind, const char* key,
+                                  std::optional<std::string> fallback = std::nullopt) {
   auto it = fields.find(key);
   if (it == fields.end() || it->is_null()) {
     if (fallback) return *fallback;
@@ -47,11 +38,11 @@ Result<std::string> text(const json& fields, std::string_view kind, const char* 
 }
 
 Result<WebhookAction> parse_start(const json& f, const std::string& own_type) {
-  SUNDIAL_TRY(only(f, "start", {"type", "id", "input", "concurrency"}));
+  SUNDIAL_TRY(only_fields(f, "start", {"type", "id", "input", "concurrency"}));
   webhooks::StartAction a;
-  SUNDIAL_ASSIGN_OR_RETURN(a.workflow_type, text(f, "start", "type", own_type));
+  SUNDIAL_ASSIGN_OR_RETURN(a.workflow_type, required_text(f, "start", "type", own_type));
   if (f.contains("id") && !f["id"].is_null()) {
-    SUNDIAL_ASSIGN_OR_RETURN(auto id, text(f, "start", "id"));
+    SUNDIAL_ASSIGN_OR_RETURN(auto id, required_text(f, "start", "id"));
     a.instance_id = std::move(id);
   }
   if (f.contains("input") && !f["input"].is_null()) a.input = f["input"];
@@ -64,10 +55,10 @@ Result<WebhookAction> parse_start(const json& f, const std::string& own_type) {
 }
 
 Result<WebhookAction> parse_signal(const json& f, const std::string&) {
-  SUNDIAL_TRY(only(f, "signal", {"id", "name", "payload", "optional"}));
+  SUNDIAL_TRY(only_fields(f, "signal", {"id", "name", "payload", "optional"}));
   webhooks::SignalAction a;
-  SUNDIAL_ASSIGN_OR_RETURN(a.instance_id, text(f, "signal", "id"));
-  SUNDIAL_ASSIGN_OR_RETURN(a.signal, text(f, "signal", "name"));
+  SUNDIAL_ASSIGN_OR_RETURN(a.instance_id, required_text(f, "signal", "id"));
+  SUNDIAL_ASSIGN_OR_RETURN(a.signal, required_text(f, "signal", "name"));
   if (f.contains("payload")) a.payload = f["payload"];
   if (f.contains("optional")) {
     if (!f["optional"].is_boolean()) {
@@ -79,10 +70,10 @@ Result<WebhookAction> parse_signal(const json& f, const std::string&) {
 }
 
 Result<WebhookAction> parse_cancel(const json& f, const std::string&) {
-  SUNDIAL_TRY(only(f, "cancel", {"id", "reason"}));
+  SUNDIAL_TRY(only_fields(f, "cancel", {"id", "reason"}));
   webhooks::CancelAction a;
-  SUNDIAL_ASSIGN_OR_RETURN(a.instance_id, text(f, "cancel", "id"));
-  SUNDIAL_ASSIGN_OR_RETURN(a.reason, text(f, "cancel", "reason", "cancelled by a webhook"));
+  SUNDIAL_ASSIGN_OR_RETURN(a.instance_id, required_text(f, "cancel", "id"));
+  SUNDIAL_ASSIGN_OR_RETURN(a.reason, required_text(f, "cancel", "reason", "cancelled by a webhook"));
   return WebhookAction{std::move(a)};
 }
 
@@ -90,7 +81,7 @@ Result<WebhookAction> parse_cancel(const json& f, const std::string&) {
 // API's rules (engine/tasks/task_spec_json.h).
 Result<WebhookAction> parse_enqueue(const json& f, const std::string&) {
   if (!f.is_object()) return make_error(ErrorCode::kInvalidArgument, "enqueue must be a table");
-  SUNDIAL_ASSIGN_OR_RETURN(std::string queue, text(f, "enqueue", "queue"));
+  SUNDIAL_ASSIGN_OR_RETURN(std::string queue, required_text(f, "enqueue", "queue"));
   SUNDIAL_TRY(validate_queue_name(queue));
   json fields = f;
   fields.erase("queue");

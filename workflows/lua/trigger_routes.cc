@@ -10,7 +10,7 @@ namespace sundial::lua {
 
 namespace {
 
-Error bad(std::string message) { return Error{ErrorCode::kInvalidArgument, std::move(message)}; }
+Error routes_error(std::string message) { return Error{ErrorCode::kInvalidArgument, std::move(message)}; }
 
 // One entry of `triggers`, read at load: its fields without `map` (as
 // JSON), or what is wrong with the entry.
@@ -124,10 +124,10 @@ Result<webhooks::WebhookActions> run_trigger_map(const LuaScript& script, size_t
     }
     sb.recycle(thread, r);
   });
-  if (!done) return std::unexpected(bad("map: " + done.error().message));
-  if (!problem.empty()) return std::unexpected(bad("map: " + problem));
+  if (!done) return std::unexpected(routes_error("map: " + done.error().message));
+  if (!problem.empty()) return std::unexpected(routes_error("map: " + problem));
   auto actions = parse_trigger_actions(returned, script.type());
-  if (!actions) return std::unexpected(bad("map returned " + actions.error().message));
+  if (!actions) return std::unexpected(routes_error("map returned " + actions.error().message));
   return actions;
 }
 
@@ -144,18 +144,18 @@ Result<std::vector<webhooks::WebhookRoute>> lua_trigger_routes(std::shared_ptr<c
     if (problem.empty()) problem = read_triggers(thread, declared);
     if (!problem.empty() && !problem.starts_with(chunkname)) problem = chunkname + ": " + problem;
   });
-  if (!done) return std::unexpected(bad(chunkname + ": " + done.error().message));
-  if (!problem.empty()) return std::unexpected(bad(std::move(problem)));
+  if (!done) return std::unexpected(routes_error(chunkname + ": " + done.error().message));
+  if (!problem.empty()) return std::unexpected(routes_error(std::move(problem)));
 
   std::vector<webhooks::WebhookRoute> routes;
   for (size_t i = 0; i < declared.size(); ++i) {
     std::string where = chunkname + ": trigger " + std::to_string(i + 1) + ": ";
-    if (!declared[i].problem.empty()) return std::unexpected(bad(where + declared[i].problem));
+    if (!declared[i].problem.empty()) return std::unexpected(routes_error(where + declared[i].problem));
     auto d = parse_trigger_declaration(declared[i].fields);
-    if (!d) return std::unexpected(bad(where + d.error().message));
+    if (!d) return std::unexpected(routes_error(where + d.error().message));
     for (const auto& other : routes) {
       if (other.path == d->path)
-        return std::unexpected(bad(where + "path '" + d->path + "' is declared twice"));
+        return std::unexpected(routes_error(where + "path '" + d->path + "' is declared twice"));
     }
     webhooks::WebhookRoute route;
     route.name = d->name;

@@ -10,7 +10,7 @@
 namespace sundial {
 namespace {
 
-JournalEntry entry(uint32_t seq, EntryKind kind, std::string name = {}) {
+JournalEntry journal_entry(uint32_t seq, EntryKind kind, std::string name = {}) {
   JournalEntry e;
   e.seq = seq;
   e.kind = kind;
@@ -24,12 +24,12 @@ JournalEntry entry(uint32_t seq, EntryKind kind, std::string name = {}) {
 DryReplayRequest waiting_in_second_sleep() {
   DryReplayRequest req;
   req.instance_id = "i1";
-  req.journal = {entry(0, EntryKind::kStarted),
-                 entry(1, EntryKind::kStepCompleted, "a"),
-                 entry(2, EntryKind::kTimerScheduled, "sleep"),
-                 entry(3, EntryKind::kTimerFired),
-                 entry(4, EntryKind::kStepCompleted, "b"),
-                 entry(5, EntryKind::kTimerScheduled, "sleep")};
+  req.journal = {journal_entry(0, EntryKind::kStarted),
+                 journal_entry(1, EntryKind::kStepCompleted, "a"),
+                 journal_entry(2, EntryKind::kTimerScheduled, "sleep"),
+                 journal_entry(3, EntryKind::kTimerFired),
+                 journal_entry(4, EntryKind::kStepCompleted, "b"),
+                 journal_entry(5, EntryKind::kTimerScheduled, "sleep")};
   req.await_kind = AwaitKind::kSleep;
   return req;
 }
@@ -119,8 +119,8 @@ TEST(DryReplayTest, CodeThatFinishesEarlyOrWaitsForSomethingElseFails) {
 TEST(DryReplayTest, CodeThatFinishesAtTheEndOfTheJournalPasses) {
   DryReplayRequest req;
   req.instance_id = "i1";
-  req.journal = {entry(0, EntryKind::kStarted), entry(1, EntryKind::kStepCompleted, "a"),
-                 entry(2, EntryKind::kCompleted)};
+  req.journal = {journal_entry(0, EntryKind::kStarted), journal_entry(1, EntryKind::kStepCompleted, "a"),
+                 journal_entry(2, EntryKind::kCompleted)};
   Code code;
   auto fn = [&code](Context& ctx) -> Workflow<void> {
     SyncStepFn f = code.fn();
@@ -136,7 +136,7 @@ TEST(DryReplayTest, ThrowingCodeAndABadJournalAreErrors) {
   };
   DryReplayRequest req = waiting_in_second_sleep();
   req.journal.resize(1);
-  req.journal.push_back(entry(1, EntryKind::kTimerFired));
+  req.journal.push_back(journal_entry(1, EntryKind::kTimerFired));
   auto r = dry_replay(throws, req);
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, ErrorCode::kInternal);
@@ -167,12 +167,12 @@ TEST(DryReplayTest, APatchedVersionPassesOnOldJournalsAndOnJournalsWithTheMarker
 
   DryReplayRequest marked;
   marked.instance_id = "i2";
-  marked.journal = {entry(0, EntryKind::kStarted),
-                    entry(1, EntryKind::kStepCompleted, "a"),
-                    entry(2, EntryKind::kTimerScheduled, "sleep"),
-                    entry(3, EntryKind::kTimerFired),
-                    entry(4, EntryKind::kPatch, "rename-b"),
-                    entry(5, EntryKind::kStepCompleted, "b2")};
+  marked.journal = {journal_entry(0, EntryKind::kStarted),
+                    journal_entry(1, EntryKind::kStepCompleted, "a"),
+                    journal_entry(2, EntryKind::kTimerScheduled, "sleep"),
+                    journal_entry(3, EntryKind::kTimerFired),
+                    journal_entry(4, EntryKind::kPatch, "rename-b"),
+                    journal_entry(5, EntryKind::kStepCompleted, "b2")};
   marked.await_kind = AwaitKind::kNone;
   auto with_marker = dry_replay(fn, marked);
   EXPECT_TRUE(with_marker) << with_marker.error().to_string();

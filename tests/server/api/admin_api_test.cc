@@ -3,8 +3,6 @@
 namespace sundial::testing {
 namespace {
 
-const std::string kStart = "/api/v1/workflows/test.wait/instances";
-
 TEST_F(ApiTest, ListsRegisteredWorkflowTypes) {
   auto r = call("GET", "/api/v1/workflows");
   ASSERT_EQ(r.status, 200);

@@ -13,6 +13,9 @@
 
 namespace sundial::testing {
 
+// Starts an instance of test.wait.
+inline const std::string kStart = "/api/v1/workflows/test.wait/instances";
+
 class ApiTest : public ::testing::Test {
  protected:
   void SetUp() override {

@@ -8,8 +8,6 @@
 namespace sundial::testing {
 namespace {
 
-const std::string kStart = "/api/v1/workflows/test.wait/instances";
-
 struct Frame {
   uint64_t id = 0;
   std::string event;

@@ -7,8 +7,6 @@
 namespace sundial::testing {
 namespace {
 
-const std::string kStart = "/api/v1/workflows/test.wait/instances";
-
 std::string deep_array(size_t depth) { return std::string(depth, '[') + std::string(depth, ']'); }
 
 TEST_F(ApiTest, ADeepStartInputIs400NamingTheLimitAndStoresNothing) {

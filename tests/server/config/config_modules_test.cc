@@ -5,15 +5,10 @@
 #include <gtest/gtest.h>
 
 #include "server/config/config_file.h"
+#include "tests/server/config/parse_config.h"
 
 namespace sundial {
 namespace {
-
-Result<DaemonConfig> parse(const std::string& text) {
-  DaemonConfig c;
-  SUNDIAL_TRY(apply_config_text(text, "sundial.toml", c));
-  return c;
-}
 
 TEST(ConfigModulesTest, TheFamiliesDefaultsAreTheDocumentedOnes) {
   DaemonConfig c;
@@ -29,7 +24,7 @@ TEST(ConfigModulesTest, TheFamiliesDefaultsAreTheDocumentedOnes) {
 }
 
 TEST(ConfigModulesTest, EmptyFamilyTablesKeepTheDefaults) {
-  auto c = parse("[nurture]\n[reminders]\n[calcom]\n[github]\n[notion]\n");
+  auto c = parse_config("[nurture]\n[reminders]\n[calcom]\n[github]\n[notion]\n");
   ASSERT_TRUE(c) << c.error().message;
   DaemonConfig defaults;
   EXPECT_EQ(c->nurture.offsets, defaults.nurture.offsets);
@@ -40,7 +35,7 @@ TEST(ConfigModulesTest, EmptyFamilyTablesKeepTheDefaults) {
 }
 
 TEST(ConfigModulesTest, EveryDeclaredKeyIsRead) {
-  auto c = parse(R"(
+  auto c = parse_config(R"(
 [nurture]
 offsets = ["1h"]
 templates_dir = "n"
@@ -69,22 +64,22 @@ secret_env = "N"
 }
 
 TEST(ConfigModulesTest, MessagesListTheSameTablesAndKeys) {
-  auto table = parse("[nurtur]\n");
+  auto table = parse_config("[nurtur]\n");
   ASSERT_FALSE(table);
-  EXPECT_EQ(
-      table.error().message,
-      "sundial.toml:1:1: unknown table [nurtur]; known tables: calcom, github, limits, notion, nurture, queues, "
-      "reminders, resend, server, storage, workflows");
-  auto key = parse("[reminders]\nlead = [\"1h\"]\n");
+  EXPECT_EQ(table.error().message,
+            "sundial.toml:1:1: unknown table [nurtur]; known tables: calcom, github, limits, notion, "
+            "nurture, queues, "
+            "reminders, resend, server, storage, workflows");
+  auto key = parse_config("[reminders]\nlead = [\"1h\"]\n");
   ASSERT_FALSE(key);
   EXPECT_EQ(key.error().message,
             "sundial.toml:2:8: unknown key 'reminders.lead'; known keys of [reminders]: before, calcom_path, "
             "templates_dir");
-  auto value = parse("[reminders]\nbefore = \"1h\"\n");
+  auto value = parse_config("[reminders]\nbefore = \"1h\"\n");
   ASSERT_FALSE(value);
   EXPECT_EQ(value.error().message,
             "sundial.toml:2:10: config key 'reminders.before' must be an array of durations");
-  auto secret = parse("[calcom]\nsecret_env = 3\n");
+  auto secret = parse_config("[calcom]\nsecret_env = 3\n");
   ASSERT_FALSE(secret);
   EXPECT_EQ(secret.error().message, "sundial.toml:2:14: config key 'calcom.secret_env' must be a string");
 }
@@ -105,7 +100,7 @@ namespace sundial {
 namespace {
 
 TEST(ConfigWorkflowsTest, TheWorkflowsTableAndEachTypesOwnSection) {
-  auto c = parse(
+  auto c = parse_config(
       "[workflows]\ndir = \"/srv/flows\"\nshipped = false\nhttp_allow = [\"*\", \"10.0.0.0/8\"]\n"
       "secrets = [\"NOTION_TOKEN\"]\n[workflows.notion-sync]\ndatabase = \"abc\"\nlimits = { pages = 3 }\n");
   ASSERT_TRUE(c) << c.error().message;
@@ -118,8 +113,8 @@ TEST(ConfigWorkflowsTest, TheWorkflowsTableAndEachTypesOwnSection) {
 }
 
 TEST(ConfigWorkflowsTest, ATypesSectionBecomesJsonWithDatesAsTextAndABoundedDepth) {
-  auto c =
-      parse("[workflows.report]\nat = 07:30:00\nday = 2026-11-30\nratio = 0.5\nlist = [1, \"two\", true]\n");
+  auto c = parse_config(
+      "[workflows.report]\nat = 07:30:00\nday = 2026-11-30\nratio = 0.5\nlist = [1, \"two\", true]\n");
   ASSERT_TRUE(c) << c.error().message;
   EXPECT_EQ(c->workflows.type_config.at("report"),
             (nlohmann::json{{"at", "07:30:00"},
@@ -131,17 +126,17 @@ TEST(ConfigWorkflowsTest, ATypesSectionBecomesJsonWithDatesAsTextAndABoundedDept
   std::string deep = "[workflows]\n";
   for (int i = 0; i < 2000; ++i) deep += "a.";
   deep += "a = 1\n";
-  auto refused = parse(deep);
+  auto refused = parse_config(deep);
   ASSERT_FALSE(refused);
   EXPECT_NE(refused.error().message.find("[workflows.a] is nested deeper than 64 levels"), std::string::npos)
       << refused.error().message;
-  auto infinite = parse("[workflows.x]\nv = inf\n");
+  auto infinite = parse_config("[workflows.x]\nv = inf\n");
   ASSERT_FALSE(infinite);
   EXPECT_NE(infinite.error().message.find("inf or nan"), std::string::npos);
 }
 
 TEST(ConfigWorkflowsTest, TheSandboxLimitsAreConfigurableWithinBounds) {
-  auto c = parse(
+  auto c = parse_config(
       "[workflows]\ninstructions_per_activation = 5000000\nmemory_per_activation = 33554432\n"
       "memory_per_state = 268435456\nmax_json_bytes = 65536\nmax_journal_entries = 500\n"
       "map_instructions = 20000\nwarm_memory_per_state = 0\n");
@@ -155,14 +150,14 @@ TEST(ConfigWorkflowsTest, TheSandboxLimitsAreConfigurableWithinBounds) {
   EXPECT_EQ(c->workflows.limits.warm_memory_per_state, 0u);
   for (const char* bad : {"instructions_per_activation = 0", "memory_per_state = -1", "max_json_bytes = 1.5",
                           "max_journal_entries = \"many\"", "map_instructions = 10"}) {
-    auto refused = parse(std::string("[workflows]\n") + bad + "\n");
+    auto refused = parse_config(std::string("[workflows]\n") + bad + "\n");
     ASSERT_FALSE(refused) << bad;
     EXPECT_NE(refused.error().message.find("workflows."), std::string::npos) << refused.error().message;
   }
 }
 
 TEST(ConfigWorkflowsTest, ABadAllowListEntryIsRefusedNamingTheKey) {
-  auto c = parse("[workflows]\nhttp_allow = [\"10.0.0.0/99\"]\n");
+  auto c = parse_config("[workflows]\nhttp_allow = [\"10.0.0.0/99\"]\n");
   ASSERT_FALSE(c);
   EXPECT_NE(c.error().message.find("workflows.http_allow"), std::string::npos) << c.error().message;
   EXPECT_TRUE(DaemonConfig().workflows.http_allow == std::vector<std::string>{"*"});

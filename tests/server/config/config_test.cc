@@ -4,16 +4,11 @@
 
 #include "server/config/config_file.h"
 #include "server/config/daemon_args.h"
+#include "tests/server/config/parse_config.h"
 #include "tests/support/temp_dir.h"
 
 namespace sundial {
 namespace {
-
-Result<DaemonConfig> parse(const std::string& text) {
-  DaemonConfig c;
-  SUNDIAL_TRY(apply_config_text(text, "sundial.toml", c));
-  return c;
-}
 
 TEST(ConfigTest, DefaultsMatchTheDocumentedEmbeddedDefault) {
   DaemonConfig c;
@@ -29,7 +24,7 @@ TEST(ConfigTest, DefaultsMatchTheDocumentedEmbeddedDefault) {
 }
 
 TEST(ConfigTest, ReadsEveryTable) {
-  auto c = parse(R"(
+  auto c = parse_config(R"(
 [server]
 listen = "0.0.0.0:9000"
 admin_token_env = "MY_TOKEN"
@@ -100,7 +95,7 @@ TEST(ConfigTest, BadValuesNameTheirKey) {
            {"[storage]\nretention = 30", "storage.retention"},
            {"[nurture]\noffsets = [\"1d\", 3]", "nurture.offsets"},
        }) {
-    auto r = parse(c.text);
+    auto r = parse_config(c.text);
     ASSERT_FALSE(r) << c.text;
     EXPECT_NE(r.error().message.find(c.key), std::string::npos) << r.error().message;
     EXPECT_NE(r.error().message.find("sundial.toml:"), std::string::npos) << r.error().message;
@@ -109,12 +104,12 @@ TEST(ConfigTest, BadValuesNameTheirKey) {
 
 TEST(ConfigTest, MaxJsonDepthDefaultsTo64AndIsBounded) {
   EXPECT_EQ(DaemonConfig{}.server.max_json_depth, 64u);
-  auto set = parse("[server]\nmax_json_depth = 16");
+  auto set = parse_config("[server]\nmax_json_depth = 16");
   ASSERT_TRUE(set) << set.error().message;
   EXPECT_EQ(set->server.max_json_depth, 16u);
-  ASSERT_TRUE(parse("[server]\nmax_json_depth = 512"));
+  ASSERT_TRUE(parse_config("[server]\nmax_json_depth = 512"));
   for (const char* bad : {"0", "513", "-1", "\"64\"", "1.5"}) {
-    auto r = parse(std::string("[server]\nmax_json_depth = ") + bad);
+    auto r = parse_config(std::string("[server]\nmax_json_depth = ") + bad);
     ASSERT_FALSE(r) << bad;
     EXPECT_NE(r.error().message.find("server.max_json_depth"), std::string::npos) << r.error().message;
     EXPECT_NE(r.error().message.find("from 1 to 512"), std::string::npos) << r.error().message;
@@ -160,18 +155,18 @@ TEST(ConfigTest, LimitTablesDeclareSharedRateLimiters) {
 }
 
 TEST(ConfigTest, UnknownKeysAndTablesAreErrors) {
-  auto key = parse("[server]\nlisten_port = 1\n");
+  auto key = parse_config("[server]\nlisten_port = 1\n");
   ASSERT_FALSE(key);
   EXPECT_NE(key.error().message.find("unknown key 'server.listen_port'"), std::string::npos);
   EXPECT_NE(key.error().message.find("listen"), std::string::npos);  // the known keys are listed
-  auto table = parse("[serv]\nlisten = \"x\"\n");
+  auto table = parse_config("[serv]\nlisten = \"x\"\n");
   ASSERT_FALSE(table);
   EXPECT_NE(table.error().message.find("unknown table [serv]"), std::string::npos);
-  EXPECT_FALSE(parse("listen = \"127.0.0.1:1\"\n"));  // keys belong in tables
+  EXPECT_FALSE(parse_config("listen = \"127.0.0.1:1\"\n"));  // keys belong in tables
 }
 
 TEST(ConfigTest, SyntaxErrorsGiveTheLine) {
-  auto r = parse("[server]\n\nlisten = \n");
+  auto r = parse_config("[server]\n\nlisten = \n");
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().message.find("sundial.toml:3"), std::string::npos) << r.error().message;
 }
@@ -215,7 +210,7 @@ TEST(ConfigTest, ReadsTheConnectionLimits) {
   EXPECT_EQ(defaults.server.max_connections_per_client, 256u);
   EXPECT_EQ(defaults.server.max_body_bytes_in_flight, size_t{64} << 20);
   EXPECT_TRUE(defaults.server.trusted_proxies.empty());
-  auto c = parse(R"(
+  auto c = parse_config(R"(
 [server]
 max_queued_output_bytes = 65536
 max_connections_per_client = 8
@@ -238,7 +233,7 @@ trusted_proxies = ["10.0.0.0/8", "192.168.1.7", "fd00::/8", "::1"]
            {"[server]\nmax_queued_output_bytes = 10", "server.max_queued_output_bytes"},
            {"[server]\nmax_body_bytes_in_flight = 0", "server.max_body_bytes_in_flight"},
        }) {
-    auto r = parse(text);
+    auto r = parse_config(text);
     ASSERT_FALSE(r) << text;
     EXPECT_NE(r.error().message.find(key), std::string::npos) << r.error().message;
   }
