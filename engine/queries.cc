@@ -147,7 +147,7 @@ nlohmann::json start_reply_to_json(const StartReply& reply) {
 }
 
 Result<size_t> queue_position(Store& store, const InstanceRecord& r) {
-  if (r.status != InstanceStatus::kQueued || !r.concurrency) return 0;
+  if (slot_state(r) != SlotState::kQueued) return 0;
   std::string prefix = keys::slot_index_key_prefix(r.concurrency->key);
   prefix.push_back(static_cast<char>(SlotState::kQueued));
   size_t ahead = 0;

@@ -218,7 +218,7 @@ nlohmann::json entry_to_json(const JournalEntry& e) {
     if (e.kind == EntryKind::kResumed) key = "policy";
     if (e.kind == EntryKind::kPatch) key = "change_id";
     if (e.kind == EntryKind::kQueued || e.kind == EntryKind::kAdmitted) key = "key";
-    if (e.kind == EntryKind::kCoalesced) key = "from";
+    if (e.kind == EntryKind::kCoalesced || e.kind == EntryKind::kDebounced) key = "from";
     j[key] = e.name;
   }
   if (e.attempt) j["attempt"] = e.attempt;

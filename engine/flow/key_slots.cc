@@ -20,6 +20,7 @@ SlotState KeySlots::state(std::string_view key, std::string_view id) const {
   std::string name(id);
   if (k->holders.contains(name)) return SlotState::kHolding;
   if (k->seq_of.contains(name)) return SlotState::kQueued;
+  if (!k->debouncing.empty() && k->debouncing == name) return SlotState::kDebouncing;
   return SlotState::kNone;
 }
 
@@ -34,6 +35,14 @@ void KeySlots::enqueue(const std::string& key, const std::string& id, uint64_t s
   k.queue.emplace(seq, Waiter{id, limit});
   k.seq_of.emplace(id, seq);
   last_seq_ = std::max(last_seq_, seq);
+}
+
+void KeySlots::debounce(const std::string& key, const std::string& id) { keys_[key].debouncing = id; }
+
+std::optional<std::string> KeySlots::debouncing(std::string_view key) const {
+  const Key* k = find(key);
+  if (k == nullptr || k->debouncing.empty()) return std::nullopt;
+  return k->debouncing;
 }
 
 void KeySlots::admit(Key& k, std::vector<std::string>& admitted) {
@@ -55,6 +64,10 @@ std::vector<std::string> KeySlots::forget(const std::string& key, const std::str
   if (auto holder = k.holders.find(id); holder != k.holders.end()) {
     k.holder_limits.erase(k.holder_limits.find(holder->second));
     k.holders.erase(holder);
+  } else if (!k.debouncing.empty() && k.debouncing == id) {
+    k.debouncing.clear();  // it held nothing and blocked nobody
+    if (k.empty()) keys_.erase(it);
+    return admitted;
   } else {
     auto seq = k.seq_of.find(id);
     if (seq == k.seq_of.end()) return admitted;
@@ -64,7 +77,7 @@ std::vector<std::string> KeySlots::forget(const std::string& key, const std::str
   // A waiter leaving can free the head too (a head with a small limit
   // behind which a larger one waited), so admit either way.
   admit(k, admitted);
-  if (k.holders.empty() && k.queue.empty()) keys_.erase(it);
+  if (k.empty()) keys_.erase(it);
   return admitted;
 }
 
@@ -105,6 +118,8 @@ std::vector<std::string> KeySlots::restore(const std::vector<SlotEntry>& entries
       hold(e.key, e.id, e.limit);
     } else if (e.state == SlotState::kQueued) {
       enqueue(e.key, e.id, e.seq, e.limit);
+    } else if (e.state == SlotState::kDebouncing) {
+      debounce(e.key, e.id);
     }
     last_seq_ = std::max(last_seq_, e.seq);
   }

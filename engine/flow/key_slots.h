@@ -7,7 +7,10 @@
 //     holders are fewer than its own limit and than every holder's limit;
 //     otherwise it waits at the tail;
 //   - when a holder lets go, the head of the queue takes a slot under the
-//     same rule, and so on.
+//     same rule, and so on;
+//   - a debounced start (concurrency.debounce) is neither: the key's one
+//     debouncing run gathers the starts of a burst until the key has been
+//     quiet, and only then arrives (runs or waits) under the rules above.
 //
 // So no instance ever runs beside more holders than its own limit allows
 // (starts of one key normally share one limit; mixed limits get the
@@ -40,6 +43,12 @@ class KeySlots {
   void hold(const std::string& key, const std::string& id, uint32_t limit);
   // Waits at the tail (seq from next_seq()).
   void enqueue(const std::string& key, const std::string& id, uint64_t seq, uint32_t limit);
+  // Becomes the key's debouncing run (it holds no slot and waits in no
+  // queue until its quiet period ends: then forget() it, then hold() or
+  // enqueue() it).
+  void debounce(const std::string& key, const std::string& id);
+  // The key's debouncing run, which a debounced start folds into.
+  std::optional<std::string> debouncing(std::string_view key) const;
   // Drops `id` from the key (it finished, or was cancelled while waiting)
   // and returns the waiters that took the freed slots, now holding.
   std::vector<std::string> forget(const std::string& key, const std::string& id);
@@ -79,6 +88,8 @@ class KeySlots {
     }
     std::map<uint64_t, Waiter> queue;  // by seq
     std::unordered_map<std::string, uint64_t> seq_of;
+    std::string debouncing;  // empty when no debounced run gathers starts
+    bool empty() const { return holders.empty() && queue.empty() && debouncing.empty(); }
   };
   // Moves heads into free slots; appends their ids to `admitted`.
   static void admit(Key& k, std::vector<std::string>& admitted);

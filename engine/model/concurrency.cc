@@ -3,6 +3,7 @@
 #include <array>
 #include <utility>
 
+#include "engine/base/duration.h"
 #include "engine/base/utf8.h"
 
 namespace sundial {
@@ -51,6 +52,16 @@ auto parse_name(const Table& table, const nlohmann::json& field, const std::stri
   return std::unexpected(invalid("'" + what + "' must be one of " + listed));
 }
 
+// A duration field ("5s") from 1 ms to `most`.
+Result<DurationMs> parse_bounded_duration(const nlohmann::json& field, const std::string& what,
+                                          DurationMs most) {
+  std::string bounds = "a duration from 1ms to " + format_duration(most) + ", like \"5s\"";
+  if (!field.is_string()) return std::unexpected(invalid("'" + what + "' must be " + bounds));
+  auto d = parse_duration(field.get_ref<const std::string&>());
+  if (!d || *d < 1 || *d > most) return std::unexpected(invalid("'" + what + "' must be " + bounds));
+  return *d;
+}
+
 }  // namespace
 
 std::string_view on_busy_name(OnBusy on_busy) { return name_of(kOnBusyNames, on_busy); }
@@ -80,21 +91,43 @@ Result<ConcurrencySpec> parse_concurrency(const nlohmann::json& value) {
     } else if (name == "merge") {
       SUNDIAL_ASSIGN_OR_RETURN(spec.merge, parse_name(kMergeNames, field, "concurrency.merge"));
       has_merge = true;
+    } else if (name == "debounce") {
+      SUNDIAL_ASSIGN_OR_RETURN(spec.debounce_ms,
+                               parse_bounded_duration(field, "concurrency.debounce", kMaxDebounceMs));
+    } else if (name == "max_wait") {
+      SUNDIAL_ASSIGN_OR_RETURN(spec.max_wait_ms,
+                               parse_bounded_duration(field, "concurrency.max_wait", kMaxDebounceWaitMs));
     } else {
       return std::unexpected(invalid("unknown field 'concurrency." + name +
-                                     "'; concurrency takes 'key', 'limit', 'on_busy' and 'merge'"));
+                                     "'; concurrency takes 'key', 'limit', 'on_busy', 'merge', 'debounce' "
+                                     "and 'max_wait'"));
     }
   }
   if (spec.key.empty()) return std::unexpected(invalid("'concurrency.key' is required"));
-  if (has_merge && spec.on_busy != OnBusy::kCoalesce) {
-    return std::unexpected(invalid("'concurrency.merge' applies only with \"on_busy\": \"coalesce\""));
+  if (has_merge && spec.on_busy != OnBusy::kCoalesce && spec.debounce_ms == 0) {
+    return std::unexpected(
+        invalid("'concurrency.merge' applies only with \"on_busy\": \"coalesce\" or a \"debounce\""));
+  }
+  if (spec.debounce_ms > 0 && spec.on_busy != OnBusy::kQueue) {
+    return std::unexpected(
+        invalid("'concurrency.debounce' works with \"on_busy\": \"queue\" only: the debounced run is "
+                "already the burst's one run, and it waits for a slot like any start"));
+  }
+  if (spec.max_wait_ms > 0 && spec.debounce_ms == 0) {
+    return std::unexpected(
+        invalid("'concurrency.max_wait' caps a debounce: give 'concurrency.debounce' too"));
+  }
+  if (spec.max_wait_ms > 0 && spec.max_wait_ms < spec.debounce_ms) {
+    return std::unexpected(invalid("'concurrency.max_wait' must be at least 'concurrency.debounce'"));
   }
   return spec;
 }
 
 nlohmann::json to_json(const ConcurrencySpec& spec) {
   nlohmann::json j = {{"key", spec.key}, {"limit", spec.limit}, {"on_busy", on_busy_name(spec.on_busy)}};
-  if (spec.on_busy == OnBusy::kCoalesce) j["merge"] = merge_name(spec.merge);
+  if (spec.folds_starts()) j["merge"] = merge_name(spec.merge);
+  if (spec.debounce_ms > 0) j["debounce"] = format_duration(spec.debounce_ms);
+  if (spec.max_wait_ms > 0) j["max_wait"] = format_duration(spec.max_wait_ms);
   return j;
 }
 

@@ -6,7 +6,7 @@
 namespace sundial {
 namespace {
 
-constexpr std::array<std::pair<EventType, std::string_view>, 14> kEventTypeNames{{
+constexpr std::array<std::pair<EventType, std::string_view>, 15> kEventTypeNames{{
     {EventType::kInstanceStarted, "instance_started"},
     {EventType::kStepCompleted, "step_completed"},
     {EventType::kStepFailed, "step_failed"},
@@ -21,6 +21,7 @@ constexpr std::array<std::pair<EventType, std::string_view>, 14> kEventTypeNames
     {EventType::kQueued, "queued"},
     {EventType::kAdmitted, "admitted"},
     {EventType::kCoalesced, "coalesced"},
+    {EventType::kDebounced, "debounced"},
 }};
 
 }  // namespace

@@ -30,6 +30,7 @@ enum class EventType : uint8_t {
   kQueued,     // name = the concurrency key
   kAdmitted,   // name = the concurrency key
   kCoalesced,  // name = the concurrency key; detail = the id the folded start asked for
+  kDebounced,  // name = the concurrency key; detail = the id a folded start asked for
 };
 
 std::string_view event_type_name(EventType type);

@@ -85,7 +85,9 @@ struct InstanceRecord {
 // queued, holding a slot until it finishes, else none.
 inline SlotState slot_state(const InstanceRecord& r) {
   if (!r.concurrency || is_finished(r.status)) return SlotState::kNone;
-  return r.status == InstanceStatus::kQueued ? SlotState::kQueued : SlotState::kHolding;
+  if (r.status != InstanceStatus::kQueued) return SlotState::kHolding;
+  // A queued run with a timer is a debounced one whose quiet period runs.
+  return r.timer_due != 0 ? SlotState::kDebouncing : SlotState::kQueued;
 }
 
 // Whether a row for record.timer_due exists in the `timers` column family

@@ -6,7 +6,7 @@
 namespace sundial {
 namespace {
 
-constexpr std::array<std::pair<EntryKind, std::string_view>, 18> kEntryKindNames{{
+constexpr std::array<std::pair<EntryKind, std::string_view>, 19> kEntryKindNames{{
     {EntryKind::kStarted, "started"},
     {EntryKind::kStepCompleted, "step_completed"},
     {EntryKind::kStepAttemptFailed, "step_attempt_failed"},
@@ -25,6 +25,7 @@ constexpr std::array<std::pair<EntryKind, std::string_view>, 18> kEntryKindNames
     {EntryKind::kQueued, "queued"},
     {EntryKind::kAdmitted, "admitted"},
     {EntryKind::kCoalesced, "coalesced"},
+    {EntryKind::kDebounced, "debounced"},
 }};
 
 }  // namespace

@@ -45,6 +45,10 @@ enum class EntryKind : uint8_t {
   kQueued,     // the key's slots were taken; data = {"position": n}
   kAdmitted,   // a slot freed up: the code runs from here
   kCoalesced,  // a later start folded into this queued run; data = its input, name = the id it asked for
+  // A debounced start (concurrency.debounce): due = when the run arrives
+  // (runs or queues) if no start comes before; for a later start folded
+  // into the run, data = its input and name = the id it asked for.
+  kDebounced,
 };
 
 std::string_view entry_kind_name(EntryKind kind);

@@ -218,9 +218,13 @@ void Runtime::maybe_evict(const std::string& id) {
 bool Runtime::keep_warm(const LiveInstance& inst) const {
   if (live_.size() > warm_.max_instances) return false;
   const InstanceRecord& r = inst.record;
-  // The next waiter of a concurrency key: its admission (and every start
-  // that folds into it) goes on without reading it again.
-  if (r.status == InstanceStatus::kQueued) return r.concurrency && slots_.is_head(r.concurrency->key, r.id);
+  // The next waiter of a concurrency key, or its debouncing run: its
+  // admission (and every start that folds into it) goes on without
+  // reading it again.
+  if (r.status == InstanceStatus::kQueued) {
+    return r.concurrency &&
+           (slot_state(r) == SlotState::kDebouncing || slots_.is_head(r.concurrency->key, r.id));
+  }
   return r.status == InstanceStatus::kWaiting && inst.timer_row() && r.timer_due - now() <= warm_.horizon &&
          (inst.ctx == nullptr || inst.ctx->may_stay_warm());
 }
@@ -558,7 +562,9 @@ void Runtime::fire_timer(const keys::TimerKey& key, Result<LiveInstance*> loaded
   Transition tx(now());
   tx.inline_step_budget = kMaxInlineSteps;
   clear_timer(inst.record, tx);
-  if (r.await_kind == AwaitKind::kStep) {
+  if (r.status == InstanceStatus::kQueued) {
+    end_debounce(inst, tx);
+  } else if (r.await_kind == AwaitKind::kStep) {
     schedule_step(inst, tx);  // the retry of a failed attempt
   } else {
     JournalEntry fired;
@@ -643,11 +649,15 @@ void Runtime::sync_slot(const InstanceRecord& r) {
     for (std::string& next : slots_.forget(key, r.id)) {
       deps_.loop.defer([this, key, next = std::move(next)] { admit(key, next); });
     }
-  } else if (have == SlotState::kNone) {
+  } else if (have == SlotState::kNone || have == SlotState::kDebouncing) {
+    // New under the key, or a debounced run whose quiet period ended.
+    if (have == SlotState::kDebouncing) slots_.forget(key, r.id);
     if (want == SlotState::kHolding) {
       slots_.hold(key, r.id, r.concurrency->limit);
-    } else {
+    } else if (want == SlotState::kQueued) {
       slots_.enqueue(key, r.id, r.queue_seq, r.concurrency->limit);
+    } else {
+      slots_.debounce(key, r.id);
     }
   }
   // Holding while the record still says queued: its admission is on the way.
@@ -678,16 +688,31 @@ void Runtime::admit(const std::string& key, const std::string& id) {
       return release(inst);
     }
     Transition tx(now());
-    set_status(r, tx.now, InstanceStatus::kRunning);
-    JournalEntry admitted;
-    admitted.kind = EntryKind::kAdmitted;
-    admitted.name = r.concurrency->key;
-    append_entry(inst, tx, admitted);
-    add_event(r, tx, EventType::kAdmitted, r.concurrency->key);
-    rebuild(inst);  // a retried instance may still hold the coroutine that failed
-    advance(inst, tx);
+    run_admitted(inst, tx);
     commit(inst, std::move(tx));
   });
+}
+
+void Runtime::run_admitted(LiveInstance& inst, Transition& tx) {
+  InstanceRecord& r = inst.record;
+  set_status(r, tx.now, InstanceStatus::kRunning);
+  JournalEntry admitted;
+  admitted.kind = EntryKind::kAdmitted;
+  admitted.name = r.concurrency->key;
+  append_entry(inst, tx, admitted);
+  add_event(r, tx, EventType::kAdmitted, r.concurrency->key);
+  rebuild(inst);  // a retried instance may still hold the coroutine that failed
+  advance(inst, tx);
+}
+
+void Runtime::end_debounce(LiveInstance& inst, Transition& tx) {
+  InstanceRecord& r = inst.record;
+  const ConcurrencySpec& spec = *r.concurrency;
+  // It arrives now, as a start would: runs when the key has room and
+  // nobody waits, else waits at the tail (commit() moves it in KeySlots).
+  if (slots_.can_run_now(spec.key, spec.limit)) return run_admitted(inst, tx);
+  JournalEntry queued = wait_for_slot(r, tx, QueuePlace{slots_.next_seq(), slots_.waiters(spec.key) + 1});
+  if (inst.ctx) inst.ctx->append(queued);
 }
 
 // ---- Recovery ----------------------------------------------------------------
@@ -706,9 +731,8 @@ Result<std::vector<SlotEntry>> read_slots(Store& store) {
       store, Cf::kIndex, keys::slot_index_prefix(), [&](std::string_view key, std::string_view value) {
         auto parsed = keys::parse_slot_index_key(key);
         auto limit = get_u32_be(value);
-        if (!parsed || !limit || *limit == 0 ||
-            (parsed->state != static_cast<uint8_t>(SlotState::kHolding) &&
-             parsed->state != static_cast<uint8_t>(SlotState::kQueued))) {
+        if (!parsed || !limit || *limit == 0 || parsed->state == static_cast<uint8_t>(SlotState::kNone) ||
+            parsed->state > static_cast<uint8_t>(SlotState::kDebouncing)) {
           corrupt = true;
           return false;
         }

@@ -179,6 +179,12 @@ class Runtime {
   // Runs a waiter that KeySlots moved into a slot under `key`: queued ->
   // running (or, when it is gone, the slot passes on).
   void admit(const std::string& key, const std::string& id);
+  // A waiter that took a slot: status running, a kAdmitted entry, and its
+  // code runs.
+  void run_admitted(LiveInstance& inst, Transition& tx);
+  // A debounced run's quiet period is over (its timer fired): it runs now
+  // if the key has room, else it queues like any start.
+  void end_debounce(LiveInstance& inst, Transition& tx);
   void on_timer(const keys::TimerKey& key);
   void fire_timer(const keys::TimerKey& key, Result<LiveInstance*> loaded);
   // A due timer whose instance could not be read (an I/O error, not a

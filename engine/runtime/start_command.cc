@@ -10,7 +10,8 @@
 // A start with a concurrency key whose slots are all taken queues (status
 // queued, nothing run), folds into the key's queued follow-up (coalesce)
 // or starts nothing (drop): engine/flow/key_slots.h decides, and the
-// Runtime admits the waiters as slots free up.
+// Runtime admits the waiters as slots free up. A debounced start folds
+// into the key's debouncing run, or becomes it.
 #include <algorithm>
 #include <cstdio>
 #include <random>
@@ -50,9 +51,11 @@ enum class Coalescing { kAllowed, kNotAgain };
 void start(Runtime& rt, IdempotencyKeys& keys, DurationMs idempotency_window, StartRequest req,
            Reply<StartReply> reply, Coalescing coalescing);
 
-// Folds the start into `target`, the key's newest waiter. When the target
-// was admitted meanwhile, the start is decided again from the top; when it
-// cannot take more (a full list), the start queues a follow-up of its own.
+// Folds the start into `target`, the key's newest waiter (or, debounced,
+// its debouncing run). When the target was admitted meanwhile (or its
+// quiet period ended), the start is decided again from the top; when it
+// cannot take more (a full list), the start queues a follow-up (or a
+// debouncing run) of its own.
 void coalesce_into(Runtime& rt, IdempotencyKeys& keys, DurationMs idempotency_window,
                    const std::string& target, nlohmann::json input, StartRequest original,
                    Reply<StartReply> reply) {
@@ -66,7 +69,9 @@ void coalesce_into(Runtime& rt, IdempotencyKeys& keys, DurationMs idempotency_wi
       return start(rt, keys, idempotency_window, std::move(original), std::move(reply),
                    Coalescing::kNotAgain);
     }
-    if (rt.slots().state(original.concurrency->key, target) != SlotState::kQueued) {
+    bool debounced = original.concurrency->debounce_ms > 0;
+    SlotState expected = debounced ? SlotState::kDebouncing : SlotState::kQueued;
+    if (rt.slots().state(original.concurrency->key, target) != expected) {
       // Admitted while it was read: the key's newest waiter is another now.
       rt.release(**loaded);
       return start(rt, keys, idempotency_window, std::move(original), std::move(reply), Coalescing::kAllowed);
@@ -92,8 +97,9 @@ void coalesce_into(Runtime& rt, IdempotencyKeys& keys, DurationMs idempotency_wi
     cmd.target_never_ran =
         std::all_of(inst.ctx->journal().begin(), inst.ctx->journal().end(), [](const JournalEntry& e) {
           return e.kind == EntryKind::kStarted || e.kind == EntryKind::kQueued ||
-                 e.kind == EntryKind::kCoalesced;
+                 e.kind == EntryKind::kCoalesced || e.kind == EntryKind::kDebounced;
         });
+    cmd.debounced = debounced;
     if (original.idempotency_key) {
       cmd.remember = RememberKey{*original.idempotency_key, target, rt.now() + idempotency_window};
     }
@@ -121,7 +127,15 @@ void coalesce_into(Runtime& rt, IdempotencyKeys& keys, DurationMs idempotency_wi
 void create_instance(Runtime& rt, IdempotencyKeys& keys, DurationMs idempotency_window, NewInstance view,
                      const StartRequest& req, Reply<StartReply> reply, Coalescing coalescing,
                      std::optional<StartRequest>& original) {
-  if (req.concurrency && !rt.slots().can_run_now(req.concurrency->key, req.concurrency->limit)) {
+  if (req.concurrency && req.concurrency->debounce_ms > 0) {
+    // The key's burst has a run that gathers it: fold in (and push its
+    // timer back); else this start's run gathers the burst (decide()).
+    auto pending = rt.slots().debouncing(req.concurrency->key);
+    if (pending && coalescing == Coalescing::kAllowed && original) {
+      return coalesce_into(rt, keys, idempotency_window, *pending, std::move(view.input),
+                           std::move(*original), std::move(reply));
+    }
+  } else if (req.concurrency && !rt.slots().can_run_now(req.concurrency->key, req.concurrency->limit)) {
     KeySlots& slots = rt.slots();
     const std::string& key = req.concurrency->key;
     if (req.concurrency->on_busy == OnBusy::kDrop) {
@@ -166,7 +180,7 @@ void start(Runtime& rt, IdempotencyKeys& keys, DurationMs idempotency_window, St
   // A coalescing start may have to be decided again (its follow-up was
   // admitted while it was read), from the request as it came.
   std::optional<StartRequest> original;
-  if (req.concurrency && req.concurrency->on_busy == OnBusy::kCoalesce) original = req;
+  if (req.concurrency && req.concurrency->folds_starts()) original = req;
   auto input = type->prepare_input(std::move(req.input));
   if (!input) return answer_later(rt, std::move(reply), std::unexpected(input.error()));
   if (auto storable = check_storable(*input, "the start input"); !storable) {

@@ -89,7 +89,8 @@ struct NewInstance {
   std::optional<QueuePlace> queue = std::nullopt;
 };
 
-// A later start folded into a queued instance (on_busy "coalesce").
+// A later start folded into a queued instance (on_busy "coalesce"), or
+// into the key's debouncing run (concurrency.debounce).
 struct CoalesceCommand {
   nlohmann::json input;      // the later start's prepared input
   std::string requested_id;  // the id it asked for, if any
@@ -98,6 +99,9 @@ struct CoalesceCommand {
   // The target's journal holds only its start and queue entries: its code
   // never ran (a retried instance waiting again has run).
   bool target_never_ran = false;
+  // A debounced start: the target must be debouncing, and its quiet
+  // period starts again from now (up to its max_wait).
+  bool debounced = false;
   std::optional<RememberKey> remember = std::nullopt;
 };
 // Most inputs a "list" follow-up collects; a start past it queues a new one.
@@ -105,18 +109,21 @@ inline constexpr size_t kMaxCoalescedInputs = 1000;
 // ... and most bytes its list of inputs may take as JSON (each folded start
 // rewrites the record).
 inline constexpr size_t kMaxCoalescedInputBytes = 256 * 1024;
-// conflict unless the instance is a queued follow-up that never ran, of
-// the same type, started to coalesce with the same merge; or when its
-// list of inputs is full or would not fit in a record; else the new input (the latest, or
-// appended to the list) with a kCoalesced entry and event.
+// conflict unless the instance is a queued follow-up that never ran (for a
+// debounced start: a debouncing run), of the same type, started to fold
+// starts with the same merge; or when its list of inputs is full or would
+// not fit in a record; else the new input (the latest, or appended to the
+// list) with a kCoalesced entry and event (kDebounced, and the run's timer
+// moved, for a debounced start).
 Result<Decision> decide(const InstanceView& view, const CoalesceCommand& cmd, TimeMs now);
 // The id and idempotency key of a start, checked before anything else.
 Result<void> check(const StartRequest& req);
 // The new instance: its record, its kStarted entry (encoded: input that
 // cannot be stored is invalid_argument) and its started event; then
-// kAdvance; or, with NewInstance::queue, status queued and a kQueued
-// entry, and nothing run. With merge "list" the input is a list of one. The view of a start is the instance
-// it creates, taken by value (its input moves into the record).
+// kAdvance; or, with a debounce, status queued with its timer and a
+// kDebounced entry; or, with NewInstance::queue, status queued and a
+// kQueued entry; and nothing run. With merge "list" the input is a list of one. The view of a start is the
+// instance it creates, taken by value (its input moves into the record).
 Result<Decision> decide(NewInstance view, const StartRequest& req, DurationMs idempotency_window, TimeMs now);
 
 }  // namespace sundial

@@ -32,8 +32,7 @@ Result<Decision> decide(NewInstance view, const StartRequest& req, DurationMs id
   r.status = InstanceStatus::kRunning;
   if (req.idempotency_key) r.idempotency_key = *req.idempotency_key;
   r.concurrency = req.concurrency;
-  if (r.concurrency && r.concurrency->on_busy == OnBusy::kCoalesce &&
-      r.concurrency->merge == CoalesceMerge::kList) {
+  if (r.concurrency && r.concurrency->folds_starts() && r.concurrency->merge == CoalesceMerge::kList) {
     r.input = nlohmann::json::array({std::move(r.input)});
   }
   JournalEntry started;
@@ -45,6 +44,19 @@ Result<Decision> decide(NewInstance view, const StartRequest& req, DurationMs id
     d.remember = RememberKey{*req.idempotency_key, r.id, now + idempotency_window};
   }
   add_event(r, d.tx, EventType::kInstanceStarted);
+  if (r.concurrency && r.concurrency->debounce_ms > 0) {
+    // The first start of a burst: the run gathers the later ones until
+    // the key is quiet (its timer), then arrives.
+    set_status(r, now, InstanceStatus::kQueued);
+    set_timer(r, d.tx, r.concurrency->debounce_due(now, now));
+    JournalEntry debounced;
+    debounced.kind = EntryKind::kDebounced;
+    debounced.due = r.timer_due;
+    d.entries.push_back(append_entry(r, d.tx, std::move(debounced)));
+    add_event(r, d.tx, EventType::kDebounced, r.concurrency->key);
+    d.then = Then::kNothing;
+    return d;
+  }
   if (view.queue) {
     d.entries.push_back(wait_for_slot(r, d.tx, *view.queue));
     d.then = Then::kNothing;

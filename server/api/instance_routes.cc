@@ -30,14 +30,17 @@ void list(const AdminApi& api, const http::HttpRequest& request, http::Responder
       [query = std::move(query)](Store& s) { return list_instances(s, query); }, list_page_to_json);
 }
 
-void describe_instance(const AdminApi& api, const PathParams& params, http::Responder responder) {
-  // A queued instance shows its place in its key's queue.
+void get_instance(const AdminApi& api, const PathParams& params, http::Responder responder) {
+  // A queued instance shows its place in its key's queue; a debouncing
+  // run, when its quiet period ends (unless another start comes).
   answer_from_snapshot(
       api.engine, std::move(responder),
       [id = params.at("id")](Store& s) -> Result<nlohmann::json> {
         SUNDIAL_ASSIGN_OR_RETURN(InstanceRecord record, describe_instance(s, id));
         nlohmann::json j = record_to_json(record);
-        if (record.status == InstanceStatus::kQueued && record.concurrency) {
+        if (slot_state(record) == SlotState::kDebouncing) {
+          j["concurrency"]["debounce_until"] = record.timer_due;
+        } else if (record.status == InstanceStatus::kQueued && record.concurrency) {
           SUNDIAL_ASSIGN_OR_RETURN(size_t position, queue_position(s, record));
           j["concurrency"]["position"] = position;
         }
@@ -61,7 +64,7 @@ void add_instance_routes(Router& router, const AdminApi& api) {
       [api](http::HttpRequest&& req, const PathParams&, http::Responder r) { list(api, req, std::move(r)); });
   router.add("GET", "/api/v1/instances/{id}",
              [api](http::HttpRequest&&, const PathParams& p, http::Responder r) {
-               describe_instance(api, p, std::move(r));
+               get_instance(api, p, std::move(r));
              });
   router.add(
       "GET", "/api/v1/instances/{id}/history",

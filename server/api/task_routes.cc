@@ -308,7 +308,7 @@ void admin_call(const AdminApi& api, const std::string& verb, const PathParams& 
   api.engine.tasks().cancel(id, std::move(reply));
 }
 
-void describe_task(const AdminApi& api, const PathParams& params, http::Responder responder) {
+void get_task(const AdminApi& api, const PathParams& params, http::Responder responder) {
   std::string id = params.at("id");
   if (auto ok = keys::validate_instance_id(id); !ok)
     return responder.send(bad_argument("not a task id: " + ok.error().message));
@@ -468,7 +468,7 @@ void add_task_routes(Router& router, const AdminApi& api) {
     list_queues(api, std::move(r));
   });
   router.add("GET", "/api/v1/tasks/{id}", [api](http::HttpRequest&&, const PathParams& p, http::Responder r) {
-    describe_task(api, p, std::move(r));
+    get_task(api, p, std::move(r));
   });
   router.add("POST", "/api/v1/tasks:complete",
              [api](http::HttpRequest&& req, const PathParams&, http::Responder r) {

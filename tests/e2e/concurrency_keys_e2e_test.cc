@@ -2,7 +2,8 @@
 // 100 keys with limit 1 and on_busy "coalesce", from four connections at
 // once, with a kill -9 halfway; then, per key, the runs' histories show
 // no two runs overlapping (each began after the one before it ended) and
-// the last run started with the last acknowledged input.
+// the last run started with the last acknowledged input. And a debounced
+// burst: one run, with the burst's last input, across a kill -9.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -154,6 +155,45 @@ TEST_F(ConcurrencyKeysE2E, TenThousandCoalescedStartsAcrossAKillNeverOverlapPerK
     }
     EXPECT_EQ(runs.back().n, last_acked[key]) << "key " << key << ": the last run missed the last start";
   }
+}
+
+TEST_F(ConcurrencyKeysE2E, ADebouncedBurstBecomesOneRunWithItsLastInputAcrossAKill) {
+  start();
+  std::string run;
+  {
+    HttpConnection c(daemon->port());
+    for (int n = 0; n < 20; ++n) {
+      nlohmann::json body = {{"input", {{"key", 0}, {"n", n}}},
+                             {"concurrency", {{"key", "debounced"}, {"debounce", "3s"}}}};
+      auto reply = c.request("POST", "/api/v1/workflows/keyed/instances", body.dump(),
+                             {{"Content-Type", "application/json"}});
+      ASSERT_TRUE(reply);
+      auto answer = json_of(reply);
+      ASSERT_EQ(reply->status, n == 0 ? 201 : 200) << reply->body;
+      EXPECT_EQ(answer["status"], "queued") << reply->body;
+      if (n == 0) run = answer["instance_id"].get<std::string>();
+      EXPECT_EQ(answer["instance_id"], run) << "start " << n << " began another burst";
+      if (n > 0) {
+        EXPECT_EQ(answer["coalesced"], true) << reply->body;
+      }
+    }
+    auto described = json_of(c.request("GET", "/api/v1/instances/" + run));
+    EXPECT_EQ(described["status"], "queued");
+    EXPECT_TRUE(described["concurrency"]["debounce_until"].is_number_integer()) << described.dump();
+  }
+  daemon->kill();
+  start();
+  wait_until_idle();
+  HttpConnection c(daemon->port());
+  auto listed = json_of(c.request("GET", "/api/v1/instances?type=keyed"));
+  ASSERT_EQ(listed["instances"].size(), 1u) << listed.dump();
+  EXPECT_EQ(listed["instances"][0]["id"], run);
+  EXPECT_EQ(listed["instances"][0]["status"], "completed");
+  EXPECT_EQ(listed["instances"][0]["input"]["n"], 19);
+  auto history = json_of(c.request("GET", "/api/v1/instances/" + run + "/history"));
+  size_t debounced = 0;
+  for (const auto& e : history["entries"]) debounced += e["event"] == "debounced";
+  EXPECT_EQ(debounced, 20u) << history.dump();
 }
 
 }  // namespace

@@ -23,6 +23,27 @@ TEST(ConcurrencySpecTest, ParsesEveryFieldWithDefaults) {
   EXPECT_EQ(to_json(*back), to_json(*full));
 }
 
+TEST(ConcurrencySpecTest, ADebounceTakesDurationsAndAMerge) {
+  auto spec = parse_concurrency({{"key", "k"}, {"debounce", "5s"}, {"max_wait", "1m"}, {"merge", "list"}});
+  ASSERT_TRUE(spec) << spec.error().message;
+  EXPECT_EQ(spec->debounce_ms, 5000);
+  EXPECT_EQ(spec->max_wait_ms, 60000);
+  EXPECT_EQ(spec->merge, CoalesceMerge::kList);
+  EXPECT_TRUE(spec->folds_starts());
+  EXPECT_EQ(to_json(*spec), (nlohmann::json{{"key", "k"},
+                                            {"limit", 1},
+                                            {"on_busy", "queue"},
+                                            {"merge", "list"},
+                                            {"debounce", "5s"},
+                                            {"max_wait", "1m"}}));
+  // Each start moves the run 5 s past itself, never past 1 min after the first.
+  EXPECT_EQ(spec->debounce_due(1000, 1000), 6000);
+  EXPECT_EQ(spec->debounce_due(1000, 50000), 55000);
+  EXPECT_EQ(spec->debounce_due(1000, 59000), 61000);
+  spec->max_wait_ms = 0;
+  EXPECT_EQ(spec->debounce_due(1000, 59000), 64000);
+}
+
 TEST(ConcurrencySpecTest, RefusesWhatIsOutOfBoundsNamingTheField) {
   struct Case {
     nlohmann::json value;
@@ -39,9 +60,18 @@ TEST(ConcurrencySpecTest, RefusesWhatIsOutOfBoundsNamingTheField) {
       {{{"key", "k"}, {"limit", 10001}}, "'concurrency.limit'"},
       {{{"key", "k"}, {"limit", 1.5}}, "'concurrency.limit'"},
       {{{"key", "k"}, {"on_busy", "wait"}}, "'concurrency.on_busy'"},
-      {{{"key", "k"}, {"merge", "list"}}, "only with \"on_busy\": \"coalesce\""},
+      {{{"key", "k"}, {"merge", "list"}}, "only with \"on_busy\": \"coalesce\" or a \"debounce\""},
       {{{"key", "k"}, {"on_busy", "coalesce"}, {"merge", "all"}}, "'concurrency.merge'"},
-      {{{"key", "k"}, {"debounce", "5s"}}, "unknown field 'concurrency.debounce'"},
+      {{{"key", "k"}, {"wait", "5s"}}, "unknown field 'concurrency.wait'"},
+      {{{"key", "k"}, {"debounce", 5000}}, "'concurrency.debounce' must be a duration from 1ms to 7d"},
+      {{{"key", "k"}, {"debounce", "0s"}}, "'concurrency.debounce' must be a duration"},
+      {{{"key", "k"}, {"debounce", "8d"}}, "'concurrency.debounce' must be a duration"},
+      {{{"key", "k"}, {"debounce", "soon"}}, "'concurrency.debounce' must be a duration"},
+      {{{"key", "k"}, {"debounce", "5s"}, {"on_busy", "drop"}}, "works with \"on_busy\": \"queue\" only"},
+      {{{"key", "k"}, {"debounce", "5s"}, {"on_busy", "coalesce"}}, "works with \"on_busy\": \"queue\" only"},
+      {{{"key", "k"}, {"max_wait", "1m"}}, "caps a debounce"},
+      {{{"key", "k"}, {"debounce", "5s"}, {"max_wait", "2s"}}, "at least 'concurrency.debounce'"},
+      {{{"key", "k"}, {"debounce", "5s"}, {"max_wait", "31d"}}, "'concurrency.max_wait' must be a duration"},
   };
   for (const Case& c : cases) {
     auto spec = parse_concurrency(c.value);

@@ -49,6 +49,30 @@ TEST(KeySlotsTest, AWaiterThatLeavesGivesUpItsPlace) {
   EXPECT_EQ(slots.key_count(), 0u);  // an idle key takes no memory
 }
 
+TEST(KeySlotsTest, ADebouncingRunHoldsNothingAndBlocksNobodyUntilItArrives) {
+  KeySlots slots;
+  slots.debounce("k", "burst");
+  EXPECT_EQ(slots.state("k", "burst"), SlotState::kDebouncing);
+  EXPECT_EQ(slots.debouncing("k"), "burst");
+  EXPECT_TRUE(slots.can_run_now("k", 1));  // not a holder, not a waiter
+  slots.hold("k", "a", 1);
+  EXPECT_EQ(slots.waiters("k"), 0u);
+  // Its quiet period ends while "a" runs: it arrives as a waiter.
+  EXPECT_TRUE(slots.forget("k", "burst").empty());
+  EXPECT_FALSE(slots.debouncing("k"));
+  slots.enqueue("k", "burst", slots.next_seq(), 1);
+  EXPECT_EQ(slots.forget("k", "a"), std::vector<std::string>{"burst"});
+  EXPECT_TRUE(slots.forget("k", "burst").empty());
+  EXPECT_EQ(slots.key_count(), 0u);
+  // A cancelled debouncing run leaves nothing behind.
+  slots.debounce("k", "next");
+  EXPECT_TRUE(slots.forget("k", "next").empty());
+  EXPECT_EQ(slots.key_count(), 0u);
+  // Restored from its stored row.
+  slots.restore({SlotEntry{"k", "again", SlotState::kDebouncing, 0, 1}});
+  EXPECT_EQ(slots.debouncing("k"), "again");
+}
+
 TEST(KeySlotsTest, TheHeadWaitsForRoomUnderItsOwnLimit) {
   KeySlots slots;
   slots.hold("k", "a", 2);
@@ -100,19 +124,36 @@ class Simulation {
  public:
   explicit Simulation(uint64_t seed) : rng_(seed) {
     size_t keys = pick(1, 3);
-    for (size_t k = 0; k < keys; ++k) limits_["k" + std::to_string(k)] = std::array<uint32_t, 5>{1, 1, 1, 2, 3}[pick(0, 4)];
+    for (size_t k = 0; k < keys; ++k)
+      limits_["k" + std::to_string(k)] = std::array<uint32_t, 5>{1, 1, 1, 2, 3}[pick(0, 4)];
     mixed_ = pick(0, 4) == 0;  // one schedule in five: each start asks for its own limit
   }
 
   void run(size_t steps) {
     for (size_t i = 0; i < steps && !HasFailure(); ++i) {
       switch (pick(0, 9)) {
-        case 0: case 1: case 2: start(); break;
-        case 3: case 4: finish_one(); break;
-        case 5: cancel_one(); break;
-        case 6: case 7: admit_pending(); break;
-        case 8: make_durable(pick(0, log_.size())); break;
-        case 9: if (pick(0, 3) == 0) crash(); break;
+        case 0:
+        case 1:
+        case 2:
+          start();
+          break;
+        case 3:
+        case 4:
+          finish_one();
+          break;
+        case 5:
+          cancel_one();
+          break;
+        case 6:
+        case 7:
+          admit_pending();
+          break;
+        case 8:
+          make_durable(pick(0, log_.size()));
+          break;
+        case 9:
+          if (pick(0, 3) == 0) crash();
+          break;
       }
       check();
     }
@@ -174,12 +215,14 @@ class Simulation {
   void finish(const std::string& id) { end(id); }
   void finish_one() {
     std::vector<std::string> running;
-    for (const auto& [id, inst] : instances_) if (inst.record == Instance::kRunning) running.push_back(id);
+    for (const auto& [id, inst] : instances_)
+      if (inst.record == Instance::kRunning) running.push_back(id);
     if (!running.empty()) end(running[pick(0, running.size() - 1)]);
   }
   void cancel_one() {
     std::vector<std::string> live;
-    for (const auto& [id, inst] : instances_) if (inst.record != Instance::kDone) live.push_back(id);
+    for (const auto& [id, inst] : instances_)
+      if (inst.record != Instance::kDone) live.push_back(id);
     if (!live.empty()) end(live[pick(0, live.size() - 1)]);
   }
 
@@ -219,7 +262,8 @@ class Simulation {
       auto row = durable_.find(id);
       // An instance whose start never became durable was never acknowledged.
       if (row == durable_.end()) {
-        if (ever_durable_.contains(id)) survivors.emplace(id, Instance{inst.key, inst.limit, inst.seq, Instance::kDone});
+        if (ever_durable_.contains(id))
+          survivors.emplace(id, Instance{inst.key, inst.limit, inst.seq, Instance::kDone});
         continue;
       }
       Instance back{inst.key, inst.limit, row->second.seq,
@@ -254,7 +298,8 @@ class Simulation {
     std::map<std::string, uint32_t> running, stored_holders;
     for (const auto& [id, inst] : instances_) running[inst.key] += inst.record == Instance::kRunning;
     for (const auto& [id, row] : durable_) {
-      if (row.state == SlotState::kHolding && instances_.contains(id)) stored_holders[instances_.at(id).key]++;
+      if (row.state == SlotState::kHolding && instances_.contains(id))
+        stored_holders[instances_.at(id).key]++;
     }
     for (const auto& [id, inst] : instances_) {
       if (inst.record == Instance::kRunning) {
