@@ -5,17 +5,10 @@
 // instance waits for a slot like a new start.
 #include <gtest/gtest.h>
 
-#include <algorithm>
-
-#include "engine/engine.h"
-#include "tests/engine/test_workflows.h"
-#include "tests/support/engine_harness.h"
+#include "tests/engine/flow/flow_fixture.h"
 
 namespace sundial {
 namespace {
-
-using testing::EngineHarness;
-using testing::StepLog;
 
 StartRequest keyed(std::optional<std::string> id, nlohmann::json input, ConcurrencySpec spec,
                    std::string type = "test.wait") {
@@ -29,20 +22,7 @@ ConcurrencySpec key_of(std::string key, uint32_t limit = 1, OnBusy on_busy = OnB
   return ConcurrencySpec{std::move(key), limit, on_busy, merge};
 }
 
-class ConcurrencyKeysTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    testing::register_test_workflows(h.registry, log);
-    h.open();
-  }
-  bool has(const std::string& id, EntryKind kind) {
-    auto kinds = h.kinds(id);
-    return std::find(kinds.begin(), kinds.end(), kind) != kinds.end();
-  }
-
-  EngineHarness h;
-  StepLog log{h.clock};
-};
+class ConcurrencyKeysTest : public testing::FlowTest {};
 
 TEST_F(ConcurrencyKeysTest, StartsBeyondTheLimitQueueAndRunInArrivalOrder) {
   for (const char* id : {"a", "b", "c"}) {

@@ -5,17 +5,10 @@
 // survives a restart and can be cancelled.
 #include <gtest/gtest.h>
 
-#include <algorithm>
-
-#include "engine/engine.h"
-#include "tests/engine/test_workflows.h"
-#include "tests/support/engine_harness.h"
+#include "tests/engine/flow/flow_fixture.h"
 
 namespace sundial {
 namespace {
-
-using testing::EngineHarness;
-using testing::StepLog;
 
 StartRequest debounced(std::optional<std::string> id, nlohmann::json input, DurationMs debounce_ms,
                        DurationMs max_wait_ms = 0, CoalesceMerge merge = CoalesceMerge::kLatest) {
@@ -27,16 +20,8 @@ StartRequest debounced(std::optional<std::string> id, nlohmann::json input, Dura
   return req;
 }
 
-class DebounceTest : public ::testing::Test {
+class DebounceTest : public testing::FlowTest {
  protected:
-  void SetUp() override {
-    testing::register_test_workflows(h.registry, log);
-    h.open();
-  }
-  size_t count(const std::string& id, EntryKind kind) {
-    auto kinds = h.kinds(id);
-    return static_cast<size_t>(std::count(kinds.begin(), kinds.end(), kind));
-  }
   // Starts `input` into the key's burst and returns the id of the run it went to.
   std::string start(nlohmann::json input, DurationMs debounce_ms, DurationMs max_wait_ms = 0,
                     CoalesceMerge merge = CoalesceMerge::kLatest) {
@@ -44,9 +29,6 @@ class DebounceTest : public ::testing::Test {
     EXPECT_TRUE(started) << started.error().to_string();
     return started ? started->instance_id : "";
   }
-
-  EngineHarness h;
-  StepLog log{h.clock};
 };
 
 TEST_F(DebounceTest, ABurstBecomesOneRunOnceTheKeyIsQuiet) {
