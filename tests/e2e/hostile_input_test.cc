@@ -173,7 +173,11 @@ TEST_F(HostileInputTest, AConcurrencyObjectThatCannotBeOneIs400AndStartsNothing)
       {"a limit too large", R"({"id":"c1","concurrency":{"key":"k","limit":1e30}})"},
       {"an unknown on_busy", R"({"id":"c1","concurrency":{"key":"k","on_busy":"wait"}})"},
       {"merge without coalesce", R"({"id":"c1","concurrency":{"key":"k","merge":"list"}})"},
-      {"an unknown field", R"({"id":"c1","concurrency":{"key":"k","debounce":"5s"}})"},
+      {"an unknown field", R"({"id":"c1","concurrency":{"key":"k","wait":"5s"}})"},
+      {"a debounce that is no duration", R"({"id":"c1","concurrency":{"key":"k","debounce":"soon"}})"},
+      {"a debounce of 0", R"({"id":"c1","concurrency":{"key":"k","debounce":"0ms"}})"},
+      {"a debounce with drop", R"({"id":"c1","concurrency":{"key":"k","debounce":"5s","on_busy":"drop"}})"},
+      {"max_wait under debounce", R"({"id":"c1","concurrency":{"key":"k","debounce":"5s","max_wait":"1s"}})"},
       {"not UTF-8 in the key", "{\"id\":\"c1\",\"concurrency\":{\"key\":\"\xff\"}}"},
   };
   for (const auto& [what, body] : bodies) {
