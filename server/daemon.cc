@@ -178,9 +178,10 @@ int run_daemon(const std::vector<std::string>& args) {
   AsyncHttpClient http_client(loop, clock);
   ResendOptions resend_options = config.resend.client;
   resend_options.api_key = secret_from_env(config.resend.api_key_env);
-  ResendClient resend(loop, clock, http_client, resend_options);
-  // The shared rate limiters ([limits.<name>]) ctx:http steps name.
-  Limiters limiters(loop, clock, config.limits);
+  // The shared rate limiters ([limits.<name>]) ctx:http steps name, and
+  // `resend`, which every email waits for.
+  Limiters limiters(loop, clock, with_resend_limiter(config.limits, resend_options));
+  ResendClient resend(http_client, limiters, resend_options);
   if (resend.log_mode()) {
     spdlog::warn("${} is not set: emails are logged and journaled, not sent (log mode)",
                  config.resend.api_key_env);

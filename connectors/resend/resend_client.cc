@@ -13,10 +13,8 @@ constexpr const char* kUserAgent = "sundial/0.1 (+https://github.com/sundial)";
 
 }  // namespace
 
-ResendClient::ResendClient(Loop& loop, Clock& clock, AsyncHttpClient& http, ResendOptions options)
-    : http_(http),
-      options_(std::move(options)),
-      gate_(loop, clock, options_.rate_per_second, options_.burst) {
+ResendClient::ResendClient(AsyncHttpClient& http, Limiters& limiters, ResendOptions options)
+    : http_(http), limiters_(limiters), options_(std::move(options)) {
   while (!options_.base_url.empty() && options_.base_url.back() == '/') options_.base_url.pop_back();
 }
 
@@ -58,12 +56,24 @@ void ResendClient::send(const Email& email, const std::string& idempotency_key,
       {"from", email.from}, {"to", email.to}, {"subject", email.subject}, {"html", email.html}};
   if (!email.text.empty()) body["text"] = email.text;
   call.body = body.dump();
-  gate_.acquire([this, call = std::move(call), done = std::move(done)]() mutable {
+  auto gate = limiters_.gate_for(options_.limiter);
+  if (!gate) return done(std::unexpected(gate.error()));  // not declared: a wiring error
+  (*gate)->acquire([this, call = std::move(call), done = std::move(done)]() mutable {
     http_.send(std::move(call), [this, done = std::move(done)](HttpCallResult r) mutable noexcept {
-      if (r.status == 429) gate_.hold_for(r.retry_after > 0 ? r.retry_after : kSecondMs);
+      // Resend asked everyone to slow down: every send waits (429 without a
+      // Retry-After: a second, Resend's limits being per second).
+      if (r.status == 429 || (r.status == 503 && r.retry_after > 0)) {
+        limiters_.hold(options_.limiter, r.retry_after > 0 ? r.retry_after : kSecondMs);
+      }
       done(resend_result(r));
     });
   });
+}
+
+std::map<std::string, LimiterSpec> with_resend_limiter(std::map<std::string, LimiterSpec> declared,
+                                                       const ResendOptions& options) {
+  declared.try_emplace(options.limiter, LimiterSpec{options.rate_per_second, options.burst});
+  return declared;
 }
 
 }  // namespace sundial

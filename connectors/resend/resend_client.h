@@ -1,14 +1,17 @@
 // ResendClient: sends one email through Resend's `POST /emails`
 // (PROVIDERS.md section 2) with the bearer key, a User-Agent (Resend
 // answers 403 without one) and the step's stable Idempotency-Key, behind
-// the connector's RateGate. Without an API key it runs in log mode: the
-// email is logged and returned as the step's result instead of being sent.
+// the shared limiter `resend` (Limiters; [limits.resend], or [resend]'s
+// rate and burst), which a 429 (or a 503 with Retry-After) holds for as
+// long as Resend asks; /api/v1/limits and the limiter metrics show it.
+// Without an API key it runs in log mode: the email is logged and
+// returned as the step's result instead of being sent.
 // Outcomes map onto step errors: retryable (429 honouring Retry-After,
 // 5xx, timeouts, 409 concurrent_idempotent_requests) or permanent (other
 // 4xx, named by Resend's error name).
 //
 // Threading: loop thread only. Ownership: borrows the AsyncHttpClient and
-// the Loop/Clock; owns its RateGate.
+// the Limiters.
 #pragma once
 
 #include <functional>
@@ -17,8 +20,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include <map>
+
 #include "connectors/http/async_http_client.h"
-#include "connectors/http/rate_gate.h"
+#include "connectors/http/limiters.h"
 #include "engine/base/error.h"
 
 namespace sundial {
@@ -34,7 +39,10 @@ struct Email {
 struct ResendOptions {
   std::string base_url = "https://api.resend.com";
   std::optional<std::string> api_key;  // none: log mode
-  // Default: 5 per second (Resend's documented team limit), bursts of 5.
+  // The limiter sends wait for, and its rate and burst when the config
+  // declares no [limits.resend]: 5 per second (Resend's documented team
+  // limit), bursts of 5.
+  std::string limiter = "resend";
   double rate_per_second = 5;
   double burst = 5;
   DurationMs timeout = 15 * kSecondMs;
@@ -42,7 +50,8 @@ struct ResendOptions {
 
 class ResendClient {
  public:
-  ResendClient(Loop& loop, Clock& clock, AsyncHttpClient& http, ResendOptions options);
+  // `limiters` must declare options.limiter (with_resend_limiter()).
+  ResendClient(AsyncHttpClient& http, Limiters& limiters, ResendOptions options);
 
   bool log_mode() const { return !options_.api_key.has_value(); }
   // `done` gets {"id": <Resend message id>} or, in log mode,
@@ -52,9 +61,14 @@ class ResendClient {
 
  private:
   AsyncHttpClient& http_;
+  Limiters& limiters_;
   ResendOptions options_;
-  RateGate gate_;
 };
+
+// `declared` ([limits.*]) plus options.limiter at options' rate and burst,
+// unless declared already.
+std::map<std::string, LimiterSpec> with_resend_limiter(std::map<std::string, LimiterSpec> declared,
+                                                       const ResendOptions& options);
 
 // Resend's answer as a step result (exposed for tests).
 Result<nlohmann::json> resend_result(const HttpCallResult& result);

@@ -1,6 +1,7 @@
 // The Resend connector over the async HTTP client against the fake
 // provider on a loopback port: headers, idempotency keys, the outcome
-// classification, Retry-After, timeouts, and log mode.
+// classification, Retry-After (which holds the shared limiter `resend`),
+// timeouts, and log mode.
 #include "connectors/resend/resend_client.h"
 
 #include <gtest/gtest.h>
@@ -38,10 +39,11 @@ class ResendClientTest : public ::testing::Test {
   Loop loop;
   SystemClock clock;
   AsyncHttpClient http{loop, clock};
+  Limiters limiters{loop, clock, with_resend_limiter({}, options())};
 };
 
 TEST_F(ResendClientTest, SendsWithKeyUserAgentAndIdempotencyKey) {
-  ResendClient client(loop, clock, http, options());
+  ResendClient client(http, limiters, options());
   auto r = send_one(client, "inst-1/send-1");
   ASSERT_TRUE(r) << r.error().to_string();
   EXPECT_EQ((*r)["id"], "em_1");
@@ -55,7 +57,7 @@ TEST_F(ResendClientTest, SendsWithKeyUserAgentAndIdempotencyKey) {
 }
 
 TEST_F(ResendClientTest, ClassifiesProviderAnswers) {
-  ResendClient client(loop, clock, http, options());
+  ResendClient client(http, limiters, options());
   fake.script([](const testing::FakeRequest& r) {
     if (r.idempotency_key == "429") return FakeAnswer::kTooManyRequests;
     if (r.idempotency_key == "500") return FakeAnswer::kServerError;
@@ -67,6 +69,9 @@ TEST_F(ResendClientTest, ClassifiesProviderAnswers) {
   ASSERT_FALSE(throttled);
   EXPECT_TRUE(is_retryable(throttled.error()));
   EXPECT_EQ(throttled.error().retry_after_ms, 1000);
+  ASSERT_EQ(limiters.views().size(), 1u);
+  EXPECT_EQ(limiters.views()[0].name, "resend");
+  EXPECT_EQ(limiters.views()[0].holds, 1u);  // every later send waits out the Retry-After
   auto failed = send_one(client, "500");
   ASSERT_FALSE(failed);
   EXPECT_TRUE(is_retryable(failed.error()));
@@ -80,7 +85,7 @@ TEST_F(ResendClientTest, ClassifiesProviderAnswers) {
 }
 
 TEST_F(ResendClientTest, LogModeSendsNothing) {
-  ResendClient client(loop, clock, http, options(std::nullopt));
+  ResendClient client(http, limiters, options(std::nullopt));
   EXPECT_TRUE(client.log_mode());
   auto r = send_one(client, "k");
   ASSERT_TRUE(r);
@@ -89,7 +94,7 @@ TEST_F(ResendClientTest, LogModeSendsNothing) {
 }
 
 TEST_F(ResendClientTest, ManyConcurrentSendsOnOneLoop) {
-  ResendClient client(loop, clock, http, options());
+  ResendClient client(http, limiters, options());
   int answered = 0;
   for (int i = 0; i < 50; ++i) {
     client.send(Email{"f", "t@example.com", "s", "h", ""}, "k" + std::to_string(i),

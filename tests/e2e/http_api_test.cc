@@ -252,8 +252,9 @@ TEST_F(HttpApiTest, APipeliningClientThatNeverReadsDoesNotStallOthers) {
   }
 }
 
-// The shared rate limiters of the config, as GET /api/v1/limits and
-// /metrics show them before any step used one.
+// The shared rate limiters of the config, and `resend` at [resend]'s
+// rate, as GET /api/v1/limits and /metrics show them before any step used
+// one.
 TEST(LimitsApiTest, ConfiguredLimitersAreListedAndMetered) {
   TempDir dir;
   std::ofstream(dir.sub("sundial.toml")) << "[limits.notion]\nrate = 3\nburst = 5\n";
@@ -264,7 +265,7 @@ TEST(LimitsApiTest, ConfiguredLimitersAreListedAndMetered) {
   ASSERT_TRUE(listed);
   EXPECT_EQ(listed->status, 200);
   auto body = nlohmann::json::parse(listed->body, nullptr, false);
-  ASSERT_EQ(body["limits"].size(), 1u) << listed->body;
+  ASSERT_EQ(body["limits"].size(), 2u) << listed->body;
   const auto& notion = body["limits"][0];
   EXPECT_EQ(notion["name"], "notion");
   EXPECT_EQ(notion["rate"], 3.0);
@@ -273,6 +274,10 @@ TEST(LimitsApiTest, ConfiguredLimitersAreListedAndMetered) {
   EXPECT_EQ(notion["sub_keys"], 0);
   EXPECT_EQ(notion["waiting"], 0);
   EXPECT_EQ(notion["holds"], 0);
+  const auto& resend = body["limits"][1];
+  EXPECT_EQ(resend["name"], "resend");
+  EXPECT_EQ(resend["rate"], 5.0);
+  EXPECT_EQ(resend["burst"], 5.0);
   auto metrics = c.request("GET", "/metrics");
   ASSERT_TRUE(metrics);
   EXPECT_NE(metrics->body.find("sundial_limiter_tokens{limiter=\"notion\"} 5"), std::string::npos)

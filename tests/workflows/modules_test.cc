@@ -46,7 +46,8 @@ class ModulesTest : public ::testing::Test {
   Loop loop;
   SystemClock clock;
   AsyncHttpClient http{loop, clock};
-  ResendClient resend{loop, clock, http, ResendOptions{}};
+  Limiters limiters{loop, clock, with_resend_limiter({}, ResendOptions{})};
+  ResendClient resend{http, limiters, ResendOptions{}};
   WebhookSecretSettings secrets;
   BuiltinModules::Settings defaults;
 };

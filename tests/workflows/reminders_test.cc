@@ -44,8 +44,8 @@ class RemindersTest : public ::testing::Test {
 
   testing::EngineHarness h;
   std::unique_ptr<AsyncHttpClient> http = std::make_unique<AsyncHttpClient>(h.loop, h.clock);
-  std::unique_ptr<ResendClient> resend =
-      std::make_unique<ResendClient>(h.loop, h.clock, *http, ResendOptions{});
+  Limiters limiters{h.loop, h.clock, with_resend_limiter({}, ResendOptions{})};
+  std::unique_ptr<ResendClient> resend = std::make_unique<ResendClient>(*http, limiters, ResendOptions{});
   TemplateSet templates;
   std::shared_ptr<const EmailDeps> deps =
       std::make_shared<EmailDeps>(EmailDeps{*resend, templates, "Sundial <hi@example.com>"});

@@ -82,7 +82,8 @@ struct LegacyRun {
 
   EngineHarness h;
   AsyncHttpClient http{h.loop, h.clock};
-  ResendClient resend{h.loop, h.clock, http, ResendOptions{}};  // log mode
+  Limiters limiters{h.loop, h.clock, with_resend_limiter({}, ResendOptions{})};
+  ResendClient resend{http, limiters, ResendOptions{}};  // log mode
   TemplateSet nurture_templates = legacy_nurture_templates();
   TemplateSet reminder_templates = legacy_reminder_templates();
   std::shared_ptr<const EmailDeps> nurture =

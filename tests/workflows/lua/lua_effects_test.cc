@@ -93,6 +93,7 @@ class LuaEffectsTest : public ::testing::Test {
   testing::ScriptedHttpServer server;
   testing::EngineHarness h;
   AsyncHttpClient http{h.loop, h.clock};
+  Limiters email_limiters{h.loop, h.clock, with_resend_limiter({}, ResendOptions{})};
   std::shared_ptr<const EmailDeps> email;
   nlohmann::json config = nlohmann::json::object();
   // The instance's stored result (the value `run` returned).
@@ -316,7 +317,7 @@ TEST_F(LuaEffectsTest, AListedSecretThatIsNotSetFailsTheStepAtOnce) {
 }
 
 TEST_F(LuaEffectsTest, EmailInLogModeIsAStepResult) {
-  ResendClient resend(h.loop, h.clock, http, ResendOptions{});  // no API key: log mode
+  ResendClient resend(http, email_limiters, ResendOptions{});  // no API key: log mode
   TemplateSet templates;
   auto parsed = parse_email_template("welcome", "--- subject\nHi {{name}}\n--- html\n<p>{{name}}</p>\n");
   ASSERT_TRUE(parsed);
@@ -453,7 +454,7 @@ class LuaDocExamples : public LuaEffectsTest {
  protected:
   // Log-mode email (no Resend key) with the templates `names`.
   void email_templates(const std::vector<std::string>& names) {
-    resend = std::make_unique<ResendClient>(h.loop, h.clock, http, ResendOptions{});
+    resend = std::make_unique<ResendClient>(http, email_limiters, ResendOptions{});
     for (const auto& name : names) {
       auto parsed =
           parse_email_template(name, "--- subject\n" + name + " for {{name}}\n--- html\n<p>hi</p>\n");
