@@ -131,8 +131,8 @@ void Engine::upgrade(const std::string& id, std::string from, std::string to, Re
   upgrade_instance(*runtime_, id, std::move(from), std::move(to), std::move(reply));
 }
 
-void Engine::describe(std::string id, QueryDone<InstanceRecord> done) {
-  queries_->run<InstanceRecord>([id = std::move(id)](Store& s) { return describe_instance(s, id); },
+void Engine::describe(std::string id, QueryDone<InstanceRecord> done, std::optional<uint32_t> run) {
+  queries_->run<InstanceRecord>([id = std::move(id), run](Store& s) { return describe_instance(s, id, run); },
                                 std::move(done));
 }
 
@@ -141,9 +141,13 @@ void Engine::list(ListQuery query, QueryDone<ListPage> done) {
                           std::move(done));
 }
 
-void Engine::history(std::string id, QueryDone<std::vector<JournalEntry>> done) {
-  queries_->run<std::vector<JournalEntry>>([id = std::move(id)](Store& s) { return instance_history(s, id); },
-                                           std::move(done));
+void Engine::history(std::string id, QueryDone<std::vector<JournalEntry>> done, std::optional<uint32_t> run) {
+  queries_->run<std::vector<JournalEntry>>(
+      [id = std::move(id), run](Store& s) -> Result<std::vector<JournalEntry>> {
+        SUNDIAL_ASSIGN_OR_RETURN(RunHistory found, instance_history(s, id, run));
+        return std::move(found.entries);
+      },
+      std::move(done));
 }
 
 void Engine::timers(TimeMs due_before, size_t limit, QueryDone<std::vector<keys::TimerKey>> done) {

@@ -74,9 +74,11 @@ class Engine {
   // Each reads one storage snapshot on the query pool; `done` runs on the
   // loop (never inside the call). Answers pending when the engine closes
   // are dropped. engine/queries.h has the synchronous forms (sundialctl).
-  void describe(std::string id, QueryDone<InstanceRecord> done);
+  // `run`: an earlier run of an id that ran again (IdReuse); none for the latest.
+  void describe(std::string id, QueryDone<InstanceRecord> done, std::optional<uint32_t> run = std::nullopt);
   void list(ListQuery query, QueryDone<ListPage> done);
-  void history(std::string id, QueryDone<std::vector<JournalEntry>> done);
+  void history(std::string id, QueryDone<std::vector<JournalEntry>> done,
+               std::optional<uint32_t> run = std::nullopt);
   void timers(TimeMs due_before, size_t limit, QueryDone<std::vector<keys::TimerKey>> done);
   // The SSE replay: the event log's first sequence number and up to
   // `limit` events after `after`.

@@ -11,10 +11,22 @@
 namespace sundial {
 namespace {}  // namespace
 
-Result<InstanceRecord> describe_instance(Store& store, const std::string& id) {
+Result<InstanceRecord> describe_instance(Store& store, const std::string& id, std::optional<uint32_t> run) {
   SUNDIAL_ASSIGN_OR_RETURN(auto bytes, store.get(Cf::kInstances, id));
   if (!bytes) return make_error(ErrorCode::kNotFound, "instance '" + id + "' does not exist");
-  return decode_record(*bytes);
+  SUNDIAL_ASSIGN_OR_RETURN(InstanceRecord latest, decode_record(*bytes));
+  if (!run || *run == latest.run) return latest;
+  if (*run == 0 || *run > latest.run) {
+    return make_error(ErrorCode::kNotFound, "instance '" + id + "' has no run " + std::to_string(*run) +
+                                                " (its latest is run " + std::to_string(latest.run) + ")");
+  }
+  SUNDIAL_ASSIGN_OR_RETURN(auto past, store.get(Cf::kIndex, keys::past_run_key(id, *run)));
+  if (!past) {
+    return make_error(ErrorCode::kNotFound, "run " + std::to_string(*run) + " of instance '" + id +
+                                                "' is no longer kept (the " + std::to_string(kPastRunsKept) +
+                                                " runs before the latest are)");
+  }
+  return decode_record(*past);
 }
 
 Result<ListPage> list_instances(Store& store, const ListQuery& query) {
@@ -65,12 +77,12 @@ Result<ListPage> list_instances(Store& store, const ListQuery& query) {
   return page;
 }
 
-Result<std::vector<JournalEntry>> instance_history(Store& store, const std::string& id) {
-  SUNDIAL_ASSIGN_OR_RETURN(auto record, store.get(Cf::kInstances, id));
-  if (!record) return make_error(ErrorCode::kNotFound, "instance '" + id + "' does not exist");
-  std::vector<JournalEntry> out;
+Result<RunHistory> instance_history(Store& store, const std::string& id, std::optional<uint32_t> run) {
+  SUNDIAL_ASSIGN_OR_RETURN(InstanceRecord record, describe_instance(store, id, run));
+  RunHistory history{record.run, {}};
+  std::vector<JournalEntry>& out = history.entries;
   SUNDIAL_TRY(scan_decoded_prefix<JournalEntry>(
-      store, Cf::kJournal, keys::journal_prefix(id),
+      store, Cf::kJournal, keys::journal_prefix(id, record.run),
       [](std::string_view key, std::string_view value) -> Result<JournalEntry> {
         SUNDIAL_ASSIGN_OR_RETURN(JournalEntry entry, decode_entry(value));
         entry.seq = keys::journal_seq(key).value_or(0);
@@ -80,7 +92,7 @@ Result<std::vector<JournalEntry>> instance_history(Store& store, const std::stri
         out.push_back(std::move(entry));
         return true;
       }));
-  return out;
+  return history;
 }
 
 Result<std::vector<keys::TimerKey>> pending_timers(Store& store, TimeMs due_before, size_t limit) {
@@ -122,6 +134,7 @@ nlohmann::json record_to_json(const InstanceRecord& r) {
                       {"input", r.input},
                       {"created_at", r.created_at},
                       {"updated_at", r.updated_at},
+                      {"run", r.run},
                       {"attempts", r.attempt},
                       {"history_length", r.next_seq}};
   j["finished_at"] = r.finished_at ? nlohmann::json(r.finished_at) : nlohmann::json(nullptr);
@@ -139,8 +152,10 @@ nlohmann::json record_to_json(const InstanceRecord& r) {
 }
 
 nlohmann::json start_reply_to_json(const StartReply& reply) {
-  nlohmann::json j = {
-      {"instance_id", reply.instance_id}, {"status", status_name(reply.status)}, {"created", reply.created}};
+  nlohmann::json j = {{"instance_id", reply.instance_id},
+                      {"status", status_name(reply.status)},
+                      {"created", reply.created},
+                      {"run", reply.run}};
   if (reply.coalesced) j["coalesced"] = true;
   if (reply.dropped) j["dropped"] = true;
   return j;
@@ -168,10 +183,10 @@ nlohmann::json list_page_to_json(const ListPage& page) {
       {"next_cursor", page.next_cursor.empty() ? nlohmann::json(nullptr) : nlohmann::json(page.next_cursor)}};
 }
 
-nlohmann::json history_to_json(const std::string& id, const std::vector<JournalEntry>& entries) {
+nlohmann::json history_to_json(const std::string& id, const RunHistory& history) {
   nlohmann::json out = nlohmann::json::array();
-  for (const auto& e : entries) out.push_back(entry_to_json(e));
-  return {{"instance_id", id}, {"entries", out}};
+  for (const auto& e : history.entries) out.push_back(entry_to_json(e));
+  return {{"instance_id", id}, {"run", history.run}, {"entries", out}};
 }
 
 nlohmann::json timers_to_json(const std::vector<keys::TimerKey>& timers) {

@@ -44,12 +44,24 @@ struct InstanceStats {
 
 constexpr size_t kMaxListLimit = 1000;
 
-Result<InstanceRecord> describe_instance(Store& store, const std::string& id);
+// One run's journal (instance_history).
+struct RunHistory {
+  uint32_t run = 1;
+  std::vector<JournalEntry> entries;
+};
+
+// The latest run of `id`, or with `run`, that run: an earlier one is
+// read from its kept record (not_found once it was pruned, see
+// kPastRunsKept); a later one does not exist.
+Result<InstanceRecord> describe_instance(Store& store, const std::string& id,
+                                         std::optional<uint32_t> run = std::nullopt);
 // A queued instance's 1-based place among its concurrency key's waiters
 // (0 for an instance that does not wait); reads the key's `C` rows ahead.
 Result<size_t> queue_position(Store& store, const InstanceRecord& r);
 Result<ListPage> list_instances(Store& store, const ListQuery& query);
-Result<std::vector<JournalEntry>> instance_history(Store& store, const std::string& id);
+// The journal of the latest run of `id`, or of run `run`.
+Result<RunHistory> instance_history(Store& store, const std::string& id,
+                                    std::optional<uint32_t> run = std::nullopt);
 // Pending timers due before `due_before` (0 = any time), soonest first.
 Result<std::vector<keys::TimerKey>> pending_timers(Store& store, TimeMs due_before, size_t limit);
 // Counts by scanning the indexes: O(instances); for inspection, not hot paths.
@@ -63,8 +75,8 @@ nlohmann::json record_to_json(const InstanceRecord& record);
 nlohmann::json start_reply_to_json(const StartReply& reply);
 // {"instances": [...], "next_cursor": "..." | null}
 nlohmann::json list_page_to_json(const ListPage& page);
-// {"instance_id": id, "entries": [...]}
-nlohmann::json history_to_json(const std::string& id, const std::vector<JournalEntry>& entries);
+// {"instance_id": id, "run": n, "entries": [...]}
+nlohmann::json history_to_json(const std::string& id, const RunHistory& history);
 // {"timers": [{"instance_id", "due_at"}]}
 nlohmann::json timers_to_json(const std::vector<keys::TimerKey>& timers);
 // {"instances": {status: count}, "pending_timers": n, "next_due_at": ms | null}

@@ -86,6 +86,7 @@ Result<std::string> encode_record(const InstanceRecord& r) {
             {"updated_at", r.updated_at},
             {"next_seq", r.next_seq}};
   if (!r.version.empty()) j["version"] = r.version;
+  if (r.run > 1) j["run"] = r.run;
   if (!r.result.is_null()) j["result"] = r.result;
   if (r.finished_at) j["finished_at"] = r.finished_at;
   if (r.await_kind != AwaitKind::kNone) j["await"] = static_cast<int>(r.await_kind);
@@ -122,6 +123,7 @@ Result<InstanceRecord> decode_record(std::string_view bytes) {
   if (!read(j, "updated_at", r.updated_at)) return std::unexpected(corrupt(what, "updated_at"));
   if (!read(j, "finished_at", r.finished_at)) return std::unexpected(corrupt(what, "finished_at"));
   if (!read(j, "next_seq", r.next_seq)) return std::unexpected(corrupt(what, "next_seq"));
+  if (!read(j, "run", r.run) || r.run == 0) return std::unexpected(corrupt(what, "run"));
   if (!read(j, "await", await) || await < 0 || await > 3) return std::unexpected(corrupt(what, "await"));
   if (!read(j, "step", r.step_name)) return std::unexpected(corrupt(what, "step"));
   if (!read(j, "attempt", r.attempt)) return std::unexpected(corrupt(what, "attempt"));

@@ -6,10 +6,10 @@
 
 namespace sundial {
 
-Result<std::vector<JournalEntry>> read_journal(Store& store, const std::string& id) {
+Result<std::vector<JournalEntry>> read_journal(Store& store, const std::string& id, uint32_t run) {
   std::vector<JournalEntry> journal;
   SUNDIAL_TRY(scan_decoded_prefix<JournalEntry>(
-      store, Cf::kJournal, keys::journal_prefix(id),
+      store, Cf::kJournal, keys::journal_prefix(id, run),
       [&](std::string_view key, std::string_view value) -> Result<JournalEntry> {
         auto entry = decode_entry(value);
         auto seq = keys::journal_seq(key);
@@ -32,7 +32,7 @@ Result<StoredInstance> read_stored_instance(Store& store, const std::string& id)
   if (!bytes) return make_error(ErrorCode::kNotFound, "instance '" + id + "' does not exist");
   StoredInstance out;
   SUNDIAL_ASSIGN_OR_RETURN(out.record, decode_record(*bytes));
-  SUNDIAL_ASSIGN_OR_RETURN(out.journal, read_journal(store, id));
+  SUNDIAL_ASSIGN_OR_RETURN(out.journal, read_journal(store, id, out.record.run));
   if (out.journal.empty() || out.journal.size() != out.record.next_seq ||
       out.journal[0].kind != EntryKind::kStarted) {
     return make_error(ErrorCode::kCorruption, "journal of instance '" + id + "' does not match its record (" +

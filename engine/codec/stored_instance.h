@@ -22,12 +22,12 @@ struct StoredInstance {
   std::vector<JournalEntry> journal;  // entry i has seq i
 };
 
-// not_found when no record exists; corruption when the record or the
+// The latest run of `id`. not_found when no record exists; corruption when the record or the
 // journal cannot be decoded or they disagree.
 Result<StoredInstance> read_stored_instance(Store& store, const std::string& id);
 
-// The journal of `id` in order; corruption at the first entry that does
-// not decode or breaks the numbering.
-Result<std::vector<JournalEntry>> read_journal(Store& store, const std::string& id);
+// The journal of run `run` of `id` in order; corruption at the first
+// entry that does not decode or breaks the numbering.
+Result<std::vector<JournalEntry>> read_journal(Store& store, const std::string& id, uint32_t run);
 
 }  // namespace sundial

@@ -57,6 +57,10 @@ struct InstanceRecord {
   TimeMs updated_at = 0;
   TimeMs finished_at = 0;  // 0 while not finished
   uint32_t next_seq = 0;   // the journal holds entries [0, next_seq)
+  // Which run of the id this is: 1 for the first; an id started again
+  // after it finished (id_reuse) begins run 2 with an empty journal, and
+  // the earlier runs' records are kept apart (keys::past_run_key).
+  uint32_t run = 1;
 
   AwaitKind await_kind = AwaitKind::kNone;
   std::string step_name;                  // kStep: the step being run
@@ -88,6 +92,20 @@ inline SlotState slot_state(const InstanceRecord& r) {
   if (r.status != InstanceStatus::kQueued) return SlotState::kHolding;
   // A queued run with a timer is a debounced one whose quiet period runs.
   return r.timer_due != 0 ? SlotState::kDebouncing : SlotState::kQueued;
+}
+
+// How many finished runs before the latest keep their record and journal;
+// starting run N deletes run N - kPastRunsKept - 1 (engine/runtime/live_ops.h).
+inline constexpr uint32_t kPastRunsKept = 20;
+
+// The id that names this run for what must differ from run to run and
+// stay fixed within one (step idempotency keys, task ids, the seed of
+// Context::random): the id for run 1, "<id>#<run>" after ('#' never
+// occurs in an id).
+inline std::string run_scoped_id(std::string_view id, uint32_t run) {
+  std::string out(id);
+  if (run > 1) out += "#" + std::to_string(run);
+  return out;
 }
 
 // Whether a row for record.timer_due exists in the `timers` column family

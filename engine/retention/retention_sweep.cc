@@ -181,8 +181,12 @@ void RetentionSweep::apply(const SweepPlan& plan, std::move_only_function<void(S
     }
     deleted.push_back(r.id);
     tx.batch.del(Cf::kInstances, r.id);
-    std::string journal = keys::journal_prefix(r.id);
-    tx.batch.delete_range(Cf::kJournal, journal, prefix_successor(journal));
+    // Every run of the id: the journals, and the records of earlier runs.
+    tx.batch.delete_range(Cf::kJournal, keys::journal_all_runs_begin(r.id), keys::journal_all_runs_end(r.id));
+    // (one by one: the index family takes no range deletes, insert_hints.h)
+    uint32_t oldest_kept = r.run > kPastRunsKept ? r.run - kPastRunsKept : 1;
+    for (uint32_t run = oldest_kept; run < r.run; ++run)
+      tx.batch.del(Cf::kIndex, keys::past_run_key(r.id, run));
     tx.batch.del(Cf::kIndex, keys::status_index_key(r.status, r.created_at, r.id));
     tx.batch.del(Cf::kIndex, keys::type_index_key(r.type, r.created_at, r.id));
     tx.batch.del(Cf::kIndex, keys::type_status_index_key(r.type, r.status, r.created_at, r.id));

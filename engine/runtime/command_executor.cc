@@ -84,8 +84,9 @@ Transition apply(Runtime& rt, IdempotencyKeys& keys, LiveInstance& inst, Decisio
   return drive(rt, keys, inst, std::move(d));
 }
 
-Applied apply_new(Runtime& rt, IdempotencyKeys& keys, Decision&& d) {
-  LiveInstance& inst = rt.create(std::move(d.record), std::move(d.entries));
+Applied apply_new(Runtime& rt, IdempotencyKeys& keys, Decision&& d, LiveInstance* previous) {
+  LiveInstance& inst = previous ? rt.renew(*previous, std::move(d.record), std::move(d.entries), d.tx)
+                                : rt.create(std::move(d.record), std::move(d.entries));
   return Applied{inst, drive(rt, keys, inst, std::move(d))};
 }
 

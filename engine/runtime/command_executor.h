@@ -42,12 +42,14 @@ void execute(Runtime& rt, IdempotencyKeys& keys, const std::string& id, std::opt
 // transition to commit (the caller adds its reply, then commits).
 Transition apply(Runtime& rt, IdempotencyKeys& keys, LiveInstance& inst, Decision&& decision);
 // The same for a decision that creates its instance (start): puts the
-// decided record and journal into memory as a new instance.
+// decided record and journal into memory as a new instance, or, with
+// `previous` (the finished run of the same id), as its next run
+// (Runtime::renew).
 struct Applied {
   LiveInstance& inst;
   Transition tx;
 };
-Applied apply_new(Runtime& rt, IdempotencyKeys& keys, Decision&& decision);
+Applied apply_new(Runtime& rt, IdempotencyKeys& keys, Decision&& decision, LiveInstance* previous = nullptr);
 
 void start_instance(Runtime& rt, IdempotencyKeys& keys, DurationMs idempotency_window, StartRequest req,
                     Reply<StartReply> reply);

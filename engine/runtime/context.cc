@@ -47,12 +47,13 @@ SignalResult SignalAwaiter::await_resume() { return ctx_.take_signal_result(); }
 
 // ---- Context ----------------------------------------------------------------
 
-Context::Context(std::string instance_id, nlohmann::json input, std::vector<JournalEntry> journal)
+Context::Context(std::string instance_id, nlohmann::json input, std::vector<JournalEntry> journal,
+                 uint32_t run)
     : instance_id_(std::move(instance_id)), input_(std::move(input)), journal_(std::move(journal)) {
   SUNDIAL_CHECK(!journal_.empty() && journal_[0].kind == EntryKind::kStarted);
   started_at_ = journal_[0].at;
   now_ = started_at_;
-  rng_state_ = fnv1a(instance_id_);
+  rng_state_ = fnv1a(run_scoped_id(instance_id_, run));
   advance_to(1);
 }
 

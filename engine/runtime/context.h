@@ -48,10 +48,17 @@ struct StepInfo {
   std::string instance_id;
   std::string step_name;
   uint32_t attempt = 1;  // 1-based
-  // Stable across attempts and restarts: "<instance id>/<step name>". Put it
-  // where the provider dedupes (Resend's Idempotency-Key).
+  // Stable across attempts and restarts: "<instance id>/<step name>" (for
+  // run 2 on, "<instance id>#<run>/<step name>"). Put it where the
+  // provider dedupes (Resend's Idempotency-Key).
   std::string idempotency_key;
+  uint32_t run = 1;  // which run of the instance (InstanceRecord::run)
 };
+
+// The StepInfo of the step `r` runs now (its attempt is the next one).
+inline StepInfo step_info(const InstanceRecord& r) {
+  return StepInfo{r.id, r.step_name, r.attempt + 1, run_scoped_id(r.id, r.run) + "/" + r.step_name, r.run};
+}
 
 // Completes a step: a value is journaled as the step's result; an error is
 // retried per the step's RetryPolicy (see is_retryable). Call it exactly
@@ -127,7 +134,8 @@ class SignalAwaiter {
 class Context {
  public:
   // `journal` must start with the instance's kStarted entry.
-  Context(std::string instance_id, nlohmann::json input, std::vector<JournalEntry> journal);
+  // `run`: which run of the id (InstanceRecord::run); it seeds random().
+  Context(std::string instance_id, nlohmann::json input, std::vector<JournalEntry> journal, uint32_t run = 1);
   Context(const Context&) = delete;
   Context& operator=(const Context&) = delete;
 

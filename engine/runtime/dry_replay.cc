@@ -32,6 +32,7 @@ bool same_wait(const AwaitRequest& next, const DryReplayRequest& instance) {
 DryReplayRequest dry_replay_request(const InstanceRecord& record, std::vector<JournalEntry> journal) {
   DryReplayRequest req;
   req.instance_id = record.id;
+  req.run = record.run;
   req.input = record.input;
   req.journal = std::move(journal);
   req.await_kind = record.await_kind;
@@ -55,7 +56,7 @@ Result<void> dry_replay(const WorkflowFn& fn, DryReplayRequest request) {
     return make_error(ErrorCode::kInvalidArgument, "the journal of instance '" + request.instance_id +
                                                        "' does not begin with its started entry");
   }
-  Context ctx(request.instance_id, std::move(request.input), std::move(request.journal));
+  Context ctx(request.instance_id, std::move(request.input), std::move(request.journal), request.run);
   ctx.set_dry_run();
   ctx.set_await_registered(request.await_kind != AwaitKind::kNone);
   Workflow<void> root;  // declared after ctx: destroyed before it

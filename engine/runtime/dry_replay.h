@@ -34,6 +34,7 @@ namespace sundial {
 
 struct DryReplayRequest {
   std::string instance_id;
+  uint32_t run = 1;      // which run of the id (InstanceRecord::run)
   nlohmann::json input;  // the stored input
   // The whole journal, oldest first; it begins with the `started` entry,
   // whose time is the instance's started_at.

@@ -38,6 +38,32 @@ std::string encode_or_repair(InstanceRecord& r) {
 
 }  // namespace
 
+void retire_run(LiveInstance& inst, Transition& tx) {
+  InstanceRecord& r = inst.record;
+  SUNDIAL_DCHECK(is_finished(r.status) && inst.indexed_slot_key.empty());
+  tx.batch.put(Cf::kIndex, keys::past_run_key(r.id, r.run), encode_or_repair(r));
+  if (inst.persisted) {
+    tx.batch.del(Cf::kIndex, keys::type_index_key(r.type, r.created_at, r.id));
+    tx.batch.del(Cf::kIndex, keys::status_index_key(inst.indexed_status, r.created_at, r.id));
+    tx.batch.del(Cf::kIndex, keys::type_status_index_key(r.type, inst.indexed_status, r.created_at, r.id));
+    if (holds_version(r))
+      tx.batch.del(Cf::kIndex, keys::version_index_key(r.type, inst.indexed_version, r.id));
+    if (inst.indexed_finished_at) {
+      tx.batch.del(Cf::kIndex, keys::finished_index_key(inst.indexed_finished_at, r.id));
+    }
+  }
+  if (r.run > kPastRunsKept) {
+    uint32_t pruned = r.run - kPastRunsKept;
+    tx.batch.del(Cf::kIndex, keys::past_run_key(r.id, pruned));
+    std::string journal = keys::journal_prefix(r.id, pruned);
+    tx.batch.delete_range(Cf::kJournal, journal, prefix_successor(journal));
+  }
+  inst.persisted = false;
+  inst.indexed_status = InstanceStatus::kRunning;
+  inst.indexed_finished_at = 0;
+  inst.indexed_version.clear();
+}
+
 std::string slot_index_key_of(const InstanceRecord& r) {
   SlotState state = slot_state(r);
   if (state == SlotState::kNone) return {};

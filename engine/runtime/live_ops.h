@@ -24,6 +24,14 @@ uint32_t append_entry(LiveInstance& inst, Transition& tx, JournalEntry entry);
 // repaired in the record itself, so memory and disk agree.
 void write_instance(LiveInstance& inst, Transition& tx);
 
+// Ends the storage life of a finished run whose id runs again: its record
+// is kept under keys::past_run_key, its index keys go (as storage holds
+// them), and the run kPastRunsKept before it (record and journal) is
+// deleted. Afterwards `inst` counts as not persisted, so the next
+// write_instance writes every index key of the new run.
+// REQUIRES: the run finished.
+void retire_run(LiveInstance& inst, Transition& tx);
+
 // The instance's `C` index key (its place under its concurrency key), or
 // empty when it has none.
 std::string slot_index_key_of(const InstanceRecord& r);

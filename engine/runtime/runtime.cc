@@ -145,9 +145,8 @@ void Runtime::on_loaded(const std::string& id, uint64_t generation, Result<Store
   }
 }
 
-std::unique_ptr<Context> Runtime::make_context(const std::string& id, const nlohmann::json& input,
-                                               std::vector<JournalEntry> journal) {
-  auto ctx = std::make_unique<Context>(id, input, std::move(journal));
+std::unique_ptr<Context> Runtime::make_context(const InstanceRecord& r, std::vector<JournalEntry> journal) {
+  auto ctx = std::make_unique<Context>(r.id, r.input, std::move(journal), r.run);
   ctx->set_task_runner([this](const StepInfo& step, const TaskSpec& spec, StepDone done) {
     if (participant_ == nullptr) {
       return done(make_error(ErrorCode::kStepFailed, "task queues are not available in this engine"));
@@ -159,7 +158,7 @@ std::unique_ptr<Context> Runtime::make_context(const std::string& id, const nloh
 
 LiveInstance& Runtime::install(StoredInstance stored) {
   auto inst = std::make_unique<LiveInstance>();
-  inst->ctx = make_context(stored.record.id, stored.record.input, std::move(stored.journal));
+  inst->ctx = make_context(stored.record, std::move(stored.journal));
   inst->record = std::move(stored.record);
   inst->epoch = next_epoch_++;
   inst->persisted = true;
@@ -176,7 +175,7 @@ LiveInstance& Runtime::install(StoredInstance stored) {
 LiveInstance& Runtime::create(InstanceRecord record, std::vector<JournalEntry> journal) {
   SUNDIAL_CHECK_LOOP_THREAD(deps_.loop);
   auto inst = std::make_unique<LiveInstance>();
-  inst->ctx = make_context(record.id, record.input, std::move(journal));
+  inst->ctx = make_context(record, std::move(journal));
   inst->record = std::move(record);
   inst->epoch = next_epoch_++;
   LiveInstance* raw = inst.get();
@@ -184,10 +183,24 @@ LiveInstance& Runtime::create(InstanceRecord record, std::vector<JournalEntry> j
   return *raw;
 }
 
+LiveInstance& Runtime::renew(LiveInstance& inst, InstanceRecord record, std::vector<JournalEntry> journal,
+                             Transition& tx) {
+  SUNDIAL_CHECK_LOOP_THREAD(deps_.loop);
+  SUNDIAL_CHECK(is_finished(inst.record.status) && record.id == inst.record.id &&
+                record.run > inst.record.run);
+  retire_run(inst, tx);
+  inst.root = Workflow<void>();  // before its Context, which the coroutine uses
+  inst.ctx = make_context(record, std::move(journal));
+  inst.record = std::move(record);
+  inst.epoch = next_epoch_++;  // what the old run still has in flight is stale
+  inst.step_running = false;
+  return inst;
+}
+
 void Runtime::rebuild(LiveInstance& inst) {
   inst.root = Workflow<void>();
   std::vector<JournalEntry> journal = inst.ctx->journal();
-  inst.ctx = make_context(inst.record.id, inst.record.input, std::move(journal));
+  inst.ctx = make_context(inst.record, std::move(journal));
   inst.epoch = next_epoch_++;
   inst.step_running = false;
 }
@@ -400,7 +413,7 @@ void Runtime::run_step(const std::string& id, uint64_t epoch) {
     maybe_evict(id);
     return;
   }
-  StepInfo info{id, r.step_name, r.attempt + 1, id + "/" + r.step_name};
+  StepInfo info = step_info(r);
   auto once = std::make_shared<bool>(false);
   StepDone done = [this, id, epoch, attempt = info.attempt, once](Result<nlohmann::json> result) noexcept {
     if (!deps_.loop.is_loop_thread()) {
@@ -464,7 +477,7 @@ void Runtime::on_step_done(const std::string& id, uint64_t epoch, uint32_t attem
 bool Runtime::run_step_inline(LiveInstance& inst, Transition& tx, const SyncStepFn& fn) {
   tx.inline_step_budget--;
   const InstanceRecord& r = inst.record;
-  StepInfo info{r.id, r.step_name, r.attempt + 1, r.id + "/" + r.step_name};
+  StepInfo info = step_info(r);
   Result<nlohmann::json> result = make_error(ErrorCode::kInternal, "step did not run");
   try {
     result = fn(info);  // step code: may throw

@@ -119,6 +119,13 @@ class Runtime {
   // journal a start decision built (its kStarted entry is already in the
   // decision's transition).
   LiveInstance& create(InstanceRecord record, std::vector<JournalEntry> journal);
+  // Replaces finished `inst` by a new run of its id (IdReuse): the old run
+  // is retired into `tx` (live_ops.h, retire_run), and the same
+  // LiveInstance, its pins and commits in flight kept, holds `record` and
+  // `journal` with a new epoch, so what the old run still has in flight
+  // (a step of a cancelled run) is ignored when it returns.
+  LiveInstance& renew(LiveInstance& inst, InstanceRecord record, std::vector<JournalEntry> journal,
+                      Transition& tx);
   // Runs the workflow as far as it can go, writing what it does into `tx`.
   void advance(LiveInstance& inst, Transition& tx);
   // Drops the coroutine and rebuilds it from the journal (retry).
@@ -172,8 +179,7 @@ class Runtime {
   // Puts a stored instance into memory and replays it to where it waits.
   LiveInstance& install(StoredInstance stored);
   // A Context for `id` whose tasks run through the participant.
-  std::unique_ptr<Context> make_context(const std::string& id, const nlohmann::json& input,
-                                        std::vector<JournalEntry> journal);
+  std::unique_ptr<Context> make_context(const InstanceRecord& r, std::vector<JournalEntry> journal);
   // Brings the slots in line with the record about to be committed.
   void sync_slot(const InstanceRecord& r);
   // Runs a waiter that KeySlots moved into a slot under `key`: queued ->

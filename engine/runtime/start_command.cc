@@ -12,6 +12,10 @@
 // or starts nothing (drop): engine/flow/key_slots.h decides, and the
 // Runtime admits the waiters as slots free up. A debounced start folds
 // into the key's debouncing run, or becomes it.
+//
+// A start whose id_reuse allows it begins a new run of a finished id: the
+// instance is read like for any command, and its next run replaces it in
+// memory and in storage in one transition (Runtime::renew).
 #include <algorithm>
 #include <cstdio>
 #include <random>
@@ -36,7 +40,7 @@ void answer_existing(Runtime& rt, const std::string& id, Reply<StartReply> reply
     if (!r) return reply(std::unexpected(r.error()));
     rt.with_instance(id, [&rt, id, dropped, reply = std::move(reply)](Result<LiveInstance*> inst) mutable {
       if (!inst) return reply(std::unexpected(inst.error()));
-      StartReply answer{id, false, (*inst)->record.status};
+      StartReply answer{id, false, (*inst)->record.status, (*inst)->record.run};
       answer.dropped = dropped;
       rt.release(**inst);
       reply(std::move(answer));
@@ -110,12 +114,13 @@ void coalesce_into(Runtime& rt, IdempotencyKeys& keys, DurationMs idempotency_wi
                    Coalescing::kNotAgain);
     }
     Transition tx = apply(rt, keys, inst, std::move(*decision));
-    tx.on_done.push_back([reply = std::move(reply), target](const Result<void>& r) mutable {
-      if (!r) return reply(std::unexpected(r.error()));
-      StartReply answer{target, false, InstanceStatus::kQueued};
-      answer.coalesced = true;
-      reply(std::move(answer));
-    });
+    tx.on_done.push_back(
+        [reply = std::move(reply), target, run = inst.record.run](const Result<void>& r) mutable {
+          if (!r) return reply(std::unexpected(r.error()));
+          StartReply answer{target, false, InstanceStatus::kQueued, run};
+          answer.coalesced = true;
+          reply(std::move(answer));
+        });
     rt.commit(inst, std::move(tx));
   });
 }
@@ -123,15 +128,21 @@ void coalesce_into(Runtime& rt, IdempotencyKeys& keys, DurationMs idempotency_wi
 // Decides the new instance, creates it and runs it to its first wait, in
 // one transition; or, when its concurrency key is busy, queues it, folds it
 // into the key's follow-up or drops it.
-// REQUIRES: no instance `id` exists, in memory or in storage.
+// REQUIRES: no instance `id` exists, in memory or in storage; or
+// `previous` is its finished run, in memory, and view.run the next.
 void create_instance(Runtime& rt, IdempotencyKeys& keys, DurationMs idempotency_window, NewInstance view,
                      const StartRequest& req, Reply<StartReply> reply, Coalescing coalescing,
-                     std::optional<StartRequest>& original) {
+                     std::optional<StartRequest>& original, LiveInstance* previous = nullptr) {
+  // For a start that ends up in another instance: the finished run stays.
+  auto keep_previous = [&] {
+    if (previous) rt.release(*previous);
+  };
   if (req.concurrency && req.concurrency->debounce_ms > 0) {
     // The key's burst has a run that gathers it: fold in (and push its
     // timer back); else this start's run gathers the burst (decide()).
     auto pending = rt.slots().debouncing(req.concurrency->key);
     if (pending && coalescing == Coalescing::kAllowed && original) {
+      keep_previous();
       return coalesce_into(rt, keys, idempotency_window, *pending, std::move(view.input),
                            std::move(*original), std::move(reply));
     }
@@ -139,10 +150,14 @@ void create_instance(Runtime& rt, IdempotencyKeys& keys, DurationMs idempotency_
     KeySlots& slots = rt.slots();
     const std::string& key = req.concurrency->key;
     if (req.concurrency->on_busy == OnBusy::kDrop) {
-      if (auto holder = slots.any_holder(key)) return answer_existing(rt, *holder, std::move(reply), true);
+      if (auto holder = slots.any_holder(key)) {
+        keep_previous();
+        return answer_existing(rt, *holder, std::move(reply), true);
+      }
     }
     if (req.concurrency->on_busy == OnBusy::kCoalesce && coalescing == Coalescing::kAllowed && original) {
       if (auto target = slots.last_waiter(key)) {
+        keep_previous();
         return coalesce_into(rt, keys, idempotency_window, *target, std::move(view.input),
                              std::move(*original), std::move(reply));
       }
@@ -150,12 +165,15 @@ void create_instance(Runtime& rt, IdempotencyKeys& keys, DurationMs idempotency_
     view.queue = QueuePlace{slots.next_seq(), slots.waiters(key) + 1};
   }
   auto decision = decide(std::move(view), req, idempotency_window, rt.now());
-  if (!decision) return answer_later(rt, std::move(reply), std::unexpected(decision.error()));
-  auto [inst, tx] = apply_new(rt, keys, std::move(*decision));
-  tx.on_done.push_back([reply = std::move(reply), id = inst.record.id,
-                        status = inst.record.status](const Result<void>& r) mutable {
+  if (!decision) {
+    keep_previous();
+    return answer_later(rt, std::move(reply), std::unexpected(decision.error()));
+  }
+  auto [inst, tx] = apply_new(rt, keys, std::move(*decision), previous);
+  tx.on_done.push_back([reply = std::move(reply), id = inst.record.id, status = inst.record.status,
+                        run = inst.record.run](const Result<void>& r) mutable {
     if (!r) return reply(std::unexpected(r.error()));
-    reply(StartReply{id, true, status});
+    reply(StartReply{id, true, status, run});
   });
   rt.commit(inst, std::move(tx));
 }
@@ -199,12 +217,13 @@ void start(Runtime& rt, IdempotencyKeys& keys, DurationMs idempotency_window, St
                            std::move(reply), coalescing, original);
   }
   std::string id = *req.id;
-  if (rt.find(id) != nullptr) return answer_existing(rt, id, std::move(reply));
+  bool reusable = req.id_reuse != IdReuse::kReject;
+  if (rt.find(id) != nullptr && !reusable) return answer_existing(rt, id, std::move(reply));
   if (rt.being_deleted(id)) {  // a retention delete in flight: the id is free again
     return create_instance(rt, keys, idempotency_window, NewInstance{id, std::move(*input), type->version},
                            req, std::move(reply), coalescing, original);
   }
-  if (!rt.loading(id)) {
+  if (!rt.loading(id) && rt.find(id) == nullptr) {
     // Whether the id is taken, from memory only (the record's bloom filter
     // and cached blocks): a new id is created at once, without a pool trip.
     auto cached = rt.store().get_if_cached(Cf::kInstances, id);
@@ -213,16 +232,25 @@ void start(Runtime& rt, IdempotencyKeys& keys, DurationMs idempotency_window, St
       return create_instance(rt, keys, idempotency_window, NewInstance{id, std::move(*input), type->version},
                              req, std::move(reply), coalescing, original);
     }
-    if (cached->state == CachedRead::kFound) return answer_existing(rt, id, std::move(reply));
+    if (cached->state == CachedRead::kFound && !reusable) return answer_existing(rt, id, std::move(reply));
   }
-  // Not known from memory, or a load of it is under way: ask in line with
-  // the other commands for this id.
+  // Not known from memory, a load of it is under way, or it may run again:
+  // ask in line with the other commands for this id.
   rt.with_instance(id, [&rt, &keys, idempotency_window, id, req = std::move(req), input = std::move(*input),
                         version = type->version, reply = std::move(reply), coalescing,
                         original = std::move(original)](Result<LiveInstance*> existing) mutable {
-    if (existing) {
+    if (existing && !may_run_again(req.id_reuse, (*existing)->record.status)) {
       rt.release(**existing);
       return answer_existing(rt, id, std::move(reply));
+    }
+    if (existing) {
+      // A new run of a finished id: a repeat of the start that began it
+      // (its idempotency key, looked up above) answers with it instead.
+      LiveInstance& previous = **existing;
+      uint32_t run = previous.record.run + 1;
+      return create_instance(rt, keys, idempotency_window,
+                             NewInstance{id, std::move(input), std::move(version), run}, req,
+                             std::move(reply), coalescing, original, &previous);
     }
     if (existing.error().code != ErrorCode::kNotFound) {
       return answer_later(rt, std::move(reply), std::unexpected(existing.error()));

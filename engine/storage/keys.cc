@@ -13,6 +13,7 @@ constexpr char kFinishedTag = 'F';
 constexpr char kIdempotencyExpiryTag = 'X';
 constexpr char kVersionTag = 'V';
 constexpr char kSlotTag = 'C';
+constexpr char kPastRunTag = 'P';
 
 Result<void> invalid(std::string message) {
   return make_error(ErrorCode::kInvalidArgument, std::move(message));
@@ -68,14 +69,35 @@ Result<void> validate_name(std::string_view what, std::string_view name) {
   return check_utf8(std::string(what) + " name", name);
 }
 
-std::string journal_key(std::string_view id, uint32_t seq) {
-  std::string out = journal_prefix(id);
+std::string journal_key(std::string_view id, uint32_t run, uint32_t seq) {
+  std::string out = journal_prefix(id, run);
   put_u32_be(out, seq);
   return out;
 }
 
-std::string journal_prefix(std::string_view id) {
+std::string journal_prefix(std::string_view id, uint32_t run) {
   std::string out(id);
+  if (run <= 1) {
+    out.push_back('\0');
+  } else {
+    out.push_back('\1');
+    put_u32_be(out, run);
+  }
+  return out;
+}
+
+std::string journal_all_runs_begin(std::string_view id) { return std::string(id) + '\0'; }
+std::string journal_all_runs_end(std::string_view id) { return std::string(id) + '\2'; }
+
+std::string past_run_key(std::string_view id, uint32_t run) {
+  std::string out = past_run_prefix(id);
+  put_u32_be(out, run);
+  return out;
+}
+
+std::string past_run_prefix(std::string_view id) {
+  std::string out(1, kPastRunTag);
+  out.append(id);
   out.push_back('\0');
   return out;
 }

@@ -3,8 +3,11 @@
 // numeric order. docs/storage-format.md draws the same layouts.
 //
 // Ordering contracts:
-//  - journal: all entries of one instance are contiguous, in seq order
-//    (id, 0x00, u32 seq). Instance ids never contain 0x00 (validate_instance_id).
+//  - journal: all entries of one run of an instance are contiguous, in seq
+//    order: (id, 0x00, u32 seq) for its first run, (id, 0x01, u32 run,
+//    u32 seq) for a later one (id_reuse, continue-as-new). Instance ids
+//    never contain 0x00 or 0x01 (validate_instance_id), so every run of
+//    an id lies in [id 0x00, id 0x02).
 //  - timers: (u64 due ms, id): the soonest timer is the first key; equal due
 //    times order by instance id.
 //  - index: one byte tag per index, then fields; within a status or type,
@@ -31,8 +34,12 @@ Result<void> validate_type_name(std::string_view type);
 // Signal and step names: 1-200 bytes of valid UTF-8, no control characters.
 Result<void> validate_name(std::string_view what, std::string_view name);
 
-std::string journal_key(std::string_view id, uint32_t seq);
-std::string journal_prefix(std::string_view id);
+// `run` is 1-based; runs 0 and 1 both name the first.
+std::string journal_key(std::string_view id, uint32_t run, uint32_t seq);
+std::string journal_prefix(std::string_view id, uint32_t run);
+// The journal keys of every run of `id`: [begin, end).
+std::string journal_all_runs_begin(std::string_view id);
+std::string journal_all_runs_end(std::string_view id);
 std::optional<uint32_t> journal_seq(std::string_view key);
 
 struct TimerKey {
@@ -80,6 +87,12 @@ std::optional<SlotIndexKey> parse_slot_index_key(std::string_view key);
 // followed by an 8-byte time.
 std::string_view index_key_id(std::string_view key, size_t prefix_len);
 std::optional<TimeMs> index_key_time(std::string_view key, size_t prefix_len);
+
+// The record of a finished earlier run of an instance, kept when the id
+// runs again (id_reuse, continue-as-new); the `instances` family holds the
+// latest run. Value: the run's record.
+std::string past_run_key(std::string_view id, uint32_t run);
+std::string past_run_prefix(std::string_view id);
 
 std::string event_key(uint64_t seq);
 std::optional<uint64_t> parse_event_key(std::string_view key);

@@ -986,7 +986,7 @@ std::string TaskService::derived_task_id(std::string_view kind, std::string_view
 
 void TaskService::run_task(const StepInfo& step, const TaskSpec& given, StepDone done) {
   TaskSpec spec = given;
-  std::string id = workflow_task_id(step.instance_id, step.step_name);
+  std::string id = workflow_task_id(run_scoped_id(step.instance_id, step.run), step.step_name);
   spec.id = id;
   spec.instance_id = step.instance_id;
   spec.dedupe_key.clear();

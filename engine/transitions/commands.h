@@ -16,6 +16,7 @@
 #include "engine/base/clock.h"
 #include "engine/base/error.h"
 #include "engine/model/concurrency.h"
+#include "engine/model/id_reuse.h"
 #include "engine/model/instance.h"
 #include "engine/transitions/decision.h"
 
@@ -31,12 +32,14 @@ struct StartRequest {
   std::optional<std::string> idempotency_key;
   // Runs at most `limit` instances with the key at once (engine/flow/).
   std::optional<ConcurrencySpec> concurrency = std::nullopt;
+  IdReuse id_reuse = IdReuse::kReject;
 };
 
 struct StartReply {
   std::string instance_id;
   bool created = false;  // false: the id or idempotency key named an existing instance
   InstanceStatus status = InstanceStatus::kRunning;
+  uint32_t run = 1;        // the run of `instance_id` the answer names
   bool coalesced = false;  // folded into the queued follow-up `instance_id`
   bool dropped = false;    // the key was busy and on_busy "drop": `instance_id` holds it
 };
@@ -85,6 +88,7 @@ struct NewInstance {
   std::string id;
   nlohmann::json input;  // as the workflow type prepared it
   std::string version;   // the type's current version (WorkflowType::version)
+  uint32_t run = 1;      // > 1: a new run of a finished id (IdReuse)
   // Its concurrency key is full: it waits (status queued) at this place.
   std::optional<QueuePlace> queue = std::nullopt;
 };

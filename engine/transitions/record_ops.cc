@@ -29,7 +29,7 @@ Result<PreparedEntry> prepare_entry(const InstanceRecord& r, TimeMs now, Journal
 JournalEntry append_prepared(InstanceRecord& r, Transition& tx, PreparedEntry prepared) {
   SUNDIAL_CHECK(prepared.entry.seq == r.next_seq);
   r.next_seq++;
-  tx.batch.put(Cf::kJournal, keys::journal_key(r.id, prepared.entry.seq), std::move(prepared.bytes));
+  tx.batch.put(Cf::kJournal, keys::journal_key(r.id, r.run, prepared.entry.seq), std::move(prepared.bytes));
   return std::move(prepared.entry);
 }
 

@@ -27,6 +27,7 @@ Result<Decision> decide(NewInstance view, const StartRequest& req, DurationMs id
   r.id = std::move(view.id);
   r.type = req.type;
   r.version = view.version;
+  r.run = view.run;
   r.input = std::move(view.input);
   r.created_at = now;
   r.status = InstanceStatus::kRunning;

@@ -30,13 +30,25 @@ void list(const AdminApi& api, const http::HttpRequest& request, http::Responder
       [query = std::move(query)](Store& s) { return list_instances(s, query); }, list_page_to_json);
 }
 
-void get_instance(const AdminApi& api, const PathParams& params, http::Responder responder) {
+// ?run=N: an earlier run of an id that ran again (id_reuse); none for the
+// latest.
+std::expected<std::optional<uint32_t>, http::HttpResponse> run_param(const http::HttpRequest& request) {
+  if (!request.query_param("run")) return std::optional<uint32_t>();
+  auto run = query_int(request, "run", 1, 1, UINT32_MAX);
+  if (!run) return std::unexpected(std::move(run.error()));
+  return std::optional<uint32_t>(static_cast<uint32_t>(*run));
+}
+
+void get_instance(const AdminApi& api, const http::HttpRequest& request, const PathParams& params,
+                  http::Responder responder) {
+  auto run = run_param(request);
+  if (!run) return responder.send(std::move(run.error()));
   // A queued instance shows its place in its key's queue; a debouncing
   // run, when its quiet period ends (unless another start comes).
   answer_from_snapshot(
       api.engine, std::move(responder),
-      [id = params.at("id")](Store& s) -> Result<nlohmann::json> {
-        SUNDIAL_ASSIGN_OR_RETURN(InstanceRecord record, describe_instance(s, id));
+      [id = params.at("id"), run = *run](Store& s) -> Result<nlohmann::json> {
+        SUNDIAL_ASSIGN_OR_RETURN(InstanceRecord record, describe_instance(s, id, run));
         nlohmann::json j = record_to_json(record);
         if (slot_state(record) == SlotState::kDebouncing) {
           j["concurrency"]["debounce_until"] = record.timer_due;
@@ -49,11 +61,14 @@ void get_instance(const AdminApi& api, const PathParams& params, http::Responder
       [](const nlohmann::json& j) { return j; });
 }
 
-void history(const AdminApi& api, const PathParams& params, http::Responder responder) {
+void history(const AdminApi& api, const http::HttpRequest& request, const PathParams& params,
+             http::Responder responder) {
+  auto run = run_param(request);
+  if (!run) return responder.send(std::move(run.error()));
   const std::string& id = params.at("id");
   answer_from_snapshot(
-      api.engine, std::move(responder), [id](Store& s) { return instance_history(s, id); },
-      [id](const std::vector<JournalEntry>& entries) { return history_to_json(id, entries); });
+      api.engine, std::move(responder), [id, run = *run](Store& s) { return instance_history(s, id, run); },
+      [id](const RunHistory& history) { return history_to_json(id, history); });
 }
 
 }  // namespace
@@ -63,12 +78,13 @@ void add_instance_routes(Router& router, const AdminApi& api) {
       "GET", "/api/v1/instances",
       [api](http::HttpRequest&& req, const PathParams&, http::Responder r) { list(api, req, std::move(r)); });
   router.add("GET", "/api/v1/instances/{id}",
-             [api](http::HttpRequest&&, const PathParams& p, http::Responder r) {
-               get_instance(api, p, std::move(r));
+             [api](http::HttpRequest&& req, const PathParams& p, http::Responder r) {
+               get_instance(api, req, p, std::move(r));
              });
-  router.add(
-      "GET", "/api/v1/instances/{id}/history",
-      [api](http::HttpRequest&&, const PathParams& p, http::Responder r) { history(api, p, std::move(r)); });
+  router.add("GET", "/api/v1/instances/{id}/history",
+             [api](http::HttpRequest&& req, const PathParams& p, http::Responder r) {
+               history(api, req, p, std::move(r));
+             });
 }
 
 }  // namespace sundial::api

@@ -133,10 +133,22 @@ void start(const AdminApi& api, const http::HttpRequest& request, const PathPara
     if (!spec) return responder.send(http::error_response(spec.error()));
     start.concurrency = std::move(*spec);
   }
-  for (const auto& [key, value] : body->items()) {
-    if (key != "id" && key != "input" && key != "concurrency") {
+  if (body->contains("id_reuse")) {
+    const nlohmann::json& reuse = (*body)["id_reuse"];
+    auto parsed = reuse.is_string() ? parse_id_reuse(reuse.get<std::string>()) : std::nullopt;
+    if (!parsed) {
       return responder.send(
-          bad_argument("unknown field '" + key + "'; a start takes 'id', 'input' and 'concurrency'"));
+          bad_argument("'id_reuse' must be \"reject\", \"allow_if_finished\" or \"allow_if_failed\""));
+    }
+    if (*parsed != IdReuse::kReject && !start.id) {
+      return responder.send(bad_argument("'id_reuse' needs an 'id': a generated id never runs again"));
+    }
+    start.id_reuse = *parsed;
+  }
+  for (const auto& [key, value] : body->items()) {
+    if (key != "id" && key != "input" && key != "concurrency" && key != "id_reuse") {
+      return responder.send(bad_argument("unknown field '" + key +
+                                         "'; a start takes 'id', 'input', 'concurrency' and 'id_reuse'"));
     }
   }
   if (const std::string* key = request.header("idempotency-key")) start.idempotency_key = *key;

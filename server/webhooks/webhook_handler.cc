@@ -47,7 +47,8 @@ class ActionRun : public std::enable_shared_from_this<ActionRun> {
     next();
   }
   void run(StartAction& a, std::string key) {
-    StartRequest request{a.workflow_type, a.instance_id, std::move(a.input), std::move(key), a.concurrency};
+    StartRequest request{a.workflow_type, a.instance_id, std::move(a.input),
+                         std::move(key),  a.concurrency, a.id_reuse};
     engine_.start(std::move(request), [self = shared_from_this()](Result<StartReply> r) {
       if (!r) return self->responder_.send(http::error_response(r.error()));
       self->record(http::HttpResponse::json(r->created ? 202 : 200, start_reply_to_json(*r)));

@@ -3,7 +3,9 @@
 // once, with a kill -9 halfway; then, per key, the runs' histories show
 // no two runs overlapping (each began after the one before it ended) and
 // the last run started with the last acknowledged input. And a debounced
-// burst: one run, with the burst's last input, across a kill -9.
+// burst: one run, with the burst's last input, across a kill -9; and an id
+// that runs again (id_reuse), its new run acknowledged just before a
+// kill -9, with both runs readable afterwards.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -194,6 +196,68 @@ TEST_F(ConcurrencyKeysE2E, ADebouncedBurstBecomesOneRunWithItsLastInputAcrossAKi
   size_t debounced = 0;
   for (const auto& e : history["entries"]) debounced += e["event"] == "debounced";
   EXPECT_EQ(debounced, 20u) << history.dump();
+}
+
+TEST_F(ConcurrencyKeysE2E, AnIdRunsAgainAndBothRunsSurviveAKill) {
+  start();
+  const std::string id = "recompute:assignee-42";
+  auto start_run = [&](int day, const char* reuse) {
+    HttpConnection c(daemon->port());
+    nlohmann::json body = {{"id", id}, {"input", {{"day", day}}}, {"id_reuse", reuse}};
+    return c.request("POST", "/api/v1/workflows/keyed/instances", body.dump(),
+                     {{"Content-Type", "application/json"}});
+  };
+  auto first = start_run(1, "allow_if_finished");
+  ASSERT_TRUE(first);
+  ASSERT_EQ(first->status, 201) << first->body;
+  EXPECT_EQ(json_of(first)["run"], 1);
+  // Still running: the start answers with it.
+  auto early = start_run(2, "allow_if_finished");
+  ASSERT_TRUE(early);
+  EXPECT_EQ(early->status, 200) << early->body;
+  EXPECT_EQ(json_of(early)["run"], 1);
+  wait_until_idle();
+  auto second = start_run(2, "allow_if_finished");
+  ASSERT_TRUE(second);
+  ASSERT_EQ(second->status, 201) << second->body;
+  EXPECT_EQ(json_of(second)["run"], 2);
+  daemon->kill();  // right after the acknowledgement
+  start();
+  wait_until_idle();
+
+  HttpConnection c(daemon->port());
+  auto latest = json_of(c.request("GET", "/api/v1/instances/" + id));
+  EXPECT_EQ(latest["run"], 2) << latest.dump();
+  EXPECT_EQ(latest["status"], "completed");
+  EXPECT_EQ(latest["result"]["day"], 2);
+  auto first_run = json_of(c.request("GET", "/api/v1/instances/" + id + "?run=1"));
+  EXPECT_EQ(first_run["run"], 1) << first_run.dump();
+  EXPECT_EQ(first_run["result"]["day"], 1);
+  for (int run : {1, 2}) {
+    auto history =
+        json_of(c.request("GET", "/api/v1/instances/" + id + "/history?run=" + std::to_string(run)));
+    EXPECT_EQ(history["run"], run);
+    ASSERT_FALSE(history["entries"].empty()) << history.dump();
+    EXPECT_EQ(history["entries"][0]["event"], "started");
+    EXPECT_EQ(history["entries"][0]["data"]["day"], run);
+    EXPECT_EQ(history["entries"].back()["event"], "completed") << history.dump();
+  }
+  auto listed = json_of(c.request("GET", "/api/v1/instances?type=keyed"));
+  EXPECT_EQ(listed["instances"].size(), 1u) << listed.dump();
+
+  // What the routes refuse, and runs that do not exist.
+  auto bad_reuse = start_run(3, "always");
+  ASSERT_TRUE(bad_reuse);
+  EXPECT_EQ(bad_reuse->status, 400) << bad_reuse->body;
+  for (const char* run : {"0", "abc", "-1", "99999999999"}) {
+    auto reply = c.request("GET", "/api/v1/instances/" + id + "?run=" + run);
+    ASSERT_TRUE(reply);
+    EXPECT_EQ(reply->status, 400) << run << ": " << reply->body;
+  }
+  auto missing = c.request("GET", "/api/v1/instances/" + id + "/history?run=3");
+  ASSERT_TRUE(missing);
+  EXPECT_EQ(missing->status, 404) << missing->body;
+  EXPECT_EQ(json_of(c.request("GET", "/api/v1/instances/" + id))["run"], 2);
 }
 
 }  // namespace

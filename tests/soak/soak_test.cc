@@ -254,7 +254,7 @@ Snapshot read_data_dir(const std::string& data) {
   for (const auto& [id, r] : out.records) {
     auto h = instance_history(**store, id);
     EXPECT_TRUE(h) << id << ": " << h.error().to_string();
-    if (h) out.journals[id] = std::move(*h);
+    if (h) out.journals[id] = std::move(h->entries);
   }
   auto timers = pending_timers(**store, 0, 100);
   EXPECT_TRUE(timers);

@@ -169,14 +169,15 @@ class EngineHarness {
     EXPECT_TRUE(answered) << "query was not answered";
     return out;
   }
-  Result<InstanceRecord> describe(const std::string& id) {
-    return query<InstanceRecord>([&](auto done) { engine->describe(id, std::move(done)); });
+  Result<InstanceRecord> describe(const std::string& id, std::optional<uint32_t> run = std::nullopt) {
+    return query<InstanceRecord>([&](auto done) { engine->describe(id, std::move(done), run); });
   }
   Result<ListPage> list(const ListQuery& q) {
     return query<ListPage>([&](auto done) { engine->list(q, std::move(done)); });
   }
-  Result<std::vector<JournalEntry>> read_history(const std::string& id) {
-    return query<std::vector<JournalEntry>>([&](auto done) { engine->history(id, std::move(done)); });
+  Result<std::vector<JournalEntry>> read_history(const std::string& id,
+                                                 std::optional<uint32_t> run = std::nullopt) {
+    return query<std::vector<JournalEntry>>([&](auto done) { engine->history(id, std::move(done), run); });
   }
   Result<std::vector<keys::TimerKey>> timers(TimeMs due_before = 0, size_t limit = 100) {
     return query<std::vector<keys::TimerKey>>(

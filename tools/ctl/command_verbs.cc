@@ -53,6 +53,13 @@ int start_verb(VerbContext& ctx) {
     if (!concurrency) return usage_error(ctx, concurrency.error().message);
     body["concurrency"] = *concurrency;
   }
+  if (auto reuse = ctx.inv.flags.find("--id-reuse"); reuse != ctx.inv.flags.end()) {
+    if (!parse_id_reuse(reuse->second)) {
+      return usage_error(
+          ctx, "--id-reuse takes reject, allow_if_finished or allow_if_failed, not '" + reuse->second + "'");
+    }
+    body["id_reuse"] = reuse->second;
+  }
   std::vector<std::string> headers;
   if (auto key = ctx.inv.flags.find("--idempotency-key"); key != ctx.inv.flags.end()) {
     headers.push_back("Idempotency-Key: " + key->second);

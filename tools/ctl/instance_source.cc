@@ -26,11 +26,11 @@ class HttpSource final : public InstanceSource {
     if (!q.cursor.empty()) path += "&cursor=" + url_encode(q.cursor);
     return get(path);
   }
-  Result<nlohmann::json> show(const std::string& id) override {
-    return get("/api/v1/instances/" + url_encode(id));
+  Result<nlohmann::json> show(const std::string& id, std::optional<uint32_t> run) override {
+    return get("/api/v1/instances/" + url_encode(id) + run_query(run));
   }
-  Result<nlohmann::json> history(const std::string& id) override {
-    return get("/api/v1/instances/" + url_encode(id) + "/history");
+  Result<nlohmann::json> history(const std::string& id, std::optional<uint32_t> run) override {
+    return get("/api/v1/instances/" + url_encode(id) + "/history" + run_query(run));
   }
   Result<nlohmann::json> timers(TimeMs due_before, size_t limit) override {
     return get("/api/v1/timers?due_before=" + std::to_string(due_before) + "&limit=" + std::to_string(limit));
@@ -38,6 +38,9 @@ class HttpSource final : public InstanceSource {
   Result<nlohmann::json> stats() override { return get("/api/v1/stats"); }
 
  private:
+  static std::string run_query(std::optional<uint32_t> run) {
+    return run ? "?run=" + std::to_string(*run) : std::string();
+  }
   Result<nlohmann::json> get(const std::string& path) { return api_result(client_.request("GET", path)); }
   ApiClient& client_;
 };
@@ -50,14 +53,13 @@ class DataDirSource final : public InstanceSource {
     SUNDIAL_ASSIGN_OR_RETURN(auto page, list_instances(*store_, q));
     return list_page_to_json(page);
   }
-  Result<nlohmann::json> show(const std::string& id) override {
-    SUNDIAL_ASSIGN_OR_RETURN(auto record, describe_instance(*store_, id));
+  Result<nlohmann::json> show(const std::string& id, std::optional<uint32_t> run) override {
+    SUNDIAL_ASSIGN_OR_RETURN(auto record, describe_instance(*store_, id, run));
     return record_to_json(record);
   }
-  Result<nlohmann::json> history(const std::string& id) override {
-    SUNDIAL_TRY(describe_instance(*store_, id));  // not_found for an unknown id
-    SUNDIAL_ASSIGN_OR_RETURN(auto entries, instance_history(*store_, id));
-    return history_to_json(id, entries);
+  Result<nlohmann::json> history(const std::string& id, std::optional<uint32_t> run) override {
+    SUNDIAL_ASSIGN_OR_RETURN(auto history, instance_history(*store_, id, run));
+    return history_to_json(id, history);
   }
   Result<nlohmann::json> timers(TimeMs due_before, size_t limit) override {
     SUNDIAL_ASSIGN_OR_RETURN(auto found, pending_timers(*store_, due_before, limit));

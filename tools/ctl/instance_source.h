@@ -8,7 +8,9 @@
 // the data-directory source owns its read-only store.
 #pragma once
 
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -23,8 +25,9 @@ class InstanceSource {
  public:
   virtual ~InstanceSource() = default;
   virtual Result<nlohmann::json> list(const ListQuery& query) = 0;
-  virtual Result<nlohmann::json> show(const std::string& id) = 0;
-  virtual Result<nlohmann::json> history(const std::string& id) = 0;
+  // The latest run of `id`, or run `run` (an id that ran again, id_reuse).
+  virtual Result<nlohmann::json> show(const std::string& id, std::optional<uint32_t> run) = 0;
+  virtual Result<nlohmann::json> history(const std::string& id, std::optional<uint32_t> run) = 0;
   // Pending timers due before `due_before` (0 = any), soonest first.
   virtual Result<nlohmann::json> timers(TimeMs due_before, size_t limit) = 0;
   virtual Result<nlohmann::json> stats() = 0;

@@ -89,8 +89,19 @@ int list_verb(VerbContext& ctx) {
   return 0;
 }
 
+// --run N: which run of an id that ran again; none for the latest.
+Result<std::optional<uint32_t>> run_flag(const Invocation& inv) {
+  if (!inv.flags.contains("--run")) return std::optional<uint32_t>();
+  SUNDIAL_ASSIGN_OR_RETURN(size_t run, parse_count(inv, "--run", 1, 1));
+  if (run > UINT32_MAX)
+    return make_error(ErrorCode::kInvalidArgument, "--run is at most " + std::to_string(UINT32_MAX));
+  return std::optional<uint32_t>(static_cast<uint32_t>(run));
+}
+
 int show_verb(VerbContext& ctx) {
-  auto r = ctx.source.show(ctx.inv.positionals[0]);
+  auto run = run_flag(ctx.inv);
+  if (!run) return usage_error(ctx, run.error().message);
+  auto r = ctx.source.show(ctx.inv.positionals[0], *run);
   if (!r) return fail(ctx, r.error());
   if (ctx.inv.json_output) {
     ctx.out << r->dump(2) << "\n";
@@ -103,6 +114,7 @@ int show_verb(VerbContext& ctx) {
             {"type", text(i["type"])},
             {"version", text(i.value("version", nlohmann::json()))},
             {"status", text(i["status"])},
+            {"run", text(i.value("run", nlohmann::json(1)))},
             {"input", i["input"].dump()},
             {"current step", text(i["current_step"])},
             {"waiting for", i["waiting_for_signals"].empty() ? "-" : i["waiting_for_signals"].dump()},
@@ -126,7 +138,9 @@ int show_verb(VerbContext& ctx) {
 }
 
 int history_verb(VerbContext& ctx) {
-  auto r = ctx.source.history(ctx.inv.positionals[0]);
+  auto run = run_flag(ctx.inv);
+  if (!run) return usage_error(ctx, run.error().message);
+  auto r = ctx.source.history(ctx.inv.positionals[0], *run);
   if (!r) return fail(ctx, r.error());
   if (ctx.inv.json_output) {
     ctx.out << r->dump(2) << "\n";

@@ -38,7 +38,7 @@ Result<std::string> required_text(const json& fields, std::string_view kind, con
 }
 
 Result<WebhookAction> parse_start(const json& f, const std::string& own_type) {
-  SUNDIAL_TRY(only_fields(f, "start", {"type", "id", "input", "concurrency"}));
+  SUNDIAL_TRY(only_fields(f, "start", {"type", "id", "input", "concurrency", "id_reuse"}));
   webhooks::StartAction a;
   SUNDIAL_ASSIGN_OR_RETURN(a.workflow_type, required_text(f, "start", "type", own_type));
   if (f.contains("id") && !f["id"].is_null()) {
@@ -50,6 +50,17 @@ Result<WebhookAction> parse_start(const json& f, const std::string& own_type) {
     auto spec = parse_concurrency(f["concurrency"]);
     if (!spec) return make_error(ErrorCode::kInvalidArgument, "start: " + spec.error().message);
     a.concurrency = std::move(*spec);
+  }
+  if (f.contains("id_reuse") && !f["id_reuse"].is_null()) {
+    auto reuse = f["id_reuse"].is_string() ? parse_id_reuse(f["id_reuse"].get<std::string>()) : std::nullopt;
+    if (!reuse) {
+      return make_error(ErrorCode::kInvalidArgument,
+                        "start: 'id_reuse' must be \"reject\", \"allow_if_finished\" or \"allow_if_failed\"");
+    }
+    if (*reuse != IdReuse::kReject && !a.instance_id) {
+      return make_error(ErrorCode::kInvalidArgument, "start: 'id_reuse' needs an 'id'");
+    }
+    a.id_reuse = *reuse;
   }
   return WebhookAction{std::move(a)};
 }

@@ -22,6 +22,7 @@
 #include "connectors/signing/webhook_signature.h"
 #include "engine/base/error.h"
 #include "engine/model/concurrency.h"
+#include "engine/model/id_reuse.h"
 #include "engine/tasks/task_model.h"
 
 namespace sundial::webhooks {
@@ -39,6 +40,8 @@ struct StartAction {
   nlohmann::json input = nlohmann::json::object();
   // Runs at most `limit` starts with the key at once (docs/flow-control.md).
   std::optional<ConcurrencySpec> concurrency = std::nullopt;
+  // Whether a finished `instance_id` runs again (a per-key recompute).
+  IdReuse id_reuse = IdReuse::kReject;
 };
 
 struct SignalAction {

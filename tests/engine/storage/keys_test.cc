@@ -30,16 +30,46 @@ TEST(KeysTest, TimerKeyRoundTrips) {
 
 TEST(KeysTest, JournalKeysOfOneInstanceAreContiguousAndOrdered) {
   // "a" and "a-b": without the 0x00 separator, a's entries would interleave.
-  std::vector<std::string> sorted = {keys::journal_key("a", 0), keys::journal_key("a", 1),
-                                     keys::journal_key("a", 256), keys::journal_key("a", 70000),
-                                     keys::journal_key("a-b", 0)};
+  std::vector<std::string> sorted = {keys::journal_key("a", 1, 0), keys::journal_key("a", 1, 1),
+                                     keys::journal_key("a", 1, 256), keys::journal_key("a", 1, 70000),
+                                     keys::journal_key("a-b", 1, 0)};
   std::vector<std::string> copy = sorted;
   std::sort(copy.begin(), copy.end());
   EXPECT_EQ(copy, sorted);
-  std::string prefix = keys::journal_prefix("a");
+  std::string prefix = keys::journal_prefix("a", 1);
   for (int i = 0; i < 4; ++i) EXPECT_EQ(sorted[i].compare(0, prefix.size(), prefix), 0);
   EXPECT_NE(sorted[4].compare(0, prefix.size(), prefix), 0);
-  EXPECT_EQ(keys::journal_seq(keys::journal_key("a", 70000)), 70000u);
+  EXPECT_EQ(keys::journal_seq(keys::journal_key("a", 1, 70000)), 70000u);
+}
+
+TEST(KeysTest, EachRunOfAnIdHasItsOwnJournalRangeInsideTheIdsRange) {
+  // Run 1 keeps the layout of ids that never ran again (run 0 is run 1).
+  EXPECT_EQ(keys::journal_key("a", 0, 5), keys::journal_key("a", 1, 5));
+  std::string begin = keys::journal_all_runs_begin("a");
+  std::string end = keys::journal_all_runs_end("a");
+  std::vector<std::string> runs = {keys::journal_key("a", 1, 9), keys::journal_key("a", 2, 0),
+                                   keys::journal_key("a", 2, 3), keys::journal_key("a", 300, 0)};
+  for (size_t i = 0; i < runs.size(); ++i) {
+    EXPECT_GE(runs[i], begin);
+    EXPECT_LT(runs[i], end);
+    if (i > 0) {
+      EXPECT_LT(runs[i - 1], runs[i]);
+    }
+  }
+  // Another run's entries are outside a run's prefix, and other ids outside the id's range.
+  std::string run2 = keys::journal_prefix("a", 2);
+  EXPECT_NE(keys::journal_key("a", 3, 0).compare(0, run2.size(), run2), 0);
+  EXPECT_NE(keys::journal_key("a", 1, 0).compare(0, run2.size(), run2), 0);
+  for (const char* other : {"a-b", "a!", "b", "A"}) {
+    std::string key = keys::journal_key(other, 2, 0);
+    EXPECT_TRUE(key < begin || key >= end) << other;
+  }
+  EXPECT_EQ(keys::journal_seq(keys::journal_key("a", 7, 42)), 42u);
+  // Past runs: one prefix per id, ordered by run.
+  std::string past = keys::past_run_prefix("a");
+  EXPECT_EQ(keys::past_run_key("a", 2).compare(0, past.size(), past), 0);
+  EXPECT_LT(keys::past_run_key("a", 2), keys::past_run_key("a", 256));
+  EXPECT_NE(keys::past_run_key("a-b", 2).compare(0, past.size(), past), 0);
 }
 
 TEST(KeysTest, IndexKeysSortByCreationTimeWithinAStatus) {

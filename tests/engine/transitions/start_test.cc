@@ -51,7 +51,7 @@ TEST(StartDecision, DescribesTheNewInstanceAndItsFirstEntry) {
   JournalEntry e = only_entry(*d, empty, EntryKind::kStarted);
   EXPECT_EQ(e.seq, 0u);
   EXPECT_EQ(e.data, input);
-  EXPECT_EQ(ops_in(*d, Cf::kJournal).at(0).key, keys::journal_key("order-17", 0));
+  EXPECT_EQ(ops_in(*d, Cf::kJournal).at(0).key, keys::journal_key("order-17", 1, 0));
   ASSERT_EQ(event_types(*d), std::vector<EventType>{EventType::kInstanceStarted});
   EXPECT_EQ(d->tx.events[0].instance_id, "order-17");
   EXPECT_EQ(d->then, Then::kAdvance);

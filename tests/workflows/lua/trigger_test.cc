@@ -185,6 +185,27 @@ TEST(LuaTriggerMap, OneActionWithTheScriptsOwnTypeByDefault) {
   EXPECT_EQ(start->workflow_type, "greet");
   EXPECT_EQ(start->instance_id, "page:p1");
   EXPECT_EQ(start->input, (json{{"name", "Ada"}, {"sig", "abc"}}));
+  EXPECT_EQ(start->id_reuse, IdReuse::kReject);
+}
+
+TEST(LuaTriggerMap, AStartMayRunItsIdAgain) {
+  auto route = route_with_map(
+      R"(return { start = { id = "recompute:" .. body.id, id_reuse = "allow_if_finished" } })");
+  auto actions = deliver(route, {{"id", "42"}});
+  ASSERT_TRUE(actions) << actions.error().message;
+  auto* start = std::get_if<webhooks::StartAction>(&actions->front());
+  ASSERT_NE(start, nullptr);
+  EXPECT_EQ(start->id_reuse, IdReuse::kAllowIfFinished);
+  auto bad =
+      deliver(route_with_map(R"(return { start = { id = "x", id_reuse = "sometimes" } })"), json::object());
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(
+      bad.error().message,
+      "map returned start: 'id_reuse' must be \"reject\", \"allow_if_finished\" or \"allow_if_failed\"");
+  auto no_id =
+      deliver(route_with_map(R"(return { start = { id_reuse = "allow_if_failed" } })"), json::object());
+  ASSERT_FALSE(no_id);
+  EXPECT_EQ(no_id.error().message, "map returned start: 'id_reuse' needs an 'id'");
 }
 
 TEST(LuaTriggerMap, AListOfActionsRunsInOrder) {
@@ -248,7 +269,7 @@ TEST(LuaTriggerMap, MalformedReturnsSayWhatIsWrong) {
   EXPECT_EQ(message("return { { start = {} }, { signal = { id = 'x' } } }"),
             "map returned action 2: signal: 'name' is required");
   EXPECT_EQ(message("return { start = { inptu = {} } }"),
-            "map returned start: unknown field 'inptu' (expected type, id, input, concurrency)");
+            "map returned start: unknown field 'inptu' (expected type, id, input, concurrency, id_reuse)");
   EXPECT_EQ(message("return { cancel = { id = 7 } }"),
             "map returned cancel: 'id' must be a non-empty string");
   EXPECT_EQ(message("return 'start'"),
