@@ -6,7 +6,7 @@
 namespace sundial {
 namespace {
 
-constexpr std::array<std::pair<EntryKind, std::string_view>, 19> kEntryKindNames{{
+constexpr std::array<std::pair<EntryKind, std::string_view>, 20> kEntryKindNames{{
     {EntryKind::kStarted, "started"},
     {EntryKind::kStepCompleted, "step_completed"},
     {EntryKind::kStepAttemptFailed, "step_attempt_failed"},
@@ -26,6 +26,7 @@ constexpr std::array<std::pair<EntryKind, std::string_view>, 19> kEntryKindNames
     {EntryKind::kAdmitted, "admitted"},
     {EntryKind::kCoalesced, "coalesced"},
     {EntryKind::kDebounced, "debounced"},
+    {EntryKind::kContinuedAsNew, "continued_as_new"},
 }};
 
 }  // namespace

@@ -49,6 +49,9 @@ enum class EntryKind : uint8_t {
   // (runs or queues) if no start comes before; for a later start folded
   // into the run, data = its input and name = the id it asked for.
   kDebounced,
+  // The run ended by starting the next run of its id with data = its input
+  // (Context::continue_as_new); the run counts as completed.
+  kContinuedAsNew,
 };
 
 std::string_view entry_kind_name(EntryKind kind);

@@ -198,7 +198,7 @@ class Context {
   // Deterministic time: the time of the last outcome the workflow received.
   TimeMs now() const { return now_; }
   TimeMs started_at() const { return started_at_; }
-  // Deterministic randomness, seeded by the instance id.
+  // Deterministic randomness, seeded by the instance id and run.
   uint64_t random_u64();
   double random01();
   std::string uuid();
@@ -207,6 +207,13 @@ class Context {
   // The value the workflow returns, stored as the instance's result when
   // it completes (InstanceRecord::result); set it before co_return.
   void set_result(nlohmann::json value) { result_ = std::move(value); }
+  // Continue-as-new: once the workflow returns, this run ends (completed,
+  // with a continued_as_new entry) and the next run of the same id starts
+  // from `input` with an empty journal, the type's current version and
+  // the same concurrency slot, in the same transition. For loops that
+  // would otherwise grow one journal for months. Call it, then return.
+  void continue_as_new(nlohmann::json input) { continue_input_ = std::move(input); }
+  const std::optional<nlohmann::json>& continue_input() const { return continue_input_; }
   const nlohmann::json& result() const { return result_; }
   // Whether the Runtime may keep this instance in memory while it waits
   // for a timer due soon (WarmOptions), asked each time it could: a
@@ -273,6 +280,7 @@ class Context {
   std::string instance_id_;
   nlohmann::json input_;
   nlohmann::json result_;
+  std::optional<nlohmann::json> continue_input_;
   std::vector<JournalEntry> journal_;
   size_t pos_ = 0;
   TimeMs now_ = 0;

@@ -36,18 +36,28 @@ std::string encode_or_repair(InstanceRecord& r) {
   return std::move(*bytes);
 }
 
+// Whether storage lists the instance in the version index (holds_version
+// of the record as stored).
+bool version_indexed(const LiveInstance& inst) {
+  return inst.persisted && !inst.indexed_version.empty() &&
+         inst.indexed_status != InstanceStatus::kCompleted &&
+         inst.indexed_status != InstanceStatus::kCancelled;
+}
+
 }  // namespace
 
 void retire_run(LiveInstance& inst, Transition& tx) {
   InstanceRecord& r = inst.record;
-  SUNDIAL_DCHECK(is_finished(r.status) && inst.indexed_slot_key.empty());
+  SUNDIAL_DCHECK(is_finished(r.status));
   tx.batch.put(Cf::kIndex, keys::past_run_key(r.id, r.run), encode_or_repair(r));
   if (inst.persisted) {
+    // As storage holds them (a run that continues as new is still running there).
     tx.batch.del(Cf::kIndex, keys::type_index_key(r.type, r.created_at, r.id));
     tx.batch.del(Cf::kIndex, keys::status_index_key(inst.indexed_status, r.created_at, r.id));
     tx.batch.del(Cf::kIndex, keys::type_status_index_key(r.type, inst.indexed_status, r.created_at, r.id));
-    if (holds_version(r))
+    if (version_indexed(inst)) {
       tx.batch.del(Cf::kIndex, keys::version_index_key(r.type, inst.indexed_version, r.id));
+    }
     if (inst.indexed_finished_at) {
       tx.batch.del(Cf::kIndex, keys::finished_index_key(inst.indexed_finished_at, r.id));
     }
@@ -86,14 +96,12 @@ void write_instance(LiveInstance& inst, Transition& tx) {
     tx.batch.put(Cf::kIndex, keys::type_status_index_key(r.type, r.status, r.created_at, r.id), {});
   }
   // The version index holds the instances that may still run their version.
-  bool version_indexed = inst.persisted && !inst.indexed_version.empty() &&
-                         inst.indexed_status != InstanceStatus::kCompleted &&
-                         inst.indexed_status != InstanceStatus::kCancelled;
+  bool stored_in_version_index = version_indexed(inst);
   bool version_index = holds_version(r);
-  if (version_indexed && (!version_index || inst.indexed_version != r.version)) {
+  if (stored_in_version_index && (!version_index || inst.indexed_version != r.version)) {
     tx.batch.del(Cf::kIndex, keys::version_index_key(r.type, inst.indexed_version, r.id));
   }
-  if (version_index && (!version_indexed || inst.indexed_version != r.version)) {
+  if (version_index && (!stored_in_version_index || inst.indexed_version != r.version)) {
     tx.batch.put(Cf::kIndex, keys::version_index_key(r.type, r.version, r.id), {});
   }
   if (inst.indexed_finished_at != r.finished_at) {

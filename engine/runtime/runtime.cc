@@ -370,6 +370,7 @@ void Runtime::finish(LiveInstance& inst, Transition& tx) {
   if (auto storable = check_storable(ctx.result(), "the workflow's result"); !storable) {
     return fail(inst, tx, storable.error());
   }
+  if (ctx.continue_input()) return continue_as_new(inst, tx, *ctx.continue_input());
   clear_timer(inst.record, tx);
   clear_await(inst.record);
   set_status(inst.record, tx.now, InstanceStatus::kCompleted);
@@ -380,6 +381,65 @@ void Runtime::finish(LiveInstance& inst, Transition& tx) {
   append_entry(inst, tx, done);
   add_event(inst.record, tx, EventType::kCompleted);
   inst.root = Workflow<void>();
+}
+
+void Runtime::continue_as_new(LiveInstance& inst, Transition& tx, nlohmann::json input) {
+  InstanceRecord& r = inst.record;
+  const WorkflowType* type = deps_.registry.find(r.type);
+  if (type == nullptr) {
+    return fail(inst, tx,
+                Error{ErrorCode::kNotFound,
+                      "continue_as_new: workflow type '" + r.type + "' is no longer registered"});
+  }
+  auto prepared = type->prepare_input(std::move(input));
+  if (!prepared) {
+    return fail(inst, tx, Error{prepared.error().code, "continue_as_new: " + prepared.error().message});
+  }
+  if (auto storable = check_storable(*prepared, "continue_as_new's input"); !storable) {
+    return fail(inst, tx, storable.error());
+  }
+  // This run ends...
+  clear_timer(r, tx);
+  clear_await(r);
+  set_status(r, tx.now, InstanceStatus::kCompleted);
+  JournalEntry ended;
+  ended.kind = EntryKind::kContinuedAsNew;
+  ended.data = *prepared;
+  append_entry(inst, tx, ended);
+  add_event(r, tx, EventType::kCompleted, {}, "continued as new");
+  // ...and the next one starts, holding the same concurrency slot.
+  InstanceRecord next;
+  next.id = r.id;
+  next.type = r.type;
+  next.version = type->version;
+  next.run = r.run + 1;
+  next.input = *prepared;
+  next.created_at = tx.now;
+  next.status = InstanceStatus::kRunning;
+  next.concurrency = r.concurrency;
+  next.queue_seq = r.queue_seq;
+  JournalEntry started;
+  started.kind = EntryKind::kStarted;
+  started.data = std::move(*prepared);
+  JournalEntry stored = append_entry(next, tx, std::move(started));
+  add_event(next, tx, EventType::kInstanceStarted);
+  renew(inst, std::move(next), {std::move(stored)}, tx);
+  // Its code runs in a transition of its own: a loop of runs that continue
+  // at once is paced by commits, not spun inside one.
+  tx.after_commit([this, id = inst.record.id, epoch = inst.epoch] { run_next(id, epoch); });
+}
+
+void Runtime::run_next(const std::string& id, uint64_t epoch) {
+  LiveInstance* inst = find(id);
+  // A command (a signal) may have run it meanwhile.
+  if (inst == nullptr || inst->epoch != epoch || inst->record.status != InstanceStatus::kRunning ||
+      inst->root.valid()) {
+    return;
+  }
+  Transition tx(now());
+  tx.inline_step_budget = kMaxInlineSteps;
+  advance(*inst, tx);
+  commit(*inst, std::move(tx));
 }
 
 void Runtime::fail(LiveInstance& inst, Transition& tx, const Error& error) {

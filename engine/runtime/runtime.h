@@ -219,6 +219,11 @@ class Runtime {
   void replay(LiveInstance& inst);
   void finish(LiveInstance& inst, Transition& tx);
   void fail(LiveInstance& inst, Transition& tx, const Error& error);
+  // The workflow returned after Context::continue_as_new: this run
+  // completes and the id's next run starts from `input` in `tx` (renew),
+  // keeping the concurrency slot; its code runs after the commit (run_next).
+  void continue_as_new(LiveInstance& inst, Transition& tx, nlohmann::json input);
+  void run_next(const std::string& id, uint64_t epoch);
   void submit(Transition&& tx, std::move_only_function<void(const Result<void>&)> last);
   void maybe_evict(const std::string& id);
   bool keep_warm(const LiveInstance& inst) const;

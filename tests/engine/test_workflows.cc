@@ -63,6 +63,18 @@ Workflow<void> random_id(Context& ctx, StepLog& log) {
   co_await ctx.step("r", record_draw);
 }
 
+Workflow<void> countdown(Context& ctx, StepLog& log) {
+  int64_t n = ctx.input().value("n", int64_t{0});
+  co_await ctx.sleep_for(kSecondMs);
+  std::string name = "tick-" + std::to_string(n);
+  co_await ctx.step(name, recorded(log, name));
+  if (n > 0) {
+    ctx.continue_as_new({{"n", n - 1}});
+  } else {
+    ctx.set_result("liftoff");
+  }
+}
+
 Workflow<void> approve_twice(Context& ctx, StepLog& log) {
   co_await ctx.sleep_for(ctx.input().value("sleep_ms", DurationMs{0}));
   for (int round = 1; round <= 2; ++round) {
@@ -143,6 +155,7 @@ void register_test_workflows(Registry& registry, StepLog& log, const int* versio
   must(registry.add("test.flaky", "", [&log](Context& ctx) { return flaky(ctx, log); }));
   must(registry.add("test.random", "", [&log](Context& ctx) { return random_id(ctx, log); }));
   must(registry.add("test.wait_until", "", [&log](Context& ctx) { return wait_until(ctx, log); }));
+  must(registry.add("test.countdown", "", [&log](Context& ctx) { return countdown(ctx, log); }));
   must(registry.add("test.approve_twice", "", [&log](Context& ctx) { return approve_twice(ctx, log); }));
   must(registry.add("test.held_then_sleep", "", [&log](Context& ctx) { return held_then_sleep(ctx, log); }));
   must(registry.add("test.misbehaving", "", [&log](Context& ctx) { return misbehaving(ctx, log); }));

@@ -54,6 +54,8 @@ struct StepLog {
 // "test.random": step "r" returns ctx.uuid() drawn before a sleep.
 // "test.wait_until": waits for "stop" until start + 1h, then runs step
 // "after-stop" or "after-deadline".
+// "test.countdown": input {"n"}; sleeps 1 s, runs step "tick-<n>", then
+// continues as new with n - 1, or returns "liftoff" at 0.
 // "test.approve_twice": sleeps input.sleep_ms, then twice waits for the
 // signal "approve" and runs step "approved-<round>-by-<payload.by>".
 // "test.held_then_sleep": async step "held" that completes only when the

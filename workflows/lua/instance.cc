@@ -94,6 +94,16 @@ int ctx_patched(lua_State* L) {
   return 1;
 }
 
+// ctx:continue_as_new(input): once `run` returns, this run completes and
+// the id's next run starts from `input` with an empty history.
+int ctx_continue_as_new(lua_State* L) {
+  CtxBox& box = check_ctx(L);
+  require_not_in_step(L, box, "continue_as_new");
+  luaL_checkany(L, 2);
+  box.instance->context().continue_as_new(to_json(L, 2));
+  return 0;
+}
+
 // ctx:step(name, fn, { attempts =, backoff =, max_backoff = })
 int ctx_step(lua_State* L) {
   CtxBox& box = check_ctx(L);
@@ -272,6 +282,7 @@ const luaL_Reg kCtxMethods[] = {
     {"sleep_until", c_function<ctx_sleep_until>},
     {"wait", c_function<ctx_wait>},
     {"patched", c_function<ctx_patched>},
+    {"continue_as_new", c_function<ctx_continue_as_new>},
     // Effects (effects/effect.h) and secrets.
     {"http", c_function<ctx_effect<kHttpEffect>>},
     {"email", c_function<ctx_effect<kEmailEffect>>},

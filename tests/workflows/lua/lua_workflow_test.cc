@@ -567,6 +567,33 @@ TEST_F(LuaWorkflowTest, AnInstanceWhoseVersionIsNotLoadedFailsNamingTheVersion) 
       << last_error("w1");
 }
 
+// ---- ctx:continue_as_new ---------------------------------------------------
+
+TEST_F(LuaWorkflowTest, ContinueAsNewStartsTheNextRunWithTheStateItCarries) {
+  add("counter", R"lua(return { run = function(ctx, input)
+    local got = ctx:wait("add", { timeout = "1h" })
+    if got == nil then return input.total end
+    ctx:continue_as_new({ total = input.total + got.payload.n })
+  end })lua");
+  h.open();
+  ASSERT_TRUE(h.start("counter", "c", {{"total", 0}}));
+  for (int n : {5, 7}) {
+    ASSERT_TRUE(h.signal("c", "add", {{"n", n}}));
+    h.advance(0);
+  }
+  h.reopen();
+  h.advance(kHourMs);
+  auto last = h.describe("c");
+  ASSERT_TRUE(last);
+  EXPECT_EQ(last->run, 3u);
+  EXPECT_EQ(last->status, InstanceStatus::kCompleted) << last->last_error;
+  EXPECT_EQ(last->result, 12);
+  auto second = h.read_history("c", 2);
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->back().kind, EntryKind::kContinuedAsNew);
+  EXPECT_EQ(second->back().data, (nlohmann::json{{"total", 12}}));
+}
+
 // ---- ctx:patched ------------------------------------------------------------
 
 const char* const kDripBeforeFix = R"lua(return { run = function(ctx)
