@@ -6,6 +6,7 @@
 
 #include "engine/base/check.h"
 #include "engine/runtime/command_executor.h"
+#include "engine/runtime/workflow_commands.h"
 
 namespace sundial {
 namespace {
@@ -66,6 +67,9 @@ Result<void> Engine::open_services() {
   tasks_ = std::make_unique<TaskService>(loop_, *store_, *pool_, *runtime_, options_.tasks);
   runtime_->set_participant(tasks_.get());
   idempotency_ = std::make_unique<IdempotencyKeys>(*store_);
+  runtime_->set_command_runner([this](const StepInfo& step, const InstanceCommand& cmd, StepDone done) {
+    run_workflow_command(*runtime_, *idempotency_, options_.idempotency_window, step, cmd, std::move(done));
+  });
   stats_ = std::make_unique<StatsReader>(reads_pool(), *store_);
   queries_ = std::make_unique<SnapshotReader>(reads_pool(), *store_);
   sweep_ = std::make_unique<RetentionSweep>(reads_pool(), clock_, *store_, *runtime_, *tasks_, *events_,

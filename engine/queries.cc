@@ -148,6 +148,9 @@ nlohmann::json record_to_json(const InstanceRecord& r) {
   if (!r.cancel_reason.empty()) j["cancel_reason"] = r.cancel_reason;
   if (!r.idempotency_key.empty()) j["idempotency_key"] = r.idempotency_key;
   if (r.concurrency) j["concurrency"] = to_json(*r.concurrency);
+  if (!r.parent_id.empty()) {
+    j["parent"] = {{"id", r.parent_id}, {"run", r.parent_run}, {"detached", r.detached}};
+  }
   return j;
 }
 

@@ -22,6 +22,9 @@ bool ascii_iequals(std::string_view a, std::string_view b);
 std::string url_encode(std::string_view s);
 // 128 random bits as 32 hex digits: ids no one has yet (instances, tasks, leases).
 std::string random_hex128();
+// "<kind>-" and 32 hex digits from (a, b): the same every time (a derived
+// task id, a child id or key too long to use as it is).
+std::string derived_id(std::string_view kind, std::string_view a, std::string_view b);
 // 32 lowercase hex digits that sort in the order they were made: 64 bits
 // of `*last` (the caller's state, raised to at least now_ms << 16 and
 // past its previous value: milliseconds, then a count within one) and 64

@@ -103,6 +103,11 @@ Result<std::string> encode_record(const InstanceRecord& r) {
   if (!r.idempotency_key.empty()) j["idempotency_key"] = r.idempotency_key;
   if (r.concurrency) j["concurrency"] = to_json(*r.concurrency);
   if (r.queue_seq) j["queue_seq"] = r.queue_seq;
+  if (!r.parent_id.empty()) {
+    j["parent"] = r.parent_id;
+    j["parent_run"] = r.parent_run;
+    if (r.detached) j["detached"] = true;
+  }
   SUNDIAL_TRY(check_fields(j, "instance record"));
   return dump_checked(j, "instance record");
 }
@@ -142,6 +147,9 @@ Result<InstanceRecord> decode_record(std::string_view bytes) {
     r.concurrency = std::move(*spec);
   }
   if (!read(j, "queue_seq", r.queue_seq)) return std::unexpected(corrupt(what, "queue_seq"));
+  if (!read(j, "parent", r.parent_id)) return std::unexpected(corrupt(what, "parent"));
+  if (!read(j, "parent_run", r.parent_run)) return std::unexpected(corrupt(what, "parent_run"));
+  if (!read(j, "detached", r.detached)) return std::unexpected(corrupt(what, "detached"));
   auto parsed_status = parse_status(status);
   auto parsed_before = parse_status(before);
   if (!parsed_status) return std::unexpected(corrupt(what, "status"));

@@ -83,6 +83,13 @@ struct InstanceRecord {
   // one (kQueued) at place `queue_seq` of the key's arrival order.
   std::optional<ConcurrencySpec> concurrency;
   uint64_t queue_seq = 0;
+
+  // Started by another instance (Context::start_child): its id and run.
+  // Unless detached, the parent gets the signal "child:<id>" when this
+  // instance ends (engine/runtime/outbox.h).
+  std::string parent_id;
+  uint32_t parent_run = 0;
+  bool detached = false;
 };
 
 // Where the instance stands under its concurrency key: waiting while
@@ -107,6 +114,9 @@ inline std::string run_scoped_id(std::string_view id, uint32_t run) {
   if (run > 1) out += "#" + std::to_string(run);
   return out;
 }
+
+// A child its parent's cancel cancels (keys::child_key lists it).
+inline bool is_attached_child(const InstanceRecord& r) { return !r.parent_id.empty() && !r.detached; }
 
 // Whether a row for record.timer_due exists in the `timers` column family
 // (none while paused or finished: the record keeps the due time alone).

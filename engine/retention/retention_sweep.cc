@@ -192,6 +192,7 @@ void RetentionSweep::apply(const SweepPlan& plan, std::move_only_function<void(S
     tx.batch.del(Cf::kIndex, keys::type_status_index_key(r.type, r.status, r.created_at, r.id));
     tx.batch.del(Cf::kIndex, keys::finished_index_key(r.finished_at, r.id));
     if (holds_version(r)) tx.batch.del(Cf::kIndex, keys::version_index_key(r.type, r.version, r.id));
+    if (is_attached_child(r)) tx.batch.del(Cf::kIndex, keys::child_key(r.parent_id, r.id));
     result.instances_deleted++;
   }
   for (const std::string& key : plan.expired_key_index) tx.batch.del(Cf::kIndex, key);

@@ -99,6 +99,22 @@ StepAwaiter Context::task(std::string name, TaskSpec spec) {
   return step_async(std::move(name), std::move(fn), once);
 }
 
+AsyncStepFn Context::command_fn(InstanceCommand cmd) const {
+  return [runner = command_runner_, cmd = std::move(cmd)](const StepInfo& info, StepDone done) {
+    if (!runner)
+      return done(make_error(ErrorCode::kStepFailed, "commands to other instances are not available here"));
+    runner(info, cmd, std::move(done));
+  };
+}
+
+StepAwaiter Context::start_child(std::string name, ChildStart spec) {
+  return step_async(std::move(name), command_fn(std::move(spec)));
+}
+
+StepAwaiter Context::signal(std::string name, SignalOut signal) {
+  return step_async(std::move(name), command_fn(std::move(signal)));
+}
+
 StepAwaiter Context::step_blocking(std::string name, SyncStepFn fn, RetryPolicy policy) {
   AwaitRequest req = step_request(request(AwaitKind::kStep), std::move(name), policy);
   req.blocking_fn = std::move(fn);

@@ -30,6 +30,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -68,6 +69,27 @@ using AsyncStepFn = std::function<void(const StepInfo&, StepDone)>;
 using SyncStepFn = std::function<Result<nlohmann::json>(const StepInfo&)>;
 // Runs the task a step stands for (Context::task): set by the runtime.
 using TaskRunner = std::function<void(const StepInfo&, const TaskSpec&, StepDone)>;
+
+// What a workflow asks of other instances, each as a durable step
+// (Context::start_child, Context::signal); the engine carries it out
+// (engine/runtime/workflow_commands.h).
+struct ChildStart {
+  std::string type;
+  // Absent: derived from the parent's id, run and the step's name, so a
+  // replay or a retried step names the same child.
+  std::optional<std::string> id;
+  nlohmann::json input = nlohmann::json::object();
+  // A detached child is not cancelled with its parent and sends it no
+  // notice when it ends.
+  bool detached = false;
+};
+struct SignalOut {
+  std::string instance_id;
+  std::string name;
+  nlohmann::json payload;
+};
+using InstanceCommand = std::variant<ChildStart, SignalOut>;
+using InstanceCommandRunner = std::function<void(const StepInfo&, const InstanceCommand&, StepDone)>;
 
 struct SignalResult {
   bool timed_out = false;
@@ -159,6 +181,16 @@ class Context {
   // task's max_attempts, backoff and timeout govern the workers' attempts;
   // spec.queue is required, spec.id and dedupe_key are ignored.
   StepAwaiter task(std::string name, TaskSpec spec);
+  // Starts a child instance as a durable step; its result is
+  // {"instance_id", "run", "created", "status"}. Unless detached, the
+  // child sends this instance the signal child_done_signal(id) when it
+  // ends, with {"instance_id", "run", "status", "result", "error"}: await
+  // it with wait_signal (fan out: start N, then wait for each in order).
+  StepAwaiter start_child(std::string name, ChildStart spec);
+  // Signals another instance as a durable step (idempotent: the step's key
+  // is the signal's idempotency key); its result is {"instance_id", "status"}.
+  StepAwaiter signal(std::string name, SignalOut signal);
+  static std::string child_done_signal(std::string_view child_id) { return "child:" + std::string(child_id); }
   // Durable sleep until now() + d.
   SleepAwaiter sleep_for(DurationMs d);
   // Durable sleep until `t`, moved later by the total of pauses resumed with
@@ -223,6 +255,11 @@ class Context {
   // How task() steps run (the runtime sets it; none: they fail).
   void set_task_runner(TaskRunner runner) { task_runner_ = std::move(runner); }
   const TaskRunner& task_runner() const { return task_runner_; }
+  // How start_child() and signal() steps run (the runtime sets it; none: they fail).
+  void set_command_runner(InstanceCommandRunner runner) { command_runner_ = std::move(runner); }
+  // A step function that carries `cmd` out through the command runner (a
+  // Lua script's ctx:start_child and ctx:signal build their steps with it).
+  AsyncStepFn command_fn(InstanceCommand cmd) const;
   bool may_stay_warm() const { return !warm_gate_ || warm_gate_(); }
 
   // ---- Executor API --------------------------------------------------------
@@ -294,6 +331,7 @@ class Context {
   std::string origin_;
   std::function<bool()> warm_gate_;
   TaskRunner task_runner_;
+  InstanceCommandRunner command_runner_;
   std::map<std::string, bool, std::less<>> patches_;  // change id -> patched()'s answer
   std::vector<JournalEntry> markers_;
   uint64_t rng_state_ = 0;

@@ -58,6 +58,7 @@ void retire_run(LiveInstance& inst, Transition& tx) {
     if (version_indexed(inst)) {
       tx.batch.del(Cf::kIndex, keys::version_index_key(r.type, inst.indexed_version, r.id));
     }
+    if (is_attached_child(r)) tx.batch.del(Cf::kIndex, keys::child_key(r.parent_id, r.id));
     if (inst.indexed_finished_at) {
       tx.batch.del(Cf::kIndex, keys::finished_index_key(inst.indexed_finished_at, r.id));
     }
@@ -86,6 +87,7 @@ void write_instance(LiveInstance& inst, Transition& tx) {
   tx.batch.put(Cf::kInstances, r.id, encode_or_repair(r));
   if (!inst.persisted) {
     tx.batch.put(Cf::kIndex, keys::type_index_key(r.type, r.created_at, r.id), {});
+    if (is_attached_child(r)) tx.batch.put(Cf::kIndex, keys::child_key(r.parent_id, r.id), {});
   }
   if (!inst.persisted || inst.indexed_status != r.status) {
     if (inst.persisted) {

@@ -153,6 +153,10 @@ std::unique_ptr<Context> Runtime::make_context(const InstanceRecord& r, std::vec
     }
     participant_->run_task(step, spec, std::move(done));
   });
+  ctx->set_command_runner([this](const StepInfo& step, const InstanceCommand& cmd, StepDone done) {
+    if (!commands_) return done(make_error(ErrorCode::kStepFailed, "this engine runs no instance commands"));
+    commands_(step, cmd, std::move(done));
+  });
   return ctx;
 }
 
@@ -418,6 +422,9 @@ void Runtime::continue_as_new(LiveInstance& inst, Transition& tx, nlohmann::json
   next.status = InstanceStatus::kRunning;
   next.concurrency = r.concurrency;
   next.queue_seq = r.queue_seq;
+  next.parent_id = r.parent_id;  // a child that continues is still its parent's
+  next.parent_run = r.parent_run;
+  next.detached = r.detached;
   JournalEntry started;
   started.kind = EntryKind::kStarted;
   started.data = std::move(*prepared);
@@ -673,6 +680,14 @@ void Runtime::retry_timers() {
 void Runtime::commit(LiveInstance& inst, Transition&& tx) {
   SUNDIAL_CHECK_LOOP_THREAD(deps_.loop);
   sync_slot(inst.record);
+  const InstanceRecord& r = inst.record;
+  if (owes_parent_notice(r, inst.persisted, inst.indexed_status)) {
+    // In the batch that ends it: a kill -9 before the delivery only delays it.
+    std::string key = keys::notice_key(r.id, r.next_seq);
+    Notice notice = child_done_notice(r);
+    tx.batch.put(Cf::kIndex, key, encode_notice(notice));
+    tx.after_commit([this, key, notice = std::move(notice)]() mutable { deliver(key, std::move(notice)); });
+  }
   write_instance(inst, tx);
   inst.in_flight++;
   submit(std::move(tx), [this, id = inst.record.id](const Result<void>&) {
@@ -685,6 +700,23 @@ void Runtime::commit(LiveInstance& inst, Transition&& tx) {
     if (live == nullptr) return;
     live->in_flight--;
     maybe_evict(id);
+  });
+}
+
+void Runtime::deliver(std::string key, Notice notice) {
+  if (!commands_) return;
+  StepInfo sender{notice.to, "notice", 1, notice.idempotency_key, 1};
+  SignalOut signal{notice.to, notice.signal, std::move(notice.payload)};
+  commands_(sender, signal, [this, key = std::move(key), to = notice.to](Result<nlohmann::json> r) {
+    if (!r && is_retryable(r.error())) {
+      // Kept: recovery (a restart, or after a failed commit) sends it again.
+      spdlog::warn("a notice to instance '{}' was not delivered: {}", to, r.error().to_string());
+      return;
+    }
+    // Delivered, or the receiver cannot take it (gone, or finished): done.
+    Transition tx(now());
+    tx.batch.del(Cf::kIndex, key);
+    commit_detached(std::move(tx));
   });
 }
 
@@ -795,7 +827,25 @@ namespace {
 struct StoredState {
   std::vector<StoredInstance> running;
   std::vector<SlotEntry> slots;
+  std::vector<std::pair<std::string, Notice>> notices;  // (row key, notice) not yet delivered
 };
+
+Result<std::vector<std::pair<std::string, Notice>>> read_notices(Store& store) {
+  std::vector<std::pair<std::string, Notice>> out;
+  std::optional<Error> bad;
+  SUNDIAL_TRY(scan_prefix(store, Cf::kIndex, keys::notice_prefix(),
+                          [&](std::string_view key, std::string_view value) {
+                            auto notice = decode_notice(value);
+                            if (!notice) {
+                              bad = notice.error();
+                              return false;
+                            }
+                            out.emplace_back(std::string(key), std::move(*notice));
+                            return true;
+                          }));
+  if (bad) return std::unexpected(*bad);
+  return out;
+}
 
 Result<std::vector<SlotEntry>> read_slots(Store& store) {
   std::vector<SlotEntry> out;
@@ -822,6 +872,7 @@ Result<std::vector<SlotEntry>> read_slots(Store& store) {
 Result<StoredState> read_running(Store& store) {
   StoredState state;
   SUNDIAL_ASSIGN_OR_RETURN(state.slots, read_slots(store));
+  SUNDIAL_ASSIGN_OR_RETURN(state.notices, read_notices(store));
   std::vector<std::string> running;
   SUNDIAL_TRY(scan_prefix(store, Cf::kIndex, keys::status_index_prefix(InstanceStatus::kRunning),
                           [&](std::string_view key, std::string_view) {
@@ -866,6 +917,7 @@ void Runtime::recover(Recovered done) {
                  accepting_ = true;
                  timers_.release();
                  for (const std::string& id : admitted) admit(key_of.at(id), id);
+                 for (auto& [key, notice] : stored_state->notices) deliver(key, std::move(notice));
                  if (!running->empty()) spdlog::info("recovered {} running instance(s)", running->size());
                  done(ok());
                });

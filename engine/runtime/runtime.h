@@ -42,6 +42,7 @@
 #include "engine/loop/timer.h"
 #include "engine/loop/work_pool.h"
 #include "engine/runtime/live_instance.h"
+#include "engine/runtime/outbox.h"
 #include "engine/runtime/registry.h"
 #include "engine/runtime/warm_options.h"
 #include "engine/storage/commit_queue.h"
@@ -96,6 +97,9 @@ class Runtime {
   void recover(Recovered done);
   // Set before recover(); it must outlive the runtime's last callback.
   void set_participant(RuntimeParticipant* participant) { participant_ = participant; }
+  // Carries out Context::start_child and Context::signal (set by the
+  // Engine before recover(); engine/runtime/workflow_commands.h).
+  void set_command_runner(InstanceCommandRunner runner) { commands_ = std::move(runner); }
   // False while recovering from a failed commit or after close().
   bool accepting() const { return accepting_; }
   // The answer to a command while not accepting: storage_unavailable with
@@ -224,6 +228,9 @@ class Runtime {
   // keeping the concurrency slot; its code runs after the commit (run_next).
   void continue_as_new(LiveInstance& inst, Transition& tx, nlohmann::json input);
   void run_next(const std::string& id, uint64_t epoch);
+  // Sends an outbox notice (outbox.h) and deletes its row `key` once it was
+  // delivered or cannot be.
+  void deliver(std::string key, Notice notice);
   void submit(Transition&& tx, std::move_only_function<void(const Result<void>&)> last);
   void maybe_evict(const std::string& id);
   bool keep_warm(const LiveInstance& inst) const;
@@ -239,6 +246,7 @@ class Runtime {
   Deps deps_;
   WarmOptions warm_;
   RuntimeParticipant* participant_ = nullptr;
+  InstanceCommandRunner commands_;
   std::vector<keys::TimerKey> load_retries_;
   std::vector<std::pair<std::string, std::string>> admit_retries_;  // (key, id) whose load failed
   KeySlots slots_;

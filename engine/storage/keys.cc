@@ -1,5 +1,7 @@
 #include "engine/storage/keys.h"
 
+#include <algorithm>
+
 #include "engine/base/coding.h"
 #include "engine/base/utf8.h"
 
@@ -14,6 +16,8 @@ constexpr char kIdempotencyExpiryTag = 'X';
 constexpr char kVersionTag = 'V';
 constexpr char kSlotTag = 'C';
 constexpr char kPastRunTag = 'P';
+constexpr char kNoticeTag = 'N';
+constexpr char kChildTag = 'H';
 
 Result<void> invalid(std::string message) {
   return make_error(ErrorCode::kInvalidArgument, std::move(message));
@@ -93,6 +97,33 @@ std::string past_run_key(std::string_view id, uint32_t run) {
   std::string out = past_run_prefix(id);
   put_u32_be(out, run);
   return out;
+}
+
+std::string notice_key(std::string_view sender, uint32_t seq) {
+  std::string out = notice_prefix();
+  out.append(sender);
+  out.push_back('\0');
+  put_u32_be(out, seq);
+  return out;
+}
+
+std::string notice_prefix() { return std::string(1, kNoticeTag); }
+
+std::string child_key(std::string_view parent, std::string_view child) {
+  std::string out = child_prefix(parent);
+  out.append(child);
+  return out;
+}
+
+std::string child_prefix(std::string_view parent) {
+  std::string out(1, kChildTag);
+  out.append(parent);
+  out.push_back('\0');
+  return out;
+}
+
+std::string_view child_of_key(std::string_view key, std::string_view parent) {
+  return key.substr(std::min(key.size(), parent.size() + 2));
 }
 
 std::string past_run_prefix(std::string_view id) {

@@ -94,6 +94,16 @@ std::optional<TimeMs> index_key_time(std::string_view key, size_t prefix_len);
 std::string past_run_key(std::string_view id, uint32_t run);
 std::string past_run_prefix(std::string_view id);
 
+// The outbox (engine/runtime/outbox.h): a notice an instance's commit owes
+// another instance, by the sender and its journal position at the time.
+std::string notice_key(std::string_view sender, uint32_t seq);
+std::string notice_prefix();
+// A child instance (InstanceRecord::parent_id, not detached) under its
+// parent: what a cancel of the parent cancels.
+std::string child_key(std::string_view parent, std::string_view child);
+std::string child_prefix(std::string_view parent);
+std::string_view child_of_key(std::string_view key, std::string_view parent);
+
 std::string event_key(uint64_t seq);
 std::optional<uint64_t> parse_event_key(std::string_view key);
 

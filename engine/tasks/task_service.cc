@@ -968,20 +968,7 @@ Result<std::optional<TimeMs>> TaskService::oldest_ready(Store& snapshot, const O
 // ---- Workflow steps ----------------------------------------------------------
 
 std::string TaskService::derived_task_id(std::string_view kind, std::string_view a, std::string_view b) {
-  // FNV-1a, 64 bits each: printable, fixed length, and the same every time.
-  auto fnv = [](std::string_view text) {
-    uint64_t h = 1469598103934665603ull;
-    for (unsigned char c : text) {
-      h ^= c;
-      h *= 1099511628211ull;
-    }
-    return h;
-  };
-  char buf[33];
-  std::string both = std::string(b) + '\x1f' + std::string(a);
-  std::snprintf(buf, sizeof buf, "%016llx%016llx", static_cast<unsigned long long>(fnv(a)),
-                static_cast<unsigned long long>(fnv(both)));
-  return std::string(kind) + "-" + buf;
+  return derived_id(kind, a, b);
 }
 
 void TaskService::run_task(const StepInfo& step, const TaskSpec& given, StepDone done) {

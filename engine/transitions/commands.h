@@ -33,6 +33,13 @@ struct StartRequest {
   // Runs at most `limit` instances with the key at once (engine/flow/).
   std::optional<ConcurrencySpec> concurrency = std::nullopt;
   IdReuse id_reuse = IdReuse::kReject;
+  // Set when a workflow starts it (Context::start_child).
+  struct Parent {
+    std::string id;
+    uint32_t run = 1;
+    bool detached = false;
+  };
+  std::optional<Parent> parent = std::nullopt;
 };
 
 struct StartReply {

@@ -33,6 +33,11 @@ Result<Decision> decide(NewInstance view, const StartRequest& req, DurationMs id
   r.status = InstanceStatus::kRunning;
   if (req.idempotency_key) r.idempotency_key = *req.idempotency_key;
   r.concurrency = req.concurrency;
+  if (req.parent) {
+    r.parent_id = req.parent->id;
+    r.parent_run = req.parent->run;
+    r.detached = req.parent->detached;
+  }
   if (r.concurrency && r.concurrency->folds_starts() && r.concurrency->merge == CoalesceMerge::kList) {
     r.input = nlohmann::json::array({std::move(r.input)});
   }

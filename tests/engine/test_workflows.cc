@@ -75,6 +75,30 @@ Workflow<void> countdown(Context& ctx, StepLog& log) {
   }
 }
 
+Workflow<void> parent(Context& ctx) {
+  const nlohmann::json& in = ctx.input();
+  std::vector<std::string> children;
+  for (int i = 1; i <= in.value("children", 1); ++i) {
+    ChildStart spec{in.value("child_type", std::string("test.wait")), std::nullopt, nlohmann::json::object(),
+                    in.value("detached", false)};
+    nlohmann::json started = co_await ctx.start_child("start-" + std::to_string(i), std::move(spec));
+    children.push_back(started["instance_id"].get<std::string>());
+  }
+  if (in.value("detached", false)) co_return;
+  nlohmann::json ends = nlohmann::json::array();
+  for (const std::string& child : children) {
+    SignalResult done = co_await ctx.wait_signal(Context::child_done_signal(child));
+    ends.push_back(done.payload);
+  }
+  ctx.set_result(std::move(ends));
+}
+
+Workflow<void> signaller(Context& ctx) {
+  SignalOut go{ctx.input()["target"].get<std::string>(), "go", {{"from", ctx.instance_id()}}};
+  nlohmann::json answer = co_await ctx.signal("poke", std::move(go));
+  ctx.set_result(std::move(answer));
+}
+
 Workflow<void> approve_twice(Context& ctx, StepLog& log) {
   co_await ctx.sleep_for(ctx.input().value("sleep_ms", DurationMs{0}));
   for (int round = 1; round <= 2; ++round) {
@@ -155,6 +179,8 @@ void register_test_workflows(Registry& registry, StepLog& log, const int* versio
   must(registry.add("test.flaky", "", [&log](Context& ctx) { return flaky(ctx, log); }));
   must(registry.add("test.random", "", [&log](Context& ctx) { return random_id(ctx, log); }));
   must(registry.add("test.wait_until", "", [&log](Context& ctx) { return wait_until(ctx, log); }));
+  must(registry.add("test.parent", "", [](Context& ctx) { return parent(ctx); }));
+  must(registry.add("test.signaller", "", [](Context& ctx) { return signaller(ctx); }));
   must(registry.add("test.countdown", "", [&log](Context& ctx) { return countdown(ctx, log); }));
   must(registry.add("test.approve_twice", "", [&log](Context& ctx) { return approve_twice(ctx, log); }));
   must(registry.add("test.held_then_sleep", "", [&log](Context& ctx) { return held_then_sleep(ctx, log); }));

@@ -54,6 +54,11 @@ struct StepLog {
 // "test.random": step "r" returns ctx.uuid() drawn before a sleep.
 // "test.wait_until": waits for "stop" until start + 1h, then runs step
 // "after-stop" or "after-deadline".
+// "test.parent": input {"children": n, "child_type" (test.wait),
+// "detached"}: starts n children (steps "start-<i>"), then, unless
+// detached, waits for each one's end and returns their notices in order.
+// "test.signaller": signals input.target "go" (step "poke") and returns
+// the answer.
 // "test.countdown": input {"n"}; sleeps 1 s, runs step "tick-<n>", then
 // continues as new with n - 1, or returns "liftoff" at 0.
 // "test.approve_twice": sleeps input.sleep_ms, then twice waits for the

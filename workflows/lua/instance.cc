@@ -255,6 +255,66 @@ int ctx_effect(lua_State* L) {
   return lua_yield(L, 0);
 }
 
+// A step (name at 2) that carries `cmd` out through the engine, then yields.
+int command_step(lua_State* L, CtxBox& box, const char* method, InstanceCommand cmd) {
+  {
+    LuaRequest req;
+    req.kind = LuaRequest::Kind::kStep;
+    req.name = lua_tostring(L, 2);
+    check_name(method, "step", req.name);
+    req.effect_fn = box.instance->context().command_fn(std::move(cmd));
+    box.instance->set_request(std::move(req));
+  }
+  return lua_yield(L, 0);
+}
+
+// The string field `key` of `spec` (required, or absent -> nullopt).
+std::optional<std::string> text_field(const nlohmann::json& spec, const char* key, const std::string& method,
+                                      bool required) {
+  auto it = spec.find(key);
+  if (it == spec.end() || it->is_null()) {
+    if (required) throw LuaValueError(method + ": '" + key + "' is required");
+    return std::nullopt;
+  }
+  if (!it->is_string()) throw LuaValueError(method + ": '" + key + "' must be a string");
+  return it->get<std::string>();
+}
+
+// ctx:start_child(name, { type =, id =, input =, detached = })
+//   -> { instance_id =, run =, created =, status = }
+int ctx_start_child(lua_State* L) {
+  CtxBox& box = check_ctx(L);
+  require_own_thread(L, box, "start_child");
+  luaL_checkstring(L, 2);
+  luaL_checktype(L, 3, LUA_TTABLE);
+  const std::string method = "ctx:start_child";
+  check_known_fields(L, 3, method, {"type", "id", "input", "detached"});
+  nlohmann::json spec = to_json(L, 3);
+  ChildStart child;
+  child.type = *text_field(spec, "type", method, true);
+  child.id = text_field(spec, "id", method, false);
+  if (spec.contains("input") && !spec["input"].is_null()) child.input = spec["input"];
+  if (spec.contains("detached")) {
+    if (!spec["detached"].is_boolean()) throw LuaValueError(method + ": 'detached' must be a boolean");
+    child.detached = spec["detached"].get<bool>();
+  }
+  return command_step(L, box, method.c_str(), std::move(child));
+}
+
+// ctx:signal(name, { id =, signal =, payload = }) -> { instance_id =, status = }
+int ctx_signal(lua_State* L) {
+  CtxBox& box = check_ctx(L);
+  require_own_thread(L, box, "signal");
+  luaL_checkstring(L, 2);
+  luaL_checktype(L, 3, LUA_TTABLE);
+  const std::string method = "ctx:signal";
+  check_known_fields(L, 3, method, {"id", "signal", "payload"});
+  nlohmann::json spec = to_json(L, 3);
+  SignalOut out{*text_field(spec, "id", method, true), *text_field(spec, "signal", method, true),
+                spec.value("payload", nlohmann::json())};
+  return command_step(L, box, method.c_str(), std::move(out));
+}
+
 // ctx:secret("NAME") -> a reference resolved only when an effect's step runs.
 int ctx_secret(lua_State* L) {
   CtxBox& box = check_ctx(L);
@@ -283,6 +343,8 @@ const luaL_Reg kCtxMethods[] = {
     {"wait", c_function<ctx_wait>},
     {"patched", c_function<ctx_patched>},
     {"continue_as_new", c_function<ctx_continue_as_new>},
+    {"start_child", c_function<ctx_start_child>},
+    {"signal", c_function<ctx_signal>},
     // Effects (effects/effect.h) and secrets.
     {"http", c_function<ctx_effect<kHttpEffect>>},
     {"email", c_function<ctx_effect<kEmailEffect>>},

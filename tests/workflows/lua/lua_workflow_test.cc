@@ -594,6 +594,56 @@ TEST_F(LuaWorkflowTest, ContinueAsNewStartsTheNextRunWithTheStateItCarries) {
   EXPECT_EQ(second->back().data, (nlohmann::json{{"total", 12}}));
 }
 
+// ---- ctx:start_child, ctx:signal ----------------------------------------------
+
+TEST_F(LuaWorkflowTest, AParentFansOutToChildrenAndGathersTheirResultsInOrder) {
+  add("double", R"lua(return { run = function(ctx, input)
+    ctx:wait("go")
+    return input.n * 2
+  end })lua");
+  add("fanout", R"lua(return { run = function(ctx, input)
+    local children = {}
+    for i, n in ipairs(input.ns) do
+      children[i] = ctx:start_child("start-" .. i, { type = "double", input = { n = n } })
+    end
+    for i, child in ipairs(children) do
+      ctx:signal("go-" .. i, { id = child.instance_id, signal = "go" })
+    end
+    local results = {}
+    for i, child in ipairs(children) do
+      results[i] = ctx:wait("child:" .. child.instance_id).payload.result
+    end
+    return results
+  end })lua");
+  h.open();
+  ASSERT_TRUE(h.start("fanout", "f", {{"ns", {3, 1, 2}}}));
+  h.advance(0);
+  auto parent = h.describe("f");
+  ASSERT_TRUE(parent);
+  EXPECT_EQ(parent->status, InstanceStatus::kCompleted) << parent->last_error;
+  EXPECT_EQ(parent->result, (nlohmann::json{6, 2, 4}));
+  auto child = h.describe("f.start-2");
+  ASSERT_TRUE(child);
+  EXPECT_EQ(child->parent_id, "f");
+}
+
+TEST_F(LuaWorkflowTest, StartChildAndSignalRefuseMalformedSpecs) {
+  add("w", R"lua(return { run = function(ctx, input)
+    if input.bad == "field" then ctx:start_child("c", { type = "w", inptu = {} }) end
+    if input.bad == "type" then ctx:start_child("c", { id = "x" }) end
+    if input.bad == "signal" then ctx:signal("s", { id = "x" }) end
+  end })lua");
+  h.open();
+  for (const char* bad : {"field", "type", "signal"}) {
+    std::string id = std::string("w-") + bad;
+    ASSERT_TRUE(h.start("w", id, {{"bad", bad}}));
+    EXPECT_EQ(h.status(id), InstanceStatus::kFailed) << bad;
+  }
+  EXPECT_NE(last_error("w-field").find("inptu"), std::string::npos) << last_error("w-field");
+  EXPECT_NE(last_error("w-type").find("'type' is required"), std::string::npos) << last_error("w-type");
+  EXPECT_NE(last_error("w-signal").find("'signal' is required"), std::string::npos) << last_error("w-signal");
+}
+
 // ---- ctx:patched ------------------------------------------------------------
 
 const char* const kDripBeforeFix = R"lua(return { run = function(ctx)

@@ -1,0 +1,55 @@
+#include "engine/runtime/workflow_commands.h"
+
+#include "engine/base/text.h"
+#include "engine/storage/keys.h"
+
+namespace sundial {
+namespace {
+
+constexpr size_t kMaxKeyBytes = 255;  // validate_idempotency_key
+
+void start_child(Runtime& rt, IdempotencyKeys& keys, DurationMs window, const StepInfo& step,
+                 const ChildStart& spec, StepDone done) {
+  StartRequest req{spec.type, spec.id.value_or(derived_child_id(step)), spec.input, std::nullopt};
+  req.parent = StartRequest::Parent{step.instance_id, step.run, spec.detached};
+  start_instance(rt, keys, window, std::move(req), [done = std::move(done)](Result<StartReply> r) mutable {
+    if (!r) return done(std::unexpected(r.error()));
+    done(nlohmann::json{{"instance_id", r->instance_id},
+                        {"run", r->run},
+                        {"created", r->created},
+                        {"status", status_name(r->status)}});
+  });
+}
+
+void signal_other(Runtime& rt, IdempotencyKeys& keys, DurationMs window, const StepInfo& step,
+                  const SignalOut& signal, StepDone done) {
+  signal_instance(rt, keys, window, signal.instance_id, signal.name, signal.payload, command_key(step),
+                  [done = std::move(done)](Result<CommandReply> r) mutable {
+                    if (!r) return done(std::unexpected(r.error()));
+                    done(nlohmann::json{{"instance_id", r->instance_id}, {"status", status_name(r->status)}});
+                  });
+}
+
+}  // namespace
+
+std::string derived_child_id(const StepInfo& step) {
+  std::string readable =
+      step.instance_id + "." + (step.run > 1 ? std::to_string(step.run) + "." : "") + step.step_name;
+  if (keys::validate_instance_id(readable)) return readable;
+  return derived_id("child", run_scoped_id(step.instance_id, step.run), step.step_name);
+}
+
+std::string command_key(const StepInfo& step) {
+  if (step.idempotency_key.size() <= kMaxKeyBytes) return step.idempotency_key;
+  return derived_id("step", run_scoped_id(step.instance_id, step.run), step.step_name);
+}
+
+void run_workflow_command(Runtime& rt, IdempotencyKeys& keys, DurationMs idempotency_window,
+                          const StepInfo& step, const InstanceCommand& cmd, StepDone done) {
+  if (const auto* child = std::get_if<ChildStart>(&cmd)) {
+    return start_child(rt, keys, idempotency_window, step, *child, std::move(done));
+  }
+  signal_other(rt, keys, idempotency_window, step, std::get<SignalOut>(cmd), std::move(done));
+}
+
+}  // namespace sundial
