@@ -29,6 +29,25 @@ Result<InstanceRecord> describe_instance(Store& store, const std::string& id, st
   return decode_record(*past);
 }
 
+Result<nlohmann::json> describe_json(Store& store, const std::string& id, std::optional<uint32_t> run) {
+  SUNDIAL_ASSIGN_OR_RETURN(InstanceRecord record, describe_instance(store, id, run));
+  nlohmann::json j = record_to_json(record);
+  if (slot_state(record) == SlotState::kDebouncing) {
+    j["concurrency"]["debounce_until"] = record.timer_due;
+  } else if (record.status == InstanceStatus::kQueued && record.concurrency) {
+    SUNDIAL_ASSIGN_OR_RETURN(size_t position, queue_position(store, record));
+    j["concurrency"]["position"] = position;
+  }
+  nlohmann::json children = nlohmann::json::array();
+  SUNDIAL_TRY(
+      scan_prefix(store, Cf::kIndex, keys::child_prefix(id), [&](std::string_view key, std::string_view) {
+        children.push_back(std::string(keys::child_of_key(key, id)));
+        return children.size() < kMaxListedChildren;
+      }));
+  if (!children.empty()) j["children"] = std::move(children);
+  return j;
+}
+
 Result<ListPage> list_instances(Store& store, const ListQuery& query) {
   size_t limit = std::clamp<size_t>(query.limit, 1, kMaxListLimit);
   // Choose the index: by type and status, by status, by type, or all by id.

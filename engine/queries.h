@@ -55,6 +55,13 @@ struct RunHistory {
 // kPastRunsKept); a later one does not exist.
 Result<InstanceRecord> describe_instance(Store& store, const std::string& id,
                                          std::optional<uint32_t> run = std::nullopt);
+// Describe as the API shows it: record_to_json, plus a queued instance's
+// place in its key's queue (`concurrency.position`), a debouncing run's
+// `concurrency.debounce_until`, and the ids of its attached children
+// (`children`, at most kMaxListedChildren, when it has any).
+Result<nlohmann::json> describe_json(Store& store, const std::string& id,
+                                     std::optional<uint32_t> run = std::nullopt);
+inline constexpr size_t kMaxListedChildren = 100;
 // A queued instance's 1-based place among its concurrency key's waiters
 // (0 for an instance that does not wait); reads the key's `C` rows ahead.
 Result<size_t> queue_position(Store& store, const InstanceRecord& r);

@@ -88,7 +88,12 @@ struct SignalOut {
   std::string name;
   nlohmann::json payload;
 };
-using InstanceCommand = std::variant<ChildStart, SignalOut>;
+// A cancel of another instance (the outbox's cancel of a parent's children).
+struct CancelOut {
+  std::string instance_id;
+  std::string reason;
+};
+using InstanceCommand = std::variant<ChildStart, SignalOut, CancelOut>;
 using InstanceCommandRunner = std::function<void(const StepInfo&, const InstanceCommand&, StepDone)>;
 
 struct SignalResult {

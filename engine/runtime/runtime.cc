@@ -681,10 +681,9 @@ void Runtime::commit(LiveInstance& inst, Transition&& tx) {
   SUNDIAL_CHECK_LOOP_THREAD(deps_.loop);
   sync_slot(inst.record);
   const InstanceRecord& r = inst.record;
-  if (owes_parent_notice(r, inst.persisted, inst.indexed_status)) {
+  for (Notice& notice : owed_notices(r, inst.persisted, inst.indexed_status)) {
     // In the batch that ends it: a kill -9 before the delivery only delays it.
-    std::string key = keys::notice_key(r.id, r.next_seq);
-    Notice notice = child_done_notice(r);
+    std::string key = keys::notice_key(r.id, r.next_seq, static_cast<char>(notice.kind));
     tx.batch.put(Cf::kIndex, key, encode_notice(notice));
     tx.after_commit([this, key, notice = std::move(notice)]() mutable { deliver(key, std::move(notice)); });
   }
@@ -705,19 +704,64 @@ void Runtime::commit(LiveInstance& inst, Transition&& tx) {
 
 void Runtime::deliver(std::string key, Notice notice) {
   if (!commands_) return;
+  if (notice.kind == Notice::Kind::kCancelChildren) return cancel_children(std::move(key), std::move(notice));
   StepInfo sender{notice.to, "notice", 1, notice.idempotency_key, 1};
   SignalOut signal{notice.to, notice.signal, std::move(notice.payload)};
-  commands_(sender, signal, [this, key = std::move(key), to = notice.to](Result<nlohmann::json> r) {
-    if (!r && is_retryable(r.error())) {
-      // Kept: recovery (a restart, or after a failed commit) sends it again.
-      spdlog::warn("a notice to instance '{}' was not delivered: {}", to, r.error().to_string());
-      return;
-    }
-    // Delivered, or the receiver cannot take it (gone, or finished): done.
-    Transition tx(now());
-    tx.batch.del(Cf::kIndex, key);
-    commit_detached(std::move(tx));
+  commands_(sender, signal, [this, key = std::move(key), to = notice.to](Result<nlohmann::json> r) mutable {
+    notice_done(std::move(key), to, r);
   });
+}
+
+void Runtime::cancel_children(std::string key, Notice notice) {
+  std::string parent = notice.to;
+  reads_.run(
+      [&store = deps_.store, parent]() -> Result<std::vector<std::string>> {
+        std::vector<std::string> children;
+        SUNDIAL_TRY(scan_prefix(store, Cf::kIndex, keys::child_prefix(parent),
+                                [&](std::string_view child_key, std::string_view) {
+                                  children.emplace_back(keys::child_of_key(child_key, parent));
+                                  return true;
+                                }));
+        return children;
+      },
+      [this, key = std::move(key),
+       notice = std::move(notice)](Result<std::vector<std::string>> children) mutable {
+        if (!children) return notice_done(std::move(key), notice.to, std::unexpected(children.error()));
+        std::string reason = "parent '" + notice.to + "' was cancelled";
+        if (!notice.signal.empty()) reason += ": " + notice.signal;
+        // The row goes once every child has answered (a finished child's
+        // conflict is an answer); any retryable failure keeps it.
+        struct Join {
+          size_t left = 0;
+          std::optional<Error> retry;
+        };
+        auto join = std::make_shared<Join>(Join{children->size(), std::nullopt});
+        if (children->empty()) return notice_done(std::move(key), notice.to, nlohmann::json());
+        auto shared_key = std::make_shared<std::string>(std::move(key));
+        for (const std::string& child : *children) {
+          StepInfo sender{notice.to, "cancel-children", 1, notice.idempotency_key, 1};
+          commands_(sender, CancelOut{child, reason},
+                    [this, join, shared_key, parent = notice.to](Result<nlohmann::json> r) {
+                      if (!r && is_retryable(r.error())) join->retry = r.error();
+                      if (--join->left > 0) return;
+                      notice_done(*shared_key, parent,
+                                  join->retry ? Result<nlohmann::json>(std::unexpected(*join->retry))
+                                              : Result<nlohmann::json>(nlohmann::json()));
+                    });
+        }
+      });
+}
+
+void Runtime::notice_done(std::string key, const std::string& about, const Result<nlohmann::json>& r) {
+  if (!r && is_retryable(r.error())) {
+    // Kept: recovery (a restart, or after a failed commit) sends it again.
+    spdlog::warn("a notice about instance '{}' was not delivered: {}", about, r.error().to_string());
+    return;
+  }
+  // Delivered, or the receiver cannot take it (gone, or finished): done.
+  Transition tx(now());
+  tx.batch.del(Cf::kIndex, key);
+  commit_detached(std::move(tx));
 }
 
 void Runtime::commit_detached(Transition&& tx) {

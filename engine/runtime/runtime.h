@@ -231,6 +231,12 @@ class Runtime {
   // Sends an outbox notice (outbox.h) and deletes its row `key` once it was
   // delivered or cannot be.
   void deliver(std::string key, Notice notice);
+  // A parent's cancel: reads its children (`H` rows) on the pool and
+  // cancels each.
+  void cancel_children(std::string key, Notice notice);
+  // A notice's delivery answered `r`: its row goes unless `r` is a
+  // retryable error.
+  void notice_done(std::string key, const std::string& about, const Result<nlohmann::json>& r);
   void submit(Transition&& tx, std::move_only_function<void(const Result<void>&)> last);
   void maybe_evict(const std::string& id);
   bool keep_warm(const LiveInstance& inst) const;

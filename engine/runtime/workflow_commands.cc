@@ -30,6 +30,14 @@ void signal_other(Runtime& rt, IdempotencyKeys& keys, DurationMs window, const S
                   });
 }
 
+void cancel_other(Runtime& rt, IdempotencyKeys& keys, const CancelOut& cancel, StepDone done) {
+  cancel_instance(rt, keys, cancel.instance_id, cancel.reason,
+                  [done = std::move(done)](Result<CommandReply> r) mutable {
+                    if (!r) return done(std::unexpected(r.error()));
+                    done(nlohmann::json{{"instance_id", r->instance_id}, {"status", status_name(r->status)}});
+                  });
+}
+
 }  // namespace
 
 std::string derived_child_id(const StepInfo& step) {
@@ -49,7 +57,10 @@ void run_workflow_command(Runtime& rt, IdempotencyKeys& keys, DurationMs idempot
   if (const auto* child = std::get_if<ChildStart>(&cmd)) {
     return start_child(rt, keys, idempotency_window, step, *child, std::move(done));
   }
-  signal_other(rt, keys, idempotency_window, step, std::get<SignalOut>(cmd), std::move(done));
+  if (const auto* signal = std::get_if<SignalOut>(&cmd)) {
+    return signal_other(rt, keys, idempotency_window, step, *signal, std::move(done));
+  }
+  cancel_other(rt, keys, std::get<CancelOut>(cmd), std::move(done));
 }
 
 }  // namespace sundial

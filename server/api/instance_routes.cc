@@ -43,21 +43,9 @@ void get_instance(const AdminApi& api, const http::HttpRequest& request, const P
                   http::Responder responder) {
   auto run = run_param(request);
   if (!run) return responder.send(std::move(run.error()));
-  // A queued instance shows its place in its key's queue; a debouncing
-  // run, when its quiet period ends (unless another start comes).
   answer_from_snapshot(
       api.engine, std::move(responder),
-      [id = params.at("id"), run = *run](Store& s) -> Result<nlohmann::json> {
-        SUNDIAL_ASSIGN_OR_RETURN(InstanceRecord record, describe_instance(s, id, run));
-        nlohmann::json j = record_to_json(record);
-        if (slot_state(record) == SlotState::kDebouncing) {
-          j["concurrency"]["debounce_until"] = record.timer_due;
-        } else if (record.status == InstanceStatus::kQueued && record.concurrency) {
-          SUNDIAL_ASSIGN_OR_RETURN(size_t position, queue_position(s, record));
-          j["concurrency"]["position"] = position;
-        }
-        return j;
-      },
+      [id = params.at("id"), run = *run](Store& s) { return describe_json(s, id, run); },
       [](const nlohmann::json& j) { return j; });
 }
 

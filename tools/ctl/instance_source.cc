@@ -54,8 +54,7 @@ class DataDirSource final : public InstanceSource {
     return list_page_to_json(page);
   }
   Result<nlohmann::json> show(const std::string& id, std::optional<uint32_t> run) override {
-    SUNDIAL_ASSIGN_OR_RETURN(auto record, describe_instance(*store_, id, run));
-    return record_to_json(record);
+    return describe_json(*store_, id, run);
   }
   Result<nlohmann::json> history(const std::string& id, std::optional<uint32_t> run) override {
     SUNDIAL_ASSIGN_OR_RETURN(auto history, instance_history(*store_, id, run));

@@ -127,6 +127,15 @@ int show_verb(VerbContext& ctx) {
             {"finished", both(i["finished_at"])}};
   if (i.contains("paused_at")) t.rows.push_back({"paused", both(i["paused_at"])});
   if (i.contains("cancel_reason")) t.rows.push_back({"cancel reason", text(i["cancel_reason"])});
+  if (i.contains("parent") && i["parent"].is_object()) {
+    t.rows.push_back(
+        {"parent", text(i["parent"]["id"]) + (i["parent"].value("detached", false) ? " (detached)" : "")});
+  }
+  if (i.contains("children") && i["children"].is_array()) {
+    std::string children;
+    for (const auto& c : i["children"]) children += (children.empty() ? "" : ", ") + text(c);
+    t.rows.push_back({"children", children});
+  }
   if (i.contains("concurrency") && i["concurrency"].is_object()) {
     const auto& c = i["concurrency"];
     std::string place = c.contains("position") ? ", position " + text(c["position"]) + " in its queue" : "";

@@ -82,7 +82,7 @@ TEST_F(ChildWorkflowsTest, ANoticeLeftInTheOutboxIsDeliveredAtRecovery) {
     child.status = InstanceStatus::kCompleted;
     child.result = "from the outbox";
     Batch batch;
-    batch.put(Cf::kIndex, keys::notice_key(child.id, 7), encode_notice(child_done_notice(child)));
+    batch.put(Cf::kIndex, keys::notice_key(child.id, 7, 's'), encode_notice(child_done_notice(child)));
     const Batch* batches[] = {&batch};
     ASSERT_TRUE(store->write(batches));
   }
@@ -94,6 +94,25 @@ TEST_F(ChildWorkflowsTest, ANoticeLeftInTheOutboxIsDeliveredAtRecovery) {
   auto store = open_store();
   ASSERT_TRUE(store);
   EXPECT_EQ(rows(*store, keys::notice_prefix()), 0u);
+}
+
+TEST_F(ChildWorkflowsTest, CancellingAParentCancelsItsAttachedChildren) {
+  ASSERT_TRUE(h.start("test.parent", "p", {{"children", 3}}));
+  ASSERT_TRUE(h.signal("p.start-3", "go"));  // ended before the cancel: untouched
+  ASSERT_TRUE(h.start("test.parent", "free", {{"detached", true}}));
+  ASSERT_TRUE(h.cancel("p", "the objective was deleted"));
+  for (const char* child : {"p.start-1", "p.start-2"}) {
+    auto c = h.describe(child);
+    ASSERT_TRUE(c);
+    EXPECT_EQ(c->status, InstanceStatus::kCancelled) << child;
+    EXPECT_EQ(c->cancel_reason, "parent 'p' was cancelled: the objective was deleted");
+  }
+  EXPECT_EQ(h.status("p.start-3"), InstanceStatus::kCompleted);
+  EXPECT_EQ(h.status("free.start-1"), InstanceStatus::kWaiting);
+  auto store = open_store();
+  ASSERT_TRUE(store);
+  EXPECT_EQ(rows(*store, keys::notice_prefix()), 0u) << "a delivered notice stays in the outbox";
+  EXPECT_EQ(rows(*store, keys::child_prefix("free")), 0u) << "a detached child is listed under its parent";
 }
 
 TEST_F(ChildWorkflowsTest, AFailedChildIsReportedWithItsError) {
