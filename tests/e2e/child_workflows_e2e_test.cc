@@ -43,11 +43,6 @@ return {
 }
 )lua";
 
-nlohmann::json json_of(const std::optional<HttpReply>& reply) {
-  if (!reply) return nullptr;
-  return nlohmann::json::parse(reply->body, nullptr, false);
-}
-
 class ChildWorkflowsE2E : public ::testing::Test {
  protected:
   void SetUp() override {

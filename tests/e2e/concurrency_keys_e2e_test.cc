@@ -38,11 +38,6 @@ return {
 }
 )lua";
 
-nlohmann::json json_of(const std::optional<HttpReply>& reply) {
-  if (!reply) return nullptr;
-  return nlohmann::json::parse(reply->body, nullptr, false);
-}
-
 class ConcurrencyKeysE2E : public ::testing::Test {
  protected:
   void SetUp() override {

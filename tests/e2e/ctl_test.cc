@@ -32,7 +32,7 @@ CtlRun ctl(std::vector<std::string> args, std::vector<std::string> env = {},
   return run;
 }
 
-nlohmann::json json_of(const CtlRun& run) {
+nlohmann::json json_output(const CtlRun& run) {
   auto j = nlohmann::json::parse(run.out, nullptr, false);
   EXPECT_FALSE(j.is_discarded()) << "not JSON: " << run.out;
   return j;
@@ -77,25 +77,25 @@ TEST_F(CtlTest, EveryVerbWithJsonOutput) {
   auto started =
       run({"-o", "json", "start", "bench.sleep_step", "--id", "c1", "--input", R"({"sleep_ms":86400000})"});
   ASSERT_EQ(started.exit_code, 0);
-  EXPECT_EQ(json_of(started)["instance_id"], "c1");
-  EXPECT_EQ(json_of(started)["created"], true);
-  EXPECT_EQ(json_of(run({"-o", "json", "start", "bench.sleep_step", "--id", "c1"}))["created"], false);
+  EXPECT_EQ(json_output(started)["instance_id"], "c1");
+  EXPECT_EQ(json_output(started)["created"], true);
+  EXPECT_EQ(json_output(run({"-o", "json", "start", "bench.sleep_step", "--id", "c1"}))["created"], false);
 
   auto list = run({"-o", "json", "list", "--status", "waiting"});
   ASSERT_EQ(list.exit_code, 0);
-  ASSERT_EQ(json_of(list)["instances"].size(), 1u);
+  ASSERT_EQ(json_output(list)["instances"].size(), 1u);
   auto show = run({"-o", "json", "show", "c1"});
   ASSERT_EQ(show.exit_code, 0);
-  EXPECT_EQ(json_of(show)["status"], "waiting");
-  EXPECT_EQ(json_of(run({"-o", "json", "history", "c1"}))["entries"][0]["event"], "started");
-  EXPECT_EQ(json_of(run({"-o", "json", "timers", "--due-within", "2d"}))["timers"].size(), 1u);
-  EXPECT_TRUE(json_of(run({"-o", "json", "timers", "--due-within", "1h"}))["timers"].empty());
-  EXPECT_EQ(json_of(run({"-o", "json", "pause", "c1"}))["status"], "paused");
-  EXPECT_EQ(json_of(run({"-o", "json", "resume", "c1", "--policy", "shift"}))["status"], "waiting");
-  EXPECT_EQ(json_of(run({"-o", "json", "signal", "c1", "ping", "--data", R"({"n":1})"}))["status"],
+  EXPECT_EQ(json_output(show)["status"], "waiting");
+  EXPECT_EQ(json_output(run({"-o", "json", "history", "c1"}))["entries"][0]["event"], "started");
+  EXPECT_EQ(json_output(run({"-o", "json", "timers", "--due-within", "2d"}))["timers"].size(), 1u);
+  EXPECT_TRUE(json_output(run({"-o", "json", "timers", "--due-within", "1h"}))["timers"].empty());
+  EXPECT_EQ(json_output(run({"-o", "json", "pause", "c1"}))["status"], "paused");
+  EXPECT_EQ(json_output(run({"-o", "json", "resume", "c1", "--policy", "shift"}))["status"], "waiting");
+  EXPECT_EQ(json_output(run({"-o", "json", "signal", "c1", "ping", "--data", R"({"n":1})"}))["status"],
             "waiting");
-  EXPECT_EQ(json_of(run({"-o", "json", "stats"}))["instances"]["waiting"], 1);
-  EXPECT_EQ(json_of(run({"-o", "json", "cancel", "c1", "--reason", "test"}))["status"], "cancelled");
+  EXPECT_EQ(json_output(run({"-o", "json", "stats"}))["instances"]["waiting"], 1);
+  EXPECT_EQ(json_output(run({"-o", "json", "cancel", "c1", "--reason", "test"}))["status"], "cancelled");
   EXPECT_EQ(run({"retry", "c1"}).exit_code, 1);  // conflict: only failed instances
   auto events = run({"-o", "json", "events", "--since", "0", "--max", "2"});
   ASSERT_EQ(events.exit_code, 0);
@@ -128,16 +128,16 @@ TEST_F(CtlTest, DataDirModeReadsARunningAndAStoppedServersData) {
   const std::string data = dir.sub("data");
   auto live = ctl({"--data-dir", data, "-o", "json", "show", "d1"});
   ASSERT_EQ(live.exit_code, 0);
-  EXPECT_EQ(json_of(live)["status"], "waiting");
+  EXPECT_EQ(json_output(live)["status"], "waiting");
   EXPECT_EQ(ctl({"--data-dir", data, "pause", "d1"}).exit_code, 2);  // commands need the server
   daemon->stop();
   daemon.reset();
   auto list = ctl({"--data-dir", data, "-o", "json", "list"});
   ASSERT_EQ(list.exit_code, 0);
-  EXPECT_EQ(json_of(list)["instances"][0]["id"], "d1");
-  EXPECT_EQ(json_of(ctl({"--data-dir", data, "-o", "json", "history", "d1"}))["entries"].size(), 2u);
-  EXPECT_EQ(json_of(ctl({"--data-dir", data, "-o", "json", "timers"}))["timers"].size(), 1u);
-  EXPECT_EQ(json_of(ctl({"--data-dir", data, "-o", "json", "stats"}))["instances"]["waiting"], 1);
+  EXPECT_EQ(json_output(list)["instances"][0]["id"], "d1");
+  EXPECT_EQ(json_output(ctl({"--data-dir", data, "-o", "json", "history", "d1"}))["entries"].size(), 2u);
+  EXPECT_EQ(json_output(ctl({"--data-dir", data, "-o", "json", "timers"}))["timers"].size(), 1u);
+  EXPECT_EQ(json_output(ctl({"--data-dir", data, "-o", "json", "stats"}))["instances"]["waiting"], 1);
   EXPECT_EQ(ctl({"--data-dir", data, "show", "nope"}).exit_code, 3);
   EXPECT_EQ(ctl({"--data-dir", dir.sub("not-there"), "list"}).exit_code, 3);
 }
@@ -174,7 +174,7 @@ TEST_F(CtlTest, QueuesListPauseResumeAndSet) {
 
   auto listed = run({"-o", "json", "queues", "list"});
   ASSERT_EQ(listed.exit_code, 0);
-  const nlohmann::json q = json_of(listed)["queues"][0];
+  const nlohmann::json q = json_output(listed)["queues"][0];
   EXPECT_EQ(q["queue"], "emails");
   EXPECT_EQ(q["pending"], 1);
   EXPECT_EQ(q["paused"], false);
@@ -182,7 +182,7 @@ TEST_F(CtlTest, QueuesListPauseResumeAndSet) {
 
   auto paused = run({"-o", "json", "queues", "pause", "emails"});
   ASSERT_EQ(paused.exit_code, 0);
-  EXPECT_EQ(json_of(paused)["paused"], true);
+  EXPECT_EQ(json_output(paused)["paused"], true);
   // A paused queue hands out nothing.
   EXPECT_TRUE(api("POST", "/api/v1/queues/emails/claim", {{"worker", "w1"}})["tasks"].empty());
   auto table = run({"queues", "list"});
@@ -192,16 +192,17 @@ TEST_F(CtlTest, QueuesListPauseResumeAndSet) {
       "QUEUE   PAUSED  MAX IN FLIGHT  PENDING  RUNNING  COMPLETED  FAILED  CANCELLED  DONE/MIN  WAITING\n"
       "emails  yes     -              1        0        0          0       0          0         0\n");
 
-  EXPECT_EQ(json_of(run({"-o", "json", "queues", "set", "emails", "--max-in-flight", "5"}))["max_in_flight"],
-            5);
+  EXPECT_EQ(
+      json_output(run({"-o", "json", "queues", "set", "emails", "--max-in-flight", "5"}))["max_in_flight"],
+      5);
   auto set_table = run({"queues", "set", "emails", "--max-in-flight", "7"});
   EXPECT_NE(set_table.out.find("emails  yes     7 "), std::string::npos) << set_table.out;
   EXPECT_TRUE(
-      json_of(run({"-o", "json", "queues", "set", "emails", "--max-in-flight", "none"}))["max_in_flight"]
+      json_output(run({"-o", "json", "queues", "set", "emails", "--max-in-flight", "none"}))["max_in_flight"]
           .is_null());
   auto resumed = run({"-o", "json", "queues", "resume", "emails"});
   ASSERT_EQ(resumed.exit_code, 0);
-  EXPECT_EQ(json_of(resumed)["paused"], false);
+  EXPECT_EQ(json_output(resumed)["paused"], false);
   EXPECT_EQ(api("POST", "/api/v1/queues/emails/claim", {{"worker", "w1"}})["tasks"].size(), 1u);
 
   // Usage errors (2) are the tool's; the server's refusals (1) print its message.
@@ -223,22 +224,22 @@ TEST_F(CtlTest, TasksEnqueueListShowRetryAndCancel) {
   auto first = run({"-o", "json", "tasks", "enqueue", "emails", "--type", "send", "--payload",
                     R"({"to":"ada"})", "--dedupe-key", "ada", "--priority", "5"});
   ASSERT_EQ(first.exit_code, 0);
-  const std::string id = json_of(first)["task_id"];
-  EXPECT_EQ(json_of(first)["status"], "pending");
-  EXPECT_EQ(json_of(first)["created"], true);
+  const std::string id = json_output(first)["task_id"];
+  EXPECT_EQ(json_output(first)["status"], "pending");
+  EXPECT_EQ(json_output(first)["created"], true);
   auto again = run({"tasks", "enqueue", "emails", "--type", "send", "--dedupe-key", "ada"});
   ASSERT_EQ(again.exit_code, 0);
   EXPECT_EQ(again.out, id + ": pending (already enqueued with that dedupe key)\n");
   auto delayed = run({"-o", "json", "tasks", "enqueue", "emails", "--delay", "1h"});
   ASSERT_EQ(delayed.exit_code, 0);
-  const std::string later = json_of(delayed)["task_id"];
+  const std::string later = json_output(delayed)["task_id"];
 
   auto listed = run({"-o", "json", "tasks", "list", "emails"});
   ASSERT_EQ(listed.exit_code, 0);
-  ASSERT_EQ(json_of(listed)["tasks"].size(), 2u);
-  EXPECT_EQ(json_of(listed)["tasks"][0]["task_id"], id);
-  EXPECT_EQ(json_of(listed)["tasks"][0]["priority"], 5);
-  EXPECT_EQ(json_of(run({"-o", "json", "tasks", "list", "emails", "--limit", "1"}))["tasks"].size(), 1u);
+  ASSERT_EQ(json_output(listed)["tasks"].size(), 2u);
+  EXPECT_EQ(json_output(listed)["tasks"][0]["task_id"], id);
+  EXPECT_EQ(json_output(listed)["tasks"][0]["priority"], 5);
+  EXPECT_EQ(json_output(run({"-o", "json", "tasks", "list", "emails", "--limit", "1"}))["tasks"].size(), 1u);
   auto table = run({"tasks", "list", "emails"});
   ASSERT_EQ(table.exit_code, 0);
   EXPECT_NE(table.out.find("ID"), std::string::npos);
@@ -251,14 +252,14 @@ TEST_F(CtlTest, TasksEnqueueListShowRetryAndCancel) {
   ASSERT_EQ(claimed["tasks"][0]["task_id"], id);
   api("POST", "/api/v1/tasks/" + id + "/fail",
       {{"lease", claimed["tasks"][0]["lease"]}, {"error", "mailbox full"}, {"retryable", false}});
-  EXPECT_EQ(json_of(run({"-o", "json", "tasks", "list", "emails", "--status", "failed"}))["tasks"].size(),
+  EXPECT_EQ(json_output(run({"-o", "json", "tasks", "list", "emails", "--status", "failed"}))["tasks"].size(),
             1u);
 
   auto shown = run({"-o", "json", "tasks", "show", id});
   ASSERT_EQ(shown.exit_code, 0);
-  EXPECT_EQ(json_of(shown)["status"], "failed");
-  ASSERT_EQ(json_of(shown)["attempts"].size(), 1u);
-  EXPECT_EQ(json_of(shown)["attempts"][0]["worker"], "worker-7");
+  EXPECT_EQ(json_output(shown)["status"], "failed");
+  ASSERT_EQ(json_output(shown)["attempts"].size(), 1u);
+  EXPECT_EQ(json_output(shown)["attempts"][0]["worker"], "worker-7");
   auto show_table = run({"tasks", "show", id});
   ASSERT_EQ(show_table.exit_code, 0);
   EXPECT_NE(show_table.out.find("status         failed"), std::string::npos) << show_table.out;
@@ -268,7 +269,7 @@ TEST_F(CtlTest, TasksEnqueueListShowRetryAndCancel) {
 
   auto retried = run({"-o", "json", "tasks", "retry", id});
   ASSERT_EQ(retried.exit_code, 0);
-  EXPECT_EQ(json_of(retried)["status"], "pending");
+  EXPECT_EQ(json_output(retried)["status"], "pending");
   EXPECT_EQ(run({"tasks", "cancel", id}).out, id + ": cancelled\n");
   // The server's 409 and 404, with its message.
   auto twice = run_merged({"tasks", "cancel", id});
@@ -287,7 +288,7 @@ TEST_F(CtlTest, TasksEnqueueListShowRetryAndCancel) {
   auto bad_delay = run_merged({"tasks", "enqueue", "emails", "--delay", "5parsecs"});
   EXPECT_EQ(bad_delay.exit_code, 1);
   EXPECT_NE(bad_delay.out.find("delay"), std::string::npos) << bad_delay.out;
-  EXPECT_EQ(json_of(run({"-o", "json", "queues", "list"}))["queues"][0]["pending"], 1);  // nothing added
+  EXPECT_EQ(json_output(run({"-o", "json", "queues", "list"}))["queues"][0]["pending"], 1);  // nothing added
 }
 
 TEST_F(CtlTest, TasksListFollowsPagesUpToTheLimit) {
@@ -300,12 +301,13 @@ TEST_F(CtlTest, TasksListFollowsPagesUpToTheLimit) {
 
   auto all = run({"-o", "json", "tasks", "list", "bulk", "--limit", "5000"});
   ASSERT_EQ(all.exit_code, 0);
-  const nlohmann::json tasks = json_of(all)["tasks"];
+  const nlohmann::json tasks = json_output(all)["tasks"];
   ASSERT_EQ(tasks.size(), 1003u);
   std::set<std::string> ids;
   for (const auto& t : tasks) ids.insert(t["task_id"].get<std::string>());
   EXPECT_EQ(ids.size(), 1003u);  // no task twice across the pages
-  EXPECT_EQ(json_of(run({"-o", "json", "tasks", "list", "bulk", "--limit", "1001"}))["tasks"].size(), 1001u);
+  EXPECT_EQ(json_output(run({"-o", "json", "tasks", "list", "bulk", "--limit", "1001"}))["tasks"].size(),
+            1001u);
 }
 
 }  // namespace

@@ -39,11 +39,6 @@ return {
 }
 )lua";
 
-nlohmann::json json_of(const std::optional<HttpReply>& reply) {
-  if (!reply) return nullptr;
-  return nlohmann::json::parse(reply->body, nullptr, false);
-}
-
 void write_file(const std::filesystem::path& path, const std::string& text) {
   std::ofstream(path, std::ios::binary | std::ios::trunc) << text;
 }

@@ -424,13 +424,9 @@ TEST_F(EngineTest, RetentionSweepDeletesFinishedInstancesAndExpiredKeys) {
   ASSERT_TRUE(h.start("test.sequence", "old", offsets({0}), "key-old"));
   ASSERT_TRUE(h.start("test.sequence", "running", offsets({10 * kDayMs})));
   h.clock.advance(kDayMs + 1);
-  std::optional<SweepResult> swept;
-  h.engine->sweep_now([&](SweepResult r) { swept = r; });
-  for (int i = 0; i < 100 && !swept; ++i) h.loop.run_once();
-  h.drain();
-  ASSERT_TRUE(swept);
-  EXPECT_EQ(swept->instances_deleted, 1u);
-  EXPECT_EQ(swept->keys_deleted, 1u);
+  SweepResult swept = h.sweep();
+  EXPECT_EQ(swept.instances_deleted, 1u);
+  EXPECT_EQ(swept.keys_deleted, 1u);
   EXPECT_EQ(h.describe("old").error().code, ErrorCode::kNotFound);
   EXPECT_EQ(h.read_history("old").error().code, ErrorCode::kNotFound);
   EXPECT_EQ(h.status("running"), InstanceStatus::kWaiting);

@@ -184,6 +184,16 @@ class EngineHarness {
         [&](auto done) { engine->timers(due_before, limit, std::move(done)); });
   }
 
+  // Runs the retention sweep now and waits for its result.
+  SweepResult sweep() {
+    std::optional<SweepResult> swept;
+    engine->sweep_now([&](SweepResult r) { swept = r; });
+    for (int i = 0; i < 100 && !swept; ++i) loop.run_once();
+    drain();
+    EXPECT_TRUE(swept) << "the sweep did not finish";
+    return swept.value_or(SweepResult{});
+  }
+
   InstanceStatus status(const std::string& id) {
     auto r = describe(id);
     EXPECT_TRUE(r) << r.error().to_string();

@@ -8,6 +8,8 @@
 #include <optional>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 namespace sundial::testing {
 
 struct HttpReply {
@@ -19,6 +21,13 @@ struct HttpReply {
     return it == headers.end() ? std::string() : it->second;
   }
 };
+
+// The reply's body as JSON: null without a reply, discarded (is_discarded)
+// when the body is not JSON.
+inline nlohmann::json json_of(const std::optional<HttpReply>& reply) {
+  if (!reply) return nullptr;
+  return nlohmann::json::parse(reply->body, nullptr, false);
+}
 
 class HttpConnection {
  public:

@@ -168,12 +168,7 @@ TEST_F(IdReuseTest, RetentionDeletesEveryRunOfAnId) {
   h.clock.advance(h.options.retention.retention / 2);
   ASSERT_TRUE(h.start(again("gone-too", {{"run", 2}})));  // finished later: kept
   h.clock.advance(h.options.retention.retention / 2 + 1);
-  std::optional<SweepResult> swept;
-  h.engine->sweep_now([&](SweepResult r) { swept = r; });
-  for (int i = 0; i < 100 && !swept; ++i) h.loop.run_once();
-  h.drain();
-  ASSERT_TRUE(swept);
-  EXPECT_EQ(swept->instances_deleted, 1u);
+  EXPECT_EQ(h.sweep().instances_deleted, 1u);
   EXPECT_EQ(h.describe("gone").error().code, ErrorCode::kNotFound);
   EXPECT_EQ(h.describe("gone-too", 1)->run, 1u);
 
