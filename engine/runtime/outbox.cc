@@ -1,6 +1,7 @@
 #include "engine/runtime/outbox.h"
 
 #include "engine/base/json_parse.h"
+#include "engine/codec/stored_json.h"
 #include "engine/runtime/context.h"
 
 namespace sundial {
@@ -12,7 +13,7 @@ std::string encode_notice(const Notice& n) {
 }
 
 Result<Notice> decode_notice(std::string_view bytes) {
-  auto parsed = parse_json(bytes, JsonLimits{});
+  auto parsed = parse_json(bytes, stored_json::kStoredLimits);  // a child's result may be as deep as a record
   auto corrupt = [] { return make_error(ErrorCode::kCorruption, "an outbox notice is malformed"); };
   if (!parsed || !parsed->is_object()) return corrupt();
   const nlohmann::json& j = *parsed;

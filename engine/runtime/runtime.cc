@@ -683,7 +683,7 @@ void Runtime::commit(LiveInstance& inst, Transition&& tx) {
   const InstanceRecord& r = inst.record;
   for (Notice& notice : owed_notices(r, inst.persisted, inst.indexed_status)) {
     // In the batch that ends it: a kill -9 before the delivery only delays it.
-    std::string key = keys::notice_key(r.id, r.next_seq, static_cast<char>(notice.kind));
+    std::string key = keys::notice_key(r.id, r.run, r.next_seq, static_cast<char>(notice.kind));
     tx.batch.put(Cf::kIndex, key, encode_notice(notice));
     tx.after_commit([this, key, notice = std::move(notice)]() mutable { deliver(key, std::move(notice)); });
   }
@@ -876,18 +876,19 @@ struct StoredState {
 
 Result<std::vector<std::pair<std::string, Notice>>> read_notices(Store& store) {
   std::vector<std::pair<std::string, Notice>> out;
-  std::optional<Error> bad;
   SUNDIAL_TRY(scan_prefix(store, Cf::kIndex, keys::notice_prefix(),
                           [&](std::string_view key, std::string_view value) {
                             auto notice = decode_notice(value);
                             if (!notice) {
-                              bad = notice.error();
-                              return false;
+                              // One damaged row must not keep the engine from starting: it is
+                              // left where it is, for an operator to look at.
+                              spdlog::error("outbox row {} cannot be read ({}); it is not sent", to_hex(key),
+                                            notice.error().to_string());
+                              return true;
                             }
                             out.emplace_back(std::string(key), std::move(*notice));
                             return true;
                           }));
-  if (bad) return std::unexpected(*bad);
   return out;
 }
 

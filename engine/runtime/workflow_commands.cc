@@ -6,7 +6,8 @@
 namespace sundial {
 namespace {
 
-constexpr size_t kMaxKeyBytes = 255;  // validate_idempotency_key
+constexpr size_t kMaxKeyBytes = 255;         // validate_idempotency_key
+constexpr size_t kMaxNotifiedIdBytes = 194;  // 200 - "child:"
 
 void start_child(Runtime& rt, IdempotencyKeys& keys, DurationMs window, const StepInfo& step,
                  const ChildStart& spec, StepDone done) {
@@ -43,7 +44,9 @@ void cancel_other(Runtime& rt, IdempotencyKeys& keys, const CancelOut& cancel, S
 std::string derived_child_id(const StepInfo& step) {
   std::string readable =
       step.instance_id + "." + (step.run > 1 ? std::to_string(step.run) + "." : "") + step.step_name;
-  if (keys::validate_instance_id(readable)) return readable;
+  // The parent's notice is the signal "child:<id>", and signal names are
+  // at most 200 bytes.
+  if (readable.size() <= kMaxNotifiedIdBytes && keys::validate_instance_id(readable)) return readable;
   return derived_id("child", run_scoped_id(step.instance_id, step.run), step.step_name);
 }
 

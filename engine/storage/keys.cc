@@ -99,10 +99,11 @@ std::string past_run_key(std::string_view id, uint32_t run) {
   return out;
 }
 
-std::string notice_key(std::string_view sender, uint32_t seq, char kind) {
+std::string notice_key(std::string_view sender, uint32_t run, uint32_t seq, char kind) {
   std::string out = notice_prefix();
   out.append(sender);
   out.push_back('\0');
+  put_u32_be(out, run);
   put_u32_be(out, seq);
   out.push_back(kind);
   return out;

@@ -95,9 +95,9 @@ std::string past_run_key(std::string_view id, uint32_t run);
 std::string past_run_prefix(std::string_view id);
 
 // The outbox (engine/runtime/outbox.h): a notice an instance's commit owes
-// other instances, by the sender, its journal position at the time and
-// the notice's kind.
-std::string notice_key(std::string_view sender, uint32_t seq, char kind);
+// other instances, by the sender, its run and journal position at the
+// time, and the notice's kind.
+std::string notice_key(std::string_view sender, uint32_t run, uint32_t seq, char kind);
 std::string notice_prefix();
 // A child instance (InstanceRecord::parent_id, not detached) under its
 // parent: what a cancel of the parent cancels.

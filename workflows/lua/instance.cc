@@ -255,17 +255,18 @@ int ctx_effect(lua_State* L) {
   return lua_yield(L, 0);
 }
 
-// A step (name at 2) that carries `cmd` out through the engine, then yields.
-int command_step(lua_State* L, CtxBox& box, const char* method, InstanceCommand cmd) {
-  {
-    LuaRequest req;
-    req.kind = LuaRequest::Kind::kStep;
-    req.name = lua_tostring(L, 2);
-    check_name(method, "step", req.name);
-    req.effect_fn = box.instance->context().command_fn(std::move(cmd));
-    box.instance->set_request(std::move(req));
-  }
-  return lua_yield(L, 0);
+// Sets the step request (name at 2, options at 3: attempts, backoff,
+// max_backoff) that carries `cmd` out through the engine. The caller
+// yields after it returns: lua_yield longjmps in Lua 5.4, so no object
+// with a destructor may be alive in the C function's frame by then.
+void request_command(lua_State* L, CtxBox& box, const std::string& method, InstanceCommand cmd) {
+  LuaRequest req;
+  req.kind = LuaRequest::Kind::kStep;
+  req.name = lua_tostring(L, 2);
+  check_name(method.c_str(), "step", req.name);
+  req.policy = effect_retry_policy(L, 3, method);
+  req.effect_fn = box.instance->context().command_fn(std::move(cmd));
+  box.instance->set_request(std::move(req));
 }
 
 // The string field `key` of `spec` (required, or absent -> nullopt).
@@ -280,13 +281,7 @@ std::optional<std::string> text_field(const nlohmann::json& spec, const char* ke
   return it->get<std::string>();
 }
 
-// ctx:start_child(name, { type =, id =, input =, detached = })
-//   -> { instance_id =, run =, created =, status = }
-int ctx_start_child(lua_State* L) {
-  CtxBox& box = check_ctx(L);
-  require_own_thread(L, box, "start_child");
-  luaL_checkstring(L, 2);
-  luaL_checktype(L, 3, LUA_TTABLE);
+void request_child_start(lua_State* L, CtxBox& box) {
   const std::string method = "ctx:start_child";
   check_known_fields(L, 3, method, {"type", "id", "input", "detached"});
   nlohmann::json spec = to_json(L, 3);
@@ -298,21 +293,39 @@ int ctx_start_child(lua_State* L) {
     if (!spec["detached"].is_boolean()) throw LuaValueError(method + ": 'detached' must be a boolean");
     child.detached = spec["detached"].get<bool>();
   }
-  return command_step(L, box, method.c_str(), std::move(child));
+  request_command(L, box, method, std::move(child));
 }
 
-// ctx:signal(name, { id =, signal =, payload = }) -> { instance_id =, status = }
-int ctx_signal(lua_State* L) {
-  CtxBox& box = check_ctx(L);
-  require_own_thread(L, box, "signal");
-  luaL_checkstring(L, 2);
-  luaL_checktype(L, 3, LUA_TTABLE);
+void request_signal(lua_State* L, CtxBox& box) {
   const std::string method = "ctx:signal";
   check_known_fields(L, 3, method, {"id", "signal", "payload"});
   nlohmann::json spec = to_json(L, 3);
   SignalOut out{*text_field(spec, "id", method, true), *text_field(spec, "signal", method, true),
                 spec.value("payload", nlohmann::json())};
-  return command_step(L, box, method.c_str(), std::move(out));
+  request_command(L, box, method, std::move(out));
+}
+
+// ctx:start_child(name, { type =, id =, input =, detached =, attempts =, backoff =, max_backoff = })
+//   -> { instance_id =, run =, created =, status = }
+int ctx_start_child(lua_State* L) {
+  CtxBox& box = check_ctx(L);
+  require_own_thread(L, box, "start_child");
+  luaL_checkstring(L, 2);
+  luaL_checktype(L, 3, LUA_TTABLE);
+  lua_settop(L, 3);
+  request_child_start(L, box);
+  return lua_yield(L, 0);
+}
+
+// ctx:signal(name, { id =, signal =, payload =, attempts =, ... }) -> { instance_id =, status = }
+int ctx_signal(lua_State* L) {
+  CtxBox& box = check_ctx(L);
+  require_own_thread(L, box, "signal");
+  luaL_checkstring(L, 2);
+  luaL_checktype(L, 3, LUA_TTABLE);
+  lua_settop(L, 3);
+  request_signal(L, box);
+  return lua_yield(L, 0);
 }
 
 // ctx:secret("NAME") -> a reference resolved only when an effect's step runs.

@@ -82,7 +82,7 @@ TEST_F(ChildWorkflowsTest, ANoticeLeftInTheOutboxIsDeliveredAtRecovery) {
     child.status = InstanceStatus::kCompleted;
     child.result = "from the outbox";
     Batch batch;
-    batch.put(Cf::kIndex, keys::notice_key(child.id, 7, 's'), encode_notice(child_done_notice(child)));
+    batch.put(Cf::kIndex, keys::notice_key(child.id, 1, 7, 's'), encode_notice(child_done_notice(child)));
     const Batch* batches[] = {&batch};
     ASSERT_TRUE(store->write(batches));
   }
