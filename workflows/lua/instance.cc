@@ -305,28 +305,24 @@ void request_signal(lua_State* L, CtxBox& box) {
   request_command(L, box, method, std::move(out));
 }
 
-// ctx:start_child(name, { type =, id =, input =, detached =, attempts =, backoff =, max_backoff = })
-//   -> { instance_id =, run =, created =, status = }
-int ctx_start_child(lua_State* L) {
+// Checks the (name, options) arguments of a command method, has `build`
+// set its request, then yields (with nothing alive that has a destructor).
+int command_yield(lua_State* L, const char* method, void (*build)(lua_State*, CtxBox&)) {
   CtxBox& box = check_ctx(L);
-  require_own_thread(L, box, "start_child");
+  require_own_thread(L, box, method);
   luaL_checkstring(L, 2);
   luaL_checktype(L, 3, LUA_TTABLE);
   lua_settop(L, 3);
-  request_child_start(L, box);
+  build(L, box);
   return lua_yield(L, 0);
 }
 
+// ctx:start_child(name, { type =, id =, input =, detached =, attempts =, backoff =, max_backoff = })
+//   -> { instance_id =, run =, created =, status = }
+int ctx_start_child(lua_State* L) { return command_yield(L, "start_child", request_child_start); }
+
 // ctx:signal(name, { id =, signal =, payload =, attempts =, ... }) -> { instance_id =, status = }
-int ctx_signal(lua_State* L) {
-  CtxBox& box = check_ctx(L);
-  require_own_thread(L, box, "signal");
-  luaL_checkstring(L, 2);
-  luaL_checktype(L, 3, LUA_TTABLE);
-  lua_settop(L, 3);
-  request_signal(L, box);
-  return lua_yield(L, 0);
-}
+int ctx_signal(lua_State* L) { return command_yield(L, "signal", request_signal); }
 
 // ctx:secret("NAME") -> a reference resolved only when an effect's step runs.
 int ctx_secret(lua_State* L) {
