@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "connectors/http/limiters.h"
+#include "engine/flow/limiters.h"
 #include "engine/engine.h"
 #include "server/api/auth.h"
 #include "server/api/router.h"

@@ -23,7 +23,7 @@
 #include <map>
 
 #include "connectors/http/async_http_client.h"
-#include "connectors/http/limiters.h"
+#include "engine/flow/limiters.h"
 #include "engine/base/error.h"
 
 namespace sundial {

@@ -7,7 +7,7 @@
 // the Loop, which must outlive the Router.
 #pragma once
 
-#include "connectors/http/limiters.h"
+#include "engine/flow/limiters.h"
 #include "engine/base/json_parse.h"
 #include "engine/engine.h"
 #include "engine/loop/loop.h"

@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "connectors/http/limiters.h"
+#include "engine/flow/limiters.h"
 #include "connectors/resend/resend_client.h"
 #include "engine/base/clock.h"
 #include "engine/base/json_parse.h"

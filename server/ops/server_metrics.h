@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "connectors/http/limiters.h"
+#include "engine/flow/limiters.h"
 #include "engine/engine.h"
 #include "server/ops/metrics.h"
 
@@ -32,7 +32,7 @@ struct ConnectionCounts {
 
 class ServerMetrics {
  public:
-  // `limiters` reads the shared rate limiters (connectors/http/limiters.h).
+  // `limiters` reads the shared rate limiters (engine/flow/limiters.h).
   ServerMetrics(MetricsRegistry& registry, Engine& engine, std::function<ConnectionCounts()> connections,
                 std::function<std::vector<LimiterView>()> limiters = {});
   ~ServerMetrics() { *alive_ = false; }

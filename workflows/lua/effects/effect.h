@@ -30,7 +30,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "connectors/http/limiters.h"
+#include "engine/flow/limiters.h"
 #include "connectors/http/outbound_policy.h"
 #include "engine/runtime/context.h"
 #include "workflows/lua/effects/secret_ref.h"

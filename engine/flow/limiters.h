@@ -24,8 +24,8 @@
 #include <string_view>
 #include <vector>
 
-#include "connectors/http/rate_gate.h"
 #include "engine/base/error.h"
+#include "engine/flow/rate_gate.h"
 
 namespace sundial {
 

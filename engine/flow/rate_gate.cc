@@ -1,4 +1,4 @@
-#include "connectors/http/rate_gate.h"
+#include "engine/flow/rate_gate.h"
 
 #include <algorithm>
 

@@ -1,7 +1,7 @@
-// Limiters (connectors/http/limiters.h) on a real loop with a ManualClock:
+// Limiters (engine/flow/limiters.h) on a real loop with a ManualClock:
 // a named limiter shared by its callers, one bucket per sub-key, holds from
 // a provider's Retry-After, and a bounded number of buckets.
-#include "connectors/http/limiters.h"
+#include "engine/flow/limiters.h"
 
 #include <gtest/gtest.h>
 

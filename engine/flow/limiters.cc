@@ -1,4 +1,4 @@
-#include "connectors/http/limiters.h"
+#include "engine/flow/limiters.h"
 
 #include <algorithm>
 

@@ -2,7 +2,7 @@
 // passes. Rates are high (a token per millisecond or two) so that the real
 // uv timer the gate arms while calls wait is never more than a couple of
 // milliseconds; no assertion depends on real time.
-#include "connectors/http/rate_gate.h"
+#include "engine/flow/rate_gate.h"
 
 #include <gtest/gtest.h>
 
