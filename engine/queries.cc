@@ -6,6 +6,7 @@
 #include "engine/codec/codec.h"
 #include "engine/codec/index_keys.h"
 #include "engine/codec/scan_decoded.h"
+#include "engine/codec/slot_rows.h"
 #include "engine/tasks/task_keys.h"
 
 namespace sundial {
@@ -185,16 +186,7 @@ nlohmann::json start_reply_to_json(const StartReply& reply) {
 
 Result<size_t> queue_position(Store& store, const InstanceRecord& r) {
   if (slot_state(r) != SlotState::kQueued) return 0;
-  std::string prefix = keys::slot_index_key_prefix(r.concurrency->key);
-  prefix.push_back(static_cast<char>(SlotState::kQueued));
-  size_t ahead = 0;
-  SUNDIAL_TRY(scan_prefix(store, Cf::kIndex, prefix, [&](std::string_view key, std::string_view) {
-    auto parsed = keys::parse_slot_index_key(key);
-    if (!parsed || parsed->seq >= r.queue_seq) return false;
-    ++ahead;
-    return true;
-  }));
-  return ahead + 1;
+  return slot_position(store, keys::SlotSpace::kInstances, r.concurrency->key, r.queue_seq);
 }
 
 nlohmann::json list_page_to_json(const ListPage& page) {

@@ -228,6 +228,7 @@ int run_daemon(const std::vector<std::string>& args) {
     return 1;
   }
   std::unique_ptr<Engine> engine = std::move(*opened);
+  engine->tasks().use_limiters(&limiters);
   spdlog::info(
       "engine ready in {} ms (storage open, workflow scripts and recovery)",
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - open_started)
@@ -261,9 +262,11 @@ int run_daemon(const std::vector<std::string>& args) {
   for (auto& route : modules.routes) server->add_webhook(std::move(route));
   // [queues.<name>] settings, applied at every start like PUT /api/v1/queues/{queue}.
   for (const auto& [queue, max_in_flight] : config.queue_max_in_flight) {
-    engine->tasks().configure(queue, std::nullopt, max_in_flight, [queue](Result<QueueView> applied) {
-      if (!applied) spdlog::error("[queues.{}] could not be applied: {}", queue, applied.error().to_string());
-    });
+    engine->tasks().configure(
+        queue, QueueSettings{std::nullopt, max_in_flight, std::nullopt}, [queue](Result<QueueView> applied) {
+          if (!applied)
+            spdlog::error("[queues.{}] could not be applied: {}", queue, applied.error().to_string());
+        });
   }
   // The webhook triggers the scripts declare follow each script's changes.
   auto serve_triggers = [&server, triggers = trigger_options(config)](

@@ -23,6 +23,22 @@ void RateGate::hold_for(DurationMs delay) {
   bucket_.drain(now);
 }
 
+size_t RateGate::try_take(size_t wanted) {
+  SUNDIAL_CHECK_LOOP_THREAD(loop_);
+  TimeMs now = clock_.now_ms();
+  if (!queue_.empty() || now < held_until_) return 0;
+  size_t taken = 0;
+  while (taken < wanted && bucket_.try_take(now)) ++taken;
+  return taken;
+}
+
+DurationMs RateGate::until_token() const {
+  SUNDIAL_CHECK_LOOP_THREAD(loop_);
+  TimeMs now = clock_.now_ms();
+  if (now < held_until_) return held_until_ - now;
+  return bucket_.wait(now);
+}
+
 size_t RateGate::waiting() const {
   SUNDIAL_CHECK_LOOP_THREAD(loop_);
   return queue_.size();

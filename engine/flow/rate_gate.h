@@ -25,6 +25,12 @@ class RateGate {
 
   // Runs `go` as soon as the budget allows (maybe at once).
   void acquire(std::move_only_function<void()> go);
+  // Up to `wanted` tokens at once, for a caller that hands out work rather
+  // than waiting (a task queue's claims): how many it took, 0 while the
+  // gate is held or callers queue behind it (they go first).
+  size_t try_take(size_t wanted);
+  // How long until try_take() may give a token (0: now).
+  DurationMs until_token() const;
   // The provider asked to wait: nothing passes for `delay`.
   void hold_for(DurationMs delay);
   size_t waiting() const;

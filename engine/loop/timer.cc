@@ -21,6 +21,8 @@ void UvTimer::start(uint64_t delay_ms) {
 
 void UvTimer::stop() { uv_timer_stop(handle_.get()); }
 
+bool UvTimer::armed() const { return uv_is_active(handle_.base()) != 0; }
+
 void UvTimer::set_keeps_loop_alive(bool keep) {
   if (keep) {
     uv_ref(handle_.base());

@@ -24,6 +24,8 @@ class UvTimer {
   // (Re)arms the timer to fire once after `delay_ms` of monotonic time.
   void start(uint64_t delay_ms);
   void stop();
+  // Whether it is armed (started and not yet fired or stopped).
+  bool armed() const;
   // Whether the timer keeps the loop alive while armed. Default: true.
   void set_keeps_loop_alive(bool keep);
 

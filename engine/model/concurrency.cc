@@ -131,4 +131,22 @@ nlohmann::json to_json(const ConcurrencySpec& spec) {
   return j;
 }
 
+Result<void> fold_input(nlohmann::json& into, const nlohmann::json& input, CoalesceMerge merge) {
+  if (merge == CoalesceMerge::kLatest) {
+    into = input;
+    return ok();
+  }
+  if (!into.is_array() || into.size() >= kMaxCoalescedInputs) {
+    return make_error(ErrorCode::kConflict, "the queued follow-up already holds " +
+                                                std::to_string(kMaxCoalescedInputs) + " coalesced inputs");
+  }
+  into.push_back(input);
+  if (into.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).size() > kMaxCoalescedInputBytes) {
+    into.erase(into.size() - 1);
+    return make_error(ErrorCode::kConflict, "the queued follow-up's coalesced inputs would exceed " +
+                                                std::to_string(kMaxCoalescedInputBytes) + " bytes");
+  }
+  return ok();
+}
+
 }  // namespace sundial

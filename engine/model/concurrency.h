@@ -1,5 +1,5 @@
-// Concurrency keys as values: the `concurrency` object a start (and,
-// later, a task enqueue) may carry (ConcurrencySpec), and where an
+// Concurrency keys as values: the `concurrency` object a start or a task
+// enqueue may carry (ConcurrencySpec), and where an
 // instance stands under its key (SlotState). ConcurrencySpec is what it
 // may carry: which key the instance shares with others, how many
 // of them may run at once, and what a start does when the key is busy.
@@ -71,6 +71,11 @@ struct SlotEntry {
 };
 
 inline constexpr size_t kMaxConcurrencyKeyBytes = 256;
+// Most inputs a "list" follow-up collects; a start past it queues a new one.
+inline constexpr size_t kMaxCoalescedInputs = 1000;
+// ... and most bytes its list of inputs may take as JSON (each fold
+// rewrites the record).
+inline constexpr size_t kMaxCoalescedInputBytes = 256 * 1024;
 inline constexpr uint32_t kMaxConcurrencyLimit = 10'000;
 inline constexpr DurationMs kMaxDebounceMs = 7 * kDayMs;
 inline constexpr DurationMs kMaxDebounceWaitMs = 30 * kDayMs;
@@ -86,5 +91,12 @@ std::string_view merge_name(CoalesceMerge merge);
 // max_wait without a debounce, shorter than it or over 30d.
 Result<ConcurrencySpec> parse_concurrency(const nlohmann::json& value);
 nlohmann::json to_json(const ConcurrencySpec& spec);
+
+// Folds a later start's (or task enqueue's) `input` into the input of the
+// follow-up it coalesces into: replaces it (merge latest) or appends to
+// the list (merge list). conflict, with `into` unchanged, when the list is
+// not a list, holds kMaxCoalescedInputs already or would pass
+// kMaxCoalescedInputBytes: the caller queues a follow-up of its own.
+Result<void> fold_input(nlohmann::json& into, const nlohmann::json& input, CoalesceMerge merge);
 
 }  // namespace sundial

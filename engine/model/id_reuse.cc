@@ -33,4 +33,16 @@ bool may_run_again(IdReuse reuse, InstanceStatus status) {
   return false;
 }
 
+Result<IdReuse> parse_id_reuse_field(const nlohmann::json& value, bool has_id) {
+  auto parsed = value.is_string() ? parse_id_reuse(value.get_ref<const std::string&>()) : std::nullopt;
+  if (!parsed) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "'id_reuse' must be \"reject\", \"allow_if_finished\" or \"allow_if_failed\"");
+  }
+  if (*parsed != IdReuse::kReject && !has_id) {
+    return make_error(ErrorCode::kInvalidArgument, "'id_reuse' needs an 'id': a generated id never runs again");
+  }
+  return *parsed;
+}
+
 }  // namespace sundial

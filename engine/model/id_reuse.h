@@ -7,6 +7,9 @@
 #include <optional>
 #include <string_view>
 
+#include <nlohmann/json.hpp>
+
+#include "engine/base/error.h"
 #include "engine/model/instance.h"
 
 namespace sundial {
@@ -21,5 +24,9 @@ std::optional<IdReuse> parse_id_reuse(std::string_view name);
 std::string_view id_reuse_name(IdReuse reuse);
 // Whether `reuse` lets a start begin a new run of an instance in `status`.
 bool may_run_again(IdReuse reuse, InstanceStatus status);
+// A start's `id_reuse` field from untrusted JSON: one of the names, and
+// anything but "reject" only for a start that names its id
+// (invalid_argument otherwise, naming the field).
+Result<IdReuse> parse_id_reuse_field(const nlohmann::json& value, bool has_id);
 
 }  // namespace sundial

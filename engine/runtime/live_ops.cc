@@ -7,6 +7,7 @@
 #include "engine/base/utf8.h"
 #include "engine/codec/codec.h"
 #include "engine/codec/index_keys.h"
+#include "engine/codec/slot_rows.h"
 #include "engine/storage/keys.h"
 
 namespace sundial {
@@ -78,7 +79,8 @@ void retire_run(LiveInstance& inst, Transition& tx) {
 std::string slot_index_key_of(const InstanceRecord& r) {
   SlotState state = slot_state(r);
   if (state == SlotState::kNone) return {};
-  return keys::slot_index_key(r.concurrency->key, static_cast<uint8_t>(state), r.queue_seq, r.id);
+  return slot_row_key(SlotEntry{r.concurrency->key, r.id, state, r.queue_seq, r.concurrency->limit},
+                      keys::SlotSpace::kInstances);
 }
 
 void write_instance(LiveInstance& inst, Transition& tx) {
@@ -115,11 +117,7 @@ void write_instance(LiveInstance& inst, Transition& tx) {
   std::string slot_key = slot_index_key_of(r);
   if (slot_key != inst.indexed_slot_key) {
     if (!inst.indexed_slot_key.empty()) tx.batch.del(Cf::kIndex, inst.indexed_slot_key);
-    if (!slot_key.empty()) {
-      std::string limit;
-      put_u32_be(limit, r.concurrency->limit);
-      tx.batch.put(Cf::kIndex, slot_key, limit);
-    }
+    if (!slot_key.empty()) tx.batch.put(Cf::kIndex, slot_key, slot_row_value(r.concurrency->limit));
     inst.indexed_slot_key = std::move(slot_key);
   }
   inst.persisted = true;

@@ -14,6 +14,7 @@
 #include "engine/base/utf8.h"
 #include "engine/codec/codec.h"
 #include "engine/codec/index_keys.h"
+#include "engine/codec/slot_rows.h"
 #include "engine/runtime/dry_replay.h"
 #include "engine/runtime/failure_text.h"
 #include "engine/runtime/live_ops.h"
@@ -729,27 +730,31 @@ void Runtime::cancel_children(std::string key, Notice notice) {
         if (!children) return notice_done(std::move(key), notice.to, std::unexpected(children.error()));
         std::string reason = "parent '" + notice.to + "' was cancelled";
         if (!notice.signal.empty()) reason += ": " + notice.signal;
-        // The row goes once every child has answered (a finished child's
-        // conflict is an answer); any retryable failure keeps it.
-        struct Join {
-          size_t left = 0;
-          std::optional<Error> retry;
-        };
-        auto join = std::make_shared<Join>(Join{children->size(), std::nullopt});
-        if (children->empty()) return notice_done(std::move(key), notice.to, nlohmann::json());
-        auto shared_key = std::make_shared<std::string>(std::move(key));
-        for (const std::string& child : *children) {
-          StepInfo sender{notice.to, "cancel-children", 1, notice.idempotency_key, 1};
-          commands_(sender, CancelOut{child, reason},
-                    [this, join, shared_key, parent = notice.to](Result<nlohmann::json> r) {
-                      if (!r && is_retryable(r.error())) join->retry = r.error();
-                      if (--join->left > 0) return;
-                      notice_done(*shared_key, parent,
-                                  join->retry ? Result<nlohmann::json>(std::unexpected(*join->retry))
-                                              : Result<nlohmann::json>(nlohmann::json()));
-                    });
-        }
+        auto cascade = std::make_shared<Cascade>(
+            Cascade{std::move(key), std::move(notice), std::move(reason), std::move(*children), 0, 0, {}});
+        cancel_next_children(cascade);
       });
+}
+
+void Runtime::cancel_next_children(const std::shared_ptr<Cascade>& c) {
+  // In rounds of kCascadeRound children, the next once the last has
+  // answered: a parent with 10,000 children does not load them all at once.
+  // The row goes once every child has answered (a finished child's
+  // conflict is an answer); any retryable failure keeps it.
+  if (c->next == c->children.size()) {
+    return notice_done(std::move(c->key), c->notice.to,
+                       c->retry ? Result<nlohmann::json>(std::unexpected(*c->retry))
+                                : Result<nlohmann::json>(nlohmann::json()));
+  }
+  size_t end = std::min(c->children.size(), c->next + kCascadeRound);
+  c->left = end - c->next;
+  for (; c->next < end; ++c->next) {
+    StepInfo sender{c->notice.to, "cancel-children", 1, c->notice.idempotency_key, 1};
+    commands_(sender, CancelOut{c->children[c->next], c->reason}, [this, c](Result<nlohmann::json> r) {
+      if (!r && is_retryable(r.error())) c->retry = r.error();
+      if (--c->left == 0) cancel_next_children(c);
+    });
+  }
 }
 
 void Runtime::notice_done(std::string key, const std::string& about, const Result<nlohmann::json>& r) {
@@ -892,31 +897,11 @@ Result<std::vector<std::pair<std::string, Notice>>> read_notices(Store& store) {
   return out;
 }
 
-Result<std::vector<SlotEntry>> read_slots(Store& store) {
-  std::vector<SlotEntry> out;
-  bool corrupt = false;
-  SUNDIAL_TRY(scan_prefix(
-      store, Cf::kIndex, keys::slot_index_prefix(), [&](std::string_view key, std::string_view value) {
-        auto parsed = keys::parse_slot_index_key(key);
-        auto limit = get_u32_be(value);
-        if (!parsed || !limit || *limit == 0 || parsed->state == static_cast<uint8_t>(SlotState::kNone) ||
-            parsed->state > static_cast<uint8_t>(SlotState::kDebouncing)) {
-          corrupt = true;
-          return false;
-        }
-        out.push_back(SlotEntry{std::move(parsed->key), std::move(parsed->id),
-                                static_cast<SlotState>(parsed->state), parsed->seq, *limit});
-        return true;
-      }));
-  if (corrupt) return make_error(ErrorCode::kCorruption, "a concurrency slot index entry is malformed");
-  return out;
-}
-
 // Every instance the status index lists as running, read in full, and
 // every instance's place under its concurrency key.
 Result<StoredState> read_running(Store& store) {
   StoredState state;
-  SUNDIAL_ASSIGN_OR_RETURN(state.slots, read_slots(store));
+  SUNDIAL_ASSIGN_OR_RETURN(state.slots, read_slot_rows(store, keys::SlotSpace::kInstances));
   SUNDIAL_ASSIGN_OR_RETURN(state.notices, read_notices(store));
   std::vector<std::string> running;
   SUNDIAL_TRY(scan_prefix(store, Cf::kIndex, keys::status_index_prefix(InstanceStatus::kRunning),

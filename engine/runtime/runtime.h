@@ -255,6 +255,19 @@ class Runtime {
   InstanceCommandRunner commands_;
   std::vector<keys::TimerKey> load_retries_;
   std::vector<std::pair<std::string, std::string>> admit_retries_;  // (key, id) whose load failed
+  // A cancel cascade under way (cancel_children): its outbox row, the
+  // children read from the `H` rows, and how far it got.
+  struct Cascade {
+    std::string key;
+    Notice notice;
+    std::string reason;
+    std::vector<std::string> children;
+    size_t next = 0;  // the first child not yet sent a cancel
+    size_t left = 0;  // cancels of this round not yet answered
+    std::optional<Error> retry;
+  };
+  static constexpr size_t kCascadeRound = 64;
+  void cancel_next_children(const std::shared_ptr<Cascade>& cascade);
   KeySlots slots_;
   UvTimer load_retry_timer_;
   TimerService timers_;

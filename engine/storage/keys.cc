@@ -14,7 +14,6 @@ constexpr char kTypeStatusTag = 'U';
 constexpr char kFinishedTag = 'F';
 constexpr char kIdempotencyExpiryTag = 'X';
 constexpr char kVersionTag = 'V';
-constexpr char kSlotTag = 'C';
 constexpr char kPastRunTag = 'P';
 constexpr char kNoticeTag = 'N';
 constexpr char kChildTag = 'H';
@@ -154,25 +153,26 @@ std::optional<TimerKey> parse_timer_key(std::string_view key) {
   return TimerKey{static_cast<TimeMs>(*due), std::string(key.substr(8))};
 }
 
-std::string slot_index_prefix() { return std::string(1, kSlotTag); }
+std::string slot_index_prefix(SlotSpace space) { return std::string(1, static_cast<char>(space)); }
 
-std::string slot_index_key_prefix(std::string_view key) {
-  std::string out = slot_index_prefix();
+std::string slot_index_key_prefix(std::string_view key, SlotSpace space) {
+  std::string out = slot_index_prefix(space);
   out.append(key);
   out.push_back('\0');
   return out;
 }
 
-std::string slot_index_key(std::string_view key, uint8_t state, uint64_t seq, std::string_view id) {
-  std::string out = slot_index_key_prefix(key);
+std::string slot_index_key(std::string_view key, uint8_t state, uint64_t seq, std::string_view id,
+                           SlotSpace space) {
+  std::string out = slot_index_key_prefix(key, space);
   out.push_back(static_cast<char>(state));
   put_u64_be(out, seq);
   out.append(id);
   return out;
 }
 
-std::optional<SlotIndexKey> parse_slot_index_key(std::string_view key) {
-  if (key.empty() || key[0] != kSlotTag) return std::nullopt;
+std::optional<SlotIndexKey> parse_slot_index_key(std::string_view key, SlotSpace space) {
+  if (key.empty() || key[0] != static_cast<char>(space)) return std::nullopt;
   size_t end = key.find('\0', 1);
   if (end == std::string_view::npos || key.size() < end + 1 + 1 + 8 + 1) return std::nullopt;
   SlotIndexKey out;

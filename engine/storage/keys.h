@@ -69,20 +69,24 @@ std::string finished_index_prefix();
 // Idempotency keys by expiry: the sweep's other work list.
 std::string idempotency_expiry_key(TimeMs expires, std::string_view key);
 std::string idempotency_expiry_prefix();
-// Instances under a concurrency key (engine/flow/key_slots.h): `state` is
-// the stored SlotState byte (1 holding, 2 queued), `seq` the arrival
-// order; the value is the start's limit (u32). Recovery rebuilds the
-// slots from a scan of the prefix.
-std::string slot_index_key(std::string_view key, uint8_t state, uint64_t seq, std::string_view id);
-std::string slot_index_prefix();
-std::string slot_index_key_prefix(std::string_view key);
+// Instances (tag 'C') and tasks (tag 'G') under a concurrency key
+// (engine/flow/key_slots.h), each its own space of keys: `state` is the
+// stored SlotState byte (1 holding, 2 queued, 3 debouncing), `seq` the
+// arrival order; the value is the limit its start or enqueue asked for
+// (u32). Recovery rebuilds the slots from a scan of the space's prefix.
+enum class SlotSpace : char { kInstances = 'C', kTasks = 'G' };
+std::string slot_index_key(std::string_view key, uint8_t state, uint64_t seq, std::string_view id,
+                           SlotSpace space = SlotSpace::kInstances);
+std::string slot_index_prefix(SlotSpace space = SlotSpace::kInstances);
+std::string slot_index_key_prefix(std::string_view key, SlotSpace space = SlotSpace::kInstances);
 struct SlotIndexKey {
   std::string key;
   uint8_t state = 0;
   uint64_t seq = 0;
   std::string id;
 };
-std::optional<SlotIndexKey> parse_slot_index_key(std::string_view key);
+std::optional<SlotIndexKey> parse_slot_index_key(std::string_view key,
+                                                 SlotSpace space = SlotSpace::kInstances);
 // The instance id at the end of an index key whose fixed part is `prefix_len` bytes
 // followed by an 8-byte time.
 std::string_view index_key_id(std::string_view key, size_t prefix_len);

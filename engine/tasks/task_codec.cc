@@ -84,6 +84,13 @@ Result<std::string> encode_task(const TaskRecord& t) {
   if (!t.worker.empty()) w.key("worker").string(t.worker);
   if (!t.result.is_null()) w.key("result").value(t.result);
   if (!t.last_error.empty()) w.key("last_error").string(t.last_error);
+  if (t.concurrency) {
+    w.key("concurrency").value(to_json(*t.concurrency));
+    if (t.slot != SlotState::kNone) w.key("slot").unsigned_integer(static_cast<uint8_t>(t.slot));
+    if (t.slot_seq) w.key("slot_seq").unsigned_integer(t.slot_seq);
+    if (t.follow_up) w.key("follow_up").boolean(true);
+    if (t.folded) w.key("folded").unsigned_integer(t.folded);
+  }
   if (!t.attempts.empty()) {
     w.key("attempts").begin_array();
     for (const auto& a : t.attempts) write_attempt(w, a);
@@ -137,6 +144,18 @@ Result<TaskRecord> decode_task(std::string_view bytes) {
       if (!attempt_from_json(a, t.attempts.emplace_back())) return std::unexpected(corrupt(what, "attempts"));
     }
   }
+  if (auto it = j.find("concurrency"); it != j.end()) {
+    auto spec = parse_concurrency(*it);
+    if (!spec) return std::unexpected(corrupt(what, "concurrency"));
+    t.concurrency = std::move(*spec);
+    uint8_t slot = 0;
+    if (!read(j, "slot", slot) || slot > static_cast<uint8_t>(SlotState::kQueued))
+      return std::unexpected(corrupt(what, "slot"));
+    t.slot = static_cast<SlotState>(slot);
+    if (!read(j, "slot_seq", t.slot_seq)) return std::unexpected(corrupt(what, "slot_seq"));
+    if (!read(j, "follow_up", t.follow_up)) return std::unexpected(corrupt(what, "follow_up"));
+    if (!read(j, "folded", t.folded)) return std::unexpected(corrupt(what, "folded"));
+  }
   auto parsed = parse_task_status(status);
   if (!parsed) return std::unexpected(corrupt(what, "status"));
   t.status = *parsed;
@@ -156,6 +175,7 @@ std::string encode_queue(const QueueRecord& q) {
   w.end_object();
   if (q.paused) w.key("paused").boolean(true);
   if (q.max_in_flight) w.key("max_in_flight").unsigned_integer(q.max_in_flight);
+  if (!q.limit.empty()) w.key("limit").string(q.limit);
   w.end_object();
   return out;
 }
@@ -169,6 +189,7 @@ Result<QueueRecord> decode_queue(std::string_view bytes) {
   if (!read(j, "created_at", q.created_at)) return std::unexpected(corrupt(what, "created_at"));
   if (!read(j, "paused", q.paused)) return std::unexpected(corrupt(what, "paused"));
   if (!read(j, "max_in_flight", q.max_in_flight)) return std::unexpected(corrupt(what, "max_in_flight"));
+  if (!read(j, "limit", q.limit)) return std::unexpected(corrupt(what, "limit"));
   if (auto it = j.find("counts"); it != j.end()) counts = *it;
   if (!counts.is_object()) return std::unexpected(corrupt(what, "counts"));
   for (TaskStatus s : kAllTaskStatuses) {
@@ -203,6 +224,14 @@ json task_to_json(const TaskRecord& t, bool with_attempts) {
             {"result", t.result},
             {"last_error", or_null(t.last_error, !t.last_error.empty())},
             {"instance_id", or_null(t.instance_id, !t.instance_id.empty())}};
+  if (t.concurrency) {
+    json c = to_json(*t.concurrency);
+    if (t.slot == SlotState::kHolding) c["state"] = "holding";
+    if (t.slot == SlotState::kQueued) c["state"] = "queued";
+    if (t.follow_up) c["follow_up"] = true;
+    if (t.folded) c["coalesced"] = t.folded;
+    j["concurrency"] = std::move(c);
+  }
   if (with_attempts) {
     json attempts = json::array();
     for (const auto& a : t.attempts) {

@@ -5,7 +5,7 @@
 namespace sundial {
 
 namespace {
-constexpr std::string_view kNames[] = {"pending", "running", "completed", "failed", "cancelled"};
+constexpr std::string_view kNames[] = {"pending", "running", "completed", "failed", "cancelled", "queued"};
 }
 
 std::string_view task_status_name(TaskStatus status) {

@@ -19,6 +19,7 @@
 #include "engine/base/clock.h"
 #include "engine/base/error.h"
 #include "engine/codec/encoded_json.h"
+#include "engine/model/concurrency.h"
 #include "engine/runtime/retry_policy.h"
 
 namespace sundial {
@@ -30,15 +31,18 @@ enum class TaskStatus : uint8_t {
   kCompleted = 3,
   kFailed = 4,  // dead: attempts used up or a permanent failure; `retry` revives it
   kCancelled = 5,
+  kQueued = 6,  // waiting for a slot of its concurrency key: not claimable until admitted (then pending)
 };
-inline constexpr size_t kTaskStatusCount = 5;
-inline constexpr TaskStatus kAllTaskStatuses[] = {TaskStatus::kPending, TaskStatus::kRunning,
+inline constexpr size_t kTaskStatusCount = 6;
+inline constexpr TaskStatus kAllTaskStatuses[] = {TaskStatus::kPending,   TaskStatus::kRunning,
                                                   TaskStatus::kCompleted, TaskStatus::kFailed,
-                                                  TaskStatus::kCancelled};
+                                                  TaskStatus::kCancelled, TaskStatus::kQueued};
 
 std::string_view task_status_name(TaskStatus status);
 std::optional<TaskStatus> parse_task_status(std::string_view name);
-inline bool is_task_finished(TaskStatus s) { return s != TaskStatus::kPending && s != TaskStatus::kRunning; }
+inline bool is_task_finished(TaskStatus s) {
+  return s != TaskStatus::kPending && s != TaskStatus::kRunning && s != TaskStatus::kQueued;
+}
 inline size_t status_slot(TaskStatus s) { return static_cast<size_t>(s) - 1; }
 
 // Bounds of what an enqueue may ask for (docs/tasks.md).
@@ -68,6 +72,9 @@ struct TaskSpec {
   RetryPolicy retry;                         // max_attempts and the backoff between attempts
   DurationMs timeout = kDefaultTaskTimeout;  // the lease a claim gives
   std::string instance_id;                   // the workflow instance waiting for it; empty for none
+  // Tasks with the same key are handed to workers at most `limit` at a
+  // time, in arrival order (docs/tasks.md, "Concurrency keys"). No debounce.
+  std::optional<ConcurrencySpec> concurrency;
 };
 
 struct TaskAttempt {
@@ -108,11 +115,22 @@ struct TaskRecord {
   nlohmann::json result;
   std::string last_error;
   std::vector<TaskAttempt> attempts;  // the newest kKeptTaskAttempts
+  // Its concurrency key, and where it stands under it: kHolding from its
+  // arrival (enqueued ready, or its delay ended) while it is ready, leased
+  // or backing off, until it finishes; kQueued while status is queued.
+  // slot_seq orders the key's arrivals. A follow-up was queued by a
+  // coalescing enqueue: later ones fold their payload into it until it is
+  // admitted; `folded` counts them.
+  std::optional<ConcurrencySpec> concurrency;
+  SlotState slot = SlotState::kNone;
+  uint64_t slot_seq = 0;
+  bool follow_up = false;
+  uint32_t folded = 0;
 };
 
 // Pending and not delayed: in the ready index, claimable.
 inline bool is_ready(const TaskRecord& r) { return r.status == TaskStatus::kPending && r.timer_due == 0; }
-// The dedupe key is held while the task is pending or running.
+// The dedupe key is held while the task is queued, pending or running.
 inline bool holds_dedupe_key(const TaskRecord& r) {
   return !r.dedupe_key.empty() && !is_task_finished(r.status);
 }
@@ -121,7 +139,10 @@ struct QueueRecord {
   std::string name;
   TimeMs created_at = 0;
   bool paused = false;
-  uint32_t max_in_flight = 0;                       // 0: no limit
+  uint32_t max_in_flight = 0;  // 0: no limit
+  // A shared rate limiter ("notion", "notion:acme"; engine/flow/limiters.h)
+  // each task handed out takes a token of; empty: none.
+  std::string limit;
   std::array<uint64_t, kTaskStatusCount> counts{};  // tasks by status (status_slot)
 };
 

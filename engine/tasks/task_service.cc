@@ -10,6 +10,7 @@
 
 #include "engine/base/check.h"
 #include "engine/base/coding.h"
+#include "engine/codec/slot_rows.h"
 #include "engine/tasks/task_codec.h"
 #include "engine/tasks/task_keys.h"
 
@@ -38,6 +39,8 @@ struct TaskService::Queue {
   std::map<std::string, std::unique_ptr<ReadyWindow>, std::less<>> windows;  // by type
   std::list<Waiter> waiters;
   std::vector<std::pair<TimeMs, uint64_t>> completions;  // (second, count), the last minute
+  std::unique_ptr<UvTimer> limit_timer;                  // armed while its limiter holds claims back
+  bool limit_warned = false;                             // its limiter is gone: said once
   uint64_t running() const { return record.counts[status_slot(TaskStatus::kRunning)]; }
 };
 
@@ -46,9 +49,31 @@ struct TaskService::Pinned {
   bool stale = false;                // changed while it was being read: read again
   uint32_t busy = 0;                 // commands decided and not yet durable
   std::vector<WithTask> waiters;
+  // A queued follow-up of a concurrency key: kept while it is one, for the
+  // coalescing enqueues that fold into it.
+  bool kept = false;
+};
+
+// A change decided for one task and written into a transition, not yet
+// durable: what settle() needs once it is.
+struct TaskService::Staged {
+  std::string id;
+  TaskRecord after;
+  size_t size = 0;
+  bool running = false;
+  bool was_ready = false;
 };
 
 namespace {
+
+// Whether a coalescing enqueue of `spec` may fold into `follow_up`: the
+// same queue, type and merge (anything else would change what another
+// producer enqueued).
+bool takes_fold(const TaskRecord& follow_up, const TaskSpec& spec) {
+  return follow_up.status == TaskStatus::kQueued && follow_up.follow_up && follow_up.concurrency &&
+         spec.concurrency && follow_up.queue == spec.queue && follow_up.type == spec.type &&
+         follow_up.concurrency->merge == spec.concurrency->merge;
+}
 
 Error not_found(const std::string& id) {
   return Error{ErrorCode::kNotFound, "task '" + id + "' does not exist"};
@@ -122,6 +147,8 @@ Result<std::shared_ptr<std::vector<std::string>>> ready_types_of(Store& store, c
 struct Recovered {
   std::vector<QueueRecord> queues;
   std::vector<TaskRecord> running;
+  std::vector<SlotEntry> slots;
+  std::vector<TaskRecord> follow_ups;  // the last waiter of each key, when a follow-up
   std::vector<std::pair<std::string, std::string>> ready_types;  // (queue, type)
 };
 
@@ -148,6 +175,18 @@ Result<std::shared_ptr<Recovered>> read_state(Store& store) {
     }
     SUNDIAL_ASSIGN_OR_RETURN(auto types, ready_types_of(store, q.name));
     for (auto& type : *types) out.ready_types.emplace_back(q.name, std::move(type));
+  }
+  SUNDIAL_ASSIGN_OR_RETURN(out.slots, read_slot_rows(store, keys::SlotSpace::kTasks));
+  // Only a key's last waiter can take folds: read those, keep the follow-ups.
+  std::map<std::string_view, const SlotEntry*> last;
+  for (const SlotEntry& e : out.slots) {
+    if (e.state != SlotState::kQueued) continue;
+    auto [it, fresh] = last.try_emplace(e.key, &e);
+    if (!fresh && it->second->seq < e.seq) it->second = &e;
+  }
+  for (const auto& [key, e] : last) {
+    SUNDIAL_ASSIGN_OR_RETURN(auto t, read_task(store, e->id));
+    if (t && t->status == TaskStatus::kQueued && t->follow_up) out.follow_ups.push_back(std::move(*t));
   }
   return shared;
 }
@@ -224,15 +263,27 @@ size_t TaskService::waiting_claims() const {
   return n;
 }
 
-void TaskService::configure(const std::string& name, std::optional<bool> paused,
-                            std::optional<uint32_t> max_in_flight, Reply<QueueView> reply) {
+void TaskService::configure(const std::string& name, QueueSettings settings, Reply<QueueView> reply) {
   if (!accepting_) {
     return runtime_.defer(
         [reply = std::move(reply), e = unavailable()]() mutable { reply(std::unexpected(e)); });
   }
+  if (settings.limit && !settings.limit->empty()) {
+    Result<void> known = limiters_ != nullptr
+                             ? limiters_->validate(*settings.limit)
+                             : make_error(ErrorCode::kInvalidArgument, "no rate limiter is declared");
+    if (!known) {
+      Error e{ErrorCode::kInvalidArgument, "'limit': " + known.error().message};
+      return runtime_.defer([reply = std::move(reply), e]() mutable { reply(std::unexpected(e)); });
+    }
+  }
   Queue& q = queue_state(name);
-  if (paused) q.record.paused = *paused;
-  if (max_in_flight) q.record.max_in_flight = *max_in_flight;
+  if (settings.paused) q.record.paused = *settings.paused;
+  if (settings.max_in_flight) q.record.max_in_flight = *settings.max_in_flight;
+  if (settings.limit) {
+    q.record.limit = *settings.limit;
+    q.limit_warned = false;
+  }
   Transition tx(runtime_.now());
   write_queue(q, tx);
   commit(std::move(tx), {}, [this, name, reply = std::move(reply)](const Result<void>& r) mutable {
@@ -343,8 +394,11 @@ void TaskService::enqueue_checked(std::vector<TaskSpec> specs,
   std::vector<EnqueueResult> results;
   std::vector<std::string> keys, ids;
   std::unordered_map<std::string, std::string> claimed_in_batch;  // dedupe key → id
-  std::vector<std::pair<TaskRecord, size_t>> ready;
-  std::vector<std::pair<TaskRecord, size_t>> created;  // with its encoded size
+  std::vector<TaskRecord> made;                                   // decided, not yet encoded
+  std::vector<std::pair<TaskRecord, size_t>> created;             // with its encoded size
+  std::vector<std::pair<std::string, std::string>> arrived;       // (key, id) KeySlots took in
+  std::unordered_map<std::string, size_t> batch_follow_ups;       // key → index in `made`
+  std::map<std::string, TaskRecord> folds;                        // kept follow-up id → its next record
   for (size_t i = 0; i < specs.size(); ++i) {
     TaskSpec& s = specs[i];
     std::string stored_key = lookup_key(s);
@@ -374,16 +428,57 @@ void TaskService::enqueue_checked(std::vector<TaskSpec> specs,
     }
     std::string id = s.id ? *s.id : ordered_hex128(last_id_, tx.now);
     TaskRecord t = decide_enqueue(s, id, tx.now, next_seq());
-    auto written = write_task_change(nullptr, t, tx);
-    if (!written) {
-      release_dedupe(keys);
-      return runtime_.defer(
-          [reply = std::move(reply), e = written.error()]() mutable { reply(std::unexpected(e)); });
+    if (arrives_now(t)) {
+      const ConcurrencySpec& c = *t.concurrency;
+      bool busy = !slots_.can_run_now(c.key, c.limit);
+      if (busy && c.on_busy == OnBusy::kDrop) {
+        std::string holder = slots_.any_holder(c.key).value_or(slots_.last_waiter(c.key).value_or(""));
+        results.push_back(EnqueueResult{holder, live_status(holder), false, false, true});
+        continue;
+      }
+      bool follow_up = busy && c.on_busy == OnBusy::kCoalesce;
+      if (follow_up) {
+        // Into the follow-up this batch made, else the one kept in memory.
+        TaskRecord* target = nullptr;
+        auto made_here = batch_follow_ups.find(c.key);
+        if (made_here != batch_follow_ups.end() && slots_.last_waiter(c.key) == made[made_here->second].id) {
+          target = &made[made_here->second];
+        } else if (TaskRecord* kept = foldable_follow_up(s)) {
+          target = &folds.try_emplace(kept->id, *kept).first->second;
+        }
+        if (target != nullptr && takes_fold(*target, s)) {
+          if (auto folded = decide_fold(*target, s.payload, tx.now)) {
+            *target = std::move(*folded);
+            results.push_back(EnqueueResult{target->id, TaskStatus::kQueued, false, true, false});
+            continue;
+          }  // its list is full: this enqueue queues a follow-up of its own
+        }
+      }
+      arrive(t, follow_up);
+      sync_slot(t);
+      arrived.emplace_back(c.key, id);
+      if (t.follow_up) batch_follow_ups[c.key] = made.size();
     }
     if (!stored_key.empty()) claimed_in_batch[stored_key] = id;
     results.push_back(EnqueueResult{id, t.status, true});
     ids.push_back(id);
+    made.push_back(std::move(t));
+  }
+  // Encode everything before memory changes; if anything cannot be
+  // written, the slots this batch took are given back (newest first, which
+  // restores them exactly) and nothing else changed.
+  auto abandon = [&](const Error& e) {
+    for (auto it = arrived.rbegin(); it != arrived.rend(); ++it) slots_.forget(it->first, it->second);
+    release_dedupe(keys);
+    runtime_.defer([reply = std::move(reply), e]() mutable { reply(std::unexpected(e)); });
+  };
+  for (TaskRecord& t : made) {
+    auto written = write_task_change(nullptr, t, tx);
+    if (!written) return abandon(written.error());
     created.emplace_back(std::move(t), *written);
+  }
+  for (const auto& [id, next] : folds) {
+    if (auto encodable = encode_task(next); !encodable) return abandon(encodable.error());
   }
   // Everything encoded: now change memory.
   std::set<Queue*> touched_queues;
@@ -392,12 +487,33 @@ void TaskService::enqueue_checked(std::vector<TaskSpec> specs,
     count(*q, nullptr, t);
     touched_queues.insert(q);
   }
+  for (auto& [t, size] : created) {
+    if (!t.follow_up) continue;
+    Pinned& p = pinned_[t.id];
+    p.record = t;
+    p.kept = true;
+  }
+  std::vector<Staged> staged_folds;
+  std::set<Queue*> fold_queues;
+  for (auto& [id, next] : folds) {
+    auto p = pinned_.find(id);
+    auto st = stage(&*p->second.record, std::move(next), tx, fold_queues);
+    if (st) {
+      staged_folds.push_back(std::move(*st));
+      ids.push_back(id);
+    }
+  }
+  touched_queues.insert(fold_queues.begin(), fold_queues.end());
   for (Queue* q : touched_queues) write_queue(*q, tx);
   stats_.enqueued += created.size();
   commit(std::move(tx), ids,
          [this, keys = std::move(keys), created = std::move(created), results = std::move(results),
-          reply = std::move(reply), generation = generation_](const Result<void>& r) mutable {
-           if (generation == generation_) release_dedupe(keys);
+          staged_folds = std::move(staged_folds), reply = std::move(reply),
+          generation = generation_](const Result<void>& r) mutable {
+           if (generation == generation_) {
+             release_dedupe(keys);
+             for (Staged& st : staged_folds) settle(st, r);
+           }
            if (!r) return reply(std::unexpected(r.error()));
            if (generation == generation_) {
              for (auto& [t, size] : created) {
@@ -406,6 +522,69 @@ void TaskService::enqueue_checked(std::vector<TaskSpec> specs,
            }
            reply(std::move(results));
          });
+}
+
+// ---- Concurrency keys ---------------------------------------------------------
+
+TaskRecord* TaskService::foldable_follow_up(const TaskSpec& spec) {
+  auto last = slots_.last_waiter(spec.concurrency->key);
+  if (!last) return nullptr;
+  auto p = pinned_.find(*last);
+  if (p == pinned_.end() || !p->second.kept || !p->second.record) return nullptr;
+  return takes_fold(*p->second.record, spec) ? &*p->second.record : nullptr;
+}
+
+void TaskService::arrive(TaskRecord& t, bool follow_up) {
+  const ConcurrencySpec& c = *t.concurrency;
+  if (slots_.can_run_now(c.key, c.limit)) {
+    hold_slot(t, slots_.next_seq());
+  } else {
+    wait_for_slot(t, slots_.next_seq(), follow_up);
+  }
+}
+
+void TaskService::sync_slot(const TaskRecord& t) {
+  if (!t.concurrency) return;
+  const std::string& key = t.concurrency->key;
+  SlotState have = slots_.state(key, t.id);
+  if (have == t.slot) return;
+  if (t.slot == SlotState::kNone) {
+    // Finished, or cancelled while it waited: the next waiters take the slot.
+    for (std::string& next : slots_.forget(key, t.id)) {
+      runtime_.defer([this, key, next = std::move(next), generation = generation_] {
+        if (generation == generation_) admit(key, next);
+      });
+    }
+  } else if (have == SlotState::kNone) {
+    if (t.slot == SlotState::kHolding) {
+      slots_.hold(key, t.id, t.concurrency->limit);
+    } else {
+      slots_.enqueue(key, t.id, t.slot_seq, t.concurrency->limit);
+    }
+  }
+  // Holding while the record still says queued: its admission is on the way.
+}
+
+void TaskService::admit(const std::string& key, const std::string& id) {
+  if (!accepting_) return;  // recovery restores the slots and admits again
+  with_task(id, [this, key, id](Result<TaskRecord*> t) {
+    if (!t) {
+      if (t.error().code == ErrorCode::kNotFound) {
+        for (std::string& next : slots_.forget(key, id)) admit(key, next);  // gone: the slot passes on
+      } else if (accepting_) {
+        spdlog::error(
+            "task '{}' took a slot of concurrency key '{}' but cannot be read ({}); it stays "
+            "queued until the next restart",
+            id, key, t.error().to_string());
+      }
+      return;
+    }
+    TaskRecord& task = **t;
+    if (task.status != TaskStatus::kQueued || slots_.state(key, id) != SlotState::kHolding) return;
+    apply(&task, decide_admit(task, runtime_.now(), next_seq()), [id](Result<TaskRecord> r) {
+      if (!r) spdlog::error("task '{}': its admission failed: {}", id, r.error().to_string());
+    });
+  });
 }
 
 TaskStatus TaskService::live_status(const std::string& id) const {
@@ -478,6 +657,7 @@ std::vector<TaskRecord> TaskService::take_ready(Queue& q, uint32_t max,
   auto wanted = [&](const std::string& type) {
     return types.empty() || std::find(types.begin(), types.end(), type) != types.end();
   };
+  RateGate* gate = limit_gate(q);
   while (out.size() < room) {
     ReadyWindow* best = nullptr;
     for (auto& [type, w] : q.windows) {
@@ -485,12 +665,41 @@ std::vector<TaskRecord> TaskService::take_ready(Queue& q, uint32_t max,
       if (best == nullptr || w->front_order() < best->front_order()) best = w.get();
     }
     if (best == nullptr) break;
+    if (gate != nullptr && gate->try_take(1) == 0) {
+      wake_when_limited(q, *gate);
+      break;
+    }
     out.push_back(best->pop_front());
   }
   for (auto& [type, w] : q.windows) {
     if (wanted(type)) scan_if_needed(q, type, *w);
   }
   return out;
+}
+
+RateGate* TaskService::limit_gate(Queue& q) {
+  if (q.record.limit.empty() || limiters_ == nullptr) return nullptr;
+  auto gate = limiters_->gate_for(q.record.limit);
+  if (gate) return *gate;
+  if (!std::exchange(q.limit_warned, true)) {
+    spdlog::warn(
+        "queue '{}' names the rate limit '{}', which cannot be used ({}): its tasks are handed out "
+        "without it",
+        q.record.name, q.record.limit, gate.error().message);
+  }
+  return nullptr;
+}
+
+void TaskService::wake_when_limited(Queue& q, RateGate& gate) {
+  if (!q.limit_timer) {
+    std::string name = q.record.name;
+    q.limit_timer = std::make_unique<UvTimer>(loop_, [this, name] {
+      if (auto qi = queues_.find(name); qi != queues_.end() && accepting_) serve(*qi->second);
+    });
+    q.limit_timer->set_keeps_loop_alive(false);
+  }
+  if (q.limit_timer->armed()) return;
+  q.limit_timer->start(static_cast<uint64_t>(std::max<DurationMs>(1, gate.until_token())));
 }
 
 void TaskService::claim(ClaimRequest request, Reply<std::vector<TaskRecord>> reply) {
@@ -654,7 +863,9 @@ void TaskService::retry(const std::string& id, Reply<TaskRecord> reply) {
     // now: the revived one runs without a key.
     TaskRecord without_key = task;
     without_key.dedupe_key.clear();
-    return apply(&task, decide_retry(without_key, runtime_.now(), next_seq()), std::move(reply));
+    auto next = decide_retry(without_key, runtime_.now(), next_seq());
+    if (next && arrives_now(*next)) arrive(*next);  // it takes a slot again, or queues
+    return apply(&task, std::move(next), std::move(reply));
   });
 }
 
@@ -664,16 +875,6 @@ void TaskService::cancel(const std::string& id, Reply<TaskRecord> reply) {
     apply(*t, decide_cancel(**t, runtime_.now()), std::move(reply));
   });
 }
-
-// A change decided for one task and written into a transition, not yet
-// durable: what settle() needs once it is.
-struct TaskService::Staged {
-  std::string id;
-  TaskRecord after;
-  size_t size = 0;
-  bool running = false;
-  bool was_ready = false;
-};
 
 Result<TaskService::Staged> TaskService::stage(TaskRecord* current, TaskRecord next, Transition& tx,
                                                std::set<Queue*>& queues) {
@@ -705,6 +906,7 @@ Result<TaskService::Staged> TaskService::stage(TaskRecord* current, TaskRecord n
     }
     if (next.status == TaskStatus::kFailed) stats_.dead++;
   }
+  sync_slot(next);
   // Where the record lives in memory now.
   st.running = next.status == TaskStatus::kRunning;
   if (st.running) {
@@ -712,6 +914,7 @@ Result<TaskService::Staged> TaskService::stage(TaskRecord* current, TaskRecord n
   } else {
     erase_running(st.id);
     auto& p = pinned_[st.id];
+    p.kept = next.follow_up && next.status == TaskStatus::kQueued;
     p.record = next;
     p.busy++;
   }
@@ -916,7 +1119,8 @@ void TaskService::touched(const std::string& id) {
 
 void TaskService::unpin_if_idle(const std::string& id) {
   auto it = pinned_.find(id);
-  if (it != pinned_.end() && it->second.record && it->second.busy == 0 && it->second.waiters.empty())
+  if (it != pinned_.end() && it->second.record && it->second.busy == 0 && it->second.waiters.empty() &&
+      !it->second.kept)
     pinned_.erase(it);
 }
 
@@ -972,6 +1176,11 @@ std::string TaskService::derived_task_id(std::string_view kind, std::string_view
 }
 
 void TaskService::run_task(const StepInfo& step, const TaskSpec& given, StepDone done) {
+  if (given.concurrency && given.concurrency->on_busy != OnBusy::kQueue) {
+    return done(make_error(ErrorCode::kInvalidArgument,
+                           "a workflow's task step waits for its own task: its concurrency.on_busy must be "
+                           "\"queue\" (coalesce and drop would leave the step nothing to wait for)"));
+  }
   TaskSpec spec = given;
   std::string id = workflow_task_id(run_scoped_id(step.instance_id, step.run), step.step_name);
   spec.id = id;
@@ -992,6 +1201,7 @@ void TaskService::run_task(const StepInfo& step, const TaskSpec& given, StepDone
                 case TaskStatus::kCompleted:
                   return done(task.result);
                 case TaskStatus::kPending:
+                case TaskStatus::kQueued:
                 case TaskStatus::kRunning:
                   watchers_[id].push_back(std::move(done));
                   return;
@@ -1087,7 +1297,9 @@ void TaskService::on_timer(const keys::TimerKey& key) {
     }
     TaskRecord& task = **t;
     if (task.status != TaskStatus::kPending || task.timer_due != due) return;  // stale: the timer moved
-    apply(&task, decide_ready(task, due, next_seq()), [id](Result<TaskRecord> r) {
+    auto next = decide_ready(task, due, next_seq());
+    if (next && arrives_now(*next)) arrive(*next);  // its delay ended: it arrives under its key
+    apply(&task, std::move(next), [id](Result<TaskRecord> r) {
       if (!r && r.error().code != ErrorCode::kConflict) {
         spdlog::error("task '{}': its timer's change failed: {}", id, r.error().to_string());
       }
@@ -1166,6 +1378,7 @@ void TaskService::reset() {
   auto dedupe = std::move(dedupe_busy_);
   dedupe_busy_.clear();
   running_.clear();
+  slots_.clear();
   commits_in_flight_.clear();
   changes_.cancel();
   watchers_.clear();  // the runtime drops its instances too and runs their steps again
@@ -1198,9 +1411,19 @@ void TaskService::recover(std::move_only_function<void(Result<void>)> done) {
                  q.stored = true;
                }
                for (auto& t : state->running) put_running(std::move(t));
+               std::unordered_map<std::string, std::string> key_of;
+               for (const SlotEntry& e : state->slots) key_of.emplace(e.id, e.key);
+               std::vector<std::string> admitted = slots_.restore(state->slots);
+               for (auto& t : state->follow_ups) {
+                 Pinned& p = pinned_[t.id];
+                 p.kept = true;
+                 p.record = std::move(t);
+               }
                for (auto& [queue, type] : state->ready_types)
                  window(queue_state(queue), type, /*complete=*/false);
                accepting_ = true;
+               // After a crash between a holder's end and its successor's admission.
+               for (const std::string& id : admitted) admit(key_of.at(id), id);
                for (auto& [name, q] : queues_) serve(*q);
                if (!state->running.empty())
                  spdlog::info("recovered {} running task(s)", state->running.size());

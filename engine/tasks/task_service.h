@@ -18,6 +18,15 @@
 // from the running tasks at recovery: a claim and its completion write no
 // timer rows.
 //
+// Concurrency keys (docs/tasks.md): a task that arrives under a key
+// (enqueued ready, its delay ended, retried) holds one of the key's slots
+// while it is pending, leased or backing off, or waits with status queued
+// in arrival order. The rule is the workflows' KeySlots, in a space of its
+// own (the `G` index rows, rebuilt from one scan at recovery). A finished
+// task hands its slot to the next waiter, which becomes ready in a commit
+// after the one that freed it. A coalescing enqueue's follow-up stays in
+// memory while it is queued, so later enqueues fold into it without a read.
+//
 // A claim with `wait` long-polls: it is answered the moment a task it may
 // take becomes ready (enqueue, a delay or backoff ending, resume, a slot
 // freed under max_in_flight), or with none when the wait runs out.
@@ -48,6 +57,8 @@
 #include "engine/base/change_watch.h"
 #include "engine/base/error.h"
 #include "engine/base/log_histogram.h"
+#include "engine/flow/key_slots.h"
+#include "engine/flow/limiters.h"
 #include "engine/loop/loop.h"
 #include "engine/loop/timer.h"
 #include "engine/loop/work_pool.h"
@@ -64,7 +75,12 @@ namespace sundial {
 struct EnqueueResult {
   std::string task_id;
   TaskStatus status = TaskStatus::kPending;
-  bool created = true;  // false: the dedupe key named a task already pending or running
+  bool created = true;  // false: the dedupe key named a task already pending or running, or:
+  // Its concurrency key was busy and on_busy folded its payload into the
+  // queued follow-up `task_id` (coalesce), or created nothing (drop;
+  // `task_id` names a task that holds the key).
+  bool coalesced = false;
+  bool dropped = false;
 };
 
 struct TaskCompletion {
@@ -93,6 +109,14 @@ struct OldestReadyPlan {
   std::string queue;
   std::optional<TimeMs> in_memory;
   std::vector<std::pair<std::string, std::string>> seek_from;  // (type, first ready key to read)
+};
+
+// What PUT /api/v1/queues/{queue} (and pause, resume) change: nullopt
+// leaves a setting as it is.
+struct QueueSettings {
+  std::optional<bool> paused;
+  std::optional<uint32_t> max_in_flight;  // 0: no limit
+  std::optional<std::string> limit;       // a limiter reference; "": none
 };
 
 // A queue as the API shows it.
@@ -135,9 +159,12 @@ class TaskService : public RuntimeParticipant {
   void fail(const std::string& id, const std::string& lease, TaskFailure failure, Reply<TaskRecord> reply);
   void retry(const std::string& id, Reply<TaskRecord> reply);
   void cancel(const std::string& id, Reply<TaskRecord> reply);
-  // Changes a queue's settings (creating it): nullopt leaves one as it is.
-  void configure(const std::string& queue, std::optional<bool> paused, std::optional<uint32_t> max_in_flight,
-                 Reply<QueueView> reply);
+  // Changes a queue's settings (creating it). A limit must name a
+  // declared limiter (invalid_argument otherwise).
+  void configure(const std::string& queue, QueueSettings settings, Reply<QueueView> reply);
+  // The shared rate limiters a queue's `limit` names; they must outlive
+  // the service. None: a queue cannot name one.
+  void use_limiters(Limiters* limiters) { limiters_ = limiters; }
 
   // ---- Retention (engine/retention/retention_sweep.h) ----
   // From now until forget_finished(), remembers which tasks change: the
@@ -169,6 +196,8 @@ class TaskService : public RuntimeParticipant {
   // Reads (tasks, ready-index scans, recovery) on the pool not yet back.
   size_t reads_in_flight() const { return reads_.outstanding(); }
   size_t waiting_claims() const;
+  // Tasks that hold or wait for a slot of a concurrency key.
+  const KeySlots& key_slots() const { return slots_; }
 
   // ---- RuntimeParticipant ----
   bool owns_timer(std::string_view timer_id) const override;
@@ -208,6 +237,11 @@ class TaskService : public RuntimeParticipant {
   // Whether a scan under way may bring `types` tasks to a window now empty.
   bool loading(const Queue& q, const std::vector<std::string>& types) const;
   std::vector<TaskRecord> take_ready(Queue& q, uint32_t max, const std::vector<std::string>& types);
+  // The gate of the queue's limiter, or none (no limit, or it names a
+  // limiter that no longer exists: logged once, and the queue runs free).
+  RateGate* limit_gate(Queue& q);
+  // Serves the queue again once its limiter has a token.
+  void wake_when_limited(Queue& q, RateGate& gate);
   void lease(Queue& q, std::vector<TaskRecord> ready, const std::string& worker,
              Reply<std::vector<TaskRecord>> reply);
   void scan_if_needed(Queue& q, const std::string& type, ReadyWindow& w);
@@ -232,6 +266,19 @@ class TaskService : public RuntimeParticipant {
   void settle(Staged& staged, const Result<void>& committed);
   void enqueue_checked(std::vector<TaskSpec> specs, std::vector<std::optional<std::string>> existing,
                        Reply<std::vector<EnqueueResult>> reply);
+  // ---- Concurrency keys ----
+  // A task arriving under its key (arrives_now()) now: it holds a slot
+  // when the key has room, else it is queued (a follow-up when it is a
+  // coalescing enqueue's).
+  void arrive(TaskRecord& task, bool follow_up = false);
+  // KeySlots in step with a record about to be committed; a slot it let go
+  // of goes to the next waiters (admit()).
+  void sync_slot(const TaskRecord& after);
+  // Makes a waiter that KeySlots moved into a slot ready (or, when it is
+  // gone, passes the slot on).
+  void admit(const std::string& key, const std::string& id);
+  // The key's queued follow-up a coalescing enqueue of `spec` may fold into.
+  TaskRecord* foldable_follow_up(const TaskSpec& spec);
   void release_dedupe(const std::vector<std::string>& keys);
   // A task ended: the workflow steps waiting for it hear its outcome.
   void notify_watchers(const TaskRecord& task);
@@ -258,6 +305,8 @@ class TaskService : public RuntimeParticipant {
   std::unordered_map<std::string, std::vector<std::move_only_function<void()>>> dedupe_busy_;
   // Workflow steps waiting for their task to end, by task id.
   std::unordered_map<std::string, std::vector<StepDone>> watchers_;
+  KeySlots slots_;  // concurrency keys: who holds, who waits
+  Limiters* limiters_ = nullptr;
   ChangeWatch changes_;  // watch_changes() to forget_finished()
   uint64_t seq_ = 0;
   uint64_t last_id_ = 0;     // ordered_hex128's state: new task ids sort in enqueue order

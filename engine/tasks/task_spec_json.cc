@@ -4,6 +4,7 @@
 
 #include "engine/base/duration.h"
 #include "engine/codec/codec.h"
+#include "engine/model/concurrency.h"
 #include "engine/storage/keys.h"
 #include "engine/transitions/idempotency_key.h"
 
@@ -117,13 +118,30 @@ Result<TaskSpec> parse_task_spec(const json& body, const std::string& queue, std
       SUNDIAL_TRY(read_backoff(v, where, spec.retry));
     } else if (key == "timeout") {
       SUNDIAL_ASSIGN_OR_RETURN(spec.timeout, duration(v, where, "timeout", kMinTaskTimeout, kMaxTaskTimeout));
+    } else if (key == "concurrency") {
+      auto parsed = parse_concurrency(v);
+      if (!parsed) {
+        return std::unexpected(
+            Error{ErrorCode::kInvalidArgument, std::string(where) + parsed.error().message});
+      }
+      if (parsed->debounce_ms > 0) {
+        return std::unexpected(bad(where, "concurrency.debounce",
+                                   "applies to workflow starts only; a task's concurrency takes key, limit, "
+                                   "on_busy and merge (delay a task with run_at or delay)"));
+      }
+      spec.concurrency = std::move(*parsed);
     } else {
       return std::unexpected(bad(where, "'" + key + "'",
                                  "is not a task field (type, payload, dedupe_key, run_at, delay, priority, "
-                                 "max_attempts, backoff, timeout)"));
+                                 "max_attempts, backoff, timeout, concurrency)"));
     }
   }
   if (has_run_at && has_delay) return std::unexpected(bad(where, "run_at", "and delay cannot both be given"));
+  if (spec.concurrency && spec.concurrency->on_busy != OnBusy::kQueue && (has_run_at || has_delay)) {
+    return std::unexpected(
+        bad(where, "concurrency.on_busy",
+            "\"coalesce\" and \"drop\" decide at the enqueue: they take no run_at or delay"));
+  }
   return spec;
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "engine/base/duration.h"
+#include "engine/codec/slot_rows.h"
 #include "engine/runtime/retry_policy.h"
 #include "engine/storage/keys.h"
 #include "engine/tasks/task_codec.h"
@@ -50,6 +51,9 @@ void end_lease(TaskRecord& t, TimeMs now, std::string_view outcome, std::string 
 
 void finish(TaskRecord& t, TaskStatus status, TimeMs now) {
   t.status = status;
+  t.slot = SlotState::kNone;  // the key's next waiter takes it
+  t.slot_seq = 0;
+  t.follow_up = false;
   t.finished_at = now;
   t.timer_due = 0;
   t.ready_at = 0;
@@ -90,6 +94,11 @@ TaskRecord decide_enqueue(const TaskSpec& spec, std::string id, TimeMs now, uint
   t.timeout = spec.timeout;
   t.dedupe_key = spec.dedupe_key;
   t.instance_id = spec.instance_id;
+  t.concurrency = spec.concurrency;
+  // With merge "list" the payload is always a list, even for a task no
+  // enqueue folded into: the worker reads one shape.
+  if (t.concurrency && t.concurrency->folds_starts() && t.concurrency->merge == CoalesceMerge::kList)
+    t.payload = EncodedJson(nlohmann::json::array({spec.payload}));
   t.created_at = now;
   t.updated_at = now;
   TimeMs run_at = spec.run_at ? spec.run_at : now + std::max<DurationMs>(spec.delay, 0);
@@ -181,11 +190,51 @@ Result<TaskRecord> decide_retry(const TaskRecord& task, TimeMs now, uint64_t seq
 }
 
 Result<TaskRecord> decide_cancel(const TaskRecord& task, TimeMs now) {
-  if (task.status != TaskStatus::kPending) {
-    return std::unexpected(conflict(task, "only a pending task can be cancelled"));
+  if (task.status != TaskStatus::kPending && task.status != TaskStatus::kQueued) {
+    return std::unexpected(conflict(task, "only a pending or queued task can be cancelled"));
   }
   TaskRecord t = task;
   finish(t, TaskStatus::kCancelled, now);
+  return t;
+}
+
+void hold_slot(TaskRecord& t, uint64_t slot_seq) {
+  t.slot = SlotState::kHolding;
+  t.slot_seq = slot_seq;
+}
+
+void wait_for_slot(TaskRecord& t, uint64_t slot_seq, bool follow_up) {
+  t.status = TaskStatus::kQueued;
+  t.timer_due = 0;
+  t.ready_at = 0;
+  t.ready_seq = 0;
+  t.slot = SlotState::kQueued;
+  t.slot_seq = slot_seq;
+  t.follow_up = follow_up;
+}
+
+Result<TaskRecord> decide_admit(const TaskRecord& task, TimeMs now, uint64_t seq) {
+  if (task.status != TaskStatus::kQueued) {
+    return std::unexpected(conflict(task, "only a queued task is admitted to its key's slot"));
+  }
+  TaskRecord t = task;
+  make_ready(t, now, seq);
+  t.slot = SlotState::kHolding;
+  t.follow_up = false;
+  t.updated_at = now;
+  return t;
+}
+
+Result<TaskRecord> decide_fold(const TaskRecord& task, const nlohmann::json& payload, TimeMs now) {
+  if (task.status != TaskStatus::kQueued || !task.follow_up || !task.concurrency) {
+    return std::unexpected(conflict(task, "only a queued follow-up takes coalesced payloads"));
+  }
+  TaskRecord t = task;
+  nlohmann::json folded = t.payload.value();
+  SUNDIAL_TRY(fold_input(folded, payload, t.concurrency->merge));
+  t.payload = EncodedJson(std::move(folded));
+  t.folded++;
+  t.updated_at = now;
   return t;
 }
 
@@ -221,6 +270,13 @@ Result<size_t> write_task_change(const TaskRecord* before, const TaskRecord& aft
     if (r == nullptr || r->status != TaskStatus::kPending || r->timer_due == 0) return std::nullopt;
     return keys::timer_key(r->timer_due, task_keys::delay_timer_id(r->id));
   };
+  auto slot = [](const TaskRecord* r) -> std::optional<std::string> {
+    if (r == nullptr || !r->concurrency || r->slot == SlotState::kNone) return std::nullopt;
+    return slot_row_key(SlotEntry{r->concurrency->key, r->id, r->slot, r->slot_seq, r->concurrency->limit},
+                        keys::SlotSpace::kTasks);
+  };
+  move(Cf::kIndex, slot(before), slot(&after),
+       after.concurrency ? slot_row_value(after.concurrency->limit) : std::string());
   move(Cf::kIndex, ready(before), ready(&after));
   move(Cf::kIndex, listed(before), listed(&after));
   move(Cf::kIndex, finished(before), finished(&after));

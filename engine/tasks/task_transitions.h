@@ -7,7 +7,7 @@
 //
 // write_task_change() turns a before/after pair into the batch: the record,
 // and each index entry whose presence or key changed (ready index, status
-// list, finished list, dedupe key, timer row). Every transition writes
+// list, finished list, dedupe key, timer row, concurrency slot row). Every transition writes
 // through it, so the indexes cannot drift from the records.
 //
 // Threading: pure functions.
@@ -53,8 +53,27 @@ Result<TaskRecord> decide_expire(const TaskRecord& task, TimeMs due, TimeMs now,
 Result<TaskRecord> decide_ready(const TaskRecord& task, TimeMs due, uint64_t seq);
 // Failed or cancelled → pending and ready, its attempt count reset.
 Result<TaskRecord> decide_retry(const TaskRecord& task, TimeMs now, uint64_t seq);
-// Pending → cancelled.
+// Pending or queued → cancelled.
 Result<TaskRecord> decide_cancel(const TaskRecord& task, TimeMs now);
+
+// ---- Concurrency keys (the arrival rule itself is KeySlots') ----
+// A task with a key and no slot that is ready now arrives under its key:
+// at enqueue, when its delay ends, when it is retried.
+inline bool arrives_now(const TaskRecord& t) {
+  return t.concurrency && t.slot == SlotState::kNone && is_ready(t);
+}
+// It arrived and its key had room: it holds a slot (stays ready).
+void hold_slot(TaskRecord& task, uint64_t slot_seq);
+// It arrived and the key was busy: status queued, not claimable, until
+// admitted. `follow_up`: later coalescing enqueues fold into it.
+void wait_for_slot(TaskRecord& task, uint64_t slot_seq, bool follow_up);
+// Queued → pending and ready (`seq` orders it), holding the slot the key
+// gave it.
+Result<TaskRecord> decide_admit(const TaskRecord& task, TimeMs now, uint64_t seq);
+// A coalescing enqueue's `payload` folds into the queued follow-up `task`
+// (concurrency.merge: replaced, or appended to its list). conflict when
+// it is no follow-up or its list is full.
+Result<TaskRecord> decide_fold(const TaskRecord& task, const nlohmann::json& payload, TimeMs now);
 
 // Writes `after` and moves its index entries from where `before` had them
 // (nullptr: a new task) into tx.batch; arms its timer in tx.timers_to_arm.

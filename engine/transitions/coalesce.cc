@@ -28,22 +28,7 @@ Result<Decision> decide(const InstanceView& view, const CoalesceCommand& cmd, Ti
   }
   Decision d = change(view, now);
   InstanceRecord& r = d.record;
-  if (r.concurrency->merge == CoalesceMerge::kList) {
-    if (!r.input.is_array() || r.input.size() >= kMaxCoalescedInputs) {
-      return std::unexpected(Error{
-          ErrorCode::kConflict,
-          "the queued follow-up already holds " + std::to_string(kMaxCoalescedInputs) + " coalesced inputs"});
-    }
-    r.input.push_back(cmd.input);
-    if (r.input.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).size() >
-        kMaxCoalescedInputBytes) {
-      return std::unexpected(
-          Error{ErrorCode::kConflict, "the queued follow-up's coalesced inputs would exceed " +
-                                          std::to_string(kMaxCoalescedInputBytes) + " bytes"});
-    }
-  } else {
-    r.input = cmd.input;
-  }
+  SUNDIAL_TRY(fold_input(r.input, cmd.input, r.concurrency->merge));
   SUNDIAL_TRY(check_storable(r.input, "the coalesced input"));
   JournalEntry entry;
   entry.kind = cmd.debounced ? EntryKind::kDebounced : EntryKind::kCoalesced;

@@ -115,11 +115,6 @@ struct CoalesceCommand {
   bool debounced = false;
   std::optional<RememberKey> remember = std::nullopt;
 };
-// Most inputs a "list" follow-up collects; a start past it queues a new one.
-inline constexpr size_t kMaxCoalescedInputs = 1000;
-// ... and most bytes its list of inputs may take as JSON (each folded start
-// rewrites the record).
-inline constexpr size_t kMaxCoalescedInputBytes = 256 * 1024;
 // conflict unless the instance is a queued follow-up that never ran (for a
 // debounced start: a debouncing run), of the same type, started to fold
 // starts with the same merge; or when its list of inputs is full or would

@@ -9,6 +9,7 @@
 #include "engine/base/duration.h"
 #include "engine/codec/codec.h"
 #include "engine/codec/json_writer.h"
+#include "engine/codec/slot_rows.h"
 #include "engine/storage/keys.h"
 #include "engine/tasks/task_codec.h"
 #include "engine/tasks/task_keys.h"
@@ -34,6 +35,7 @@ nlohmann::json queue_to_json(const QueueView& v) {
       {"queue", q.name},
       {"paused", q.paused},
       {"max_in_flight", q.max_in_flight ? nlohmann::json(q.max_in_flight) : nlohmann::json(nullptr)},
+      {"limit", q.limit.empty() ? nlohmann::json(nullptr) : nlohmann::json(q.limit)},
       {"completed_per_minute", v.completed_last_minute},
       {"waiting_claims", v.waiting_claims}};
   for (TaskStatus s : kAllTaskStatuses) j[std::string(task_status_name(s))] = q.counts[status_slot(s)];
@@ -114,14 +116,15 @@ void enqueue(const AdminApi& api, const http::HttpRequest& request, const PathPa
                                                 batch](Result<std::vector<EnqueueResult>> r) mutable {
     if (!r) return responder.send(http::error_response(r.error()));
     auto one = [](const EnqueueResult& e) {
-      return nlohmann::json{
+      nlohmann::json j{
           {"task_id", e.task_id}, {"status", task_status_name(e.status)}, {"created", e.created}};
+      if (e.coalesced) j["coalesced"] = true;
+      if (e.dropped) j["dropped"] = true;
+      return j;
     };
     if (!batch) {
       const EnqueueResult& e = r->front();
-      return responder.send(http::HttpResponse::json(
-          e.created ? 201 : 200,
-          {{"task_id", e.task_id}, {"status", task_status_name(e.status)}, {"created", e.created}}));
+      return responder.send(http::HttpResponse::json(e.created ? 201 : 200, one(e)));
     }
     nlohmann::json results = nlohmann::json::array();
     for (const auto& e : *r) results.push_back(one(e));
@@ -317,7 +320,13 @@ void get_task(const AdminApi& api, const PathParams& params, http::Responder res
         SUNDIAL_ASSIGN_OR_RETURN(auto bytes, snapshot.get(Cf::kTasks, id));
         if (!bytes) return make_error(ErrorCode::kNotFound, "task '" + id + "' does not exist");
         SUNDIAL_ASSIGN_OR_RETURN(TaskRecord t, decode_task(*bytes));
-        return task_to_json(t);
+        nlohmann::json j = task_to_json(t);
+        if (t.status == TaskStatus::kQueued && t.concurrency) {
+          SUNDIAL_ASSIGN_OR_RETURN(
+              j["concurrency"]["position"],
+              slot_position(snapshot, keys::SlotSpace::kTasks, t.concurrency->key, t.slot_seq));
+        }
+        return j;
       },
       [responder = std::move(responder)](Result<nlohmann::json> r) mutable {
         answer(responder, r, 200, [](const auto& j) { return j; });
@@ -384,24 +393,36 @@ void configure(const AdminApi& api, const http::HttpRequest& request, const Path
   if (auto bad = check_queue(params)) return responder.send(std::move(*bad));
   auto body = read_json_body(request, BodyRule::kObjectOrEmpty, api.json_limits);
   if (!body) return responder.send(std::move(body.error()));
-  std::optional<uint32_t> max_in_flight;
+  QueueSettings settings;
+  settings.paused = paused;
   if (!paused) {
-    if (auto bad = only_fields(*body, {"max_in_flight"}, "a queue's settings"))
+    if (auto bad = only_fields(*body, {"max_in_flight", "limit"}, "a queue's settings"))
       return responder.send(std::move(*bad));
     if (auto it = body->find("max_in_flight"); it != body->end()) {
       if (it->is_null()) {
-        max_in_flight = 0;
+        settings.max_in_flight = 0;
       } else if (!it->is_number_unsigned() || it->get<uint64_t>() < 1 || it->get<uint64_t>() > 1'000'000) {
         return responder.send(
             bad_argument("'max_in_flight' must be an integer from 1 to 1000000, or null for no limit"));
       } else {
-        max_in_flight = static_cast<uint32_t>(it->get<uint64_t>());
+        settings.max_in_flight = static_cast<uint32_t>(it->get<uint64_t>());
+      }
+    }
+    if (auto it = body->find("limit"); it != body->end()) {
+      if (it->is_null()) {
+        settings.limit = "";
+      } else if (!it->is_string() || it->get_ref<const std::string&>().empty() ||
+                 it->get_ref<const std::string&>().size() > 300) {
+        return responder.send(bad_argument(
+            "'limit' must name a rate limiter (\"notion\" or \"notion:<sub-key>\"), or be null for none"));
+      } else {
+        settings.limit = it->get<std::string>();
       }
     }
   } else if (!body->empty()) {
     return responder.send(bad_argument("pause and resume take no body"));
   }
-  api.engine.tasks().configure(params.at("queue"), paused, max_in_flight,
+  api.engine.tasks().configure(params.at("queue"), std::move(settings),
                                [responder = std::move(responder)](Result<QueueView> v) mutable {
                                  if (!v) return responder.send(http::error_response(v.error()));
                                  responder.send(http::HttpResponse::json(200, queue_to_json(*v)));

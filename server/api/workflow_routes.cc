@@ -134,15 +134,8 @@ void start(const AdminApi& api, const http::HttpRequest& request, const PathPara
     start.concurrency = std::move(*spec);
   }
   if (body->contains("id_reuse")) {
-    const nlohmann::json& reuse = (*body)["id_reuse"];
-    auto parsed = reuse.is_string() ? parse_id_reuse(reuse.get<std::string>()) : std::nullopt;
-    if (!parsed) {
-      return responder.send(
-          bad_argument("'id_reuse' must be \"reject\", \"allow_if_finished\" or \"allow_if_failed\""));
-    }
-    if (*parsed != IdReuse::kReject && !start.id) {
-      return responder.send(bad_argument("'id_reuse' needs an 'id': a generated id never runs again"));
-    }
+    auto parsed = parse_id_reuse_field((*body)["id_reuse"], start.id.has_value());
+    if (!parsed) return responder.send(http::error_response(parsed.error()));
     start.id_reuse = *parsed;
   }
   for (const auto& [key, value] : body->items()) {

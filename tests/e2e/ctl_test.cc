@@ -189,8 +189,8 @@ TEST_F(CtlTest, QueuesListPauseResumeAndSet) {
   ASSERT_EQ(table.exit_code, 0);
   EXPECT_EQ(
       table.out,
-      "QUEUE   PAUSED  MAX IN FLIGHT  PENDING  RUNNING  COMPLETED  FAILED  CANCELLED  DONE/MIN  WAITING\n"
-      "emails  yes     -              1        0        0          0       0          0         0\n");
+      "QUEUE   PAUSED  MAX IN FLIGHT  LIMIT  QUEUED  PENDING  RUNNING  COMPLETED  FAILED  CANCELLED  DONE/MIN  WAITING\n"
+      "emails  yes     -              -      0       1        0        0          0       0          0         0\n");
 
   EXPECT_EQ(
       json_output(run({"-o", "json", "queues", "set", "emails", "--max-in-flight", "5"}))["max_in_flight"],

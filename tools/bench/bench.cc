@@ -17,12 +17,12 @@ const std::vector<std::string> kScenarios = {"starts", "latency", "timers-at-sca
 const std::vector<std::string> kFlags = {
     "--n",          "--sleep-ms", "--concurrency", "--rate",        "--duration", "--steps",
     "--type",       "--sundiald", "--probe",       "--server",      "--workers",  "--claim-max",
-    "--claim-wait", "--preload",  "--samples",     "--completions", "--keys",     "--help"};
+    "--claim-wait", "--preload",  "--samples",     "--completions", "--keys",     "--task-keys", "--help"};
 
 std::string usage() {
   return "usage: sundial-bench SCENARIO [--n N] [--sleep-ms D] [--concurrency C] [--rate R] [--duration S]\n"
          "                     [--steps K] [--type TYPE] [--workers W] [--claim-max M] [--claim-wait DUR]\n"
-         "                     [--completions batched|each] [--preload P] [--samples S] [--keys K] "
+         "                     [--completions batched|each] [--preload P] [--samples S] [--keys K] [--task-keys K] "
          "[--sundiald PATH | "
          "--probe PATH | --server "
          "URL]\n\n"
@@ -57,7 +57,8 @@ std::string usage() {
          "                   completions of one claim in one request, or one request each with\n"
          "                   --completions each): round trips/s; then S (1000) claim latencies with a\n"
          "                   worker already waiting; with\n"
-         "                   --preload P, P tasks pending in another queue first and the RSS with them\n"
+         "                   --preload P, P tasks pending in another queue first and the RSS with them;\n"
+         "                   with --task-keys K, task i carries the concurrency key i % K (limit 1)\n"
          "  keyed            `starts` where start i carries the concurrency key i % K (K = --keys, 1000;\n"
          "                   limit 1): starts/s, ack p50/p99, queue wait and slot handoff p50/p99 (a sample\n"
          "                   of 100 keys), and no two runs of a key at once\n\n"
@@ -109,6 +110,7 @@ int run_bench(const std::vector<std::string>& args, const std::string& self_path
       if (a == "--preload") o.preload = std::stoul(v);
       if (a == "--samples") o.samples = std::stoul(v);
       if (a == "--keys") o.keys = std::stoul(v);
+      if (a == "--task-keys") o.task_keys = std::stoul(v);
     } catch (const std::exception&) {
       err << "sundial-bench: " << a << " takes a number, not '" << v << "'\n";
       return 2;

@@ -35,6 +35,7 @@ struct BenchOptions {
   size_t preload = 0;
   size_t samples = 1000;
   size_t keys = 1000;             // keyed: concurrency keys the starts spread over
+  size_t task_keys = 0;           // tasks: concurrency keys (limit 1) the tasks spread over; 0: none
   bool batch_completions = true;  // a worker's completions in one request (POST /api/v1/tasks:complete)
 };
 

@@ -41,7 +41,7 @@ struct Enqueued {
 };
 
 // N tasks in batches of kBatch, kEnqueueInFlight batches in flight.
-Enqueued enqueue_all(int port, const std::string& queue, size_t n) {
+Enqueued enqueue_all(int port, const std::string& queue, size_t n, size_t keys) {
   Enqueued out;
   out.ids.reserve(n);
   LoadClient client(port, kEnqueueInFlight);
@@ -52,7 +52,11 @@ Enqueued enqueue_all(int port, const std::string& queue, size_t n) {
       size_t count = std::min(kBatch, n - submitted);
       std::vector<nlohmann::json> specs;
       specs.reserve(count);
-      for (size_t i = 0; i < count; ++i) specs.push_back({{"payload", {{"i", submitted + i}}}});
+      for (size_t i = 0; i < count; ++i) {
+        nlohmann::json spec{{"payload", {{"i", submitted + i}}}};
+        if (keys > 0) spec["concurrency"] = {{"key", "k" + std::to_string((submitted + i) % keys)}};
+        specs.push_back(std::move(spec));
+      }
       submitted += count;
       client.submit(worker::enqueue_batch_request(queue, specs, std::nullopt), now_us(),
                     [&out, count](Answer a) {
@@ -136,7 +140,7 @@ Throughput run_throughput(Context& ctx, size_t n) {
   }
   while (ready.load() < o.workers) std::this_thread::yield();
   int64_t t0 = now_us();
-  t.enqueued = enqueue_all(ctx.server.port(), kQueue, n);
+  t.enqueued = enqueue_all(ctx.server.port(), kQueue, n, o.task_keys);
   int64_t deadline = now_us() + 600'000'000;
   while (completed.load() < t.enqueued.ids.size() && ended.load() == 0 && now_us() < deadline) ::usleep(1000);
   t.seconds = static_cast<double>(last_completion_us.load() - t0) / 1e6;
@@ -246,6 +250,7 @@ Result<nlohmann::json> run_tasks(Context& ctx) {
   nlohmann::json report = {{"scenario", "tasks"},
                            {"n", o.n},
                            {"workers", o.workers},
+                           {"task_keys", o.task_keys},
                            {"claim_max", o.claim_max},
                            {"claim_wait", o.claim_wait},
                            {"preload", o.preload},
@@ -254,7 +259,7 @@ Result<nlohmann::json> run_tasks(Context& ctx) {
 
   if (o.preload > 0) {
     ctx.err << "tasks: pre-loading " << o.preload << " pending tasks\n";
-    Enqueued pre = enqueue_all(ctx.server.port(), kPendingQueue, o.preload);
+    Enqueued pre = enqueue_all(ctx.server.port(), kPendingQueue, o.preload, 0);
     report["preload_enqueued_per_s"] = static_cast<double>(pre.ids.size()) / pre.seconds;
     if (auto rss = ctx.server.rss_mb()) report["rss_with_pending_mb"] = *rss;
     SUNDIAL_ASSIGN_OR_RETURN(auto q, queue_view(ctx.api, kPendingQueue));

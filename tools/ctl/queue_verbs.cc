@@ -19,15 +19,15 @@ int print_queues(VerbContext& ctx, const nlohmann::json& body) {
   }
   const nlohmann::json queues =
       body.contains("queues") ? body.value("queues", nlohmann::json::array()) : nlohmann::json::array({body});
-  Table t{{"QUEUE", "PAUSED", "MAX IN FLIGHT", "PENDING", "RUNNING", "COMPLETED", "FAILED", "CANCELLED",
-           "DONE/MIN", "WAITING"},
+  Table t{{"QUEUE", "PAUSED", "MAX IN FLIGHT", "LIMIT", "QUEUED", "PENDING", "RUNNING", "COMPLETED", "FAILED",
+           "CANCELLED", "DONE/MIN", "WAITING"},
           {}};
   for (const auto& q : queues) {
     t.rows.push_back({text(q.value("queue", nlohmann::json())), q.value("paused", false) ? "yes" : "no",
-                      text(q.value("max_in_flight", nlohmann::json())), text(q.value("pending", 0)),
-                      text(q.value("running", 0)), text(q.value("completed", 0)), text(q.value("failed", 0)),
-                      text(q.value("cancelled", 0)), text(q.value("completed_per_minute", 0)),
-                      text(q.value("waiting_claims", 0))});
+                      text(q.value("max_in_flight", nlohmann::json())), text(q.value("limit", nlohmann::json())),
+                      text(q.value("queued", 0)), text(q.value("pending", 0)), text(q.value("running", 0)),
+                      text(q.value("completed", 0)), text(q.value("failed", 0)), text(q.value("cancelled", 0)),
+                      text(q.value("completed_per_minute", 0)), text(q.value("waiting_claims", 0))});
   }
   ctx.out << t.render(ctx.width, ctx.colour);
   if (queues.empty()) ctx.err << "no queues\n";
@@ -53,16 +53,23 @@ int queues_pause_resume_verb(VerbContext& ctx) {
 }
 
 int queues_set_verb(VerbContext& ctx) {
-  auto it = ctx.inv.flags.find("--max-in-flight");
-  if (it == ctx.inv.flags.end()) return usage_error(ctx, "queues set needs --max-in-flight N|none");
-  nlohmann::json max_in_flight = nullptr;
-  if (it->second != "none") {
-    auto n = parse_count(ctx.inv, "--max-in-flight", 0);
-    if (!n) return usage_error(ctx, n.error().message + " (or none for no limit)");
-    max_in_flight = *n;
-  }
+  auto in_flight = ctx.inv.flags.find("--max-in-flight");
+  auto limit = ctx.inv.flags.find("--limit");
+  if (in_flight == ctx.inv.flags.end() && limit == ctx.inv.flags.end())
+    return usage_error(ctx, "queues set needs --max-in-flight N|none or --limit NAME|none");
   nlohmann::json body = nlohmann::json::object();
-  body["max_in_flight"] = max_in_flight;
+  if (in_flight != ctx.inv.flags.end()) {
+    nlohmann::json max_in_flight = nullptr;
+    if (in_flight->second != "none") {
+      auto n = parse_count(ctx.inv, "--max-in-flight", 0);
+      if (!n) return usage_error(ctx, n.error().message + " (or none for no limit)");
+      max_in_flight = *n;
+    }
+    body["max_in_flight"] = max_in_flight;
+  }
+  if (limit != ctx.inv.flags.end()) {
+    body["limit"] = limit->second == "none" ? nlohmann::json(nullptr) : nlohmann::json(limit->second);
+  }
   return send(ctx, "PUT", queue_path(ctx.inv.positionals[0]), body);
 }
 

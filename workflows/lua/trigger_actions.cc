@@ -52,14 +52,8 @@ Result<WebhookAction> parse_start(const json& f, const std::string& own_type) {
     a.concurrency = std::move(*spec);
   }
   if (f.contains("id_reuse") && !f["id_reuse"].is_null()) {
-    auto reuse = f["id_reuse"].is_string() ? parse_id_reuse(f["id_reuse"].get<std::string>()) : std::nullopt;
-    if (!reuse) {
-      return make_error(ErrorCode::kInvalidArgument,
-                        "start: 'id_reuse' must be \"reject\", \"allow_if_finished\" or \"allow_if_failed\"");
-    }
-    if (*reuse != IdReuse::kReject && !a.instance_id) {
-      return make_error(ErrorCode::kInvalidArgument, "start: 'id_reuse' needs an 'id'");
-    }
+    auto reuse = parse_id_reuse_field(f["id_reuse"], a.instance_id.has_value());
+    if (!reuse) return make_error(ErrorCode::kInvalidArgument, "start: " + reuse.error().message);
     a.id_reuse = *reuse;
   }
   return WebhookAction{std::move(a)};

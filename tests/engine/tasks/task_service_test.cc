@@ -304,21 +304,25 @@ TEST_F(TaskServiceTest, CancelEndsAPendingTaskAndNothingElse) {
 
 TEST_F(TaskServiceTest, MaxInFlightAndPauseLimitWhatIsHandedOut) {
   for (int i = 0; i < 3; ++i) enqueue(spec());
-  ASSERT_TRUE(
-      sync<QueueView>([&](auto reply) { tasks().configure("emails", std::nullopt, 1, std::move(reply)); }));
+  ASSERT_TRUE(sync<QueueView>([&](auto reply) {
+    tasks().configure("emails", QueueSettings{std::nullopt, 1, std::nullopt}, std::move(reply));
+  }));
   auto first = claim(5);
   EXPECT_EQ(first.size(), 1u);
   EXPECT_TRUE(claim(5).empty());
   ASSERT_TRUE(complete(first[0]));
-  ASSERT_TRUE(sync<QueueView>([&](auto reply) { tasks().configure("emails", true, 0, std::move(reply)); }));
+  ASSERT_TRUE(sync<QueueView>([&](auto reply) {
+    tasks().configure("emails", QueueSettings{true, 0, std::nullopt}, std::move(reply));
+  }));
   EXPECT_TRUE(claim(5).empty()) << "paused";
   std::optional<Result<std::vector<TaskRecord>>> waiting;
   tasks().claim(ClaimRequest{"emails", "w2", 5, 30'000, {}, nullptr},
                 [&](auto r) { waiting = std::move(r); });
   h.drain();
   EXPECT_FALSE(waiting);
-  ASSERT_TRUE(sync<QueueView>(
-      [&](auto reply) { tasks().configure("emails", false, std::nullopt, std::move(reply)); }));
+  ASSERT_TRUE(sync<QueueView>([&](auto reply) {
+    tasks().configure("emails", QueueSettings{false, std::nullopt, std::nullopt}, std::move(reply));
+  }));
   ASSERT_TRUE(waiting);
   EXPECT_EQ(waiting->value().size(), 2u)
       << "resume wakes the waiting claim; max_in_flight 0 lifted the limit";

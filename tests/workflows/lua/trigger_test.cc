@@ -205,7 +205,7 @@ TEST(LuaTriggerMap, AStartMayRunItsIdAgain) {
   auto no_id =
       deliver(route_with_map(R"(return { start = { id_reuse = "allow_if_failed" } })"), json::object());
   ASSERT_FALSE(no_id);
-  EXPECT_EQ(no_id.error().message, "map returned start: 'id_reuse' needs an 'id'");
+  EXPECT_EQ(no_id.error().message, "map returned start: 'id_reuse' needs an 'id': a generated id never runs again");
 }
 
 TEST(LuaTriggerMap, AListOfActionsRunsInOrder) {

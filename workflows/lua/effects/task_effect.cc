@@ -1,10 +1,12 @@
 // ctx:task(name, { queue, type, payload, priority, delay | run_at, timeout,
-// attempts, backoff, max_backoff }): a task on a queue for workers in any
+// attempts, backoff, max_backoff, concurrency }): a task on a queue for workers in any
 // language, awaited as a durable step (Context::task): enqueued once under
 // an id derived from the instance and the step name; the step's result is
 // what the worker completed it with. The retry fields are the task's (its
 // workers' attempts), so the step itself makes one attempt. The fields are
-// checked by the same rules as the HTTP API's (engine/tasks/task_spec_json.h).
+// checked by the same rules as the HTTP API's (engine/tasks/task_spec_json.h); a
+// `concurrency` key serializes the task with others of its key, and its
+// on_busy must be "queue": the step waits for this very task.
 #include <lua.hpp>
 
 #include "engine/base/duration.h"
@@ -22,13 +24,14 @@ nlohmann::json duration_text(lua_State* L, int index, const std::string& what) {
 
 AsyncStepFn build_task(lua_State* L, const EffectEnv& env) {
   const std::string m = "ctx:task";
-  check_known_fields(L, 3, m, {"queue", "type", "payload", "priority", "delay", "run_at", "timeout"});
+  check_known_fields(L, 3, m,
+                     {"queue", "type", "payload", "priority", "delay", "run_at", "timeout", "concurrency"});
   if (raw_field(L, 3, "queue") != LUA_TSTRING) throw LuaValueError(m + ": queue (a string) is required");
   std::string queue = lua_tostring(L, -1);
   lua_pop(L, 1);
   if (auto ok = validate_queue_name(queue); !ok) throw LuaValueError(m + ": " + ok.error().message);
   nlohmann::json body = nlohmann::json::object();
-  for (const char* field : {"type", "payload", "priority", "run_at"}) {
+  for (const char* field : {"type", "payload", "priority", "run_at", "concurrency"}) {
     if (raw_field(L, 3, field) != LUA_TNIL) body[field] = to_json(L, -1);
     lua_pop(L, 1);
   }
@@ -38,6 +41,9 @@ AsyncStepFn build_task(lua_State* L, const EffectEnv& env) {
   }
   auto spec = parse_task_spec(body, queue, m + ": ");
   if (!spec) throw LuaValueError(spec.error().message);
+  if (spec->concurrency && spec->concurrency->on_busy != OnBusy::kQueue) {
+    throw LuaValueError(m + ": concurrency.on_busy must be \"queue\": the step waits for its own task");
+  }
   spec->retry = effect_retry_policy(L, 3, m);
   if (spec->retry.max_backoff < spec->retry.initial_backoff)
     spec->retry.max_backoff = spec->retry.initial_backoff;
