@@ -25,6 +25,12 @@ class RateGate {
 
   // Runs `go` as soon as the budget allows (maybe at once).
   void acquire(std::move_only_function<void()> go);
+  // A new rate and burst from now on (a limiter changed through the API):
+  // the calls waiting keep their order and pass at the new pace.
+  void reconfigure(double rate_per_second, double burst);
+  // Hands back the calls waiting, in order, and forgets them (the limiter
+  // is deleted: its owner lets them through).
+  std::deque<std::move_only_function<void()>> take_waiting();
   // The provider asked to wait: nothing passes for `delay`.
   void hold_for(DurationMs delay);
   size_t waiting() const;
