@@ -11,6 +11,7 @@
 #include "connectors/http/outbound_policy.h"
 #include "connectors/resend/resend_client.h"
 #include "engine/engine.h"
+#include "engine/limits/limiter_catalog.h"
 #include "engine/loop/timer.h"
 #include "engine/loop/uv_handle.h"
 #include "engine/storage/rocksdb_store.h"
@@ -181,6 +182,10 @@ int run_daemon(const std::vector<std::string>& args) {
   // The shared rate limiters ([limits.<name>]) ctx:http steps name, and
   // `resend`, which every email waits for.
   Limiters limiters(loop, clock, with_resend_limiter(config.limits, resend_options));
+  // The limiters made through the API (PUT /api/v1/limits/{name}), stored
+  // in the engine: loaded as it opens, before recovery resumes the steps
+  // that name them.
+  LimiterCatalog limit_catalog(limiters);
   ResendClient resend(http_client, limiters, resend_options);
   if (resend.log_mode()) {
     spdlog::warn("${} is not set: emails are logged and journaled, not sent (log mode)",
@@ -207,7 +212,12 @@ int run_daemon(const std::vector<std::string>& args) {
   auto scripts = std::make_unique<lua::ScriptCatalog>(registry, std::move(*script_options));
   EngineOptions engine_options = config.engine;
   std::optional<Error> scripts_error;
-  engine_options.before_recovery = [&scripts, &scripts_error](Engine& opening) -> Result<void> {
+  engine_options.before_recovery = [&scripts, &scripts_error,
+                                    &limit_catalog](Engine& opening) -> Result<void> {
+    if (auto limits = limit_catalog.open(opening); !limits) {
+      spdlog::critical("cannot load the rate limiters made through the API: {}", limits.error().to_string());
+      return limits;
+    }
     auto loaded = scripts->open(opening);
     if (!loaded) scripts_error = loaded.error();
     return loaded;
@@ -258,7 +268,7 @@ int run_daemon(const std::vector<std::string>& args) {
         config.server.worker_token_env, config.server.admin_token_env);
   }
   auto server = std::make_unique<SundialServer>(loop, clock, *engine, config, admin_token, worker_token,
-                                                scripts.get(), &limiters);
+                                                scripts.get(), &limit_catalog);
   for (auto& route : modules.routes) server->add_webhook(std::move(route));
   // [queues.<name>] settings, applied at every start like PUT /api/v1/queues/{queue}.
   for (const auto& [queue, max_in_flight] : config.queue_max_in_flight) {

@@ -30,7 +30,7 @@ http::HttpServerOptions http_options(const ServerSettings& s) {
 
 SundialServer::SundialServer(Loop& loop, Clock& clock, Engine& engine, const DaemonConfig& config,
                              std::optional<std::string> admin_token, std::optional<std::string> worker_token,
-                             lua::ScriptCatalog* scripts, const Limiters* limiters)
+                             lua::ScriptCatalog* scripts, LimiterCatalog* limits)
     : loop_(loop),
       engine_(engine),
       auth_(std::move(admin_token), std::move(worker_token)),
@@ -49,7 +49,7 @@ SundialServer::SundialServer(Loop& loop, Clock& clock, Engine& engine, const Dae
                                      http_->shed_connections(), http_->queued_output_bytes(),
                                      http_->body_bytes_in_flight()};
       },
-      [limiters] { return limiters ? limiters->views() : std::vector<LimiterView>{}; });
+      [limits] { return limits ? limits->limiters().views() : std::vector<LimiterView>{}; });
   // Webhook paths are looked up before the router; they may not shadow
   // what the router serves under any method.
   webhooks_ = std::make_unique<webhooks::WebhookRouteTable>(
@@ -62,7 +62,7 @@ SundialServer::SundialServer(Loop& loop, Clock& clock, Engine& engine, const Dae
   api::AdminApi admin{engine, loop};
   admin.json_limits = json_limits_;
   admin.scripts = scripts;
-  admin.limiters = limiters;
+  admin.limits = limits;
   api::add_admin_routes(router_, admin);
   add_operations_routes();
 }

@@ -13,8 +13,9 @@
 #include <string>
 #include <vector>
 
-#include "engine/flow/limiters.h"
 #include "engine/engine.h"
+#include "engine/flow/limiters.h"
+#include "engine/limits/limiter_catalog.h"
 #include "server/api/auth.h"
 #include "server/api/router.h"
 #include "server/config/daemon_config.h"
@@ -30,12 +31,12 @@ namespace sundial {
 
 class SundialServer {
  public:
-  // `scripts`, when given, serves the workflow-script routes; `limiters`,
-  // when given, are shown by GET /api/v1/limits and /metrics. Both must
-  // outlive the server.
+  // `scripts`, when given, serves the workflow-script routes; `limits`,
+  // when given, serves /api/v1/limits and shows the limiters in /metrics.
+  // Both must outlive the server.
   SundialServer(Loop& loop, Clock& clock, Engine& engine, const DaemonConfig& config,
                 std::optional<std::string> admin_token, std::optional<std::string> worker_token,
-                lua::ScriptCatalog* scripts = nullptr, const Limiters* limiters = nullptr);
+                lua::ScriptCatalog* scripts = nullptr, LimiterCatalog* limits = nullptr);
 
   // Binds the listening socket.
   Result<void> start();

@@ -38,6 +38,13 @@ void TokenBucket::drain(TimeMs now) {
   tokens_ = 0;
 }
 
+void TokenBucket::reconfigure(double rate_per_second, double burst, TimeMs now) {
+  refill(now);
+  rate_ = rate_per_second;
+  burst_ = std::max(1.0, burst);
+  tokens_ = std::min(tokens_, burst_);
+}
+
 bool TokenBucket::full(TimeMs now) const { return tokens(now) >= burst_; }
 
 }  // namespace sundial

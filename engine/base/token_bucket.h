@@ -26,6 +26,9 @@ class TokenBucket {
   // Whether the bucket is full at `now` (it then equals a fresh one).
   bool full(TimeMs now) const;
   double tokens(TimeMs now) const;
+  // From `now` on, `rate_per_second` and `burst` (below 1 counts as 1):
+  // the tokens earned so far stay, capped at the new burst.
+  void reconfigure(double rate_per_second, double burst, TimeMs now);
   double rate() const { return rate_; }
   double burst() const { return burst_; }
 

@@ -1,6 +1,7 @@
 #include "engine/flow/rate_gate.h"
 
 #include <algorithm>
+#include <utility>
 
 namespace sundial {
 
@@ -14,6 +15,20 @@ void RateGate::acquire(std::move_only_function<void()> go) {
   SUNDIAL_CHECK_LOOP_THREAD(loop_);
   queue_.push_back(std::move(go));
   if (queue_.size() == 1) drain();
+}
+
+void RateGate::reconfigure(double rate_per_second, double burst) {
+  SUNDIAL_CHECK_LOOP_THREAD(loop_);
+  bucket_.reconfigure(rate_per_second, burst, clock_.now_ms());
+  // The armed timer was set for the old pace: look again shortly (not now,
+  // so the caller's iteration is never re-entered by a waiter).
+  if (!queue_.empty()) timer_.start(1);
+}
+
+std::deque<std::move_only_function<void()>> RateGate::take_waiting() {
+  SUNDIAL_CHECK_LOOP_THREAD(loop_);
+  timer_.stop();
+  return std::exchange(queue_, {});
 }
 
 void RateGate::hold_for(DurationMs delay) {

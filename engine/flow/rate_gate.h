@@ -31,6 +31,12 @@ class RateGate {
   size_t try_take(size_t wanted);
   // How long until try_take() may give a token (0: now).
   DurationMs until_token() const;
+  // A new rate and burst from now on (a limiter changed through the API):
+  // the calls waiting keep their order and pass at the new pace.
+  void reconfigure(double rate_per_second, double burst);
+  // Hands back the calls waiting, in order, and forgets them (the limiter
+  // is deleted: its owner lets them through).
+  std::deque<std::move_only_function<void()>> take_waiting();
   // The provider asked to wait: nothing passes for `delay`.
   void hold_for(DurationMs delay);
   size_t waiting() const;

@@ -7,9 +7,10 @@
 // the Loop, which must outlive the Router.
 #pragma once
 
-#include "engine/flow/limiters.h"
 #include "engine/base/json_parse.h"
 #include "engine/engine.h"
+#include "engine/flow/limiters.h"
+#include "engine/limits/limiter_catalog.h"
 #include "engine/loop/loop.h"
 #include "server/api/router.h"
 #include "workflows/lua/catalog.h"
@@ -26,8 +27,10 @@ struct AdminApi {
   // The Lua workflow scripts (PUT/GET/DELETE /api/v1/workflows/{type});
   // none: those routes answer 404.
   lua::ScriptCatalog* scripts = nullptr;
-  // The shared rate limiters ([limits.<name>]); none: GET /api/v1/limits lists none.
-  const Limiters* limiters = nullptr;
+  // The shared rate limiters ([limits.<name>] and those made through the
+  // API); none: GET /api/v1/limits lists none, and PUT, GET and DELETE
+  // /api/v1/limits/{name} answer 404.
+  LimiterCatalog* limits = nullptr;
 };
 
 void add_admin_routes(Router& router, const AdminApi& api);

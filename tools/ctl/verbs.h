@@ -45,6 +45,11 @@ int upgrade_verb(VerbContext& ctx);
 int queues_list_verb(VerbContext& ctx);
 int queues_pause_resume_verb(VerbContext& ctx);
 int queues_set_verb(VerbContext& ctx);
+// Rate limiters (tools/ctl/limit_verbs.cc): limits list; limits set NAME
+// --rate R [--burst B] (PUT /api/v1/limits/{name}); limits delete NAME.
+int limits_list_verb(VerbContext& ctx);
+int limits_set_verb(VerbContext& ctx);
+int limits_delete_verb(VerbContext& ctx);
 // Tasks (tools/ctl/task_verbs.cc): tasks list, show, enqueue; tasks retry
 // and cancel (POST /api/v1/tasks/{id}/{sub-verb}).
 int tasks_list_verb(VerbContext& ctx);

@@ -55,4 +55,19 @@ TEST(TokenBucketTest, TheAnnouncedWaitIsWhenTheNextTokenIsThere) {
 }
 
 }  // namespace
+TEST(TokenBucketTest, AReconfiguredBucketKeepsItsTokensUpToTheNewBurst) {
+  TokenBucket b(1.0, 4.0, 0);
+  ASSERT_TRUE(b.try_take(0));
+  b.reconfigure(1000.0, 2.0, 0);
+  EXPECT_EQ(b.tokens(0), 2.0) << "3 tokens, capped at the new burst";
+  EXPECT_EQ(b.rate(), 1000.0);
+  ASSERT_TRUE(b.try_take(0));
+  ASSERT_TRUE(b.try_take(0));
+  EXPECT_FALSE(b.try_take(0));
+  EXPECT_EQ(b.wait(0), 1) << "the new rate: a token a millisecond";
+  b.reconfigure(1.0, 0.5, 1);
+  EXPECT_EQ(b.burst(), 1.0) << "below 1 counts as 1";
+  EXPECT_EQ(b.tokens(1), 1.0) << "the token earned at the old rate stays";
+}
+
 }  // namespace sundial

@@ -2,7 +2,7 @@
 // a scripted HTTP server on loopback: ctx:http (result, Idempotency-Key,
 // retries honouring Retry-After, permanent 4xx, the outbound policy),
 // ctx:secret (resolved only when the step runs, never journaled),
-// ctx:email (log mode), template.render and ctx.config.
+// ctx:email (log mode, and its `limit`), template.render and ctx.config.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -354,6 +354,63 @@ TEST_F(LuaEffectsTest, EmailInLogModeIsAStepResult) {
   ASSERT_TRUE(h.start("missing", "m1"));
   run_until("m1", InstanceStatus::kFailed);
   EXPECT_NE(last_error("m1").find("no template 'nope'"), std::string::npos) << last_error("m1");
+  h.close();
+}
+
+// ctx:email's `limit`: the email waits for the limiter it names (then for
+// `resend`); a malformed name fails the instance, one no limiter has (or
+// no longer has) fails the step.
+TEST_F(LuaEffectsTest, EmailWaitsForTheLimiterItNames) {
+  ResendClient resend(http, email_limiters, ResendOptions{});  // log mode
+  TemplateSet templates;
+  auto parsed = parse_email_template("welcome", "--- subject\nHi {{name}}\n--- html\n<p>{{name}}</p>\n");
+  ASSERT_TRUE(parsed);
+  templates.add(*parsed);
+  EmailDeps deps{resend, templates, "team@example.com"};
+  email = std::shared_ptr<const EmailDeps>(&deps, [](const EmailDeps*) {});
+  // A token a millisecond, a burst of 1: the limiter's waits are 1 ms timers.
+  ASSERT_TRUE(email_limiters.set("newsletter", {1000.0, 1.0}, LimiterSource::kApi));
+  LuaOptions o = options();
+  o.effects.limiters = &email_limiters;
+  add("w", R"lua(return { run = function(ctx)
+    return ctx:email("welcome", { to = "ada@example.com", template = "welcome", vars = { name = "Ada" },
+                                  limit = "newsletter:" .. ctx.input.list })
+  end })lua",
+      o);
+  add("bad", R"lua(return { run = function(ctx)
+    return ctx:email("welcome", { to = "ada@example.com", template = "welcome", limit = "news letter" })
+  end })lua",
+      o);
+  add("ghost", R"lua(return { run = function(ctx)
+    return ctx:email("welcome", { to = "ada@example.com", template = "welcome", limit = "ghost" })
+  end })lua",
+      o);
+  h.open();
+  ASSERT_TRUE(h.start("w", "a1", {{"list", "l1"}}));
+  ASSERT_TRUE(h.start("w", "a2", {{"list", "l1"}}));
+  h.drain();
+  auto view = email_limiters.view("newsletter");
+  ASSERT_TRUE(view);
+  EXPECT_EQ(view->sub_keys, 1u);
+  EXPECT_EQ(view->waiting, 1u) << "list l1's second email waits for a token";
+  EXPECT_NE(h.status("a1") == InstanceStatus::kCompleted, h.status("a2") == InstanceStatus::kCompleted);
+  h.clock.advance(1);
+  h.loop.run_once();  // the limiter's 1 ms timer
+  run_until("a1", InstanceStatus::kCompleted);
+  run_until("a2", InstanceStatus::kCompleted);
+  EXPECT_EQ(email_limiters.view("newsletter")->waiting, 0u);
+  ASSERT_TRUE(h.start("bad", "b1"));
+  run_until("b1", InstanceStatus::kFailed);
+  EXPECT_NE(last_error("b1").find("limit: a limiter name is 1 to 64"), std::string::npos) << last_error("b1");
+  ASSERT_TRUE(h.start("ghost", "g1"));
+  run_until("g1", InstanceStatus::kFailed);
+  EXPECT_NE(last_error("g1").find("no limiter 'ghost' is declared"), std::string::npos) << last_error("g1");
+  // Deleted: the next email that names it fails the same way.
+  ASSERT_TRUE(email_limiters.remove("newsletter"));
+  ASSERT_TRUE(h.start("w", "a3", {{"list", "l1"}}));
+  run_until("a3", InstanceStatus::kFailed);
+  EXPECT_NE(last_error("a3").find("no limiter 'newsletter' is declared"), std::string::npos)
+      << last_error("a3");
   h.close();
 }
 

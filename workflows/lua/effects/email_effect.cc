@@ -1,8 +1,10 @@
-// ctx:email(name, { to, template, vars }): one templated email as a
+// ctx:email(name, { to, template, vars, limit }): one templated email as a
 // durable step, through the shared email step (workflows/email): the
 // first existing template of `template` (a name or a list of names),
 // rendered with `vars`, sent by Resend with the step's idempotency key, or
-// logged in log mode. See effect.h for the convention.
+// logged in log mode. With `limit` ("name" or "name:sub-key", a shared
+// rate limiter) the email first waits for that limiter, then for Resend's
+// own (`resend`). See effect.h for the convention.
 #include <lua.hpp>
 
 #include "connectors/email/email_address.h"
@@ -17,11 +19,12 @@ struct EmailSpec {
   std::string to;
   std::vector<std::string> templates;
   SecretJson vars;
+  std::optional<std::string> limit;  // a Limiters reference
 };
 
-EmailSpec read_spec(lua_State* L) {
+EmailSpec read_email_spec(lua_State* L, const Limiters* limiters) {
   const std::string m = "ctx:email";
-  check_known_fields(L, 3, m, {"to", "template", "vars"});
+  check_known_fields(L, 3, m, {"to", "template", "vars", "limit"});
   EmailSpec spec;
   if (raw_field(L, 3, "to") != LUA_TSTRING)
     throw LuaValueError(m + ": to must be an email address (a string)");
@@ -50,14 +53,26 @@ EmailSpec read_spec(lua_State* L) {
     spec.vars.doc = nlohmann::json::object();
   }
   lua_pop(L, 1);
+  if (raw_field(L, 3, "limit") != LUA_TNIL) {
+    if (lua_type(L, -1) != LUA_TSTRING)
+      throw LuaValueError(m + ": limit must be a string such as \"newsletter\"");
+    spec.limit = lua_tostring(L, -1);
+    if (limiters == nullptr) throw LuaValueError(m + ": limit: no limiter is declared ([limits.NAME])");
+    // Its form only: whether it exists is the step's to find when it runs
+    // (a replayed step must not fail because its limiter was deleted since).
+    if (auto valid = validate_limiter_reference(*spec.limit); !valid)
+      throw LuaValueError(m + ": limit: " + valid.error().message);
+  }
+  lua_pop(L, 1);
   return spec;
 }
 
 AsyncStepFn build_email(lua_State* L, const EffectEnv& env) {
-  EmailSpec spec = read_spec(L);
+  EmailSpec spec = read_email_spec(L, env.effects.limiters);
   std::shared_ptr<const EmailDeps> deps = env.effects.email;
   SecretPolicy secrets = env.effects.secrets;
-  return [spec = std::move(spec), deps, secrets](const StepInfo& info, StepDone done) {
+  Limiters* limiters = env.effects.limiters;
+  return [spec = std::move(spec), deps, secrets, limiters](const StepInfo& info, StepDone done) {
     if (!deps)
       return done(make_error(ErrorCode::kInvalidArgument, "ctx:email is not available: no email setup"));
     auto scope = std::make_shared<SecretScope>(secrets);
@@ -65,14 +80,30 @@ AsyncStepFn build_email(lua_State* L, const EffectEnv& env) {
     // the references shown, so a secret never reaches the log.
     auto vars = deps->resend.log_mode() ? Result<nlohmann::json>(spec.vars.doc) : scope->resolve(spec.vars);
     if (!vars) return done(std::unexpected(scope->redact(vars.error())));
-    send_templated_email(*deps, spec.templates, *vars, spec.to, info,
-                         [scope, done = std::move(done)](Result<nlohmann::json> r) mutable {
-                           if (r) {
-                             done(scope->redact(*r));
-                           } else {
-                             done(std::unexpected(scope->redact(r.error())));
-                           }
-                         });
+    RateGate* gate = nullptr;
+    if (spec.limit && limiters != nullptr) {
+      auto found = limiters->gate_for(*spec.limit);
+      // Every sub-key of the limiter busy: an attempt that failed, retried
+      // later. An unknown limiter (never declared, or deleted) fails the step.
+      if (!found) {
+        bool busy = found.error().code == ErrorCode::kUnavailable;
+        return done(std::unexpected(failed_call(busy, "ctx:email: " + found.error().message, 0)));
+      }
+      gate = *found;
+    }
+    auto send = [deps, templates = spec.templates, vars = std::move(*vars), to = spec.to, info, scope,
+                 done = std::move(done)]() mutable {
+      send_templated_email(*deps, templates, vars, to, info,
+                           [scope, done = std::move(done)](Result<nlohmann::json> r) mutable {
+                             if (r) {
+                               done(scope->redact(*r));
+                             } else {
+                               done(std::unexpected(scope->redact(r.error())));
+                             }
+                           });
+    };
+    if (gate == nullptr) return send();
+    gate->acquire(std::move(send));
   };
 }
 

@@ -103,7 +103,9 @@ HttpSpec read_spec(lua_State* L, const Limiters* limiters) {
       throw LuaValueError(m + ": limit must be a string such as \"notion\"");
     spec.limit = lua_tostring(L, -1);
     if (limiters == nullptr) throw LuaValueError(m + ": limit: no limiter is declared ([limits.NAME])");
-    if (auto valid = limiters->validate(*spec.limit); !valid)
+    // Its form only: whether it exists is the step's to find when it runs
+    // (a replayed step must not fail because its limiter was deleted since).
+    if (auto valid = validate_limiter_reference(*spec.limit); !valid)
       throw LuaValueError(m + ": limit: " + valid.error().message);
   }
   lua_pop(L, 1);
@@ -197,8 +199,12 @@ AsyncStepFn build_http(lua_State* L, const EffectEnv& env) {
     RateGate* gate = nullptr;
     if (spec.limit && limiters != nullptr) {
       auto found = limiters->gate_for(*spec.limit);
-      // Every sub-key of the limiter busy: an attempt that failed, retried later.
-      if (!found) return done(std::unexpected(failed_call(true, what + ": " + found.error().message, 0)));
+      // Every sub-key of the limiter busy: an attempt that failed, retried
+      // later. An unknown limiter (never declared, or deleted) fails the step.
+      if (!found) {
+        bool busy = found.error().code == ErrorCode::kUnavailable;
+        return done(std::unexpected(failed_call(busy, what + ": " + found.error().message, 0)));
+      }
       gate = *found;
     }
     auto answered = [scope = std::move(scope), done = std::move(done), what = std::move(what),
