@@ -40,7 +40,8 @@ Result<IdReuse> parse_id_reuse_field(const nlohmann::json& value, bool has_id) {
                       "'id_reuse' must be \"reject\", \"allow_if_finished\" or \"allow_if_failed\"");
   }
   if (*parsed != IdReuse::kReject && !has_id) {
-    return make_error(ErrorCode::kInvalidArgument, "'id_reuse' needs an 'id': a generated id never runs again");
+    return make_error(ErrorCode::kInvalidArgument,
+                      "'id_reuse' needs an 'id': a generated id never runs again");
   }
   return *parsed;
 }

@@ -22,7 +22,7 @@ Result<void> Registry::add(std::string name, std::string description, WorkflowFn
     return make_error(ErrorCode::kInvalidArgument, "workflow type '" + name + "' is registered twice");
   }
   auto type = std::make_unique<WorkflowType>(
-      WorkflowType{name, std::move(description), std::move(fn), std::move(check_input), "builtin", ""});
+      WorkflowType{name, std::move(description), std::move(fn), std::move(check_input), "builtin", "", {}});
   Entry& entry = types_[std::move(name)];
   entry.versions.emplace("", std::move(type));
   return ok();

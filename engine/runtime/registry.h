@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "engine/base/error.h"
+#include "engine/model/concurrency.h"
 #include "engine/runtime/context.h"
 #include "engine/runtime/workflow.h"
 
@@ -36,6 +37,11 @@ using WorkflowFn = std::function<Workflow<void>(Context&)>;
 // or invalid_argument saying what is wrong. Runs on the loop for every
 // start: quick, deterministic, and it must not throw.
 using InputCheck = std::function<Result<nlohmann::json>(const nlohmann::json& input)>;
+// The concurrency key a start of the type takes when it names none
+// (docs/flow-control.md), from its prepared input: nullopt for none, or
+// invalid_argument. The same rules as InputCheck: on the loop, quick,
+// deterministic, never throws.
+using ConcurrencyOf = std::function<Result<std::optional<ConcurrencySpec>>(const nlohmann::json& input)>;
 
 struct WorkflowType {
   std::string name;
@@ -46,6 +52,7 @@ struct WorkflowType {
   std::string kind = "builtin";
   // Empty for built-in types; a script's content hash (sha256 hex).
   std::string version;
+  ConcurrencyOf concurrency_of;  // empty: a start has the key it names, if any
 
   // check_input(input), or `input` itself when the type declares no check;
   // internal when the check throws (a bug in the check).

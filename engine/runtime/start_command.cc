@@ -199,8 +199,24 @@ void start(Runtime& rt, IdempotencyKeys& keys, DurationMs idempotency_window, St
   // admitted while it was read), from the request as it came.
   std::optional<StartRequest> original;
   if (req.concurrency && req.concurrency->folds_starts()) original = req;
+  std::optional<nlohmann::json> raw_input;  // for `original`, when the type derives a key
+  if (!req.concurrency && type->concurrency_of) raw_input = req.input;
   auto input = type->prepare_input(std::move(req.input));
   if (!input) return answer_later(rt, std::move(reply), std::unexpected(input.error()));
+  if (raw_input) {
+    // The type declares the key its starts take (the start named none).
+    auto derived = type->concurrency_of(*input);
+    if (!derived) {
+      return answer_later(
+          rt, std::move(reply),
+          make_error(derived.error().code, "the type's concurrency: " + derived.error().message));
+    }
+    req.concurrency = std::move(*derived);
+    if (req.concurrency && req.concurrency->folds_starts()) {
+      original = req;
+      original->input = std::move(*raw_input);
+    }
+  }
   if (auto storable = check_storable(*input, "the start input"); !storable) {
     return answer_later(rt, std::move(reply), std::unexpected(storable.error()));
   }

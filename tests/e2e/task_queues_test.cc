@@ -208,6 +208,12 @@ TEST_F(TaskQueuesE2E, BadTasksAre400NamingTheFieldAndEnqueueNothing) {
            {"/api/v1/queues/q/claim", R"({"max":1})", "worker"},
            {"/api/v1/queues/q/claim", R"({"worker":"w","wait":"2m"})", "wait"},
            {"/api/v1/queues/q/claim", R"({"worker":"w","max":0})", "max"},
+           {"/api/v1/queues/q/tasks", R"({"concurrency":{"key":""}})", "concurrency.key"},
+           {"/api/v1/queues/q/tasks", R"({"concurrency":{"key":"k","limit":0}})", "concurrency.limit"},
+           {"/api/v1/queues/q/tasks", R"({"concurrency":{"key":"k","debounce":"5s"}})", "debounce"},
+           {"/api/v1/queues/q/tasks", R"({"concurrency":{"key":"k","on_busy":"drop"},"delay":"1s"})",
+            "on_busy"},
+           {"/api/v1/queues/q/tasks", R"({"concurrency":"k"})", "concurrency"},
        }) {
     auto r = call("POST", c.target, c.body);
     EXPECT_EQ(r.status, 400) << c.target << " " << c.body << " → " << r.body;
@@ -219,6 +225,8 @@ TEST_F(TaskQueuesE2E, BadTasksAre400NamingTheFieldAndEnqueueNothing) {
   for (int i = 0; i < 1001; ++i) big["tasks"].push_back(json::object());
   EXPECT_EQ(call("POST", "/api/v1/queues/q/tasks:batch", big.dump()).status, 400);
   EXPECT_TRUE(queue("q").is_null()) << "nothing was enqueued: " << queue("q");
+  EXPECT_EQ(call("PUT", "/api/v1/queues/q", R"({"limit":"no-such-limiter"})").status, 400);
+  EXPECT_EQ(call("PUT", "/api/v1/queues/q", R"({"limit":5})").status, 400);
   EXPECT_EQ(call("GET", "/readyz").status, 200);
 }
 
@@ -267,6 +275,65 @@ TEST_F(TaskQueuesE2E, AcknowledgedEnqueuesLeasesAndCompletionsSurviveKill9) {
     total += listed["tasks"].size();
   }
   EXPECT_EQ(total, 21u);
+}
+
+TEST_F(TaskQueuesE2E, KeyedTasksRunOneAtATimeInArrivalOrderAcrossKill9) {
+  json batch = {{"tasks", json::array()}};
+  for (int i = 0; i < 12; ++i) {
+    batch["tasks"].push_back(
+        {{"payload", i}, {"timeout", "1h"}, {"concurrency", {{"key", "k" + std::to_string(i % 3)}}}});
+  }
+  json results = call_json("POST", "/api/v1/queues/keyed/tasks:batch", batch.dump());
+  ASSERT_EQ(results["results"].size(), 12u);
+  EXPECT_EQ(results["results"][3]["status"], "queued");
+  // A burst on one key: the first holds it, the second waits as the
+  // follow-up, the rest fold into it.
+  std::string follow_up;
+  for (int i = 0; i < 5; ++i) {
+    json body = {{"payload", {{"n", i}}},
+                 {"timeout", "1h"},
+                 {"concurrency", {{"key", "burst"}, {"on_busy", "coalesce"}}}};
+    json r = call_json("POST", "/api/v1/queues/keyed/tasks", body.dump(), kAdmin, i < 2 ? 201 : 200);
+    if (i == 1) follow_up = r["task_id"];
+    if (i >= 2) {
+      EXPECT_EQ(r["coalesced"], true) << r;
+      EXPECT_EQ(r["task_id"], follow_up);
+    }
+  }
+  json waiting = call_json("GET", "/api/v1/tasks/" + results["results"][9]["task_id"].get<std::string>());
+  EXPECT_EQ(waiting["status"], "queued");
+  EXPECT_EQ(waiting["concurrency"]["position"], 3) << waiting;
+  json leased = call_json("POST", "/api/v1/queues/keyed/claim", R"({"worker":"w1","max":100})", kWorker);
+  ASSERT_EQ(leased["tasks"].size(), 4u) << "one per key";
+  daemon->kill();
+  start();
+  EXPECT_EQ(queue("keyed")["queued"], 10) << "9 behind the keys k0-k2, and the burst's follow-up";
+  EXPECT_TRUE(
+      call_json("POST", "/api/v1/queues/keyed/claim", R"({"worker":"w2","max":100})", kWorker)["tasks"]
+          .empty())
+      << "the leases from before the crash still hold their keys";
+  std::map<std::string, std::vector<int>> order;  // key → payloads in the order they ran
+  json running = leased;
+  while (!running["tasks"].empty()) {
+    for (const auto& t : running["tasks"]) {
+      json task = call_json("GET", "/api/v1/tasks/" + t["task_id"].get<std::string>());
+      std::string key = task["concurrency"]["key"];
+      if (key != "burst") order[key].push_back(t["payload"].get<int>());
+      if (key == "burst" && t["task_id"] == follow_up) {
+        EXPECT_EQ(t["payload"], (json{{"n", 4}})) << "the latest";
+      }
+      call_json("POST", "/api/v1/tasks/" + t["task_id"].get<std::string>() + "/complete",
+                json{{"lease", t["lease"]}}.dump(), kWorker);
+    }
+    running = call_json("POST", "/api/v1/queues/keyed/claim", R"({"worker":"w2","max":100})", kWorker);
+    EXPECT_LE(running["tasks"].size(), 4u);
+  }
+  EXPECT_EQ(order["k0"], (std::vector<int>{0, 3, 6, 9}));
+  EXPECT_EQ(order["k1"], (std::vector<int>{1, 4, 7, 10}));
+  EXPECT_EQ(order["k2"], (std::vector<int>{2, 5, 8, 11}));
+  json q = queue("keyed");
+  EXPECT_EQ(q["completed"], 14) << q;
+  EXPECT_EQ(q["queued"], 0);
 }
 
 }  // namespace

@@ -63,6 +63,15 @@ Result<std::shared_ptr<LuaScript>> LuaScript::load(std::string type, std::string
       return;
     }
     script->has_validate_ = lua_isfunction(thread, -1);
+    lua_pop(thread, 1);
+    lua_pushliteral(thread, "concurrency");
+    lua_rawget(thread, 1);
+    if (!lua_isnil(thread, -1) && !lua_isfunction(thread, -1) && !lua_istable(thread, -1)) {
+      problem =
+          script->chunkname_ + ": concurrency must be a table ({ key = ..., limit = ... }) or a function";
+      return;
+    }
+    script->has_concurrency_ = !lua_isnil(thread, -1);
   });
   if (!probed)
     return make_error(ErrorCode::kInvalidArgument, script->chunkname_ + ": " + probed.error().message);
@@ -71,7 +80,22 @@ Result<std::shared_ptr<LuaScript>> LuaScript::load(std::string type, std::string
 }
 
 Result<nlohmann::json> LuaScript::validate(const nlohmann::json& input) const {
-  Result<nlohmann::json> out = input;
+  SUNDIAL_ASSIGN_OR_RETURN(auto returned, call_hook("validate", input));
+  return returned ? std::move(*returned) : input;
+}
+
+Result<std::optional<ConcurrencySpec>> LuaScript::concurrency(const nlohmann::json& input) const {
+  SUNDIAL_ASSIGN_OR_RETURN(auto returned, call_hook("concurrency", input));
+  if (!returned) return std::optional<ConcurrencySpec>();
+  auto spec = parse_concurrency(*returned);
+  if (!spec) return make_error(ErrorCode::kInvalidArgument, "concurrency: " + spec.error().message);
+  return std::optional<ConcurrencySpec>(std::move(*spec));
+}
+
+Result<std::optional<nlohmann::json>> LuaScript::call_hook(const char* name,
+                                                           const nlohmann::json& input) const {
+  Result<std::optional<nlohmann::json>> out = std::optional<nlohmann::json>();
+  const std::string hook = name;
   LuaSandbox& sb = *sandbox_;
   auto done = sb.protect([&](lua_State* L) {
     lua_State* thread = sb.push_scratch_thread(L);
@@ -80,8 +104,17 @@ Result<nlohmann::json> LuaScript::validate(const nlohmann::json& input) const {
       out = make_error(ErrorCode::kInvalidArgument, std::move(problem));
       return;
     }
-    lua_pushliteral(thread, "validate");
+    lua_pushstring(thread, name);
     lua_rawget(thread, 1);
+    if (lua_istable(thread, -1)) {  // a table, not a function: the value itself
+      try {
+        out = std::optional<nlohmann::json>(to_json(thread, -1));
+      } catch (const LuaValueError& e) {
+        out = make_error(ErrorCode::kInvalidArgument, hook + " is not JSON: " + e.what());
+      }
+      lua_settop(thread, 0);
+      return;
+    }
     if (!lua_isfunction(thread, -1)) return;
     lua_remove(thread, 1);
     push_json(L, input);
@@ -90,22 +123,22 @@ Result<nlohmann::json> LuaScript::validate(const nlohmann::json& input) const {
     auto r = sb.resume(thread, 2);
     if (r.abort != Abort::kNone) {
       Error e = abort_error(r.abort, sb.limits());
-      out = make_error(e.code, "validate: " + e.message);
+      out = make_error(e.code, hook + ": " + e.message);
     } else if (r.status == LUA_YIELD) {
-      out = make_error(ErrorCode::kInvalidArgument, "validate must not yield or wait");
+      out = make_error(ErrorCode::kInvalidArgument, hook + " must not yield or wait");
     } else if (r.status != LUA_OK) {
       out = make_error(ErrorCode::kInvalidArgument, error_text(thread, -1));
     } else if (r.nresults > 0 && !lua_isnil(thread, -r.nresults)) {
       try {
-        out = to_json(thread, -r.nresults);
+        out = std::optional<nlohmann::json>(to_json(thread, -r.nresults));
       } catch (const LuaValueError& e) {
-        out = make_error(ErrorCode::kInvalidArgument,
-                         std::string("validate returned a value that is not JSON: ") + e.what());
+        out =
+            make_error(ErrorCode::kInvalidArgument, hook + " returned a value that is not JSON: " + e.what());
       }
     }
     sb.recycle(thread, r);
   });
-  if (!done) return make_error(ErrorCode::kInvalidArgument, "validate: " + done.error().message);
+  if (!done) return make_error(ErrorCode::kInvalidArgument, hook + ": " + done.error().message);
   return out;
 }
 
@@ -115,12 +148,17 @@ Result<void> register_lua_script(Registry& registry, std::shared_ptr<const LuaSc
   if (script->has_validate()) {
     check = [script](const nlohmann::json& input) { return script->validate(input); };
   }
+  ConcurrencyOf concurrency;
+  if (script->has_concurrency()) {
+    concurrency = [script](const nlohmann::json& input) { return script->concurrency(input); };
+  }
   WorkflowType type{script->type(),
                     "Lua script " + script->chunkname(),
                     [script](Context& ctx) { return lua_workflow(script, ctx); },
                     std::move(check),
                     "lua",
-                    script->version()};
+                    script->version(),
+                    std::move(concurrency)};
   return registry.add_version(std::move(type), make_current);
 }
 

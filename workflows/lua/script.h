@@ -2,9 +2,11 @@
 // chunk and the checks made when it loads — and register_lua_script, which
 // makes it a workflow type in the Registry.
 //
-// A script is a chunk that returns a table: `run(ctx, input)` (required) and
+// A script is a chunk that returns a table: `run(ctx, input)` (required),
 // `validate(input)` (optional: an error refuses the start, a non-nil return
-// value replaces the input that is stored). See docs/lua.md.
+// value replaces the input that is stored) and `concurrency` (optional: the
+// key a start without one takes, a table or a function of the input). See
+// docs/lua.md.
 //
 // Threading: loop thread (the registry's and the engine's). Ownership:
 // shared — the registry's entry and every live instance (LuaInstance) hold a
@@ -50,6 +52,7 @@ class LuaScript {
   const std::string& source() const { return source_; }
   const std::string& version() const { return version_; }
   bool has_validate() const { return has_validate_; }
+  bool has_concurrency() const { return has_concurrency_; }
   LuaSandbox& sandbox() const { return *sandbox_; }
   const LuaOptions& options() const { return options_; }
   // Registry ref of ctx.config: one read-only proxy of options().config,
@@ -59,9 +62,16 @@ class LuaScript {
   // Runs validate(input) in a fresh environment: the input to store, or
   // invalid_argument with the script's error message.
   Result<nlohmann::json> validate(const nlohmann::json& input) const;
+  // The script's `concurrency` for a start with this (validated) input:
+  // the table, or what the function returns (nil: no key); invalid_argument
+  // for a spec that does not parse (engine/model/concurrency.h).
+  Result<std::optional<ConcurrencySpec>> concurrency(const nlohmann::json& input) const;
 
  private:
   LuaScript() = default;
+  // Runs hook `name` (validate, concurrency) on `input` in a fresh
+  // environment: what it returned (nullopt for nil, or no such hook).
+  Result<std::optional<nlohmann::json>> call_hook(const char* name, const nlohmann::json& input) const;
 
   std::string type_;
   std::string chunkname_;
@@ -70,6 +80,7 @@ class LuaScript {
   LuaOptions options_;
   std::unique_ptr<LuaSandbox> sandbox_;
   bool has_validate_ = false;
+  bool has_concurrency_ = false;
   int config_ref_ = -1;
 };
 

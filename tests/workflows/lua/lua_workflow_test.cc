@@ -56,7 +56,8 @@ class LuaWorkflowTest : public ::testing::Test {
     ASSERT_TRUE(loaded) << loaded.error().message;
     std::shared_ptr<const LuaScript> script = *loaded;
     ASSERT_TRUE(h.registry.add_version(
-        WorkflowType{type, "", [script](Context& ctx) { return lua_workflow(script, ctx); }, {}, "lua", as},
+        WorkflowType{
+            type, "", [script](Context& ctx) { return lua_workflow(script, ctx); }, {}, "lua", as, {}},
         false));
   }
   std::string version_of(const std::string& id) {
@@ -831,6 +832,43 @@ TEST_F(LuaWorkflowTest, ValidateRefusesAStartAndNothingIsStored) {
   auto stored = h.describe("w2");
   ASSERT_TRUE(stored);
   EXPECT_EQ(stored->input["greeting"], "hello");
+}
+
+TEST_F(LuaWorkflowTest, AScriptsConcurrencyGivesItsStartsAKeyFromTheirInput) {
+  add("recompute", R"lua(return {
+    run = function(ctx, input) ctx:wait("go") return input end,
+    concurrency = function(input)
+      if input.assignee == nil then return nil end
+      return { key = "assignee:" .. input.assignee, on_busy = "coalesce" }
+    end,
+  })lua");
+  add("bad", R"lua(return {
+    run = function(ctx, input) return input end,
+    concurrency = function(input) return { key = "" } end,
+  })lua");
+  add("fixed",
+      R"lua(return { run = function(ctx, input) ctx:wait("go") end, concurrency = { key = "one" } })lua");
+  h.open();
+  ASSERT_TRUE(h.start("recompute", "r1", {{"assignee", 42}, {"n", 1}}));
+  auto second = h.start("recompute", "r2", {{"assignee", 42}, {"n", 2}});
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->status, InstanceStatus::kQueued);
+  auto third = h.start("recompute", "r3", {{"assignee", 42}, {"n", 3}});
+  ASSERT_TRUE(third);
+  EXPECT_TRUE(third->coalesced) << "the derived key coalesces as a given one would";
+  EXPECT_EQ(h.status("r2"), InstanceStatus::kQueued);
+  EXPECT_EQ(h.describe("r2")->input["n"], 3);
+  ASSERT_TRUE(h.start("recompute", "other", {{"assignee", 7}}));
+  EXPECT_EQ(h.status("other"), InstanceStatus::kWaiting) << "another key runs at once";
+  ASSERT_TRUE(h.start("recompute", "none", nlohmann::json::object()));
+  EXPECT_EQ(h.status("none"), InstanceStatus::kWaiting) << "nil: no key";
+  ASSERT_TRUE(h.start("fixed", "f1", nullptr));
+  EXPECT_EQ(h.start("fixed", "f2", nullptr)->status, InstanceStatus::kQueued) << "a table: one key for all";
+  auto refused = h.start("bad", "b1", nullptr);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_NE(refused.error().message.find("concurrency.key"), std::string::npos) << refused.error().message;
+  EXPECT_FALSE(h.describe("b1"));
 }
 
 void write_file(const std::string& path, const std::string& text) {
