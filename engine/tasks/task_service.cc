@@ -49,8 +49,9 @@ struct TaskService::Pinned {
   bool stale = false;                // changed while it was being read: read again
   uint32_t busy = 0;                 // commands decided and not yet durable
   std::vector<WithTask> waiters;
-  // A queued follow-up of a concurrency key: kept while it is one, for the
-  // coalescing enqueues that fold into it.
+  // Queued behind a concurrency key and kept in memory while it waits
+  // (keeps()): its admission, and the coalescing enqueues that fold into
+  // a follow-up, read nothing.
   bool kept = false;
 };
 
@@ -488,10 +489,10 @@ void TaskService::enqueue_checked(std::vector<TaskSpec> specs,
     touched_queues.insert(q);
   }
   for (auto& [t, size] : created) {
-    if (!t.follow_up) continue;
+    if (!keeps(t, false)) continue;
     Pinned& p = pinned_[t.id];
     p.record = t;
-    p.kept = true;
+    set_kept(p, true);
   }
   std::vector<Staged> staged_folds;
   std::set<Queue*> fold_queues;
@@ -525,6 +526,17 @@ void TaskService::enqueue_checked(std::vector<TaskSpec> specs,
 }
 
 // ---- Concurrency keys ---------------------------------------------------------
+
+bool TaskService::keeps(const TaskRecord& t, bool kept_now) const {
+  if (t.status != TaskStatus::kQueued) return false;
+  return t.follow_up || kept_now || kept_ < options_.max_kept_waiters;
+}
+
+void TaskService::set_kept(Pinned& p, bool kept) {
+  if (p.kept == kept) return;
+  p.kept = kept;
+  kept ? ++kept_ : --kept_;
+}
 
 TaskRecord* TaskService::foldable_follow_up(const TaskSpec& spec) {
   auto last = slots_.last_waiter(spec.concurrency->key);
@@ -914,7 +926,7 @@ Result<TaskService::Staged> TaskService::stage(TaskRecord* current, TaskRecord n
   } else {
     erase_running(st.id);
     auto& p = pinned_[st.id];
-    p.kept = next.follow_up && next.status == TaskStatus::kQueued;
+    set_kept(p, keeps(next, p.kept));
     p.record = next;
     p.busy++;
   }
@@ -1379,6 +1391,7 @@ void TaskService::reset() {
   dedupe_busy_.clear();
   running_.clear();
   slots_.clear();
+  kept_ = 0;
   commits_in_flight_.clear();
   changes_.cancel();
   watchers_.clear();  // the runtime drops its instances too and runs their steps again
@@ -1416,7 +1429,7 @@ void TaskService::recover(std::move_only_function<void(Result<void>)> done) {
                std::vector<std::string> admitted = slots_.restore(state->slots);
                for (auto& t : state->follow_ups) {
                  Pinned& p = pinned_[t.id];
-                 p.kept = true;
+                 set_kept(p, true);
                  p.record = std::move(t);
                }
                for (auto& [queue, type] : state->ready_types)

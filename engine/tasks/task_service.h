@@ -25,7 +25,9 @@
 // own (the `G` index rows, rebuilt from one scan at recovery). A finished
 // task hands its slot to the next waiter, which becomes ready in a commit
 // after the one that freed it. A coalescing enqueue's follow-up stays in
-// memory while it is queued, so later enqueues fold into it without a read.
+// memory while it is queued, so later enqueues fold into it without a read;
+// so do other waiters, up to max_kept_waiters, so their admission reads
+// nothing (past the cap, and after a restart, it reads the record).
 //
 // A claim with `wait` long-polls: it is answered the moment a task it may
 // take becomes ready (enqueue, a delay or backoff ending, resume, a slot
@@ -279,6 +281,10 @@ class TaskService : public RuntimeParticipant {
   void admit(const std::string& key, const std::string& id);
   // The key's queued follow-up a coalescing enqueue of `spec` may fold into.
   TaskRecord* foldable_follow_up(const TaskSpec& spec);
+  // Whether a record stays in memory while queued (Pinned::kept): a
+  // follow-up always, another waiter while fewer than max_kept_waiters are.
+  bool keeps(const TaskRecord& t, bool kept_now) const;
+  void set_kept(Pinned& p, bool kept);
   void release_dedupe(const std::vector<std::string>& keys);
   // A task ended: the workflow steps waiting for it hear its outcome.
   void notify_watchers(const TaskRecord& task);
@@ -305,7 +311,8 @@ class TaskService : public RuntimeParticipant {
   std::unordered_map<std::string, std::vector<std::move_only_function<void()>>> dedupe_busy_;
   // Workflow steps waiting for their task to end, by task id.
   std::unordered_map<std::string, std::vector<StepDone>> watchers_;
-  KeySlots slots_;  // concurrency keys: who holds, who waits
+  KeySlots slots_;   // concurrency keys: who holds, who waits
+  size_t kept_ = 0;  // pinned records with `kept`
   Limiters* limiters_ = nullptr;
   ChangeWatch changes_;  // watch_changes() to forget_finished()
   uint64_t seq_ = 0;
