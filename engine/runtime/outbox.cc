@@ -39,6 +39,7 @@ std::vector<Notice> owed_notices(const InstanceRecord& r, bool persisted, Instan
     cascade.kind = Notice::Kind::kCancelChildren;
     cascade.to = r.id;
     cascade.signal = r.cancel_reason;
+    cascade.payload = {{"run", r.run}};  // only the children this run started
     cascade.idempotency_key = "cancel-children:" + run_scoped_id(r.id, r.run);
     out.push_back(std::move(cascade));
   }

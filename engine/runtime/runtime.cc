@@ -715,14 +715,33 @@ void Runtime::deliver(std::string key, Notice notice) {
 
 void Runtime::cancel_children(std::string key, Notice notice) {
   std::string parent = notice.to;
+  // The run that was cancelled (rows of earlier versions name none: every
+  // child then).
+  std::optional<uint32_t> run;
+  if (notice.payload.is_object() && notice.payload.contains("run") &&
+      notice.payload["run"].is_number_unsigned())
+    run = notice.payload["run"].get<uint32_t>();
   reads_.run(
-      [&store = deps_.store, parent]() -> Result<std::vector<std::string>> {
-        std::vector<std::string> children;
+      [&store = deps_.store, parent, run]() -> Result<std::vector<std::string>> {
+        std::vector<std::string> listed, children;
         SUNDIAL_TRY(scan_prefix(store, Cf::kIndex, keys::child_prefix(parent),
                                 [&](std::string_view child_key, std::string_view) {
-                                  children.emplace_back(keys::child_of_key(child_key, parent));
+                                  listed.emplace_back(keys::child_of_key(child_key, parent));
                                   return true;
                                 }));
+        // Only the children of the cancelled run that have not ended: an
+        // earlier run's children are not this run's to cancel, and an
+        // ended child needs no command.
+        for (std::string& id : listed) {
+          SUNDIAL_ASSIGN_OR_RETURN(auto bytes, store.get(Cf::kInstances, id));
+          if (!bytes) continue;
+          auto child = decode_record(*bytes);
+          if (child && (is_finished(child->status) || child->parent_id != parent ||
+                        (run && child->parent_run != *run))) {
+            continue;
+          }
+          children.push_back(std::move(id));  // unreadable: the cancel command decides
+        }
         return children;
       },
       [this, key = std::move(key),

@@ -137,6 +137,20 @@ void create_instance(Runtime& rt, IdempotencyKeys& keys, DurationMs idempotency_
   auto keep_previous = [&] {
     if (previous) rt.release(*previous);
   };
+  if (req.parent) {
+    // A parent that ended while this start read the child's id has had its
+    // cascade read its children (the `H` rows) already, or will before this
+    // child's row is durable: the child must not start. (Decided in memory,
+    // in line with the parent's own commands.)
+    LiveInstance* parent = rt.find(req.parent->id);
+    if (parent != nullptr && (is_finished(parent->record.status) || parent->record.run != req.parent->run)) {
+      keep_previous();
+      return answer_later(rt, std::move(reply),
+                          make_error(ErrorCode::kConflict, "parent '" + req.parent->id + "' (run " +
+                                                               std::to_string(req.parent->run) +
+                                                               ") has ended: its child is not started"));
+    }
+  }
   if (req.concurrency && req.concurrency->debounce_ms > 0) {
     // The key's burst has a run that gathers it: fold in (and push its
     // timer back); else this start's run gathers the burst (decide()).

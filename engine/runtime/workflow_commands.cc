@@ -13,13 +13,31 @@ void start_child(Runtime& rt, IdempotencyKeys& keys, DurationMs window, const St
                  const ChildStart& spec, StepDone done) {
   StartRequest req{spec.type, spec.id.value_or(derived_child_id(step)), spec.input, std::nullopt};
   req.parent = StartRequest::Parent{step.instance_id, step.run, spec.detached};
-  start_instance(rt, keys, window, std::move(req), [done = std::move(done)](Result<StartReply> r) mutable {
-    if (!r) return done(std::unexpected(r.error()));
-    done(nlohmann::json{{"instance_id", r->instance_id},
-                        {"run", r->run},
-                        {"created", r->created},
-                        {"status", status_name(r->status)}});
-  });
+  start_instance(
+      rt, keys, window, std::move(req), [&rt, step, done = std::move(done)](Result<StartReply> r) mutable {
+        if (!r) return done(std::unexpected(r.error()));
+        nlohmann::json answer{{"instance_id", r->instance_id},
+                              {"run", r->run},
+                              {"created", r->created},
+                              {"status", status_name(r->status)}};
+        if (r->created) return done(std::move(answer));
+        // The id was taken: by this step's own child (the step ran
+        // before a crash), or by an instance that is no child of
+        // this run, whose end would never reach the parent.
+        rt.with_instance(r->instance_id, [step, answer = std::move(answer),
+                                          done = std::move(done)](Result<LiveInstance*> found) mutable {
+          if (!found) return done(std::unexpected(found.error()));
+          const InstanceRecord& child = (*found)->record;
+          if (child.parent_id == step.instance_id && child.parent_run == step.run) {
+            return done(std::move(answer));
+          }
+          done(make_error(ErrorCode::kInvalidArgument,
+                          "instance '" + child.id + "' exists and is not a child of '" + step.instance_id +
+                              "' (run " + std::to_string(step.run) +
+                              "): its end would never be signalled here; give the child an id "
+                              "of its own, or none (one is derived from the step)"));
+        });
+      });
 }
 
 void signal_other(Runtime& rt, IdempotencyKeys& keys, DurationMs window, const StepInfo& step,

@@ -79,7 +79,9 @@ Workflow<void> parent(Context& ctx) {
   const nlohmann::json& in = ctx.input();
   std::vector<std::string> children;
   for (int i = 1; i <= in.value("children", 1); ++i) {
-    ChildStart spec{in.value("child_type", std::string("test.wait")), std::nullopt, nlohmann::json::object(),
+    std::optional<std::string> id;  // the first child's id, when the input names one
+    if (i == 1 && in.contains("child_id")) id = in["child_id"].get<std::string>();
+    ChildStart spec{in.value("child_type", std::string("test.wait")), std::move(id), nlohmann::json::object(),
                     in.value("detached", false)};
     nlohmann::json started = co_await ctx.start_child("start-" + std::to_string(i), std::move(spec));
     children.push_back(started["instance_id"].get<std::string>());

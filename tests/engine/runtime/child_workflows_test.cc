@@ -134,6 +134,20 @@ TEST_F(ChildWorkflowsTest, AnUnknownChildTypeFailsTheParentsStep) {
   EXPECT_NE(parent->last_error.find("not registered"), std::string::npos) << parent->last_error;
 }
 
+TEST_F(ChildWorkflowsTest, AChildIdTakenByAnotherInstanceFailsTheStepInsteadOfWaitingForever) {
+  ASSERT_TRUE(h.start("test.wait", "someone-else", nullptr));
+  ASSERT_TRUE(h.start("test.parent", "p", {{"child_id", "someone-else"}}));
+  auto parent = h.describe("p");
+  ASSERT_TRUE(parent);
+  EXPECT_EQ(parent->status, InstanceStatus::kFailed);
+  EXPECT_NE(parent->last_error.find("is not a child of 'p'"), std::string::npos) << parent->last_error;
+  // Its own explicit id is fine.
+  ASSERT_TRUE(h.start("test.parent", "q", {{"child_id", "q-child"}}));
+  EXPECT_EQ(h.status("q"), InstanceStatus::kWaiting);
+  ASSERT_TRUE(h.signal("q-child", "go"));
+  EXPECT_EQ(h.status("q"), InstanceStatus::kCompleted);
+}
+
 TEST_F(ChildWorkflowsTest, ADetachedChildSendsNoNotice) {
   ASSERT_TRUE(h.start("test.parent", "p", {{"detached", true}}));
   EXPECT_EQ(h.status("p"), InstanceStatus::kCompleted);
