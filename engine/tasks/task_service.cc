@@ -440,17 +440,25 @@ void TaskService::enqueue_checked(std::vector<TaskSpec> specs,
       bool follow_up = busy && c.on_busy == OnBusy::kCoalesce;
       if (follow_up) {
         // Into the follow-up this batch made, else the one kept in memory.
-        TaskRecord* target = nullptr;
+        // (A kept record is folded into a copy in `folds`, staged below.)
+        const TaskRecord* target = nullptr;
+        TaskRecord* made_target = nullptr;
         auto made_here = batch_follow_ups.find(c.key);
         if (made_here != batch_follow_ups.end() && slots_.last_waiter(c.key) == made[made_here->second].id) {
-          target = &made[made_here->second];
-        } else if (TaskRecord* kept = foldable_follow_up(s)) {
-          target = &folds.try_emplace(kept->id, *kept).first->second;
+          target = made_target = &made[made_here->second];
+        } else if (const TaskRecord* kept = foldable_follow_up(s)) {
+          auto earlier = folds.find(kept->id);  // folded into already by this batch
+          target = earlier != folds.end() ? &earlier->second : kept;
         }
         if (target != nullptr && takes_fold(*target, s)) {
           if (auto folded = decide_fold(*target, s.payload, tx.now)) {
-            *target = std::move(*folded);
-            results.push_back(EnqueueResult{target->id, TaskStatus::kQueued, false, true, false});
+            results.push_back(EnqueueResult{folded->id, TaskStatus::kQueued, false, true, false});
+            if (made_target != nullptr) {
+              *made_target = std::move(*folded);
+            } else {
+              std::string target_id = folded->id;
+              folds.insert_or_assign(std::move(target_id), std::move(*folded));
+            }
             continue;
           }  // its list is full: this enqueue queues a follow-up of its own
         }
