@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <limits>
 #include <random>
 #include <string>
 #include <vector>
@@ -380,6 +381,51 @@ TEST(CronPropertyTest, NextMatchesAnInstantWalk) {
       EXPECT_GT(*next, t + 26 * kHourMs - kMinuteMs);
     }
   }
+}
+
+TEST(CronPropertyTest, ExtremeInstantsHaveNoFireTimes) {
+  auto expr = *CronExpr::parse("* * * * *");
+  auto utc = TimeZone::utc();
+  EXPECT_EQ(expr.next(std::numeric_limits<TimeMs>::max(), utc), std::nullopt);
+  EXPECT_EQ(expr.prev(std::numeric_limits<TimeMs>::max(), utc), std::nullopt);
+  EXPECT_EQ(expr.next(std::numeric_limits<TimeMs>::min(), utc), std::nullopt);
+  EXPECT_EQ(expr.prev(std::numeric_limits<TimeMs>::min(), utc), std::nullopt);
+  EXPECT_EQ(cron_test_format(expr.next(cron_test_iso("9999-12-31T23:58:00Z") - 1, utc)),
+            "9999-12-31T23:58:00Z");
+  EXPECT_EQ(cron_test_format(expr.prev(cron_test_iso("0001-01-01T00:01:00Z"), utc)), "0001-01-01T00:01:00Z");
+}
+
+// Random text never crashes the parser, and whatever parses can be asked.
+TEST(CronParseTest, SurvivesRandomText) {
+  std::mt19937_64 rng(16);
+  const std::string alphabet = "0123456789*/,-?LW#@MONJAFRIdaily";
+  auto paris = *TimeZone::find("Europe/Paris");
+  int parsed = 0;
+  for (int i = 0; i < 5000; ++i) {
+    // 4 to 7 fields, each mostly a plausible piece, else up to 4 random characters.
+    const char* pieces[] = {"*", "1", "*/5", "1-3", "2,4", "L", "MON", "?", "5/7"};
+    std::string text;
+    for (size_t field = 4 + rng() % 4; field > 0; --field) {
+      if (rng() % 5) {
+        text += pieces[rng() % std::size(pieces)];
+      } else {
+        for (size_t n = 1 + rng() % 4; n > 0; --n) text += alphabet[rng() % alphabet.size()];
+      }
+      text += rng() % 8 ? " " : " \t";
+    }
+    auto expr = CronExpr::parse(text);
+    if (!expr) {
+      EXPECT_EQ(expr.error().code, ErrorCode::kInvalidArgument);
+      EXPECT_EQ(expr.error().message.rfind("cron: ", 0), 0u) << text;
+      continue;
+    }
+    ++parsed;
+    auto next = expr->next(cron_test_iso("2026-10-25T00:00:00Z"), paris);
+    if (next) {
+      EXPECT_EQ(expr->prev(*next, paris), next) << text;
+    }
+  }
+  EXPECT_GT(parsed, 100);
 }
 
 TEST(CronParseTest, KeepsTextTrimmedAndKnowsTheForm) {
