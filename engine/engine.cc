@@ -80,6 +80,10 @@ Result<void> Engine::open_services() {
   runtime_->recover([&recovered](Result<void> r) { recovered = std::move(r); });
   while (!recovered) pool_->make_progress();
   SUNDIAL_TRY(*recovered);
+  schedules_ =
+      std::make_unique<ScheduleService>(loop_, clock_, *store_, *commits_, *this, options_.schedules);
+  SUNDIAL_TRY(schedules_->open());
+  schedules_->start();
   sweep_->start();
   return ok();
 }
@@ -88,6 +92,7 @@ Engine::~Engine() {
   queries_.reset();
   stats_.reset();
   if (sweep_) sweep_->stop();
+  if (schedules_) schedules_->close();
   if (tasks_) tasks_->close();
   if (runtime_) runtime_->close();
   // Answer everything submitted: each completion may submit follow-up
@@ -101,6 +106,7 @@ Engine::~Engine() {
   }
   // The runtime's coroutines and timers go before the services they use.
   sweep_.reset();
+  schedules_.reset();
   tasks_.reset();
   runtime_.reset();
 }

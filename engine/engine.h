@@ -28,6 +28,7 @@
 #include "engine/runtime/idempotency.h"
 #include "engine/runtime/registry.h"
 #include "engine/runtime/runtime.h"
+#include "engine/schedules/schedule_service.h"
 #include "engine/snapshot_reader.h"
 #include "engine/stats_reader.h"
 #include "engine/storage/commit_queue.h"
@@ -111,6 +112,11 @@ class Engine {
   EventLog& events() { return *events_; }
   // The task queues (engine/tasks/task_service.h): enqueue, claim, leases.
   TaskService& tasks() { return *tasks_; }
+  // Cron and interval schedules (engine/schedules/schedule_service.h).
+  ScheduleService& schedules() { return *schedules_; }
+  // Runs `fn` on the loop in a later turn (an answer that must not come
+  // inside the call that asked).
+  void defer(std::move_only_function<void()> fn) { runtime_->defer(std::move(fn)); }
 
   // True once recovery finished and until close; false while recovering
   // from a failed commit.
@@ -161,7 +167,8 @@ class Engine {
   std::unique_ptr<CommitQueue> commits_;
   std::unique_ptr<EventLog> events_;
   std::unique_ptr<Runtime> runtime_;
-  std::unique_ptr<TaskService> tasks_;  // borrows runtime_: destroyed before it
+  std::unique_ptr<TaskService> tasks_;          // borrows runtime_: destroyed before it
+  std::unique_ptr<ScheduleService> schedules_;  // fires through runtime_ and tasks_
   std::unique_ptr<IdempotencyKeys> idempotency_;
   std::unique_ptr<RetentionSweep> sweep_;
   std::unique_ptr<StatsReader> stats_;

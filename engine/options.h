@@ -10,6 +10,7 @@
 #include "engine/base/error.h"
 #include "engine/retention/retention_sweep.h"
 #include "engine/runtime/warm_options.h"
+#include "engine/schedules/schedule_options.h"
 #include "engine/storage/rocksdb_store.h"
 #include "engine/tasks/task_options.h"
 #include "engine/timers/timer_window.h"
@@ -41,6 +42,8 @@ struct EngineOptions {
   RocksDbOptions storage;
   // The task queues' memory bounds and longest claim wait.
   TaskServiceOptions tasks;
+  // The schedules' run-log length and count cap.
+  ScheduleServiceOptions schedules;
   // Runs while the engine opens, once storage is open and before recovery
   // resumes the running instances: what registers workflow types kept in
   // storage (the Lua script catalog, workflows/lua/catalog.h) goes here,

@@ -148,6 +148,24 @@ Result<lua::ScriptCatalog::Options> lua_script_options(
   return options;
 }
 
+// Checks that each schedule of the file starts a workflow type this
+// server has, then declares them (ScheduleService::declare).
+Result<void> declare_config_schedules(Engine& engine, const std::vector<ScheduleSpec>& schedules) {
+  for (const ScheduleSpec& s : schedules) {
+    if (s.action.kind == ScheduleActionKind::kStart && engine.registry().find(s.action.target) == nullptr) {
+      return make_error(ErrorCode::kInvalidArgument, "[schedules." + s.id + "] action.start.type '" +
+                                                         s.action.target +
+                                                         "' is not a workflow type of this server");
+    }
+  }
+  auto declared = engine.schedules().declare(schedules, ScheduleSource::kConfig);
+  if (!declared) {
+    return make_error(declared.error().code, "[schedules] cannot be applied: " + declared.error().message);
+  }
+  if (!schedules.empty()) spdlog::info("{} schedules declared in the config file", schedules.size());
+  return ok();
+}
+
 }  // namespace
 
 int run_daemon(const std::vector<std::string>& args) {
@@ -239,6 +257,11 @@ int run_daemon(const std::vector<std::string>& args) {
   }
   std::unique_ptr<Engine> engine = std::move(*opened);
   engine->tasks().use_limiters(&limiters);
+  // [schedules.<id>]: made, changed or deleted to match the file.
+  if (auto declared = declare_config_schedules(*engine, config.schedules); !declared) {
+    spdlog::critical("{}", declared.error().message);
+    return 2;
+  }
   spdlog::info(
       "engine ready in {} ms (storage open, workflow scripts and recovery)",
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - open_started)

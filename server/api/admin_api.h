@@ -43,5 +43,6 @@ void add_timer_routes(Router& router, const AdminApi& api);
 void add_event_routes(Router& router, const AdminApi& api);
 void add_task_routes(Router& router, const AdminApi& api);
 void add_limit_routes(Router& router, const AdminApi& api);
+void add_schedule_routes(Router& router, const AdminApi& api);
 
 }  // namespace sundial::api

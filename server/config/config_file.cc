@@ -12,6 +12,7 @@
 #include "connectors/http/outbound_policy.h"
 #include "engine/base/duration.h"
 #include "engine/base/json_parse.h"
+#include "engine/schedules/schedule_spec.h"
 #include "engine/tasks/task_model.h"
 #include "server/http/client_address.h"
 
@@ -414,12 +415,14 @@ Result<void> apply_limit_table(const std::string& name, const toml::node& node, 
   return ok();
 }
 
-// Tables of named sub-tables ([queues.<name>], [limits.<name>]): each
-// sub-table is applied whole by its table's function.
+Result<void> apply_schedule_table(const std::string& name, const toml::node& node, DaemonConfig& config);
+
+// Tables of named sub-tables ([queues.<name>], [limits.<name>],
+// [schedules.<id>]): each sub-table is applied whole by its table's function.
 using NamedTableFn = Result<void> (*)(const std::string& name, const toml::node& node, DaemonConfig& config);
 const std::map<std::string, NamedTableFn>& named_tables() {
-  static const std::map<std::string, NamedTableFn> tables{{"queues", apply_queue_table},
-                                                          {"limits", apply_limit_table}};
+  static const std::map<std::string, NamedTableFn> tables{
+      {"queues", apply_queue_table}, {"limits", apply_limit_table}, {"schedules", apply_schedule_table}};
   return tables;
 }
 
@@ -481,6 +484,21 @@ Result<nlohmann::json> toml_to_json(const toml::node& n, size_t depth = 1) {
       text << v.get();
   });
   return nlohmann::json(text.str());
+}
+
+// [schedules.<id>]: a schedule, its keys those of the API's JSON
+// (docs/schedules.md), read by the one parser of schedules.
+Result<void> apply_schedule_table(const std::string& name, const toml::node& node, DaemonConfig& config) {
+  SUNDIAL_ASSIGN_OR_RETURN(const toml::table* t,
+                           named_table("schedules", name, node, validate_schedule_id(name)));
+  auto json = toml_to_json(*t);
+  if (!json)
+    return make_error(ErrorCode::kInvalidArgument, "[schedules." + name + "] " + json.error().message);
+  auto spec = parse_schedule_spec(*json, name);
+  if (!spec)
+    return make_error(ErrorCode::kInvalidArgument, "[schedules." + name + "] " + spec.error().message);
+  config.schedules.push_back(std::move(*spec));
+  return ok();
 }
 
 std::string where(std::string_view source, const toml::node& n) {

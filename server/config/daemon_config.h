@@ -13,11 +13,12 @@
 #include <string>
 #include <vector>
 
-#include "engine/flow/limiters.h"
 #include "connectors/resend/resend_client.h"
 #include "engine/base/clock.h"
 #include "engine/base/json_parse.h"
+#include "engine/flow/limiters.h"
 #include "engine/options.h"
+#include "engine/schedules/schedule_spec.h"
 #include "workflows/lua/sandbox.h"
 #include "workflows/module/webhook_secrets.h"
 #include "workflows/modules.h"
@@ -130,6 +131,9 @@ struct DaemonConfig : BuiltinModules::Settings {
   // [limits.<name>] rate = R, burst = B: the shared rate limiters steps name
   // (docs/flow-control.md, "Rate limiters").
   std::map<std::string, LimiterSpec> limits;
+  // [schedules.<id>]: schedules declared in the file (docs/schedules.md),
+  // made, changed or deleted to match at every start.
+  std::vector<ScheduleSpec> schedules;
 };
 
 // "host:port" → host and port; IPv6 as "[::1]:8080".

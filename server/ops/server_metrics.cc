@@ -75,6 +75,21 @@ ServerMetrics::ServerMetrics(MetricsRegistry& registry, Engine& engine,
                                                  "From a claim to its task's completion.",
                                                  log_bounds(1e-3, 24))),
       task_waiting_claims_(registry.gauge("sundial_task_waiting_claims", "Claims waiting for a task.")),
+      schedules_(registry.gauge("sundial_schedules", "Schedules, by whether they are paused.", {"state"})),
+      schedule_fires_(
+          registry.counter("sundial_schedule_fires_total",
+                           "Schedule fires by outcome: fired (a run started, enqueued or signalled), "
+                           "skipped (overlap), error (the action was refused), retried (the engine "
+                           "could not take it then).",
+                           {"outcome"})),
+      schedule_misfires_(
+          registry.counter("sundial_schedule_misfires_total",
+                           "Times a schedule found fire times missed (downtime, a stalled loop).")),
+      schedule_missed_dropped_(registry.counter("sundial_schedule_missed_dropped_total",
+                                                "Missed fire times the misfire policy did not fire.")),
+      schedule_lateness_(registry.histogram(
+          "sundial_schedule_fire_lateness_seconds",
+          "From a fire's moment (nominal time + jitter) to its action's submission.", log_bounds(1e-3, 20))),
       limiter_tokens_(registry.gauge("sundial_limiter_tokens",
                                      "The fewest tokens in any bucket of a shared rate limiter.",
                                      {"limiter"})),
@@ -136,6 +151,19 @@ void ServerMetrics::collect() {
   task_claim_to_complete_.load({}, t.claim_to_complete_ms.buckets, t.claim_to_complete_ms.count,
                                static_cast<double>(t.claim_to_complete_ms.sum) * 1e-3);
   task_waiting_claims_.set({}, static_cast<double>(tasks.waiting_claims()));
+  const ScheduleService& schedules = engine_.schedules();
+  const ScheduleStats& st = schedules.stats();
+  size_t active = schedules.active_count();
+  schedules_.set({"active"}, static_cast<double>(active));
+  schedules_.set({"paused"}, static_cast<double>(schedules.size() - active));
+  schedule_fires_.set({"fired"}, static_cast<double>(st.fires));
+  schedule_fires_.set({"skipped"}, static_cast<double>(st.skipped));
+  schedule_fires_.set({"error"}, static_cast<double>(st.errors));
+  schedule_fires_.set({"retried"}, static_cast<double>(st.retries));
+  schedule_misfires_.set({}, static_cast<double>(st.misfires));
+  schedule_missed_dropped_.set({}, static_cast<double>(st.missed_dropped));
+  schedule_lateness_.load({}, st.lateness_ms.buckets, st.lateness_ms.count,
+                          static_cast<double>(st.lateness_ms.sum) * 1e-3);
   if (limiters_) {
     for (const LimiterView& v : limiters_()) {
       limiter_tokens_.set({v.name}, v.tokens);

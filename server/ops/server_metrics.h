@@ -16,8 +16,8 @@
 #include <string>
 #include <vector>
 
-#include "engine/flow/limiters.h"
 #include "engine/engine.h"
+#include "engine/flow/limiters.h"
 #include "server/ops/metrics.h"
 
 namespace sundial::ops {
@@ -80,6 +80,11 @@ class ServerMetrics {
   MetricFamily& task_lease_expiries_;
   MetricFamily& task_claim_to_complete_;
   MetricFamily& task_waiting_claims_;
+  MetricFamily& schedules_;
+  MetricFamily& schedule_fires_;
+  MetricFamily& schedule_misfires_;
+  MetricFamily& schedule_missed_dropped_;
+  MetricFamily& schedule_lateness_;
   MetricFamily& limiter_tokens_;
   MetricFamily& limiter_waiting_;
   MetricFamily& limiter_sub_keys_;

@@ -48,6 +48,13 @@ int queues_set_verb(VerbContext& ctx);
 // Rate limiters (tools/ctl/limit_verbs.cc): limits list; limits set NAME
 // --rate R [--burst B] (PUT /api/v1/limits/{name}); limits delete NAME.
 int limits_list_verb(VerbContext& ctx);
+// Schedules (tools/ctl/schedule_verbs.cc): schedules list, show ID, runs ID
+// [--limit N]; pause, resume and trigger ID (POST /api/v1/schedules/{id}/{sub-verb}).
+int schedules_list_verb(VerbContext& ctx);
+int schedules_show_verb(VerbContext& ctx);
+int schedules_runs_verb(VerbContext& ctx);
+int schedules_pause_resume_verb(VerbContext& ctx);
+int schedules_trigger_verb(VerbContext& ctx);
 int limits_set_verb(VerbContext& ctx);
 int limits_delete_verb(VerbContext& ctx);
 // Tasks (tools/ctl/task_verbs.cc): tasks list, show, enqueue; tasks retry
