@@ -4,6 +4,7 @@
 #include <csignal>
 #include <cstdio>
 #include <memory>
+#include <thread>
 
 #include <spdlog/spdlog.h>
 
@@ -14,6 +15,7 @@
 #include "engine/limits/limiter_catalog.h"
 #include "engine/loop/timer.h"
 #include "engine/loop/uv_handle.h"
+#include "engine/schedules/time_zone.h"
 #include "engine/storage/rocksdb_store.h"
 #include "server/api/auth.h"
 #include "server/config/daemon_args.h"
@@ -21,6 +23,7 @@
 #include "server/sundial_server.h"
 #include "workflows/email/email_step.h"
 #include "workflows/lua/catalog.h"
+#include "workflows/lua/script_schedules.h"
 #include "workflows/lua/trigger_routes.h"
 #include "workflows/modules.h"
 #include "workflows/shipped_scripts.h"
@@ -158,7 +161,9 @@ Result<void> declare_config_schedules(Engine& engine, const std::vector<Schedule
                                                          "' is not a workflow type of this server");
     }
   }
-  auto declared = engine.schedules().declare(schedules, ScheduleSource::kConfig);
+  std::vector<DeclaredSchedule> declared_specs;
+  for (const ScheduleSpec& s : schedules) declared_specs.push_back({s, ""});
+  auto declared = engine.schedules().declare(std::move(declared_specs), ScheduleSource::kConfig);
   if (!declared) {
     return make_error(declared.error().code, "[schedules] cannot be applied: " + declared.error().message);
   }
@@ -212,6 +217,16 @@ int run_daemon(const std::vector<std::string>& args) {
   // The workflow families (workflows/modules.h) register their types and
   // describe their webhook routes. An error is a start-up configuration
   // error naming its key (a templates_dir without templates).
+  // Every time zone is read from the tz database now, off the loop, so a
+  // schedule that names one later reads no file on the loop thread.
+  std::jthread warm_zones([] {
+    auto started = std::chrono::steady_clock::now();
+    size_t zones = warm_time_zones();
+    spdlog::debug(
+        "{} time zones loaded in {} ms", zones,
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started)
+            .count());
+  });
   Registry registry;
   ModuleHost modules{registry, resend, config.resend.from, config.webhooks, secret_from_env, {}, {}};
   if (auto started = BuiltinModules::start(config, modules); !started) {
@@ -311,20 +326,53 @@ int run_daemon(const std::vector<std::string>& args) {
     }
     return server->replace_webhooks("lua:" + type, std::move(routes));
   };
+  // So do the schedules they declare (owner: the script's type).
+  std::vector<DeclaredSchedule> script_schedules;
+  std::optional<Error> startup_error;
   for (const auto& script : scripts->current_scripts()) {
     if (auto served = serve_triggers(script->type(), script); !served) {
-      spdlog::critical("{}: {}", script->chunkname(), served.error().message);
-      server.reset();
-      scripts.reset();
-      engine.reset();
-      return 2;
+      startup_error = Error{served.error().code, script->chunkname() + ": " + served.error().message};
+      break;
+    }
+    auto declared = lua::script_schedules(*script);
+    if (!declared) {
+      startup_error = declared.error();
+      break;
+    }
+    for (auto& spec : *declared) script_schedules.push_back({std::move(spec), script->type()});
+  }
+  if (!startup_error) {
+    if (auto declared = engine->schedules().declare(std::move(script_schedules), ScheduleSource::kScript);
+        !declared) {
+      startup_error =
+          Error{declared.error().code, "the workflow scripts' schedules: " + declared.error().message};
     }
   }
-  scripts->set_listener([serve_triggers](const std::string& type,
-                                         std::shared_ptr<const lua::LuaScript> script) {
+  if (startup_error) {
+    spdlog::critical("{}", startup_error->message);
+    server.reset();
+    scripts.reset();
+    engine.reset();
+    return 2;
+  }
+  scripts->set_listener([serve_triggers, &engine](const std::string& type,
+                                                  std::shared_ptr<const lua::LuaScript> script) {
     if (auto served = serve_triggers(type, script); !served) {
       spdlog::error("workflow '{}': its webhook triggers are not served: {}", type, served.error().message);
     }
+    std::vector<ScheduleSpec> specs;
+    if (script) {
+      auto declared = lua::script_schedules(*script);
+      if (!declared) {
+        spdlog::error("workflow '{}': its schedules are not changed: {}", type, declared.error().message);
+        return;
+      }
+      specs = std::move(*declared);
+    }
+    engine->schedules().declare_owned(
+        std::move(specs), ScheduleSource::kScript, type, [type](Result<void> r) {
+          if (!r) spdlog::error("workflow '{}': its schedules are not changed: {}", type, r.error().message);
+        });
   });
   // Signal handlers go in before the port is announced: a SIGTERM right
   // after the "listening" line must find them.

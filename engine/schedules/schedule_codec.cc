@@ -80,6 +80,7 @@ std::string encode_schedule(const ScheduleRecord& r) {
             {"misfires", s.misfires},
             {"run_seq", s.run_seq},
             {"last_target", s.last_target}};
+  if (!s.owner.empty()) j["owner"] = s.owner;
   return j.dump();
 }
 
@@ -98,6 +99,8 @@ Result<ScheduleRecord> decode_schedule(std::string_view bytes) {
       !read(*j, "last_target", s.last_target)) {
     return std::unexpected(corrupt("record '" + r.spec.id + "'"));
   }
+  if (j->contains("owner") && !read(*j, "owner", s.owner))
+    return std::unexpected(corrupt("record '" + r.spec.id + "'"));
   auto src = parse_schedule_source(source);
   if (!src) return std::unexpected(corrupt("record '" + r.spec.id + "'"));
   s.source = *src;

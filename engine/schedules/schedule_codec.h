@@ -3,7 +3,8 @@
 //
 //   's' <id>                    → record: {"spec": <canonical spec>, "source",
 //                                 "paused", "cursor", "created_at", "updated_at",
-//                                 "fires", "misfires", "run_seq", "last_target"}
+//                                 "fires", "misfires", "run_seq", "last_target",
+//                                 "owner"?}
 //   'r' <id> 0x00 <u64 seq BE>  → one run: {"nominal_time", "started_at",
 //                                 "target_id", "fired", "error"?, "trigger"}
 //
@@ -36,6 +37,9 @@ struct ScheduleState {
   uint64_t misfires = 0;    // times the schedule found fire times missed
   uint64_t run_seq = 0;     // the seq of its newest run-log entry
   std::string last_target;  // the target of the newest fire (overlap cancel_previous)
+  // Which declaration made it, within its source: the workflow type of a
+  // Lua script's schedule; empty for the API and sundiald.toml.
+  std::string owner;
 };
 
 struct ScheduleRecord {

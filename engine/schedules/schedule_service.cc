@@ -94,38 +94,48 @@ Result<void> ScheduleService::open() {
                      });
 }
 
-Result<void> ScheduleService::declare(std::vector<ScheduleSpec> specs, ScheduleSource source) {
+Result<Batch> ScheduleService::apply_declaration(std::vector<DeclaredSchedule> declared,
+                                                 ScheduleSource source,
+                                                 const std::optional<std::string>& owner) {
   TimeMs now = clock_.now_ms();
   std::unordered_set<std::string> seen;
-  for (const auto& spec : specs) {
-    if (!seen.insert(spec.id).second) {
-      return make_error(ErrorCode::kConflict, "schedule '" + spec.id + "' is declared twice");
+  auto ours = [&](const Entry& e) {
+    return e.rec.state.source == source && (!owner || e.rec.state.owner == *owner);
+  };
+  for (const auto& d : declared) {
+    if (!seen.insert(d.spec.id).second) {
+      return make_error(ErrorCode::kConflict, "schedule '" + d.spec.id + "' is declared twice");
     }
-    if (const Entry* e = find(spec.id); e && e->rec.state.source != source) {
-      return make_error(ErrorCode::kConflict, "schedule '" + spec.id + "' is already declared by " +
-                                                  std::string(schedule_source_name(e->rec.state.source)) +
-                                                  "; rename one of them");
+    // Whole-source declarations may move a schedule between owners (a
+    // script renamed while the server was down); one owner's may not take
+    // another's.
+    if (const Entry* e = find(d.spec.id); e && !ours(*e)) {
+      std::string by(schedule_source_name(e->rec.state.source));
+      if (!e->rec.state.owner.empty()) by += " " + e->rec.state.owner;
+      return make_error(ErrorCode::kConflict,
+                        "schedule '" + d.spec.id + "' is already declared by " + by + "; rename one of them");
     }
   }
   Batch batch;
-  for (auto& spec : specs) {
+  for (auto& d : declared) {
     ScheduleRecord rec;
-    if (Entry* e = find(spec.id)) {
-      if (same_spec(e->rec.spec, spec)) continue;
+    if (Entry* e = find(d.spec.id)) {
+      if (same_spec(e->rec.spec, d.spec) && e->rec.state.owner == d.owner) continue;
       rec = e->rec;
-      if (!same_timing(rec.spec, spec)) rec.state.cursor = std::max(rec.state.cursor, now);
-      if (rec.spec.paused != spec.paused) rec.state.paused = spec.paused;
+      if (!same_timing(rec.spec, d.spec)) rec.state.cursor = std::max(rec.state.cursor, now);
+      if (rec.spec.paused != d.spec.paused) rec.state.paused = d.spec.paused;
       rec.state.updated_at = now;
     } else {
-      rec.state = ScheduleState{source, spec.paused, now, now, now, 0, 0, 0, ""};
+      rec.state = ScheduleState{source, d.spec.paused, now, now, now, 0, 0, 0, "", ""};
     }
-    rec.spec = std::move(spec);
+    rec.state.owner = d.owner;
+    rec.spec = std::move(d.spec);
     batch.put(Cf::kSchedules, schedule_keys::record(rec.spec.id), encode_schedule(rec));
     install(std::move(rec));
   }
   std::vector<std::string> gone;
   for (const auto& [id, e] : entries_) {
-    if (e->rec.state.source == source && !seen.contains(id)) gone.push_back(id);
+    if (ours(*e) && !seen.contains(id)) gone.push_back(id);
   }
   for (const auto& id : gone) {
     batch.del(Cf::kSchedules, schedule_keys::record(id));
@@ -133,9 +143,26 @@ Result<void> ScheduleService::declare(std::vector<ScheduleSpec> specs, ScheduleS
     spdlog::info("schedule '{}' is no longer declared by {}: deleted", id, schedule_source_name(source));
     erase(*find(id));
   }
+  return batch;
+}
+
+Result<void> ScheduleService::declare(std::vector<DeclaredSchedule> declared, ScheduleSource source) {
+  SUNDIAL_ASSIGN_OR_RETURN(Batch batch, apply_declaration(std::move(declared), source, std::nullopt));
   if (batch.empty()) return ok();
   const Batch* batches[] = {&batch};
   return store_.write(batches);
+}
+
+void ScheduleService::declare_owned(std::vector<ScheduleSpec> specs, ScheduleSource source,
+                                    const std::string& owner, Done<void> done) {
+  SUNDIAL_CHECK_LOOP_THREAD(loop_);
+  std::vector<DeclaredSchedule> declared;
+  for (auto& spec : specs) declared.push_back({std::move(spec), owner});
+  auto batch = apply_declaration(std::move(declared), source, owner);
+  if (!batch)
+    return engine_.defer([done = std::move(done), e = batch.error()]() mutable { done(std::unexpected(e)); });
+  if (batch->empty()) return engine_.defer([done = std::move(done)]() mutable { done(ok()); });
+  commits_.submit(std::move(*batch), std::move(done));
 }
 
 void ScheduleService::start() {
@@ -390,7 +417,7 @@ void ScheduleService::replace(ScheduleSpec spec, Done<Changed> done) {
   ScheduleRecord rec;
   bool created = e == nullptr;
   if (created) {
-    rec.state = ScheduleState{ScheduleSource::kApi, spec.paused, now, now, now, 0, 0, 0, ""};
+    rec.state = ScheduleState{ScheduleSource::kApi, spec.paused, now, now, now, 0, 0, 0, "", ""};
   } else {
     rec = e->rec;
     if (!same_timing(rec.spec, spec)) rec.state.cursor = std::max(rec.state.cursor, now);

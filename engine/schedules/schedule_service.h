@@ -72,6 +72,12 @@ struct ScheduleStats {
   LogHistogram lateness_ms;     // fire moment → action submitted (misfire catch-ups excluded)
 };
 
+// A schedule declared outside the API, and which declaration made it.
+struct DeclaredSchedule {
+  ScheduleSpec spec;
+  std::string owner;  // a Lua script's workflow type; empty for sundiald.toml
+};
+
 class ScheduleService {
  public:
   template <typename T>
@@ -87,10 +93,15 @@ class ScheduleService {
   // logged and left alone).
   Result<void> open();
   // Start-up, after open(): makes the stored schedules of `source` exactly
-  // `specs` (new ones created, changed ones replaced, the others deleted
-  // with their run logs), written at once. A spec whose id an API
-  // schedule holds is refused (conflict), as is the same id twice.
-  Result<void> declare(std::vector<ScheduleSpec> specs, ScheduleSource source);
+  // `declared` (new ones created, changed ones replaced, the others
+  // deleted with their run logs), written at once. An id another source
+  // (or, at run time, another owner) holds is refused (conflict), as is
+  // the same id twice; then nothing changes.
+  Result<void> declare(std::vector<DeclaredSchedule> declared, ScheduleSource source);
+  // At run time: the same for the schedules of one owner of `source` (a
+  // Lua script changed, added or deleted); `done` once durable.
+  void declare_owned(std::vector<ScheduleSpec> specs, ScheduleSource source, const std::string& owner,
+                     Done<void> done);
   // Arms the timer: fires what is due (misfires first). Called once the
   // engine is open and the declarations are in.
   void start();
@@ -156,6 +167,11 @@ class ScheduleService {
   // Answers `done` with e's view once `write` is durable.
   void write_and_answer(Entry& e, Done<ScheduleView> done);
   std::optional<Error> refuse_change(const Entry& e, std::string_view verb) const;
+  // declare() and declare_owned(): checks `declared` against the others,
+  // then applies it to memory and returns the writes (nothing applied on
+  // an error). `owner`: only that owner's schedules are replaced.
+  Result<Batch> apply_declaration(std::vector<DeclaredSchedule> declared, ScheduleSource source,
+                                  const std::optional<std::string>& owner);
   size_t paused_count() const;
 
   Loop& loop_;

@@ -26,6 +26,7 @@ json schedule_to_json(const ScheduleView& v) {
   json out = schedule_spec_json(v.record.spec);
   out["paused"] = s.paused;
   out["source"] = schedule_source_name(s.source);
+  if (s.source == ScheduleSource::kScript) out["script"] = s.owner;
   out["next"] = v.next;
   out["created_at"] = s.created_at;
   out["updated_at"] = s.updated_at;

@@ -312,7 +312,8 @@ TEST_F(ScheduleServiceTest, ReplaceKeepsTheLogAndDeleteDropsIt) {
 }
 
 TEST_F(ScheduleServiceTest, DeclaredSchedulesFollowTheirSourceAndRefuseApiChanges) {
-  std::vector<ScheduleSpec> declared{spec(every_minute("nightly")), spec(every_minute("hourly"))};
+  std::vector<DeclaredSchedule> declared{{spec(every_minute("nightly")), ""},
+                                         {spec(every_minute("hourly")), ""}};
   ASSERT_TRUE(schedules().declare(declared, ScheduleSource::kConfig));
   EXPECT_EQ(schedules().view("nightly")->record.state.source, ScheduleSource::kConfig);
   auto refused = call<ScheduleView>([&](auto d) { schedules().remove("nightly", std::move(d)); });
@@ -322,11 +323,11 @@ TEST_F(ScheduleServiceTest, DeclaredSchedulesFollowTheirSourceAndRefuseApiChange
   EXPECT_TRUE(call<ScheduleView>([&](auto d) { schedules().pause("hourly", std::move(d)); }));
   h.reopen();
   EXPECT_TRUE(schedules().view("hourly")->record.state.paused);
-  ASSERT_TRUE(schedules().declare({spec(every_minute("nightly"))}, ScheduleSource::kConfig));
+  ASSERT_TRUE(schedules().declare({{spec(every_minute("nightly")), ""}}, ScheduleSource::kConfig));
   EXPECT_FALSE(schedules().view("hourly"));
   // An API schedule's id cannot be declared.
   create(every_minute("mine"));
-  auto clash = schedules().declare({spec(every_minute("mine"))}, ScheduleSource::kConfig);
+  auto clash = schedules().declare({{spec(every_minute("mine")), ""}}, ScheduleSource::kConfig);
   ASSERT_FALSE(clash);
   EXPECT_EQ(clash.error().code, ErrorCode::kConflict);
 }
@@ -341,6 +342,32 @@ TEST_F(ScheduleServiceTest, RunLogIsTrimmedToRunsKept) {
   EXPECT_LE(got.size(), 5u + 100u);
   EXPECT_EQ(got.front().run.seq, 101u);
   EXPECT_LT(got.size(), 101u);
+}
+
+TEST_F(ScheduleServiceTest, ScriptSchedulesFollowEachScript) {
+  auto declare_owned = [&](std::vector<ScheduleSpec> specs, std::string owner) {
+    return call<void>([&](auto d) {
+      schedules().declare_owned(std::move(specs), ScheduleSource::kScript, owner, std::move(d));
+    });
+  };
+  ASSERT_TRUE(declare_owned({spec(every_minute("a.one")), spec(every_minute("a.two"))}, "a"));
+  ASSERT_TRUE(declare_owned({spec(every_minute("b.one"))}, "b"));
+  EXPECT_EQ(schedules().view("a.one")->record.state.owner, "a");
+  // Script b may not take a schedule of script a.
+  auto taken = declare_owned({spec(every_minute("a.one"))}, "b");
+  ASSERT_FALSE(taken);
+  EXPECT_EQ(taken.error().code, ErrorCode::kConflict);
+  EXPECT_EQ(schedules().view("b.one")->record.state.owner, "b");
+  // Script a drops one of its schedules; b's are untouched.
+  ASSERT_TRUE(declare_owned({spec(every_minute("a.one"))}, "a"));
+  EXPECT_FALSE(schedules().view("a.two"));
+  EXPECT_TRUE(schedules().view("b.one"));
+  h.reopen();
+  EXPECT_EQ(schedules().size(), 2u);
+  // At start-up the whole source is declared: script a is gone.
+  ASSERT_TRUE(schedules().declare({{spec(every_minute("b.one")), "b"}}, ScheduleSource::kScript));
+  EXPECT_FALSE(schedules().view("a.one"));
+  EXPECT_EQ(schedules().size(), 1u);
 }
 
 }  // namespace

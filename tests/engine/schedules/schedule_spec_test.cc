@@ -116,12 +116,14 @@ TEST(ScheduleSpecTest, PathIdMustMatchTheBody) {
 
 TEST(ScheduleCodecTest, RecordAndRunRoundTrip) {
   ScheduleRecord rec{*parse_schedule_spec(base()), {}};
-  rec.state = ScheduleState{ScheduleSource::kConfig, true, 5, 1, 2, 3, 4, 9, "nightly@20260101T030000Z"};
+  rec.state = ScheduleState{ScheduleSource::kConfig,    true,          5, 1, 2, 3, 4, 9,
+                            "nightly@20260101T030000Z", "nightly_sync"};
   auto back = decode_schedule(encode_schedule(rec));
   ASSERT_TRUE(back) << back.error().message;
   EXPECT_EQ(back->state.source, ScheduleSource::kConfig);
   EXPECT_EQ(back->state.run_seq, 9u);
   EXPECT_EQ(back->state.last_target, "nightly@20260101T030000Z");
+  EXPECT_EQ(back->state.owner, "nightly_sync");
   EXPECT_EQ(schedule_spec_json(back->spec), schedule_spec_json(rec.spec));
   EXPECT_FALSE(decode_schedule("{not json"));
   EXPECT_EQ(decode_schedule("{}").error().code, ErrorCode::kCorruption);
