@@ -73,7 +73,11 @@ class ActionRun : public std::enable_shared_from_this<ActionRun> {
     });
   }
   void run(EnqueueAction& a, std::string key) {
-    a.task.id = TaskService::derived_task_id("wh", key, "");
+    // A redelivery finds the task its first delivery made: through the id
+    // derived from the delivery, or, when the mapping gave a dedupe key
+    // (one task per key while it is pending or running), through that key,
+    // which an id would otherwise override.
+    if (a.task.dedupe_key.empty()) a.task.id = TaskService::derived_task_id("wh", key, "");
     engine_.tasks().enqueue(
         {std::move(a.task)}, [self = shared_from_this()](Result<std::vector<EnqueueResult>> r) {
           if (!r) return self->responder_.send(http::error_response(r.error()));

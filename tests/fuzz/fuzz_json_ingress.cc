@@ -2,12 +2,13 @@
 // read_json_body). Bad bytes must give a 400 JSON error, never a throw or
 // a crash; an accepted document must respect the nesting limit (64 by
 // default, docs/http-api.md) and survive what handlers do with it: dump,
-// copy, compare, destroy.
+// copy, compare, destroy — and the schedule parser (engine/schedules).
 #include <algorithm>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "engine/schedules/schedule_spec.h"
 #include "server/api/request_helpers.h"
 #include "tests/fuzz/fuzz_support.h"
 
@@ -53,6 +54,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     json copy = *parsed;
     FUZZ_CHECK(copy == *parsed);
     FUZZ_CHECK(json::parse(dumped) == *parsed);
+    // The schedule parser, the strictest reader of an API object: any
+    // document is a schedule or an invalid_argument, and an accepted one
+    // reads back to the same canonical form.
+    auto schedule = sundial::parse_schedule_spec(*parsed);
+    if (schedule) {
+      json canonical = sundial::schedule_spec_json(*schedule);
+      auto again = sundial::parse_schedule_spec(canonical);
+      FUZZ_CHECK(again && sundial::schedule_spec_json(*again) == canonical);
+    } else {
+      FUZZ_CHECK(schedule.error().code == sundial::ErrorCode::kInvalidArgument);
+    }
   }
 
   // The body route: Content-Type checked first, then the same parser.

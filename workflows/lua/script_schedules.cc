@@ -10,22 +10,34 @@ namespace {
 
 Error schedules_error(std::string message) { return Error{ErrorCode::kInvalidArgument, std::move(message)}; }
 
-// The script table's `schedules` as JSON (the table is at index 1 of
-// `thread`); null when absent. Raises Lua errors only for memory: inside
+// The script table's `schedules` as a JSON object by id (the table is at
+// index 1 of `thread`); null when absent. Raises Lua errors only for memory: inside
 // protect().
 std::string read_schedules(lua_State* thread, nlohmann::json& out) {
   lua_pushliteral(thread, "schedules");
   int type = lua_rawget(thread, 1);
   if (type == LUA_TNIL) return {};
   if (type != LUA_TTABLE) return "schedules must be a table of schedules by id";
-  try {
-    out = to_json(thread, -1);
-  } catch (const LuaValueError& e) {
-    return std::string("schedules: ") + e.what();
+  out = nlohmann::json::object();
+  lua_pushnil(thread);
+  while (lua_next(thread, -2) != 0) {  // key at -2, value at -1
+    if (lua_type(thread, -2) != LUA_TSTRING) {
+      lua_pop(thread, 2);
+      return "schedules must be a table of schedules by id (schedules = { [\"id\"] = {...} })";
+    }
+    std::string id = lua_tostring(thread, -2);
+    try {
+      out[id] = to_json(thread, -1);
+    } catch (const LuaValueError& e) {
+      lua_pop(thread, 2);
+      return "schedule '" + id + "': " + e.what();
+    }
+    lua_pop(thread, 1);
+    if (out.size() > kMaxScriptSchedules) {
+      lua_pop(thread, 1);
+      return "at most " + std::to_string(kMaxScriptSchedules) + " schedules";
+    }
   }
-  if (out.is_array() && out.empty()) out = nlohmann::json::object();  // {} reads as an empty list
-  if (!out.is_object())
-    return "schedules must be a table of schedules by id (schedules = { [\"id\"] = {...} })";
   return {};
 }
 
@@ -46,10 +58,6 @@ Result<std::vector<ScheduleSpec>> script_schedules(const LuaScript& script) {
   if (!problem.empty()) return std::unexpected(schedules_error(std::move(problem)));
   std::vector<ScheduleSpec> specs;
   if (declared.is_null()) return specs;
-  if (declared.size() > kMaxScriptSchedules) {
-    return std::unexpected(
-        schedules_error(chunkname + ": at most " + std::to_string(kMaxScriptSchedules) + " schedules"));
-  }
   for (auto& [id, entry] : declared.items()) {
     std::string where = chunkname + ": schedule '" + id + "': ";
     if (!entry.is_object()) return std::unexpected(schedules_error(where + "must be a table"));

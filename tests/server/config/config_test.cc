@@ -204,6 +204,36 @@ TEST(ConfigTest, SecretsComeFromTheEnvironment) {
   EXPECT_EQ(secret_from_env("SUNDIAL_TEST_UNSET_VARIABLE"), std::nullopt);
 }
 
+TEST(ConfigTest, ScheduleTablesDeclareSchedules) {
+  auto c = parse_config(R"(
+[schedules.nightly]
+cron = "0 3 * * *"
+timezone = "Europe/Paris"
+misfire = { backfill = 2 }
+action = { task = { queue = "catch-ups", type = "backfill", payload = { since = "yesterday" } } }
+
+[schedules.poll]
+every = "15m"
+action = { signal = { id = "poller", name = "tick" } }
+)");
+  ASSERT_TRUE(c) << c.error().message;
+  ASSERT_EQ(c->schedules.size(), 2u);
+  EXPECT_EQ(c->schedules[0].id, "nightly");
+  EXPECT_EQ(c->schedules[0].backfill, 2u);
+  EXPECT_EQ(c->schedules[0].action.body["payload"]["since"], "yesterday");
+  EXPECT_EQ(c->schedules[1].overlap, OverlapPolicy::kAllow);
+  for (std::string bad :
+       {"[schedules.x]\ncron = \"0 25 * * *\"\naction = { task = { queue = \"q\" } }",
+        "[schedules.x]\nevery = \"1m\"", "[schedules.\"bad id\"]\nevery = \"1m\"", "[schedules]\nx = 3",
+        "[schedules.x]\nevery = \"1m\"\nid = \"y\"\naction = { task = { queue = \"q\" } }"}) {
+    auto r = parse_config(bad);
+    ASSERT_FALSE(r) << bad;
+    EXPECT_NE(r.error().message.find("schedules"), std::string::npos) << r.error().message;
+  }
+  auto position = parse_config("[schedules.x]\ncron = \"0 25 * * *\"\naction = { task = { queue = \"q\" } }");
+  EXPECT_NE(position.error().message.find("position"), std::string::npos) << position.error().message;
+}
+
 TEST(ConfigTest, ReadsTheConnectionLimits) {
   DaemonConfig defaults;
   EXPECT_EQ(defaults.server.max_queued_output_bytes, size_t{1} << 20);

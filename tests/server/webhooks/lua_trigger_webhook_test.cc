@@ -40,6 +40,9 @@ local function map(body, headers)
     return { enqueue = { queue = "jobs", type = "render", payload = { task = body.task }, priority = 2 } }
   end
   if body.type == "bad-job" then return { enqueue = { queue = "jobs", priority = -1 } } end
+  if body.type == "parent-job" then
+    return { enqueue = { queue = "parents", payload = { child = body.task }, dedupe_key = "parent:" .. body.parent } }
+  end
   return { start = { id = "task:" .. body.task, input = { title = body.title } } }
 end
 
@@ -315,6 +318,18 @@ TEST_F(LuaTriggerMapTest, AnEnqueueActionAddsATaskOnceAcrossRedeliveries) {
   auto bad = deliver(open_delivery({{"type", "bad-job"}}));
   EXPECT_EQ(bad.status, 400);
   EXPECT_NE(bad.body.find("priority"), std::string::npos) << bad.body;
+}
+
+TEST_F(LuaTriggerMapTest, AnEnqueueWithADedupeKeyMakesOneTaskPerKeyAcrossDeliveries) {
+  // Different deliveries (bodies) for one parent: one task while it waits.
+  auto first = deliver(open_delivery({{"type", "parent-job"}, {"task", "c1"}, {"parent", "p1"}}));
+  ASSERT_EQ(first.status, 202) << first.body;
+  auto second = deliver(open_delivery({{"type", "parent-job"}, {"task", "c2"}, {"parent", "p1"}}));
+  ASSERT_EQ(second.status, 200) << second.body;
+  EXPECT_EQ(json::parse(second.body)["task_id"], json::parse(first.body)["task_id"]);
+  auto other = deliver(open_delivery({{"type", "parent-job"}, {"task", "c3"}, {"parent", "p2"}}));
+  ASSERT_EQ(other.status, 202) << other.body;
+  EXPECT_NE(json::parse(other.body)["task_id"], json::parse(first.body)["task_id"]);
 }
 
 TEST_F(LuaTriggerMapTest, SeveralActionsAndCancel) {
