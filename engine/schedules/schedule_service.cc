@@ -222,11 +222,18 @@ void ScheduleService::poll() {
   SUNDIAL_CHECK_LOOP_THREAD(loop_);
   if (!running_) return;
   TimeMs now = clock_.now_ms();
+  uint64_t misfires = stats_.misfires, dropped = stats_.missed_dropped;
   for (size_t n = 0; n < kMaxFiresPerPoll && !due_.empty() && due_.begin()->first <= now; ++n) {
     Entry* e = due_.begin()->second;
     due_.erase(due_.begin());
     e->due.reset();
     fire_due(*e, now);
+  }
+  // One line for all the schedules a restart finds behind, not one each.
+  if (stats_.misfires > misfires) {
+    spdlog::warn("{} schedules missed fire times (downtime or a stalled server); their misfire policies "
+                 "dropped {} of them (sundialctl schedules list shows which)",
+                 stats_.misfires - misfires, stats_.missed_dropped - dropped);
   }
   arm_timer();
 }
@@ -239,8 +246,6 @@ void ScheduleService::fire_due(Entry& e, TimeMs now) {
     ++e.rec.state.misfires;
     ++stats_.misfires;
     stats_.missed_dropped += plan.dropped;
-    spdlog::warn("schedule '{}' missed fire times (misfire {}): {} fired as catch-ups, {} dropped", spec.id,
-                 misfire_policy_name(spec.misfire), plan.fire.empty() ? 0 : 1, plan.dropped);
   }
   if (plan.fire.empty()) {
     bool moved = plan.cursor != e.rec.state.cursor;
@@ -277,10 +282,12 @@ void ScheduleService::fire_next(std::shared_ptr<Fire> fire) {
       [this, alive = std::weak_ptr<char>(alive_), fire, nominal, trigger, at](Result<FireOutcome> r) mutable {
         if (alive.expired()) return;
         if (!r) {
-          ++stats_.retries;
+          // Logged once per 1,000 (storage recovering stops every schedule).
+          if (stats_.retries++ % 1000 == 0) {
+            spdlog::warn("schedule '{}': the engine could not take its fire ({}); trying again in {} ms",
+                         fire->id, r.error().message, kRetryAfterMs);
+          }
           fire->stopped = true;
-          spdlog::warn("schedule '{}': the engine could not take its fire ({}); trying again in {} ms",
-                       fire->id, r.error().message, kRetryAfterMs);
           return finish_fire(std::move(fire));
         }
         Entry* owner = find(fire->id);

@@ -208,7 +208,8 @@ Result<ScheduleSpec> parse_schedule_spec(const json& body, std::optional<std::st
 
   if (auto m = body.find("misfire"); m != body.end()) SUNDIAL_TRY(read_misfire(*m, spec));
   if (auto g = body.find("misfire_grace"); g != body.end()) {
-    SUNDIAL_ASSIGN_OR_RETURN(spec.misfire_grace, json_duration(*g, "", "misfire_grace", 0, kMaxMisfireGrace));
+    SUNDIAL_ASSIGN_OR_RETURN(spec.misfire_grace,
+                             json_duration(*g, "", "misfire_grace", kMinMisfireGrace, kMaxMisfireGrace));
   }
   // A signal has no run that could overlap: it allows only "allow".
   spec.overlap =

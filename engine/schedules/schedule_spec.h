@@ -79,6 +79,8 @@ inline constexpr uint32_t kMaxBackfill = 1000;
 inline constexpr DurationMs kMinEvery = kSecondMs;
 inline constexpr DurationMs kMaxEvery = 366 * kDayMs;
 inline constexpr DurationMs kMaxJitter = kDayMs;
+// A grace of 0 would count every fire as late (missed), so "skip" would never fire.
+inline constexpr DurationMs kMinMisfireGrace = kSecondMs;
 inline constexpr DurationMs kMaxMisfireGrace = 7 * kDayMs;
 
 // Schedule ids: 1-100 bytes of [A-Za-z0-9._-] (they travel in URL paths

@@ -51,9 +51,9 @@ json run_to_json(const ScheduleRunView& v) {
 }
 
 // The spec in the body, checked against what this server can run.
-std::expected<ScheduleSpec, http::HttpResponse> read_spec(const AdminApi& api,
-                                                          const http::HttpRequest& request,
-                                                          std::optional<std::string_view> id) {
+std::expected<ScheduleSpec, http::HttpResponse> read_schedule_spec(const AdminApi& api,
+                                                                   const http::HttpRequest& request,
+                                                                   std::optional<std::string_view> id) {
   auto body = read_json_body(request, BodyRule::kObjectOrEmpty, api.json_limits);
   if (!body) return std::unexpected(std::move(body.error()));
   auto spec = parse_schedule_spec(*body, id);
@@ -84,7 +84,7 @@ auto send_view(http::Responder responder, int status) {
   };
 }
 
-void list(const AdminApi& api, const http::HttpRequest& request, http::Responder responder) {
+void list_schedules(const AdminApi& api, const http::HttpRequest& request, http::Responder responder) {
   auto limit = query_int(request, "limit", 100, 1, 1000);
   if (!limit) return responder.send(std::move(limit.error()));
   std::string after;
@@ -98,8 +98,8 @@ void list(const AdminApi& api, const http::HttpRequest& request, http::Responder
   responder.send(http::HttpResponse::json(200, {{"schedules", std::move(out)}, {"next_cursor", next}}));
 }
 
-void runs(const AdminApi& api, const http::HttpRequest& request, const PathParams& params,
-          http::Responder responder) {
+void list_schedule_runs(const AdminApi& api, const http::HttpRequest& request, const PathParams& params,
+                        http::Responder responder) {
   if (auto bad = check_id(params)) return responder.send(std::move(*bad));
   auto limit = query_int(request, "limit", 50, 1, 1000);
   if (!limit) return responder.send(std::move(limit.error()));
@@ -132,12 +132,13 @@ void add_verb(Router& router, const AdminApi& api, const std::string& path, Verb
 }  // namespace
 
 void add_schedule_routes(Router& router, const AdminApi& api) {
-  router.add(
-      "GET", "/api/v1/schedules",
-      [api](http::HttpRequest&& req, const PathParams&, http::Responder r) { list(api, req, std::move(r)); });
+  router.add("GET", "/api/v1/schedules",
+             [api](http::HttpRequest&& req, const PathParams&, http::Responder r) {
+               list_schedules(api, req, std::move(r));
+             });
   router.add("POST", "/api/v1/schedules",
              [api](http::HttpRequest&& req, const PathParams&, http::Responder r) {
-               auto spec = read_spec(api, req, std::nullopt);
+               auto spec = read_schedule_spec(api, req, std::nullopt);
                if (!spec) return r.send(std::move(spec.error()));
                api.engine.schedules().create(std::move(*spec),
                                              send_view<ScheduleService::Changed>(std::move(r), 201));
@@ -154,7 +155,7 @@ void add_schedule_routes(Router& router, const AdminApi& api) {
   router.add("PUT", "/api/v1/schedules/{id}",
              [api](http::HttpRequest&& req, const PathParams& p, http::Responder r) {
                if (auto bad = check_id(p)) return r.send(std::move(*bad));
-               auto spec = read_spec(api, req, p.at("id"));
+               auto spec = read_schedule_spec(api, req, p.at("id"));
                if (!spec) return r.send(std::move(spec.error()));
                api.engine.schedules().replace(std::move(*spec),
                                               send_view<ScheduleService::Changed>(std::move(r), 200));
@@ -183,7 +184,7 @@ void add_schedule_routes(Router& router, const AdminApi& api) {
              });
   router.add("GET", "/api/v1/schedules/{id}/runs",
              [api](http::HttpRequest&& req, const PathParams& p, http::Responder r) {
-               runs(api, req, p, std::move(r));
+               list_schedule_runs(api, req, p, std::move(r));
              });
 }
 

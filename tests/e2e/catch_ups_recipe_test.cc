@@ -33,17 +33,17 @@ namespace {
 using nlohmann::json;
 
 const std::string kExample = std::string(SUNDIAL_SOURCE_DIR) + "/docs/examples/periodic-catch-ups";
-const std::string kToken = "recipe-admin-token";
-const std::string kWorkerToken = "recipe-worker-token";
-const std::string kSecret = "recipe-webhook-secret";
+const std::string kRecipeToken = "recipe-admin-token";
+const std::string kRecipeWorkerToken = "recipe-worker-token";
+const std::string kRecipeSecret = "recipe-webhook-secret";
 
 class CatchUpsRecipe : public ::testing::Test {
  protected:
   void SetUp() override {
     daemon = std::make_unique<DaemonProcess>(
         dir.sub("data"), std::vector<std::string>{"--workflows-dir", kExample},
-        std::vector<std::string>{"SUNDIAL_ADMIN_TOKEN=" + kToken, "SUNDIAL_WORKER_TOKEN=" + kWorkerToken,
-                                 "PROJECTS_WEBHOOK_SECRET=" + kSecret});
+        std::vector<std::string>{"SUNDIAL_ADMIN_TOKEN=" + kRecipeToken, "SUNDIAL_WORKER_TOKEN=" + kRecipeWorkerToken,
+                                 "PROJECTS_WEBHOOK_SECRET=" + kRecipeSecret});
     ASSERT_GT(daemon->port(), 0) << daemon->log();
   }
   void TearDown() override {
@@ -56,7 +56,7 @@ class CatchUpsRecipe : public ::testing::Test {
             int* status = nullptr) {
     HttpConnection c(daemon->port());
     auto reply = c.request(method, target, body,
-                           {{"Authorization", "Bearer " + kToken}, {"Content-Type", "application/json"}});
+                           {{"Authorization", "Bearer " + kRecipeToken}, {"Content-Type", "application/json"}});
     if (status != nullptr) *status = reply ? reply->status : 0;
     if (!reply) return nullptr;
     auto j = json::parse(reply->body, nullptr, false);
@@ -67,7 +67,7 @@ class CatchUpsRecipe : public ::testing::Test {
     HttpConnection c(daemon->port());
     auto reply = c.request("POST", "/webhooks/projects", text,
                            {{"Content-Type", "application/json"},
-                            {"X-Signature", "sha256=" + hmac_sha256_hex(kSecret, text)},
+                            {"X-Signature", "sha256=" + hmac_sha256_hex(kRecipeSecret, text)},
                             {"X-Delivery-Id", delivery}});
     return reply ? reply->status : 0;
   }
@@ -76,7 +76,7 @@ class CatchUpsRecipe : public ::testing::Test {
         std::vector<std::string>{"/usr/bin/env", "python3", kExample + "/worker.py", "--url",
                                  "http://127.0.0.1:" + std::to_string(daemon->port()), "--wait", "1s"},
         ChildProcess::Stderr::kMergeIntoStdout,
-        std::vector<std::string>{"SUNDIAL_WORKER_TOKEN=" + kWorkerToken,
+        std::vector<std::string>{"SUNDIAL_WORKER_TOKEN=" + kRecipeWorkerToken,
                                  "CATCH_UPS_LOG=" + dir.sub("runs.jsonl"), "PYTHONDONTWRITEBYTECODE=1"});
   }
   // Polls `read` every 50 ms until `done` or 30 s; the last value read.

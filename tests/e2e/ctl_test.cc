@@ -4,7 +4,10 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
+#include <chrono>
+#include <fstream>
 #include <set>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -187,10 +190,11 @@ TEST_F(CtlTest, QueuesListPauseResumeAndSet) {
   EXPECT_TRUE(api("POST", "/api/v1/queues/emails/claim", {{"worker", "w1"}})["tasks"].empty());
   auto table = run({"queues", "list"});
   ASSERT_EQ(table.exit_code, 0);
-  EXPECT_EQ(
-      table.out,
-      "QUEUE   PAUSED  MAX IN FLIGHT  LIMIT  QUEUED  PENDING  RUNNING  COMPLETED  FAILED  CANCELLED  DONE/MIN  WAITING\n"
-      "emails  yes     -              -      0       1        0        0          0       0          0         0\n");
+  EXPECT_EQ(table.out,
+            "QUEUE   PAUSED  MAX IN FLIGHT  LIMIT  QUEUED  PENDING  RUNNING  COMPLETED  FAILED  CANCELLED  "
+            "DONE/MIN  WAITING\n"
+            "emails  yes     -              -      0       1        0        0          0       0          0 "
+            "        0\n");
 
   EXPECT_EQ(
       json_output(run({"-o", "json", "queues", "set", "emails", "--max-in-flight", "5"}))["max_in_flight"],
@@ -343,6 +347,107 @@ TEST_F(CtlTest, TasksListFollowsPagesUpToTheLimit) {
   EXPECT_EQ(ids.size(), 1003u);  // no task twice across the pages
   EXPECT_EQ(json_output(run({"-o", "json", "tasks", "list", "bulk", "--limit", "1001"}))["tasks"].size(),
             1001u);
+}
+
+// Schedules declared in sundiald.toml: they fire on the real clock, the CLI
+// lists, shows, pauses, resumes and triggers them and reads their run logs;
+// the API refuses to change them; a restart with a table removed deletes it.
+class CtlSchedulesTest : public CtlTest {
+ protected:
+  void SetUp() override {
+    write_config(true);
+    start();
+  }
+  void write_config(bool with_nightly) {
+    std::ofstream out(dir.sub("sundial.toml"));
+    out << "[schedules.tick]\n"
+           "every = \"1s\"\n"
+           "misfire = \"skip\"\n"
+           "overlap = \"allow\"\n"
+           "action = { task = { queue = \"ticks\", payload = { from = \"config\" } } }\n";
+    if (with_nightly) {
+      out << "[schedules.nightly]\n"
+             "cron = \"30 2 * * *\"\n"
+             "timezone = \"Europe/Paris\"\n"
+             "action = { start = { type = \"bench.sleep_step\", input = { sleep_ms = 1 } } }\n";
+    }
+  }
+  void start() {
+    daemon = std::make_unique<DaemonProcess>(dir.sub("data"),
+                                             std::vector<std::string>{"--config", dir.sub("sundial.toml")},
+                                             std::vector<std::string>{"SUNDIAL_ADMIN_TOKEN=ctl-token"});
+    ASSERT_GT(daemon->port(), 0) << daemon->log();
+    server = "http://127.0.0.1:" + std::to_string(daemon->port());
+  }
+  int status_of(const std::string& method, const std::string& path, const nlohmann::json& body = {}) {
+    HttpConnection c(daemon->port());
+    auto reply = c.request(method, path, body.is_null() ? std::string() : body.dump(),
+                           {{"Content-Type", "application/json"}, {"Authorization", "Bearer ctl-token"}});
+    return reply ? reply->status : 0;
+  }
+};
+
+TEST_F(CtlSchedulesTest, ConfigSchedulesFireAndTheCliSteersThem) {
+  auto list = run({"-o", "json", "schedules", "list"});
+  ASSERT_EQ(list.exit_code, 0) << list.out;
+  auto schedules = json_output(list)["schedules"];
+  ASSERT_EQ(schedules.size(), 2u) << schedules.dump();
+  EXPECT_EQ(schedules[0]["id"], "nightly");
+  EXPECT_EQ(schedules[0]["source"], "config");
+  EXPECT_EQ(schedules[0]["timezone"], "Europe/Paris");
+  ASSERT_EQ(schedules[0]["next"].size(), 3u);
+  EXPECT_EQ(schedules[1]["id"], "tick");
+  auto table = run({"schedules", "list"});
+  ASSERT_EQ(table.exit_code, 0);
+  EXPECT_NE(table.out.find("30 2 * * *"), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("config"), std::string::npos) << table.out;
+
+  // The one-second schedule fires on its own.
+  nlohmann::json runs;
+  for (auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+       std::chrono::steady_clock::now() < deadline;
+       std::this_thread::sleep_for(std::chrono::milliseconds(200))) {
+    runs = json_output(run({"-o", "json", "schedules", "runs", "tick"}))["runs"];
+    if (runs.size() >= 2) break;
+  }
+  ASSERT_GE(runs.size(), 2u) << daemon->log();
+  EXPECT_EQ(runs[0]["outcome"], "pending");
+  EXPECT_EQ(runs[0]["target_id"].get<std::string>().rfind("tick@", 0), 0u) << runs[0].dump();
+  EXPECT_GT(runs[0]["nominal_time"], runs[1]["nominal_time"]);
+  auto runs_table = run({"schedules", "runs", "tick", "--limit", "1"});
+  ASSERT_EQ(runs_table.exit_code, 0);
+  EXPECT_NE(runs_table.out.find("NOMINAL"), std::string::npos) << runs_table.out;
+  EXPECT_NE(runs_table.out.find("tick@"), std::string::npos) << runs_table.out;
+
+  auto paused = json_output(run({"-o", "json", "schedules", "pause", "tick"}));
+  EXPECT_EQ(paused["paused"], true);
+  EXPECT_TRUE(paused["next"].empty());
+  EXPECT_EQ(json_output(run({"-o", "json", "schedules", "show", "tick"}))["paused"], true);
+  EXPECT_EQ(json_output(run({"-o", "json", "schedules", "resume", "tick"}))["paused"], false);
+
+  auto fired = run({"-o", "json", "schedules", "trigger", "nightly"});
+  ASSERT_EQ(fired.exit_code, 0) << fired.out;
+  EXPECT_EQ(json_output(fired)["trigger"], "manual");
+  EXPECT_EQ(json_output(fired)["target_id"].get<std::string>().rfind("nightly@", 0), 0u);
+  auto nightly_runs = run({"schedules", "runs", "nightly"});
+  EXPECT_NE(nightly_runs.out.find("manual"), std::string::npos) << nightly_runs.out;
+
+  // Declared in the file: the API cannot change or delete them.
+  EXPECT_EQ(status_of("DELETE", "/api/v1/schedules/tick"), 409);
+  EXPECT_EQ(status_of("PUT", "/api/v1/schedules/tick",
+                      {{"every", "1m"}, {"action", {{"task", {{"queue", "ticks"}}}}}}),
+            409);
+  EXPECT_EQ(run({"schedules", "show", "missing"}).exit_code, 3);
+  EXPECT_EQ(run({"schedules", "pause"}).exit_code, 2);
+
+  // A table removed from the file is deleted at the next start.
+  ASSERT_EQ(daemon->stop(), 0) << daemon->log();
+  write_config(false);
+  start();
+  auto after = json_output(run({"-o", "json", "schedules", "list"}))["schedules"];
+  ASSERT_EQ(after.size(), 1u) << after.dump();
+  EXPECT_EQ(after[0]["id"], "tick");
+  EXPECT_EQ(run({"schedules", "show", "nightly"}).exit_code, 3);
 }
 
 }  // namespace

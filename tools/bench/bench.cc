@@ -13,7 +13,8 @@ namespace sundial::bench {
 namespace {
 
 const std::vector<std::string> kScenarios = {"starts", "latency", "timers-at-scale", "restart", "steps",
-                                             "probe",  "mixed",   "tasks",           "keyed"};
+                                             "probe",  "mixed",   "tasks",           "keyed",
+                                             "schedules"};
 const std::vector<std::string> kFlags = {
     "--n",          "--sleep-ms", "--concurrency", "--rate",        "--duration", "--steps",
     "--type",       "--sundiald", "--probe",       "--server",      "--workers",  "--claim-max",
@@ -61,7 +62,10 @@ std::string usage() {
          "                   with --task-keys K, task i carries the concurrency key i % K (limit 1)\n"
          "  keyed            `starts` where start i carries the concurrency key i % K (K = --keys, 1000;\n"
          "                   limit 1): starts/s, ack p50/p99, queue wait and slot handoff p50/p99 (a sample\n"
-         "                   of 100 keys), and no two runs of a key at once\n\n"
+         "                   of 100 keys), and no two runs of a key at once\n"
+         "  schedules        N interval schedules (default 100000) spread so R (1000) fire each second, each\n"
+         "                   enqueueing a task: creates/s, RSS with them, fires/s and lateness p50/p99/max\n"
+         "                   over S s (run logs of a sample), then SIGKILL: time to /readyz, RSS after\n\n"
          "docs/benchmarks.md has the figures and how they were measured.\n";
 }
 
@@ -128,7 +132,7 @@ int run_bench(const std::vector<std::string>& args, const std::string& self_path
       o.batch_completions = v == "batched";
     }
   }
-  if ((o.scenario == "mixed" || o.scenario == "tasks") && !n_given) o.n = 100000;
+  if ((o.scenario == "mixed" || o.scenario == "tasks" || o.scenario == "schedules") && !n_given) o.n = 100000;
   if (o.scenario.empty()) {
     err << usage();
     return 2;
@@ -159,6 +163,7 @@ int run_bench(const std::vector<std::string>& args, const std::string& self_path
   if (o.scenario == "mixed") report = run_mixed(ctx);
   if (o.scenario == "tasks") report = run_tasks(ctx);
   if (o.scenario == "keyed") report = run_keyed(ctx);
+  if (o.scenario == "schedules") report = run_schedules(ctx);
   if (!report) {
     err << "sundial-bench: " << o.scenario << ": " << report.error().message << "\n";
     return 1;

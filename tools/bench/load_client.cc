@@ -21,11 +21,18 @@ int64_t now_us() {
       .count();
 }
 
-std::string start_request(const std::string& type, const std::string& body) {
-  return "POST /api/v1/workflows/" + type +
-         "/instances HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\n"
-         "Content-Length: " +
+std::string json_request(const std::string& method, const std::string& path, const std::string& body) {
+  return method + " " + path +
+         " HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\nContent-Length: " +
          std::to_string(body.size()) + "\r\n\r\n" + body;
+}
+
+std::string get_request(const std::string& path) {
+  return "GET " + path + " HTTP/1.1\r\nHost: bench\r\n\r\n";
+}
+
+std::string start_request(const std::string& type, const std::string& body) {
+  return json_request("POST", "/api/v1/workflows/" + type + "/instances", body);
 }
 
 LoadClient::LoadClient(int port, size_t connections) : conns_(connections) {

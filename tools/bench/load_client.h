@@ -65,6 +65,9 @@ class LoadClient {
   bool failed_ = false;
 };
 
+// Raw HTTP/1.1 requests for submit().
+std::string json_request(const std::string& method, const std::string& path, const std::string& body);
+std::string get_request(const std::string& path);
 // "POST /api/v1/workflows/<type>/instances" with a JSON body.
 std::string start_request(const std::string& type, const std::string& body);
 

@@ -54,10 +54,6 @@ struct ListStream {
   std::vector<double> latencies_ms;
 };
 
-std::string get_request(const std::string& path) {
-  return "GET " + path + " HTTP/1.1\r\nHost: bench\r\n\r\n";
-}
-
 }  // namespace
 
 Result<nlohmann::json> run_mixed(Context& ctx) {

@@ -16,30 +16,42 @@ std::string start_body(const std::string& id, const nlohmann::json& input, const
   return body.dump();
 }
 
-// As fast as possible with `concurrency` requests in flight.
-StartRun start_closed_loop(int port, size_t concurrency, const std::string& prefix, size_t n,
-                           const std::string& type, const nlohmann::json& input, const StartExtra& extra) {
-  StartRun run;
+void closed_loop(int port, size_t concurrency, size_t n, const std::function<std::string(size_t)>& request_of,
+                 const std::function<void(size_t, const Answer&)>& on_answer) {
   LoadClient client(port, std::min(concurrency, n == 0 ? size_t{1} : n));
-  int64_t t0 = now_us();
   size_t submitted = 0;
   while (submitted < n || client.in_flight() > 0) {
     while (submitted < n && client.in_flight() < concurrency) {
       size_t i = submitted++;
-      std::string id = prefix + std::to_string(i);
-      std::string body = extra ? start_body(id, input, extra(i)) : start_body(id, input);
-      client.submit(start_request(type, body), now_us(), [&run, id](Answer a) {
+      client.submit(request_of(i), now_us(), [&on_answer, i](Answer a) { on_answer(i, a); });
+    }
+    client.pump(std::chrono::milliseconds(10));
+    if (!client.ok() && client.in_flight() == 0) {
+      for (; submitted < n; ++submitted) on_answer(submitted, Answer{});
+      break;
+    }
+  }
+}
+
+// As fast as possible with `concurrency` requests in flight.
+StartRun start_closed_loop(int port, size_t concurrency, const std::string& prefix, size_t n,
+                           const std::string& type, const nlohmann::json& input, const StartExtra& extra) {
+  StartRun run;
+  int64_t t0 = now_us();
+  closed_loop(
+      port, concurrency, n,
+      [&](size_t i) {
+        std::string id = prefix + std::to_string(i);
+        return start_request(type, extra ? start_body(id, input, extra(i)) : start_body(id, input));
+      },
+      [&](size_t i, const Answer& a) {
         if (a.status == 201 || a.status == 200) {
-          run.ids.push_back(id);
+          run.ids.push_back(prefix + std::to_string(i));
           run.latencies_ms.push_back(static_cast<double>(a.latency_us) / 1000.0);
         } else {
           ++run.failed;
         }
       });
-    }
-    client.pump(std::chrono::milliseconds(10));
-    if (!client.ok() && client.in_flight() == 0) break;
-  }
   run.seconds = static_cast<double>(now_us() - t0) / 1e6;
   return run;
 }
@@ -152,6 +164,24 @@ void add_rss(nlohmann::json& report, const ServerProcess& server) {
 
 std::string run_prefix(const std::string& scenario) {
   return scenario + "-" + std::to_string(now_us() % 1000000000) + "-";
+}
+
+Result<Restarted> kill_and_wait_ready(ServerProcess& server) {
+  if (!server.owned())
+    return make_error(ErrorCode::kInvalidArgument, "a restart needs the bench's own sundiald");
+  Restarted out;
+  SUNDIAL_ASSIGN_OR_RETURN(out.to_port_ms, server.kill_and_restart());
+  ApiClient api(server.url(), std::nullopt);
+  int64_t t0 = now_us();
+  while (static_cast<double>(now_us() - t0) / 1e6 < 60) {
+    auto r = api.request("GET", "/readyz");
+    if (r && r->status == 200) {
+      out.to_ready_ms = out.to_port_ms + static_cast<double>(now_us() - t0) / 1000.0;
+      break;
+    }
+    ::usleep(1000);
+  }
+  return out;
 }
 
 }  // namespace sundial::bench

@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/base/error.h"
+#include "tools/bench/load_client.h"
 #include "tools/bench/server_process.h"
 #include "tools/common/api_client.h"
 
@@ -32,6 +33,11 @@ std::string start_body(const std::string& id, const nlohmann::json& input,
 
 // Fields a closed loop adds to start number i (a concurrency key).
 using StartExtra = std::function<nlohmann::json(size_t i)>;
+
+// N requests (request_of(i)) as fast as possible with `concurrency` in
+// flight; on_answer(i, answer) for each (status 0: the connection failed).
+void closed_loop(int port, size_t concurrency, size_t n, const std::function<std::string(size_t)>& request_of,
+                 const std::function<void(size_t, const Answer&)>& on_answer);
 
 // N starts as fast as possible with `concurrency` requests in flight.
 StartRun start_closed_loop(int port, size_t concurrency, const std::string& prefix, size_t n,
@@ -63,6 +69,14 @@ void add_latencies(nlohmann::json& report, std::vector<double>& ms);
 void add_lateness(nlohmann::json& report, std::vector<double>& ms);
 // server_peak_rss_mb, when the bench started the server.
 void add_rss(nlohmann::json& report, const ServerProcess& server);
+
+// SIGKILLs the bench's sundiald, starts it again on the same data and
+// waits (up to 60 s) for /readyz to answer 200.
+struct Restarted {
+  double to_port_ms = 0;    // kill → the new process announced its port
+  double to_ready_ms = -1;  // kill → /readyz 200 (-1: not within 60 s)
+};
+Result<Restarted> kill_and_wait_ready(ServerProcess& server);
 
 // A prefix for instance ids unique to this run: "<scenario>-<time>-".
 std::string run_prefix(const std::string& scenario);

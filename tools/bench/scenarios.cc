@@ -95,29 +95,19 @@ Result<nlohmann::json> run_restart(Context& ctx) {
   ctx.err << "restart: " << o.n << " pending instances, then SIGKILL and restart\n";
   StartRun run = start_closed_loop(ctx.server.port(), o.concurrency, run_prefix("restart"), o.n,
                                    "bench.sleep_step", {{"sleep_ms", 86'400'000}});
-  SUNDIAL_ASSIGN_OR_RETURN(double to_port_ms, ctx.server.kill_and_restart());
+  SUNDIAL_ASSIGN_OR_RETURN(Restarted restarted, kill_and_wait_ready(ctx.server));
   ApiClient api(ctx.server.url(), std::nullopt);
-  int64_t t0 = now_us();
-  double ready_ms = -1;
-  while (static_cast<double>(now_us() - t0) / 1e6 < 60) {
-    auto r = api.request("GET", "/readyz");
-    if (r && r->status == 200) {
-      ready_ms = to_port_ms + static_cast<double>(now_us() - t0) / 1000.0;
-      break;
-    }
-    ::usleep(1000);
-  }
   int64_t s0 = now_us();
   auto first = api.request("POST", "/api/v1/workflows/bench.sleep_step/instances",
                            R"({"input":{"sleep_ms":86400000}})");
-  double start_ms = to_port_ms + static_cast<double>(now_us() - t0) / 1000.0;
+  double start_ms = restarted.to_ready_ms + static_cast<double>(now_us() - s0) / 1000.0;
   double start_ack_ms = static_cast<double>(now_us() - s0) / 1000.0;
   SUNDIAL_ASSIGN_OR_RETURN(auto stats, get_json(api, "/api/v1/stats"));
   size_t waiting = stats["instances"].value("waiting", size_t{0});
   nlohmann::json report = {{"scenario", "restart"},
                            {"n", run.ids.size()},
-                           {"restart_to_listening_ms", to_port_ms},
-                           {"restart_to_ready_ms", ready_ms},
+                           {"restart_to_listening_ms", restarted.to_port_ms},
+                           {"restart_to_ready_ms", restarted.to_ready_ms},
                            {"restart_to_start_acked_ms", (first && first->status == 201) ? start_ms : -1},
                            {"first_start_ack_ms", start_ack_ms},
                            {"missing", run.ids.size() + 1 > waiting ? run.ids.size() + 1 - waiting : 0}};

@@ -63,6 +63,9 @@ Result<nlohmann::json> run_mixed(Context& ctx);
 // Task queues: enqueue, claim, complete round trips; claim latency with a
 // worker waiting; RSS with M pending (tasks_scenario.cc).
 Result<nlohmann::json> run_tasks(Context& ctx);
+// N interval schedules firing R/s: creates/s, RSS, fires/s, lateness,
+// restart (schedules_scenario.cc).
+Result<nlohmann::json> run_schedules(Context& ctx);
 
 // p in [0, 1]; the nearest-rank percentile of `values` (sorted in place).
 double percentile(std::vector<double>& values, double p);

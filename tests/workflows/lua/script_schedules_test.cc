@@ -19,7 +19,7 @@ Result<std::vector<ScheduleSpec>> schedules_of(const std::string& table) {
   return script_schedules(**script);
 }
 
-std::string refusal(const std::string& table) {
+std::string schedule_refusal(const std::string& table) {
   auto r = schedules_of(table);
   EXPECT_FALSE(r) << table;
   return r ? std::string() : r.error().message;
@@ -54,20 +54,20 @@ TEST(ScriptSchedulesTest, NoneAndEmpty) {
 }
 
 TEST(ScriptSchedulesTest, RefusalsNameTheScriptAndTheSchedule) {
-  EXPECT_NE(refusal(R"({ tick = { cron = "61 * * * *" } })").find("sync.lua: schedule 'tick': cron"),
+  EXPECT_NE(schedule_refusal(R"({ tick = { cron = "61 * * * *" } })").find("sync.lua: schedule 'tick': cron"),
             std::string::npos);
-  EXPECT_NE(refusal(R"({ tick = { every = "1m", id = "other" } })").find("its key"), std::string::npos);
-  EXPECT_NE(refusal(R"({ tick = { every = "1m", input = {}, action = { start = { type = "x" } } } })")
+  EXPECT_NE(schedule_refusal(R"({ tick = { every = "1m", id = "other" } })").find("its key"), std::string::npos);
+  EXPECT_NE(schedule_refusal(R"({ tick = { every = "1m", input = {}, action = { start = { type = "x" } } } })")
                 .find("input"),
             std::string::npos);
-  EXPECT_NE(refusal(R"({ tick = 5 })").find("must be a table"), std::string::npos);
-  EXPECT_NE(refusal(R"("hourly")").find("schedules must be a table"), std::string::npos);
-  EXPECT_NE(refusal(R"({ { every = "1m" } })").find("by id"), std::string::npos);
-  EXPECT_NE(refusal(R"({ ["bad id"] = { every = "1m" } })").find("schedule id"), std::string::npos);
-  EXPECT_NE(refusal(R"({ tick = { every = "1m", when = function() end } })").find("tick"), std::string::npos);
+  EXPECT_NE(schedule_refusal(R"({ tick = 5 })").find("must be a table"), std::string::npos);
+  EXPECT_NE(schedule_refusal(R"("hourly")").find("schedules must be a table"), std::string::npos);
+  EXPECT_NE(schedule_refusal(R"({ { every = "1m" } })").find("by id"), std::string::npos);
+  EXPECT_NE(schedule_refusal(R"({ ["bad id"] = { every = "1m" } })").find("schedule id"), std::string::npos);
+  EXPECT_NE(schedule_refusal(R"({ tick = { every = "1m", when = function() end } })").find("tick"), std::string::npos);
   std::string many = "{";
   for (int i = 0; i <= 100; ++i) many += "s" + std::to_string(i) + " = { every = \"1m\" },";
-  EXPECT_NE(refusal(many + "}").find("at most 100"), std::string::npos);
+  EXPECT_NE(schedule_refusal(many + "}").find("at most 100"), std::string::npos);
 }
 
 }  // namespace
