@@ -38,7 +38,7 @@ void start_run(Engine& engine, const ScheduleSpec& spec, std::string target, Rep
   StartRequest req;
   req.type = spec.action.target;
   req.id = target;
-  req.input = spec.action.body;
+  req.input = spec.action.body.value();
   req.concurrency = overlap_concurrency(spec);
   engine.start(
       std::move(req), [target = std::move(target), reply = std::move(reply)](Result<StartReply> r) mutable {
@@ -53,7 +53,7 @@ void start_run(Engine& engine, const ScheduleSpec& spec, std::string target, Rep
 }
 
 void enqueue_run(Engine& engine, const ScheduleSpec& spec, std::string target, Reply<FireOutcome> reply) {
-  auto parsed = parse_task_spec(spec.action.body, spec.action.target);
+  auto parsed = parse_task_spec(spec.action.body.value(), spec.action.target);
   if (!parsed)
     return engine.defer([reply = std::move(reply), e = parsed.error()]() mutable { answer(reply, e); });
   TaskSpec task = std::move(*parsed);
@@ -75,7 +75,7 @@ void enqueue_run(Engine& engine, const ScheduleSpec& spec, std::string target, R
 void signal_run(Engine& engine, const ScheduleSpec& spec, TimeMs nominal, Reply<FireOutcome> reply) {
   std::string key = "sundial:schedule:" + fire_target_id(spec.id, nominal);
   engine.signal(
-      spec.action.target, spec.action.name, spec.action.body,
+      spec.action.target, spec.action.name, spec.action.body.value(),
       [target = spec.action.target, reply = std::move(reply)](Result<CommandReply> r) mutable {
         if (!r) return answer(reply, r.error());
         reply(FireOutcome{target, "signalled", ""});

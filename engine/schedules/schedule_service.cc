@@ -17,6 +17,10 @@ namespace {
 constexpr DurationMs kRetryAfterMs = 1000;
 // Most due schedules one poll fires before it lets the loop do other work.
 constexpr size_t kMaxFiresPerPoll = 2000;
+// Fires under way at once: a restart that finds many schedules due (each
+// within its grace) fires them a thousand at a time, so the burst's
+// memory stays bounded; the rest fire as these finish.
+constexpr size_t kMaxFiresInFlight = 1000;
 // How often (in run-log entries) the log of a schedule is trimmed.
 constexpr uint64_t kTrimEvery = 100;
 
@@ -212,7 +216,8 @@ void ScheduleService::reschedule(Entry& e) {
 }
 
 void ScheduleService::arm_timer() {
-  if (!running_ || due_.empty()) return timer_.stop();
+  // At the cap, the next fire to finish arms it again.
+  if (!running_ || due_.empty() || fires_in_flight_ >= kMaxFiresInFlight) return timer_.stop();
   TimeMs first = due_.begin()->first;
   TimeMs now = clock_.now_ms();
   timer_.start(first > now ? static_cast<uint64_t>(first - now) : 0);
@@ -223,7 +228,9 @@ void ScheduleService::poll() {
   if (!running_) return;
   TimeMs now = clock_.now_ms();
   uint64_t misfires = stats_.misfires, dropped = stats_.missed_dropped;
-  for (size_t n = 0; n < kMaxFiresPerPoll && !due_.empty() && due_.begin()->first <= now; ++n) {
+  for (size_t n = 0; n < kMaxFiresPerPoll && fires_in_flight_ < kMaxFiresInFlight && !due_.empty() &&
+                     due_.begin()->first <= now;
+       ++n) {
     Entry* e = due_.begin()->second;
     due_.erase(due_.begin());
     e->due.reset();
@@ -313,7 +320,7 @@ void ScheduleService::fire_next(std::shared_ptr<Fire> fire) {
 
 void ScheduleService::finish_fire(std::shared_ptr<Fire> fire) {
   bool manual = static_cast<bool>(fire->manual_done);
-  if (!manual) --fires_in_flight_;
+  if (!manual && fires_in_flight_-- == kMaxFiresInFlight) arm_timer();
   Entry* e = find(fire->id);
   if (e == nullptr || e->generation != fire->generation) {
     // Deleted (or replaced by a new one of the same id) meanwhile.

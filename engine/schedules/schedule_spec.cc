@@ -254,17 +254,17 @@ json schedule_spec_json(const ScheduleSpec& spec) {
   json action;
   switch (spec.action.kind) {
     case ScheduleActionKind::kStart:
-      action["start"] = {{"type", spec.action.target}, {"input", spec.action.body}};
+      action["start"] = {{"type", spec.action.target}, {"input", spec.action.body.value()}};
       break;
     case ScheduleActionKind::kTask: {
-      json task = spec.action.body;
+      json task = spec.action.body.value();
       task["queue"] = spec.action.target;
       action["task"] = std::move(task);
       break;
     }
     case ScheduleActionKind::kSignal:
       action["signal"] = {
-          {"id", spec.action.target}, {"name", spec.action.name}, {"payload", spec.action.body}};
+          {"id", spec.action.target}, {"name", spec.action.name}, {"payload", spec.action.body.value()}};
       break;
   }
   out["action"] = std::move(action);

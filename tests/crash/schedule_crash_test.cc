@@ -1,5 +1,5 @@
 // Schedule crash test (issue 16, "each fire is idempotent"): the real
-// sundiald fires 30 one-second schedules while it is SIGKILLed at random
+// sundiald fires 30 one-second schedules while it is SIGKILLed (6 times) at random
 // moments (half of them just after a second starts, when fires are under
 // way) and restarted on the same data directory.
 //
@@ -44,7 +44,7 @@ namespace {
 using nlohmann::json;
 using TimeMs = int64_t;
 
-constexpr int kKills = 8;
+constexpr int kKills = 6;
 constexpr TimeMs kSecond = 1000;
 // How far from a kill or a restart a fire may be lost: the grace of the
 // skip and fire_once schedules plus the slack of a sanitized build.
@@ -162,9 +162,9 @@ TEST_F(ScheduleCrash, NoNominalTimeFiresTwiceOrIsSkippedAcrossKills) {
     Downtime d;
     d.killed_at = wall_now();
     daemon->kill();
-    // Down for up to 4 s, often longer than the 2 s grace, so misfire
+    // Down for up to 3 s, often longer than the 2 s grace, so misfire
     // policies apply (the first time always).
-    int down_ms = k == 0 ? 3500 : std::uniform_int_distribution<int>(0, 4000)(rng);
+    int down_ms = k == 0 ? 3500 : std::uniform_int_distribution<int>(0, 3000)(rng);
     std::this_thread::sleep_for(std::chrono::milliseconds(down_ms));
     start_daemon();
     d.ready_at = wall_now();

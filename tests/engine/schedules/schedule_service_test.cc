@@ -332,6 +332,25 @@ TEST_F(ScheduleServiceTest, DeclaredSchedulesFollowTheirSourceAndRefuseApiChange
   EXPECT_EQ(clash.error().code, ErrorCode::kConflict);
 }
 
+TEST_F(ScheduleServiceTest, ABurstOfDueFiresRunsAThousandAtATime) {
+  std::vector<DeclaredSchedule> declared;
+  for (int i = 0; i < 1200; ++i) {
+    declared.push_back({spec(every_minute("s" + std::to_string(i),
+                                          {{"action", {{"task", {{"queue", "burst"}}}}}})),
+                        ""});
+  }
+  ASSERT_TRUE(schedules().declare(declared, ScheduleSource::kConfig));
+  h.clock.set(kStart + kMinuteMs);
+  schedules().poll();
+  EXPECT_EQ(schedules().fires_in_flight(), 1000u);
+  for (int i = 0; i < 20 && schedules().stats().fires < 1200; ++i) {
+    h.drain();
+    schedules().poll();
+  }
+  EXPECT_EQ(schedules().stats().fires, 1200u);
+  EXPECT_EQ(schedules().fires_in_flight(), 0u);
+}
+
 TEST_F(ScheduleServiceTest, RunLogIsTrimmedToRunsKept) {
   h.options.schedules.runs_kept = 5;
   h.reopen();

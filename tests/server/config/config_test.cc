@@ -220,7 +220,7 @@ action = { signal = { id = "poller", name = "tick" } }
   ASSERT_EQ(c->schedules.size(), 2u);
   EXPECT_EQ(c->schedules[0].id, "nightly");
   EXPECT_EQ(c->schedules[0].backfill, 2u);
-  EXPECT_EQ(c->schedules[0].action.body["payload"]["since"], "yesterday");
+  EXPECT_EQ(c->schedules[0].action.body.value()["payload"]["since"], "yesterday");
   EXPECT_EQ(c->schedules[1].overlap, OverlapPolicy::kAllow);
   for (std::string bad :
        {"[schedules.x]\ncron = \"0 25 * * *\"\naction = { task = { queue = \"q\" } }",

@@ -37,7 +37,7 @@ TEST(ScriptSchedulesTest, EntriesStartTheScriptsTypeUnlessTheyNameAnAction) {
   const ScheduleSpec& poll = (*specs)[0].id == "poll" ? (*specs)[0] : (*specs)[1];
   EXPECT_EQ(nightly.action.kind, ScheduleActionKind::kStart);
   EXPECT_EQ(nightly.action.target, "sync");
-  EXPECT_EQ(nightly.action.body, (nlohmann::json{{"full", true}}));
+  EXPECT_EQ(nightly.action.body.value(), (nlohmann::json{{"full", true}}));
   EXPECT_EQ(nightly.zone.name(), "Europe/Paris");
   EXPECT_EQ(poll.action.kind, ScheduleActionKind::kTask);
   EXPECT_EQ(poll.misfire, MisfirePolicy::kSkip);
@@ -50,7 +50,7 @@ TEST(ScriptSchedulesTest, NoneAndEmpty) {
   EXPECT_TRUE(schedules_of("{}")->empty());
   auto no_input = schedules_of(R"({ tick = { every = "1m" } })");
   ASSERT_TRUE(no_input);
-  EXPECT_EQ(no_input->front().action.body, nlohmann::json::object());
+  EXPECT_EQ(no_input->front().action.body.value(), nlohmann::json::object());
 }
 
 TEST(ScriptSchedulesTest, RefusalsNameTheScriptAndTheSchedule) {
