@@ -60,7 +60,6 @@ class CompactJson {
   CompactJson(const nlohmann::json& value)  // NOLINT(google-explicit-constructor): a JSON value, stored
       : text_(value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)) {}
   nlohmann::json value() const { return nlohmann::json::parse(text_, nullptr, false); }
-  const std::string& text() const { return text_; }
   bool operator==(const CompactJson&) const = default;
 
  private:

@@ -11,7 +11,9 @@ namespace sundial::api {
 
 namespace {
 
-std::vector<std::string_view> split_auth_path(std::string_view path) {
+// The path's segments without empty ones ("//" and a trailing "/" add none),
+// unlike the router's split, where an empty segment must match exactly.
+std::vector<std::string_view> nonempty_segments(std::string_view path) {
   std::vector<std::string_view> out;
   size_t start = 0;
   while (start <= path.size()) {
@@ -39,7 +41,7 @@ std::string_view bearer_token(std::string_view header) {
 
 bool is_worker_route(std::string_view method, std::string_view path) {
   if (method != "POST") return false;
-  auto segments = split_auth_path(path);
+  auto segments = nonempty_segments(path);
   if (segments.size() == 3 && segments[0] == "api" && segments[1] == "v1" && segments[2] == "tasks:complete")
     return true;
   if (segments.size() == 5 && segments[0] == "api" && segments[1] == "v1" && segments[2] == "queues" &&
