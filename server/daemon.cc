@@ -10,6 +10,7 @@
 
 #include "connectors/http/async_http_client.h"
 #include "connectors/http/outbound_policy.h"
+#include "connectors/notion/notion_client.h"
 #include "connectors/resend/resend_client.h"
 #include "engine/engine.h"
 #include "engine/limits/limiter_catalog.h"
@@ -116,7 +117,7 @@ lua::TriggerOptions trigger_options(const DaemonConfig& config) {
 // over it, and its family's templates for ctx:email.
 Result<lua::ScriptCatalog::Options> lua_script_options(
     const DaemonConfig& config, AsyncHttpClient& http, Limiters& limiters, ResendClient& resend,
-    const std::map<std::string, ScriptTypeSettings, std::less<>>& module_types) {
+    NotionClient& notion, const std::map<std::string, ScriptTypeSettings, std::less<>>& module_types) {
   lua::ScriptCatalog::Options options;
   options.lua.limits = config.workflows.limits;
   if (config.workflows.shipped) options.dirs = shipped_script_dirs();
@@ -131,6 +132,7 @@ Result<lua::ScriptCatalog::Options> lua_script_options(
   lua::LuaEffects& effects = options.lua.effects;
   effects.http = &http;
   effects.limiters = &limiters;
+  effects.notion = &notion;
   auto policy = OutboundPolicy::parse(config.workflows.http_allow);
   if (!policy)
     return make_error(ErrorCode::kInvalidArgument, "workflows.http_allow: " + policy.error().message);
@@ -204,12 +206,17 @@ int run_daemon(const std::vector<std::string>& args) {
   resend_options.api_key = secret_from_env(config.resend.api_key_env);
   // The shared rate limiters ([limits.<name>]) ctx:http steps name, and
   // `resend`, which every email waits for.
-  Limiters limiters(loop, clock, with_resend_limiter(config.limits, resend_options));
+  NotionOptions notion_options = config.notion;
+  notion_options.token = secret_from_env(config.notion.token_env);
+  Limiters limiters(loop, clock,
+                    with_notion_limiter(with_resend_limiter(config.limits, resend_options), notion_options));
   // The limiters made through the API (PUT /api/v1/limits/{name}), stored
   // in the engine: loaded as it opens, before recovery resumes the steps
   // that name them.
   LimiterCatalog limit_catalog(limiters);
   ResendClient resend(http_client, limiters, resend_options);
+  // ctx:notion's client: every request waits for the limiter `notion`.
+  NotionClient notion(http_client, limiters, notion_options);
   if (resend.log_mode()) {
     spdlog::warn("${} is not set: emails are logged and journaled, not sent (log mode)",
                  config.resend.api_key_env);
@@ -237,7 +244,8 @@ int run_daemon(const std::vector<std::string>& args) {
   // [workflows] dir. They load while the engine opens, before recovery
   // resumes the instances that run them. A script that does not load
   // stops start-up.
-  auto script_options = lua_script_options(config, http_client, limiters, resend, modules.script_types);
+  auto script_options =
+      lua_script_options(config, http_client, limiters, resend, notion, modules.script_types);
   if (!script_options) {
     std::fprintf(stderr, "sundiald: %s\n", script_options.error().message.c_str());
     return 2;

@@ -63,6 +63,7 @@ SundialServer::SundialServer(Loop& loop, Clock& clock, Engine& engine, const Dae
   admin.json_limits = json_limits_;
   admin.scripts = scripts;
   admin.limits = limits;
+  admin.webhook_verification = [this](std::string_view name) { return webhooks_->verification_status(name); };
   api::add_admin_routes(router_, admin);
   add_operations_routes();
 }

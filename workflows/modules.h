@@ -10,11 +10,12 @@
 
 #include "workflows/bench/bench_module.h"
 #include "workflows/module/workflow_module.h"
+#include "workflows/notion/notion_module.h"
 #include "workflows/nurture/nurture_module.h"
 #include "workflows/reminders/reminders_module.h"
 
 namespace sundial {
 
-using BuiltinModules = ModuleList<BenchModule, NurtureModule, RemindersModule>;
+using BuiltinModules = ModuleList<BenchModule, NurtureModule, RemindersModule, NotionModule>;
 
 }  // namespace sundial

@@ -1,8 +1,8 @@
 // Notion's webhook signature (PROVIDERS.md 3.6): X-Notion-Signature
 // is "sha256=" + the hex HMAC-SHA256 of the raw body under the
-// subscription's verification_token. No route uses it yet (the Notion
-// workflows will, with the verification handshake as the route's
-// pre-verification hook).
+// subscription's verification_token. /webhooks/notion uses it
+// (workflows/notion/notion_route.h), with the verification handshake as
+// the route's pre-verification hook.
 //
 // Threading: a pure function.
 #pragma once

@@ -127,6 +127,14 @@ WebhookVerification hmac_verification(std::string header, std::optional<std::str
   return v;
 }
 
+WebhookVerification shared_secret_verification(std::string header, std::optional<std::string> secret) {
+  WebhookVerification v;
+  v.scheme = SignatureScheme::kSharedSecret;
+  v.header = std::move(header);
+  v.secret = std::move(secret);
+  return v;
+}
+
 WebhookVerification stripe_verification(std::optional<std::string> secret, DurationMs tolerance) {
   WebhookVerification v;
   v.scheme = SignatureScheme::kStripe;
@@ -163,6 +171,12 @@ SignatureCheck check_signature(const WebhookVerification& v, const http::HttpReq
       return check_stripe(v, *v.secret, request, now_ms);
     case SignatureScheme::kStandardWebhooks:
       return check_standard(v, *v.secret, request, now_ms);
+    case SignatureScheme::kSharedSecret: {
+      const std::string* given = request.header(v.header);
+      if (given == nullptr) return invalid("missing " + v.header);
+      if (!constant_time_equal(*v.secret, *given)) return invalid("wrong " + v.header);
+      return valid();
+    }
     case SignatureScheme::kNone:
       break;
   }

@@ -37,6 +37,9 @@ enum class SignatureScheme {
   kHmac,
   kStripe,
   kStandardWebhooks,
+  // The header holds the secret itself (Notion's database automations,
+  // whose "Send webhook" carries custom headers but no signature).
+  kSharedSecret,
 };
 
 enum class SignatureEncoding { kHex, kBase64 };
@@ -61,6 +64,7 @@ WebhookVerification hmac_verification(std::string header, std::optional<std::str
                                       SignatureEncoding encoding = SignatureEncoding::kHex);
 WebhookVerification stripe_verification(std::optional<std::string> secret,
                                         DurationMs tolerance = kDefaultSignatureTolerance);
+WebhookVerification shared_secret_verification(std::string header, std::optional<std::string> secret);
 WebhookVerification standard_webhooks_verification(std::optional<std::string> secret,
                                                    DurationMs tolerance = kDefaultSignatureTolerance);
 

@@ -11,16 +11,24 @@ constexpr size_t kMaxNotifiedIdBytes = 194;  // 200 - "child:"
 
 void start_child(Runtime& rt, IdempotencyKeys& keys, DurationMs window, const StepInfo& step,
                  const ChildStart& spec, StepDone done) {
-  StartRequest req{spec.type, spec.id.value_or(derived_child_id(step)), spec.input, std::nullopt};
+  // The step's key: a retry after a crash between the start and the
+  // step's journal entry answers with what the first attempt did, also
+  // when the type's concurrency key folded that start into another run.
+  StartRequest req{spec.type, spec.id.value_or(derived_child_id(step)), spec.input, command_key(step)};
   req.parent = StartRequest::Parent{step.instance_id, step.run, spec.detached};
   start_instance(
-      rt, keys, window, std::move(req), [&rt, step, done = std::move(done)](Result<StartReply> r) mutable {
+      rt, keys, window, std::move(req),
+      [&rt, step, detached = spec.detached, done = std::move(done)](Result<StartReply> r) mutable {
         if (!r) return done(std::unexpected(r.error()));
         nlohmann::json answer{{"instance_id", r->instance_id},
                               {"run", r->run},
                               {"created", r->created},
                               {"status", status_name(r->status)}};
-        if (r->created) return done(std::move(answer));
+        if (r->coalesced) answer["coalesced"] = true;
+        if (r->dropped) answer["dropped"] = true;
+        // A detached child never signals the parent, so whose run it is
+        // does not matter (a start its type's key folded into another run).
+        if (r->created || r->coalesced || r->dropped || detached) return done(std::move(answer));
         // The id was taken: by this step's own child (the step ran
         // before a crash), or by an instance that is no child of
         // this run, whose end would never reach the parent.

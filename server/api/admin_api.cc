@@ -11,6 +11,7 @@ void add_admin_routes(Router& router, const AdminApi& api) {
   add_task_routes(router, api);
   add_limit_routes(router, api);
   add_schedule_routes(router, api);
+  add_webhook_routes(router, api);
 }
 
 }  // namespace sundial::api

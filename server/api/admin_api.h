@@ -31,6 +31,9 @@ struct AdminApi {
   // API); none: GET /api/v1/limits lists none, and PUT, GET and DELETE
   // /api/v1/limits/{name} answer 404.
   LimiterCatalog* limits = nullptr;
+  // What webhook route `name` learned from its provider's handshake
+  // (GET /api/v1/webhooks/{name}/verification); nullopt: 404.
+  std::function<std::optional<nlohmann::json>(std::string_view name)> webhook_verification = {};
 };
 
 void add_admin_routes(Router& router, const AdminApi& api);
@@ -44,5 +47,6 @@ void add_event_routes(Router& router, const AdminApi& api);
 void add_task_routes(Router& router, const AdminApi& api);
 void add_limit_routes(Router& router, const AdminApi& api);
 void add_schedule_routes(Router& router, const AdminApi& api);
+void add_webhook_routes(Router& router, const AdminApi& api);
 
 }  // namespace sundial::api

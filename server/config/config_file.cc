@@ -7,6 +7,7 @@
 #include <sstream>
 #include <variant>
 
+#include <spdlog/fmt/fmt.h>
 #include <toml++/toml.h>
 
 #include "connectors/http/outbound_policy.h"
@@ -310,6 +311,19 @@ const std::map<std::string, std::map<std::string, Setter>>& schema() {
                                     "workflows.map_instructions", 1'000, int64_t{1} << 32,
                                     [](DaemonConfig & c) -> auto& { return c.workflows.map_instructions; })},
        }},
+      {"notion",
+       {
+           {"base_url",
+            string_key("notion.base_url", [](DaemonConfig & c) -> auto& { return c.notion.base_url; })},
+           {"token_env",
+            string_key("notion.token_env", [](DaemonConfig & c) -> auto& { return c.notion.token_env; })},
+           {"version", string_key("notion.version", [](DaemonConfig & c) -> auto& { return c.notion.version; })},
+           {"rate_per_second",
+            positive_number_key("notion.rate_per_second",
+                                [](DaemonConfig & c) -> auto& { return c.notion.rate_per_second; })},
+           {"burst", positive_number_key("notion.burst", [](DaemonConfig & c) -> auto& { return c.notion.burst; })},
+           {"timeout", duration_key("notion.timeout", [](DaemonConfig & c) -> auto& { return c.notion.timeout; })},
+       }},
       {"resend",
        {
            {"base_url",
@@ -347,6 +361,20 @@ Setter declared_key(const std::string& key, const ConfigKey& declared) {
     }
     Setter operator()(DurationListField f) const {
       return duration_list_key(key, [p = f.target](DaemonConfig&) -> std::vector<DurationMs>& { return *p; });
+    }
+    Setter operator()(StringListField f) const {
+      return string_list_key(key, [p = f.target](DaemonConfig&) -> std::vector<std::string>& { return *p; });
+    }
+    Setter operator()(NumberField f) const {
+      return [key = key, f](const toml::node& n, DaemonConfig&) -> Result<void> {
+        auto v = n.value<double>();
+        if (!(n.is_integer() || n.is_floating_point()) || !v || *v < f.min || *v > f.max) {
+          return std::unexpected(bad_value(key, "a number from " + fmt::format("{}", f.min) + " to " +
+                                                    fmt::format("{}", f.max)));
+        }
+        *f.target = *v;
+        return ok();
+      };
     }
   } make{key};
   return std::visit(make, declared.field);

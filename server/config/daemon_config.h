@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "connectors/notion/notion_client.h"
 #include "connectors/resend/resend_client.h"
 #include "engine/base/clock.h"
 #include "engine/base/json_parse.h"
@@ -122,6 +123,11 @@ struct DaemonConfig : BuiltinModules::Settings {
   // [storage]: path → data_dir, retention, idempotency_window, event_log_capacity.
   EngineOptions engine;
   ResendSettings resend;
+  // [notion]: base_url, token_env (default NOTION_TOKEN; the token itself
+  // is read from the environment at start-up), version, rate_per_second,
+  // burst, timeout — defaults are the connector's own
+  // (connectors/notion/notion_client.h). ctx:notion uses it.
+  NotionOptions notion;
   // [calcom], [github], [notion] secret_env (workflows/module/webhook_secrets.h).
   WebhookSecretSettings webhooks;
   WorkflowsSettings workflows;

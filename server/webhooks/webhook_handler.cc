@@ -103,6 +103,16 @@ class ActionRun : public std::enable_shared_from_this<ActionRun> {
   size_t index_ = 0;
 };
 
+// The route's verification, or its alternative when the request carries
+// only the alternative's header.
+const Verification& verification_for(const WebhookRoute& route, const http::HttpRequest& request) {
+  if (route.alternative && request.header(route.verification.header) == nullptr &&
+      request.header(route.alternative->header) != nullptr) {
+    return *route.alternative;
+  }
+  return route.verification;
+}
+
 void handle(Engine& engine, const Clock& clock, const WebhookRoute& route, RateLimiter* limiter,
             JsonLimits json_limits, http::HttpRequest request, http::Responder responder) {
   if (request.method != "POST") {
@@ -119,13 +129,15 @@ void handle(Engine& engine, const Clock& clock, const WebhookRoute& route, RateL
     if (auto answer = route.pre_verify(request))
       return responder.send(http::HttpResponse::json(answer->status, answer->body));
   }
-  if (route.verification.scheme != SignatureScheme::kNone) {
-    if (!route.verification.secret) {
-      spdlog::error("webhook '{}': no signing secret configured; refusing the delivery", route.name);
+  const Verification& verification = verification_for(route, request);
+  if (verification.scheme != SignatureScheme::kNone) {
+    if (!verification.secret) {
+      spdlog::error("webhook '{}': no secret configured for {}; refusing the delivery", route.name,
+                    verification.header);
       return responder.send(http::error_response(
           Error{ErrorCode::kUnavailable, "webhook secret not configured"}, http::RetryAfter::kNone));
     }
-    if (auto check = check_signature(route.verification, request, clock.now_ms()); !check.valid) {
+    if (auto check = check_signature(verification, request, clock.now_ms()); !check.valid) {
       return responder.send(http::error_response(Error{ErrorCode::kInvalidSignature, check.problem}));
     }
   }

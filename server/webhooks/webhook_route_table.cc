@@ -36,9 +36,11 @@ Result<void> WebhookRouteTable::replace_routes(const std::string& owner, std::ve
   std::erase_if(routes_, [&](const auto& entry) { return entry.second.owner == owner; });
   for (auto& route : routes) {
     std::string path = route.path;
+    std::string name = route.name;
+    auto status = route.verification_status;
     auto handler = std::make_shared<const http::HttpHandler>(make_webhook_handler(
         engine_, clock_, std::make_shared<const WebhookRoute>(std::move(route)), limiter_, json_limits_));
-    routes_.emplace(std::move(path), Entry{owner, std::move(handler)});
+    routes_.emplace(std::move(path), Entry{owner, std::move(handler), std::move(name), std::move(status)});
   }
   return ok();
 }
@@ -47,6 +49,19 @@ std::shared_ptr<const http::HttpHandler> WebhookRouteTable::find(std::string_vie
   SUNDIAL_CHECK_LOOP_THREAD(loop_);
   auto it = routes_.find(path);
   return it == routes_.end() ? nullptr : it->second.handler;
+}
+
+std::optional<nlohmann::json> WebhookRouteTable::verification_status(std::string_view name) const {
+  SUNDIAL_CHECK_LOOP_THREAD(loop_);
+  for (const auto& [path, entry] : routes_) {
+    if (entry.name == name && entry.verification_status) {
+      nlohmann::json status = entry.verification_status();
+      status["route"] = name;
+      status["path"] = path;
+      return status;
+    }
+  }
+  return std::nullopt;
 }
 
 std::vector<std::string> WebhookRouteTable::paths_of(std::string_view owner) const {

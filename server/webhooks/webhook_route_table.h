@@ -49,6 +49,10 @@ class WebhookRouteTable {
   // is replaced meanwhile.
   std::shared_ptr<const http::HttpHandler> find(std::string_view path) const;
 
+  // What route `name` learned from its provider's handshake
+  // (WebhookRoute::verification_status, plus "route" and "path"), or
+  // nullopt when no route of that name has one.
+  std::optional<nlohmann::json> verification_status(std::string_view name) const;
   // The paths `owner` serves, sorted.
   std::vector<std::string> paths_of(std::string_view owner) const;
   size_t size() const { return routes_.size(); }
@@ -57,6 +61,8 @@ class WebhookRouteTable {
   struct Entry {
     std::string owner;
     std::shared_ptr<const http::HttpHandler> handler;
+    std::string name;
+    std::function<nlohmann::json()> verification_status;
   };
 
   Loop& loop_;

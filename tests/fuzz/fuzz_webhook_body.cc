@@ -1,7 +1,8 @@
 // libFuzzer target: a webhook delivery after the HTTP layer — signature
 // verification (connectors/signing: the HMAC schemes, and Stripe's and
 // Standard Webhooks' headers, which are parsed from untrusted text), body decoding (JSON or form) and
-// the Cal.com and signup routes' mappings to engine commands. A correct
+// the Cal.com, signup and Notion routes' mappings to engine commands
+// (Notion's also with its verification handshake). A correct
 // signature must verify and a wrong one must not; a bad body is a 4xx JSON
 // answer; whatever a mapping returns must be encodable, since its commands
 // are journaled.
@@ -18,6 +19,7 @@
 #include "server/webhooks/webhook_body.h"
 #include "server/webhooks/webhook_handler.h"
 #include "tests/fuzz/fuzz_support.h"
+#include "workflows/notion/notion_route.h"
 #include "workflows/nurture/signup_route.h"
 #include "workflows/reminders/calcom_route.h"
 
@@ -37,6 +39,18 @@ const webhooks::WebhookRoute& route(bool calcom) {
   static const auto* signup_route =
       new webhooks::WebhookRoute(webhooks::signup_route("/webhooks/signup", {0, kDayMs, 3 * kDayMs}));
   return calcom ? *calcom_route : *signup_route;
+}
+
+const webhooks::WebhookRoute& notion_route() {
+  static const auto* route = [] {
+    NotionRollupSettings s;
+    s.objectives_db_id = "0c1f7cb2-8090-4f18-924e-d92965055e32";
+    s.tasks_db_id = "1d2e8dc3-9101-4a29-835f-e03076166f43";
+    s.tasks_data_source_id = "ds-tasks";
+    s.allow = {"*"};
+    return new webhooks::WebhookRoute(webhooks::notion_route(s, std::string(kSecret), std::string(kSecret)));
+  }();
+  return *route;
 }
 
 void check_answer(const http::HttpResponse& answer) {
@@ -138,6 +152,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return 0;
   }
   FUZZ_CHECK(encodable_json(*body));
+  const webhooks::WebhookRoute& notion = notion_route();
+  if (!notion.pre_verify(request)) {
+    auto notion_actions = notion.map(*body, request);
+    if (notion_actions) {
+      for (const auto& action : *notion_actions) check_action(action);
+    } else {
+      FUZZ_CHECK(notion_actions.error().code == ErrorCode::kInvalidArgument);
+    }
+    if (auto id = notion.delivery_id(request, *body)) FUZZ_CHECK(encodable(*id));
+  }
   auto actions = r.map(*body, request);
   if (!actions) {
     FUZZ_CHECK(actions.error().code == ErrorCode::kInvalidArgument);

@@ -102,13 +102,17 @@ TEST_F(ModulesTest, TheShippedScriptsGetTheirFamilysTableAndTemplates) {
   Registry registry;
   ModuleHost h = host(registry);
   ASSERT_TRUE(BuiltinModules::start(settings, h));
-  ASSERT_EQ(h.script_types.size(), 2u);
+  ASSERT_EQ(h.script_types.size(), 3u);
   EXPECT_EQ(h.script_types["nurture"].config, nlohmann::json({{"offsets", {0, kHourMs}}}));
   EXPECT_EQ(h.script_types["reminders"].config, nlohmann::json({{"before", {kMinuteMs}}}));
-  for (const auto& [type, s] : h.script_types) {
-    ASSERT_TRUE(s.email) << type;
-    EXPECT_EQ(s.email->from, "Team <hello@example.com>");
+  for (const char* type : {"nurture", "reminders"}) {
+    ASSERT_TRUE(h.script_types[type].email) << type;
+    EXPECT_EQ(h.script_types[type].email->from, "Team <hello@example.com>");
   }
+  // The Notion fan-out sends no email; its table is its config.
+  EXPECT_FALSE(h.script_types["notion_rollup"].email);
+  EXPECT_EQ(h.script_types["notion_rollup"].config["mode"], "dry_run");
+  EXPECT_EQ(h.script_types["notion_rollup"].config["people_property"], "Assignee");
   EXPECT_NE(h.script_types["nurture"].email->templates.find_first({"email-1"}), nullptr);
   EXPECT_NE(h.script_types["reminders"].email->templates.find_first({"reminder"}), nullptr);
 }
@@ -147,7 +151,7 @@ TEST_F(ModulesTest, RoutePathsComeFromTheConfig) {
 TEST_F(ModulesTest, FamilyNamesAreUnique) {
   std::set<std::string_view> names;
   for (std::string_view name : BuiltinModules::names()) EXPECT_TRUE(names.insert(name).second) << name;
-  EXPECT_EQ(names, (std::set<std::string_view>{"bench", "nurture", "reminders"}));
+  EXPECT_EQ(names, (std::set<std::string_view>{"bench", "notion", "nurture", "reminders"}));
 }
 
 TEST_F(ModulesTest, RoutePathsAndNamesAreUniqueAndCarryTheirSecrets) {
@@ -167,10 +171,16 @@ TEST_F(ModulesTest, RoutePathsAndNamesAreUniqueAndCarryTheirSecrets) {
       EXPECT_TRUE(route.verification.secret.has_value()) << route.name;
     }
   }
-  EXPECT_EQ(paths, (std::set<std::string>{"/webhooks/calcom", "/webhooks/signup"}));
+  EXPECT_EQ(paths, (std::set<std::string>{"/webhooks/calcom", "/webhooks/notion", "/webhooks/signup"}));
   for (const auto& route : h.routes) {
     if (route.name == "calcom") {
       EXPECT_EQ(route.verification.secret, "secret-of-CALCOM_WEBHOOK_SECRET");
+    }
+    if (route.name == "notion") {
+      EXPECT_EQ(route.verification.secret, "secret-of-NOTION_WEBHOOK_SECRET");
+      ASSERT_TRUE(route.alternative);
+      EXPECT_EQ(route.alternative->secret, "secret-of-NOTION_AUTOMATION_SECRET");
+      EXPECT_EQ(route.alternative->header, "x-sundial-secret");
     }
   }
 }
@@ -188,7 +198,9 @@ TEST_F(ModulesTest, ConfigTablesAreDeclaredOnceWithBoundKeys) {
       EXPECT_TRUE(bound) << table.name << "." << key.name;
     }
   }
-  EXPECT_EQ(tables, (std::set<std::string>{"calcom", "github", "notion", "nurture", "reminders"}));
+  // [notion] here is the webhook secret's table; the server's schema adds
+  // the client's keys to it (server/config). [notion_rollup] is the fan-out's.
+  EXPECT_EQ(tables, (std::set<std::string>{"calcom", "github", "notion", "notion_rollup", "nurture", "reminders"}));
 }
 
 TEST_F(ModulesTest, TablesWriteIntoTheFamilysSettings) {
@@ -205,6 +217,15 @@ TEST_F(ModulesTest, TablesWriteIntoTheFamilysSettings) {
   EXPECT_EQ(settings.reminders.templates_dir, "reminders.templates_dir");
   EXPECT_EQ(settings.nurture.signup_path, "nurture.signup_path");
   EXPECT_EQ(settings.reminders.calcom_path, "reminders.calcom_path");
+}
+
+TEST_F(ModulesTest, TheNotionFanOutRefusesAnUnknownModeOrHeader) {
+  BuiltinModules::Settings settings;
+  settings.notion_rollup.mode = "yolo";
+  EXPECT_NE(refused(settings).message.find("[notion_rollup] mode"), std::string::npos);
+  settings.notion_rollup.mode = "live";
+  settings.notion_rollup.automation_header = "X-Secret";
+  EXPECT_NE(refused(settings).message.find("[notion_rollup] automation_header"), std::string::npos);
 }
 
 TEST_F(ModulesTest, AMissingTemplatesDirStopsTheStartNamingItsKey) {

@@ -1,8 +1,10 @@
 #include "workflows/lua/instance.h"
 
 #include <lua.hpp>
+#include <spdlog/spdlog.h>
 
 #include "engine/base/duration.h"
+#include "engine/base/utf8.h"
 #include "engine/storage/keys.h"
 #include "workflows/lua/c_function.h"
 #include "workflows/lua/effects/effect.h"
@@ -341,6 +343,29 @@ int ctx_secret(lua_State* L) {
   return 1;
 }
 
+// ctx:log(message [, fields]): an info line in sundiald's log naming the
+// type and instance, with `fields` (a table) as JSON. Written when the
+// code runs for the first time; a replay of history already written does
+// not log it again (a line just before a wait may repeat once after a
+// restart). Message and fields are cut at 4 KiB each.
+int ctx_log(lua_State* L) {
+  constexpr size_t kMaxLogBytes = 4096;
+  CtxBox& box = check_ctx(L);
+  size_t len = 0;
+  const char* s = luaL_checklstring(L, 2, &len);
+  std::string message = repair_utf8(std::string_view(s, std::min(len, kMaxLogBytes)));
+  std::string fields;
+  if (!lua_isnoneornil(L, 3)) {
+    fields = to_json(L, 3).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    if (fields.size() > kMaxLogBytes) fields = repair_utf8(fields.substr(0, kMaxLogBytes)) + "...";
+  }
+  const Context& context = box.instance->context();
+  if (context.dry_run() || context.position() < context.journal().size()) return 0;
+  spdlog::info("workflow {} '{}': {}{}{}", box.instance->script().type(), context.instance_id(), message,
+               fields.empty() ? "" : " ", fields);
+  return 0;
+}
+
 // The ctx surface. A new method is one function above and one row here.
 const luaL_Reg kCtxMethods[] = {
     {"now", c_function<ctx_now>},
@@ -351,6 +376,7 @@ const luaL_Reg kCtxMethods[] = {
     {"sleep_until", c_function<ctx_sleep_until>},
     {"wait", c_function<ctx_wait>},
     {"patched", c_function<ctx_patched>},
+    {"log", c_function<ctx_log>},
     {"continue_as_new", c_function<ctx_continue_as_new>},
     {"start_child", c_function<ctx_start_child>},
     {"signal", c_function<ctx_signal>},
@@ -358,6 +384,7 @@ const luaL_Reg kCtxMethods[] = {
     {"http", c_function<ctx_effect<kHttpEffect>>},
     {"email", c_function<ctx_effect<kEmailEffect>>},
     {"task", c_function<ctx_effect<kTaskEffect>>},
+    {"notion", c_function<ctx_effect<kNotionEffect>>},
     {"secret", c_function<ctx_secret>},
     {nullptr, nullptr},
 };

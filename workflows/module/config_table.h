@@ -30,9 +30,20 @@ struct DurationListField {
   std::vector<DurationMs>* target;
 };
 
+// An array of strings such as ["a", "b"].
+struct StringListField {
+  std::vector<std::string>* target;
+};
+// A number (integer or float) in [min, max].
+struct NumberField {
+  double* target;
+  double min;
+  double max;
+};
+
 struct ConfigKey {
   std::string name;  // "offsets": the key within its table
-  std::variant<StringField, DurationField, DurationListField> field;
+  std::variant<StringField, DurationField, DurationListField, StringListField, NumberField> field;
 };
 
 struct ConfigTable {

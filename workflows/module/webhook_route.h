@@ -94,9 +94,18 @@ struct WebhookRoute {
   std::string name;  // "calcom": logs, metrics and dedupe keys
   std::string path;  // "/webhooks/calcom"
   Verification verification;
+  // A second way in, for a provider that delivers two ways (Notion: signed
+  // integration webhooks, and database automations that carry a shared
+  // secret header): used when the request lacks `verification`'s header
+  // and carries this one's.
+  std::optional<Verification> alternative;
   bool public_route = false;  // rate limited per client IP
   DeliveryIdFn delivery_id;   // optional
   PreVerifyFn pre_verify;     // optional
+  // What the route learned from its provider's handshake (Notion's
+  // verification token), for GET /api/v1/webhooks/{name}/verification.
+  // Optional; called on the loop thread.
+  std::function<nlohmann::json()> verification_status;
   // The engine commands for a delivery; an error is answered like an
   // engine error (invalid_argument → 400).
   std::function<Result<WebhookActions>(const nlohmann::json& body, const http::HttpRequest&)> map;

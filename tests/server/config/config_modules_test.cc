@@ -63,12 +63,54 @@ secret_env = "N"
   EXPECT_EQ(c->webhooks.notion_secret_env, "N");
 }
 
+// [notion] holds the client's keys (server schema) and the webhook
+// secret's (declared with the other providers'); [notion_rollup] the
+// fan-out's, numbers and lists included.
+TEST(ConfigModulesTest, NotionTablesReadEveryKind) {
+  auto c = parse_config(R"(
+[notion]
+secret_env = "MY_NOTION_SECRET"
+token_env = "MY_NOTION_TOKEN"
+version = "2022-06-28"
+rate_per_second = 2.5
+burst = 4
+timeout = "10s"
+[notion_rollup]
+objectives_db_id = "o"
+tasks_db_id = "t"
+allow = ["u1", "u2"]
+done_statuses = ["Done", "Shipped"]
+daily_capacity = 7.5
+default_estimate = 2
+mode = "live"
+)");
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(c->webhooks.notion_secret_env, "MY_NOTION_SECRET");
+  EXPECT_EQ(c->notion.token_env, "MY_NOTION_TOKEN");
+  EXPECT_EQ(c->notion.version, "2022-06-28");
+  EXPECT_EQ(c->notion.rate_per_second, 2.5);
+  EXPECT_EQ(c->notion.burst, 4);
+  EXPECT_EQ(c->notion.timeout, 10 * kSecondMs);
+  EXPECT_EQ(c->notion_rollup.allow, (std::vector<std::string>{"u1", "u2"}));
+  EXPECT_EQ(c->notion_rollup.done_statuses, (std::vector<std::string>{"Done", "Shipped"}));
+  EXPECT_EQ(c->notion_rollup.daily_capacity, 7.5);
+  EXPECT_EQ(c->notion_rollup.default_estimate, 2);
+  EXPECT_EQ(c->notion_rollup.mode, "live");
+  auto range = parse_config("[notion_rollup]\ndaily_capacity = 25\n");
+  ASSERT_FALSE(range);
+  EXPECT_NE(range.error().message.find("notion_rollup.daily_capacity"), std::string::npos) << range.error().message;
+  EXPECT_NE(range.error().message.find("a number from 0.1 to 24"), std::string::npos) << range.error().message;
+  auto list = parse_config("[notion_rollup]\nallow = \"u1\"\n");
+  ASSERT_FALSE(list);
+  EXPECT_NE(list.error().message.find("an array of strings"), std::string::npos) << list.error().message;
+}
+
 TEST(ConfigModulesTest, MessagesListTheSameTablesAndKeys) {
   auto table = parse_config("[nurtur]\n");
   ASSERT_FALSE(table);
   EXPECT_EQ(table.error().message,
             "sundial.toml:1:1: unknown table [nurtur]; known tables: calcom, github, limits, notion, "
-            "nurture, queues, "
+            "notion_rollup, nurture, queues, "
             "reminders, resend, schedules, server, storage, workflows");
   auto key = parse_config("[reminders]\nlead = [\"1h\"]\n");
   ASSERT_FALSE(key);

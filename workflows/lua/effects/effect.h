@@ -1,5 +1,5 @@
 // Effects: ctx methods backed by C++ connectors or engine services
-// (ctx:http, ctx:email, ctx:task; the hooks ctx:start, ctx:signal,
+// (ctx:http, ctx:email, ctx:task, ctx:notion; the hooks ctx:start, ctx:signal,
 // ctx:publish of later issues). All
 // share one calling convention and one path through the engine:
 //
@@ -39,6 +39,7 @@ struct lua_State;
 
 namespace sundial {
 class AsyncHttpClient;
+class NotionClient;
 struct EmailDeps;
 }  // namespace sundial
 
@@ -63,6 +64,9 @@ struct LuaEffects {
   // ctx:email's templates, sender and Resend client (`[workflows]
   // templates_dir`, `email_from`). None: every ctx:email step fails for good.
   std::shared_ptr<const EmailDeps> email;
+  // ctx:notion's client ([notion], $NOTION_TOKEN). None: every ctx:notion
+  // step fails for good.
+  NotionClient* notion = nullptr;
 };
 
 // What a build function gets besides the Lua arguments.
@@ -88,6 +92,7 @@ struct Effect {
 extern const Effect kHttpEffect;
 extern const Effect kEmailEffect;
 extern const Effect kTaskEffect;
+extern const Effect kNotionEffect;
 
 // ---- Helpers for build functions -------------------------------------------
 

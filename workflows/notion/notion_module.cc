@@ -1,0 +1,76 @@
+#include "workflows/notion/notion_module.h"
+
+#include <cctype>
+
+#include "workflows/notion/notion_route.h"
+
+namespace sundial {
+
+std::vector<ConfigTable> NotionModule::config(Settings& s) {
+  NotionRollupSettings& n = s.notion_rollup;
+  return {{"notion_rollup",
+           {{"webhook_path", StringField{&n.webhook_path}},
+            {"automation_header", StringField{&n.automation_header}},
+            {"automation_secret_env", StringField{&n.automation_secret_env}},
+            {"objectives_db_id", StringField{&n.objectives_db_id}},
+            {"objectives_data_source_id", StringField{&n.objectives_data_source_id}},
+            {"tasks_db_id", StringField{&n.tasks_db_id}},
+            {"tasks_data_source_id", StringField{&n.tasks_data_source_id}},
+            {"relation_property", StringField{&n.relation_property}},
+            {"people_property", StringField{&n.people_property}},
+            {"importance_property", StringField{&n.importance_property}},
+            {"due_property", StringField{&n.due_property}},
+            {"estimate_property", StringField{&n.estimate_property}},
+            {"status_property", StringField{&n.status_property}},
+            {"done_statuses", StringListField{&n.done_statuses}},
+            {"rank_property", StringField{&n.rank_property}},
+            {"projected_property", StringField{&n.projected_property}},
+            {"daily_capacity", NumberField{&n.daily_capacity, 0.1, 24}},
+            {"default_estimate", NumberField{&n.default_estimate, 0, 10'000}},
+            {"allow", StringListField{&n.allow}},
+            {"mode", StringField{&n.mode}}}}};
+}
+
+nlohmann::json notion_rollup_config(const NotionRollupSettings& s) {
+  return {{"objectives_db_id", s.objectives_db_id},
+          {"objectives_data_source_id", s.objectives_data_source_id},
+          {"tasks_db_id", s.tasks_db_id},
+          {"tasks_data_source_id", s.tasks_data_source_id},
+          {"relation_property", s.relation_property},
+          {"people_property", s.people_property},
+          {"importance_property", s.importance_property},
+          {"due_property", s.due_property},
+          {"estimate_property", s.estimate_property},
+          {"status_property", s.status_property},
+          {"done_statuses", s.done_statuses},
+          {"rank_property", s.rank_property},
+          {"projected_property", s.projected_property},
+          {"daily_capacity", s.daily_capacity},
+          {"default_estimate", s.default_estimate},
+          {"allow", s.allow},
+          {"mode", s.mode}};
+}
+
+Result<void> NotionModule::start(const Settings& settings, ModuleHost& host) {
+  const NotionRollupSettings& s = settings.notion_rollup;
+  SUNDIAL_TRY(webhooks::check_route_path(s.webhook_path, "[notion_rollup] webhook_path"));
+  if (s.mode != "dry_run" && s.mode != "live") {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "[notion_rollup] mode must be \"dry_run\" or \"live\", not \"" + s.mode + "\"");
+  }
+  bool header_ok = !s.automation_header.empty() &&
+                   std::all_of(s.automation_header.begin(), s.automation_header.end(), [](unsigned char c) {
+                     return std::islower(c) != 0 || std::isdigit(c) != 0 || c == '-';
+                   });
+  if (!header_ok) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "[notion_rollup] automation_header must be a lower-case header name such as "
+                      "\"x-sundial-secret\"");
+  }
+  host.script_types[std::string(kNotionRollupWorkflow)] = {notion_rollup_config(s), nullptr};
+  host.routes.push_back(webhooks::notion_route(s, host.read_secret(host.webhook_secrets.notion_secret_env),
+                                               host.read_secret(s.automation_secret_env)));
+  return ok();
+}
+
+}  // namespace sundial

@@ -1,0 +1,187 @@
+#include "workflows/notion/notion_route.h"
+
+#include <chrono>
+#include <ctime>
+#include <memory>
+
+#include <spdlog/spdlog.h>
+
+#include "connectors/notion/notion_client.h"
+#include "connectors/notion/notion_properties.h"
+#include "connectors/notion/notion_signature.h"
+#include "engine/base/json_parse.h"
+
+namespace sundial::webhooks {
+
+namespace {
+
+constexpr size_t kMaxHandshakeBytes = 4096;
+constexpr size_t kMaxTokenBytes = 512;
+
+// The last verification request Notion sent (loop thread only).
+struct Handshake {
+  std::optional<std::string> token;
+  std::string received_at;  // RFC 3339, UTC
+  std::string from;         // the client address
+  uint64_t count = 0;
+};
+
+std::string utc_now_text() {
+  std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return text;
+}
+
+// The token of a verification request: a JSON object whose only member is
+// a short printable `verification_token`.
+std::optional<std::string> verification_token(const http::HttpRequest& request) {
+  if (request.body.size() > kMaxHandshakeBytes) return std::nullopt;
+  auto body = parse_json(request.body);
+  if (!body || !body->is_object() || body->size() != 1) return std::nullopt;
+  auto token = body->find("verification_token");
+  if (token == body->end() || !token->is_string()) return std::nullopt;
+  const std::string& text = token->get_ref<const std::string&>();
+  bool printable = !text.empty() && text.size() <= kMaxTokenBytes &&
+                   std::all_of(text.begin(), text.end(), [](unsigned char c) { return c > 0x20 && c < 0x7f; });
+  return printable ? std::optional<std::string>(text) : std::nullopt;
+}
+
+bool watched(const std::string& id, const std::string& database, const std::string& data_source) {
+  return !id.empty() && ((!database.empty() && notion::same_notion_id(id, database)) ||
+                         (!data_source.empty() && notion::same_notion_id(id, data_source)));
+}
+
+bool allowed(const NotionRollupSettings& s, const std::string& user) {
+  return std::any_of(s.allow.begin(), s.allow.end(),
+                     [&](const std::string& a) { return a == "*" || notion::same_notion_id(a, user); });
+}
+
+StartAction rollup_start(nlohmann::json input) {
+  return StartAction{std::string(kNotionRollupWorkflow), std::nullopt, std::move(input)};
+}
+
+Result<std::string> page_id_of(const nlohmann::json& object, const char* what) {
+  std::string id = object.is_object() && object.contains("id") && object["id"].is_string()
+                       ? object["id"].get<std::string>()
+                       : std::string();
+  if (auto valid = check_notion_id(id, what); !valid) return std::unexpected(valid.error());
+  return id;
+}
+
+// An integration webhook event: {id, type, entity {id, type}, data {parent}}.
+Result<WebhookActions> map_event(const NotionRollupSettings& s, const nlohmann::json& body) {
+  const std::string type = body["type"].get<std::string>();
+  const nlohmann::json& entity = body["entity"];
+  if (!entity.is_object() || entity.value("type", nlohmann::json()) != "page") {
+    return WebhookActions{IgnoreAction{"event " + type + " is not about a page"}};
+  }
+  static const std::vector<std::string> kPageChanges = {"page.created", "page.properties_updated",
+                                                        "page.undeleted", "page.moved", "page.deleted"};
+  if (std::find(kPageChanges.begin(), kPageChanges.end(), type) == kPageChanges.end()) {
+    return WebhookActions{IgnoreAction{"event " + type + " changes no property"}};
+  }
+  SUNDIAL_ASSIGN_OR_RETURN(std::string page, page_id_of(entity, "entity.id"));
+  const nlohmann::json& data = body.contains("data") ? body["data"] : nlohmann::json();
+  std::string parent = data.is_object() && data.contains("parent") ? notion::parent_id(data["parent"]) : "";
+  if (watched(parent, s.objectives_db_id, s.objectives_data_source_id)) {
+    if (type == "page.deleted") return WebhookActions{IgnoreAction{"an objective was deleted"}};
+    return WebhookActions{rollup_start({{"objective", page}, {"event", type}})};
+  }
+  if (watched(parent, s.tasks_db_id, s.tasks_data_source_id)) {
+    return WebhookActions{rollup_start({{"task", page}, {"event", type}})};
+  }
+  return WebhookActions{IgnoreAction{"page " + page + " is in neither the objectives nor the tasks database"}};
+}
+
+// A database automation's "Send webhook": the page under `data`.
+Result<WebhookActions> map_automation(const NotionRollupSettings& s, const nlohmann::json& data) {
+  SUNDIAL_ASSIGN_OR_RETURN(std::string page, page_id_of(data, "data.id"));
+  std::string parent = notion::parent_id(data);
+  if (watched(parent, s.objectives_db_id, s.objectives_data_source_id)) {
+    return WebhookActions{rollup_start({{"objective", page}, {"event", "automation"}})};
+  }
+  if (!watched(parent, s.tasks_db_id, s.tasks_data_source_id)) {
+    return WebhookActions{IgnoreAction{"page " + page + " is in neither the objectives nor the tasks database"}};
+  }
+  const nlohmann::json& properties = data.contains("properties") ? data["properties"] : nlohmann::json();
+  auto people = properties.is_object() && properties.contains(s.people_property)
+                    ? notion::people_ids(properties[s.people_property])
+                    : std::nullopt;
+  // The automation sent no assignee property: the workflow reads the page.
+  if (!people) return WebhookActions{rollup_start({{"task", page}, {"event", "automation"}})};
+  WebhookActions actions;
+  for (const std::string& user : *people) {
+    if (auto valid = check_notion_id(user, "assignee"); !valid) return std::unexpected(valid.error());
+    if (allowed(s, user)) actions.push_back(rollup_start({{"assignee", user}}));
+  }
+  if (actions.empty()) {
+    return WebhookActions{IgnoreAction{people->empty() ? "task " + page + " has no assignee"
+                                                       : "no assignee of task " + page + " is on the allow-list"}};
+  }
+  return actions;
+}
+
+}  // namespace
+
+Result<WebhookActions> map_notion_delivery(const NotionRollupSettings& s, const nlohmann::json& body) {
+  if (!body.is_object()) return WebhookActions{IgnoreAction{"not a Notion event"}};
+  if (s.objectives_db_id.empty() || s.tasks_db_id.empty()) {
+    return WebhookActions{IgnoreAction{
+        "the Notion fan-out is not configured ([notion_rollup] objectives_db_id and tasks_db_id)"}};
+  }
+  if (body.contains("type") && body["type"].is_string() && body.contains("entity")) return map_event(s, body);
+  auto data = body.find("data");
+  if (data != body.end() && data->is_object() && data->value("object", nlohmann::json()) == "page") {
+    return map_automation(s, *data);
+  }
+  return WebhookActions{IgnoreAction{"not a Notion page event"}};
+}
+
+WebhookRoute notion_route(const NotionRollupSettings& settings, std::optional<std::string> webhook_secret,
+                          std::optional<std::string> automation_secret) {
+  WebhookRoute route;
+  route.name = "notion";
+  route.path = settings.webhook_path;
+  route.verification = notion_verification(std::move(webhook_secret));
+  route.alternative = shared_secret_verification(settings.automation_header, std::move(automation_secret));
+  // Integration events carry an id that stays the same across retries.
+  route.delivery_id = [](const http::HttpRequest&, const nlohmann::json& body) -> std::optional<std::string> {
+    if (!body.is_object() || !body.contains("entity")) return std::nullopt;
+    auto id = body.find("id");
+    if (id == body.end() || !id->is_string() || id->get_ref<const std::string&>().empty()) return std::nullopt;
+    return id->get<std::string>();
+  };
+  auto handshake = std::make_shared<Handshake>();
+  route.pre_verify = [handshake, secret_env = settings.automation_secret_env](
+                         const http::HttpRequest& request) -> std::optional<WebhookReply> {
+    std::optional<std::string> token = verification_token(request);
+    if (!token) return std::nullopt;
+    handshake->token = *token;
+    handshake->received_at = utc_now_text();
+    handshake->from = request.peer_ip;
+    ++handshake->count;
+    spdlog::warn(
+        "Notion webhook verification token received from {}: {} — paste it into Notion's Verify dialog and "
+        "set $NOTION_WEBHOOK_SECRET (or [notion] secret_env) to it, then restart sundiald; also at GET "
+        "/api/v1/webhooks/notion/verification",
+        request.peer_ip, *token);
+    return WebhookReply{200, {{"received", true}, {"adopted", false}}};
+  };
+  route.verification_status = [handshake, configured = route.verification.secret.has_value()] {
+    nlohmann::json out = {{"verification_token", handshake->token ? nlohmann::json(*handshake->token) : nullptr},
+                          {"received_at", handshake->token ? nlohmann::json(handshake->received_at) : nullptr},
+                          {"from", handshake->token ? nlohmann::json(handshake->from) : nullptr},
+                          {"requests", handshake->count},
+                          {"secret_configured", configured}};
+    return out;
+  };
+  route.map = [settings](const nlohmann::json& body, const http::HttpRequest&) {
+    return map_notion_delivery(settings, body);
+  };
+  return route;
+}
+
+}  // namespace sundial::webhooks
