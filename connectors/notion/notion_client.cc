@@ -1,5 +1,7 @@
 #include "connectors/notion/notion_client.h"
 
+#include <set>
+
 #include <spdlog/spdlog.h>
 
 #include "engine/base/json_fields.h"
@@ -12,6 +14,8 @@ namespace {
 
 constexpr int kPageSize = 100;  // Notion's maximum
 constexpr size_t kExcerptBytes = 300;
+// The longest a Retry-After holds the shared limiter.
+constexpr DurationMs kMaxHold = 5 * kMinuteMs;
 
 std::string excerpt(const std::string& body) {
   std::string cut = repair_utf8(body.substr(0, kExcerptBytes));
@@ -92,11 +96,13 @@ void NotionClient::call_attempt(std::shared_ptr<HttpCall> call, int attempt, Don
         out = make_error(ErrorCode::kInternal, std::string("Notion: ") + e.what());
       }
       bool retry = !out && out.error().code == ErrorCode::kUnavailable && attempt < options_.attempts;
-      // Notion asked everyone to slow down: every request waits. A 5xx or
-      // a timeout backs off a second per attempt.
-      if (r.status == 429 || r.retry_after > 0 || retry) {
-        DurationMs wait = r.retry_after > 0 ? r.retry_after : attempt * kSecondMs;
-        limiters_.hold(options_.limiter, wait);
+      // Notion asked everyone to slow down (429, or 503 with Retry-After):
+      // every request waits, at most kMaxHold. A retried 5xx or timeout
+      // backs off a second per attempt.
+      bool asked = r.status == 429 || (r.status == 503 && r.retry_after > 0);
+      if (asked || retry) {
+        DurationMs wait = asked && r.retry_after > 0 ? r.retry_after : attempt * kSecondMs;
+        limiters_.hold(options_.limiter, std::min(wait, kMaxHold));
       }
       if (!retry) return done(std::move(out));
       spdlog::info("{}: attempt {} of {} failed ({}); trying again", call->log_name, attempt, options_.attempts,
@@ -143,6 +149,7 @@ struct NotionClient::Pager : std::enable_shared_from_this<Pager> {
   NotionQuery query;
   QueryDone done;
   NotionQueryResult result;
+  std::set<std::string> cursors;  // seen: a repeat is an error
 
   void next(std::optional<std::string> cursor) {
     nlohmann::json body = {{"page_size", kPageSize}};
@@ -170,9 +177,11 @@ struct NotionClient::Pager : std::enable_shared_from_this<Pager> {
     bool more = (*r)["has_more"].is_boolean() && (*r)["has_more"].get<bool>();
     std::string cursor = string_field(*r, "next_cursor");
     if (!more) return done(std::move(result));
-    if (cursor.empty()) {
-      return done(std::unexpected(
-          failed_call(true, "Notion query " + path + ": has_more without a next_cursor")));
+    // An answer that promises more but never moves on must not loop for ever.
+    if (cursor.empty() || rows.empty() || !cursors.insert(cursor).second) {
+      return done(std::unexpected(failed_call(
+          true, "Notion query " + path + ": has_more with " +
+                    (cursor.empty() ? "no next_cursor" : rows.empty() ? "no results" : "a cursor already seen"))));
     }
     next(cursor);
   }
@@ -203,8 +212,8 @@ void NotionClient::query_all(NotionQuery query, QueryDone done) {
 
 std::map<std::string, LimiterSpec> with_notion_limiter(std::map<std::string, LimiterSpec> declared,
                                                        const NotionOptions& options) {
-  declared.try_emplace(options.limiter, LimiterSpec{options.rate_per_second, options.burst});
-  return declared;
+  return with_default_limiter(std::move(declared), options.limiter,
+                              LimiterSpec{options.rate_per_second, options.burst});
 }
 
 }  // namespace sundial

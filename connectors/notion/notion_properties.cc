@@ -16,6 +16,15 @@ const nlohmann::json* typed_value(const nlohmann::json& property, std::string_vi
   return v == property.end() ? nullptr : &*v;
 }
 
+// object[key] when `object` is an object holding it (a const json's
+// operator[] on a missing key is undefined behaviour).
+const nlohmann::json& member(const nlohmann::json& object, std::string_view key) {
+  static const nlohmann::json kNull;
+  if (!object.is_object()) return kNull;
+  auto it = object.find(std::string(key));
+  return it == object.end() ? kNull : *it;
+}
+
 std::optional<std::string> string_at(const nlohmann::json& object, std::string_view key) {
   if (!object.is_object()) return std::nullopt;
   auto v = object.find(std::string(key));
@@ -29,8 +38,8 @@ std::optional<std::string> rich_text(const nlohmann::json& runs) {
   for (const auto& run : runs) {
     if (auto plain = string_at(run, "plain_text")) {
       out += *plain;
-    } else if (run.is_object() && run.contains("text")) {
-      out += string_at(run["text"], "content").value_or("");
+    } else {
+      out += string_at(member(run, "text"), "content").value_or("");
     }
   }
   return out;
@@ -55,10 +64,10 @@ nlohmann::json finite_number(const nlohmann::json& v) {
 
 nlohmann::json simplify_formula(const nlohmann::json& formula) {
   std::string type = string_at(formula, "type").value_or("");
-  if (type == "number") return finite_number(formula.value("number", nlohmann::json()));
+  if (type == "number") return finite_number(member(formula, "number"));
   if (type == "string") return optional_json(string_at(formula, "string"));
-  if (type == "boolean" && formula["boolean"].is_boolean()) return formula["boolean"];
-  if (type == "date" && formula["date"].is_object()) return optional_json(string_at(formula["date"], "start"));
+  if (type == "boolean" && member(formula, "boolean").is_boolean()) return member(formula, "boolean");
+  if (type == "date") return optional_json(string_at(member(formula, "date"), "start"));
   return nullptr;
 }
 
@@ -88,7 +97,7 @@ std::optional<double> number_value(const nlohmann::json& property) {
   if (v == nullptr) {
     const auto* rollup = typed_value(property, "rollup");
     if (rollup == nullptr || string_at(*rollup, "type") != "number") return std::nullopt;
-    v = &(*rollup)["number"];
+    v = &member(*rollup, "number");
   }
   if (!v->is_number()) return std::nullopt;
   double d = v->get<double>();
@@ -100,7 +109,7 @@ std::optional<std::string> date_start(const nlohmann::json& property) {
   if (v == nullptr) {
     const auto* rollup = typed_value(property, "rollup");
     if (rollup == nullptr || string_at(*rollup, "type") != "date") return std::nullopt;
-    v = &(*rollup)["date"];
+    v = &member(*rollup, "date");
   }
   return string_at(*v, "start");
 }
@@ -135,7 +144,7 @@ nlohmann::json simplify_property(const nlohmann::json& property) {
   if (type == "date") return optional_json(date_start(property));
   if (type == "select") return optional_json(select_name(property));
   if (type == "status") return optional_json(status_name(property));
-  const nlohmann::json& value = property.is_object() && property.contains(type) ? property[type] : nullptr;
+  const nlohmann::json& value = member(property, type);
   if (type == "multi_select") {
     nlohmann::json names = nlohmann::json::array();
     if (value.is_array()) {
@@ -152,19 +161,20 @@ nlohmann::json simplify_property(const nlohmann::json& property) {
   }
   if (type == "formula") return simplify_formula(value);
   if (type == "unique_id" && value.is_object()) {
-    nlohmann::json n = value.value("number", nlohmann::json());
+    const nlohmann::json& n = member(value, "number");
     auto prefix = string_at(value, "prefix");
     if (!n.is_number_integer()) return nullptr;
     return prefix ? nlohmann::json(*prefix + "-" + std::to_string(n.get<int64_t>())) : n;
   }
   if (type == "rollup" && value.is_object()) {
     std::string kind = string_at(value, "type").value_or("");
-    if (kind == "number") return finite_number(value.value("number", nlohmann::json()));
-    if (kind == "date") return value["date"].is_object() ? optional_json(string_at(value["date"], "start")) : nullptr;
+    if (kind == "number") return finite_number(member(value, "number"));
+    if (kind == "date") return optional_json(string_at(member(value, "date"), "start"));
     if (kind == "array") {
       nlohmann::json items = nlohmann::json::array();
-      if (value["array"].is_array()) {
-        for (const auto& item : value["array"]) items.push_back(simplify_property(item));
+      const nlohmann::json& array = member(value, "array");
+      if (array.is_array()) {
+        for (const auto& item : array) items.push_back(simplify_property(item));
       }
       return items;
     }
@@ -172,16 +182,24 @@ nlohmann::json simplify_property(const nlohmann::json& property) {
   return nullptr;
 }
 
-std::string parent_id(const nlohmann::json& page_or_parent) {
+std::vector<std::string> parent_ids(const nlohmann::json& page_or_parent) {
   const nlohmann::json& parent =
-      page_or_parent.is_object() && page_or_parent.contains("parent") ? page_or_parent["parent"] : page_or_parent;
-  for (const char* key : {"data_source_id", "database_id"}) {
-    if (auto id = string_at(parent, key)) return *id;
+      member(page_or_parent, "parent").is_object() ? member(page_or_parent, "parent") : page_or_parent;
+  std::vector<std::string> out;
+  for (const char* key : {"database_id", "data_source_id"}) {
+    if (auto id = string_at(parent, key)) out.push_back(*id);
   }
   // A webhook event's data.parent: {"id": ..., "type": "database" | "data_source"}.
   std::string type = string_at(parent, "type").value_or("");
-  if (type == "database" || type == "data_source") return string_at(parent, "id").value_or("");
-  return "";
+  if (type == "database" || type == "data_source") {
+    if (auto id = string_at(parent, "id")) out.push_back(*id);
+  }
+  return out;
+}
+
+std::string parent_id(const nlohmann::json& page_or_parent) {
+  auto ids = parent_ids(page_or_parent);
+  return ids.empty() ? "" : ids.front();
 }
 
 nlohmann::json simplify_page(const nlohmann::json& page, const std::vector<std::string>& only) {
@@ -190,14 +208,11 @@ nlohmann::json simplify_page(const nlohmann::json& page, const std::vector<std::
                         {"last_edited_time", optional_json(string_at(page, "last_edited_time"))}};
   std::string parent = parent_id(page);
   out["parent"] = parent.empty() ? nlohmann::json(nullptr) : nlohmann::json(parent);
-  bool trashed = page.is_object() && ((page.contains("in_trash") && page["in_trash"].is_boolean() &&
-                                       page["in_trash"].get<bool>()) ||
-                                      (page.contains("archived") && page["archived"].is_boolean() &&
-                                       page["archived"].get<bool>()));
+  bool trashed = member(page, "in_trash") == true || member(page, "archived") == true;
   out["in_trash"] = trashed;
   nlohmann::json properties = nlohmann::json::object();
-  if (page.is_object() && page.contains("properties") && page["properties"].is_object()) {
-    for (const auto& [name, value] : page["properties"].items()) {
+  if (member(page, "properties").is_object()) {
+    for (const auto& [name, value] : member(page, "properties").items()) {
       if (!only.empty() && std::find(only.begin(), only.end(), name) == only.end()) continue;
       properties[name] = simplify_property(value);
     }

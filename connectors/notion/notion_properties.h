@@ -55,7 +55,11 @@ nlohmann::json simplify_property(const nlohmann::json& property);
 // {name: simplified}}. `only` (when not empty) keeps those property names.
 nlohmann::json simplify_page(const nlohmann::json& page, const std::vector<std::string>& only = {});
 
-// The id of a page's parent database or data source ("" if neither).
+// The ids a page's parent (or a webhook event's data.parent) names for its
+// database: database_id, data_source_id (2025-09-03 names both), or the
+// id of a parent of type database or data_source. Empty for other parents.
+std::vector<std::string> parent_ids(const nlohmann::json& page_or_parent);
+// The first of them ("" if none): the database id when the parent names one.
 std::string parent_id(const nlohmann::json& page_or_parent);
 
 // Ids compared as Notion does: dashes ignored, hex in any case.

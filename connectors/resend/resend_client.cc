@@ -72,8 +72,8 @@ void ResendClient::send(const Email& email, const std::string& idempotency_key,
 
 std::map<std::string, LimiterSpec> with_resend_limiter(std::map<std::string, LimiterSpec> declared,
                                                        const ResendOptions& options) {
-  declared.try_emplace(options.limiter, LimiterSpec{options.rate_per_second, options.burst});
-  return declared;
+  return with_default_limiter(std::move(declared), options.limiter,
+                              LimiterSpec{options.rate_per_second, options.burst});
 }
 
 }  // namespace sundial

@@ -175,4 +175,10 @@ std::vector<LimiterView> Limiters::views() const {
   return out;
 }
 
+std::map<std::string, LimiterSpec> with_default_limiter(std::map<std::string, LimiterSpec> declared,
+                                                        const std::string& name, LimiterSpec spec) {
+  declared.try_emplace(name, spec);
+  return declared;
+}
+
 }  // namespace sundial

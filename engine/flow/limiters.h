@@ -114,6 +114,12 @@ class Limiters {
   std::map<std::string, Limiter, std::less<>> limiters_;
 };
 
+// `declared` ([limits.*]) plus limiter `name` at `spec`, unless declared
+// already: how a connector's own limiter (`resend`, `notion`) gets its
+// default rate while [limits.<name>] may still set it.
+std::map<std::string, LimiterSpec> with_default_limiter(std::map<std::string, LimiterSpec> declared,
+                                                        const std::string& name, LimiterSpec spec);
+
 // Whether `name` may name a limiter: 1-64 of A-Z a-z 0-9 . _ -
 Result<void> validate_limiter_name(std::string_view name);
 // Whether `reference` is well formed ("name" or "name:sub-key"), whether

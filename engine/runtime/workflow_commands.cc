@@ -26,6 +26,15 @@ void start_child(Runtime& rt, IdempotencyKeys& keys, DurationMs window, const St
                               {"status", status_name(r->status)}};
         if (r->coalesced) answer["coalesced"] = true;
         if (r->dropped) answer["dropped"] = true;
+        if ((r->coalesced || r->dropped) && !detached) {
+          // The run it names is not this parent's child: its end would
+          // never be signalled here.
+          return done(make_error(ErrorCode::kInvalidArgument,
+                                 "the start of child '" + r->instance_id + "' was " +
+                                     (r->coalesced ? "folded into a queued run" : "dropped") +
+                                     " by its type's concurrency key, so its end would never be "
+                                     "signalled here; start such children with detached = true"));
+        }
         // A detached child never signals the parent, so whose run it is
         // does not matter (a start its type's key folded into another run).
         if (r->created || r->coalesced || r->dropped || detached) return done(std::move(answer));

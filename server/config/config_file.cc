@@ -150,6 +150,19 @@ Setter positive_number_key(std::string key, Field field) {
   };
 }
 
+// A number (integer or float) in [min, max]: a limiter's burst, at least 1.
+template <typename Field>
+Setter number_key(std::string key, double min, double max, Field field) {
+  return [key, min, max, field](const toml::node& n, DaemonConfig& c) -> Result<void> {
+    auto v = n.value<double>();
+    if (!(n.is_integer() || n.is_floating_point()) || !v || *v < min || *v > max) {
+      return std::unexpected(bad_value(key, fmt::format("a number from {} to {}", min, max)));
+    }
+    field(c) = *v;
+    return ok();
+  };
+}
+
 template <typename Field>
 Setter one_of_key(std::string key, std::vector<std::string> allowed, Field field) {
   return [key, allowed, field](const toml::node& n, DaemonConfig& c) -> Result<void> {
@@ -321,7 +334,8 @@ const std::map<std::string, std::map<std::string, Setter>>& schema() {
            {"rate_per_second",
             positive_number_key("notion.rate_per_second",
                                 [](DaemonConfig & c) -> auto& { return c.notion.rate_per_second; })},
-           {"burst", positive_number_key("notion.burst", [](DaemonConfig & c) -> auto& { return c.notion.burst; })},
+           {"burst", number_key("notion.burst", 1, kMaxLimiterBurst,
+                                [](DaemonConfig & c) -> auto& { return c.notion.burst; })},
            {"timeout", duration_key("notion.timeout", [](DaemonConfig & c) -> auto& { return c.notion.timeout; })},
        }},
       {"resend",
@@ -338,8 +352,8 @@ const std::map<std::string, std::map<std::string, Setter>>& schema() {
                                    "resend.rate_per_second", [](DaemonConfig & c) -> auto& {
                                      return c.resend.client.rate_per_second;
                                    })},
-           {"burst", positive_number_key(
-                         "resend.burst", [](DaemonConfig & c) -> auto& { return c.resend.client.burst; })},
+           {"burst", number_key("resend.burst", 1, kMaxLimiterBurst,
+                                [](DaemonConfig & c) -> auto& { return c.resend.client.burst; })},
            {"timeout",
             duration_key(
                 "resend.timeout", [](DaemonConfig & c) -> auto& { return c.resend.client.timeout; })},
@@ -366,15 +380,7 @@ Setter declared_key(const std::string& key, const ConfigKey& declared) {
       return string_list_key(key, [p = f.target](DaemonConfig&) -> std::vector<std::string>& { return *p; });
     }
     Setter operator()(NumberField f) const {
-      return [key = key, f](const toml::node& n, DaemonConfig&) -> Result<void> {
-        auto v = n.value<double>();
-        if (!(n.is_integer() || n.is_floating_point()) || !v || *v < f.min || *v > f.max) {
-          return std::unexpected(bad_value(key, "a number from " + fmt::format("{}", f.min) + " to " +
-                                                    fmt::format("{}", f.max)));
-        }
-        *f.target = *v;
-        return ok();
-      };
+      return number_key(key, f.min, f.max, [p = f.target](DaemonConfig&) -> double& { return *p; });
     }
   } make{key};
   return std::visit(make, declared.field);

@@ -183,6 +183,23 @@ TEST_F(FakeNotionTest, EvaluatesRelationAndPeopleFilters) {
   EXPECT_EQ(query({{"property", "Assignee"}, {"people", {{"contains", "nobody"}}}}), Ids{});
 }
 
+TEST_F(FakeNotionTest, EvaluatesStatusAndSelectFilters) {
+  add_task(1, kGoal, kAda);
+  std::string path = "/v1/data_sources/" + fake.data_source_id(kDb) + "/query";
+  auto query = [&](const json& filter) { return ids(call_json("POST", path, {{"filter", filter}})); };
+  using Ids = std::vector<std::string>;
+  EXPECT_EQ(query({{"property", "Status"}, {"status", {{"does_not_equal", "Done"}}}}), Ids{"t-1"});
+  EXPECT_EQ(query({{"property", "Status"}, {"status", {{"equals", "Done"}}}}), Ids{});
+  EXPECT_EQ(query({{"property", "Status"}, {"status", {{"equals", "Not started"}}}}), Ids{"t-1"});
+  // An empty select equals nothing.
+  EXPECT_EQ(query({{"property", "Stage"}, {"select", {{"does_not_equal", "Now"}}}}), Ids{"t-1"});
+  EXPECT_EQ(query({{"property", "Stage"}, {"select", {{"equals", "Now"}}}}), Ids{});
+  for (const json& filter : {json{{"property", "Status"}, {"select", {{"equals", "Done"}}}},
+                             json{{"property", "Status"}, {"status", {{"is_empty", true}}}}}) {
+    EXPECT_EQ(call("POST", path, {{"filter", filter}}).status, 400) << filter.dump();
+  }
+}
+
 TEST_F(FakeNotionTest, RefusesFiltersItDoesNotEvaluate) {
   add_task(1, kGoal, kAda);
   std::string path = "/v1/data_sources/" + fake.data_source_id(kDb) + "/query";

@@ -11,6 +11,7 @@
 
 #include "engine/runtime/retry_policy.h"
 #include "tests/support/fake_notion.h"
+#include "tests/support/scripted_http_server.h"
 
 namespace sundial {
 namespace notion_client_test {
@@ -159,6 +160,34 @@ TEST_F(NotionClientTest, UpdatesProperties) {
   auto req = fake.requests().back();
   EXPECT_EQ(req.method, "PATCH");
   EXPECT_EQ(req.body, (json{{"properties", {{"Score", {{"number", 42}}}}}}));
+}
+
+// A broken or hostile answer must end the query, never loop or hold the
+// shared limiter for a day.
+TEST_F(NotionClientTest, AnAnswerThatNeverMovesOnEndsTheQuery) {
+  testing::ScriptedHttpServer server;
+  NotionOptions o = options("2022-06-28");
+  o.base_url = server.base_url();
+  o.attempts = 1;
+  NotionClient client(http, limiters, o);
+  for (const json& answer : {json{{"results", json::array()}, {"has_more", true}, {"next_cursor", "c1"}},
+                             json{{"results", {{{"id", "p"}}}}, {"has_more", true}, {"next_cursor", "same"}},
+                             json{{"results", {{{"id", "p"}}}}, {"has_more", true}},
+                             json{{"has_more", false}}}) {
+    server.script([answer](const http::HttpRequest&) { return http::HttpResponse::json(200, answer); });
+    size_t before = server.requests().size();
+    auto r = query(client, NotionQuery{kTasks, false, nullptr, nullptr});
+    EXPECT_FALSE(r) << answer.dump();
+    EXPECT_LE(server.requests().size() - before, 2u) << answer.dump();
+  }
+  server.script([](const http::HttpRequest&) {
+    return http::HttpResponse::json(429, {{"object", "error"}, {"code", "rate_limited"}})
+        .with_header("Retry-After", "999999999999999999");
+  });
+  auto limited = query(client, NotionQuery{kTasks, false, nullptr, nullptr});
+  ASSERT_FALSE(limited);
+  EXPECT_TRUE(is_retryable(limited.error()));
+  EXPECT_EQ(limiters.view("notion")->holds, 1u) << "held, for at most five minutes";
 }
 
 TEST_F(NotionClientTest, WithoutATokenNothingIsSent) {

@@ -45,6 +45,17 @@ TEST(NotionProperties, WrongOrMalformedValuesReadAsNothing) {
   EXPECT_TRUE(simplify_property(json{{"type", "people"}, {"people", 3}}).is_null());
   EXPECT_TRUE(simplify_property(json{{"type", "unknown_kind"}}).is_null());
   EXPECT_TRUE(simplify_property(json(17)).is_null());
+  // Members missing inside a rollup or formula read as nothing too.
+  EXPECT_TRUE(simplify_property(json{{"type", "rollup"}, {"rollup", {{"type", "date"}}}}).is_null());
+  EXPECT_EQ(simplify_property(json{{"type", "rollup"}, {"rollup", {{"type", "array"}}}}), json::array());
+  EXPECT_TRUE(simplify_property(json{{"type", "formula"}, {"formula", {{"type", "boolean"}}}}).is_null());
+  EXPECT_TRUE(simplify_property(json{{"type", "formula"}, {"formula", {{"type", "date"}}}}).is_null());
+  EXPECT_TRUE(simplify_property(json{{"type", "unique_id"}, {"unique_id", {{"prefix", "T"}}}}).is_null());
+  EXPECT_FALSE(number_value(json{{"type", "rollup"}, {"rollup", {{"type", "number"}}}}));
+  EXPECT_FALSE(date_start(json{{"type", "rollup"}, {"rollup", {{"type", "date"}}}}));
+  EXPECT_EQ(title_text(json{{"type", "title"}, {"title", {{{"text", 5}}, 7}}}), "");
+  EXPECT_EQ(simplify_page(json{{"id", "p"}, {"in_trash", "yes"}, {"properties", {{"x", 1}}}})["properties"]["x"],
+            nullptr);
 }
 
 TEST(NotionProperties, SimplifiesAPage) {
@@ -77,7 +88,9 @@ TEST(NotionProperties, IdsCompareWithoutDashesInAnyCase) {
   EXPECT_TRUE(same_notion_id("db-tasks", "db-tasks"));
   EXPECT_FALSE(same_notion_id("", ""));
   EXPECT_EQ(canonical_notion_id("not-an-id"), "");
-  EXPECT_EQ(parent_id(json{{"type", "data_source_id"}, {"data_source_id", "ds"}, {"database_id", "db"}}), "ds");
+  json both = {{"type", "data_source_id"}, {"data_source_id", "ds"}, {"database_id", "db"}};
+  EXPECT_EQ(parent_id(both), "db");
+  EXPECT_EQ(parent_ids(json{{"parent", both}}), (std::vector<std::string>{"db", "ds"}));
   EXPECT_EQ(parent_id(json{{"type", "database"}, {"id", "db"}}), "db");
   EXPECT_EQ(parent_id(json{{"type", "page_id"}, {"page_id", "p"}}), "");
 }

@@ -113,6 +113,9 @@ TEST(HttpCallTest, ClassifiesAndReadsRetryAfter) {
   EXPECT_EQ(parse_retry_after("7", 0), 7000);
   EXPECT_EQ(parse_retry_after("soon", 0), 0);
   EXPECT_EQ(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", 1445412470000), 10000);
+  // At most a day, without overflow, however large the value.
+  EXPECT_EQ(parse_retry_after("999999999999999999", 0), 86'400'000);
+  EXPECT_EQ(parse_retry_after("Fri, 31 Dec 9999 23:59:59 GMT", 1445412470000), 86'400'000);
 }
 
 }  // namespace

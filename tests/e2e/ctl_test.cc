@@ -235,10 +235,12 @@ TEST_F(CtlTest, LimitsListSetAndDelete) {
             "LIMITER  SOURCE  RATE/S  BURST  TOKENS  SUB-KEYS  WAITING  HOLDS");
   EXPECT_NE(table.out.find("\ngithub   api     5       10     10  "), std::string::npos) << table.out;
   auto listed = json_output(run({"-o", "json", "limits", "list"}))["limits"];
-  ASSERT_EQ(listed.size(), 2u) << listed.dump();
+  // github (the API's), then the connectors' own: notion and resend.
+  ASSERT_EQ(listed.size(), 3u) << listed.dump();
   EXPECT_EQ(listed[0]["name"], "github");
-  EXPECT_EQ(listed[1]["name"], "resend");
-  EXPECT_EQ(listed[1]["source"], "config");
+  EXPECT_EQ(listed[1]["name"], "notion");
+  EXPECT_EQ(listed[2]["name"], "resend");
+  EXPECT_EQ(listed[2]["source"], "config");
 
   // Usage errors (2) are the tool's; the server's refusals (1) print its message.
   EXPECT_EQ(run({"limits", "set", "github"}).exit_code, 2);

@@ -97,7 +97,7 @@ class NotionRollupE2e : public ::testing::Test {
     }
   }
 
-  void start_daemon(const std::string& mode, std::string data = "data") {
+  void start_daemon(const std::string& mode, bool with_secret = true) {
     std::string config = dir.sub("sundiald.toml");
     std::ofstream out(config);
     out << "[notion]\nbase_url = \"" << notion.base_url() << "\"\nrate_per_second = " << kRate
@@ -106,11 +106,10 @@ class NotionRollupE2e : public ::testing::Test {
     for (int i = 0; i < 9; ++i) out << (i ? ", " : "") << '"' << user_id(i) << '"';
     out << "]\n";
     out.close();
-    daemon = std::make_unique<DaemonProcess>(
-        dir.sub(data), std::vector<std::string>{"--config", config},
-        std::vector<std::string>{"SUNDIAL_ADMIN_TOKEN=" + kToken, "NOTION_TOKEN=secret_test",
-                                 "NOTION_WEBHOOK_SECRET=" + kWebhookSecret,
-                                 "NOTION_AUTOMATION_SECRET=" + kAutomationSecret});
+    std::vector<std::string> env = {"SUNDIAL_ADMIN_TOKEN=" + kToken, "NOTION_TOKEN=secret_test",
+                                    "NOTION_AUTOMATION_SECRET=" + kAutomationSecret};
+    if (with_secret) env.push_back("NOTION_WEBHOOK_SECRET=" + kWebhookSecret);
+    daemon = std::make_unique<DaemonProcess>(dir.sub("data"), std::vector<std::string>{"--config", config}, env);
     ASSERT_GT(daemon->port(), 0) << daemon->log();
   }
   void TearDown() override {
@@ -236,17 +235,30 @@ class NotionRollupE2e : public ::testing::Test {
 
 TEST_F(NotionRollupE2e, HandshakeAndBothWaysIn) {
   seed_objective(3);
-  start_daemon("dry_run");
-  // The verification request: answered 200 without a signature, shown, not adopted.
+  // Before the operator sets the secret: the verification request is
+  // answered 200 without a signature, logged and shown, not adopted.
+  start_daemon("dry_run", /*with_secret=*/false);
   HttpReply verify = post(R"({"verification_token":"secret_from_notion"})", {});
   EXPECT_EQ(verify.status, 200) << verify.body;
   json shown = call("GET", "/api/v1/webhooks/notion/verification");
   EXPECT_EQ(shown["verification_token"], "secret_from_notion") << shown.dump();
-  EXPECT_EQ(shown["secret_configured"], true);
+  EXPECT_EQ(shown["secret_configured"], false);
   EXPECT_TRUE(daemon->wait_for_log("secret_from_notion", 5000));
   int status = 0;
   call("GET", "/api/v1/webhooks/nothing/verification", &status);
   EXPECT_EQ(status, 404);
+  std::string early = objective_event("evt-early").dump();
+  EXPECT_EQ(post(early, {{"X-Notion-Signature", "sha256=" + hmac_sha256_hex("secret_from_notion", early)}}).status,
+            503)
+      << "signed deliveries wait for the operator's secret";
+  ASSERT_EQ(daemon->stop(), 0);
+  daemon.reset();
+
+  // The operator set NOTION_WEBHOOK_SECRET: a new verification request is
+  // answered and not kept.
+  start_daemon("dry_run");
+  EXPECT_EQ(post(R"({"verification_token":"secret_forged"})", {}).status, 200);
+  EXPECT_TRUE(call("GET", "/api/v1/webhooks/notion/verification")["verification_token"].is_null());
 
   json event = objective_event("evt-handshake");
   std::string body = event.dump();

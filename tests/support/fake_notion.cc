@@ -131,10 +131,23 @@ bool matches(const json& filter, const json& page) {
     }
     return false;
   }
-  std::string type = filter.contains("relation") ? "relation" : "people";
+  std::string type;
+  for (const auto& [k, _] : filter.items()) {
+    if (k != "property") type = k;
+  }
   auto prop = property_of(page, filter["property"].get<std::string>());
   if (!prop) return false;
   const json& value = page.at("properties").at(prop->name);
+  if (type == "status" || type == "select") {
+    // {equals | does_not_equal: name}; an empty option equals nothing.
+    const json& option = value.contains(type) ? value[type] : json();
+    std::string name = option.is_object() && option.contains("name") && option["name"].is_string()
+                           ? option["name"].get<std::string>()
+                           : std::string();
+    const json& condition = filter[type];
+    bool equal = !name.empty() && condition.begin().value() == name;
+    return condition.begin().key() == "equals" ? equal : !equal;
+  }
   auto list = value.find(type);
   if (list == value.end() || !list->is_array()) return false;
   std::string want = notion_id_key(filter[type]["contains"].get<std::string>());
@@ -279,15 +292,22 @@ struct Store {
     for (const auto& [k, _] : filter.items()) {
       if (k != "property") type = k;
     }
-    if (prop == filter.end() || !prop->is_string() || filter.size() != 2 ||
-        (type != "relation" && type != "people")) {
-      return "The fake evaluates only {property, relation|people: {contains}} filters under and/or, not `" +
+    bool by_id = type == "relation" || type == "people";
+    bool by_option = type == "status" || type == "select";
+    if (prop == filter.end() || !prop->is_string() || filter.size() != 2 || (!by_id && !by_option)) {
+      return "The fake evaluates only {property, relation|people: {contains}} and {property, status|select: "
+             "{equals|does_not_equal}} filters under and/or, not `" +
              filter.dump() + "`.";
     }
     const json& condition = filter[type];
-    if (!condition.is_object() || condition.size() != 1 || !or_null(condition, "contains").is_string()) {
+    if (by_id && (!condition.is_object() || condition.size() != 1 || !or_null(condition, "contains").is_string())) {
       return "body.filter." + type + " should be {\"contains\": <id>}, instead was `" + condition.dump() +
              "`.";
+    }
+    if (by_option && (!condition.is_object() || condition.size() != 1 ||
+                      (!or_null(condition, "equals").is_string() && !or_null(condition, "does_not_equal").is_string()))) {
+      return "body.filter." + type + " should be {\"equals\" or \"does_not_equal\": <name>}, instead was `" +
+             condition.dump() + "`.";
     }
     if (databases.at(db_key).pages.empty()) return "";  // no schema to check against
     auto schema = schema_property(db_key, prop->get<std::string>());

@@ -133,6 +133,35 @@ TEST(NotionRoute, AVerificationRequestIsAnsweredBeforeTheSignature) {
     EXPECT_FALSE(route.pre_verify(request)) << body;
   }
   EXPECT_EQ(route.verification_status()["requests"], 1);
+  // Every distinct token is kept with its sender, newest first: a forged
+  // one cannot hide Notion's.
+  request.body = R"({"verification_token":"secret_forged"})";
+  request.peer_ip = "198.51.100.7";
+  ASSERT_TRUE(route.pre_verify(request));
+  json both = route.verification_status();
+  EXPECT_EQ(both["verification_token"], "secret_forged");
+  ASSERT_EQ(both["tokens"].size(), 2u);
+  EXPECT_EQ(both["tokens"][1]["verification_token"], "secret_tok123");
+  EXPECT_EQ(both["tokens"][1]["from"], "203.0.113.9");
+  for (int i = 0; i < 30; ++i) {
+    request.body = R"({"verification_token":"secret_flood)" + std::to_string(i) + R"("})";
+    ASSERT_TRUE(route.pre_verify(request));
+  }
+  EXPECT_EQ(route.verification_status()["tokens"].size(), 10u) << "bounded";
+}
+
+TEST(NotionRoute, OnceASecretIsSetAVerificationRequestIsNotKept) {
+  WebhookRoute route = notion_route(settings(), std::string("secret_set"), std::nullopt);
+  http::HttpRequest request;
+  request.method = "POST";
+  request.body = R"({"verification_token":"secret_other"})";
+  auto reply = route.pre_verify(request);
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(reply->status, 200);
+  json status = route.verification_status();
+  EXPECT_TRUE(status["verification_token"].is_null());
+  EXPECT_TRUE(status["tokens"].empty());
+  EXPECT_EQ(status["secret_configured"], true);
 }
 
 }  // namespace notion_route_test

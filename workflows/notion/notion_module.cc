@@ -22,6 +22,7 @@ std::vector<ConfigTable> NotionModule::config(Settings& s) {
             {"due_property", StringField{&n.due_property}},
             {"estimate_property", StringField{&n.estimate_property}},
             {"status_property", StringField{&n.status_property}},
+            {"status_type", StringField{&n.status_type}},
             {"done_statuses", StringListField{&n.done_statuses}},
             {"rank_property", StringField{&n.rank_property}},
             {"projected_property", StringField{&n.projected_property}},
@@ -42,6 +43,7 @@ nlohmann::json notion_rollup_config(const NotionRollupSettings& s) {
           {"due_property", s.due_property},
           {"estimate_property", s.estimate_property},
           {"status_property", s.status_property},
+          {"status_type", s.status_type},
           {"done_statuses", s.done_statuses},
           {"rank_property", s.rank_property},
           {"projected_property", s.projected_property},
@@ -57,6 +59,10 @@ Result<void> NotionModule::start(const Settings& settings, ModuleHost& host) {
   if (s.mode != "dry_run" && s.mode != "live") {
     return make_error(ErrorCode::kInvalidArgument,
                       "[notion_rollup] mode must be \"dry_run\" or \"live\", not \"" + s.mode + "\"");
+  }
+  if (s.status_type != "status" && s.status_type != "select") {
+    return make_error(ErrorCode::kInvalidArgument, "[notion_rollup] status_type must be \"status\" or \"select\", not \"" +
+                                                       s.status_type + "\"");
   }
   bool header_ok = !s.automation_header.empty() &&
                    std::all_of(s.automation_header.begin(), s.automation_header.end(), [](unsigned char c) {

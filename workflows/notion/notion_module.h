@@ -40,7 +40,8 @@ struct NotionRollupSettings {
   std::string importance_property = "Importance";  // number or rollup: higher first
   std::string due_property = "Due";                 // date: earlier first
   std::string estimate_property = "Estimate";       // number of hours
-  std::string status_property = "Status";           // status or select
+  std::string status_property = "Status";
+  std::string status_type = "status";  // the property's type: "status" or "select"
   std::vector<std::string> done_statuses = {"Done"};
   std::string rank_property = "Queue Rank";                      // written: 1..n
   std::string projected_property = "Projected Completion";       // written: a date

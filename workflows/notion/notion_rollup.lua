@@ -19,38 +19,53 @@
 -- fan-outs of one objective.
 --
 -- ctx.config is the [notion_rollup] table of sundiald.toml
--- (workflows/notion/notion_module.h lists the keys and defaults). Every
--- Notion call goes through ctx:notion, which waits for the shared
--- limiter `notion` (3 requests/s by default).
+-- (workflows/notion/notion_module.h lists the keys and defaults).
+-- `validate` copies the settings an instance uses into its stored input,
+-- so a config changed while it runs never changes the steps a replay
+-- asks for. Every Notion call goes through ctx:notion, which waits for
+-- the shared limiter `notion` (3 requests/s by default).
 
 local function canonical(id)
   return (tostring(id):gsub("-", "")):lower()
 end
 
-local function allowed(config, user)
-  for _, a in ipairs(config.allow or {}) do
+local function allowed(settings, user)
+  for _, a in ipairs(settings.allow or {}) do
     if a == "*" or canonical(a) == canonical(user) then return true end
   end
   return false
 end
 
 -- Query the Tasks database (or its data source, when configured).
-local function tasks_query(config, filter, properties)
+local function tasks_query(settings, filter, properties)
   local q = { filter = filter, properties = properties }
-  if config.tasks_data_source_id and config.tasks_data_source_id ~= "" then
-    q.data_source = config.tasks_data_source_id
+  if settings.tasks_data_source_id and settings.tasks_data_source_id ~= "" then
+    q.data_source = settings.tasks_data_source_id
   else
-    q.query = config.tasks_db_id
+    q.query = settings.tasks_db_id
   end
   return q
 end
 
+-- Ids once each, sorted: the order of the steps named after them.
+local function unique_sorted(ids)
+  local seen, out = {}, {}
+  for _, id in ipairs(ids) do
+    if type(id) == "string" and not seen[id] then
+      seen[id] = true
+      out[#out + 1] = id
+    end
+  end
+  table.sort(out)
+  return out
+end
+
 -- Starts one recompute per allowed person, sorted so a replay asks the
 -- same steps in the same order. Returns the started ones and the others.
-local function start_recomputes(ctx, people)
+local function start_recomputes(ctx, settings, people)
   local started, not_allowed = {}, {}
   for _, user in ipairs(people) do
-    if allowed(ctx.config, user) then
+    if allowed(settings, user) then
       local r = ctx:start_child("recompute-" .. user, {
         type = ctx.type, input = { assignee = user }, detached = true,
       })
@@ -63,30 +78,23 @@ local function start_recomputes(ctx, people)
 end
 
 local function unique_assignees(pages, people_property)
-  local seen, people, skipped = {}, {}, 0
+  local all, skipped = {}, 0
   for _, page in ipairs(pages) do
     local ids = page.properties[people_property]
     if type(ids) ~= "table" or #ids == 0 then
       skipped = skipped + 1
     else
-      for _, user in ipairs(ids) do
-        if not seen[user] then
-          seen[user] = true
-          people[#people + 1] = user
-        end
-      end
+      for _, user in ipairs(ids) do all[#all + 1] = user end
     end
   end
-  table.sort(people)
-  return people, skipped
+  return unique_sorted(all), skipped
 end
 
-local function fan_out(ctx, objective)
-  local config = ctx.config
-  local related = ctx:notion("related-tasks", tasks_query(config,
-    { property = config.relation_property, relation = { contains = objective } },
-    { config.people_property }))
-  local people, skipped = unique_assignees(related.pages, config.people_property)
+local function fan_out(ctx, settings, objective)
+  local related = ctx:notion("related-tasks", tasks_query(settings,
+    { property = settings.relation_property, relation = { contains = objective } },
+    { settings.people_property }))
+  local people, skipped = unique_assignees(related.pages, settings.people_property)
   local counts = {
     objective_id = objective,
     related_task_count = related.count,
@@ -97,7 +105,7 @@ local function fan_out(ctx, objective)
     ctx:log("objective has no related tasks: nothing to recompute", counts)
     return counts
   end
-  local started, not_allowed = start_recomputes(ctx, people)
+  local started, not_allowed = start_recomputes(ctx, settings, people)
   counts.recomputes_started = #started
   counts.not_allowed = #not_allowed
   ctx:log("objective fan-out", counts)
@@ -106,13 +114,11 @@ local function fan_out(ctx, objective)
   return counts
 end
 
-local function task_changed(ctx, task)
-  local config = ctx.config
-  local page = ctx:notion("task-page", { page = task, properties = { config.people_property } })
-  local people = page.properties[config.people_property]
-  if type(people) ~= "table" then people = {} end
-  table.sort(people)
-  local started, not_allowed = start_recomputes(ctx, people)
+local function task_changed(ctx, settings, task)
+  local page = ctx:notion("task-page", { page = task, properties = { settings.people_property } })
+  local people = page.properties[settings.people_property]
+  people = unique_sorted(type(people) == "table" and people or {})
+  local started, not_allowed = start_recomputes(ctx, settings, people)
   local counts = { task_id = task, assignees = #people, recomputes_started = #started,
                    not_allowed = #not_allowed }
   ctx:log("task changed", counts)
@@ -148,17 +154,18 @@ local function next_workday(days)
   return days
 end
 
+-- `n` weekdays after the weekday on or after `days`: five of them are a
+-- week, the rest at most four steps.
 local function add_workdays(days, n)
-  days = next_workday(days)
-  while n > 0 do
-    days = next_workday(days + 1)
-    n = n - 1
-  end
+  days = next_workday(days) + (n // 5) * 7
+  for _ = 1, n % 5 do days = next_workday(days + 1) end
   return days
 end
 
-local function is_done(config, status)
-  for _, s in ipairs(config.done_statuses or {}) do
+local MAX_ESTIMATE = 10000 -- hours: a mistyped estimate must not run away
+
+local function is_done(settings, status)
+  for _, s in ipairs(settings.done_statuses or {}) do
     if s == status then return true end
   end
   return false
@@ -166,8 +173,8 @@ end
 
 -- Higher importance first, then earlier due date, then older, then by id;
 -- a missing value sorts after every present one.
-local function queue_order(config)
-  local imp, due = config.importance_property, config.due_property
+local function queue_order(settings)
+  local imp, due = settings.importance_property, settings.due_property
   return function(a, b)
     local ia, ib = a.properties[imp], b.properties[imp]
     ia = type(ia) == "number" and ia or nil
@@ -191,31 +198,35 @@ local function queue_order(config)
 end
 
 -- The writes that bring one person's open tasks to their rank and date.
-local function plan(config, pages, today)
-  local open = {}
+local function plan(settings, pages, today)
+  local open, seen = {}, {}
   for _, page in ipairs(pages) do
-    if not page.in_trash and not is_done(config, page.properties[config.status_property]) then
+    -- A page twice (the data changed while the query paged): once.
+    if not seen[page.id] and not page.in_trash and not is_done(settings, page.properties[settings.status_property]) then
+      seen[page.id] = true
       open[#open + 1] = page
     end
   end
-  table.sort(open, queue_order(config))
+  table.sort(open, queue_order(settings))
   local writes, hours = {}, 0
-  local first_day = next_workday(today)
   for rank, page in ipairs(open) do
-    local estimate = page.properties[config.estimate_property]
-    if type(estimate) ~= "number" or estimate < 0 then estimate = config.default_estimate end
-    hours = hours + estimate
-    local offset = math.max(0, math.ceil(hours / config.daily_capacity) - 1)
-    local date = civil(add_workdays(first_day, offset))
-    local properties, changed = {}, {}
-    if page.properties[config.rank_property] ~= rank then
-      properties[config.rank_property] = { number = rank }
-      changed[#changed + 1] = config.rank_property
+    local estimate = page.properties[settings.estimate_property]
+    if type(estimate) ~= "number" or estimate < 0 or estimate ~= estimate then
+      estimate = settings.default_estimate
     end
-    local current = page.properties[config.projected_property]
-    if current ~= date then
-      properties[config.projected_property] = { date = { start = date } }
-      changed[#changed + 1] = config.projected_property
+    hours = hours + math.min(estimate, MAX_ESTIMATE)
+    local offset = math.max(0, math.ceil(hours / settings.daily_capacity) - 1)
+    local date = civil(add_workdays(today, offset))
+    local properties, changed = {}, {}
+    if page.properties[settings.rank_property] ~= rank then
+      properties[settings.rank_property] = { number = rank }
+      changed[#changed + 1] = settings.rank_property
+    end
+    local current = page.properties[settings.projected_property]
+    -- A date-time there holds the same day when its date part matches.
+    if type(current) ~= "string" or current:sub(1, 10) ~= date then
+      properties[settings.projected_property] = { date = { start = date } }
+      changed[#changed + 1] = settings.projected_property
     end
     if #changed > 0 then
       writes[#writes + 1] = { page = page.id, rank = rank, projected = date, changed = changed,
@@ -225,15 +236,23 @@ local function plan(config, pages, today)
   return writes, #open
 end
 
-local function recompute(ctx, input)
-  local config, user = ctx.config, input.assignee
-  local loaded = ctx:notion("load-tasks", tasks_query(config,
-    { property = config.people_property, people = { contains = user } },
-    { config.importance_property, config.due_property, config.estimate_property, config.status_property,
-      config.rank_property, config.projected_property }))
+-- The person's tasks that are not done, filtered by Notion (a long
+-- history of done tasks stays out of the journal), and again here.
+local function open_tasks_filter(settings, user)
+  local all = { { property = settings.people_property, people = { contains = user } } }
+  for _, status in ipairs(settings.done_statuses or {}) do
+    all[#all + 1] = { property = settings.status_property, [settings.status_type] = { does_not_equal = status } }
+  end
+  return { ["and"] = all }
+end
+
+local function recompute(ctx, settings, user, mode)
+  local loaded = ctx:notion("load-tasks", tasks_query(settings, open_tasks_filter(settings, user),
+    { settings.importance_property, settings.due_property, settings.estimate_property, settings.status_property,
+      settings.rank_property, settings.projected_property }))
   local today = ctx:now() // DAY_MS
-  local writes, processed = plan(config, loaded.pages, today)
-  local live = input.mode == "live"
+  local writes, processed = plan(settings, loaded.pages, today)
+  local live = mode == "live"
   local planned = {}
   for _, w in ipairs(writes) do
     if live then
@@ -245,11 +264,34 @@ local function recompute(ctx, input)
     end
     planned[#planned + 1] = { page = w.page, rank = w.rank, projected = w.projected, changed = w.changed }
   end
-  local counts = { assignee = user, mode = input.mode, loaded = loaded.count, processed = processed,
+  local counts = { assignee = user, mode = mode, loaded = loaded.count, processed = processed,
                    updated = live and #writes or 0, planned = #writes }
   ctx:log("recompute", counts)
   counts.writes = planned
   return counts
+end
+
+-- The settings an instance runs with, from ctx.config at its start.
+local FAN_OUT_KEYS = { "tasks_db_id", "tasks_data_source_id", "relation_property", "people_property", "allow" }
+local RECOMPUTE_KEYS = { "tasks_db_id", "tasks_data_source_id", "people_property", "importance_property",
+                         "due_property", "estimate_property", "status_property", "status_type", "done_statuses",
+                         "rank_property", "projected_property", "daily_capacity", "default_estimate" }
+
+local function settings_of(config, keys)
+  local out = {}
+  for _, key in ipairs(keys) do
+    local value = config[key]
+    if type(value) == "table" then
+      local copy = {}
+      for i, v in ipairs(value) do copy[i] = v end
+      value = copy
+    end
+    out[key] = value
+  end
+  if out.tasks_db_id == nil or out.tasks_db_id == "" then
+    error("[notion_rollup] tasks_db_id is not set", 0)
+  end
+  return out
 end
 
 return {
@@ -268,10 +310,12 @@ return {
     if kinds ~= 1 then error("give one of objective, task or assignee (a Notion id)", 0) end
     local out = { objective = input.objective, task = input.task, assignee = input.assignee,
                   event = type(input.event) == "string" and input.event:sub(1, 64) or nil }
-    -- The mode is fixed at start: a run never changes course half-way.
-    if out.assignee then out.mode = input.mode or config.mode or "dry_run" end
-    if out.mode ~= nil and out.mode ~= "dry_run" and out.mode ~= "live" then
-      error("mode must be dry_run or live", 0)
+    if out.assignee then
+      out.mode = input.mode or config.mode or "dry_run"
+      if out.mode ~= "dry_run" and out.mode ~= "live" then error("mode must be dry_run or live", 0) end
+      out.settings = settings_of(config, RECOMPUTE_KEYS)
+    else
+      out.settings = settings_of(config, FAN_OUT_KEYS)
     end
     return out
   end,
@@ -286,8 +330,8 @@ return {
   end,
 
   run = function(ctx, input)
-    if input.assignee then return recompute(ctx, input) end
-    if input.objective then return fan_out(ctx, input.objective) end
-    return task_changed(ctx, input.task)
+    if input.assignee then return recompute(ctx, input.settings, input.assignee, input.mode) end
+    if input.objective then return fan_out(ctx, input.settings, input.objective) end
+    return task_changed(ctx, input.settings, input.task)
   end,
 }

@@ -1,6 +1,7 @@
 #include "workflows/notion/notion_route.h"
 
 #include <chrono>
+#include <deque>
 #include <ctime>
 #include <memory>
 
@@ -18,12 +19,31 @@ namespace {
 constexpr size_t kMaxHandshakeBytes = 4096;
 constexpr size_t kMaxTokenBytes = 512;
 
-// The last verification request Notion sent (loop thread only).
+// The verification requests received while no secret is set (loop thread
+// only): anyone can post one, so every distinct token is kept with its
+// sender, newest last, and the operator picks Notion's.
 struct Handshake {
-  std::optional<std::string> token;
-  std::string received_at;  // RFC 3339, UTC
-  std::string from;         // the client address
-  uint64_t count = 0;
+  struct Received {
+    std::string token;
+    std::string received_at;  // RFC 3339, UTC
+    std::string from;         // the client address
+  };
+  static constexpr size_t kMaxTokens = 10;
+  static constexpr int kMaxLogsPerMinute = 10;
+  std::deque<Received> tokens;
+  uint64_t requests = 0;
+  // Log lines per minute are bounded: a flood of tokens cannot flood the log.
+  std::chrono::steady_clock::time_point log_window;
+  int logged = 0;
+
+  bool may_log() {
+    auto now = std::chrono::steady_clock::now();
+    if (now - log_window > std::chrono::minutes(1)) {
+      log_window = now;
+      logged = 0;
+    }
+    return logged++ < kMaxLogsPerMinute;
+  }
 };
 
 std::string utc_now_text() {
@@ -49,9 +69,13 @@ std::optional<std::string> verification_token(const http::HttpRequest& request) 
   return printable ? std::optional<std::string>(text) : std::nullopt;
 }
 
-bool watched(const std::string& id, const std::string& database, const std::string& data_source) {
-  return !id.empty() && ((!database.empty() && notion::same_notion_id(id, database)) ||
-                         (!data_source.empty() && notion::same_notion_id(id, data_source)));
+// Whether any id the parent names is the database or its data source.
+bool watched(const std::vector<std::string>& parent, const std::string& database,
+             const std::string& data_source) {
+  return std::any_of(parent.begin(), parent.end(), [&](const std::string& id) {
+    return (!database.empty() && notion::same_notion_id(id, database)) ||
+           (!data_source.empty() && notion::same_notion_id(id, data_source));
+  });
 }
 
 bool allowed(const NotionRollupSettings& s, const std::string& user) {
@@ -85,7 +109,8 @@ Result<WebhookActions> map_event(const NotionRollupSettings& s, const nlohmann::
   }
   SUNDIAL_ASSIGN_OR_RETURN(std::string page, page_id_of(entity, "entity.id"));
   const nlohmann::json& data = body.contains("data") ? body["data"] : nlohmann::json();
-  std::string parent = data.is_object() && data.contains("parent") ? notion::parent_id(data["parent"]) : "";
+  std::vector<std::string> parent =
+      data.is_object() && data.contains("parent") ? notion::parent_ids(data["parent"]) : std::vector<std::string>{};
   if (watched(parent, s.objectives_db_id, s.objectives_data_source_id)) {
     if (type == "page.deleted") return WebhookActions{IgnoreAction{"an objective was deleted"}};
     return WebhookActions{rollup_start({{"objective", page}, {"event", type}})};
@@ -99,7 +124,7 @@ Result<WebhookActions> map_event(const NotionRollupSettings& s, const nlohmann::
 // A database automation's "Send webhook": the page under `data`.
 Result<WebhookActions> map_automation(const NotionRollupSettings& s, const nlohmann::json& data) {
   SUNDIAL_ASSIGN_OR_RETURN(std::string page, page_id_of(data, "data.id"));
-  std::string parent = notion::parent_id(data);
+  std::vector<std::string> parent = notion::parent_ids(data);
   if (watched(parent, s.objectives_db_id, s.objectives_data_source_id)) {
     return WebhookActions{rollup_start({{"objective", page}, {"event", "automation"}})};
   }
@@ -155,28 +180,48 @@ WebhookRoute notion_route(const NotionRollupSettings& settings, std::optional<st
     return id->get<std::string>();
   };
   auto handshake = std::make_shared<Handshake>();
-  route.pre_verify = [handshake, secret_env = settings.automation_secret_env](
-                         const http::HttpRequest& request) -> std::optional<WebhookReply> {
+  bool secret_set = route.verification.secret.has_value();
+  // Answered before the signature check, since Notion signs nothing before
+  // it is verified. Never adopted; once a secret is set, not even kept.
+  route.pre_verify = [handshake, secret_set](const http::HttpRequest& request) -> std::optional<WebhookReply> {
     std::optional<std::string> token = verification_token(request);
     if (!token) return std::nullopt;
-    handshake->token = *token;
-    handshake->received_at = utc_now_text();
-    handshake->from = request.peer_ip;
-    ++handshake->count;
-    spdlog::warn(
-        "Notion webhook verification token received from {}: {} — paste it into Notion's Verify dialog and "
-        "set $NOTION_WEBHOOK_SECRET (or [notion] secret_env) to it, then restart sundiald; also at GET "
-        "/api/v1/webhooks/notion/verification",
-        request.peer_ip, *token);
-    return WebhookReply{200, {{"received", true}, {"adopted", false}}};
+    ++handshake->requests;
+    if (secret_set) {
+      if (handshake->may_log()) {
+        spdlog::info("Notion webhook verification request from {} ignored: $NOTION_WEBHOOK_SECRET is set "
+                     "(unset it and restart to take a new subscription's token)",
+                     request.peer_ip);
+      }
+      return WebhookReply{200, {{"received", true}, {"recorded", false}}};
+    }
+    auto& tokens = handshake->tokens;
+    bool known = std::any_of(tokens.begin(), tokens.end(), [&](const auto& t) { return t.token == *token; });
+    if (!known) {
+      tokens.push_back({*token, utc_now_text(), request.peer_ip});
+      if (tokens.size() > Handshake::kMaxTokens) tokens.pop_front();
+      if (handshake->may_log()) {
+        spdlog::warn(
+            "Notion webhook verification token received from {}: {} — paste it into Notion's Verify dialog, "
+            "then set $NOTION_WEBHOOK_SECRET (or [notion] secret_env) to it and restart sundiald; also at "
+            "GET /api/v1/webhooks/notion/verification",
+            request.peer_ip, *token);
+      }
+    }
+    return WebhookReply{200, {{"received", true}, {"recorded", true}}};
   };
-  route.verification_status = [handshake, configured = route.verification.secret.has_value()] {
-    nlohmann::json out = {{"verification_token", handshake->token ? nlohmann::json(*handshake->token) : nullptr},
-                          {"received_at", handshake->token ? nlohmann::json(handshake->received_at) : nullptr},
-                          {"from", handshake->token ? nlohmann::json(handshake->from) : nullptr},
-                          {"requests", handshake->count},
-                          {"secret_configured", configured}};
-    return out;
+  route.verification_status = [handshake, secret_set] {
+    nlohmann::json received = nlohmann::json::array();
+    for (auto it = handshake->tokens.rbegin(); it != handshake->tokens.rend(); ++it) {
+      received.push_back({{"verification_token", it->token}, {"received_at", it->received_at}, {"from", it->from}});
+    }
+    const auto* newest = handshake->tokens.empty() ? nullptr : &handshake->tokens.back();
+    return nlohmann::json{{"verification_token", newest ? nlohmann::json(newest->token) : nullptr},
+                          {"received_at", newest ? nlohmann::json(newest->received_at) : nullptr},
+                          {"from", newest ? nlohmann::json(newest->from) : nullptr},
+                          {"tokens", std::move(received)},
+                          {"requests", handshake->requests},
+                          {"secret_configured", secret_set}};
   };
   route.map = [settings](const nlohmann::json& body, const http::HttpRequest&) {
     return map_notion_delivery(settings, body);

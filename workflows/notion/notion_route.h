@@ -3,9 +3,12 @@
 //
 //  - Integration webhooks (PROVIDERS.md 3.6). The subscription's one-time
 //    verification request {"verification_token": "..."} is answered 200
-//    before any signature check; the token is logged and kept (in memory)
-//    for GET /api/v1/webhooks/notion/verification, never adopted: the
-//    operator pastes it into Notion and sets NOTION_WEBHOOK_SECRET to it.
+//    before any signature check. While no secret is set, each distinct
+//    token is logged and kept in memory with its sender (the last 10) for
+//    GET /api/v1/webhooks/notion/verification — anyone can post one, so
+//    the operator picks Notion's; it is never adopted: the operator pastes
+//    it into Notion and sets NOTION_WEBHOOK_SECRET to it. Once a secret is
+//    set, verification requests are answered and not kept.
 //    Later deliveries carry X-Notion-Signature: sha256=<hex HMAC-SHA256 of
 //    the raw body under that token>; their event id dedupes redeliveries.
 //  - Database automations' "Send webhook": the page object under `data`,
