@@ -291,6 +291,51 @@ TEST_F(NotionRollupE2e, HandshakeAndBothWaysIn) {
   EXPECT_EQ(fan_outs, 1u);
 }
 
+// Hostile bytes at /webhooks/notion, signed with the right secret (so they
+// reach the parser and the mapping): each a clear 4xx, and nothing starts.
+TEST_F(NotionRollupE2e, HostileDeliveriesAre4xxAndStartNothing) {
+  seed_objective(3);
+  start_daemon("dry_run");
+  auto signed_post = [&](const std::string& body, const std::string& type = "application/json") {
+    HttpConnection c(daemon->port());
+    auto reply = c.request("POST", "/webhooks/notion", body,
+                           {{"Content-Type", type},
+                            {"X-Notion-Signature", "sha256=" + hmac_sha256_hex(kWebhookSecret, body)}});
+    return reply ? reply->status : 0;
+  };
+  json bad_id = objective_event("evt-bad-id");
+  bad_id["entity"]["id"] = "../../api/v1/instances";
+  json number_id = objective_event("evt-number-id");
+  number_id["entity"]["id"] = 12;
+  json huge_id = objective_event("evt-huge-id");
+  huge_id["entity"]["id"] = std::string(5000, 'a');
+  std::string deep = std::string(200, '[') + std::string(200, ']');
+  std::string bad_utf8 = R"({"id":"e","type":"page.created","entity":{"id":"x)" + std::string("ÿþ") + R"(","type":"page"}})";
+  json automation = {{"data", {{"object", "page"}, {"id", task_id(1)},
+                               {"parent", {{"type", "database_id"}, {"database_id", kTasks}}},
+                               {"properties", {{"Assignee", {{"type", "people"}, {"people", {{{"id", "u\n1"}}}}}}}}}}};
+  for (const auto& [body, want] : std::vector<std::pair<std::string, int>>{
+           {bad_id.dump(), 400},
+           {number_id.dump(), 400},
+           {huge_id.dump(), 400},
+           {deep, 400},
+           {bad_utf8, 400},
+           {"{\"id\": ", 400},
+           {std::string(2 << 20, ' '), 413},
+       }) {
+    EXPECT_EQ(signed_post(body), want) << body.substr(0, 120);
+  }
+  EXPECT_EQ(signed_post(objective_event("evt-text").dump(), "text/plain"), 415);
+  EXPECT_EQ(post(automation.dump(), {{"X-Sundial-Secret", kAutomationSecret}}).status, 400);
+  // A verification request that is not one goes on to the signature check.
+  EXPECT_EQ(post(R"({"verification_token":"has\nnewline"})", {}).status, 401);
+  EXPECT_EQ(post(R"({"verification_token":")" + std::string(10000, 'x') + R"("})", {}).status, 401);
+  EXPECT_TRUE(instances().empty()) << "nothing started";
+  // And the route still works.
+  EXPECT_EQ(deliver_signed(objective_event("evt-after")).status, 202);
+  settle(3);
+}
+
 TEST_F(NotionRollupE2e, DryRunFansOutToNineAllowedPeopleAndWritesNothing) {
   seed_objective();
   start_daemon("dry_run");
