@@ -66,8 +66,8 @@ NotionClient::NotionClient(AsyncHttpClient& http, Limiters& limiters, NotionOpti
 
 void NotionClient::call(std::string method, std::string path, std::optional<nlohmann::json> body, Done done) {
   if (!options_.token) {
-    return done(make_error(ErrorCode::kInvalidArgument,
-                           "Notion is not configured: $" + options_.token_env + " (the integration token) is not set"));
+    return done(make_error(ErrorCode::kInvalidArgument, "Notion is not configured: $" + options_.token_env +
+                                                            " (the integration token) is not set"));
   }
   auto call = std::make_shared<HttpCall>();
   call->method = std::move(method);
@@ -105,8 +105,8 @@ void NotionClient::call_attempt(std::shared_ptr<HttpCall> call, int attempt, Don
         limiters_.hold(options_.limiter, std::min(wait, kMaxHold));
       }
       if (!retry) return done(std::move(out));
-      spdlog::info("{}: attempt {} of {} failed ({}); trying again", call->log_name, attempt, options_.attempts,
-                   out.error().message);
+      spdlog::info("{}: attempt {} of {} failed ({}); trying again", call->log_name, attempt,
+                   options_.attempts, out.error().message);
       call_attempt(std::move(call), attempt + 1, std::move(done));
     });
   });
@@ -122,7 +122,8 @@ void NotionClient::update_page(const std::string& page_id, nlohmann::json proper
   if (!properties.is_object()) {
     return done(make_error(ErrorCode::kInvalidArgument, "a page update takes an object of properties"));
   }
-  call("PATCH", "/v1/pages/" + page_id, nlohmann::json{{"properties", std::move(properties)}}, std::move(done));
+  call("PATCH", "/v1/pages/" + page_id, nlohmann::json{{"properties", std::move(properties)}},
+       std::move(done));
 }
 
 void NotionClient::data_source_of(const std::string& database_id,
@@ -131,7 +132,8 @@ void NotionClient::data_source_of(const std::string& database_id,
   call("GET", "/v1/databases/" + database_id, std::nullopt,
        [this, database_id, done = std::move(done)](Result<nlohmann::json> r) mutable {
          if (!r) return done(std::unexpected(r.error()));
-         const nlohmann::json& sources = r->contains("data_sources") ? (*r)["data_sources"] : nlohmann::json();
+         const nlohmann::json& sources =
+             r->contains("data_sources") ? (*r)["data_sources"] : nlohmann::json();
          std::string id = sources.is_array() && !sources.empty() ? string_field(sources[0], "id") : "";
          if (auto valid = check_notion_id(id, "data source"); !valid) {
            return done(make_error(ErrorCode::kInvalidArgument,
@@ -157,9 +159,8 @@ struct NotionClient::Pager : std::enable_shared_from_this<Pager> {
     if (!query.sorts.is_null()) body["sorts"] = query.sorts;
     if (cursor) body["start_cursor"] = *cursor;
     ++result.requests;
-    client->call("POST", path, std::move(body), [self = shared_from_this()](Result<nlohmann::json> r) {
-      self->answered(std::move(r));
-    });
+    client->call("POST", path, std::move(body),
+                 [self = shared_from_this()](Result<nlohmann::json> r) { self->answered(std::move(r)); });
   }
 
   void answered(Result<nlohmann::json> r) {
@@ -179,9 +180,10 @@ struct NotionClient::Pager : std::enable_shared_from_this<Pager> {
     if (!more) return done(std::move(result));
     // An answer that promises more but never moves on must not loop for ever.
     if (cursor.empty() || rows.empty() || !cursors.insert(cursor).second) {
-      return done(std::unexpected(failed_call(
-          true, "Notion query " + path + ": has_more with " +
-                    (cursor.empty() ? "no next_cursor" : rows.empty() ? "no results" : "a cursor already seen"))));
+      return done(std::unexpected(failed_call(true, "Notion query " + path + ": has_more with " +
+                                                        (cursor.empty() ? "no next_cursor"
+                                                         : rows.empty() ? "no results"
+                                                                        : "a cursor already seen"))));
     }
     next(cursor);
   }

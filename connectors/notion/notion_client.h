@@ -90,7 +90,8 @@ class NotionClient {
   struct Pager;
   void call_attempt(std::shared_ptr<HttpCall> call, int attempt, Done done);
   // The data source to query for database `database_id` (cached).
-  void data_source_of(const std::string& database_id, std::move_only_function<void(Result<std::string>)> done);
+  void data_source_of(const std::string& database_id,
+                      std::move_only_function<void(Result<std::string>)> done);
 
   AsyncHttpClient& http_;
   Limiters& limiters_;

@@ -55,7 +55,8 @@ class NotionClientTest : public ::testing::Test {
     return wait<NotionQueryResult>([&](auto done) { client.query_all(q, std::move(done)); });
   }
   NotionQuery related() {
-    return NotionQuery{kTasks, false, {{"property", "Objective"}, {"relation", {{"contains", kObjective}}}}, nullptr};
+    return NotionQuery{
+        kTasks, false, {{"property", "Objective"}, {"relation", {{"contains", kObjective}}}}, nullptr};
   }
 
   FakeNotion fake;
@@ -99,9 +100,10 @@ TEST_F(NotionClientTest, AnOlderVersionQueriesTheDatabaseAndAFilterSelects) {
   ASSERT_TRUE(r) << r.error().to_string();
   EXPECT_EQ(r->pages.size(), 10u);
   EXPECT_EQ(fake.requests().at(0).path, "/v1/databases/" + kTasks + "/query");
-  auto none = query(client, NotionQuery{kTasks, false,
-                                        {{"property", "Objective"}, {"relation", {{"contains", "nothing-here"}}}},
-                                        nullptr});
+  auto none = query(
+      client,
+      NotionQuery{
+          kTasks, false, {{"property", "Objective"}, {"relation", {{"contains", "nothing-here"}}}}, nullptr});
   ASSERT_TRUE(none);
   EXPECT_TRUE(none->pages.empty());
 }
@@ -127,10 +129,12 @@ TEST_F(NotionClientTest, MapsNotionsErrors) {
   NotionOptions o = options();
   o.attempts = 2;
   NotionClient client(http, limiters, o);
-  auto missing = wait<json>([&](auto done) { client.retrieve_page("0c1f7cb2-8090-4f18-924e-d92965055e32", std::move(done)); });
+  auto missing = wait<json>(
+      [&](auto done) { client.retrieve_page("0c1f7cb2-8090-4f18-924e-d92965055e32", std::move(done)); });
   ASSERT_FALSE(missing);
   EXPECT_FALSE(is_retryable(missing.error()));
-  EXPECT_NE(missing.error().message.find("404 object_not_found"), std::string::npos) << missing.error().message;
+  EXPECT_NE(missing.error().message.find("404 object_not_found"), std::string::npos)
+      << missing.error().message;
 
   fake.fail_next(2, 503, 0, "/v1/pages/");
   auto down = wait<json>([&](auto done) { client.retrieve_page("task-0", std::move(done)); });
@@ -170,10 +174,10 @@ TEST_F(NotionClientTest, AnAnswerThatNeverMovesOnEndsTheQuery) {
   o.base_url = server.base_url();
   o.attempts = 1;
   NotionClient client(http, limiters, o);
-  for (const json& answer : {json{{"results", json::array()}, {"has_more", true}, {"next_cursor", "c1"}},
-                             json{{"results", {{{"id", "p"}}}}, {"has_more", true}, {"next_cursor", "same"}},
-                             json{{"results", {{{"id", "p"}}}}, {"has_more", true}},
-                             json{{"has_more", false}}}) {
+  for (const json& answer :
+       {json{{"results", json::array()}, {"has_more", true}, {"next_cursor", "c1"}},
+        json{{"results", {{{"id", "p"}}}}, {"has_more", true}, {"next_cursor", "same"}},
+        json{{"results", {{{"id", "p"}}}}, {"has_more", true}}, json{{"has_more", false}}}) {
     server.script([answer](const http::HttpRequest&) { return http::HttpResponse::json(200, answer); });
     size_t before = server.requests().size();
     auto r = query(client, NotionQuery{kTasks, false, nullptr, nullptr});

@@ -11,11 +11,14 @@ namespace {
 using nlohmann::json;
 
 TEST(NotionProperties, ReadsEachType) {
-  json title = {{"id", "title"}, {"type", "title"},
-                {"title", {{{"type", "text"}, {"text", {{"content", "Ship"}}}, {"plain_text", "Ship"}},
-                           {{"type", "text"}, {"text", {{"content", " it"}}}}}}};
+  json title = {{"id", "title"},
+                {"type", "title"},
+                {"title",
+                 {{{"type", "text"}, {"text", {{"content", "Ship"}}}, {"plain_text", "Ship"}},
+                  {{"type", "text"}, {"text", {{"content", " it"}}}}}}};
   EXPECT_EQ(title_text(title), "Ship it");
-  json people = {{"type", "people"}, {"people", {{{"object", "user"}, {"id", "u1"}}, {{"object", "user"}, {"id", "u2"}}}}};
+  json people = {{"type", "people"},
+                 {"people", {{{"object", "user"}, {"id", "u1"}}, {{"object", "user"}, {"id", "u2"}}}}};
   EXPECT_EQ(people_ids(people), (std::vector<std::string>{"u1", "u2"}));
   json relation = {{"type", "relation"}, {"relation", {{{"id", "p1"}}}}, {"has_more", true}};
   auto rel = relation_ids(relation);
@@ -23,13 +26,17 @@ TEST(NotionProperties, ReadsEachType) {
   EXPECT_EQ(rel->ids, std::vector<std::string>{"p1"});
   EXPECT_TRUE(rel->has_more);
   EXPECT_EQ(number_value(json{{"type", "number"}, {"number", 42}}), 42);
-  EXPECT_EQ(number_value(json{{"type", "rollup"}, {"rollup", {{"type", "number"}, {"number", 2.5}, {"function", "sum"}}}}),
+  EXPECT_EQ(number_value(json{{"type", "rollup"},
+                              {"rollup", {{"type", "number"}, {"number", 2.5}, {"function", "sum"}}}}),
             2.5);
-  json date = {{"type", "date"}, {"date", {{"start", "2023-02-23"}, {"end", nullptr}, {"time_zone", nullptr}}}};
+  json date = {{"type", "date"},
+               {"date", {{"start", "2023-02-23"}, {"end", nullptr}, {"time_zone", nullptr}}}};
   EXPECT_EQ(date_start(date), "2023-02-23");
-  EXPECT_EQ(date_start(json{{"type", "rollup"}, {"rollup", {{"type", "date"}, {"date", {{"start", "2024-01-02"}}}}}}),
+  EXPECT_EQ(date_start(json{{"type", "rollup"},
+                            {"rollup", {{"type", "date"}, {"date", {{"start", "2024-01-02"}}}}}}),
             "2024-01-02");
-  EXPECT_EQ(select_name(json{{"type", "select"}, {"select", {{"id", "x"}, {"name", "jQuery"}, {"color", "purple"}}}}),
+  EXPECT_EQ(select_name(
+                json{{"type", "select"}, {"select", {{"id", "x"}, {"name", "jQuery"}, {"color", "purple"}}}}),
             "jQuery");
   EXPECT_EQ(status_name(json{{"type", "status"}, {"status", {{"name", "Done"}}}}), "Done");
 }
@@ -54,20 +61,24 @@ TEST(NotionProperties, WrongOrMalformedValuesReadAsNothing) {
   EXPECT_FALSE(number_value(json{{"type", "rollup"}, {"rollup", {{"type", "number"}}}}));
   EXPECT_FALSE(date_start(json{{"type", "rollup"}, {"rollup", {{"type", "date"}}}}));
   EXPECT_EQ(title_text(json{{"type", "title"}, {"title", {{{"text", 5}}, 7}}}), "");
-  EXPECT_EQ(simplify_page(json{{"id", "p"}, {"in_trash", "yes"}, {"properties", {{"x", 1}}}})["properties"]["x"],
-            nullptr);
+  EXPECT_EQ(
+      simplify_page(json{{"id", "p"}, {"in_trash", "yes"}, {"properties", {{"x", 1}}}})["properties"]["x"],
+      nullptr);
 }
 
 TEST(NotionProperties, SimplifiesAPage) {
-  json page = {
-      {"object", "page"}, {"id", "page-1"}, {"created_time", "2026-11-01T10:00:00.000Z"},
-      {"parent", {{"type", "database_id"}, {"database_id", "db-tasks"}}},
-      {"properties",
-       {{"Assignee", {{"type", "people"}, {"people", {{{"id", "u1"}}}}}},
-        {"Objective", {{"type", "relation"}, {"relation", {{{"id", "o1"}}}}, {"has_more", false}}},
-        {"Importance", {{"type", "rollup"}, {"rollup", {{"type", "array"}, {"array", {{{"type", "number"}, {"number", 3}}}}}}}},
-        {"Tags", {{"type", "multi_select"}, {"multi_select", {{{"name", "a"}}, {{"name", "b"}}}}}},
-        {"Done", {{"type", "checkbox"}, {"checkbox", true}}}}}};
+  json page = {{"object", "page"},
+               {"id", "page-1"},
+               {"created_time", "2026-11-01T10:00:00.000Z"},
+               {"parent", {{"type", "database_id"}, {"database_id", "db-tasks"}}},
+               {"properties",
+                {{"Assignee", {{"type", "people"}, {"people", {{{"id", "u1"}}}}}},
+                 {"Objective", {{"type", "relation"}, {"relation", {{{"id", "o1"}}}}, {"has_more", false}}},
+                 {"Importance",
+                  {{"type", "rollup"},
+                   {"rollup", {{"type", "array"}, {"array", {{{"type", "number"}, {"number", 3}}}}}}}},
+                 {"Tags", {{"type", "multi_select"}, {"multi_select", {{{"name", "a"}}, {{"name", "b"}}}}}},
+                 {"Done", {{"type", "checkbox"}, {"checkbox", true}}}}}};
   json simple = simplify_page(page);
   EXPECT_EQ(simple["id"], "page-1");
   EXPECT_EQ(simple["parent"], "db-tasks");
@@ -84,7 +95,8 @@ TEST(NotionProperties, SimplifiesAPage) {
 
 TEST(NotionProperties, IdsCompareWithoutDashesInAnyCase) {
   EXPECT_TRUE(same_notion_id("0c1f7cb2-8090-4f18-924e-d92965055e32", "0C1F7CB280904F18924ED92965055E32"));
-  EXPECT_FALSE(same_notion_id("0c1f7cb2-8090-4f18-924e-d92965055e32", "0c1f7cb2-8090-4f18-924e-d92965055e33"));
+  EXPECT_FALSE(
+      same_notion_id("0c1f7cb2-8090-4f18-924e-d92965055e32", "0c1f7cb2-8090-4f18-924e-d92965055e33"));
   EXPECT_TRUE(same_notion_id("db-tasks", "db-tasks"));
   EXPECT_FALSE(same_notion_id("", ""));
   EXPECT_EQ(canonical_notion_id("not-an-id"), "");

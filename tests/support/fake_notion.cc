@@ -237,8 +237,7 @@ struct Failure {
 };
 
 // Everything the fake knows; shared by the test thread and the fake's
-// thread. Every member is guarded by `mutex`, except `loop` which is
-// written under it and only read under it.
+// thread. Every member is guarded by `mutex`.
 struct Store {
   mutable std::mutex mutex;
   std::string token;
@@ -250,7 +249,6 @@ struct Store {
   std::deque<Failure> failures;
   int latency_ms = 0;
   std::vector<NotionRequest> requests;
-  Loop* loop = nullptr;
 
   Database& add_database(const std::string& id, const std::string& data_source_id) {
     std::string key = notion_id_key(id);
@@ -300,12 +298,14 @@ struct Store {
              filter.dump() + "`.";
     }
     const json& condition = filter[type];
-    if (by_id && (!condition.is_object() || condition.size() != 1 || !or_null(condition, "contains").is_string())) {
+    if (by_id &&
+        (!condition.is_object() || condition.size() != 1 || !or_null(condition, "contains").is_string())) {
       return "body.filter." + type + " should be {\"contains\": <id>}, instead was `" + condition.dump() +
              "`.";
     }
-    if (by_option && (!condition.is_object() || condition.size() != 1 ||
-                      (!or_null(condition, "equals").is_string() && !or_null(condition, "does_not_equal").is_string()))) {
+    if (by_option &&
+        (!condition.is_object() || condition.size() != 1 ||
+         (!or_null(condition, "equals").is_string() && !or_null(condition, "does_not_equal").is_string()))) {
       return "body.filter." + type + " should be {\"equals\" or \"does_not_equal\": <name>}, instead was `" +
              condition.dump() + "`.";
     }
@@ -472,85 +472,62 @@ std::string notion_id_key(std::string_view id) {
   return out;
 }
 
-FakeNotion::FakeNotion(std::string token) : state_(std::make_shared<fake_notion_detail::Store>()) {
-  state_->token = std::move(token);
-  std::promise<int> bound;
-  auto port = bound.get_future();
-  thread_ = std::thread([state = state_, &bound] {
-    using fake_notion_detail::Delayed;
-    Loop loop;
-    std::list<Delayed> delayed;  // stable addresses: timers point at their entry
-    http::HttpServerOptions options;
-    options.host = "127.0.0.1";
-    options.port = 0;
-    options.max_connections = 1024;
-    options.limits.parser = http::ParserLimits{64 << 10, 4 << 20};
-    options.limits.read_timeout_ms = 10000;
-    options.limits.idle_timeout_ms = 60000;
-    auto handler = [state, &loop, &delayed](http::HttpRequest req, http::Responder r) {
-      NotionRequest seen;
-      seen.method = req.method;
-      seen.path = req.path;
-      if (const std::string* v = req.header("notion-version")) seen.notion_version = *v;
-      if (const std::string* a = req.header("authorization")) seen.authorization = *a;
-      if (!req.body.empty()) seen.body = nlohmann::json::parse(req.body, nullptr, false);
-      seen.at_ms = fake_notion_detail::wall_ms();
-      http::HttpResponse response;
-      int latency = 0;
-      {
-        std::lock_guard lock(state->mutex);
-        response = state->answer(req, seen.body);
-        seen.status = response.status;
-        state->requests.push_back(std::move(seen));
-        latency = state->latency_ms;
-      }
-      if (latency <= 0) return r.send(std::move(response));
-      // Answered entries go now, never from inside their own timer callback.
-      delayed.remove_if([](const Delayed& d) { return !d.responder; });
-      Delayed& d = delayed.emplace_back();
-      d.responder.emplace(std::move(r));
-      d.response = std::move(response);
-      d.timer = std::make_unique<UvTimer>(loop, [&d] {
-        d.responder->send(std::move(d.response));
-        d.responder.reset();
-      });
-      d.timer->start(static_cast<uint64_t>(latency));
-    };
-    auto server = std::make_unique<http::HttpServer>(loop, options, handler);
-    auto listened = server->listen();
-    if (listened) {
-      // Before the port is known: the destructor may run at once after.
-      std::lock_guard lock(state->mutex);
-      state->loop = &loop;
-    }
-    bound.set_value(listened ? server->bound_port() : -1);
-    if (!listened) return;
-    loop.run();
+// Answers one request (on the fake's thread): now, or after the latency,
+// from a timer whose entry waits in `delayed`.
+http::HttpHandler FakeNotion::handler(std::shared_ptr<fake_notion_detail::Store> state, Loop& loop,
+                                      std::shared_ptr<std::list<fake_notion_detail::Delayed>> delayed) {
+  using fake_notion_detail::Delayed;
+  return [state, &loop, delayed](http::HttpRequest req, http::Responder r) {
+    NotionRequest seen;
+    seen.method = req.method;
+    seen.path = req.path;
+    if (const std::string* v = req.header("notion-version")) seen.notion_version = *v;
+    if (const std::string* a = req.header("authorization")) seen.authorization = *a;
+    if (!req.body.empty()) seen.body = nlohmann::json::parse(req.body, nullptr, false);
+    seen.at_ms = fake_notion_detail::wall_ms();
+    http::HttpResponse response;
+    int latency = 0;
     {
       std::lock_guard lock(state->mutex);
-      state->loop = nullptr;
+      response = state->answer(req, seen.body);
+      seen.status = response.status;
+      state->requests.push_back(std::move(seen));
+      latency = state->latency_ms;
     }
-    for (auto& d : delayed) {
-      if (!d.responder) continue;
-      d.timer->stop();
-      d.responder->send(fake_notion_detail::error(503, "service_unavailable", "The fake is stopping."));
+    if (latency <= 0) return r.send(std::move(response));
+    // Answered entries go now, never from inside their own timer callback.
+    delayed->remove_if([](const Delayed& d) { return !d.responder; });
+    Delayed& d = delayed->emplace_back();
+    d.responder.emplace(std::move(r));
+    d.response = std::move(response);
+    d.timer = std::make_unique<UvTimer>(loop, [&d] {
+      d.responder->send(std::move(d.response));
       d.responder.reset();
-    }
-    delayed.clear();
-    server->close_all();
-    server.reset();
-    loop.run_nowait();
-  });
-  port_ = port.get();
+    });
+    d.timer->start(static_cast<uint64_t>(latency));
+  };
 }
 
-FakeNotion::~FakeNotion() {
-  {
-    std::lock_guard lock(state_->mutex);
-    if (state_->loop != nullptr) state_->loop->post([loop = state_->loop] { loop->stop(); });
-  }
-  if (thread_.joinable()) thread_.join();
+FakeNotion::FakeNotion(std::string token)
+    : state_(std::make_shared<fake_notion_detail::Store>()),
+      delayed_(std::make_shared<std::list<fake_notion_detail::Delayed>>()),
+      server_([state = state_, delayed = delayed_](Loop& loop) { return handler(state, loop, delayed); },
+              // Answers still waiting for their latency get a 503 as the fake stops.
+              [delayed = delayed_] {
+                for (auto& d : *delayed) {
+                  if (!d.responder) continue;
+                  d.timer->stop();
+                  d.responder->send(
+                      fake_notion_detail::error(503, "service_unavailable", "The fake is stopping."));
+                  d.responder.reset();
+                }
+                delayed->clear();
+              }) {
+  std::lock_guard lock(state_->mutex);
+  state_->token = std::move(token);
 }
+
+FakeNotion::~FakeNotion() = default;
 
 void FakeNotion::add_database(const std::string& database_id, const std::string& data_source_id) {
   std::lock_guard lock(state_->mutex);

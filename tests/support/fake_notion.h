@@ -25,14 +25,16 @@
 #pragma once
 
 #include <cstdint>
+#include <list>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <thread>
 #include <vector>
 
 #include <nlohmann/json.hpp>
+
+#include "tests/support/loopback_server.h"
 
 namespace sundial::testing {
 
@@ -47,8 +49,9 @@ struct NotionRequest {
 };
 
 namespace fake_notion_detail {
-struct Store;  // the fake's state, shared with its thread (fake_notion.cc)
-}
+struct Store;    // the fake's state, shared with its thread (fake_notion.cc)
+struct Delayed;  // an answer waiting for its latency timer
+}  // namespace fake_notion_detail
 
 class FakeNotion {
  public:
@@ -57,8 +60,8 @@ class FakeNotion {
   FakeNotion(const FakeNotion&) = delete;
   FakeNotion& operator=(const FakeNotion&) = delete;
 
-  int port() const { return port_; }
-  std::string base_url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  int port() const { return server_.port(); }
+  std::string base_url() const { return "http://127.0.0.1:" + std::to_string(port()); }
 
   // Adds (or re-maps) a database; its data source id defaults to
   // "ds-" + database_id.
@@ -92,8 +95,12 @@ class FakeNotion {
 
  private:
   std::shared_ptr<fake_notion_detail::Store> state_;
-  std::thread thread_;
-  int port_ = 0;
+  static http::HttpHandler handler(std::shared_ptr<fake_notion_detail::Store> state, Loop& loop,
+                                   std::shared_ptr<std::list<fake_notion_detail::Delayed>> delayed);
+
+  // Answers waiting for their latency (the server's thread only).
+  std::shared_ptr<std::list<fake_notion_detail::Delayed>> delayed_;
+  LoopbackServer server_;  // last: stopped before the state goes
 };
 
 // IDs as the fake compares them: dashes removed, lower-cased.

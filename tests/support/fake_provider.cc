@@ -1,10 +1,6 @@
 #include "tests/support/fake_provider.h"
 
 #include <chrono>
-#include <future>
-
-#include "engine/loop/loop.h"
-#include "server/http/http_server.h"
 
 namespace sundial::testing {
 
@@ -16,7 +12,6 @@ struct FakeProvider::State {
   std::map<std::string, std::string> ids;  // key → email id
   size_t repeated = 0;
   std::vector<http::Responder> hung;  // answered never; dropped at shutdown
-  Loop* loop = nullptr;
   bool stopping = false;
 };
 
@@ -35,90 +30,63 @@ std::string header_or_empty(const http::HttpRequest& r, const char* name) {
 
 }  // namespace
 
-FakeProvider::FakeProvider() : state_(std::make_shared<State>()) {
-  std::promise<int> bound;
-  auto port = bound.get_future();
-  thread_ = std::thread([state = state_, &bound] {
-    Loop loop;
-    http::HttpServerOptions options;
-    options.host = "127.0.0.1";
-    options.port = 0;
-    options.max_connections = 1024;
-    options.limits.parser = http::ParserLimits{64 << 10, 1 << 20};
-    options.limits.read_timeout_ms = 10000;
-    options.limits.idle_timeout_ms = 60000;
-    auto server =
-        std::make_unique<http::HttpServer>(loop, options, [state](http::HttpRequest req, http::Responder r) {
-          if (req.method != "POST" || req.path != "/emails") {
-            return r.send(http::HttpResponse::json(404, {{"statusCode", 404}, {"name", "not_found"}}));
-          }
-          FakeRequest seen;
-          seen.idempotency_key = header_or_empty(req, "idempotency-key");
-          seen.authorization = header_or_empty(req, "authorization");
-          seen.user_agent = header_or_empty(req, "user-agent");
-          seen.body = nlohmann::json::parse(req.body, nullptr, false);
-          seen.at_ms = wall_ms();
-          std::lock_guard lock(state->mutex);
-          seen.answer = state->decide(seen);
-          state->requests.push_back(seen);
-          switch (seen.answer) {
-            case FakeAnswer::kOk: {
-              auto [it, fresh] =
-                  state->ids.emplace(seen.idempotency_key, "em_" + std::to_string(state->ids.size() + 1));
-              if (fresh) {
-                state->accepted[seen.idempotency_key] = seen.at_ms;
-              } else {
-                ++state->repeated;
+FakeProvider::FakeProvider()
+    : state_(std::make_shared<State>()),
+      server_(
+          [state = state_](Loop&) -> http::HttpHandler {
+            return [state](http::HttpRequest req, http::Responder r) {
+              if (req.method != "POST" || req.path != "/emails") {
+                return r.send(http::HttpResponse::json(404, {{"statusCode", 404}, {"name", "not_found"}}));
               }
-              return r.send(http::HttpResponse::json(200, {{"id", it->second}}));
+              FakeRequest seen;
+              seen.idempotency_key = header_or_empty(req, "idempotency-key");
+              seen.authorization = header_or_empty(req, "authorization");
+              seen.user_agent = header_or_empty(req, "user-agent");
+              seen.body = nlohmann::json::parse(req.body, nullptr, false);
+              seen.at_ms = wall_ms();
+              std::lock_guard lock(state->mutex);
+              seen.answer = state->decide(seen);
+              state->requests.push_back(seen);
+              switch (seen.answer) {
+                case FakeAnswer::kOk: {
+                  auto [it, fresh] =
+                      state->ids.emplace(seen.idempotency_key, "em_" + std::to_string(state->ids.size() + 1));
+                  if (fresh) {
+                    state->accepted[seen.idempotency_key] = seen.at_ms;
+                  } else {
+                    ++state->repeated;
+                  }
+                  return r.send(http::HttpResponse::json(200, {{"id", it->second}}));
+                }
+                case FakeAnswer::kTooManyRequests:
+                  return r.send(http::HttpResponse::json(429, {{"statusCode", 429},
+                                                               {"name", "rate_limit_exceeded"},
+                                                               {"message", "Too many requests"}})
+                                    .with_header("Retry-After", "1"));
+                case FakeAnswer::kServerError:
+                  return r.send(http::HttpResponse::json(
+                      500, {{"statusCode", 500}, {"name", "internal_server_error"}}));
+                case FakeAnswer::kUnprocessable:
+                  return r.send(http::HttpResponse::json(422, {{"statusCode", 422},
+                                                               {"name", "validation_error"},
+                                                               {"message", "Invalid `to` field"}}));
+                case FakeAnswer::kHang:
+                  state->hung.push_back(std::move(r));
+                  return;
+              }
+            };
+          },
+          // Requests held unanswered (kHang) get a 503 as the fake stops.
+          [state = state_] {
+            std::vector<http::Responder> hung;
+            {
+              std::lock_guard lock(state->mutex);
+              hung.swap(state->hung);
             }
-            case FakeAnswer::kTooManyRequests:
-              return r.send(http::HttpResponse::json(429, {{"statusCode", 429},
-                                                           {"name", "rate_limit_exceeded"},
-                                                           {"message", "Too many requests"}})
-                                .with_header("Retry-After", "1"));
-            case FakeAnswer::kServerError:
-              return r.send(
-                  http::HttpResponse::json(500, {{"statusCode", 500}, {"name", "internal_server_error"}}));
-            case FakeAnswer::kUnprocessable:
-              return r.send(http::HttpResponse::json(
-                  422,
-                  {{"statusCode", 422}, {"name", "validation_error"}, {"message", "Invalid `to` field"}}));
-            case FakeAnswer::kHang:
-              state->hung.push_back(std::move(r));
-              return;
-          }
-        });
-    auto listened = server->listen();
-    if (listened) {
-      // Before the port is known: the destructor may run at once after.
-      std::lock_guard lock(state->mutex);
-      state->loop = &loop;
-    }
-    bound.set_value(listened ? server->bound_port() : -1);
-    if (!listened) return;
-    loop.run();
-    std::vector<http::Responder> hung;
-    {
-      std::lock_guard lock(state->mutex);
-      hung.swap(state->hung);
-      state->loop = nullptr;
-    }
-    for (auto& h : hung) h.send(http::HttpResponse::text(503, "stopping"));
-    server->close_all();
-    server.reset();
-    loop.run_nowait();
-  });
-  port_ = port.get();
-}
+            for (auto& h : hung) h.send(http::HttpResponse::text(503, "stopping"));
+          }) {}
 
-FakeProvider::~FakeProvider() {
-  {
-    std::lock_guard lock(state_->mutex);
-    if (state_->loop != nullptr) state_->loop->post([loop = state_->loop] { loop->stop(); });
-  }
-  if (thread_.joinable()) thread_.join();
-}
+FakeProvider::~FakeProvider() = default;
 
 void FakeProvider::script(std::function<FakeAnswer(const FakeRequest&)> decide) {
   std::lock_guard lock(state_->mutex);

@@ -19,6 +19,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/support/loopback_server.h"
+
 namespace sundial::testing {
 
 enum class FakeAnswer { kOk, kTooManyRequests, kServerError, kHang, kUnprocessable };
@@ -39,8 +41,8 @@ class FakeProvider {
   FakeProvider(const FakeProvider&) = delete;
   FakeProvider& operator=(const FakeProvider&) = delete;
 
-  int port() const { return port_; }
-  std::string base_url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  int port() const { return server_.port(); }
+  std::string base_url() const { return "http://127.0.0.1:" + std::to_string(port()); }
 
   // Decides each answer (default: always kOk). Called on the fake's thread.
   void script(std::function<FakeAnswer(const FakeRequest&)> decide);
@@ -54,8 +56,7 @@ class FakeProvider {
  private:
   struct State;
   std::shared_ptr<State> state_;
-  std::thread thread_;
-  int port_ = 0;
+  LoopbackServer server_;  // last: stopped before the state goes
 };
 
 }  // namespace sundial::testing

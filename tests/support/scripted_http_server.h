@@ -11,11 +11,11 @@
 #include <memory>
 #include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "connectors/http/inbound_request.h"
 #include "server/http/message.h"
+#include "tests/support/loopback_server.h"
 
 namespace sundial::testing {
 
@@ -28,8 +28,8 @@ class ScriptedHttpServer {
   ScriptedHttpServer(const ScriptedHttpServer&) = delete;
   ScriptedHttpServer& operator=(const ScriptedHttpServer&) = delete;
 
-  int port() const { return port_; }
-  std::string base_url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  int port() const { return server_.port(); }
+  std::string base_url() const { return "http://127.0.0.1:" + std::to_string(port()); }
 
   // Default: 200 with the JSON {"ok": true}.
   void script(Answer answer);
@@ -38,8 +38,7 @@ class ScriptedHttpServer {
  private:
   struct State;
   std::shared_ptr<State> state_;
-  std::thread thread_;
-  int port_ = 0;
+  LoopbackServer server_;  // last: stopped before the state goes
 };
 
 }  // namespace sundial::testing

@@ -25,16 +25,21 @@ NotionRollupSettings settings() {
 }
 
 json event(const std::string& type, const std::string& parent, const std::string& parent_type = "database") {
-  return {{"id", "evt-1"}, {"type", type}, {"timestamp", "2026-12-02T10:00:00.000Z"},
-          {"entity", {{"id", kPage}, {"type", "page"}}},
-          {"data", {{"parent", {{"id", parent}, {"type", parent_type}}}, {"updated_properties", {"XGe%40"}}}}};
+  return {
+      {"id", "evt-1"},
+      {"type", type},
+      {"timestamp", "2026-12-02T10:00:00.000Z"},
+      {"entity", {{"id", kPage}, {"type", "page"}}},
+      {"data", {{"parent", {{"id", parent}, {"type", parent_type}}}, {"updated_properties", {"XGe%40"}}}}};
 }
 
 json automation(const std::string& database, json properties) {
   return {{"source", {{"type", "automation"}}},
-          {"data", {{"object", "page"}, {"id", kPage},
-                    {"parent", {{"type", "database_id"}, {"database_id", database}}},
-                    {"properties", std::move(properties)}}}};
+          {"data",
+           {{"object", "page"},
+            {"id", kPage},
+            {"parent", {{"type", "database_id"}, {"database_id", database}}},
+            {"properties", std::move(properties)}}}};
 }
 
 const StartAction& start_of(const WebhookAction& a) { return std::get<StartAction>(a); }
@@ -56,7 +61,8 @@ TEST(NotionRoute, ATaskEventStartsTheTaskRecompute) {
   auto by_database = map_notion_delivery(settings(), event("page.created", kTasks));
   ASSERT_TRUE(by_database);
   EXPECT_EQ(start_of(by_database->front()).input["task"], kPage);
-  auto by_source = map_notion_delivery(settings(), event("page.properties_updated", "ds-tasks", "data_source"));
+  auto by_source =
+      map_notion_delivery(settings(), event("page.properties_updated", "ds-tasks", "data_source"));
   ASSERT_TRUE(by_source);
   EXPECT_EQ(start_of(by_source->front()).input["task"], kPage);
 }
@@ -80,8 +86,9 @@ TEST(NotionRoute, WhatNoWorkflowWantsIsIgnored) {
 }
 
 TEST(NotionRoute, AnAutomationOnATaskRoutesItsAllowedAssignees) {
-  json people = {{"Assignee", {{"type", "people"},
-                               {"people", {{{"id", "u-allowed"}}, {{"id", "u-other"}}, {{"id", "u-also"}}}}}}};
+  json people = {
+      {"Assignee",
+       {{"type", "people"}, {"people", {{{"id", "u-allowed"}}, {{"id", "u-other"}}, {{"id", "u-also"}}}}}}};
   auto actions = map_notion_delivery(settings(), automation(kTasks, people));
   ASSERT_TRUE(actions);
   ASSERT_EQ(actions->size(), 2u);
@@ -127,8 +134,9 @@ TEST(NotionRoute, AVerificationRequestIsAnsweredBeforeTheSignature) {
   EXPECT_EQ(status["from"], "203.0.113.9");
   EXPECT_EQ(status["secret_configured"], false);
   // Anything else goes on to the signature check.
-  for (const char* body : {R"({"verification_token":"a","type":"page.created"})", R"({"verification_token":7})",
-                           R"({"verification_token":"has space"})", "not json", R"([1])"}) {
+  for (const char* body :
+       {R"({"verification_token":"a","type":"page.created"})", R"({"verification_token":7})",
+        R"({"verification_token":"has space"})", "not json", R"([1])"}) {
     request.body = body;
     EXPECT_FALSE(route.pre_verify(request)) << body;
   }

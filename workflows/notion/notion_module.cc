@@ -28,6 +28,7 @@ std::vector<ConfigTable> NotionModule::config(Settings& s) {
             {"projected_property", StringField{&n.projected_property}},
             {"daily_capacity", NumberField{&n.daily_capacity, 0.1, 24}},
             {"default_estimate", NumberField{&n.default_estimate, 0, 10'000}},
+            {"objective_debounce", DurationField{&n.objective_debounce}},
             {"allow", StringListField{&n.allow}},
             {"mode", StringField{&n.mode}}}}};
 }
@@ -49,6 +50,7 @@ nlohmann::json notion_rollup_config(const NotionRollupSettings& s) {
           {"projected_property", s.projected_property},
           {"daily_capacity", s.daily_capacity},
           {"default_estimate", s.default_estimate},
+          {"objective_debounce", s.objective_debounce},
           {"allow", s.allow},
           {"mode", s.mode}};
 }
@@ -60,9 +62,13 @@ Result<void> NotionModule::start(const Settings& settings, ModuleHost& host) {
     return make_error(ErrorCode::kInvalidArgument,
                       "[notion_rollup] mode must be \"dry_run\" or \"live\", not \"" + s.mode + "\"");
   }
+ if (s.objective_debounce < 0 || s.objective_debounce > kHourMs) {
+    return make_error(ErrorCode::kInvalidArgument, "[notion_rollup] objective_debounce must be from \"0s\" to \"1h\"");
+  }
   if (s.status_type != "status" && s.status_type != "select") {
-    return make_error(ErrorCode::kInvalidArgument, "[notion_rollup] status_type must be \"status\" or \"select\", not \"" +
-                                                       s.status_type + "\"");
+    return make_error(
+        ErrorCode::kInvalidArgument,
+        "[notion_rollup] status_type must be \"status\" or \"select\", not \"" + s.status_type + "\"");
   }
   bool header_ok = !s.automation_header.empty() &&
                    std::all_of(s.automation_header.begin(), s.automation_header.end(), [](unsigned char c) {

@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/base/clock.h"
 #include "workflows/module/workflow_module.h"
 
 namespace sundial {
@@ -38,15 +39,19 @@ struct NotionRollupSettings {
   std::string relation_property = "Objective";
   std::string people_property = "Assignee";
   std::string importance_property = "Importance";  // number or rollup: higher first
-  std::string due_property = "Due";                 // date: earlier first
-  std::string estimate_property = "Estimate";       // number of hours
+  std::string due_property = "Due";                // date: earlier first
+  std::string estimate_property = "Estimate";      // number of hours
   std::string status_property = "Status";
   std::string status_type = "status";  // the property's type: "status" or "select"
   std::vector<std::string> done_statuses = {"Done"};
-  std::string rank_property = "Queue Rank";                      // written: 1..n
-  std::string projected_property = "Projected Completion";       // written: a date
-  double daily_capacity = 6;    // hours of work per weekday
-  double default_estimate = 1;  // hours, for a task without an estimate
+  std::string rank_property = "Queue Rank";                 // written: 1..n
+  std::string projected_property = "Projected Completion";  // written: a date
+  double daily_capacity = 6;                                // hours of work per weekday
+  double default_estimate = 1;                              // hours, for a task without an estimate
+  // A burst of changes to one objective becomes one fan-out once the
+  // objective has been quiet this long (at most a minute after the
+  // burst's first change). 0: no wait; a burst folds into one follow-up.
+  DurationMs objective_debounce = 5 * kSecondMs;
   // The people whose tasks may be recomputed (Notion user ids), or "*".
   std::vector<std::string> allow;
   // "dry_run" (the default: plans are logged and returned, nothing is

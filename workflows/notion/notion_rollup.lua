@@ -15,8 +15,9 @@
 --
 -- Recomputes of one person run one at a time, and a burst of starts for
 -- a busy person folds into one follow-up (`concurrency` below: the key
--- "notion-rollup:assignee:<id>" with on_busy = "coalesce"); so do
--- fan-outs of one objective.
+-- "notion-rollup:assignee:<id>" with on_busy = "coalesce"). A burst of
+-- changes to one objective becomes one fan-out once the objective has
+-- been quiet for `objective_debounce` (5 s by default).
 --
 -- ctx.config is the [notion_rollup] table of sundiald.toml
 -- (workflows/notion/notion_module.h lists the keys and defaults).
@@ -272,7 +273,8 @@ local function recompute(ctx, settings, user, mode)
 end
 
 -- The settings an instance runs with, from ctx.config at its start.
-local FAN_OUT_KEYS = { "tasks_db_id", "tasks_data_source_id", "relation_property", "people_property", "allow" }
+local FAN_OUT_KEYS = { "tasks_db_id", "tasks_data_source_id", "relation_property", "people_property", "allow",
+                       "objective_debounce" }
 local RECOMPUTE_KEYS = { "tasks_db_id", "tasks_data_source_id", "people_property", "importance_property",
                          "due_property", "estimate_property", "status_property", "status_type", "done_statuses",
                          "rank_property", "projected_property", "daily_capacity", "default_estimate" }
@@ -324,7 +326,13 @@ return {
     if input.assignee then
       return { key = "notion-rollup:assignee:" .. input.assignee, on_busy = "coalesce" }
     elseif input.objective then
-      return { key = "notion-rollup:objective:" .. input.objective, on_busy = "coalesce" }
+      local key = "notion-rollup:objective:" .. input.objective
+      local quiet = input.settings.objective_debounce or 0
+      if quiet > 0 then
+        -- One fan-out per burst of changes, at least once a minute.
+        return { key = key, debounce = quiet .. "ms", max_wait = math.max(quiet, 60000) .. "ms" }
+      end
+      return { key = key, on_busy = "coalesce" }
     end
     return nil
   end,

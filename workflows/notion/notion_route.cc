@@ -1,8 +1,8 @@
 #include "workflows/notion/notion_route.h"
 
 #include <chrono>
-#include <deque>
 #include <ctime>
+#include <deque>
 #include <memory>
 
 #include <spdlog/spdlog.h>
@@ -64,8 +64,9 @@ std::optional<std::string> verification_token(const http::HttpRequest& request) 
   auto token = body->find("verification_token");
   if (token == body->end() || !token->is_string()) return std::nullopt;
   const std::string& text = token->get_ref<const std::string&>();
-  bool printable = !text.empty() && text.size() <= kMaxTokenBytes &&
-                   std::all_of(text.begin(), text.end(), [](unsigned char c) { return c > 0x20 && c < 0x7f; });
+  bool printable =
+      !text.empty() && text.size() <= kMaxTokenBytes &&
+      std::all_of(text.begin(), text.end(), [](unsigned char c) { return c > 0x20 && c < 0x7f; });
   return printable ? std::optional<std::string>(text) : std::nullopt;
 }
 
@@ -109,8 +110,9 @@ Result<WebhookActions> map_event(const NotionRollupSettings& s, const nlohmann::
   }
   SUNDIAL_ASSIGN_OR_RETURN(std::string page, page_id_of(entity, "entity.id"));
   const nlohmann::json& data = body.contains("data") ? body["data"] : nlohmann::json();
-  std::vector<std::string> parent =
-      data.is_object() && data.contains("parent") ? notion::parent_ids(data["parent"]) : std::vector<std::string>{};
+  std::vector<std::string> parent = data.is_object() && data.contains("parent")
+                                        ? notion::parent_ids(data["parent"])
+                                        : std::vector<std::string>{};
   if (watched(parent, s.objectives_db_id, s.objectives_data_source_id)) {
     if (type == "page.deleted") return WebhookActions{IgnoreAction{"an objective was deleted"}};
     return WebhookActions{rollup_start({{"objective", page}, {"event", type}})};
@@ -118,7 +120,8 @@ Result<WebhookActions> map_event(const NotionRollupSettings& s, const nlohmann::
   if (watched(parent, s.tasks_db_id, s.tasks_data_source_id)) {
     return WebhookActions{rollup_start({{"task", page}, {"event", type}})};
   }
-  return WebhookActions{IgnoreAction{"page " + page + " is in neither the objectives nor the tasks database"}};
+  return WebhookActions{
+      IgnoreAction{"page " + page + " is in neither the objectives nor the tasks database"}};
 }
 
 // A database automation's "Send webhook": the page under `data`.
@@ -129,7 +132,8 @@ Result<WebhookActions> map_automation(const NotionRollupSettings& s, const nlohm
     return WebhookActions{rollup_start({{"objective", page}, {"event", "automation"}})};
   }
   if (!watched(parent, s.tasks_db_id, s.tasks_data_source_id)) {
-    return WebhookActions{IgnoreAction{"page " + page + " is in neither the objectives nor the tasks database"}};
+    return WebhookActions{
+        IgnoreAction{"page " + page + " is in neither the objectives nor the tasks database"}};
   }
   const nlohmann::json& properties = data.contains("properties") ? data["properties"] : nlohmann::json();
   auto people = properties.is_object() && properties.contains(s.people_property)
@@ -143,8 +147,9 @@ Result<WebhookActions> map_automation(const NotionRollupSettings& s, const nlohm
     if (allowed(s, user)) actions.push_back(rollup_start({{"assignee", user}}));
   }
   if (actions.empty()) {
-    return WebhookActions{IgnoreAction{people->empty() ? "task " + page + " has no assignee"
-                                                       : "no assignee of task " + page + " is on the allow-list"}};
+    return WebhookActions{IgnoreAction{people->empty()
+                                           ? "task " + page + " has no assignee"
+                                           : "no assignee of task " + page + " is on the allow-list"}};
   }
   return actions;
 }
@@ -176,22 +181,25 @@ WebhookRoute notion_route(const NotionRollupSettings& settings, std::optional<st
   route.delivery_id = [](const http::HttpRequest&, const nlohmann::json& body) -> std::optional<std::string> {
     if (!body.is_object() || !body.contains("entity")) return std::nullopt;
     auto id = body.find("id");
-    if (id == body.end() || !id->is_string() || id->get_ref<const std::string&>().empty()) return std::nullopt;
+    if (id == body.end() || !id->is_string() || id->get_ref<const std::string&>().empty())
+      return std::nullopt;
     return id->get<std::string>();
   };
   auto handshake = std::make_shared<Handshake>();
   bool secret_set = route.verification.secret.has_value();
   // Answered before the signature check, since Notion signs nothing before
   // it is verified. Never adopted; once a secret is set, not even kept.
-  route.pre_verify = [handshake, secret_set](const http::HttpRequest& request) -> std::optional<WebhookReply> {
+  route.pre_verify = [handshake,
+                      secret_set](const http::HttpRequest& request) -> std::optional<WebhookReply> {
     std::optional<std::string> token = verification_token(request);
     if (!token) return std::nullopt;
     ++handshake->requests;
     if (secret_set) {
       if (handshake->may_log()) {
-        spdlog::info("Notion webhook verification request from {} ignored: $NOTION_WEBHOOK_SECRET is set "
-                     "(unset it and restart to take a new subscription's token)",
-                     request.peer_ip);
+        spdlog::info(
+            "Notion webhook verification request from {} ignored: $NOTION_WEBHOOK_SECRET is set "
+            "(unset it and restart to take a new subscription's token)",
+            request.peer_ip);
       }
       return WebhookReply{200, {{"received", true}, {"recorded", false}}};
     }
@@ -213,7 +221,8 @@ WebhookRoute notion_route(const NotionRollupSettings& settings, std::optional<st
   route.verification_status = [handshake, secret_set] {
     nlohmann::json received = nlohmann::json::array();
     for (auto it = handshake->tokens.rbegin(); it != handshake->tokens.rend(); ++it) {
-      received.push_back({{"verification_token", it->token}, {"received_at", it->received_at}, {"from", it->from}});
+      received.push_back(
+          {{"verification_token", it->token}, {"received_at", it->received_at}, {"from", it->from}});
     }
     const auto* newest = handshake->tokens.empty() ? nullptr : &handshake->tokens.back();
     return nlohmann::json{{"verification_token", newest ? nlohmann::json(newest->token) : nullptr},

@@ -113,14 +113,14 @@ AsyncStepFn build_notion(lua_State* L, const EffectEnv& env) {
     }
     switch (spec.op) {
       case NotionOp::kQuery:
-        return client->query_all(spec.query, [names = spec.names, done = std::move(done)](
-                                                 Result<NotionQueryResult> r) mutable {
-          if (!r) return done(std::unexpected(r.error()));
-          nlohmann::json pages = nlohmann::json::array();
-          for (const auto& page : r->pages) pages.push_back(notion::simplify_page(page, names));
-          size_t count = pages.size();
-          done(nlohmann::json{{"pages", std::move(pages)}, {"count", count}, {"requests", r->requests}});
-        });
+        return client->query_all(
+            spec.query, [names = spec.names, done = std::move(done)](Result<NotionQueryResult> r) mutable {
+              if (!r) return done(std::unexpected(r.error()));
+              nlohmann::json pages = nlohmann::json::array();
+              for (const auto& page : r->pages) pages.push_back(notion::simplify_page(page, names));
+              size_t count = pages.size();
+              done(nlohmann::json{{"pages", std::move(pages)}, {"count", count}, {"requests", r->requests}});
+            });
       case NotionOp::kPage:
         return client->retrieve_page(
             spec.page_id, [names = spec.names, done = std::move(done)](Result<nlohmann::json> r) mutable {
