@@ -13,6 +13,8 @@
 #include <variant>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "engine/base/clock.h"
 
 namespace sundial {
@@ -50,5 +52,16 @@ struct ConfigTable {
   std::string name;  // "nurture": the [table]
   std::vector<ConfigKey> keys;
 };
+
+// The values a table's keys hold now, as JSON by key (durations in ms): a
+// family's table as its shipped script's ctx.config, with no second list
+// of the keys to keep in step.
+inline nlohmann::json table_values(const ConfigTable& table) {
+  nlohmann::json out = nlohmann::json::object();
+  for (const ConfigKey& key : table.keys) {
+    std::visit([&](const auto& f) { out[key.name] = *f.target; }, key.field);
+  }
+  return out;
+}
 
 }  // namespace sundial

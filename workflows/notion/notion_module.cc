@@ -33,28 +33,6 @@ std::vector<ConfigTable> NotionModule::config(Settings& s) {
             {"mode", StringField{&n.mode}}}}};
 }
 
-nlohmann::json notion_rollup_config(const NotionRollupSettings& s) {
-  return {{"objectives_db_id", s.objectives_db_id},
-          {"objectives_data_source_id", s.objectives_data_source_id},
-          {"tasks_db_id", s.tasks_db_id},
-          {"tasks_data_source_id", s.tasks_data_source_id},
-          {"relation_property", s.relation_property},
-          {"people_property", s.people_property},
-          {"importance_property", s.importance_property},
-          {"due_property", s.due_property},
-          {"estimate_property", s.estimate_property},
-          {"status_property", s.status_property},
-          {"status_type", s.status_type},
-          {"done_statuses", s.done_statuses},
-          {"rank_property", s.rank_property},
-          {"projected_property", s.projected_property},
-          {"daily_capacity", s.daily_capacity},
-          {"default_estimate", s.default_estimate},
-          {"objective_debounce", s.objective_debounce},
-          {"allow", s.allow},
-          {"mode", s.mode}};
-}
-
 Result<void> NotionModule::start(const Settings& settings, ModuleHost& host) {
   const NotionRollupSettings& s = settings.notion_rollup;
   SUNDIAL_TRY(webhooks::check_route_path(s.webhook_path, "[notion_rollup] webhook_path"));
@@ -79,7 +57,8 @@ Result<void> NotionModule::start(const Settings& settings, ModuleHost& host) {
                       "[notion_rollup] automation_header must be a lower-case header name such as "
                       "\"x-sundial-secret\"");
   }
-  host.script_types[std::string(kNotionRollupWorkflow)] = {notion_rollup_config(s), nullptr};
+  Settings copy = settings;  // config() binds to settings it may write
+  host.script_types[std::string(kNotionRollupWorkflow)] = {table_values(config(copy).front()), nullptr};
   host.routes.push_back(webhooks::notion_route(s, host.read_secret(host.webhook_secrets.notion_secret_env),
                                                host.read_secret(s.automation_secret_env)));
   return ok();

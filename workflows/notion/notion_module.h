@@ -68,7 +68,4 @@ struct NotionModule {
   static Result<void> start(const Settings& settings, ModuleHost& host);
 };
 
-// The settings as the script's ctx.config.
-nlohmann::json notion_rollup_config(const NotionRollupSettings& s);
-
 }  // namespace sundial
