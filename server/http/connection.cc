@@ -185,8 +185,11 @@ void Connection::refuse(HttpResponse response) {
 }
 
 void Connection::on_alloc(uv_handle_t*, size_t, uv_buf_t* buf) noexcept {
-  // One loop thread, and the parser copies what it keeps: one buffer serves all.
-  static char buffer[64 * 1024];
+  // The parser copies what it keeps, so the connections of one loop share
+  // a buffer; each thread has its own, since a process may run several
+  // servers, each on its own loop thread (the tests' fake providers do:
+  // with one static buffer their reads overwrote each other's bytes).
+  thread_local char buffer[64 * 1024];
   *buf = uv_buf_init(buffer, sizeof buffer);
 }
 
