@@ -8,21 +8,16 @@
 #include <charconv>
 #include <cstring>
 
+#include "engine/base/text.h"
+
 namespace sundial {
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 // "[::1]" -> "::1", "Example.COM." -> "example.com".
 std::string normal_host(std::string_view host) {
   if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
   while (!host.empty() && host.back() == '.') host.remove_suffix(1);
-  return lower(host);
+  return ascii_lower(host);
 }
 
 bool valid_name(std::string_view name) {
@@ -159,7 +154,7 @@ Result<OutboundPolicy> OutboundPolicy::parse(const std::vector<std::string>& ent
     auto bad = [&](const std::string& why) {
       return make_error(ErrorCode::kInvalidArgument, "http_allow: '" + raw + "' " + why);
     };
-    std::string entry = lower(raw);
+    std::string entry = ascii_lower(raw);
     if (entry == "*") {
       policy.any_public_ = true;
       continue;

@@ -6,6 +6,7 @@
 
 #include "connectors/signing/base64.h"
 #include "connectors/signing/hmac.h"
+#include "engine/base/text.h"
 
 namespace sundial {
 
@@ -49,12 +50,6 @@ std::optional<SignatureCheck> too_old(const WebhookVerification& v, int64_t seco
                  " s from now, beyond the tolerance of " + std::to_string(v.tolerance / kSecondMs) + " s");
 }
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 SignatureCheck check_hmac(const WebhookVerification& v, const std::string& secret,
                           const http::HttpRequest& request) {
   const std::string* given = request.header(v.header);
@@ -63,8 +58,9 @@ SignatureCheck check_hmac(const WebhookVerification& v, const std::string& secre
   if (!text.starts_with(v.prefix)) return invalid(v.header + " does not begin with '" + v.prefix + "'");
   text.remove_prefix(v.prefix.size());
   std::string digest = hmac_sha256(secret, request.body);
-  bool match = v.encoding == SignatureEncoding::kHex ? constant_time_equal(hex_encode(digest), lower(text))
-                                                     : constant_time_equal(base64_encode(digest), text);
+  bool match = v.encoding == SignatureEncoding::kHex
+                   ? constant_time_equal(hex_encode(digest), ascii_lower(text))
+                   : constant_time_equal(base64_encode(digest), text);
   return match ? valid() : invalid("wrong " + v.header);
 }
 
@@ -84,7 +80,7 @@ SignatureCheck check_stripe(const WebhookVerification& v, const std::string& sec
   }
   std::string expected = hmac_sha256_hex(secret, std::string(*timestamp) + "." + request.body);
   bool match = false;
-  for (std::string_view s : signatures) match |= constant_time_equal(expected, lower(s));
+  for (std::string_view s : signatures) match |= constant_time_equal(expected, ascii_lower(s));
   if (!match) return invalid("wrong " + v.header);
   // The age is checked after the signature, so an attacker learns nothing
   // about the tolerance from unsigned guesses.
