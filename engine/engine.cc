@@ -67,6 +67,7 @@ Result<void> Engine::open_services() {
   tasks_ = std::make_unique<TaskService>(loop_, *store_, *pool_, *runtime_, options_.tasks);
   runtime_->set_participant(tasks_.get());
   idempotency_ = std::make_unique<IdempotencyKeys>(*store_);
+  kv_ = std::make_unique<KvService>(clock_, *store_, *commits_, *pool_);
   runtime_->set_command_runner([this](const StepInfo& step, const InstanceCommand& cmd, StepDone done) {
     run_workflow_command(*runtime_, *idempotency_, options_.idempotency_window, step, cmd, std::move(done));
   });
@@ -95,6 +96,9 @@ Engine::~Engine() {
   if (schedules_) schedules_->close();
   if (tasks_) tasks_->close();
   if (runtime_) runtime_->close();
+  // Before the commit queue shuts down: a kv read answered during the drain
+  // below must not submit a commit, nor complete a step of a closed runtime.
+  if (kv_) kv_->close();
   // Answer everything submitted: each completion may submit follow-up
   // transitions (a step that completes at once), so drain until quiet.
   if (commits_) {

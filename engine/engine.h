@@ -19,6 +19,7 @@
 
 #include "engine/base/clock.h"
 #include "engine/events/event_log.h"
+#include "engine/kv/kv_service.h"
 #include "engine/loop/loop.h"
 #include "engine/loop/thread_work_pool.h"
 #include "engine/loop/work_pool.h"
@@ -114,6 +115,8 @@ class Engine {
   TaskService& tasks() { return *tasks_; }
   // Cron and interval schedules (engine/schedules/schedule_service.h).
   ScheduleService& schedules() { return *schedules_; }
+  // The durable key-value facility workflows keep maps in (engine/kv/kv_service.h).
+  KvService& kv() { return *kv_; }
   // Runs `fn` on the loop in a later turn (an answer that must not come
   // inside the call that asked).
   void defer(std::move_only_function<void()> fn) { runtime_->defer(std::move(fn)); }
@@ -134,7 +137,8 @@ class Engine {
   // Instance loads, timer scans, blocking steps, task reads and queries
   // submitted to a pool and not yet back on the loop (tests drain until zero).
   size_t pool_jobs_in_flight() const {
-    return runtime_->pool_jobs_in_flight() + tasks_->reads_in_flight() + queries_in_flight();
+    return runtime_->pool_jobs_in_flight() + tasks_->reads_in_flight() + queries_in_flight() +
+           (kv_ ? kv_->reads_in_flight() : 0);
   }
   CommitQueue::Stats commit_stats() const { return commits_->stats(); }
   TimerService::Stats timer_stats() { return runtime_->timers().stats(); }
@@ -170,6 +174,7 @@ class Engine {
   std::unique_ptr<TaskService> tasks_;          // borrows runtime_: destroyed before it
   std::unique_ptr<ScheduleService> schedules_;  // fires through runtime_ and tasks_
   std::unique_ptr<IdempotencyKeys> idempotency_;
+  std::unique_ptr<KvService> kv_;
   std::unique_ptr<RetentionSweep> sweep_;
   std::unique_ptr<StatsReader> stats_;
   std::unique_ptr<SnapshotReader> queries_;

@@ -20,12 +20,13 @@ enum class Cf : size_t {
   kEvents,         // event seq → EngineEvent (capped)
   kMeta,           // "schema_version" → decimal; script store; queue records
   kTasks,          // task id → TaskRecord; "%d" queue, dedupe key → task id
+  kKv,             // namespace 0x00 key → KvEntry (engine/kv/kv_entry.h)
 };
 
-inline constexpr size_t kCfCount = 9;
+inline constexpr size_t kCfCount = 10;
 
 inline constexpr std::array<std::string_view, kCfCount> kCfNames{
-    "instances", "journal", "timers", "idempotency", "index", "schedules", "events", "meta", "tasks"};
+    "instances", "journal", "timers", "idempotency", "index", "schedules", "events", "meta", "tasks", "kv"};
 
 inline constexpr std::string_view cf_name(Cf cf) { return kCfNames[static_cast<size_t>(cf)]; }
 

@@ -161,7 +161,7 @@ Result<void> RocksDbStore::open_db(bool read_only, bool flush_recovered) {
   point_read_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(point_read_table));
 
   // A read-only open of a directory written by an older version (before
-  // the `tasks` family existed) opens the families that exist; reads of a
+  // the `tasks` or `kv` family existed) opens the families that exist; reads of a
   // missing one find nothing. A writing open creates them.
   std::vector<std::string> existing;
   if (read_only) {
@@ -276,7 +276,8 @@ Result<void> RocksDbStore::check_schema(bool read_only) {
     const Batch* one[] = {&batch};
     return write(one);
   }
-  if (*version == "1") {  // the same families but `tasks`, which the open just created
+  if (*version == "1" || *version == "2") {
+    // The same families but `tasks` (version 2) and `kv` (version 3), which the open just created.
     if (read_only) return ok();
     Batch batch;
     batch.put(Cf::kMeta, std::string(keys::kSchemaVersionKey), std::to_string(kSchemaVersion));

@@ -12,6 +12,7 @@ void add_admin_routes(Router& router, const AdminApi& api) {
   add_limit_routes(router, api);
   add_schedule_routes(router, api);
   add_webhook_routes(router, api);
+  add_kv_routes(router, api);
 }
 
 }  // namespace sundial::api

@@ -48,5 +48,6 @@ void add_task_routes(Router& router, const AdminApi& api);
 void add_limit_routes(Router& router, const AdminApi& api);
 void add_schedule_routes(Router& router, const AdminApi& api);
 void add_webhook_routes(Router& router, const AdminApi& api);
+void add_kv_routes(Router& router, const AdminApi& api);
 
 }  // namespace sundial::api

@@ -23,6 +23,9 @@ bool is_capture(std::string_view segment) {
   return segment.size() > 2 && segment.front() == '{' && segment.back() == '}';
 }
 
+// "{key...}": the rest of the path, slashes included.
+bool is_rest_capture(std::string_view segment) { return is_capture(segment) && segment.ends_with("...}"); }
+
 }  // namespace
 
 void Router::add(std::string method, std::string_view pattern, RouteHandler handler) {
@@ -35,10 +38,19 @@ void Router::add(std::string method, std::string_view pattern, RouteHandler hand
 }
 
 bool Router::match(const Route& route, const std::vector<std::string_view>& segments, PathParams* params) {
-  if (route.segments.size() != segments.size()) return false;
-  for (size_t i = 0; i < segments.size(); ++i) {
+  bool rest = !route.segments.empty() && is_rest_capture(route.segments.back());
+  if (rest ? segments.size() < route.segments.size() : route.segments.size() != segments.size()) return false;
+  for (size_t i = 0; i < route.segments.size(); ++i) {
     const std::string& want = route.segments[i];
-    if (is_capture(want)) {
+    if (rest && i + 1 == route.segments.size()) {
+      std::string joined;
+      for (size_t j = i; j < segments.size(); ++j) {
+        if (j > i) joined += '/';
+        joined.append(segments[j]);
+      }
+      if (joined.empty()) return false;
+      if (params != nullptr) (*params)[want.substr(1, want.size() - 5)] = std::move(joined);
+    } else if (is_capture(want)) {
       if (segments[i].empty()) return false;
       if (params != nullptr) (*params)[want.substr(1, want.size() - 2)] = std::string(segments[i]);
     } else if (want != segments[i]) {

@@ -1,5 +1,7 @@
 // Router: (method, path pattern) → handler. Patterns are literal segments
-// and `{name}` captures: "/api/v1/instances/{id}/signals/{name}". A path no
+// and `{name}` captures: "/api/v1/instances/{id}/signals/{name}"; a last
+// `{name...}` captures the rest of the path, slashes included (a kv key
+// "page/1" sent as "page%2F1" or "page/1"). A path no
 // pattern matches is 404 not_found; a path that matches with another method
 // is 405 method_not_allowed with an Allow header. HEAD is served by the
 // GET route with the body left out (by the connection); a GET route that

@@ -100,7 +100,11 @@ ServerMetrics::ServerMetrics(MetricsRegistry& registry, Engine& engine,
                                        {"limiter"})),
       limiter_holds_(registry.counter(
           "sundial_limiter_holds_total",
-          "Times a provider's Retry-After paused a bucket of a shared rate limiter.", {"limiter"})) {
+          "Times a provider's Retry-After paused a bucket of a shared rate limiter.", {"limiter"})),
+      kv_ops_(registry.counter("sundial_kv_operations_total",
+                               "Key-value operations by outcome: read, written, conflict (a compare-and-set "
+                               "refused), replayed (a retried step found its own write).",
+                               {"outcome"})) {
   registry.add_collector([this] { collect(); });
 }
 
@@ -164,6 +168,11 @@ void ServerMetrics::collect() {
   schedule_missed_dropped_.set({}, static_cast<double>(st.missed_dropped));
   schedule_lateness_.load({}, st.lateness_ms.buckets, st.lateness_ms.count,
                           static_cast<double>(st.lateness_ms.sum) * 1e-3);
+  const KvService::Stats& kv = engine_.kv().stats();
+  kv_ops_.set({"read"}, static_cast<double>(kv.reads));
+  kv_ops_.set({"written"}, static_cast<double>(kv.writes));
+  kv_ops_.set({"conflict"}, static_cast<double>(kv.conflicts));
+  kv_ops_.set({"replayed"}, static_cast<double>(kv.replays));
   if (limiters_) {
     for (const LimiterView& v : limiters_()) {
       limiter_tokens_.set({v.name}, v.tokens);

@@ -89,6 +89,7 @@ class ServerMetrics {
   MetricFamily& limiter_waiting_;
   MetricFamily& limiter_sub_keys_;
   MetricFamily& limiter_holds_;
+  MetricFamily& kv_ops_;
 };
 
 }  // namespace sundial::ops

@@ -123,5 +123,30 @@ TEST(DurabilityTest, RefusesAStoreWithANewerSchemaVersion) {
   EXPECT_NE(reopened.error().message.find("99"), std::string::npos);
 }
 
+// A directory of the previous format (version 2: no `kv` family) opens:
+// the family is created, the version stamped 3, and a kv write lands.
+TEST(DurabilityTest, AVersion2DirectoryIsUpgradedInPlace) {
+  testing::TempDir dir;
+  RocksDbOptions options;
+  options.path = dir.sub("data");
+  {
+    auto store = RocksDbStore::open(options);
+    ASSERT_TRUE(store);
+    Batch batch;
+    batch.put(Cf::kMeta, "schema_version", "2");
+    const Batch* one[] = {&batch};
+    ASSERT_TRUE((*store)->write(one));
+  }
+  auto reopened = RocksDbStore::open(options);
+  ASSERT_TRUE(reopened) << reopened.error().to_string();
+  auto version = (*reopened)->get(Cf::kMeta, "schema_version");
+  ASSERT_TRUE(version && *version);
+  EXPECT_EQ(**version, "3");
+  Batch row;
+  row.put(Cf::kKv, std::string("ns\0key", 6), "{}");
+  const Batch* one[] = {&row};
+  EXPECT_TRUE((*reopened)->write(one));
+}
+
 }  // namespace
 }  // namespace sundial

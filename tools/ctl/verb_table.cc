@@ -157,6 +157,18 @@ const std::vector<VerbSpec>& verb_specs() {
        "enqueue a task"},
       {"tasks retry", tasks_retry_cancel_verb, {"ID"}, {}, "make a failed or cancelled task pending again"},
       {"tasks cancel", tasks_retry_cancel_verb, {"ID"}, {}, "cancel a pending task"},
+      {"kv list",
+       kv_list_verb,
+       {"NAMESPACE"},
+       {{"--prefix", "P", "only keys that start with P"},
+        {"--deleted", "", "also show deleted entries (tombstones)"},
+        {"--conflicted", "", "only entries whose compare-and-set was ever refused"}},
+       "a key-value namespace's entries in key order: version, state, conflicts, updated, value"},
+      {"kv get",
+       kv_get_verb,
+       {"NAMESPACE", "KEY"},
+       {},
+       "a key-value entry: its value, version, conflicts and the history of its changes"},
   };
   return verbs;
 }

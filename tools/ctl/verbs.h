@@ -64,6 +64,11 @@ int tasks_show_verb(VerbContext& ctx);
 int tasks_enqueue_verb(VerbContext& ctx);
 int tasks_retry_cancel_verb(VerbContext& ctx);
 
+// The key-value facility (tools/ctl/kv_verbs.cc): kv list NAMESPACE
+// [--prefix P] [--deleted] [--conflicted]; kv get NAMESPACE KEY.
+int kv_list_verb(VerbContext& ctx);
+int kv_get_verb(VerbContext& ctx);
+
 // Prints `error` and returns its exit code (3 for not_found, else 1).
 int fail(VerbContext& ctx, const Error& error);
 // Prints a usage problem and returns 2.
