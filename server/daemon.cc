@@ -8,6 +8,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "connectors/github/github_client.h"
 #include "connectors/http/async_http_client.h"
 #include "connectors/http/outbound_policy.h"
 #include "connectors/notion/notion_client.h"
@@ -117,7 +118,8 @@ lua::TriggerOptions trigger_options(const DaemonConfig& config) {
 // over it, and its family's templates for ctx:email.
 Result<lua::ScriptCatalog::Options> lua_script_options(
     const DaemonConfig& config, AsyncHttpClient& http, Limiters& limiters, ResendClient& resend,
-    NotionClient& notion, const std::map<std::string, ScriptTypeSettings, std::less<>>& module_types) {
+    NotionClient& notion, GitHubClient& github,
+    const std::map<std::string, ScriptTypeSettings, std::less<>>& module_types) {
   lua::ScriptCatalog::Options options;
   options.lua.limits = config.workflows.limits;
   if (config.workflows.shipped) options.dirs = shipped_script_dirs();
@@ -133,6 +135,7 @@ Result<lua::ScriptCatalog::Options> lua_script_options(
   effects.http = &http;
   effects.limiters = &limiters;
   effects.notion = &notion;
+  effects.github = &github;
   auto policy = OutboundPolicy::parse(config.workflows.http_allow);
   if (!policy)
     return make_error(ErrorCode::kInvalidArgument, "workflows.http_allow: " + policy.error().message);
@@ -208,8 +211,13 @@ int run_daemon(const std::vector<std::string>& args) {
   // `resend`, which every email waits for.
   NotionOptions notion_options = config.notion;
   notion_options.token = secret_from_env(config.notion.token_env);
-  Limiters limiters(loop, clock,
-                    with_notion_limiter(with_resend_limiter(config.limits, resend_options), notion_options));
+  GitHubOptions github_options = config.github;
+  github_options.token = secret_from_env(config.github.token_env);
+  Limiters limiters(
+      loop, clock,
+      with_github_limiter(
+          with_notion_limiter(with_resend_limiter(config.limits, resend_options), notion_options),
+          github_options));
   // The limiters made through the API (PUT /api/v1/limits/{name}), stored
   // in the engine: loaded as it opens, before recovery resumes the steps
   // that name them.
@@ -217,6 +225,8 @@ int run_daemon(const std::vector<std::string>& args) {
   ResendClient resend(http_client, limiters, resend_options);
   // ctx:notion's client: every request waits for the limiter `notion`.
   NotionClient notion(http_client, limiters, notion_options);
+  // ctx:github's client: every request waits for the limiter `github`.
+  GitHubClient github(http_client, limiters, clock, github_options);
   if (resend.log_mode()) {
     spdlog::warn("${} is not set: emails are logged and journaled, not sent (log mode)",
                  config.resend.api_key_env);
@@ -235,7 +245,7 @@ int run_daemon(const std::vector<std::string>& args) {
             .count());
   });
   Registry registry;
-  ModuleHost modules{registry, resend, config.resend.from, config.webhooks, secret_from_env, {}, {}};
+  ModuleHost modules{registry, resend, config.resend.from, config.webhooks, secret_from_env, {}, {}, {}};
   if (auto started = BuiltinModules::start(config, modules); !started) {
     std::fprintf(stderr, "sundiald: %s\n", started.error().message.c_str());
     return 2;
@@ -245,7 +255,7 @@ int run_daemon(const std::vector<std::string>& args) {
   // resumes the instances that run them. A script that does not load
   // stops start-up.
   auto script_options =
-      lua_script_options(config, http_client, limiters, resend, notion, modules.script_types);
+      lua_script_options(config, http_client, limiters, resend, notion, github, modules.script_types);
   if (!script_options) {
     std::fprintf(stderr, "sundiald: %s\n", script_options.error().message.c_str());
     return 2;
@@ -280,8 +290,11 @@ int run_daemon(const std::vector<std::string>& args) {
   }
   std::unique_ptr<Engine> engine = std::move(*opened);
   engine->tasks().use_limiters(&limiters);
-  // [schedules.<id>]: made, changed or deleted to match the file.
-  if (auto declared = declare_config_schedules(*engine, config.schedules); !declared) {
+  // [schedules.<id>] and the modules' own (a poller): made, changed or
+  // deleted to match the file.
+  std::vector<ScheduleSpec> file_schedules = config.schedules;
+  file_schedules.insert(file_schedules.end(), modules.schedules.begin(), modules.schedules.end());
+  if (auto declared = declare_config_schedules(*engine, file_schedules); !declared) {
     spdlog::critical("{}", declared.error().message);
     return 2;
   }

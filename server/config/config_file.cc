@@ -326,17 +326,43 @@ const std::map<std::string, std::map<std::string, Setter>>& schema() {
        }},
       {"notion",
        {
-           {"base_url",
-            string_key("notion.base_url", [](DaemonConfig & c) -> auto& { return c.notion.base_url; })},
+           {"base_url", string_key(
+                            "notion.base_url", [](DaemonConfig & c) -> auto& { return c.notion.base_url; })},
            {"token_env",
-            string_key("notion.token_env", [](DaemonConfig & c) -> auto& { return c.notion.token_env; })},
-           {"version", string_key("notion.version", [](DaemonConfig & c) -> auto& { return c.notion.version; })},
-           {"rate_per_second",
-            positive_number_key("notion.rate_per_second",
-                                [](DaemonConfig & c) -> auto& { return c.notion.rate_per_second; })},
-           {"burst", number_key("notion.burst", 1, kMaxLimiterBurst,
-                                [](DaemonConfig & c) -> auto& { return c.notion.burst; })},
-           {"timeout", duration_key("notion.timeout", [](DaemonConfig & c) -> auto& { return c.notion.timeout; })},
+            string_key(
+                "notion.token_env", [](DaemonConfig & c) -> auto& { return c.notion.token_env; })},
+           {"version", string_key(
+                           "notion.version", [](DaemonConfig & c) -> auto& { return c.notion.version; })},
+           {"rate_per_second", positive_number_key(
+                                   "notion.rate_per_second",
+                                   [](DaemonConfig & c) -> auto& { return c.notion.rate_per_second; })},
+           {"burst", number_key(
+                         "notion.burst", 1, kMaxLimiterBurst,
+                         [](DaemonConfig & c) -> auto& { return c.notion.burst; })},
+           {"timeout", duration_key(
+                           "notion.timeout", [](DaemonConfig & c) -> auto& { return c.notion.timeout; })},
+       }},
+      {"github",
+       {
+           {"base_url", string_key(
+                            "github.base_url", [](DaemonConfig & c) -> auto& { return c.github.base_url; })},
+           {"token_env",
+            string_key(
+                "github.token_env", [](DaemonConfig & c) -> auto& { return c.github.token_env; })},
+           {"api_version",
+            string_key(
+                "github.api_version", [](DaemonConfig & c) -> auto& { return c.github.api_version; })},
+           {"user_agent",
+            string_key(
+                "github.user_agent", [](DaemonConfig & c) -> auto& { return c.github.user_agent; })},
+           {"rate_per_second", positive_number_key(
+                                   "github.rate_per_second",
+                                   [](DaemonConfig & c) -> auto& { return c.github.rate_per_second; })},
+           {"burst", number_key(
+                         "github.burst", 1, kMaxLimiterBurst,
+                         [](DaemonConfig & c) -> auto& { return c.github.burst; })},
+           {"timeout", duration_key(
+                           "github.timeout", [](DaemonConfig & c) -> auto& { return c.github.timeout; })},
        }},
       {"resend",
        {
@@ -352,8 +378,9 @@ const std::map<std::string, std::map<std::string, Setter>>& schema() {
                                    "resend.rate_per_second", [](DaemonConfig & c) -> auto& {
                                      return c.resend.client.rate_per_second;
                                    })},
-           {"burst", number_key("resend.burst", 1, kMaxLimiterBurst,
-                                [](DaemonConfig & c) -> auto& { return c.resend.client.burst; })},
+           {"burst", number_key(
+                         "resend.burst", 1, kMaxLimiterBurst,
+                         [](DaemonConfig & c) -> auto& { return c.resend.client.burst; })},
            {"timeout",
             duration_key(
                 "resend.timeout", [](DaemonConfig & c) -> auto& { return c.resend.client.timeout; })},

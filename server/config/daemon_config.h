@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "connectors/github/github_client.h"
 #include "connectors/notion/notion_client.h"
 #include "connectors/resend/resend_client.h"
 #include "engine/base/clock.h"
@@ -128,6 +129,10 @@ struct DaemonConfig : BuiltinModules::Settings {
   // burst, timeout — defaults are the connector's own
   // (connectors/notion/notion_client.h). ctx:notion uses it.
   NotionOptions notion;
+  // [github]: base_url, token_env (default GITHUB_TOKEN, read at start-up),
+  // api_version, user_agent, rate_per_second, burst, timeout — defaults are
+  // the connector's (connectors/github/github_client.h). ctx:github uses it.
+  GitHubOptions github;
   // [calcom], [github], [notion] secret_env (workflows/module/webhook_secrets.h).
   WebhookSecretSettings webhooks;
   WorkflowsSettings workflows;

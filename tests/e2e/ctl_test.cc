@@ -225,38 +225,40 @@ TEST_F(CtlTest, QueuesListPauseResumeAndSet) {
 }
 
 TEST_F(CtlTest, LimitsListSetAndDelete) {
-  auto set = run({"-o", "json", "limits", "set", "github", "--rate", "2.5"});
+  auto set = run({"-o", "json", "limits", "set", "monday", "--rate", "2.5"});
   ASSERT_EQ(set.exit_code, 0) << set.out;
   EXPECT_EQ(json_output(set)["source"], "api");
   EXPECT_EQ(json_output(set)["burst"], 2.5);
-  auto table = run({"limits", "set", "github", "--rate", "5", "--burst", "10"});
+  auto table = run({"limits", "set", "monday", "--rate", "5", "--burst", "10"});
   ASSERT_EQ(table.exit_code, 0);
   EXPECT_EQ(table.out.substr(0, table.out.find('\n')),
             "LIMITER  SOURCE  RATE/S  BURST  TOKENS  SUB-KEYS  WAITING  HOLDS");
-  EXPECT_NE(table.out.find("\ngithub   api     5       10     10  "), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("\nmonday   api     5       10     10  "), std::string::npos) << table.out;
   auto listed = json_output(run({"-o", "json", "limits", "list"}))["limits"];
-  // github (the API's), then the connectors' own: notion and resend.
-  ASSERT_EQ(listed.size(), 3u) << listed.dump();
+  // By name: the connectors' own (github, notion, resend) and monday (the API's).
+  ASSERT_EQ(listed.size(), 4u) << listed.dump();
   EXPECT_EQ(listed[0]["name"], "github");
-  EXPECT_EQ(listed[1]["name"], "notion");
-  EXPECT_EQ(listed[2]["name"], "resend");
-  EXPECT_EQ(listed[2]["source"], "config");
+  EXPECT_EQ(listed[1]["name"], "monday");
+  EXPECT_EQ(listed[1]["source"], "api");
+  EXPECT_EQ(listed[2]["name"], "notion");
+  EXPECT_EQ(listed[3]["name"], "resend");
+  EXPECT_EQ(listed[3]["source"], "config");
 
   // Usage errors (2) are the tool's; the server's refusals (1) print its message.
-  EXPECT_EQ(run({"limits", "set", "github"}).exit_code, 2);
-  EXPECT_EQ(run({"limits", "set", "github", "--rate", "fast"}).exit_code, 2);
-  auto zero = run_merged({"limits", "set", "github", "--rate", "0"});
+  EXPECT_EQ(run({"limits", "set", "monday"}).exit_code, 2);
+  EXPECT_EQ(run({"limits", "set", "monday", "--rate", "fast"}).exit_code, 2);
+  auto zero = run_merged({"limits", "set", "monday", "--rate", "0"});
   EXPECT_EQ(zero.exit_code, 1);
   EXPECT_NE(zero.out.find("'rate' must be"), std::string::npos) << zero.out;
   auto conflict = run_merged({"limits", "set", "resend", "--rate", "100"});
   EXPECT_EQ(conflict.exit_code, 1);
   EXPECT_NE(conflict.out.find("sundiald.toml"), std::string::npos) << conflict.out;
 
-  auto deleted = run({"limits", "delete", "github"});
+  auto deleted = run({"limits", "delete", "monday"});
   ASSERT_EQ(deleted.exit_code, 0);
-  EXPECT_EQ(deleted.out, "deleted limiter github\n");
-  EXPECT_EQ(run({"limits", "delete", "github"}).exit_code, 3);
-  auto unknown = run_merged({"limits", "show", "github"});
+  EXPECT_EQ(deleted.out, "deleted limiter monday\n");
+  EXPECT_EQ(run({"limits", "delete", "monday"}).exit_code, 3);
+  auto unknown = run_merged({"limits", "show", "monday"});
   EXPECT_EQ(unknown.exit_code, 2);
   EXPECT_NE(unknown.out.find("(one of: list, set, delete)"), std::string::npos) << unknown.out;
 }

@@ -56,41 +56,41 @@ class LimitsE2eTest : public ::testing::Test {
 };
 
 TEST_F(LimitsE2eTest, APutLimiterIsBackAfterAKill9) {
-  auto made = call("PUT", "/api/v1/limits/github", R"({"rate": 5, "burst": 10})");
+  auto made = call("PUT", "/api/v1/limits/monday", R"({"rate": 5, "burst": 10})");
   ASSERT_EQ(made.status, 201) << made.body;
   EXPECT_EQ(json(made)["source"], "api");
-  auto changed = call("PUT", "/api/v1/limits/github", R"({"rate": 7})");
+  auto changed = call("PUT", "/api/v1/limits/monday", R"({"rate": 7})");
   ASSERT_EQ(changed.status, 200) << changed.body;
   crash_and_restart();
-  auto got = call("GET", "/api/v1/limits/github", "", kAuth);
+  auto got = call("GET", "/api/v1/limits/monday", "", kAuth);
   ASSERT_EQ(got.status, 200) << got.body << daemon->log();
   EXPECT_EQ(json(got)["rate"], 7.0);
   EXPECT_EQ(json(got)["burst"], 7.0);
   EXPECT_EQ(json(got)["source"], "api");
   auto all = listed();
-  ASSERT_EQ(all.size(), 3u) << all.dump();  // github, notion, resend
-  for (const auto& l : all) EXPECT_EQ(l["source"], l["name"] == "github" ? "api" : "config") << l.dump();
+  ASSERT_EQ(all.size(), 4u) << all.dump();  // github, monday, notion, resend
+  for (const auto& l : all) EXPECT_EQ(l["source"], l["name"] == "monday" ? "api" : "config") << l.dump();
 }
 
 TEST_F(LimitsE2eTest, ADeleteSurvivesARestart) {
-  ASSERT_EQ(call("PUT", "/api/v1/limits/github", R"({"rate": 5})").status, 201);
+  ASSERT_EQ(call("PUT", "/api/v1/limits/monday", R"({"rate": 5})").status, 201);
   ASSERT_EQ(call("PUT", "/api/v1/limits/slack", R"({"rate": 1})").status, 201);
-  auto deleted = call("DELETE", "/api/v1/limits/github", "", kAuth);
+  auto deleted = call("DELETE", "/api/v1/limits/monday", "", kAuth);
   ASSERT_EQ(deleted.status, 200) << deleted.body;
   crash_and_restart();
-  EXPECT_EQ(call("GET", "/api/v1/limits/github", "", kAuth).status, 404);
+  EXPECT_EQ(call("GET", "/api/v1/limits/monday", "", kAuth).status, 404);
   EXPECT_EQ(call("GET", "/api/v1/limits/slack", "", kAuth).status, 200);
-  EXPECT_EQ(call("DELETE", "/api/v1/limits/github", "", kAuth).status, 404);
+  EXPECT_EQ(call("DELETE", "/api/v1/limits/monday", "", kAuth).status, 404);
   // A clean restart too.
   ASSERT_EQ(call("DELETE", "/api/v1/limits/slack", "", kAuth).status, 200);
   int status = daemon->stop();
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << daemon->log();
   start();
-  EXPECT_EQ(listed().size(), 2u);
+  EXPECT_EQ(listed().size(), 3u);
 }
 
 TEST_F(LimitsE2eTest, HostileBodiesAre400Or413AndChangeNothing) {
-  ASSERT_EQ(call("PUT", "/api/v1/limits/github", R"({"rate": 5, "burst": 5})").status, 201);
+  ASSERT_EQ(call("PUT", "/api/v1/limits/monday", R"({"rate": 5, "burst": 5})").status, 201);
   const std::vector<std::string> bodies = {
       "not json",
       "[]",
@@ -107,7 +107,7 @@ TEST_F(LimitsE2eTest, HostileBodiesAre400Or413AndChangeNothing) {
       "{\"rate\": 5" + std::string(100, ' '),
   };
   for (const std::string& body : bodies) {
-    for (const char* name : {"github", "fresh"}) {
+    for (const char* name : {"monday", "fresh"}) {
       auto r = call("PUT", std::string("/api/v1/limits/") + name, body);
       EXPECT_EQ(r.status, 400) << body << " → " << r.body;
       EXPECT_EQ(json(r)["error"]["code"].is_string(), true) << r.body;
@@ -120,8 +120,8 @@ TEST_F(LimitsE2eTest, HostileBodiesAre400Or413AndChangeNothing) {
   EXPECT_EQ(large.status, 413) << large.body;
   crash_and_restart();
   auto all = listed();
-  ASSERT_EQ(all.size(), 3u) << all.dump();
-  EXPECT_EQ(json(call("GET", "/api/v1/limits/github", "", kAuth))["rate"], 5.0);
+  ASSERT_EQ(all.size(), 4u) << all.dump();
+  EXPECT_EQ(json(call("GET", "/api/v1/limits/monday", "", kAuth))["rate"], 5.0);
   EXPECT_EQ(call("GET", "/api/v1/limits/fresh", "", kAuth).status, 404);
 }
 
@@ -137,14 +137,14 @@ TEST_F(LimitsE2eTest, TheConfigsLimitersAre409AndTheRoutesNeedTheAdminToken) {
   EXPECT_EQ(call("PUT", "/api/v1/limits/resend", R"({"rate": 100})").status, 409);
   EXPECT_EQ(json(call("GET", "/api/v1/limits/notion", "", kAuth))["rate"], 3.0);
   EXPECT_EQ(
-      call("PUT", "/api/v1/limits/github", R"({"rate": 5})", {{"Content-Type", "application/json"}}).status,
+      call("PUT", "/api/v1/limits/monday", R"({"rate": 5})", {{"Content-Type", "application/json"}}).status,
       401);
-  EXPECT_EQ(call("PUT", "/api/v1/limits/github", R"({"rate": 5})",
+  EXPECT_EQ(call("PUT", "/api/v1/limits/monday", R"({"rate": 5})",
                  {{"Authorization", "Bearer worker-token"}, {"Content-Type", "application/json"}})
                 .status,
             403);
   EXPECT_EQ(call("DELETE", "/api/v1/limits/notion", "", {}).status, 401);
-  EXPECT_EQ(call("GET", "/api/v1/limits/github", "", kAuth).status, 404);
+  EXPECT_EQ(call("GET", "/api/v1/limits/monday", "", kAuth).status, 404);
 }
 
 }  // namespace

@@ -1,7 +1,7 @@
 // libFuzzer target: a webhook delivery after the HTTP layer — signature
 // verification (connectors/signing: the HMAC schemes, and Stripe's and
 // Standard Webhooks' headers, which are parsed from untrusted text), body decoding (JSON or form) and
-// the Cal.com, signup and Notion routes' mappings to engine commands
+// the Cal.com, signup, Notion and GitHub routes' mappings to engine commands
 // (Notion's also with its verification handshake). A correct
 // signature must verify and a wrong one must not; a bad body is a 4xx JSON
 // answer; whatever a mapping returns must be encodable, since its commands
@@ -19,6 +19,7 @@
 #include "server/webhooks/webhook_body.h"
 #include "server/webhooks/webhook_handler.h"
 #include "tests/fuzz/fuzz_support.h"
+#include "workflows/notion/github_route.h"
 #include "workflows/notion/notion_route.h"
 #include "workflows/nurture/signup_route.h"
 #include "workflows/reminders/calcom_route.h"
@@ -41,6 +42,18 @@ const webhooks::WebhookRoute& route(bool calcom) {
   return calcom ? *calcom_route : *signup_route;
 }
 
+// The Notion ↔ GitHub sync, on the same Tasks database as the fan-out.
+const NotionGitHubSyncSettings& sync_settings() {
+  static const auto* settings = [] {
+    auto* g = new NotionGitHubSyncSettings;
+    g->tasks_db_id = "1d2e8dc3-9101-4a29-835f-e03076166f43";
+    g->repo = "acme/app";
+    g->github_login = "sundial-bot";
+    return g;
+  }();
+  return *settings;
+}
+
 const webhooks::WebhookRoute& notion_route() {
   static const auto* route = [] {
     NotionRollupSettings s;
@@ -48,7 +61,8 @@ const webhooks::WebhookRoute& notion_route() {
     s.tasks_db_id = "1d2e8dc3-9101-4a29-835f-e03076166f43";
     s.tasks_data_source_id = "ds-tasks";
     s.allow = {"*"};
-    return new webhooks::WebhookRoute(webhooks::notion_route(s, std::string(kSecret), std::string(kSecret)));
+    return new webhooks::WebhookRoute(
+        webhooks::notion_route(s, sync_settings(), std::string(kSecret), std::string(kSecret)));
   }();
   return *route;
 }
@@ -161,6 +175,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       FUZZ_CHECK(notion_actions.error().code == ErrorCode::kInvalidArgument);
     }
     if (auto id = notion.delivery_id(request, *body)) FUZZ_CHECK(encodable(*id));
+  }
+  for (const char* event : {"issues", "pull_request"}) {
+    auto github_actions = webhooks::map_github_delivery(sync_settings(), event, *body);
+    FUZZ_CHECK(github_actions.has_value());  // a GitHub delivery is never refused, only ignored
+    for (const auto& action : *github_actions) check_action(action);
   }
   auto actions = r.map(*body, request);
   if (!actions) {

@@ -131,6 +131,12 @@ bool matches(const json& filter, const json& page) {
     }
     return false;
   }
+  if (filter.contains("timestamp")) {
+    // {timestamp: "last_edited_time", last_edited_time: {on_or_after: iso}}:
+    // ISO 8601 texts in one format compare as times.
+    const std::string& since = filter["last_edited_time"]["on_or_after"].get_ref<const std::string&>();
+    return page.value("last_edited_time", "") >= since;
+  }
   std::string type;
   for (const auto& [k, _] : filter.items()) {
     if (k != "property") type = k;
@@ -207,6 +213,9 @@ json to_read_shape(const Property& prop, const json& value, std::string& err) {
       out[kind] = {
           {"id", kind + "-" + v["name"].get<std::string>()}, {"name", v["name"]}, {"color", "default"}};
     }
+  } else if (kind == "url") {
+    if (!v.is_null() && !v.is_string()) err = where + ".url should be a string or null.";
+    out[kind] = v;
   } else if (kind == "rich_text" || kind == "title") {
     out[kind] = json::array();
     for (const auto& item : v.is_array() ? v : json::array({nullptr})) {
@@ -282,6 +291,16 @@ struct Store {
         return std::string("body.filter.") + op + " should be an array.";
       for (const auto& f : filter[op]) {
         if (auto e = check_filter(f, db_key); !e.empty()) return e;
+      }
+      return "";
+    }
+    if (filter.contains("timestamp")) {
+      const json& since = or_null(filter, "last_edited_time");
+      if (filter.size() != 2 || filter["timestamp"] != "last_edited_time" || !since.is_object() ||
+          since.size() != 1 || !or_null(since, "on_or_after").is_string()) {
+        return "The fake evaluates only {timestamp: \"last_edited_time\", last_edited_time: {on_or_after: "
+               "<ISO time>}} timestamp filters, not `" +
+               filter.dump() + "`.";
       }
       return "";
     }

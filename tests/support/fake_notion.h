@@ -9,12 +9,11 @@
 // as Notion does on the wire: Bearer token and Notion-Version checks,
 // Notion's error shape {"object":"error","status","code","message"},
 // cursors and page_size (at most 100), relation/people "contains" filters
-// under "and"/"or", and 400 validation_error for any shape it does not
-// evaluate, so a test catches a wrong request rather than passing on it.
-// IDs compare with dashes removed and lower-cased. Every request is
-// recorded; tests can script 429 (with Retry-After) and 5xx answers, and
-// a latency (a timer on the fake's loop: the state changes on arrival,
-// the answer leaves later, so a client killed mid-flight still wrote).
+// and the last_edited_time "on_or_after" timestamp filter under "and"/"or", and 400 validation_error for any
+// shape it does not evaluate, so a test catches a wrong request rather than passing on it. IDs compare with
+// dashes removed and lower-cased. Every request is recorded; tests can script 429 (with Retry-After) and 5xx
+// answers, and a latency (a timer on the fake's loop: the state changes on arrival, the answer leaves later,
+// so a client killed mid-flight still wrote).
 //
 // The "schema" of a database is what its pages hold: a filter or PATCH
 // naming a property no page of the database has is a validation_error.

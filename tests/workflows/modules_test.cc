@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <set>
 #include <string>
@@ -26,6 +27,7 @@ class ModulesTest : public ::testing::Test {
                       "Team <hello@example.com>",
                       secrets,
                       [](const std::string& env) -> std::optional<std::string> { return "secret-of-" + env; },
+                      {},
                       {},
                       {}};
   }
@@ -102,7 +104,7 @@ TEST_F(ModulesTest, TheShippedScriptsGetTheirFamilysTableAndTemplates) {
   Registry registry;
   ModuleHost h = host(registry);
   ASSERT_TRUE(BuiltinModules::start(settings, h));
-  ASSERT_EQ(h.script_types.size(), 3u);
+  ASSERT_EQ(h.script_types.size(), 4u);
   EXPECT_EQ(h.script_types["nurture"].config, nlohmann::json({{"offsets", {0, kHourMs}}}));
   EXPECT_EQ(h.script_types["reminders"].config, nlohmann::json({{"before", {kMinuteMs}}}));
   for (const char* type : {"nurture", "reminders"}) {
@@ -113,6 +115,9 @@ TEST_F(ModulesTest, TheShippedScriptsGetTheirFamilysTableAndTemplates) {
   EXPECT_FALSE(h.script_types["notion_rollup"].email);
   EXPECT_EQ(h.script_types["notion_rollup"].config["mode"], "dry_run");
   EXPECT_EQ(h.script_types["notion_rollup"].config["people_property"], "Assignee");
+  EXPECT_EQ(h.script_types["notion_github_sync"].config["review_status"], "Ready for Review");
+  EXPECT_EQ(h.script_types["notion_github_sync"].config["done_statuses"],
+            nlohmann::json({"Done", "Shipped"}));
   EXPECT_NE(h.script_types["nurture"].email->templates.find_first({"email-1"}), nullptr);
   EXPECT_NE(h.script_types["reminders"].email->templates.find_first({"reminder"}), nullptr);
 }
@@ -199,8 +204,10 @@ TEST_F(ModulesTest, ConfigTablesAreDeclaredOnceWithBoundKeys) {
     }
   }
   // [notion] here is the webhook secret's table; the server's schema adds
-  // the client's keys to it (server/config). [notion_rollup] is the fan-out's.
-  EXPECT_EQ(tables, (std::set<std::string>{"calcom", "github", "notion", "notion_rollup", "nurture", "reminders"}));
+  // the client's keys to it (server/config). [notion_rollup] is the fan-out's,
+  // [notion_github_sync] the sync's.
+  EXPECT_EQ(tables, (std::set<std::string>{"calcom", "github", "notion", "notion_github_sync",
+                                           "notion_rollup", "nurture", "reminders"}));
 }
 
 TEST_F(ModulesTest, TablesWriteIntoTheFamilysSettings) {
@@ -226,6 +233,44 @@ TEST_F(ModulesTest, TheNotionFanOutRefusesAnUnknownModeOrHeader) {
   settings.notion_rollup.mode = "live";
   settings.notion_rollup.automation_header = "X-Secret";
   EXPECT_NE(refused(settings).message.find("[notion_rollup] automation_header"), std::string::npos);
+}
+
+// The sync is off until its database and repository are set; then it adds
+// /webhooks/github and its poll schedule, and refuses settings it cannot use.
+TEST_F(ModulesTest, TheNotionGitHubSyncAddsItsRouteAndPollerOnceConfigured) {
+  BuiltinModules::Settings settings;
+  {
+    Registry registry;
+    ModuleHost h = host(registry);
+    ASSERT_TRUE(BuiltinModules::start(settings, h));
+    for (const auto& route : h.routes) EXPECT_NE(route.path, "/webhooks/github");
+    EXPECT_TRUE(h.schedules.empty());
+  }
+  settings.notion_github_sync.tasks_db_id = "1d2e8dc3-9101-4a29-835f-e03076166f43";
+  settings.notion_github_sync.repo = "acme/app";
+  settings.notion_github_sync.poll_every = 2 * kMinuteMs;
+  {
+    Registry registry;
+    ModuleHost h = host(registry);
+    auto started = BuiltinModules::start(settings, h);
+    ASSERT_TRUE(started) << started.error().message;
+    EXPECT_TRUE(std::any_of(h.routes.begin(), h.routes.end(),
+                            [](const auto& route) { return route.path == "/webhooks/github"; }));
+    ASSERT_EQ(h.schedules.size(), 1u);
+    EXPECT_EQ(h.schedules[0].id, "notion-github-sync-poll");
+    EXPECT_EQ(h.schedules[0].action.target, "notion_github_sync");
+  }
+  auto refusal = [&](auto change, std::string_view mentions) {
+    BuiltinModules::Settings bad = settings;
+    change(bad.notion_github_sync);
+    EXPECT_NE(refused(bad).message.find(mentions), std::string::npos) << mentions;
+  };
+  refusal([](auto& g) { g.repo = "no-slash"; }, "[notion_github_sync] repo");
+  refusal([](auto& g) { g.merge_method = "octopus"; }, "merge_method");
+  refusal([](auto& g) { g.priority_labels = {"High"}; }, "<name>=<value>");
+  refusal([](auto& g) { g.poll_every = kSecondMs; }, "poll_every");
+  refusal([](auto& g) { g.base_branch = "a..b"; }, "base_branch");
+  refusal([](auto& g) { g.github_webhook_path = "/api/v1/x"; }, "github_webhook_path");
 }
 
 TEST_F(ModulesTest, AMissingTemplatesDirStopsTheStartNamingItsKey) {

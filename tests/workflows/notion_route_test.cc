@@ -121,7 +121,7 @@ TEST(NotionRoute, AMalformedIdIsABadRequest) {
 }
 
 TEST(NotionRoute, AVerificationRequestIsAnsweredBeforeTheSignature) {
-  WebhookRoute route = notion_route(settings(), std::nullopt, std::nullopt);
+  WebhookRoute route = notion_route(settings(), NotionGitHubSyncSettings{}, std::nullopt, std::nullopt);
   http::HttpRequest request;
   request.method = "POST";
   request.body = R"({"verification_token":"secret_tok123"})";
@@ -159,7 +159,7 @@ TEST(NotionRoute, AVerificationRequestIsAnsweredBeforeTheSignature) {
 }
 
 TEST(NotionRoute, OnceASecretIsSetAVerificationRequestIsNotKept) {
-  WebhookRoute route = notion_route(settings(), std::string("secret_set"), std::nullopt);
+  WebhookRoute route = notion_route(settings(), NotionGitHubSyncSettings{}, std::string("secret_set"), std::nullopt);
   http::HttpRequest request;
   request.method = "POST";
   request.body = R"({"verification_token":"secret_other"})";

@@ -385,6 +385,8 @@ const luaL_Reg kCtxMethods[] = {
     {"email", c_function<ctx_effect<kEmailEffect>>},
     {"task", c_function<ctx_effect<kTaskEffect>>},
     {"notion", c_function<ctx_effect<kNotionEffect>>},
+    {"kv", c_function<ctx_effect<kKvEffect>>},
+    {"github", c_function<ctx_effect<kGitHubEffect>>},
     {"secret", c_function<ctx_secret>},
     {nullptr, nullptr},
 };

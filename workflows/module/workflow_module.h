@@ -34,6 +34,7 @@
 
 #include "connectors/resend/resend_client.h"
 #include "engine/base/error.h"
+#include "engine/schedules/schedule_spec.h"
 #include "engine/runtime/registry.h"
 #include "workflows/email/email_step.h"
 #include "workflows/module/config_table.h"
@@ -66,6 +67,9 @@ struct ModuleHost {
   // The settings of the shipped Lua types the modules serve, by type name;
   // sundiald hands them to the script catalog (server/daemon.cc).
   std::map<std::string, ScriptTypeSettings, std::less<>> script_types;
+  // Schedules the modules declare from their settings (a poller); sundiald
+  // declares them with the file's [schedules] (source "config").
+  std::vector<ScheduleSpec> schedules;
 };
 
 template <typename M>

@@ -2,12 +2,16 @@
 
 #include <cctype>
 
+#include "connectors/github/github_names.h"
+#include "engine/base/duration.h"
+#include "workflows/notion/github_route.h"
 #include "workflows/notion/notion_route.h"
 
 namespace sundial {
 
 std::vector<ConfigTable> NotionModule::config(Settings& s) {
   NotionRollupSettings& n = s.notion_rollup;
+  NotionGitHubSyncSettings& g = s.notion_github_sync;
   return {{"notion_rollup",
            {{"webhook_path", StringField{&n.webhook_path}},
             {"automation_header", StringField{&n.automation_header}},
@@ -30,8 +34,73 @@ std::vector<ConfigTable> NotionModule::config(Settings& s) {
             {"default_estimate", NumberField{&n.default_estimate, 0, 10'000}},
             {"objective_debounce", DurationField{&n.objective_debounce}},
             {"allow", StringListField{&n.allow}},
-            {"mode", StringField{&n.mode}}}}};
+            {"mode", StringField{&n.mode}}}},
+          {"notion_github_sync",
+           {{"tasks_db_id", StringField{&g.tasks_db_id}},
+            {"tasks_data_source_id", StringField{&g.tasks_data_source_id}},
+            {"repo", StringField{&g.repo}},
+            {"github_webhook_path", StringField{&g.github_webhook_path}},
+            {"github_login", StringField{&g.github_login}},
+            {"title_property", StringField{&g.title_property}},
+            {"status_property", StringField{&g.status_property}},
+            {"status_type", StringField{&g.status_type}},
+            {"assignee_property", StringField{&g.assignee_property}},
+            {"priority_property", StringField{&g.priority_property}},
+            {"issue_property", StringField{&g.issue_property}},
+            {"pull_property", StringField{&g.pull_property}},
+            {"done_statuses", StringListField{&g.done_statuses}},
+            {"review_status", StringField{&g.review_status}},
+            {"closed_status", StringField{&g.closed_status}},
+            {"shipped_status", StringField{&g.shipped_status}},
+            {"labels", StringListField{&g.labels}},
+            {"priority_labels", StringListField{&g.priority_labels}},
+            {"assignee_logins", StringListField{&g.assignee_logins}},
+            {"branch_prefix", StringField{&g.branch_prefix}},
+            {"base_branch", StringField{&g.base_branch}},
+            {"merge_method", StringField{&g.merge_method}},
+            {"poll_every", DurationField{&g.poll_every}},
+            {"poll_window", DurationField{&g.poll_window}}}}};
 }
+
+namespace {
+
+Result<void> check_sync_settings(const NotionGitHubSyncSettings& g) {
+  auto invalid = [](std::string message) {
+    return make_error(ErrorCode::kInvalidArgument, "[notion_github_sync] " + std::move(message));
+  };
+  SUNDIAL_TRY(webhooks::check_route_path(g.github_webhook_path, "[notion_github_sync] github_webhook_path"));
+  if (!g.enabled()) return ok();
+  if (auto repo = parse_github_repo(g.repo); !repo) return invalid("repo: " + repo.error().message);
+  if (!g.github_login.empty()) {
+    if (auto login = check_github_login(g.github_login); !login)
+      return invalid("github_login: " + login.error().message);
+  }
+  if (g.status_type != "status" && g.status_type != "select") {
+    return invalid("status_type must be \"status\" or \"select\", not \"" + g.status_type + "\"");
+  }
+  if (g.merge_method != "squash" && g.merge_method != "merge" && g.merge_method != "rebase") {
+    return invalid("merge_method must be \"squash\", \"merge\" or \"rebase\"");
+  }
+  if (auto base = check_github_ref(g.base_branch, "base_branch"); !base) return invalid(base.error().message);
+  if (auto prefix = check_github_ref(g.branch_prefix + "x", "branch_prefix"); !prefix) {
+    return invalid(prefix.error().message);
+  }
+  for (const auto* list : {&g.priority_labels, &g.assignee_logins}) {
+    for (const std::string& entry : *list) {
+      auto eq = entry.find('=');
+      if (eq == 0 || eq == std::string::npos || eq + 1 == entry.size()) {
+        return invalid("'" + entry + "' must be \"<name>=<value>\"");
+      }
+    }
+  }
+  if (g.poll_every != 0 && g.poll_every < 10 * kSecondMs)
+    return invalid("poll_every must be 0 (off) or at least \"10s\"");
+  if (g.poll_window <= 0 || g.poll_window > 30 * kDayMs)
+    return invalid("poll_window must be from \"1s\" to \"30d\"");
+  return ok();
+}
+
+}  // namespace
 
 Result<void> NotionModule::start(const Settings& settings, ModuleHost& host) {
   const NotionRollupSettings& s = settings.notion_rollup;
@@ -40,8 +109,9 @@ Result<void> NotionModule::start(const Settings& settings, ModuleHost& host) {
     return make_error(ErrorCode::kInvalidArgument,
                       "[notion_rollup] mode must be \"dry_run\" or \"live\", not \"" + s.mode + "\"");
   }
- if (s.objective_debounce < 0 || s.objective_debounce > kHourMs) {
-    return make_error(ErrorCode::kInvalidArgument, "[notion_rollup] objective_debounce must be from \"0s\" to \"1h\"");
+  if (s.objective_debounce < 0 || s.objective_debounce > kHourMs) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "[notion_rollup] objective_debounce must be from \"0s\" to \"1h\"");
   }
   if (s.status_type != "status" && s.status_type != "select") {
     return make_error(
@@ -57,10 +127,32 @@ Result<void> NotionModule::start(const Settings& settings, ModuleHost& host) {
                       "[notion_rollup] automation_header must be a lower-case header name such as "
                       "\"x-sundial-secret\"");
   }
+  const NotionGitHubSyncSettings& sync = settings.notion_github_sync;
+  SUNDIAL_TRY(check_sync_settings(sync));
   Settings copy = settings;  // config() binds to settings it may write
-  host.script_types[std::string(kNotionRollupWorkflow)] = {table_values(config(copy).front()), nullptr};
-  host.routes.push_back(webhooks::notion_route(s, host.read_secret(host.webhook_secrets.notion_secret_env),
+  std::vector<ConfigTable> tables = config(copy);
+  host.script_types[std::string(kNotionRollupWorkflow)] = {table_values(tables[0]), nullptr};
+  host.script_types[std::string(kNotionGitHubSyncWorkflow)] = {table_values(tables[1]), nullptr};
+  host.routes.push_back(webhooks::notion_route(s, sync,
+                                               host.read_secret(host.webhook_secrets.notion_secret_env),
                                                host.read_secret(s.automation_secret_env)));
+  if (sync.enabled()) {
+    host.routes.push_back(
+        webhooks::github_route(sync, host.read_secret(host.webhook_secrets.github_secret_env)));
+    if (sync.poll_every > 0) {
+      nlohmann::json poll = {
+          {"every", format_duration(sync.poll_every)},
+          {"misfire", "fire_once"},
+          {"overlap", "skip"},
+          {"action", {{"start", {{"type", kNotionGitHubSyncWorkflow}, {"input", {{"poll", true}}}}}}}};
+      auto spec = parse_schedule_spec(poll, std::string(kNotionGitHubSyncPoll));
+      if (!spec) {
+        return make_error(ErrorCode::kInvalidArgument,
+                          "[notion_github_sync] poll_every: " + spec.error().message);
+      }
+      host.schedules.push_back(std::move(*spec));
+    }
+  }
   return ok();
 }
 

@@ -1,11 +1,14 @@
 // The Notion family (workflow_module.h): the route POST /webhooks/notion
-// (notion_route.h) and the Lua workflow type "notion_rollup" shipped in
-// workflows/notion/notion_rollup.lua — the Objectives → Tasks fan-out with
-// a serialized, coalesced recompute per assignee
-// (docs/recipes/notion-rollup-fanout.md). The [notion_rollup] table
-// configures both; it becomes the type's ctx.config ([workflows.
-// notion_rollup] keys override it). The Notion client itself is [notion]
-// (server config: token, version, rate).
+// (notion_route.h) and two Lua workflow types shipped with it:
+//  - "notion_rollup" (workflows/notion/notion_rollup.lua): the Objectives
+//    → Tasks fan-out with a serialized, coalesced recompute per assignee
+//    (docs/recipes/notion-rollup-fanout.md), configured by [notion_rollup];
+//  - "notion_github_sync" (notion_github_sync.lua): Notion tasks ↔ GitHub
+//    issues and pull requests, with the route POST /webhooks/github
+//    (github_route.h) and a poll schedule (docs/recipes/notion-github-
+//    sync.md), configured by [notion_github_sync].
+// Each table becomes its type's ctx.config ([workflows.<type>] keys
+// override it). The clients are [notion] and [github] (server config).
 //
 // Threading: start-up only.
 #pragma once
@@ -20,6 +23,9 @@
 namespace sundial {
 
 inline constexpr std::string_view kNotionRollupWorkflow = "notion_rollup";
+inline constexpr std::string_view kNotionGitHubSyncWorkflow = "notion_github_sync";
+// The poll schedule's id (declared when the sync is configured).
+inline constexpr std::string_view kNotionGitHubSyncPoll = "notion-github-sync-poll";
 
 struct NotionRollupSettings {
   // Where Notion posts: integration webhooks (signed with the
@@ -59,10 +65,51 @@ struct NotionRollupSettings {
   std::string mode = "dry_run";
 };
 
+// [notion_github_sync]: Notion tasks ↔ GitHub issues and pull requests
+// (workflows/notion/notion_github_sync.lua, docs/recipes/notion-github-sync.md).
+// Unset tasks_db_id or repo: the sync is off (its deliveries are ignored,
+// no poll runs).
+struct NotionGitHubSyncSettings {
+  std::string tasks_db_id;
+  std::string tasks_data_source_id;
+  std::string repo;  // "owner/name"
+  // Where GitHub posts (signed with $GITHUB_WEBHOOK_SECRET, [github] secret_env).
+  std::string github_webhook_path = "/webhooks/github";
+  // The GitHub login Sundial's token acts as: its deliveries are its own
+  // changes, acknowledged and ignored. Empty: every delivery is read (the
+  // snapshot comparison still ignores what Sundial did).
+  std::string github_login;
+  // Properties of the Tasks database.
+  std::string title_property = "Name";
+  std::string status_property = "Status";
+  std::string status_type = "status";  // "status" or "select"
+  std::string assignee_property = "Assignee";
+  std::string priority_property = "Priority";   // select
+  std::string issue_property = "GitHub Issue";  // url, written; "" to skip
+  std::string pull_property = "GitHub PR";      // url, written; "" to skip
+  std::vector<std::string> done_statuses = {"Done", "Shipped"};
+  std::string review_status = "Ready for Review";
+  std::string closed_status = "Done";            // set when the issue is closed on GitHub
+  std::string shipped_status = "Shipped";        // set when the pull request is merged
+  std::vector<std::string> labels = {"notion"};  // on every issue
+  std::vector<std::string> priority_labels;      // "High=priority: high", ...
+  std::vector<std::string> assignee_logins;      // "<Notion user id>=<GitHub login>", ...
+  std::string branch_prefix = "notion/";         // + the first 8 hex digits of the page id
+  std::string base_branch = "main";
+  std::string merge_method = "squash";
+  // The poller: every `poll_every` (0: off), the pages edited since the
+  // last poll; the first poll looks back `poll_window`.
+  DurationMs poll_every = 5 * kMinuteMs;
+  DurationMs poll_window = kHourMs;
+
+  bool enabled() const { return !tasks_db_id.empty() && !repo.empty(); }
+};
+
 struct NotionModule {
   static constexpr std::string_view kName = "notion";
   struct Settings {
     NotionRollupSettings notion_rollup;
+    NotionGitHubSyncSettings notion_github_sync;
   };
   static std::vector<ConfigTable> config(Settings& settings);
   static Result<void> start(const Settings& settings, ModuleHost& host);

@@ -154,7 +154,68 @@ Result<WebhookActions> map_automation(const NotionRollupSettings& s, const nlohm
   return actions;
 }
 
+// What one delivery asks of every workflow: the actions of each that acts,
+// or, when none does, one acknowledgement with every reason. A mapping that
+// refuses the delivery (a malformed id) does not stop another that acts on
+// it; when none acts, the first refusal is the answer.
+Result<WebhookActions> combined(std::vector<Result<WebhookActions>> answers) {
+  WebhookActions acting;
+  std::string reasons;
+  std::optional<Error> refused;
+  for (auto& answer : answers) {
+    if (!answer) {
+      if (!refused) refused = answer.error();
+      continue;
+    }
+    for (auto& action : *answer) {
+      if (auto* ignored = std::get_if<IgnoreAction>(&action)) {
+        reasons += (reasons.empty() ? "" : "; ") + ignored->reason;
+      } else {
+        acting.push_back(std::move(action));
+      }
+    }
+  }
+  if (acting.empty() && refused) return std::unexpected(*refused);
+  if (acting.empty()) return WebhookActions{IgnoreAction{reasons}};
+  if (refused)
+    spdlog::warn("Notion delivery: one workflow refused it ({}); the others act", refused->message);
+  return acting;
+}
+
+StartAction sync_start(const std::string& page, const std::string& source, const std::string& event) {
+  return StartAction{std::string(kNotionGitHubSyncWorkflow),
+                     std::nullopt,
+                     {{"page", page}, {"source", source}, {"event", event}}};
+}
+
 }  // namespace
+
+Result<WebhookActions> map_sync_notion_delivery(const NotionGitHubSyncSettings& s,
+                                                const nlohmann::json& body) {
+  if (!s.enabled() || !body.is_object()) return WebhookActions{};
+  if (body.contains("type") && body["type"].is_string() && body.contains("entity")) {
+    const std::string type = body["type"].get<std::string>();
+    const nlohmann::json& entity = body["entity"];
+    if (!entity.is_object() || entity.value("type", nlohmann::json()) != "page" ||
+        type.rfind("page.", 0) != 0) {
+      return WebhookActions{};
+    }
+    const nlohmann::json& data = body.contains("data") ? body["data"] : nlohmann::json();
+    std::vector<std::string> parent = data.is_object() && data.contains("parent")
+                                          ? notion::parent_ids(data["parent"])
+                                          : std::vector<std::string>{};
+    if (!watched(parent, s.tasks_db_id, s.tasks_data_source_id)) return WebhookActions{};
+    SUNDIAL_ASSIGN_OR_RETURN(std::string page, page_id_of(entity, "entity.id"));
+    return WebhookActions{sync_start(page, "webhook", type)};
+  }
+  auto data = body.find("data");
+  if (data == body.end() || !data->is_object() || data->value("object", nlohmann::json()) != "page") {
+    return WebhookActions{};
+  }
+  if (!watched(notion::parent_ids(*data), s.tasks_db_id, s.tasks_data_source_id)) return WebhookActions{};
+  SUNDIAL_ASSIGN_OR_RETURN(std::string page, page_id_of(*data, "data.id"));
+  return WebhookActions{sync_start(page, "automation", "automation")};
+}
 
 Result<WebhookActions> map_notion_delivery(const NotionRollupSettings& s, const nlohmann::json& body) {
   if (!body.is_object()) return WebhookActions{IgnoreAction{"not a Notion event"}};
@@ -170,7 +231,8 @@ Result<WebhookActions> map_notion_delivery(const NotionRollupSettings& s, const 
   return WebhookActions{IgnoreAction{"not a Notion page event"}};
 }
 
-WebhookRoute notion_route(const NotionRollupSettings& settings, std::optional<std::string> webhook_secret,
+WebhookRoute notion_route(const NotionRollupSettings& settings, const NotionGitHubSyncSettings& sync,
+                          std::optional<std::string> webhook_secret,
                           std::optional<std::string> automation_secret) {
   WebhookRoute route;
   route.name = "notion";
@@ -232,8 +294,13 @@ WebhookRoute notion_route(const NotionRollupSettings& settings, std::optional<st
                           {"requests", handshake->requests},
                           {"secret_configured", secret_set}};
   };
-  route.map = [settings](const nlohmann::json& body, const http::HttpRequest&) {
-    return map_notion_delivery(settings, body);
+  route.map = [settings, sync](const nlohmann::json& body,
+                               const http::HttpRequest&) -> Result<WebhookActions> {
+    if (!sync.enabled()) return map_notion_delivery(settings, body);
+    std::vector<Result<WebhookActions>> answers;
+    answers.push_back(map_notion_delivery(settings, body));
+    answers.push_back(map_sync_notion_delivery(sync, body));
+    return combined(std::move(answers));
   };
   return route;
 }

@@ -1,5 +1,6 @@
 // POST /webhooks/notion: Notion's two ways of delivering a change, mapped
-// onto starts of the "notion_rollup" workflow (notion_module.h).
+// onto starts of the "notion_rollup" workflow and, when it is configured,
+// of the "notion_github_sync" workflow (notion_module.h).
 //
 //  - Integration webhooks (PROVIDERS.md 3.6). The subscription's one-time
 //    verification request {"verification_token": "..."} is answered 200
@@ -21,7 +22,9 @@
 // (from the automation's page, or read by the workflow for an integration
 // event, which carries no properties). Anything else — another database,
 // another event type, the fan-out not configured — is acknowledged and
-// ignored, with the reason.
+// ignored, with the reason. A page of the sync's Tasks database starts
+// the sync of that page (it reads the page itself); a delivery both
+// workflows want starts both.
 //
 // Threading: the route runs on the loop thread; its handshake state is
 // shared by the route's copies (loop thread only).
@@ -35,10 +38,13 @@
 
 namespace sundial::webhooks {
 
-WebhookRoute notion_route(const NotionRollupSettings& settings, std::optional<std::string> webhook_secret,
+WebhookRoute notion_route(const NotionRollupSettings& settings, const NotionGitHubSyncSettings& sync,
+                          std::optional<std::string> webhook_secret,
                           std::optional<std::string> automation_secret);
 
-// What a delivery asks for (exposed for tests and the fuzzer).
+// What a delivery asks of each workflow (exposed for tests and the fuzzer).
 Result<WebhookActions> map_notion_delivery(const NotionRollupSettings& settings, const nlohmann::json& body);
+Result<WebhookActions> map_sync_notion_delivery(const NotionGitHubSyncSettings& sync,
+                                                const nlohmann::json& body);
 
 }  // namespace sundial::webhooks

@@ -110,7 +110,7 @@ TEST(ConfigModulesTest, MessagesListTheSameTablesAndKeys) {
   ASSERT_FALSE(table);
   EXPECT_EQ(table.error().message,
             "sundial.toml:1:1: unknown table [nurtur]; known tables: calcom, github, limits, notion, "
-            "notion_rollup, nurture, queues, "
+            "notion_github_sync, notion_rollup, nurture, queues, "
             "reminders, resend, schedules, server, storage, workflows");
   auto key = parse_config("[reminders]\nlead = [\"1h\"]\n");
   ASSERT_FALSE(key);

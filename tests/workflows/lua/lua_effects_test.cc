@@ -675,5 +675,74 @@ TEST_F(LuaEffectsTest, ATaskWithBadFieldsFailsTheInstanceNamingTheField) {
   EXPECT_NE(last_error("v1").find("queue"), std::string::npos) << last_error("v1");
 }
 
+// ctx:kv on the engine's key-value maps: a get, a compare-and-set put, a
+// conflict answered (not raised), a delete that leaves a tombstone; each
+// a journaled step. (The engine opens first: the script needs its store.)
+TEST_F(LuaEffectsTest, KvStepsReadWriteCompareAndDeleteTheEnginesMaps) {
+  h.open();
+  LuaOptions o = options();
+  o.effects.kv = &h.engine->kv();
+  add("w", R"lua(return { run = function(ctx)
+    local NS = "lua-test"
+    local missing = ctx:kv("get-1", { namespace = NS, get = "page/1" })
+    local made = ctx:kv("put-1", { namespace = NS, put = "page/1", value = { issue = 7 }, if_version = missing.version })
+    local clash = ctx:kv("put-2", { namespace = NS, put = "page/1", value = { issue = 8 }, if_version = 0 })
+    local gone = ctx:kv("del-1", { namespace = NS, delete = "page/1", if_version = made.version })
+    local after = ctx:kv("get-2", { namespace = NS, get = "page/1" })
+    return { missing = missing.found, made = made.version, clash = clash.conflict, clash_ok = clash.ok,
+             found_issue = clash.entry.value.issue, gone = gone.version, deleted = after.deleted,
+             kept = after.value.issue }
+  end })lua",
+      o);
+  ASSERT_TRUE(h.start("w", "w1"));
+  run_until("w1", InstanceStatus::kCompleted);
+  EXPECT_EQ(result("w1"), (nlohmann::json{{"missing", false},
+                                          {"made", 1},
+                                          {"clash", true},
+                                          {"clash_ok", false},
+                                          {"found_issue", 7},
+                                          {"gone", 2},
+                                          {"deleted", true},
+                                          {"kept", 7}}));
+  EXPECT_EQ(h.engine->kv().stats().conflicts, 1u);
+}
+
+TEST_F(LuaEffectsTest, KvAndGitHubArgumentsAreCheckedWhenTheScriptCalls) {
+  const std::pair<const char*, const char*> cases[] = {
+      {R"(ctx:kv("k", { get = "x" }))", "namespace is required"},
+      {R"(ctx:kv("k", { namespace = "n", get = "x", put = "y" }))", "give one of get, put or delete"},
+      {R"(ctx:kv("k", { namespace = "n", put = "x" }))", "value is required"},
+      {R"(ctx:kv("k", { namespace = "bad space", get = "x" }))", "kv namespace"},
+      {R"(ctx:kv("k", { namespace = "n", get = "x", if_version = 1 }))", "if_version belongs"},
+      {R"(ctx:kv("k", { namespace = "n", put = "x", value = 1, if_version = -1 }))", "if_version must be"},
+      {R"(ctx:github("g", { repo = "acme/app" }))", "give one of create_issue"},
+      {R"(ctx:github("g", { repo = "../etc", pull = 1 }))", "repo"},
+      {R"(ctx:github("g", { repo = "acme/app", branch = "a..b" }))", "a..b"},
+      {R"(ctx:github("g", { repo = "acme/app", merge = 1, method = "octopus" }))", "method"},
+      {R"(ctx:github("g", { repo = "acme/app", create_issue = { title = "t" } }))", "marker"},
+      {R"(ctx:github("g", { repo = "acme/app", pull = 1, marker = "m" }))", "marker does not belong"},
+  };
+  h.open();
+  int n = 0;
+  for (const auto& [call, mentions] : cases) {
+    std::string type = "w" + std::to_string(++n);
+    add(type, std::string("return { run = function(ctx) return ") + call + " end }");
+    ASSERT_TRUE(h.start(type, type));
+    run_until(type, InstanceStatus::kFailed);
+    EXPECT_NE(last_error(type).find(mentions), std::string::npos) << call << ": " << last_error(type);
+  }
+  // Without a client or store, a well-formed call fails its step for good.
+  add("nokv",
+      R"lua(return { run = function(ctx) return ctx:kv("k", { namespace = "n", get = "x" }) end })lua");
+  add("nogh",
+      R"lua(return { run = function(ctx) return ctx:github("g", { repo = "acme/app", pull = 1 }) end })lua");
+  ASSERT_TRUE(h.start("nokv", "nokv"));
+  ASSERT_TRUE(h.start("nogh", "nogh"));
+  run_until("nokv", InstanceStatus::kFailed);
+  run_until("nogh", InstanceStatus::kFailed);
+  EXPECT_NE(last_error("nokv").find("not available"), std::string::npos) << last_error("nokv");
+  EXPECT_NE(last_error("nogh").find("not available"), std::string::npos) << last_error("nogh");
+}
+
 }  // namespace
 }  // namespace sundial::lua

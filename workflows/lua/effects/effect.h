@@ -1,5 +1,5 @@
 // Effects: ctx methods backed by C++ connectors or engine services
-// (ctx:http, ctx:email, ctx:task, ctx:notion; the hooks ctx:start, ctx:signal,
+// (ctx:http, ctx:email, ctx:task, ctx:notion, ctx:kv, ctx:github; the hooks ctx:start, ctx:signal,
 // ctx:publish of later issues). All
 // share one calling convention and one path through the engine:
 //
@@ -40,6 +40,8 @@ struct lua_State;
 namespace sundial {
 class AsyncHttpClient;
 class NotionClient;
+class KvService;
+class GitHubClient;
 struct EmailDeps;
 }  // namespace sundial
 
@@ -67,6 +69,12 @@ struct LuaEffects {
   // ctx:notion's client ([notion], $NOTION_TOKEN). None: every ctx:notion
   // step fails for good.
   NotionClient* notion = nullptr;
+  // ctx:kv's store: the engine's (ScriptCatalog::open sets it). None:
+  // every ctx:kv step fails for good.
+  KvService* kv = nullptr;
+  // ctx:github's client ([github], $GITHUB_TOKEN). None: every ctx:github
+  // step fails for good.
+  GitHubClient* github = nullptr;
 };
 
 // What a build function gets besides the Lua arguments.
@@ -93,6 +101,8 @@ extern const Effect kHttpEffect;
 extern const Effect kEmailEffect;
 extern const Effect kTaskEffect;
 extern const Effect kNotionEffect;
+extern const Effect kKvEffect;
+extern const Effect kGitHubEffect;
 
 // ---- Helpers for build functions -------------------------------------------
 
