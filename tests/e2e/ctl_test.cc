@@ -145,6 +145,48 @@ TEST_F(CtlTest, DataDirModeReadsARunningAndAStoppedServersData) {
   EXPECT_EQ(ctl({"--data-dir", dir.sub("not-there"), "list"}).exit_code, 3);
 }
 
+// kv list and kv get over what a workflow keeps (ctx:kv): every page of a
+// namespace, tombstones on request, one entry with its history; a missing
+// entry exits 3, a bad namespace 1 with the server's message.
+TEST_F(CtlTest, KvListAndGetShowWhatAWorkflowKeeps) {
+  HttpConnection c(daemon->port());
+  auto put = c.request("PUT", "/api/v1/workflows/mapper", R"lua(return { run = function(ctx)
+    for i = 1, 3 do
+      ctx:kv("put-" .. i, { namespace = "ctl-map", put = "page/" .. i, value = { issue = 40 + i } })
+    end
+    ctx:kv("forget-3", { namespace = "ctl-map", delete = "page/3" })
+    return true
+  end })lua",
+                       {{"Content-Type", "text/x-lua"}, {"Authorization", "Bearer ctl-token"}});
+  ASSERT_TRUE(put && put->status / 100 == 2) << (put ? put->body : "no reply");
+  auto started = run({"start", "mapper", "--id", "m1"});
+  ASSERT_EQ(started.exit_code, 0) << started.out;
+  for (int i = 0; i < 200; ++i) {
+    auto shown = run_merged({"-o", "json", "show", "m1"});
+    ASSERT_EQ(shown.exit_code, 0) << shown.out;
+    if (json_output(shown)["status"] == "completed") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  auto listed = json_output(run({"-o", "json", "kv", "list", "ctl-map"}));
+  ASSERT_EQ(listed["entries"].size(), 2u) << listed.dump();
+  EXPECT_EQ(listed["entries"][0]["key"], "page/1");
+  EXPECT_EQ(listed["entries"][1]["value"]["issue"], 42);
+  EXPECT_EQ(json_output(run({"-o", "json", "kv", "list", "ctl-map", "--deleted"}))["entries"].size(), 3u);
+  auto table = run({"kv", "list", "ctl-map", "--prefix", "page/2"});
+  ASSERT_EQ(table.exit_code, 0);
+  EXPECT_EQ(table.out.substr(0, table.out.find('\n')).rfind("KEY", 0), 0u) << table.out;
+  EXPECT_NE(table.out.find("page/2"), std::string::npos) << table.out;
+  EXPECT_EQ(table.out.find("page/1"), std::string::npos) << table.out;
+  auto one = run({"kv", "get", "ctl-map", "page/3"});
+  ASSERT_EQ(one.exit_code, 0) << one.out;
+  EXPECT_NE(one.out.find("version:   2 (deleted)"), std::string::npos) << one.out;
+  EXPECT_NE(one.out.find("m1/forget-3"), std::string::npos) << "the history names the step" << one.out;
+  EXPECT_EQ(run({"kv", "get", "ctl-map", "page/9"}).exit_code, 3);
+  auto bad = run_merged({"kv", "list", "no spaces"});
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.out.find("kv namespace"), std::string::npos) << bad.out;
+}
+
 TEST_F(CtlTest, UpgradeTakesAVersionPrefixAndReportsWhatMoved) {
   auto put = [&](const std::string& result) {
     HttpConnection c(daemon->port());

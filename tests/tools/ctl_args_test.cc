@@ -23,6 +23,20 @@ TEST(CtlArgsTest, GlobalFlagsGoAnywhereAndVerbFlagsAreChecked) {
   EXPECT_EQ(signal->token, "t");
 }
 
+// A flag with no value name is a switch: present or absent, never
+// swallowing the next argument.
+TEST(CtlArgsTest, SwitchesTakeNoValue) {
+  auto inv = parse_ctl_args({"kv", "list", "--deleted", "map", "--conflicted"});
+  ASSERT_TRUE(inv) << inv.error().message;
+  EXPECT_EQ(inv->positionals, (std::vector<std::string>{"map"}));
+  EXPECT_TRUE(inv->flags.contains("--deleted"));
+  EXPECT_TRUE(inv->flags.contains("--conflicted"));
+  EXPECT_FALSE(inv->flags.contains("--prefix"));
+  auto valued = parse_ctl_args({"kv", "list", "map", "--deleted=yes"});
+  ASSERT_FALSE(valued);
+  EXPECT_NE(valued.error().message.find("takes no value"), std::string::npos) << valued.error().message;
+}
+
 TEST(CtlArgsTest, UsageErrorsSuggestTheClosestName) {
   auto verb = parse_ctl_args({"histroy", "x"});
   ASSERT_FALSE(verb);

@@ -106,11 +106,20 @@ Result<Invocation> parse_ctl_args(const std::vector<std::string>& args) {
       if (verb != nullptr) {
         for (const auto& f : verb->flags) known.push_back(f.name);
       }
-      bool known_here = verb != nullptr && std::any_of(verb->flags.begin(), verb->flags.end(),
-                                                       [&](const FlagSpec& f) { return f.name == arg; });
-      if (!known_here) {
+      const FlagSpec* spec = nullptr;
+      if (verb != nullptr) {
+        auto it = std::find_if(verb->flags.begin(), verb->flags.end(),
+                               [&](const FlagSpec& f) { return f.name == arg; });
+        if (it != verb->flags.end()) spec = &*it;
+      }
+      if (spec == nullptr) {
         return std::unexpected(usage("unknown flag '" + arg + "'" +
                                      (verb ? " for '" + verb->name + "'" : "") + suggestion(arg, known)));
+      }
+      if (spec->value_name.empty()) {  // a switch: present or not
+        if (value) return std::unexpected(usage("flag '" + arg + "' takes no value"));
+        inv.flags[arg] = "";
+        continue;
       }
       SUNDIAL_ASSIGN_OR_RETURN(inv.flags[arg], take_value(arg));
       continue;
