@@ -252,9 +252,9 @@ TEST_F(HttpApiTest, APipeliningClientThatNeverReadsDoesNotStallOthers) {
   }
 }
 
-// The shared rate limiters of the config, and `resend` at [resend]'s
-// rate, as GET /api/v1/limits and /metrics show them before any step used
-// one.
+// The shared rate limiters of the config, `github` at [github]'s rate and
+// `resend` at [resend]'s, as GET /api/v1/limits and /metrics show them
+// before any step used one.
 TEST(LimitsApiTest, ConfiguredLimitersAreListedAndMetered) {
   TempDir dir;
   std::ofstream(dir.sub("sundial.toml")) << "[limits.notion]\nrate = 3\nburst = 5\n";
@@ -265,8 +265,12 @@ TEST(LimitsApiTest, ConfiguredLimitersAreListedAndMetered) {
   ASSERT_TRUE(listed);
   EXPECT_EQ(listed->status, 200);
   auto body = nlohmann::json::parse(listed->body, nullptr, false);
-  ASSERT_EQ(body["limits"].size(), 2u) << listed->body;
-  const auto& notion = body["limits"][0];
+  ASSERT_EQ(body["limits"].size(), 3u) << listed->body;
+  const auto& github = body["limits"][0];
+  EXPECT_EQ(github["name"], "github");
+  EXPECT_EQ(github["rate"], 1.0);
+  EXPECT_EQ(github["burst"], 20.0);
+  const auto& notion = body["limits"][1];
   EXPECT_EQ(notion["name"], "notion");
   EXPECT_EQ(notion["rate"], 3.0);
   EXPECT_EQ(notion["burst"], 5.0);
@@ -274,7 +278,7 @@ TEST(LimitsApiTest, ConfiguredLimitersAreListedAndMetered) {
   EXPECT_EQ(notion["sub_keys"], 0);
   EXPECT_EQ(notion["waiting"], 0);
   EXPECT_EQ(notion["holds"], 0);
-  const auto& resend = body["limits"][1];
+  const auto& resend = body["limits"][2];
   EXPECT_EQ(resend["name"], "resend");
   EXPECT_EQ(resend["rate"], 5.0);
   EXPECT_EQ(resend["burst"], 5.0);
