@@ -14,6 +14,7 @@
 #include "engine/loop/timer.h"
 #include "server/http/message.h"
 #include "server/http/responder.h"
+#include "tests/support/delayed_answers.h"
 
 // Named, not anonymous: the test support library is a unity build, and
 // the other fakes have helpers of the same names.
@@ -673,12 +674,6 @@ http::HttpResponse Store::repo_route(const http::HttpRequest& req, const std::ve
 }
 
 // An answer waiting for its latency timer (the fake's loop thread only).
-struct Delayed {
-  std::optional<http::Responder> responder;  // reset once answered
-  http::HttpResponse response;
-  std::unique_ptr<UvTimer> timer;
-};
-
 }  // namespace sundial::testing::fake_github_detail
 
 namespace sundial::testing {
@@ -702,8 +697,7 @@ std::string fake_sha(const std::string& seed) {
 }
 
 http::HttpHandler FakeGitHub::handler(std::shared_ptr<fake_github_detail::Store> state, Loop& loop,
-                                      std::shared_ptr<std::list<fake_github_detail::Delayed>> delayed) {
-  using fake_github_detail::Delayed;
+                                      std::shared_ptr<DelayedAnswers> delayed) {
   return [state, &loop, delayed](http::HttpRequest req, http::Responder r) {
     GitHubRequest seen;
     seen.method = req.method;
@@ -729,34 +723,17 @@ http::HttpHandler FakeGitHub::handler(std::shared_ptr<fake_github_detail::Store>
       state->requests.push_back(std::move(seen));
       latency = state->latency_ms;
     }
-    if (latency <= 0) return r.send(std::move(response));
-    // Answered entries go now, never from inside their own timer callback.
-    delayed->remove_if([](const Delayed& d) { return !d.responder; });
-    Delayed& d = delayed->emplace_back();
-    d.responder.emplace(std::move(r));
-    d.response = std::move(response);
-    d.timer = std::make_unique<UvTimer>(loop, [&d] {
-      d.responder->send(std::move(d.response));
-      d.responder.reset();
-    });
-    d.timer->start(static_cast<uint64_t>(latency));
+    delayed->send(loop, std::move(r), std::move(response), latency);
   };
 }
 
 FakeGitHub::FakeGitHub(std::string token)
     : state_(std::make_shared<fake_github_detail::Store>()),
-      delayed_(std::make_shared<std::list<fake_github_detail::Delayed>>()),
-      server_([state = state_, delayed = delayed_](Loop& loop) { return handler(state, loop, delayed); },
-              // Answers still waiting for their latency get a 503 as the fake stops.
-              [delayed = delayed_] {
-                for (auto& d : *delayed) {
-                  if (!d.responder) continue;
-                  d.timer->stop();
-                  d.responder->send(fake_github_detail::error(503, "The fake is stopping."));
-                  d.responder.reset();
-                }
-                delayed->clear();
-              }) {
+      delayed_(std::make_shared<DelayedAnswers>()),
+      server_(
+          [state = state_, delayed = delayed_](Loop& loop) { return handler(state, loop, delayed); },
+          // Answers still waiting for their latency get a 503 as the fake stops.
+          [delayed = delayed_] { delayed->flush(fake_github_detail::error(503, "The fake is stopping.")); }) {
   std::lock_guard lock(state_->mutex);
   state_->token = std::move(token);
 }

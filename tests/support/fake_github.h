@@ -79,9 +79,10 @@ struct GitHubFailure {
   std::string message;
 };
 
+class DelayedAnswers;  // answers waiting for their latency (delayed_answers.h)
+
 namespace fake_github_detail {
-struct Store;    // the fake's state, shared with its thread (fake_github.cc)
-struct Delayed;  // an answer waiting for its latency timer
+struct Store;  // the fake's state, shared with its thread (fake_github.cc)
 }  // namespace fake_github_detail
 
 class FakeGitHub {
@@ -145,10 +146,10 @@ class FakeGitHub {
  private:
   std::shared_ptr<fake_github_detail::Store> state_;
   static http::HttpHandler handler(std::shared_ptr<fake_github_detail::Store> state, Loop& loop,
-                                   std::shared_ptr<std::list<fake_github_detail::Delayed>> delayed);
+                                   std::shared_ptr<DelayedAnswers> delayed);
 
   // Answers waiting for their latency (the server's thread only).
-  std::shared_ptr<std::list<fake_github_detail::Delayed>> delayed_;
+  std::shared_ptr<DelayedAnswers> delayed_;
   LoopbackServer server_;  // last: stopped before the state goes
 };
 

@@ -16,6 +16,7 @@
 #include "engine/loop/loop.h"
 #include "engine/loop/timer.h"
 #include "server/http/http_server.h"
+#include "tests/support/delayed_answers.h"
 
 // Named, not anonymous: the test support library is a unity build, and
 // fake_provider.cc has helpers of the same names in its anonymous namespace.
@@ -473,12 +474,6 @@ struct Store {
 };
 
 // An answer waiting for its latency timer (the fake's loop thread only).
-struct Delayed {
-  std::optional<http::Responder> responder;  // reset once answered
-  http::HttpResponse response;
-  std::unique_ptr<UvTimer> timer;
-};
-
 }  // namespace sundial::testing::fake_notion_detail
 
 namespace sundial::testing {
@@ -494,8 +489,7 @@ std::string notion_id_key(std::string_view id) {
 // Answers one request (on the fake's thread): now, or after the latency,
 // from a timer whose entry waits in `delayed`.
 http::HttpHandler FakeNotion::handler(std::shared_ptr<fake_notion_detail::Store> state, Loop& loop,
-                                      std::shared_ptr<std::list<fake_notion_detail::Delayed>> delayed) {
-  using fake_notion_detail::Delayed;
+                                      std::shared_ptr<DelayedAnswers> delayed) {
   return [state, &loop, delayed](http::HttpRequest req, http::Responder r) {
     NotionRequest seen;
     seen.method = req.method;
@@ -513,35 +507,19 @@ http::HttpHandler FakeNotion::handler(std::shared_ptr<fake_notion_detail::Store>
       state->requests.push_back(std::move(seen));
       latency = state->latency_ms;
     }
-    if (latency <= 0) return r.send(std::move(response));
-    // Answered entries go now, never from inside their own timer callback.
-    delayed->remove_if([](const Delayed& d) { return !d.responder; });
-    Delayed& d = delayed->emplace_back();
-    d.responder.emplace(std::move(r));
-    d.response = std::move(response);
-    d.timer = std::make_unique<UvTimer>(loop, [&d] {
-      d.responder->send(std::move(d.response));
-      d.responder.reset();
-    });
-    d.timer->start(static_cast<uint64_t>(latency));
+    delayed->send(loop, std::move(r), std::move(response), latency);
   };
 }
 
 FakeNotion::FakeNotion(std::string token)
     : state_(std::make_shared<fake_notion_detail::Store>()),
-      delayed_(std::make_shared<std::list<fake_notion_detail::Delayed>>()),
-      server_([state = state_, delayed = delayed_](Loop& loop) { return handler(state, loop, delayed); },
-              // Answers still waiting for their latency get a 503 as the fake stops.
-              [delayed = delayed_] {
-                for (auto& d : *delayed) {
-                  if (!d.responder) continue;
-                  d.timer->stop();
-                  d.responder->send(
-                      fake_notion_detail::error(503, "service_unavailable", "The fake is stopping."));
-                  d.responder.reset();
-                }
-                delayed->clear();
-              }) {
+      delayed_(std::make_shared<DelayedAnswers>()),
+      server_(
+          [state = state_, delayed = delayed_](Loop& loop) { return handler(state, loop, delayed); },
+          // Answers still waiting for their latency get a 503 as the fake stops.
+          [delayed = delayed_] {
+            delayed->flush(fake_notion_detail::error(503, "service_unavailable", "The fake is stopping."));
+          }) {
   std::lock_guard lock(state_->mutex);
   state_->token = std::move(token);
 }

@@ -47,9 +47,10 @@ struct NotionRequest {
   int status = 0;              // the status the fake answered
 };
 
+class DelayedAnswers;  // answers waiting for their latency (delayed_answers.h)
+
 namespace fake_notion_detail {
-struct Store;    // the fake's state, shared with its thread (fake_notion.cc)
-struct Delayed;  // an answer waiting for its latency timer
+struct Store;  // the fake's state, shared with its thread (fake_notion.cc)
 }  // namespace fake_notion_detail
 
 class FakeNotion {
@@ -95,10 +96,10 @@ class FakeNotion {
  private:
   std::shared_ptr<fake_notion_detail::Store> state_;
   static http::HttpHandler handler(std::shared_ptr<fake_notion_detail::Store> state, Loop& loop,
-                                   std::shared_ptr<std::list<fake_notion_detail::Delayed>> delayed);
+                                   std::shared_ptr<DelayedAnswers> delayed);
 
   // Answers waiting for their latency (the server's thread only).
-  std::shared_ptr<std::list<fake_notion_detail::Delayed>> delayed_;
+  std::shared_ptr<DelayedAnswers> delayed_;
   LoopbackServer server_;  // last: stopped before the state goes
 };
 

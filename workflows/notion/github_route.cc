@@ -5,6 +5,7 @@
 
 #include "connectors/github/github_signature.h"
 #include "connectors/notion/notion_client.h"
+#include "engine/base/json_fields.h"
 #include "engine/base/text.h"
 
 namespace sundial::webhooks {
@@ -16,12 +17,6 @@ constexpr std::string_view kMarkerStart = "<!-- sundial:notion-page:";
 constexpr std::array<std::string_view, 3> kIssueActions = {"closed", "reopened", "deleted"};
 constexpr std::array<std::string_view, 4> kPullActions = {"closed", "reopened", "ready_for_review",
                                                           "converted_to_draft"};
-
-std::string text_at(const nlohmann::json& object, const char* field) {
-  if (!object.is_object()) return "";
-  auto it = object.find(field);
-  return it != object.end() && it->is_string() ? it->get<std::string>() : "";
-}
 
 template <size_t N>
 bool one_of(const std::array<std::string_view, N>& list, const std::string& value) {
@@ -49,15 +44,15 @@ Result<WebhookActions> map_github_delivery(const NotionGitHubSyncSettings& s, co
     return WebhookActions{IgnoreAction{"event " + event.substr(0, 64) + " is not one the sync reads"}};
   }
   const nlohmann::json& repository = body.contains("repository") ? body["repository"] : nlohmann::json();
-  std::string repo = text_at(repository, "full_name");
+  std::string repo = string_field(repository, "full_name");
   if (ascii_lower(repo) != ascii_lower(s.repo)) {
     return WebhookActions{IgnoreAction{"repository " + repo + " is not the synced one"}};
   }
   const nlohmann::json& sender = body.contains("sender") ? body["sender"] : nlohmann::json();
-  if (!s.github_login.empty() && ascii_lower(text_at(sender, "login")) == ascii_lower(s.github_login)) {
+  if (!s.github_login.empty() && ascii_lower(string_field(sender, "login")) == ascii_lower(s.github_login)) {
     return WebhookActions{IgnoreAction{"a change Sundial made (sender " + s.github_login + ")"}};
   }
-  std::string action = text_at(body, "action");
+  std::string action = string_field(body, "action");
   bool issue = event == "issues";
   if (issue ? !one_of(kIssueActions, action) : !one_of(kPullActions, action)) {
     return WebhookActions{
@@ -66,7 +61,7 @@ Result<WebhookActions> map_github_delivery(const NotionGitHubSyncSettings& s, co
   const nlohmann::json& item = body.contains(issue ? "issue" : "pull_request")
                                    ? body[issue ? "issue" : "pull_request"]
                                    : nlohmann::json();
-  std::optional<std::string> page = notion_page_marker(text_at(item, "body"));
+  std::optional<std::string> page = notion_page_marker(string_field(item, "body"));
   if (!page) return WebhookActions{IgnoreAction{"no Notion page marker: not an issue Sundial opened"}};
   return WebhookActions{
       StartAction{std::string(kNotionGitHubSyncWorkflow),
