@@ -7,6 +7,8 @@
 #include "engine/base/check.h"
 #include "engine/runtime/command_executor.h"
 #include "engine/runtime/workflow_commands.h"
+#include "engine/topics/subscription_service.h"
+#include "engine/topics/topic_service.h"
 
 namespace sundial {
 namespace {
@@ -68,6 +70,11 @@ Result<void> Engine::open_services() {
   runtime_->set_participant(tasks_.get());
   idempotency_ = std::make_unique<IdempotencyKeys>(*store_);
   kv_ = std::make_unique<KvService>(clock_, *store_, *commits_, *pool_);
+  topics_ = std::make_unique<TopicService>(loop_, clock_, *store_, *commits_, *pool_, options_.topics);
+  SUNDIAL_TRY(topics_->open());
+  subscriptions_ =
+      std::make_unique<SubscriptionService>(loop_, clock_, *store_, *commits_, *pool_, *topics_, *this);
+  SUNDIAL_TRY(subscriptions_->open());
   runtime_->set_command_runner([this](const StepInfo& step, const InstanceCommand& cmd, StepDone done) {
     run_workflow_command(*runtime_, *idempotency_, options_.idempotency_window, step, cmd, std::move(done));
   });
@@ -85,6 +92,7 @@ Result<void> Engine::open_services() {
       std::make_unique<ScheduleService>(loop_, clock_, *store_, *commits_, *this, options_.schedules);
   SUNDIAL_TRY(schedules_->open());
   schedules_->start();
+  subscriptions_->start();
   sweep_->start();
   return ok();
 }
@@ -99,6 +107,8 @@ Engine::~Engine() {
   // Before the commit queue shuts down: a kv read answered during the drain
   // below must not submit a commit, nor complete a step of a closed runtime.
   if (kv_) kv_->close();
+  if (subscriptions_) subscriptions_->close();
+  if (topics_) topics_->close();
   // Answer everything submitted: each completion may submit follow-up
   // transitions (a step that completes at once), so drain until quiet.
   if (commits_) {
@@ -110,6 +120,8 @@ Engine::~Engine() {
   }
   // The runtime's coroutines and timers go before the services they use.
   sweep_.reset();
+  subscriptions_.reset();
+  topics_.reset();
   schedules_.reset();
   tasks_.reset();
   runtime_.reset();
@@ -172,6 +184,10 @@ void Engine::timers(TimeMs due_before, size_t limit, QueryDone<std::vector<keys:
 void Engine::event_backlog(uint64_t after, size_t limit, QueryDone<EventBacklog> done) {
   queries_->run<EventBacklog>([after, limit](Store& s) { return read_event_backlog(s, after, limit); },
                               std::move(done));
+}
+
+size_t Engine::bus_reads_in_flight() const {
+  return (topics_ ? topics_->reads_in_flight() : 0) + (subscriptions_ ? subscriptions_->reads_in_flight() : 0);
 }
 
 std::optional<Error> Engine::not_ready_reason() const {

@@ -39,6 +39,9 @@
 
 namespace sundial {
 
+class TopicService;
+class SubscriptionService;
+
 class Engine {
  public:
   // Opens RocksDB at options.data_dir.
@@ -117,6 +120,11 @@ class Engine {
   ScheduleService& schedules() { return *schedules_; }
   // The durable key-value facility workflows keep maps in (engine/kv/kv_service.h).
   KvService& kv() { return *kv_; }
+  // The event bus: topics (engine/topics/topic_service.h) and the
+  // subscriptions that turn their events into starts, signals and tasks
+  // (engine/topics/subscription_service.h).
+  TopicService& topics() { return *topics_; }
+  SubscriptionService& subscriptions() { return *subscriptions_; }
   // Runs `fn` on the loop in a later turn (an answer that must not come
   // inside the call that asked).
   void defer(std::move_only_function<void()> fn) { runtime_->defer(std::move(fn)); }
@@ -138,7 +146,7 @@ class Engine {
   // submitted to a pool and not yet back on the loop (tests drain until zero).
   size_t pool_jobs_in_flight() const {
     return runtime_->pool_jobs_in_flight() + tasks_->reads_in_flight() + queries_in_flight() +
-           (kv_ ? kv_->reads_in_flight() : 0);
+           (kv_ ? kv_->reads_in_flight() : 0) + bus_reads_in_flight();
   }
   CommitQueue::Stats commit_stats() const { return commits_->stats(); }
   TimerService::Stats timer_stats() { return runtime_->timers().stats(); }
@@ -155,6 +163,7 @@ class Engine {
   Engine(Loop& loop, Clock& clock, const Registry& registry, EngineOptions options,
          std::unique_ptr<Store> store, std::unique_ptr<WorkPool> pool);
   Result<void> open_services();
+  size_t bus_reads_in_flight() const;
   // Where admin reads run: the query pool, or the pool tests handed in.
   WorkPool& reads_pool() { return query_pool_ ? *query_pool_ : *pool_; }
 
@@ -175,6 +184,8 @@ class Engine {
   std::unique_ptr<ScheduleService> schedules_;  // fires through runtime_ and tasks_
   std::unique_ptr<IdempotencyKeys> idempotency_;
   std::unique_ptr<KvService> kv_;
+  std::unique_ptr<TopicService> topics_;
+  std::unique_ptr<SubscriptionService> subscriptions_;  // borrows topics_ and this engine
   std::unique_ptr<RetentionSweep> sweep_;
   std::unique_ptr<StatsReader> stats_;
   std::unique_ptr<SnapshotReader> queries_;

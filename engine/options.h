@@ -14,6 +14,7 @@
 #include "engine/storage/rocksdb_store.h"
 #include "engine/tasks/task_options.h"
 #include "engine/timers/timer_window.h"
+#include "engine/topics/topic_options.h"
 
 namespace sundial {
 
@@ -28,6 +29,8 @@ struct EngineOptions {
   uint64_t event_log_capacity = 100000;
   // Retention of finished instances and the sweep that enforces it.
   RetentionOptions retention;
+  // How long the event bus keeps each topic's events ([topics]).
+  TopicOptions topics;
   // The in-memory timer window.
   TimerWindowOptions timers;
   // Waiting instances kept in memory because their timer is near.

@@ -19,6 +19,7 @@
 #include "engine/loop/uv_handle.h"
 #include "engine/schedules/time_zone.h"
 #include "engine/storage/rocksdb_store.h"
+#include "engine/topics/subscription_service.h"
 #include "server/api/auth.h"
 #include "server/config/daemon_args.h"
 #include "server/ops/logging.h"
@@ -176,6 +177,29 @@ Result<void> declare_config_schedules(Engine& engine, const std::vector<Schedule
   return ok();
 }
 
+// Checks that each subscription of the file starts a workflow type this
+// server has, then declares them (SubscriptionService::declare), waiting
+// for the write: start-up goes on only with the file's subscriptions in place.
+Result<void> declare_config_subscriptions(Loop& loop, Engine& engine, const std::vector<SubscriptionSpec>& subs) {
+  for (const SubscriptionSpec& s : subs) {
+    std::string type = s.action.value("type", "");
+    if (s.kind == SubscriptionActionKind::kStart && engine.registry().find(type) == nullptr) {
+      return make_error(ErrorCode::kInvalidArgument, "[subscriptions." + s.id + "] action.start.type '" + type +
+                                                         "' is not a workflow type of this server");
+    }
+  }
+  std::optional<Result<void>> declared;
+  engine.subscriptions().declare(SubscriptionSource::kConfig, subs,
+                                 [&declared](Result<void> r) { declared = std::move(r); });
+  while (!declared) loop.run_once();
+  if (!*declared) {
+    return make_error(declared->error().code,
+                      "[subscriptions] cannot be applied: " + declared->error().message);
+  }
+  if (!subs.empty()) spdlog::info("{} subscriptions declared in the config file", subs.size());
+  return ok();
+}
+
 }  // namespace
 
 int run_daemon(const std::vector<std::string>& args) {
@@ -195,6 +219,12 @@ int run_daemon(const std::vector<std::string>& args) {
   }
   if (parsed->salvage) return salvage_storage(config.engine);
   std::optional<std::string> admin_token = secret_from_env(config.server.admin_token_env);
+  if (!admin_token && !config.server.cors_origins.empty()) {
+    // Any page a user of this host opens could drive the open API.
+    spdlog::critical("refusing [server] cors_origins without an admin token: set ${} or remove cors_origins",
+                     config.server.admin_token_env);
+    return 1;
+  }
   if (!admin_token && !api::is_loopback_host(config.server.listen_host)) {
     spdlog::critical("refusing to listen on {} without an admin token: set ${} or listen on 127.0.0.1",
                      config.server.listen_host, config.server.admin_token_env);
@@ -263,21 +293,33 @@ int run_daemon(const std::vector<std::string>& args) {
   auto scripts = std::make_unique<lua::ScriptCatalog>(registry, std::move(*script_options));
   EngineOptions engine_options = config.engine;
   std::optional<Error> scripts_error;
-  engine_options.before_recovery = [&scripts, &scripts_error,
-                                    &limit_catalog](Engine& opening) -> Result<void> {
+  std::optional<Error> subscriptions_error;
+  engine_options.before_recovery = [&scripts, &scripts_error, &limit_catalog, &loop, &config,
+                                    &subscriptions_error](Engine& opening) -> Result<void> {
     if (auto limits = limit_catalog.open(opening); !limits) {
       spdlog::critical("cannot load the rate limiters made through the API: {}", limits.error().to_string());
       return limits;
     }
     auto loaded = scripts->open(opening);
-    if (!loaded) scripts_error = loaded.error();
-    return loaded;
+    if (!loaded) {
+      scripts_error = loaded.error();
+      return loaded;
+    }
+    // Before delivery starts (after recovery): a subscription the file
+    // changed or removed never acts in its old form.
+    auto declared = declare_config_subscriptions(loop, opening, config.subscriptions);
+    if (!declared) subscriptions_error = declared.error();
+    return declared;
   };
   auto open_started = std::chrono::steady_clock::now();
   auto opened = Engine::open(loop, clock, registry, std::move(engine_options));
   if (!opened) {
     if (scripts_error) {
       spdlog::critical("cannot load the workflow scripts: {}", scripts_error->message);
+      return 2;
+    }
+    if (subscriptions_error) {
+      spdlog::critical("{}", subscriptions_error->message);
       return 2;
     }
     spdlog::critical("cannot open the engine on '{}': {}", config.engine.data_dir,

@@ -7,6 +7,7 @@
 #include "server/api/admin_api.h"
 #include "server/http/error_response.h"
 #include "server/ops/logging.h"
+#include "server/ui/live_page.h"
 
 namespace sundial {
 
@@ -32,8 +33,11 @@ SundialServer::SundialServer(Loop& loop, Clock& clock, Engine& engine, const Dae
                              std::optional<std::string> admin_token, std::optional<std::string> worker_token,
                              lua::ScriptCatalog* scripts, LimiterCatalog* limits)
     : loop_(loop),
+      clock_(clock),
       engine_(engine),
-      auth_(std::move(admin_token), std::move(worker_token)),
+      auth_(admin_token, std::move(worker_token)),
+      stream_tokens_(admin_token ? api::StreamTokens::derive_key(*admin_token) : api::StreamTokens::random_key()),
+      cors_(config.server.cors_origins),
       access_log_(config.server.access_log),
       webhook_limiter_(clock, config.server.webhook_rate_per_second, config.server.webhook_burst),
       json_limits_{config.server.max_json_depth} {
@@ -64,6 +68,7 @@ SundialServer::SundialServer(Loop& loop, Clock& clock, Engine& engine, const Dae
   admin.scripts = scripts;
   admin.limits = limits;
   admin.webhook_verification = [this](std::string_view name) { return webhooks_->verification_status(name); };
+  admin.stream_tokens = &stream_tokens_;
   api::add_admin_routes(router_, admin);
   add_operations_routes();
 }
@@ -93,6 +98,17 @@ void SundialServer::add_operations_routes() {
     if (!why) return r.send(http::HttpResponse::json(200, {{"status", "ready"}}));
     r.send(http::error_response(*why));
   });
+  // The live page (server/ui/live_page.h): static, no token in it.
+  router_.add("GET", "/live", [](http::HttpRequest&&, const api::PathParams&, http::Responder r) {
+    r.send(http::HttpResponse::text(200, std::string(ui::kLivePageHtml), "text/html; charset=utf-8")
+               .with_header("Content-Security-Policy", std::string(ui::kLivePagePolicy))
+               .with_header("X-Content-Type-Options", "nosniff")
+               .with_header("Referrer-Policy", "no-referrer"));
+  });
+  router_.add("GET", "/live.js", [](http::HttpRequest&&, const api::PathParams&, http::Responder r) {
+    r.send(http::HttpResponse::text(200, std::string(ui::kLivePageScript), "text/javascript; charset=utf-8")
+               .with_header("X-Content-Type-Options", "nosniff"));
+  });
   router_.add("GET", "/metrics", [this](http::HttpRequest&&, const api::PathParams&, http::Responder r) {
     metrics_->scrape([r = std::move(r)](std::string text) mutable {
       r.send(http::HttpResponse::text(200, std::move(text), "text/plain; version=0.0.4; charset=utf-8"));
@@ -101,12 +117,38 @@ void SundialServer::add_operations_routes() {
 }
 
 void SundialServer::handle(http::HttpRequest request, http::Responder responder) {
+  if (cors_.enabled() && request.path.starts_with("/api/")) {
+    if (auto preflight = cors_.preflight(request)) return responder.send(std::move(*preflight));
+    if (const std::string* origin = request.header("origin")) {
+      if (auto headers = cors_.headers_for(*origin)) responder.add_headers(std::move(*headers));
+    }
+  }
   if (request.path.starts_with("/api/")) {
-    if (auto denied = auth_.check(request)) return responder.send(std::move(*denied));
+    // A browser's EventSource cannot send Authorization: a topic stream
+    // (and only a topic stream) takes a stream token in the query instead.
+    auto topic = api::stream_route_topic(request.method, request.path);
+    auto token = topic ? request.query_param("access_token") : std::nullopt;
+    if (token) {
+      if (auto denied = check_stream_token(*token, *topic)) return responder.send(std::move(*denied));
+    } else if (auto denied = auth_.check(request)) {
+      return responder.send(std::move(*denied));
+    }
   }
   if (auto webhook = webhooks_->find(request.path))
     return (*webhook)(std::move(request), std::move(responder));
   router_.route(std::move(request), std::move(responder));
+}
+
+std::optional<http::HttpResponse> SundialServer::check_stream_token(const std::string& token,
+                                                                   std::string_view topic) const {
+  api::TokenCheck check = stream_tokens_.verify(token, topic, clock_.now_ms());
+  if (check == api::TokenCheck::kOk) return std::nullopt;
+  std::string why(api::token_check_message(check));
+  if (check == api::TokenCheck::kWrongTopic) {
+    return http::error_response(Error{ErrorCode::kForbidden, why + " ('" + std::string(topic) + "')"});
+  }
+  return http::error_response(
+      Error{ErrorCode::kUnauthorized, why + "; mint a new one with POST /api/v1/stream-tokens"});
 }
 
 void SundialServer::observe(const http::RequestSummary& s) {

@@ -18,7 +18,9 @@
 #include "engine/limits/limiter_catalog.h"
 #include "server/api/auth.h"
 #include "server/api/router.h"
+#include "server/api/stream_token.h"
 #include "server/config/daemon_config.h"
+#include "server/http/cors.h"
 #include "server/http/http_server.h"
 #include "server/ops/metrics.h"
 #include "server/ops/server_metrics.h"
@@ -61,9 +63,17 @@ class SundialServer {
   void add_operations_routes();
   void observe(const http::RequestSummary& summary);
 
+  // An ?access_token= on a topic stream route: nullopt when it lets the
+  // request in, else the 401 or 403 to answer.
+  std::optional<http::HttpResponse> check_stream_token(const std::string& token, std::string_view topic) const;
+
   Loop& loop_;
+  Clock& clock_;
   Engine& engine_;
   api::BearerAuth auth_;
+  // Browser streams: tokens signed with a key derived from the admin token.
+  api::StreamTokens stream_tokens_;
+  http::CorsPolicy cors_;
   bool access_log_;
   api::Router router_;
   ops::MetricsRegistry registry_;

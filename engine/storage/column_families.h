@@ -21,12 +21,13 @@ enum class Cf : size_t {
   kMeta,           // "schema_version" → decimal; script store; queue records
   kTasks,          // task id → TaskRecord; "%d" queue, dedupe key → task id
   kKv,             // namespace 0x00 key → KvEntry (engine/kv/kv_entry.h)
+  kTopics,         // the event bus: events, dedupe ids, heads, subscriptions (engine/topics/)
 };
 
-inline constexpr size_t kCfCount = 10;
+inline constexpr size_t kCfCount = 11;
 
 inline constexpr std::array<std::string_view, kCfCount> kCfNames{
-    "instances", "journal", "timers", "idempotency", "index", "schedules", "events", "meta", "tasks", "kv"};
+    "instances", "journal", "timers", "idempotency", "index", "schedules", "events", "meta", "tasks", "kv", "topics"};
 
 inline constexpr std::string_view cf_name(Cf cf) { return kCfNames[static_cast<size_t>(cf)]; }
 

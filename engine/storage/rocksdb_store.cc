@@ -161,7 +161,7 @@ Result<void> RocksDbStore::open_db(bool read_only, bool flush_recovered) {
   point_read_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(point_read_table));
 
   // A read-only open of a directory written by an older version (before
-  // the `tasks` or `kv` family existed) opens the families that exist; reads of a
+  // the `tasks`, `kv` or `topics` family existed) opens the families that exist; reads of a
   // missing one find nothing. A writing open creates them.
   std::vector<std::string> existing;
   if (read_only) {
@@ -176,7 +176,8 @@ Result<void> RocksDbStore::open_db(bool read_only, bool flush_recovered) {
         std::find(existing.begin(), existing.end(), kCfNames[i]) == existing.end()) {
       continue;
     }
-    bool point_read = cf == Cf::kInstances || cf == Cf::kIdempotency || cf == Cf::kTasks;
+    // `topics`: a publish with an id looks it up (mostly absent).
+    bool point_read = cf == Cf::kInstances || cf == Cf::kIdempotency || cf == Cf::kTasks || cf == Cf::kTopics;
     descriptors.emplace_back(std::string(kCfNames[i]), point_read ? point_read_options : cf_options);
     if (cf == Cf::kIndex) {
       descriptors.back().options.memtable_insert_with_hint_prefix_extractor = index_insert_hints();
@@ -276,8 +277,9 @@ Result<void> RocksDbStore::check_schema(bool read_only) {
     const Batch* one[] = {&batch};
     return write(one);
   }
-  if (*version == "1" || *version == "2") {
-    // The same families but `tasks` (version 2) and `kv` (version 3), which the open just created.
+  if (*version == "1" || *version == "2" || *version == "3") {
+    // The same families but `tasks` (version 2), `kv` (version 3) and
+    // `topics` (version 4), which the open just created.
     if (read_only) return ok();
     Batch batch;
     batch.put(Cf::kMeta, std::string(keys::kSchemaVersionKey), std::to_string(kSchemaVersion));

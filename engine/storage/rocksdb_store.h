@@ -108,7 +108,7 @@ struct SalvageReport {
 
 // 2 added the `tasks` column family (task queues). A version-1 directory
 // is upgraded in place at a writing open: the family is created empty.
-inline constexpr int kSchemaVersion = 3;
+inline constexpr int kSchemaVersion = 4;
 
 class RocksDbStore final : public Store {
  public:

@@ -13,6 +13,8 @@ void add_admin_routes(Router& router, const AdminApi& api) {
   add_schedule_routes(router, api);
   add_webhook_routes(router, api);
   add_kv_routes(router, api);
+  add_topic_routes(router, api);
+  add_subscription_routes(router, api);
 }
 
 }  // namespace sundial::api

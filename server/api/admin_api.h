@@ -17,6 +17,8 @@
 
 namespace sundial::api {
 
+class StreamTokens;
+
 struct AdminApi {
   Engine& engine;
   Loop& loop;
@@ -34,6 +36,8 @@ struct AdminApi {
   // What webhook route `name` learned from its provider's handshake
   // (GET /api/v1/webhooks/{name}/verification); nullopt: 404.
   std::function<std::optional<nlohmann::json>(std::string_view name)> webhook_verification = {};
+  // Mints the browser stream tokens (POST /api/v1/stream-tokens); none: 404.
+  const StreamTokens* stream_tokens = nullptr;
 };
 
 void add_admin_routes(Router& router, const AdminApi& api);
@@ -49,5 +53,7 @@ void add_limit_routes(Router& router, const AdminApi& api);
 void add_schedule_routes(Router& router, const AdminApi& api);
 void add_webhook_routes(Router& router, const AdminApi& api);
 void add_kv_routes(Router& router, const AdminApi& api);
+void add_topic_routes(Router& router, const AdminApi& api);
+void add_subscription_routes(Router& router, const AdminApi& api);
 
 }  // namespace sundial::api

@@ -14,6 +14,8 @@
 #include "engine/base/duration.h"
 #include "engine/base/json_parse.h"
 #include "engine/schedules/schedule_spec.h"
+#include "engine/topics/subscription_spec.h"
+#include "server/http/cors.h"
 #include "engine/tasks/task_model.h"
 #include "server/http/client_address.h"
 
@@ -254,6 +256,10 @@ const std::map<std::string, std::map<std::string, Setter>>& schema() {
            {"trusted_proxies", cidr_list_key(
                                    "server.trusted_proxies",
                                    [](DaemonConfig & c) -> auto& { return c.server.trusted_proxies; })},
+           {"cors_origins",
+            string_list_key(
+                "server.cors_origins", [](DaemonConfig & c) -> auto& { return c.server.cors_origins; },
+                http::check_cors_origins)},
        }},
       {"storage",
        {
@@ -477,13 +483,59 @@ Result<void> apply_limit_table(const std::string& name, const toml::node& node, 
 }
 
 Result<void> apply_schedule_table(const std::string& name, const toml::node& node, DaemonConfig& config);
+Result<void> apply_subscription_table(const std::string& name, const toml::node& node, DaemonConfig& config);
+
+// One retention bound of [topics] or [topics.<name>] (docs/events.md).
+Result<void> apply_retention_key(const std::string& where, const std::string& key, const toml::node& value,
+                                 TopicRetentionOverride& r) {
+  if (key == "max_events" || key == "max_bytes") {
+    auto v = value.is_integer() ? value.value<int64_t>() : std::nullopt;
+    if (!v || *v < 1) return std::unexpected(bad_value(where + "." + key, "an integer of at least 1"));
+    (key == "max_events" ? r.max_events : r.max_bytes) = static_cast<uint64_t>(*v);
+    return ok();
+  }
+  if (key == "max_age") {
+    auto bad = [&where] { return std::unexpected(bad_value(where + ".max_age", "a duration of at least 1s, e.g. \"7d\"")); };
+    if (!value.is_string()) return bad();
+    auto d = parse_duration(*value.value<std::string>());
+    if (!d || *d < kSecondMs) return bad();
+    r.max_age = *d;
+    return ok();
+  }
+  return make_error(ErrorCode::kInvalidArgument,
+                    "unknown key '" + where + "." + key + "'; known keys: max_age, max_bytes, max_events");
+}
+
+// [topics]: the default bounds (max_events, max_bytes, max_age), and
+// [topics.<name>]: one topic's own; what it leaves out is the defaults'.
+Result<void> apply_topics_table(const std::string& name, const toml::node& node, DaemonConfig& config) {
+  TopicOptions& topics = config.engine.topics;
+  const toml::table* t = node.as_table();
+  if (t == nullptr) {
+    TopicRetentionOverride given;
+    SUNDIAL_TRY(apply_retention_key("topics", name, node, given));
+    TopicRetention& r = topics.retention;
+    r = TopicRetention{given.max_events.value_or(r.max_events), given.max_bytes.value_or(r.max_bytes),
+                       given.max_age.value_or(r.max_age)};
+    return ok();
+  }
+  if (auto valid = check_topic_name(name); !valid) {
+    return make_error(ErrorCode::kInvalidArgument, "[topics." + name + "]: " + valid.error().message);
+  }
+  TopicRetentionOverride r;
+  for (auto&& [key, value] : *t) SUNDIAL_TRY(apply_retention_key("topics." + name, std::string(key.str()), value, r));
+  topics.per_topic[name] = r;
+  return ok();
+}
 
 // Tables of named sub-tables ([queues.<name>], [limits.<name>],
 // [schedules.<id>]): each sub-table is applied whole by its table's function.
 using NamedTableFn = Result<void> (*)(const std::string& name, const toml::node& node, DaemonConfig& config);
 const std::map<std::string, NamedTableFn>& named_tables() {
   static const std::map<std::string, NamedTableFn> tables{
-      {"queues", apply_queue_table}, {"limits", apply_limit_table}, {"schedules", apply_schedule_table}};
+      {"queues", apply_queue_table},         {"limits", apply_limit_table},
+      {"schedules", apply_schedule_table},   {"subscriptions", apply_subscription_table},
+      {"topics", apply_topics_table}};
   return tables;
 }
 
@@ -559,6 +611,24 @@ Result<void> apply_schedule_table(const std::string& name, const toml::node& nod
   if (!spec)
     return make_error(ErrorCode::kInvalidArgument, "[schedules." + name + "] " + spec.error().message);
   config.schedules.push_back(std::move(*spec));
+  return ok();
+}
+
+// [subscriptions.<id>]: a subscription, its keys those of the API's JSON
+// (docs/events.md) without `id`, read by the one parser of subscriptions.
+Result<void> apply_subscription_table(const std::string& name, const toml::node& node, DaemonConfig& config) {
+  SUNDIAL_ASSIGN_OR_RETURN(const toml::table* t,
+                           named_table("subscriptions", name, node, validate_subscription_id(name)));
+  auto json = toml_to_json(*t);
+  if (!json) return make_error(ErrorCode::kInvalidArgument, "[subscriptions." + name + "] " + json.error().message);
+  if (json->contains("id") && (*json)["id"] != name) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "[subscriptions." + name + "] id: the table's name is the id; leave it out");
+  }
+  (*json)["id"] = name;
+  auto spec = parse_subscription_spec(*json);
+  if (!spec) return make_error(ErrorCode::kInvalidArgument, "[subscriptions." + name + "] " + spec.error().message);
+  config.subscriptions.push_back(std::move(*spec));
   return ok();
 }
 

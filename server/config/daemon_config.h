@@ -21,6 +21,7 @@
 #include "engine/flow/limiters.h"
 #include "engine/options.h"
 #include "engine/schedules/schedule_spec.h"
+#include "engine/topics/subscription_spec.h"
 #include "workflows/lua/sandbox.h"
 #include "workflows/module/webhook_secrets.h"
 #include "workflows/modules.h"
@@ -74,6 +75,9 @@ struct ServerSettings {
   // Default: none. CIDRs of reverse proxies whose X-Forwarded-For or
   // Forwarded header names the client (e.g. ["10.0.0.0/8", "::1"]).
   std::vector<std::string> trusted_proxies;
+  // Default: none (no CORS headers). Origins whose pages may call the API
+  // ("https://app.example.com"), or ["*"] (docs/events.md, "CORS").
+  std::vector<std::string> cors_origins;
 };
 
 struct ResendSettings {
@@ -145,6 +149,9 @@ struct DaemonConfig : BuiltinModules::Settings {
   // [schedules.<id>]: schedules declared in the file (docs/schedules.md),
   // made, changed or deleted to match at every start.
   std::vector<ScheduleSpec> schedules;
+  // [subscriptions.<id>]: event-bus subscriptions declared in the file
+  // (docs/events.md), made, changed or deleted to match at every start.
+  std::vector<SubscriptionSpec> subscriptions;
 };
 
 // "host:port" → host and port; IPv6 as "[::1]:8080".

@@ -5,7 +5,11 @@
 namespace sundial::http {
 
 Responder::Responder(Responder&& other) noexcept
-    : sink_(std::move(other.sink_)), slot_(other.slot_), answered_(other.answered_), head_(other.head_) {
+    : sink_(std::move(other.sink_)),
+      slot_(other.slot_),
+      answered_(other.answered_),
+      head_(other.head_),
+      extra_headers_(std::move(other.extra_headers_)) {
   other.answered_ = true;
 }
 
@@ -16,6 +20,7 @@ Responder& Responder::operator=(Responder&& other) noexcept {
     slot_ = other.slot_;
     answered_ = other.answered_;
     head_ = other.head_;
+    extra_headers_ = std::move(other.extra_headers_);
     other.answered_ = true;
   }
   return *this;
@@ -25,9 +30,14 @@ Responder::~Responder() {
   if (!answered_) send(error_response(Error{ErrorCode::kInternal, "the handler did not answer"}));
 }
 
+void Responder::add_headers(HeaderList headers) {
+  for (auto& h : headers) extra_headers_.push_back(std::move(h));
+}
+
 void Responder::send(HttpResponse response) {
   if (answered_) return;
   answered_ = true;
+  for (auto& h : extra_headers_) response.headers.push_back(std::move(h));
   if (auto sink = sink_.lock()) sink->send(slot_, std::move(response));
 }
 
@@ -46,6 +56,7 @@ std::shared_ptr<ResponseStream> Responder::start_stream(HttpResponse head) {
     return nullptr;
   }
   answered_ = true;
+  for (auto& h : extra_headers_) head.headers.push_back(std::move(h));
   if (auto sink = sink_.lock()) return sink->start_stream(slot_, std::move(head));
   return nullptr;
 }

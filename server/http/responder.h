@@ -65,12 +65,15 @@ class Responder {
   std::function<bool()> client_gone_check() const;
   // Marks the request as HEAD (the router does, before a GET handler runs).
   void mark_head() { head_ = true; }
+  // Headers every answer gets, whoever sends it (the server's CORS headers).
+  void add_headers(HeaderList headers);
 
  private:
   std::weak_ptr<ResponseSink> sink_;
   uint64_t slot_ = 0;
   bool answered_ = false;
   bool head_ = false;
+  HeaderList extra_headers_;
 };
 
 // What the server calls for every complete request.

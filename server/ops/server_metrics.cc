@@ -1,5 +1,8 @@
 #include "server/ops/server_metrics.h"
 
+#include "engine/topics/subscription_service.h"
+#include "engine/topics/topic_service.h"
+
 namespace sundial::ops {
 
 namespace {
@@ -104,7 +107,20 @@ ServerMetrics::ServerMetrics(MetricsRegistry& registry, Engine& engine,
       kv_ops_(registry.counter("sundial_kv_operations_total",
                                "Key-value operations by outcome: read, written, conflict (a compare-and-set "
                                "refused), replayed (a retried step found its own write).",
-                               {"outcome"})) {
+                               {"outcome"})),
+      topic_events_(registry.counter("sundial_topic_events_total",
+                                     "Event-bus events by outcome: published, duplicate (an id already kept: "
+                                     "nothing published), trimmed (deleted by retention). Since this start.",
+                                     {"outcome"})),
+      subscription_lag_(registry.gauge("sundial_subscription_lag",
+                                       "Events published to a subscription's topic after its cursor.",
+                                       {"subscription"})),
+      subscription_deliveries_(registry.counter(
+          "sundial_subscription_deliveries_total",
+          "Events a subscription handled, by outcome: delivered (the action was taken), skipped (the "
+          "filter passed over it), failed (the engine refused the action), missed (deleted by retention "
+          "first).",
+          {"subscription", "outcome"})) {
   registry.add_collector([this] { collect(); });
 }
 
@@ -173,6 +189,21 @@ void ServerMetrics::collect() {
   kv_ops_.set({"written"}, static_cast<double>(kv.writes));
   kv_ops_.set({"conflict"}, static_cast<double>(kv.conflicts));
   kv_ops_.set({"replayed"}, static_cast<double>(kv.replays));
+  const TopicService::Stats& topics = engine_.topics().stats();
+  topic_events_.set({"published"}, static_cast<double>(topics.published));
+  topic_events_.set({"duplicate"}, static_cast<double>(topics.duplicates));
+  topic_events_.set({"trimmed"}, static_cast<double>(topics.trimmed));
+  // Deleted subscriptions leave the series.
+  subscription_lag_.clear();
+  subscription_deliveries_.clear();
+  for (const SubscriptionService::View& v : engine_.subscriptions().list()) {
+    const std::string& id = v.record.spec.id;
+    subscription_lag_.set({id}, static_cast<double>(v.lag));
+    subscription_deliveries_.set({id, "delivered"}, static_cast<double>(v.record.delivered));
+    subscription_deliveries_.set({id, "skipped"}, static_cast<double>(v.record.skipped));
+    subscription_deliveries_.set({id, "failed"}, static_cast<double>(v.record.failed));
+    subscription_deliveries_.set({id, "missed"}, static_cast<double>(v.record.missed));
+  }
   if (limiters_) {
     for (const LimiterView& v : limiters_()) {
       limiter_tokens_.set({v.name}, v.tokens);

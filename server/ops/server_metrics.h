@@ -90,6 +90,9 @@ class ServerMetrics {
   MetricFamily& limiter_sub_keys_;
   MetricFamily& limiter_holds_;
   MetricFamily& kv_ops_;
+  MetricFamily& topic_events_;
+  MetricFamily& subscription_lag_;
+  MetricFamily& subscription_deliveries_;
 };
 
 }  // namespace sundial::ops

@@ -1,10 +1,14 @@
 #include "server/webhooks/webhook_handler.h"
 
+#include <algorithm>
+
 #include <spdlog/spdlog.h>
 
 #include "connectors/signing/hmac.h"
 #include "connectors/signing/webhook_signature.h"
+#include "engine/base/utf8.h"
 #include "engine/queries.h"
+#include "engine/topics/topic_service.h"
 #include "server/http/error_response.h"
 #include "server/webhooks/webhook_body.h"
 
@@ -86,6 +90,21 @@ class ActionRun : public std::enable_shared_from_this<ActionRun> {
               e.created ? 202 : 200,
               {{"task_id", e.task_id}, {"status", task_status_name(e.status)}, {"created", e.created}}));
         });
+  }
+  void run(PublishAction& a, std::string key) {
+    // "webhook:<route>:<delivery id>"; a provider's id that is not clean
+    // text (a control character, bytes that are not UTF-8) by its hash.
+    if (a.event.id.empty()) {
+      bool clean = !find_invalid_utf8(key) &&
+                   std::none_of(key.begin(), key.end(), [](unsigned char c) { return c < 0x20 || c == 0x7f; });
+      a.event.id = clean && key.size() <= kMaxEventId ? key : "webhook:sha256:" + sha256_hex(key);
+    }
+    std::string topic = a.event.topic;
+    engine_.topics().publish(std::move(a.event), [self = shared_from_this(), topic](Result<PublishResult> r) {
+      if (!r) return self->responder_.send(http::error_response(r.error()));
+      self->record(http::HttpResponse::json(
+          r->duplicate ? 200 : 202, {{"topic", topic}, {"seq", r->seq}, {"duplicate", r->duplicate}}));
+    });
   }
   static bool tolerable(const Error& e) {
     return e.code == ErrorCode::kNotFound || e.code == ErrorCode::kConflict;

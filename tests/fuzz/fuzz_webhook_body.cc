@@ -85,6 +85,8 @@ void check_action(const webhooks::WebhookAction& action) {
           FUZZ_CHECK(encodable(a.instance_id) && encodable(a.reason));
         } else if constexpr (std::is_same_v<A, webhooks::EnqueueAction>) {
           FUZZ_CHECK(encodable(a.task.queue) && encodable(a.task.type) && encodable_json(a.task.payload));
+        } else if constexpr (std::is_same_v<A, webhooks::PublishAction>) {
+          FUZZ_CHECK(check_publish(a.event).has_value());
         } else {
           FUZZ_CHECK(encodable(a.reason));
         }

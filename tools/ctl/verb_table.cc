@@ -169,6 +169,11 @@ const std::vector<VerbSpec>& verb_specs() {
        {"NAMESPACE", "KEY"},
        {},
        "a key-value entry: its value, version, conflicts and the history of its changes"},
+      {"topics",
+       topics_verb,
+       {},
+       {},
+       "event-bus topics (sequence range, events kept) and subscriptions (cursor, lag, failures)"},
   };
   return verbs;
 }

@@ -68,6 +68,9 @@ int tasks_retry_cancel_verb(VerbContext& ctx);
 // [--prefix P] [--deleted] [--conflicted]; kv get NAMESPACE KEY.
 int kv_list_verb(VerbContext& ctx);
 int kv_get_verb(VerbContext& ctx);
+// The event bus (tools/ctl/topic_verbs.cc): topics, with each
+// subscription's cursor, lag and counters.
+int topics_verb(VerbContext& ctx);
 
 // Prints `error` and returns its exit code (3 for not_found, else 1).
 int fail(VerbContext& ctx, const Error& error);

@@ -65,6 +65,7 @@ ScriptCatalog::~ScriptCatalog() {
 Result<void> ScriptCatalog::open(Engine& engine) {
   engine_ = &engine;
   options_.lua.effects.kv = &engine.kv();
+  options_.lua.effects.topics = &engine.topics();
   scope_ = std::make_unique<WorkScope>(engine.pool());
   SUNDIAL_TRY(load_stored());
   SUNDIAL_TRY(load_dirs_at_startup());

@@ -239,19 +239,34 @@ int ctx_effect(lua_State* L) {
     if (E.retries_elsewhere) req.policy = RetryPolicy{.max_attempts = 1};
     const LuaScript& script = box.instance->script();
     size_t max_result = script.sandbox().limits().max_json_bytes;
-    AsyncStepFn run =
-        E.build(L, EffectEnv{script.options().effects, max_result, box.instance->context().task_runner()});
-    // The result is journaled: the same cap as a Lua step's result.
-    req.effect_fn = [run = std::move(run), max_result](const StepInfo& info, StepDone done) {
-      run(info, [done = std::move(done), max_result,
-                 step = info.step_name](Result<nlohmann::json> r) mutable {
+    if (E.build_blocking != nullptr) {
+      SyncStepFn work = E.build_blocking(
+          L, EffectEnv{script.options().effects, max_result, box.instance->context().task_runner()});
+      req.blocking = true;
+      // Runs off the loop: the work and the size check of its result.
+      req.step_fn = [work = std::move(work), max_result](const StepInfo& info) -> Result<nlohmann::json> {
+        auto r = work(info);
         if (r && r->dump().size() > max_result) {
-          return done(make_error(ErrorCode::kStepFailed, "step '" + step + "': the result is larger than " +
-                                                             std::to_string(max_result) + " bytes"));
+          return make_error(ErrorCode::kStepFailed, "step '" + info.step_name + "': the result is larger than " +
+                                                        std::to_string(max_result) + " bytes");
         }
-        done(std::move(r));
-      });
-    };
+        return r;
+      };
+    } else {
+      AsyncStepFn run =
+          E.build(L, EffectEnv{script.options().effects, max_result, box.instance->context().task_runner()});
+      // The result is journaled: the same cap as a Lua step's result.
+      req.effect_fn = [run = std::move(run), max_result](const StepInfo& info, StepDone done) {
+        run(info, [done = std::move(done), max_result,
+                   step = info.step_name](Result<nlohmann::json> r) mutable {
+          if (r && r->dump().size() > max_result) {
+            return done(make_error(ErrorCode::kStepFailed, "step '" + step + "': the result is larger than " +
+                                                               std::to_string(max_result) + " bytes"));
+          }
+          done(std::move(r));
+        });
+      };
+    }
     box.instance->set_request(std::move(req));
   }
   return lua_yield(L, 0);
@@ -387,6 +402,8 @@ const luaL_Reg kCtxMethods[] = {
     {"notion", c_function<ctx_effect<kNotionEffect>>},
     {"kv", c_function<ctx_effect<kKvEffect>>},
     {"github", c_function<ctx_effect<kGitHubEffect>>},
+    {"publish", c_function<ctx_effect<kPublishEffect>>},
+    {"critical_path", c_function<ctx_effect<kCriticalPathEffect>>},
     {"secret", c_function<ctx_secret>},
     {nullptr, nullptr},
 };

@@ -42,6 +42,7 @@ struct LuaRequest {
   std::string name;                   // kStep
   SyncStepFn step_fn;                 // kStep: a Lua function (ctx:step)
   AsyncStepFn effect_fn;              // kStep: an effect (ctx:http, ...) instead
+  bool blocking = false;              // kStep: step_fn runs on the blocking-step pool
   RetryPolicy policy;                 // kStep
   DurationMs duration = 0;            // kSleepFor
   TimeMs until = 0;                   // kSleepUntil; kWait with a deadline

@@ -104,16 +104,28 @@ struct ActionKind {
   Result<WebhookAction> (*parse)(const json& fields, const std::string& own_type);
 };
 
+// { publish = { topic, type, data?, key?, id? } }: checked by the same
+// rules as POST /api/v1/topics/{topic}/events.
+Result<WebhookAction> parse_publish(const json& f, const std::string&) {
+  SUNDIAL_TRY(only_fields(f, "publish", {"topic", "type", "data", "key", "id"}));
+  SUNDIAL_ASSIGN_OR_RETURN(std::string topic, required_text(f, "publish", "topic"));
+  json event = f;
+  event.erase("topic");
+  auto request = parse_publish_request(event, std::move(topic));
+  if (!request) return make_error(ErrorCode::kInvalidArgument, "publish: " + request.error().message);
+  return WebhookAction{webhooks::PublishAction{std::move(*request)}};
+}
+
 constexpr std::array kActionKinds = {
     ActionKind{"start", parse_start},   ActionKind{"signal", parse_signal},
     ActionKind{"cancel", parse_cancel}, ActionKind{"enqueue", parse_enqueue},
-    ActionKind{"ignore", parse_ignore},
+    ActionKind{"publish", parse_publish}, ActionKind{"ignore", parse_ignore},
 };
 
 Result<WebhookAction> parse_action(const json& action, const std::string& own_type) {
   if (!action.is_object() || action.size() != 1) {
     return make_error(ErrorCode::kInvalidArgument,
-                      "an action is a table with one key: start, signal, cancel, enqueue or ignore");
+                      "an action is a table with one key: start, signal, cancel, enqueue, publish or ignore");
   }
   auto first = action.begin();
   const std::string& kind = first.key();
@@ -122,7 +134,7 @@ Result<WebhookAction> parse_action(const json& action, const std::string& own_ty
     if (k.name == kind) return k.parse(fields, own_type);
   }
   return make_error(ErrorCode::kInvalidArgument,
-                    "unknown action '" + kind + "' (expected start, signal, cancel, enqueue or ignore)");
+                    "unknown action '" + kind + "' (expected start, signal, cancel, enqueue, publish or ignore)");
 }
 
 }  // namespace

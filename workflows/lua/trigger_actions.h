@@ -6,13 +6,15 @@
 //   { start = { type?, id?, input? } } ..... one action: a table with one key
 //   { signal = { id, name, payload?, optional? } }
 //   { cancel = { id, reason? } }
+//   { enqueue = { queue, ... } } ........... a task (docs/tasks.md)
+//   { publish = { topic, type, data?, key?, id? } }   an event (docs/events.md)
 //   { ignore = "why" } ..................... acknowledged with a reason
 //   { {start = ...}, {signal = ...} } ...... a list, run in order
 //
 // `type` defaults to the script's own type. Unknown kinds and unknown fields
-// are errors (a typo must not become a silent no-op). A new kind (the task
-// queue's enqueue, the event bus's publish) is one parse function and one
-// row of kActionKinds (trigger_actions.cc), plus its WebhookAction.
+// are errors (a typo must not become a silent no-op). A new kind is one
+// parse function and one row of kActionKinds (trigger_actions.cc), plus
+// its WebhookAction.
 //
 // Threading: pure functions.
 #pragma once

@@ -32,6 +32,9 @@ Workflow<void> lua_workflow(std::shared_ptr<const LuaScript> script, Context& ct
     if (req.kind == LuaRequest::Kind::kStep && req.effect_fn) {
       nlohmann::json result = co_await ctx.step_async(req.name, std::move(req.effect_fn), req.policy);
       out = instance->resume_with_json(result);
+    } else if (req.kind == LuaRequest::Kind::kStep && req.blocking) {
+      nlohmann::json result = co_await ctx.step_blocking(req.name, std::move(req.step_fn), req.policy);
+      out = instance->resume_with_json(result);
     } else if (req.kind == LuaRequest::Kind::kStep) {
       nlohmann::json result = co_await ctx.step(req.name, std::move(req.step_fn), req.policy);
       out = instance->resume_with_json(result);

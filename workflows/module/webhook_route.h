@@ -24,6 +24,7 @@
 #include "engine/model/concurrency.h"
 #include "engine/model/id_reuse.h"
 #include "engine/tasks/task_model.h"
+#include "engine/topics/topic_event.h"
 
 namespace sundial::webhooks {
 
@@ -66,12 +67,20 @@ struct EnqueueAction {
   TaskSpec task;
 };
 
+// Publishes an event to a topic of the event bus (docs/events.md). A
+// redelivery publishes nothing more: the event's id, unless the mapping
+// gives one, is derived from the delivery's dedupe key.
+struct PublishAction {
+  PublishRequest event;
+};
+
 // A delivery the route acknowledges without acting (other event types).
 struct IgnoreAction {
   std::string reason;
 };
 
-using WebhookAction = std::variant<StartAction, SignalAction, CancelAction, EnqueueAction, IgnoreAction>;
+using WebhookAction =
+    std::variant<StartAction, SignalAction, CancelAction, EnqueueAction, PublishAction, IgnoreAction>;
 // A delivery's commands, run in order, each after the previous is durable.
 using WebhookActions = std::vector<WebhookAction>;
 

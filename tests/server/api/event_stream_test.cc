@@ -4,41 +4,13 @@
 #include <sstream>
 
 #include "tests/server/api/api_fixture.h"
+#include "tests/server/api/sse_frames.h"
 
 namespace sundial::testing {
 namespace {
 
-struct Frame {
-  uint64_t id = 0;
-  std::string event;
-  nlohmann::json data;
-};
 
-// The `id:` / `event:` / `data:` frames of an SSE body; comments skipped.
-std::vector<Frame> frames_of(const std::string& body) {
-  std::vector<Frame> out;
-  std::istringstream in(body);
-  Frame f;
-  bool any = false;
-  for (std::string line; std::getline(in, line);) {
-    if (line.empty()) {
-      if (any) out.push_back(std::exchange(f, {}));
-      any = false;
-    } else if (line.starts_with("id: ")) {
-      f.id = std::stoull(line.substr(4));
-      any = true;
-    } else if (line.starts_with("event: ")) {
-      f.event = line.substr(7);
-      any = true;
-    } else if (line.starts_with("data: ")) {
-      f.data = nlohmann::json::parse(line.substr(6));
-      any = true;
-    }
-  }
-  return out;
-}
-
-std::vector<uint64_t> ids_of(const std::vector<Frame>& frames) {
+std::vector<uint64_t> ids_of(const std::vector<SseTestFrame>& frames) {
   std::vector<uint64_t> ids;
   for (const auto& f : frames) ids.push_back(f.id);
   return ids;
@@ -58,7 +30,7 @@ class EventStreamTest : public ApiTest {
     EXPECT_TRUE(sink->streams.count(slot)) << target << " opened no stream";
     return slot;
   }
-  std::vector<Frame> frames(uint64_t slot) { return frames_of(sink->streams[slot]->data); }
+  std::vector<SseTestFrame> frames(uint64_t slot) { return sse_frames_of(sink->streams[slot]->data); }
   EventLog& events() { return h.engine->events(); }
 
   int next_id_ = 1;

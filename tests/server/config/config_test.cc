@@ -234,6 +234,44 @@ action = { signal = { id = "poller", name = "tick" } }
   EXPECT_NE(position.error().message.find("position"), std::string::npos) << position.error().message;
 }
 
+TEST(ConfigTest, TopicsSubscriptionsAndCorsOrigins) {
+  auto c = parse_config(R"(
+[server]
+cors_origins = ["https://app.example.com", "http://localhost:5173"]
+
+[topics]
+max_events = 500
+max_age = "2d"
+
+[topics.audit]
+max_bytes = 4096
+
+[subscriptions.reschedule]
+topic = "tasks"
+filter = { type = "TaskPropertiesUpdated" }
+action = { start = { type = "notion.reschedule", id = "reschedule-{key}" } }
+from = 1
+)");
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(c->server.cors_origins.size(), 2u);
+  EXPECT_EQ(c->engine.topics.retention.max_events, 500u);
+  EXPECT_EQ(c->engine.topics.retention.max_age, 2 * kDayMs);
+  const TopicRetention& audit = c->engine.topics.retention_of("audit");
+  EXPECT_EQ(audit.max_bytes, 4096u);
+  EXPECT_EQ(audit.max_events, 500u) << "keys a topic leaves out come from [topics]";
+  ASSERT_EQ(c->subscriptions.size(), 1u);
+  EXPECT_EQ(c->subscriptions[0].id, "reschedule");
+  EXPECT_EQ(c->subscriptions[0].filter_type, "TaskPropertiesUpdated");
+  EXPECT_EQ(c->subscriptions[0].from, 1u);
+  for (std::string bad : {"[server]\ncors_origins = [\"https://a.com/\"]", "[topics]\nmax_events = 0",
+                          "[topics]\nmax_age = \"soon\"", "[topics]\ncolour = 1", "[topics.\"a b\"]\nmax_events = 1",
+                          "[subscriptions.s]\ntopic = \"t\"",
+                          "[subscriptions.s]\nid = \"other\"\ntopic = \"t\"\naction = { start = { type = \"x\" } }"}) {
+    auto r = parse_config(bad);
+    EXPECT_FALSE(r) << bad;
+  }
+}
+
 TEST(ConfigTest, ReadsTheConnectionLimits) {
   DaemonConfig defaults;
   EXPECT_EQ(defaults.server.max_queued_output_bytes, size_t{1} << 20);

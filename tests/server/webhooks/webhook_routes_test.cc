@@ -28,6 +28,7 @@ std::string describe(const WebhookAction& action) {
     std::string operator()(const EnqueueAction& a) const {
       return "enqueue " + a.task.queue + " " + a.task.type;
     }
+    std::string operator()(const PublishAction& a) const { return "publish " + a.event.topic + " " + a.event.type; }
     std::string operator()(const IgnoreAction&) const { return "ignore"; }
   } visitor;
   return std::visit(visitor, action);

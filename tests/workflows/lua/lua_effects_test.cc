@@ -15,6 +15,7 @@
 #include <spdlog/spdlog.h>
 
 #include "connectors/http/async_http_client.h"
+#include "engine/topics/topic_service.h"
 #include "connectors/resend/resend_client.h"
 #include "tests/support/engine_harness.h"
 #include "tests/support/scripted_http_server.h"
@@ -707,6 +708,64 @@ TEST_F(LuaEffectsTest, KvStepsReadWriteCompareAndDeleteTheEnginesMaps) {
   EXPECT_EQ(h.engine->kv().stats().conflicts, 1u);
 }
 
+// ctx:publish on the engine's event bus: the event is published once with
+// the step's idempotency key as its id, so a second instance publishing
+// under its own key makes a second event, and a repeat of the same id is a
+// duplicate; ctx:critical_path answers on the blocking-step pool.
+TEST_F(LuaEffectsTest, PublishPutsAnEventOnATopicOncePerStep) {
+  h.open();
+  LuaOptions o = options();
+  o.effects.topics = &h.engine->topics();
+  add("w", R"lua(return { run = function(ctx, input)
+    local a = ctx:publish("pub", { topic = "tasks", type = "Done", key = input.k, data = { n = 1 } })
+    local b = ctx:publish("pub-again", { topic = "tasks", type = "Done", id = "fixed" })
+    local c = ctx:publish("pub-third", { topic = "tasks", type = "Done", id = "fixed" })
+    return { a = a.seq, a_dup = a.duplicate, b = b.seq, c = c.seq, c_dup = c.duplicate }
+  end })lua",
+      o);
+  ASSERT_TRUE(h.start("w", "w1", {{"k", "task-1"}}));
+  run_until("w1", InstanceStatus::kCompleted);
+  EXPECT_EQ(result("w1"), (nlohmann::json{{"a", 1}, {"a_dup", false}, {"b", 2}, {"c", 2}, {"c_dup", true}}));
+  EXPECT_EQ(h.engine->topics().last_seq("tasks"), 2u);
+  std::optional<Result<TopicBacklog>> read;
+  h.engine->read<TopicBacklog>([](Store& s) { return read_topic_backlog(s, "tasks", 0, 10); },
+                               [&](Result<TopicBacklog> r) { read = std::move(r); });
+  h.drain();
+  ASSERT_TRUE(read && *read);
+  EXPECT_EQ((*read)->events[0].id, "w1/pub") << "the step's idempotency key";
+  EXPECT_EQ((*read)->events[0].key, "task-1");
+}
+
+TEST_F(LuaEffectsTest, CriticalPathRunsOffTheLoopAndReportsCycles) {
+  h.open();
+  add("w", R"lua(return { run = function(ctx)
+    local dag = ctx:critical_path("dag", {
+      tasks = { { id = "a", duration = 2 }, { id = "b", duration = 3 }, { id = "c", duration = 1 } },
+      edges = { { from = "a", to = "b" }, { from = "a", to = "c" } }, detail = false })
+    local loop = ctx:critical_path("loop", {
+      tasks = { { id = "x", duration = 1 }, { id = "y", duration = 1 } },
+      edges = { { from = "x", to = "y" }, { from = "y", to = "x" } } })
+    local none = ctx:critical_path("none", { tasks = {}, edges = {} })
+    return { length = dag.length, path = dag.path, critical = dag.critical, cycle = loop.cycle,
+             empty = none.length }
+  end })lua");
+  ASSERT_TRUE(h.start("w", "w1"));
+  run_until("w1", InstanceStatus::kCompleted);
+  nlohmann::json r = result("w1");
+  EXPECT_EQ(r["length"], 5);
+  EXPECT_EQ(r["path"], (nlohmann::json{"a", "b"}));
+  EXPECT_EQ(r["critical"], (nlohmann::json{"a", "b"}));
+  EXPECT_EQ(r["cycle"].size(), 2u);
+  EXPECT_EQ(r["empty"], 0);
+
+  add("bad", R"lua(return { run = function(ctx)
+    return ctx:critical_path("g", { tasks = { { id = "a", duration = -1 } } })
+  end })lua");
+  ASSERT_TRUE(h.start("bad", "bad1"));
+  run_until("bad1", InstanceStatus::kFailed);
+  EXPECT_NE(last_error("bad1").find("duration"), std::string::npos) << last_error("bad1");
+}
+
 TEST_F(LuaEffectsTest, KvAndGitHubArgumentsAreCheckedWhenTheScriptCalls) {
   const std::pair<const char*, const char*> cases[] = {
       {R"(ctx:kv("k", { get = "x" }))", "namespace is required"},
@@ -721,6 +780,11 @@ TEST_F(LuaEffectsTest, KvAndGitHubArgumentsAreCheckedWhenTheScriptCalls) {
       {R"(ctx:github("g", { repo = "acme/app", merge = 1, method = "octopus" }))", "method"},
       {R"(ctx:github("g", { repo = "acme/app", create_issue = { title = "t" } }))", "marker"},
       {R"(ctx:github("g", { repo = "acme/app", pull = 1, marker = "m" }))", "marker does not belong"},
+      {R"(ctx:publish("p", { type = "x" }))", "topic (a string) is required"},
+      {R"(ctx:publish("p", { topic = "a b", type = "x" }))", "topic 'a b'"},
+      {R"(ctx:publish("p", { topic = "t" }))", "type is required"},
+      {R"(ctx:publish("p", { topic = "t", type = "x", colour = 1 }))", "colour"},
+      {R"(ctx:critical_path("c", { edges = {} }))", "tasks"},
   };
   h.open();
   int n = 0;

@@ -233,6 +233,21 @@ TEST(LuaTriggerMap, AListOfActionsRunsInOrder) {
   EXPECT_EQ(std::get<webhooks::IgnoreAction>((*actions)[4]).reason, "nothing else");
 }
 
+TEST(LuaTriggerMap, APublishIsAnEventForTheBus) {
+  auto actions = deliver(
+      route_with_map("return { publish = { topic = 'tasks', type = 'TaskPropertiesUpdated', key = body.id, "
+                     "data = { page = body.id } } }"),
+      {{"id", "p1"}});
+  ASSERT_TRUE(actions) << actions.error().message;
+  ASSERT_EQ(actions->size(), 1u);
+  const auto& publish = std::get<webhooks::PublishAction>(actions->front());
+  EXPECT_EQ(publish.event.topic, "tasks");
+  EXPECT_EQ(publish.event.type, "TaskPropertiesUpdated");
+  EXPECT_EQ(publish.event.key, "p1");
+  EXPECT_EQ(publish.event.data["page"], "p1");
+  EXPECT_TRUE(publish.event.id.empty()) << "the delivery gives it its id when it runs";
+}
+
 TEST(LuaTriggerMap, NilOrAnEmptyTableIsAcknowledgedWithoutActions) {
   for (const char* map : {"return nil", "", "return {}"}) {
     auto actions = deliver(route_with_map(map), json::object());
@@ -260,12 +275,15 @@ TEST(LuaTriggerMap, MalformedReturnsSayWhatIsWrong) {
     return r ? std::string() : r.error().message;
   };
   EXPECT_EQ(message("return { publish = { topic = 'q' } }"),
-            "map returned unknown action 'publish' (expected start, signal, cancel, enqueue or ignore)");
+            "map returned publish: type is required: a non-empty string");
+  EXPECT_EQ(message("return { publish = { type = 'x' } }"), "map returned publish: 'topic' is required");
+  EXPECT_EQ(message("return { publsh = { topic = 'q' } }"),
+            "map returned unknown action 'publsh' (expected start, signal, cancel, enqueue, publish or ignore)");
   EXPECT_EQ(message("return { enqueue = { queue = 'q', priority = -1 } }"),
             "map returned enqueue: priority must be an integer from 0 to 1000000");
   EXPECT_EQ(message("return { enqueue = { type = 'x' } }"), "map returned enqueue: 'queue' is required");
   EXPECT_EQ(message("return { start = { type = 't' }, signal = { id = 'x', name = 'n' } }"),
-            "map returned an action is a table with one key: start, signal, cancel, enqueue or ignore");
+            "map returned an action is a table with one key: start, signal, cancel, enqueue, publish or ignore");
   EXPECT_EQ(message("return { { start = {} }, { signal = { id = 'x' } } }"),
             "map returned action 2: signal: 'name' is required");
   EXPECT_EQ(message("return { start = { inptu = {} } }"),
@@ -273,7 +291,7 @@ TEST(LuaTriggerMap, MalformedReturnsSayWhatIsWrong) {
   EXPECT_EQ(message("return { cancel = { id = 7 } }"),
             "map returned cancel: 'id' must be a non-empty string");
   EXPECT_EQ(message("return 'start'"),
-            "map returned an action is a table with one key: start, signal, cancel, enqueue or ignore");
+            "map returned an action is a table with one key: start, signal, cancel, enqueue, publish or ignore");
   EXPECT_NE(message("return { start = { input = { f = function() end } } }").find("not JSON"),
             std::string::npos);
   EXPECT_NE(

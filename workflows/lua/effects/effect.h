@@ -1,7 +1,7 @@
 // Effects: ctx methods backed by C++ connectors or engine services
-// (ctx:http, ctx:email, ctx:task, ctx:notion, ctx:kv, ctx:github; the hooks ctx:start, ctx:signal,
-// ctx:publish of later issues). All
-// share one calling convention and one path through the engine:
+// (ctx:http, ctx:email, ctx:task, ctx:notion, ctx:kv, ctx:github,
+// ctx:publish, ctx:critical_path). All share one calling convention and
+// one path through the engine:
 //
 //   local r = ctx:<effect>("step-name", { ...effect fields...,
 //                                         attempts =, backoff =, max_backoff = })
@@ -15,6 +15,9 @@
 // Adding an effect is one Effect value (a name and a build function that
 // reads the table and returns the step body) and one row in the ctx method
 // table (instance.cc): `{"http", c_function<ctx_effect<kHttpEffect>>}`.
+// An effect that is CPU work (ctx:critical_path) gives build_blocking
+// instead: its step runs on the engine's blocking-step pool, off the loop
+// (Context::step_blocking), and must touch nothing but what it captured.
 // The build function runs when the script calls the method (also on
 // replay), so it must only read its arguments: the work happens in the
 // returned AsyncStepFn, on the loop thread, when the step runs.
@@ -42,6 +45,7 @@ class AsyncHttpClient;
 class NotionClient;
 class KvService;
 class GitHubClient;
+class TopicService;
 struct EmailDeps;
 }  // namespace sundial
 
@@ -75,6 +79,9 @@ struct LuaEffects {
   // ctx:github's client ([github], $GITHUB_TOKEN). None: every ctx:github
   // step fails for good.
   GitHubClient* github = nullptr;
+  // ctx:publish's event bus: the engine's (ScriptCatalog::open sets it).
+  // None: every ctx:publish step fails for good.
+  TopicService* topics = nullptr;
 };
 
 // What a build function gets besides the Lua arguments.
@@ -88,6 +95,8 @@ struct EffectEnv {
 // name at index 2 is checked already). Throws LuaValueError for a bad
 // argument; reads the table raw (no metamethod runs).
 using EffectBuild = AsyncStepFn (*)(lua_State* L, const EffectEnv& env);
+// The same for an effect whose step runs on the blocking-step pool.
+using BlockingEffectBuild = SyncStepFn (*)(lua_State* L, const EffectEnv& env);
 
 struct Effect {
   const char* method;  // "http": the error messages say ctx:http
@@ -95,6 +104,7 @@ struct Effect {
   // The retry fields belong to what the effect starts (ctx:task: the
   // task's attempts and backoff), so its step makes one attempt.
   bool retries_elsewhere = false;
+  BlockingEffectBuild build_blocking = nullptr;  // instead of build
 };
 
 extern const Effect kHttpEffect;
@@ -103,6 +113,8 @@ extern const Effect kTaskEffect;
 extern const Effect kNotionEffect;
 extern const Effect kKvEffect;
 extern const Effect kGitHubEffect;
+extern const Effect kPublishEffect;
+extern const Effect kCriticalPathEffect;
 
 // ---- Helpers for build functions -------------------------------------------
 
