@@ -1,5 +1,6 @@
 #include "server/daemon.h"
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -200,6 +201,23 @@ Result<void> declare_config_subscriptions(Loop& loop, Engine& engine, const std:
   return ok();
 }
 
+// The file's subscriptions and those the modules declare from their
+// settings; an id both use is a configuration error.
+Result<std::vector<SubscriptionSpec>> with_module_subscriptions(std::vector<SubscriptionSpec> file,
+                                                                const std::vector<SubscriptionSpec>& modules) {
+  for (const SubscriptionSpec& declared : modules) {
+    bool taken = std::any_of(file.begin(), file.end(),
+                             [&](const SubscriptionSpec& s) { return s.id == declared.id; });
+    if (taken) {
+      return make_error(ErrorCode::kInvalidArgument,
+                        "[subscriptions." + declared.id + "]: this id is the one a workflow family declares "
+                        "from its settings (docs/events.md); pick another");
+    }
+    file.push_back(declared);
+  }
+  return file;
+}
+
 }  // namespace
 
 int run_daemon(const std::vector<std::string>& args) {
@@ -275,7 +293,7 @@ int run_daemon(const std::vector<std::string>& args) {
             .count());
   });
   Registry registry;
-  ModuleHost modules{registry, resend, config.resend.from, config.webhooks, secret_from_env, {}, {}, {}};
+  ModuleHost modules{registry, resend, config.resend.from, config.webhooks, secret_from_env, {}, {}, {}, {}};
   if (auto started = BuiltinModules::start(config, modules); !started) {
     std::fprintf(stderr, "sundiald: %s\n", started.error().message.c_str());
     return 2;
@@ -291,10 +309,16 @@ int run_daemon(const std::vector<std::string>& args) {
     return 2;
   }
   auto scripts = std::make_unique<lua::ScriptCatalog>(registry, std::move(*script_options));
+  // [subscriptions.<id>] and the modules' own (the Notion dependencies').
+  auto file_subscriptions = with_module_subscriptions(config.subscriptions, modules.subscriptions);
+  if (!file_subscriptions) {
+    std::fprintf(stderr, "sundiald: %s\n", file_subscriptions.error().message.c_str());
+    return 2;
+  }
   EngineOptions engine_options = config.engine;
   std::optional<Error> scripts_error;
   std::optional<Error> subscriptions_error;
-  engine_options.before_recovery = [&scripts, &scripts_error, &limit_catalog, &loop, &config,
+  engine_options.before_recovery = [&scripts, &scripts_error, &limit_catalog, &loop, &file_subscriptions,
                                     &subscriptions_error](Engine& opening) -> Result<void> {
     if (auto limits = limit_catalog.open(opening); !limits) {
       spdlog::critical("cannot load the rate limiters made through the API: {}", limits.error().to_string());
@@ -307,7 +331,7 @@ int run_daemon(const std::vector<std::string>& args) {
     }
     // Before delivery starts (after recovery): a subscription the file
     // changed or removed never acts in its old form.
-    auto declared = declare_config_subscriptions(loop, opening, config.subscriptions);
+    auto declared = declare_config_subscriptions(loop, opening, *file_subscriptions);
     if (!declared) subscriptions_error = declared.error();
     return declared;
   };

@@ -62,12 +62,21 @@ nlohmann::json finite_number(const nlohmann::json& v) {
   return std::isfinite(d) ? v : nlohmann::json(nullptr);
 }
 
+// A date value {start, end?, time_zone?} as text: its start, or, when it
+// has an end, the ISO 8601 interval "start/end".
+nlohmann::json date_text(const nlohmann::json& date) {
+  auto start = string_at(date, "start");
+  if (!start) return nullptr;
+  auto end = string_at(date, "end");
+  return end && !end->empty() ? *start + "/" + *end : *start;
+}
+
 nlohmann::json simplify_formula(const nlohmann::json& formula) {
   std::string type = string_at(formula, "type").value_or("");
   if (type == "number") return finite_number(member(formula, "number"));
   if (type == "string") return optional_json(string_at(formula, "string"));
   if (type == "boolean" && member(formula, "boolean").is_boolean()) return member(formula, "boolean");
-  if (type == "date") return optional_json(string_at(member(formula, "date"), "start"));
+  if (type == "date") return date_text(member(formula, "date"));
   return nullptr;
 }
 
@@ -141,7 +150,7 @@ nlohmann::json simplify_property(const nlohmann::json& property) {
     auto n = number_value(property);
     return n ? nlohmann::json(*n) : nlohmann::json(nullptr);
   }
-  if (type == "date") return optional_json(date_start(property));
+  if (type == "date") return date_text(member(property, "date"));
   if (type == "select") return optional_json(select_name(property));
   if (type == "status") return optional_json(status_name(property));
   const nlohmann::json& value = member(property, type);
@@ -169,7 +178,7 @@ nlohmann::json simplify_property(const nlohmann::json& property) {
   if (type == "rollup" && value.is_object()) {
     std::string kind = string_at(value, "type").value_or("");
     if (kind == "number") return finite_number(member(value, "number"));
-    if (kind == "date") return optional_json(string_at(member(value, "date"), "start"));
+    if (kind == "date") return date_text(member(value, "date"));
     if (kind == "array") {
       nlohmann::json items = nlohmann::json::array();
       const nlohmann::json& array = member(value, "array");

@@ -42,10 +42,12 @@ std::optional<std::string> status_name(const nlohmann::json& property);
 
 // Any property value as plain JSON: title/rich_text → text; people and
 // relation → a list of ids (a relation with has_more → {"ids": [...],
-// "has_more": true}); number → number; date → its start (text); select,
+// "has_more": true}); number → number; date → its start (text), or for a
+// range the ISO 8601 interval "start/end" (its first 10 bytes are still
+// the start date); select,
 // status → the option's name; multi_select → names; checkbox → boolean;
 // url, email, phone_number, created_time, last_edited_time → text;
-// formula → its value; rollup → its number, date start, or an array of
+// formula → its value; rollup → its number, date (as a date), or an array of
 // the simplified items; unique_id → "PREFIX-n" or n. Empty or unknown →
 // null.
 nlohmann::json simplify_property(const nlohmann::json& property);

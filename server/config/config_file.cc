@@ -415,6 +415,9 @@ Setter declared_key(const std::string& key, const ConfigKey& declared) {
     Setter operator()(NumberField f) const {
       return number_key(key, f.min, f.max, [p = f.target](DaemonConfig&) -> double& { return *p; });
     }
+    Setter operator()(BoolField f) const {
+      return bool_key(key, [p = f.target](DaemonConfig&) -> bool& { return *p; });
+    }
   } make{key};
   return std::visit(make, declared.field);
 }

@@ -41,6 +41,26 @@ TEST(NotionProperties, ReadsEachType) {
   EXPECT_EQ(status_name(json{{"type", "status"}, {"status", {{"name", "Done"}}}}), "Done");
 }
 
+// A date range reads as the ISO 8601 interval "start/end"; a date
+// without an end (or with an empty one) as its start.
+TEST(NotionProperties, ADateRangeSimplifiesToAnInterval) {
+  json range = {{"type", "date"},
+                {"date", {{"start", "2026-12-07"}, {"end", "2026-12-09"}, {"time_zone", nullptr}}}};
+  EXPECT_EQ(simplify_property(range), "2026-12-07/2026-12-09");
+  EXPECT_EQ(date_start(range), "2026-12-07");
+  EXPECT_EQ(simplify_property(json{{"type", "date"}, {"date", {{"start", "2026-12-07"}, {"end", ""}}}}),
+            "2026-12-07");
+  EXPECT_EQ(simplify_property(json{{"type", "date"}, {"date", {{"start", "2026-12-07"}, {"end", 5}}}}),
+            "2026-12-07");
+  EXPECT_EQ(simplify_property(json{{"type", "rollup"},
+                                   {"rollup", {{"type", "date"},
+                                               {"date", {{"start", "2026-12-07T09:00:00Z"},
+                                                         {"end", "2026-12-08T17:00:00Z"}}}}}}),
+            "2026-12-07T09:00:00Z/2026-12-08T17:00:00Z");
+  EXPECT_TRUE(simplify_property(json{{"type", "date"}, {"date", {{"end", "2026-12-09"}}}}).is_null())
+      << "an end without a start is nothing";
+}
+
 TEST(NotionProperties, WrongOrMalformedValuesReadAsNothing) {
   EXPECT_FALSE(number_value(json{{"type", "number"}, {"number", "7"}}));
   EXPECT_FALSE(number_value(json{{"type", "select"}, {"select", {{"name", "7"}}}}));

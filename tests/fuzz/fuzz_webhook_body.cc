@@ -54,6 +54,13 @@ const NotionGitHubSyncSettings& sync_settings() {
   return *settings;
 }
 
+// The dependencies' rescheduling, on the same Tasks database too.
+NotionDependenciesSettings dependencies_settings() {
+  NotionDependenciesSettings d;
+  d.tasks_db_id = "1d2e8dc3-9101-4a29-835f-e03076166f43";
+  return d;
+}
+
 const webhooks::WebhookRoute& notion_route() {
   static const auto* route = [] {
     NotionRollupSettings s;
@@ -62,7 +69,8 @@ const webhooks::WebhookRoute& notion_route() {
     s.tasks_data_source_id = "ds-tasks";
     s.allow = {"*"};
     return new webhooks::WebhookRoute(
-        webhooks::notion_route(s, sync_settings(), std::string(kSecret), std::string(kSecret)));
+        webhooks::notion_route(s, sync_settings(), dependencies_settings(), std::string(kSecret),
+                               std::string(kSecret)));
   }();
   return *route;
 }

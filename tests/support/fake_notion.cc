@@ -640,11 +640,13 @@ nlohmann::json number_prop(std::optional<double> value) {
   return {{"type", "number"}, {"number", fake_notion_detail::number_value(value)}};
 }
 
-nlohmann::json date_prop(std::optional<std::string> start) {
+nlohmann::json date_prop(std::optional<std::string> start, std::optional<std::string> end) {
   nlohmann::json date = nullptr;
-  if (start) date = {{"start", *start}, {"end", nullptr}, {"time_zone", nullptr}};
+  if (start) date = {{"start", *start}, {"end", end ? nlohmann::json(*end) : nullptr}, {"time_zone", nullptr}};
   return {{"type", "date"}, {"date", std::move(date)}};
 }
+
+nlohmann::json checkbox_prop(bool checked) { return {{"type", "checkbox"}, {"checkbox", checked}}; }
 
 nlohmann::json rollup_number_prop(std::optional<double> value) {
   return {{"type", "rollup"},

@@ -116,7 +116,9 @@ nlohmann::json rich_text_prop(const std::string& text);
 nlohmann::json people_prop(const std::vector<std::string>& user_ids);
 nlohmann::json relation_prop(const std::vector<std::string>& page_ids, bool has_more = false);
 nlohmann::json number_prop(std::optional<double> value);
-nlohmann::json date_prop(std::optional<std::string> start);
+// A date, or with `end` a range.
+nlohmann::json date_prop(std::optional<std::string> start, std::optional<std::string> end = std::nullopt);
+nlohmann::json checkbox_prop(bool checked);
 nlohmann::json rollup_number_prop(std::optional<double> value);
 nlohmann::json status_prop(const std::string& name);
 nlohmann::json select_prop(std::optional<std::string> name);

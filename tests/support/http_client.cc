@@ -101,8 +101,13 @@ std::optional<HttpReply> HttpConnection::read_reply() {
   return reply;
 }
 
-std::string HttpConnection::read_until(const std::string& until) {
-  while (buffer_.find(until) == std::string::npos) {
+std::string HttpConnection::read_until(const std::string& until, size_t occurrences) {
+  auto count = [&] {
+    size_t n = 0;
+    for (size_t at = buffer_.find(until); at != std::string::npos; at = buffer_.find(until, at + until.size())) ++n;
+    return n;
+  };
+  while (count() < occurrences) {
     if (!fill()) break;
   }
   return buffer_;

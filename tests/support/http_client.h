@@ -42,9 +42,10 @@ class HttpConnection {
   bool send_raw(const std::string& bytes);
   // Reads one response; nullopt on timeout or close before a full response.
   std::optional<HttpReply> read_reply();
-  // Reads whatever arrives until `until` appears in the stream (or timeout);
-  // for streamed bodies such as SSE. Returns everything read so far.
-  std::string read_until(const std::string& until);
+  // Reads whatever arrives until `until` appears in the stream (or timeout),
+  // `occurrences` times; for streamed bodies such as SSE. Returns
+  // everything read so far.
+  std::string read_until(const std::string& until, size_t occurrences = 1);
   // Whether the server closed the connection (reads EOF within the timeout).
   bool closed_by_peer();
   // Whether bytes (or EOF) are waiting to be read now, without waiting.

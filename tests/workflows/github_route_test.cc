@@ -104,7 +104,7 @@ TEST(GitHubRoute, ANotionEventOfTheSyncsDatabaseStartsItsSyncBesideTheFanOut) {
   rollup.objectives_db_id = "0c1f7cb2-8090-4f18-924e-d92965055e32";
   rollup.tasks_db_id = kTasks;
   rollup.allow = {"*"};
-  WebhookRoute route = notion_route(rollup, sync(), std::string("s"), std::nullopt);
+  WebhookRoute route = notion_route(rollup, sync(), NotionDependenciesSettings{}, std::string("s"), std::nullopt);
   http::HttpRequest request;
   auto both = route.map(event, request);
   ASSERT_TRUE(both) << both.error().message;

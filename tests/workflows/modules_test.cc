@@ -29,6 +29,7 @@ class ModulesTest : public ::testing::Test {
                       [](const std::string& env) -> std::optional<std::string> { return "secret-of-" + env; },
                       {},
                       {},
+                      {},
                       {}};
   }
 
@@ -104,7 +105,7 @@ TEST_F(ModulesTest, TheShippedScriptsGetTheirFamilysTableAndTemplates) {
   Registry registry;
   ModuleHost h = host(registry);
   ASSERT_TRUE(BuiltinModules::start(settings, h));
-  ASSERT_EQ(h.script_types.size(), 4u);
+  ASSERT_EQ(h.script_types.size(), 6u);
   EXPECT_EQ(h.script_types["nurture"].config, nlohmann::json({{"offsets", {0, kHourMs}}}));
   EXPECT_EQ(h.script_types["reminders"].config, nlohmann::json({{"before", {kMinuteMs}}}));
   for (const char* type : {"nurture", "reminders"}) {
@@ -118,6 +119,11 @@ TEST_F(ModulesTest, TheShippedScriptsGetTheirFamilysTableAndTemplates) {
   EXPECT_EQ(h.script_types["notion_github_sync"].config["review_status"], "Ready for Review");
   EXPECT_EQ(h.script_types["notion_github_sync"].config["done_statuses"],
             nlohmann::json({"Done", "Shipped"}));
+  for (const char* type : {"notion_reschedule", "notion_critical_path"}) {
+    EXPECT_EQ(h.script_types[type].config["dates_property"], "Dates") << type;
+    EXPECT_EQ(h.script_types[type].config["skip_weekends"], true) << type;
+    EXPECT_EQ(h.script_types[type].config["critical_path_debounce"], 5 * kSecondMs) << type;
+  }
   EXPECT_NE(h.script_types["nurture"].email->templates.find_first({"email-1"}), nullptr);
   EXPECT_NE(h.script_types["reminders"].email->templates.find_first({"reminder"}), nullptr);
 }
@@ -207,7 +213,7 @@ TEST_F(ModulesTest, ConfigTablesAreDeclaredOnceWithBoundKeys) {
   // the client's keys to it (server/config). [notion_rollup] is the fan-out's,
   // [notion_github_sync] the sync's.
   EXPECT_EQ(tables, (std::set<std::string>{"calcom", "github", "notion", "notion_github_sync",
-                                           "notion_rollup", "nurture", "reminders"}));
+                                           "notion_dependencies", "notion_rollup", "nurture", "reminders"}));
 }
 
 TEST_F(ModulesTest, TablesWriteIntoTheFamilysSettings) {
@@ -271,6 +277,55 @@ TEST_F(ModulesTest, TheNotionGitHubSyncAddsItsRouteAndPollerOnceConfigured) {
   refusal([](auto& g) { g.poll_every = kSecondMs; }, "poll_every");
   refusal([](auto& g) { g.base_branch = "a..b"; }, "base_branch");
   refusal([](auto& g) { g.github_webhook_path = "/api/v1/x"; }, "github_webhook_path");
+}
+
+// [notion_dependencies] with a Tasks database declares the two
+// subscriptions that run its workflows, on its topic; without one, none.
+TEST_F(ModulesTest, TheNotionDependenciesDeclareTheirSubscriptionsOnceConfigured) {
+  BuiltinModules::Settings settings;
+  {
+    Registry registry;
+    ModuleHost h = host(registry);
+    ASSERT_TRUE(BuiltinModules::start(settings, h));
+    EXPECT_TRUE(h.subscriptions.empty());
+  }
+  settings.notion_dependencies.tasks_db_id = "1d2e8dc3-9101-4a29-835f-e03076166f43";
+  settings.notion_dependencies.topic = "board";
+  {
+    Registry registry;
+    ModuleHost h = host(registry);
+    auto started = BuiltinModules::start(settings, h);
+    ASSERT_TRUE(started) << started.error().message;
+    ASSERT_EQ(h.subscriptions.size(), 2u);
+    EXPECT_EQ(h.subscriptions[0].id, "notion-dependencies-reschedule");
+    EXPECT_EQ(h.subscriptions[0].topic, "board");
+    EXPECT_EQ(h.subscriptions[0].filter_type, "TaskPropertiesUpdated");
+    EXPECT_EQ(h.subscriptions[0].action["type"], "notion_reschedule");
+    EXPECT_EQ(h.subscriptions[1].id, "notion-dependencies-critical-path");
+    EXPECT_EQ(h.subscriptions[1].filter_type, "ProjectScheduleChanged");
+    EXPECT_EQ(h.subscriptions[1].action["type"], "notion_critical_path");
+    EXPECT_EQ(h.subscriptions[1].action["concurrency"]["key"],
+              "notion-dependencies:critical-path:{data.project}");
+    EXPECT_EQ(h.subscriptions[1].action["concurrency"]["debounce"], "5s");
+  }
+  settings.notion_dependencies.critical_path_debounce = 0;
+  {
+    Registry registry;
+    ModuleHost h = host(registry);
+    ASSERT_TRUE(BuiltinModules::start(settings, h));
+    ASSERT_EQ(h.subscriptions.size(), 2u);
+    EXPECT_EQ(h.subscriptions[1].action["concurrency"]["on_busy"], "coalesce");
+  }
+  auto refusal = [&](auto change, std::string_view mentions) {
+    BuiltinModules::Settings bad = settings;
+    change(bad.notion_dependencies);
+    EXPECT_NE(refused(bad).message.find(mentions), std::string::npos) << mentions;
+  };
+  refusal([](auto& d) { d.mode = "yolo"; }, "[notion_dependencies] mode");
+  refusal([](auto& d) { d.topic = "no spaces"; }, "[notion_dependencies] topic");
+  refusal([](auto& d) { d.tasks_db_id = "not an id"; }, "[notion_dependencies] tasks_db_id");
+  refusal([](auto& d) { d.dates_property = ""; }, "dates_property");
+  refusal([](auto& d) { d.critical_path_debounce = 2 * kHourMs; }, "critical_path_debounce");
 }
 
 TEST_F(ModulesTest, AMissingTemplatesDirStopsTheStartNamingItsKey) {

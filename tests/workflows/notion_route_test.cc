@@ -121,7 +121,7 @@ TEST(NotionRoute, AMalformedIdIsABadRequest) {
 }
 
 TEST(NotionRoute, AVerificationRequestIsAnsweredBeforeTheSignature) {
-  WebhookRoute route = notion_route(settings(), NotionGitHubSyncSettings{}, std::nullopt, std::nullopt);
+  WebhookRoute route = notion_route(settings(), NotionGitHubSyncSettings{}, NotionDependenciesSettings{}, std::nullopt, std::nullopt);
   http::HttpRequest request;
   request.method = "POST";
   request.body = R"({"verification_token":"secret_tok123"})";
@@ -159,7 +159,8 @@ TEST(NotionRoute, AVerificationRequestIsAnsweredBeforeTheSignature) {
 }
 
 TEST(NotionRoute, OnceASecretIsSetAVerificationRequestIsNotKept) {
-  WebhookRoute route = notion_route(settings(), NotionGitHubSyncSettings{}, std::string("secret_set"), std::nullopt);
+  WebhookRoute route = notion_route(settings(), NotionGitHubSyncSettings{}, NotionDependenciesSettings{},
+                                    std::string("secret_set"), std::nullopt);
   http::HttpRequest request;
   request.method = "POST";
   request.body = R"({"verification_token":"secret_other"})";
@@ -170,6 +171,57 @@ TEST(NotionRoute, OnceASecretIsSetAVerificationRequestIsNotKept) {
   EXPECT_TRUE(status["verification_token"].is_null());
   EXPECT_TRUE(status["tokens"].empty());
   EXPECT_EQ(status["secret_configured"], true);
+}
+
+NotionDependenciesSettings dependencies() {
+  NotionDependenciesSettings d;
+  d.tasks_db_id = kTasks;
+  d.topic = "project-tasks";
+  return d;
+}
+
+const PublishAction& publish_of(const WebhookAction& a) { return std::get<PublishAction>(a); }
+
+TEST(NotionRoute, ADependenciesTaskEventPublishesTaskPropertiesUpdated) {
+  for (const json& body : {event("page.properties_updated", kTasks),
+                           automation(kTasks, {{"Dates", {{"type", "date"}, {"date", nullptr}}}})}) {
+    auto actions = map_dependencies_notion_delivery(dependencies(), body);
+    ASSERT_TRUE(actions) << actions.error().message;
+    ASSERT_EQ(actions->size(), 1u);
+    const PublishRequest& e = publish_of(actions->front()).event;
+    EXPECT_EQ(e.topic, "project-tasks");
+    EXPECT_EQ(e.type, "TaskPropertiesUpdated");
+    EXPECT_EQ(e.key, "2e3f9ed4a2124b3a946af14187277a54") << "the canonical page id";
+    EXPECT_EQ(e.data["page_id"], e.key);
+    EXPECT_EQ(e.data["event"], body.contains("type") ? "page.properties_updated" : "automation");
+    EXPECT_TRUE(e.id.empty()) << "the delivery's key is the event id";
+  }
+}
+
+TEST(NotionRoute, TheDependenciesIgnoreOtherDatabasesAndAreOffWithoutATasksDatabase) {
+  auto other = map_dependencies_notion_delivery(dependencies(), event("page.properties_updated", kObjectives));
+  ASSERT_TRUE(other);
+  EXPECT_TRUE(other->empty());
+  auto not_page = map_dependencies_notion_delivery(dependencies(), event("comment.created", kTasks));
+  ASSERT_TRUE(not_page);
+  EXPECT_TRUE(not_page->empty());
+  auto off = map_dependencies_notion_delivery(NotionDependenciesSettings{}, event("page.created", kTasks));
+  ASSERT_TRUE(off);
+  EXPECT_TRUE(off->empty());
+  json bad = event("page.created", kTasks);
+  bad["entity"]["id"] = "../../etc";
+  EXPECT_FALSE(map_dependencies_notion_delivery(dependencies(), bad)) << "a malformed id is refused";
+}
+
+TEST(NotionRoute, OneDeliveryFeedsTheFanOutAndTheDependencies) {
+  WebhookRoute route =
+      notion_route(settings(), NotionGitHubSyncSettings{}, dependencies(), std::string("s"), std::nullopt);
+  http::HttpRequest request;
+  auto actions = route.map(event("page.properties_updated", kTasks), request);
+  ASSERT_TRUE(actions) << actions.error().message;
+  ASSERT_EQ(actions->size(), 2u);
+  EXPECT_EQ(start_of(actions->at(0)).workflow_type, "notion_rollup");
+  EXPECT_EQ(publish_of(actions->at(1)).event.type, "TaskPropertiesUpdated");
 }
 
 }  // namespace notion_route_test

@@ -7,6 +7,7 @@
 
 #include "workflows/lua/bounded_patterns.h"
 #include "workflows/lua/check_lib.h"
+#include "workflows/lua/dates_lib.h"
 #include "workflows/lua/effects/template_lib.h"
 #include "workflows/lua/lua_json.h"
 
@@ -320,6 +321,10 @@ void LuaSandbox::build_globals() {
   push_check_library(L);
   make_read_only_proxy(L);
   lua_setfield(L, -2, "check");
+
+  push_dates_library(L);
+  make_read_only_proxy(L);
+  lua_setfield(L, -2, "dates");
 
   // The metatable every instance environment shares: reads fall through to
   // the safe globals; the metatable itself is hidden.

@@ -43,9 +43,14 @@ struct NumberField {
   double max;
 };
 
+// true or false.
+struct BoolField {
+  bool* target;
+};
+
 struct ConfigKey {
   std::string name;  // "offsets": the key within its table
-  std::variant<StringField, DurationField, DurationListField, StringListField, NumberField> field;
+  std::variant<StringField, DurationField, DurationListField, StringListField, NumberField, BoolField> field;
 };
 
 struct ConfigTable {

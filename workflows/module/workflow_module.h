@@ -35,6 +35,7 @@
 #include "connectors/resend/resend_client.h"
 #include "engine/base/error.h"
 #include "engine/schedules/schedule_spec.h"
+#include "engine/topics/subscription_spec.h"
 #include "engine/runtime/registry.h"
 #include "workflows/email/email_step.h"
 #include "workflows/module/config_table.h"
@@ -70,6 +71,10 @@ struct ModuleHost {
   // Schedules the modules declare from their settings (a poller); sundiald
   // declares them with the file's [schedules] (source "config").
   std::vector<ScheduleSpec> schedules;
+  // Subscriptions to the event bus the modules declare from their
+  // settings; sundiald declares them with the file's [subscriptions]
+  // (source "config"), so one removed from the settings goes too.
+  std::vector<SubscriptionSpec> subscriptions;
 };
 
 template <typename M>

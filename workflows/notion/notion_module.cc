@@ -1,8 +1,11 @@
 #include "workflows/notion/notion_module.h"
 
+#include <algorithm>
 #include <cctype>
+#include <utility>
 
 #include "connectors/github/github_names.h"
+#include "connectors/notion/notion_client.h"
 #include "engine/base/duration.h"
 #include "workflows/notion/github_route.h"
 #include "workflows/notion/notion_route.h"
@@ -12,6 +15,7 @@ namespace sundial {
 std::vector<ConfigTable> NotionModule::config(Settings& s) {
   NotionRollupSettings& n = s.notion_rollup;
   NotionGitHubSyncSettings& g = s.notion_github_sync;
+  NotionDependenciesSettings& d = s.notion_dependencies;
   return {{"notion_rollup",
            {{"webhook_path", StringField{&n.webhook_path}},
             {"automation_header", StringField{&n.automation_header}},
@@ -59,7 +63,18 @@ std::vector<ConfigTable> NotionModule::config(Settings& s) {
             {"base_branch", StringField{&g.base_branch}},
             {"merge_method", StringField{&g.merge_method}},
             {"poll_every", DurationField{&g.poll_every}},
-            {"poll_window", DurationField{&g.poll_window}}}}};
+            {"poll_window", DurationField{&g.poll_window}}}},
+          {"notion_dependencies",
+           {{"tasks_db_id", StringField{&d.tasks_db_id}},
+            {"tasks_data_source_id", StringField{&d.tasks_data_source_id}},
+            {"dates_property", StringField{&d.dates_property}},
+            {"blocked_by_property", StringField{&d.blocked_by_property}},
+            {"project_property", StringField{&d.project_property}},
+            {"critical_property", StringField{&d.critical_property}},
+            {"skip_weekends", BoolField{&d.skip_weekends}},
+            {"topic", StringField{&d.topic}},
+            {"critical_path_debounce", DurationField{&d.critical_path_debounce}},
+            {"mode", StringField{&d.mode}}}}};
 }
 
 namespace {
@@ -100,6 +115,66 @@ Result<void> check_sync_settings(const NotionGitHubSyncSettings& g) {
   return ok();
 }
 
+Result<void> check_dependencies_settings(const NotionDependenciesSettings& d) {
+  auto invalid = [](std::string message) {
+    return make_error(ErrorCode::kInvalidArgument, "[notion_dependencies] " + std::move(message));
+  };
+  if (d.mode != "dry_run" && d.mode != "live") {
+    return invalid("mode must be \"dry_run\" or \"live\", not \"" + d.mode + "\"");
+  }
+  if (auto topic = check_topic_name(d.topic); !topic) return invalid("topic: " + topic.error().message);
+  if (d.critical_path_debounce < 0 || d.critical_path_debounce > kHourMs) {
+    return invalid("critical_path_debounce must be from \"0s\" to \"1h\"");
+  }
+  if (!d.enabled()) return ok();
+  for (const auto& [key, id] : {std::pair{"tasks_db_id", &d.tasks_db_id},
+                                std::pair{"tasks_data_source_id", &d.tasks_data_source_id}}) {
+    if (id->empty()) continue;
+    if (auto valid = check_notion_id(*id, key); !valid) return invalid(valid.error().message);
+  }
+  for (const auto& [key, name] : {std::pair{"dates_property", &d.dates_property},
+                                  std::pair{"blocked_by_property", &d.blocked_by_property}}) {
+    if (name->empty()) return invalid(std::string(key) + " must name a property of the Tasks database");
+  }
+  return ok();
+}
+
+// The two subscriptions that run the dependencies' workflows: every
+// TaskPropertiesUpdated starts a reschedule (one at a time for the whole
+// database, since two may move the same dependent), and every
+// ProjectScheduleChanged a critical path run, serialized and debounced
+// per project.
+Result<std::vector<SubscriptionSpec>> dependencies_subscriptions(const NotionDependenciesSettings& d) {
+  nlohmann::json reschedule_start = {
+      {"type", kNotionRescheduleWorkflow},
+      {"concurrency", {{"key", "notion-dependencies:reschedule"}, {"limit", 1}, {"on_busy", "queue"}}}};
+  nlohmann::json path_concurrency = {{"key", "notion-dependencies:critical-path:{data.project}"}, {"limit", 1}};
+  if (d.critical_path_debounce > 0) {
+    path_concurrency["on_busy"] = "queue";
+    path_concurrency["debounce"] = format_duration(d.critical_path_debounce);
+    path_concurrency["max_wait"] = format_duration(std::max<DurationMs>(d.critical_path_debounce, kMinuteMs));
+  } else {
+    path_concurrency["on_busy"] = "coalesce";
+  }
+  std::vector<nlohmann::json> bodies = {
+      {{"id", kNotionRescheduleSubscription},
+       {"topic", d.topic},
+       {"filter", {{"type", kTaskPropertiesUpdated}}},
+       {"action", {{"start", std::move(reschedule_start)}}}},
+      {{"id", kNotionCriticalPathSubscription},
+       {"topic", d.topic},
+       {"filter", {{"type", kProjectScheduleChanged}}},
+       {"action",
+        {{"start", {{"type", kNotionCriticalPathWorkflow}, {"concurrency", std::move(path_concurrency)}}}}}}};
+  std::vector<SubscriptionSpec> out;
+  for (const nlohmann::json& body : bodies) {
+    auto spec = parse_subscription_spec(body);
+    if (!spec) return make_error(ErrorCode::kInvalidArgument, "[notion_dependencies] " + spec.error().message);
+    out.push_back(std::move(*spec));
+  }
+  return out;
+}
+
 }  // namespace
 
 Result<void> NotionModule::start(const Settings& settings, ModuleHost& host) {
@@ -129,11 +204,20 @@ Result<void> NotionModule::start(const Settings& settings, ModuleHost& host) {
   }
   const NotionGitHubSyncSettings& sync = settings.notion_github_sync;
   SUNDIAL_TRY(check_sync_settings(sync));
+  const NotionDependenciesSettings& dependencies = settings.notion_dependencies;
+  SUNDIAL_TRY(check_dependencies_settings(dependencies));
   Settings copy = settings;  // config() binds to settings it may write
   std::vector<ConfigTable> tables = config(copy);
   host.script_types[std::string(kNotionRollupWorkflow)] = {table_values(tables[0]), nullptr};
   host.script_types[std::string(kNotionGitHubSyncWorkflow)] = {table_values(tables[1]), nullptr};
-  host.routes.push_back(webhooks::notion_route(s, sync,
+  host.script_types[std::string(kNotionRescheduleWorkflow)] = {table_values(tables[2]), nullptr};
+  host.script_types[std::string(kNotionCriticalPathWorkflow)] = {table_values(tables[2]), nullptr};
+  if (dependencies.enabled()) {
+    SUNDIAL_ASSIGN_OR_RETURN(std::vector<SubscriptionSpec> subscriptions,
+                             dependencies_subscriptions(dependencies));
+    for (auto& spec : subscriptions) host.subscriptions.push_back(std::move(spec));
+  }
+  host.routes.push_back(webhooks::notion_route(s, sync, dependencies,
                                                host.read_secret(host.webhook_secrets.notion_secret_env),
                                                host.read_secret(s.automation_secret_env)));
   if (sync.enabled()) {

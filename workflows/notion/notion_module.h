@@ -6,7 +6,13 @@
 //  - "notion_github_sync" (notion_github_sync.lua): Notion tasks ↔ GitHub
 //    issues and pull requests, with the route POST /webhooks/github
 //    (github_route.h) and a poll schedule (docs/recipes/notion-github-
-//    sync.md), configured by [notion_github_sync].
+//    sync.md), configured by [notion_github_sync];
+//  - "notion_reschedule" and "notion_critical_path" (notion_reschedule.lua,
+//    notion_critical_path.lua): dependency rescheduling and the critical
+//    path of a project over the event bus (docs/recipes/notion-
+//    dependencies.md), configured by [notion_dependencies]. The route
+//    publishes TaskPropertiesUpdated to the topic; the two subscriptions
+//    the module declares start the workflows.
 // Each table becomes its type's ctx.config ([workflows.<type>] keys
 // override it). The clients are [notion] and [github] (server config).
 //
@@ -26,6 +32,17 @@ inline constexpr std::string_view kNotionRollupWorkflow = "notion_rollup";
 inline constexpr std::string_view kNotionGitHubSyncWorkflow = "notion_github_sync";
 // The poll schedule's id (declared when the sync is configured).
 inline constexpr std::string_view kNotionGitHubSyncPoll = "notion-github-sync-poll";
+inline constexpr std::string_view kNotionRescheduleWorkflow = "notion_reschedule";
+inline constexpr std::string_view kNotionCriticalPathWorkflow = "notion_critical_path";
+// The subscriptions declared when [notion_dependencies] is configured.
+inline constexpr std::string_view kNotionRescheduleSubscription = "notion-dependencies-reschedule";
+inline constexpr std::string_view kNotionCriticalPathSubscription = "notion-dependencies-critical-path";
+// The event types on the topic: the route publishes the first, the
+// reschedule workflow the next two, the critical path workflow the last.
+inline constexpr std::string_view kTaskPropertiesUpdated = "TaskPropertiesUpdated";
+inline constexpr std::string_view kDependentTasksRescheduled = "DependentTasksRescheduled";
+inline constexpr std::string_view kProjectScheduleChanged = "ProjectScheduleChanged";
+inline constexpr std::string_view kCriticalPathCalculated = "CriticalPathCalculated";
 
 struct NotionRollupSettings {
   // Where Notion posts: integration webhooks (signed with the
@@ -105,11 +122,38 @@ struct NotionGitHubSyncSettings {
   bool enabled() const { return !tasks_db_id.empty() && !repo.empty(); }
 };
 
+// [notion_dependencies]: when a task's end date moves, the tasks that
+// depend on it move by as many working days, down the chain; when a
+// project's dates or dependencies change, its critical path is computed
+// and flagged (docs/recipes/notion-dependencies.md). Deliveries come in
+// through [notion_rollup] webhook_path. Unset tasks_db_id: off.
+struct NotionDependenciesSettings {
+  std::string tasks_db_id;
+  std::string tasks_data_source_id;
+  // Properties of the Tasks database.
+  std::string dates_property = "Dates";             // date: start → end (a range), or one day
+  std::string blocked_by_property = "Blocked by";   // relation: the tasks this one waits for
+  std::string project_property = "Project";         // relation or select; "": one graph
+  std::string critical_property = "Critical";       // checkbox, written; "": not written
+  bool skip_weekends = true;                        // shifts and durations count weekdays only
+  std::string topic = "tasks";                      // where the events go
+  // A burst of changes to one project becomes one critical path run once
+  // the project has been quiet this long (at most a minute after the
+  // burst's first change). 0: no wait; a burst folds into one follow-up.
+  DurationMs critical_path_debounce = 5 * kSecondMs;
+  // "dry_run" (the default: shifts and flags are computed, logged and
+  // published, nothing is written to Notion) or "live".
+  std::string mode = "dry_run";
+
+  bool enabled() const { return !tasks_db_id.empty(); }
+};
+
 struct NotionModule {
   static constexpr std::string_view kName = "notion";
   struct Settings {
     NotionRollupSettings notion_rollup;
     NotionGitHubSyncSettings notion_github_sync;
+    NotionDependenciesSettings notion_dependencies;
   };
   static std::vector<ConfigTable> config(Settings& settings);
   static Result<void> start(const Settings& settings, ModuleHost& host);

@@ -217,6 +217,43 @@ Result<WebhookActions> map_sync_notion_delivery(const NotionGitHubSyncSettings& 
   return WebhookActions{sync_start(page, "automation", "automation")};
 }
 
+Result<WebhookActions> map_dependencies_notion_delivery(const NotionDependenciesSettings& d,
+                                                        const nlohmann::json& body) {
+  if (!d.enabled() || !body.is_object()) return WebhookActions{};
+  std::string page;
+  std::string event;
+  if (body.contains("type") && body["type"].is_string() && body.contains("entity")) {
+    event = body["type"].get<std::string>();
+    const nlohmann::json& entity = body["entity"];
+    if (!entity.is_object() || entity.value("type", nlohmann::json()) != "page" || event.rfind("page.", 0) != 0) {
+      return WebhookActions{};
+    }
+    const nlohmann::json& data = body.contains("data") ? body["data"] : nlohmann::json();
+    std::vector<std::string> parent = data.is_object() && data.contains("parent")
+                                          ? notion::parent_ids(data["parent"])
+                                          : std::vector<std::string>{};
+    if (!watched(parent, d.tasks_db_id, d.tasks_data_source_id)) return WebhookActions{};
+    SUNDIAL_ASSIGN_OR_RETURN(page, page_id_of(entity, "entity.id"));
+  } else {
+    auto data = body.find("data");
+    if (data == body.end() || !data->is_object() || data->value("object", nlohmann::json()) != "page") {
+      return WebhookActions{};
+    }
+    if (!watched(notion::parent_ids(*data), d.tasks_db_id, d.tasks_data_source_id)) return WebhookActions{};
+    SUNDIAL_ASSIGN_OR_RETURN(page, page_id_of(*data, "data.id"));
+    event = "automation";
+  }
+  PublishRequest published;
+  published.topic = d.topic;
+  published.type = std::string(kTaskPropertiesUpdated);
+  // One key per page however Notion spells its id (the id as sent when it
+  // is not 32 hex digits).
+  std::string canonical = notion::canonical_notion_id(page);
+  published.key = canonical.empty() ? page : canonical;
+  published.data = {{"page_id", published.key}, {"event", event}};
+  return WebhookActions{PublishAction{std::move(published)}};
+}
+
 Result<WebhookActions> map_notion_delivery(const NotionRollupSettings& s, const nlohmann::json& body) {
   if (!body.is_object()) return WebhookActions{IgnoreAction{"not a Notion event"}};
   if (s.objectives_db_id.empty() || s.tasks_db_id.empty()) {
@@ -232,7 +269,7 @@ Result<WebhookActions> map_notion_delivery(const NotionRollupSettings& s, const 
 }
 
 WebhookRoute notion_route(const NotionRollupSettings& settings, const NotionGitHubSyncSettings& sync,
-                          std::optional<std::string> webhook_secret,
+                          const NotionDependenciesSettings& dependencies, std::optional<std::string> webhook_secret,
                           std::optional<std::string> automation_secret) {
   WebhookRoute route;
   route.name = "notion";
@@ -294,12 +331,13 @@ WebhookRoute notion_route(const NotionRollupSettings& settings, const NotionGitH
                           {"requests", handshake->requests},
                           {"secret_configured", secret_set}};
   };
-  route.map = [settings, sync](const nlohmann::json& body,
-                               const http::HttpRequest&) -> Result<WebhookActions> {
-    if (!sync.enabled()) return map_notion_delivery(settings, body);
+  route.map = [settings, sync, dependencies](const nlohmann::json& body,
+                                             const http::HttpRequest&) -> Result<WebhookActions> {
+    if (!sync.enabled() && !dependencies.enabled()) return map_notion_delivery(settings, body);
     std::vector<Result<WebhookActions>> answers;
     answers.push_back(map_notion_delivery(settings, body));
     answers.push_back(map_sync_notion_delivery(sync, body));
+    answers.push_back(map_dependencies_notion_delivery(dependencies, body));
     return combined(std::move(answers));
   };
   return route;

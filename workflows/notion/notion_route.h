@@ -23,8 +23,11 @@
 // event, which carries no properties). Anything else — another database,
 // another event type, the fan-out not configured — is acknowledged and
 // ignored, with the reason. A page of the sync's Tasks database starts
-// the sync of that page (it reads the page itself); a delivery both
-// workflows want starts both.
+// the sync of that page (it reads the page itself); a page of the
+// dependencies' Tasks database ([notion_dependencies]) publishes
+// TaskPropertiesUpdated {page_id, event} with the page as its key to the
+// dependencies' topic, where their subscriptions pick it up. A delivery
+// several features want does each one's part.
 //
 // Threading: the route runs on the loop thread; its handshake state is
 // shared by the route's copies (loop thread only).
@@ -39,12 +42,14 @@
 namespace sundial::webhooks {
 
 WebhookRoute notion_route(const NotionRollupSettings& settings, const NotionGitHubSyncSettings& sync,
-                          std::optional<std::string> webhook_secret,
+                          const NotionDependenciesSettings& dependencies, std::optional<std::string> webhook_secret,
                           std::optional<std::string> automation_secret);
 
 // What a delivery asks of each workflow (exposed for tests and the fuzzer).
 Result<WebhookActions> map_notion_delivery(const NotionRollupSettings& settings, const nlohmann::json& body);
 Result<WebhookActions> map_sync_notion_delivery(const NotionGitHubSyncSettings& sync,
                                                 const nlohmann::json& body);
+Result<WebhookActions> map_dependencies_notion_delivery(const NotionDependenciesSettings& dependencies,
+                                                        const nlohmann::json& body);
 
 }  // namespace sundial::webhooks

@@ -105,12 +105,34 @@ mode = "live"
   EXPECT_NE(list.error().message.find("an array of strings"), std::string::npos) << list.error().message;
 }
 
+// [notion_dependencies]: a boolean key (the only kind the other tables
+// lack) and its refusal of anything but true or false.
+TEST(ConfigModulesTest, NotionDependenciesReadABoolean) {
+  auto c = parse_config(R"(
+[notion_dependencies]
+tasks_db_id = "t"
+skip_weekends = false
+critical_path_debounce = "2s"
+mode = "live"
+)");
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(c->notion_dependencies.tasks_db_id, "t");
+  EXPECT_FALSE(c->notion_dependencies.skip_weekends);
+  EXPECT_EQ(c->notion_dependencies.critical_path_debounce, 2 * kSecondMs);
+  EXPECT_EQ(c->notion_dependencies.mode, "live");
+  auto bad = parse_config("[notion_dependencies]\nskip_weekends = \"yes\"\n");
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find("notion_dependencies.skip_weekends"), std::string::npos)
+      << bad.error().message;
+  EXPECT_NE(bad.error().message.find("true or false"), std::string::npos) << bad.error().message;
+}
+
 TEST(ConfigModulesTest, MessagesListTheSameTablesAndKeys) {
   auto table = parse_config("[nurtur]\n");
   ASSERT_FALSE(table);
   EXPECT_EQ(table.error().message,
             "sundial.toml:1:1: unknown table [nurtur]; known tables: calcom, github, limits, notion, "
-            "notion_github_sync, notion_rollup, nurture, queues, "
+            "notion_dependencies, notion_github_sync, notion_rollup, nurture, queues, "
             "reminders, resend, schedules, server, storage, subscriptions, topics, workflows");
   auto key = parse_config("[reminders]\nlead = [\"1h\"]\n");
   ASSERT_FALSE(key);

@@ -1,0 +1,125 @@
+#include "workflows/lua/dates_lib.h"
+
+#include <stdexcept>
+#include <string>
+
+#include <lua.hpp>
+
+#include "workflows/graph/working_days.h"
+#include "workflows/lua/c_function.h"
+
+namespace sundial::lua {
+namespace {
+
+struct DateError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+std::string date_fn(const char* name) { return std::string("dates.") + name; }
+
+// Argument `arg` as a date (or date-time), or an error naming it.
+graph::ParsedDate date_arg(lua_State* L, int arg, const char* fn) {
+  if (lua_type(L, arg) != LUA_TSTRING) {
+    throw DateError(date_fn(fn) + ": argument " + std::to_string(arg) +
+                    " must be a date \"YYYY-MM-DD\", not " + luaL_typename(L, arg));
+  }
+  size_t len = 0;
+  const char* s = lua_tolstring(L, arg, &len);
+  std::string_view text(s, len);
+  auto parsed = graph::parse_date_time(text);
+  if (!parsed) {
+    std::string shown(text.substr(0, 40));
+    throw DateError(date_fn(fn) + ": '" + shown + "' is not a date \"YYYY-MM-DD\" (years " +
+                    std::to_string(graph::kMinYear) + "-" + std::to_string(graph::kMaxYear) + ")");
+  }
+  return *parsed;
+}
+
+int64_t count_arg(lua_State* L, int arg, const char* fn) {
+  if (!lua_isinteger(L, arg)) {
+    throw DateError(date_fn(fn) + ": argument " + std::to_string(arg) + " must be an integer");
+  }
+  lua_Integer n = lua_tointeger(L, arg);
+  if (n > graph::kMaxDayDelta || n < -graph::kMaxDayDelta) {
+    throw DateError(date_fn(fn) + ": " + std::to_string(n) + " days is out of range");
+  }
+  return n;
+}
+
+bool skip_arg(lua_State* L, int arg, const char* fn) {
+  if (lua_isnoneornil(L, arg)) return true;
+  if (lua_type(L, arg) != LUA_TBOOLEAN) {
+    throw DateError(date_fn(fn) + ": skip_weekends must be true or false");
+  }
+  return lua_toboolean(L, arg) != 0;
+}
+
+// The moved date, keeping the time part; an error when it leaves the range.
+int push_moved(lua_State* L, const graph::ParsedDate& from, graph::CivilDate to, const char* fn) {
+  if (!graph::is_valid(to)) throw DateError(date_fn(fn) + ": the result is out of range");
+  std::string text = graph::format_date(to) + from.time;
+  lua_pushlstring(L, text.data(), text.size());
+  return 1;
+}
+
+int dates_valid(lua_State* L) {
+  bool ok = false;
+  if (lua_type(L, 1) == LUA_TSTRING) {
+    size_t len = 0;
+    const char* s = lua_tolstring(L, 1, &len);
+    ok = graph::parse_date_time(std::string_view(s, len)).has_value();
+  }
+  lua_pushboolean(L, ok ? 1 : 0);
+  return 1;
+}
+
+int dates_weekday(lua_State* L) {
+  graph::ParsedDate d = date_arg(L, 1, "weekday");
+  lua_pushinteger(L, graph::weekday(d.date) + 1);
+  return 1;
+}
+
+int dates_add_days(lua_State* L) {
+  graph::ParsedDate d = date_arg(L, 1, "add_days");
+  int64_t n = count_arg(L, 2, "add_days");
+  return push_moved(L, d, graph::add_days(d.date, n), "add_days");
+}
+
+int dates_add_working_days(lua_State* L) {
+  graph::ParsedDate d = date_arg(L, 1, "add_working_days");
+  int64_t n = count_arg(L, 2, "add_working_days");
+  bool skip = skip_arg(L, 3, "add_working_days");
+  return push_moved(L, d, graph::add_working_days(d.date, n, skip), "add_working_days");
+}
+
+int dates_working_days_between(lua_State* L) {
+  graph::ParsedDate from = date_arg(L, 1, "working_days_between");
+  graph::ParsedDate to = date_arg(L, 2, "working_days_between");
+  bool skip = skip_arg(L, 3, "working_days_between");
+  lua_pushinteger(L, graph::working_days_between(from.date, to.date, skip));
+  return 1;
+}
+
+int dates_days_between(lua_State* L) {
+  graph::ParsedDate from = date_arg(L, 1, "days_between");
+  graph::ParsedDate to = date_arg(L, 2, "days_between");
+  lua_pushinteger(L, graph::days_from_civil(to.date) - graph::days_from_civil(from.date));
+  return 1;
+}
+
+}  // namespace
+
+void push_dates_library(lua_State* L) {
+  const luaL_Reg functions[] = {
+      {"valid", c_function<dates_valid>},
+      {"weekday", c_function<dates_weekday>},
+      {"add_days", c_function<dates_add_days>},
+      {"add_working_days", c_function<dates_add_working_days>},
+      {"working_days_between", c_function<dates_working_days_between>},
+      {"days_between", c_function<dates_days_between>},
+      {nullptr, nullptr},
+  };
+  luaL_newlib(L, functions);
+}
+
+}  // namespace sundial::lua
