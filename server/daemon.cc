@@ -28,6 +28,7 @@
 #include "workflows/email/email_step.h"
 #include "workflows/lua/catalog.h"
 #include "workflows/lua/script_schedules.h"
+#include "workflows/lua/script_subscriptions.h"
 #include "workflows/lua/trigger_routes.h"
 #include "workflows/modules.h"
 #include "workflows/shipped_scripts.h"
@@ -178,27 +179,41 @@ Result<void> declare_config_schedules(Engine& engine, const std::vector<Schedule
   return ok();
 }
 
-// Checks that each subscription of the file starts a workflow type this
-// server has, then declares them (SubscriptionService::declare), waiting
-// for the write: start-up goes on only with the file's subscriptions in place.
-Result<void> declare_config_subscriptions(Loop& loop, Engine& engine, const std::vector<SubscriptionSpec>& subs) {
-  for (const SubscriptionSpec& s : subs) {
+// Checks that each subscription of `source` (the file's, or every
+// script's) starts a workflow type this server has, then declares them
+// (SubscriptionService::declare), waiting for the write: start-up goes on
+// only with them in place, before delivery starts.
+Result<void> declare_subscriptions(Loop& loop, Engine& engine, SubscriptionSource source,
+                                   std::vector<SubscriptionService::Declared> subs) {
+  bool file = source == SubscriptionSource::kConfig;
+  for (const auto& [s, owner] : subs) {
     std::string type = s.action.value("type", "");
     if (s.kind == SubscriptionActionKind::kStart && engine.registry().find(type) == nullptr) {
-      return make_error(ErrorCode::kInvalidArgument, "[subscriptions." + s.id + "] action.start.type '" + type +
-                                                         "' is not a workflow type of this server");
+      std::string where = file ? "[subscriptions." + s.id + "]" : "workflow '" + owner + "': subscription '" + s.id + "':";
+      return make_error(ErrorCode::kInvalidArgument,
+                        where + " action.start.type '" + type + "' is not a workflow type of this server");
     }
   }
+  size_t count = subs.size();
   std::optional<Result<void>> declared;
-  engine.subscriptions().declare(SubscriptionSource::kConfig, subs,
-                                 [&declared](Result<void> r) { declared = std::move(r); });
+  engine.subscriptions().declare(source, std::move(subs), [&declared](Result<void> r) { declared = std::move(r); });
   while (!declared) loop.run_once();
   if (!*declared) {
-    return make_error(declared->error().code,
-                      "[subscriptions] cannot be applied: " + declared->error().message);
+    return make_error(declared->error().code, std::string(file ? "[subscriptions]" : "the workflow scripts' subscriptions") +
+                                                  " cannot be applied: " + declared->error().message);
   }
-  if (!subs.empty()) spdlog::info("{} subscriptions declared in the config file", subs.size());
+  if (count > 0) spdlog::info("{} subscriptions declared {}", count, file ? "in the config file" : "by workflow scripts");
   return ok();
+}
+
+// Every current script's subscriptions, with its type as their owner.
+Result<std::vector<SubscriptionService::Declared>> script_subscriptions(const lua::ScriptCatalog& scripts) {
+  std::vector<SubscriptionService::Declared> out;
+  for (const auto& script : scripts.current_scripts()) {
+    SUNDIAL_ASSIGN_OR_RETURN(std::vector<SubscriptionSpec> specs, lua::script_subscriptions(*script));
+    for (auto& spec : specs) out.push_back({std::move(spec), script->type()});
+  }
+  return out;
 }
 
 // The file's subscriptions and those the modules declare from their
@@ -329,9 +344,16 @@ int run_daemon(const std::vector<std::string>& args) {
       scripts_error = loaded.error();
       return loaded;
     }
-    // Before delivery starts (after recovery): a subscription the file
-    // changed or removed never acts in its old form.
-    auto declared = declare_config_subscriptions(loop, opening, *file_subscriptions);
+    // Before delivery starts (after recovery): a subscription the file or
+    // a script changed or removed never acts in its old form.
+    std::vector<SubscriptionService::Declared> from_file;
+    for (const SubscriptionSpec& spec : *file_subscriptions) from_file.push_back({spec, ""});
+    auto declared = declare_subscriptions(loop, opening, SubscriptionSource::kConfig, std::move(from_file));
+    if (declared) {
+      auto from_scripts = script_subscriptions(*scripts);
+      declared = from_scripts ? declare_subscriptions(loop, opening, SubscriptionSource::kScript, std::move(*from_scripts))
+                              : Result<void>(std::unexpected(from_scripts.error()));
+    }
     if (!declared) subscriptions_error = declared.error();
     return declared;
   };
@@ -459,6 +481,19 @@ int run_daemon(const std::vector<std::string>& args) {
     engine->schedules().declare_owned(
         std::move(specs), ScheduleSource::kScript, type, [type](Result<void> r) {
           if (!r) spdlog::error("workflow '{}': its schedules are not changed: {}", type, r.error().message);
+        });
+    std::vector<SubscriptionSpec> subscriptions;
+    if (script) {
+      auto declared = lua::script_subscriptions(*script);
+      if (!declared) {
+        spdlog::error("workflow '{}': its subscriptions are not changed: {}", type, declared.error().message);
+        return;
+      }
+      subscriptions = std::move(*declared);
+    }
+    engine->subscriptions().declare_owned(
+        SubscriptionSource::kScript, type, std::move(subscriptions), [type](Result<void> r) {
+          if (!r) spdlog::error("workflow '{}': its subscriptions are not changed: {}", type, r.error().message);
         });
   });
   // Signal handlers go in before the port is announced: a SIGTERM right

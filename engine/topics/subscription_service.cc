@@ -33,6 +33,7 @@ Error corrupt_subscription(std::string_view id, std::string_view why) {
 std::string encode_subscription(const SubscriptionRecord& r) {
   json j = {{"spec", subscription_spec_json(r.spec)},
             {"source", subscription_source_name(r.source)},
+            {"owner", r.owner},
             {"cursor", r.cursor},
             {"created_at", r.created_at},
             {"delivered", r.delivered},
@@ -65,6 +66,10 @@ Result<SubscriptionRecord> decode_subscription(std::string_view id, std::string_
   auto parsed_source = parse_subscription_source(source);
   if (!parsed_source) return std::unexpected(corrupt_subscription(id, "unknown source '" + source + "'"));
   r.source = *parsed_source;
+  // Written since script subscriptions (an older record has none).
+  if (j.contains("owner") && !sj::read(j, "owner", r.owner)) {
+    return std::unexpected(corrupt_subscription(id, "owner is not text"));
+  }
   if (auto it = j.find("last_error"); it != j.end()) {
     SubscriptionRecord::LastError e;
     if (!it->is_object() || !sj::read(*it, "seq", e.seq) || !sj::read(*it, "at", e.at) ||
@@ -79,6 +84,8 @@ Result<SubscriptionRecord> decode_subscription(std::string_view id, std::string_
 json subscription_to_json(const SubscriptionRecord& r, uint64_t lag, bool retrying) {
   json j = subscription_spec_json(r.spec);
   j["source"] = subscription_source_name(r.source);
+  // As schedules show theirs: the type of the script that declares it.
+  if (!r.owner.empty()) j["script"] = r.owner;
   j["cursor"] = r.cursor;
   j["lag"] = lag;
   j["retrying"] = retrying;
@@ -366,23 +373,52 @@ void SubscriptionService::remove(const std::string& id, Done<void> done) {
 
 void SubscriptionService::declare(SubscriptionSource source, std::vector<SubscriptionSpec> specs,
                                   Done<void> done) {
+  std::vector<Declared> declared;
+  for (auto& spec : specs) declared.push_back({std::move(spec), ""});
+  apply_declaration(source, std::move(declared), std::nullopt, std::move(done));
+}
+
+void SubscriptionService::declare(SubscriptionSource source, std::vector<Declared> declared, Done<void> done) {
+  apply_declaration(source, std::move(declared), std::nullopt, std::move(done));
+}
+
+void SubscriptionService::declare_owned(SubscriptionSource source, const std::string& owner,
+                                        std::vector<SubscriptionSpec> specs, Done<void> done) {
+  std::vector<Declared> declared;
+  for (auto& spec : specs) declared.push_back({std::move(spec), owner});
+  apply_declaration(source, std::move(declared), owner, std::move(done));
+}
+
+void SubscriptionService::apply_declaration(SubscriptionSource source, std::vector<Declared> declared,
+                                            const std::optional<std::string>& scope, Done<void> done) {
   if (!scope_) return;
-  std::map<std::string, SubscriptionSpec> wanted;
-  for (auto& spec : specs) {
-    auto it = subs_.find(spec.id);
+  std::map<std::string, Declared> wanted;
+  auto refuse = [&](Error e) {
+    scope_->run([] {}, [done = std::move(done), e = std::move(e)]() mutable { done(std::unexpected(e)); });
+  };
+  for (auto& d : declared) {
+    auto it = subs_.find(d.spec.id);
     if (it != subs_.end() && it->second.record.source != source) {
-      Error e{ErrorCode::kConflict, "subscription '" + spec.id + "' is declared by the " +
-                                        std::string(subscription_source_name(it->second.record.source)) +
-                                        " already"};
-      return scope_->run([] {}, [done = std::move(done), e]() mutable { done(std::unexpected(e)); });
+      return refuse(Error{ErrorCode::kConflict, "subscription '" + d.spec.id + "' is declared by the " +
+                                                    std::string(subscription_source_name(it->second.record.source)) +
+                                                    " already"});
     }
-    std::string id = spec.id;
-    wanted.insert_or_assign(std::move(id), std::move(spec));
+    if (it != subs_.end() && scope && it->second.record.owner != *scope) {
+      return refuse(Error{ErrorCode::kConflict, "subscription '" + d.spec.id + "' is declared by '" +
+                                                    it->second.record.owner + "' already"});
+    }
+    if (wanted.contains(d.spec.id)) {
+      return refuse(Error{ErrorCode::kConflict, "subscription '" + d.spec.id + "' is declared twice (by '" +
+                                                    wanted[d.spec.id].owner + "' and '" + d.owner + "')"});
+    }
+    std::string id = d.spec.id;
+    wanted.emplace(std::move(id), std::move(d));
   }
   Batch batch;
   std::vector<std::string> changed;
   for (auto it = subs_.begin(); it != subs_.end();) {
-    if (it->second.record.source != source || wanted.contains(it->first)) {
+    bool in_scope = it->second.record.source == source && (!scope || it->second.record.owner == *scope);
+    if (!in_scope || wanted.contains(it->first)) {
       ++it;
       continue;
     }
@@ -390,9 +426,11 @@ void SubscriptionService::declare(SubscriptionSource source, std::vector<Subscri
     if (it->second.retry) it->second.retry->stop();
     it = subs_.erase(it);
   }
-  for (auto& [id, spec] : wanted) {
+  for (auto& [id, d] : wanted) {
+    SubscriptionSpec& spec = d.spec;
     auto it = subs_.find(id);
-    if (it != subs_.end() && subscription_spec_json(it->second.record.spec) == subscription_spec_json(spec))
+    if (it != subs_.end() && it->second.record.owner == d.owner &&
+        subscription_spec_json(it->second.record.spec) == subscription_spec_json(spec))
       continue;
     Sub& s = subs_[id];
     bool keep_cursor = it != subs_.end() && s.record.spec.topic == spec.topic;
@@ -407,6 +445,7 @@ void SubscriptionService::declare(SubscriptionSource source, std::vector<Subscri
     }
     s.record.spec = std::move(spec);
     s.record.source = source;
+    s.record.owner = d.owner;
     s.saved = false;
     batch.put(Cf::kTopics, subscription_key(id), encode_subscription(s.record));
     changed.push_back(id);

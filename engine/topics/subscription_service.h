@@ -53,6 +53,7 @@ class Engine;
 struct SubscriptionRecord {
   SubscriptionSpec spec;
   SubscriptionSource source = SubscriptionSource::kApi;
+  std::string owner;    // kScript: the workflow type whose script declares it; else empty
   uint64_t cursor = 0;  // the last event handled
   TimeMs created_at = 0;
   uint64_t delivered = 0;  // actions the engine took
@@ -112,6 +113,16 @@ class SubscriptionService {
   // their topic changed, missing ones are deleted. conflict for an id the
   // API or another source holds.
   void declare(SubscriptionSource source, std::vector<SubscriptionSpec> specs, Done<void> done);
+  // The same with an owner per subscription (every script's at start-up).
+  struct Declared {
+    SubscriptionSpec spec;
+    std::string owner;
+  };
+  void declare(SubscriptionSource source, std::vector<Declared> declared, Done<void> done);
+  // Replaces only `owner`'s subscriptions of `source` (a script changed or
+  // went): conflict for an id another owner holds.
+  void declare_owned(SubscriptionSource source, const std::string& owner, std::vector<SubscriptionSpec> specs,
+                     Done<void> done);
 
   std::vector<View> list() const;
   std::optional<View> get(const std::string& id) const;
@@ -135,6 +146,9 @@ class SubscriptionService {
   void retry_later(const std::string& id);
   void save(const Sub& sub, std::move_only_function<void(Result<void>)> done = nullptr);
   uint64_t start_cursor(const SubscriptionSpec& spec) const;
+  // declare()'s work; `scope` set: only that owner's are replaced.
+  void apply_declaration(SubscriptionSource source, std::vector<Declared> declared,
+                         const std::optional<std::string>& scope, Done<void> done);
 
   Loop& loop_;
   Clock& clock_;

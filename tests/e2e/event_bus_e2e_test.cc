@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <csignal>
 #include <fstream>
 #include <memory>
 #include <thread>
@@ -32,6 +33,7 @@ class EventBusE2eTest : public ::testing::Test {
     std::filesystem::create_directories(dir.sub("workflows"));
     std::ofstream(dir.sub("workflows") + "/signup.lua")
         << "return { run = function(ctx, input) return { saw = input.key } end }\n";
+    write_audit_script(true);
     std::ofstream(dir.sub("sundial.toml")) << "[workflows]\ndir = \"" << dir.sub("workflows") << "\"\n"
                                            << R"(
 [server]
@@ -56,6 +58,15 @@ action = { start = { type = "signup", id = "signup-{key}" } }
                                              std::vector<std::string>{"--config", dir.sub("sundial.toml")},
                                              std::vector<std::string>{"SUNDIAL_ADMIN_TOKEN=" + kToken});
     ASSERT_GT(daemon->port(), 0) << daemon->log();
+  }
+  // A script that declares its own subscription (or, without, none).
+  void write_audit_script(bool subscribed) {
+    std::ofstream(dir.sub("workflows") + "/audit.lua")
+        << "return { run = function(ctx, input) return { seq = input.seq } end"
+        << (subscribed ? R"(,
+  subscriptions = { ["audit-paid"] = { topic = "audits", filter = { type = "Paid" }, instance_id = "audit-{seq}" } })"
+                       : "")
+        << " }\n";
   }
   void crash_and_restart() {
     daemon->kill();
@@ -125,6 +136,29 @@ TEST_F(EventBusE2eTest, AConfigSubscriptionStartsOneInstancePerEventAcrossAKill9
       << "declared in the file: removed there";
   auto metrics = call("GET", "/metrics", "", {});
   EXPECT_NE(metrics.body.find("sundial_subscription_lag{subscription=\"on-signup\"} 0"), std::string::npos);
+}
+
+TEST_F(EventBusE2eTest, AScriptDeclaresItsSubscriptionAndTakesItAwayWithItsCode) {
+  ASSERT_EQ(publish("audits", {{"type", "Paid"}}).status, 201);
+  ASSERT_TRUE(instance_appears("audit-1"));
+  auto sub = call("GET", "/api/v1/subscriptions/audit-paid", "", kAuth);
+  ASSERT_EQ(sub.status, 200) << sub.body;
+  EXPECT_EQ(json_of(sub)["source"], "script");
+  EXPECT_EQ(json_of(sub)["script"], "audit");
+  EXPECT_EQ(call("DELETE", "/api/v1/subscriptions/audit-paid", "", kAuth).status, 400)
+      << "declared by a script: removed there";
+  crash_and_restart();
+  ASSERT_EQ(publish("audits", {{"type", "Paid"}}).status, 201);
+  ASSERT_TRUE(instance_appears("audit-2")) << "still declared after a kill -9";
+  // The script no longer declares it: on reload, the subscription goes.
+  write_audit_script(false);
+  daemon->signal(SIGHUP);
+  bool gone = false;
+  for (int i = 0; i < 250 && !gone; ++i) {
+    gone = call("GET", "/api/v1/subscriptions/audit-paid", "", kAuth).status == 404;
+    if (!gone) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_TRUE(gone) << daemon->log();
 }
 
 TEST_F(EventBusE2eTest, AStreamTokenOpensItsTopicsStreamAndNothingElse) {

@@ -12,9 +12,9 @@ namespace sundial::bench {
 
 namespace {
 
-const std::vector<std::string> kScenarios = {"starts", "latency", "timers-at-scale", "restart", "steps",
-                                             "probe",  "mixed",   "tasks",           "keyed",
-                                             "schedules"};
+const std::vector<std::string> kScenarios = {"starts", "latency",   "timers-at-scale", "restart",
+                                             "steps",  "probe",     "mixed",           "tasks",
+                                             "keyed",  "schedules", "events"};
 const std::vector<std::string> kFlags = {
     "--n",          "--sleep-ms", "--concurrency", "--rate",        "--duration", "--steps",
     "--type",       "--sundiald", "--probe",       "--server",      "--workers",  "--claim-max",
@@ -65,7 +65,12 @@ std::string usage() {
          "                   of 100 keys), and no two runs of a key at once\n"
          "  schedules        N interval schedules (default 100000) spread so R (1000) fire each second, each\n"
          "                   enqueueing a task: creates/s, RSS with them, fires/s and lateness p50/p99/max\n"
-         "                   over S s (run logs of a sample), then SIGKILL: time to /readyz, RSS after\n\n"
+         "                   over S s (run logs of a sample), then SIGKILL: time to /readyz, RSS after\n"
+         "  events           N events (default 10000) published to topic bench-events, C in flight, while\n"
+         "                   one SSE reader follows the topic: publishes/s, ack p50/p99/p99.9, delivery\n"
+         "                   p50/p99/max (publish sent to event read), every acknowledged event read once\n"
+         "                   in seq order; then a subscription (enqueue) from the run's first event:\n"
+         "                   drain time, deliveries/s\n\n"
          "docs/benchmarks.md has the figures and how they were measured.\n";
 }
 
@@ -164,6 +169,7 @@ int run_bench(const std::vector<std::string>& args, const std::string& self_path
   if (o.scenario == "tasks") report = run_tasks(ctx);
   if (o.scenario == "keyed") report = run_keyed(ctx);
   if (o.scenario == "schedules") report = run_schedules(ctx);
+  if (o.scenario == "events") report = run_events(ctx);
   if (!report) {
     err << "sundial-bench: " << o.scenario << ": " << report.error().message << "\n";
     return 1;

@@ -66,6 +66,10 @@ Result<nlohmann::json> run_tasks(Context& ctx);
 // N interval schedules firing R/s: creates/s, RSS, fires/s, lateness,
 // restart (schedules_scenario.cc).
 Result<nlohmann::json> run_schedules(Context& ctx);
+// N events published to topic bench-events while one SSE reader follows
+// it: publishes/s, ack and delivery latency, every event read once in
+// order; then a subscription's lag drain (events_scenario.cc).
+Result<nlohmann::json> run_events(Context& ctx);
 
 // p in [0, 1]; the nearest-rank percentile of `values` (sorted in place).
 double percentile(std::vector<double>& values, double p);

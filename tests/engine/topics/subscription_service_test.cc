@@ -214,6 +214,54 @@ TEST_F(SubscriptionServiceTest, ConfigSubscriptionsKeepTheirCursorWhenRedeclared
   EXPECT_FALSE(subs().get("cfg")) << "no longer declared: deleted";
 }
 
+// A script's subscriptions are replaced per owner: one script's change
+// leaves another's alone, an id another script holds is a conflict, and
+// the owner survives a restart.
+TEST_F(SubscriptionServiceTest, ScriptSubscriptionsAreReplacedPerOwner) {
+  auto outcome = [&](auto call) {
+    std::optional<Result<void>> out;
+    call([&](Result<void> r) { out = std::move(r); });
+    h.drain();
+    EXPECT_TRUE(out) << "no answer";
+    return out.value_or(Result<void>(std::unexpected(Error{ErrorCode::kInternal, "no answer"})));
+  };
+  auto all = outcome([&](auto done) {
+    subs().declare(SubscriptionSource::kScript,
+                   std::vector<SubscriptionService::Declared>{{spec_of(start_sub("a1")), "alpha"},
+                                                              {spec_of(start_sub("b1")), "beta"}},
+                   std::move(done));
+  });
+  ASSERT_TRUE(all) << all.error().to_string();
+  EXPECT_EQ(subs().get("a1")->record.owner, "alpha");
+  auto alpha = outcome([&](auto done) {
+    subs().declare_owned(SubscriptionSource::kScript, "alpha", {spec_of(start_sub("a2"))}, std::move(done));
+  });
+  ASSERT_TRUE(alpha) << alpha.error().to_string();
+  EXPECT_FALSE(subs().get("a1")) << "alpha no longer declares it";
+  EXPECT_TRUE(subs().get("a2"));
+  EXPECT_TRUE(subs().get("b1")) << "beta's stays";
+  auto stolen = outcome([&](auto done) {
+    subs().declare_owned(SubscriptionSource::kScript, "alpha", {spec_of(start_sub("b1"))}, std::move(done));
+  });
+  ASSERT_FALSE(stolen);
+  EXPECT_EQ(stolen.error().code, ErrorCode::kConflict);
+  EXPECT_NE(stolen.error().message.find("'beta'"), std::string::npos) << stolen.error().message;
+  auto twice = outcome([&](auto done) {
+    subs().declare(SubscriptionSource::kScript,
+                   std::vector<SubscriptionService::Declared>{{spec_of(start_sub("x")), "alpha"},
+                                                              {spec_of(start_sub("x")), "beta"}},
+                   std::move(done));
+  });
+  ASSERT_FALSE(twice);
+  EXPECT_EQ(twice.error().code, ErrorCode::kConflict);
+  auto stored = subs().get("b1");
+  ASSERT_TRUE(stored);
+  auto decoded = decode_subscription("b1", encode_subscription(stored->record));
+  ASSERT_TRUE(decoded) << decoded.error().to_string();
+  EXPECT_EQ(decoded->owner, "beta");
+  EXPECT_EQ(subscription_to_json(*decoded, 0, false)["script"], "beta");
+}
+
 TEST_F(SubscriptionServiceTest, SignalsAndEnqueuesCarryTheEvent) {
   auto waiting = h.start("test.echo", "target");  // ends at once: an optional signal to it is skipped
   ASSERT_TRUE(waiting);
