@@ -15,7 +15,7 @@
 // two working days over the weekend, once each (E has two paths), and not
 // X; the path grows to 11 days. Sundial's own write to B, delivered back
 // as a webhook, moves nothing again. A loop F <-> G is reported, not
-// followed.
+// followed. A dry run publishes the same plan and writes nothing.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
@@ -69,12 +69,13 @@ class NotionDependenciesE2e : public ::testing::Test {
     add_task('X', "2026-12-10", "2026-12-11", {}, kOtherProject);
     add_task('F', "2026-12-07", "2026-12-08", {'G'}, kOtherProject);
     add_task('G', "2026-12-09", "2026-12-10", {'F'}, kOtherProject);
-
+  }
+  void start(const std::string& mode) {
     std::string config = dir.sub("sundiald.toml");
     std::ofstream(config) << "[notion]\nbase_url = \"" << notion.base_url()
                           << "\"\nrate_per_second = 100\nburst = 20\n\n"
                           << "[notion_dependencies]\ntasks_db_id = \"" << kTasks
-                          << "\"\nmode = \"live\"\ncritical_path_debounce = \"200ms\"\n";
+                          << "\"\nmode = \"" << mode << "\"\ncritical_path_debounce = \"200ms\"\n";
     daemon = std::make_unique<DaemonProcess>(
         dir.sub("data"), std::vector<std::string>{"--config", config},
         std::vector<std::string>{"SUNDIAL_ADMIN_TOKEN=" + kToken, "NOTION_TOKEN=secret_test",
@@ -174,6 +175,7 @@ class NotionDependenciesE2e : public ::testing::Test {
 };
 
 TEST_F(NotionDependenciesE2e, AnEndDateChangeMovesTheChainAndTheCriticalPathReachesTheStream) {
+  start("live");
   // First sight of A: its snapshot is taken, and its project's critical path computed.
   deliver('A');
   auto first = frames("CriticalPathCalculated", 1);
@@ -223,6 +225,7 @@ TEST_F(NotionDependenciesE2e, AnEndDateChangeMovesTheChainAndTheCriticalPathReac
 }
 
 TEST_F(NotionDependenciesE2e, ALoopIsReportedAndEachTaskMovesOnce) {
+  start("live");
   deliver('F');
   frames("CriticalPathCalculated", 1);
   edit_dates('F', "2026-12-07", "2026-12-09");  // one working day later
@@ -241,6 +244,27 @@ TEST_F(NotionDependenciesE2e, ALoopIsReportedAndEachTaskMovesOnce) {
   EXPECT_FALSE(paths.back().data["data"]["cycle"].is_null()) << paths.back().data.dump();
   EXPECT_FALSE(critical('F'));
   EXPECT_FALSE(critical('G'));
+}
+
+TEST_F(NotionDependenciesE2e, ADryRunPublishesThePlanAndWritesNothing) {
+  start("dry_run");
+  deliver('A');
+  frames("CriticalPathCalculated", 1);
+  edit_dates('A', "2026-12-07", "2026-12-11");
+  deliver('A');
+  auto moved = frames("DependentTasksRescheduled", 1);
+  ASSERT_FALSE(moved.empty());
+  const json& r = moved[0].data["data"];
+  EXPECT_EQ(r["dry_run"], true);
+  ASSERT_EQ(r["rescheduled"].size(), 4u) << r.dump();
+  EXPECT_EQ(r["rescheduled"][0]["to"]["start"], "2026-12-14") << "B's plan";
+  auto paths = frames("CriticalPathCalculated", 2);
+  ASSERT_GE(paths.size(), 2u);
+  EXPECT_EQ(paths.back().data["data"]["dry_run"], true);
+  EXPECT_FALSE(paths.back().data["data"]["changed"].empty()) << "the flags it would set";
+  EXPECT_EQ(notion.count("PATCH"), 0u) << "nothing written";
+  EXPECT_EQ(dates_of('B')["start"], "2026-12-10");
+  EXPECT_FALSE(critical('A'));
 }
 
 }  // namespace notion_dependencies_e2e

@@ -134,13 +134,14 @@ local function shift_dependents(ctx, settings, root, delta, live, projects)
         local now = state_of(settings, page)
         if now.start then
           local to = { start = moved(now.start, delta, settings), finish = moved(now.finish, delta, settings) }
-          -- The snapshot first: the webhook of this write then finds the
-          -- dates it already knows, and moves nothing.
-          ctx:kv("snapshot-" .. task, { namespace = NS, put = "task/" .. task, value = {
-            start = to.start, finish = to.finish, blocked_by = now.blocked_by, project = now.project,
-            project_kind = now.project_kind, in_trash = false } })
           local value = { start = to.start, ["end"] = to.finish }
           if live then
+            -- The snapshot first: the webhook of this write then finds the
+            -- dates it already knows, and moves nothing. (A dry run keeps
+            -- none: Notion still holds the old dates.)
+            ctx:kv("snapshot-" .. task, { namespace = NS, put = "task/" .. task, value = {
+              start = to.start, finish = to.finish, blocked_by = now.blocked_by, project = now.project,
+              project_kind = now.project_kind, in_trash = false } })
             ctx:notion("shift-" .. task, { update = page.id, properties = { [settings.dates_property] = { date = value } } })
           else
             ctx:log("dry run: would move", { task = task, from_start = now.start, from_end = now.finish,
