@@ -14,17 +14,18 @@ namespace {
 
 const std::vector<std::string> kScenarios = {"starts", "latency",   "timers-at-scale", "restart",
                                              "steps",  "probe",     "mixed",           "tasks",
-                                             "keyed",  "schedules", "events"};
+                                             "keyed",  "schedules", "events",          "critical-path"};
 const std::vector<std::string> kFlags = {
     "--n",          "--sleep-ms", "--concurrency", "--rate",        "--duration", "--steps",
     "--type",       "--sundiald", "--probe",       "--server",      "--workers",  "--claim-max",
-    "--claim-wait", "--preload",  "--samples",     "--completions", "--keys",     "--task-keys", "--help"};
+    "--claim-wait", "--preload",  "--samples",     "--completions", "--keys",     "--task-keys",
+    "--tasks",      "--edges",    "--help"};
 
 std::string usage() {
   return "usage: sundial-bench SCENARIO [--n N] [--sleep-ms D] [--concurrency C] [--rate R] [--duration S]\n"
          "                     [--steps K] [--type TYPE] [--workers W] [--claim-max M] [--claim-wait DUR]\n"
          "                     [--completions batched|each] [--preload P] [--samples S] [--keys K] [--task-keys K] "
-         "[--sundiald PATH | "
+         "[--tasks T] [--edges E] [--sundiald PATH | "
          "--probe PATH | --server "
          "URL]\n\n"
          "Drives a real sundiald over HTTP (keep-alive connections) and prints a table and one JSON line.\n"
@@ -70,7 +71,13 @@ std::string usage() {
          "                   one SSE reader follows the topic: publishes/s, ack p50/p99/p99.9, delivery\n"
          "                   p50/p99/max (publish sent to event read), every acknowledged event read once\n"
          "                   in seq order; then a subscription (enqueue) from the run's first event:\n"
-         "                   drain time, deliveries/s\n\n"
+         "                   drain time, deliveries/s\n"
+         "  critical-path    N instances (default 5) of the Lua bench.lua_critical_path, one at a\n"
+         "                   time, each building a random acyclic graph of T tasks (--tasks, 10000)\n"
+         "                   and E edges (--edges, 50000) and calling ctx:critical_path on it: p50/max\n"
+         "                   of the critical-path step (from the journal), the whole instance, the\n"
+         "                   start's ack and the graph's build; every instance completed, all with\n"
+         "                   the same answer\n\n"
          "docs/benchmarks.md has the figures and how they were measured.\n";
 }
 
@@ -120,6 +127,8 @@ int run_bench(const std::vector<std::string>& args, const std::string& self_path
       if (a == "--samples") o.samples = std::stoul(v);
       if (a == "--keys") o.keys = std::stoul(v);
       if (a == "--task-keys") o.task_keys = std::stoul(v);
+      if (a == "--tasks") o.tasks = std::stoul(v);
+      if (a == "--edges") o.edges = std::stoul(v);
     } catch (const std::exception&) {
       err << "sundial-bench: " << a << " takes a number, not '" << v << "'\n";
       return 2;
@@ -138,6 +147,7 @@ int run_bench(const std::vector<std::string>& args, const std::string& self_path
     }
   }
   if ((o.scenario == "mixed" || o.scenario == "tasks" || o.scenario == "schedules") && !n_given) o.n = 100000;
+  if (o.scenario == "critical-path" && !n_given) o.n = 5;
   if (o.scenario.empty()) {
     err << usage();
     return 2;
@@ -170,6 +180,7 @@ int run_bench(const std::vector<std::string>& args, const std::string& self_path
   if (o.scenario == "keyed") report = run_keyed(ctx);
   if (o.scenario == "schedules") report = run_schedules(ctx);
   if (o.scenario == "events") report = run_events(ctx);
+  if (o.scenario == "critical-path") report = run_critical_path(ctx);
   if (!report) {
     err << "sundial-bench: " << o.scenario << ": " << report.error().message << "\n";
     return 1;

@@ -37,6 +37,9 @@ struct BenchOptions {
   size_t keys = 1000;             // keyed: concurrency keys the starts spread over
   size_t task_keys = 0;           // tasks: concurrency keys (limit 1) the tasks spread over; 0: none
   bool batch_completions = true;  // a worker's completions in one request (POST /api/v1/tasks:complete)
+  // critical-path: the graph each instance builds.
+  size_t tasks = 10000;
+  size_t edges = 50000;
 };
 
 struct Context {
@@ -70,6 +73,11 @@ Result<nlohmann::json> run_schedules(Context& ctx);
 // it: publishes/s, ack and delivery latency, every event read once in
 // order; then a subscription's lag drain (events_scenario.cc).
 Result<nlohmann::json> run_events(Context& ctx);
+// N instances of the Lua bench.lua_critical_path one at a time, each on a
+// random graph of --tasks tasks and --edges edges: the critical-path
+// step's time from the journal, the instance's end to end
+// (critical_path_scenario.cc).
+Result<nlohmann::json> run_critical_path(Context& ctx);
 
 // p in [0, 1]; the nearest-rank percentile of `values` (sorted in place).
 double percentile(std::vector<double>& values, double p);
