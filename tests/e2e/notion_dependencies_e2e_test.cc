@@ -129,9 +129,18 @@ class NotionDependenciesE2e : public ::testing::Test {
     ASSERT_EQ(reply->status, 202) << reply->body;
   }
 
-  // The stream's frames of `type`, once `count` of them have arrived.
+  // The stream's frames of `type`, once `count` of them have arrived whole
+  // (through the blank line that ends the last).
   std::vector<SseTestFrame> frames(const std::string& type, size_t count) {
-    std::string got = stream->read_until("event: " + type + "\n", count);
+    std::string marker = "event: " + type + "\n";
+    std::string got = stream->read_until(marker, count);
+    for (size_t last = got.rfind(marker); last != std::string::npos && got.find("\n\n", last) == std::string::npos;) {
+      size_t ends = 0;
+      for (size_t at = got.find("\n\n"); at != std::string::npos; at = got.find("\n\n", at + 2)) ++ends;
+      std::string more = stream->read_until("\n\n", ends + 1);
+      if (more.size() == got.size()) break;  // the stream ended or timed out
+      got = std::move(more);
+    }
     size_t body = got.find("\r\n\r\n");
     std::vector<SseTestFrame> out;
     for (auto& f : sse_frames_of(body == std::string::npos ? "" : got.substr(body + 4))) {
@@ -187,6 +196,9 @@ TEST_F(NotionDependenciesE2e, AnEndDateChangeMovesTheChainAndTheCriticalPathReac
   EXPECT_TRUE(path["cycle"].is_null());
   for (char t : {'A', 'B', 'C', 'E'}) EXPECT_TRUE(critical(t)) << t;
   EXPECT_FALSE(critical('D'));
+  // B seen too, with its dates before the move (its project is computed again).
+  deliver('B');
+  frames("CriticalPathCalculated", 2);
 
   // A now ends on Friday: two working days later.
   edit_dates('A', "2026-12-07", "2026-12-11");
@@ -197,6 +209,8 @@ TEST_F(NotionDependenciesE2e, AnEndDateChangeMovesTheChainAndTheCriticalPathReac
   EXPECT_EQ(r["task"], canonical('A'));
   EXPECT_EQ(r["delta_working_days"], 2);
   EXPECT_EQ(r["rescheduled"].size(), 4u) << r.dump() << ": B, C, D and E, E once";
+  EXPECT_EQ(r["rescheduled_count"], 4);
+  EXPECT_TRUE(r["skipped"].empty()) << r.dump();
   EXPECT_EQ(r["dry_run"], false);
   EXPECT_EQ(dates_of('B')["start"], "2026-12-14");  // Thu + 2 = Mon
   EXPECT_EQ(dates_of('B')["end"], "2026-12-15");
@@ -207,14 +221,16 @@ TEST_F(NotionDependenciesE2e, AnEndDateChangeMovesTheChainAndTheCriticalPathReac
   EXPECT_EQ(dates_of('E')["start"], "2026-12-21");  // Thu + 2 = Mon
   EXPECT_EQ(dates_of('X')["start"], "2026-12-10") << "another project's task stays";
 
-  auto second = frames("CriticalPathCalculated", 2);
-  ASSERT_GE(second.size(), 2u);
-  EXPECT_EQ(second.back().data["data"]["length"], 11);
+  auto third = frames("CriticalPathCalculated", 3);
+  ASSERT_GE(third.size(), 3u);
+  EXPECT_EQ(third.back().data["data"]["length"], 11);
 
-  // Notion tells Sundial about its own write to B: nothing moves again.
+  // Notion tells Sundial about its own write to B. B's snapshot, taken
+  // before the write, already holds the new dates: nothing moves again
+  // (with the snapshot of B's first sight, C would move twice).
   size_t patches = notion.count("PATCH");
   deliver('B');
-  auto runs = completed("notion_reschedule", 3);
+  auto runs = completed("notion_reschedule", 4);
   for (const json& run : runs) {
     if (run["input"]["page"] != canonical('B')) continue;
     EXPECT_TRUE(run["result"]["shifted"].empty()) << run.dump();
@@ -244,6 +260,45 @@ TEST_F(NotionDependenciesE2e, ALoopIsReportedAndEachTaskMovesOnce) {
   EXPECT_FALSE(paths.back().data["data"]["cycle"].is_null()) << paths.back().data.dump();
   EXPECT_FALSE(critical('F'));
   EXPECT_FALSE(critical('G'));
+}
+
+// A write Notion refuses (the page no longer shared, say) fails the run
+// after the moves before it, with Notion's answer; B's snapshot still says
+// what Notion has. A retry goes on from that write and finishes the wave.
+TEST_F(NotionDependenciesE2e, ARefusedWriteFailsTheRunAndARetryFinishesTheWave) {
+  start("live");
+  deliver('A');
+  frames("CriticalPathCalculated", 1);
+  notion.fail_next(1, 404, 1, "/v1/pages/" + task('B'));
+  edit_dates('A', "2026-12-07", "2026-12-11");
+  deliver('A');
+  json failed;
+  for (auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+       std::chrono::steady_clock::now() < deadline && failed.is_null();
+       std::this_thread::sleep_for(std::chrono::milliseconds(50))) {
+    json page = call("GET", "/api/v1/instances?type=notion_reschedule&status=failed");
+    if (page["instances"].is_array() && !page["instances"].empty()) failed = page["instances"][0];
+  }
+  ASSERT_FALSE(failed.is_null()) << daemon->log();
+  std::string id = failed["id"];
+  json described = call("GET", "/api/v1/instances/" + id);
+  EXPECT_NE(described["last_error"].dump().find("404"), std::string::npos) << described.dump();
+  EXPECT_EQ(dates_of('B')["start"], "2026-12-10") << "refused: not moved";
+  json snapshot = call("GET", "/api/v1/kv/notion-dependencies/task/" + canonical('B'));
+  EXPECT_FALSE(snapshot.contains("value") && snapshot["value"].is_object() &&
+               snapshot["value"]["start"] == "2026-12-14")
+      << snapshot.dump() << ": no snapshot of a move Notion refused";
+
+  HttpConnection c(daemon->port());
+  auto retried = c.request("POST", "/api/v1/instances/" + id + "/retry", "", {{"Authorization", "Bearer " + kToken}});
+  ASSERT_TRUE(retried);
+  ASSERT_EQ(retried->status, 200) << retried->body;
+  auto moved = frames("DependentTasksRescheduled", 1);
+  ASSERT_FALSE(moved.empty());
+  EXPECT_EQ(moved[0].data["data"]["rescheduled_count"], 4) << moved[0].data.dump();
+  EXPECT_EQ(dates_of('B')["start"], "2026-12-14");
+  EXPECT_EQ(dates_of('C')["start"], "2026-12-16");
+  EXPECT_EQ(dates_of('E')["start"], "2026-12-21") << "moved once, not again by the retry";
 }
 
 TEST_F(NotionDependenciesE2e, ADryRunPublishesThePlanAndWritesNothing) {

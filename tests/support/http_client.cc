@@ -8,13 +8,14 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cctype>
 #include <cerrno>
 #include <cstring>
 
 namespace sundial::testing {
 
-HttpConnection::HttpConnection(int port, int timeout_ms) {
+HttpConnection::HttpConnection(int port, int timeout_ms) : timeout_ms_(timeout_ms) {
   int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return;
   timeval tv{timeout_ms / 1000, (timeout_ms % 1000) * 1000};
@@ -107,7 +108,8 @@ std::string HttpConnection::read_until(const std::string& until, size_t occurren
     for (size_t at = buffer_.find(until); at != std::string::npos; at = buffer_.find(until, at + until.size())) ++n;
     return n;
   };
-  while (count() < occurrences) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms_);
+  while (count() < occurrences && std::chrono::steady_clock::now() < deadline) {
     if (!fill()) break;
   }
   return buffer_;

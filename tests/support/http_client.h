@@ -42,8 +42,9 @@ class HttpConnection {
   bool send_raw(const std::string& bytes);
   // Reads one response; nullopt on timeout or close before a full response.
   std::optional<HttpReply> read_reply();
-  // Reads whatever arrives until `until` appears in the stream (or timeout),
-  // `occurrences` times; for streamed bodies such as SSE. Returns
+  // Reads whatever arrives until `until` appears in the stream,
+  // `occurrences` times, or `timeout_ms` has passed in all (keep-alive
+  // comments do not extend it); for streamed bodies such as SSE. Returns
   // everything read so far.
   std::string read_until(const std::string& until, size_t occurrences = 1);
   // Whether the server closed the connection (reads EOF within the timeout).
@@ -60,6 +61,7 @@ class HttpConnection {
   bool fill();  // reads more into buffer_; false on EOF/timeout/error
 
   int fd_ = -1;
+  int timeout_ms_ = 0;
   std::string buffer_;
 };
 

@@ -17,8 +17,15 @@ struct DateError : std::runtime_error {
 
 std::string date_fn(const char* name) { return std::string("dates.") + name; }
 
+// A date argument, as plain values: nothing that owns memory may be alive
+// when a Lua call raises (a longjmp skips destructors; c_function.h).
+struct DateArg {
+  graph::CivilDate date;
+  size_t time_offset = 0;  // where its time part starts in the Lua string (its length: none)
+};
+
 // Argument `arg` as a date (or date-time), or an error naming it.
-graph::ParsedDate date_arg(lua_State* L, int arg, const char* fn) {
+DateArg date_arg(lua_State* L, int arg, const char* fn) {
   if (lua_type(L, arg) != LUA_TSTRING) {
     throw DateError(date_fn(fn) + ": argument " + std::to_string(arg) +
                     " must be a date \"YYYY-MM-DD\", not " + luaL_typename(L, arg));
@@ -32,7 +39,7 @@ graph::ParsedDate date_arg(lua_State* L, int arg, const char* fn) {
     throw DateError(date_fn(fn) + ": '" + shown + "' is not a date \"YYYY-MM-DD\" (years " +
                     std::to_string(graph::kMinYear) + "-" + std::to_string(graph::kMaxYear) + ")");
   }
-  return *parsed;
+  return DateArg{parsed->date, len - parsed->time.size()};
 }
 
 int64_t count_arg(lua_State* L, int arg, const char* fn) {
@@ -54,11 +61,21 @@ bool skip_arg(lua_State* L, int arg, const char* fn) {
   return lua_toboolean(L, arg) != 0;
 }
 
-// The moved date, keeping the time part; an error when it leaves the range.
-int push_moved(lua_State* L, const graph::ParsedDate& from, graph::CivilDate to, const char* fn) {
+// The moved date, keeping the time part of argument 1 (`from`); an error
+// when it leaves the range. The text is built by Lua, from a stack buffer
+// and the argument's own bytes.
+int push_moved(lua_State* L, DateArg from, graph::CivilDate to, const char* fn) {
   if (!graph::is_valid(to)) throw DateError(date_fn(fn) + ": the result is out of range");
-  std::string text = graph::format_date(to) + from.time;
-  lua_pushlstring(L, text.data(), text.size());
+  char date[16] = {};
+  {
+    std::string formatted = graph::format_date(to);  // "YYYY-MM-DD": a valid date's year has 4 digits
+    formatted.copy(date, sizeof date - 1);
+  }
+  size_t len = 0;
+  const char* text = lua_tolstring(L, 1, &len);
+  lua_pushstring(L, date);
+  lua_pushlstring(L, text + from.time_offset, len - from.time_offset);
+  lua_concat(L, 2);
   return 1;
 }
 
@@ -74,35 +91,35 @@ int dates_valid(lua_State* L) {
 }
 
 int dates_weekday(lua_State* L) {
-  graph::ParsedDate d = date_arg(L, 1, "weekday");
+  DateArg d = date_arg(L, 1, "weekday");
   lua_pushinteger(L, graph::weekday(d.date) + 1);
   return 1;
 }
 
 int dates_add_days(lua_State* L) {
-  graph::ParsedDate d = date_arg(L, 1, "add_days");
+  DateArg d = date_arg(L, 1, "add_days");
   int64_t n = count_arg(L, 2, "add_days");
   return push_moved(L, d, graph::add_days(d.date, n), "add_days");
 }
 
 int dates_add_working_days(lua_State* L) {
-  graph::ParsedDate d = date_arg(L, 1, "add_working_days");
+  DateArg d = date_arg(L, 1, "add_working_days");
   int64_t n = count_arg(L, 2, "add_working_days");
   bool skip = skip_arg(L, 3, "add_working_days");
   return push_moved(L, d, graph::add_working_days(d.date, n, skip), "add_working_days");
 }
 
 int dates_working_days_between(lua_State* L) {
-  graph::ParsedDate from = date_arg(L, 1, "working_days_between");
-  graph::ParsedDate to = date_arg(L, 2, "working_days_between");
+  DateArg from = date_arg(L, 1, "working_days_between");
+  DateArg to = date_arg(L, 2, "working_days_between");
   bool skip = skip_arg(L, 3, "working_days_between");
   lua_pushinteger(L, graph::working_days_between(from.date, to.date, skip));
   return 1;
 }
 
 int dates_days_between(lua_State* L) {
-  graph::ParsedDate from = date_arg(L, 1, "days_between");
-  graph::ParsedDate to = date_arg(L, 2, "days_between");
+  DateArg from = date_arg(L, 1, "days_between");
+  DateArg to = date_arg(L, 2, "days_between");
   lua_pushinteger(L, graph::days_from_civil(to.date) - graph::days_from_civil(from.date));
   return 1;
 }

@@ -18,6 +18,13 @@
 -- A graph with a cycle is reported (cycle = its task ids) and no flag is
 -- changed. In "dry_run" mode the flags are logged, not written.
 
+-- Ids an event lists of each kind (its data is at most 64 KiB); the run's
+-- result has them all.
+local MAX_LISTED = 300
+-- Pages read per stretch of code: the instruction budget of one
+-- activation (docs/lua.md "Limits") is renewed by a step.
+local SLICE = 1000
+
 local function canonical(id)
   return (tostring(id):gsub("-", "")):lower()
 end
@@ -57,7 +64,13 @@ local function project_filter(settings, project, kind)
   elseif kind == "select" then
     return { property = settings.project_property, select = { equals = project } }
   end
-  return nil -- "none": the whole database is one graph
+  return nil -- "none" (project "all"): the whole database is one graph
+end
+
+local function listed(list)
+  local out = json.array()
+  for i = 1, math.min(#list, MAX_LISTED) do out[i] = list[i] end
+  return out
 end
 
 local function load_tasks(ctx, settings, project, kind)
@@ -74,7 +87,9 @@ local function critical_path(ctx, input)
   local live = input.mode == "live"
   local loaded = load_tasks(ctx, settings, project, kind)
   local tasks, edges, pages, seen = {}, {}, {}, {}
-  for _, page in ipairs(loaded.pages) do
+  for i, page in ipairs(loaded.pages) do
+    -- A fresh instruction budget for each slice of a large project.
+    if i % SLICE == 0 then ctx:step("read-" .. i, function() return true end) end
     local id = canonical(page.id)
     -- A page twice (the data changed while the query paged): once.
     if not page.in_trash and not seen[id] then
@@ -90,7 +105,7 @@ local function critical_path(ctx, input)
   local graph = ctx:critical_path("critical-path", { tasks = tasks, edges = edges, detail = false })
   local result = { project = project, tasks = #tasks, edges = #edges, length = graph.length, path = graph.path,
                    critical = graph.critical, cycle = graph.cycle, unknown_edges = graph.unknown_edges,
-                   changed = {}, dry_run = not live }
+                   changed = json.array(), dry_run = not live }
   if graph.cycle == nil and settings.critical_property ~= "" then
     local critical = {}
     for _, id in ipairs(graph.critical) do critical[id] = true end
@@ -107,7 +122,16 @@ local function critical_path(ctx, input)
       end
     end
   end
-  ctx:publish("calculated", { topic = settings.topic, type = "CriticalPathCalculated", key = project, data = result })
+  local event = {}
+  for k, v in pairs(result) do event[k] = v end
+  for _, k in ipairs({ "path", "critical", "changed" }) do
+    if type(result[k]) == "table" then
+      event[k] = listed(result[k])
+      event[k .. "_count"] = #result[k]
+      if #result[k] > MAX_LISTED then event.truncated = true end
+    end
+  end
+  ctx:publish("calculated", { topic = settings.topic, type = "CriticalPathCalculated", key = project, data = event })
   ctx:log("critical path", { project = project, tasks = #tasks, length = graph.length, changed = #result.changed,
                              cycle = graph.cycle ~= nil, mode = input.mode })
   return result

@@ -17,9 +17,12 @@
 --      of working days, then their dependents, breadth first. Each task
 --      moves once per change however many paths lead to it; a path that
 --      leads back to the changed task is reported as `cycle` and not
---      followed. The dependent's snapshot is written before its new dates
---      go to Notion, so the webhook of Sundial's own write finds nothing
---      moved and starts no second wave.
+--      followed. The dependent's snapshot is written right after its new
+--      dates go to Notion, in the same run; the run the webhook of that
+--      write starts waits for this one, so it finds nothing moved and
+--      starts no second wave. A write Notion refuses fails the run (the
+--      snapshot still says what Notion has); `sundialctl retry` (POST
+--      /api/v1/instances/{id}/retry) goes on from that write.
 --   3. Publishes DependentTasksRescheduled (what moved, when something
 --      did) and ProjectScheduleChanged for each project whose dates or
 --      dependencies changed, which the critical path subscription picks up.
@@ -32,9 +35,13 @@
 -- published with dry_run = true.
 
 local NS = "notion-dependencies"
--- A chain longer than this is cut (and reported): one change must not
--- turn into an unbounded run.
-local MAX_SHIFTED = 2000
+-- A chain longer than this many tasks (moved or not) is cut and
+-- reported: each costs up to three ctx calls, and an instance makes at
+-- most 10,000 (docs/lua.md "Limits").
+local MAX_VISITED = 2000
+-- The moves an event lists (its data is at most 64 KiB); the run's
+-- result has them all.
+local MAX_LISTED = 100
 
 local function canonical(id)
   return (tostring(id):gsub("-", "")):lower()
@@ -62,15 +69,17 @@ local function relation_ids(value)
   return out
 end
 
--- The project a task belongs to: the first page of a relation, the name
--- of a select, or "none" (one graph for the database).
+-- The project a task belongs to: the first page of a relation or the
+-- name of a select; without a project_property, "all" (one graph for the
+-- database). A task with no project belongs to none (nil): no critical
+-- path is computed for it.
 local function project_of(settings, properties)
-  if settings.project_property == "" then return "none", "none" end
+  if settings.project_property == "" then return "all", "none" end
   local value = properties[settings.project_property]
   if type(value) == "string" and value ~= "" then return value, "select" end
   local ids = relation_ids(value)
   if #ids > 0 then return ids[1], "relation" end
-  return "none", "none"
+  return nil, nil
 end
 
 -- What the snapshot keeps of a page.
@@ -102,15 +111,31 @@ local function query_of(settings, filter)
   return q
 end
 
+-- The date moved by `delta` working days; nil, or false when it is not a
+-- date this can move (malformed, out of range).
 local function moved(date, delta, settings)
   if date == nil then return nil end
-  return dates.add_working_days(date, delta, settings.skip_weekends)
+  if not dates.valid(date) then return false end
+  local ok, to = pcall(dates.add_working_days, date, delta, settings.skip_weekends)
+  return ok and to or false
+end
+
+local function add_project(projects, project, kind)
+  if project ~= nil then projects[project] = kind end
+end
+
+-- At most MAX_LISTED entries of `list`, for an event.
+local function listed(list)
+  local out = json.array()
+  for i = 1, math.min(#list, MAX_LISTED) do out[i] = list[i] end
+  return out
 end
 
 -- Shifts the dependents of `root` by `delta` working days, breadth first.
 local function shift_dependents(ctx, settings, root, delta, live, projects)
   local visited, queue, head = { [root] = true }, { root }, 1
-  local shifted, cycle, cut = {}, nil, false
+  local shifted, skipped, cycle, cut = json.array(), json.array(), nil, false
+  local seen = 0
   while head <= #queue do
     local id = queue[head]
     head = head + 1
@@ -127,37 +152,44 @@ local function shift_dependents(ctx, settings, root, delta, live, projects)
         cycle = cycle or { from = id, to = root }
       elseif not visited[task] then
         visited[task] = true
-        if #shifted >= MAX_SHIFTED then
+        seen = seen + 1
+        if seen > MAX_VISITED then
           cut = true
           break
         end
         local now = state_of(settings, page)
-        if now.start then
-          local to = { start = moved(now.start, delta, settings), finish = moved(now.finish, delta, settings) }
+        local to = { start = moved(now.start, delta, settings), finish = moved(now.finish, delta, settings) }
+        local follow = true
+        if to.start == false or to.finish == false then
+          -- Dates this cannot move: left as they are, and so is the chain after it.
+          skipped[#skipped + 1] = { id = task, reason = "dates it cannot read or move" }
+          follow = false
+        elseif to.start then
           local value = { start = to.start, ["end"] = to.finish }
           if live then
-            -- The snapshot first: the webhook of this write then finds the
-            -- dates it already knows, and moves nothing. (A dry run keeps
-            -- none: Notion still holds the old dates.)
+            ctx:notion("shift-" .. task, { update = page.id, properties = { [settings.dates_property] = { date = value } } })
+            -- Then its snapshot. Notion's webhook for this write starts a
+            -- run that waits for this one (reschedules run one at a time),
+            -- so it finds the dates it already knows, and moves nothing.
+            -- (A dry run keeps none: Notion still holds the old dates.)
             ctx:kv("snapshot-" .. task, { namespace = NS, put = "task/" .. task, value = {
               start = to.start, finish = to.finish, blocked_by = now.blocked_by, project = now.project,
               project_kind = now.project_kind, in_trash = false } })
-            ctx:notion("shift-" .. task, { update = page.id, properties = { [settings.dates_property] = { date = value } } })
           else
             ctx:log("dry run: would move", { task = task, from_start = now.start, from_end = now.finish,
                                              start = to.start, ["end"] = to.finish })
           end
           shifted[#shifted + 1] = { id = task, from = { start = now.start, ["end"] = now.finish },
                                     to = { start = to.start, ["end"] = to.finish } }
-          projects[now.project] = now.project_kind
+          add_project(projects, now.project, now.project_kind)
         end
         -- A task without dates does not move; the tasks after it still do.
-        queue[#queue + 1] = task
+        if follow then queue[#queue + 1] = task end
       end
     end
     if cut then break end
   end
-  return shifted, cycle, cut
+  return { shifted = shifted, skipped = skipped, cycle = cycle, cut = cut }
 end
 
 local function publish_project_changes(ctx, settings, projects, cause)
@@ -180,12 +212,12 @@ local function reschedule(ctx, input)
   local before = stored.found and not stored.deleted and stored.value or nil
   local now = state_of(settings, page)
   local projects = {}
-  local result = { task = task, mode = input.mode, shifted = {} }
+  local result = { task = task, mode = input.mode, shifted = json.array() }
 
   if now.in_trash then
     if before then
       ctx:kv("forget-task", { namespace = NS, delete = "task/" .. task, if_version = stored.version })
-      projects[before.project] = before.project_kind
+      add_project(projects, before.project, before.project_kind)
     end
     result.deleted = true
     result.projects = publish_project_changes(ctx, settings, projects, task)
@@ -195,7 +227,7 @@ local function reschedule(ctx, input)
   ctx:kv("save-snapshot", { namespace = NS, put = "task/" .. task, value = now })
   if not before then
     -- First seen: nothing to compare with; its project's graph changed.
-    projects[now.project] = now.project_kind
+    add_project(projects, now.project, now.project_kind)
     result.first_seen = true
     result.projects = publish_project_changes(ctx, settings, projects, task)
     return result
@@ -203,20 +235,28 @@ local function reschedule(ctx, input)
   local old_end, new_end = before.finish or before.start, now.finish or now.start
   if before.start ~= now.start or before.finish ~= now.finish or before.project ~= now.project or
       not same_list(before.blocked_by or {}, now.blocked_by) then
-    projects[now.project] = now.project_kind
-    if before.project ~= now.project then projects[before.project] = before.project_kind end
+    add_project(projects, now.project, now.project_kind)
+    if before.project ~= now.project then add_project(projects, before.project, before.project_kind) end
   end
   if old_end and new_end and old_end ~= new_end then
-    local delta = dates.working_days_between(old_end, new_end, settings.skip_weekends)
-    result.delta_working_days = delta
-    if delta ~= 0 then
-      local shifted, cycle, cut = shift_dependents(ctx, settings, task, delta, live, projects)
-      result.shifted, result.cycle, result.cut = shifted, cycle, cut
-      ctx:publish("rescheduled", { topic = settings.topic, type = "DependentTasksRescheduled", key = task, data = {
-        task = task, project = now.project, old_end = old_end, new_end = new_end, delta_working_days = delta,
-        rescheduled = shifted, cycle = cycle, cut = cut, dry_run = not live } })
-      ctx:log("dependents rescheduled", { task = task, delta = delta, shifted = #shifted, mode = input.mode,
-                                          cycle = cycle ~= nil, cut = cut })
+    if not dates.valid(old_end) or not dates.valid(new_end) then
+      result.skipped_reason = "the end date is not a date this can compare"
+    else
+      local delta = dates.working_days_between(old_end, new_end, settings.skip_weekends)
+      result.delta_working_days = delta
+      if delta ~= 0 then
+        local wave = shift_dependents(ctx, settings, task, delta, live, projects)
+        result.shifted, result.skipped = wave.shifted, wave.skipped
+        result.cycle, result.cut = wave.cycle, wave.cut
+        ctx:publish("rescheduled", { topic = settings.topic, type = "DependentTasksRescheduled", key = task, data = {
+          task = task, project = now.project, old_end = old_end, new_end = new_end, delta_working_days = delta,
+          rescheduled = listed(wave.shifted), rescheduled_count = #wave.shifted,
+          truncated = #wave.shifted > MAX_LISTED, skipped = listed(wave.skipped),
+          cycle = wave.cycle, cut = wave.cut, dry_run = not live } })
+        ctx:log("dependents rescheduled", { task = task, delta = delta, shifted = #wave.shifted,
+                                            skipped = #wave.skipped, mode = input.mode,
+                                            cycle = wave.cycle ~= nil, cut = wave.cut })
+      end
     end
   end
   result.projects = publish_project_changes(ctx, settings, projects, task)
