@@ -491,6 +491,16 @@ int run_daemon(const std::vector<std::string>& args) {
       }
       subscriptions = std::move(*declared);
     }
+    // As at start-up: a start of a type this server lacks would only fail.
+    for (const SubscriptionSpec& s : subscriptions) {
+      std::string started = s.action.value("type", "");
+      if (s.kind == SubscriptionActionKind::kStart && engine->registry().find(started) == nullptr) {
+        spdlog::error("workflow '{}': its subscriptions are not changed: subscription '{}': action.start.type '{}' "
+                      "is not a workflow type of this server",
+                      type, s.id, started);
+        return;
+      }
+    }
     engine->subscriptions().declare_owned(
         SubscriptionSource::kScript, type, std::move(subscriptions), [type](Result<void> r) {
           if (!r) spdlog::error("workflow '{}': its subscriptions are not changed: {}", type, r.error().message);
