@@ -190,67 +190,66 @@ StartAction sync_start(const std::string& page, const std::string& source, const
 
 }  // namespace
 
-Result<WebhookActions> map_sync_notion_delivery(const NotionGitHubSyncSettings& s,
-                                                const nlohmann::json& body) {
-  if (!s.enabled() || !body.is_object()) return WebhookActions{};
+namespace {
+
+// A delivery about a page of one database: the page id, and the event
+// type of an integration webhook ("page.properties_updated") or
+// "automation" for a database automation's page. Nothing for any other
+// delivery; an error for a malformed page id.
+struct PageChange {
+  std::string page;
+  std::string event;
+};
+Result<std::optional<PageChange>> page_change_in(const nlohmann::json& body, const std::string& database,
+                                                 const std::string& data_source) {
+  if (!body.is_object()) return std::nullopt;
   if (body.contains("type") && body["type"].is_string() && body.contains("entity")) {
-    const std::string type = body["type"].get<std::string>();
+    std::string type = body["type"].get<std::string>();
     const nlohmann::json& entity = body["entity"];
-    if (!entity.is_object() || entity.value("type", nlohmann::json()) != "page" ||
-        type.rfind("page.", 0) != 0) {
-      return WebhookActions{};
+    if (!entity.is_object() || entity.value("type", nlohmann::json()) != "page" || type.rfind("page.", 0) != 0) {
+      return std::nullopt;
     }
     const nlohmann::json& data = body.contains("data") ? body["data"] : nlohmann::json();
     std::vector<std::string> parent = data.is_object() && data.contains("parent")
                                           ? notion::parent_ids(data["parent"])
                                           : std::vector<std::string>{};
-    if (!watched(parent, s.tasks_db_id, s.tasks_data_source_id)) return WebhookActions{};
+    if (!watched(parent, database, data_source)) return std::nullopt;
     SUNDIAL_ASSIGN_OR_RETURN(std::string page, page_id_of(entity, "entity.id"));
-    return WebhookActions{sync_start(page, "webhook", type)};
+    return PageChange{std::move(page), std::move(type)};
   }
   auto data = body.find("data");
   if (data == body.end() || !data->is_object() || data->value("object", nlohmann::json()) != "page") {
-    return WebhookActions{};
+    return std::nullopt;
   }
-  if (!watched(notion::parent_ids(*data), s.tasks_db_id, s.tasks_data_source_id)) return WebhookActions{};
+  if (!watched(notion::parent_ids(*data), database, data_source)) return std::nullopt;
   SUNDIAL_ASSIGN_OR_RETURN(std::string page, page_id_of(*data, "data.id"));
-  return WebhookActions{sync_start(page, "automation", "automation")};
+  return PageChange{std::move(page), "automation"};
+}
+
+}  // namespace
+
+Result<WebhookActions> map_sync_notion_delivery(const NotionGitHubSyncSettings& s,
+                                                const nlohmann::json& body) {
+  if (!s.enabled()) return WebhookActions{};
+  SUNDIAL_ASSIGN_OR_RETURN(auto change, page_change_in(body, s.tasks_db_id, s.tasks_data_source_id));
+  if (!change) return WebhookActions{};
+  bool automation = change->event == "automation";
+  return WebhookActions{sync_start(change->page, automation ? "automation" : "webhook", change->event)};
 }
 
 Result<WebhookActions> map_dependencies_notion_delivery(const NotionDependenciesSettings& d,
                                                         const nlohmann::json& body) {
-  if (!d.enabled() || !body.is_object()) return WebhookActions{};
-  std::string page;
-  std::string event;
-  if (body.contains("type") && body["type"].is_string() && body.contains("entity")) {
-    event = body["type"].get<std::string>();
-    const nlohmann::json& entity = body["entity"];
-    if (!entity.is_object() || entity.value("type", nlohmann::json()) != "page" || event.rfind("page.", 0) != 0) {
-      return WebhookActions{};
-    }
-    const nlohmann::json& data = body.contains("data") ? body["data"] : nlohmann::json();
-    std::vector<std::string> parent = data.is_object() && data.contains("parent")
-                                          ? notion::parent_ids(data["parent"])
-                                          : std::vector<std::string>{};
-    if (!watched(parent, d.tasks_db_id, d.tasks_data_source_id)) return WebhookActions{};
-    SUNDIAL_ASSIGN_OR_RETURN(page, page_id_of(entity, "entity.id"));
-  } else {
-    auto data = body.find("data");
-    if (data == body.end() || !data->is_object() || data->value("object", nlohmann::json()) != "page") {
-      return WebhookActions{};
-    }
-    if (!watched(notion::parent_ids(*data), d.tasks_db_id, d.tasks_data_source_id)) return WebhookActions{};
-    SUNDIAL_ASSIGN_OR_RETURN(page, page_id_of(*data, "data.id"));
-    event = "automation";
-  }
+  if (!d.enabled()) return WebhookActions{};
+  SUNDIAL_ASSIGN_OR_RETURN(auto change, page_change_in(body, d.tasks_db_id, d.tasks_data_source_id));
+  if (!change) return WebhookActions{};
   PublishRequest published;
   published.topic = d.topic;
   published.type = std::string(kTaskPropertiesUpdated);
   // One key per page however Notion spells its id (the id as sent when it
   // is not 32 hex digits).
-  std::string canonical = notion::canonical_notion_id(page);
-  published.key = canonical.empty() ? page : canonical;
-  published.data = {{"page_id", published.key}, {"event", event}};
+  std::string canonical = notion::canonical_notion_id(change->page);
+  published.key = canonical.empty() ? change->page : canonical;
+  published.data = {{"page_id", published.key}, {"event", change->event}};
   return WebhookActions{PublishAction{std::move(published)}};
 }
 
