@@ -56,13 +56,15 @@ Engine::Engine(Loop& loop, Clock& clock, const Registry& registry, EngineOptions
       registry_(registry),
       options_(std::move(options)),
       pool_(std::move(pool)),
-      store_(std::move(store)) {}
+      store_(std::move(store)),
+      activity_(clock.now_ms()) {}
 
 Result<void> Engine::open_services() {
   blocking_pool_ = std::make_unique<ThreadWorkPool>(loop_, options_.blocking_step_threads);
   commits_ = std::make_unique<CommitQueue>(*store_, loop_);
   events_ = std::make_unique<EventLog>(loop_, *store_, options_.event_log_capacity);
   SUNDIAL_TRY(events_->open());
+  events_->subscribe([this](const EngineEvent& event) { activity_.count(event); });
   runtime_ = std::make_unique<Runtime>(
       Runtime::Deps{loop_, clock_, *store_, *commits_, *events_, registry_, *pool_, *blocking_pool_},
       options_.timers, options_.warm);

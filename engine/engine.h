@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "engine/base/clock.h"
+#include "engine/events/activity_window.h"
 #include "engine/events/event_log.h"
 #include "engine/kv/kv_service.h"
 #include "engine/loop/loop.h"
@@ -114,6 +115,8 @@ class Engine {
   Result<void> scan_meta_at_startup(std::string_view prefix, const ScanFn& fn);
   Result<void> write_meta_at_startup(const Batch& batch);
   EventLog& events() { return *events_; }
+  // Starts, completions and failures per minute over the last hour.
+  ActivityReport activity() const { return activity_.report(clock_.now_ms()); }
   // The task queues (engine/tasks/task_service.h): enqueue, claim, leases.
   TaskService& tasks() { return *tasks_; }
   // Cron and interval schedules (engine/schedules/schedule_service.h).
@@ -179,6 +182,7 @@ class Engine {
   std::unique_ptr<ThreadWorkPool> query_pool_;
   std::unique_ptr<CommitQueue> commits_;
   std::unique_ptr<EventLog> events_;
+  ActivityWindow activity_;  // fed by events_
   std::unique_ptr<Runtime> runtime_;
   std::unique_ptr<TaskService> tasks_;          // borrows runtime_: destroyed before it
   std::unique_ptr<ScheduleService> schedules_;  // fires through runtime_ and tasks_

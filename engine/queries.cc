@@ -1,6 +1,8 @@
 #include "engine/queries.h"
 
 #include <algorithm>
+#include <limits>
+#include <map>
 
 #include "engine/base/coding.h"
 #include "engine/codec/codec.h"
@@ -10,7 +12,6 @@
 #include "engine/tasks/task_keys.h"
 
 namespace sundial {
-namespace {}  // namespace
 
 Result<InstanceRecord> describe_instance(Store& store, const std::string& id, std::optional<uint32_t> run) {
   SUNDIAL_ASSIGN_OR_RETURN(auto bytes, store.get(Cf::kInstances, id));
@@ -49,12 +50,26 @@ Result<nlohmann::json> describe_json(Store& store, const std::string& id, std::o
   return j;
 }
 
+namespace {
+
+std::string with_time(std::string prefix, TimeMs t) {
+  put_u64_be(prefix, static_cast<uint64_t>(std::max<TimeMs>(t, 0)));
+  return prefix;
+}
+
+bool created_in_range(const ListQuery& query, TimeMs created) {
+  return (!query.created_after || created > *query.created_after) &&
+         (!query.created_before || created < *query.created_before);
+}
+
+}  // namespace
+
 Result<ListPage> list_instances(Store& store, const ListQuery& query) {
   size_t limit = std::clamp<size_t>(query.limit, 1, kMaxListLimit);
-  // Choose the index: by type and status, by status, by type, or all by id.
+  // Choose the index: by type and status, by status, by type (each keyed
+  // prefix | created | id), or all by id.
   Cf cf = Cf::kIndex;
   std::string prefix;
-  size_t fixed = 0;  // bytes before the 8-byte creation time
   if (query.type && query.status) {
     prefix = keys::type_status_index_prefix(*query.type, *query.status);
   } else if (query.status) {
@@ -63,29 +78,56 @@ Result<ListPage> list_instances(Store& store, const ListQuery& query) {
     prefix = keys::type_index_prefix(*query.type);
   } else {
     cf = Cf::kInstances;
+    prefix = query.id_prefix;
   }
-  fixed = prefix.size();
+  const bool by_index = cf == Cf::kIndex;
+  const size_t fixed = by_index ? prefix.size() : 0;  // bytes before the 8-byte creation time
+  // The key range: an index narrows by creation time, the instances by id.
   std::string begin = prefix;
+  std::string end = prefix_successor(prefix);
+  if (by_index && query.created_after) {
+    if (*query.created_after == std::numeric_limits<TimeMs>::max()) return ListPage{};
+    begin = with_time(prefix, *query.created_after + 1);
+  }
+  if (by_index && query.created_before) end = with_time(prefix, *query.created_before);
   if (!query.cursor.empty()) {
     auto last = from_hex(query.cursor);
     if (!last || last->compare(0, prefix.size(), prefix) != 0) {
       return make_error(ErrorCode::kInvalidArgument, "cursor is not from a listing with the same filters");
     }
-    begin = *last;
-    begin.push_back('\0');  // the smallest key after the last one returned
+    if (query.newest_first) {
+      if (end.empty() || *last < end) end = *last;  // exclusive: the keys before the last one returned
+    } else {
+      begin = std::max(begin, *last + '\0');  // the smallest key after the last one returned
+    }
   }
+  if (!end.empty() && begin >= end) return ListPage{};
   std::vector<std::string> ids;
   std::string last_key;
   bool more = false;
-  SUNDIAL_TRY(store.scan(cf, begin, prefix_successor(prefix), [&](std::string_view key, std::string_view) {
-    if (ids.size() == limit) {
+  size_t scanned = 0;
+  auto visit = [&](std::string_view key, std::string_view value) {
+    if (ids.size() == limit || scanned == std::max<size_t>(query.max_scanned, 1)) {
       more = true;
       return false;
     }
-    ids.emplace_back(cf == Cf::kInstances ? key : keys::index_key_id(key, fixed));
+    ++scanned;
     last_key = key;
+    std::string_view id = by_index ? keys::index_key_id(key, fixed) : key;
+    if (!id.starts_with(query.id_prefix)) return true;
+    if (by_index || (!query.created_after && !query.created_before)) {
+      ids.emplace_back(id);
+      return true;
+    }
+    auto record = decode_record(value);
+    if (record && created_in_range(query, record->created_at)) ids.emplace_back(id);
     return true;
-  }));
+  };
+  if (query.newest_first) {
+    SUNDIAL_TRY(store.scan_reverse(cf, begin, end, visit));
+  } else {
+    SUNDIAL_TRY(store.scan(cf, begin, end, visit));
+  }
   ListPage page;
   for (const std::string& id : ids) {
     auto record = describe_instance(store, id);
@@ -127,14 +169,34 @@ Result<std::vector<keys::TimerKey>> pending_timers(Store& store, TimeMs due_befo
 
 Result<InstanceStats> instance_stats(Store& store) {
   InstanceStats stats;
+  // One walk of the type-and-status index counts both ways: every instance
+  // has one key there (types in order, then statuses).
+  std::map<uint8_t, uint64_t> by_status;
+  std::map<uint8_t, uint64_t> of_type;
+  std::string type;
+  auto close_type = [&] {
+    if (of_type.empty()) return;
+    auto& counts = stats.by_type.emplace_back(type, std::vector<std::pair<InstanceStatus, uint64_t>>{}).second;
+    for (InstanceStatus status : kAllStatuses) {
+      if (auto n = of_type.find(keys::status_byte(status)); n != of_type.end()) counts.emplace_back(status, n->second);
+    }
+    of_type.clear();
+  };
+  SUNDIAL_TRY(scan_prefix(store, Cf::kIndex, keys::type_status_index_all_prefix(),
+                          [&](std::string_view key, std::string_view) {
+                            auto parsed = keys::parse_type_status_index_key(key);
+                            if (!parsed) return true;
+                            if (parsed->type != type) {
+                              close_type();
+                              type = parsed->type;
+                            }
+                            ++of_type[parsed->status];
+                            ++by_status[parsed->status];
+                            return true;
+                          }));
+  close_type();
   for (InstanceStatus status : kAllStatuses) {
-    uint64_t count = 0;
-    SUNDIAL_TRY(scan_prefix(store, Cf::kIndex, keys::status_index_prefix(status),
-                            [&](std::string_view, std::string_view) {
-                              ++count;
-                              return true;
-                            }));
-    stats.by_status.emplace_back(status, count);
+    stats.by_status.emplace_back(status, by_status[keys::status_byte(status)]);
   }
   SUNDIAL_TRY(store.scan(Cf::kTimers, {}, {}, [&](std::string_view key, std::string_view) {
     if (!stats.next_due) {
@@ -219,7 +281,14 @@ nlohmann::json timers_to_json(const std::vector<keys::TimerKey>& timers) {
 nlohmann::json stats_to_json(const InstanceStats& s) {
   nlohmann::json by_status = nlohmann::json::object();
   for (const auto& [status, count] : s.by_status) by_status[std::string(status_name(status))] = count;
+  nlohmann::json by_type = nlohmann::json::object();
+  for (const auto& [type, counts] : s.by_type) {
+    nlohmann::json& of_type = by_type[type];
+    of_type = nlohmann::json::object();
+    for (const auto& [status, count] : counts) of_type[std::string(status_name(status))] = count;
+  }
   return {{"instances", by_status},
+          {"by_type", std::move(by_type)},
           {"pending_timers", s.pending_timers},
           {"next_due_at", s.next_due ? nlohmann::json(*s.next_due) : nlohmann::json(nullptr)}};
 }

@@ -22,22 +22,40 @@
 
 namespace sundial {
 
+// Keys one page may read while a filter the index cannot narrow (an id
+// prefix within a status or type, a creation time without one) skips
+// them: past it the page ends early with a cursor, so a request's work is
+// bounded however few keys match.
+constexpr size_t kMaxListScannedKeys = 20000;
+
 struct ListQuery {
   std::optional<InstanceStatus> status = std::nullopt;
   std::optional<std::string> type = std::nullopt;
+  // Only ids that start with it (empty: any).
+  std::string id_prefix = {};
+  // Only instances created strictly after / before these times.
+  std::optional<TimeMs> created_after = std::nullopt;
+  std::optional<TimeMs> created_before = std::nullopt;
+  // Newest first (by creation time; by id, descending, without a status or
+  // type).
+  bool newest_first = false;
   // Default: 50, at most 1000.
   size_t limit = 50;
   // From a previous page's next_cursor; empty for the first page.
   std::string cursor = {};
+  // Keys one page may read (kMaxListScannedKeys; tests make it small).
+  size_t max_scanned = kMaxListScannedKeys;
 };
 
 struct ListPage {
-  std::vector<InstanceRecord> instances;  // oldest first
+  std::vector<InstanceRecord> instances;  // in the query's order
   std::string next_cursor;                // empty on the last page
 };
 
 struct InstanceStats {
   std::vector<std::pair<InstanceStatus, uint64_t>> by_status;
+  // Per workflow type, its non-zero counts by status; types in byte order.
+  std::vector<std::pair<std::string, std::vector<std::pair<InstanceStatus, uint64_t>>>> by_type;
   uint64_t pending_timers = 0;
   std::optional<TimeMs> next_due;
 };
@@ -86,7 +104,8 @@ nlohmann::json list_page_to_json(const ListPage& page);
 nlohmann::json history_to_json(const std::string& id, const RunHistory& history);
 // {"timers": [{"instance_id", "due_at"}]}
 nlohmann::json timers_to_json(const std::vector<keys::TimerKey>& timers);
-// {"instances": {status: count}, "pending_timers": n, "next_due_at": ms | null}
+// {"instances": {status: count}, "by_type": {type: {status: count}},
+//  "pending_timers": n, "next_due_at": ms | null}
 nlohmann::json stats_to_json(const InstanceStats& stats);
 
 }  // namespace sundial

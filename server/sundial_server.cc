@@ -7,7 +7,7 @@
 #include "server/api/admin_api.h"
 #include "server/http/error_response.h"
 #include "server/ops/logging.h"
-#include "server/ui/live_page.h"
+#include "server/ui/ui_routes.h"
 
 namespace sundial {
 
@@ -98,17 +98,7 @@ void SundialServer::add_operations_routes() {
     if (!why) return r.send(http::HttpResponse::json(200, {{"status", "ready"}}));
     r.send(http::error_response(*why));
   });
-  // The live page (server/ui/live_page.h): static, no token in it.
-  router_.add("GET", "/live", [](http::HttpRequest&&, const api::PathParams&, http::Responder r) {
-    r.send(http::HttpResponse::text(200, std::string(ui::kLivePageHtml), "text/html; charset=utf-8")
-               .with_header("Content-Security-Policy", std::string(ui::kLivePagePolicy))
-               .with_header("X-Content-Type-Options", "nosniff")
-               .with_header("Referrer-Policy", "no-referrer"));
-  });
-  router_.add("GET", "/live.js", [](http::HttpRequest&&, const api::PathParams&, http::Responder r) {
-    r.send(http::HttpResponse::text(200, std::string(ui::kLivePageScript), "text/javascript; charset=utf-8")
-               .with_header("X-Content-Type-Options", "nosniff"));
-  });
+  ui::add_ui_routes(router_);
   router_.add("GET", "/metrics", [this](http::HttpRequest&&, const api::PathParams&, http::Responder r) {
     metrics_->scrape([r = std::move(r)](std::string text) mutable {
       r.send(http::HttpResponse::text(200, std::move(text), "text/plain; version=0.0.4; charset=utf-8"));

@@ -9,19 +9,19 @@
 namespace sundial {
 namespace {
 
-Error invalid(const std::string& message) { return Error{ErrorCode::kInvalidArgument, message}; }
+Error invalid_concurrency(const std::string& message) { return Error{ErrorCode::kInvalidArgument, message}; }
 
 Result<void> check_key(const nlohmann::json& value) {
-  if (!value.is_string()) return std::unexpected(invalid("'concurrency.key' must be a string"));
+  if (!value.is_string()) return std::unexpected(invalid_concurrency("'concurrency.key' must be a string"));
   const auto& key = value.get_ref<const std::string&>();
   if (key.empty() || key.size() > kMaxConcurrencyKeyBytes) {
     return std::unexpected(
-        invalid("'concurrency.key' must hold 1 to " + std::to_string(kMaxConcurrencyKeyBytes) + " bytes"));
+        invalid_concurrency("'concurrency.key' must hold 1 to " + std::to_string(kMaxConcurrencyKeyBytes) + " bytes"));
   }
-  if (!is_valid_utf8(key)) return std::unexpected(invalid("'concurrency.key' is not valid UTF-8"));
+  if (!is_valid_utf8(key)) return std::unexpected(invalid_concurrency("'concurrency.key' is not valid UTF-8"));
   for (unsigned char c : key) {
     if (c < 0x20 || c == 0x7f) {
-      return std::unexpected(invalid("'concurrency.key' must not hold control characters"));
+      return std::unexpected(invalid_concurrency("'concurrency.key' must not hold control characters"));
     }
   }
   return ok();
@@ -49,16 +49,16 @@ auto parse_name(const Table& table, const nlohmann::json& field, const std::stri
     if (field.is_string() && field.get_ref<const std::string&>() == name) return v;
     listed += (listed.empty() ? "\"" : ", \"") + std::string(name) + "\"";
   }
-  return std::unexpected(invalid("'" + what + "' must be one of " + listed));
+  return std::unexpected(invalid_concurrency("'" + what + "' must be one of " + listed));
 }
 
 // A duration field ("5s") from 1 ms to `most`.
 Result<DurationMs> parse_bounded_duration(const nlohmann::json& field, const std::string& what,
                                           DurationMs most) {
   std::string bounds = "a duration from 1ms to " + format_duration(most) + ", like \"5s\"";
-  if (!field.is_string()) return std::unexpected(invalid("'" + what + "' must be " + bounds));
+  if (!field.is_string()) return std::unexpected(invalid_concurrency("'" + what + "' must be " + bounds));
   auto d = parse_duration(field.get_ref<const std::string&>());
-  if (!d || *d < 1 || *d > most) return std::unexpected(invalid("'" + what + "' must be " + bounds));
+  if (!d || *d < 1 || *d > most) return std::unexpected(invalid_concurrency("'" + what + "' must be " + bounds));
   return *d;
 }
 
@@ -71,7 +71,7 @@ std::string_view merge_name(CoalesceMerge merge) { return name_of(kMergeNames, m
 Result<ConcurrencySpec> parse_concurrency(const nlohmann::json& value) {
   if (!value.is_object()) {
     return std::unexpected(
-        invalid("'concurrency' must be an object like {\"key\": \"assignee:42\", \"limit\": 1}"));
+        invalid_concurrency("'concurrency' must be an object like {\"key\": \"assignee:42\", \"limit\": 1}"));
   }
   ConcurrencySpec spec;
   bool has_merge = false;
@@ -82,7 +82,7 @@ Result<ConcurrencySpec> parse_concurrency(const nlohmann::json& value) {
     } else if (name == "limit") {
       if (!field.is_number_integer() || field.get<int64_t>() < 1 ||
           field.get<int64_t>() > kMaxConcurrencyLimit) {
-        return std::unexpected(invalid("'concurrency.limit' must be an integer from 1 to " +
+        return std::unexpected(invalid_concurrency("'concurrency.limit' must be an integer from 1 to " +
                                        std::to_string(kMaxConcurrencyLimit)));
       }
       spec.limit = static_cast<uint32_t>(field.get<int64_t>());
@@ -98,27 +98,27 @@ Result<ConcurrencySpec> parse_concurrency(const nlohmann::json& value) {
       SUNDIAL_ASSIGN_OR_RETURN(spec.max_wait_ms,
                                parse_bounded_duration(field, "concurrency.max_wait", kMaxDebounceWaitMs));
     } else {
-      return std::unexpected(invalid("unknown field 'concurrency." + name +
+      return std::unexpected(invalid_concurrency("unknown field 'concurrency." + name +
                                      "'; concurrency takes 'key', 'limit', 'on_busy', 'merge', 'debounce' "
                                      "and 'max_wait'"));
     }
   }
-  if (spec.key.empty()) return std::unexpected(invalid("'concurrency.key' is required"));
+  if (spec.key.empty()) return std::unexpected(invalid_concurrency("'concurrency.key' is required"));
   if (has_merge && spec.on_busy != OnBusy::kCoalesce && spec.debounce_ms == 0) {
     return std::unexpected(
-        invalid("'concurrency.merge' applies only with \"on_busy\": \"coalesce\" or a \"debounce\""));
+        invalid_concurrency("'concurrency.merge' applies only with \"on_busy\": \"coalesce\" or a \"debounce\""));
   }
   if (spec.debounce_ms > 0 && spec.on_busy != OnBusy::kQueue) {
     return std::unexpected(
-        invalid("'concurrency.debounce' works with \"on_busy\": \"queue\" only: the debounced run is "
+        invalid_concurrency("'concurrency.debounce' works with \"on_busy\": \"queue\" only: the debounced run is "
                 "already the burst's one run, and it waits for a slot like any start"));
   }
   if (spec.max_wait_ms > 0 && spec.debounce_ms == 0) {
     return std::unexpected(
-        invalid("'concurrency.max_wait' caps a debounce: give 'concurrency.debounce' too"));
+        invalid_concurrency("'concurrency.max_wait' caps a debounce: give 'concurrency.debounce' too"));
   }
   if (spec.max_wait_ms > 0 && spec.max_wait_ms < spec.debounce_ms) {
-    return std::unexpected(invalid("'concurrency.max_wait' must be at least 'concurrency.debounce'"));
+    return std::unexpected(invalid_concurrency("'concurrency.max_wait' must be at least 'concurrency.debounce'"));
   }
   return spec;
 }

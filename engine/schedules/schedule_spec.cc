@@ -156,6 +156,9 @@ Result<void> validate_schedule_id(std::string_view id) {
     valid = valid && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
                       c == '.' || c == '_' || c == '-');
   }
+  if (id == "." || id == "..") {
+    return make_error(ErrorCode::kInvalidArgument, "schedule id cannot be '.' or '..' (a URL path cannot name it)");
+  }
   if (valid) return ok();
   return make_error(ErrorCode::kInvalidArgument,
                     "schedule id must be 1 to 100 characters of [A-Za-z0-9._-], got '" +

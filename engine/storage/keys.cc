@@ -37,6 +37,8 @@ Result<void> validate_instance_id(std::string_view id) {
                      "spaces, '/', '?', '#', '%' or '\\'");
     }
   }
+  // A URL path cannot name them: clients resolve /instances/.. to /.
+  if (id == "." || id == "..") return invalid("instance id cannot be '.' or '..'");
   return ok();
 }
 
@@ -226,6 +228,15 @@ std::string type_status_index_key(std::string_view type, uint8_t status, TimeMs 
   put_time(out, created);
   out.append(id);
   return out;
+}
+
+std::string type_status_index_all_prefix() { return std::string(1, kTypeStatusTag); }
+
+std::optional<TypeStatusOfKey> parse_type_status_index_key(std::string_view key) {
+  if (key.empty() || key[0] != kTypeStatusTag) return std::nullopt;
+  size_t nul = key.find('\0', 1);
+  if (nul == std::string_view::npos || nul + 1 >= key.size()) return std::nullopt;
+  return TypeStatusOfKey{key.substr(1, nul - 1), static_cast<uint8_t>(key[nul + 1])};
 }
 
 std::string version_index_type_prefix(std::string_view type) {

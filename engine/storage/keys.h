@@ -57,6 +57,14 @@ std::string type_index_key(std::string_view type, TimeMs created, std::string_vi
 std::string type_index_prefix(std::string_view type);
 std::string type_status_index_key(std::string_view type, uint8_t status, TimeMs created, std::string_view id);
 std::string type_status_index_prefix(std::string_view type, uint8_t status);
+// Every key of the type-and-status index, and the type and status byte of
+// one of them (nullopt for a key of another form).
+std::string type_status_index_all_prefix();
+struct TypeStatusOfKey {
+  std::string_view type;
+  uint8_t status = 0;
+};
+std::optional<TypeStatusOfKey> parse_type_status_index_key(std::string_view key);
 // Instances of a versioned (script) type that may still run their version
 // (holds_version in engine/model/instance.h), by version: counts what
 // runs each version, and whether an old version may be deleted.

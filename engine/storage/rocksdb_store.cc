@@ -332,15 +332,22 @@ Result<CachedRead> RocksDbStore::get_if_cached(Cf cf, std::string_view key) {
 }
 
 Result<void> RocksDbStore::read_range(const rocksdb::Snapshot* snapshot, Cf cf, std::string_view begin,
-                                      std::string_view end, const ScanFn& fn) {
+                                      std::string_view end, const ScanFn& fn, bool reverse) {
   count_read();
   rocksdb::ReadOptions read_options;
   read_options.snapshot = snapshot;
+  rocksdb::Slice lower = slice(begin);
   rocksdb::Slice upper = slice(end);
   if (!end.empty()) read_options.iterate_upper_bound = &upper;
+  if (reverse) read_options.iterate_lower_bound = &lower;
   if (handles_[static_cast<size_t>(cf)] == nullptr) return ok();
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read_options, handles_[static_cast<size_t>(cf)]));
-  for (it->Seek(slice(begin)); it->Valid(); it->Next()) {
+  if (reverse) {
+    it->SeekToLast();  // the last key below the upper bound
+  } else {
+    it->Seek(lower);
+  }
+  for (; it->Valid(); reverse ? it->Prev() : it->Next()) {
     if (!fn(std::string_view(it->key().data(), it->key().size()),
             std::string_view(it->value().data(), it->value().size()))) {
       break;
@@ -374,6 +381,12 @@ Result<void> RocksDbStore::scan(Cf cf, std::string_view begin, std::string_view 
   return read_range(nullptr, cf, begin, end, fn);
 }
 
+Result<void> RocksDbStore::scan_reverse(Cf cf, std::string_view begin, std::string_view end, const ScanFn& fn) {
+  std::shared_lock lock(db_mutex_, std::try_to_lock);
+  if (!lock.owns_lock() || !db_) return reopening();
+  return read_range(nullptr, cf, begin, end, fn, /*reverse=*/true);
+}
+
 Result<std::optional<std::string>> RocksDbStore::last_key(Cf cf) {
   std::shared_lock lock(db_mutex_, std::try_to_lock);
   if (!lock.owns_lock() || !db_) return reopening();
@@ -395,6 +408,9 @@ class RocksDbStore::SnapshotView final : public Store {
   }
   Result<void> scan(Cf cf, std::string_view begin, std::string_view end, const ScanFn& fn) override {
     return parent_.read_range(snapshot_, cf, begin, end, fn);
+  }
+  Result<void> scan_reverse(Cf cf, std::string_view begin, std::string_view end, const ScanFn& fn) override {
+    return parent_.read_range(snapshot_, cf, begin, end, fn, /*reverse=*/true);
   }
   Result<std::optional<std::string>> last_key(Cf cf) override { return parent_.read_last_key(snapshot_, cf); }
   Result<void> write(std::span<const Batch* const>) override {

@@ -120,6 +120,7 @@ class RocksDbStore final : public Store {
   Result<std::optional<std::string>> get(Cf cf, std::string_view key) override;
   Result<CachedRead> get_if_cached(Cf cf, std::string_view key) override;
   Result<void> scan(Cf cf, std::string_view begin, std::string_view end, const ScanFn& fn) override;
+  Result<void> scan_reverse(Cf cf, std::string_view begin, std::string_view end, const ScanFn& fn) override;
   Result<std::optional<std::string>> last_key(Cf cf) override;
   Result<void> write(std::span<const Batch* const> batches) override;
   Result<void> reopen_after_failure() override;
@@ -149,7 +150,7 @@ class RocksDbStore final : public Store {
   Result<std::optional<std::string>> read_value(const rocksdb::Snapshot* snapshot, Cf cf,
                                                 std::string_view key);
   Result<void> read_range(const rocksdb::Snapshot* snapshot, Cf cf, std::string_view begin,
-                          std::string_view end, const ScanFn& fn);
+                          std::string_view end, const ScanFn& fn, bool reverse = false);
   Result<std::optional<std::string>> read_last_key(const rocksdb::Snapshot* snapshot, Cf cf);
   void count_read();
 

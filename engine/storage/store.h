@@ -55,6 +55,10 @@ class Store {
   virtual Result<CachedRead> get_if_cached(Cf, std::string_view) { return CachedRead{}; }
   // Visits keys in [begin, end) in order; an empty `end` means unbounded.
   virtual Result<void> scan(Cf cf, std::string_view begin, std::string_view end, const ScanFn& fn) = 0;
+  // Visits keys in [begin, end) in descending order (newest-first listings).
+  // The default reads the range forward into memory first, for stores
+  // made in tests; RocksDbStore iterates backwards.
+  virtual Result<void> scan_reverse(Cf cf, std::string_view begin, std::string_view end, const ScanFn& fn);
   // The greatest key of `cf`, if any.
   virtual Result<std::optional<std::string>> last_key(Cf cf) = 0;
   // Applies all batches as one atomic, synced write.

@@ -28,6 +28,9 @@ Result<void> validate_queue_name(std::string_view name) {
   if (name.empty() || name.size() > 64 || !std::all_of(name.begin(), name.end(), allowed)) {
     return make_error(ErrorCode::kInvalidArgument, "queue name must be 1 to 64 characters of [A-Za-z0-9._-]");
   }
+  if (name == "." || name == "..") {
+    return make_error(ErrorCode::kInvalidArgument, "queue name cannot be '.' or '..' (a URL path cannot name it)");
+  }
   return ok();
 }
 

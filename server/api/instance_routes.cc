@@ -1,6 +1,9 @@
 // GET /api/v1/instances (list), /api/v1/instances/{id} (describe) and
 // /api/v1/instances/{id}/history. Each is read from one storage snapshot
 // and encoded on the engine's work pool (snapshot_answer.h).
+#include <limits>
+#include <utility>
+
 #include "server/api/admin_api.h"
 #include "server/api/request_helpers.h"
 #include "server/api/snapshot_answer.h"
@@ -21,6 +24,23 @@ void list(const AdminApi& api, const http::HttpRequest& request, http::Responder
     }
   }
   if (auto type = request.query_param("type"); type && !type->empty()) query.type = *type;
+  query.id_prefix = request.query_param("id_prefix").value_or("");
+  if (query.id_prefix.size() > 200) {
+    return responder.send(bad_argument("id_prefix must be at most 200 bytes (an instance id's length)"));
+  }
+  for (auto [name, bound] : {std::pair{"created_after", &query.created_after},
+                             std::pair{"created_before", &query.created_before}}) {
+    if (!request.query_param(name)) continue;
+    auto ms = query_int(request, name, 0, 0, std::numeric_limits<int64_t>::max());
+    if (!ms) return responder.send(std::move(ms.error()));
+    *bound = *ms;
+  }
+  if (auto order = request.query_param("order"); order && !order->empty()) {
+    if (*order != "asc" && *order != "desc") {
+      return responder.send(bad_argument("order must be 'asc' or 'desc', got '" + *order + "'"));
+    }
+    query.newest_first = *order == "desc";
+  }
   auto limit = query_int(request, "limit", 50, 1, static_cast<int64_t>(kMaxListLimit));
   if (!limit) return responder.send(std::move(limit.error()));
   query.limit = static_cast<size_t>(*limit);

@@ -1,5 +1,6 @@
 // GET /api/v1/timers (pending durable timers, soonest first) and
-// GET /api/v1/stats (instances by status, pending timers, next due). Both
+// GET /api/v1/stats (instances by status and by type, pending timers, next
+// due, the last hour's activity and the event stream's position). Both
 // are read on the engine's work pool (timers encoded there too,
 // snapshot_answer.h; stats share the engine's coalesced count).
 #include <limits>
@@ -25,9 +26,33 @@ void timers(const AdminApi& api, const http::HttpRequest& request, http::Respond
       timers_to_json);
 }
 
+nlohmann::json activity_to_json(const ActivityReport& report) {
+  nlohmann::json buckets = nlohmann::json::array();
+  for (const ActivityBucket& b : report.buckets) {
+    buckets.push_back({{"at", b.at}, {"started", b.started}, {"completed", b.completed}, {"failed", b.failed}});
+  }
+  return {{"counting_since", report.counting_since},
+          {"bucket_ms", ActivityWindow::kBucketMs},
+          {"buckets", std::move(buckets)},
+          {"started", report.started},
+          {"completed", report.completed},
+          {"failed", report.failed}};
+}
+
+// The counts from storage, with what only this process knows: the last
+// hour's activity and the event stream's position, taken before the counts
+// are read, so a client streaming from it misses no change the counts
+// do not show.
 void stats(const AdminApi& api, http::Responder responder) {
-  api.engine.stats([responder = std::move(responder)](Result<InstanceStats> counted) mutable {
-    answer(responder, counted, 200, stats_to_json);
+  uint64_t last_event_seq = api.engine.events().last_published_seq();
+  api.engine.stats([&engine = api.engine, last_event_seq,
+                    responder = std::move(responder)](Result<InstanceStats> counted) mutable {
+    answer(responder, counted, 200, [&engine, last_event_seq](const InstanceStats& s) {
+      nlohmann::json j = stats_to_json(s);
+      j["activity"] = activity_to_json(engine.activity());
+      j["last_event_seq"] = last_event_seq;
+      return j;
+    });
   });
 }
 

@@ -400,6 +400,60 @@ TEST_F(EngineTest, ListsByStatusAndTypeWithPagination) {
   EXPECT_EQ(h.list(bad).error().code, ErrorCode::kInvalidArgument);
 }
 
+TEST_F(EngineTest, ListsByIdPrefixCreationTimeAndNewestFirst) {
+  TimeMs first = h.clock.now_ms();
+  for (int i = 0; i < 6; ++i) {
+    ASSERT_TRUE(h.start("test.sequence", (i % 2 ? "odd-" : "even-") + std::to_string(i), offsets({kHourMs})));
+    h.clock.advance(10);
+  }
+  auto ids = [&](ListQuery q) {
+    std::vector<std::string> out;
+    for (;;) {
+      auto page = h.list(q);
+      EXPECT_TRUE(page);
+      if (!page) return out;
+      for (const auto& r : page->instances) out.push_back(r.id);
+      if (page->next_cursor.empty()) return out;
+      q.cursor = page->next_cursor;
+    }
+  };
+  using Ids = std::vector<std::string>;
+  // By id (no status or type): the prefix narrows the range, both ways.
+  EXPECT_EQ(ids({.id_prefix = "odd-", .limit = 1}), (Ids{"odd-1", "odd-3", "odd-5"}));
+  EXPECT_EQ(ids({.id_prefix = "odd-", .newest_first = true, .limit = 2}), (Ids{"odd-5", "odd-3", "odd-1"}));
+  // Within a status: the prefix filters, creation time narrows, newest first pages back.
+  ListQuery waiting{.status = InstanceStatus::kWaiting, .id_prefix = "even-", .limit = 1};
+  EXPECT_EQ(ids(waiting), (Ids{"even-0", "even-2", "even-4"}));
+  waiting.newest_first = true;
+  EXPECT_EQ(ids(waiting), (Ids{"even-4", "even-2", "even-0"}));
+  ListQuery window{.type = "test.sequence", .created_after = first + 10, .created_before = first + 40, .limit = 2};
+  EXPECT_EQ(ids(window), (Ids{"even-2", "odd-3"}));
+  window.newest_first = true;
+  EXPECT_EQ(ids(window), (Ids{"odd-3", "even-2"}));
+  // A page that reads its share of keys ends early, with a cursor to go on.
+  ListQuery capped{.status = InstanceStatus::kWaiting, .id_prefix = "odd-", .limit = 10, .max_scanned = 2};
+  auto short_page = h.list(capped);
+  ASSERT_TRUE(short_page);
+  EXPECT_EQ(short_page->instances.size(), 1u);  // even-0 and odd-1 read
+  EXPECT_FALSE(short_page->next_cursor.empty());
+  EXPECT_EQ(ids(capped), (Ids{"odd-1", "odd-3", "odd-5"}));
+  capped.newest_first = true;
+  EXPECT_EQ(ids(capped), (Ids{"odd-5", "odd-3", "odd-1"}));
+  // Creation time without a status or type reads the records.
+  EXPECT_EQ(ids({.created_after = first + 35, .limit = 10}), (Ids{"even-4", "odd-5"}));
+  // Counts by type and status in one walk.
+  ASSERT_TRUE(h.cancel("odd-1"));
+  auto stats = h.query<InstanceStats>([&](auto done) {
+    h.engine->read<InstanceStats>([](Store& s) { return instance_stats(s); }, std::move(done));
+  });
+  ASSERT_TRUE(stats);
+  ASSERT_EQ(stats->by_type.size(), 1u);
+  EXPECT_EQ(stats->by_type[0].first, "test.sequence");
+  using Counts = std::vector<std::pair<InstanceStatus, uint64_t>>;
+  EXPECT_EQ(stats->by_type[0].second, (Counts{{InstanceStatus::kWaiting, 5}, {InstanceStatus::kCancelled, 1}}));
+  EXPECT_EQ(stats->by_status[2], (std::pair{InstanceStatus::kWaiting, uint64_t{5}}));
+}
+
 TEST_F(EngineTest, EventsReachSubscribersAfterCommitAndTheLog) {
   std::vector<EngineEvent> seen;
   h.engine->events().subscribe([&](const EngineEvent& ev) { seen.push_back(ev); });

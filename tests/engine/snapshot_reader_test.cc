@@ -38,6 +38,7 @@ class ReaderTest : public ::testing::Test {
     Batch b;
     b.put(Cf::kInstances, id, *encode_record(r));
     b.put(Cf::kIndex, keys::status_index_key(status, 0, id), "");
+    b.put(Cf::kIndex, keys::type_status_index_key(r.type, status, 0, id), "");
     const Batch* one[] = {&b};
     ASSERT_TRUE(store->write(one));
   }

@@ -36,13 +36,6 @@ std::vector<std::string> child_environment(const std::vector<std::string>& extra
   return out;
 }
 
-std::vector<char*> c_strings(std::vector<std::string>& strings) {
-  std::vector<char*> out;
-  for (auto& s : strings) out.push_back(s.data());
-  out.push_back(nullptr);
-  return out;
-}
-
 }  // namespace
 
 ChildProcess::ChildProcess(std::vector<std::string> argv, Stderr stderr_mode,
@@ -188,6 +181,13 @@ int exit_code_of(const std::vector<std::string>& argv, std::string* output, std:
   }
   if (!status || !WIFEXITED(*status)) return -1;
   return WEXITSTATUS(*status);
+}
+
+std::vector<char*> c_strings(std::vector<std::string>& strings) {
+  std::vector<char*> out;
+  for (auto& s : strings) out.push_back(s.data());
+  out.push_back(nullptr);
+  return out;
 }
 
 }  // namespace sundial::testing

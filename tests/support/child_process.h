@@ -87,4 +87,8 @@ class ChildProcess {
 int exit_code_of(const std::vector<std::string>& argv, std::string* output = nullptr,
                  std::vector<std::string> env = {});
 
+// argv or envp for execve: pointers into `strings`, then a null. `strings`
+// must outlive the answer.
+std::vector<char*> c_strings(std::vector<std::string>& strings);
+
 }  // namespace sundial::testing

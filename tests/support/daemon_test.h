@@ -10,12 +10,14 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
+#include <map>
 #include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "tests/support/daemon_process.h"
+#include "tests/support/http_client.h"
 #include "tests/support/temp_dir.h"
 
 namespace sundial::testing {
@@ -33,6 +35,16 @@ class DaemonTest : public ::testing::Test {
   void start() {
     daemon = std::make_unique<DaemonProcess>(dir.sub("data"), std::vector<std::string>{}, env_);
     ASSERT_GT(daemon->port(), 0) << daemon->log();
+  }
+
+  // One request to the daemon on a fresh connection; a failed one is a
+  // test failure and an empty reply (status 0).
+  HttpReply call(const std::string& method, const std::string& target, const std::string& body = {},
+                 const std::map<std::string, std::string>& headers = {}) {
+    HttpConnection c(daemon->port());
+    auto r = c.request(method, target, body, headers);
+    EXPECT_TRUE(r) << method << " " << target;
+    return r.value_or(HttpReply{});
   }
 
   TempDir dir;

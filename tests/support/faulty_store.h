@@ -60,6 +60,9 @@ class FaultyStore final : public Store {
   Result<void> scan(Cf cf, std::string_view begin, std::string_view end, const ScanFn& fn) override {
     return inner_->scan(cf, begin, end, fn);
   }
+  Result<void> scan_reverse(Cf cf, std::string_view begin, std::string_view end, const ScanFn& fn) override {
+    return inner_->scan_reverse(cf, begin, end, fn);
+  }
   Result<std::optional<std::string>> last_key(Cf cf) override { return inner_->last_key(cf); }
   Result<void> write(std::span<const Batch* const> batches) override {
     {
@@ -84,6 +87,9 @@ class FaultyStore final : public Store {
     }
     Result<void> scan(Cf cf, std::string_view begin, std::string_view end, const ScanFn& fn) override {
       return inner_->scan(cf, begin, end, fn);
+    }
+    Result<void> scan_reverse(Cf cf, std::string_view begin, std::string_view end, const ScanFn& fn) override {
+      return inner_->scan_reverse(cf, begin, end, fn);
     }
     Result<std::optional<std::string>> last_key(Cf cf) override { return inner_->last_key(cf); }
     Result<void> write(std::span<const Batch* const> batches) override { return inner_->write(batches); }

@@ -100,6 +100,9 @@ TEST(KeysTest, ValidatesInstanceIds) {
   EXPECT_TRUE(keys::validate_instance_id("nurture:alice@example.com"));
   EXPECT_FALSE(keys::validate_instance_id(""));
   EXPECT_FALSE(keys::validate_instance_id("has space"));
+  EXPECT_FALSE(keys::validate_instance_id(".."));  // a URL path cannot name it
+  EXPECT_FALSE(keys::validate_instance_id("."));
+  EXPECT_TRUE(keys::validate_instance_id("..."));
   EXPECT_FALSE(keys::validate_instance_id("a/b"));
   EXPECT_FALSE(keys::validate_instance_id(std::string("nul\0byte", 8)));
   EXPECT_FALSE(keys::validate_instance_id(std::string(201, 'x')));

@@ -86,6 +86,25 @@ TEST_F(ApiTest, ListFiltersAndPaginates) {
   EXPECT_EQ(call("GET", "/api/v1/instances?limit=0").status, 400);
   EXPECT_EQ(call("GET", "/api/v1/instances?limit=abc").status, 400);
   EXPECT_TRUE(json_of(call("GET", "/api/v1/instances?status=completed"))["instances"].empty());
+  // Newest first, an id prefix, a creation window.
+  auto ids_of = [&](const std::string& query) {
+    std::vector<std::string> ids;
+    auto r = call("GET", "/api/v1/instances?" + query);
+    EXPECT_EQ(r.status, 200) << query << ": " << r.body;
+    auto listed = json_of(r);
+    for (auto& i : listed["instances"]) ids.push_back(i["id"]);
+    return ids;
+  };
+  using Ids = std::vector<std::string>;
+  EXPECT_EQ(ids_of("status=waiting&order=desc&limit=2"), (Ids{"p4", "p3"}));
+  EXPECT_EQ(ids_of("id_prefix=p1"), (Ids{"p1"}));
+  EXPECT_EQ(ids_of("order=desc"), (Ids{"p4", "p3", "p2", "p1", "p0"}));
+  auto p1 = json_of(call("GET", "/api/v1/instances/p1"))["created_at"].get<int64_t>();
+  EXPECT_EQ(ids_of("type=test.wait&created_after=" + std::to_string(p1) + "&created_before=" + std::to_string(p1 + 3)),
+            (Ids{"p2", "p3"}));
+  EXPECT_EQ(call("GET", "/api/v1/instances?order=newest").status, 400);
+  EXPECT_EQ(call("GET", "/api/v1/instances?created_after=-1").status, 400);
+  EXPECT_EQ(call("GET", "/api/v1/instances?id_prefix=" + std::string(201, 'x')).status, 400);
 }
 
 TEST_F(ApiTest, SteeringCommandsAnswerTheNewStatus) {
@@ -150,6 +169,13 @@ TEST_F(ApiTest, TimersAndStats) {
   ASSERT_EQ(stats.status, 200);
   EXPECT_EQ(json_of(stats)["instances"]["waiting"], 1);
   EXPECT_EQ(json_of(stats)["pending_timers"], 1);
+  // By type, and the last hour's activity from the engine's events.
+  auto counted = json_of(stats);
+  EXPECT_EQ(counted["by_type"], (nlohmann::json{{"test.wait", {{"waiting", 1}}}})) << counted.dump();
+  EXPECT_EQ(counted["activity"]["buckets"].size(), 60u);
+  EXPECT_EQ(counted["activity"]["started"], 1);
+  EXPECT_EQ(counted["activity"]["buckets"].back()["started"], 1);
+  EXPECT_GE(counted["last_event_seq"].get<uint64_t>(), 1u);
 }
 
 TEST_F(ApiTest, EventsReplayFromLastEventIdThenGoLiveWithoutGapsOrRepeats) {
