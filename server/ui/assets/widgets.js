@@ -126,6 +126,30 @@ export function pager({ onFirst, onNext, hasNext, page }) {
     h('button', { type: 'button', id: 'next-page', disabled: !hasNext, on: { click: onNext } }, 'Next page'));
 }
 
+// A page that shows one read of the API: its heading, a Refresh button
+// (unless `refreshable` is false) and a box that shows what render() makes
+// of the answer, or the error after errorPrefix(err). An answer that
+// arrives after a newer read started, or after the page was left, is
+// dropped. render(answer, refresh) may return a node or a list of nodes.
+export function mountReadView(root, { title, load, render, errorPrefix, refreshable = true }) {
+  document.title = `${title} — Sundial`;
+  const box = h('div', {}, h('p', { class: 'loading' }, 'Loading…'));
+  let generation = 0;
+  let disposed = false;
+  async function refresh() {
+    const mine = ++generation;
+    try {
+      const answer = await load();
+      if (!disposed && mine === generation) replace(box, render(answer, refresh));
+    } catch (err) {
+      if (!disposed && mine === generation) replace(box, errorNote(err, errorPrefix(err)));
+    }
+  }
+  replace(root, h('h1', { tabindex: '-1' }, title), refreshable ? refreshButton(() => refresh()) : null, box);
+  refresh();
+  return { refresh, dispose() { disposed = true; } };
+}
+
 export function refreshButton(onClick) {
   return h('button', { type: 'button', id: 'refresh', class: 'secondary', on: { click: onClick } }, 'Refresh');
 }

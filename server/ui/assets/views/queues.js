@@ -5,7 +5,7 @@
 import { h, replace, timeEl, duration, firstLine, prettyJson, enc } from '../dom.js';
 import * as api from '../api.js';
 import { buildHash, go } from '../router.js';
-import { badge, table, td, facts, errorNote, instanceLink, pager, pre, refreshButton } from '../widgets.js';
+import { badge, table, td, facts, errorNote, instanceLink, pager, pre, refreshButton, mountReadView } from '../widgets.js';
 
 const TASK_STATUSES = ['pending', 'running', 'completed', 'failed', 'cancelled', 'queued'];
 const COUNTS = ['pending', 'running', 'queued', 'completed', 'failed', 'cancelled'];
@@ -16,13 +16,11 @@ export function mount(root, ctx) {
 }
 
 function mountList(root) {
-  document.title = 'Queues — Sundial';
-  const box = h('div', {}, h('p', { class: 'loading' }, 'Loading…'));
-  let disposed = false;
-  async function refresh() {
-    try {
-      const answer = await api.get('/api/v1/queues');
-      if (disposed) return;
+  return mountReadView(root, {
+    title: 'Queues',
+    load: () => api.get('/api/v1/queues'),
+    errorPrefix: (err) => (err.status === 404 ? 'This server has no task queues: ' : 'Cannot list queues: '),
+    render: (answer) => {
       const rows = (answer.queues || []).map((q) => h('tr', { dataset: { queue: q.queue } },
         h('th', { scope: 'row' }, h('a', { href: '#/queues/' + enc(q.queue) }, q.queue)),
         td(q.paused ? badge('paused') : 'active'),
@@ -31,16 +29,11 @@ function mountList(root) {
         h('td', { class: 'num' }, String(q.completed_per_minute ?? '—')),
         h('td', { class: 'num' }, String(q.waiting_claims ?? 0)),
         td(q.max_in_flight ?? '—'), td(q.limit ?? '—')));
-      replace(box, table({ id: 'queues-table', label: 'Task queues', rows, empty: 'No queues yet.',
+      return table({ id: 'queues-table', label: 'Task queues', rows, empty: 'No queues yet.',
         columns: ['Queue', 'State', ...COUNTS.map((c) => ({ label: c, class: 'num' })), 'Oldest pending',
-          { label: 'Done / min', class: 'num' }, { label: 'Waiting claims', class: 'num' }, 'Max in flight', 'Limiter'] }));
-    } catch (err) {
-      if (!disposed) replace(box, errorNote(err, err.status === 404 ? 'This server has no task queues: ' : 'Cannot list queues: '));
-    }
-  }
-  replace(root, h('h1', { tabindex: '-1' }, 'Queues'), refreshButton(refresh), box);
-  refresh();
-  return { refresh, dispose() { disposed = true; } };
+          { label: 'Done / min', class: 'num' }, { label: 'Waiting claims', class: 'num' }, 'Max in flight', 'Limiter'] });
+    },
+  });
 }
 
 function mountQueue(root, name, query) {

@@ -3,7 +3,7 @@
 
 import { h, replace, timeEl, duration, prettyJson, debounce, enc } from '../dom.js';
 import * as api from '../api.js';
-import { badge, table, td, facts, errorNote, instanceLink, pager, pre, refreshButton, section } from '../widgets.js';
+import { badge, table, td, facts, errorNote, instanceLink, pager, pre, refreshButton, section, mountReadView } from '../widgets.js';
 
 function when(s) {
   if (s.cron) return h('span', {}, h('code', {}, s.cron), s.timezone ? ` (${s.timezone})` : '');
@@ -27,31 +27,24 @@ export function mount(root, ctx) {
 }
 
 function mountList(root) {
-  document.title = 'Schedules — Sundial';
-  const box = h('div', {}, h('p', { class: 'loading' }, 'Loading…'));
   let cursors = [''];
-  let disposed = false;
-  async function refresh() {
-    try {
-      const answer = await api.get('/api/v1/schedules', { limit: 100, cursor: cursors[cursors.length - 1] });
-      if (disposed) return;
+  return mountReadView(root, {
+    title: 'Schedules',
+    load: () => api.get('/api/v1/schedules', { limit: 100, cursor: cursors[cursors.length - 1] }),
+    errorPrefix: () => 'Cannot list schedules: ',
+    render: (answer, refresh) => {
       const rows = (answer.schedules || []).map((s) => h('tr', { dataset: { schedule: s.id } },
         h('th', { scope: 'row' }, h('a', { href: '#/schedules/' + enc(s.id) }, s.id)),
         td(when(s)), td(actionSummary(s.action)),
         td(s.paused ? badge('paused') : timeEl(s.next && s.next[0], { abs: 'wide' })),
         h('td', { class: 'num' }, String(s.fires ?? 0)), h('td', { class: 'num' }, String(s.misfires ?? 0)),
         td(target(s, s.last_target)), td(s.source || '—')));
-      replace(box, table({ id: 'schedules-table', label: 'Schedules', rows, empty: 'No schedules.',
+      return [table({ id: 'schedules-table', label: 'Schedules', rows, empty: 'No schedules.',
         columns: ['Schedule', 'When', 'Action', 'Next fire', { label: 'Fires', class: 'num' }, { label: 'Misfires', class: 'num' }, 'Last target', 'Source'] }),
       pager({ page: cursors.length, hasNext: Boolean(answer.next_cursor),
-        onFirst: () => { cursors = ['']; refresh(); }, onNext: () => { cursors.push(answer.next_cursor); refresh(); } }));
-    } catch (err) {
-      if (!disposed) replace(box, errorNote(err, 'Cannot list schedules: '));
-    }
-  }
-  replace(root, h('h1', { tabindex: '-1' }, 'Schedules'), refreshButton(() => refresh()), box);
-  refresh();
-  return { refresh, dispose() { disposed = true; } };
+        onFirst: () => { cursors = ['']; refresh(); }, onNext: () => { cursors.push(answer.next_cursor); refresh(); } })];
+    },
+  });
 }
 
 function mountOne(root, id) {

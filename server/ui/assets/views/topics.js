@@ -3,7 +3,7 @@
 
 import { h, replace, timeEl, prettyJson, enc } from '../dom.js';
 import * as api from '../api.js';
-import { table, td, facts, errorNote, pre, refreshButton, section } from '../widgets.js';
+import { table, td, facts, errorNote, pre, refreshButton, section, mountReadView } from '../widgets.js';
 
 const LATEST = 50;
 
@@ -19,27 +19,20 @@ function bytes(n) {
 }
 
 function mountList(root) {
-  document.title = 'Topics — Sundial';
-  const box = h('div', {}, h('p', { class: 'loading' }, 'Loading…'));
-  let disposed = false;
-  async function refresh() {
-    try {
-      const answer = await api.get('/api/v1/topics');
-      if (disposed) return;
+  return mountReadView(root, {
+    title: 'Topics',
+    load: () => api.get('/api/v1/topics'),
+    errorPrefix: () => 'Cannot list topics: ',
+    render: (answer) => {
       const rows = (answer.topics || []).map((t) => h('tr', { dataset: { topic: t.topic } },
         h('th', { scope: 'row' }, h('a', { href: '#/topics/' + enc(t.topic) }, t.topic)),
         h('td', { class: 'num' }, String(t.count ?? 0)), h('td', { class: 'num' }, String(t.first_seq ?? '—')),
         h('td', { class: 'num' }, String(t.last_seq ?? '—')), h('td', { class: 'num' }, bytes(t.bytes)),
         td(timeEl(t.first_published_at, { abs: 'wide' }))));
-      replace(box, table({ id: 'topics-table', label: 'Topics', rows, empty: 'No topics yet.',
-        columns: ['Topic', { label: 'Events kept', class: 'num' }, { label: 'First seq', class: 'num' }, { label: 'Last seq', class: 'num' }, { label: 'Size', class: 'num' }, 'Oldest kept'] }));
-    } catch (err) {
-      if (!disposed) replace(box, errorNote(err, 'Cannot list topics: '));
-    }
-  }
-  replace(root, h('h1', { tabindex: '-1' }, 'Topics'), refreshButton(() => refresh()), box);
-  refresh();
-  return { refresh, dispose() { disposed = true; } };
+      return table({ id: 'topics-table', label: 'Topics', rows, empty: 'No topics yet.',
+        columns: ['Topic', { label: 'Events kept', class: 'num' }, { label: 'First seq', class: 'num' }, { label: 'Last seq', class: 'num' }, { label: 'Size', class: 'num' }, 'Oldest kept'] });
+    },
+  });
 }
 
 function mountTopic(root, name) {

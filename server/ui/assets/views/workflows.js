@@ -4,7 +4,7 @@
 
 import { h, replace, debounce, enc } from '../dom.js';
 import * as api from '../api.js';
-import { table, td, facts, errorNote, section } from '../widgets.js';
+import { table, td, facts, errorNote, section, mountReadView } from '../widgets.js';
 import { highlight } from '../lua_highlight.js';
 
 const short = (v) => (v ? String(v).slice(0, 12) : '—');
@@ -22,29 +22,24 @@ export function mount(root, { segments, query }) {
 }
 
 function mountList(root) {
-  document.title = 'Workflows — Sundial';
-  const box = h('div', {}, h('p', { class: 'loading' }, 'Loading…'));
-  replace(root, h('h1', { tabindex: '-1' }, 'Workflows'), box);
-  let disposed = false;
-  async function refresh() {
-    try {
-      const answer = await api.get('/api/v1/workflows');
-      if (disposed) return;
+  const view = mountReadView(root, {
+    title: 'Workflows',
+    refreshable: false,  // the event stream re-reads it
+    load: () => api.get('/api/v1/workflows'),
+    errorPrefix: () => 'Cannot list workflow types: ',
+    render: (answer) => {
       const rows = (answer.workflows || []).map((w) => h('tr', { dataset: { type: w.type } },
         h('th', { scope: 'row' }, h('a', { href: '#/workflows/' + enc(w.type) }, w.type)),
         td(w.kind), h('td', { class: 'wrap' }, w.description || ''),
         td(w.version ? h('span', { class: 'mono', title: w.version }, short(w.version)) : '—'),
         td(versionList(w)),
         td(h('a', { href: '#/instances?type=' + enc(w.type) }, 'Instances'))));
-      replace(box, table({ id: 'workflows-table', label: 'Workflow types', rows, empty: 'No workflow types.',
-        columns: ['Type', 'Kind', 'Description', 'Version', 'Versions (instances holding)', { label: '', sr: 'Links' }] }));
-    } catch (err) {
-      if (!disposed) replace(box, errorNote(err, 'Cannot list workflow types: '));
-    }
-  }
-  const later = debounce(refresh, 300);
-  refresh();
-  return { refresh: later, onEvent: (ev) => { if (RELEVANT.has(ev.type)) later(); }, dispose() { disposed = true; later.cancel(); } };
+      return table({ id: 'workflows-table', label: 'Workflow types', rows, empty: 'No workflow types.',
+        columns: ['Type', 'Kind', 'Description', 'Version', 'Versions (instances holding)', { label: '', sr: 'Links' }] });
+    },
+  });
+  const later = debounce(view.refresh, 300);
+  return { refresh: later, onEvent: (ev) => { if (RELEVANT.has(ev.type)) later(); }, dispose() { view.dispose(); later.cancel(); } };
 }
 
 function mountType(root, type, version) {
