@@ -151,8 +151,12 @@ void Engine::cancel(const std::string& id, std::string reason, Reply<CommandRepl
   cancel_instance(*runtime_, *idempotency_, id, std::move(reason), std::move(reply));
 }
 
-void Engine::retry(const std::string& id, Reply<CommandReply> reply) {
-  retry_instance(*runtime_, *idempotency_, id, std::move(reply));
+void Engine::retry(const std::string& id, ResumePolicy policy, Reply<CommandReply> reply) {
+  retry_instance(*runtime_, *idempotency_, id, policy, std::move(reply));
+}
+
+void Engine::skip(const std::string& id, SkipCommand cmd, Reply<CommandReply> reply) {
+  skip_step(*runtime_, *idempotency_, id, std::move(cmd), std::move(reply));
 }
 
 void Engine::upgrade(const std::string& id, std::string from, std::string to, Reply<CommandReply> reply) {

@@ -71,7 +71,10 @@ class Engine {
   void pause(const std::string& id, Reply<CommandReply> reply);
   void resume(const std::string& id, ResumePolicy policy, Reply<CommandReply> reply);
   void cancel(const std::string& id, std::string reason, Reply<CommandReply> reply);
-  void retry(const std::string& id, Reply<CommandReply> reply);
+  // `policy` as resume's, for the time the instance spent failed.
+  void retry(const std::string& id, ResumePolicy policy, Reply<CommandReply> reply);
+  // Skips the step that failed `id` (SkipCommand) and runs on from there.
+  void skip(const std::string& id, SkipCommand cmd, Reply<CommandReply> reply);
   // Moves an instance from version `from` of its (script) type to version
   // `to`, only if `to` dry-replays its journal (engine/runtime/dry_replay.h).
   void upgrade(const std::string& id, std::string from, std::string to, Reply<CommandReply> reply);

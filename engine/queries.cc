@@ -220,10 +220,13 @@ nlohmann::json record_to_json(const InstanceRecord& r) {
                       {"attempts", r.attempt},
                       {"history_length", r.next_seq}};
   j["finished_at"] = r.finished_at ? nlohmann::json(r.finished_at) : nlohmann::json(nullptr);
+  // A finished instance waits for nothing; a failed one names the step that
+  // failed it (what `skip` skips).
+  bool ended = r.status == InstanceStatus::kCompleted || r.status == InstanceStatus::kCancelled;
   j["current_step"] =
-      r.await_kind == AwaitKind::kStep ? nlohmann::json(r.step_name) : nlohmann::json(nullptr);
-  j["next_timer"] = r.timer_due ? nlohmann::json(r.timer_due) : nlohmann::json(nullptr);
-  j["waiting_for_signals"] = r.wait_signals;
+      r.await_kind == AwaitKind::kStep && !ended ? nlohmann::json(r.step_name) : nlohmann::json(nullptr);
+  j["next_timer"] = r.timer_due && !is_finished(r.status) ? nlohmann::json(r.timer_due) : nlohmann::json(nullptr);
+  j["waiting_for_signals"] = is_finished(r.status) ? std::vector<std::string>{} : r.wait_signals;
   j["last_error"] = r.last_error.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.last_error);
   j["result"] = r.result;
   if (r.status == InstanceStatus::kPaused) j["paused_at"] = r.paused_at;

@@ -225,19 +225,20 @@ nlohmann::json entry_to_json(const JournalEntry& e) {
     const char* key = "step";
     if (e.kind == EntryKind::kSignalReceived) key = "signal";
     if (e.kind == EntryKind::kTimerScheduled) key = "timer";
-    if (e.kind == EntryKind::kResumed) key = "policy";
+    if (e.kind == EntryKind::kResumed || e.kind == EntryKind::kRetried) key = "policy";
     if (e.kind == EntryKind::kPatch) key = "change_id";
     if (e.kind == EntryKind::kQueued || e.kind == EntryKind::kAdmitted) key = "key";
     if (e.kind == EntryKind::kCoalesced || e.kind == EntryKind::kDebounced) key = "from";
     j[key] = e.name;
   }
   if (e.attempt) j["attempt"] = e.attempt;
-  if (!e.data.is_null()) j[e.kind == EntryKind::kStepCompleted ? "result" : "data"] = e.data;
-  if (!e.error.empty()) j["error"] = e.error;
+  bool step_outcome = e.kind == EntryKind::kStepCompleted || e.kind == EntryKind::kStepSkipped;
+  if (!e.data.is_null()) j[step_outcome ? "result" : "data"] = e.data;
+  if (!e.error.empty()) j[e.kind == EntryKind::kStepSkipped ? "reason" : "error"] = e.error;
   if (e.due) j["due"] = e.due;
   if (e.kind == EntryKind::kSignalDelivered) j["signal_seq"] = e.ref_seq;
   if (e.kind == EntryKind::kSignalReceived) j["delivered"] = e.delivered;
-  if (e.kind == EntryKind::kResumed) j["shift_ms"] = e.shift_ms;
+  if (e.kind == EntryKind::kResumed || (e.kind == EntryKind::kRetried && !e.name.empty())) j["shift_ms"] = e.shift_ms;
   return j;
 }
 

@@ -6,7 +6,7 @@
 namespace sundial {
 namespace {
 
-constexpr std::array<std::pair<EventType, std::string_view>, 15> kEventTypeNames{{
+constexpr std::array<std::pair<EventType, std::string_view>, 16> kEventTypeNames{{
     {EventType::kInstanceStarted, "instance_started"},
     {EventType::kStepCompleted, "step_completed"},
     {EventType::kStepFailed, "step_failed"},
@@ -22,6 +22,7 @@ constexpr std::array<std::pair<EventType, std::string_view>, 15> kEventTypeNames
     {EventType::kAdmitted, "admitted"},
     {EventType::kCoalesced, "coalesced"},
     {EventType::kDebounced, "debounced"},
+    {EventType::kStepSkipped, "step_skipped"},
 }};
 
 }  // namespace

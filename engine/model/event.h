@@ -31,6 +31,7 @@ enum class EventType : uint8_t {
   kAdmitted,   // name = the concurrency key
   kCoalesced,  // name = the concurrency key; detail = the id the folded start asked for
   kDebounced,  // name = the concurrency key; detail = the id a folded start asked for
+  kStepSkipped,  // name = the step; detail = the operator's reason
 };
 
 std::string_view event_type_name(EventType type);

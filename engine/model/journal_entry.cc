@@ -6,7 +6,7 @@
 namespace sundial {
 namespace {
 
-constexpr std::array<std::pair<EntryKind, std::string_view>, 20> kEntryKindNames{{
+constexpr std::array<std::pair<EntryKind, std::string_view>, 21> kEntryKindNames{{
     {EntryKind::kStarted, "started"},
     {EntryKind::kStepCompleted, "step_completed"},
     {EntryKind::kStepAttemptFailed, "step_attempt_failed"},
@@ -27,6 +27,7 @@ constexpr std::array<std::pair<EntryKind, std::string_view>, 20> kEntryKindNames
     {EntryKind::kCoalesced, "coalesced"},
     {EntryKind::kDebounced, "debounced"},
     {EntryKind::kContinuedAsNew, "continued_as_new"},
+    {EntryKind::kStepSkipped, "step_skipped"},
 }};
 
 }  // namespace

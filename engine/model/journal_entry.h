@@ -34,7 +34,7 @@ enum class EntryKind : uint8_t {
   kSignalDelivered,    // outcome. ref_seq = the kSignalReceived entry it delivers
   kPaused,
   kResumed,  // name = policy, shift_ms = how far the schedule moved
-  kRetried,
+  kRetried,  // name = policy, shift_ms = how far the schedule moved
   kCancelled,  // error = reason
   kCompleted,
   kFailed,  // error
@@ -52,6 +52,10 @@ enum class EntryKind : uint8_t {
   // The run ended by starting the next run of its id with data = its input
   // (Context::continue_as_new); the run counts as completed.
   kContinuedAsNew,
+  // Outcome, like kStepCompleted: an operator skipped the step that failed
+  // the instance (`skip`); name = the step, data = the result given in its
+  // place, error = the operator's reason.
+  kStepSkipped,
 };
 
 std::string_view entry_kind_name(EntryKind kind);
@@ -72,7 +76,7 @@ struct JournalEntry {
 
   // Whether replay feeds this entry to the workflow coroutine.
   bool is_outcome() const {
-    return kind == EntryKind::kStepCompleted || kind == EntryKind::kTimerFired ||
+    return kind == EntryKind::kStepCompleted || kind == EntryKind::kStepSkipped || kind == EntryKind::kTimerFired ||
            kind == EntryKind::kSignalDelivered || (kind == EntryKind::kSignalReceived && delivered);
   }
 };

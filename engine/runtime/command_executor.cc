@@ -157,8 +157,15 @@ void cancel_instance(Runtime& rt, IdempotencyKeys& keys, const std::string& id, 
   run(rt, keys, id, CancelCommand{std::move(reason)}, std::move(reply));
 }
 
-void retry_instance(Runtime& rt, IdempotencyKeys& keys, const std::string& id, Reply<CommandReply> reply) {
-  run(rt, keys, id, RetryCommand{}, std::move(reply));
+void retry_instance(Runtime& rt, IdempotencyKeys& keys, const std::string& id, ResumePolicy policy,
+                    Reply<CommandReply> reply) {
+  run(rt, keys, id, RetryCommand{policy}, std::move(reply));
+}
+
+void skip_step(Runtime& rt, IdempotencyKeys& keys, const std::string& id, SkipCommand cmd,
+               Reply<CommandReply> reply) {
+  if (auto valid = check(cmd); !valid) return answer_later(rt, std::move(reply), valid.error());
+  run(rt, keys, id, std::move(cmd), std::move(reply));
 }
 
 }  // namespace sundial

@@ -61,7 +61,10 @@ void resume_instance(Runtime& rt, IdempotencyKeys& keys, const std::string& id, 
                      Reply<CommandReply> reply);
 void cancel_instance(Runtime& rt, IdempotencyKeys& keys, const std::string& id, std::string reason,
                      Reply<CommandReply> reply);
-void retry_instance(Runtime& rt, IdempotencyKeys& keys, const std::string& id, Reply<CommandReply> reply);
+void retry_instance(Runtime& rt, IdempotencyKeys& keys, const std::string& id, ResumePolicy policy,
+                    Reply<CommandReply> reply);
+void skip_step(Runtime& rt, IdempotencyKeys& keys, const std::string& id, SkipCommand cmd,
+               Reply<CommandReply> reply);
 // Moves instance `id` from version `from` to version `to` of its type if
 // the new code dry-replays its journal (upgrade_command.cc); conflict when
 // it runs another version or finished, unavailable while a step runs, the

@@ -210,14 +210,14 @@ void Context::append(const JournalEntry& entry) {
 void Context::advance_to(size_t end) {
   for (; pos_ < end; ++pos_) {
     const JournalEntry& e = journal_[pos_];
-    if (e.kind == EntryKind::kResumed) shift_ += e.shift_ms;
+    shift_ += e.shift_ms;  // resumed or retried with policy shift
   }
 }
 
 TimeMs Context::shifted(TimeMs t) const {
   DurationMs shift = shift_;
   for (size_t i = pos_; i < journal_.size() && !journal_[i].is_outcome(); ++i) {
-    if (journal_[i].kind == EntryKind::kResumed) shift += journal_[i].shift_ms;
+    shift += journal_[i].shift_ms;
   }
   return t + shift;
 }
@@ -269,7 +269,7 @@ bool Context::try_consume(const AwaitRequest& req) {
   const JournalEntry& e = journal_[*index];
   switch (req.kind) {
     case AwaitKind::kStep:
-      if (e.kind != EntryKind::kStepCompleted || e.name != req.step_name) {
+      if ((e.kind != EntryKind::kStepCompleted && e.kind != EntryKind::kStepSkipped) || e.name != req.step_name) {
         diverged(req, e);
         return false;
       }

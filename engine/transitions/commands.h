@@ -1,5 +1,5 @@
 // The engine's commands as values, and their pure decisions: start,
-// signal, pause, resume, cancel, retry (one file per command, each a
+// signal, pause, resume, cancel, retry, skip (one file per command, each a
 // check and a decide in the shape decision.h describes). Running them
 // against the engine is engine/runtime/command_executor.h.
 //
@@ -68,7 +68,19 @@ struct ResumeCommand {
 struct CancelCommand {
   std::string reason;  // empty: "cancelled by request"
 };
-struct RetryCommand {};
+// A retry, like a resume, moves the rest of the workflow's schedule by the
+// time the instance spent failed (`shift`, the default) or keeps due times
+// so what came due meanwhile runs at once (`fire`).
+struct RetryCommand {
+  ResumePolicy policy = ResumePolicy::kShift;
+};
+// Skip the step that failed the instance: it counts as completed with
+// `result`, and the workflow goes on from there (a retry with `policy`).
+struct SkipCommand {
+  nlohmann::json result;  // what the step returns to the workflow; null by default
+  std::string reason;     // free text for the history; may be empty
+  ResumePolicy policy = ResumePolicy::kShift;
+};
 struct SignalCommand {
   std::string name;
   nlohmann::json payload;
@@ -80,6 +92,15 @@ Result<Decision> decide(const InstanceView& view, const PauseCommand& cmd, TimeM
 Result<Decision> decide(const InstanceView& view, const ResumeCommand& cmd, TimeMs now);
 Result<Decision> decide(const InstanceView& view, const CancelCommand& cmd, TimeMs now);
 Result<Decision> decide(const InstanceView& view, const RetryCommand& cmd, TimeMs now);
+// What a retry does once the instance is known to be failed (status
+// running, a kRetried entry carrying the policy's shift, then rebuild, or
+// queued for a slot); skip does it too after its own entry.
+void reopen_failed(const InstanceView& view, Decision& d, ResumePolicy policy);
+// invalid_argument for a result that cannot be stored; conflict unless the
+// instance failed in a step (an instance whose own code failed has no step
+// to skip: retry it).
+Result<void> check(const SkipCommand& cmd);
+Result<Decision> decide(const InstanceView& view, const SkipCommand& cmd, TimeMs now);
 
 // A signal's name, idempotency key and payload, checked before the
 // instance is loaded: invalid_argument for the first that is unusable.

@@ -6,6 +6,7 @@ void add_admin_routes(Router& router, const AdminApi& api) {
   add_workflow_routes(router, api);
   add_instance_routes(router, api);
   add_command_routes(router, api);
+  add_bulk_routes(router, api);
   add_timer_routes(router, api);
   add_event_routes(router, api);
   add_task_routes(router, api);

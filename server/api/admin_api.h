@@ -46,6 +46,7 @@ void add_admin_routes(Router& router, const AdminApi& api);
 void add_workflow_routes(Router& router, const AdminApi& api);
 void add_instance_routes(Router& router, const AdminApi& api);
 void add_command_routes(Router& router, const AdminApi& api);
+void add_bulk_routes(Router& router, const AdminApi& api);
 void add_timer_routes(Router& router, const AdminApi& api);
 void add_event_routes(Router& router, const AdminApi& api);
 void add_task_routes(Router& router, const AdminApi& api);

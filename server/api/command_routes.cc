@@ -1,4 +1,4 @@
-// POST /api/v1/instances/{id}/pause|resume|cancel|retry and
+// POST /api/v1/instances/{id}/pause|resume|cancel|retry|skip and
 // /api/v1/instances/{id}/signals/{name}. Each answers after the engine
 // made the change durable: {"instance_id", "status"}.
 #include "server/api/admin_api.h"
@@ -16,13 +16,13 @@ Reply<CommandReply> reply_with(http::Responder responder, int status) {
   };
 }
 
-// Reads the optional string field `name` of an object body.
-std::expected<std::optional<std::string>, http::HttpResponse> string_field(const nlohmann::json& body,
-                                                                           const char* name) {
-  if (!body.contains(name)) return std::nullopt;
-  if (!body[name].is_string())
-    return std::unexpected(bad_argument(std::string("'") + name + "' must be a string"));
-  return body[name].get<std::string>();
+// The body's optional "policy" (resume, retry, skip): shift by default.
+std::expected<ResumePolicy, http::HttpResponse> read_policy(const nlohmann::json& body) {
+  auto name = optional_string_field(body, "policy");
+  if (!name) return std::unexpected(std::move(name.error()));
+  auto policy = parse_resume_policy(name->value_or("shift"));
+  if (!policy) return std::unexpected(bad_argument("'policy' must be \"shift\" or \"fire\""));
+  return *policy;
 }
 
 void command(const AdminApi& api, const std::string& verb, const http::HttpRequest& request,
@@ -32,17 +32,15 @@ void command(const AdminApi& api, const std::string& verb, const http::HttpReque
   if (!body) return responder.send(std::move(body.error()));
   Engine& engine = api.engine;
   if (verb == "pause") return engine.pause(id, reply_with(std::move(responder), 200));
-  if (verb == "retry") return engine.retry(id, reply_with(std::move(responder), 200));
-  if (verb == "cancel") {
-    auto reason = string_field(*body, "reason");
-    if (!reason) return responder.send(std::move(reason.error()));
-    return engine.cancel(id, reason->value_or(""), reply_with(std::move(responder), 200));
-  }
-  auto policy_name = string_field(*body, "policy");
-  if (!policy_name) return responder.send(std::move(policy_name.error()));
-  auto policy = parse_resume_policy(policy_name->value_or("shift"));
-  if (!policy) return responder.send(bad_argument("'policy' must be \"shift\" or \"fire\""));
-  engine.resume(id, *policy, reply_with(std::move(responder), 200));
+  auto reason = optional_string_field(*body, "reason");
+  if (!reason) return responder.send(std::move(reason.error()));
+  if (verb == "cancel") return engine.cancel(id, reason->value_or(""), reply_with(std::move(responder), 200));
+  auto policy = read_policy(*body);
+  if (!policy) return responder.send(std::move(policy.error()));
+  if (verb == "resume") return engine.resume(id, *policy, reply_with(std::move(responder), 200));
+  if (verb == "retry") return engine.retry(id, *policy, reply_with(std::move(responder), 200));
+  SkipCommand skip{body->value("result", nlohmann::json()), reason->value_or(""), *policy};
+  engine.skip(id, std::move(skip), reply_with(std::move(responder), 200));
 }
 
 void signal(const AdminApi& api, const http::HttpRequest& request, const PathParams& params,
@@ -58,7 +56,7 @@ void signal(const AdminApi& api, const http::HttpRequest& request, const PathPar
 }  // namespace
 
 void add_command_routes(Router& router, const AdminApi& api) {
-  for (std::string verb : {"pause", "resume", "cancel", "retry"}) {
+  for (std::string verb : {"pause", "resume", "cancel", "retry", "skip"}) {
     router.add("POST", "/api/v1/instances/{id}/" + verb,
                [api, verb](http::HttpRequest&& req, const PathParams& p, http::Responder r) {
                  command(api, verb, req, p, std::move(r));

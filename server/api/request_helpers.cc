@@ -56,6 +56,14 @@ std::expected<int64_t, http::HttpResponse> query_int(const http::HttpRequest& re
   return value;
 }
 
+std::expected<std::optional<std::string>, http::HttpResponse> optional_string_field(const nlohmann::json& body,
+                                                                                    const char* name) {
+  if (!body.contains(name)) return std::nullopt;
+  if (!body[name].is_string())
+    return std::unexpected(bad_argument(std::string("'") + name + "' must be a string"));
+  return body[name].get<std::string>();
+}
+
 http::HttpResponse bad_argument(std::string_view message) {
   return http::error_response(Error{ErrorCode::kInvalidArgument, std::string(message)});
 }

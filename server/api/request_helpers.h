@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <expected>
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include <nlohmann/json.hpp>
@@ -38,6 +39,11 @@ std::expected<nlohmann::json, http::HttpResponse> read_json_body(const http::Htt
 // absent; a 400 answer when malformed or out of range.
 std::expected<int64_t, http::HttpResponse> query_int(const http::HttpRequest& request, std::string_view name,
                                                      int64_t fallback, int64_t min, int64_t max);
+
+// The optional string field `name` of an object body: nullopt when absent,
+// a 400 when it is not a string.
+std::expected<std::optional<std::string>, http::HttpResponse> optional_string_field(const nlohmann::json& body,
+                                                                                    const char* name);
 
 // A 400 invalid_argument answer.
 http::HttpResponse bad_argument(std::string_view message);

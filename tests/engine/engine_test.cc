@@ -320,6 +320,65 @@ TEST_F(EngineTest, PermanentErrorFailsAndRetryResumesAtTheFailedStep) {
   EXPECT_EQ(h.retry("rf").error().code, ErrorCode::kConflict);
 }
 
+// A nurture whose second email failed for good is retried three hours
+// late: with shift the third email keeps its spacing after the second
+// instead of going out at once; with fire it goes out at once.
+TEST_F(EngineTest, RetryShiftsTheRestOfTheScheduleByTheTimeSpentFailed) {
+  for (ResumePolicy policy : {ResumePolicy::kShift, ResumePolicy::kFire}) {
+    std::string id = std::string("late-") + std::string(resume_policy_name(policy));
+    log.failures["send-2"] = {1, ErrorCode::kInvalidArgument};
+    ASSERT_TRUE(h.start("test.sequence", id, offsets({0, kHourMs, 2 * kHourMs})));
+    h.advance(kHourMs);
+    ASSERT_EQ(h.status(id), InstanceStatus::kFailed);
+    log.failures.clear();
+    h.advance(3 * kHourMs);  // nobody looked for three hours
+    ASSERT_TRUE(h.retry(id, policy));
+    EXPECT_EQ(log.count(id, "send-2"), 2u);
+    if (policy == ResumePolicy::kFire) {
+      EXPECT_EQ(log.count(id, "send-3"), 1u);  // overdue: at once
+      continue;
+    }
+    EXPECT_EQ(log.count(id, "send-3"), 0u);
+    h.advance(kHourMs - 1);
+    EXPECT_EQ(log.count(id, "send-3"), 0u);
+    h.reopen();  // the shift is in the journal, not in memory
+    h.advance(1);
+    EXPECT_EQ(log.count(id, "send-3"), 1u);
+    EXPECT_EQ(h.status(id), InstanceStatus::kCompleted);
+  }
+}
+
+TEST_F(EngineTest, SkipCompletesTheFailedStepAndTheWorkflowGoesOn) {
+  log.failures["send-2"] = {1, ErrorCode::kInvalidArgument};
+  ASSERT_TRUE(h.start("test.sequence", "sk", offsets({0, 0, 0})));
+  ASSERT_EQ(h.status("sk"), InstanceStatus::kFailed);
+  ASSERT_TRUE(h.skip("sk", SkipCommand{nullptr, "address bounces"}));
+  EXPECT_EQ(h.status("sk"), InstanceStatus::kCompleted);
+  EXPECT_EQ(log.count("sk", "send-2"), 1u);  // skipped, not run again
+  EXPECT_EQ(log.count("sk", "send-3"), 1u);
+  bool skipped = false;
+  for (const auto& e : h.history("sk")) {
+    if (e.kind == EntryKind::kStepSkipped) {
+      skipped = true;
+      EXPECT_EQ(e.name, "send-2");
+      EXPECT_EQ(e.error, "address bounces");
+    }
+  }
+  EXPECT_TRUE(skipped);
+  h.reopen();  // replays through the skipped step
+  EXPECT_EQ(h.describe("sk")->status, InstanceStatus::kCompleted);
+  EXPECT_EQ(h.skip("sk").error().code, ErrorCode::kConflict);  // completed now
+}
+
+TEST_F(EngineTest, SkipRefusesAnInstanceWhoseOwnCodeFailed) {
+  ASSERT_TRUE(h.start("test.throwing_body", "tb", nlohmann::json::object()));
+  ASSERT_EQ(h.status("tb"), InstanceStatus::kFailed);
+  auto skipped = h.skip("tb");
+  ASSERT_FALSE(skipped.has_value());
+  EXPECT_EQ(skipped.error().code, ErrorCode::kConflict);
+  EXPECT_EQ(h.status("tb"), InstanceStatus::kFailed);
+}
+
 TEST_F(EngineTest, StepGivesUpAfterMaxAttempts) {
   log.failures["call"] = {10, ErrorCode::kIoError};
   ASSERT_TRUE(h.start("test.flaky", "gu", nlohmann::json::object()));
@@ -503,7 +562,7 @@ TEST_F(EngineTest, ACommandDuringARetentionDeleteFindsNothingAndLeavesNoOrphan) 
   ASSERT_EQ(h.engine->commits_in_flight(), 1u) << "the sweep's delete is not in flight";
   // A retry while the delete is committing must not read the old record.
   std::optional<Result<CommandReply>> retried;
-  h.engine->retry("gone", [&](Result<CommandReply> r) { retried = std::move(r); });
+  h.engine->retry("gone", ResumePolicy::kShift, [&](Result<CommandReply> r) { retried = std::move(r); });
   // ...and a start may reuse the id: it is written after the delete.
   std::optional<Result<StartReply>> restarted;
   h.engine->start(StartRequest{"test.sequence", "gone", offsets({kHourMs}), std::nullopt},

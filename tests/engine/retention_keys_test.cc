@@ -137,7 +137,7 @@ TEST_F(RetentionOnThePoolTest, AnInstanceChangedAfterThePlanIsKeptAndTheLoopRead
   h.pool->run_work(0);  // the plan, on its snapshot: both are past retention
 
   std::optional<Result<CommandReply>> retried;
-  h.engine->retry("changed", [&](Result<CommandReply> r) { retried = std::move(r); });
+  h.engine->retry("changed", ResumePolicy::kShift, [&](Result<CommandReply> r) { retried = std::move(r); });
   for (int i = 0; i < 2000 && (!retried || h.engine->commits_in_flight() > 0 || h.pool->pending() > 0); ++i) {
     if (h.pool->pending() > 0) h.pool->complete(0);  // the instance's load
     h.loop.run_once();

@@ -150,8 +150,11 @@ class EngineHarness {
   Result<CommandReply> cancel(const std::string& id, std::string reason = {}) {
     return command([&](auto reply) { engine->cancel(id, reason, std::move(reply)); });
   }
-  Result<CommandReply> retry(const std::string& id) {
-    return command([&](auto reply) { engine->retry(id, std::move(reply)); });
+  Result<CommandReply> retry(const std::string& id, ResumePolicy policy = ResumePolicy::kShift) {
+    return command([&](auto reply) { engine->retry(id, policy, std::move(reply)); });
+  }
+  Result<CommandReply> skip(const std::string& id, SkipCommand cmd = {}) {
+    return command([&](auto reply) { engine->skip(id, std::move(cmd), std::move(reply)); });
   }
 
   // Asks with `issue(done)` and runs the loop until `done` has the answer

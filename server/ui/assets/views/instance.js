@@ -1,6 +1,6 @@
 // views/instance.js: #/instances/<id>[?run=N]: one instance: its facts,
 // input, result and error, its timeline, and the actions its status
-// allows (pause, resume, cancel, retry, signal). Re-read when the stream
+// allows (pause, resume, cancel, retry, skip, signal). Re-read when the stream
 // carries an event for it.
 
 import { h, replace, timeEl, prettyJson, debounce, enc } from '../dom.js';
@@ -112,11 +112,14 @@ export function mount(root, { segments, query }) {
     const s = i.status;
     const button = (action, label, cls) => h('button', { type: 'button', class: cls, dataset: { action }, disabled: acting, on: { click: () => act(action) } }, label);
     if (s === 'running' || s === 'waiting') actions.append(button('pause', 'Pause'));
-    if (s === 'paused') {
-      actions.append(button('resume', 'Resume'), h('label', { for: 'resume-policy', class: 'inline-label' }, 'policy'),
-        h('select', { id: 'resume-policy' }, h('option', { value: 'shift' }, 'shift: move the schedule later'), h('option', { value: 'fire' }, 'fire: run what came due')));
+    const policySelect = () => [h('label', { for: 'resume-policy', class: 'inline-label' }, 'policy'),
+      h('select', { id: 'resume-policy' }, h('option', { value: 'shift' }, 'shift: move the schedule later'), h('option', { value: 'fire' }, 'fire: run what came due'))];
+    if (s === 'paused') actions.append(button('resume', 'Resume'), ...policySelect());
+    if (s === 'failed') {
+      actions.append(button('retry', 'Retry'));
+      if (i.current_step) actions.append(button('skip', `Skip step “${i.current_step}”…`));
+      actions.append(...policySelect());
     }
-    if (s === 'failed') actions.append(button('retry', 'Retry'));
     if (!FINISHED.has(s)) actions.append(button('signal', 'Send signal…'), button('cancel', 'Cancel…', 'danger'));
   }
 
@@ -144,10 +147,18 @@ export function mount(root, { segments, query }) {
           if (!c.ok) return;
           if (c.reason) body = { reason: c.reason };
         }
-        if (action === 'resume') body = { policy: actions.querySelector('#resume-policy')?.value || 'shift' };
+        if (action === 'skip') {
+          const step = instance && instance.current_step;
+          const c = await confirmAction({ title: `Skip step “${step}”?`, message: `The step counts as done with no result and instance ${id} goes on from there. Its code does not run again.`, okLabel: 'Skip step', askReason: true });
+          if (!c.ok) return;
+          body = c.reason ? { reason: c.reason } : {};
+        }
+        if (action === 'resume' || action === 'retry' || action === 'skip') {
+          body = { ...(body || {}), policy: actions.querySelector('#resume-policy')?.value || 'shift' };
+        }
         setBusy(true);
         answer = await api.post(`${base}/${action}`, body);
-        const done = { pause: 'Paused', resume: 'Resumed', cancel: 'Cancelled', retry: 'Retried' }[action];
+        const done = { pause: 'Paused', resume: 'Resumed', cancel: 'Cancelled', retry: 'Retried', skip: 'Skipped the step' }[action];
         flash.show(`${done}. Status: ${answer && answer.status}.`, 'ok');
       }
     } catch (err) {

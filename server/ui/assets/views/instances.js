@@ -1,6 +1,8 @@
 // views/instances.js: #/instances?status=&type=&id_prefix=&created_after=
 // &created_before=&order=: the filter form, one page of instances, row
-// selection and the bulk pause / resume / cancel actions.
+// selection and the bulk pause / resume / cancel actions on the selected
+// rows, and pause / resume / retry / cancel of every instance matching the
+// filter (POST /api/v1/instances:<verb>, after a dry run says how many).
 
 import { h, replace, timeEl, firstLine, debounce, toLocalInput, fromLocalInput, enc } from '../dom.js';
 import * as api from '../api.js';
@@ -74,10 +76,20 @@ export function mount(root, { query }) {
   };
   const bulkBar = h('div', { id: 'bulk-actions', class: 'bulk', role: 'group', 'aria-label': 'Act on the selected instances' },
     count, bulkButtons.pause, bulkButtons.resume,
-    h('label', { for: 'bulk-resume-policy', class: 'inline-label' }, 'Resume policy'), policy, bulkButtons.cancel);
+    h('label', { for: 'bulk-resume-policy', class: 'inline-label' }, 'Resume and retry policy'), policy, bulkButtons.cancel);
+  const matchButtons = {
+    pause: h('button', { type: 'button', id: 'match-pause', on: { click: () => bulkMatching('pause') } }, 'Pause all'),
+    resume: h('button', { type: 'button', id: 'match-resume', on: { click: () => bulkMatching('resume') } }, 'Resume all'),
+    retry: h('button', { type: 'button', id: 'match-retry', on: { click: () => bulkMatching('retry') } }, 'Retry all'),
+    cancel: h('button', { type: 'button', id: 'match-cancel', class: 'danger', on: { click: () => bulkMatching('cancel') } }, 'Cancel all'),
+  };
+  const windowed = Boolean(filters.created_after || filters.created_before);
+  const matchBar = h('div', { id: 'match-actions', class: 'bulk', role: 'group', 'aria-label': 'Act on every instance matching the filter' },
+    h('span', { class: 'inline-label' }, windowed ? 'Every matching instance (not with a creation window):' : 'Every instance matching the filter:'),
+    matchButtons.pause, matchButtons.resume, matchButtons.retry, matchButtons.cancel);
   const hint = h('p', { class: 'hint' }, 'Without a type or status filter, instances are listed in id order; with one, by creation time.');
   const listBox = h('div', { id: 'instance-list' }, h('p', { class: 'loading' }, 'Loading…'));
-  replace(root, h('h1', { tabindex: '-1' }, 'Instances'), form, hint, bulkBar, listBox);
+  replace(root, h('h1', { tabindex: '-1' }, 'Instances'), form, hint, bulkBar, matchBar, listBox);
   updateBulk();
 
   api.get('/api/v1/workflows').then((answer) => {
@@ -90,6 +102,8 @@ export function mount(root, { query }) {
   function updateBulk() {
     count.textContent = `${selected.size} selected`;
     for (const b of Object.values(bulkButtons)) b.disabled = busy || selected.size === 0;
+    // The bulk API filters by type, status and id prefix only.
+    for (const b of Object.values(matchButtons)) b.disabled = busy || windowed;
   }
 
   async function refresh() {
@@ -154,7 +168,53 @@ export function mount(root, { query }) {
     pause: ['Pause', 'Paused', 'They stop before their next step and wait until resumed.'],
     resume: ['Resume', 'Resumed', ''],
     cancel: ['Cancel', 'Cancelled', 'They end as cancelled; this cannot be undone.'],
+    retry: ['Retry', 'Retried', 'Failed instances run again from the step that failed.'],
   };
+
+  function policyNote() {
+    return policy.value === 'fire'
+      ? 'With policy fire: timers that came due meanwhile fire now.'
+      : 'With policy shift: the remaining schedule moves later by the time spent paused or failed.';
+  }
+
+  // Every instance the filter matches, in batches on the server.
+  async function bulkMatching(verb) {
+    const filter = {};
+    for (const k of ['type', 'status', 'id_prefix']) if (filters[k]) filter[k] = filters[k];
+    const described = Object.entries(filter).map(([k, v]) => `${k}=${v}`).join(', ') || 'no filter';
+    const [title, past, what] = WORDS[verb];
+    const path = '/api/v1/instances:' + verb;
+    busy = true;
+    updateBulk();
+    try {
+      const dry = await api.post(path, { filter, dry_run: true });
+      if (disposed) return;
+      if (!dry.matched) {
+        flash.show(`No instance matching ${described} can be ${past.toLowerCase()}.`, 'info');
+        return;
+      }
+      const n = dry.matched === 1 ? '1 instance' : `${dry.matched.toLocaleString()} instances`;
+      let message = `${title} ${n} matching ${described}. ${what}`;
+      if (verb === 'resume' || verb === 'retry') message += ' ' + policyNote();
+      const answer = await confirmAction({ title: `${title} ${n}?`, message, okLabel: `${title} ${n}`, danger: verb === 'cancel', askReason: verb === 'cancel' });
+      if (!answer.ok || disposed) return;
+      const body = { filter };
+      if (verb === 'resume' || verb === 'retry') body.policy = policy.value;
+      if (verb === 'cancel' && answer.reason) body.reason = answer.reason;
+      flash.show(`${title}: ${n}…`, 'info');
+      const done = await api.post(path, body);
+      if (disposed) return;
+      const errors = (done.errors || []).map((e) => `${e.instance_id}: ${(e.error && e.error.message) || 'refused'}`);
+      flash.show(`${past} ${done.changed} of ${done.matched} matching instance${done.matched === 1 ? '' : 's'}.` +
+        (done.refused ? ` ${done.refused} refused (they changed meanwhile)${errors.length < done.refused ? '; the first ' + errors.length : ''}:` : ''),
+        done.refused ? 'error' : 'ok', errors);
+    } catch (err) {
+      if (!disposed) flash.show(`${title} all: ${api.describeError(err)}`, 'error');
+    } finally {
+      busy = false;
+      if (!disposed) { updateBulk(); refresh(); }
+    }
+  }
 
   async function bulk(verb) {
     const ids = [...selected];
@@ -165,9 +225,7 @@ export function mount(root, { query }) {
     let message = `${title} ${n}. ${what}`;
     if (verb === 'resume') {
       body = { policy: policy.value };
-      message += policy.value === 'fire'
-        ? 'With policy fire: timers that came due while paused fire now.'
-        : 'With policy shift: the remaining schedule moves later by the time spent paused.';
+      message += policyNote();
     }
     const answer = await confirmAction({ title: `${title} ${n}?`, message, okLabel: `${title} ${n}`, danger: verb === 'cancel', askReason: verb === 'cancel' });
     if (!answer.ok) return;

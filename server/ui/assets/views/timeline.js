@@ -43,7 +43,11 @@ function detailsOf(e, open) {
   }
   if (e.event === 'signal_received') line(e.delivered ? 'delivered at once' : 'kept until the workflow waits for it');
   if (e.event === 'signal_delivered' && e.signal_seq !== undefined) line(`delivers the signal of entry #${e.signal_seq}`);
-  if (e.event === 'resumed' && e.shift_ms) line(`the schedule moved ${duration(e.shift_ms)} later`);
+  if ((e.event === 'resumed' || e.event === 'retried') && e.shift_ms) line(`the schedule moved ${duration(e.shift_ms)} later`);
+  if (e.event === 'step_skipped') line(e.result === undefined ? 'skipped by an operator: the workflow got null as its result' : 'skipped by an operator: the workflow got the result below');
+  if (e.reason !== undefined) {
+    out.push(h('div', { class: 'entry-line' }, 'reason:', h('pre', { class: 'error', tabindex: '0' }, String(e.reason))));
+  }
   if (e.error !== undefined) {
     out.push(h('div', { class: 'entry-line' }, e.event === 'cancelled' ? 'reason:' : 'error:',
       h('pre', { class: 'error', tabindex: '0' }, String(e.error))));
