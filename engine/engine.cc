@@ -155,6 +155,10 @@ void Engine::retry(const std::string& id, ResumePolicy policy, Reply<CommandRepl
   retry_instance(*runtime_, *idempotency_, id, policy, std::move(reply));
 }
 
+void Engine::steer(const std::string& id, SteerCommand cmd, AsRead as_read, Reply<CommandReply> reply) {
+  steer_as_read(*runtime_, *idempotency_, id, std::move(cmd), as_read, std::move(reply));
+}
+
 void Engine::skip(const std::string& id, SkipCommand cmd, Reply<CommandReply> reply) {
   skip_step(*runtime_, *idempotency_, id, std::move(cmd), std::move(reply));
 }

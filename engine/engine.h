@@ -75,6 +75,8 @@ class Engine {
   void retry(const std::string& id, ResumePolicy policy, Reply<CommandReply> reply);
   // Skips the step that failed `id` (SkipCommand) and runs on from there.
   void skip(const std::string& id, SkipCommand cmd, Reply<CommandReply> reply);
+  // A bulk run's command: applied only if `id` is still `as_read` (conflict else).
+  void steer(const std::string& id, SteerCommand cmd, AsRead as_read, Reply<CommandReply> reply);
   // Moves an instance from version `from` of its (script) type to version
   // `to`, only if `to` dry-replays its journal (engine/runtime/dry_replay.h).
   void upgrade(const std::string& id, std::string from, std::string to, Reply<CommandReply> reply);

@@ -23,8 +23,11 @@
 #include "engine/topics/subscription_service.h"
 #include "server/api/auth.h"
 #include "server/config/daemon_args.h"
+#include "server/ops/data_dir_lock.h"
 #include "server/ops/logging.h"
 #include "server/sundial_server.h"
+#include "server/webhooks/webhook_handler.h"
+#include "sundial_version.h"
 #include "workflows/email/email_step.h"
 #include "workflows/lua/catalog.h"
 #include "workflows/lua/script_schedules.h"
@@ -86,6 +89,11 @@ class ShutdownSignals {
 // --recover=salvage: opens the data directory keeping its WAL up to the
 // first damage, makes that durable, says what was dropped, and exits.
 int salvage_storage(const EngineOptions& engine) {
+  auto lock = ops::DataDirLock::acquire(engine.data_dir);
+  if (!lock) {
+    spdlog::critical("{}", lock.error().message);
+    return 1;
+  }
   RocksDbOptions storage = engine.storage;
   storage.path = engine.data_dir;
   storage.recovery = WalRecovery::kSalvage;
@@ -122,10 +130,19 @@ lua::TriggerOptions trigger_options(const DaemonConfig& config) {
 Result<lua::ScriptCatalog::Options> lua_script_options(
     const DaemonConfig& config, AsyncHttpClient& http, Limiters& limiters, ResendClient& resend,
     NotionClient& notion, GitHubClient& github,
-    const std::map<std::string, ScriptTypeSettings, std::less<>>& module_types) {
+    const std::map<std::string, ScriptTypeSettings, std::less<>>& module_types,
+    const std::vector<std::string>& script_folders_off) {
   lua::ScriptCatalog::Options options;
   options.lua.limits = config.workflows.limits;
-  if (config.workflows.shipped) options.dirs = shipped_script_dirs();
+  if (config.workflows.shipped) {
+    // The families' folders, less those of families that are off (bench).
+    for (const auto& dir : shipped_script_dirs()) {
+      if (std::find(script_folders_off.begin(), script_folders_off.end(), dir.filename().string()) ==
+          script_folders_off.end()) {
+        options.dirs.push_back(dir);
+      }
+    }
+  }
   if (!config.workflows.dir.empty()) options.dirs.emplace_back(config.workflows.dir);
   for (const auto& [type, settings] : module_types) {
     options.type_config[type] = settings.config;
@@ -238,11 +255,15 @@ Result<std::vector<SubscriptionSpec>> with_module_subscriptions(std::vector<Subs
 int run_daemon(const std::vector<std::string>& args) {
   auto parsed = parse_daemon_args(args);
   if (!parsed) {
-    std::fprintf(stderr, "sundiald: %s\n\n%s", parsed.error().message.c_str(), daemon_usage().c_str());
+    std::fputs(daemon_usage_error(parsed.error().message).c_str(), stderr);
     return 2;
   }
   if (parsed->show_help) {
     std::fputs(daemon_usage().c_str(), stdout);
+    return 0;
+  }
+  if (parsed->show_version) {
+    std::fputs(version_text("sundiald").c_str(), stdout);
     return 0;
   }
   const DaemonConfig& config = parsed->config;
@@ -250,14 +271,12 @@ int run_daemon(const std::vector<std::string>& args) {
     std::fprintf(stderr, "sundiald: %s\n", logging.error().message.c_str());
     return 2;
   }
+  spdlog::info("sundiald {}{}", build_version(),
+               build_commit().empty() ? std::string() : " (" + std::string(build_commit()) + ")");
   if (parsed->salvage) return salvage_storage(config.engine);
   std::optional<std::string> admin_token = secret_from_env(config.server.admin_token_env);
-  if (!admin_token && !config.server.cors_origins.empty()) {
-    // Any page a user of this host opens could drive the open API.
-    spdlog::critical("refusing [server] cors_origins without an admin token: set ${} or remove cors_origins",
-                     config.server.admin_token_env);
-    return 1;
-  }
+  // [server] cors_origins without an admin token applies to the webhook
+  // routes only (SundialServer warns): the open API gets no CORS.
   if (!admin_token && !api::is_loopback_host(config.server.listen_host)) {
     spdlog::critical("refusing to listen on {} without an admin token: set ${} or listen on 127.0.0.1",
                      config.server.listen_host, config.server.admin_token_env);
@@ -308,7 +327,8 @@ int run_daemon(const std::vector<std::string>& args) {
             .count());
   });
   Registry registry;
-  ModuleHost modules{registry, resend, config.resend.from, config.webhooks, secret_from_env, {}, {}, {}, {}};
+  ModuleHost modules{registry, resend, config.resend.from, config.webhooks, secret_from_env, {}, {}, {},
+                     {},       {}};
   if (auto started = BuiltinModules::start(config, modules); !started) {
     std::fprintf(stderr, "sundiald: %s\n", started.error().message.c_str());
     return 2;
@@ -317,8 +337,8 @@ int run_daemon(const std::vector<std::string>& args) {
   // [workflows] dir. They load while the engine opens, before recovery
   // resumes the instances that run them. A script that does not load
   // stops start-up.
-  auto script_options =
-      lua_script_options(config, http_client, limiters, resend, notion, github, modules.script_types);
+  auto script_options = lua_script_options(config, http_client, limiters, resend, notion, github,
+                                           modules.script_types, modules.script_folders_off);
   if (!script_options) {
     std::fprintf(stderr, "sundiald: %s\n", script_options.error().message.c_str());
     return 2;
@@ -329,6 +349,13 @@ int run_daemon(const std::vector<std::string>& args) {
   if (!file_subscriptions) {
     std::fprintf(stderr, "sundiald: %s\n", file_subscriptions.error().message.c_str());
     return 2;
+  }
+  // One sundiald per data directory: refused here, naming the other's pid,
+  // rather than by RocksDB's LOCK file. Held until the process ends.
+  auto data_dir_lock = ops::DataDirLock::acquire(config.engine.data_dir);
+  if (!data_dir_lock) {
+    spdlog::critical("{}", data_dir_lock.error().message);
+    return 1;
   }
   EngineOptions engine_options = config.engine;
   std::optional<Error> scripts_error;
@@ -416,7 +443,10 @@ int run_daemon(const std::vector<std::string>& args) {
   }
   auto server = std::make_unique<SundialServer>(loop, clock, *engine, config, admin_token, worker_token,
                                                 scripts.get(), &limit_catalog);
-  for (auto& route : modules.routes) server->add_webhook(std::move(route));
+  for (auto& route : modules.routes) {
+    if (auto warning = webhooks::missing_secret_warning(route)) spdlog::warn("{}", *warning);
+    server->add_webhook(std::move(route));
+  }
   // [queues.<name>] settings, applied at every start like PUT /api/v1/queues/{queue}.
   for (const auto& [queue, max_in_flight] : config.queue_max_in_flight) {
     engine->tasks().configure(
@@ -432,6 +462,9 @@ int run_daemon(const std::vector<std::string>& args) {
     std::vector<webhooks::WebhookRoute> routes;
     if (script) {
       SUNDIAL_ASSIGN_OR_RETURN(routes, lua::lua_trigger_routes(script, secret_from_env, triggers));
+    }
+    for (const auto& route : routes) {
+      if (auto warning = webhooks::missing_secret_warning(route)) spdlog::warn("{}", *warning);
     }
     return server->replace_webhooks("lua:" + type, std::move(routes));
   };
@@ -541,8 +574,12 @@ int run_daemon(const std::vector<std::string>& args) {
     engine.reset();
     return 1;
   }
-  spdlog::info("sundiald listening on http://{}:{} (data in '{}', {} workflow type(s))",
-               config.server.listen_host, server->port(), config.engine.data_dir, registry.list().size());
+  // At every log level: scripts read the port (picked for port 0) from it.
+  const std::string& host = config.server.listen_host;
+  size_t types = registry.list().size();
+  ops::log_always(fmt::format("sundiald listening on http://{}:{} (data in '{}', {} workflow type{})",
+                              host.find(':') == std::string::npos ? host : "[" + host + "]", server->port(),
+                              config.engine.data_dir, types, types == 1 ? "" : "s"));
   if (!admin_token) {
     spdlog::warn("${} is not set: /api is open to every local user; set it to require a bearer token",
                  config.server.admin_token_env);

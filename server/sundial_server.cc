@@ -36,8 +36,11 @@ SundialServer::SundialServer(Loop& loop, Clock& clock, Engine& engine, const Dae
       clock_(clock),
       engine_(engine),
       auth_(admin_token, std::move(worker_token)),
-      stream_tokens_(admin_token ? api::StreamTokens::derive_key(*admin_token) : api::StreamTokens::random_key()),
+      stream_tokens_(admin_token ? api::StreamTokens::derive_key(*admin_token)
+                                 : api::StreamTokens::random_key()),
       cors_(config.server.cors_origins),
+      api_cors_(admin_token.has_value()),
+      admin_token_env_(config.server.admin_token_env),
       access_log_(config.server.access_log),
       webhook_limiter_(clock, config.server.webhook_rate_per_second, config.server.webhook_burst),
       json_limits_{config.server.max_json_depth} {
@@ -71,6 +74,12 @@ SundialServer::SundialServer(Loop& loop, Clock& clock, Engine& engine, const Dae
   admin.stream_tokens = &stream_tokens_;
   api::add_admin_routes(router_, admin);
   add_operations_routes();
+  if (cors_.enabled() && !api_cors_) {
+    spdlog::warn(
+        "[server] cors_origins applies to the webhook routes only: CORS on /api/ needs an admin "
+        "token (set ${})",
+        admin_token_env_);
+  }
 }
 
 Result<void> SundialServer::start() { return http_->listen(); }
@@ -106,12 +115,32 @@ void SundialServer::add_operations_routes() {
   });
 }
 
+const http::CorsRules* SundialServer::cors_rules_for(const http::HttpRequest& request) const {
+  if (webhooks_->find(request.path)) return &http::kWebhookCors;
+  if (!api_cors_ || !request.path.starts_with("/api/")) return nullptr;
+  // A preflight asks with OPTIONS for the GET that follows.
+  if (api::stream_route_topic("GET", request.path)) return &http::kTopicStreamCors;
+  return &http::kAdminApiCors;
+}
+
+std::optional<http::HttpResponse> SundialServer::apply_cors(const http::HttpRequest& request,
+                                                            http::Responder& responder) const {
+  const http::CorsRules* rules = cors_rules_for(request);
+  if (rules == nullptr) {
+    if (!request.path.starts_with("/api/") || !http::CorsPolicy::is_preflight(request)) return std::nullopt;
+    return http::error_response(Error{ErrorCode::kForbidden, "CORS on /api/ needs an admin token: set $" +
+                                                                 admin_token_env_ + " and restart sundiald"});
+  }
+  if (auto preflight = cors_.preflight(request, *rules)) return preflight;
+  if (const std::string* origin = request.header("origin")) {
+    if (auto headers = cors_.headers_for(*origin, *rules)) responder.add_headers(std::move(*headers));
+  }
+  return std::nullopt;
+}
+
 void SundialServer::handle(http::HttpRequest request, http::Responder responder) {
-  if (cors_.enabled() && request.path.starts_with("/api/")) {
-    if (auto preflight = cors_.preflight(request)) return responder.send(std::move(*preflight));
-    if (const std::string* origin = request.header("origin")) {
-      if (auto headers = cors_.headers_for(*origin)) responder.add_headers(std::move(*headers));
-    }
+  if (cors_.enabled()) {
+    if (auto answer = apply_cors(request, responder)) return responder.send(std::move(*answer));
   }
   if (request.path.starts_with("/api/")) {
     // A browser's EventSource cannot send Authorization: a topic stream
@@ -130,7 +159,7 @@ void SundialServer::handle(http::HttpRequest request, http::Responder responder)
 }
 
 std::optional<http::HttpResponse> SundialServer::check_stream_token(const std::string& token,
-                                                                   std::string_view topic) const {
+                                                                    std::string_view topic) const {
   api::TokenCheck check = stream_tokens_.verify(token, topic, clock_.now_ms());
   if (check == api::TokenCheck::kOk) return std::nullopt;
   std::string why(api::token_check_message(check));

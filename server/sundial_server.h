@@ -3,6 +3,14 @@
 // /readyz and /metrics — with the access log and request metrics on every
 // answer.
 //
+// CORS ([server] cors_origins, one allow-list): webhook routes always
+// (they are public or signed, so a page of an allowed origin may only
+// read answers it could provoke anyway); /api/ — topic streams included —
+// only with an admin token, since without one the whole API is open to
+// whoever reaches it. Each family's preflight lists its own methods and
+// headers (http/cors.h). The pages (/, /ui/, /live) are same-origin and
+// get none.
+//
 // Threading: loop thread only. Ownership: owns the router, metrics and
 // HTTP server; borrows the Loop and the Engine, which must outlive it.
 #pragma once
@@ -63,9 +71,18 @@ class SundialServer {
   void add_operations_routes();
   void observe(const http::RequestSummary& summary);
 
+  // CORS before routing: the preflight answer (204, or 403 for another
+  // origin) when `request` is one; otherwise adds the CORS headers its
+  // route family gets to `responder` and returns nullopt.
+  std::optional<http::HttpResponse> apply_cors(const http::HttpRequest& request,
+                                               http::Responder& responder) const;
+  // The CORS rules of `request`'s route family; null when it gets none.
+  const http::CorsRules* cors_rules_for(const http::HttpRequest& request) const;
+
   // An ?access_token= on a topic stream route: nullopt when it lets the
   // request in, else the 401 or 403 to answer.
-  std::optional<http::HttpResponse> check_stream_token(const std::string& token, std::string_view topic) const;
+  std::optional<http::HttpResponse> check_stream_token(const std::string& token,
+                                                       std::string_view topic) const;
 
   Loop& loop_;
   Clock& clock_;
@@ -74,6 +91,9 @@ class SundialServer {
   // Browser streams: tokens signed with a key derived from the admin token.
   api::StreamTokens stream_tokens_;
   http::CorsPolicy cors_;
+  // Whether /api/ gets CORS: only behind an admin token.
+  bool api_cors_;
+  std::string admin_token_env_;
   bool access_log_;
   api::Router router_;
   ops::MetricsRegistry registry_;

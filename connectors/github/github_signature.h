@@ -1,6 +1,7 @@
 // GitHub's webhook signature (PROVIDERS.md 4.1): X-Hub-Signature-256
 // is "sha256=" + the lower-case hex HMAC-SHA256 of the raw body under the
-// webhook's secret. No route uses it yet (the GitHub workflows will).
+// webhook's secret. The GitHub route of the Notion-GitHub sync checks
+// deliveries with it (workflows/notion/github_route.cc).
 //
 // Threading: a pure function.
 #pragma once

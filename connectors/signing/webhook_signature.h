@@ -54,6 +54,9 @@ struct WebhookVerification {
   // Read from the environment; none → every delivery is refused. For
   // kStandardWebhooks the whole "whsec_<base64>" text.
   std::optional<std::string> secret;
+  // The environment variable the secret is read from ("CALCOM_WEBHOOK_SECRET"),
+  // for the messages that say what to set; empty when not known.
+  std::string secret_env;
   SignatureEncoding encoding = SignatureEncoding::kHex;  // kHmac
   std::string prefix;                                    // kHmac, e.g. "sha256="
   DurationMs tolerance = kDefaultSignatureTolerance;     // kStripe, kStandardWebhooks

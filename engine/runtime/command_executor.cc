@@ -162,6 +162,16 @@ void retry_instance(Runtime& rt, IdempotencyKeys& keys, const std::string& id, R
   run(rt, keys, id, RetryCommand{policy}, std::move(reply));
 }
 
+void steer_as_read(Runtime& rt, IdempotencyKeys& keys, const std::string& id, SteerCommand cmd, AsRead as_read,
+                   Reply<CommandReply> reply) {
+  execute(
+      rt, keys, id, std::nullopt,
+      [cmd = std::move(cmd), as_read](const InstanceView& view, TimeMs now) {
+        return decide(view, cmd, as_read, now);
+      },
+      std::move(reply));
+}
+
 void skip_step(Runtime& rt, IdempotencyKeys& keys, const std::string& id, SkipCommand cmd,
                Reply<CommandReply> reply) {
   if (auto valid = check(cmd); !valid) return answer_later(rt, std::move(reply), valid.error());

@@ -65,6 +65,8 @@ void retry_instance(Runtime& rt, IdempotencyKeys& keys, const std::string& id, R
                     Reply<CommandReply> reply);
 void skip_step(Runtime& rt, IdempotencyKeys& keys, const std::string& id, SkipCommand cmd,
                Reply<CommandReply> reply);
+void steer_as_read(Runtime& rt, IdempotencyKeys& keys, const std::string& id, SteerCommand cmd, AsRead as_read,
+                   Reply<CommandReply> reply);
 // Moves instance `id` from version `from` to version `to` of its type if
 // the new code dry-replays its journal (upgrade_command.cc); conflict when
 // it runs another version or finished, unavailable while a step runs, the

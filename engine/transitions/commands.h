@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 
 #include <nlohmann/json.hpp>
 
@@ -92,6 +93,18 @@ Result<Decision> decide(const InstanceView& view, const PauseCommand& cmd, TimeM
 Result<Decision> decide(const InstanceView& view, const ResumeCommand& cmd, TimeMs now);
 Result<Decision> decide(const InstanceView& view, const CancelCommand& cmd, TimeMs now);
 Result<Decision> decide(const InstanceView& view, const RetryCommand& cmd, TimeMs now);
+// A steering command sent by a bulk run (POST /api/v1/instances:<verb>):
+// it applies only while the instance is still as the run read it — same
+// status, same run of its id — so an instance that moved on since it
+// matched the filter (resumed by someone else, finished and started again)
+// is refused with conflict instead of being steered.
+using SteerCommand = std::variant<PauseCommand, ResumeCommand, CancelCommand, RetryCommand>;
+struct AsRead {
+  InstanceStatus status = InstanceStatus::kRunning;
+  uint32_t run = 1;
+};
+Result<Decision> decide(const InstanceView& view, const SteerCommand& cmd, const AsRead& as_read, TimeMs now);
+
 // What a retry does once the instance is known to be failed (status
 // running, a kRetried entry carrying the policy's shift, then rebuild, or
 // queued for a slot); skip does it too after its own entry.

@@ -88,7 +88,7 @@ class BulkState : public std::enable_shared_from_this<BulkState> {
     }
     outcome_.matched += page->instances.size();
     if (!request_.dry_run) {
-      for (InstanceRecord& r : page->instances) pending_.push_back(std::move(r.id));
+      for (InstanceRecord& r : page->instances) pending_.push_back({std::move(r.id), AsRead{r.status, r.run}});
     }
     cursor_ = std::move(page->next_cursor);
     if (cursor_.empty()) ++next_status_;
@@ -97,25 +97,27 @@ class BulkState : public std::enable_shared_from_this<BulkState> {
 
   void send_more() {
     while (in_flight_ < kBulkInFlight && !pending_.empty()) {
-      std::string id = std::move(pending_.front());
+      auto [id, as_read] = std::move(pending_.front());
       pending_.pop_front();
       ++in_flight_;
-      send(id, [self = shared_from_this(), id](Result<CommandReply> reply) { self->on_reply(id, std::move(reply)); });
+      engine_.steer(id, command(), as_read,
+                    [self = shared_from_this(), id](Result<CommandReply> reply) { self->on_reply(id, std::move(reply)); });
     }
     if (in_flight_ == 0 && pending_.empty()) read_next_page();
   }
 
-  void send(const std::string& id, Reply<CommandReply> reply) {
+  SteerCommand command() const {
     switch (request_.verb) {
       case BulkVerb::kPause:
-        return engine_.pause(id, std::move(reply));
+        return PauseCommand{};
       case BulkVerb::kResume:
-        return engine_.resume(id, request_.policy, std::move(reply));
+        return ResumeCommand{request_.policy};
       case BulkVerb::kCancel:
-        return engine_.cancel(id, request_.reason, std::move(reply));
+        return CancelCommand{request_.reason};
       case BulkVerb::kRetry:
-        return engine_.retry(id, request_.policy, std::move(reply));
+        return RetryCommand{request_.policy};
     }
+    return PauseCommand{};
   }
 
   void on_reply(const std::string& id, Result<CommandReply> reply) {
@@ -143,7 +145,7 @@ class BulkState : public std::enable_shared_from_this<BulkState> {
   std::vector<InstanceStatus> statuses_;
   size_t next_status_ = 0;
   std::string cursor_;
-  std::deque<std::string> pending_;
+  std::deque<std::pair<std::string, AsRead>> pending_;  // read, not yet sent
   size_t in_flight_ = 0;
   BulkOutcome outcome_;
 };

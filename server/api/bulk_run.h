@@ -7,9 +7,12 @@
 // instance changed by the run leaves the status being read, and index keys
 // sort by creation time, so a page never meets an instance twice.
 //
-// `matched` counts the instances that matched when they were read; an
-// instance that changed in between is `refused` (with its error, up to
-// kBulkErrorSamples of them), so matched == changed + refused at the end.
+// `matched` counts the instances that matched when they were read. Each
+// command applies only to the instance as it was read (Engine::steer, same
+// status and run): one that moved on in between is left alone and counted
+// `refused` (with its error, up to kBulkErrorSamples of them), so matched
+// == changed + refused at the end. Instances started after a page was
+// read may or may not be met, as with any paged read.
 //
 // Threading: loop thread only. Ownership: run_bulk keeps its own state
 // alive until `done` has run; the Engine must outlive it (it answers every

@@ -224,9 +224,18 @@ const std::map<std::string, std::map<std::string, Setter>>& schema() {
            {"access_log",
             bool_key(
                 "server.access_log", [](DaemonConfig & c) -> auto& { return c.server.access_log; })},
-           {"log_level", one_of_key(
-                             "server.log_level", {"trace", "debug", "info", "warn", "error"},
-                             [](DaemonConfig & c) -> auto& { return c.server.log_level; })},
+           {"log_level",
+            [](const toml::node& n, DaemonConfig& c) -> Result<void> {
+              Result<std::string> level = make_error(ErrorCode::kInvalidArgument, "not a string");
+              if (n.is_string()) level = parse_log_level(*n.value<std::string>());
+              if (!level) {
+                return std::unexpected(bad_value("server.log_level",
+                                                 "one of \"trace\", \"debug\", \"info\", \"warn\" (or "
+                                                 "\"warning\"), \"error\""));
+              }
+              c.server.log_level = *level;
+              return ok();
+            }},
            {"webhook_rate_per_second", positive_number_key(
                                            "server.webhook_rate_per_second", [](DaemonConfig & c) -> auto& {
                                              return c.server.webhook_rate_per_second;

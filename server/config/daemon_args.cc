@@ -10,38 +10,52 @@ namespace sundial {
 
 namespace {
 
-const std::vector<std::string> kFlags = {"--config",        "--listen",  "--data-dir",
-                                         "--workflows-dir", "--recover", "--help"};
+const std::vector<std::string> kFlags = {"--config",        "--listen",    "--data-dir",
+                                         "--workflows-dir", "--log-level", "--bench-workflows",
+                                         "--recover",       "--version",   "--help"};
+// Flags that take no value.
+const std::vector<std::string> kSwitches = {"--bench-workflows", "--version", "--help"};
 
 }  // namespace
 
 std::string daemon_usage() {
   return "usage: sundiald [--config FILE] [--listen HOST:PORT] [--data-dir DIR] [--workflows-dir DIR]\n"
-         "                [--recover=salvage]\n"
+         "                [--log-level LEVEL] [--bench-workflows] [--recover=salvage] [--version]\n"
          "\n"
          "Runs the Sundial workflow engine and its HTTP API.\n"
          "\n"
          "  --config FILE      TOML configuration (docs/configuration.md); flags override it\n"
-         "  --listen HOST:PORT address to serve HTTP on (default 127.0.0.1:8080; port 0 picks one)\n"
-         "  --data-dir DIR     where the RocksDB data lives (default ./sundial-data)\n"
+         "  --listen HOST:PORT address to serve HTTP on (default 127.0.0.1:8080; port 0 picks one,\n"
+         "                     logged at every log level)\n"
+         "  --data-dir DIR     where the RocksDB data lives (default ./sundial-data); one sundiald\n"
+         "                     per directory\n"
          "  --workflows-dir DIR Lua workflow scripts, one type per <type>.lua (docs/lua.md);\n"
          "                     reloaded when a file changes and on SIGHUP\n"
+         "  --log-level LEVEL  trace, debug, info (default), warn (or warning), error\n"
+         "  --bench-workflows  also register the bench.* workflow types sundial-bench and the\n"
+         "                     tests start (same as [bench] workflows = true)\n"
          "  --recover=salvage  repair a data directory whose write-ahead log is damaged: keep\n"
          "                     what precedes the damage, drop the rest, report what was\n"
          "                     dropped, and exit (docs/operations.md); then start normally\n"
+         "  --version          print the version and exit\n"
          "  -h, --help         show this help\n"
          "\n"
          "Environment: SUNDIAL_ADMIN_TOKEN (bearer token for /api/*; without it the server\n"
-         "listens on loopback only), RESEND_API_KEY, CALCOM_WEBHOOK_SECRET (names configurable).\n"
-         "GITHUB_WEBHOOK_SECRET and NOTION_WEBHOOK_SECRET are reserved for the GitHub and Notion\n"
-         "workflows; no route reads them yet.\n"
+         "listens on loopback only), RESEND_API_KEY, and the webhook secrets\n"
+         "CALCOM_WEBHOOK_SECRET, NOTION_WEBHOOK_SECRET, GITHUB_WEBHOOK_SECRET (names configurable;\n"
+         "docs/configuration.md).\n"
          "SIGTERM or SIGINT stops accepting, answers what is in flight, and exits 0.\n"
          "SIGHUP reloads the workflow scripts.\n";
 }
 
+std::string daemon_usage_error(const std::string& message) {
+  return "sundiald: " + message + "\nrun sundiald --help for usage\n";
+}
+
 Result<DaemonArgs> parse_daemon_args(const std::vector<std::string>& args) {
   DaemonArgs out;
-  std::optional<std::string> config_path, listen, data_dir, workflows_dir;
+  std::optional<std::string> config_path, listen, data_dir, workflows_dir, log_level;
+  bool bench_workflows = false;
   for (size_t i = 0; i < args.size(); ++i) {
     std::string flag = args[i];
     std::optional<std::string> value;
@@ -53,11 +67,21 @@ Result<DaemonArgs> parse_daemon_args(const std::vector<std::string>& args) {
       out.show_help = true;
       return out;
     }
+    if (flag == "--version" && !value) {
+      out.show_version = true;
+      return out;
+    }
     if (std::find(kFlags.begin(), kFlags.end(), flag) == kFlags.end()) {
       std::string hint = closest_match(flag, kFlags);
       return make_error(
           ErrorCode::kInvalidArgument,
           "unknown flag '" + flag + "'" + (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
+    }
+    bool is_switch = std::find(kSwitches.begin(), kSwitches.end(), flag) != kSwitches.end();
+    if (is_switch) {
+      if (value) return make_error(ErrorCode::kInvalidArgument, "flag '" + flag + "' takes no value");
+      if (flag == "--bench-workflows") bench_workflows = true;
+      continue;
     }
     if (!value) {
       if (i + 1 >= args.size())
@@ -68,6 +92,7 @@ Result<DaemonArgs> parse_daemon_args(const std::vector<std::string>& args) {
     if (flag == "--listen") listen = *value;
     if (flag == "--data-dir") data_dir = *value;
     if (flag == "--workflows-dir") workflows_dir = *value;
+    if (flag == "--log-level") log_level = *value;
     if (flag == "--recover") {
       if (*value != "salvage") {
         return make_error(ErrorCode::kInvalidArgument,
@@ -83,6 +108,12 @@ Result<DaemonArgs> parse_daemon_args(const std::vector<std::string>& args) {
   }
   if (data_dir) out.config.engine.data_dir = *data_dir;
   if (workflows_dir) out.config.workflows.dir = *workflows_dir;
+  if (log_level) {
+    auto level = parse_log_level(*log_level);
+    if (!level) return make_error(ErrorCode::kInvalidArgument, "--log-level: " + level.error().message);
+    out.config.server.log_level = *level;
+  }
+  if (bench_workflows) out.config.bench.workflows = true;
   return out;
 }
 

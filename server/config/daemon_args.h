@@ -1,7 +1,8 @@
-// sundiald's command line: --config FILE is applied first, then --listen
-// and --data-dir override it (also as --flag=value). An unknown flag is an
-// error that suggests the closest known one. --recover=salvage asks for a
-// salvage of a damaged WAL instead of serving.
+// sundiald's command line: --config FILE is applied first, then the other
+// flags override it (also as --flag=value). An unknown flag is an error
+// that suggests the closest known one. --recover=salvage asks for a
+// salvage of a damaged WAL instead of serving; --version and --help for
+// their text.
 #pragma once
 
 #include <string>
@@ -15,6 +16,8 @@ namespace sundial {
 struct DaemonArgs {
   DaemonConfig config;
   bool show_help = false;
+  // --version: print the version (sundial_version.h) and exit.
+  bool show_version = false;
   // --recover=salvage: salvage the data directory's damaged WAL and exit.
   bool salvage = false;
 };
@@ -23,5 +26,9 @@ Result<DaemonArgs> parse_daemon_args(const std::vector<std::string>& args);
 
 // The --help text, with the defaults.
 std::string daemon_usage();
+
+// What a usage error prints (to stderr): "sundiald: <message>" and one
+// line pointing to --help, not the whole usage.
+std::string daemon_usage_error(const std::string& message);
 
 }  // namespace sundial

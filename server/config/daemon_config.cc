@@ -24,6 +24,16 @@ Result<void> parse_listen_address(std::string_view text, std::string& host, int&
   return ok();
 }
 
+Result<std::string> parse_log_level(std::string_view text) {
+  if (text == "warning") return std::string("warn");
+  for (std::string_view level : {"trace", "debug", "info", "warn", "error"}) {
+    if (text == level) return std::string(level);
+  }
+  return make_error(ErrorCode::kInvalidArgument, "'" + std::string(text) +
+                                                     "' is not a log level: trace, debug, info, warn "
+                                                     "(or warning), error");
+}
+
 std::optional<std::string> secret_from_env(const std::string& name) {
   const char* value = std::getenv(name.c_str());
   if (value == nullptr || *value == '\0') return std::nullopt;

@@ -51,12 +51,14 @@ struct ServerSettings {
   DurationMs shutdown_timeout = 10 * kSecondMs;
   // Default: "text". "json" logs one JSON object per line.
   std::string log_format = "text";
-  // Default: "info". trace, debug, info, warn, error.
+  // Default: "info". trace, debug, info, warn, error; "warning" is read as
+  // "warn", the canonical name (parse_log_level).
   std::string log_level = "info";
   // Default: true. One log line per answered request.
   bool access_log = true;
-  // Default: 5 per second, bursts of 20. Per client IP on public webhooks.
-  double webhook_rate_per_second = 5.0;
+  // Default: 10 per second (the product's stated rate per client), bursts
+  // of 20. Per client IP on public webhooks.
+  double webhook_rate_per_second = 10.0;
   double webhook_burst = 20.0;
   // Default: 64. JSON bodies (API, webhooks) nested deeper get 400; at most 512.
   size_t max_json_depth = kDefaultMaxJsonDepth;
@@ -156,6 +158,10 @@ struct DaemonConfig : BuiltinModules::Settings {
 
 // "host:port" → host and port; IPv6 as "[::1]:8080".
 Result<void> parse_listen_address(std::string_view text, std::string& host, int& port);
+
+// A log level as the file or --log-level gives it → its canonical name:
+// trace, debug, info, warn (also spelled "warning"), error.
+Result<std::string> parse_log_level(std::string_view text);
 
 // The value of environment variable `name`; nullopt when unset or empty.
 std::optional<std::string> secret_from_env(const std::string& name);

@@ -11,13 +11,6 @@
 namespace sundial::http {
 namespace {
 
-// What a browser's script may send and read (docs/http-api.md): the
-// request headers the API reads, the response headers it sets that are
-// not CORS-safelisted.
-constexpr std::string_view kAllowMethods = "GET, POST, PUT, PATCH, DELETE";
-constexpr std::string_view kAllowHeaders = "authorization, content-type, idempotency-key, last-event-id";
-constexpr std::string_view kExposeHeaders = "Retry-After, WWW-Authenticate, X-Workflow-Version";
-
 // `origin` lower-cased, without a default port: the form compared.
 std::string cors_normal_origin(std::string_view origin) {
   std::string out = ascii_lower(origin);
@@ -118,17 +111,17 @@ bool CorsPolicy::allows(std::string_view origin) const {
   return any_ && normal != "null";
 }
 
-std::optional<HeaderList> CorsPolicy::headers_for(std::string_view origin) const {
+std::optional<HeaderList> CorsPolicy::headers_for(std::string_view origin, const CorsRules& rules) const {
   if (!allows(origin)) return std::nullopt;
   return HeaderList{
       {"Access-Control-Allow-Origin", std::string(origin)},
-      {"Access-Control-Expose-Headers", std::string(kExposeHeaders)},
+      {"Access-Control-Expose-Headers", std::string(rules.expose)},
       {"Vary", "Origin"},
   };
 }
 
-std::optional<HttpResponse> CorsPolicy::preflight(std::string_view origin,
-                                                  std::string_view requested_method) const {
+std::optional<HttpResponse> CorsPolicy::preflight(std::string_view origin, std::string_view requested_method,
+                                                  const CorsRules& rules) const {
   if (origin.empty() || requested_method.empty()) return std::nullopt;
   if (!allows(origin)) {
     std::string shown(origin.substr(0, 200));
@@ -138,19 +131,23 @@ std::optional<HttpResponse> CorsPolicy::preflight(std::string_view origin,
   HttpResponse response;
   response.status = 204;
   response.with_header("Access-Control-Allow-Origin", std::string(origin))
-      .with_header("Access-Control-Allow-Methods", std::string(kAllowMethods))
-      .with_header("Access-Control-Allow-Headers", std::string(kAllowHeaders))
+      .with_header("Access-Control-Allow-Methods", std::string(rules.methods))
+      .with_header("Access-Control-Allow-Headers", std::string(rules.headers))
       .with_header("Access-Control-Max-Age", std::to_string(kCorsMaxAgeSeconds))
       .with_header("Vary", "Origin");
   return response;
 }
 
-std::optional<HttpResponse> CorsPolicy::preflight(const HttpRequest& request) const {
-  if (request.method != "OPTIONS") return std::nullopt;
+bool CorsPolicy::is_preflight(const HttpRequest& request) {
+  if (request.method != "OPTIONS") return false;
   const std::string* origin = request.header("origin");
   const std::string* method = request.header("access-control-request-method");
-  if (origin == nullptr || method == nullptr) return std::nullopt;
-  return preflight(*origin, *method);
+  return origin != nullptr && !origin->empty() && method != nullptr && !method->empty();
+}
+
+std::optional<HttpResponse> CorsPolicy::preflight(const HttpRequest& request, const CorsRules& rules) const {
+  if (!is_preflight(request)) return std::nullopt;
+  return preflight(*request.header("origin"), *request.header("access-control-request-method"), rules);
 }
 
 }  // namespace sundial::http

@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <cmath>
 #include <ctime>
 
 #include <nlohmann/json.hpp>
@@ -136,21 +137,36 @@ Result<void> configure_logging(std::string_view format, std::string_view level) 
   return ok();
 }
 
+std::string access_log_json(const AccessLogEntry& e) {
+  // A duration computed in seconds and scaled carries binary noise in its
+  // last digits; rounded to the microsecond, the shortest form that reads
+  // back the same double (what nlohmann writes) is the plain decimal.
+  double duration_ms = std::round(e.duration_ms * 1000.0) / 1000.0;
+  nlohmann::json fields = {{"method", escape_for_log(e.method)},
+                           {"path", escape_for_log(e.path)},
+                           {"route", escape_for_log(e.route)},
+                           {"status", e.status},
+                           {"bytes", e.bytes},
+                           {"duration_ms", duration_ms},
+                           {"peer", escape_for_log(e.peer)}};
+  return nlohmann::json{{"access", fields}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 void log_access(const AccessLogEntry& e) {
   if (!spdlog::should_log(spdlog::level::info)) return;
   if (json_format) {
-    nlohmann::json fields = {{"method", escape_for_log(e.method)},
-                             {"path", escape_for_log(e.path)},
-                             {"route", escape_for_log(e.route)},
-                             {"status", e.status},
-                             {"bytes", e.bytes},
-                             {"duration_ms", e.duration_ms},
-                             {"peer", escape_for_log(e.peer)}};
-    spdlog::info("{}", nlohmann::json{{"access", fields}}.dump(-1, ' ', false,
-                                                               nlohmann::json::error_handler_t::replace));
+    spdlog::info("{}", access_log_json(e));
     return;
   }
   spdlog::info("{}", raw_access_line(e));
+}
+
+void log_always(std::string_view message) {
+  std::shared_ptr<spdlog::logger> logger = spdlog::default_logger();
+  spdlog::details::log_msg msg(logger->name(), spdlog::level::info,
+                               spdlog::string_view_t(message.data(), message.size()));
+  for (const auto& sink : logger->sinks()) sink->log(msg);
+  logger->flush();
 }
 
 }  // namespace sundial::ops

@@ -21,7 +21,8 @@
 
 namespace sundial::ops {
 
-// format: "text" or "json"; level: trace, debug, info, warn, error.
+// format: "text" or "json"; level: trace, debug, info, warn (or warning),
+// error.
 Result<void> configure_logging(std::string_view format, std::string_view level);
 
 struct AccessLogEntry {
@@ -36,12 +37,23 @@ struct AccessLogEntry {
 
 void log_access(const AccessLogEntry& entry);
 
+// Logs `message` at info whatever the configured level, in the configured
+// format, and flushes: for the lines scripts wait for ("sundiald listening
+// on http://HOST:PORT", which names the port picked for port 0), so they
+// appear with --log-level error too.
+void log_always(std::string_view message);
+
 // `text` with C0 controls and DEL as \xHH and '\' as "\\"; other bytes
 // (UTF-8 included) as they are.
 std::string escape_for_log(std::string_view text);
 // The text access log line of `entry` as the text format writes it
 // (escaped); exposed for tests.
 std::string access_log_text(const AccessLogEntry& entry);
+
+// The JSON message of `entry` that the json format merges into its line:
+// {"access":{...}}, its duration in ms rounded to the microsecond (0.12,
+// not 0.12000000000000001); exposed for tests.
+std::string access_log_json(const AccessLogEntry& entry);
 
 // The formatter of `format` ("text" or "json") that configure_logging
 // installs; exposed for tests.

@@ -2,6 +2,7 @@
 
 #include "engine/topics/subscription_service.h"
 #include "engine/topics/topic_service.h"
+#include "server/ops/process_metrics.h"
 
 namespace sundial::ops {
 
@@ -122,6 +123,7 @@ ServerMetrics::ServerMetrics(MetricsRegistry& registry, Engine& engine,
           "first).",
           {"subscription", "outcome"})) {
   registry.add_collector([this] { collect(); });
+  add_process_metrics(registry);
 }
 
 void ServerMetrics::observe_request(const std::string& method, const std::string& route, int status,

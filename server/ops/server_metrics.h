@@ -1,7 +1,8 @@
 // ServerMetrics: Sundial's metrics on a MetricsRegistry — HTTP requests by
 // route and status with a latency histogram, open and refused connections,
 // commit batch sizes and latency, timers pending / fired / lateness,
-// instances by status, and the storage reads made on the loop thread
+// instances by status, the build and the process (process_metrics.h),
+// and the storage reads made on the loop thread
 // (docs/threading.md rule 1). Engine figures are read at scrape time from the
 // engine's cumulative stats; instance and pending-timer counts come from
 // the engine's StatsReader, counted off the loop, so a scrape is answered

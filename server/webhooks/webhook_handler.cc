@@ -10,35 +10,41 @@
 #include "engine/queries.h"
 #include "engine/topics/topic_service.h"
 #include "server/http/error_response.h"
+#include "server/webhooks/browser_answer.h"
 #include "server/webhooks/webhook_body.h"
 
 namespace sundial::webhooks {
 
 namespace {
 
-// 202 for a new instance or a delivered signal; 200 when a start named an
-// instance that already exists (a repeated signup, a redelivery).
-http::HttpResponse accepted(const std::string& instance_id, const std::string& status, bool created = true) {
-  return http::HttpResponse::json(created ? 202 : 200,
-                                  {{"instance_id", instance_id}, {"status", status}, {"created", created}});
+// 202 for a signal or a cancel done: {"instance_id", "status", "action"}.
+// No "created": a signal or a cancel creates nothing (starts answer with
+// start_reply_to_json, whose "created" says whether the instance is new).
+http::HttpResponse accepted(const std::string& instance_id, const std::string& status, std::string_view action) {
+  return http::HttpResponse::json(202, {{"instance_id", instance_id}, {"status", status}, {"action", action}});
 }
 
 // Runs a delivery's actions one after another; the answer is the first
-// action's outcome, sent once the last one is durable. A required action
-// that fails answers its error (the provider retries; done actions are
-// deduped by their keys).
+// action's outcome, sent once the last one is durable (a 2xx becomes 303
+// to `redirect` when one is given: a browser's form post). A required
+// action that fails answers its error (the provider retries; done actions
+// are deduped by their keys).
 class ActionRun : public std::enable_shared_from_this<ActionRun> {
  public:
-  ActionRun(Engine& engine, WebhookActions actions, std::string dedupe_key, http::Responder responder)
+  ActionRun(Engine& engine, WebhookActions actions, std::string dedupe_key, http::Responder responder,
+            std::string redirect = {})
       : engine_(engine),
         actions_(std::move(actions)),
         key_(std::move(dedupe_key)),
-        responder_(std::move(responder)) {}
+        responder_(std::move(responder)),
+        redirect_(std::move(redirect)) {}
 
   void next() {
     if (index_ == actions_.size()) {
-      return responder_.send(answer_ ? std::move(*answer_)
-                                     : http::HttpResponse::json(202, {{"ignored", "no action"}}));
+      http::HttpResponse answer =
+          answer_ ? std::move(*answer_) : http::HttpResponse::json(202, {{"ignored", "no action"}});
+      if (!redirect_.empty() && answer.status / 100 == 2) answer = see_other(redirect_);
+      return responder_.send(std::move(answer));
     }
     size_t i = index_++;
     std::string key = i == 0 ? key_ : key_ + "#" + std::to_string(i);
@@ -65,7 +71,7 @@ class ActionRun : public std::enable_shared_from_this<ActionRun> {
         [self = shared_from_this(), optional](Result<CommandReply> r) {
           if (!r && optional && tolerable(r.error())) return self->next();
           if (!r) return self->responder_.send(http::error_response(r.error()));
-          self->record(accepted(r->instance_id, std::string(status_name(r->status))));
+          self->record(accepted(r->instance_id, std::string(status_name(r->status)), "signal"));
         },
         std::move(key));
   }
@@ -73,7 +79,7 @@ class ActionRun : public std::enable_shared_from_this<ActionRun> {
     engine_.cancel(a.instance_id, a.reason, [self = shared_from_this()](Result<CommandReply> r) {
       if (!r && tolerable(r.error())) return self->next();
       if (!r) return self->responder_.send(http::error_response(r.error()));
-      self->record(accepted(r->instance_id, std::string(status_name(r->status))));
+      self->record(accepted(r->instance_id, std::string(status_name(r->status)), "cancel"));
     });
   }
   void run(EnqueueAction& a, std::string key) {
@@ -118,6 +124,7 @@ class ActionRun : public std::enable_shared_from_this<ActionRun> {
   WebhookActions actions_;
   std::string key_;
   http::Responder responder_;
+  std::string redirect_;
   std::optional<http::HttpResponse> answer_;
   size_t index_ = 0;
 };
@@ -151,10 +158,10 @@ void handle(Engine& engine, const Clock& clock, const WebhookRoute& route, RateL
   const Verification& verification = verification_for(route, request);
   if (verification.scheme != SignatureScheme::kNone) {
     if (!verification.secret) {
-      spdlog::error("webhook '{}': no secret configured for {}; refusing the delivery", route.name,
-                    verification.header);
-      return responder.send(http::error_response(
-          Error{ErrorCode::kUnavailable, "webhook secret not configured"}, http::RetryAfter::kNone));
+      std::string message = secret_not_configured_message(verification);
+      spdlog::error("webhook '{}': {}; refusing the delivery", route.name, message);
+      return responder.send(
+          http::error_response(Error{ErrorCode::kUnavailable, std::move(message)}, http::RetryAfter::kNone));
     }
     if (auto check = check_signature(verification, request, clock.now_ms()); !check.valid) {
       return responder.send(http::error_response(Error{ErrorCode::kInvalidSignature, check.problem}));
@@ -167,11 +174,33 @@ void handle(Engine& engine, const Clock& clock, const WebhookRoute& route, RateL
   std::optional<std::string> delivery = route.delivery_id ? route.delivery_id(request, *body) : std::nullopt;
   std::string dedupe_key = "webhook:" + route.name + ":" + (delivery ? *delivery : sha256_hex(request.body));
   if (dedupe_key.size() > 255) dedupe_key = "webhook:" + route.name + ":" + sha256_hex(*delivery);
-  std::make_shared<ActionRun>(engine, std::move(*action), std::move(dedupe_key), std::move(responder))
+  std::string redirect = wants_browser_answer(request) ? route.browser_redirect : std::string();
+  std::make_shared<ActionRun>(engine, std::move(*action), std::move(dedupe_key), std::move(responder),
+                              std::move(redirect))
       ->next();
 }
 
 }  // namespace
+
+std::string secret_not_configured_message(const Verification& verification) {
+  if (verification.secret_env.empty()) return "webhook secret not configured";
+  return "webhook secret not configured: set the environment variable " + verification.secret_env +
+         " and restart sundiald";
+}
+
+std::optional<std::string> missing_secret_warning(const WebhookRoute& route) {
+  std::vector<const Verification*> ways = {&route.verification};
+  if (route.alternative) ways.push_back(&*route.alternative);
+  std::string missing;
+  for (const Verification* way : ways) {
+    if (way->scheme == SignatureScheme::kNone || way->secret) continue;
+    missing +=
+        (missing.empty() ? "" : ", ") + (way->secret_env.empty() ? "its secret" : "$" + way->secret_env);
+  }
+  if (missing.empty()) return std::nullopt;
+  return "webhook route '" + route.name + "' (" + route.path + ") has no secret: set " + missing +
+         "; until then the deliveries it cannot verify get 503";
+}
 
 http::HttpHandler make_webhook_handler(Engine& engine, const Clock& clock,
                                        std::shared_ptr<const WebhookRoute> route, RateLimiter* limiter,

@@ -6,7 +6,8 @@
 // invalid_argument → 400) → the engine command, with the dedupe key
 // "webhook:<route>:<delivery id or body sha256>" as its idempotency key →
 // 202 {"instance_id"} once the command is durable (200 when a start named
-// an instance that exists).
+// an instance that exists; 303 to the route's browser_redirect instead
+// when a browser posted a form: browser_answer.h).
 // Nothing is stored for a delivery that fails a check.
 //
 // The route (workflows/module/webhook_route.h) says what; this runs it.
@@ -17,6 +18,8 @@
 #pragma once
 
 #include <memory>
+#include <optional>
+#include <string>
 
 #include "engine/base/clock.h"
 #include "engine/base/json_parse.h"
@@ -26,6 +29,16 @@
 #include "workflows/module/webhook_route.h"
 
 namespace sundial::webhooks {
+
+// What a delivery verified by `verification` is refused with while it has
+// no secret: the 503's message, naming the environment variable to set
+// (Verification::secret_env) when it is known.
+std::string secret_not_configured_message(const Verification& verification);
+
+// The warning sundiald logs at start-up (and when a script's triggers
+// change) for a signing route that has no secret for one of its ways in,
+// naming each variable to set; nullopt when nothing is missing.
+std::optional<std::string> missing_secret_warning(const WebhookRoute& route);
 
 // `json_limits`: JSON bodies nested deeper are refused (400). `clock`
 // dates deliveries for the timestamped signature schemes.

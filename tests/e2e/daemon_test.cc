@@ -1,13 +1,20 @@
 // End-to-end: the real sundiald binary starts on a data directory and port
 // 0, serves, and stops cleanly (exit 0) on SIGTERM and SIGINT; bad flags
-// and unsafe settings are refused at start-up with a message.
+// and unsafe settings are refused at start-up with a message. Issue 21,
+// installing and running it: --version on every binary, build and process
+// metrics, one sundiald per data directory, a usage error in two lines,
+// the port logged at every level, no bench.* types unless asked for, the
+// webhook secret to set named, and an installed layout found from any cwd.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 
+#include "sundial_version.h"
 #include "tests/support/child_process.h"
 #include "tests/support/daemon_process.h"
 #include "tests/support/http_client.h"
@@ -77,6 +84,185 @@ TEST(DaemonTest, AddressInUseIsReported) {
                          &output),
             1);
   EXPECT_NE(output.find("address already in use"), std::string::npos) << output;
+}
+
+namespace fs = std::filesystem;
+
+// The port of a sundiald started by hand, from its "listening" line; 0 if
+// it exits or says nothing within 20 s.
+int listening_port(ChildProcess& child) {
+  static const std::regex listening(R"(listening on http://127\.0\.0\.1:(\d+))");
+  while (auto line = child.read_line(20000)) {
+    std::smatch m;
+    if (std::regex_search(*line, m, listening)) return std::stoi(m[1]);
+  }
+  return 0;
+}
+
+TEST(DaemonTest, EveryBinaryPrintsItsVersion) {
+  for (auto [path, name] :
+       std::vector<std::pair<std::string, std::string>>{{SUNDIALD_PATH, "sundiald"},
+                                                        {SUNDIALCTL_PATH, "sundialctl"},
+                                                        {SUNDIAL_BENCH_PATH, "sundial-bench"},
+                                                        {SUNDIAL_BENCH_PROBE_PATH, "sundial-bench-probe"}}) {
+    std::string output;
+    EXPECT_EQ(exit_code_of({path, "--version"}, &output), 0) << name;
+    EXPECT_EQ(output, version_text(name)) << name;
+    EXPECT_EQ(output.rfind(name + " " + std::string(build_version()), 0), 0u) << output;
+  }
+}
+
+TEST(DaemonTest, MetricsShowTheBuildAndTheProcess) {
+  TempDir dir;
+  DaemonProcess daemon(dir.sub("data"));
+  ASSERT_GT(daemon.port(), 0) << daemon.log();
+  HttpConnection c(daemon.port());
+  auto metrics = c.request("GET", "/metrics");
+  ASSERT_TRUE(metrics);
+  ASSERT_EQ(metrics->status, 200);
+  std::string commit = build_commit().empty() ? "unknown" : std::string(build_commit());
+  EXPECT_NE(metrics->body.find("sundial_build_info{version=\"" + std::string(build_version()) +
+                               "\",commit=\"" + commit + "\"} 1\n"),
+            std::string::npos)
+      << metrics->body;
+  for (const char* name : {"process_start_time_seconds ", "process_resident_memory_bytes ",
+                           "process_open_fds ", "process_cpu_seconds_total "}) {
+    EXPECT_NE(metrics->body.find(std::string("\n") + name), std::string::npos) << name;
+  }
+  EXPECT_NE(daemon.log().find("sundiald " + std::string(build_version())), std::string::npos) << daemon.log();
+}
+
+TEST(DaemonTest, ASecondSundialdOnTheSameDataDirectoryIsRefusedNamingTheFirst) {
+  TempDir dir;
+  std::string data = dir.sub("data");
+  auto first = std::make_unique<DaemonProcess>(data);
+  ASSERT_GT(first->port(), 0) << first->log();
+  std::string pid;
+  std::ifstream(data + "/sundiald.pid") >> pid;
+  ASSERT_FALSE(pid.empty());
+  std::string output;
+  EXPECT_EQ(exit_code_of({SUNDIALD_PATH, "--listen", "127.0.0.1:0", "--data-dir", data}, &output), 1);
+  EXPECT_NE(output.find("data directory " + data + " is in use by another sundiald (pid " + pid + ")"),
+            std::string::npos)
+      << output;
+  EXPECT_EQ(output.find("LOCK"), std::string::npos) << output;  // not RocksDB's error
+  // --recover=salvage would open it too: refused the same way.
+  output.clear();
+  EXPECT_EQ(exit_code_of({SUNDIALD_PATH, "--data-dir", data, "--recover=salvage"}, &output), 1);
+  EXPECT_NE(output.find("is in use by another sundiald"), std::string::npos) << output;
+  // The lock goes with its process, kill -9 included.
+  first->kill();
+  DaemonProcess next(data);
+  EXPECT_GT(next.port(), 0) << next.log();
+}
+
+TEST(DaemonTest, AConfigErrorPrintsTheErrorAndAPointerToHelp) {
+  TempDir dir;
+  std::string output;
+  EXPECT_EQ(exit_code_of({SUNDIALD_PATH, "--listen", "nonsense"}, &output), 2);
+  EXPECT_EQ(output, "sundiald: --listen: 'nonsense' is not host:port\nrun sundiald --help for usage\n");
+  std::ofstream(dir.sub("bad.toml")) << "[server\nlisten = 1\n";
+  output.clear();
+  EXPECT_EQ(exit_code_of({SUNDIALD_PATH, "--config", dir.sub("bad.toml")}, &output), 2);
+  EXPECT_EQ(output.rfind("sundiald: " + dir.sub("bad.toml") + ":", 0), 0u) << output;
+  EXPECT_NE(output.find("\nrun sundiald --help for usage\n"), std::string::npos) << output;
+  EXPECT_EQ(output.find("usage: sundiald"), std::string::npos) << output;
+  EXPECT_EQ(std::count(output.begin(), output.end(), '\n'), 2) << output;
+}
+
+// Scripts read the port sundiald picked from its "listening" line, whatever
+// the level and the format.
+TEST(DaemonTest, ThePickedPortIsLoggedAtEveryLevel) {
+  TempDir dir;
+  std::ofstream(dir.sub("json.toml")) << "[server]\nlog_format = \"json\"\nlog_level = \"error\"\n";
+  for (std::vector<std::string> args :
+       std::vector<std::vector<std::string>>{{"--log-level", "error"},
+                                             {"--log-level", "warn"},
+                                             {"--log-level=warning"},
+                                             {"--config", dir.sub("json.toml")}}) {
+    SCOPED_TRACE(args.back());
+    DaemonProcess daemon(dir.sub("data"), args);
+    EXPECT_GT(daemon.port(), 0) << daemon.log();
+    EXPECT_EQ(daemon.log().find("sundiald ready"), std::string::npos) << daemon.log();  // info is off
+    int status = daemon.stop();
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << daemon.log();
+  }
+}
+
+TEST(DaemonTest, AProductionServerHasNoBenchTypes) {
+  TempDir dir;
+  ChildProcess plain({SUNDIALD_PATH, "--listen", "127.0.0.1:0", "--data-dir", dir.sub("data")},
+                     ChildProcess::Stderr::kMergeIntoStdout);
+  int port = listening_port(plain);
+  ASSERT_GT(port, 0) << plain.output();
+  HttpConnection c(port);
+  auto types = c.request("GET", "/api/v1/workflows");
+  ASSERT_TRUE(types);
+  EXPECT_EQ(types->body.find("bench."), std::string::npos) << types->body;
+  EXPECT_NE(types->body.find("\"nurture\""), std::string::npos) << types->body;
+  auto start = c.request("POST", "/api/v1/workflows/bench.sleep_step/instances", "{}",
+                         {{"Content-Type", "application/json"}});
+  ASSERT_TRUE(start);
+  EXPECT_EQ(start->status, 404) << start->body;
+  int status = plain.signal_and_wait(SIGTERM);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << plain.output();
+}
+
+TEST(DaemonTest, ASigningRouteWithoutItsSecretNamesTheVariable) {
+  TempDir dir;
+  DaemonProcess daemon(dir.sub("data"), {}, {"CALCOM_WEBHOOK_SECRET="});
+  ASSERT_GT(daemon.port(), 0) << daemon.log();
+  EXPECT_NE(daemon.log().find(
+                "webhook route 'calcom' (/webhooks/calcom) has no secret: set $CALCOM_WEBHOOK_SECRET"),
+            std::string::npos)
+      << daemon.log();
+  HttpConnection c(daemon.port());
+  auto refused = c.request("POST", "/webhooks/calcom", "{}",
+                           {{"Content-Type", "application/json"}, {"X-Cal-Signature-256", "00"}});
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 503);
+  EXPECT_NE(refused->body.find("set the environment variable CALCOM_WEBHOOK_SECRET"), std::string::npos)
+      << refused->body;
+}
+
+// What `cmake --install` lays out (bin/, share/sundial/), copied by hand:
+// the binary finds its templates and scripts beside it, from any working
+// directory, and names where it looked when they are missing.
+TEST(DaemonTest, AnInstalledSundialdFindsItsSharedFiles) {
+  TempDir dir;
+  fs::path prefix = dir.sub("prefix");
+  fs::create_directories(prefix / "bin");
+  fs::copy_file(SUNDIALD_PATH, prefix / "bin" / "sundiald");
+  std::string installed = (prefix / "bin" / "sundiald").string();
+  std::string output;
+  EXPECT_EQ(exit_code_of({installed, "--listen", "127.0.0.1:0", "--data-dir", dir.sub("data")}, &output), 2);
+  EXPECT_NE(output.find((prefix / "share" / "sundial" / "templates" / "nurture").string()), std::string::npos)
+      << output;
+  fs::create_directories(prefix / "share" / "sundial");
+  fs::copy(SUNDIAL_SOURCE_DIR "/templates", prefix / "share" / "sundial" / "templates",
+           fs::copy_options::recursive);
+  for (const auto& family : fs::directory_iterator(SUNDIAL_SOURCE_DIR "/workflows")) {
+    if (!family.is_directory()) continue;
+    for (const auto& file : fs::directory_iterator(family.path())) {
+      if (file.path().extension() != ".lua") continue;
+      fs::path to = prefix / "share" / "sundial" / "workflows" / family.path().filename();
+      fs::create_directories(to);
+      fs::copy_file(file.path(), to / file.path().filename());
+    }
+  }
+  ChildProcess child({installed, "--listen", "127.0.0.1:0", "--data-dir", dir.sub("data")},
+                     ChildProcess::Stderr::kMergeIntoStdout);
+  int port = listening_port(child);
+  ASSERT_GT(port, 0) << child.output();
+  HttpConnection c(port);
+  auto types = c.request("GET", "/api/v1/workflows");
+  ASSERT_TRUE(types);
+  for (const char* type : {"\"nurture\"", "\"reminders\"", "\"notion_rollup\""}) {
+    EXPECT_NE(types->body.find(type), std::string::npos) << type << types->body;
+  }
+  EXPECT_EQ(types->body.find("bench."), std::string::npos) << types->body;
+  int status = child.signal_and_wait(SIGTERM);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << child.output();
 }
 
 }  // namespace

@@ -193,7 +193,7 @@ TEST_F(NotionDependenciesE2e, AnEndDateChangeMovesTheChainAndTheCriticalPathReac
   EXPECT_EQ(path["project"], "cccccccc000040008000000000000001") << "the project's page id, canonical";
   EXPECT_EQ(path["length"], 9);
   EXPECT_EQ(path["path"], json({canonical('A'), canonical('B'), canonical('C'), canonical('E')}));
-  EXPECT_TRUE(path["cycle"].is_null());
+  EXPECT_TRUE(!path.contains("cycle") || path.at("cycle").is_null());
   for (char t : {'A', 'B', 'C', 'E'}) EXPECT_TRUE(critical(t)) << t;
   EXPECT_FALSE(critical('D'));
   // B seen too, with its dates before the move (its project is computed again).

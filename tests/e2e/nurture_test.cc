@@ -5,7 +5,9 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <chrono>
 #include <ctime>
 #include <filesystem>
@@ -64,21 +66,27 @@ class NurtureTest : public ::testing::Test {
  protected:
   void write_config(const std::string& offsets,
                     const std::string& templates = SUNDIAL_SOURCE_DIR "/templates/nurture",
-                    const std::string& more_nurture = "") {
+                    const std::string& more_nurture = "", const std::string& more_server = "") {
     std::ofstream(dir.sub("sundial.toml"))
         << "[server]\nwebhook_rate_per_second = 100000\nwebhook_burst = 100000\n"
-        << "[resend]\nbase_url = \"" << fake.base_url() << "\"\nrate_per_second = 100000\nburst = 100000\n"
+        << more_server << "[resend]\nbase_url = \"" << fake.base_url()
+        << "\"\nrate_per_second = 100000\nburst = 100000\n"
         << "timeout = \"1s\"\n"
         << "[nurture]\noffsets = " << offsets << "\ntemplates_dir = \"" << templates << "\"\n"
         << more_nurture
         << "[reminders]\nbefore = [\"2s\", \"1s\"]\ntemplates_dir = \"" SUNDIAL_SOURCE_DIR
            "/templates/reminders\"\n";
   }
-  void start_daemon() {
+  // `env` adds to the environment; `expect_start`: false for a start
+  // that must be refused (then port() is 0 and the log says why).
+  void start_daemon(std::vector<std::string> env = {}, bool expect_start = true) {
+    env.push_back("RESEND_API_KEY=re_test");
+    env.push_back("CALCOM_WEBHOOK_SECRET=" + kCalSecret);
     daemon = std::make_unique<DaemonProcess>(
-        dir.sub("data"), std::vector<std::string>{"--config", dir.sub("sundial.toml")},
-        std::vector<std::string>{"RESEND_API_KEY=re_test", "CALCOM_WEBHOOK_SECRET=" + kCalSecret});
-    ASSERT_GT(daemon->port(), 0) << daemon->log();
+        dir.sub("data"), std::vector<std::string>{"--config", dir.sub("sundial.toml")}, std::move(env));
+    if (expect_start) {
+      ASSERT_GT(daemon->port(), 0) << daemon->log();
+    }
   }
   void TearDown() override {
     if (daemon) daemon->stop();
@@ -252,6 +260,10 @@ TEST_F(NurtureTest, BookingStopsTheSequenceAndALeftoverPlaceholderSendsNothing) 
   std::ofstream(templates.sub("email-2.tmpl")) << "--- subject\nHi\n--- html\n<p>{{no_such_value}}</p>\n";
   write_config(R"(["0s", "1s"])", templates.path());
   start_daemon();
+  // Reported at start-up, as a warning: the sequence still starts.
+  EXPECT_TRUE(
+      daemon->wait_for_log("template email-2 uses {{no_such_value}}, which the nurture does not fill"))
+      << daemon->log();
   signup(1);
   signup(2);
   ASSERT_TRUE(wait_for(
@@ -531,6 +543,174 @@ TEST_F(NurtureTest, ADataDirWrittenByTheCppBuildFinishesUnderLua) {
                                          "booking:bk2/reminder-1h", "booking:bk2/reminder-15m"}));
   EXPECT_EQ(fake.repeated_accepts(), 0u);
   for (const auto& id : ids) EXPECT_EQ(status_of(id)["last_error"], nlohmann::json()) << id;
+}
+
+// Issue 21: the nurture is checked when sundiald starts. Eight offsets
+// with the seven shipped templates stop it, naming the missing file,
+// rather than fail every nurture at its eighth email.
+TEST_F(NurtureTest, MoreOffsetsThanTemplatesStopTheStartNamingTheMissingTemplate) {
+  write_config(R"(["0s", "1d", "3d", "5d", "7d", "9d", "11d", "13d"])");
+  start_daemon({}, /*expect_start=*/false);
+  EXPECT_EQ(daemon->port(), 0);
+  int status = daemon->stop();
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 2) << daemon->log();
+  EXPECT_NE(daemon->log().find("[nurture] offsets lists 8 emails but templates_dir '" SUNDIAL_SOURCE_DIR
+                               "/templates/nurture' has no email-8.tmpl"),
+            std::string::npos)
+      << daemon->log();
+  daemon.reset();
+}
+
+TEST_F(NurtureTest, AThankYouUrlThatIsNotAnAbsoluteHttpUrlStopsTheStart) {
+  write_config(R"(["1d"])", SUNDIAL_SOURCE_DIR "/templates/nurture", "thank_you_url = \"/thanks\"\n");
+  start_daemon({}, /*expect_start=*/false);
+  int status = daemon->stop();
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 2) << daemon->log();
+  EXPECT_NE(daemon->log().find("[nurture] thank_you_url: '/thanks' is not an absolute URL"),
+            std::string::npos)
+      << daemon->log();
+  daemon.reset();
+}
+
+// A website's HTML form posts to the signup route: the browser is sent on
+// to the thank-you page (303); a JSON client still gets JSON. The segment
+// variants found are logged at start-up.
+TEST_F(NurtureTest, ABrowserFormPostIsRedirectedToTheThankYouPage) {
+  write_config(R"(["1d", "2d", "3d", "4d", "5d", "6d", "7d"])", SUNDIAL_SOURCE_DIR "/templates/nurture",
+               "thank_you_url = \"https://example.com/thanks?from=signup\"\n");
+  start_daemon();
+  EXPECT_TRUE(daemon->wait_for_log("segment variants: email-1 (critical, optimize, urgent)"))
+      << daemon->log();
+  HttpConnection c(daemon->port());
+  auto form = c.request("POST", "/webhooks/signup", "email=Form%40Example.com&first_name=Ada&red_systems=2",
+                        {{"Content-Type", "application/x-www-form-urlencoded"},
+                         {"Accept", "text/html,application/xhtml+xml,*/*;q=0.8"}});
+  ASSERT_TRUE(form);
+  EXPECT_EQ(form->status, 303) << form->body;
+  EXPECT_EQ(form->header("location"), "https://example.com/thanks?from=signup");
+  auto started = c.request("GET", "/api/v1/instances/nurture:form@example.com");
+  ASSERT_TRUE(started && started->status == 200);
+  EXPECT_EQ(nlohmann::json::parse(started->body)["input"]["segment"], "critical");
+
+  auto json = post("/webhooks/signup", R"({"email":"json@example.com"})");
+  EXPECT_EQ(json.status, 202) << json.body;
+  EXPECT_EQ(json.header("location"), "");
+  EXPECT_EQ(nlohmann::json::parse(json.body)["instance_id"], "nurture:json@example.com");
+
+  auto refused = c.request("POST", "/webhooks/signup", "email=not-an-email",
+                           {{"Content-Type", "application/x-www-form-urlencoded"}});
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 400);
+  EXPECT_EQ(refused->header("location"), "");
+}
+
+// One allow-list, [server] cors_origins, for every route a browser page
+// calls: the webhook routes, the topic streams and the admin API, each
+// preflight listing its own methods and headers. Refused origins get 403
+// preflights and answers without CORS headers; pages get none.
+TEST_F(NurtureTest, CorsCoversWebhooksStreamsAndTheApiFromOneAllowList) {
+  write_config(R"(["1d"])", SUNDIAL_SOURCE_DIR "/templates/nurture", "",
+               "cors_origins = [\"https://app.example.com\"]\n");
+  start_daemon({"SUNDIAL_ADMIN_TOKEN=e2e-token"});
+  const std::string app = "https://app.example.com", evil = "https://evil.example";
+  auto call = [&](const std::string& method, const std::string& target, const std::string& body,
+                  std::map<std::string, std::string> headers) {
+    HttpConnection c(daemon->port());
+    return c.request(method, target, body, headers).value_or(HttpReply{});
+  };
+  auto preflight = [&](const std::string& target, const std::string& origin, const std::string& method,
+                       const std::string& headers) {
+    return call("OPTIONS", target, "",
+                {{"Origin", origin},
+                 {"Access-Control-Request-Method", method},
+                 {"Access-Control-Request-Headers", headers}});
+  };
+
+  // Webhooks: POST with Content-Type.
+  for (const char* path : {"/webhooks/signup", "/webhooks/calcom"}) {
+    auto allowed = preflight(path, app, "POST", "content-type");
+    EXPECT_EQ(allowed.status, 204) << path << " " << allowed.body;
+    EXPECT_EQ(allowed.header("access-control-allow-origin"), app);
+    EXPECT_EQ(allowed.header("access-control-allow-methods"), "POST");
+    EXPECT_EQ(allowed.header("access-control-allow-headers"), "content-type");
+    auto refused = preflight(path, evil, "POST", "content-type");
+    EXPECT_EQ(refused.status, 403) << path;
+    EXPECT_EQ(refused.header("access-control-allow-origin"), "");
+  }
+  auto signup = call("POST", "/webhooks/signup", R"({"email":"cors@example.com"})",
+                     {{"Content-Type", "application/json"}, {"Origin", app}});
+  EXPECT_EQ(signup.status, 202) << signup.body;
+  EXPECT_EQ(signup.header("access-control-allow-origin"), app);
+  EXPECT_EQ(signup.header("vary"), "Origin");
+  auto other = call("POST", "/webhooks/signup", R"({"email":"cors2@example.com"})",
+                    {{"Content-Type", "application/json"}, {"Origin", evil}});
+  EXPECT_EQ(other.status, 202) << "a public route: served, but its answer is not readable by that page";
+  EXPECT_EQ(other.header("access-control-allow-origin"), "");
+
+  // Topic streams: GET with Last-Event-ID (an EventSource reconnecting).
+  const std::string stream = "/api/v1/topics/tasks/stream";
+  auto allowed = preflight(stream, app, "GET", "last-event-id");
+  EXPECT_EQ(allowed.status, 204) << allowed.body;
+  EXPECT_EQ(allowed.header("access-control-allow-methods"), "GET");
+  EXPECT_EQ(allowed.header("access-control-allow-headers"), "authorization, last-event-id");
+  EXPECT_EQ(preflight(stream, evil, "GET", "last-event-id").status, 403);
+  auto expired = call("GET", stream + "?access_token=st1.bogus", "", {{"Origin", app}});
+  EXPECT_EQ(expired.status, 401) << "the page can read why, and mint a new token";
+  EXPECT_EQ(expired.header("access-control-allow-origin"), app);
+  auto minted = call("POST", "/api/v1/stream-tokens", R"({"topics": ["tasks"]})",
+                     {{"Authorization", "Bearer e2e-token"}, {"Content-Type", "application/json"}});
+  ASSERT_EQ(minted.status, 201) << minted.body;
+  std::string token = nlohmann::json::parse(minted.body)["token"];
+  for (const auto& [origin, readable] : {std::pair{app, true}, std::pair{evil, false}}) {
+    HttpConnection c(daemon->port());
+    ASSERT_TRUE(c.send_raw("GET " + stream + "?access_token=" + token +
+                           " HTTP/1.1\r\nHost: test\r\nOrigin: " + origin +
+                           "\r\nAccept: text/event-stream\r\n\r\n"));
+    std::string head = c.read_until("\r\n\r\n");
+    std::transform(head.begin(), head.end(), head.begin(), [](unsigned char ch) { return std::tolower(ch); });
+    EXPECT_NE(head.find("200 ok"), std::string::npos) << head;
+    EXPECT_EQ(head.find("access-control-allow-origin: " + origin) != std::string::npos, readable) << head;
+  }
+
+  // The admin API: every method, its headers.
+  auto api = preflight("/api/v1/instances/x", app, "DELETE", "authorization");
+  EXPECT_EQ(api.status, 204) << api.body;
+  EXPECT_EQ(api.header("access-control-allow-methods"), "GET, POST, PUT, PATCH, DELETE");
+  EXPECT_EQ(preflight("/api/v1/instances/x", evil, "DELETE", "authorization").status, 403);
+
+  // Pages are same-origin: no CORS.
+  EXPECT_EQ(call("GET", "/live", "", {{"Origin", app}}).header("access-control-allow-origin"), "");
+}
+
+// Without an admin token the API is open to whoever reaches it, so it
+// gets no CORS at all (sundiald warns); the public webhook routes still
+// answer the allow-list.
+TEST_F(NurtureTest, WithoutAnAdminTokenCorsCoversTheWebhooksOnly) {
+  write_config(R"(["1d"])", SUNDIAL_SOURCE_DIR "/templates/nurture", "",
+               "cors_origins = [\"https://app.example.com\"]\n");
+  start_daemon({"SUNDIAL_ADMIN_TOKEN="});
+  EXPECT_TRUE(daemon->wait_for_log("cors_origins applies to the webhook routes only")) << daemon->log();
+  HttpConnection c(daemon->port());
+  auto allowed =
+      c.request("OPTIONS", "/webhooks/signup", "",
+                {{"Origin", "https://app.example.com"}, {"Access-Control-Request-Method", "POST"}});
+  ASSERT_TRUE(allowed);
+  EXPECT_EQ(allowed->status, 204);
+  EXPECT_EQ(allowed->header("access-control-allow-origin"), "https://app.example.com");
+  for (const char* path : {"/api/v1/instances", "/api/v1/topics/tasks/stream"}) {
+    auto refused =
+        c.request("OPTIONS", path, "",
+                  {{"Origin", "https://app.example.com"}, {"Access-Control-Request-Method", "GET"}});
+    ASSERT_TRUE(refused);
+    EXPECT_EQ(refused->status, 403) << path;
+    EXPECT_NE(refused->body.find("CORS on /api/ needs an admin token: set $SUNDIAL_ADMIN_TOKEN"),
+              std::string::npos)
+        << refused->body;
+  }
+  auto read = c.request("GET", "/api/v1/workflows", "", {{"Origin", "https://app.example.com"}});
+  ASSERT_TRUE(read);
+  EXPECT_EQ(read->status, 200);
+  EXPECT_EQ(read->header("access-control-allow-origin"), "");
 }
 
 }  // namespace

@@ -9,7 +9,8 @@ namespace sundial::testing {
 
 DaemonProcess::DaemonProcess(const std::string& data_dir, std::vector<std::string> extra_args,
                              std::vector<std::string> env) {
-  std::vector<std::string> argv = {SUNDIALD_PATH, "--listen", "127.0.0.1:0", "--data-dir", data_dir};
+  std::vector<std::string> argv = {SUNDIALD_PATH, "--listen", "127.0.0.1:0",
+                                   "--data-dir",  data_dir,   "--bench-workflows"};
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
   child_ = std::make_unique<ChildProcess>(argv, ChildProcess::Stderr::kMergeIntoStdout, std::move(env));
   static const std::regex listening(R"(listening on http://127\.0\.0\.1:(\d+))");

@@ -1,5 +1,6 @@
 // DaemonProcess: the real sundiald started on 127.0.0.1:0 with a data
-// directory, for end-to-end tests. Waits for the log line that names the
+// directory and --bench-workflows (the tests start bench.* types, which a
+// production sundiald does not register), for end-to-end tests. Waits for the log line that names the
 // bound port; stop() sends SIGTERM and returns the exit status; kill()
 // sends SIGKILL. Its log (stdout and stderr) is read all along by the
 // ChildProcess, so a daemon that logs a lot never stalls on a full pipe,
@@ -19,7 +20,8 @@ namespace sundial::testing {
 
 class DaemonProcess {
  public:
-  // `extra_args` go after --listen and --data-dir; `env` adds "NAME=value".
+  // `extra_args` go after --listen, --data-dir and --bench-workflows; `env`
+  // adds "NAME=value".
   DaemonProcess(const std::string& data_dir, std::vector<std::string> extra_args = {},
                 std::vector<std::string> env = {});
 

@@ -104,5 +104,22 @@ TEST(EmailTemplateTest, ParsesSectionsAndRefusesATemplateWithoutSubjectOrHtml) {
   EXPECT_NE(unknown.error().message.find("footer"), std::string::npos);
 }
 
+// What a family checks at start-up: every placeholder of every part, once,
+// sorted, spaces trimmed as rendering trims them; an unclosed "{{" is an
+// error naming the template and the part.
+TEST(EmailTemplateTest, PlaceholdersAreListedOnceFromEveryPart) {
+  auto names = template_placeholders(
+      make("{{ first_name }}, {{segment}}", "<p>{{red}} {{first_name}}</p>", "{{orange}}"));
+  ASSERT_TRUE(names) << names.error().message;
+  EXPECT_EQ(*names, (std::vector<std::string>{"first_name", "orange", "red", "segment"}));
+  auto none = template_placeholders(make("Hello", "<p>plain { braces }</p>"));
+  ASSERT_TRUE(none);
+  EXPECT_TRUE(none->empty());
+  auto unclosed = template_placeholders(make("Hi", "<p>ok</p>", "Bye {{first_name"));
+  ASSERT_FALSE(unclosed);
+  EXPECT_EQ(unclosed.error().message,
+            "template email-1.critical (text): '{{first_name' is never closed with }}");
+}
+
 }  // namespace
 }  // namespace sundial

@@ -30,6 +30,7 @@ class ModulesTest : public ::testing::Test {
                       {},
                       {},
                       {},
+                      {},
                       {}};
   }
 
@@ -52,7 +53,13 @@ class ModulesTest : public ::testing::Test {
   Limiters limiters{loop, clock, with_resend_limiter({}, ResendOptions{})};
   ResendClient resend{http, limiters, ResendOptions{}};
   WebhookSecretSettings secrets;
-  BuiltinModules::Settings defaults;
+  // The defaults, with the bench types asked for (they are off by default:
+  // BenchTypesOnlyWhenAskedFor).
+  BuiltinModules::Settings defaults = [] {
+    BuiltinModules::Settings s;
+    s.bench.workflows = true;
+    return s;
+  }();
 };
 
 std::set<std::string> type_names(const Registry& registry) {
@@ -94,6 +101,26 @@ TEST_F(ModulesTest, EveryWorkflowTypeBelongsToExactlyOneFamily) {
   // nurture and reminders are Lua scripts now: no C++ type of that name.
   EXPECT_EQ(all.find("nurture"), nullptr);
   EXPECT_EQ(all.find("reminders"), nullptr);
+}
+
+// A production server has no bench.* type: the bench family registers
+// them, and lets its Lua scripts load, only when asked for
+// (--bench-workflows, [bench] workflows = true).
+TEST_F(ModulesTest, BenchTypesOnlyWhenAskedFor) {
+  BuiltinModules::Settings settings;
+  EXPECT_FALSE(settings.bench.workflows);
+  Registry off;
+  ModuleHost h = host(off);
+  ASSERT_TRUE(BuiltinModules::start(settings, h));
+  for (const std::string& type : type_names(off)) EXPECT_FALSE(type.starts_with("bench.")) << type;
+  EXPECT_EQ(h.script_folders_off, std::vector<std::string>{"bench"});
+  settings.bench.workflows = true;
+  Registry on;
+  ModuleHost asked = host(on);
+  ASSERT_TRUE(BuiltinModules::start(settings, asked));
+  EXPECT_NE(on.find("bench.sleep_step"), nullptr);
+  EXPECT_NE(on.find("bench.steps"), nullptr);
+  EXPECT_TRUE(asked.script_folders_off.empty());
 }
 
 // What the shipped scripts get from their family: ctx.config from its
@@ -212,7 +239,7 @@ TEST_F(ModulesTest, ConfigTablesAreDeclaredOnceWithBoundKeys) {
   // [notion] here is the webhook secret's table; the server's schema adds
   // the client's keys to it (server/config). [notion_rollup] is the fan-out's,
   // [notion_github_sync] the sync's.
-  EXPECT_EQ(tables, (std::set<std::string>{"calcom", "github", "notion", "notion_github_sync",
+  EXPECT_EQ(tables, (std::set<std::string>{"bench", "calcom", "github", "notion", "notion_github_sync",
                                            "notion_dependencies", "notion_rollup", "nurture", "reminders"}));
 }
 

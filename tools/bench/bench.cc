@@ -7,6 +7,7 @@
 
 #include "engine/base/closest_match.h"
 #include "tools/bench/scenarios.h"
+#include "tools/common/api_client.h"
 
 namespace sundial::bench {
 
@@ -81,6 +82,18 @@ std::string usage() {
          "docs/benchmarks.md has the figures and how they were measured.\n";
 }
 
+// A server the bench did not start (--server) must have been started with
+// the bench.* workflow types, which a production sundiald lacks.
+Result<void> check_bench_types(ApiClient& api) {
+  SUNDIAL_ASSIGN_OR_RETURN(ApiResponse r, api.request("GET", "/api/v1/workflows"));
+  if (r.status == 200 && r.body.find("\"bench.sleep_step\"") == std::string::npos) {
+    return make_error(ErrorCode::kNotFound, "the server at " + api.base_url() +
+                                                " has no bench.* workflow types: start it with "
+                                                "`sundiald --bench-workflows` (or [bench] workflows = true)");
+  }
+  return ok();
+}
+
 }  // namespace
 
 int run_bench(const std::vector<std::string>& args, const std::string& self_path, std::ostream& out,
@@ -153,7 +166,10 @@ int run_bench(const std::vector<std::string>& args, const std::string& self_path
     return 2;
   }
   std::filesystem::path tools_dir = std::filesystem::path(self_path).parent_path();
-  std::string default_sundiald = (tools_dir.parent_path() / "server" / "sundiald").string();
+  // Installed, sundiald is beside the bench (bin/); in a build tree, in server/.
+  std::string default_sundiald = std::filesystem::exists(tools_dir / "sundiald")
+                                     ? (tools_dir / "sundiald").string()
+                                     : (tools_dir.parent_path() / "server" / "sundiald").string();
   std::string default_probe = (tools_dir / "sundial-bench-probe").string();
   auto server = server_url ? ServerProcess::external(*server_url)
                 : o.scenario == "probe"
@@ -167,6 +183,12 @@ int run_bench(const std::vector<std::string>& args, const std::string& self_path
   // (the default 50 µs timer slack would count as server latency).
   ::prctl(PR_SET_TIMERSLACK, 1UL);
   ApiClient api(server->url(), std::nullopt);
+  if (server_url && o.scenario != "probe") {
+    if (auto missing = check_bench_types(api); !missing) {
+      err << "sundial-bench: " << missing.error().message << "\n";
+      return 1;
+    }
+  }
   Context ctx{o, *server, api, err};
   Result<nlohmann::json> report = make_error(ErrorCode::kInternal, "no scenario");
   if (o.scenario == "starts") report = run_starts(ctx);

@@ -90,8 +90,9 @@ Result<void> ServerProcess::start() {
       ::execl(sundiald_.c_str(), sundiald_.c_str(), "--listen", "127.0.0.1:0", "--data-dir",
               data_dir_.c_str(), nullptr);
     } else {
+      // The bench.* workflow types are registered only when asked for.
       ::execl(sundiald_.c_str(), sundiald_.c_str(), "--listen", "127.0.0.1:0", "--data-dir",
-              data_dir_.c_str(), "--config", config.c_str(), nullptr);
+              data_dir_.c_str(), "--config", config.c_str(), "--bench-workflows", nullptr);
     }
     ::_exit(127);
   }

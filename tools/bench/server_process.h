@@ -21,7 +21,8 @@ class ServerProcess {
  public:
   enum class Kind { kSundiald, kProbe };
   // Starts `path` (a sundiald, or sundial-bench-probe) on a new temporary
-  // data directory.
+  // data directory; a sundiald with --bench-workflows (the bench.* types
+  // the scenarios start).
   static Result<ServerProcess> spawn(const std::string& path, Kind kind = Kind::kSundiald);
   // Uses a running server; `url` like http://127.0.0.1:8080.
   static Result<ServerProcess> external(const std::string& url);

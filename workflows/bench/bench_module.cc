@@ -5,7 +5,16 @@
 
 namespace sundial {
 
-Result<void> BenchModule::start(const Settings&, ModuleHost& host) {
+std::vector<ConfigTable> BenchModule::config(Settings& s) {
+  return {{"bench", {{"workflows", BoolField{&s.bench.workflows}}}}};
+}
+
+Result<void> BenchModule::start(const Settings& s, ModuleHost& host) {
+  if (!s.bench.workflows) {
+    // Its Lua scripts (workflows/bench/*.lua) stay out too.
+    host.script_folders_off.emplace_back(kName);
+    return ok();
+  }
   SUNDIAL_TRY(host.registry.add(kSleepStepWorkflow,
                                 "sleeps input.sleep_ms (default 2000) then runs one no-op step",
                                 sleep_step_workflow, check_sleep_step_input));

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 namespace sundial {
@@ -142,6 +143,29 @@ Result<RenderedEmail> render_email(const EmailTemplate& tmpl, const nlohmann::js
 Result<std::string> render_template_text(const std::string& name, const std::string& text,
                                          const nlohmann::json& vars, bool escape_html, size_t max_bytes) {
   return fill(name, escape_html ? "html" : "text", text, vars, escape_html, max_bytes);
+}
+
+Result<std::vector<std::string>> template_placeholders(const EmailTemplate& tmpl) {
+  std::set<std::string> names;
+  for (auto [part, text] :
+       {std::pair{"subject", &tmpl.subject}, std::pair{"html", &tmpl.html}, std::pair{"text", &tmpl.text}}) {
+    size_t pos = 0;
+    while ((pos = text->find("{{", pos)) != std::string::npos) {
+      size_t close = text->find("}}", pos + 2);
+      if (close == std::string::npos) {
+        return make_error(ErrorCode::kInvalidArgument, "template " + tmpl.name + " (" + part + "): '{{" +
+                                                           utf8_excerpt(*text, pos + 2, 20) +
+                                                           "' is never closed with }}");
+      }
+      // Trimmed of spaces as fill() trims them.
+      std::string_view name = std::string_view(*text).substr(pos + 2, close - pos - 2);
+      while (!name.empty() && name.front() == ' ') name.remove_prefix(1);
+      while (!name.empty() && name.back() == ' ') name.remove_suffix(1);
+      names.insert(std::string(name));
+      pos = close + 2;
+    }
+  }
+  return std::vector<std::string>(names.begin(), names.end());
 }
 
 Result<TemplateSet> TemplateSet::load_directory(const std::string& dir) {

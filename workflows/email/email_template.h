@@ -47,6 +47,12 @@ std::string html_escape(std::string_view s);
 Result<std::string> render_template_text(const std::string& name, const std::string& text,
                                          const nlohmann::json& vars, bool escape_html, size_t max_bytes);
 
+// The placeholder names of `tmpl` (subject, html and text parts), each
+// once, sorted: what render_email asks `vars` for, so a family can check
+// its templates at start-up. invalid_argument naming the template and part
+// when a "{{" is never closed (render_email would fail the same way).
+Result<std::vector<std::string>> template_placeholders(const EmailTemplate& tmpl);
+
 // The templates of one directory, by name (file name without ".tmpl").
 class TemplateSet {
  public:
@@ -55,6 +61,8 @@ class TemplateSet {
   // The first of `names` that exists.
   const EmailTemplate* find_first(const std::vector<std::string>& names) const;
   size_t size() const { return templates_.size(); }
+  // Every template, by name (sorted).
+  const std::map<std::string, EmailTemplate>& all() const { return templates_; }
 
  private:
   std::map<std::string, EmailTemplate> templates_;

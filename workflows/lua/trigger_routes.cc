@@ -161,7 +161,10 @@ Result<std::vector<webhooks::WebhookRoute>> lua_trigger_routes(std::shared_ptr<c
     route.name = d->name;
     route.path = d->path;
     route.verification = d->verification;
-    if (!d->secret_env.empty()) route.verification.secret = read_secret(d->secret_env);
+    if (!d->secret_env.empty()) {
+      route.verification.secret = read_secret(d->secret_env);
+      route.verification.secret_env = d->secret_env;
+    }
     route.public_route = d->public_route;
     if (d->delivery_header) route.delivery_id = webhooks::delivery_id_from_header(*d->delivery_header);
     if (d->delivery_field) route.delivery_id = webhooks::delivery_id_from_field(*d->delivery_field);

@@ -115,6 +115,12 @@ struct WebhookRoute {
   // verification token), for GET /api/v1/webhooks/{name}/verification.
   // Optional; called on the loop thread.
   std::function<nlohmann::json()> verification_status;
+  // Where a browser goes after a delivery it posted succeeded: a form post
+  // (application/x-www-form-urlencoded) or a request whose Accept names
+  // text/html gets 303 See Other to this absolute http(s) URL instead of
+  // the JSON answer (server/webhooks/browser_answer.h). Empty (the
+  // default): every client gets JSON. Errors are answered as usual (4xx).
+  std::string browser_redirect;
   // The engine commands for a delivery; an error is answered like an
   // engine error (invalid_argument → 400).
   std::function<Result<WebhookActions>(const nlohmann::json& body, const http::HttpRequest&)> map;
@@ -125,6 +131,12 @@ struct WebhookRoute {
 // segments of A-Z a-z 0-9 . _ ~ -, not under /api/); else invalid_argument
 // "<key>: path '<path>' <why>".
 Result<void> check_route_path(std::string_view path, std::string_view key);
+
+// A redirect target from the config (`[nurture] thank_you_url`): an
+// absolute http:// or https:// URL with a host, at most 2048 bytes of
+// printable ASCII (no space, control or non-ASCII byte: percent-encode
+// them), no user info. Else invalid_argument "<key>: '<url>' <why>".
+Result<void> check_redirect_url(std::string_view url, std::string_view key);
 
 DeliveryIdFn delivery_id_from_header(std::string lower_case_name);
 // A string or number at a JSON pointer in the body ("/id").

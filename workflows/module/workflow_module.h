@@ -75,6 +75,9 @@ struct ModuleHost {
   // settings; sundiald declares them with the file's [subscriptions]
   // (source "config"), so one removed from the settings goes too.
   std::vector<SubscriptionSpec> subscriptions;
+  // Family folders (workflows/<family>/) whose shipped Lua scripts must not
+  // load: a family that is off names its own (bench, unless asked for).
+  std::vector<std::string> script_folders_off;
 };
 
 template <typename M>

@@ -217,12 +217,16 @@ Result<void> NotionModule::start(const Settings& settings, ModuleHost& host) {
                              dependencies_subscriptions(dependencies));
     for (auto& spec : subscriptions) host.subscriptions.push_back(std::move(spec));
   }
-  host.routes.push_back(webhooks::notion_route(s, sync, dependencies,
-                                               host.read_secret(host.webhook_secrets.notion_secret_env),
-                                               host.read_secret(s.automation_secret_env)));
+  auto notion =
+      webhooks::notion_route(s, sync, dependencies, host.read_secret(host.webhook_secrets.notion_secret_env),
+                             host.read_secret(s.automation_secret_env));
+  notion.verification.secret_env = host.webhook_secrets.notion_secret_env;
+  if (notion.alternative) notion.alternative->secret_env = s.automation_secret_env;
+  host.routes.push_back(std::move(notion));
   if (sync.enabled()) {
-    host.routes.push_back(
-        webhooks::github_route(sync, host.read_secret(host.webhook_secrets.github_secret_env)));
+    auto github = webhooks::github_route(sync, host.read_secret(host.webhook_secrets.github_secret_env));
+    github.verification.secret_env = host.webhook_secrets.github_secret_env;
+    host.routes.push_back(std::move(github));
     if (sync.poll_every > 0) {
       nlohmann::json poll = {
           {"every", format_duration(sync.poll_every)},

@@ -8,7 +8,9 @@
 // Threading: pure functions.
 #pragma once
 
+#include <array>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -35,6 +37,8 @@ struct Signup {
 // is wrong.
 Result<Signup> parse_signup(const nlohmann::json& body);
 std::string segment_for(int red, int orange);  // "critical", "urgent", "optimize"
+// Every segment segment_for gives (and nurture.lua accepts).
+inline constexpr std::array<std::string_view, 3> kNurtureSegments = {"critical", "urgent", "optimize"};
 // One nurture per address: "nurture:" + normalized email.
 std::string nurture_instance_id(const std::string& normalized_email);
 // The nurture's start input for a signup: {"email", "first_name", "red",

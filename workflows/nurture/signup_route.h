@@ -4,6 +4,9 @@
 // assessment counts. Starts one nurture per normalized email address
 // (instance id "nurture:<email>"); a second signup for the address answers
 // 200 with the existing instance. A missing or invalid email is 400.
+// With a `thank_you_url` ([nurture] thank_you_url, checked at start-up), a
+// browser's form post that succeeds is answered 303 See Other to it
+// instead (server/webhooks/browser_answer.h); JSON clients keep the JSON.
 // The nurture module adds this route (nurture_module.cc); the nurture it
 // starts is the Lua script workflows/nurture/nurture.lua.
 #pragma once
@@ -16,6 +19,7 @@
 
 namespace sundial::webhooks {
 
-WebhookRoute signup_route(std::string path, std::vector<DurationMs> nurture_offsets);
+WebhookRoute signup_route(std::string path, std::vector<DurationMs> nurture_offsets,
+                          std::string thank_you_url = {});
 
 }  // namespace sundial::webhooks

@@ -18,8 +18,11 @@ Result<void> RemindersModule::start(const Settings& s, ModuleHost& host) {
   SUNDIAL_ASSIGN_OR_RETURN(auto email,
                            load_email_deps(host.resend, host.email_from, s.reminders.templates_dir, kName));
   host.script_types[kRemindersWorkflow] = {{{"before", s.reminders.before}}, std::move(email)};
-  host.routes.push_back(webhooks::calcom_route(
-      s.reminders.calcom_path, host.read_secret(host.webhook_secrets.calcom_secret_env), s.reminders.before));
+  const std::string& secret_env = host.webhook_secrets.calcom_secret_env;
+  auto route =
+      webhooks::calcom_route(s.reminders.calcom_path, host.read_secret(secret_env), s.reminders.before);
+  route.verification.secret_env = secret_env;
+  host.routes.push_back(std::move(route));
   return ok();
 }
 

@@ -19,14 +19,17 @@
 
 #include "engine/base/clock.h"
 #include "workflows/module/workflow_module.h"
+#include "workflows/shipped_scripts.h"
 
 namespace sundial {
 
 struct RemindersSettings {
   // Default: 24h, 1h before the meeting.
   std::vector<DurationMs> before = {24 * kHourMs, kHourMs};
-  // Default: the templates/reminders folder of the source tree.
-  std::string templates_dir = SUNDIAL_TEMPLATES_DIR "/reminders";
+  // Default: templates/reminders of the data shipped beside the binary
+  // (<exe dir>/../share/sundial; workflows/shipped_scripts.h), whatever the
+  // working directory.
+  std::string templates_dir = shipped_templates_dir("reminders");
   // Where Cal.com posts its booking webhooks.
   std::string calcom_path = "/webhooks/calcom";
 };

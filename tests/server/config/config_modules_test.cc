@@ -4,8 +4,11 @@
 // server/config named them itself.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include "server/config/config_file.h"
 #include "tests/server/config/parse_config.h"
+#include "workflows/shipped_scripts.h"
 
 namespace sundial {
 namespace {
@@ -14,8 +17,15 @@ TEST(ConfigModulesTest, TheFamiliesDefaultsAreTheDocumentedOnes) {
   DaemonConfig c;
   EXPECT_EQ(c.nurture.offsets, (std::vector<DurationMs>{0, kDayMs, 3 * kDayMs, 5 * kDayMs, 7 * kDayMs,
                                                         9 * kDayMs, 11 * kDayMs}));
-  EXPECT_EQ(c.nurture.templates_dir, SUNDIAL_TEMPLATES_DIR "/nurture");
-  EXPECT_EQ(c.reminders.templates_dir, SUNDIAL_TEMPLATES_DIR "/reminders");
+  // Found beside the binary (workflows/shipped_scripts.h), never a path
+  // compiled in: for this test, the build tree's share/sundial.
+  EXPECT_EQ(c.nurture.templates_dir, shipped_templates_dir("nurture"));
+  EXPECT_EQ(c.reminders.templates_dir, shipped_templates_dir("reminders"));
+  EXPECT_TRUE(std::filesystem::is_regular_file(c.nurture.templates_dir + "/email-1.tmpl"))
+      << c.nurture.templates_dir;
+  EXPECT_TRUE(std::filesystem::is_regular_file(c.reminders.templates_dir + "/reminder.tmpl"))
+      << c.reminders.templates_dir;
+  EXPECT_FALSE(c.bench.workflows);
   EXPECT_EQ(c.nurture.signup_path, "/webhooks/signup");
   EXPECT_EQ(c.reminders.calcom_path, "/webhooks/calcom");
   EXPECT_EQ(c.webhooks.calcom_secret_env, "CALCOM_WEBHOOK_SECRET");
@@ -131,7 +141,7 @@ TEST(ConfigModulesTest, MessagesListTheSameTablesAndKeys) {
   auto table = parse_config("[nurtur]\n");
   ASSERT_FALSE(table);
   EXPECT_EQ(table.error().message,
-            "sundial.toml:1:1: unknown table [nurtur]; known tables: calcom, github, limits, notion, "
+            "sundial.toml:1:1: unknown table [nurtur]; known tables: bench, calcom, github, limits, notion, "
             "notion_dependencies, notion_github_sync, notion_rollup, nurture, queues, "
             "reminders, resend, schedules, server, storage, subscriptions, topics, workflows");
   auto key = parse_config("[reminders]\nlead = [\"1h\"]\n");

@@ -1,7 +1,8 @@
 // http::CorsPolicy and check_cors_origins: which origins match (exactly,
 // case-insensitively in scheme and host, default ports aside, "null" never
 // through "*"), the headers of answers and preflights, the 403 of a
-// refused preflight, and the config entries refused with their names.
+// refused preflight, each route family's rules (admin API, topic stream,
+// webhook), and the config entries refused with their names.
 #include "server/http/cors.h"
 
 #include <gtest/gtest.h>
@@ -138,6 +139,44 @@ TEST(CorsPolicyTest, PreflightFromAnotherOriginIsForbidden) {
   auto long_origin = cors.preflight("https://" + std::string(5000, 'a') + ".example", "GET");
   ASSERT_TRUE(long_origin.has_value());
   EXPECT_LT(long_origin->body.size(), 400u);
+}
+
+// Each route family's preflight lists its own methods and headers, and
+// its answers expose its own headers; the origin check is the same list.
+TEST(CorsPolicyTest, EachRouteFamilyGetsItsOwnRules) {
+  CorsPolicy cors({"https://app.example.com"});
+  struct Family {
+    const CorsRules& rules;
+    std::string methods, headers, expose;
+  };
+  for (const Family& f :
+       {Family{kAdminApiCors, "GET, POST, PUT, PATCH, DELETE",
+               "authorization, content-type, idempotency-key, last-event-id",
+               "Retry-After, WWW-Authenticate, X-Workflow-Version"},
+        Family{kTopicStreamCors, "GET", "authorization, last-event-id", "Retry-After, WWW-Authenticate"},
+        Family{kWebhookCors, "POST", "content-type", "Retry-After"}}) {
+    SCOPED_TRACE(f.methods);
+    auto allowed = cors.preflight(options({{"origin", "https://app.example.com"},
+                                           {"access-control-request-method", "POST"},
+                                           {"access-control-request-headers", "content-type"}}),
+                                  f.rules);
+    ASSERT_TRUE(allowed.has_value());
+    EXPECT_EQ(allowed->status, 204);
+    ASSERT_NE(header(allowed->headers, "Access-Control-Allow-Methods"), nullptr);
+    EXPECT_EQ(*header(allowed->headers, "Access-Control-Allow-Methods"), f.methods);
+    EXPECT_EQ(*header(allowed->headers, "Access-Control-Allow-Headers"), f.headers);
+    EXPECT_EQ(*header(allowed->headers, "Access-Control-Allow-Origin"), "https://app.example.com");
+
+    auto refused = cors.preflight("https://evil.example", "POST", f.rules);
+    ASSERT_TRUE(refused.has_value());
+    EXPECT_EQ(refused->status, 403);
+    EXPECT_EQ(header(refused->headers, "Access-Control-Allow-Origin"), nullptr);
+
+    auto headers = cors.headers_for("https://app.example.com", f.rules);
+    ASSERT_TRUE(headers.has_value());
+    EXPECT_EQ(*header(*headers, "Access-Control-Expose-Headers"), f.expose);
+    EXPECT_EQ(cors.headers_for("https://evil.example", f.rules), std::nullopt);
+  }
 }
 
 TEST(CorsPolicyTest, NotAPreflight) {

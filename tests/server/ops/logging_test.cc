@@ -57,5 +57,38 @@ TEST(LogInjectionTest, EveryLogRecordIsOneLineInBothFormats) {
   }
 }
 
+// Issue 21: JSON log numbers carry no binary noise (a duration computed in
+// seconds and scaled reads 0.12, not 0.12000000000000001).
+TEST(JsonLogTest, AccessDurationsHaveNoFloatNoise) {
+  AccessLogEntry e{"GET", "/healthz", "/healthz", "127.0.0.1", 200, 2, 0.00012 * 1000};
+  ASSERT_NE(e.duration_ms, 0.12);  // the noise this test is about
+  std::string line = json_log_line(0, "info", access_log_json(e));
+  EXPECT_NE(line.find("\"duration_ms\":0.12,"), std::string::npos) << line;
+  e.duration_ms = 1.0 / 3.0;
+  line = json_log_line(0, "info", access_log_json(e));
+  EXPECT_NE(line.find("\"duration_ms\":0.333,"), std::string::npos) << line;
+  EXPECT_EQ(nlohmann::json::parse(line)["status"], 200);
+}
+
+// The "listening" line (the port picked for port 0) is written whatever
+// the level: scripts started with --log-level error still read it.
+TEST(JsonLogTest, LogAlwaysIgnoresTheLevel) {
+  auto previous = spdlog::default_logger();
+  std::ostringstream out;
+  auto logger =
+      std::make_shared<spdlog::logger>("always-test", std::make_shared<spdlog::sinks::ostream_sink_mt>(out));
+  logger->set_formatter(make_log_formatter("json"));
+  logger->set_level(spdlog::level::err);
+  spdlog::set_default_logger(logger);
+  spdlog::info("hidden");
+  log_always("sundiald listening on http://127.0.0.1:4242");
+  spdlog::set_default_logger(previous);
+  std::string text = out.str();
+  EXPECT_EQ(text.find("hidden"), std::string::npos) << text;
+  auto parsed = nlohmann::json::parse(text);
+  EXPECT_EQ(parsed["msg"], "sundiald listening on http://127.0.0.1:4242");
+  EXPECT_EQ(parsed["level"], "info");
+}
+
 }  // namespace
 }  // namespace sundial::ops

@@ -188,7 +188,11 @@ TEST_F(WebhookTest, RedeliveriesAreDedupedByDeliveryIdOrBodyHash) {
 TEST_F(WebhookTest, SignalActionsAreDeduped) {
   use(test_route(SignatureScheme::kNone, std::nullopt));
   ASSERT_TRUE(h.start("test.wait", "sig", {{"sleep_ms", kHourMs}}));
-  EXPECT_EQ(deliver(R"({"signal":"sig"})", {{"x-delivery", "s-1"}}).status, 202);
+  auto first = deliver(R"({"signal":"sig"})", {{"x-delivery", "s-1"}});
+  EXPECT_EQ(first.status, 202);
+  // A signal creates nothing: the answer says what was done instead.
+  EXPECT_EQ(nlohmann::json::parse(first.body),
+            nlohmann::json({{"instance_id", "sig"}, {"status", "waiting"}, {"action", "signal"}}));
   EXPECT_EQ(deliver(R"({"signal":"sig"})", {{"x-delivery", "s-1"}}).status, 202);
   size_t received = 0;
   for (const auto& e : h.history("sig")) received += e.kind == EntryKind::kSignalReceived;
@@ -201,6 +205,8 @@ TEST_F(WebhookTest, SeveralActionsRunInOrderAndToleratedOnesAreSkipped) {
   ASSERT_TRUE(h.start("test.wait", "victim", {{"sleep_ms", kHourMs}}));
   auto r = deliver(R"({"cancel":"victim"})");
   EXPECT_EQ(r.status, 202) << r.body;
+  EXPECT_EQ(nlohmann::json::parse(r.body)["action"], "cancel");
+  EXPECT_FALSE(nlohmann::json::parse(r.body).contains("created"));
   EXPECT_EQ(h.status("victim"), InstanceStatus::kCancelled);
   EXPECT_EQ(deliver(R"({"cancel":"victim","again":1})").status, 202);  // already cancelled: tolerated
 }
@@ -243,6 +249,44 @@ TEST_F(WebhookTest, APreVerifyReplyIsSentAsJsonBeforeTheSignatureCheck) {
   EXPECT_EQ(deliver(kBody).status, 401);
   EXPECT_EQ(deliver(kBody, {{"x-signature", "sha256=" + hmac_sha256_hex("whsec", kBody)}}).status, 202);
   EXPECT_EQ(instances(), 1u);
+}
+
+// A route with a browser redirect (the signup's [nurture] thank_you_url):
+// a browser's form post that succeeds gets 303 to it, a repeat too; JSON
+// clients keep JSON; a refused delivery keeps its 4xx and stores nothing.
+TEST_F(WebhookTest, BrowserFormPostsAreRedirectedJsonClientsKeepJson) {
+  WebhookRoute route = test_route(SignatureScheme::kNone, std::nullopt);
+  route.browser_redirect = "https://example.com/thanks";
+  use(std::move(route));
+  const std::map<std::string, std::string> form = {{"content-type", "application/x-www-form-urlencoded"}};
+  auto location = [](const http::HttpResponse& r) {
+    for (const auto& [k, v] : r.headers) {
+      if (k == "Location") return v;
+    }
+    return std::string();
+  };
+  auto redirected = deliver("email=a%40example.com", form);
+  EXPECT_EQ(redirected.status, 303) << redirected.body;
+  EXPECT_EQ(location(redirected), "https://example.com/thanks");
+  EXPECT_EQ(instances(), 1u);
+  EXPECT_EQ(deliver("email=a%40example.com", form).status, 303);  // the same signup again
+  EXPECT_EQ(instances(), 1u);
+
+  auto json = deliver(R"({"email":"b@example.com"})", {{"accept", "application/json"}});
+  EXPECT_EQ(json.status, 202);
+  EXPECT_EQ(location(json), "");
+  EXPECT_TRUE(nlohmann::json::parse(json.body).contains("instance_id"));
+  auto asked_json = deliver("email=c%40example.com", {{"content-type", "application/x-www-form-urlencoded"},
+                                                      {"accept", "application/json"}});
+  EXPECT_EQ(asked_json.status, 202);
+  auto html = deliver(R"({"email":"d@example.com"})", {{"accept", "text/html"}});
+  EXPECT_EQ(html.status, 303);
+
+  auto refused = deliver("first_name=no+email", form);
+  EXPECT_EQ(refused.status, 400);
+  EXPECT_EQ(location(refused), "");
+  EXPECT_EQ(deliver("email=%ff", form).status, 400);  // not UTF-8
+  EXPECT_EQ(instances(), 4u);
 }
 
 TEST(RateLimitTest, BucketsRefillAndMemoryIsBounded) {

@@ -28,7 +28,9 @@ std::string describe(const WebhookAction& action) {
     std::string operator()(const EnqueueAction& a) const {
       return "enqueue " + a.task.queue + " " + a.task.type;
     }
-    std::string operator()(const PublishAction& a) const { return "publish " + a.event.topic + " " + a.event.type; }
+    std::string operator()(const PublishAction& a) const {
+      return "publish " + a.event.topic + " " + a.event.type;
+    }
     std::string operator()(const IgnoreAction&) const { return "ignore"; }
   } visitor;
   return std::visit(visitor, action);
@@ -192,6 +194,60 @@ TEST(SignupRouteTest, AnInvalidEmailInAFormIsAnInvalidArgument) {
     ASSERT_FALSE(actions) << form;
     EXPECT_EQ(actions.error().code, ErrorCode::kInvalidArgument) << form;
   }
+}
+
+// [nurture] thank_you_url becomes the route's browser redirect; without
+// it every client gets JSON.
+TEST(SignupRouteTest, TheThankYouUrlIsTheBrowserRedirect) {
+  EXPECT_EQ(signup_route("/webhooks/signup", {0}).browser_redirect, "");
+  EXPECT_EQ(signup_route("/webhooks/signup", {0}, "https://example.com/thanks").browser_redirect,
+            "https://example.com/thanks");
+}
+
+TEST(RedirectUrlTest, AcceptsAbsoluteHttpUrls) {
+  for (const char* url :
+       {"https://example.com/thanks", "http://localhost:8080/thanks?x=1#top", "HTTPS://Example.com",
+        "https://[2001:db8::1]:443/ok", "https://example.com/%C3%A9t%C3%A9"}) {
+    EXPECT_TRUE(check_redirect_url(url, "[nurture] thank_you_url")) << url;
+  }
+}
+
+TEST(RedirectUrlTest, RefusesAnythingElseNamingTheKey) {
+  auto why = [](const std::string& url) {
+    auto r = check_redirect_url(url, "[nurture] thank_you_url");
+    EXPECT_FALSE(r) << url;
+    return r ? std::string() : r.error().message;
+  };
+  EXPECT_EQ(why("/thanks"),
+            "[nurture] thank_you_url: '/thanks' is not an absolute URL starting with http:// or https://");
+  EXPECT_EQ(why("javascript:alert(1)"),
+            "[nurture] thank_you_url: 'javascript:alert(1)' is not an absolute URL starting with http:// or "
+            "https://");
+  EXPECT_EQ(why("ftp://example.com/x"),
+            "[nurture] thank_you_url: 'ftp://example.com/x' is not an absolute URL starting with http:// or "
+            "https://");
+  EXPECT_EQ(why("https:///thanks"), "[nurture] thank_you_url: 'https:///thanks' has no host");
+  EXPECT_EQ(why("https://user:pw@example.com/"),
+            "[nurture] thank_you_url: 'https://user:pw@example.com/' has user info (user@host)");
+  EXPECT_EQ(
+      why("https://example.com:0/"),
+      "[nurture] thank_you_url: 'https://example.com:0/' has a port that is not a number from 1 to 65535");
+  EXPECT_EQ(why("https://example.com:99999/"),
+            "[nurture] thank_you_url: 'https://example.com:99999/' has a port that is not a number from 1 to "
+            "65535");
+  // What could split a Location header, or is not ASCII.
+  for (std::string bad :
+       {std::string("https://example.com/a\r\nSet-Cookie: x=1"), std::string("https://example.com/a b"),
+        std::string("https://ex\xc3\xa9mple.com/")}) {
+    EXPECT_NE(why(bad).find("has a space, control or non-ASCII character: percent-encode it"),
+              std::string::npos)
+        << bad;
+  }
+  EXPECT_EQ(why("https://example.com/" + std::string(3000, 'a')).find("is longer than 2048 bytes") ==
+                std::string::npos,
+            false);
+  EXPECT_LT(why("https://example.com/" + std::string(3000, 'a')).size(),
+            300u);  // the URL is cut in the message
 }
 
 }  // namespace
