@@ -3,9 +3,11 @@
 // stopped and while it runs.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <fstream>
+#include <functional>
 #include <set>
 #include <thread>
 
@@ -206,9 +208,8 @@ TEST_F(CtlTest, UpgradeTakesAVersionPrefixAndReportsWhatMoved) {
   EXPECT_EQ(missing.exit_code, 2);
   auto moved = run({"upgrade", "up", "--from", v1.substr(0, 12)});
   EXPECT_EQ(moved.exit_code, 0) << moved.out;
-  EXPECT_NE(
-      moved.out.find("upgraded 1 instance(s) of up from " + v1.substr(0, 12) + " to " + v2.substr(0, 12)),
-      std::string::npos)
+  EXPECT_NE(moved.out.find("upgraded 1 instance of up from " + v1.substr(0, 12) + " to " + v2.substr(0, 12)),
+            std::string::npos)
       << moved.out;
   EXPECT_EQ(run({"upgrade", "up", "--from", v2}).exit_code, 1);  // already the current one
 }
@@ -393,6 +394,207 @@ TEST_F(CtlTest, TasksListFollowsPagesUpToTheLimit) {
   EXPECT_EQ(ids.size(), 1003u);  // no task twice across the pages
   EXPECT_EQ(json_output(run({"-o", "json", "tasks", "list", "bulk", "--limit", "1001"}))["tasks"].size(),
             1001u);
+}
+
+// The line of `out` that contains `needle` ("" when none).
+std::string line_with(const std::string& out, const std::string& needle) {
+  size_t at = out.find(needle);
+  if (at == std::string::npos) return "";
+  size_t start = out.rfind('\n', at);
+  start = start == std::string::npos ? 0 : start + 1;
+  return out.substr(start, out.find('\n', at) - start);
+}
+
+// A Lua type whose input picks what it waits on: a signal with a timeout,
+// a step that keeps failing and is retried an hour later, or a step that
+// fails for good.
+constexpr const char* kTimingScript = R"lua(return { run = function(ctx, input)
+  if input.mode == "wait" then
+    ctx:wait({ "go", "stop" }, { timeout = "1d" })
+  elseif input.mode == "retry" then
+    ctx:step("charge", function() error("card service down") end,
+             { attempts = 5, backoff = "1h", max_backoff = "2h" })
+  elseif input.mode == "fail" then
+    local r = ctx:step("charge", function() error({ message = "declined", retryable = false }) end)
+    return { charged = r }
+  end
+  return true
+end })lua";
+
+class CtlOperatorTest : public CtlTest {
+ protected:
+  void put_timing_script() {
+    HttpConnection c(daemon->port());
+    auto put = c.request("PUT", "/api/v1/workflows/timing", kTimingScript,
+                         {{"Content-Type", "text/x-lua"}, {"Authorization", "Bearer ctl-token"}});
+    ASSERT_TRUE(put && put->status / 100 == 2) << (put ? put->body : "no reply");
+  }
+  // Polls `show` until `done` holds for the instance's JSON; returns it.
+  nlohmann::json wait_for(const std::string& id, const std::function<bool(const nlohmann::json&)>& done) {
+    nlohmann::json shown;
+    for (int i = 0; i < 400; ++i) {
+      shown = json_output(run({"-o", "json", "show", id}));
+      if (done(shown)) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    }
+    EXPECT_TRUE(done(shown)) << shown.dump();
+    return shown;
+  }
+};
+
+// Issue 21: whole ids, -o wide's columns, aliases, `help VERB`, suggestions.
+TEST_F(CtlOperatorTest, WideOutputAliasesAndHelp) {
+  const std::string id = "a-rather-long-instance-id-to-copy-" + std::string(40, 'x');
+  ASSERT_EQ(run({"start", "bench.sleep_step", "--id", id, "--input", R"({"sleep_ms":86400000})"}).exit_code,
+            0);
+  auto table = run({"list"});
+  ASSERT_EQ(table.exit_code, 0);
+  EXPECT_NE(table.out.find(id + "  "), std::string::npos) << table.out;
+  auto wide = run({"-o", "wide", "list"});
+  ASSERT_EQ(wide.exit_code, 0);
+  std::string header = wide.out.substr(0, wide.out.find('\n'));
+  for (const char* column : {"VERSION", "RUN", "ATTEMPTS", "WAITING FOR", "UPDATED", "FINISHED", "PARENT"})
+    EXPECT_NE(header.find(column), std::string::npos) << column << " in " << header;
+  EXPECT_NE(wide.out.find(id), std::string::npos);
+  EXPECT_NE(wide.out.find("Z (in 23h 59m)"), std::string::npos) << wide.out;  // next timer, both ways
+  auto stats = run({"-o", "wide", "stats"});
+  EXPECT_NE(stats.out.find("bench.sleep_step"), std::string::npos) << stats.out;
+
+  EXPECT_EQ(json_output(run({"-o", "json", "describe", id})), json_output(run({"-o", "json", "show", id})));
+  EXPECT_EQ(json_output(run({"-o", "json", "get", id}))["id"], id);
+  EXPECT_EQ(json_output(run({"-o", "json", "ls", "--id-prefix", "a-rather"}))["instances"].size(), 1u);
+  EXPECT_TRUE(json_output(run({"-o", "json", "ls", "--id-prefix", "zzz"}))["instances"].empty());
+  EXPECT_EQ(run({"queue", "ls"}).exit_code, 0);
+
+  auto help = run({"help", "list"});
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_EQ(help.out, run({"list", "--help"}).out);
+  EXPECT_NE(help.out.find("[--type TYPE] [--status STATUS] [--id-prefix PREFIX] [--limit N]"),
+            std::string::npos)
+      << help.out;
+  auto typo = run_merged({"describ", id});
+  EXPECT_EQ(typo.exit_code, 2);
+  EXPECT_NE(typo.out.find("unknown command 'describ'; did you mean 'describe'?"), std::string::npos)
+      << typo.out;
+}
+
+// history's DUE column and `timers ID`: what an instance's one timer is
+// for — a sleep, a signal wait's timeout, a failed step's retry — and when
+// it is due; a paused instance's is held.
+TEST_F(CtlOperatorTest, HistoryDueTimesAndTheTimersOfOneInstance) {
+  put_timing_script();
+  ASSERT_EQ(run({"start", "bench.sleep_step", "--id", "s1", "--input", R"({"sleep_ms":86400000})"}).exit_code,
+            0);
+  ASSERT_EQ(run({"start", "timing", "--id", "w1", "--input", R"({"mode":"wait"})"}).exit_code, 0);
+  ASSERT_EQ(run({"start", "timing", "--id", "r1", "--input", R"({"mode":"retry"})"}).exit_code, 0);
+  wait_for("w1", [](const nlohmann::json& j) { return j["next_timer"].is_number(); });
+  wait_for("r1", [](const nlohmann::json& j) { return j["attempts"] == 1 && j["next_timer"].is_number(); });
+
+  auto history = run({"history", "s1"});
+  ASSERT_EQ(history.exit_code, 0);
+  EXPECT_NE(history.out.substr(0, history.out.find('\n')).find("DUE"), std::string::npos) << history.out;
+  EXPECT_NE(line_with(history.out, "timer_scheduled").find("Z (in 23h 59m)"), std::string::npos)
+      << history.out;
+  EXPECT_EQ(line_with(history.out, "started").find("Z ("), std::string::npos) << history.out;  // blank
+  auto retried = run({"history", "r1"});
+  EXPECT_NE(line_with(retried.out, "step_attempt_failed").find("Z (in "), std::string::npos) << retried.out;
+  EXPECT_NE(run({"-o", "wide", "history", "r1"}).out.find("DATA"), std::string::npos);
+
+  auto sleep = run({"timers", "s1"});
+  ASSERT_EQ(sleep.exit_code, 0);
+  EXPECT_NE(line_with(sleep.out, "sleep").find("in 23h 59m"), std::string::npos) << sleep.out;
+  auto wait = run({"timers", "w1"});
+  EXPECT_NE(line_with(wait.out, "signal-timeout").find("waiting for go, stop"), std::string::npos)
+      << wait.out;
+  auto retry = run({"timers", "r1"});
+  EXPECT_NE(line_with(retry.out, "step-retry").find("step charge, attempt 2"), std::string::npos)
+      << retry.out;
+  auto as_json = json_output(run({"-o", "json", "timers", "r1"}));
+  ASSERT_EQ(as_json["timers"].size(), 1u) << as_json.dump();
+  EXPECT_EQ(as_json["timers"][0]["kind"], "step-retry");
+  ASSERT_EQ(run({"pause", "s1"}).exit_code, 0);
+  EXPECT_NE(run({"timers", "s1"}).out.find("held while paused"), std::string::npos);
+  EXPECT_EQ(run({"timers", "missing"}).exit_code, 3);
+  EXPECT_EQ(run({"timers", "s1", "--limit", "3"}).exit_code, 2);
+
+  // Plain `timers` as before; -o wide says what each is for.
+  auto all = run({"timers"});
+  ASSERT_EQ(all.exit_code, 0);
+  EXPECT_NE(all.out.find("w1"), std::string::npos) << all.out;
+  auto wide = run({"-o", "wide", "timers"});
+  EXPECT_NE(line_with(wide.out, "w1").find("signal-timeout"), std::string::npos) << wide.out;
+}
+
+// `events` in columns: each field starts where its header does, whatever
+// the length of the ids.
+TEST_F(CtlOperatorTest, EventsAreAlignedInColumns) {
+  ASSERT_EQ(run({"start", "bench.sleep_step", "--id", "e1", "--input", R"({"sleep_ms":86400000})"}).exit_code,
+            0);
+  ASSERT_EQ(
+      run({"start", "bench.sleep_step", "--id", "event-instance-two", "--input", R"({"sleep_ms":86400000})"})
+          .exit_code,
+      0);
+  auto events = run({"events", "--since", "0", "--max", "2"});
+  ASSERT_EQ(events.exit_code, 0);
+  std::vector<std::string> lines;
+  for (size_t start = 0, nl; (nl = events.out.find('\n', start)) != std::string::npos; start = nl + 1)
+    lines.push_back(events.out.substr(start, nl - start));
+  ASSERT_EQ(lines.size(), 3u) << events.out;
+  EXPECT_EQ(lines[0].rfind("SEQ", 0), 0u) << events.out;
+  size_t instance = lines[0].find("INSTANCE");
+  EXPECT_EQ(lines[1].find("e1"), instance) << events.out;
+  EXPECT_EQ(lines[2].find("event-instance-two"), instance) << events.out;
+  EXPECT_EQ(lines[1].find("instance_started"), lines[0].find("EVENT")) << events.out;
+}
+
+// Needs the server side of issue 21: POST /api/v1/instances/{id}/skip and
+// retry's "policy" (engine/, server/api/command_routes.cc).
+TEST_F(CtlOperatorTest, SkipAFailedStepAndRetryWithAPolicy) {
+  put_timing_script();
+  ASSERT_EQ(run({"start", "timing", "--id", "f1", "--input", R"({"mode":"fail"})"}).exit_code, 0);
+  wait_for("f1", [](const nlohmann::json& j) { return j["status"] == "failed"; });
+  ASSERT_EQ(run({"retry", "f1", "--policy", "fire"}).exit_code, 0);
+  wait_for("f1", [](const nlohmann::json& j) { return j["status"] == "failed"; });
+  EXPECT_NE(line_with(run({"history", "f1"}).out, "retried").find("fire"), std::string::npos);
+  auto skipped = run({"skip", "f1", "--result", R"({"ok":1})", "--reason", "declined for good"});
+  ASSERT_EQ(skipped.exit_code, 0) << skipped.out;
+  EXPECT_EQ(skipped.out.rfind("f1: ", 0), 0u) << skipped.out;
+  auto done = wait_for("f1", [](const nlohmann::json& j) { return j["status"] == "completed"; });
+  EXPECT_EQ(done["result"], nlohmann::json::parse(R"({"charged":{"ok":1}})"));
+  EXPECT_NE(run({"history", "f1"}).out.find("step_skipped"), std::string::npos);
+  EXPECT_EQ(run({"skip", "f1"}).exit_code, 1);  // conflict: not failed
+  EXPECT_EQ(run({"skip", "f1", "--result", "{bad"}).exit_code, 2);
+}
+
+// Needs the server side of issue 21: POST /api/v1/instances:pause (and
+// :resume, :cancel). A dry run first; without a terminal, no --yes, no
+// change.
+TEST_F(CtlOperatorTest, BulkCommandsAskFirstThenChangeTheMatches) {
+  for (const char* id : {"b1", "b2", "b3"}) {
+    ASSERT_EQ(run({"start", "bench.sleep_step", "--id", id, "--input", R"({"sleep_ms":86400000})"}).exit_code,
+              0);
+  }
+  auto dry = run({"pause", "--type", "bench.sleep_step", "--dry-run"});
+  ASSERT_EQ(dry.exit_code, 0) << dry.out;
+  EXPECT_EQ(dry.out, "would pause 3 instances (type=bench.sleep_step)\n");
+  if (!::isatty(STDIN_FILENO)) {
+    auto refused = run_merged({"pause", "--type", "bench.sleep_step"});
+    EXPECT_EQ(refused.exit_code, 2);
+    EXPECT_NE(refused.out.find("would pause 3 instances"), std::string::npos) << refused.out;
+    EXPECT_NE(refused.out.find("add --yes"), std::string::npos) << refused.out;
+  }
+  EXPECT_EQ(json_output(run({"-o", "json", "show", "b1"}))["status"], "waiting");
+  auto paused = run({"pause", "--type", "bench.sleep_step", "--status", "waiting", "--yes"});
+  ASSERT_EQ(paused.exit_code, 0) << paused.out;
+  EXPECT_EQ(paused.out, "paused 3 of 3 matching instances\n");
+  EXPECT_EQ(json_output(run({"-o", "json", "show", "b2"}))["status"], "paused");
+  auto resumed = json_output(run({"-o", "json", "resume", "--id-prefix", "b", "--policy", "fire", "--yes"}));
+  EXPECT_EQ(resumed["matched"], 3);
+  EXPECT_EQ(resumed["changed"], 3);
+  auto cancelled = run({"cancel", "--id-prefix", "b", "--reason", "bulk", "--yes"});
+  EXPECT_EQ(cancelled.out, "cancelled 3 of 3 matching instances\n");
+  EXPECT_EQ(run({"pause"}).exit_code, 2);                 // neither an ID nor a filter
+  EXPECT_EQ(run({"pause", "b1", "--yes"}).exit_code, 2);  // both
 }
 
 // Schedules declared in sundiald.toml: they fire on the real clock, the CLI

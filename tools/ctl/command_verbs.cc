@@ -1,6 +1,8 @@
-// start, pause, resume, cancel, retry, signal (through the API) and
-// events (following the SSE stream).
-#include "tools/common/time_format.h"
+// start, pause, resume, cancel, retry, skip, signal (through the API) and
+// events (following the SSE stream). The bulk forms of pause, resume,
+// cancel and retry are bulk_verbs.cc's.
+#include "tools/ctl/bulk_request.h"
+#include "tools/ctl/event_line.h"
 #include "tools/ctl/verbs.h"
 
 namespace sundial::ctl {
@@ -76,6 +78,12 @@ int signal_verb(VerbContext& ctx) {
 }
 
 int steer_verb(VerbContext& ctx) {
+  if (ctx.inv.positionals.empty()) return bulk_steer_verb(ctx);
+  if (uses_bulk_flags(ctx.inv)) {
+    return usage_error(ctx,
+                       "--type, --status, --id-prefix, --dry-run and --yes select instances for a bulk " +
+                           ctx.inv.verb + "; give them or an ID, not both");
+  }
   nlohmann::json body = nlohmann::json::object();
   if (auto policy = ctx.inv.flags.find("--policy"); policy != ctx.inv.flags.end()) {
     if (policy->second != "shift" && policy->second != "fire") {
@@ -86,6 +94,18 @@ int steer_verb(VerbContext& ctx) {
   if (auto reason = ctx.inv.flags.find("--reason"); reason != ctx.inv.flags.end())
     body["reason"] = reason->second;
   return post_command(ctx, instance_path(ctx.inv.positionals[0]) + "/" + ctx.inv.verb, body);
+}
+
+int skip_verb(VerbContext& ctx) {
+  nlohmann::json body = nlohmann::json::object();
+  if (ctx.inv.flags.contains("--result")) {
+    auto result = json_flag(ctx.inv, "--result", nullptr);
+    if (!result) return usage_error(ctx, result.error().message);
+    body["result"] = *result;
+  }
+  if (auto reason = ctx.inv.flags.find("--reason"); reason != ctx.inv.flags.end())
+    body["reason"] = reason->second;
+  return post_command(ctx, instance_path(ctx.inv.positionals[0]) + "/skip", body);
 }
 
 int events_verb(VerbContext& ctx) {
@@ -99,9 +119,19 @@ int events_verb(VerbContext& ctx) {
   if (!max) return usage_error(ctx, max.error().message);
   size_t seen = 0;
   std::string buffer;
-  // Parses "id: / event: / data:" frames as they arrive.
-  auto on_chunk = [&](std::string_view chunk) {
+  EventColumns columns(ctx.wide());
+  bool header_shown = false;  // before the first event, so a failure prints no header
+  // Parses "id: / event: / data:" frames as they arrive. Runs inside
+  // libcurl's write callback: nothing may throw out of it, and a server
+  // that never ends a frame cannot grow the buffer without bound.
+  constexpr size_t kMaxFrameBytes = 4 << 20;
+  bool malformed = false;
+  auto on_frames = [&](std::string_view chunk) {
     buffer.append(chunk);
+    if (buffer.size() > kMaxFrameBytes && buffer.find("\n\n") == std::string::npos) {
+      malformed = true;
+      return false;
+    }
     for (size_t end; (end = buffer.find("\n\n")) != std::string::npos;) {
       std::string frame = buffer.substr(0, end);
       buffer.erase(0, end + 2);
@@ -115,7 +145,7 @@ int events_verb(VerbContext& ctx) {
       }
       if (data.empty()) continue;  // comments and keep-alives
       nlohmann::json e = nlohmann::json::parse(data, nullptr, false);
-      if (e.is_discarded()) continue;
+      if (e.is_discarded() || !e.is_object()) continue;
       if (event == "gap" || event == "reset") {  // the server's notice, not an engine event
         ctx.err << "sundialctl: "
                 << (event == "gap" ? "events were trimmed from the server's log"
@@ -126,18 +156,26 @@ int events_verb(VerbContext& ctx) {
       if (ctx.inv.json_output) {
         ctx.out << e.dump() << "\n";
       } else {
-        ctx.out << e.value("seq", 0) << "  " << format_utc(e.value("at", TimeMs{0})) << "  "
-                << e.value("type", "") << "  " << e.value("instance_id", "")
-                << (e.contains("name") ? "  " + e.value("name", "") : "")
-                << (e.contains("detail") ? "  " + e.value("detail", "") : "") << "\n";
+        if (!header_shown) ctx.out << columns.header();
+        header_shown = true;
+        ctx.out << columns.line(e);
       }
       ctx.out.flush();
       if (*max != 0 && ++seen >= *max) return false;
     }
     return true;
   };
+  auto on_chunk = [&](std::string_view chunk) {
+    try {
+      return on_frames(chunk);
+    } catch (const std::exception&) {  // a field of an unexpected type
+      malformed = true;
+      return false;
+    }
+  };
   auto status = ctx.api->stream("/api/v1/events", headers, on_chunk);
   if (!status) return fail(ctx, status.error());
+  if (malformed) return fail(ctx, Error{ErrorCode::kInternal, "the event stream sent a frame sundialctl cannot read"});
   if (*status != 200 && (*max == 0 || seen < *max)) {
     return fail(ctx,
                 Error{ErrorCode::kInternal, "the event stream answered HTTP " + std::to_string(*status)});

@@ -1,6 +1,9 @@
 #include "tools/ctl/ctl.h"
 
+#include <unistd.h>
+
 #include <cstdlib>
+#include <iostream>
 
 #include "tools/ctl/table.h"
 #include "tools/ctl/verbs.h"
@@ -42,7 +45,10 @@ int run_ctl(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     source = http_source(*api);
   }
   bool colour = !inv->json_output && use_colour();
-  VerbContext ctx{*inv, *source, api.get(), out, err, SystemClock().now_ms(), colour, terminal_width()};
+  // -o wide never cuts a cell: the table is as wide as it needs.
+  size_t width = inv->wide_output ? 0 : terminal_width();
+  std::istream* terminal_in = ::isatty(STDIN_FILENO) ? &std::cin : nullptr;
+  VerbContext ctx{*inv, *source, api.get(), out, err, SystemClock().now_ms(), colour, width, terminal_in};
   // parse_ctl_args accepted the verb, so the table has its row.
   return find_verb(inv->verb)->run(ctx);
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "engine/base/closest_match.h"
+#include "tools/ctl/plural.h"
 
 namespace sundial::ctl {
 
@@ -11,15 +12,42 @@ const std::vector<FlagSpec>& global_flags() {
       {"--server", "URL", "sundiald's address (default $SUNDIAL_SERVER or http://127.0.0.1:8080)"},
       {"--token", "TOKEN", "admin bearer token (default $SUNDIAL_ADMIN_TOKEN)"},
       {"--data-dir", "DIR", "read a data directory directly, read-only (list, show, history, timers, stats)"},
-      {"-o", "FORMAT", "table (default) or json"},
-      {"--help", "", "help for the tool or a verb"},
+      {"-o", "FORMAT", "table (default), wide (more columns, nothing cut) or json"},
+      {"--help", "", "help for the tool or a verb (also: sundialctl help VERB)"},
   };
   return flags;
 }
 
+namespace {
+
+std::string first_word(const std::string& name) { return name.substr(0, name.find(' ')); }
+
+bool has_alias(const VerbSpec& v, const std::string& word) {
+  return std::find(v.aliases.begin(), v.aliases.end(), word) != v.aliases.end();
+}
+
+// The group a noun names: itself, or the group it is an alias of.
+std::string canonical_noun(const std::string& noun) {
+  for (const auto& [alias, group] : noun_aliases()) {
+    if (alias == noun) return group;
+  }
+  return noun;
+}
+
+}  // namespace
+
 const VerbSpec* find_verb(const std::string& name) {
   for (const auto& v : verb_specs()) {
     if (v.name == name) return &v;
+  }
+  size_t space = name.find(' ');
+  const std::string noun = space == std::string::npos ? name : canonical_noun(name.substr(0, space));
+  const std::string sub = space == std::string::npos ? "" : name.substr(space + 1);
+  for (const auto& v : verb_specs()) {
+    bool grouped = v.name.find(' ') != std::string::npos;
+    if (grouped != (space != std::string::npos)) continue;
+    if (!grouped && has_alias(v, name)) return &v;
+    if (grouped && first_word(v.name) == noun && (sub_verb_of(v.name) == sub || has_alias(v, sub))) return &v;
   }
   return nullptr;
 }
@@ -50,20 +78,65 @@ std::string joined(const std::vector<std::string>& words) {
   return out;
 }
 
-// What a user may type first: single verbs and group nouns, each once.
+void add_once(std::vector<std::string>& words, const std::string& word) {
+  if (std::find(words.begin(), words.end(), word) == words.end()) words.push_back(word);
+}
+
+// What a user may type first: single verbs, group nouns and their aliases,
+// each once.
 std::vector<std::string> first_words() {
   std::vector<std::string> out;
   for (const auto& v : verb_specs()) {
-    std::string first = v.name.substr(0, v.name.find(' '));
-    if (std::find(out.begin(), out.end(), first) == out.end()) out.push_back(first);
+    add_once(out, first_word(v.name));
+    if (v.name.find(' ') == std::string::npos) {
+      for (const auto& a : v.aliases) add_once(out, a);
+    }
   }
+  for (const auto& [alias, group] : noun_aliases()) add_once(out, alias);
+  add_once(out, "help");
   return out;
 }
 
 Error unknown_sub_verb(const std::string& group, const std::string& word) {
   std::vector<std::string> subs = sub_verbs(group);
-  return usage("unknown sub-verb '" + word + "' for '" + group + "'" + suggestion(word, subs) +
+  std::vector<std::string> candidates = subs;
+  for (const auto& s : subs) {
+    for (const auto& a : find_verb(group + " " + s)->aliases) add_once(candidates, a);
+  }
+  return usage("unknown sub-verb '" + word + "' for '" + group + "'" + suggestion(word, candidates) +
                " (one of: " + joined(subs) + ")");
+}
+
+bool is_optional(const std::string& positional) { return positional.starts_with("["); }
+
+size_t required_positionals(const VerbSpec& verb) {
+  return static_cast<size_t>(std::count_if(verb.positionals.begin(), verb.positionals.end(),
+                                           [](const std::string& p) { return !is_optional(p); }));
+}
+
+std::string usage_line(const VerbSpec& verb) {
+  std::string out = "usage: sundialctl " + verb.name;
+  for (const auto& p : verb.positionals) out += " " + p;
+  for (const auto& f : verb.flags)
+    out += " [" + f.name + (f.value_name.empty() ? "" : " " + f.value_name) + "]";
+  return out;
+}
+
+Error wrong_argument_count(const VerbSpec& verb) {
+  size_t required = required_positionals(verb);
+  size_t most = verb.positionals.size();
+  std::string takes = required == most ? count_of(most, "argument")
+                      : required == 0  ? "at most " + count_of(most, "argument")
+                                       : std::to_string(required) + " to " + count_of(most, "argument");
+  return usage("'" + verb.name + "' takes " + takes + ": " + usage_line(verb));
+}
+
+std::string data_dir_verbs() {
+  std::vector<std::string> names;
+  for (const auto& v : verb_specs()) {
+    if (v.reads_data_dir) names.push_back(v.name);
+  }
+  return joined(names);
 }
 
 }  // namespace
@@ -71,7 +144,8 @@ Error unknown_sub_verb(const std::string& group, const std::string& word) {
 Result<Invocation> parse_ctl_args(const std::vector<std::string>& args) {
   Invocation inv;
   const VerbSpec* verb = nullptr;
-  std::string group;  // set when the first word is a group: its sub-verb comes next
+  std::string group;       // set when the first word is a group: its sub-verb comes next
+  bool help_word = false;  // `help VERB`: the words after it name the verb
   for (size_t i = 0; i < args.size(); ++i) {
     std::string arg = args[i];
     std::optional<std::string> value;
@@ -94,9 +168,10 @@ Result<Invocation> parse_ctl_args(const std::vector<std::string>& args) {
       if (arg == "--token") inv.token = v;
       if (arg == "--data-dir") inv.data_dir = v;
       if (arg == "-o" || arg == "--output") {
-        if (v != "json" && v != "table")
-          return std::unexpected(usage("-o takes 'table' or 'json', not '" + v + "'"));
+        if (v != "json" && v != "table" && v != "wide")
+          return std::unexpected(usage("-o takes 'table', 'wide' or 'json', not '" + v + "'"));
         inv.json_output = v == "json";
+        inv.wide_output = v == "wide";
       }
       continue;
     }
@@ -124,6 +199,11 @@ Result<Invocation> parse_ctl_args(const std::vector<std::string>& args) {
       SUNDIAL_ASSIGN_OR_RETURN(inv.flags[arg], take_value(arg));
       continue;
     }
+    if (verb == nullptr && group.empty() && !help_word && arg == "help") {
+      help_word = true;
+      inv.help = true;
+      continue;
+    }
     if (verb == nullptr && !group.empty()) {
       verb = find_verb(group + " " + arg);
       if (verb == nullptr) return std::unexpected(unknown_sub_verb(group, arg));
@@ -132,15 +212,16 @@ Result<Invocation> parse_ctl_args(const std::vector<std::string>& args) {
     }
     if (verb == nullptr) {
       verb = find_verb(arg);
-      if (verb == nullptr && !sub_verbs(arg).empty()) {
-        group = arg;
-        inv.verb = arg;
+      std::string noun = canonical_noun(arg);
+      if (verb == nullptr && !sub_verbs(noun).empty()) {
+        group = noun;
+        inv.verb = noun;
         continue;
       }
       if (verb == nullptr) {
-        return std::unexpected(usage("unknown verb '" + arg + "'" + suggestion(arg, first_words())));
+        return std::unexpected(usage("unknown command '" + arg + "'" + suggestion(arg, first_words())));
       }
-      inv.verb = arg;
+      inv.verb = verb->name;
       continue;
     }
     inv.positionals.push_back(arg);
@@ -150,30 +231,32 @@ Result<Invocation> parse_ctl_args(const std::vector<std::string>& args) {
     return std::unexpected(usage("'" + group + "' needs a sub-verb: one of " + joined(sub_verbs(group))));
   }
   if (verb == nullptr) return std::unexpected(usage("no verb given"));
-  if (inv.positionals.size() != verb->positionals.size()) {
-    return std::unexpected(
-        usage("'" + verb->name + "' takes " + std::to_string(verb->positionals.size()) +
-              " argument(s): " + verb_usage(*verb).substr(0, verb_usage(*verb).find('\n'))));
+  if (inv.positionals.size() < required_positionals(*verb) ||
+      inv.positionals.size() > verb->positionals.size()) {
+    return std::unexpected(wrong_argument_count(*verb));
   }
   if (inv.data_dir && !verb->reads_data_dir) {
-    return std::unexpected(usage("'" + verb->name +
-                                 "' needs a running server; --data-dir serves only list, show, "
-                                 "history, timers and stats"));
+    return std::unexpected(
+        usage("'" + verb->name + "' needs a running server; --data-dir serves only " + data_dir_verbs()));
   }
   return inv;
 }
 
 std::string verb_usage(const VerbSpec& verb) {
-  std::string out = "usage: sundialctl " + verb.name;
-  for (const auto& p : verb.positionals) out += " " + p;
-  for (const auto& f : verb.flags)
-    out += " [" + f.name + (f.value_name.empty() ? "" : " " + f.value_name) + "]";
-  out += "\n\n" + verb.summary + "\n";
+  std::string out = usage_line(verb) + "\n\n" + verb.summary + "\n";
+  if (!verb.aliases.empty()) {
+    std::string prefix = verb.name.find(' ') == std::string::npos ? "" : first_word(verb.name) + " ";
+    std::vector<std::string> names;
+    for (const auto& a : verb.aliases) names.push_back(prefix + a);
+    out += "Also: " + joined(names) + ".\n";
+  }
   if (!verb.flags.empty()) out += "\n";
   for (const auto& f : verb.flags) {
     std::string left = "  " + f.name + (f.value_name.empty() ? "" : " " + f.value_name);
     out += left + std::string(left.size() < 26 ? 26 - left.size() : 1, ' ') + f.help + "\n";
   }
+  if (!verb.notes.empty()) out += "\n" + verb.notes + "\n";
+  out += "\nGlobal flags (--server, --token, --data-dir, -o table|wide|json): sundialctl --help.\n";
   return out;
 }
 
@@ -193,18 +276,29 @@ std::string help_text(const std::string& verb) {
 
 std::string tool_usage() {
   std::string out =
-      "usage: sundialctl [--server URL] [--token T] [--data-dir DIR] [-o table|json] VERB ...\n\n"
+      "usage: sundialctl [--server URL] [--token T] [--data-dir DIR] [-o table|wide|json] VERB ...\n\n"
       "Inspect and steer Sundial workflows and task queues.\n\nVerbs:\n";
   size_t width = 0;
   for (const auto& v : verb_specs()) width = std::max(width, v.name.size());
   for (const auto& v : verb_specs())
     out += "  " + v.name + std::string(width + 2 - v.name.size(), ' ') + v.summary + "\n";
+  out += "\nAliases:\n";
+  for (const auto& v : verb_specs()) {
+    if (v.aliases.empty()) continue;
+    std::string prefix = v.name.find(' ') == std::string::npos ? "" : first_word(v.name) + " ";
+    std::vector<std::string> names;
+    for (const auto& a : v.aliases) names.push_back(prefix + a);
+    out += "  " + joined(names) + " = " + v.name + "\n";
+  }
+  for (const auto& [alias, group] : noun_aliases()) out += "  " + alias + " ... = " + group + " ...\n";
   out += "\nFlags:\n";
   for (const auto& f : global_flags()) {
     std::string left = "  " + f.name + (f.value_name.empty() ? "" : " " + f.value_name);
     out += left + std::string(left.size() < 20 ? 20 - left.size() : 1, ' ') + f.help + "\n";
   }
-  out += "\nExit codes: 0 ok, 1 failure, 2 usage, 3 not found. `sundialctl VERB --help` for a verb.\n";
+  out +=
+      "\nExit codes: 0 ok, 1 failure, 2 usage, 3 not found. `sundialctl help VERB` or "
+      "`sundialctl VERB --help` for a verb.\n";
   return out;
 }
 

@@ -23,6 +23,7 @@ class HttpSource final : public InstanceSource {
     std::string path = "/api/v1/instances?limit=" + std::to_string(q.limit);
     if (q.status) path += "&status=" + std::string(status_name(*q.status));
     if (q.type) path += "&type=" + url_encode(*q.type);
+    if (!q.id_prefix.empty()) path += "&id_prefix=" + url_encode(q.id_prefix);
     if (!q.cursor.empty()) path += "&cursor=" + url_encode(q.cursor);
     return get(path);
   }

@@ -43,10 +43,18 @@ int kv_list_verb(VerbContext& ctx) {
     return 0;
   }
   Table t{{"KEY", "VERSION", "STATE", "CONFLICTS", "UPDATED", "VALUE"}, {}};
+  if (ctx.wide()) t.headers = {"KEY", "VERSION", "STATE", "CONFLICTS", "CREATED", "UPDATED", "VALUE"};
   for (const auto& e : all) {
-    t.rows.push_back({text(e.value("key", json())), text(e.value("version", 0)), state_of(e),
-                      text(e.value("conflicts", 0)), when(e.value("updated_at", json()), ctx.now),
-                      e.value("value", json()).dump()});
+    std::vector<std::string> row = {text(e.value("key", json())), text(e.value("version", 0)), state_of(e),
+                                    text(e.value("conflicts", 0))};
+    if (ctx.wide()) {
+      row.push_back(when_exactly(e.value("created_at", json()), ctx.now));
+      row.push_back(when_exactly(e.value("updated_at", json()), ctx.now));
+    } else {
+      row.push_back(when(e.value("updated_at", json()), ctx.now));
+    }
+    row.push_back(e.value("value", json()).dump());
+    t.rows.push_back(std::move(row));
   }
   ctx.out << t.render(ctx.width, ctx.colour);
   if (all.empty()) ctx.err << "no entries in namespace " << ns << "\n";

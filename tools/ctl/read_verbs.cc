@@ -1,9 +1,12 @@
-// list, show, history, timers, stats: read from the InstanceSource and
-// print a table (or the JSON as is with -o json).
+// list, show, history, stats: read from the InstanceSource and print a
+// table (-o wide: more columns), or the JSON as is with -o json. timers is
+// timer_verbs.cc's.
+#include <cctype>
 #include <charconv>
 
 #include "engine/base/duration.h"
 #include "tools/common/time_format.h"
+#include "tools/ctl/plural.h"
 #include "tools/ctl/table.h"
 #include "tools/ctl/verbs.h"
 
@@ -28,6 +31,31 @@ std::string text(const nlohmann::json& v) {
 namespace {
 
 void print(VerbContext& ctx, const Table& table) { ctx.out << table.render(ctx.width, ctx.colour); }
+
+// "go, stop" for the signals an instance waits for; "-" when none.
+std::string signals_cell(const nlohmann::json& instance) {
+  const nlohmann::json& signals = instance.value("waiting_for_signals", nlohmann::json::array());
+  if (!signals.is_array() || signals.empty()) return "-";
+  std::string out;
+  for (const auto& s : signals) out += (out.empty() ? "" : ", ") + text(s);
+  return out;
+}
+
+// What a history entry names: its step, signal, timer, policy, key, ...
+std::string entry_name(const nlohmann::json& e) {
+  for (const char* key : {"step", "signal", "timer", "policy", "change_id", "key", "from"}) {
+    if (e.contains(key)) return text(e[key]);
+  }
+  return "-";
+}
+
+// A history entry's data, result or schedule shift, for -o wide.
+std::string entry_data(const nlohmann::json& e) {
+  if (e.contains("result")) return e["result"].dump();
+  if (e.contains("data")) return e["data"].dump();
+  if (e.contains("shift_ms")) return "shift " + text(e["shift_ms"]) + "ms";
+  return "-";
+}
 
 }  // namespace
 
@@ -60,19 +88,22 @@ int list_verb(VerbContext& ctx) {
     q.status = parse_status(s->second);
     if (!q.status) {
       return usage_error(ctx, "unknown status '" + s->second +
-                                  "'; one of running, waiting, paused, completed, failed, cancelled");
+                                  "'; one of queued, running, waiting, paused, completed, failed, cancelled");
     }
   }
   if (auto t = ctx.inv.flags.find("--type"); t != ctx.inv.flags.end()) q.type = t->second;
+  if (auto p = ctx.inv.flags.find("--id-prefix"); p != ctx.inv.flags.end()) q.id_prefix = p->second;
   auto limit = parse_count(ctx.inv, "--limit", 100);
   if (!limit) return usage_error(ctx, limit.error().message);
   nlohmann::json all = nlohmann::json::array();
+  bool more = false;             // stopped at --limit with pages left
   while (all.size() < *limit) {  // follows the pages
     q.limit = std::min(*limit - all.size(), kMaxListLimit);
     auto page = ctx.source.list(q);
     if (!page) return fail(ctx, page.error());
     for (auto& i : (*page)["instances"]) all.push_back(i);
-    if ((*page)["next_cursor"].is_null()) break;
+    more = !(*page)["next_cursor"].is_null();
+    if (!more) break;
     q.cursor = (*page)["next_cursor"].get<std::string>();
   }
   if (ctx.inv.json_output) {
@@ -80,12 +111,30 @@ int list_verb(VerbContext& ctx) {
     return 0;
   }
   Table t{{"ID", "TYPE", "STATUS", "STEP", "NEXT TIMER", "CREATED", "LAST ERROR"}, {}};
-  for (auto& i : all) {
-    t.rows.push_back({text(i["id"]), text(i["type"]), text(i["status"]), text(i["current_step"]),
-                      when(i["next_timer"], ctx.now), when(i["created_at"], ctx.now), text(i["last_error"])});
+  if (ctx.wide()) {
+    t.headers = {"ID",          "TYPE",       "VERSION", "RUN",     "STATUS",   "STEP",   "ATTEMPTS",
+                 "WAITING FOR", "NEXT TIMER", "CREATED", "UPDATED", "FINISHED", "PARENT", "LAST ERROR"};
   }
+  for (auto& i : all) {
+    if (!ctx.wide()) {
+      t.rows.push_back({text(i["id"]), text(i["type"]), text(i["status"]), text(i["current_step"]),
+                        when(i["next_timer"], ctx.now), when(i["created_at"], ctx.now),
+                        text(i["last_error"])});
+      continue;
+    }
+    const nlohmann::json& parent = i.value("parent", nlohmann::json());
+    t.rows.push_back(
+        {text(i["id"]), text(i["type"]), text(i.value("version", nlohmann::json())),
+         text(i.value("run", nlohmann::json(1))), text(i["status"]), text(i["current_step"]),
+         text(i.value("attempts", nlohmann::json())), signals_cell(i), when_exactly(i["next_timer"], ctx.now),
+         when_exactly(i["created_at"], ctx.now), when(i.value("updated_at", nlohmann::json()), ctx.now),
+         when(i.value("finished_at", nlohmann::json()), ctx.now),
+         parent.is_object() ? text(parent.value("id", nlohmann::json())) : "-", text(i["last_error"])});
+  }
+  if (ctx.wide()) t.whole_columns = {0, 2, 12};  // the id, the version and the parent's id
   print(ctx, t);
   if (all.empty()) ctx.err << "no instances\n";
+  if (more) ctx.err << "showing the first " << count_of(all.size(), "instance") << "; --limit N shows more\n";
   return 0;
 }
 
@@ -109,7 +158,7 @@ int show_verb(VerbContext& ctx) {
   }
   const auto& i = *r;
   auto both = [&](const nlohmann::json& ms) { return when_exactly(ms, ctx.now); };
-  Table t{{"FIELD", "VALUE"}, {}};
+  Table t{{"FIELD", "VALUE"}, {}, {0}, {{0, 1}}};  // the id is never cut
   t.rows = {{"id", text(i["id"])},
             {"type", text(i["type"])},
             {"version", text(i.value("version", nlohmann::json()))},
@@ -128,6 +177,7 @@ int show_verb(VerbContext& ctx) {
   if (i.contains("paused_at")) t.rows.push_back({"paused", both(i["paused_at"])});
   if (i.contains("cancel_reason")) t.rows.push_back({"cancel reason", text(i["cancel_reason"])});
   if (i.contains("parent") && i["parent"].is_object()) {
+    t.whole_cells.push_back({t.rows.size(), 1});
     t.rows.push_back(
         {"parent", text(i["parent"]["id"]) + (i["parent"].value("detached", false) ? " (detached)" : "")});
   }
@@ -155,45 +205,26 @@ int history_verb(VerbContext& ctx) {
     ctx.out << r->dump(2) << "\n";
     return 0;
   }
-  Table t{{"SEQ", "TIME", "EVENT", "STEP", "ATTEMPT", "ERROR"}, {}};
+  // DUE: when a timer entry's sleep or timeout ends, a failed attempt's
+  // retry runs, a debounced start arrives; blank for the other entries.
+  Table t{{"SEQ", "TIME", "EVENT", "STEP", "ATTEMPT", "DUE", "ERROR"}, {}};
+  if (ctx.wide()) t.headers.push_back("DATA");
   for (auto& e : (*r)["entries"]) {
-    std::string name = "-";
-    for (const char* key : {"step", "signal", "timer", "policy"}) {
-      if (e.contains(key)) name = text(e[key]);
-    }
-    t.rows.push_back({text(e["seq"]), when(e["at"], ctx.now), text(e["event"]), name,
-                      e.contains("attempt") ? text(e["attempt"]) : "-",
-                      e.contains("error") ? text(e["error"]) : "-"});
+    std::string error = e.contains("error")    ? text(e["error"])
+                        : e.contains("reason") ? text(e["reason"])
+                                               : "-";
+    std::vector<std::string> row = {text(e["seq"]),
+                                    ctx.wide() ? when_exactly(e["at"], ctx.now) : when(e["at"], ctx.now),
+                                    text(e["event"]),
+                                    entry_name(e),
+                                    e.contains("attempt") ? text(e["attempt"]) : "-",
+                                    e.contains("due") ? when_exactly(e["due"], ctx.now) : "",
+                                    error};
+    if (ctx.wide()) row.push_back(entry_data(e));
+    t.rows.push_back(std::move(row));
   }
   print(ctx, t);
-  return 0;
-}
-
-int timers_verb(VerbContext& ctx) {
-  TimeMs due_before = 0;
-  if (auto w = ctx.inv.flags.find("--due-within"); w != ctx.inv.flags.end()) {
-    auto d = parse_duration(w->second);
-    if (!d) {
-      return usage_error(ctx, "--due-within takes a duration such as 24h or 1d12h, not '" + w->second + "'");
-    }
-    due_before = ctx.now + *d;
-  }
-  auto limit = parse_count(ctx.inv, "--limit", 100);
-  if (!limit) return usage_error(ctx, limit.error().message);
-  auto r = ctx.source.timers(due_before, std::min<size_t>(*limit, 1000));
-  if (!r) return fail(ctx, r.error());
-  if (ctx.inv.json_output) {
-    ctx.out << r->dump(2) << "\n";
-    return 0;
-  }
-  Table t{{"DUE", "AT (UTC)", "FOR"}, {}};
-  for (auto& timer : (*r)["timers"]) {
-    std::string owner =
-        timer.contains("task_id") ? "task " + text(timer["task_id"]) : text(timer["instance_id"]);
-    t.rows.push_back({when(timer["due_at"], ctx.now), format_utc(timer["due_at"].get<TimeMs>()), owner});
-  }
-  print(ctx, t);
-  if ((*r)["timers"].empty()) ctx.err << "no pending timers\n";
+  if ((*r)["entries"].empty()) ctx.err << "no entries\n";
   return 0;
 }
 
@@ -207,6 +238,24 @@ int stats_verb(VerbContext& ctx) {
   Table t{{"STATUS", "INSTANCES"}, {}};
   for (auto& [status, count] : (*r)["instances"].items()) t.rows.push_back({status, text(count)});
   print(ctx, t);
+  const nlohmann::json& by_type = r->value("by_type", nlohmann::json::object());
+  if (ctx.wide() && by_type.is_object() && !by_type.empty()) {
+    // One column per status, in the first table's order.
+    Table types{{"TYPE"}, {}};
+    for (auto& [status, count] : (*r)["instances"].items()) types.headers.push_back(status);
+    for (auto& [type, counts] : by_type.items()) {
+      std::vector<std::string> row = {type};
+      for (size_t c = 1; c < types.headers.size(); ++c)
+        row.push_back(text(counts.value(types.headers[c], 0)));
+      types.rows.push_back(std::move(row));
+    }
+    for (size_t c = 1; c < types.headers.size(); ++c) {
+      std::string& h = types.headers[c];
+      for (auto& ch : h) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    }
+    ctx.out << "\n";
+    print(ctx, types);
+  }
   ctx.out << "\npending timers: " << text((*r)["pending_timers"]) << "\nnext due: "
           << ((*r)["next_due_at"].is_null() ? "-"
                                             : format_relative((*r)["next_due_at"].get<TimeMs>(), ctx.now) +

@@ -34,12 +34,32 @@ std::string next_of(const json& s, TimeMs now) {
   return next.empty() ? "-" : when(next[0], now);
 }
 
+std::string next_exactly(const json& s, TimeMs now) {
+  const json& next = s.value("next", json::array());
+  return next.empty() ? "-" : when_exactly(next[0], now);
+}
+
 int print_schedules(VerbContext& ctx, const json& schedules) {
   Table t{{"SCHEDULE", "WHEN", "ACTION", "STATE", "SOURCE", "NEXT", "FIRES", "MISFIRES"}, {}};
+  if (ctx.wide()) {
+    // Also the policies and the target of the last fire.
+    t.headers.insert(t.headers.end(), {"MISFIRE", "OVERLAP", "JITTER", "LAST TARGET"});
+    t.whole_columns = {0, 11};
+  }
   for (const auto& s : schedules) {
-    t.rows.push_back({text(s.value("id", json())), timing(s), action_of(s),
-                      s.value("paused", false) ? "paused" : "active", text(s.value("source", json())),
-                      next_of(s, ctx.now), text(s.value("fires", 0)), text(s.value("misfires", 0))});
+    std::vector<std::string> row = {text(s.value("id", json())),
+                                    timing(s),
+                                    action_of(s),
+                                    s.value("paused", false) ? "paused" : "active",
+                                    text(s.value("source", json())),
+                                    ctx.wide() ? next_exactly(s, ctx.now) : next_of(s, ctx.now),
+                                    text(s.value("fires", 0)),
+                                    text(s.value("misfires", 0))};
+    if (ctx.wide()) {
+      row.insert(row.end(), {text(s.value("misfire", json())), text(s.value("overlap", json())),
+                             text(s.value("jitter", json())), text(s.value("last_target", json()))});
+    }
+    t.rows.push_back(std::move(row));
   }
   ctx.out << t.render(ctx.width, ctx.colour);
   if (schedules.empty()) ctx.err << "no schedules\n";
@@ -129,14 +149,15 @@ int schedules_runs_verb(VerbContext& ctx) {
     ctx.out << r->dump(2) << "\n";
     return 0;
   }
-  Table t{{"NOMINAL", "FIRED", "TRIGGER", "TARGET", "OUTCOME", "DURATION"}, {}};
+  Table t{{"NOMINAL", "FIRED", "TRIGGER", "TARGET", "OUTCOME", "DURATION"}, {}, {3}};  // whole target ids
   for (const auto& run : (*r)["runs"]) {
     std::string outcome = text(run.value("outcome", json()));
     if (run.contains("error")) outcome += ": " + text(run["error"]);
     const json& d = run.value("duration_ms", json());
     t.rows.push_back({format_utc(run.value("nominal_time", TimeMs{0})),
-                      when(run.value("started_at", json()), ctx.now), text(run.value("trigger", json())),
-                      text(run.value("target_id", json())), outcome,
+                      ctx.wide() ? when_exactly(run.value("started_at", json()), ctx.now)
+                                 : when(run.value("started_at", json()), ctx.now),
+                      text(run.value("trigger", json())), text(run.value("target_id", json())), outcome,
                       d.is_number_integer() ? format_duration(d.get<int64_t>()) : "-"});
   }
   ctx.out << t.render(ctx.width, ctx.colour);

@@ -8,14 +8,13 @@
 
 namespace sundial::ctl {
 
-namespace {
-
-// Display width of UTF-8 text: code points, not bytes.
 size_t display_width(const std::string& s) {
   size_t n = 0;
   for (unsigned char c : s) n += (c & 0xC0) != 0x80;
   return n;
 }
+
+namespace {
 
 std::string truncate(const std::string& s, size_t width) {
   if (display_width(s) <= width) return s;
@@ -48,11 +47,25 @@ std::string Table::render(size_t width, bool colour) const {
     for (size_t w : widths) t += w;
     return t + gap * (widths.empty() ? 0 : widths.size() - 1);
   };
-  // Shrink the widest column one step at a time until the table fits.
+  // Below this a column is too narrow to be useful; a whole cell's column
+  // keeps the cell's width.
+  std::vector<size_t> floor(widths.size(), 6);
+  for (size_t c : whole_columns) {
+    if (c < widths.size()) floor[c] = widths[c];
+  }
+  for (const auto& [r, c] : whole_cells) {
+    if (r < rows.size() && c < rows[r].size() && c < widths.size())
+      floor[c] = std::max(floor[c], display_width(rows[r][c]));
+  }
+  // Shrink the widest column that may shrink one step at a time until the
+  // table fits; when none may, the lines wrap.
   while (width > 0 && total() > width) {
-    auto widest = std::max_element(widths.begin(), widths.end());
-    if (*widest <= 6) break;  // too narrow to be useful; let it wrap
-    --*widest;
+    size_t widest = widths.size();
+    for (size_t c = 0; c < widths.size(); ++c) {
+      if (widths[c] > floor[c] && (widest == widths.size() || widths[c] > widths[widest])) widest = c;
+    }
+    if (widest == widths.size()) break;
+    --widths[widest];
   }
   std::string out;
   auto line = [&](const std::vector<std::string>& cells, bool header) {

@@ -5,6 +5,7 @@
 
 #include "engine/base/duration.h"
 #include "engine/tasks/task_model.h"
+#include "tools/ctl/plural.h"
 #include "tools/ctl/table.h"
 #include "tools/ctl/verbs.h"
 
@@ -52,6 +53,7 @@ int tasks_list_verb(VerbContext& ctx) {
   const std::string base = "/api/v1/queues/" + url_encode(ctx.inv.positionals[0]) + "/tasks?limit=";
   nlohmann::json all = nlohmann::json::array();
   std::string cursor;
+  bool more = false;             // stopped at --limit with pages left
   while (all.size() < *limit) {  // follows the pages
     std::string path = base + std::to_string(std::min(*limit - all.size(), kMaxTaskPage)) + query;
     if (!cursor.empty()) path += "&cursor=" + url_encode(cursor);
@@ -59,7 +61,8 @@ int tasks_list_verb(VerbContext& ctx) {
     if (!page) return fail(ctx, page.error());
     for (auto& t : (*page)["tasks"]) all.push_back(std::move(t));
     const nlohmann::json& next = (*page)["next_cursor"];
-    if (!next.is_string() || next.get_ref<const std::string&>().empty()) break;
+    more = next.is_string() && !next.get_ref<const std::string&>().empty();
+    if (!more) break;
     cursor = next.get<std::string>();
   }
   if (ctx.inv.json_output) {
@@ -67,18 +70,35 @@ int tasks_list_verb(VerbContext& ctx) {
     return 0;
   }
   Table t{{"ID", "TYPE", "STATUS", "PRIORITY", "ATTEMPTS", "RUN AT", "WORKER", "CREATED", "LAST ERROR"}, {}};
+  if (ctx.wide()) {
+    // Also the dedupe key, the last change, the instance that enqueued it.
+    t.headers.insert(t.headers.end() - 1, {"DEDUPE KEY", "UPDATED", "FINISHED", "INSTANCE"});
+    t.whole_columns = {0, 12};
+  }
   for (const auto& task : all) {
     std::string status = task.value("status", std::string());
-    t.rows.push_back({text(task.value("task_id", nlohmann::json())),
-                      text(task.value("type", nlohmann::json())), status,
-                      text(task.value("priority", nlohmann::json())), attempts_cell(task),
-                      status == "pending" ? when(task.value("run_at", nlohmann::json()), ctx.now) : "-",
-                      text(task.value("worker", nlohmann::json())),
-                      when(task.value("created_at", nlohmann::json()), ctx.now),
-                      text(task.value("last_error", nlohmann::json()))});
+    auto field = [&](const char* key) { return task.value(key, nlohmann::json()); };
+    std::vector<std::string> row = {
+        text(field("task_id")),
+        text(field("type")),
+        status,
+        text(field("priority")),
+        attempts_cell(task),
+        status != "pending" ? "-"
+        : ctx.wide()        ? when_exactly(field("run_at"), ctx.now)
+                            : when(field("run_at"), ctx.now),
+        text(field("worker")),
+        ctx.wide() ? when_exactly(field("created_at"), ctx.now) : when(field("created_at"), ctx.now)};
+    if (ctx.wide()) {
+      row.insert(row.end(), {text(field("dedupe_key")), when(field("updated_at"), ctx.now),
+                             when(field("finished_at"), ctx.now), text(field("instance_id"))});
+    }
+    row.push_back(text(field("last_error")));
+    t.rows.push_back(std::move(row));
   }
   ctx.out << t.render(ctx.width, ctx.colour);
   if (all.empty()) ctx.err << "no tasks\n";
+  if (more) ctx.err << "showing the first " << count_of(all.size(), "task") << "; --limit N shows more\n";
   return 0;
 }
 
@@ -98,7 +118,8 @@ int tasks_show_verb(VerbContext& ctx) {
               text(b.value("multiplier", nlohmann::json())) + ", max " +
               duration_cell(b.value("max_ms", nlohmann::json()));
   }
-  Table fields{{"FIELD", "VALUE"}, {}};
+  // The task's, its queue's and its instance's ids are never cut.
+  Table fields{{"FIELD", "VALUE"}, {}, {0}, {{0, 1}, {1, 1}, {15, 1}}};
   fields.rows = {{"id", text(field("task_id"))},
                  {"queue", text(field("queue"))},
                  {"type", text(field("type"))},

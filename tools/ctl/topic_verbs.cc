@@ -13,7 +13,7 @@ namespace {
 
 using nlohmann::json;
 
-std::string action_of(const json& s) {
+std::string subscription_action(const json& s) {
   const json& action = s.value("action", json::object());
   if (!action.is_object() || action.empty()) return "";
   const std::string kind = action.begin().key();
@@ -39,7 +39,8 @@ int topics_verb(VerbContext& ctx) {
   for (const auto& tp : (*topics)["topics"]) {
     t.rows.push_back({text(tp.value("topic", json())), text(tp.value("first_seq", 0)),
                       text(tp.value("last_seq", 0)), text(tp.value("count", 0)), text(tp.value("bytes", 0)),
-                      when(tp.value("first_published_at", json()), ctx.now)});
+                      ctx.wide() ? when_exactly(tp.value("first_published_at", json()), ctx.now)
+                                 : when(tp.value("first_published_at", json()), ctx.now)});
   }
   ctx.out << t.render(ctx.width, ctx.colour);
   Table s{
@@ -50,8 +51,8 @@ int topics_verb(VerbContext& ctx) {
     std::string last = err.is_object()
                            ? "@" + text(err.value("seq", json())) + ": " + text(err.value("message", json()))
                            : "";
-    s.rows.push_back({text(sub.value("id", json())), text(sub.value("topic", json())), action_of(sub),
-                      text(sub.value("cursor", 0)),
+    s.rows.push_back({text(sub.value("id", json())), text(sub.value("topic", json())),
+                      subscription_action(sub), text(sub.value("cursor", 0)),
                       text(sub.value("lag", 0)) + (sub.value("retrying", false) ? " (retrying)" : ""),
                       text(sub.value("delivered", 0)), text(sub.value("skipped", 0)),
                       text(sub.value("failed", 0)), last});

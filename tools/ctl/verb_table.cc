@@ -6,35 +6,73 @@
 
 namespace sundial::ctl {
 
+namespace {
+
+// The filters of the bulk forms of pause, resume, cancel and retry, then
+// the verb's own flags, then --dry-run and --yes.
+std::vector<FlagSpec> bulk_flags(std::vector<FlagSpec> own) {
+  std::vector<FlagSpec> flags = {{"--type", "TYPE", "bulk: instances of this workflow type"},
+                                 {"--status", "STATUS", "bulk: instances in this status"},
+                                 {"--id-prefix", "PREFIX", "bulk: instances whose id starts with PREFIX"}};
+  flags.insert(flags.end(), own.begin(), own.end());
+  flags.push_back({"--dry-run", "", "bulk: print how many would change; change nothing"});
+  flags.push_back({"--yes", "", "bulk: do not ask for confirmation (needed when stdin is not a terminal)"});
+  return flags;
+}
+
+std::string bulk_notes(const std::string& verb) {
+  return "With ID, that one instance. Without, every instance matching the filters (at least one of\n"
+         "--type, --status, --id-prefix; POST /api/v1/instances:" +
+         verb +
+         "): a dry run first prints how many\n"
+         "would change, then 'Proceed? [y/N]' is asked; --yes skips the question (and is needed when\n"
+         "stdin is not a terminal), --dry-run stops after the count. Exit 1 when any instance was\n"
+         "refused.";
+}
+
+}  // namespace
+
+const std::vector<std::pair<std::string, std::string>>& noun_aliases() {
+  static const std::vector<std::pair<std::string, std::string>> aliases = {
+      {"queue", "queues"}, {"limit", "limits"}, {"schedule", "schedules"}, {"task", "tasks"}};
+  return aliases;
+}
+
 const std::vector<VerbSpec>& verb_specs() {
   static const std::vector<VerbSpec> verbs = {
       {"list",
        list_verb,
        {},
-       {{"--status", "STATUS", "running, waiting, paused, completed, failed or cancelled"},
-        {"--type", "TYPE", "workflow type"},
+       {{"--type", "TYPE", "workflow type"},
+        {"--status", "STATUS", "running, waiting, paused, queued, completed, failed or cancelled"},
+        {"--id-prefix", "PREFIX", "ids that start with PREFIX"},
         {"--limit", "N", "most instances to show (default 100; pages are followed)"}},
-       "list instances, oldest first",
-       true},
+       "list instances: oldest first with --type or --status, else in id order",
+       true,
+       {"ls"}},
       {"show",
        show_verb,
        {"ID"},
        {{"--run", "N", "an earlier run of an id that ran again (default: the latest)"}},
        "an instance: status, type, input, current step, next timer, attempts, last error",
-       true},
+       true,
+       {"describe", "get"}},
       {"history",
        history_verb,
        {"ID"},
        {{"--run", "N", "an earlier run of an id that ran again (default: the latest)"}},
-       "an instance's journal: time, event, step, attempt, error",
+       "an instance's journal: time, event, step, attempt, due, error",
        true},
       {"timers",
        timers_verb,
-       {},
+       {"[ID]"},
        {{"--due-within", "DURATION", "only timers due within it, e.g. 24h"},
         {"--limit", "N", "most timers to show (default 100)"}},
-       "pending durable timers, soonest first",
-       true},
+       "pending durable timers, soonest first; with ID, that instance's and what it is for",
+       true,
+       {},
+       "With ID: the instance's pending timer (it has at most one): a sleep's end, a signal wait's\n"
+       "timeout, a failed step's retry or a debounced start, when it is due, and the step or signals."},
       {"start",
        start_verb,
        {"TYPE"},
@@ -47,14 +85,48 @@ const std::vector<VerbSpec>& verb_specs() {
          "run at most limit instances with the key at once, e.g. "
          "'{\"key\":\"assignee:42\",\"on_busy\":\"coalesce\"}'"}},
        "start a workflow instance"},
-      {"pause", steer_verb, {"ID"}, {}, "pause an instance"},
+      {"pause",
+       steer_verb,
+       {"[ID]"},
+       bulk_flags({}),
+       "pause an instance, or every one matching filters",
+       false,
+       {},
+       bulk_notes("pause")},
       {"resume",
        steer_verb,
+       {"[ID]"},
+       bulk_flags(
+           {{"--policy", "POLICY",
+             "shift (default: remaining timers move by the pause) or fire (they keep their due times)"}}),
+       "resume a paused instance, or every one matching filters",
+       false,
+       {},
+       bulk_notes("resume")},
+      {"cancel",
+       steer_verb,
+       {"[ID]"},
+       bulk_flags({{"--reason", "TEXT", "why"}}),
+       "cancel an instance, or every one matching filters",
+       false,
+       {},
+       bulk_notes("cancel")},
+      {"retry",
+       steer_verb,
+       {"[ID]"},
+       bulk_flags({{"--policy", "POLICY",
+                    "shift (default: later timers move by the time spent failed) or fire (they keep "
+                    "their due times)"}}),
+       "resume a failed instance at its failed step, or every one matching filters",
+       false,
+       {},
+       bulk_notes("retry")},
+      {"skip",
+       skip_verb,
        {"ID"},
-       {{"--policy", "POLICY", "shift (default: remaining timers move by the pause) or fire"}},
-       "resume a paused instance"},
-      {"cancel", steer_verb, {"ID"}, {{"--reason", "TEXT", "why"}}, "cancel an instance"},
-      {"retry", steer_verb, {"ID"}, {}, "resume a failed instance at its failed step"},
+       {{"--result", "JSON", "the skipped step's result, as the workflow sees it (default null)"},
+        {"--reason", "TEXT", "why (kept in the history)"}},
+       "mark a failed instance's failed step as skipped and continue the workflow"},
       {"signal",
        signal_verb,
        {"ID", "NAME"},
@@ -82,7 +154,9 @@ const std::vector<VerbSpec>& verb_specs() {
        queues_list_verb,
        {},
        {},
-       "task queues: paused, max in flight, tasks by status, completions per minute, waiting claims"},
+       "task queues: paused, max in flight, tasks by status, completions per minute, waiting claims",
+       false,
+       {"ls"}},
       {"queues pause",
        queues_pause_resume_verb,
        {"QUEUE"},
@@ -100,7 +174,9 @@ const std::vector<VerbSpec>& verb_specs() {
        limits_list_verb,
        {},
        {},
-       "shared rate limiters: source (config or api), rate, burst, tokens, sub-keys, waiting calls, holds"},
+       "shared rate limiters: source (config or api), rate, burst, tokens, sub-keys, waiting calls, holds",
+       false,
+       {"ls"}},
       {"limits set",
        limits_set_verb,
        {"NAME"},
@@ -111,18 +187,24 @@ const std::vector<VerbSpec>& verb_specs() {
        limits_delete_verb,
        {"NAME"},
        {},
-       "delete a rate limiter made with limits set (its waiting calls go through)"},
+       "delete a rate limiter made with limits set (its waiting calls go through)",
+       false,
+       {"rm"}},
       {"schedules list",
        schedules_list_verb,
        {},
        {},
        "schedules: timing, action, paused or active, source (api, config, script), next fire, fires, "
-       "misfires"},
+       "misfires",
+       false,
+       {"ls"}},
       {"schedules show",
        schedules_show_verb,
        {"ID"},
        {},
-       "a schedule: its spec, state and next three fire times"},
+       "a schedule: its spec, state and next three fire times",
+       false,
+       {"describe", "get"}},
       {"schedules runs",
        schedules_runs_verb,
        {"ID"},
@@ -140,12 +222,16 @@ const std::vector<VerbSpec>& verb_specs() {
        {"QUEUE"},
        {{"--status", "STATUS", "pending, running, completed, failed, cancelled or queued"},
         {"--limit", "N", "most tasks to show (default 100; pages are followed)"}},
-       "a queue's tasks, by status then oldest first"},
+       "a queue's tasks, by status then oldest first",
+       false,
+       {"ls"}},
       {"tasks show",
        tasks_show_verb,
        {"ID"},
        {},
-       "a task and its attempts: worker, start, duration, outcome, error"},
+       "a task and its attempts: worker, start, duration, outcome, error",
+       false,
+       {"describe", "get"}},
       {"tasks enqueue",
        tasks_enqueue_verb,
        {"QUEUE"},
@@ -163,12 +249,16 @@ const std::vector<VerbSpec>& verb_specs() {
        {{"--prefix", "P", "only keys that start with P"},
         {"--deleted", "", "also show deleted entries (tombstones)"},
         {"--conflicted", "", "only entries whose compare-and-set was ever refused"}},
-       "a key-value namespace's entries in key order: version, state, conflicts, updated, value"},
+       "a key-value namespace's entries in key order: version, state, conflicts, updated, value",
+       false,
+       {"ls"}},
       {"kv get",
        kv_get_verb,
        {"NAMESPACE", "KEY"},
        {},
-       "a key-value entry: its value, version, conflicts and the history of its changes"},
+       "a key-value entry: its value, version, conflicts and the history of its changes",
+       false,
+       {"show", "describe"}},
       {"topics",
        topics_verb,
        {},

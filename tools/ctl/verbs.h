@@ -1,8 +1,12 @@
 // The verbs of sundialctl (their table: tools/ctl/verb_table.cc), over a VerbContext that
 // holds where to read from (InstanceSource), the API client for commands,
 // and how to print. Each returns an exit code.
+//
+// Threading: one thread. Ownership: the VerbContext borrows everything it
+// names for one verb's run.
 #pragma once
 
+#include <istream>
 #include <ostream>
 
 #include <nlohmann/json.hpp>
@@ -22,19 +26,33 @@ struct VerbContext {
   std::ostream& err;
   TimeMs now;
   bool colour;
-  size_t width;
+  size_t width;  // 0: no limit (not a terminal, or -o wide)
+  // Where to read a confirmation ("Proceed? [y/N]"); null when stdin is
+  // not a terminal, so nothing may be asked.
+  std::istream* terminal_in;
+
+  bool wide() const { return inv.wide_output; }
 };
 
 int list_verb(VerbContext& ctx);
 int show_verb(VerbContext& ctx);
 int history_verb(VerbContext& ctx);
+// timers [--due-within D] [--limit N]: every pending timer; timers ID: the
+// one instance's (tools/ctl/timer_verbs.cc).
 int timers_verb(VerbContext& ctx);
 int stats_verb(VerbContext& ctx);
 int start_verb(VerbContext& ctx);
 int signal_verb(VerbContext& ctx);
-// pause, resume, cancel, retry: POST /api/v1/instances/{id}/{verb} with the
-// verb's flags (--policy, --reason) as the body.
+// pause, resume, cancel, retry: with an ID, POST
+// /api/v1/instances/{id}/{verb} with the verb's flags (--policy, --reason)
+// as the body; without, the bulk form below.
 int steer_verb(VerbContext& ctx);
+// pause|resume|cancel|retry --type/--status/--id-prefix ...: POST
+// /api/v1/instances:{verb} for every instance matching the filters, after
+// a dry run and a confirmation unless --yes (tools/ctl/bulk_verbs.cc).
+int bulk_steer_verb(VerbContext& ctx);
+// skip ID [--result JSON] [--reason TEXT]: POST /api/v1/instances/{id}/skip.
+int skip_verb(VerbContext& ctx);
 int events_verb(VerbContext& ctx);
 int workflows_verb(VerbContext& ctx);
 // upgrade TYPE --from VERSION: POST /api/v1/workflows/{type}/upgrade; the

@@ -3,6 +3,7 @@
 // GET /api/v1/workflows (a table, or the JSON as is with -o json).
 // upgrade: moves a script type's instances from one version to the
 // current one (POST /api/v1/workflows/{type}/upgrade).
+#include "tools/ctl/plural.h"
 #include "tools/ctl/table.h"
 #include "tools/ctl/verbs.h"
 
@@ -10,8 +11,14 @@ namespace sundial::ctl {
 
 namespace {
 
+// The first 12 hex digits: a prefix `upgrade --from` takes.
 std::string short_version(const nlohmann::json& v) {
   return v.is_string() ? v.get<std::string>().substr(0, 12) : std::string("-");
+}
+
+// -o wide: the whole version.
+std::string version_cell(const VerbContext& ctx, const nlohmann::json& v) {
+  return ctx.wide() ? text(v) : short_version(v);
 }
 
 }  // namespace
@@ -23,7 +30,7 @@ int workflows_verb(VerbContext& ctx) {
     ctx.out << r->dump(2) << "\n";
     return 0;
   }
-  Table t{{"TYPE", "KIND", "VERSION", "RUNNING", "OTHER VERSIONS", "FROM"}, {}};
+  Table t{{"TYPE", "KIND", "VERSION", "RUNNING", "OTHER VERSIONS", "FROM"}, {}, {0, 2}};
   for (const auto& w : r->value("workflows", nlohmann::json::array())) {
     const nlohmann::json& versions = w.value("versions", nlohmann::json::array());
     size_t running = 0;
@@ -32,13 +39,13 @@ int workflows_verb(VerbContext& ctx) {
       if (v.value("version", nlohmann::json()) == w.value("version", nlohmann::json())) {
         running = v.value("running", size_t{0});
       } else {
-        others += (others.empty() ? "" : ", ") + short_version(v.value("version", nlohmann::json())) + " (" +
-                  std::to_string(v.value("running", size_t{0})) + " running)";
+        others += (others.empty() ? "" : ", ") + version_cell(ctx, v.value("version", nlohmann::json())) +
+                  " (" + std::to_string(v.value("running", size_t{0})) + " running)";
       }
     }
     std::string kind = w.value("kind", std::string("builtin"));
     t.rows.push_back({w.value("type", std::string()), kind,
-                      short_version(w.value("version", nlohmann::json())),
+                      version_cell(ctx, w.value("version", nlohmann::json())),
                       kind == "builtin" ? "-" : std::to_string(running), others.empty() ? "-" : others,
                       w.value("origin", std::string("-"))});
   }
@@ -87,8 +94,8 @@ int upgrade_verb(VerbContext& ctx) {
     ctx.out << r->dump(2) << "\n";
     return 0;
   }
-  ctx.out << "upgraded " << r->value("upgraded", 0) << " instance(s) of " << type << " from "
-          << short_version(r->value("from", nlohmann::json())) << " to "
+  ctx.out << "upgraded " << count_of(r->value("upgraded", size_t{0}), "instance") << " of " << type
+          << " from " << short_version(r->value("from", nlohmann::json())) << " to "
           << short_version(r->value("to", nlohmann::json())) << "; " << r->value("not_upgraded", 0)
           << " left on " << short_version(r->value("from", nlohmann::json())) << "\n";
   const nlohmann::json& failures = r->value("failures", nlohmann::json::array());
