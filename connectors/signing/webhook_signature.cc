@@ -90,11 +90,16 @@ SignatureCheck check_stripe(const WebhookVerification& v, const std::string& sec
 
 SignatureCheck check_standard(const WebhookVerification& v, const std::string& secret,
                               const http::HttpRequest& request, TimeMs now_ms) {
-  const std::string* id = request.header("webhook-id");
-  const std::string* timestamp = request.header("webhook-timestamp");
-  const std::string* header = request.header("webhook-signature");
+  // Svix (Resend's sender) names the same three headers svix-id,
+  // svix-timestamp and svix-signature; the scheme is identical.
+  bool svix = request.header("webhook-id") == nullptr && request.header("svix-id") != nullptr;
+  const char* prefix = svix ? "svix-" : "webhook-";
+  const std::string* id = request.header(std::string(prefix) + "id");
+  const std::string* timestamp = request.header(std::string(prefix) + "timestamp");
+  const std::string* header = request.header(std::string(prefix) + "signature");
   if (id == nullptr || timestamp == nullptr || header == nullptr) {
-    return invalid("missing webhook-id, webhook-timestamp or webhook-signature");
+    return invalid("missing webhook-id, webhook-timestamp or webhook-signature (or svix-id, svix-timestamp, "
+                   "svix-signature)");
   }
   std::optional<int64_t> seconds = unix_seconds(*timestamp);
   if (!seconds) return invalid("webhook-timestamp is not unix seconds");

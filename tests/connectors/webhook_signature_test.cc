@@ -189,6 +189,13 @@ TEST(WebhookSignatureTest, StandardWebhooksPublishedVector) {
   EXPECT_FALSE(
       check_signature(standard_webhooks_verification("whsec_!!"), request(id, "1614265330", signature), sent)
           .valid);
+  // Svix's names for the same headers (Resend sends these).
+  http::HttpRequest svix;
+  svix.body = body;
+  svix.headers = {{"svix-id", id}, {"svix-timestamp", "1614265330"}, {"svix-signature", signature}};
+  EXPECT_TRUE(check_signature(v, svix, sent).valid);
+  svix.headers[2].second = "v1,bm9wZQ==";
+  EXPECT_FALSE(check_signature(v, svix, sent).valid);
   EXPECT_EQ(standard_webhooks_key("whsec_"), std::nullopt);
   EXPECT_EQ(standard_webhooks_key("whsec_Zm9v"), "foo");
 }
