@@ -597,6 +597,27 @@ TEST_F(CtlOperatorTest, BulkCommandsAskFirstThenChangeTheMatches) {
   EXPECT_EQ(run({"pause", "b1", "--yes"}).exit_code, 2);  // both
 }
 
+// A bulk command is answered once every change it made is durable: a
+// SIGKILL right after the answer loses none of them.
+TEST_F(CtlTest, ABulkPauseAnsweredSurvivesAKill) {
+  constexpr int kInstances = 300;
+  for (int i = 0; i < kInstances; ++i) {
+    api("POST", "/api/v1/workflows/bench.sleep_step/instances",
+        {{"id", "k-" + std::to_string(i)}, {"input", {{"sleep_ms", 86400000}}}});
+  }
+  nlohmann::json paused =
+      api("POST", "/api/v1/instances:pause", {{"filter", {{"type", "bench.sleep_step"}, {"id_prefix", "k-"}}}});
+  ASSERT_EQ(paused["changed"], kInstances) << paused.dump();
+  daemon->kill();  // right after the acknowledgement
+  daemon = std::make_unique<DaemonProcess>(dir.sub("data"), std::vector<std::string>{},
+                                           std::vector<std::string>{"SUNDIAL_ADMIN_TOKEN=ctl-token"});
+  ASSERT_GT(daemon->port(), 0) << daemon->log();
+  server = "http://127.0.0.1:" + std::to_string(daemon->port());
+  auto stats = json_output(run({"-o", "json", "stats"}));
+  EXPECT_EQ(stats["instances"]["paused"], kInstances) << stats.dump();
+  EXPECT_EQ(stats["instances"]["waiting"], 0) << stats.dump();
+}
+
 // Schedules declared in sundiald.toml: they fire on the real clock, the CLI
 // lists, shows, pauses, resumes and triggers them and reads their run logs;
 // the API refuses to change them; a restart with a table removed deletes it.
