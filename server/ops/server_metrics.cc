@@ -23,6 +23,7 @@ ServerMetrics::ServerMetrics(MetricsRegistry& registry, Engine& engine,
       engine_(engine),
       connections_(std::move(connections)),
       limiters_(std::move(limiters)),
+      workflows_(registry, engine.events()),
       requests_(registry.counter("sundial_http_requests_total",
                                  "HTTP requests answered, by route and status.",
                                  {"method", "route", "status"})),
@@ -56,6 +57,8 @@ ServerMetrics::ServerMetrics(MetricsRegistry& registry, Engine& engine,
                                          "How late timers fired after their due time.",
                                          log_bounds(1e-3, 20))),
       instances_(registry.gauge("sundial_instances", "Workflow instances by status.", {"status"})),
+      instances_by_type_(registry.gauge("sundial_workflow_instances",
+                                        "Workflow instances by workflow type and status.", {"type", "status"})),
       loop_thread_store_reads_(registry.counter(
           "sundial_loop_thread_store_reads_total",
           "Storage reads (point reads, scans) made on the loop thread, which should not wait on the disk.")),
@@ -223,6 +226,12 @@ void ServerMetrics::scrape(std::move_only_function<void(std::string)> done) {
       instances_.clear();
       for (const auto& [status, count] : counted->by_status) {
         instances_.set({std::string(status_name(status))}, static_cast<double>(count));
+      }
+      instances_by_type_.clear();
+      for (const auto& [type, counts] : counted->by_type) {
+        for (const auto& [status, count] : counts) {
+          instances_by_type_.set({type, std::string(status_name(status))}, static_cast<double>(count));
+        }
       }
       timers_pending_.set({}, static_cast<double>(counted->pending_timers));
     }

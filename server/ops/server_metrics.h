@@ -1,7 +1,9 @@
 // ServerMetrics: Sundial's metrics on a MetricsRegistry — HTTP requests by
 // route and status with a latency histogram, open and refused connections,
 // commit batch sizes and latency, timers pending / fired / lateness,
-// instances by status, the build and the process (process_metrics.h),
+// instances by status and by workflow type and status, what the
+// workflows did (workflow_metrics.h), the build and the process
+// (process_metrics.h),
 // and the storage reads made on the loop thread
 // (docs/threading.md rule 1). Engine figures are read at scrape time from the
 // engine's cumulative stats; instance and pending-timer counts come from
@@ -20,6 +22,7 @@
 #include "engine/engine.h"
 #include "engine/flow/limiters.h"
 #include "server/ops/metrics.h"
+#include "server/ops/workflow_metrics.h"
 
 namespace sundial::ops {
 
@@ -53,6 +56,7 @@ class ServerMetrics {
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   std::function<ConnectionCounts()> connections_;
   std::function<std::vector<LimiterView>()> limiters_;
+  WorkflowMetrics workflows_;
   MetricFamily& requests_;
   MetricFamily& request_seconds_;
   MetricFamily& connections_open_;
@@ -69,6 +73,7 @@ class ServerMetrics {
   MetricFamily& timers_fired_;
   MetricFamily& timer_lateness_;
   MetricFamily& instances_;
+  MetricFamily& instances_by_type_;
   MetricFamily& loop_thread_store_reads_;
   MetricFamily& storage_memtable_bytes_;
   MetricFamily& storage_block_cache_bytes_;

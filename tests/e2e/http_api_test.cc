@@ -86,6 +86,12 @@ TEST_F(HttpApiTest, StartSteerAndInspectOverHttp) {
             std::string::npos)
       << metrics.body;
   EXPECT_NE(metrics.body.find("sundial_instances{status=\"cancelled\"} 1"), std::string::npos);
+  // By workflow type: the current count, and what happened since the start.
+  for (const char* series : {"sundial_workflow_instances{type=\"bench.sleep_step\",status=\"cancelled\"} 1",
+                             "sundial_workflow_instances_total{type=\"bench.sleep_step\",event=\"started\"} 1",
+                             "sundial_workflow_instances_total{type=\"bench.sleep_step\",event=\"cancelled\"} 1"}) {
+    EXPECT_NE(metrics.body.find(series), std::string::npos) << series << "\n" << metrics.body;
+  }
   EXPECT_NE(
       metrics.body.find(
           "# TYPE sundial_loop_thread_store_reads_total counter\nsundial_loop_thread_store_reads_total "),
