@@ -5,8 +5,7 @@
 // once every change is durable. "filter" is required ({} matches every
 // instance the verb applies to) and unknown fields are refused, so a typo
 // never widens what a bulk command touches.
-#include <set>
-
+#include "engine/base/json_fields.h"
 #include "server/api/admin_api.h"
 #include "server/api/bulk_run.h"
 #include "server/api/request_helpers.h"
@@ -16,28 +15,14 @@ namespace sundial::api {
 
 namespace {
 
-using Refusal = std::expected<void, http::HttpResponse>;
-
-Refusal only_fields(const nlohmann::json& object, const std::set<std::string>& allowed, std::string_view where) {
-  for (const auto& [key, value] : object.items()) {
-    if (!allowed.contains(key)) {
-      std::string names;
-      for (const std::string& name : allowed) names += (names.empty() ? "" : ", ") + name;
-      return std::unexpected(
-          bad_argument("unknown field '" + key + "' in " + std::string(where) + "; expected " + names));
-    }
-  }
-  return {};
-}
-
 std::expected<BulkFilter, http::HttpResponse> read_filter(const nlohmann::json& body) {
   if (!body.contains("filter") || !body["filter"].is_object()) {
     return std::unexpected(bad_argument(
         "'filter' (an object with type, status and/or id_prefix) is required; {} matches every instance"));
   }
-  const nlohmann::json& f = body["filter"];
-  if (auto only = only_fields(f, {"type", "status", "id_prefix"}, "filter"); !only)
-    return std::unexpected(std::move(only.error()));
+  const nlohmann::json& f = body.at("filter");
+  if (auto known = check_known_fields(f, "filter: ", {"type", "status", "id_prefix"}); !known)
+    return std::unexpected(http::error_response(known.error()));
   BulkFilter filter;
   auto type = optional_string_field(f, "type");
   if (!type) return std::unexpected(std::move(type.error()));
@@ -58,18 +43,21 @@ std::expected<BulkFilter, http::HttpResponse> read_filter(const nlohmann::json& 
 }
 
 std::expected<BulkRequest, http::HttpResponse> read_request(BulkVerb verb, const nlohmann::json& body) {
-  std::set<std::string> allowed{"filter", "dry_run"};
-  if (verb == BulkVerb::kResume || verb == BulkVerb::kRetry) allowed.insert("policy");
-  if (verb == BulkVerb::kCancel) allowed.insert("reason");
-  if (auto only = only_fields(body, allowed, "the body"); !only) return std::unexpected(std::move(only.error()));
+  if (auto known = check_known_fields(body, "", {"filter", "dry_run", "policy", "reason"}); !known)
+    return std::unexpected(http::error_response(known.error()));
+  bool takes_policy = verb == BulkVerb::kResume || verb == BulkVerb::kRetry;
+  if (body.contains("policy") && !takes_policy)
+    return std::unexpected(bad_argument("'policy' is for resume and retry only"));
+  if (body.contains("reason") && verb != BulkVerb::kCancel)
+    return std::unexpected(bad_argument("'reason' is for cancel only"));
   BulkRequest request;
   request.verb = verb;
   auto filter = read_filter(body);
   if (!filter) return std::unexpected(std::move(filter.error()));
   request.filter = std::move(*filter);
   if (body.contains("dry_run")) {
-    if (!body["dry_run"].is_boolean()) return std::unexpected(bad_argument("'dry_run' must be true or false"));
-    request.dry_run = body["dry_run"].get<bool>();
+    if (!body.at("dry_run").is_boolean()) return std::unexpected(bad_argument("'dry_run' must be true or false"));
+    request.dry_run = body.at("dry_run").get<bool>();
   }
   auto policy = optional_string_field(body, "policy");
   if (!policy) return std::unexpected(std::move(policy.error()));

@@ -2,16 +2,12 @@
 
 namespace sundial::ctl {
 
-namespace {
-
 std::string comma_list(const nlohmann::json& names) {
   std::string out;
   for (const auto& n : names)
     out += (out.empty() ? "" : ", ") + (n.is_string() ? n.get<std::string>() : n.dump());
   return out;
 }
-
-}  // namespace
 
 std::optional<InstanceTimer> instance_timer(const nlohmann::json& d) {
   const nlohmann::json& due = d.value("next_timer", nlohmann::json());

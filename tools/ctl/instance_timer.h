@@ -33,6 +33,8 @@ struct InstanceTimer {
 // The instance's pending timer; none for a finished instance or one with
 // no timer.
 std::optional<InstanceTimer> instance_timer(const nlohmann::json& describe);
+// "go, stop": the names of a JSON array (signals waited for), comma-separated.
+std::string comma_list(const nlohmann::json& names);
 // The timers ID answer for -o json: {"instance_id","status","timers":[{
 // "instance_id","kind","due_at","detail","held"}]} (empty when none).
 nlohmann::json instance_timers_json(const nlohmann::json& describe);

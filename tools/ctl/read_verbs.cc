@@ -6,6 +6,7 @@
 
 #include "engine/base/duration.h"
 #include "tools/common/time_format.h"
+#include "tools/ctl/instance_timer.h"
 #include "tools/ctl/plural.h"
 #include "tools/ctl/table.h"
 #include "tools/ctl/verbs.h"
@@ -36,9 +37,7 @@ void print(VerbContext& ctx, const Table& table) { ctx.out << table.render(ctx.w
 std::string signals_cell(const nlohmann::json& instance) {
   const nlohmann::json& signals = instance.value("waiting_for_signals", nlohmann::json::array());
   if (!signals.is_array() || signals.empty()) return "-";
-  std::string out;
-  for (const auto& s : signals) out += (out.empty() ? "" : ", ") + text(s);
-  return out;
+  return comma_list(signals);
 }
 
 // What a history entry names: its step, signal, timer, policy, key, ...
