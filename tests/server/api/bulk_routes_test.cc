@@ -99,5 +99,16 @@ TEST_F(BulkApiTest, ABadRequestIsRefusedAndChangesNothing) {
   EXPECT_EQ(status_of("x1"), "waiting");
 }
 
+TEST_F(BulkApiTest, HostileBodiesAreRefusedAndChangeNothing) {
+  start_waiting("h1");
+  std::string deep = R"({"filter":{"type":)" + std::string(100000, '[') + std::string(100000, ']') + "}}";
+  EXPECT_EQ(call("POST", "/api/v1/instances:cancel", deep).status, 400);
+  EXPECT_EQ(call("POST", "/api/v1/instances:cancel", "{\"filter\":{\"id_prefix\":\"h\xff\"}}").status, 400);
+  EXPECT_EQ(call("POST", "/api/v1/instances:cancel", R"({"filter":{},"dry_run":1e999})").status, 400);
+  bulk("cancel", R"({"filter":{"id_prefix":")" + std::string(201, 'h') + R"("}})", 400);
+  EXPECT_EQ(call("POST", "/api/v1/instances/h1/skip", R"({"result":)" + std::string(100000, '[') + "}").status, 400);
+  EXPECT_EQ(status_of("h1"), "waiting");
+}
+
 }  // namespace
 }  // namespace sundial::testing
