@@ -66,7 +66,8 @@ Result<void> Engine::open_services() {
   SUNDIAL_TRY(events_->open());
   events_->subscribe([this](const EngineEvent& event) { activity_.count(event); });
   runtime_ = std::make_unique<Runtime>(
-      Runtime::Deps{loop_, clock_, *store_, *commits_, *events_, registry_, *pool_, *blocking_pool_},
+      Runtime::Deps{loop_, clock_, *store_, *commits_, *events_, registry_, *pool_, *blocking_pool_,
+                    options_.send_windows},
       options_.timers, options_.warm);
   tasks_ = std::make_unique<TaskService>(loop_, *store_, *pool_, *runtime_, options_.tasks);
   runtime_->set_participant(tasks_.get());

@@ -107,6 +107,8 @@ class Engine {
   // Queries submitted and not yet answered (stats not included).
   size_t queries_in_flight() const { return queries_ ? queries_->in_flight() : 0; }
   const Registry& registry() const { return registry_; }
+  // The deployment's send windows, for starts that name one by name.
+  const SendWindowCatalog& send_windows() const { return options_.send_windows; }
   // The engine's clock (a ManualClock in tests).
   TimeMs now() const { return clock_.now_ms(); }
 

@@ -11,6 +11,7 @@
 #include "engine/retention/retention_sweep.h"
 #include "engine/runtime/warm_options.h"
 #include "engine/schedules/schedule_options.h"
+#include "engine/schedules/send_window.h"
 #include "engine/storage/rocksdb_store.h"
 #include "engine/tasks/task_options.h"
 #include "engine/timers/timer_window.h"
@@ -47,6 +48,10 @@ struct EngineOptions {
   TaskServiceOptions tasks;
   // The schedules' run-log length and count cap.
   ScheduleServiceOptions schedules;
+  // Default: none. Named send windows and each workflow type's own
+  // ([send_windows.<name>], [workflows.<type>] send_window): a step that
+  // comes due outside its window waits for the next opening.
+  SendWindowCatalog send_windows;
   // Runs while the engine opens, once storage is open and before recovery
   // resumes the running instances: what registers workflow types kept in
   // storage (the Lua script catalog, workflows/lua/catalog.h) goes here,

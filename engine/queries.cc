@@ -233,6 +233,13 @@ nlohmann::json record_to_json(const InstanceRecord& r) {
   if (!r.cancel_reason.empty()) j["cancel_reason"] = r.cancel_reason;
   if (!r.idempotency_key.empty()) j["idempotency_key"] = r.idempotency_key;
   if (r.concurrency) j["concurrency"] = to_json(*r.concurrency);
+  if (!r.send_window.is_null()) j["send_window"] = r.send_window;
+  // A step held for its send window (the one way a step waits), also
+  // while paused.
+  InstanceStatus live = r.status == InstanceStatus::kPaused ? r.status_before_pause : r.status;
+  if (live == InstanceStatus::kWaiting && r.await_kind == AwaitKind::kStep && r.timer_due) {
+    j["window_opens_at"] = r.timer_due;
+  }
   if (!r.parent_id.empty()) {
     j["parent"] = {{"id", r.parent_id}, {"run", r.parent_run}, {"detached", r.detached}};
   }

@@ -108,6 +108,7 @@ Result<std::string> encode_record(const InstanceRecord& r) {
     j["parent_run"] = r.parent_run;
     if (r.detached) j["detached"] = true;
   }
+  if (!r.send_window.is_null()) j["send_window"] = r.send_window;
   SUNDIAL_TRY(check_fields(j, "instance record"));
   return dump_checked(j, "instance record");
 }
@@ -150,6 +151,10 @@ Result<InstanceRecord> decode_record(std::string_view bytes) {
   if (!read(j, "parent", r.parent_id)) return std::unexpected(corrupt(what, "parent"));
   if (!read(j, "parent_run", r.parent_run)) return std::unexpected(corrupt(what, "parent_run"));
   if (!read(j, "detached", r.detached)) return std::unexpected(corrupt(what, "detached"));
+  if (auto it = j.find("send_window"); it != j.end()) {
+    if (!it->is_object()) return std::unexpected(corrupt(what, "send_window"));
+    r.send_window = *it;
+  }
   auto parsed_status = parse_status(status);
   auto parsed_before = parse_status(before);
   if (!parsed_status) return std::unexpected(corrupt(what, "status"));
@@ -233,7 +238,11 @@ nlohmann::json entry_to_json(const JournalEntry& e) {
   }
   if (e.attempt) j["attempt"] = e.attempt;
   bool step_outcome = e.kind == EntryKind::kStepCompleted || e.kind == EntryKind::kStepSkipped;
-  if (!e.data.is_null()) j[step_outcome ? "result" : "data"] = e.data;
+  if (e.kind == EntryKind::kStepDeferred && e.data.is_object()) {
+    for (const auto& [key, value] : e.data.items()) j[key] = value;  // window, timezone, note
+  } else if (!e.data.is_null()) {
+    j[step_outcome ? "result" : "data"] = e.data;
+  }
   if (!e.error.empty()) j[e.kind == EntryKind::kStepSkipped ? "reason" : "error"] = e.error;
   if (e.due) j["due"] = e.due;
   if (e.kind == EntryKind::kSignalDelivered) j["signal_seq"] = e.ref_seq;

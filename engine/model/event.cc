@@ -6,7 +6,7 @@
 namespace sundial {
 namespace {
 
-constexpr std::array<std::pair<EventType, std::string_view>, 16> kEventTypeNames{{
+constexpr std::array<std::pair<EventType, std::string_view>, 17> kEventTypeNames{{
     {EventType::kInstanceStarted, "instance_started"},
     {EventType::kStepCompleted, "step_completed"},
     {EventType::kStepFailed, "step_failed"},
@@ -23,6 +23,7 @@ constexpr std::array<std::pair<EventType, std::string_view>, 16> kEventTypeNames
     {EventType::kCoalesced, "coalesced"},
     {EventType::kDebounced, "debounced"},
     {EventType::kStepSkipped, "step_skipped"},
+    {EventType::kStepDeferred, "step_deferred"},
 }};
 
 }  // namespace

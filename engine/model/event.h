@@ -32,6 +32,7 @@ enum class EventType : uint8_t {
   kCoalesced,  // name = the concurrency key; detail = the id the folded start asked for
   kDebounced,  // name = the concurrency key; detail = the id a folded start asked for
   kStepSkipped,  // name = the step; detail = the operator's reason
+  kStepDeferred,  // name = the step; detail = when its send window opens
 };
 
 std::string_view event_type_name(EventType type);

@@ -21,7 +21,7 @@ namespace sundial {
 // never renumber.
 enum class InstanceStatus : uint8_t {
   kRunning = 1,  // executing workflow code or a step (including a step's retry backoff)
-  kWaiting = 2,  // in a durable sleep or waiting for a signal
+  kWaiting = 2,  // in a durable sleep, waiting for a signal, or a step waiting for its send window
   kPaused = 3,   // timers held, nothing runs until resume
   kCompleted = 4,
   kFailed = 5,  // a step failed for good or the workflow code failed; `retry` resumes it
@@ -90,6 +90,11 @@ struct InstanceRecord {
   std::string parent_id;
   uint32_t parent_run = 0;
   bool detached = false;
+
+  // The start's own send window (engine/schedules/send_window.h, JSON
+  // form; null for none): its steps start only inside it, unless a step
+  // names another. Without one the type's window applies, if any.
+  nlohmann::json send_window;
 };
 
 // Where the instance stands under its concurrency key: waiting while

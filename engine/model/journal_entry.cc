@@ -6,7 +6,7 @@
 namespace sundial {
 namespace {
 
-constexpr std::array<std::pair<EntryKind, std::string_view>, 21> kEntryKindNames{{
+constexpr std::array<std::pair<EntryKind, std::string_view>, 22> kEntryKindNames{{
     {EntryKind::kStarted, "started"},
     {EntryKind::kStepCompleted, "step_completed"},
     {EntryKind::kStepAttemptFailed, "step_attempt_failed"},
@@ -28,6 +28,7 @@ constexpr std::array<std::pair<EntryKind, std::string_view>, 21> kEntryKindNames
     {EntryKind::kDebounced, "debounced"},
     {EntryKind::kContinuedAsNew, "continued_as_new"},
     {EntryKind::kStepSkipped, "step_skipped"},
+    {EntryKind::kStepDeferred, "step_deferred"},
 }};
 
 }  // namespace

@@ -56,6 +56,11 @@ enum class EntryKind : uint8_t {
   // the instance (`skip`); name = the step, data = the result given in its
   // place, error = the operator's reason.
   kStepSkipped,
+  // The step came due outside its send window (engine/schedules/send_window.h)
+  // and waits for it: name = the step, due = when the window opens, data =
+  // {"window", "timezone"} (and "note" when the input's zone was unusable).
+  // Not an outcome.
+  kStepDeferred,
 };
 
 std::string_view entry_kind_name(EntryKind kind);

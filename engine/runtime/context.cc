@@ -61,6 +61,7 @@ AwaitRequest Context::request(AwaitKind kind) {
   AwaitRequest req;
   req.kind = kind;
   req.origin = std::exchange(origin_, {});
+  if (kind == AwaitKind::kStep) req.window = std::exchange(step_window_, nullptr);
   return req;
 }
 

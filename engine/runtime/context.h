@@ -114,6 +114,10 @@ struct AwaitRequest {
   std::vector<std::string> signals;   // kSignal
   std::optional<DurationMs> timeout;  // kSignal: relative to when the wait begins
   std::optional<TimeMs> deadline;     // kSignal: absolute, pause shifts included
+  // kStep: the send window the step starts in (engine/schedules/send_window.h):
+  // null for the instance's (its start's, else its type's), false for none,
+  // else a window's name or JSON form. Set with Context::set_step_window.
+  nlohmann::json window;
   // Where the workflow made this await, e.g. "greet.lua:12" (empty when
   // unknown); a divergence from the journal names it.
   std::string origin;
@@ -228,6 +232,11 @@ class Context {
   // of another language sets it before each await it makes, and a
   // divergence at that await names it. The next await takes it.
   void set_origin(std::string origin) { origin_ = std::move(origin); }
+  // The send window of the next step await (AwaitRequest::window): a
+  // window's name or JSON form, or false for none. The next *step* await
+  // takes it (a sleep or signal wait in between leaves it for the step);
+  // a step without one uses the instance's.
+  void set_step_window(nlohmann::json window) { step_window_ = std::move(window); }
   // Whether this is a dry replay (dry_replay.h): nothing the workflow does
   // takes effect. A driver with effects outside steps skips them.
   bool dry_run() const { return dry_run_; }
@@ -334,6 +343,7 @@ class Context {
   bool await_registered_ = false;
   bool dry_run_ = false;
   std::string origin_;
+  nlohmann::json step_window_;  // set_step_window: the next step's
   std::function<bool()> warm_gate_;
   TaskRunner task_runner_;
   InstanceCommandRunner command_runner_;

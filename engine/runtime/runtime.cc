@@ -18,6 +18,7 @@
 #include "engine/runtime/dry_replay.h"
 #include "engine/runtime/failure_text.h"
 #include "engine/runtime/live_ops.h"
+#include "engine/runtime/step_window.h"
 #include "engine/storage/keys.h"
 
 namespace sundial {
@@ -306,8 +307,9 @@ bool Runtime::register_wait(LiveInstance& inst, Transition& tx, const AwaitReque
     case AwaitKind::kStep:
       if (r.await_kind == AwaitKind::kStep && r.step_name == req.step_name) {
         // Registered before (the instance was reloaded or resumed): run the
-        // next attempt unless one runs or a retry timer will start it.
-        if (r.timer_due == 0 && !inst.step_running) schedule_step(inst, tx);
+        // next attempt unless one runs or a timer (a retry's, or its send
+        // window's opening) will start it.
+        if (r.timer_due == 0 && !inst.step_running && !defer_step(inst, tx, req)) schedule_step(inst, tx);
         return false;
       }
       clear_timer(inst.record, tx);
@@ -315,6 +317,7 @@ bool Runtime::register_wait(LiveInstance& inst, Transition& tx, const AwaitReque
       r.await_kind = AwaitKind::kStep;
       r.step_name = req.step_name;
       set_status(inst.record, tx.now, InstanceStatus::kRunning);
+      if (defer_step(inst, tx, req)) return false;
       if (req.sync_fn && tx.inline_step_budget > 0) {
         SyncStepFn fn = req.sync_fn;  // a copy: journaling the outcome may replace `req`
         return run_step_inline(inst, tx, fn);
@@ -426,6 +429,7 @@ void Runtime::continue_as_new(LiveInstance& inst, Transition& tx, nlohmann::json
   next.parent_id = r.parent_id;  // a child that continues is still its parent's
   next.parent_run = r.parent_run;
   next.detached = r.detached;
+  next.send_window = r.send_window;
   JournalEntry started;
   started.kind = EntryKind::kStarted;
   started.data = std::move(*prepared);
@@ -468,6 +472,26 @@ void Runtime::fail(LiveInstance& inst, Transition& tx, const Error& error) {
 void Runtime::schedule_step(LiveInstance& inst, Transition& tx) {
   inst.step_running = true;
   tx.after_commit([this, id = inst.record.id, epoch = inst.epoch] { run_step(id, epoch); });
+}
+
+bool Runtime::defer_step(LiveInstance& inst, Transition& tx, const AwaitRequest& req) {
+  auto deferral = step_deferral(deps_.send_windows, inst.record, req, tx.now);
+  if (!deferral) {
+    fail(inst, tx, deferral.error());
+    return true;
+  }
+  if (!*deferral) return false;
+  InstanceRecord& r = inst.record;
+  set_timer(r, tx, (*deferral)->opens_at);
+  set_status(r, tx.now, InstanceStatus::kWaiting);
+  JournalEntry entry;
+  entry.kind = EntryKind::kStepDeferred;
+  entry.name = r.step_name;
+  entry.due = (*deferral)->opens_at;
+  entry.data = std::move((*deferral)->data);
+  append_entry(inst, tx, std::move(entry));
+  add_event(r, tx, EventType::kStepDeferred, r.step_name, std::move((*deferral)->detail));
+  return true;
 }
 
 void Runtime::run_step(const std::string& id, uint64_t epoch) {
@@ -646,7 +670,14 @@ void Runtime::fire_timer(const keys::TimerKey& key, Result<LiveInstance*> loaded
   if (r.status == InstanceStatus::kQueued) {
     end_debounce(inst, tx);
   } else if (r.await_kind == AwaitKind::kStep) {
-    schedule_step(inst, tx);  // the retry of a failed attempt
+    // The retry of a failed attempt, or the step's send window opening.
+    set_status(r, tx.now, InstanceStatus::kRunning);
+    const auto& pending = inst.ctx->pending();
+    if (!pending || pending->kind != AwaitKind::kStep || inst.ctx->failure()) {
+      advance(inst, tx);  // a reload whose replay failed: advance fails the instance, visibly
+    } else if (!defer_step(inst, tx, *pending)) {
+      schedule_step(inst, tx);
+    }
   } else {
     JournalEntry fired;
     fired.kind = EntryKind::kTimerFired;

@@ -45,6 +45,7 @@
 #include "engine/runtime/outbox.h"
 #include "engine/runtime/registry.h"
 #include "engine/runtime/warm_options.h"
+#include "engine/schedules/send_window.h"
 #include "engine/storage/commit_queue.h"
 #include "engine/storage/store.h"
 #include "engine/timers/timer_service.h"
@@ -81,6 +82,7 @@ class Runtime {
     const Registry& registry;
     WorkPool& pool;           // reads
     WorkPool& blocking_pool;  // steps run with step_blocking
+    const SendWindowCatalog& send_windows;  // the steps' send windows (step_window.h)
   };
   // Runs on the loop with the instance in memory, or the error (not_found
   // when it does not exist, unavailable when the engine stopped accepting).
@@ -110,6 +112,7 @@ class Runtime {
   // ---- For commands ----------------------------------------------------------
   TimeMs now() const { return deps_.clock.now_ms(); }
   const Registry& registry() const { return deps_.registry; }
+  const SendWindowCatalog& send_windows() const { return deps_.send_windows; }
   Store& store() { return deps_.store; }
   LiveInstance* find(std::string_view id);
   // Calls `then` with the instance: at once when it is in memory (and no
@@ -206,6 +209,11 @@ class Runtime {
   // an outcome the workflow can consume at once (a sleep already due).
   bool register_wait(LiveInstance& inst, Transition& tx, const AwaitRequest& req);
   void schedule_step(LiveInstance& inst, Transition& tx);
+  // Holds the step `req` until its send window opens (step_window.h):
+  // journals step_deferred and sets the timer. True when the step must not
+  // start now (deferred, or the instance failed on a window it names that
+  // does not exist).
+  bool defer_step(LiveInstance& inst, Transition& tx, const AwaitRequest& req);
   // Runs a synchronous step now, inside `tx` (the timer fire or step
   // completion that reached it commits with its result: one commit, not two).
   // Returns true when its result lets the workflow go on at once.

@@ -23,6 +23,7 @@
 #include "engine/base/text.h"
 #include "engine/codec/codec.h"
 #include "engine/runtime/command_executor.h"
+#include "engine/schedules/send_window.h"
 #include "engine/storage/keys.h"
 
 namespace sundial {
@@ -47,6 +48,23 @@ void answer_existing(Runtime& rt, const std::string& id, Reply<StartReply> reply
     });
   });
   rt.commit_detached(std::move(barrier));
+}
+
+// The start's send window (its own, else its type's) reads as a window,
+// and the zone the input names for it, if any, exists: a bad one is
+// refused now rather than found when the first step comes due.
+Result<void> check_start_window(const SendWindowCatalog& catalog, StartRequest& req, const nlohmann::json& input) {
+  const SendWindow* window = catalog.for_type(req.type);
+  std::optional<SendWindow> own;
+  if (!req.send_window.is_null()) {
+    auto parsed = parse_send_window(req.send_window, catalog.named);
+    if (!parsed) return std::unexpected(parsed.error());
+    own = std::move(*parsed);
+    req.send_window = to_json(*own);  // stored whole: a later change of a named window does not move it
+    window = &*own;
+  }
+  if (window == nullptr) return ok();
+  return check_window_input(*window, input);
 }
 
 // What a start does about its concurrency key.
@@ -239,6 +257,11 @@ void start(Runtime& rt, IdempotencyKeys& keys, DurationMs idempotency_window, St
     auto known = keys.lookup(*req.idempotency_key, now);
     if (!known) return answer_later(rt, std::move(reply), std::unexpected(known.error()));
     if (*known) return answer_existing(rt, **known, std::move(reply));
+  }
+  // After the key: a repeat answers as the first did even if its window
+  // was renamed since.
+  if (auto window = check_start_window(rt.send_windows(), req, *input); !window) {
+    return answer_later(rt, std::move(reply), std::unexpected(window.error()));
   }
   if (!req.id) {
     // 128 random bits: no instance can have this id yet.

@@ -20,6 +20,15 @@ Result<TimeZone> TimeZone::find(std::string_view name) {
     return make_error(ErrorCode::kInvalidArgument,
                       "time zone name is empty (write e.g. \"UTC\" or \"Europe/Paris\")");
   }
+  // The longest zone name is about 30 bytes. A longer one is refused
+  // before any lookup: the "did you mean" search costs its length times
+  // each of the ~600 names, and names may come from untrusted input (a
+  // signup's time zone).
+  constexpr size_t kMaxZoneName = 64;
+  if (name.size() > kMaxZoneName) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "time zone name is longer than " + std::to_string(kMaxZoneName) + " bytes");
+  }
   const date::time_zone* zone = nullptr;
   std::string unknown = "unknown time zone \"" + std::string(name) + "\"";
   try {

@@ -41,6 +41,9 @@ struct StartRequest {
     bool detached = false;
   };
   std::optional<Parent> parent = std::nullopt;
+  // This instance's send window, already checked (parse_send_window's
+  // to_json form); null: the type's, if any.
+  nlohmann::json send_window = nullptr;
 };
 
 struct StartReply {

@@ -33,6 +33,7 @@ Result<Decision> decide(NewInstance view, const StartRequest& req, DurationMs id
   r.status = InstanceStatus::kRunning;
   if (req.idempotency_key) r.idempotency_key = *req.idempotency_key;
   r.concurrency = req.concurrency;
+  r.send_window = req.send_window;
   if (req.parent) {
     r.parent_id = req.parent->id;
     r.parent_run = req.parent->run;

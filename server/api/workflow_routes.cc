@@ -1,6 +1,7 @@
 // The workflow types: GET /api/v1/workflows, a Lua script's PUT, GET and
 // DELETE /api/v1/workflows/{type} (docs/lua.md), and the start, POST
 // /api/v1/workflows/{type}/instances.
+#include "engine/base/json_fields.h"
 #include "engine/base/utf8.h"
 #include "engine/queries.h"
 #include "server/api/admin_api.h"
@@ -138,11 +139,17 @@ void start(const AdminApi& api, const http::HttpRequest& request, const PathPara
     if (!parsed) return responder.send(http::error_response(parsed.error()));
     start.id_reuse = *parsed;
   }
-  for (const auto& [key, value] : body->items()) {
-    if (key != "id" && key != "input" && key != "concurrency" && key != "id_reuse") {
-      return responder.send(bad_argument("unknown field '" + key +
-                                         "'; a start takes 'id', 'input', 'concurrency' and 'id_reuse'"));
+  if (auto known = check_known_fields(*body, "", {"id", "input", "concurrency", "id_reuse", "send_window"});
+      !known) {
+    return responder.send(http::error_response(known.error()));
+  }
+  if (auto window = body->find("send_window"); window != body->end() && !window->is_null()) {
+    // The engine reads a name against the deployment's windows and
+    // refuses a bad one (400) before anything is stored.
+    if (!window->is_string() && !window->is_object()) {
+      return responder.send(bad_argument("'send_window' must be a window's name or a window object"));
     }
+    start.send_window = *window;
   }
   if (const std::string* key = request.header("idempotency-key")) start.idempotency_key = *key;
   api.engine.start(std::move(start), [responder = std::move(responder)](Result<StartReply> reply) mutable {

@@ -1,5 +1,7 @@
 #include "server/config/config_file.h"
 
+#include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <fstream>
 #include <functional>
@@ -14,6 +16,7 @@
 #include "engine/base/duration.h"
 #include "engine/base/json_parse.h"
 #include "engine/schedules/schedule_spec.h"
+#include "engine/schedules/send_window.h"
 #include "engine/topics/subscription_spec.h"
 #include "server/http/cors.h"
 #include "engine/tasks/task_model.h"
@@ -495,6 +498,7 @@ Result<void> apply_limit_table(const std::string& name, const toml::node& node, 
 }
 
 Result<void> apply_schedule_table(const std::string& name, const toml::node& node, DaemonConfig& config);
+Result<void> apply_send_window_table(const std::string& name, const toml::node& node, DaemonConfig& config);
 Result<void> apply_subscription_table(const std::string& name, const toml::node& node, DaemonConfig& config);
 
 // One retention bound of [topics] or [topics.<name>] (docs/events.md).
@@ -547,7 +551,7 @@ const std::map<std::string, NamedTableFn>& named_tables() {
   static const std::map<std::string, NamedTableFn> tables{
       {"queues", apply_queue_table},         {"limits", apply_limit_table},
       {"schedules", apply_schedule_table},   {"subscriptions", apply_subscription_table},
-      {"topics", apply_topics_table}};
+      {"topics", apply_topics_table},         {"send_windows", apply_send_window_table}};
   return tables;
 }
 
@@ -623,6 +627,30 @@ Result<void> apply_schedule_table(const std::string& name, const toml::node& nod
   if (!spec)
     return make_error(ErrorCode::kInvalidArgument, "[schedules." + name + "] " + spec.error().message);
   config.schedules.push_back(std::move(*spec));
+  return ok();
+}
+
+// [send_windows.<name>]: a send window that steps, starts and workflow
+// types name (engine/schedules/send_window.h, docs/send-windows.md).
+Result<void> apply_send_window_table(const std::string& name, const toml::node& node, DaemonConfig& config) {
+  bool valid_name = !name.empty() && name.size() <= 64 && std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
+  });
+  SUNDIAL_ASSIGN_OR_RETURN(
+      const toml::table* t,
+      named_table("send_windows", name, node,
+                  valid_name ? ok()
+                             : make_error(ErrorCode::kInvalidArgument,
+                                          "a window's name is 1 to 64 letters, digits, '_' or '-'")));
+  auto json = toml_to_json(*t);
+  if (!json) return make_error(ErrorCode::kInvalidArgument, "[send_windows." + name + "] " + json.error().message);
+  if (json->contains("name")) {
+    return make_error(ErrorCode::kInvalidArgument, "[send_windows." + name + "] name: the table's name is the name");
+  }
+  auto window = parse_send_window(*json);
+  if (!window) return make_error(ErrorCode::kInvalidArgument, "[send_windows." + name + "] " + window.error().message);
+  window->name = name;
+  config.engine.send_windows.named[name] = std::move(*window);
   return ok();
 }
 

@@ -102,6 +102,7 @@ Result<DaemonArgs> parse_daemon_args(const std::vector<std::string>& args) {
     }
   }
   if (config_path) SUNDIAL_TRY(apply_config_file(*config_path, out.config));
+  SUNDIAL_TRY(resolve_type_send_windows(out.config));
   if (listen) {
     auto parsed = parse_listen_address(*listen, out.config.server.listen_host, out.config.server.listen_port);
     if (!parsed) return make_error(ErrorCode::kInvalidArgument, "--listen: " + parsed.error().message);

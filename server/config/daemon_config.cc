@@ -5,6 +5,25 @@
 
 namespace sundial {
 
+Result<void> resolve_type_send_windows(DaemonConfig& config) {
+  SendWindowCatalog& catalog = config.engine.send_windows;
+  catalog.by_type.clear();
+  for (auto& [type, section] : config.workflows.type_config) {
+    auto it = section.find("send_window");
+    if (it == section.end()) continue;
+    auto window = parse_send_window(*it, catalog.named);
+    if (!window) {
+      return make_error(ErrorCode::kInvalidArgument,
+                        "[workflows." + type + "] send_window: " + window.error().message);
+    }
+    // The workflow's ctx.config sees the window whole, a name resolved
+    // (the nurture copies it into its input and waits for its openings).
+    *it = to_json(*window);
+    catalog.by_type[type] = std::move(*window);
+  }
+  return ok();
+}
+
 Result<void> parse_listen_address(std::string_view text, std::string& host, int& port) {
   size_t colon = text.rfind(':');
   if (colon == std::string_view::npos || colon == 0) {

@@ -156,6 +156,13 @@ struct DaemonConfig : BuiltinModules::Settings {
   std::vector<SubscriptionSpec> subscriptions;
 };
 
+// Each `[workflows.<type>] send_window` (a name of [send_windows.<name>]
+// or a table) as config.engine.send_windows.by_type, and in the type's
+// section as the window's JSON form (a name resolved); invalid_argument
+// naming the table for one that does not read. Run once every file is
+// applied (a named window may come after the type that names it).
+Result<void> resolve_type_send_windows(DaemonConfig& config);
+
 // "host:port" → host and port; IPv6 as "[::1]:8080".
 Result<void> parse_listen_address(std::string_view text, std::string& host, int& port);
 

@@ -456,6 +456,69 @@ TEST_F(NurtureTest, ARescheduleThatKeepsTheUidPlansTheNewTimeOnce) {
   EXPECT_TRUE(wait_for([&] { return status_of(planned) == "completed"; }, 5000)) << status_of(planned);
 }
 
+// Send windows closed now, across a SIGKILL: the nurture waits for its
+// window's opening in its signal wait (so an unsubscribe meanwhile still
+// stops the email), and a step due outside a start's own window waits as
+// step_deferred. Each answer comes once the wait is durable; the restarted
+// daemon holds both for the same opening, and nothing is sent.
+TEST_F(NurtureTest, SendWindowsHoldEmailsAndStepsAcrossASigkill) {
+  // Every day from two hours from now, for an hour, in UTC.
+  const int64_t opens = (wall_ms() + 2 * 3600 * 1000) / 60000 * 60000;
+  auto hhmm = [](int64_t ms) {
+    int64_t minute = ms / 60000 % (24 * 60);
+    char buf[8];
+    std::snprintf(buf, sizeof buf, "%02d:%02d", static_cast<int>(minute / 60), static_cast<int>(minute % 60));
+    return std::string(buf);
+  };
+  const std::string window =
+      "{ from = \"" + hhmm(opens) + "\", to = \"" + hhmm(opens + 3600 * 1000) + "\", timezone_from = \"timezone\" }";
+  write_config(R"(["0s", "1s"])", SUNDIAL_SOURCE_DIR "/templates/nurture",
+               "[workflows.nurture]\nsend_window = " + window + "\n");
+  start_daemon();
+  auto r = post("/webhooks/signup", R"({"email":"ada@example.com","timezone":"UTC"})");
+  ASSERT_TRUE(r.status == 202 || r.status == 200) << r.status << " " << r.body;
+  const std::string json_window =
+      R"({"from":")" + hhmm(opens) + R"(","to":")" + hhmm(opens + 3600 * 1000) + R"("})";
+  auto started = post("/api/v1/workflows/bench.steps/instances",
+                      R"({"id":"steps","input":{"steps":2},"send_window":)" + json_window + "}");
+  ASSERT_EQ(started.status, 201) << started.body;
+  daemon->kill();
+  start_daemon();
+  HttpConnection c(daemon->port());
+  auto get = [&](const std::string& path) {
+    auto reply = c.request("GET", path);
+    EXPECT_TRUE(reply && reply->status == 200) << path;
+    return reply ? nlohmann::json::parse(reply->body) : nlohmann::json();
+  };
+
+  auto nurture = get("/api/v1/instances/nurture:ada@example.com");
+  EXPECT_EQ(nurture["status"], "waiting") << nurture.dump();
+  EXPECT_EQ(nurture["next_timer"], opens) << nurture.dump();
+  EXPECT_EQ(nurture["input"]["timezone"], "UTC");
+  EXPECT_EQ(nurture["input"]["send_window"]["from"], hhmm(opens));
+  EXPECT_EQ(nurture["waiting_for_signals"], nlohmann::json({"booked", "unsubscribed"}));
+
+  auto steps = get("/api/v1/instances/steps");
+  EXPECT_EQ(steps["status"], "waiting") << steps.dump();
+  EXPECT_EQ(steps["window_opens_at"], opens) << steps.dump();
+  int deferred = 0;
+  const nlohmann::json history = get("/api/v1/instances/steps/history");
+  for (const auto& e : history["entries"]) {
+    if (e["event"] != "step_deferred") continue;
+    ++deferred;
+    EXPECT_EQ(e["due"], opens);
+    EXPECT_EQ(e["timezone"], "UTC");
+  }
+  EXPECT_EQ(deferred, 1);  // the restart did not defer it again
+
+  // An unsubscribe while the email waits for the window stops it.
+  auto unsubscribed = post("/api/v1/instances/nurture:ada@example.com/signals/unsubscribed", "{}");
+  ASSERT_EQ(unsubscribed.status, 202) << unsubscribed.body;
+  EXPECT_TRUE(wait_for([&] { return get("/api/v1/instances/nurture:ada@example.com")["status"] == "completed"; },
+                       10000));
+  EXPECT_TRUE(fake.requests().empty());  // nothing was sent
+}
+
 // kill -9 while an email is in flight: the instance is running, so the
 // engine resumes it as it opens, and the Lua nurture must be registered by
 // then (it was loaded after recovery once, and such an instance failed

@@ -171,6 +171,13 @@ Workflow<void> throwing_body(Context& ctx, StepLog& log) {
 
 Workflow<void> bad_step_name(Context& ctx, StepLog& log) { co_await ctx.step("\xff", recorded(log, "bad")); }
 
+Workflow<void> windowed(Context& ctx, StepLog& log) {
+  if (ctx.input().contains("step_window")) ctx.set_step_window(ctx.input()["step_window"]);
+  RetryPolicy policy{.max_attempts = 3, .initial_backoff = 1000, .jitter = false};
+  co_await ctx.step("send", recorded(log, "send"), policy);
+  co_await ctx.step("after", recorded(log, "after"));
+}
+
 }  // namespace
 
 void register_test_workflows(Registry& registry, StepLog& log, const int* version) {
@@ -189,6 +196,7 @@ void register_test_workflows(Registry& registry, StepLog& log, const int* versio
   must(registry.add("test.misbehaving", "", [&log](Context& ctx) { return misbehaving(ctx, log); }));
   must(registry.add("test.throwing_body", "", [&log](Context& ctx) { return throwing_body(ctx, log); }));
   must(registry.add("test.bad_step_name", "", [&log](Context& ctx) { return bad_step_name(ctx, log); }));
+  must(registry.add("test.windowed", "", [&log](Context& ctx) { return windowed(ctx, log); }));
   if (version != nullptr) {
     must(registry.add("test.versioned", "",
                       [&log, version](Context& ctx) { return versioned(ctx, log, version); }));

@@ -76,6 +76,9 @@ struct StepLog {
 // "test.throwing_body": step "before", then the workflow body throws
 // std::logic_error("the body broke").
 // "test.bad_step_name": awaits a step whose name is invalid UTF-8.
+// "test.windowed": step "send" (3 attempts, 1 s backoff, no jitter; fails
+// per StepLog::failures) in the send window input.step_window names, if
+// any (Context::set_step_window), then step "after" in the instance's.
 void register_test_workflows(Registry& registry, StepLog& log, const int* version = nullptr);
 
 }  // namespace sundial::testing

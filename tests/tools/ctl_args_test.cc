@@ -405,6 +405,10 @@ TEST(InstanceTimerTest, SaysWhatTheTimerIsFor) {
   ASSERT_TRUE(retry);
   EXPECT_EQ(retry->kind, "step-retry");
   EXPECT_EQ(retry->detail, "step charge, attempt 3");
+  auto window = instance_timer(described({{"status", "waiting"}, {"current_step", "send-2"}, {"window_opens_at", 5000}}));
+  ASSERT_TRUE(window);
+  EXPECT_EQ(window->kind, "send-window");
+  EXPECT_EQ(window->detail, "step send-2 starts when its send window opens");
   auto debounce = instance_timer(
       described({{"status", "queued"}, {"concurrency", {{"key", "k"}, {"debounce_until", 5000}}}}));
   ASSERT_TRUE(debounce);

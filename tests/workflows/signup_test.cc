@@ -106,6 +106,22 @@ TEST(SignupTest, AnInvalidEmailIsAnInvalidArgument) {
   }
 }
 
+TEST(SignupTest, KeepsAKnownTimeZoneForTheSendWindowAndIgnoresAnUnknownOne) {
+  auto paris = parse_signup({{"email", "a@example.com"}, {"timezone", " Europe/Paris "}});
+  ASSERT_TRUE(paris);
+  EXPECT_EQ(paris->timezone, "Europe/Paris");
+  EXPECT_EQ(nurture_input(*paris, {0})["timezone"], "Europe/Paris");
+  auto tz = parse_signup({{"email", "a@example.com"}, {"tz", "Asia/Tokyo"}});
+  ASSERT_TRUE(tz);
+  EXPECT_EQ(tz->timezone, "Asia/Tokyo");
+  for (const nlohmann::json& zone : {nlohmann::json("Mars/Base"), nlohmann::json(""), nlohmann::json(7)}) {
+    auto other = parse_signup({{"email", "a@example.com"}, {"timezone", zone}});
+    ASSERT_TRUE(other) << zone.dump();  // never refused over its zone
+    EXPECT_EQ(other->timezone, "");
+    EXPECT_FALSE(nurture_input(*other, {0}).contains("timezone"));
+  }
+}
+
 TEST(SignupTest, FirstNameFallsBackToFirstNameThenNameThenThere) {
   auto camel = parse_signup({{"email", "a@b.co"}, {"firstName", "Camel"}, {"name", "Full Name"}});
   ASSERT_TRUE(camel);

@@ -62,6 +62,16 @@ int start_verb(VerbContext& ctx) {
     }
     body["id_reuse"] = reuse->second;
   }
+  if (auto window = ctx.inv.flags.find("--send-window"); window != ctx.inv.flags.end()) {
+    // A window's name, or its JSON form.
+    if (!window->second.empty() && window->second.front() == '{') {
+      auto parsed = json_flag(ctx.inv, "--send-window", nullptr);
+      if (!parsed) return usage_error(ctx, parsed.error().message);
+      body["send_window"] = *parsed;
+    } else {
+      body["send_window"] = window->second;
+    }
+  }
   std::vector<std::string> headers;
   if (auto key = ctx.inv.flags.find("--idempotency-key"); key != ctx.inv.flags.end()) {
     headers.push_back("Idempotency-Key: " + key->second);

@@ -24,6 +24,9 @@ std::optional<InstanceTimer> instance_timer(const nlohmann::json& d) {
     t.kind = "debounce";
     t.detail = "the start runs then unless another start with key " +
                concurrency.value("key", std::string("?")) + " comes first";
+  } else if (step.is_string() && d.contains("window_opens_at")) {
+    t.kind = "send-window";
+    t.detail = "step " + step.get<std::string>() + " starts when its send window opens";
   } else if (step.is_string()) {
     t.kind = "step-retry";
     const nlohmann::json& attempts = d.value("attempts", nlohmann::json());

@@ -83,7 +83,10 @@ const std::vector<VerbSpec>& verb_specs() {
          "reject (default), allow_if_finished or allow_if_failed: whether a finished --id runs again"},
         {"--concurrency", "JSON",
          "run at most limit instances with the key at once, e.g. "
-         "'{\"key\":\"assignee:42\",\"on_busy\":\"coalesce\"}'"}},
+         "'{\"key\":\"assignee:42\",\"on_busy\":\"coalesce\"}'"},
+        {"--send-window", "NAME|JSON",
+         "the hours its steps may start in: a [send_windows.<name>] name or "
+         "'{\"days\":\"Mon-Fri\",\"from\":\"09:00\",\"to\":\"18:00\",\"timezone\":\"Europe/Paris\"}'"}},
        "start a workflow instance"},
       {"pause",
        steer_verb,

@@ -5,8 +5,10 @@
 
 #include <lua.hpp>
 
+#include "engine/schedules/send_window.h"
 #include "workflows/graph/working_days.h"
 #include "workflows/lua/c_function.h"
+#include "workflows/lua/lua_json.h"
 
 namespace sundial::lua {
 namespace {
@@ -124,6 +126,33 @@ int dates_days_between(lua_State* L) {
   return 1;
 }
 
+// Unix ms of year 9999's end: later instants are refused (the zone rules
+// and the calendar math stop well before any overflow).
+constexpr lua_Integer kLastInstantMs = 253402300799999;
+
+int dates_next_opening(lua_State* L) {
+  if (lua_type(L, 1) != LUA_TTABLE) {
+    throw DateError("dates.next_opening: argument 1 must be a send window table { days =, from =, to =, "
+                    "timezone =, timezone_from = }, not " + std::string(luaL_typename(L, 1)));
+  }
+  if (!lua_isinteger(L, 2) || lua_tointeger(L, 2) < 0 || lua_tointeger(L, 2) > kLastInstantMs) {
+    throw DateError("dates.next_opening: argument 2 must be a time in Unix milliseconds (0 to year 9999)");
+  }
+  if (!lua_isnoneornil(L, 3) && lua_type(L, 3) != LUA_TTABLE) {
+    throw DateError("dates.next_opening: argument 3, if given, must be the input table the zone is read from");
+  }
+  const TimeMs at = lua_tointeger(L, 2);
+  TimeMs opens = 0;
+  {
+    auto window = parse_send_window(to_json(L, 1));
+    if (!window) throw DateError("dates.next_opening: " + window.error().message);
+    nlohmann::json input = lua_istable(L, 3) ? to_json(L, 3) : nlohmann::json::object();
+    opens = next_opening(*window, window_zone(*window, input), at);
+  }  // nothing that owns memory is alive below
+  lua_pushinteger(L, opens);
+  return 1;
+}
+
 }  // namespace
 
 void push_dates_library(lua_State* L) {
@@ -134,6 +163,7 @@ void push_dates_library(lua_State* L) {
       {"add_working_days", c_function<dates_add_working_days>},
       {"working_days_between", c_function<dates_working_days_between>},
       {"days_between", c_function<dates_days_between>},
+      {"next_opening", c_function<dates_next_opening>},
       {nullptr, nullptr},
   };
   luaL_newlib(L, functions);

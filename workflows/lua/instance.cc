@@ -106,7 +106,7 @@ int ctx_continue_as_new(lua_State* L) {
   return 0;
 }
 
-// ctx:step(name, fn, { attempts =, backoff =, max_backoff = })
+// ctx:step(name, fn, { attempts =, backoff =, max_backoff =, window = })
 int ctx_step(lua_State* L) {
   CtxBox& box = check_ctx(L);
   require_own_thread(L, box, "step");
@@ -138,6 +138,7 @@ int ctx_step(lua_State* L) {
     }
     if (!lua_isnil(L, 6)) req.policy.initial_backoff = effect_duration(L, 6, "ctx:step: backoff");
     if (!lua_isnil(L, 7)) req.policy.max_backoff = effect_duration(L, 7, "ctx:step: max_backoff");
+    req.window = step_window_option(L, 4, "ctx:step");
     std::weak_ptr<LuaInstance> weak = box.instance->weak_from_this();
     req.step_fn = [weak](const StepInfo& info) -> Result<nlohmann::json> {
       auto self = weak.lock();
@@ -236,6 +237,7 @@ int ctx_effect(lua_State* L) {
     req.name = lua_tostring(L, 2);
     check_name(method.c_str(), "step", req.name);
     req.policy = effect_retry_policy(L, 3, method);
+    req.window = step_window_option(L, 3, method);
     if (E.retries_elsewhere) req.policy = RetryPolicy{.max_attempts = 1};
     const LuaScript& script = box.instance->script();
     size_t max_result = script.sandbox().limits().max_json_bytes;
@@ -273,7 +275,7 @@ int ctx_effect(lua_State* L) {
 }
 
 // Sets the step request (name at 2, options at 3: attempts, backoff,
-// max_backoff) that carries `cmd` out through the engine. The caller
+// max_backoff, window) that carries `cmd` out through the engine. The caller
 // yields after it returns: lua_yield longjmps in Lua 5.4, so no object
 // with a destructor may be alive in the C function's frame by then.
 void request_command(lua_State* L, CtxBox& box, const std::string& method, InstanceCommand cmd) {
@@ -282,6 +284,7 @@ void request_command(lua_State* L, CtxBox& box, const std::string& method, Insta
   req.name = lua_tostring(L, 2);
   check_name(method.c_str(), "step", req.name);
   req.policy = effect_retry_policy(L, 3, method);
+  req.window = step_window_option(L, 3, method);
   req.effect_fn = box.instance->context().command_fn(std::move(cmd));
   box.instance->set_request(std::move(req));
 }

@@ -44,6 +44,7 @@ struct LuaRequest {
   AsyncStepFn effect_fn;              // kStep: an effect (ctx:http, ...) instead
   bool blocking = false;              // kStep: step_fn runs on the blocking-step pool
   RetryPolicy policy;                 // kStep
+  nlohmann::json window;              // kStep: its send window (AwaitRequest::window)
   DurationMs duration = 0;            // kSleepFor
   TimeMs until = 0;                   // kSleepUntil; kWait with a deadline
   std::vector<std::string> signals;   // kWait

@@ -29,6 +29,7 @@ Workflow<void> lua_workflow(std::shared_ptr<const LuaScript> script, Context& ct
       co_return;
     }
     ctx.set_origin(std::move(req.origin));
+    if (req.kind == LuaRequest::Kind::kStep) ctx.set_step_window(std::move(req.window));
     if (req.kind == LuaRequest::Kind::kStep && req.effect_fn) {
       nlohmann::json result = co_await ctx.step_async(req.name, std::move(req.effect_fn), req.policy);
       out = instance->resume_with_json(result);

@@ -9,8 +9,10 @@
 -- Input: email (required), first_name, red, orange (0-9999), segment
 -- ("critical", "urgent" or "optimize"; from red/orange when absent),
 -- offsets_ms (when email N goes out, from the start; default: the config's
--- offsets). validate stores them all, so a replay never depends on a
--- setting changed since.
+-- offsets), timezone (the signup's zone, for a send window's
+-- timezone_from = "timezone"), send_window (default: [workflows.nurture]
+-- send_window; docs/send-windows.md). validate stores them all, so a
+-- replay never depends on a setting changed since.
 -- Config (ctx.config): the [nurture] table, offsets as milliseconds
 -- (default 0s 1d 3d 5d 7d 9d 11d); [workflows.nurture] keys override it,
 -- there durations may also be text such as "1d".
@@ -19,12 +21,25 @@
 
 local DAY = 86400000
 local DEFAULT_OFFSETS = { 0, DAY, 3 * DAY, 5 * DAY, 7 * DAY, 9 * DAY, 11 * DAY }
-local KNOWN = { "email", "first_name", "red", "orange", "segment", "offsets_ms" }
+local KNOWN = { "email", "first_name", "red", "orange", "segment", "offsets_ms", "timezone", "send_window" }
+local WINDOW_FIELDS = { "days", "from", "to", "timezone", "timezone_from", "name" }
 
 local function segment_for(red, orange)
   if red >= 2 then return "critical" end
   if red == 1 or orange >= 3 then return "urgent" end
   return "optimize"
+end
+
+-- A send window as a plain table (ctx.config's tables are read-only
+-- proxies), checked: a bad one is refused at start.
+local function checked_window(w)
+  if w == nil then return nil end
+  if type(w) ~= "table" then error("input field 'send_window' must be a send window table", 0) end
+  local out = {}
+  for _, k in ipairs(WINDOW_FIELDS) do out[k] = w[k] end
+  local ok, err = pcall(dates.next_opening, out, 0)
+  if not ok then error("send_window: " .. tostring(err):gsub("^.-dates%.next_opening: ", ""), 0) end
+  return out
 end
 
 local function default_offsets(config)
@@ -39,6 +54,7 @@ return {
     input = check.fields(check.object(input), KNOWN)
     local email = check.email(input, "email", { required = true })
     check.string(input, "first_name")
+    check.string(input, "timezone")
     local red = check.integer(input, "red", 0, 9999)
     local orange = check.integer(input, "orange", 0, 9999)
     local segment = check.string(input, "segment", { one_of = { "critical", "urgent", "optimize" } })
@@ -48,6 +64,7 @@ return {
     out.email = email
     if segment == nil then out.segment = segment_for(red or 0, orange or 0) end
     if offsets == nil then out.offsets_ms = default_offsets(config or {}) end
+    out.send_window = checked_window(input.send_window or (config or {}).send_window)
     return out
   end,
 
@@ -62,9 +79,14 @@ return {
       orange = math.type(input.orange) == "integer" and input.orange or 0,
     }
     local offsets = type(input.offsets_ms) == "table" and input.offsets_ms or {}
+    local window = type(input.send_window) == "table" and input.send_window or nil
     -- A booking or an unsubscribe ends the sequence at once, even mid-wait.
     for i, offset in ipairs(offsets) do
-      if ctx:wait({ "booked", "unsubscribed" }, { ["until"] = ctx.started_at + offset }) then return end
+      local due = ctx.started_at + offset
+      -- With a send window, wait for its opening here rather than in the
+      -- step, so a booking or unsubscribe meanwhile still stops the email.
+      if window then due = dates.next_opening(window, due, input) end
+      if ctx:wait({ "booked", "unsubscribed" }, { ["until"] = due }) then return end
       local base = "email-" .. i
       ctx:email("send-" .. i, { to = email, template = { base .. "." .. segment, base }, vars = vars })
     end

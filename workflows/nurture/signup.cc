@@ -2,6 +2,7 @@
 
 #include "connectors/email/email_address.h"
 #include "engine/base/text.h"
+#include "engine/schedules/time_zone.h"
 
 #include <algorithm>
 #include <cctype>
@@ -64,6 +65,12 @@ Result<Signup> parse_signup(const nlohmann::json& body) {
   // The campaign's form names them red_systems and orange_systems.
   SUNDIAL_ASSIGN_OR_RETURN(s.red, count_field(body, {"red", "red_systems"}));
   SUNDIAL_ASSIGN_OR_RETURN(s.orange, count_field(body, {"orange", "orange_systems"}));
+  for (const char* key : {"timezone", "time_zone", "tz"}) {
+    if (!given(body, key) || !body[key].is_string()) continue;
+    auto zone = TimeZone::find(trim_space(body[key].get<std::string>()));
+    if (zone) s.timezone = zone->name();
+    break;
+  }
   return s;
 }
 
@@ -76,12 +83,14 @@ std::string segment_for(int red, int orange) {
 std::string nurture_instance_id(const std::string& normalized_email) { return "nurture:" + normalized_email; }
 
 nlohmann::json nurture_input(const Signup& signup, const std::vector<DurationMs>& offsets) {
-  return {{"email", signup.email},
-          {"first_name", signup.first_name},
-          {"red", signup.red},
-          {"orange", signup.orange},
-          {"segment", segment_for(signup.red, signup.orange)},
-          {"offsets_ms", offsets}};
+  nlohmann::json input = {{"email", signup.email},
+                          {"first_name", signup.first_name},
+                          {"red", signup.red},
+                          {"orange", signup.orange},
+                          {"segment", segment_for(signup.red, signup.orange)},
+                          {"offsets_ms", offsets}};
+  if (!signup.timezone.empty()) input["timezone"] = signup.timezone;
+  return input;
 }
 
 }  // namespace sundial

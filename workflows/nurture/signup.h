@@ -28,13 +28,19 @@ struct Signup {
   std::string first_name;
   int red = 0;
   int orange = 0;
+  // The signup's own time zone ("Europe/Paris", as a browser's
+  // Intl.DateTimeFormat().resolvedOptions().timeZone gives it) when it
+  // named a known one; empty otherwise. A send window with
+  // timezone_from = "timezone" sends in it (docs/send-windows.md).
+  std::string timezone;
 };
 
 // From a JSON or form body: "email" (required), "first_name" (or
 // "firstName", "name"), "red"/"orange" or the campaign form's
 // "red_systems"/"orange_systems" (numbers or numeric strings; the first
-// name given wins; absent, null or "" count 0). invalid_argument names what
-// is wrong.
+// name given wins; absent, null or "" count 0), "timezone" (or "time_zone",
+// "tz"; kept only when it names a known zone: a signup is never refused
+// over it). invalid_argument names what is wrong.
 Result<Signup> parse_signup(const nlohmann::json& body);
 std::string segment_for(int red, int orange);  // "critical", "urgent", "optimize"
 // Every segment segment_for gives (and nurture.lua accepts).

@@ -11,24 +11,13 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/iso_time.h"
+
 namespace sundial {
 namespace {
 
-// "2026-03-29T01:00:00Z" or "2026-03-29T01:00:00.500Z" → TimeMs.
-TimeMs cron_test_iso(const std::string& text) {
-  int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0, ms = 0;
-  int n = std::sscanf(text.c_str(), "%d-%d-%dT%d:%d:%d.%dZ", &y, &mo, &d, &h, &mi, &s, &ms);
-  EXPECT_GE(n, 6) << text;
-  auto days = date::sys_days{date::year{y} / mo / d}.time_since_epoch().count();
-  return ((static_cast<int64_t>(days) * 24 + h) * 60 + mi) * 60000 + s * 1000 + ms;
-}
-
-std::string cron_test_format(std::optional<TimeMs> t) {
-  if (!t) return "none";
-  auto tp = date::sys_time<std::chrono::milliseconds>{std::chrono::milliseconds{*t}};
-  if (*t % 1000 == 0) return date::format("%FT%TZ", date::floor<std::chrono::seconds>(tp));
-  return date::format("%FT%TZ", tp);
-}
+using testing::iso_ms;
+using testing::iso_text;
 
 struct CronNextCase {
   const char* expr;
@@ -212,9 +201,9 @@ TEST(CronNextTest, KnownAnswers) {
     ASSERT_TRUE(expr) << expr.error().message;
     auto zone = TimeZone::find(c.zone);
     ASSERT_TRUE(zone) << zone.error().message;
-    auto next = expr->next(cron_test_iso(c.after), *zone);
+    auto next = expr->next(iso_ms(c.after), *zone);
     std::string expected = *c.expected ? c.expected : "none";
-    EXPECT_EQ(cron_test_format(next), expected);
+    EXPECT_EQ(iso_text(next), expected);
     ++checked;
   }
   EXPECT_GE(checked, 100);
@@ -257,7 +246,7 @@ TEST(CronPrevTest, KnownAnswers) {
     auto zone = TimeZone::find(c.zone);
     ASSERT_TRUE(zone) << zone.error().message;
     std::string expected = *c.expected ? c.expected : "none";
-    EXPECT_EQ(cron_test_format(expr->prev(cron_test_iso(c.at_or_before), *zone)), expected);
+    EXPECT_EQ(iso_text(expr->prev(iso_ms(c.at_or_before), *zone)), expected);
   }
 }
 
@@ -270,8 +259,8 @@ TEST(CronPropertyTest, NextAndPrevAgree) {
       "UTC", "Europe/Paris", "America/New_York", "Australia/Sydney", "Australia/Lord_Howe", "Asia/Kolkata"};
   std::vector<TimeZone> tz;
   for (const char* z : zones) tz.push_back(*TimeZone::find(z));
-  const TimeMs from = cron_test_iso("2026-01-01T00:00:00Z");
-  const TimeMs span = cron_test_iso("2030-01-01T00:00:00Z") - from;
+  const TimeMs from = iso_ms("2026-01-01T00:00:00Z");
+  const TimeMs span = iso_ms("2030-01-01T00:00:00Z") - from;
   int defined = 0;
   for (int i = 0; i < 300; ++i) {
     std::string text;
@@ -286,7 +275,7 @@ TEST(CronPropertyTest, NextAndPrevAgree) {
     const TimeZone& zone = tz[rng() % tz.size()];
     TimeMs t = from + static_cast<TimeMs>(rng() % static_cast<uint64_t>(span));
     if (rng() % 2) t -= t % 1000;
-    SCOPED_TRACE(text + " in " + zone.name() + " at " + cron_test_format(t));
+    SCOPED_TRACE(text + " in " + zone.name() + " at " + iso_text(t));
     auto next = expr->next(t, zone);
     if (next) {
       ++defined;
@@ -348,8 +337,8 @@ TEST(CronPropertyTest, NextMatchesAnInstantWalk) {
     std::string text = join(minutes) + " " + join(hours) + " " + day_fields[rng() % std::size(day_fields)];
     auto expr = *CronExpr::parse(text);
     auto zone = *TimeZone::find(change.zone);
-    TimeMs t = cron_test_iso(change.at) + static_cast<TimeMs>(rng() % (12 * kHourMs)) - 6 * kHourMs;
-    SCOPED_TRACE(text + " in " + zone.name() + " after " + cron_test_format(t));
+    TimeMs t = iso_ms(change.at) + static_cast<TimeMs>(rng() % (12 * kHourMs)) - 6 * kHourMs;
+    SCOPED_TRACE(text + " in " + zone.name() + " after " + iso_text(t));
     auto local_minute_matches = [&](int64_t local_s) {
       int64_t day = local_s >= 0 ? local_s / 86400 : (local_s - 86399) / 86400;
       int64_t in_day = local_s - day * 86400;
@@ -376,7 +365,7 @@ TEST(CronPropertyTest, NextMatchesAnInstantWalk) {
     }
     auto next = expr.next(t, zone);
     if (expected) {
-      EXPECT_EQ(cron_test_format(next), cron_test_format(expected));
+      EXPECT_EQ(iso_text(next), iso_text(expected));
     } else if (next) {
       EXPECT_GT(*next, t + 26 * kHourMs - kMinuteMs);
     }
@@ -390,9 +379,9 @@ TEST(CronPropertyTest, ExtremeInstantsHaveNoFireTimes) {
   EXPECT_EQ(expr.prev(std::numeric_limits<TimeMs>::max(), utc), std::nullopt);
   EXPECT_EQ(expr.next(std::numeric_limits<TimeMs>::min(), utc), std::nullopt);
   EXPECT_EQ(expr.prev(std::numeric_limits<TimeMs>::min(), utc), std::nullopt);
-  EXPECT_EQ(cron_test_format(expr.next(cron_test_iso("9999-12-31T23:58:00Z") - 1, utc)),
+  EXPECT_EQ(iso_text(expr.next(iso_ms("9999-12-31T23:58:00Z") - 1, utc)),
             "9999-12-31T23:58:00Z");
-  EXPECT_EQ(cron_test_format(expr.prev(cron_test_iso("0001-01-01T00:01:00Z"), utc)), "0001-01-01T00:01:00Z");
+  EXPECT_EQ(iso_text(expr.prev(iso_ms("0001-01-01T00:01:00Z"), utc)), "0001-01-01T00:01:00Z");
 }
 
 // Random text never crashes the parser, and whatever parses can be asked.
@@ -420,7 +409,7 @@ TEST(CronParseTest, SurvivesRandomText) {
       continue;
     }
     ++parsed;
-    auto next = expr->next(cron_test_iso("2026-10-25T00:00:00Z"), paris);
+    auto next = expr->next(iso_ms("2026-10-25T00:00:00Z"), paris);
     if (next) {
       EXPECT_EQ(expr->prev(*next, paris), next) << text;
     }

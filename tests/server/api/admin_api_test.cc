@@ -51,6 +51,44 @@ TEST_F(ApiTest, StartRejectsBadInput) {
   EXPECT_TRUE(json_of(call("GET", "/api/v1/instances"))["instances"].empty());  // nothing was stored
 }
 
+// A start's own send window (docs/send-windows.md): stored whole, shown by
+// describe, its wait in the history; a bad one is a 400 that stores nothing.
+TEST_F(ApiTest, AStartTakesASendWindow) {
+  const std::string start = "/api/v1/workflows/test.windowed/instances";
+  // The ManualClock starts at 2026-01-01T00:00:00Z, outside 09:00-10:00.
+  auto started = call("POST", start, R"({"id":"w","send_window":{"from":"09:00","to":"10:00"}})");
+  ASSERT_EQ(started.status, 201) << started.body;
+  EXPECT_EQ(json_of(started)["status"], "waiting");
+  auto d = json_of(call("GET", "/api/v1/instances/w"));
+  EXPECT_EQ(d["send_window"], (nlohmann::json{{"days", "Mon-Sun"}, {"from", "09:00"}, {"to", "10:00"}, {"timezone", "UTC"}}));
+  EXPECT_EQ(d["current_step"], "send");
+  EXPECT_EQ(d["window_opens_at"], h.clock.now_ms() + 9 * kHourMs);
+  EXPECT_EQ(d["next_timer"], d["window_opens_at"]);
+  auto history = json_of(call("GET", "/api/v1/instances/w/history"))["entries"];
+  const auto& deferred = history.back();
+  EXPECT_EQ(deferred["event"], "step_deferred");
+  EXPECT_EQ(deferred["step"], "send");
+  EXPECT_EQ(deferred["due"], d["window_opens_at"]);
+  EXPECT_EQ(deferred["timezone"], "UTC");
+  EXPECT_EQ(deferred["window"]["from"], "09:00");
+  EXPECT_FALSE(deferred.contains("data"));
+
+  for (const char* body : {R"({"id":"b1","send_window":5})", R"({"id":"b2","send_window":"business"})",
+                           R"({"id":"b3","send_window":{"from":"25:00","to":"10:00"}})",
+                           R"({"id":"b4","send_window":{"from":"09:00","to":"10:00","timezone":"Mars/Base"}})",
+                           R"({"id":"b5","send_window":{"from":"09:00","to":"10:00","tz":"UTC"}})",
+                           R"({"id":"b6","send_window":{"from":"09:00","to":"10:00","timezone_from":"tz"},"input":{"tz":"Nope"}})"}) {
+    auto refused = call("POST", start, body);
+    EXPECT_EQ(refused.status, 400) << body << ": " << refused.body;
+    EXPECT_EQ(code_of(refused), "invalid_argument") << body;
+  }
+  EXPECT_EQ(json_of(call("GET", "/api/v1/instances"))["instances"].size(), 1u);  // only "w"
+  auto unknown = call("POST", start, R"({"sendwindow":"night"})");
+  EXPECT_EQ(unknown.status, 400);
+  EXPECT_NE(json_of(unknown)["error"]["message"].get<std::string>().find("unknown field 'sendwindow'"),
+            std::string::npos);
+}
+
 TEST_F(ApiTest, DescribeAndHistory) {
   ASSERT_EQ(call("POST", kStart, R"({"id":"d1","input":{"timeout_ms":60000}})").status, 201);
   auto d = call("GET", "/api/v1/instances/d1");

@@ -143,7 +143,7 @@ TEST(ConfigModulesTest, MessagesListTheSameTablesAndKeys) {
   EXPECT_EQ(table.error().message,
             "sundial.toml:1:1: unknown table [nurtur]; known tables: bench, calcom, github, limits, notion, "
             "notion_dependencies, notion_github_sync, notion_rollup, nurture, queues, "
-            "reminders, resend, schedules, server, storage, subscriptions, topics, workflows");
+            "reminders, resend, schedules, send_windows, server, storage, subscriptions, topics, workflows");
   auto key = parse_config("[reminders]\nlead = [\"1h\"]\n");
   ASSERT_FALSE(key);
   EXPECT_EQ(key.error().message,

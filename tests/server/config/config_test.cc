@@ -154,6 +154,46 @@ TEST(ConfigTest, LimitTablesDeclareSharedRateLimiters) {
   }
 }
 
+// [send_windows.<name>] and [workflows.<type>] send_window (docs/send-windows.md).
+TEST(ConfigTest, SendWindowTablesNameWindowsThatTypesUse) {
+  auto c = parse_config(
+      "[workflows.nurture]\nsend_window = \"business\"\n"  // named before it is defined
+      "[workflows.reminders]\nsend_window = { from = \"08:00\", to = \"20:00\" }\n"
+      "[send_windows.business]\ndays = \"Mon-Fri\"\nfrom = \"09:00\"\nto = \"18:00\"\n"
+      "timezone = \"Europe/Paris\"\ntimezone_from = \"timezone\"\n");
+  ASSERT_TRUE(c) << c.error().message;
+  ASSERT_TRUE(resolve_type_send_windows(*c));
+  const SendWindowCatalog& windows = c->engine.send_windows;
+  ASSERT_EQ(windows.named.size(), 1u);
+  EXPECT_EQ(to_json(windows.named.at("business")),
+            (nlohmann::json{{"days", "Mon-Fri"}, {"from", "09:00"}, {"to", "18:00"}, {"timezone", "Europe/Paris"},
+                            {"timezone_from", "timezone"}, {"name", "business"}}));
+  ASSERT_NE(windows.for_type("nurture"), nullptr);
+  EXPECT_EQ(windows.for_type("nurture")->name, "business");
+  // The type's ctx.config sees the window whole, its name resolved.
+  EXPECT_EQ(c->workflows.type_config.at("nurture").at("send_window"), to_json(windows.named.at("business")));
+  ASSERT_NE(windows.for_type("reminders"), nullptr);
+  EXPECT_EQ(windows.for_type("reminders")->from_minute, 8 * 60);
+  EXPECT_EQ(windows.for_type("notion-sync"), nullptr);
+
+  for (std::string bad : {"[send_windows.x]\nfrom = \"9\"\nto = \"18:00\"",
+                          "[send_windows.x]\nfrom = \"09:00\"", "[send_windows.x]\nfrom = \"09:00\"\nto = \"18:00\"\nzone = \"UTC\"",
+                          "[send_windows.x]\nfrom = \"09:00\"\nto = \"18:00\"\ntimezone = \"Mars/Base\"",
+                          "[send_windows.\"bad name\"]\nfrom = \"09:00\"\nto = \"18:00\"",
+                          "[send_windows.x]\nname = \"y\"\nfrom = \"09:00\"\nto = \"18:00\"",
+                          "[send_windows]\nx = 1"}) {
+    auto r = parse_config(bad);
+    ASSERT_FALSE(r) << bad;
+    EXPECT_NE(r.error().message.find("send_window"), std::string::npos) << r.error().message;
+  }
+  auto unknown = parse_config("[workflows.nurture]\nsend_window = \"nigth\"\n[send_windows.night]\nfrom = \"22:00\"\nto = \"06:00\"\n");
+  ASSERT_TRUE(unknown);
+  auto resolved = resolve_type_send_windows(*unknown);
+  ASSERT_FALSE(resolved);
+  EXPECT_EQ(resolved.error().message,
+            "[workflows.nurture] send_window: unknown send window \"nigth\" (defined: night)");
+}
+
 TEST(ConfigTest, UnknownKeysAndTablesAreErrors) {
   auto key = parse_config("[server]\nlisten_port = 1\n");
   ASSERT_FALSE(key);

@@ -46,6 +46,27 @@ TEST(DatesLibrary, WorkingDaysSkipWeekendsByDefault) {
   EXPECT_EQ(dates_value(R"(dates.add_working_days("2026-12-04", 1, false))"), "2026-12-05");
 }
 
+TEST(DatesLibrary, NextOpeningOfASendWindow) {
+  // 2026-12-04T19:00:00Z is a Friday evening; Paris is UTC+1 in December.
+  const std::string friday_evening = "1796410800000";
+  const std::string window = R"({ days = "Mon-Fri", from = "09:00", to = "18:00", timezone = "Europe/Paris", timezone_from = "tz" })";
+  // Monday 2026-12-07 09:00 in Paris is 08:00Z.
+  EXPECT_EQ(dates_value("dates.next_opening(" + window + ", " + friday_evening + ")"), 1796630400000);
+  // Open at that time: the time itself.
+  EXPECT_EQ(dates_value("dates.next_opening(" + window + ", 1796385600000)"), 1796385600000);  // 12:00Z Friday
+  // The zone from the input: in New York it is 14:00 on Friday, open.
+  EXPECT_EQ(dates_value("dates.next_opening(" + window + ", " + friday_evening + R"(, { tz = "America/New_York" }))"),
+            1796410800000);
+  EXPECT_NE(dates_refusal(R"(return dates.next_opening("business", 0))").find("argument 1 must be a send window table"),
+            std::string::npos);
+  EXPECT_NE(dates_refusal(R"(return dates.next_opening({ from = "09:00" }, 0))").find("give both from and to"),
+            std::string::npos);
+  EXPECT_NE(dates_refusal(R"(return dates.next_opening({ from = "09:00", to = "10:00" }, -1))").find("argument 2"),
+            std::string::npos);
+  EXPECT_NE(dates_refusal(R"(return dates.next_opening({ from = "09:00", to = "10:00" }, 0, "UTC"))").find("argument 3"),
+            std::string::npos);
+}
+
 TEST(DatesLibrary, PlainDaysAndValidity) {
   EXPECT_EQ(dates_value(R"(dates.add_days("2028-02-28", 1))"), "2028-02-29");
   EXPECT_EQ(dates_value(R"(dates.add_days("2026-01-01", -1))"), "2025-12-31");

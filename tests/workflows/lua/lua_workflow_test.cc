@@ -932,5 +932,47 @@ TEST_F(LuaWorkflowTest, AScriptWhoseNameIsNoTypeNameOrAMissingDirectoryIsRefused
   EXPECT_NE(missing.error().message.find("nowhere"), std::string::npos) << missing.error().message;
 }
 
+// A step names its send window in its options: by name, as a table, or
+// false for none (docs/send-windows.md).
+TEST_F(LuaWorkflowTest, AStepNamesItsSendWindow) {
+  add("windowed", R"lua(
+return {
+  run = function(ctx, input)
+    local a = ctx:step("at-night", function() return "a" end, { window = "night" })
+    local b = ctx:step("morning", function() return "b" end, { window = { from = "09:00", to = "10:00" } })
+    local c = ctx:step("any-time", function() return "c" end, { window = false })
+    return a .. b .. c
+  end,
+}
+)lua");
+  add("bad_window", R"lua(
+return { run = function(ctx) return ctx:step("x", function() return 1 end, { window = true }) end }
+)lua");
+  SendWindow night;
+  night.from_minute = 22 * 60;
+  night.to_minute = 6 * 60;
+  night.name = "night";
+  h.options.send_windows.named["night"] = night;
+  h.options.send_windows.by_type["windowed"] = night;  // "any-time" would wait for it without window = false
+  h.open();  // the ManualClock starts at 2026-01-01T00:00:00Z: night
+  ASSERT_TRUE(h.start("windowed", "w"));
+  EXPECT_EQ(h.status("w"), InstanceStatus::kWaiting);
+  auto d = h.describe("w");
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->step_name, "morning");
+  EXPECT_EQ(d->timer_due, h.clock.now_ms() + 9 * kHourMs);
+  h.advance(9 * kHourMs);
+  EXPECT_EQ(result("w"), "abc");
+  size_t deferred = 0;
+  for (const auto& e : h.history("w")) deferred += e.kind == EntryKind::kStepDeferred;
+  EXPECT_EQ(deferred, 1u);
+
+  ASSERT_TRUE(h.start("bad_window", "bad"));
+  EXPECT_EQ(h.status("bad"), InstanceStatus::kFailed);
+  EXPECT_NE(last_error("bad").find("ctx:step: window must be a window's name, a window table, or false for none"),
+            std::string::npos)
+      << last_error("bad");
+}
+
 }  // namespace
 }  // namespace sundial::lua

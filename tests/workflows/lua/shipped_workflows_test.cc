@@ -51,7 +51,7 @@ TEST_F(ShippedChecks, ANurtureTakesTheConfiguredOffsetsAndItsSegmentFromTheCount
   // What the signup webhook builds passes unchanged, even with no offsets
   // ([nurture] offsets = []: stored as [], not {}).
   for (const auto& offsets : {kOffsets, std::vector<DurationMs>{}}) {
-    nlohmann::json signup = nurture_input(Signup{"lead@example.com", "Lee", 1, 0}, offsets);
+    nlohmann::json signup = nurture_input(Signup{"lead@example.com", "Lee", 1, 0, "Europe/Paris"}, offsets);
     auto same = nurture->validate(signup);
     ASSERT_TRUE(same) << same.error().message;
     EXPECT_EQ(same->dump(), signup.dump());
@@ -78,6 +78,25 @@ TEST_F(ShippedChecks, ANurtureRefusesWhatItCannotUse) {
   expect_refused(with("segment", "panic"), "'segment'");
   expect_refused(with("first_name", 5), "'first_name'");
   expect_refused(with("offset_ms", {0}), "unknown input field 'offset_ms'");
+  expect_refused(with("timezone", 5), "'timezone'");
+  expect_refused(with("send_window", "business"), "'send_window' must be a send window table");
+  expect_refused(with("send_window", {{"from", "25:00"}, {"to", "18:00"}}),
+                 "send_window: send window: from: \"25:00\" is not a time of day");
+}
+
+// The type's send window ([workflows.nurture] send_window, resolved to a
+// table) is copied into the input at start, as a plain table; a start's
+// own send_window wins.
+TEST(ShippedNurtureWindow, TheConfiguredSendWindowIsStoredInTheInput) {
+  nlohmann::json window = {{"days", "Mon-Fri"}, {"from", "09:00"}, {"to", "18:00"}, {"timezone", "Europe/Paris"}};
+  auto nurture = load_shipped_script("nurture", nullptr, {{"offsets", kOffsets}, {"send_window", window}});
+  auto r = nurture->validate({{"email", "a@b.co"}});
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ((*r)["send_window"], window);
+  nlohmann::json own = {{"from", "10:00"}, {"to", "11:00"}};
+  auto mine = nurture->validate({{"email", "a@b.co"}, {"send_window", own}});
+  ASSERT_TRUE(mine) << mine.error().message;
+  EXPECT_EQ((*mine)["send_window"], own);
 }
 
 TEST_F(ShippedChecks, RemindersNeedAStartTimeAndAnAttendee) {

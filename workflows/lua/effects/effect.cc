@@ -51,6 +51,33 @@ RetryPolicy effect_retry_policy(lua_State* L, int index, const std::string& meth
   return policy;
 }
 
+nlohmann::json step_window_option(lua_State* L, int index, const std::string& method) {
+  if (!lua_istable(L, index)) return nullptr;
+  index = lua_absindex(L, index);
+  nlohmann::json window;
+  switch (raw_field(L, index, "window")) {
+    case LUA_TNIL:
+      window = nullptr;
+      break;
+    case LUA_TBOOLEAN:
+      if (lua_toboolean(L, -1)) {
+        lua_pop(L, 1);
+        throw LuaValueError(method + ": window must be a window's name, a window table, or false for none");
+      }
+      window = false;
+      break;
+    case LUA_TSTRING:
+    case LUA_TTABLE:
+      window = to_json(L, -1);
+      break;
+    default:
+      lua_pop(L, 1);
+      throw LuaValueError(method + ": window must be a window's name, a window table, or false for none");
+  }
+  lua_pop(L, 1);
+  return window;
+}
+
 void check_known_fields(lua_State* L, int index, const std::string& method,
                         const std::vector<std::string>& known) {
   index = lua_absindex(L, index);
@@ -61,7 +88,7 @@ void check_known_fields(lua_State* L, int index, const std::string& method,
       size_t len = 0;
       const char* s = lua_tolstring(L, -2, &len);
       std::string key(s, len);
-      ok = key == "attempts" || key == "backoff" || key == "max_backoff" ||
+      ok = key == "attempts" || key == "backoff" || key == "max_backoff" || key == "window" ||
            std::find(known.begin(), known.end(), key) != known.end();
       if (!ok) throw LuaValueError(method + ": unknown field '" + key + "'");
     }

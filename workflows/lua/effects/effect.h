@@ -124,8 +124,14 @@ int raw_field(lua_State* L, int index, const char* name);
 DurationMs effect_duration(lua_State* L, int index, const std::string& what);
 // The retry fields of the options table: attempts, backoff, max_backoff.
 RetryPolicy effect_retry_policy(lua_State* L, int index, const std::string& method);
-// Refuses fields of the options table that are not in `known` (a typo such
-// as `header =` must not be silently ignored).
+// The `window` field of the options table (the step's send window,
+// engine/schedules/send_window.h): null when absent, false for none, or a
+// window's name or table as JSON; the engine checks it when the step comes
+// due (an unknown name fails the instance, naming the windows defined).
+nlohmann::json step_window_option(lua_State* L, int index, const std::string& method);
+// Refuses fields of the options table that are not in `known` or the
+// common ones (attempts, backoff, max_backoff, window): a typo such as
+// `header =` must not be silently ignored.
 void check_known_fields(lua_State* L, int index, const std::string& method,
                         const std::vector<std::string>& known);
 

@@ -35,6 +35,8 @@ function detailsOf(e, open) {
       line('was due ', timeEl(e.due, { abs: 'first' }), e.at > e.due ? ` (fired ${duration(e.at - e.due)} late)` : '');
     } else if (e.event === 'step_attempt_failed') {
       line('retry at ', timeEl(e.due, { abs: 'first' }));
+    } else if (e.event === 'step_deferred') {
+      line('outside its send window: starts at ', timeEl(e.due, { abs: 'first' }));
     } else if (e.event === 'debounced') {
       line('runs at ', timeEl(e.due, { abs: 'first' }), ' unless another start comes first');
     } else {
@@ -44,6 +46,11 @@ function detailsOf(e, open) {
   if (e.event === 'signal_received') line(e.delivered ? 'delivered at once' : 'kept until the workflow waits for it');
   if (e.event === 'signal_delivered' && e.signal_seq !== undefined) line(`delivers the signal of entry #${e.signal_seq}`);
   if ((e.event === 'resumed' || e.event === 'retried') && e.shift_ms) line(`the schedule moved ${duration(e.shift_ms)} later`);
+  if (e.event === 'step_deferred' && e.window) {
+    const w = e.window;
+    line(`window ${w.name ? w.name + ': ' : ''}${w.days} ${w.from}–${w.to} ${e.timezone || w.timezone}`);
+    if (e.note) line(String(e.note));
+  }
   if (e.event === 'step_skipped') line(e.result === undefined ? 'skipped by an operator: the workflow got null as its result' : 'skipped by an operator: the workflow got the result below');
   if (e.reason !== undefined) {
     out.push(h('div', { class: 'entry-line' }, 'reason:', h('pre', { class: 'error', tabindex: '0' }, String(e.reason))));
