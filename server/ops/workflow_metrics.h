@@ -1,9 +1,13 @@
 // WorkflowMetrics: what the workflows did, by workflow type, counted from
 // the engine's events as they commit (no scan, no write):
 //   sundial_workflow_steps_total{type,outcome}      completed, retried (an
-//       attempt failed and another is due), failed (for good), skipped
+//       attempt failed and another is due), failed (for good), skipped,
+//       deferred (held for its send window)
 //   sundial_workflow_instances_total{type,event}    started, completed,
 //       failed, cancelled, retried
+//   sundial_emails_total{template,outcome}          sent, logged, failed:
+//       each templated email attempt (workflows/email/email_counts.h),
+//       read at scrape time
 // Counters since this process started, as Prometheus expects of a counter
 // (rate() handles the reset at a restart). The current instances by type
 // and status are a gauge ServerMetrics sets from the engine's stats.

@@ -1,5 +1,7 @@
 #include "workflows/email/email_step.h"
 
+#include "workflows/email/email_counts.h"
+
 namespace sundial {
 
 Result<std::shared_ptr<const EmailDeps>> load_email_deps(ResendClient& resend, std::string from,
@@ -24,15 +26,25 @@ Result<std::shared_ptr<const EmailDeps>> load_email_deps(ResendClient& resend, s
 void send_templated_email(const EmailDeps& deps, const std::vector<std::string>& template_names,
                           const nlohmann::json& vars, const std::string& to, const StepInfo& info,
                           StepDone done) {
+  EmailCounts& counts = EmailCounts::process();
   const EmailTemplate* t = deps.templates.find_first(template_names);
   if (t == nullptr) {
-    return done(
-        make_error(ErrorCode::kInvalidArgument, "no template '" + template_names.back() + "' is loaded"));
+    // One label for every missing template: the names come from scripts.
+    counts.count("(missing)", EmailCounts::Outcome::kFailed);
+    return done(make_error(ErrorCode::kInvalidArgument,
+                           "no template '" + (template_names.empty() ? "" : template_names.back()) + "' is loaded"));
   }
   auto rendered = render_email(*t, vars);
-  if (!rendered) return done(std::unexpected(rendered.error()));
-  deps.resend.send(Email{deps.from, to, rendered->subject, rendered->html, rendered->text},
-                   info.idempotency_key, std::move(done));
+  if (!rendered) {
+    counts.count(t->name, EmailCounts::Outcome::kFailed);
+    return done(std::unexpected(rendered.error()));
+  }
+  auto sent = deps.resend.log_mode() ? EmailCounts::Outcome::kLogged : EmailCounts::Outcome::kSent;
+  deps.resend.send(Email{deps.from, to, rendered->subject, rendered->html, rendered->text}, info.idempotency_key,
+                   [&counts, name = t->name, sent, done = std::move(done)](Result<nlohmann::json> result) mutable {
+                     counts.count(name, result ? sent : EmailCounts::Outcome::kFailed);
+                     done(std::move(result));
+                   });
 }
 
 }  // namespace sundial

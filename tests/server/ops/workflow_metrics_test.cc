@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "server/ops/workflow_metrics.h"
+#include "workflows/email/email_counts.h"
 #include "tests/engine/test_workflows.h"
 #include "tests/support/engine_harness.h"
 
@@ -27,6 +28,7 @@ TEST(WorkflowMetricsTest, CountsStepsAndInstancesByType) {
   metrics.count(event(EventType::kStepFailed, "nurture", "attempt 1 failed, will retry: 503 failed for good?"));
   metrics.count(event(EventType::kStepFailed, "nurture", "attempt 12 failed for good: 422 invalid recipient"));
   metrics.count(event(EventType::kStepSkipped, "nurture", "bounced"));
+  metrics.count(event(EventType::kStepDeferred, "nurture", "until 2026-03-30 09:00 Europe/Paris"));
   metrics.count(event(EventType::kFailed, "reminders"));
   metrics.count(event(EventType::kTimerFired, "reminders"));  // not counted here
   std::string text = registry.render();
@@ -34,8 +36,27 @@ TEST(WorkflowMetricsTest, CountsStepsAndInstancesByType) {
                              "sundial_workflow_steps_total{type=\"nurture\",outcome=\"retried\"} 1",
                              "sundial_workflow_steps_total{type=\"nurture\",outcome=\"failed\"} 1",
                              "sundial_workflow_steps_total{type=\"nurture\",outcome=\"skipped\"} 1",
+                             "sundial_workflow_steps_total{type=\"nurture\",outcome=\"deferred\"} 1",
                              "sundial_workflow_instances_total{type=\"nurture\",event=\"started\"} 1",
                              "sundial_workflow_instances_total{type=\"reminders\",event=\"failed\"} 1"}) {
+    EXPECT_NE(text.find(series), std::string::npos) << series << "\n" << text;
+  }
+}
+
+TEST(WorkflowMetricsTest, CountsEmailsByTemplateAndOutcome) {
+  EngineHarness h;
+  h.open();
+  ops::MetricsRegistry registry;
+  ops::WorkflowMetrics metrics(registry, h.engine->events());
+  // Process-wide counts: names no other test sends.
+  EmailCounts::process().count("metrics-test.welcome", EmailCounts::Outcome::kSent);
+  EmailCounts::process().count("metrics-test.welcome", EmailCounts::Outcome::kSent);
+  EmailCounts::process().count("metrics-test.welcome", EmailCounts::Outcome::kFailed);
+  EmailCounts::process().count("metrics-test.logged", EmailCounts::Outcome::kLogged);
+  std::string text = registry.render();
+  for (const char* series : {"sundial_emails_total{template=\"metrics-test.welcome\",outcome=\"sent\"} 2",
+                             "sundial_emails_total{template=\"metrics-test.welcome\",outcome=\"failed\"} 1",
+                             "sundial_emails_total{template=\"metrics-test.logged\",outcome=\"logged\"} 1"}) {
     EXPECT_NE(text.find(series), std::string::npos) << series << "\n" << text;
   }
 }
