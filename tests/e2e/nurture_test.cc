@@ -24,6 +24,7 @@
 #include "tests/support/daemon_process.h"
 #include "tests/support/fake_provider.h"
 #include "tests/support/http_client.h"
+#include "tests/support/iso_time.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_seed.h"
 
@@ -464,12 +465,7 @@ TEST_F(NurtureTest, ARescheduleThatKeepsTheUidPlansTheNewTimeOnce) {
 TEST_F(NurtureTest, SendWindowsHoldEmailsAndStepsAcrossASigkill) {
   // Every day from two hours from now, for an hour, in UTC.
   const int64_t opens = (wall_ms() + 2 * 3600 * 1000) / 60000 * 60000;
-  auto hhmm = [](int64_t ms) {
-    int64_t minute = ms / 60000 % (24 * 60);
-    char buf[8];
-    std::snprintf(buf, sizeof buf, "%02d:%02d", static_cast<int>(minute / 60), static_cast<int>(minute % 60));
-    return std::string(buf);
-  };
+  const auto hhmm = utc_hhmm;
   const std::string window =
       "{ from = \"" + hhmm(opens) + "\", to = \"" + hhmm(opens + 3600 * 1000) + "\", timezone_from = \"timezone\" }";
   write_config(R"(["0s", "1s"])", SUNDIAL_SOURCE_DIR "/templates/nurture",

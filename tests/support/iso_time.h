@@ -32,4 +32,12 @@ inline std::string iso_text(std::optional<TimeMs> t) {
   return date::format("%FT%TZ", tp);
 }
 
+// The UTC wall-clock time of `t` as "HH:MM" (a send window's from or to).
+inline std::string utc_hhmm(TimeMs t) {
+  const int64_t minute = ((t / 60000) % (24 * 60) + 24 * 60) % (24 * 60);
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "%02d:%02d", static_cast<int>(minute / 60), static_cast<int>(minute % 60));
+  return buf;
+}
+
 }  // namespace sundial::testing

@@ -26,6 +26,7 @@
 #include "tests/support/daemon_test.h"
 #include "tests/support/headless_browser.h"
 #include "tests/support/http_client.h"
+#include "tests/support/iso_time.h"
 
 namespace sundial::testing {
 namespace {
@@ -213,6 +214,25 @@ TEST_F(DashboardBrowserTest, SignInWatchSteerAndRenderHostileTextInertly) {
   if (browser.evaluate("document.querySelector('#confirm-dialog')?.open === true") == true) browser.click("#confirm-ok");
   ASSERT_TRUE(eventually([&] { return history_has("breaker-1", "retried"); }));
   ASSERT_TRUE(browser.wait_for("document.querySelector('#timeline tr.timeline-row[data-event=retried]') !== null"));
+
+  // A step held for its send window (closed now: it opens in two hours):
+  // the instance page and the timeline say so.
+  const int64_t opens = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::system_clock::now().time_since_epoch()).count() + 2 * 3600 * 1000;
+  json window = {{"from", utc_hhmm(opens)}, {"to", utc_hhmm(opens + 3600 * 1000)}};
+  auto held = admin("POST", "/api/v1/workflows/napper/instances",
+                    json{{"id", "held-1"}, {"input", json::object()}, {"send_window", window}}.dump());
+  ASSERT_EQ(held.status, 201) << held.body;
+  browser.evaluate("location.hash = '#/instances/held-1'");
+  ASSERT_TRUE(browser.wait_for("document.querySelector('#timeline tr.timeline-row[data-event=step_deferred]') !== null"))
+      << browser.evaluate("document.body.innerText");
+  EXPECT_EQ(browser.evaluate("document.querySelector('#instance-facts').textContent.includes('waits for its send window')"),
+            true)
+      << browser.evaluate("document.querySelector('#instance-facts').textContent");
+  EXPECT_EQ(browser.evaluate("document.querySelector('#timeline tr.timeline-row[data-event=step_deferred]')"
+                             ".textContent.includes('outside its send window')"),
+            true);
+  shot(browser, "send-window");
 
   // The overview counts them; the workflows page shows a script.
   browser.evaluate("location.hash = '#/overview'");

@@ -67,7 +67,7 @@ export function mount(root, { segments, query }) {
         ['Created', timeEl(i.created_at)],
         ['Updated', timeEl(i.updated_at)],
         ['Finished', i.finished_at ? timeEl(i.finished_at) : null],
-        ['Current step', i.current_step ? h('span', { class: 'mono wrap' }, i.current_step,
+        ['Current step', i.current_step ? h('span', {}, h('span', { class: 'mono wrap' }, i.current_step),
           i.window_opens_at ? h('span', { class: 'muted' }, ' · waits for its send window, opens ', timeEl(i.window_opens_at)) : null) : '—'],
         ['Next timer', i.next_timer ? timeEl(i.next_timer) : '—'],
         ['Waiting for signals', i.waiting_for_signals && i.waiting_for_signals.length ? h('span', { class: 'mono wrap' }, i.waiting_for_signals.join(', ')) : '—'],
