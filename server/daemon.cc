@@ -162,7 +162,8 @@ Result<lua::ScriptCatalog::Options> lua_script_options(
   effects.http_policy = std::make_shared<OutboundPolicy>(std::move(*policy));
   effects.http_max_response_bytes = config.workflows.http_max_response_bytes;
   effects.secrets.allowed = config.workflows.secrets;
-  effects.secrets.forbidden = {config.server.admin_token_env, config.server.worker_token_env};
+  effects.secrets.forbidden = {config.server.admin_token_env, config.server.worker_token_env,
+                               config.server.viewer_token_env};
   if (!config.workflows.templates_dir.empty()) {
     std::string from = config.workflows.email_from.empty() ? config.resend.from : config.workflows.email_from;
     SUNDIAL_ASSIGN_OR_RETURN(
@@ -441,8 +442,15 @@ int run_daemon(const std::vector<std::string>& args) {
         "the worker token restricts nothing",
         config.server.worker_token_env, config.server.admin_token_env);
   }
+  std::optional<std::string> viewer_token = secret_from_env(config.server.viewer_token_env);
+  if (viewer_token && !admin_token) {
+    spdlog::warn(
+        "${} is set but ${} is not: with no admin token the API is open to everyone on this host, and "
+        "the viewer token restricts nothing",
+        config.server.viewer_token_env, config.server.admin_token_env);
+  }
   auto server = std::make_unique<SundialServer>(loop, clock, *engine, config, admin_token, worker_token,
-                                                scripts.get(), &limit_catalog);
+                                                viewer_token, scripts.get(), &limit_catalog);
   for (auto& route : modules.routes) {
     if (auto warning = webhooks::missing_secret_warning(route)) spdlog::warn("{}", *warning);
     server->add_webhook(std::move(route));

@@ -31,11 +31,12 @@ http::HttpServerOptions http_options(const ServerSettings& s) {
 
 SundialServer::SundialServer(Loop& loop, Clock& clock, Engine& engine, const DaemonConfig& config,
                              std::optional<std::string> admin_token, std::optional<std::string> worker_token,
-                             lua::ScriptCatalog* scripts, LimiterCatalog* limits)
+                             std::optional<std::string> viewer_token, lua::ScriptCatalog* scripts,
+                             LimiterCatalog* limits)
     : loop_(loop),
       clock_(clock),
       engine_(engine),
-      auth_(admin_token, std::move(worker_token)),
+      auth_(admin_token, std::move(worker_token), std::move(viewer_token)),
       stream_tokens_(admin_token ? api::StreamTokens::derive_key(*admin_token)
                                  : api::StreamTokens::random_key()),
       cors_(config.server.cors_origins),
@@ -72,6 +73,7 @@ SundialServer::SundialServer(Loop& loop, Clock& clock, Engine& engine, const Dae
   admin.limits = limits;
   admin.webhook_verification = [this](std::string_view name) { return webhooks_->verification_status(name); };
   admin.stream_tokens = &stream_tokens_;
+  admin.auth = &auth_;
   api::add_admin_routes(router_, admin);
   add_operations_routes();
   if (cors_.enabled() && !api_cors_) {

@@ -46,7 +46,8 @@ class SundialServer {
   // Both must outlive the server.
   SundialServer(Loop& loop, Clock& clock, Engine& engine, const DaemonConfig& config,
                 std::optional<std::string> admin_token, std::optional<std::string> worker_token,
-                lua::ScriptCatalog* scripts = nullptr, LimiterCatalog* limits = nullptr);
+                std::optional<std::string> viewer_token = std::nullopt, lua::ScriptCatalog* scripts = nullptr,
+                LimiterCatalog* limits = nullptr);
 
   // Binds the listening socket.
   Result<void> start();

@@ -18,6 +18,7 @@
 namespace sundial::api {
 
 class StreamTokens;
+class BearerAuth;
 
 struct AdminApi {
   Engine& engine;
@@ -38,6 +39,8 @@ struct AdminApi {
   std::function<std::optional<nlohmann::json>(std::string_view name)> webhook_verification = {};
   // Mints the browser stream tokens (POST /api/v1/stream-tokens); none: 404.
   const StreamTokens* stream_tokens = nullptr;
+  // Tells GET /api/v1/session the caller's role; none: every caller is admin.
+  const BearerAuth* auth = nullptr;
 };
 
 void add_admin_routes(Router& router, const AdminApi& api);
@@ -56,5 +59,6 @@ void add_webhook_routes(Router& router, const AdminApi& api);
 void add_kv_routes(Router& router, const AdminApi& api);
 void add_topic_routes(Router& router, const AdminApi& api);
 void add_subscription_routes(Router& router, const AdminApi& api);
+void add_session_routes(Router& router, const AdminApi& api);
 
 }  // namespace sundial::api

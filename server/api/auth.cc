@@ -52,26 +52,62 @@ bool is_worker_route(std::string_view method, std::string_view path) {
          (segments[4] == "heartbeat" || segments[4] == "complete" || segments[4] == "fail");
 }
 
-BearerAuth::BearerAuth(std::optional<std::string> token, std::optional<std::string> worker_token) {
+bool is_read_only_route(std::string_view method, std::string_view path) {
+  if (method == "GET" || method == "HEAD") return true;
+  auto segments = nonempty_segments(path);
+  return method == "POST" && segments.size() == 3 && segments[0] == "api" && segments[1] == "v1" &&
+         segments[2] == "stream-tokens";
+}
+
+std::string_view role_name(Role role) {
+  switch (role) {
+    case Role::kAdmin:
+      return "admin";
+    case Role::kViewer:
+      return "viewer";
+    case Role::kWorker:
+      return "worker";
+  }
+  return "admin";
+}
+
+BearerAuth::BearerAuth(std::optional<std::string> token, std::optional<std::string> worker_token,
+                       std::optional<std::string> viewer_token) {
   if (token) token_digest_ = sha256_hex(*token);
   if (worker_token) worker_token_digest_ = sha256_hex(*worker_token);
+  if (viewer_token) viewer_token_digest_ = sha256_hex(*viewer_token);
+}
+
+std::optional<Role> BearerAuth::role_of(const http::HttpRequest& request) const {
+  if (!token_digest_) return Role::kAdmin;
+  const std::string* header = request.header("authorization");
+  std::string_view presented = header != nullptr ? bearer_token(*header) : std::string_view();
+  if (presented.empty()) return std::nullopt;
+  // Digests of equal length, so the comparison's time tells nothing, not
+  // even the token's length.
+  std::string digest = sha256_hex(presented);
+  if (constant_time_equal(digest, *token_digest_)) return Role::kAdmin;
+  if (worker_token_digest_ && constant_time_equal(digest, *worker_token_digest_)) return Role::kWorker;
+  if (viewer_token_digest_ && constant_time_equal(digest, *viewer_token_digest_)) return Role::kViewer;
+  return std::nullopt;
 }
 
 std::optional<http::HttpResponse> BearerAuth::check(const http::HttpRequest& request) const {
-  if (!token_digest_) return std::nullopt;
-  const std::string* header = request.header("authorization");
-  std::string_view presented = header != nullptr ? bearer_token(*header) : std::string_view();
-  // Digests of equal length, so the comparison's time tells nothing, not
-  // even the token's length.
-  std::string digest = presented.empty() ? std::string() : sha256_hex(presented);
-  if (!presented.empty() && constant_time_equal(digest, *token_digest_)) return std::nullopt;
-  if (!presented.empty() && worker_token_digest_ && constant_time_equal(digest, *worker_token_digest_)) {
+  std::optional<Role> role = role_of(request);
+  if (role == Role::kAdmin) return std::nullopt;
+  if (role == Role::kWorker) {
     if (is_worker_route(request.method, request.path)) return std::nullopt;
     return http::error_response(Error{ErrorCode::kForbidden,
                                       "the worker token may only claim tasks and heartbeat, complete or fail "
                                       "them; use the admin token for " +
                                           request.method + " " + request.path});
   }
+  if (role == Role::kViewer) {
+    if (is_read_only_route(request.method, request.path)) return std::nullopt;
+    return http::error_response(Error{ErrorCode::kForbidden, "the viewer token may only read; use the admin token for " +
+                                                                 request.method + " " + request.path});
+  }
+  const std::string* header = request.header("authorization");
   auto denied = http::error_response(
       Error{ErrorCode::kUnauthorized,
             header == nullptr ? "missing Authorization: Bearer <token>" : "invalid bearer token"});

@@ -98,4 +98,11 @@ std::string_view Router::matched_pattern(std::string_view method, std::string_vi
   return "unmatched";
 }
 
+std::vector<std::pair<std::string, std::string>> Router::routes() const {
+  std::vector<std::pair<std::string, std::string>> out;
+  out.reserve(routes_.size());
+  for (const Route& r : routes_) out.emplace_back(r.method, r.pattern);
+  return out;
+}
+
 }  // namespace sundial::api

@@ -36,6 +36,9 @@ class Router {
   // The pattern `method path` would be routed to, for metrics labels;
   // "unmatched" when none.
   std::string_view matched_pattern(std::string_view method, std::string_view path) const;
+  // Every route as (method, pattern), in the order added (the role matrix
+  // test walks them).
+  std::vector<std::pair<std::string, std::string>> routes() const;
 
  private:
   struct Route {

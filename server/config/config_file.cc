@@ -203,6 +203,9 @@ const std::map<std::string, std::map<std::string, Setter>>& schema() {
            {"worker_token_env", string_key(
                                     "server.worker_token_env",
                                     [](DaemonConfig & c) -> auto& { return c.server.worker_token_env; })},
+           {"viewer_token_env", string_key(
+                                    "server.viewer_token_env",
+                                    [](DaemonConfig & c) -> auto& { return c.server.viewer_token_env; })},
            {"max_body_bytes", count_key(
                                   "server.max_body_bytes", 1, int64_t{1} << 30,
                                   [](DaemonConfig & c) -> auto& { return c.server.max_body_bytes; })},

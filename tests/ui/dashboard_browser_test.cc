@@ -57,7 +57,9 @@ std::string js(const std::string& text) { return json(text).dump(); }
 
 class DashboardBrowserTest : public DaemonTest {
  protected:
-  DashboardBrowserTest() : DaemonTest({"SUNDIAL_ADMIN_TOKEN=" + kToken}) {}
+  DashboardBrowserTest()
+      : DaemonTest({"SUNDIAL_ADMIN_TOKEN=" + kToken, "SUNDIAL_VIEWER_TOKEN=" + std::string(kViewerToken)}) {}
+  static constexpr const char* kViewerToken = "viewer-token";
 
   void SetUp() override {
     std::string tried;
@@ -138,6 +140,33 @@ class DashboardBrowserTest : public DaemonTest {
 
   std::string shots_;
 };
+
+// A viewer's token signs in and reads every page, but no action shows, and
+// the API refuses a change made with it anyway.
+TEST_F(DashboardBrowserTest, AViewerTokenReadsButSeesNoActions) {
+  put_script("napper", kNapperScript);
+  start("napper", "napper-1", json{{"note", "a calm one"}});
+  HeadlessBrowser browser(HeadlessBrowser::Options{});
+  browser.navigate(url("/ui/"));
+  ASSERT_TRUE(browser.wait_for("document.querySelector('#token') !== null")) << browser.evaluate("document.body.innerText");
+  browser.type("#token", kViewerToken);
+  browser.click("#sign-in");
+  ASSERT_TRUE(browser.wait_for("document.querySelector('#auth-state')?.textContent === 'signed in (read-only)'"))
+      << browser.evaluate("document.body.innerText");
+  browser.evaluate("location.hash = '#/instances/napper-1'");
+  ASSERT_TRUE(browser.wait_for("document.querySelector('#timeline tr.timeline-row') !== null"))
+      << browser.evaluate("document.body.innerText");
+  EXPECT_EQ(browser.evaluate("getComputedStyle(document.querySelector('#actions')).display"), "none");
+  browser.evaluate("location.hash = '#/instances'");
+  ASSERT_TRUE(browser.wait_for("document.querySelector('#instances-table tbody tr[data-instance-id]') !== null"));
+  EXPECT_EQ(browser.evaluate("getComputedStyle(document.querySelector('#match-actions')).display"), "none");
+  EXPECT_EQ(browser.evaluate("getComputedStyle(document.querySelector('#instances-table td.check')).display"), "none");
+  shot(browser, "viewer");
+  auto refused = call("POST", "/api/v1/instances/napper-1/pause", "",
+                      {{"Authorization", std::string("Bearer ") + kViewerToken}});
+  EXPECT_EQ(refused.status, 403) << refused.body;
+  EXPECT_EQ(status_of("napper-1"), "waiting");
+}
 
 TEST_F(DashboardBrowserTest, SignInWatchSteerAndRenderHostileTextInertly) {
   put_script("napper", kNapperScript);

@@ -121,11 +121,28 @@ function startStream() {
   state.stream.start();
 }
 
+// The token's role (GET /api/v1/session): a viewer's token can only read,
+// so the pages hide what would change anything (body.read-only).
+async function probeRole() {
+  let role = 'admin';
+  try {
+    role = (await api.get('/api/v1/session', null, { quiet: true })).role || 'admin';
+  } catch {
+    // An older server (404) has admin tokens only; on any other failure the
+    // actions show, and the server still refuses a viewer's (403).
+  }
+  state.role = role;
+  document.body.classList.toggle('read-only', role === 'viewer');
+  return role;
+}
+
 async function start(mode) {
   state.mode = mode;
   $('auth-state').textContent = mode === 'open' ? 'open (no token)' : 'signed in';
   $('sign-out').hidden = mode === 'open';
   $('main-nav').hidden = false;
+  const role = await probeRole();
+  if (role === 'viewer') $('auth-state').textContent = 'signed in (read-only)';
   await probeFeatures();
   state.started = true;
   startStream();
@@ -143,6 +160,7 @@ function stop() {
 function showSignIn(message) {
   stop();
   api.setToken(null);
+  document.body.classList.remove('read-only');
   $('main-nav').hidden = true;
   $('sign-out').hidden = true;
   $('auth-state').textContent = '';

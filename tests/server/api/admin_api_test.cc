@@ -315,6 +315,67 @@ TEST(AuthTest, BearerTokenIsRequiredWhenConfigured) {
   EXPECT_FALSE(api::is_loopback_host("0.0.0.0"));
 }
 
+// Each role against every admin route: the admin token calls all of them,
+// the viewer token only those that read (GET, HEAD and minting a stream
+// token), the worker token only the worker routes; no token or an unknown
+// one is 401. The routes come from the router, so a route added later is
+// covered without touching this test.
+TEST_F(ApiTest, EachRoleCallsOnlyTheRoutesItMay) {
+  api::BearerAuth auth(std::string("admin-t"), std::string("worker-t"), std::string("viewer-t"));
+  auto routes = router.routes();
+  ASSERT_GT(routes.size(), 50u);
+  std::vector<std::string> viewer_writes;
+  for (const auto& [method, pattern] : routes) {
+    http::HttpRequest r;
+    r.method = method;
+    r.path = pattern;
+    for (size_t open = r.path.find('{'); open != std::string::npos; open = r.path.find('{')) {
+      r.path.replace(open, r.path.find('}', open) - open + 1, "x");
+    }
+    const std::string what = method + " " + r.path;
+    EXPECT_EQ(auth.check(r)->status, 401) << what;
+    r.headers.emplace_back("authorization", "Bearer nobody");
+    EXPECT_EQ(auth.check(r)->status, 401) << what;
+    r.headers.back().second = "Bearer admin-t";
+    EXPECT_FALSE(auth.check(r)) << what;
+    r.headers.back().second = "Bearer viewer-t";
+    auto viewer = auth.check(r);
+    if (method == "GET" || method == "HEAD") {
+      EXPECT_FALSE(viewer) << what;
+    } else if (!viewer) {
+      viewer_writes.push_back(what);
+    } else {
+      EXPECT_EQ(viewer->status, 403) << what;
+      EXPECT_NE(viewer->body.find("the viewer token may only read"), std::string::npos) << what;
+    }
+    r.headers.back().second = "Bearer worker-t";
+    auto worker = auth.check(r);
+    EXPECT_EQ(!worker, api::is_worker_route(method, r.path)) << what;
+    if (worker) {
+      EXPECT_EQ(worker->status, 403) << what;
+    }
+  }
+  // The one call a viewer makes that is not a GET mints a read-only token.
+  EXPECT_EQ(viewer_writes, std::vector<std::string>{"POST /api/v1/stream-tokens"});
+}
+
+TEST_F(ApiTest, TheSessionRouteNamesTheCallersRole) {
+  EXPECT_EQ(json_of(call("GET", "/api/v1/session"))["role"], "admin");  // no token configured
+  api::BearerAuth auth(std::string("admin-t"), std::nullopt, std::string("viewer-t"));
+  api::Router guarded;
+  api::AdminApi with_auth{*h.engine, h.loop, 60000};
+  with_auth.auth = &auth;
+  api::add_admin_routes(guarded, with_auth);
+  for (const auto& [token, role] : {std::pair{"admin-t", "admin"}, std::pair{"viewer-t", "viewer"}}) {
+    guarded.route(request("GET", "/api/v1/session", "", {{"authorization", std::string("Bearer ") + token}}),
+                  sink->make_responder());
+    h.drain();
+    const http::HttpResponse* answer = sink->answer(sink->last_slot());
+    ASSERT_NE(answer, nullptr);
+    EXPECT_EQ(json_of(*answer)["role"], role);
+  }
+}
+
 TEST(AuthTest, TheSchemeMatchesInAnyCaseAndTheTokenExactly) {
   api::BearerAuth auth(std::string("s3cret"));
   http::HttpRequest r;
