@@ -283,6 +283,25 @@ int run_daemon(const std::vector<std::string>& args) {
                      config.server.listen_host, config.server.admin_token_env);
     return 1;
   }
+  std::optional<std::string> worker_token = secret_from_env(config.server.worker_token_env);
+  std::optional<std::string> viewer_token = secret_from_env(config.server.viewer_token_env);
+  // Equal tokens would make a role another's (a viewer that is an admin):
+  // refused, naming the variables.
+  {
+    std::vector<std::pair<const std::string*, const std::optional<std::string>*>> tokens = {
+        {&config.server.admin_token_env, &admin_token},
+        {&config.server.worker_token_env, &worker_token},
+        {&config.server.viewer_token_env, &viewer_token}};
+    for (size_t i = 0; i < tokens.size(); ++i) {
+      for (size_t j = i + 1; j < tokens.size(); ++j) {
+        if (*tokens[i].second && *tokens[j].second && **tokens[i].second == **tokens[j].second) {
+          std::fprintf(stderr, "sundiald: $%s and $%s hold the same token; give each role its own\n",
+                       tokens[i].first->c_str(), tokens[j].first->c_str());
+          return 2;
+        }
+      }
+    }
+  }
 
   Loop loop;
   SystemClock clock;
@@ -435,14 +454,12 @@ int run_daemon(const std::vector<std::string>& args) {
         SIGHUP);
     uv_unref(sighup.base());
   }
-  std::optional<std::string> worker_token = secret_from_env(config.server.worker_token_env);
   if (worker_token && !admin_token) {
     spdlog::warn(
         "${} is set but ${} is not: with no admin token the API is open to everyone on this host, and "
         "the worker token restricts nothing",
         config.server.worker_token_env, config.server.admin_token_env);
   }
-  std::optional<std::string> viewer_token = secret_from_env(config.server.viewer_token_env);
   if (viewer_token && !admin_token) {
     spdlog::warn(
         "${} is set but ${} is not: with no admin token the API is open to everyone on this host, and "

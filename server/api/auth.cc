@@ -53,8 +53,14 @@ bool is_worker_route(std::string_view method, std::string_view path) {
 }
 
 bool is_read_only_route(std::string_view method, std::string_view path) {
-  if (method == "GET" || method == "HEAD") return true;
   auto segments = nonempty_segments(path);
+  if (method == "GET" || method == "HEAD") {
+    // A webhook's verification shows what the provider's handshake sent,
+    // Notion's signing secret among it: whoever reads it can sign
+    // deliveries, so it is the admin's alone.
+    return !(segments.size() == 5 && segments[0] == "api" && segments[1] == "v1" && segments[2] == "webhooks" &&
+             segments[4] == "verification");
+  }
   return method == "POST" && segments.size() == 3 && segments[0] == "api" && segments[1] == "v1" &&
          segments[2] == "stream-tokens";
 }
@@ -104,8 +110,11 @@ std::optional<http::HttpResponse> BearerAuth::check(const http::HttpRequest& req
   }
   if (role == Role::kViewer) {
     if (is_read_only_route(request.method, request.path)) return std::nullopt;
-    return http::error_response(Error{ErrorCode::kForbidden, "the viewer token may only read; use the admin token for " +
-                                                                 request.method + " " + request.path});
+    bool reads = request.method == "GET" || request.method == "HEAD";
+    return http::error_response(
+        Error{ErrorCode::kForbidden, std::string(reads ? "the viewer token may not read what holds a secret"
+                                                       : "the viewer token may only read") +
+                                         "; use the admin token for " + request.method + " " + request.path});
   }
   const std::string* header = request.header("authorization");
   auto denied = http::error_response(

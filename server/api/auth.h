@@ -49,8 +49,10 @@ class BearerAuth {
 // POST /api/v1/tasks:complete.
 bool is_worker_route(std::string_view method, std::string_view path);
 
-// What a viewer may do: GET and HEAD (which change nothing), and POST
-// /api/v1/stream-tokens (a token that can only read a topic's stream).
+// What a viewer may do: GET and HEAD (which change nothing), except GET
+// /api/v1/webhooks/{name}/verification (it shows a webhook's signing
+// secret), and POST /api/v1/stream-tokens (a token that can only read a
+// topic's stream).
 bool is_read_only_route(std::string_view method, std::string_view path);
 
 // 127.0.0.0/8, ::1 and "localhost".

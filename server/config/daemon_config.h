@@ -37,7 +37,7 @@ struct ServerSettings {
   // Default: SUNDIAL_WORKER_TOKEN. The variable holding the worker bearer
   // token, which may only claim tasks and heartbeat, complete or fail them.
   std::string worker_token_env = "SUNDIAL_WORKER_TOKEN";
-  // The read-only token: GET and HEAD only (server/api/auth.h).
+  // The read-only token: reads and stream tokens only (server/api/auth.h).
   std::string viewer_token_env = "SUNDIAL_VIEWER_TOKEN";
   // Default: 1 MiB. Larger bodies get 413.
   size_t max_body_bytes = 1 << 20;

@@ -74,6 +74,17 @@ TEST(DaemonTest, RefusesNonLoopbackWithoutAnAdminToken) {
   EXPECT_NE(output.find("without an admin token"), std::string::npos) << output;
 }
 
+// A viewer token equal to the admin token would be an admin: refused.
+TEST(DaemonTest, TwoRolesWithTheSameTokenAreRefused) {
+  TempDir dir;
+  std::string output;
+  EXPECT_EQ(exit_code_of({SUNDIALD_PATH, "--listen", "127.0.0.1:0", "--data-dir", dir.sub("data")}, &output,
+                         {"SUNDIAL_ADMIN_TOKEN=same-token", "SUNDIAL_VIEWER_TOKEN=same-token"}),
+            2);
+  EXPECT_NE(output.find("$SUNDIAL_ADMIN_TOKEN and $SUNDIAL_VIEWER_TOKEN hold the same token"), std::string::npos)
+      << output;
+}
+
 TEST(DaemonTest, AddressInUseIsReported) {
   TempDir dir;
   DaemonProcess first(dir.sub("a"));
