@@ -8,6 +8,8 @@
 #include <utility>
 #include <vector>
 
+#include "engine/base/floor_div.h"
+
 namespace sundial {
 namespace {
 
@@ -66,8 +68,6 @@ bool cron_equals_ignoring_case(std::string_view a, std::string_view b) {
   }
   return true;
 }
-
-int64_t cron_floor_div(int64_t a, int64_t b) { return a / b - (a % b < 0 ? 1 : 0); }
 
 // The first set bit at or above `from`, or -1.
 int cron_next_bit(uint64_t mask, int from) {
@@ -364,7 +364,7 @@ std::optional<TimeMs> CronExpr::next(TimeMs after, const TimeZone& zone) const {
   // candidates (whole hours and minutes at once) that resolve too early:
   // the earlier hours of that day, and the repeated hour's first pass when
   // `after` lies in its second.
-  int64_t day0 = cron_floor_div(zone.local_seconds(after), kCronDaySeconds);
+  int64_t day0 = floor_div(zone.local_seconds(after), kCronDaySeconds);
   int last_minute = cron_last_bit(minutes_);
   int last_second = cron_last_bit(seconds_);
   for (int64_t day = day0; day <= day0 + kCronSearchDays; ++day) {
@@ -397,7 +397,7 @@ std::optional<TimeMs> CronExpr::prev(TimeMs at_or_before, const TimeZone& zone) 
   // before it (when it lies in the second pass of a repeated hour); DST
   // moves clocks by at most 2 hours, so the walk starts 3 hours up and
   // skips candidates that resolve too late.
-  int64_t top_day = cron_floor_div(zone.local_seconds(at_or_before) + 3 * 3600, kCronDaySeconds);
+  int64_t top_day = floor_div(zone.local_seconds(at_or_before) + 3 * 3600, kCronDaySeconds);
   int first_minute = cron_first_bit(minutes_);
   int first_second = cron_first_bit(seconds_);
   for (int64_t day = top_day; day >= top_day - kCronSearchDays; --day) {

@@ -3,13 +3,13 @@
 #include <algorithm>
 #include <string_view>
 
+#include "engine/base/floor_div.h"
+
 namespace sundial {
 namespace {
 
 // Missed times counted one by one (cron) before the count says "at least".
 constexpr uint64_t kMaxMissedCounted = 10'000;
-
-int64_t floor_div(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
 
 TimeMs every_anchor(const ScheduleSpec& spec) { return spec.start_at.value_or(0); }
 

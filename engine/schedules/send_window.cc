@@ -1,8 +1,13 @@
 #include "engine/schedules/send_window.h"
 
+#include <date/date.h>
+
 #include <array>
 #include <cctype>
+#include <chrono>
+#include <cstdio>
 
+#include "engine/base/floor_div.h"
 #include "engine/base/json_fields.h"
 
 namespace sundial {
@@ -93,12 +98,11 @@ Result<int> parse_time_of_day(const nlohmann::json& value, std::string_view fiel
   return hours * 60 + minutes;
 }
 
+// "HH:MM" of a minute of the day (0..1440).
 std::string format_time_of_day(int minute) {
-  std::string out = std::to_string(minute / 60);
-  if (out.size() < 2) out.insert(0, "0");
-  std::string m = std::to_string(minute % 60);
-  if (m.size() < 2) m.insert(0, "0");
-  return out + ":" + m;
+  char text[24];  // room for any int, though minute is at most 1440
+  std::snprintf(text, sizeof text, "%02d:%02d", minute / 60, minute % 60);
+  return text;
 }
 
 // The value at a dotted path of `input` ("recipient.timezone"), or null.
@@ -115,38 +119,14 @@ const nlohmann::json* at_path(const nlohmann::json& input, std::string_view path
   }
 }
 
-int64_t floor_days(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
-
 // Monday = 0; day 0 of the Unix count (1970-01-01) was a Thursday.
 int weekday_of(int64_t day) { return static_cast<int>(((day + 3) % 7 + 7) % 7); }
-
-// The civil date of a day of the Unix count (Howard Hinnant's civil_from_days).
-void civil_from_days(int64_t z, int64_t& y, unsigned& m, unsigned& d) {
-  z += 719468;
-  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const unsigned doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  d = doy - (153 * mp + 2) / 5 + 1;
-  m = mp < 10 ? mp + 3 : mp - 9;
-  y = static_cast<int64_t>(yoe) + era * 400 + (m <= 2);
-}
-
-std::string two_digit_text(unsigned v) { return (v < 10 ? "0" : "") + std::to_string(v); }
 
 }  // namespace
 
 std::string format_local(TimeMs at, const TimeZone& zone) {
-  const int64_t local = zone.local_seconds(at);
-  const int64_t day = floor_days(local, kDaySeconds);
-  const int64_t second_of_day = local - day * kDaySeconds;
-  int64_t year = 0;
-  unsigned month = 0, mday = 0;
-  civil_from_days(day, year, month, mday);
-  return std::to_string(year) + "-" + two_digit_text(month) + "-" + two_digit_text(mday) + " " +
-         two_digit_text(static_cast<unsigned>(second_of_day / 3600)) + ":" +
-         two_digit_text(static_cast<unsigned>(second_of_day / 60 % 60)) + " " + zone.name();
+  // local_seconds counts wall-clock time as if it were UTC: format it so.
+  return date::format("%F %H:%M ", date::sys_seconds{std::chrono::seconds{zone.local_seconds(at)}}) + zone.name();
 }
 
 Result<SendWindow> parse_send_window(const nlohmann::json& value, const NamedSendWindows& named) {
@@ -245,7 +225,7 @@ Result<void> check_window_input(const SendWindow& window, const nlohmann::json& 
 }
 
 TimeMs next_opening(const SendWindow& window, const TimeZone& zone, TimeMs now) {
-  const int64_t today = floor_days(zone.local_seconds(now), kDaySeconds);
+  const int64_t today = floor_div(zone.local_seconds(now), kDaySeconds);
   std::optional<TimeMs> best;
   // From yesterday (a window past midnight may still be open) to two weeks
   // ahead: a window open one day a week whose next opening falls wholly

@@ -143,14 +143,9 @@ void start(const AdminApi& api, const http::HttpRequest& request, const PathPara
       !known) {
     return responder.send(http::error_response(known.error()));
   }
-  if (auto window = body->find("send_window"); window != body->end() && !window->is_null()) {
-    // The engine reads a name against the deployment's windows and
-    // refuses a bad one (400) before anything is stored.
-    if (!window->is_string() && !window->is_object()) {
-      return responder.send(bad_argument("'send_window' must be a window's name or a window object"));
-    }
-    start.send_window = *window;
-  }
+  // The engine reads it (a name against the deployment's windows) and
+  // refuses a bad one (400) before anything is stored.
+  if (auto window = body->find("send_window"); window != body->end()) start.send_window = *window;
   if (const std::string* key = request.header("idempotency-key")) start.idempotency_key = *key;
   api.engine.start(std::move(start), [responder = std::move(responder)](Result<StartReply> reply) mutable {
     if (!reply) return responder.send(http::error_response(reply.error()));

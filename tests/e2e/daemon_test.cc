@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 
 #include <algorithm>
+#include <memory>
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -200,23 +201,37 @@ TEST(DaemonTest, ThePickedPortIsLoggedAtEveryLevel) {
   }
 }
 
-TEST(DaemonTest, AProductionServerHasNoBenchTypes) {
-  TempDir dir;
-  ChildProcess plain({SUNDIALD_PATH, "--listen", "127.0.0.1:0", "--data-dir", dir.sub("data")},
-                     ChildProcess::Stderr::kMergeIntoStdout);
-  int port = listening_port(plain);
-  ASSERT_GT(port, 0) << plain.output();
+// `binary` as production runs it: no --bench-workflows (DaemonProcess
+// passes it), its log merged into its output.
+std::unique_ptr<ChildProcess> start_as_in_production(const std::string& binary, const std::string& data_dir) {
+  return std::make_unique<ChildProcess>(
+      std::vector<std::string>{binary, "--listen", "127.0.0.1:0", "--data-dir", data_dir},
+      ChildProcess::Stderr::kMergeIntoStdout);
+}
+
+// The body of GET /api/v1/workflows; empty (and a failure) when none came.
+std::string workflow_types(int port) {
   HttpConnection c(port);
   auto types = c.request("GET", "/api/v1/workflows");
-  ASSERT_TRUE(types);
-  EXPECT_EQ(types->body.find("bench."), std::string::npos) << types->body;
-  EXPECT_NE(types->body.find("\"nurture\""), std::string::npos) << types->body;
+  EXPECT_TRUE(types && types->status == 200);
+  return types ? types->body : std::string();
+}
+
+TEST(DaemonTest, AProductionServerHasNoBenchTypes) {
+  TempDir dir;
+  auto plain = start_as_in_production(SUNDIALD_PATH, dir.sub("data"));
+  int port = listening_port(*plain);
+  ASSERT_GT(port, 0) << plain->output();
+  std::string types = workflow_types(port);
+  EXPECT_EQ(types.find("bench."), std::string::npos) << types;
+  EXPECT_NE(types.find("\"nurture\""), std::string::npos) << types;
+  HttpConnection c(port);
   auto start = c.request("POST", "/api/v1/workflows/bench.sleep_step/instances", "{}",
                          {{"Content-Type", "application/json"}});
   ASSERT_TRUE(start);
   EXPECT_EQ(start->status, 404) << start->body;
-  int status = plain.signal_and_wait(SIGTERM);
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << plain.output();
+  int status = plain->signal_and_wait(SIGTERM);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << plain->output();
 }
 
 TEST(DaemonTest, ASigningRouteWithoutItsSecretNamesTheVariable) {
@@ -261,19 +276,16 @@ TEST(DaemonTest, AnInstalledSundialdFindsItsSharedFiles) {
       fs::copy_file(file.path(), to / file.path().filename());
     }
   }
-  ChildProcess child({installed, "--listen", "127.0.0.1:0", "--data-dir", dir.sub("data")},
-                     ChildProcess::Stderr::kMergeIntoStdout);
-  int port = listening_port(child);
-  ASSERT_GT(port, 0) << child.output();
-  HttpConnection c(port);
-  auto types = c.request("GET", "/api/v1/workflows");
-  ASSERT_TRUE(types);
+  auto child = start_as_in_production(installed, dir.sub("data"));
+  int port = listening_port(*child);
+  ASSERT_GT(port, 0) << child->output();
+  std::string types = workflow_types(port);
   for (const char* type : {"\"nurture\"", "\"reminders\"", "\"notion_rollup\""}) {
-    EXPECT_NE(types->body.find(type), std::string::npos) << type << types->body;
+    EXPECT_NE(types.find(type), std::string::npos) << type << types;
   }
-  EXPECT_EQ(types->body.find("bench."), std::string::npos) << types->body;
-  int status = child.signal_and_wait(SIGTERM);
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << child.output();
+  EXPECT_EQ(types.find("bench."), std::string::npos) << types;
+  int status = child->signal_and_wait(SIGTERM);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << child->output();
 }
 
 }  // namespace
