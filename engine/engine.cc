@@ -83,6 +83,9 @@ Result<void> Engine::open_services() {
   });
   stats_ = std::make_unique<StatsReader>(reads_pool(), *store_);
   queries_ = std::make_unique<SnapshotReader>(reads_pool(), *store_);
+  erasure_ = std::make_unique<ErasureService>(
+      *runtime_, *store_, reads_pool(),
+      [this](const std::string& id, Reply<CommandReply> reply) { cancel(id, "erased on request", std::move(reply)); });
   sweep_ = std::make_unique<RetentionSweep>(reads_pool(), clock_, *store_, *runtime_, *tasks_, *events_,
                                             *idempotency_, options_.retention);
   if (options_.before_recovery) SUNDIAL_TRY(options_.before_recovery(*this));
@@ -100,7 +103,46 @@ Result<void> Engine::open_services() {
   return ok();
 }
 
+void Engine::backup(std::string dest, std::move_only_function<void(Result<BackupInfo>)> done) {
+  if (backup_running_) {
+    return defer([done = std::move(done)]() mutable {
+      done(make_error(ErrorCode::kConflict, "a backup is already running; try again when it ends"));
+    });
+  }
+  if (!backup_pool_) {
+    backup_pool_ = std::make_unique<ThreadWorkPool>(loop_, 1, kBackgroundNice);
+    backup_scope_ = std::make_unique<WorkScope>(*backup_pool_);
+  }
+  backup_running_ = true;
+  Store* store = store_.get();
+  TimeMs now = clock_.now_ms();
+  backup_scope_->run(
+      [store, dest = std::move(dest), now]() {
+        auto started = std::chrono::steady_clock::now();
+        Result<BackupInfo> taken = store->checkpoint(dest, now);
+        if (taken) {
+          taken->took_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::steady_clock::now() - started)
+                               .count();
+        }
+        return taken;
+      },
+      [this, done = std::move(done)](Result<BackupInfo> taken) mutable {
+        backup_running_ = false;
+        if (taken) {
+          spdlog::info("backup taken into '{}': {} files, {} bytes, in {} ms", taken->path, taken->files,
+                       taken->bytes, taken->took_ms);
+        } else {
+          spdlog::warn("backup failed: {}", taken.error().message);
+        }
+        done(std::move(taken));
+      });
+}
+
 Engine::~Engine() {
+  backup_scope_.reset();
+  backup_pool_.reset();
+  erasure_.reset();
   queries_.reset();
   stats_.reset();
   if (sweep_) sweep_->stop();

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "engine/base/clock.h"
+#include "engine/erasure/erasure_service.h"
 #include "engine/events/activity_window.h"
 #include "engine/events/event_log.h"
 #include "engine/kv/kv_service.h"
@@ -112,6 +113,20 @@ class Engine {
   // The engine's clock (a ManualClock in tests).
   TimeMs now() const { return clock_.now_ms(); }
 
+  // ---- Backups (docs/operations.md) ----
+  // Takes an online, consistent backup of the whole store into the new
+  // directory `dest` (engine/storage/backup.h: a RocksDB checkpoint and a
+  // manifest) on a background thread of its own, so neither the loop nor
+  // the admin reads wait for it; writes go on meanwhile. `done` runs on the
+  // loop. One at a time: another while one runs is kConflict.
+  void backup(std::string dest, std::move_only_function<void(Result<BackupInfo>)> done);
+
+  // ---- Erasure (docs/operations.md) ----
+  // Erases the instances `request.attr` finds and everything they hold,
+  // cancelling the running ones first (engine/erasure/erasure_service.h);
+  // a dry run only says which. `done` runs on the loop.
+  void erase(ErasureRequest request, Reply<ErasureReport> done) { erasure_->erase(std::move(request), std::move(done)); }
+
   // ---- Engine-wide durable state in the kMeta column family (the Lua
   // script store, workflows/lua/script_store.h), under keys of its own ----
   // Commits `batch` in line with the instance commits; `done` runs on the
@@ -156,6 +171,7 @@ class Engine {
   // submitted to a pool and not yet back on the loop (tests drain until zero).
   size_t pool_jobs_in_flight() const {
     return runtime_->pool_jobs_in_flight() + tasks_->reads_in_flight() + queries_in_flight() +
+           (erasure_ ? erasure_->in_flight() : 0) +
            (kv_ ? kv_->reads_in_flight() : 0) + bus_reads_in_flight();
   }
   CommitQueue::Stats commit_stats() const { return commits_->stats(); }
@@ -200,6 +216,11 @@ class Engine {
   std::unique_ptr<RetentionSweep> sweep_;
   std::unique_ptr<StatsReader> stats_;
   std::unique_ptr<SnapshotReader> queries_;
+  std::unique_ptr<ErasureService> erasure_;  // borrows runtime_ and the reads pool
+  // Made at the first backup; the scope goes first (it waits for a running one).
+  std::unique_ptr<ThreadWorkPool> backup_pool_;
+  std::unique_ptr<WorkScope> backup_scope_;
+  bool backup_running_ = false;
 };
 
 }  // namespace sundial

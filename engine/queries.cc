@@ -62,10 +62,73 @@ bool created_in_range(const ListQuery& query, TimeMs created) {
          (!query.created_before || created < *query.created_before);
 }
 
+// The cursor's key, when it is one of `prefix`'s: the page's range then
+// starts after it (or, newest first, ends before it).
+Result<void> apply_cursor(const ListQuery& query, const std::string& prefix, std::string& begin,
+                          std::string& end) {
+  if (query.cursor.empty()) return ok();
+  auto last = from_hex(query.cursor);
+  if (!last || last->compare(0, prefix.size(), prefix) != 0) {
+    return make_error(ErrorCode::kInvalidArgument, "cursor is not from a listing with the same filters");
+  }
+  if (query.newest_first) {
+    if (end.empty() || *last < end) end = *last;  // exclusive: the keys before the last one returned
+  } else {
+    begin = std::max(begin, *last + '\0');  // the smallest key after the last one returned
+  }
+  return ok();
+}
+
+// list_instances with `attr`: the attribute's index rows (id order), each
+// record read and checked against the other filters.
+Result<ListPage> list_by_attribute(Store& store, const ListQuery& query, size_t limit) {
+  const std::string prefix = keys::attr_index_prefix(query.attr->name, query.attr->value);
+  std::string begin = prefix;
+  std::string end = prefix_successor(prefix);
+  SUNDIAL_TRY(apply_cursor(query, prefix, begin, end));
+  if (!end.empty() && begin >= end) return ListPage{};
+  ListPage page;
+  std::string last_key;
+  bool more = false;
+  size_t scanned = 0;
+  Result<void> failed = ok();
+  auto visit = [&](std::string_view key, std::string_view) {
+    if (page.instances.size() == limit || scanned == std::max<size_t>(query.max_scanned, 1)) {
+      more = true;
+      return false;
+    }
+    ++scanned;
+    last_key = key;
+    std::string id(key.substr(prefix.size()));
+    if (!id.starts_with(query.id_prefix)) return true;
+    auto record = describe_instance(store, id);
+    if (!record) {
+      if (record.error().code == ErrorCode::kNotFound) return true;  // deleted meanwhile
+      failed = std::unexpected(record.error());
+      return false;
+    }
+    if ((query.type && record->type != *query.type) || (query.status && record->status != *query.status) ||
+        !created_in_range(query, record->created_at)) {
+      return true;
+    }
+    page.instances.push_back(std::move(*record));
+    return true;
+  };
+  if (query.newest_first) {
+    SUNDIAL_TRY(store.scan_reverse(Cf::kIndex, begin, end, visit));
+  } else {
+    SUNDIAL_TRY(store.scan(Cf::kIndex, begin, end, visit));
+  }
+  SUNDIAL_TRY(failed);
+  if (more) page.next_cursor = to_hex(last_key);
+  return page;
+}
+
 }  // namespace
 
 Result<ListPage> list_instances(Store& store, const ListQuery& query) {
   size_t limit = std::clamp<size_t>(query.limit, 1, kMaxListLimit);
+  if (query.attr) return list_by_attribute(store, query, limit);
   // Choose the index: by type and status, by status, by type (each keyed
   // prefix | created | id), or all by id.
   Cf cf = Cf::kIndex;
@@ -90,17 +153,7 @@ Result<ListPage> list_instances(Store& store, const ListQuery& query) {
     begin = with_time(prefix, *query.created_after + 1);
   }
   if (by_index && query.created_before) end = with_time(prefix, *query.created_before);
-  if (!query.cursor.empty()) {
-    auto last = from_hex(query.cursor);
-    if (!last || last->compare(0, prefix.size(), prefix) != 0) {
-      return make_error(ErrorCode::kInvalidArgument, "cursor is not from a listing with the same filters");
-    }
-    if (query.newest_first) {
-      if (end.empty() || *last < end) end = *last;  // exclusive: the keys before the last one returned
-    } else {
-      begin = std::max(begin, *last + '\0');  // the smallest key after the last one returned
-    }
-  }
+  SUNDIAL_TRY(apply_cursor(query, prefix, begin, end));
   if (!end.empty() && begin >= end) return ListPage{};
   std::vector<std::string> ids;
   std::string last_key;
@@ -234,6 +287,7 @@ nlohmann::json record_to_json(const InstanceRecord& r) {
   if (!r.idempotency_key.empty()) j["idempotency_key"] = r.idempotency_key;
   if (r.concurrency) j["concurrency"] = to_json(*r.concurrency);
   if (!r.send_window.is_null()) j["send_window"] = r.send_window;
+  if (!r.search_attributes.empty()) j["search_attributes"] = search_attributes_to_json(r.search_attributes);
   // A step held for its send window (the one way a step waits), also
   // while paused.
   InstanceStatus live = r.status == InstanceStatus::kPaused ? r.status_before_pause : r.status;

@@ -33,6 +33,10 @@ struct ListQuery {
   std::optional<std::string> type = std::nullopt;
   // Only ids that start with it (empty: any).
   std::string id_prefix = {};
+  // Only instances whose latest run has this search attribute
+  // (engine/model/search_attributes.h); the listing is then in id order,
+  // the other filters applied to each record.
+  std::optional<SearchAttribute> attr = std::nullopt;
   // Only instances created strictly after / before these times.
   std::optional<TimeMs> created_after = std::nullopt;
   std::optional<TimeMs> created_before = std::nullopt;

@@ -114,6 +114,36 @@ int salvage_storage(const EngineOptions& engine) {
   return 0;
 }
 
+// --restore BACKUP: copies a backup into the empty data directory (under
+// its lock, so no sundiald serves it meanwhile), opens the result once to
+// check it (an older format is migrated there), and exits.
+int restore_storage(const EngineOptions& engine, const std::string& backup) {
+  auto lock = ops::DataDirLock::acquire(engine.data_dir);
+  if (!lock) {
+    spdlog::critical("{}", lock.error().message);
+    return 1;
+  }
+  auto restored = restore_backup(backup, engine.data_dir, kSchemaVersion, {ops::DataDirLock::kFileName});
+  if (!restored) {
+    spdlog::critical("restore from '{}' failed: {}", backup, restored.error().message);
+    return 1;
+  }
+  RocksDbOptions storage = engine.storage;
+  storage.path = engine.data_dir;
+  auto store = RocksDbStore::open(storage);
+  if (!store) {
+    spdlog::critical("the restored data directory '{}' does not open: {}", engine.data_dir,
+                     store.error().to_string());
+    return 1;
+  }
+  store->reset();
+  spdlog::info("restored '{}' into '{}': {} files, {} bytes, the data as of {} (unix ms)", backup,
+               engine.data_dir, restored->files, restored->bytes, restored->created_at);
+  spdlog::info("start sundiald again without --restore to serve");
+  spdlog::shutdown();
+  return 0;
+}
+
 // What a webhook trigger's map may run ([workflows] map_instructions).
 lua::TriggerOptions trigger_options(const DaemonConfig& config) {
   lua::TriggerOptions options;
@@ -275,6 +305,7 @@ int run_daemon(const std::vector<std::string>& args) {
   spdlog::info("sundiald {}{}", build_version(),
                build_commit().empty() ? std::string() : " (" + std::string(build_commit()) + ")");
   if (parsed->salvage) return salvage_storage(config.engine);
+  if (parsed->restore_from) return restore_storage(config.engine, *parsed->restore_from);
   std::optional<std::string> admin_token = secret_from_env(config.server.admin_token_env);
   // [server] cors_origins without an admin token applies to the webhook
   // routes only (SundialServer warns): the open API gets no CORS.

@@ -109,6 +109,7 @@ Result<std::string> encode_record(const InstanceRecord& r) {
     if (r.detached) j["detached"] = true;
   }
   if (!r.send_window.is_null()) j["send_window"] = r.send_window;
+  if (!r.search_attributes.empty()) j["attrs"] = search_attributes_to_json(r.search_attributes);
   SUNDIAL_TRY(check_fields(j, "instance record"));
   return dump_checked(j, "instance record");
 }
@@ -154,6 +155,11 @@ Result<InstanceRecord> decode_record(std::string_view bytes) {
   if (auto it = j.find("send_window"); it != j.end()) {
     if (!it->is_object()) return std::unexpected(corrupt(what, "send_window"));
     r.send_window = *it;
+  }
+  if (auto it = j.find("attrs"); it != j.end()) {
+    auto attrs = search_attributes_from_json(*it);
+    if (!attrs) return std::unexpected(corrupt(what, "attrs"));
+    r.search_attributes = std::move(*attrs);
   }
   auto parsed_status = parse_status(status);
   auto parsed_before = parse_status(before);

@@ -14,6 +14,7 @@
 
 #include "engine/base/clock.h"
 #include "engine/model/concurrency.h"
+#include "engine/model/search_attributes.h"
 
 namespace sundial {
 
@@ -95,6 +96,11 @@ struct InstanceRecord {
   // form; null for none): its steps start only inside it, unless a step
   // names another. Without one the type's window applies, if any.
   nlohmann::json send_window;
+
+  // The type's search attributes, taken from the input at start
+  // (engine/model/search_attributes.h), sorted; indexed while this run is
+  // the id's latest (keys::attr_index_key).
+  std::vector<SearchAttribute> search_attributes;
 };
 
 // Where the instance stands under its concurrency key: waiting while

@@ -193,6 +193,9 @@ void RetentionSweep::apply(const SweepPlan& plan, std::move_only_function<void(S
     tx.batch.del(Cf::kIndex, keys::finished_index_key(r.finished_at, r.id));
     if (holds_version(r)) tx.batch.del(Cf::kIndex, keys::version_index_key(r.type, r.version, r.id));
     if (is_attached_child(r)) tx.batch.del(Cf::kIndex, keys::child_key(r.parent_id, r.id));
+    for (const SearchAttribute& a : r.search_attributes) {
+      tx.batch.del(Cf::kIndex, keys::attr_index_key(a.name, a.value, r.id));
+    }
     result.instances_deleted++;
   }
   for (const std::string& key : plan.expired_key_index) tx.batch.del(Cf::kIndex, key);

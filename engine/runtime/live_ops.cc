@@ -60,6 +60,10 @@ void retire_run(LiveInstance& inst, Transition& tx) {
       tx.batch.del(Cf::kIndex, keys::version_index_key(r.type, inst.indexed_version, r.id));
     }
     if (is_attached_child(r)) tx.batch.del(Cf::kIndex, keys::child_key(r.parent_id, r.id));
+    // Only the id's latest run is found by its attributes.
+    for (const SearchAttribute& a : r.search_attributes) {
+      tx.batch.del(Cf::kIndex, keys::attr_index_key(a.name, a.value, r.id));
+    }
     if (inst.indexed_finished_at) {
       tx.batch.del(Cf::kIndex, keys::finished_index_key(inst.indexed_finished_at, r.id));
     }
@@ -90,6 +94,10 @@ void write_instance(LiveInstance& inst, Transition& tx) {
   if (!inst.persisted) {
     tx.batch.put(Cf::kIndex, keys::type_index_key(r.type, r.created_at, r.id), {});
     if (is_attached_child(r)) tx.batch.put(Cf::kIndex, keys::child_key(r.parent_id, r.id), {});
+    // In the start's commit: an acknowledged start is findable by its keys.
+    for (const SearchAttribute& a : r.search_attributes) {
+      tx.batch.put(Cf::kIndex, keys::attr_index_key(a.name, a.value, r.id), {});
+    }
   }
   if (!inst.persisted || inst.indexed_status != r.status) {
     if (inst.persisted) {

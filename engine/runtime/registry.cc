@@ -22,14 +22,25 @@ Result<void> Registry::add(std::string name, std::string description, WorkflowFn
     return make_error(ErrorCode::kInvalidArgument, "workflow type '" + name + "' is registered twice");
   }
   auto type = std::make_unique<WorkflowType>(
-      WorkflowType{name, std::move(description), std::move(fn), std::move(check_input), "builtin", "", {}});
+      WorkflowType{name, std::move(description), std::move(fn), std::move(check_input), "builtin", "", {}, {}});
   Entry& entry = types_[std::move(name)];
   entry.versions.emplace("", std::move(type));
   return ok();
 }
 
+Result<void> Registry::declare_search_attributes(std::string_view name, std::vector<SearchAttributeSpec> specs) {
+  auto it = types_.find(name);
+  if (it == types_.end() || !it->second.versions.contains("")) {
+    return make_error(ErrorCode::kNotFound, "no built-in workflow type '" + std::string(name) + "'");
+  }
+  SUNDIAL_TRY(validate_search_attribute_specs(specs));
+  it->second.versions.at("")->search_attributes = std::move(specs);
+  return ok();
+}
+
 Result<void> Registry::add_version(WorkflowType type, bool make_current) {
   SUNDIAL_TRY(keys::validate_type_name(type.name));
+  SUNDIAL_TRY(validate_search_attribute_specs(type.search_attributes));
   if (type.version.empty()) {
     return make_error(ErrorCode::kInvalidArgument, "workflow type '" + type.name + "' has no version");
   }

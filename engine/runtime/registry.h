@@ -24,6 +24,7 @@
 
 #include "engine/base/error.h"
 #include "engine/model/concurrency.h"
+#include "engine/model/search_attributes.h"
 #include "engine/runtime/context.h"
 #include "engine/runtime/workflow.h"
 
@@ -53,6 +54,8 @@ struct WorkflowType {
   // Empty for built-in types; a script's content hash (sha256 hex).
   std::string version;
   ConcurrencyOf concurrency_of;  // empty: a start has the key it names, if any
+  // The business keys its instances are found by (engine/model/search_attributes.h).
+  std::vector<SearchAttributeSpec> search_attributes = {};
 
   // check_input(input), or `input` itself when the type declares no check;
   // internal when the check throws (a bug in the check).
@@ -74,6 +77,11 @@ class Registry {
   bool set_current(std::string_view name, std::string_view version);
   // Removes one version that is not current (no instance may use it).
   void remove_version(std::string_view name, std::string_view version);
+  // Declares the search attributes of a built-in type (a script declares
+  // its own): the business keys its instances are found by. invalid_argument
+  // for a bad declaration (validate_search_attribute_specs), not_found for
+  // a type that is not built in.
+  Result<void> declare_search_attributes(std::string_view name, std::vector<SearchAttributeSpec> specs);
   // Stops new instances of a script type (find(name) is nullptr) while its
   // versions stay for the instances that run them.
   void retire(std::string_view name);

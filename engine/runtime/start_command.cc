@@ -252,6 +252,11 @@ void start(Runtime& rt, IdempotencyKeys& keys, DurationMs idempotency_window, St
   if (auto storable = check_storable(*input, "the start input"); !storable) {
     return answer_later(rt, std::move(reply), std::unexpected(storable.error()));
   }
+  // Indexed in the start's commit; a start whose keys cannot be indexed is
+  // refused rather than left unfindable.
+  auto attributes = extract_search_attributes(type->search_attributes, *input);
+  if (!attributes) return answer_later(rt, std::move(reply), std::unexpected(attributes.error()));
+  req.search_attributes = std::move(*attributes);
   TimeMs now = rt.now();
   if (req.idempotency_key) {
     auto known = keys.lookup(*req.idempotency_key, now);

@@ -17,6 +17,7 @@ constexpr char kVersionTag = 'V';
 constexpr char kPastRunTag = 'P';
 constexpr char kNoticeTag = 'N';
 constexpr char kChildTag = 'H';
+constexpr char kAttrTag = 'A';
 
 Result<void> invalid(std::string message) {
   return make_error(ErrorCode::kInvalidArgument, std::move(message));
@@ -295,6 +296,31 @@ std::string event_key(uint64_t seq) {
 std::optional<uint64_t> parse_event_key(std::string_view key) {
   if (key.size() != 8) return std::nullopt;
   return get_u64_be(key);
+}
+
+namespace {
+
+// A u16 big-endian length (names and values are far shorter: search_attributes.h).
+void put_length(std::string& out, size_t n) {
+  out.push_back(static_cast<char>((n >> 8) & 0xff));
+  out.push_back(static_cast<char>(n & 0xff));
+}
+
+}  // namespace
+
+std::string attr_index_prefix(std::string_view name, std::string_view value) {
+  std::string out(1, kAttrTag);
+  put_length(out, name.size());
+  out.append(name);
+  put_length(out, value.size());
+  out.append(value);
+  return out;
+}
+
+std::string attr_index_key(std::string_view name, std::string_view value, std::string_view id) {
+  std::string out = attr_index_prefix(name, value);
+  out.append(id);
+  return out;
 }
 
 }  // namespace sundial::keys

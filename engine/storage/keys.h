@@ -100,6 +100,12 @@ std::optional<SlotIndexKey> parse_slot_index_key(std::string_view key,
 std::string_view index_key_id(std::string_view key, size_t prefix_len);
 std::optional<TimeMs> index_key_time(std::string_view key, size_t prefix_len);
 
+// Instances by search attribute (engine/model/search_attributes.h): tag,
+// u16 name length, name, u16 value length, value, id. Length-prefixed, so
+// a value's keys never run into another's; in id order within a value.
+std::string attr_index_key(std::string_view name, std::string_view value, std::string_view id);
+std::string attr_index_prefix(std::string_view name, std::string_view value);
+
 // The record of a finished earlier run of an instance, kept when the id
 // runs again (id_reuse, continue-as-new); the `instances` family holds the
 // latest run. Value: the run's record.

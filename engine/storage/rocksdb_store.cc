@@ -8,6 +8,7 @@
 #include <rocksdb/file_system.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/table.h>
+#include <rocksdb/utilities/checkpoint.h>
 #include <rocksdb/write_batch.h>
 #include <rocksdb/write_buffer_manager.h>
 #include <spdlog/spdlog.h>
@@ -68,6 +69,7 @@ RocksDbStore::RocksDbStore(const RocksDbOptions& options)
 }
 
 Result<std::unique_ptr<RocksDbStore>> RocksDbStore::open(const RocksDbOptions& options) {
+  SUNDIAL_TRY(check_no_interrupted_restore(options.path));
   std::unique_ptr<RocksDbStore> store(new RocksDbStore(options));
   bool salvage = options.recovery == WalRecovery::kSalvage;
   if (salvage && options.read_only) {
@@ -431,6 +433,30 @@ Result<std::unique_ptr<Store>> RocksDbStore::snapshot() {
   std::shared_lock lock(db_mutex_, std::try_to_lock);
   if (!lock.owns_lock() || !db_) return reopening();
   return std::unique_ptr<Store>(std::make_unique<SnapshotView>(*this, std::move(lock)));
+}
+
+Result<BackupInfo> RocksDbStore::checkpoint(const std::string& dest, TimeMs now) {
+  SUNDIAL_TRY(check_backup_destination(dest));
+  const std::string partial = partial_backup_path(dest);
+  BackupInfo info;
+  info.path = dest;
+  info.created_at = now;
+  info.schema_version = kSchemaVersion;
+  {
+    std::shared_lock lock(db_mutex_);
+    if (!db_) return reopening();
+    rocksdb::Checkpoint* raw = nullptr;
+    rocksdb::Status s = rocksdb::Checkpoint::Create(db_.get(), &raw);
+    std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
+    // log_size_for_flush 0: flush the memtables first, so the backup is SST
+    // files (hard links) and no WAL has to be copied and replayed.
+    if (s.ok()) s = checkpoint->CreateCheckpoint(partial, 0, &info.sequence);
+    if (!s.ok()) {
+      return make_error(ErrorCode::kIoError, "cannot take a checkpoint into '" + partial + "': " + s.ToString());
+    }
+  }
+  SUNDIAL_TRY(finish_backup(partial, info));
+  return info;
 }
 
 Result<void> RocksDbStore::write(std::span<const Batch* const> batches) {

@@ -127,6 +127,11 @@ class RocksDbStore final : public Store {
   Result<std::unique_ptr<Store>> snapshot() override;
   uint64_t loop_thread_reads() const override { return loop_thread_reads_.load(std::memory_order_relaxed); }
   StorageMemory memory_usage() const override;
+  // A RocksDB checkpoint (hard links to the SST files on the same
+  // filesystem, copies elsewhere; the memtables flushed first) made under
+  // DEST.partial, then the manifest, then renamed to DEST. Holds the
+  // database open (shared) while it is taken; writes go on.
+  Result<BackupInfo> checkpoint(const std::string& dest, TimeMs now) override;
 
   // Bytes of SST files on disk (the WAL not included), for metrics and benchmarks.
   uint64_t disk_bytes() const;

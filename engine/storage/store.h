@@ -22,6 +22,7 @@
 #include <string_view>
 
 #include "engine/base/error.h"
+#include "engine/storage/backup.h"
 #include "engine/storage/batch.h"
 #include "engine/storage/column_families.h"
 
@@ -80,6 +81,11 @@ class Store {
   virtual uint64_t loop_thread_reads() const { return 0; }
   // Cheap (no disk, no scan): for /metrics, from any thread.
   virtual StorageMemory memory_usage() const { return {}; }
+  // An online, consistent copy of the whole store in the new directory
+  // `dest` (engine/storage/backup.h), stamped `now`; writes go on while it
+  // is taken. Blocks on file I/O: call it on a pool thread. Stores that
+  // cannot answer kInvalidArgument.
+  virtual Result<BackupInfo> checkpoint(const std::string& dest, TimeMs now);
 };
 
 // Scans every key that starts with `prefix`.

@@ -18,6 +18,7 @@
 #include "engine/base/error.h"
 #include "engine/model/concurrency.h"
 #include "engine/model/id_reuse.h"
+#include "engine/model/search_attributes.h"
 #include "engine/model/instance.h"
 #include "engine/transitions/decision.h"
 
@@ -44,6 +45,9 @@ struct StartRequest {
   // This instance's send window, already checked (parse_send_window's
   // to_json form); null: the type's, if any.
   nlohmann::json send_window = nullptr;
+  // Set by the engine's start from the type's declaration and the prepared
+  // input (what a caller sets is replaced).
+  std::vector<SearchAttribute> search_attributes = {};
 };
 
 struct StartReply {

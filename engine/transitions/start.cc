@@ -34,6 +34,7 @@ Result<Decision> decide(NewInstance view, const StartRequest& req, DurationMs id
   if (req.idempotency_key) r.idempotency_key = *req.idempotency_key;
   r.concurrency = req.concurrency;
   r.send_window = req.send_window;
+  r.search_attributes = req.search_attributes;
   if (req.parent) {
     r.parent_id = req.parent->id;
     r.parent_run = req.parent->run;

@@ -60,5 +60,7 @@ void add_kv_routes(Router& router, const AdminApi& api);
 void add_topic_routes(Router& router, const AdminApi& api);
 void add_subscription_routes(Router& router, const AdminApi& api);
 void add_session_routes(Router& router, const AdminApi& api);
+void add_backup_routes(Router& router, const AdminApi& api);
+void add_erasure_routes(Router& router, const AdminApi& api);
 
 }  // namespace sundial::api

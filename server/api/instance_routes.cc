@@ -12,6 +12,25 @@ namespace sundial::api {
 
 namespace {
 
+// ?attr.NAME=VALUE: at most one search attribute (engine/model/search_attributes.h).
+std::expected<std::optional<SearchAttribute>, http::HttpResponse> attr_filter(const http::HttpRequest& request) {
+  std::optional<SearchAttribute> attr;
+  for (const auto& [key, value] : request.query) {
+    if (!key.starts_with("attr.")) continue;
+    if (attr) return std::unexpected(bad_argument("one attr.NAME filter per listing"));
+    std::string name = key.substr(5);
+    if (auto valid = validate_search_attribute_name(name); !valid) {
+      return std::unexpected(bad_argument(valid.error().message));
+    }
+    if (value.empty() || value.size() > kMaxSearchAttributeValueBytes) {
+      return std::unexpected(bad_argument("attr." + name + " must be 1 to " +
+                                          std::to_string(kMaxSearchAttributeValueBytes) + " bytes"));
+    }
+    attr = SearchAttribute{name, value};
+  }
+  return attr;
+}
+
 void list(const AdminApi& api, const http::HttpRequest& request, http::Responder responder) {
   ListQuery query;
   if (auto status = request.query_param("status"); status && !status->empty()) {
@@ -24,6 +43,9 @@ void list(const AdminApi& api, const http::HttpRequest& request, http::Responder
     }
   }
   if (auto type = request.query_param("type"); type && !type->empty()) query.type = *type;
+  auto attr = attr_filter(request);
+  if (!attr) return responder.send(std::move(attr.error()));
+  query.attr = std::move(*attr);
   query.id_prefix = request.query_param("id_prefix").value_or("");
   if (query.id_prefix.size() > 200) {
     return responder.send(bad_argument("id_prefix must be at most 200 bytes (an instance id's length)"));

@@ -12,7 +12,8 @@ namespace {
 
 const std::vector<std::string> kFlags = {"--config",        "--listen",    "--data-dir",
                                          "--workflows-dir", "--log-level", "--bench-workflows",
-                                         "--recover",       "--version",   "--help"};
+                                         "--recover",       "--restore",   "--version",
+                                         "--help"};
 // Flags that take no value.
 const std::vector<std::string> kSwitches = {"--bench-workflows", "--version", "--help"};
 
@@ -20,7 +21,8 @@ const std::vector<std::string> kSwitches = {"--bench-workflows", "--version", "-
 
 std::string daemon_usage() {
   return "usage: sundiald [--config FILE] [--listen HOST:PORT] [--data-dir DIR] [--workflows-dir DIR]\n"
-         "                [--log-level LEVEL] [--bench-workflows] [--recover=salvage] [--version]\n"
+         "                [--log-level LEVEL] [--bench-workflows] [--recover=salvage] [--restore BACKUP]\n"
+         "                [--version]\n"
          "\n"
          "Runs the Sundial workflow engine and its HTTP API.\n"
          "\n"
@@ -37,6 +39,9 @@ std::string daemon_usage() {
          "  --recover=salvage  repair a data directory whose write-ahead log is damaged: keep\n"
          "                     what precedes the damage, drop the rest, report what was\n"
          "                     dropped, and exit (docs/operations.md); then start normally\n"
+         "  --restore BACKUP   copy a backup made by `sundialctl backup` into the data directory,\n"
+         "                     which must be empty or missing, check that it opens, and exit;\n"
+         "                     then start normally (docs/operations.md)\n"
          "  --version          print the version and exit\n"
          "  -h, --help         show this help\n"
          "\n"
@@ -100,6 +105,13 @@ Result<DaemonArgs> parse_daemon_args(const std::vector<std::string>& args) {
       }
       out.salvage = true;
     }
+    if (flag == "--restore") {
+      if (value->empty()) return make_error(ErrorCode::kInvalidArgument, "--restore needs a backup directory");
+      out.restore_from = *value;
+    }
+  }
+  if (out.salvage && out.restore_from) {
+    return make_error(ErrorCode::kInvalidArgument, "--recover and --restore cannot be used together");
   }
   if (config_path) SUNDIAL_TRY(apply_config_file(*config_path, out.config));
   SUNDIAL_TRY(resolve_type_send_windows(out.config));

@@ -1,10 +1,12 @@
 // sundiald's command line: --config FILE is applied first, then the other
 // flags override it (also as --flag=value). An unknown flag is an error
 // that suggests the closest known one. --recover=salvage asks for a
-// salvage of a damaged WAL instead of serving; --version and --help for
+// salvage of a damaged WAL instead of serving, --restore BACKUP a restore
+// into an empty data directory; --version and --help for
 // their text.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,6 +22,9 @@ struct DaemonArgs {
   bool show_version = false;
   // --recover=salvage: salvage the data directory's damaged WAL and exit.
   bool salvage = false;
+  // --restore BACKUP: copy a backup (sundialctl backup) into the empty data
+  // directory, check that it opens, and exit.
+  std::optional<std::string> restore_from;
 };
 
 Result<DaemonArgs> parse_daemon_args(const std::vector<std::string>& args);

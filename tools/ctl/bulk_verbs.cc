@@ -36,16 +36,15 @@ void print_bulk_errors(VerbContext& ctx, const nlohmann::json& answer) {
     ctx.out << "(the first " << count_of(errors.size(), "error") << " of " << refused << ")\n";
 }
 
-// Asks on the terminal; true for y or yes.
-bool confirmed(VerbContext& ctx) {
+}  // namespace
+
+bool ask_to_proceed(VerbContext& ctx) {
   ctx.err << "Proceed? [y/N] ";
   ctx.err.flush();
   std::string line;
   if (!std::getline(*ctx.terminal_in, line)) return false;
   return line == "y" || line == "Y" || line == "yes" || line == "YES";
 }
-
-}  // namespace
 
 int bulk_steer_verb(VerbContext& ctx) {
   auto request = bulk_request(ctx.inv);
@@ -72,7 +71,7 @@ int bulk_steer_verb(VerbContext& ctx) {
           << request->verb << " them\n";
       return 2;
     }
-    if (!confirmed(ctx)) {
+    if (!ask_to_proceed(ctx)) {
       ctx.err << "nothing changed\n";
       return 1;
     }

@@ -24,6 +24,7 @@ class HttpSource final : public InstanceSource {
     if (q.status) path += "&status=" + std::string(status_name(*q.status));
     if (q.type) path += "&type=" + url_encode(*q.type);
     if (!q.id_prefix.empty()) path += "&id_prefix=" + url_encode(q.id_prefix);
+    if (q.attr) path += "&attr." + url_encode(q.attr->name) + "=" + url_encode(q.attr->value);
     if (!q.cursor.empty()) path += "&cursor=" + url_encode(q.cursor);
     return get(path);
   }

@@ -92,6 +92,16 @@ int list_verb(VerbContext& ctx) {
   }
   if (auto t = ctx.inv.flags.find("--type"); t != ctx.inv.flags.end()) q.type = t->second;
   if (auto p = ctx.inv.flags.find("--id-prefix"); p != ctx.inv.flags.end()) q.id_prefix = p->second;
+  if (auto a = ctx.inv.flags.find("--attr"); a != ctx.inv.flags.end()) {
+    size_t eq = a->second.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == a->second.size()) {
+      return usage_error(ctx, "--attr takes NAME=VALUE, e.g. --attr email=ada@example.com");
+    }
+    q.attr = SearchAttribute{a->second.substr(0, eq), a->second.substr(eq + 1)};
+    if (auto valid = validate_search_attribute_name(q.attr->name); !valid) {
+      return usage_error(ctx, "--attr: " + valid.error().message);
+    }
+  }
   auto limit = parse_count(ctx.inv, "--limit", 100);
   if (!limit) return usage_error(ctx, limit.error().message);
   nlohmann::json all = nlohmann::json::array();

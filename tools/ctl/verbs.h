@@ -65,6 +65,14 @@ int queues_pause_resume_verb(VerbContext& ctx);
 int queues_set_verb(VerbContext& ctx);
 // Rate limiters (tools/ctl/limit_verbs.cc): limits list; limits set NAME
 // --rate R [--burst B] (PUT /api/v1/limits/{name}); limits delete NAME.
+// backup DEST: POST /api/v1/backups (tools/ctl/backup_verbs.cc).
+int backup_verb(VerbContext& ctx);
+// erase --attr NAME=VALUE [--dry-run] [--yes]: POST /api/v1/erasure
+// (tools/ctl/erase_verb.cc).
+int erase_verb(VerbContext& ctx);
+// Asks "Proceed? [y/N]" on ctx.terminal_in (which must be set); true for y
+// or yes (tools/ctl/bulk_verbs.cc).
+bool ask_to_proceed(VerbContext& ctx);
 int limits_list_verb(VerbContext& ctx);
 // Schedules (tools/ctl/schedule_verbs.cc): schedules list, show ID, runs ID
 // [--limit N]; pause, resume and trigger ID (POST /api/v1/schedules/{id}/{sub-verb}).

@@ -1,5 +1,7 @@
 #include "workflows/lua/script.h"
 
+#include <algorithm>
+
 #include <lua.hpp>
 
 #include "connectors/signing/hmac.h"
@@ -23,6 +25,48 @@ std::string run_chunk(LuaSandbox& sandbox, lua_State* L, lua_State* thread, cons
   lua_settop(thread, 1);  // the results start at 1: keep the first
   return {};
 }
+
+namespace {
+
+// The script's `search_attributes` (at the top of `thread`'s stack): nil,
+// or a table of names (`{ "email" }`: the input field of that name) and
+// name = "dotted.path" pairs (`{ assignee = "assignees" }`). Returns a
+// problem, or empty. Reads with raw access: no metamethod runs here.
+std::string read_search_attributes(lua_State* thread, const std::string& chunkname,
+                                   std::vector<SearchAttributeSpec>& out) {
+  const std::string where = chunkname + ": search_attributes";
+  if (lua_isnil(thread, -1)) return {};
+  if (!lua_istable(thread, -1)) return where + " must be a table, e.g. { \"email\", assignee = \"assignees\" }";
+  int table = lua_gettop(thread);
+  lua_pushnil(thread);
+  while (lua_next(thread, table) != 0) {
+    if (lua_type(thread, -1) != LUA_TSTRING) {
+      lua_settop(thread, table);
+      return where + ": each entry is a name or name = \"input.path\" (a string)";
+    }
+    SearchAttributeSpec spec;
+    spec.path = lua_tostring(thread, -1);
+    if (lua_type(thread, -2) == LUA_TSTRING) {
+      spec.name = lua_tostring(thread, -2);
+    } else if (lua_isinteger(thread, -2)) {
+      spec.name = spec.path;
+    } else {
+      lua_settop(thread, table);
+      return where + ": keys are attribute names";
+    }
+    out.push_back(std::move(spec));
+    lua_pop(thread, 1);
+    if (out.size() > kMaxSearchAttributeSpecs) break;
+  }
+  lua_settop(thread, table);
+  std::sort(out.begin(), out.end(), [](const SearchAttributeSpec& a, const SearchAttributeSpec& b) {
+    return a.name < b.name;
+  });
+  if (auto valid = validate_search_attribute_specs(out); !valid) return where + ": " + valid.error().message;
+  return {};
+}
+
+}  // namespace
 
 Result<std::shared_ptr<LuaScript>> LuaScript::load(std::string type, std::string_view source,
                                                    std::string chunkname, LuaOptions options) {
@@ -72,6 +116,10 @@ Result<std::shared_ptr<LuaScript>> LuaScript::load(std::string type, std::string
       return;
     }
     script->has_concurrency_ = !lua_isnil(thread, -1);
+    lua_pop(thread, 1);
+    lua_pushliteral(thread, "search_attributes");
+    lua_rawget(thread, 1);
+    problem = read_search_attributes(thread, script->chunkname_, script->search_attributes_);
   });
   if (!probed)
     return make_error(ErrorCode::kInvalidArgument, script->chunkname_ + ": " + probed.error().message);
@@ -158,7 +206,8 @@ Result<void> register_lua_script(Registry& registry, std::shared_ptr<const LuaSc
                     std::move(check),
                     "lua",
                     script->version(),
-                    std::move(concurrency)};
+                    std::move(concurrency),
+                    script->search_attributes()};
   return registry.add_version(std::move(type), make_current);
 }
 

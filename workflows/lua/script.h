@@ -53,6 +53,8 @@ class LuaScript {
   const std::string& version() const { return version_; }
   bool has_validate() const { return has_validate_; }
   bool has_concurrency() const { return has_concurrency_; }
+  // The script's `search_attributes` (engine/model/search_attributes.h), by name.
+  const std::vector<SearchAttributeSpec>& search_attributes() const { return search_attributes_; }
   LuaSandbox& sandbox() const { return *sandbox_; }
   const LuaOptions& options() const { return options_; }
   // Registry ref of ctx.config: one read-only proxy of options().config,
@@ -81,6 +83,7 @@ class LuaScript {
   std::unique_ptr<LuaSandbox> sandbox_;
   bool has_validate_ = false;
   bool has_concurrency_ = false;
+  std::vector<SearchAttributeSpec> search_attributes_;
   int config_ref_ = -1;
 };
 

@@ -50,6 +50,9 @@ local function default_offsets(config)
 end
 
 return {
+  -- Found by the signup's address: GET /api/v1/instances?attr.email=...
+  search_attributes = { "email" },
+
   validate = function(input, config)
     input = check.fields(check.object(input), KNOWN)
     local email = check.email(input, "email", { required = true })

@@ -63,6 +63,9 @@ local function utc_text(ms)
 end
 
 return {
+  -- Found by the attendee's address and the booking: ?attr.email=, ?attr.booking_uid=
+  search_attributes = { email = "attendee_email", booking_uid = "uid" },
+
   validate = function(input, config)
     input = check.fields(check.object(input), KNOWN)
     for _, key in ipairs({ "uid", "title", "attendee_name" }) do check.string(input, key) end

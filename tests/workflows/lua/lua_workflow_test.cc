@@ -57,7 +57,7 @@ class LuaWorkflowTest : public ::testing::Test {
     std::shared_ptr<const LuaScript> script = *loaded;
     ASSERT_TRUE(h.registry.add_version(
         WorkflowType{
-            type, "", [script](Context& ctx) { return lua_workflow(script, ctx); }, {}, "lua", as, {}},
+            type, "", [script](Context& ctx) { return lua_workflow(script, ctx); }, {}, "lua", as, {}, {}},
         false));
   }
   std::string version_of(const std::string& id) {
@@ -972,6 +972,37 @@ return { run = function(ctx) return ctx:step("x", function() return 1 end, { win
   EXPECT_NE(last_error("bad").find("ctx:step: window must be a window's name, a window table, or false for none"),
             std::string::npos)
       << last_error("bad");
+}
+
+// Issue 22: a script declares the business keys its instances are found
+// by; names, name = "path" pairs; a bad declaration does not load.
+TEST_F(LuaWorkflowTest, SearchAttributesAreDeclaredByTheScriptAndIndexedAtStart) {
+  add("signup", R"lua(
+return {
+  search_attributes = { "email", booking_uid = "booking.uid" },
+  run = function(ctx, input) ctx:wait({ "go" }) end,
+}
+)lua");
+  ASSERT_TRUE(h.start("signup", "s1", {{"email", "ada@example.com"}, {"booking", {{"uid", "bk-7"}}}}));
+  ListQuery q;
+  q.attr = SearchAttribute{"booking_uid", "bk-7"};
+  auto page = h.list(q);
+  ASSERT_TRUE(page);
+  ASSERT_EQ(page->instances.size(), 1u);
+  EXPECT_EQ(page->instances[0].search_attributes,
+            (std::vector<SearchAttribute>{{"booking_uid", "bk-7"}, {"email", "ada@example.com"}}));
+
+  for (const auto& [declaration, problem] : std::vector<std::pair<std::string, std::string>>{
+           {"\"email\"", "search_attributes must be a table"},
+           {"{ 7 }", "each entry is a name or name = \"input.path\""},
+           {"{ Email = \"email\" }", "must be 1 to 64 characters of a-z, 0-9 and _"},
+           {"{ a = \"x..y\" }", "must be input field names joined by dots"}}) {
+    auto loaded = LuaScript::load(
+        "bad", "return { search_attributes = " + declaration + ", run = function(ctx) end }", "bad.lua", options());
+    ASSERT_FALSE(loaded) << declaration;
+    EXPECT_NE(loaded.error().message.find("bad.lua: search_attributes"), std::string::npos) << loaded.error().message;
+    EXPECT_NE(loaded.error().message.find(problem), std::string::npos) << loaded.error().message;
+  }
 }
 
 }  // namespace

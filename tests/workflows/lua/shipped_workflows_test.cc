@@ -111,5 +111,21 @@ TEST_F(ShippedChecks, RemindersNeedAStartTimeAndAnAttendee) {
   expect_refused(reminders->validate(nlohmann::json::array()), "must be a JSON object");
 }
 
+// Issue 22: the shipped types are found by the person's address (the
+// checked, lower-cased one) and the booking.
+TEST_F(ShippedChecks, TheShippedTypesDeclareTheirSearchAttributes) {
+  auto nurture_input_checked = nurture->validate({{"email", " Ada@Example.com "}});
+  ASSERT_TRUE(nurture_input_checked);
+  auto from_signup = extract_search_attributes(nurture->search_attributes(), *nurture_input_checked);
+  ASSERT_TRUE(from_signup);
+  EXPECT_EQ(*from_signup, (std::vector<SearchAttribute>{{"email", "ada@example.com"}}));
+  auto booking = reminders->validate({{"uid", "bk1"}, {"start_ms", 1800000000000}, {"attendee_email", "Ada@Example.com"}});
+  ASSERT_TRUE(booking);
+  auto from_booking = extract_search_attributes(reminders->search_attributes(), *booking);
+  ASSERT_TRUE(from_booking);
+  EXPECT_EQ(*from_booking,
+            (std::vector<SearchAttribute>{{"booking_uid", "bk1"}, {"email", "ada@example.com"}}));
+}
+
 }  // namespace
 }  // namespace sundial::testing
