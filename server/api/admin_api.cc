@@ -17,6 +17,7 @@ void add_admin_routes(Router& router, const AdminApi& api) {
   add_topic_routes(router, api);
   add_subscription_routes(router, api);
   add_session_routes(router, api);
+  add_audit_routes(router, api);
 }
 
 }  // namespace sundial::api

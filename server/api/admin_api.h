@@ -60,5 +60,6 @@ void add_kv_routes(Router& router, const AdminApi& api);
 void add_topic_routes(Router& router, const AdminApi& api);
 void add_subscription_routes(Router& router, const AdminApi& api);
 void add_session_routes(Router& router, const AdminApi& api);
+void add_audit_routes(Router& router, const AdminApi& api);
 
 }  // namespace sundial::api
