@@ -19,14 +19,17 @@ std::optional<nlohmann::json> answer_json(const http::HttpResponse& response) {
   return std::move(*parsed);
 }
 
-// The `id` a successful answer names (a start's instance, a created schedule).
+// The id a successful answer names: a start's `instance_id`, a created
+// schedule's or task's `id`.
 std::optional<std::string> answered_id(const http::HttpResponse& response) {
   if (response.status >= 300) return std::nullopt;
   auto j = answer_json(response);
   if (!j) return std::nullopt;
-  auto id = j->find("id");
-  if (id == j->end() || !id->is_string()) return std::nullopt;
-  return id->get<std::string>();
+  for (const char* field : {"instance_id", "id"}) {
+    auto id = j->find(field);
+    if (id != j->end() && id->is_string()) return id->get<std::string>();
+  }
+  return std::nullopt;
 }
 
 }  // namespace

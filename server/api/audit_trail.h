@@ -13,9 +13,9 @@
 // without a known token (401) is not recorded: nobody can be named, and
 // anyone who reaches the port could fill the log; the access log has it.
 //
-// An entry holds no request body: `target` is the answer's `id` when a
-// successful answer names one (a start's instance id), else the path's
-// first capture (`{id}`, `{queue}`, `{type}`, ...).
+// An entry holds no request body: `target` is the id a successful answer
+// names (a start's `instance_id`, a created schedule's `id`), else the
+// path's first capture (`{id}`, `{queue}`, `{type}`, ...).
 //
 // Threading: loop thread. Ownership: borrows the BearerAuth and Router,
 // which must outlive it; the answers' observers hold only a weak reference
