@@ -65,6 +65,8 @@ Result<void> Engine::open_services() {
   events_ = std::make_unique<EventLog>(loop_, *store_, options_.event_log_capacity);
   SUNDIAL_TRY(events_->open());
   events_->subscribe([this](const EngineEvent& event) { activity_.count(event); });
+  audit_ = std::make_shared<AuditLog>(loop_, clock_, *store_, *commits_, options_.audit);
+  SUNDIAL_TRY(audit_->open());
   runtime_ = std::make_unique<Runtime>(
       Runtime::Deps{loop_, clock_, *store_, *commits_, *events_, registry_, *pool_, *blocking_pool_,
                     options_.send_windows},
@@ -87,7 +89,7 @@ Result<void> Engine::open_services() {
       *runtime_, *store_, reads_pool(),
       [this](const std::string& id, Reply<CommandReply> reply) { cancel(id, "erased on request", std::move(reply)); });
   sweep_ = std::make_unique<RetentionSweep>(reads_pool(), clock_, *store_, *runtime_, *tasks_, *events_,
-                                            *idempotency_, options_.retention);
+                                            *audit_, *idempotency_, options_.retention);
   if (options_.before_recovery) SUNDIAL_TRY(options_.before_recovery(*this));
   // Opening waits for recovery: nothing is served before it ends.
   std::optional<Result<void>> recovered;
@@ -161,6 +163,8 @@ Engine::~Engine() {
       commits_->flush();
       loop_.run_once();
     }
+    // Every entry recorded so far was in the drain; later ones are dropped.
+    if (audit_) audit_->close();
     commits_->shutdown();
   }
   // The runtime's coroutines and timers go before the services they use.

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/audit/audit_log.h"
 #include "engine/base/clock.h"
 #include "engine/erasure/erasure_service.h"
 #include "engine/events/activity_window.h"
@@ -137,6 +138,12 @@ class Engine {
   Result<void> scan_meta_at_startup(std::string_view prefix, const ScanFn& fn);
   Result<void> write_meta_at_startup(const Batch& batch);
   EventLog& events() { return *events_; }
+  // The record of changing admin calls (engine/audit/audit_log.h). The
+  // weak form is for answers that may outlive the engine (a Responder
+  // dropped with a pool job at close): recording through it after the
+  // engine is gone does nothing.
+  AuditLog& audit() { return *audit_; }
+  std::weak_ptr<AuditLog> audit_ref() { return audit_; }
   // Starts, completions and failures per minute over the last hour.
   ActivityReport activity() const { return activity_.report(clock_.now_ms()); }
   // The task queues (engine/tasks/task_service.h): enqueue, claim, leases.
@@ -205,6 +212,7 @@ class Engine {
   std::unique_ptr<ThreadWorkPool> query_pool_;
   std::unique_ptr<CommitQueue> commits_;
   std::unique_ptr<EventLog> events_;
+  std::shared_ptr<AuditLog> audit_;  // shared only so late answers can hold a weak_ptr
   ActivityWindow activity_;  // fed by events_
   std::unique_ptr<Runtime> runtime_;
   std::unique_ptr<TaskService> tasks_;          // borrows runtime_: destroyed before it

@@ -6,6 +6,7 @@
 #include <functional>
 #include <string>
 
+#include "engine/audit/audit_log.h"
 #include "engine/base/clock.h"
 #include "engine/base/error.h"
 #include "engine/retention/retention_sweep.h"
@@ -30,6 +31,8 @@ struct EngineOptions {
   uint64_t event_log_capacity = 100000;
   // Retention of finished instances and the sweep that enforces it.
   RetentionOptions retention;
+  // How long and how many audit entries are kept ([audit]).
+  AuditOptions audit;
   // How long the event bus keeps each topic's events ([topics]).
   TopicOptions topics;
   // The in-memory timer window.

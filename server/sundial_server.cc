@@ -44,7 +44,10 @@ SundialServer::SundialServer(Loop& loop, Clock& clock, Engine& engine, const Dae
       admin_token_env_(config.server.admin_token_env),
       access_log_(config.server.access_log),
       webhook_limiter_(clock, config.server.webhook_rate_per_second, config.server.webhook_burst),
-      json_limits_{config.server.max_json_depth} {
+      json_limits_{config.server.max_json_depth},
+      audit_(engine.audit_ref(), auth_, router_,
+             api::TokenNames{config.server.admin_token_name, config.server.viewer_token_name,
+                             config.server.worker_token_name}) {
   http_ = std::make_unique<http::HttpServer>(loop, http_options(config.server),
                                              [this](http::HttpRequest request, http::Responder responder) {
                                                handle(std::move(request), std::move(responder));
@@ -145,6 +148,7 @@ void SundialServer::handle(http::HttpRequest request, http::Responder responder)
     if (auto answer = apply_cors(request, responder)) return responder.send(std::move(*answer));
   }
   if (request.path.starts_with("/api/")) {
+    audit_.watch(request, responder);
     // A browser's EventSource cannot send Authorization: a topic stream
     // (and only a topic stream) takes a stream token in the query instead.
     auto topic = api::stream_route_topic(request.method, request.path);

@@ -1,7 +1,7 @@
 // SundialServer: everything sundiald serves over HTTP, wired around one
 // Engine — the admin API behind bearer auth, webhook routes, /healthz,
 // /readyz and /metrics — with the access log and request metrics on every
-// answer.
+// answer, and the audit trail (api/audit_trail.h) on every changing call.
 //
 // CORS ([server] cors_origins, one allow-list): webhook routes always
 // (they are public or signed, so a page of an allowed origin may only
@@ -24,6 +24,7 @@
 #include "engine/engine.h"
 #include "engine/flow/limiters.h"
 #include "engine/limits/limiter_catalog.h"
+#include "server/api/audit_trail.h"
 #include "server/api/auth.h"
 #include "server/api/router.h"
 #include "server/api/stream_token.h"
@@ -100,6 +101,7 @@ class SundialServer {
   ops::MetricsRegistry registry_;
   webhooks::RateLimiter webhook_limiter_;
   JsonLimits json_limits_;
+  api::AuditTrail audit_;
   std::unique_ptr<webhooks::WebhookRouteTable> webhooks_;
   std::unique_ptr<http::HttpServer> http_;
   std::unique_ptr<ops::ServerMetrics> metrics_;

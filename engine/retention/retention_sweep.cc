@@ -14,14 +14,15 @@
 namespace sundial {
 
 RetentionSweep::RetentionSweep(WorkPool& pool, Clock& clock, Store& store, Runtime& runtime,
-                               TaskService& tasks, EventLog& events, IdempotencyKeys& idempotency,
-                               RetentionOptions options)
+                               TaskService& tasks, EventLog& events, AuditLog& audit,
+                               IdempotencyKeys& idempotency, RetentionOptions options)
     : loop_(pool.loop()),
       clock_(clock),
       store_(store),
       runtime_(runtime),
       tasks_(tasks),
       events_(events),
+      audit_(audit),
       idempotency_(idempotency),
       options_(options),
       timer_(pool.loop(), [this] { run_now(); }),
@@ -73,8 +74,15 @@ Result<void> collect_finished(Store& store, Cf records, const std::string& prefi
 
 }  // namespace
 
-SweepPlan RetentionSweep::plan(Store& store, TimeMs now, DurationMs retention, size_t limit) {
+SweepPlan RetentionSweep::plan(Store& store, TimeMs now, DurationMs retention, size_t limit,
+                               DurationMs audit_retention) {
   SweepPlan plan;
+  auto audit_below = audit_trim_point(store, now - audit_retention);
+  if (!audit_below) {
+    plan.status = std::unexpected(audit_below.error());
+    return plan;
+  }
+  plan.audit_expired_below = *audit_below;
   plan.status = collect_finished<InstanceRecord>(
       store, Cf::kInstances, keys::finished_index_prefix(), keys::finished_index_key(now - retention, ""),
       limit,
@@ -127,14 +135,15 @@ void RetentionSweep::run_now(std::move_only_function<void(SweepResult)> done) {
   tasks_.watch_changes();
   TimeMs now = clock_.now_ms();
   scope_.run(
-      [store = &store_, now, retention = options_.retention, limit = options_.batch_limit] {
+      [store = &store_, now, retention = options_.retention, limit = options_.batch_limit,
+       audit_retention = audit_.options().retention] {
         auto view = store->snapshot();
         if (!view) {
           SweepPlan failed;
           failed.status = std::unexpected(view.error());
           return failed;
         }
-        return plan(**view, now, retention, limit);
+        return plan(**view, now, retention, limit, audit_retention);
       },
       [this, done = std::move(done)](SweepPlan made) mutable { planned(std::move(made), std::move(done)); });
 }
@@ -208,6 +217,7 @@ void RetentionSweep::apply(const SweepPlan& plan, std::move_only_function<void(S
     result.keys_deleted++;
   }
   events_.trim(tx.batch);
+  audit_.trim(tx.batch, plan.audit_expired_below);
   bool more = plan.finished.size() + plan.dangling_finished.size() >= options_.batch_limit ||
               plan.expired_key_index.size() >= options_.batch_limit;
   // A full batch of tasks asks for another round only if this one deleted

@@ -2,7 +2,8 @@
 // it deletes finished instances (completed, failed, cancelled) whose
 // retention has passed, with their journals and index keys, finished tasks
 // (completed, failed, cancelled) past the same retention, expired
-// idempotency keys, and events beyond the event log's capacity. Tasks are
+// idempotency keys, events beyond the event log's capacity, and audit
+// entries past their retention or count (AuditLog::trim). Tasks are
 // deleted by the TaskService (forget_finished), which knows which of them
 // changed since the plan's snapshot (watch_changes) without reading.
 //
@@ -19,7 +20,7 @@
 //
 // Threading: loop thread, except plan() which runs on the pool.
 // Ownership: owned by Engine; borrows the WorkPool (and its Loop), Clock,
-// Store, Runtime, TaskService, EventLog and IdempotencyKeys.
+// Store, Runtime, TaskService, EventLog, AuditLog and IdempotencyKeys.
 #pragma once
 
 #include <cstdint>
@@ -28,6 +29,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/audit/audit_log.h"
 #include "engine/base/clock.h"
 #include "engine/events/event_log.h"
 #include "engine/loop/loop.h"
@@ -57,6 +59,7 @@ struct SweepPlan {
   std::vector<std::string> dangling_finished;       // finished-index keys without a record
   std::vector<std::string> expired_key_index;       // index keys of expired idempotency keys
   std::vector<std::string> expired_keys;            // idempotency keys to delete
+  uint64_t audit_expired_below = 0;                 // audit entries below this seq are past retention
   Result<void> status;
 };
 
@@ -69,7 +72,7 @@ struct SweepResult {
 class RetentionSweep {
  public:
   RetentionSweep(WorkPool& pool, Clock& clock, Store& store, Runtime& runtime, TaskService& tasks,
-                 EventLog& events, IdempotencyKeys& idempotency, RetentionOptions options);
+                 EventLog& events, AuditLog& audit, IdempotencyKeys& idempotency, RetentionOptions options);
   ~RetentionSweep();
   RetentionSweep(const RetentionSweep&) = delete;
   RetentionSweep& operator=(const RetentionSweep&) = delete;
@@ -83,9 +86,11 @@ class RetentionSweep {
   void stop();
 
   // Candidates as of `now`: instances finished before now - retention and
-  // keys expired by now, at most `limit` of each. Any thread; the sweep
-  // runs it on the pool against a snapshot.
-  static SweepPlan plan(Store& store, TimeMs now, DurationMs retention, size_t limit);
+  // keys expired by now, at most `limit` of each, and audit entries older
+  // than now - audit_retention. Any thread; the sweep runs it on the pool
+  // against a snapshot.
+  static SweepPlan plan(Store& store, TimeMs now, DurationMs retention, size_t limit,
+                        DurationMs audit_retention);
 
  private:
   void planned(SweepPlan plan, std::move_only_function<void(SweepResult)> done);
@@ -99,6 +104,7 @@ class RetentionSweep {
   Runtime& runtime_;
   TaskService& tasks_;
   EventLog& events_;
+  AuditLog& audit_;
   IdempotencyKeys& idempotency_;
   RetentionOptions options_;
   UvTimer timer_;

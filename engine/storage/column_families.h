@@ -22,12 +22,14 @@ enum class Cf : size_t {
   kTasks,          // task id → TaskRecord; "%d" queue, dedupe key → task id
   kKv,             // namespace 0x00 key → KvEntry (engine/kv/kv_entry.h)
   kTopics,         // the event bus: events, dedupe ids, heads, subscriptions (engine/topics/)
+  kAudit,          // audit seq → AuditEntry: the changing admin calls (engine/audit/)
 };
 
-inline constexpr size_t kCfCount = 11;
+inline constexpr size_t kCfCount = 12;
 
 inline constexpr std::array<std::string_view, kCfCount> kCfNames{
-    "instances", "journal", "timers", "idempotency", "index", "schedules", "events", "meta", "tasks", "kv", "topics"};
+    "instances", "journal", "timers", "idempotency", "index", "schedules", "events", "meta", "tasks", "kv", "topics",
+    "audit"};
 
 inline constexpr std::string_view cf_name(Cf cf) { return kCfNames[static_cast<size_t>(cf)]; }
 

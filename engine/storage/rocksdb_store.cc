@@ -163,7 +163,7 @@ Result<void> RocksDbStore::open_db(bool read_only, bool flush_recovered) {
   point_read_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(point_read_table));
 
   // A read-only open of a directory written by an older version (before
-  // the `tasks`, `kv` or `topics` family existed) opens the families that exist; reads of a
+  // the `tasks`, `kv`, `topics` or `audit` family existed) opens the families that exist; reads of a
   // missing one find nothing. A writing open creates them.
   std::vector<std::string> existing;
   if (read_only) {
@@ -279,9 +279,10 @@ Result<void> RocksDbStore::check_schema(bool read_only) {
     const Batch* one[] = {&batch};
     return write(one);
   }
-  if (*version == "1" || *version == "2" || *version == "3") {
-    // The same families but `tasks` (version 2), `kv` (version 3) and
-    // `topics` (version 4), which the open just created.
+  if (*version == "1" || *version == "2" || *version == "3" || *version == "4") {
+    // The same families but `tasks` (version 2), `kv` (version 3),
+    // `topics` (version 4) and `audit` (version 5), which the open just
+    // created.
     if (read_only) return ok();
     Batch batch;
     batch.put(Cf::kMeta, std::string(keys::kSchemaVersionKey), std::to_string(kSchemaVersion));

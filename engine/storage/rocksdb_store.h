@@ -106,9 +106,10 @@ struct SalvageReport {
   std::string to_string() const;
 };
 
-// 2 added the `tasks` column family (task queues). A version-1 directory
-// is upgraded in place at a writing open: the family is created empty.
-inline constexpr int kSchemaVersion = 4;
+// 2 added the `tasks` column family (task queues), 3 `kv`, 4 `topics`, 5
+// `audit`. An older directory is upgraded in place at a writing open: the
+// missing families are created empty and the version is stamped.
+inline constexpr int kSchemaVersion = 5;
 
 class RocksDbStore final : public Store {
  public:

@@ -19,6 +19,7 @@ void add_admin_routes(Router& router, const AdminApi& api) {
   add_session_routes(router, api);
   add_backup_routes(router, api);
   add_erasure_routes(router, api);
+  add_audit_routes(router, api);
 }
 
 }  // namespace sundial::api

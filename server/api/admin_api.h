@@ -62,5 +62,6 @@ void add_subscription_routes(Router& router, const AdminApi& api);
 void add_session_routes(Router& router, const AdminApi& api);
 void add_backup_routes(Router& router, const AdminApi& api);
 void add_erasure_routes(Router& router, const AdminApi& api);
+void add_audit_routes(Router& router, const AdminApi& api);
 
 }  // namespace sundial::api

@@ -89,13 +89,27 @@ void Router::route(http::HttpRequest&& request, http::Responder responder) const
 }
 
 std::string_view Router::matched_pattern(std::string_view method, std::string_view path) const {
+  auto found = find(method, path);
+  return found ? found->pattern : std::string_view("unmatched");
+}
+
+std::optional<RouteMatch> Router::find(std::string_view method, std::string_view path) const {
   auto segments = split_path(path);
   for (const auto& r : routes_) {
-    if ((r.method == method || (method == "HEAD" && r.method == "GET")) && match(r, segments, nullptr)) {
-      return r.pattern;
+    if (r.method != method && !(method == "HEAD" && r.method == "GET")) continue;
+    PathParams params;
+    if (!match(r, segments, &params)) continue;
+    RouteMatch found{r.pattern, {}};
+    for (const std::string& segment : r.segments) {
+      if (!is_capture(segment)) continue;
+      std::string_view name(segment);
+      name = name.substr(1, name.size() - (is_rest_capture(segment) ? 5 : 2));
+      if (auto it = params.find(name); it != params.end()) found.first_capture = it->second;
+      break;
     }
+    return found;
   }
-  return "unmatched";
+  return std::nullopt;
 }
 
 std::vector<std::pair<std::string, std::string>> Router::routes() const {

@@ -15,6 +15,7 @@
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,6 +25,14 @@
 namespace sundial::api {
 
 using PathParams = std::map<std::string, std::string, std::less<>>;
+
+// The route a request goes to.
+struct RouteMatch {
+  std::string_view pattern;  // "/api/v1/instances/{id}/signals/{name}"
+  // The value of the pattern's first capture ("{id}" above): the resource
+  // the call is on; empty for a pattern without one.
+  std::string first_capture;
+};
 using RouteHandler =
     std::function<void(http::HttpRequest&& request, const PathParams& params, http::Responder responder)>;
 
@@ -36,6 +45,9 @@ class Router {
   // The pattern `method path` would be routed to, for metrics labels;
   // "unmatched" when none.
   std::string_view matched_pattern(std::string_view method, std::string_view path) const;
+  // The route `method path` would be dispatched to (HEAD finds the GET
+  // route); nullopt when none (a 404 or 405).
+  std::optional<RouteMatch> find(std::string_view method, std::string_view path) const;
   // Every route as (method, pattern), in the order added (the role matrix
   // test walks them).
   std::vector<std::pair<std::string, std::string>> routes() const;

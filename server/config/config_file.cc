@@ -206,6 +206,15 @@ const std::map<std::string, std::map<std::string, Setter>>& schema() {
            {"viewer_token_env", string_key(
                                     "server.viewer_token_env",
                                     [](DaemonConfig & c) -> auto& { return c.server.viewer_token_env; })},
+           {"admin_token_name", string_key(
+                                    "server.admin_token_name",
+                                    [](DaemonConfig & c) -> auto& { return c.server.admin_token_name; })},
+           {"viewer_token_name", string_key(
+                                     "server.viewer_token_name",
+                                     [](DaemonConfig & c) -> auto& { return c.server.viewer_token_name; })},
+           {"worker_token_name", string_key(
+                                     "server.worker_token_name",
+                                     [](DaemonConfig & c) -> auto& { return c.server.worker_token_name; })},
            {"max_body_bytes", count_key(
                                   "server.max_body_bytes", 1, int64_t{1} << 30,
                                   [](DaemonConfig & c) -> auto& { return c.server.max_body_bytes; })},
@@ -289,6 +298,15 @@ const std::map<std::string, std::map<std::string, Setter>>& schema() {
            {"event_log_capacity", count_key(
                                       "storage.event_log_capacity", 1, int64_t{1} << 40,
                                       [](DaemonConfig & c) -> auto& { return c.engine.event_log_capacity; })},
+       }},
+      {"audit",
+       {
+           {"retention",
+            duration_key(
+                "audit.retention", [](DaemonConfig & c) -> auto& { return c.engine.audit.retention; })},
+           {"max_entries", count_key(
+                               "audit.max_entries", 1, int64_t{1} << 40,
+                               [](DaemonConfig & c) -> auto& { return c.engine.audit.max_entries; })},
        }},
       {"workflows",
        {

@@ -39,6 +39,11 @@ struct ServerSettings {
   std::string worker_token_env = "SUNDIAL_WORKER_TOKEN";
   // The read-only token: reads and stream tokens only (server/api/auth.h).
   std::string viewer_token_env = "SUNDIAL_VIEWER_TOKEN";
+  // Default: "admin", "viewer", "worker". What the audit log calls each
+  // token (server/api/audit_trail.h): the team or system that holds it.
+  std::string admin_token_name = "admin";
+  std::string viewer_token_name = "viewer";
+  std::string worker_token_name = "worker";
   // Default: 1 MiB. Larger bodies get 413.
   size_t max_body_bytes = 1 << 20;
   // Default: 16 KiB. Larger request lines + headers get 431.
@@ -130,6 +135,7 @@ struct WorkflowsSettings {
 struct DaemonConfig : BuiltinModules::Settings {
   ServerSettings server;
   // [storage]: path → data_dir, retention, idempotency_window, event_log_capacity.
+  // [audit]: retention, max_entries → engine.audit.
   EngineOptions engine;
   ResendSettings resend;
   // [notion]: base_url, token_env (default NOTION_TOKEN; the token itself

@@ -9,7 +9,8 @@ Responder::Responder(Responder&& other) noexcept
       slot_(other.slot_),
       answered_(other.answered_),
       head_(other.head_),
-      extra_headers_(std::move(other.extra_headers_)) {
+      extra_headers_(std::move(other.extra_headers_)),
+      on_answer_(std::move(other.on_answer_)) {
   other.answered_ = true;
 }
 
@@ -21,6 +22,7 @@ Responder& Responder::operator=(Responder&& other) noexcept {
     answered_ = other.answered_;
     head_ = other.head_;
     extra_headers_ = std::move(other.extra_headers_);
+    on_answer_ = std::move(other.on_answer_);
     other.answered_ = true;
   }
   return *this;
@@ -38,7 +40,15 @@ void Responder::send(HttpResponse response) {
   if (answered_) return;
   answered_ = true;
   for (auto& h : extra_headers_) response.headers.push_back(std::move(h));
+  notify(response);
   if (auto sink = sink_.lock()) sink->send(slot_, std::move(response));
+}
+
+void Responder::notify(const HttpResponse& response) {
+  if (!on_answer_) return;
+  auto fn = std::move(on_answer_);
+  on_answer_ = nullptr;
+  fn(response);
 }
 
 std::function<bool()> Responder::client_gone_check() const {
@@ -57,6 +67,7 @@ std::shared_ptr<ResponseStream> Responder::start_stream(HttpResponse head) {
   }
   answered_ = true;
   for (auto& h : extra_headers_) head.headers.push_back(std::move(h));
+  notify(head);
   if (auto sink = sink_.lock()) return sink->start_stream(slot_, std::move(head));
   return nullptr;
 }

@@ -67,13 +67,20 @@ class Responder {
   void mark_head() { head_ = true; }
   // Headers every answer gets, whoever sends it (the server's CORS headers).
   void add_headers(HeaderList headers);
+  // Runs once with the answer (or a stream's head) when it is sent, even
+  // if the client is already gone: the audit trail records what was
+  // answered. One observer; a second call replaces the first.
+  void on_answer(std::function<void(const HttpResponse&)> fn) { on_answer_ = std::move(fn); }
 
  private:
+  void notify(const HttpResponse& response);
+
   std::weak_ptr<ResponseSink> sink_;
   uint64_t slot_ = 0;
   bool answered_ = false;
   bool head_ = false;
   HeaderList extra_headers_;
+  std::function<void(const HttpResponse&)> on_answer_;
 };
 
 // What the server calls for every complete request.

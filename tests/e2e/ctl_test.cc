@@ -107,6 +107,33 @@ TEST_F(CtlTest, EveryVerbWithJsonOutput) {
   EXPECT_NE(events.out.find("\"instance_started\""), std::string::npos) << events.out;
 }
 
+// Issue 22, the audit log: changing calls are recorded with who and from
+// where, survive a restart, and `audit` shows them (reads are not recorded).
+TEST_F(CtlTest, AuditEntriesSurviveARestart) {
+  ASSERT_EQ(run({"start", "bench.sleep_step", "--id", "au1", "--input", R"({"sleep_ms":86400000})"}).exit_code, 0);
+  ASSERT_EQ(run({"cancel", "au1", "--reason", "test"}).exit_code, 0);
+  ASSERT_EQ(run({"list"}).exit_code, 0);
+  ASSERT_EQ(daemon->stop(), 0) << daemon->log();
+  daemon = std::make_unique<DaemonProcess>(dir.sub("data"), std::vector<std::string>{},
+                                           std::vector<std::string>{"SUNDIAL_ADMIN_TOKEN=ctl-token"});
+  ASSERT_GT(daemon->port(), 0) << daemon->log();
+  server = "http://127.0.0.1:" + std::to_string(daemon->port());
+  auto entries = json_output(run({"-o", "json", "audit", "--target", "au1"}))["entries"];
+  ASSERT_EQ(entries.size(), 2u) << entries.dump(1);
+  EXPECT_EQ(entries[0]["route"], "POST /api/v1/instances/{id}/cancel");
+  EXPECT_EQ(entries[1]["route"], "POST /api/v1/workflows/{type}/instances");
+  for (const auto& e : entries) {
+    EXPECT_EQ(e["role"], "admin");
+    EXPECT_EQ(e["token_name"], "admin");
+    EXPECT_EQ(e["address"], "127.0.0.1");
+    EXPECT_EQ(e["outcome"], "ok");
+  }
+  auto table = run({"audit", "--limit", "5"});
+  EXPECT_EQ(table.exit_code, 0);
+  EXPECT_NE(table.out.find("admin (admin)"), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("/api/v1/instances/{id}/cancel"), std::string::npos) << table.out;
+}
+
 TEST_F(CtlTest, TablesAndExitCodes) {
   ASSERT_EQ(run({"start", "bench.sleep_step", "--id", "t1", "--input", R"({"sleep_ms":86400000})"}).exit_code,
             0);

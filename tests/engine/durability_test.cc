@@ -141,7 +141,7 @@ TEST(DurabilityTest, AVersion2DirectoryIsUpgradedInPlace) {
   ASSERT_TRUE(reopened) << reopened.error().to_string();
   auto version = (*reopened)->get(Cf::kMeta, "schema_version");
   ASSERT_TRUE(version && *version);
-  EXPECT_EQ(**version, "4");
+  EXPECT_EQ(**version, "5");
   Batch row;
   row.put(Cf::kKv, std::string("ns\0key", 6), "{}");
   const Batch* one[] = {&row};

@@ -1,8 +1,6 @@
 #include "tools/common/time_format.h"
 
 #include <array>
-#include <cstdio>
-#include <ctime>
 #include <utility>
 
 namespace sundial {
@@ -28,16 +26,6 @@ std::string format_relative(TimeMs t, TimeMs now) {
     }
   }
   return future ? "in " + text : text + " ago";
-}
-
-std::string format_utc(TimeMs t) {
-  std::time_t seconds = static_cast<std::time_t>(t / 1000);
-  std::tm tm{};
-  gmtime_r(&seconds, &tm);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(t % 1000));
-  return buf;
 }
 
 }  // namespace sundial

@@ -1,5 +1,6 @@
 // How sundialctl shows times: relative to now ("in 2d 3h", "5m ago",
-// "now") with the two largest units, and absolute UTC in ISO 8601.
+// "now") with the two largest units, and absolute UTC in ISO 8601
+// (format_utc, shared with the server: engine/base/utc_time.h).
 //
 // Threading: pure functions.
 #pragma once
@@ -7,11 +8,10 @@
 #include <string>
 
 #include "engine/base/clock.h"
+#include "engine/base/utc_time.h"
 
 namespace sundial {
 
 std::string format_relative(TimeMs t, TimeMs now);
-// "2026-01-01T00:00:00.000Z"
-std::string format_utc(TimeMs t);
 
 }  // namespace sundial

@@ -290,6 +290,13 @@ const std::vector<VerbSpec>& verb_specs() {
        {},
        {},
        "event-bus topics (sequence range, events kept) and subscriptions (cursor, lag, failures)"},
+      {"audit",
+       audit_verb,
+       {},
+       {{"--target", "ID", "only calls on this instance, schedule, queue or workflow"},
+        {"--route", "ROUTE", "only this route: \"POST /api/v1/instances/{id}/cancel\" or its path alone"},
+        {"--limit", "N", "most entries to show (default 50, at most 1000)"}},
+       "the audit log: who changed what, when, from where, and the answer; newest first"},
   };
   return verbs;
 }

@@ -97,6 +97,9 @@ int kv_get_verb(VerbContext& ctx);
 // The event bus (tools/ctl/topic_verbs.cc): topics, with each
 // subscription's cursor, lag and counters.
 int topics_verb(VerbContext& ctx);
+// The audit log (tools/ctl/audit_verbs.cc): audit [--limit N] [--target ID]
+// [--route ROUTE], newest first.
+int audit_verb(VerbContext& ctx);
 
 // Prints `error` and returns its exit code (3 for not_found, else 1).
 int fail(VerbContext& ctx, const Error& error);
