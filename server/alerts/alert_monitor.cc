@@ -43,8 +43,8 @@ AlertMonitor::AlertMonitor(Loop& loop, Clock& clock, EventLog& events, Sampler s
     delivered_.inc({std::string(delivery_outcome_name(o))}, 0);
   }
   pending_.set({}, 0);
+  // Sampling is no work of its own; a held message (flush_timer_) is.
   sample_timer_.set_keeps_loop_alive(false);
-  flush_timer_.set_keeps_loop_alive(false);
 }
 
 AlertMonitor::~AlertMonitor() {

@@ -35,10 +35,7 @@ AlertSender::AlertSender(Loop& loop, Clock& clock, AsyncHttpClient& http, AlertD
       http_(http),
       options_(std::move(options)),
       report_(std::move(report)),
-      retry_timer_(loop, [this] { attempt(); }) {
-  // A retry waiting must not keep a stopping sundiald's loop alive.
-  retry_timer_.set_keeps_loop_alive(false);
-}
+      retry_timer_(loop, [this] { attempt(); }) {}
 
 AlertSender::~AlertSender() {
   *alive_ = false;

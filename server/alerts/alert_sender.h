@@ -12,8 +12,9 @@
 //
 // Threading: loop thread only. Ownership: owns the waiting messages and a
 // retry timer; borrows the Loop, the Clock and the AsyncHttpClient, which
-// must outlive it. A call still in flight when it is destroyed ends
-// without touching it.
+// must outlive it. A call in flight or a retry waiting keeps the loop
+// alive; a call still in flight when it is destroyed ends without
+// touching it.
 #pragma once
 
 #include <deque>

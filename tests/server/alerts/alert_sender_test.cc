@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <optional>
 
 #include "server/alerts/alert_signature.h"
@@ -26,11 +27,12 @@ class AlertSenderTest : public ::testing::Test {
     o.timeout = 5000;
     return o;
   }
-  // Runs the loop until `outcomes` holds `n` reports (or 20 s of turns).
-  void run_until(size_t n) {
+  // Runs the loop until `outcomes` holds `n` reports (or 20 s).
+  bool run_until(size_t n) {
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
     while (outcomes.size() < n && std::chrono::steady_clock::now() < deadline) loop.run_once();
-    ASSERT_EQ(outcomes.size(), n);
+    EXPECT_EQ(outcomes.size(), n);
+    return outcomes.size() == n;
   }
   AlertSender::Report report() {
     return [this](DeliveryOutcome o, const std::string& id) { outcomes.emplace_back(o, id); };
@@ -50,7 +52,7 @@ TEST_F(AlertSenderTest, RetriesServerErrorsThenDeliversOneSignedMessage) {
   });
   AlertSender sender(loop, clock, http, options(), report());
   sender.enqueue("alert-1", R"({"id":"alert-1"})");
-  run_until(1);
+  ASSERT_TRUE(run_until(1));
   EXPECT_EQ(outcomes[0], std::make_pair(DeliveryOutcome::kSent, std::string("alert-1")));
   EXPECT_EQ(sender.pending(), 0u);
   auto requests = receiver.requests();
@@ -74,7 +76,7 @@ TEST_F(AlertSenderTest, GivesUpAfterMaxAttemptsAndGoesOnWithTheNextMessage) {
   AlertSender sender(loop, clock, http, options(3), report());
   sender.enqueue("a1", "first");
   sender.enqueue("a2", "second");
-  run_until(2);
+  ASSERT_TRUE(run_until(2));
   EXPECT_EQ(outcomes[0], std::make_pair(DeliveryOutcome::kFailed, std::string("a1")));
   EXPECT_EQ(outcomes[1], std::make_pair(DeliveryOutcome::kSent, std::string("a2")));
   EXPECT_EQ(receiver.requests().size(), 4u);  // 3 attempts, then 1
@@ -84,7 +86,7 @@ TEST_F(AlertSenderTest, APermanentAnswerIsNotRetried) {
   receiver.script([](const http::HttpRequest&) { return http::HttpResponse::json(400, {{"bad", true}}); });
   AlertSender sender(loop, clock, http, options(), report());
   sender.enqueue("a1", "{}");
-  run_until(1);
+  ASSERT_TRUE(run_until(1));
   EXPECT_EQ(outcomes[0].first, DeliveryOutcome::kFailed);
   EXPECT_EQ(receiver.requests().size(), 1u);
 }
@@ -100,7 +102,7 @@ TEST_F(AlertSenderTest, AFullQueueDropsTheOldestWaitingMessage) {
   EXPECT_EQ(outcomes[0], std::make_pair(DeliveryOutcome::kDropped, std::string("a2")));
   EXPECT_EQ(outcomes[1], std::make_pair(DeliveryOutcome::kDropped, std::string("a3")));
   EXPECT_EQ(sender.pending(), 3u);
-  run_until(5);
+  ASSERT_TRUE(run_until(5));
   EXPECT_EQ(outcomes[4], std::make_pair(DeliveryOutcome::kSent, std::string("a5")));
 }
 
