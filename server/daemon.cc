@@ -21,6 +21,7 @@
 #include "engine/schedules/time_zone.h"
 #include "engine/storage/rocksdb_store.h"
 #include "engine/topics/subscription_service.h"
+#include "server/alerts/alert_monitor.h"
 #include "server/api/auth.h"
 #include "server/config/daemon_args.h"
 #include "server/ops/data_dir_lock.h"
@@ -193,7 +194,7 @@ Result<lua::ScriptCatalog::Options> lua_script_options(
   effects.http_max_response_bytes = config.workflows.http_max_response_bytes;
   effects.secrets.allowed = config.workflows.secrets;
   effects.secrets.forbidden = {config.server.admin_token_env, config.server.worker_token_env,
-                               config.server.viewer_token_env};
+                               config.server.viewer_token_env, config.alerts.secret_env};
   if (!config.workflows.templates_dir.empty()) {
     std::string from = config.workflows.email_from.empty() ? config.resend.from : config.workflows.email_from;
     SUNDIAL_ASSIGN_OR_RETURN(
@@ -281,6 +282,20 @@ Result<std::vector<SubscriptionSpec>> with_module_subscriptions(std::vector<Subs
   return file;
 }
 
+// [alerts] as the monitor's options, with the signing secret read at start.
+alerts::AlertMonitorOptions alert_options(const AlertSettings& a, std::string secret) {
+  alerts::AlertMonitorOptions o;
+  o.interval = a.interval;
+  o.delivery.url = a.url;
+  o.delivery.secret = std::move(secret);
+  o.delivery.max_attempts = static_cast<int>(a.max_attempts);
+  o.delivery.first_backoff = a.retry_backoff;
+  o.delivery.max_backoff = std::max(a.retry_backoff, a.interval);
+  o.delivery.timeout = a.timeout;
+  o.delivery.max_pending = static_cast<size_t>(a.max_pending);
+  return o;
+}
+
 }  // namespace
 
 int run_daemon(const std::vector<std::string>& args) {
@@ -313,6 +328,10 @@ int run_daemon(const std::vector<std::string>& args) {
     spdlog::critical("refusing to listen on {} without an admin token: set ${} or listen on 127.0.0.1",
                      config.server.listen_host, config.server.admin_token_env);
     return 1;
+  }
+  if (auto checked = check_alert_settings(config.alerts, secret_from_env); !checked) {
+    std::fprintf(stderr, "sundiald: %s\n", checked.error().message.c_str());
+    return 2;
   }
   std::optional<std::string> worker_token = secret_from_env(config.server.worker_token_env);
   std::optional<std::string> viewer_token = secret_from_env(config.server.viewer_token_env);
@@ -640,10 +659,23 @@ int run_daemon(const std::vector<std::string>& args) {
     spdlog::warn("${} is not set: /api is open to every local user; set it to require a bearer token",
                  config.server.admin_token_env);
   }
+  // The alert hook ([alerts]): from here on, failures and health changes
+  // are posted (docs/operations.md, "Alerts").
+  std::unique_ptr<alerts::AlertMonitor> alert_monitor;
+  if (!config.alerts.url.empty()) {
+    alert_monitor = std::make_unique<alerts::AlertMonitor>(
+        loop, clock, engine->events(), [&engine] { return alerts::sample_engine_health(*engine); }, http_client,
+        server->metrics_registry(),
+        alert_options(config.alerts, secret_from_env(config.alerts.secret_env).value_or("")));
+    alert_monitor->start();
+    spdlog::info("alerts: on, grouped per {} s, signed with ${}", config.alerts.interval / kSecondMs,
+                 config.alerts.secret_env);
+  }
   spdlog::info("sundiald ready");
 
   loop.run();
   // Outside uv_run: the engine drains its own commits by running the loop.
+  alert_monitor.reset();
   server.reset();
   sighup.close();
   scripts.reset();

@@ -62,6 +62,8 @@ class SundialServer {
   // own (webhook_route_table.h). Loop thread.
   Result<void> replace_webhooks(const std::string& owner, std::vector<webhooks::WebhookRoute> routes);
   webhooks::WebhookRouteTable& webhooks() { return *webhooks_; }
+  // What /metrics renders; others add their families (the alert hook).
+  ops::MetricsRegistry& metrics_registry() { return registry_; }
 
   // Stops accepting and answers what is in flight; `done` runs when the
   // last connection closed.

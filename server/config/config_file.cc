@@ -15,6 +15,7 @@
 #include "connectors/http/outbound_policy.h"
 #include "engine/base/duration.h"
 #include "engine/base/json_parse.h"
+#include "engine/base/text.h"
 #include "engine/schedules/schedule_spec.h"
 #include "engine/schedules/send_window.h"
 #include "engine/topics/subscription_spec.h"
@@ -182,6 +183,41 @@ Setter one_of_key(std::string key, std::vector<std::string> allowed, Field field
   };
 }
 
+// An [alerts] key: `setter`, and the table counts as configured.
+Setter alerts_key(Setter setter) {
+  return [setter = std::move(setter)](const toml::node& n, DaemonConfig& c) -> Result<void> {
+    c.alerts.configured = true;
+    return setter(n, c);
+  };
+}
+
+// A URL with scheme http or https and a host.
+Result<void> check_http_url(const std::string& url) {
+  std::string lower = ascii_lower(url);
+  size_t host = lower.starts_with("https://") ? 8 : lower.starts_with("http://") ? 7 : 0;
+  if (host == 0 || host >= url.size() || url[host] == '/' ||
+      url.find_first_of(" \t\r\n") != std::string::npos) {
+    return make_error(ErrorCode::kInvalidArgument, "an http:// or https:// URL with a host, e.g. "
+                                                   "\"https://hooks.example.com/sundial\"");
+  }
+  return ok();
+}
+
+// A duration of at least `min` (in seconds or milliseconds as given).
+template <typename Field>
+Setter min_duration_key(std::string key, DurationMs min, Field field) {
+  return [key, min, field](const toml::node& n, DaemonConfig& c) -> Result<void> {
+    Result<DurationMs> d = make_error(ErrorCode::kInvalidArgument, "not a string");
+    if (n.is_string()) d = parse_duration(*n.value<std::string>());
+    if (!d || *d < min) {
+      std::string least = min % kSecondMs == 0 ? std::to_string(min / kSecondMs) + "s" : std::to_string(min) + "ms";
+      return std::unexpected(bad_value(key, "a duration of at least " + least + ", such as \"60s\""));
+    }
+    field(c) = *d;
+    return ok();
+  };
+}
+
 // The keys of the server's own tables; the workflow families and the
 // webhook secrets declare theirs (tables_for).
 const std::map<std::string, std::map<std::string, Setter>>& schema() {
@@ -284,6 +320,34 @@ const std::map<std::string, std::map<std::string, Setter>>& schema() {
             string_list_key(
                 "server.cors_origins", [](DaemonConfig & c) -> auto& { return c.server.cors_origins; },
                 http::check_cors_origins)},
+       }},
+      {"alerts",
+       {
+           {"url", alerts_key([](const toml::node& n, DaemonConfig& c) -> Result<void> {
+              auto v = n.value<std::string>();
+              if (!v || !n.is_string()) return std::unexpected(bad_value("alerts.url", "a string"));
+              if (auto checked = check_http_url(*v); !checked)
+                return std::unexpected(bad_value("alerts.url", checked.error().message));
+              c.alerts.url = *v;
+              return ok();
+            })},
+           {"secret_env", alerts_key(string_key(
+                              "alerts.secret_env", [](DaemonConfig & c) -> auto& { return c.alerts.secret_env; }))},
+           {"interval", alerts_key(min_duration_key(
+                            "alerts.interval", kSecondMs,
+                            [](DaemonConfig & c) -> auto& { return c.alerts.interval; }))},
+           {"max_attempts", alerts_key(count_key(
+                                "alerts.max_attempts", 1, 20,
+                                [](DaemonConfig & c) -> auto& { return c.alerts.max_attempts; }))},
+           {"retry_backoff", alerts_key(min_duration_key(
+                                 "alerts.retry_backoff", 100,
+                                 [](DaemonConfig & c) -> auto& { return c.alerts.retry_backoff; }))},
+           {"timeout", alerts_key(min_duration_key(
+                           "alerts.timeout", kSecondMs,
+                           [](DaemonConfig & c) -> auto& { return c.alerts.timeout; }))},
+           {"max_pending", alerts_key(count_key(
+                               "alerts.max_pending", 1, 1000,
+                               [](DaemonConfig & c) -> auto& { return c.alerts.max_pending; }))},
        }},
       {"storage",
        {

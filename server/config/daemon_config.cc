@@ -53,6 +53,21 @@ Result<std::string> parse_log_level(std::string_view text) {
                                                      "(or warning), error");
 }
 
+Result<void> check_alert_settings(const AlertSettings& alerts,
+                                  const std::function<std::optional<std::string>(const std::string&)>& read_secret) {
+  if (alerts.url.empty()) {
+    if (!alerts.configured) return ok();
+    return make_error(ErrorCode::kInvalidArgument,
+                      "config key 'alerts.url' is required in [alerts]: the URL that receives the alerts");
+  }
+  if (alerts.secret_env.empty() || !read_secret(alerts.secret_env)) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "config key 'alerts.secret_env': $" + alerts.secret_env +
+                          " is not set; alerts are signed with it (set it, or remove [alerts])");
+  }
+  return ok();
+}
+
 std::optional<std::string> secret_from_env(const std::string& name) {
   const char* value = std::getenv(name.c_str());
   if (value == nullptr || *value == '\0') return std::nullopt;

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -129,6 +130,30 @@ struct WorkflowsSettings {
   std::map<std::string, nlohmann::json> type_config;
 };
 
+// [alerts]: the alert hook (docs/operations.md, "Alerts"). Without the
+// table (no url) nothing is sent. Checked at start-up (check_alert_settings).
+struct AlertSettings {
+  // Whether the file has an [alerts] table (then url is required).
+  bool configured = false;
+  // Default: none (no alerts). Where messages are POSTed: http:// or https://.
+  std::string url;
+  // Default: SUNDIAL_ALERTS_SECRET. The variable holding the signing
+  // secret; it must be set when url is.
+  std::string secret_env = "SUNDIAL_ALERTS_SECRET";
+  // Default: 60s, at least 1s. The grouping window: the first alert after a
+  // quiet window goes at once, later ones wait for the window's end.
+  DurationMs interval = 60 * kSecondMs;
+  // Default: 5 (1 to 20). Delivery attempts per message.
+  int64_t max_attempts = 5;
+  // Default: 1s. The wait before the first retry, doubling up to interval.
+  DurationMs retry_backoff = kSecondMs;
+  // Default: 10s. One delivery attempt, connect included.
+  DurationMs timeout = 10 * kSecondMs;
+  // Default: 16 (1 to 1000). Messages kept while the receiver is down;
+  // past it the oldest waiting one is dropped.
+  int64_t max_pending = 16;
+};
+
 // The workflow families' settings (config.nurture, config.reminders, ...)
 // come from the one list of families (workflows/modules.h): each declares
 // its own with its defaults and its tables.
@@ -150,6 +175,7 @@ struct DaemonConfig : BuiltinModules::Settings {
   // [calcom], [github], [notion] secret_env (workflows/module/webhook_secrets.h).
   WebhookSecretSettings webhooks;
   WorkflowsSettings workflows;
+  AlertSettings alerts;
   // [queues.<name>] max_in_flight = N: applied to each queue at every start
   // (docs/tasks.md), like PUT /api/v1/queues/{queue}.
   std::map<std::string, uint32_t> queue_max_in_flight;
@@ -177,6 +203,11 @@ Result<void> parse_listen_address(std::string_view text, std::string& host, int&
 // A log level as the file or --log-level gives it → its canonical name:
 // trace, debug, info, warn (also spelled "warning"), error.
 Result<std::string> parse_log_level(std::string_view text);
+
+// What is wrong with [alerts], naming the key: a table without url, a url
+// that is not http(s), the secret's variable unset (read with `read_secret`).
+Result<void> check_alert_settings(const AlertSettings& alerts,
+                                  const std::function<std::optional<std::string>(const std::string&)>& read_secret);
 
 // The value of environment variable `name`; nullopt when unset or empty.
 std::optional<std::string> secret_from_env(const std::string& name);

@@ -70,6 +70,10 @@ ServerMetrics::ServerMetrics(MetricsRegistry& registry, Engine& engine,
       storage_table_readers_bytes_(
           registry.gauge("sundial_storage_table_readers_bytes",
                          "RocksDB index and filter blocks held outside the block cache.")),
+      storage_unavailable_(registry.gauge(
+          "sundial_storage_unavailable",
+          "1 while the storage cannot write (disk full, I/O error: writes answer 503 and it is being "
+          "reopened), else 0.")),
       tasks_(registry.gauge("sundial_tasks", "Tasks by queue and status.", {"queue", "status"})),
       task_claims_(registry.counter("sundial_task_claims_total", "Tasks leased to workers.")),
       task_completions_(registry.counter("sundial_task_completions_total", "Tasks completed.")),
@@ -159,6 +163,8 @@ void ServerMetrics::collect() {
   storage_memtable_bytes_.set({}, static_cast<double>(memory.memtable_bytes));
   storage_block_cache_bytes_.set({}, static_cast<double>(memory.block_cache_bytes));
   storage_table_readers_bytes_.set({}, static_cast<double>(memory.table_readers_bytes));
+  auto not_ready = engine_.not_ready_reason();
+  storage_unavailable_.set({}, not_ready && not_ready->code == ErrorCode::kStorageUnavailable ? 1 : 0);
   TaskService& tasks = engine_.tasks();
   tasks_.clear();
   for (const QueueView& q : tasks.queues()) {

@@ -78,6 +78,7 @@ class ServerMetrics {
   MetricFamily& storage_memtable_bytes_;
   MetricFamily& storage_block_cache_bytes_;
   MetricFamily& storage_table_readers_bytes_;
+  MetricFamily& storage_unavailable_;
   MetricFamily& tasks_;
   MetricFamily& task_claims_;
   MetricFamily& task_completions_;
