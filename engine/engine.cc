@@ -144,7 +144,9 @@ void Engine::backup(std::string dest, std::move_only_function<void(Result<Backup
 Engine::~Engine() {
   backup_scope_.reset();
   backup_pool_.reset();
-  erasure_.reset();
+  // Its continuations (cancel answers, deferred deletes, commits drained
+  // below) do nothing from here on; it goes after the drain.
+  if (erasure_) erasure_->close();
   queries_.reset();
   stats_.reset();
   if (sweep_) sweep_->stop();
@@ -168,6 +170,7 @@ Engine::~Engine() {
     commits_->shutdown();
   }
   // The runtime's coroutines and timers go before the services they use.
+  erasure_.reset();
   sweep_.reset();
   subscriptions_.reset();
   topics_.reset();

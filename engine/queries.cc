@@ -82,7 +82,7 @@ Result<void> apply_cursor(const ListQuery& query, const std::string& prefix, std
 // list_instances with `attr`: the attribute's index rows (id order), each
 // record read and checked against the other filters.
 Result<ListPage> list_by_attribute(Store& store, const ListQuery& query, size_t limit) {
-  const std::string prefix = keys::attr_index_prefix(query.attr->name, query.attr->value);
+  const std::string prefix = keys::attr_index_prefix(query.attr->name, search_value(query.attr->value));
   std::string begin = prefix;
   std::string end = prefix_successor(prefix);
   SUNDIAL_TRY(apply_cursor(query, prefix, begin, end));

@@ -3,7 +3,8 @@
 // row that holds its data — its record and earlier runs, every journal,
 // its timer, its index rows, its idempotency keys (start and signal keys
 // that name it), its outbox notices, its child links and the retained
-// engine events about it.
+// engine events about it; and the audit entries that name it (or hold the
+// attribute's value) keep everything but that (`target` becomes "(erased)").
 //
 // plan_erasure() reads one consistent state (a store snapshot, on a pool
 // thread); stage_erasure() turns one target into deletes (pure).
@@ -13,6 +14,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -27,13 +29,18 @@ namespace sundial {
 // At most this many instances per erasure request; the answer says when
 // there are more (the caller repeats it).
 inline constexpr size_t kMaxErasedPerRequest = 1000;
+// What an audit entry shows as the target of an erased instance.
+inline constexpr std::string_view kErasedTarget = "(erased)";
 
 struct ErasureTarget {
   InstanceRecord record;                                   // the latest run, as read
-  std::vector<uint32_t> past_runs;                         // earlier runs still kept
-  std::vector<std::string> index_rows;                     // outbox notices and child links it owns
+  std::vector<std::string> index_rows;                     // its earlier runs' records and child links
+  size_t notices = 0;  // outbox notices it still owes (a child's end, a cancel of its children)
   std::vector<std::pair<std::string, TimeMs>> idempotency;  // keys naming it, with their expiry
   std::vector<std::string> event_rows;                     // retained engine events about it
+  // Audit entries whose target is its id, with that target redacted
+  // (key → the entry's new value): the record of who did what stays.
+  std::vector<std::pair<std::string, std::string>> audit_rewrites;
 };
 
 struct ErasurePlan {
@@ -41,10 +48,17 @@ struct ErasurePlan {
   bool more = false;                   // more instances match than one request takes
 };
 
-// The instances `attr` finds (at most `limit`) and everything each holds,
-// read from `store` (a snapshot: one state). Scans the idempotency keys
-// and the event log once for all targets.
-Result<ErasurePlan> plan_erasure(Store& store, const SearchAttribute& attr, size_t limit = kMaxErasedPerRequest);
+// What plan_erasure reads.
+enum class PlanDepth {
+  kRecords,     // the targets' records only (a dry run, the cancels)
+  kEverything,  // and every row each holds: scans the idempotency keys, the
+                // event log and the audit log once for all targets
+};
+
+// The instances `attr` finds (at most `limit`), read from `store` (a
+// snapshot: one state).
+Result<ErasurePlan> plan_erasure(Store& store, const SearchAttribute& attr, PlanDepth depth,
+                                 size_t limit = kMaxErasedPerRequest);
 
 // Adds to `batch` the deletes of everything `target` lists.
 void stage_erasure(const ErasureTarget& target, Batch& batch);

@@ -10,7 +10,8 @@
 // wrote (their journal entries and events); then, per instance, in line
 // with the commands for its id: if its record is still the planned one and
 // nothing holds it in memory, one commit deletes it all. An instance that
-// changed meanwhile is skipped and named in the answer (run it again).
+// changed meanwhile, or still owes its parent or children a notice, is
+// skipped and named in the answer (run it again).
 //
 // Threading: loop thread (plans run on the pool). Ownership: owned by the
 // Engine; borrows the Runtime, the Store and the pool, which outlive it.
@@ -57,20 +58,29 @@ class ErasureService {
   ErasureService& operator=(const ErasureService&) = delete;
 
   void erase(ErasureRequest request, Reply<ErasureReport> done);
+  // Before the runtime closes: every continuation still to come does
+  // nothing (pending answers are dropped, as the engine's other answers).
+  void close();
   // Plans submitted to the pool and not yet back on the loop.
   size_t in_flight() const { return scope_.outstanding(); }
 
  private:
   struct Run;
-  void plan(std::shared_ptr<Run> run, std::move_only_function<void(std::shared_ptr<Run>, ErasurePlan)> then);
+  void plan(std::shared_ptr<Run> run, PlanDepth depth,
+            std::move_only_function<void(std::shared_ptr<Run>, ErasurePlan)> then, int delay_ms = 0);
   void cancel_running(std::shared_ptr<Run> run, ErasurePlan first);
   void delete_all(std::shared_ptr<Run> run, ErasurePlan second);
   void delete_one(std::shared_ptr<Run> run, ErasureTarget target);
+  void commit_deletion(const std::shared_ptr<Run>& run, ErasureTarget target);
+  static void skip(const std::shared_ptr<Run>& run, const std::string& id, std::string why);
   static void finish(const std::shared_ptr<Run>& run);
 
   Runtime& runtime_;
   Store& store_;
   Cancel cancel_;
+  // Shared with every continuation, which checks it first: set by close(),
+  // it outlives this service for the callbacks still queued.
+  std::shared_ptr<bool> closed_ = std::make_shared<bool>(false);
   WorkScope scope_;
 };
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "engine/base/text.h"
 #include "engine/base/utf8.h"
 
 namespace sundial {
@@ -51,11 +52,13 @@ Result<void> add_value(const SearchAttributeSpec& spec, const nlohmann::json& v,
     }
   }
   if (auto utf8 = check_utf8(where(), value); !utf8) return std::unexpected(utf8.error());
-  out.push_back({spec.name, std::move(value)});
+  out.push_back({spec.name, search_value(value)});
   return {};
 }
 
 }  // namespace
+
+std::string search_value(std::string_view value) { return ascii_lower(value); }
 
 Result<void> validate_search_attribute_name(std::string_view name) {
   bool ok = !name.empty() && name.size() <= 64 && std::all_of(name.begin(), name.end(), [](char c) {

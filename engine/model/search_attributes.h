@@ -8,7 +8,9 @@
 // A declaration names an attribute and the input path it comes from
 // (dotted: `customer.email`). The value there may be a string, a number, a
 // boolean, or an array of them (each element is a value: `assignees`);
-// absent or null means none. Values are matched exactly, as stored.
+// absent or null means none. Values are stored and matched with ASCII
+// letters lower-cased (search_value): `Ada@Example.com` is found by
+// `ada@example.com`, as people type addresses either way.
 //
 // Threading: pure functions and values.
 #pragma once
@@ -39,6 +41,9 @@ struct SearchAttribute {
 inline constexpr size_t kMaxSearchAttributeSpecs = 16;
 inline constexpr size_t kMaxSearchAttributeValues = 64;       // per instance, every name together
 inline constexpr size_t kMaxSearchAttributeValueBytes = 256;  // one value
+
+// A value as it is indexed and looked up: ASCII letters lower-cased.
+std::string search_value(std::string_view value);
 
 // invalid_argument unless `name` is 1-64 bytes of [a-z0-9_].
 Result<void> validate_search_attribute_name(std::string_view name);

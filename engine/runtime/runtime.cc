@@ -430,6 +430,14 @@ void Runtime::continue_as_new(LiveInstance& inst, Transition& tx, nlohmann::json
   next.parent_run = r.parent_run;
   next.detached = r.detached;
   next.send_window = r.send_window;
+  // Found by the new input's keys (retire_run dropped the old run's rows);
+  // a key the new input cannot index keeps the old run's, never none.
+  if (auto attributes = extract_search_attributes(type->search_attributes, next.input)) {
+    next.search_attributes = std::move(*attributes);
+  } else {
+    spdlog::warn("instance '{}': its next run keeps its search attributes: {}", r.id, attributes.error().message);
+    next.search_attributes = r.search_attributes;
+  }
   JournalEntry started;
   started.kind = EntryKind::kStarted;
   started.data = std::move(*prepared);

@@ -1,6 +1,8 @@
 #include "engine/storage/backup.h"
 
 #include <fcntl.h>
+#include <stdio.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -82,6 +84,16 @@ Result<void> check_backup_destination(const std::string& dest) {
     return make_error(ErrorCode::kInvalidArgument,
                       "a backup destination must be an absolute path on the server's host, not '" + dest + "'");
   }
+  for (char c : dest) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+      return make_error(ErrorCode::kInvalidArgument, "a backup destination must not hold control characters");
+    }
+  }
+  for (const auto& part : fs::path(dest)) {
+    if (part == "..") {
+      return make_error(ErrorCode::kInvalidArgument, "a backup destination must not go up with '..': '" + dest + "'");
+    }
+  }
   if (fs::path(dest).filename().empty()) {
     return make_error(ErrorCode::kInvalidArgument, "a backup destination names a new directory, not '" + dest + "'");
   }
@@ -117,10 +129,14 @@ static Result<void> finish_backup_unguarded(const std::string& partial, BackupIn
   info.bytes += manifest.size();
   // The manifest records the final size, its own included.
   manifest = manifest_json(info).dump(2) + "\n";
+  // Only the server's user may read it: it holds every customer's data.
+  if (::chmod(partial.c_str(), 0700) != 0) return std::unexpected(io_error("cannot restrict", partial, errno));
   SUNDIAL_TRY(write_synced(partial + "/" + std::string(kBackupManifestName), manifest));
   SUNDIAL_TRY(sync_path(partial, /*directory=*/true));
-  fs::rename(partial, info.path, ec);
-  if (ec) return std::unexpected(io_error("cannot rename the finished backup to", info.path, ec));
+  // Never over a DEST made since the check.
+  if (::renameat2(AT_FDCWD, partial.c_str(), AT_FDCWD, info.path.c_str(), RENAME_NOREPLACE) != 0) {
+    return std::unexpected(io_error("cannot rename the finished backup to", info.path, errno));
+  }
   return sync_path(parent_of(info.path), /*directory=*/true);
 }
 

@@ -1,6 +1,7 @@
 #include "engine/storage/rocksdb_store.h"
 
 #include <algorithm>
+#include <filesystem>
 
 #include <rocksdb/cache.h>
 #include <rocksdb/db.h>
@@ -456,7 +457,13 @@ Result<BackupInfo> RocksDbStore::checkpoint(const std::string& dest, TimeMs now)
       return make_error(ErrorCode::kIoError, "cannot take a checkpoint into '" + partial + "': " + s.ToString());
     }
   }
-  SUNDIAL_TRY(finish_backup(partial, info));
+  if (auto finished = finish_backup(partial, info); !finished) {
+    // DEST.partial is this backup's own (the check found none): remove it,
+    // so the next backup to DEST is not refused.
+    std::error_code ec;
+    std::filesystem::remove_all(partial, ec);
+    return std::unexpected(finished.error());
+  }
   return info;
 }
 

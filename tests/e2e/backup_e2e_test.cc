@@ -26,11 +26,11 @@
 namespace sundial::testing {
 namespace {
 
-const std::vector<std::string> kToken = {"SUNDIAL_ADMIN_TOKEN=backup-token"};
-const std::map<std::string, std::string> kHeaders = {{"Content-Type", "application/json"},
+const std::vector<std::string> kBackupToken = {"SUNDIAL_ADMIN_TOKEN=backup-token"};
+const std::map<std::string, std::string> kBackupHeaders = {{"Content-Type", "application/json"},
                                                      {"Authorization", "Bearer backup-token"}};
 
-struct Run {
+struct BackupRun {
   int exit_code = -1;
   std::string out;  // stdout and stderr
 };
@@ -49,9 +49,9 @@ std::string percent_encoded(const std::string& s) {
   return out;
 }
 
-Run run(std::vector<std::string> argv) {
+BackupRun run_binary(std::vector<std::string> argv) {
   ChildProcess child(std::move(argv), ChildProcess::Stderr::kMergeIntoStdout);
-  Run r;
+  BackupRun r;
   auto status = child.wait_for_exit(60000);
   for (auto& line : child.take_lines()) r.out += line + "\n";
   if (status && WIFEXITED(*status)) r.exit_code = WEXITSTATUS(*status);
@@ -68,7 +68,7 @@ class Starter {
           for (int i = 0; !stop_.load(); ++i) {
             std::string id = prefix + std::to_string(i);
             auto r = c.request("POST", "/api/v1/workflows/bench.sleep_step/instances",
-                               nlohmann::json{{"id", id}, {"input", {{"sleep_ms", 3600000}}}}.dump(), kHeaders);
+                               nlohmann::json{{"id", id}, {"input", {{"sleep_ms", 3600000}}}}.dump(), kBackupHeaders);
             if (!r) break;  // the server was killed
             if (r->status == 201) {
               std::lock_guard lock(mu_);
@@ -95,27 +95,33 @@ class Starter {
 
 TEST(BackupE2E, ABackupTakenUnderLoadRestoresEveryInstanceAcknowledgedBeforeIt) {
   TempDir dir;
-  auto daemon = std::make_unique<DaemonProcess>(dir.sub("data"), std::vector<std::string>{}, kToken);
+  auto daemon = std::make_unique<DaemonProcess>(dir.sub("data"), std::vector<std::string>{}, kBackupToken);
   ASSERT_GT(daemon->port(), 0) << daemon->log();
   const std::string server = "http://127.0.0.1:" + std::to_string(daemon->port());
   const std::string dest = dir.sub("backups") + "/nightly";
   std::filesystem::create_directories(dir.sub("backups"));
 
   Starter a(daemon->port(), "a-"), b(daemon->port(), "b-");
-  while (a.acked().size() + b.acked().size() < 400) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  auto acked_reach = [&](size_t n) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (a.acked().size() + b.acked().size() < n) {
+      if (std::chrono::steady_clock::now() > deadline) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    return true;
+  };
+  ASSERT_TRUE(acked_reach(400)) << daemon->log();
   std::set<std::string> before;
   for (const auto& id : a.acked()) before.insert(id);
   for (const auto& id : b.acked()) before.insert(id);
-  Run backup = run({SUNDIALCTL_PATH, "--server", server, "--token", "backup-token", "backup", dest});
+  BackupRun backup = run_binary({SUNDIALCTL_PATH, "--server", server, "--token", "backup-token", "backup", dest});
   ASSERT_EQ(backup.exit_code, 0) << backup.out;
   EXPECT_NE(backup.out.find("backup taken into " + dest), std::string::npos) << backup.out;
   // More starts after the backup, then a crash: none of it is in the backup.
   size_t at_backup_end = a.acked().size() + b.acked().size();
-  while (a.acked().size() + b.acked().size() < at_backup_end + 100) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
+  ASSERT_TRUE(acked_reach(at_backup_end + 100)) << daemon->log();
   // A second backup onto the same path is refused; the first stays whole.
-  Run again = run({SUNDIALCTL_PATH, "--server", server, "--token", "backup-token", "backup", dest});
+  BackupRun again = run_binary({SUNDIALCTL_PATH, "--server", server, "--token", "backup-token", "backup", dest});
   EXPECT_EQ(again.exit_code, 1) << again.out;
   EXPECT_NE(again.out.find("already exists"), std::string::npos) << again.out;
   daemon->kill();
@@ -126,14 +132,14 @@ TEST(BackupE2E, ABackupTakenUnderLoadRestoresEveryInstanceAcknowledgedBeforeIt) 
   for (const auto& id : b.acked()) acked.insert(id);
 
   const std::string restored = dir.sub("restored");
-  Run restore = run({SUNDIALD_PATH, "--restore", dest, "--data-dir", restored});
+  BackupRun restore = run_binary({SUNDIALD_PATH, "--restore", dest, "--data-dir", restored});
   ASSERT_EQ(restore.exit_code, 0) << restore.out;
   EXPECT_NE(restore.out.find("start sundiald again without --restore"), std::string::npos) << restore.out;
-  Run twice = run({SUNDIALD_PATH, "--restore", dest, "--data-dir", restored});
+  BackupRun twice = run_binary({SUNDIALD_PATH, "--restore", dest, "--data-dir", restored});
   EXPECT_EQ(twice.exit_code, 1) << twice.out;
   EXPECT_NE(twice.out.find("is not empty"), std::string::npos) << twice.out;
 
-  daemon = std::make_unique<DaemonProcess>(restored, std::vector<std::string>{}, kToken);
+  daemon = std::make_unique<DaemonProcess>(restored, std::vector<std::string>{}, kBackupToken);
   ASSERT_GT(daemon->port(), 0) << daemon->log();
   HttpConnection c(daemon->port());
   std::set<std::string> listed;
@@ -141,7 +147,7 @@ TEST(BackupE2E, ABackupTakenUnderLoadRestoresEveryInstanceAcknowledgedBeforeIt) 
   for (;;) {
     auto page = c.request("GET", "/api/v1/instances?type=bench.sleep_step&limit=1000" +
                                      (cursor.empty() ? "" : "&cursor=" + percent_encoded(cursor)),
-                          {}, kHeaders);
+                          {}, kBackupHeaders);
     ASSERT_TRUE(page && page->status == 200) << (page ? page->body : "no reply");
     auto body = nlohmann::json::parse(page->body);
     for (const auto& i : body["instances"]) listed.insert(i["id"].get<std::string>());

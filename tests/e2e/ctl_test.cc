@@ -496,7 +496,7 @@ TEST_F(CtlOperatorTest, WideOutputAliasesAndHelp) {
   auto help = run({"help", "list"});
   EXPECT_EQ(help.exit_code, 0);
   EXPECT_EQ(help.out, run({"list", "--help"}).out);
-  EXPECT_NE(help.out.find("[--type TYPE] [--status STATUS] [--id-prefix PREFIX] [--limit N]"),
+  EXPECT_NE(help.out.find("[--type TYPE] [--status STATUS] [--id-prefix PREFIX] [--attr NAME=VALUE] [--limit N]"),
             std::string::npos)
       << help.out;
   auto typo = run_merged({"describ", id});

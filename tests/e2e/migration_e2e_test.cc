@@ -24,7 +24,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const std::map<std::string, std::string> kHeaders = {{"Content-Type", "application/json"},
+const std::map<std::string, std::string> kMigrationHeaders = {{"Content-Type", "application/json"},
                                                      {"Authorization", "Bearer fx"}};
 
 std::string stored_format(const std::string& data_dir) {
@@ -49,7 +49,7 @@ TEST(MigrationE2E, ADataDirOfThePreviousFormatOpensMigratedAndGoesOn) {
   ASSERT_GT(daemon->port(), 0) << daemon->log();
   HttpConnection c(daemon->port());
   auto get = [&](const std::string& path) {
-    auto r = c.request("GET", path, {}, kHeaders);
+    auto r = c.request("GET", path, {}, kMigrationHeaders);
     return r && r->status == 200 ? nlohmann::json::parse(r->body) : nlohmann::json();
   };
   auto status_of = [&](const std::string& id) { return get("/api/v1/instances/" + id).value("status", ""); };
@@ -57,16 +57,19 @@ TEST(MigrationE2E, ADataDirOfThePreviousFormatOpensMigratedAndGoesOn) {
   EXPECT_EQ(status_of("fx-done"), "completed");
   EXPECT_TRUE(wait_for([&] { return status_of("fx-due") == "completed"; }, 20000)) << status_of("fx-due");
   EXPECT_EQ(status_of("fx-paused"), "paused");
-  auto resumed = c.request("POST", "/api/v1/instances/fx-paused/resume", "{}", kHeaders);
+  auto resumed = c.request("POST", "/api/v1/instances/fx-paused/resume", R"({"policy":"fire"})", kMigrationHeaders);
   ASSERT_TRUE(resumed && resumed->status == 200) << (resumed ? resumed->body : "");
   EXPECT_TRUE(wait_for([&] { return status_of("fx-paused") == "completed"; }, 20000));
-  // The Lua instance: past its sleep, in (or past) its signal wait.
-  c.request("POST", "/api/v1/instances/fx-lua/signal", R"({"name":"go"})", kHeaders);
+  // The Lua instance: its sleep fell due while the fixture lay on disk; it
+  // waits for `go` for an hour from the open.
+  auto signalled = c.request("POST", "/api/v1/instances/fx-lua/signals/go", "{}", kMigrationHeaders);
+  ASSERT_TRUE(signalled && signalled->status == 202) << (signalled ? signalled->body : "");
   EXPECT_TRUE(wait_for([&] { return status_of("fx-lua") == "completed"; }, 20000)) << status_of("fx-lua");
-  EXPECT_EQ(get("/api/v1/instances/fx-lua")["output"]["n"], 7);
+  EXPECT_EQ(get("/api/v1/instances/fx-lua")["result"]["n"], 7);
 
   bool script_listed = false;
-  for (const auto& w : get("/api/v1/workflows")["workflows"]) script_listed |= w["type"] == "fx_script";
+  const nlohmann::json workflows = get("/api/v1/workflows");
+  for (const auto& w : workflows.value("workflows", nlohmann::json::array())) script_listed |= w["type"] == "fx_script";
   EXPECT_TRUE(script_listed);
   EXPECT_EQ(get("/api/v1/schedules/fx-hourly")["every"], "1h");
   auto tasks = get("/api/v1/queues/fx/tasks?status=pending")["tasks"];

@@ -214,7 +214,7 @@ TEST(CtlArgsTest, SharedFlagsComeInOneOrder) {
   }
   EXPECT_NE(
       help_text("list").find("usage: sundialctl list [--type TYPE] [--status STATUS] [--id-prefix PREFIX] "
-                             "[--limit N]\n"),
+                             "[--attr NAME=VALUE] [--limit N]\n"),
       std::string::npos)
       << help_text("list");
   std::string text = help_text("list");

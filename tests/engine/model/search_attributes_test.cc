@@ -33,6 +33,7 @@ TEST(SearchAttributes, TakesFieldsPathsArraysAndScalarsSortedWithoutRepeats) {
   EXPECT_TRUE(take(specs, {{"email", nullptr}, {"booking", "not an object"}}).empty());
   EXPECT_TRUE(take(specs, nlohmann::json::array()).empty());
   EXPECT_TRUE(take(specs, {{"email", ""}}).empty());
+  EXPECT_EQ(take(specs, {{"email", "Ada@Example.COM"}}), (std::vector<SearchAttribute>{{"email", "ada@example.com"}}));
   EXPECT_EQ(take({{"flag", ""}}, {{"flag", true}}), (std::vector<SearchAttribute>{{"flag", "true"}}));
 }
 

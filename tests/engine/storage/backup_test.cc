@@ -78,6 +78,7 @@ TEST_F(BackupTest, ACheckpointTakenDuringWritesHoldsEveryWriteBeforeItAndRestore
   EXPECT_GT(taken->files, 2u);
   EXPECT_TRUE(fs::exists(dest + "/sundial-backup.json"));
   EXPECT_FALSE(fs::exists(dest + ".partial"));
+  EXPECT_EQ(fs::status(dest).permissions() & fs::perms::all, fs::perms::owner_all);  // customers' data
   auto manifest = read_backup_manifest(dest);
   ASSERT_TRUE(manifest) << manifest.error().to_string();
   EXPECT_EQ(manifest->sequence, taken->sequence);
@@ -95,9 +96,13 @@ TEST_F(BackupTest, ACheckpointTakenDuringWritesHoldsEveryWriteBeforeItAndRestore
     ASSERT_TRUE(v && *v) << i;
     EXPECT_EQ(**v, "value of before-" + std::to_string(10000 + i));
   }
-  // A prefix of the writes made while it was taken, and no more.
+  // A prefix of the writes made while it was taken: the first `during` of them.
   size_t during = count(*reopened) - 500;
   EXPECT_LE(during, static_cast<size_t>(written_during.load()));
+  for (size_t i = 0; i < during; ++i) {
+    auto v = reopened->get(Cf::kInstances, "during-" + std::to_string(100000 + i));
+    ASSERT_TRUE(v && *v) << "write " << i << " of the " << during << " restored is missing";
+  }
   // The restored copy is a database of its own: the live one goes on.
   put(*reopened, "after-restore");
   EXPECT_FALSE(*store->get(Cf::kInstances, "after-restore"));
@@ -114,6 +119,11 @@ TEST_F(BackupTest, ADestinationThatExistsIsRelativeOrHasNoParentIsRefused) {
   ASSERT_FALSE(relative);
   EXPECT_EQ(relative.error().code, ErrorCode::kInvalidArgument);
   EXPECT_NE(relative.error().message.find("absolute"), std::string::npos);
+
+  auto upward = store->checkpoint(dir.sub("taken") + "/../b1", 1);
+  ASSERT_FALSE(upward);
+  EXPECT_NE(upward.error().message.find("must not go up"), std::string::npos) << upward.error().message;
+  EXPECT_FALSE(store->checkpoint(dir.sub("b\n1"), 1));
 
   auto orphan = store->checkpoint(dir.sub("missing") + "/b1", 1);
   ASSERT_FALSE(orphan);

@@ -24,7 +24,8 @@ class SearchAttributeRoutesTest : public ApiTest {
     std::vector<std::string> ids;
     auto r = call("GET", "/api/v1/instances?" + query);
     EXPECT_EQ(r.status, 200) << query << ": " << r.body;
-    for (auto& i : json_of(r)["instances"]) ids.push_back(i["id"]);
+    const nlohmann::json listed = json_of(r);
+    for (const auto& i : listed.value("instances", nlohmann::json::array())) ids.push_back(i["id"]);
     return ids;
   }
 };

@@ -141,7 +141,7 @@ TEST(ConfigModulesTest, MessagesListTheSameTablesAndKeys) {
   auto table = parse_config("[nurtur]\n");
   ASSERT_FALSE(table);
   EXPECT_EQ(table.error().message,
-            "sundial.toml:1:1: unknown table [nurtur]; known tables: alerts, bench, calcom, github, limits, notion, "
+            "sundial.toml:1:1: unknown table [nurtur]; known tables: alerts, audit, bench, calcom, github, limits, notion, "
             "notion_dependencies, notion_github_sync, notion_rollup, nurture, queues, "
             "reminders, resend, schedules, send_windows, server, storage, subscriptions, topics, workflows");
   auto key = parse_config("[reminders]\nlead = [\"1h\"]\n");

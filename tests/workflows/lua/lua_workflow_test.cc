@@ -983,6 +983,7 @@ return {
   run = function(ctx, input) ctx:wait({ "go" }) end,
 }
 )lua");
+  h.open();
   ASSERT_TRUE(h.start("signup", "s1", {{"email", "ada@example.com"}, {"booking", {{"uid", "bk-7"}}}}));
   ListQuery q;
   q.attr = SearchAttribute{"booking_uid", "bk-7"};
